@@ -1,0 +1,325 @@
+/** startFakeCpa: one TCP port, first-byte sniffing between CPA's management HTTP API and its RESP usage queue. */
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { TestkitError } from '../errors';
+import { ManagementAuth, ginClientIp, isLocalIp, providedKey } from './auth';
+import { Router, makeCtx, type FakeCore } from './http-kit';
+import { handleRespConnection } from './resp';
+import { registerAuthFileRoutes } from './routes/auth-files.routes';
+import { registerConfigRoutes } from './routes/config.routes';
+import { registerLogRoutes } from './routes/logs.routes';
+import { completeLogin, handleOAuthCallbackRoute, registerOAuthRoutes } from './routes/oauth.routes';
+import { registerPluginRoutes } from './routes/plugins.routes';
+import { NOT_FOUND_BODY, registerUsageRoutes } from './routes/usage.routes';
+import { registerProviderRoutes } from './routes/providers.routes';
+import { registerVertexImportRoutes } from './routes/vertex-import.routes';
+import { FakeState, fmtLogTime } from './state';
+import type {
+  ApiCallResponder,
+  FakeAuthFile,
+  FakeCpa,
+  FakeCpaOptions,
+  FakeCpaStats,
+  FakeFaults,
+  SecondConsumer,
+} from './types';
+import { REFRESH_PAYLOAD, UsageBus } from './usage-queue';
+import { gates } from './version';
+
+const RESP_PREFIXES = new Set([0x2a, 0x24, 0x2b, 0x2d, 0x3a]); // * $ + - :
+const MGMT = '/v0/management';
+
+export const DEFAULT_MANAGEMENT_KEY = 'test-management-key';
+export const DEFAULT_VERSION = '7.2.140';
+
+function buildRouter(): Router {
+  const r = new Router();
+  registerConfigRoutes(r);
+  registerProviderRoutes(r);
+  registerAuthFileRoutes(r);
+  registerVertexImportRoutes(r);
+  registerOAuthRoutes(r);
+  registerLogRoutes(r);
+  registerUsageRoutes(r);
+  registerPluginRoutes(r);
+  return r;
+}
+
+export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCpa> {
+  const now = options.now ?? Date.now;
+  let managementKey = options.managementKey ?? DEFAULT_MANAGEMENT_KEY;
+  let version: string | null = options.version === undefined ? DEFAULT_VERSION : options.version;
+  let allowRemote = options.allowRemote ?? true;
+  let usageEnabled = options.usageStatisticsEnabled ?? true;
+  let faults: FakeFaults | null = null;
+  let apiCallResponder: ApiCallResponder | null = null;
+  const timers = new Set<NodeJS.Timeout>();
+  const sockets = new Set<Socket>();
+  const counters = {
+    requests: 0,
+    authFailures: 0,
+    enqueued: 0,
+    droppedDisabled: 0,
+    respConnections: 0,
+    respCommands: 0,
+    httpPops: 0,
+  };
+
+  const state = new FakeState(
+    now,
+    usageEnabled,
+    options.retentionSeconds ?? 60,
+    options.loggingToFile ?? true,
+  );
+  for (const f of options.authFiles ?? []) state.putAuthFile(f);
+  if (options.config) Object.assign(state.config, structuredClone(options.config));
+  usageEnabled = state.config['usage-statistics-enabled'] === true;
+
+  const auth = new ManagementAuth({
+    key: () => managementKey,
+    allowRemote: () => allowRemote,
+    now,
+    onFailure: () => counters.authFailures++,
+  });
+  const bus = new UsageBus(now, () => Number(state.config['redis-usage-queue-retention-seconds']));
+
+  // An empty key = no management secret: CPA then 404s every management route and has no usage queue at all.
+  const managementEnabled = () => managementKey !== '';
+  const changeKey = (k: string) => {
+    managementKey = k;
+    if (!managementEnabled()) bus.clear();
+  };
+  const notifyRefresh = () => {
+    if (gates.refreshControl(version)) bus.publish('usage', REFRESH_PAYLOAD);
+  };
+  const setUsageEnabled = (v: boolean) => {
+    usageEnabled = v;
+    state.config['usage-statistics-enabled'] = v;
+  };
+
+  const core: FakeCore = {
+    state,
+    bus,
+    now,
+    version: () => version,
+    usageEnabled: () => usageEnabled,
+    setUsageEnabled,
+    setManagementKey: changeKey,
+    notifyRefresh,
+    apiCallResponder: () => apiCallResponder,
+    oauthPollsBeforeOk: options.oauthPollsBeforeOk ?? 2,
+    countHttpPop: () => counters.httpPops++,
+  };
+  const router = buildRouter();
+
+  const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
+    counters.requests++;
+    const url = new URL(req.url ?? '/', 'http://fake-cpa.local');
+    const f = faults;
+    if (f && (!f.pathPrefix || url.pathname.startsWith(f.pathPrefix))) {
+      if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+      if (f.resetConnections) {
+        req.socket.resetAndDestroy();
+        return;
+      }
+      if (f.status) {
+        res.writeHead(f.status, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: 'fake fault' }));
+        return;
+      }
+    }
+    if (!url.pathname.startsWith(`${MGMT}/`) && url.pathname !== MGMT) {
+      if (url.pathname === '/') {
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(
+          JSON.stringify({
+            message: 'CLI Proxy API Server',
+            endpoints: ['POST /v1/chat/completions', 'GET /v1/models'],
+          }),
+        );
+        return;
+      }
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end(NOT_FOUND_BODY);
+      return;
+    }
+    if (!managementEnabled()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const path = url.pathname.slice(MGMT.length) || '/';
+    // The callback relay sits outside CPA's management group: no key check, no X-CPA-* headers.
+    if (path === '/oauth-callback' && (req.method === 'GET' || req.method === 'POST')) {
+      return handleOAuthCallbackRoute(makeCtx(req, res, url, {}, core), req.method);
+    }
+    if (version !== null) {
+      res.setHeader('X-CPA-VERSION', version);
+      res.setHeader('X-CPA-COMMIT', 'a7e3596');
+      res.setHeader('X-CPA-BUILD-DATE', '2026-08-22T10:00:00Z');
+      res.setHeader('X-CPA-SUPPORT-PLUGIN', '1');
+    }
+    const ctx0 = makeCtx(req, res, url, {}, core);
+    const ip = ginClientIp(req.headers, req.socket.remoteAddress);
+    const key = providedKey(req.headers.authorization, req.headers['x-management-key'] as string | undefined);
+    const result = auth.authenticate(ip, isLocalIp(ip), key);
+    if (!result.ok) return ctx0.json(result.status, { error: result.message });
+    const match = router.match(req.method ?? 'GET', path);
+    if (!match) return ctx0.send(404, NOT_FOUND_BODY, { 'Content-Type': 'text/plain' });
+    await match.handler(makeCtx(req, res, url, match.params, core));
+  };
+
+  const httpServer = createHttpServer((req, res) => {
+    handleHttp(req, res).catch((e: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: `fake CPA internal error: ${(e as Error).message}` }));
+      }
+    });
+  });
+
+  const netServer = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (RESP_PREFIXES.has(first[0] as number)) {
+        counters.respConnections++;
+        handleRespConnection(socket, {
+          auth,
+          bus,
+          version: () => version,
+          faults: () => faults,
+          enabled: managementEnabled,
+          onCommand: () => counters.respCommands++,
+        });
+      } else {
+        httpServer.emit('connection', socket);
+      }
+      process.nextTick(() => socket.resume());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    netServer.once('error', reject);
+    netServer.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = netServer.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const fake: FakeCpa = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get managementKey() {
+      return managementKey;
+    },
+    enqueueUsage(record) {
+      if (!usageEnabled || !managementEnabled()) {
+        counters.droppedDisabled++;
+        return;
+      }
+      counters.enqueued++;
+      bus.enqueue(typeof record === 'string' ? record : JSON.stringify(record));
+    },
+    queueLength: () => bus.length(),
+    subscriberCount: (channel) => bus.subscriberCount(channel),
+    publishError(event) {
+      if (gates.errorsChannel(version)) bus.publish('errors', JSON.stringify(event));
+    },
+    notifyRefresh,
+    setVersion(v) {
+      version = v;
+    },
+    setManagementKey: changeKey,
+    setUsageStatisticsEnabled: setUsageEnabled,
+    setAllowRemote(b) {
+      allowRemote = b;
+    },
+    faults: {
+      set(f) {
+        faults = { ...f };
+      },
+      clear() {
+        faults = null;
+      },
+    },
+    startSecondConsumer(opts = {}) {
+      let consumed = 0;
+      const t = setInterval(() => {
+        consumed += bus.popOldest(opts.count ?? 100).length;
+      }, opts.intervalMs ?? 50);
+      timers.add(t);
+      const consumer: SecondConsumer = {
+        stop() {
+          clearInterval(t);
+          timers.delete(t);
+        },
+        consumed: () => consumed,
+      };
+      return consumer;
+    },
+    stats(): FakeCpaStats {
+      return {
+        requests: counters.requests,
+        authFailures: counters.authFailures,
+        bannedIps: auth.bannedIps(),
+        popped: bus.counters.popped,
+        enqueued: counters.enqueued,
+        queued: bus.counters.queued,
+        deliveredToSubscribers: bus.counters.delivered,
+        droppedDisabled: counters.droppedDisabled,
+        expired: bus.counters.expired,
+        subscribersDropped: bus.counters.subscribersDropped,
+        respConnections: counters.respConnections,
+        respCommands: counters.respCommands,
+        httpUsageQueueCalls: counters.httpPops,
+      };
+    },
+    completeOAuth(stateId, error) {
+      const session = state.oauth.get(stateId);
+      if (!session) {
+        throw new TestkitError(
+          'unknown_oauth_state',
+          `fake CPA completeOAuth: no OAuth login with state '${stateId}' (never started, or cancelled); start one via GET /v0/management/<provider>-auth-url first`,
+        );
+      }
+      if (session.result) {
+        throw new TestkitError(
+          'oauth_already_finished',
+          `fake CPA completeOAuth: the OAuth login with state '${stateId}' already finished with status '${session.result.status}'; start a new login for another outcome`,
+        );
+      }
+      if (error !== undefined) session.result = { status: 'error', error };
+      else {
+        completeLogin(state, stateId, now());
+        notifyRefresh();
+      }
+    },
+    appendLog(line) {
+      const ts = Math.floor(now() / 1000);
+      state.logs.push({ ts, line: line.startsWith('[') ? line : `[${fmtLogTime(ts)}] [info] ${line}` });
+    },
+    setApiCallResponder(fn) {
+      apiCallResponder = fn;
+    },
+    authFiles(): FakeAuthFile[] {
+      return [...state.authFiles.values()].map((r) => ({ ...r.file, content: { ...r.file.content } }));
+    },
+    putAuthFile(file) {
+      state.putAuthFile(file);
+      notifyRefresh();
+    },
+    async close() {
+      for (const t of timers) clearInterval(t);
+      timers.clear();
+      bus.clear();
+      await new Promise<void>((resolve) => {
+        netServer.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      httpServer.close();
+    },
+  };
+  return fake;
+}
