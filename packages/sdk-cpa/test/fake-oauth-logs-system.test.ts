@@ -34,9 +34,11 @@ describe('oauth', () => {
   it('waitForAuth rejects with oauth_failed after cancel, and stops on abort', async () => {
     const { state } = await h.cpa.oauth.getAuthUrl('anthropic');
     expect(await h.cpa.oauth.cancel(state)).toEqual({ cancelled: true });
+    // CPA forgets a cancelled session: a second cancel is a no-op, polling reports it unknown.
+    expect(await h.cpa.oauth.cancel(state)).toEqual({ cancelled: false });
     const e = await rejection(h.cpa.oauth.waitForAuth(state, { intervalMs: 10 }));
     expect(isCpaError(e) && e.code).toBe('oauth_failed');
-    expect((e as Error).message).toMatch(/cancelled/);
+    expect((e as Error).message).toMatch(/unknown or expired state/);
 
     const second = await h.cpa.oauth.getAuthUrl('xai');
     const ac = new AbortController();
@@ -95,12 +97,13 @@ describe('plugins', () => {
     expect(list.plugins?.map((p) => p.id)).toContain('usage-exporter');
     const store = await h.cpa.plugins.store();
     expect(store.plugins?.some((p) => p.id === 'gemini-cli' && p.installed === false)).toBe(true);
-    expect((await h.cpa.plugins.install('gemini-cli')).status).toBe('ok');
+    expect((await h.cpa.plugins.install('gemini-cli')).status).toBe('installed');
     await h.cpa.plugins.setEnabled('gemini-cli', false);
     expect((await h.cpa.plugins.list()).plugins?.find((p) => p.id === 'gemini-cli')?.enabled).toBe(false);
-    await h.cpa.plugins.putConfig('gemini-cli', { region: 'eu' });
-    await h.cpa.plugins.patchConfig('gemini-cli', { verbose: true });
-    expect(await h.cpa.plugins.getConfig('gemini-cli')).toBeTypeOf('object');
+    await h.cpa.plugins.putConfig('gemini-cli', { enabled: true, region: 'eu', verbose: false });
+    await h.cpa.plugins.patchConfig('gemini-cli', { verbose: true, region: null });
+    // GET answers the config object itself, not {id, config}.
+    expect(await h.cpa.plugins.getConfig('gemini-cli')).toEqual({ enabled: true, verbose: true });
     await h.cpa.plugins.delete('gemini-cli');
     expect(((await rejection(h.cpa.plugins.delete('gemini-cli'))) as CpaHttpError).code).toBe('not_found');
   });

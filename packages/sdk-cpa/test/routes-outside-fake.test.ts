@@ -1,4 +1,4 @@
-// Routes the fake CPA does not serve (vertex import, oauth-callback relay), plus logging, on a tiny server.
+// Wire format of vertex import and the oauth-callback relay on a tiny server (behaviour: fake-cpa-parity), logging.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCpaClient, type CpaClient } from '@cpamp/sdk-cpa';
 import { sendJson, startTinyServer, type TinyServer } from './tiny-server';

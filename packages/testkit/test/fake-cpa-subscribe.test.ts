@@ -75,6 +75,7 @@ describe('fake CPA RESP SUBSCRIBE (cpa-protocol.md §4)', () => {
     await c.next();
     expect(await c.call('PING')).toEqual(['pong', null]); // CPA writes a nil bulk without an argument
     expect(await c.call('PING', 'hi')).toEqual(['pong', 'hi']);
+    expect(await c.call('PING', '')).toEqual(['pong', '']); // an empty argument is $0, not nil
     expect(await c.call('LPOP', 'usage')).toEqual(err("ERR unknown command 'lpop'"));
     expect(await c.call('SUBSCRIBE', 'errors')).toEqual(err("ERR unknown command 'subscribe'"));
     expect(await c.call('UNSUBSCRIBE')).toEqual(['unsubscribe', 'usage', 0]);

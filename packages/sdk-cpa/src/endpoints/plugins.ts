@@ -20,10 +20,14 @@ export interface CpaPluginsApi {
   install(id: string, options?: CpaCallOptions & { version?: string }): Promise<CpaPluginInstallResult>;
   delete(id: string, options?: CpaCallOptions): Promise<void>;
   setEnabled(id: string, enabled: boolean, options?: CpaCallOptions): Promise<void>;
+  /**
+   * The plugin's `plugins.configs.<id>` object itself (not wrapped), including `enabled`/`priority`;
+   * `{}` for an installed plugin without config, `not_found` for an unknown one.
+   */
   getConfig(id: string, options?: CpaCallOptions): Promise<Record<string, unknown>>;
-  /** Replaces the plugin's whole config. */
+  /** Replaces the plugin's whole config with `config` (send the object itself; include `enabled` to keep it). */
   putConfig(id: string, config: Record<string, unknown>, options?: CpaCallOptions): Promise<void>;
-  /** Merges the given keys into the plugin's config. */
+  /** Merges the given top-level keys into the plugin's config; a `null` value deletes that key. */
   patchConfig(id: string, config: Record<string, unknown>, options?: CpaCallOptions): Promise<void>;
 }
 
@@ -56,13 +60,13 @@ export function createPluginsApi(http: HttpTransport): CpaPluginsApi {
     async putConfig(id, config, o) {
       await http.json(
         { method: 'PUT', path: `${plugin(id)}/config`, json: config, signal: o?.signal },
-        PluginConfigSchema,
+        StatusOkSchema,
       );
     },
     async patchConfig(id, config, o) {
       await http.json(
         { method: 'PATCH', path: `${plugin(id)}/config`, json: config, signal: o?.signal },
-        PluginConfigSchema,
+        StatusOkSchema,
       );
     },
   };

@@ -29,9 +29,14 @@ export type CpaOpenAiCompatInput = Partial<CpaOpenAiCompatEntry>;
 export interface CpaProviderKeyListApi {
   list(options?: CpaCallOptions): Promise<CpaProviderKey[]>;
   replace(entries: readonly CpaProviderKeyInput[], options?: CpaCallOptions): Promise<void>;
-  /** Update one entry selected by `index` or by `match` (its api-key); only the given fields change. */
+  /**
+   * Update one entry; only the given fields change (CPA ignores fields it cannot patch, e.g. `auth-index`).
+   * Selection: a valid `index` wins, else `match` = the entry's api-key. gemini/interactions answer 400 when
+   * several entries share the key: pass `baseUrl` (sent as `?base-url=`) or `index`. The other lists take the
+   * first entry with that key. An unknown entry is a `not_found` CpaHttpError.
+   */
   patch(
-    patch: { index?: number; match?: string; value: CpaProviderKeyInput },
+    patch: { index?: number; match?: string; baseUrl?: string; value: CpaProviderKeyInput },
     options?: CpaCallOptions,
   ): Promise<void>;
   /** Delete by index, or by api-key (add baseUrl when several entries share the key). */
@@ -44,6 +49,10 @@ export interface CpaProviderKeyListApi {
 export interface CpaOpenAiCompatApi {
   list(options?: CpaCallOptions): Promise<CpaOpenAiCompatEntry[]>;
   replace(entries: readonly CpaOpenAiCompatInput[], options?: CpaCallOptions): Promise<void>;
+  /**
+   * Update one entry selected by a valid `index`, else by its exact `name` (CPA reads a top-level `name`;
+   * there is no `match` for this list). `value.name` renames; `value['base-url']: ''` removes the entry.
+   */
   patch(
     patch: { index?: number; name?: string; value: CpaOpenAiCompatInput },
     options?: CpaCallOptions,
@@ -66,8 +75,12 @@ function listApi<S extends z.ZodType>(http: HttpTransport, route: string, entry:
     async replace(entries: readonly unknown[], o?: CpaCallOptions): Promise<void> {
       await http.json({ method: 'PUT', path, json: [...entries], signal: o?.signal }, StatusOkSchema);
     },
-    async patch(body: object, o?: CpaCallOptions): Promise<void> {
-      await http.json({ method: 'PATCH', path, json: body, signal: o?.signal }, StatusOkSchema);
+    async patch(
+      body: object,
+      o?: CpaCallOptions,
+      query?: Record<string, string | number | undefined>,
+    ): Promise<void> {
+      await http.json({ method: 'PATCH', path, query, json: body, signal: o?.signal }, StatusOkSchema);
     },
     async deleteBy(query: Record<string, string | number | undefined>, o?: CpaCallOptions): Promise<void> {
       await http.json({ method: 'DELETE', path, query, signal: o?.signal }, StatusOkSchema);
@@ -80,7 +93,8 @@ function providerKeyApi(http: HttpTransport, route: string): CpaProviderKeyListA
   return {
     list: api.list,
     replace: api.replace,
-    patch: api.patch,
+    patch: ({ baseUrl, ...body }, o) =>
+      api.patch(body, o, baseUrl === undefined ? undefined : { 'base-url': baseUrl }),
     delete: (target, o) =>
       api.deleteBy(
         'index' in target
@@ -103,7 +117,7 @@ export function createProvidersApi(http: HttpTransport): CpaProvidersApi {
     openaiCompatibility: {
       list: compat.list,
       replace: compat.replace,
-      patch: compat.patch,
+      patch: (body, o) => compat.patch(body, o),
       delete: (target, o) =>
         compat.deleteBy('index' in target ? { index: target.index } : { name: target.name }, o),
     },

@@ -64,6 +64,7 @@ export const PluginStoreSchema = z.looseObject({
 });
 export type CpaPluginStore = z.output<typeof PluginStoreSchema>;
 
+/** POST /plugin-store/:id/install answer; `status` is "installed" on success. */
 export const PluginInstallResultSchema = z.looseObject({
   status: z.string().optional(),
   id: z.string().optional(),
