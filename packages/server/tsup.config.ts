@@ -1,12 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/main.ts', 'src/cli.ts'],
   format: ['esm'],
-  dts: { compilerOptions: { composite: false } },
+  dts: { entry: ['src/index.ts', 'src/main.ts'], compilerOptions: { composite: false } },
   tsconfig: 'tsconfig.build.json',
   target: 'node20',
   platform: 'node',
   sourcemap: true,
   clean: true,
+  // testkit is private and ships TypeScript source: bundle it (and its yaml dependency) for `cpamp demo`.
+  noExternal: ['@cpamp/testkit', 'yaml'],
 });

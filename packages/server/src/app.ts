@@ -1,0 +1,143 @@
+// buildApp: the composition root. Takes the data-dir lock, makes sure an admin key exists, then registers
+// CORS, auth and the encapsulated route plugins. Nothing here scans data, so the app is ready at once.
+import cors from '@fastify/cors';
+import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import type { Store } from '@cpamp/store';
+import { ConfigSchema, type Config } from './config';
+import { createMemorySettings, type SettingsPort } from './connection';
+import type { ServerContext } from './context';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import { errorHandler, notFoundHandler } from './error-handler';
+import { loggerOptions } from './logger';
+import authPlugin from './plugins/auth';
+import { createCpaLayer } from './plugins/cpa';
+import panelPlugin from './plugins/panel';
+import { openServerStore } from './plugins/store';
+import { createCollectorHost, type CollectorHost } from './plugins/collector';
+import proxyRoutes from './routes/proxy.routes';
+import setupRoutes from './routes/setup.routes';
+import systemRoutes from './routes/system.routes';
+import { ensureAdminKey } from './security/admin-credential';
+import { createBruteForceGuard, type BruteForceOptions } from './security/brute-force';
+import { packageVersion } from './version';
+
+export interface AppDeps {
+  /** Log sink (tests capture it to scan for secrets); default stdout at config.logLevel. */
+  logStream?: { write(chunk: string): void };
+  now?: () => number;
+  /** Settings storage; default: the store's settings (memory only when `store: false`). */
+  settings?: SettingsPort;
+  /** A store to use (left open on close), or false to run without one; default: open config.dbPath. */
+  store?: Store | false;
+  /** Called once with a freshly generated admin key; default prints it to stdout. */
+  onAdminKeyGenerated?: (key: string) => void;
+  bruteForce?: BruteForceOptions;
+  /** Run the usage collector (default true when there is a store). */
+  collector?: boolean;
+  /** Longest wait for the collector to drain on close (default 10 s). */
+  collectorStopTimeoutMs?: number;
+  /** Take the data-dir lock (default true). */
+  lock?: boolean;
+  /** Sees every route as it is registered (the S2 test walks them). */
+  onRoute?: (route: RouteOptions) => void;
+  /** undici dispatcher for calls made with @cpamp/sdk-cpa. */
+  cpaDispatcher?: unknown;
+}
+
+export function adminKeyBanner(key: string): string {
+  const line = '='.repeat(72);
+  return `\n${line}\ncpamp admin key (shown once; only a hash is stored):\n\n  ${key}\n\nLog in to the panel with it. Lost it? Run \`cpamp reset-admin-key\`.\n${line}\n\n`;
+}
+
+export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const config = ConfigSchema.parse(configInput);
+  const now = deps.now ?? Date.now;
+  const lock: DataDirLock | null = deps.lock === false ? null : acquireDataDirLock(config.dataDir);
+  let ownedStore: Store | null = null;
+  try {
+    const admin = await ensureAdminKey(config.dataDir, config.adminKey, now());
+    if (admin.generatedKey) {
+      (deps.onAdminKeyGenerated ?? ((key: string) => process.stdout.write(adminKeyBanner(key))))(admin.generatedKey);
+    }
+
+    const app = Fastify({
+      logger: loggerOptions(config.logLevel, deps.logStream),
+      trustProxy: config.trustProxy,
+      bodyLimit: config.bodyLimitBytes,
+      return503OnClosing: true,
+      requestIdHeader: false,
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    });
+    if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    app.setErrorHandler(errorHandler);
+    app.setNotFoundHandler(notFoundHandler);
+    for (const warning of config.warnings) app.log.warn(warning);
+    if (admin.action === 'updated-from-env') app.log.warn('the admin key from CPAMP_ADMIN_KEY / CPA_MANAGER_ADMIN_KEY changed: stored hash replaced');
+
+    let store: Store | null = null;
+    if (deps.store === undefined && !deps.settings) {
+      ownedStore = await openServerStore(config, app.log.child({ module: 'store' }), now);
+      store = ownedStore;
+    } else if (deps.store) {
+      store = deps.store;
+    }
+    const settings = deps.settings ?? store?.settings ?? createMemorySettings();
+    const cpa = createCpaLayer(config, settings);
+    const ctx: ServerContext = {
+      config,
+      version: packageVersion(),
+      startedAt: now(),
+      now,
+      auth: admin.authenticator,
+      guard: createBruteForceGuard({ now, ...deps.bruteForce }),
+      connection: cpa.connection,
+      proxy: cpa.proxy,
+      cpaDispatcher: deps.cpaDispatcher,
+      store,
+      collector: null,
+    };
+
+    const collector: CollectorHost | null = store && deps.collector !== false
+      ? createCollectorHost({ connection: ctx.connection, store, dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
+      : null;
+    ctx.collector = collector;
+    if (collector) {
+      // Listener first: the collector starts once the app is ready, never before.
+      app.addHook('onReady', async () => {
+        void collector.start();
+      });
+    }
+
+    if (config.corsOrigins.length > 0) {
+      const any = config.corsOrigins.includes('*');
+      await app.register(cors, {
+        origin: any ? '*' : config.corsOrigins,
+        credentials: false,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With'],
+        exposedHeaders: ['Retry-After', 'Content-Disposition', 'ETag', 'X-Request-Id'],
+        maxAge: 600,
+      });
+    }
+    await app.register(authPlugin, { ctx });
+    await app.register(panelPlugin, { ctx });
+    await app.register(systemRoutes, { ctx });
+    await app.register(setupRoutes, { ctx });
+    await app.register(proxyRoutes, { ctx });
+
+    app.addHook('onClose', async () => {
+      await collector?.stop();
+      await cpa.close();
+      await ownedStore?.close();
+      lock?.release();
+    });
+    return app;
+  } catch (error) {
+    await ownedStore?.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}

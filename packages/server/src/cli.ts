@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Entry of the `cpamp` bin: the only module with top-level effects (it is the program).
+import { runCli } from './cli/run-cli';
+import { loadConfigFromProcess } from './config';
+
+const io = { out: process.stdout, err: process.stderr, loadConfig: loadConfigFromProcess };
+
+runCli(process.argv.slice(2), io).then(
+  (result) => {
+    if (result.stop) {
+      // demo: stop both servers on a signal.
+      const stop = result.stop;
+      const onSignal = (): void => {
+        stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      return;
+    }
+    if (!result.server) process.exitCode = result.code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`cpamp: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+// `cpamp demo`: a simulated CPA (fake CPA from @cpamp/testkit, bundled into dist) and a Manager Server
+// wired to it through the env-managed connection, in a temporary data directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { emitUsage, generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { loadConfig } from '../config';
+import { startServer } from '../main';
+import { generateAdminKey } from '../security/admin-credential';
+import type { CliIo, CliResult } from './run-cli';
+
+export async function runDemo(args: readonly string[], io: CliIo): Promise<CliResult> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { port: { type: 'string', default: '18317' }, keep: { type: 'boolean', default: false }, events: { type: 'string', default: '5000' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'cpamp-demo-'));
+  const fake = await startFakeCpa({ usageStatisticsEnabled: true, retentionSeconds: 60 });
+  const adminKey = generateAdminKey();
+  const configFor = (port: string) =>
+    loadConfig({
+      env: {
+        USAGE_DATA_DIR: dataDir,
+        HTTP_ADDR: `127.0.0.1:${port}`,
+        CPA_UPSTREAM_URL: fake.url,
+        CPA_MANAGEMENT_KEY: fake.managementKey,
+        CPAMP_ADMIN_KEY: adminKey,
+        CPAMP_LOG_LEVEL: 'warn',
+        CPAMP_DOCKER: '0',
+      },
+      cwd: dataDir,
+      readFile: () => null,
+      fileExists: () => false,
+    });
+  const traffic = new AbortController();
+  const cleanup = async (): Promise<void> => {
+    traffic.abort();
+    await fake.close();
+    if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
+  };
+  let server;
+  try {
+    try {
+      server = await startServer(configFor(values.port ?? '18317'), { out: io.out, handleSignals: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      io.err.write(`port ${values.port} is busy; using a free port\n`);
+      server = await startServer(configFor('0'), { out: io.out, handleSignals: false });
+    }
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  // A week of history at full speed, then a live trickle of 2 records/s (the collector drains the queue).
+  const history = Math.max(0, Math.min(200_000, Number(values.events) || 0));
+  void emitUsage(fake, generateUsage({ seed: 1, events: history, days: 7 }), { ratePerSecond: 5_000, signal: traffic.signal })
+    .then(() => emitUsage(fake, generateUsage({ seed: 2, events: 1_000_000, days: 1, end: Date.now() + 86_400_000 }), { ratePerSecond: 2, signal: traffic.signal }))
+    .catch(() => undefined);
+  io.out.write(
+    `\ncpamp demo\n  panel:      ${server.url}/management.html\n  admin key:  ${adminKey}\n` +
+      `  fake CPA:   ${fake.url} (management key ${fake.managementKey})\n  data dir:   ${dataDir}${values.keep ? ' (kept)' : ' (removed on exit)'}\n\nCtrl-C to stop.\n`,
+  );
+  const running = server;
+  return {
+    code: 0,
+    server: running,
+    stop: async () => {
+      await running.close();
+      await cleanup();
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// The `cpamp` command line. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error,
+// 3 the data directory is locked by another cpamp process.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CONFIG_FLAGS, type Config } from '../config';
+import { acquireDataDirLock } from '../data-dir-lock';
+import { isConfigError, isServerError } from '../errors';
+import { startServer, type RunningServer } from '../main';
+import { resetAdminKey } from '../security/admin-credential';
+import { packageVersion } from '../version';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3 } as const;
+
+export interface CliIo {
+  out: { write(chunk: string): void };
+  err: { write(chunk: string): void };
+  /** Config loader (the entry passes the real environment; tests pass their own). */
+  loadConfig(argv: readonly string[]): Config;
+}
+
+/** What a long-running command leaves behind: the caller waits on `done` (signals resolve it). */
+export interface CliResult {
+  code: number;
+  server?: RunningServer;
+  /** For `demo`: stops the fake CPA as well. */
+  stop?: () => Promise<void>;
+}
+
+const CONFIG_FLAG_HELP = `Configuration flags (override env vars, which override the config file):
+  --config <file>          config.json (CPA_MANAGER_CONFIG); default ./cpamp.config.json if present
+  --http-addr <host:port>  listen address (HTTP_ADDR, default 0.0.0.0:18317)
+  --host <host>            listen host only
+  --port <port>            listen port only
+  --data-dir <dir>         data directory (USAGE_DATA_DIR; default ./data, /data in Docker)
+  --db-path <file>         SQLite file (USAGE_DB_PATH; default <data-dir>/cpamp.sqlite)
+  --cpa-url <url>          CPA base URL for unattended start (CPA_UPSTREAM_URL; key via CPA_MANAGEMENT_KEY)
+  --collector-mode <mode>  auto | http | resp | subscribe | resp-pop (USAGE_COLLECTOR_MODE)
+  --panel-path <file>      serve this management.html instead of the built-in one (PANEL_PATH)
+  --cors-origins <list>    comma-separated allowed origins (USAGE_CORS_ORIGINS; default same origin only)
+  --log-level <level>      fatal | error | warn | info | debug | trace | silent (CPAMP_LOG_LEVEL)
+See docs/reference/config.md for every environment variable.`;
+
+const EXIT_HELP = `Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 data directory locked.`;
+
+export const HELP: Record<string, string> = {
+  main: `cpamp ${'<command>'} [options]
+
+The cpamp Manager Server for CLIProxyAPI (CPA).
+
+Commands:
+  serve             run the Manager Server (the default deployment)
+  demo              run a local demo: a simulated CPA with generated traffic and a server wired to it
+  reset-admin-key   write a new admin key while the server is stopped, and print it once
+  help [command]    show help for a command
+
+Options:
+  -h, --help        show help
+  -v, --version     print the version
+
+${EXIT_HELP}`,
+  serve: `cpamp serve [flags]
+
+Runs the Manager Server: the panel at /management.html, the usage and analytics APIs, and the proxy to CPA.
+On first start it creates an admin key and prints it once (or takes CPAMP_ADMIN_KEY / CPA_MANAGER_ADMIN_KEY).
+Stops gracefully on SIGTERM / SIGINT.
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  'reset-admin-key': `cpamp reset-admin-key [--admin-key <key> | --admin-key-file <file>] [flags]
+
+Offline: writes a new admin key hash into the data directory and prints a generated key once.
+Refuses to run while a server holds the data directory. A key you pass in is never echoed.
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  demo: `cpamp demo [--port <port>] [--events <n>] [--keep]
+
+Starts a simulated CPA (from @cpamp/testkit) feeding generated usage, and a Manager Server wired to it,
+in a temporary data directory; prints the URL and the admin key. Ctrl-C stops both and removes the
+directory (unless --keep).
+
+${EXIT_HELP}`,
+};
+
+function wantsHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+function reportError(io: CliIo, error: unknown): number {
+  if (isConfigError(error)) {
+    io.err.write(`cpamp: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (isServerError(error) && error.code === 'data_dir_locked') {
+    io.err.write(`cpamp: ${error.message}\n`);
+    return EXIT.locked;
+  }
+  io.err.write(`cpamp: ${(error as Error).message ?? String(error)}\n`);
+  return EXIT.failure;
+}
+
+async function serve(args: readonly string[], io: CliIo): Promise<CliResult> {
+  const config = io.loadConfig(args);
+  const server = await startServer(config, { out: io.out, handleSignals: true });
+  return { code: EXIT.ok, server };
+}
+
+async function resetAdminKeyCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
+  // Split our own flags from the config flags.
+  const parsed = parseArgs({
+    args: [...args],
+    options: { ...CONFIG_FLAGS, 'admin-key': { type: 'string' }, 'admin-key-file': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const { 'admin-key': keyFlag, 'admin-key-file': keyFile, ...rest } = parsed.values;
+  if (keyFlag !== undefined && keyFile !== undefined) {
+    io.err.write('cpamp: use either --admin-key or --admin-key-file, not both\n');
+    return { code: EXIT.usage };
+  }
+  const configArgs: string[] = [];
+  for (const [name, value] of Object.entries(rest)) if (typeof value === 'string') configArgs.push(`--${name}`, value);
+  const config = io.loadConfig(configArgs);
+  let supplied: string | null = null;
+  if (keyFlag !== undefined) supplied = keyFlag.trim();
+  if (keyFile !== undefined) supplied = readFileSync(keyFile, 'utf8').trim();
+  if (supplied !== null && supplied.length < 16) {
+    io.err.write('cpamp: the admin key must be at least 16 characters\n');
+    return { code: EXIT.usage };
+  }
+  const lock = acquireDataDirLock(config.dataDir);
+  try {
+    const { generatedKey } = await resetAdminKey(config.dataDir, supplied, Date.now());
+    if (generatedKey) io.out.write(`New cpamp admin key (shown once):\n\n  ${generatedKey}\n\n`);
+    else io.out.write('Admin key updated.\n');
+    io.out.write(`Stored as a salted hash in ${config.dataDir}. Restart the server if it runs from another data directory.\n`);
+  } finally {
+    lock.release();
+  }
+  return { code: EXIT.ok };
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<CliResult> {
+  const [command, ...args] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h') {
+      io.out.write(`${HELP.main}\n`);
+      return { code: command === undefined ? EXIT.usage : EXIT.ok };
+    }
+    if (command === '--version' || command === '-v') {
+      io.out.write(`${packageVersion()}\n`);
+      return { code: EXIT.ok };
+    }
+    if (command === 'help') {
+      const topic = args[0] ?? 'main';
+      const text = HELP[topic];
+      if (!text) {
+        io.err.write(`cpamp: no help for "${topic}"\n`);
+        return { code: EXIT.usage };
+      }
+      io.out.write(`${text}\n`);
+      return { code: EXIT.ok };
+    }
+    if (HELP[command] && command !== 'main' && wantsHelp(args)) {
+      io.out.write(`${HELP[command]}\n`);
+      return { code: EXIT.ok };
+    }
+    switch (command) {
+      case 'serve':
+        return await serve(args, io);
+      case 'reset-admin-key':
+        return await resetAdminKeyCommand(args, io);
+      case 'demo': {
+        const { runDemo } = await import('./demo');
+        return await runDemo(args, io);
+      }
+      default:
+        io.err.write(`cpamp: unknown command "${command}". Run \`cpamp --help\`.\n`);
+        return { code: EXIT.usage };
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      io.err.write(`cpamp: ${(error as Error).message}. Run \`cpamp ${command} --help\`.\n`);
+      return { code: EXIT.usage };
+    }
+    return { code: reportError(io, error) };
+  }
+}

@@ -1,0 +1,55 @@
+// startServer: build, listen first, then report; graceful shutdown on SIGTERM/SIGINT when asked to.
+import type { FastifyInstance } from 'fastify';
+import { adminKeyBanner, buildApp, type AppDeps } from './app';
+import type { Config } from './config';
+
+export interface StartServerOptions extends AppDeps {
+  /** Where human-readable lines go (the URL, the admin key banner); default process.stdout. */
+  out?: { write(chunk: string): void };
+  /** Install SIGTERM/SIGINT handlers that close the server and exit (default false: embedders decide). */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:18317 (a wildcard host is shown as 127.0.0.1) */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const out = options.out ?? process.stdout;
+  const app = await buildApp(config, {
+    onAdminKeyGenerated: (key) => out.write(adminKeyBanner(key)),
+    ...options,
+  });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  out.write(`cpamp ${url}/management.html (listening on ${config.http.host}:${port}, data ${config.dataDir})\n`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= app.close();
+    return closing;
+  };
+  if (options.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      app.log.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 15_000);
+      force.unref();
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { app, url, close };
+}

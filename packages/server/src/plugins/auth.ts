@@ -1,0 +1,51 @@
+// Admin auth for every route that does not opt out (`config: { auth: 'public' }`). Registered with
+// fastify-plugin so its hook covers all routes, including the encapsulated route plugins.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ServerContext } from '../context';
+import { ServerError, TooManyAttemptsError } from '../errors';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+export function presentedKey(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const m = BEARER.exec(header);
+  return m ? (m[1] as string) : null;
+}
+
+/** Throws unless the request carries the admin key; applies the S1 brute-force guard per client address. */
+export async function requireAdmin(ctx: ServerContext, request: FastifyRequest): Promise<void> {
+  if (request.isAdmin) return;
+  const address = request.ip;
+  const wait = ctx.guard.retryAfterSeconds(address);
+  if (wait > 0) throw new TooManyAttemptsError(wait);
+  const key = presentedKey(request);
+  if (key === null) {
+    throw new ServerError('invalid_admin_key', 'Missing admin key: send "Authorization: Bearer <cpamp admin key>" (printed at first start; `cpamp reset-admin-key` makes a new one).');
+  }
+  if (!(await ctx.auth.verify(key))) {
+    ctx.guard.recordFailure(address);
+    request.log.warn({ address }, 'invalid admin key');
+    throw new ServerError('invalid_admin_key', 'Invalid admin key. Use the cpamp admin key (not the CPA management key); `cpamp reset-admin-key` makes a new one.');
+  }
+  ctx.guard.recordSuccess(address);
+  request.isAdmin = true;
+}
+
+async function authPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = opts;
+  app.decorateRequest('isAdmin', false);
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) return;
+    const level = request.routeOptions.config.auth ?? 'admin';
+    if (level === 'public') return;
+    if (level === 'admin-if-configured') {
+      // Open until a CPA connection exists (the panel reads it before setup); a presented key is still checked.
+      if (!ctx.connection.isConfigured() && presentedKey(request) === null) return;
+    }
+    await requireAdmin(ctx, request);
+  });
+}
+
+export default fp(authPlugin, { name: 'cpamp-auth', fastify: '5.x' });

@@ -1,0 +1,57 @@
+// Everything under /v0/management/* that the server does not answer itself goes to CPA with the stored
+// management key — only for admins (S2). /models and /v1/models pass the caller's own key through.
+// Popping CPA's usage queue through us is refused: it would steal records from our collector.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerContext } from '../context';
+import { ServerError } from '../errors';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** Refuses paths that could mean something else after decoding or normalisation upstream. */
+export function checkProxyPath(rawUrl: string): string {
+  const path = rawUrl.split('?')[0] ?? '';
+  if (/%2e|%2f|%5c|%00|\\/i.test(path) || /(^|\/)\.{1,2}(\/|$)/.test(path) || path.includes('//')) {
+    throw new ServerError('proxy_path_rejected', 'The path contains dot segments, encoded separators or empty segments; send a plain path.');
+  }
+  return path;
+}
+
+function isUsageQueue(path: string): boolean {
+  return /^\/v0\/management\/usage-queue(\/|$)/i.test(path);
+}
+
+function requireConnection(ctx: ServerContext) {
+  const connection = ctx.connection.current();
+  if (!connection) {
+    throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: open /management.html and finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY).');
+  }
+  return connection;
+}
+
+export default async function proxyRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = opts;
+  // Bodies are streamed to CPA untouched: no parsing in this context.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request: FastifyRequest, _payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null));
+
+  const management = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const path = checkProxyPath(request.raw.url ?? '');
+    if (isUsageQueue(path)) {
+      throw new ServerError('usage_queue_proxy_refused', 'cpamp does not proxy /v0/management/usage-queue: popping the queue would take usage records away from cpamp\'s own collector. Read usage from cpamp (/v0/management/usage) instead.');
+    }
+    const connection = requireConnection(ctx);
+    await ctx.proxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: `Bearer ${connection.managementKey}` });
+  };
+
+  app.route({ method: [...METHODS], url: '/v0/management/*', handler: management });
+  app.route({ method: [...METHODS], url: '/v0/resource/plugins/*', handler: management });
+
+  const models = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    checkProxyPath(request.raw.url ?? '');
+    const connection = requireConnection(ctx);
+    const auth = request.headers.authorization;
+    await ctx.proxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: typeof auth === 'string' ? auth : null });
+  };
+  app.get('/models', { config: { auth: 'public' } }, models);
+  app.get('/v1/models', { config: { auth: 'public' } }, models);
+}

@@ -1,0 +1,76 @@
+// /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context';
+
+export default async function systemRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = opts;
+
+  app.get('/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', service: 'cpamp', version: ctx.version }));
+
+  app.get('/usage-service/info', { config: { auth: 'public' } }, async () => {
+    const configured = ctx.connection.isConfigured();
+    return {
+      service: 'cpamp',
+      version: ctx.version,
+      mode: 'embedded',
+      startedAt: ctx.startedAt,
+      configured,
+      adminReady: true,
+      projectInitialized: configured,
+      setupRequired: !configured,
+      migrationStatus: configured ? 'ready' : 'needs_setup',
+      dataKeyReady: true,
+      connectionSource: ctx.connection.current()?.source ?? null,
+      hasHistoricalData: false,
+    };
+  });
+
+  app.get('/status', async () => {
+    const connection = ctx.connection.current();
+    const collector = ctx.connection.collectorSettings();
+    return {
+      service: 'cpamp',
+      version: ctx.version,
+      startedAt: ctx.startedAt,
+      uptimeMs: ctx.now() - ctx.startedAt,
+      dataDir: ctx.config.dataDir,
+      dbPath: ctx.config.dbPath,
+      configured: connection !== null,
+      connectionSource: connection?.source ?? null,
+      upstream: connection?.baseUrl ?? null,
+      // From the store's in-memory column cache: no count(*) per call.
+      events: ctx.store ? ctx.store.cacheStatus().events : null,
+      eventCache: ctx.store ? ctx.store.cacheStatus().state : null,
+      deadLetters: null,
+      collector: collectorStatus(ctx, connection?.baseUrl ?? '', collector.mode, collector.queue),
+      proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
+    };
+  });
+}
+
+const STATE_PLUS: Record<string, string> = { running: 'running', starting: 'starting', connecting: 'starting', backoff: 'error', 'auth-stopped': 'error', unsupported: 'error', stopping: 'stopped', stopped: 'stopped' };
+
+/** Plus's collector block, plus our richer fields (state, counters, transport note). */
+function collectorStatus(ctx: ServerContext, upstream: string, mode: string, queue: string) {
+  const s = ctx.collector?.status() ?? null;
+  return {
+    collector: s ? (STATE_PLUS[s.state] ?? 'error') : 'stopped',
+    state: s?.state ?? 'stopped',
+    upstream,
+    mode: s?.mode ?? mode,
+    transport: s?.transport ?? '',
+    transportNote: s?.transportNote ?? null,
+    queue,
+    cpaVersion: s?.cpaVersion ?? null,
+    retentionSeconds: s?.retentionSeconds ?? null,
+    lastConsumedAt: s?.lastConsumedAt ?? 0,
+    lastInsertedAt: s?.lastInsertedAt ?? 0,
+    totalInserted: s?.counters.inserted ?? 0,
+    totalSkipped: s?.counters.duplicates ?? 0,
+    rejected: s?.counters.rejected ?? 0,
+    deadLetters: s?.counters.deadLettered ?? 0,
+    lastError: s?.lastError ? `${s.lastError.code}: ${s.lastError.message}` : '',
+    lastErrorHint: s?.lastError?.hint ?? null,
+    counters: s?.counters ?? null,
+  };
+}

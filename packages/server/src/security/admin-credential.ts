@@ -1,0 +1,166 @@
+// The cpamp admin key: generated once (`cpamp_` + 32 alphanumerics) or supplied by env/file; only a salted
+// scrypt hash is stored, in <dataDir>/admin-key.json (mode 0600). Verification is constant-time; a key that
+// verified once is remembered as an in-memory HMAC so later requests skip the (deliberately slow) scrypt.
+import { createHmac, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ServerError } from '../errors';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const ADMIN_KEY_PREFIX = 'cpamp_';
+export const ADMIN_CREDENTIAL_FILE = 'admin-key.json';
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
+
+const CredentialSchema = z.object({
+  version: z.literal(1),
+  algorithm: z.literal('scrypt'),
+  N: z.number().int().positive(),
+  r: z.number().int().positive(),
+  p: z.number().int().positive(),
+  salt: z.string().min(16),
+  hash: z.string().min(16),
+  source: z.enum(['generated', 'env', 'cli', 'cli-generated']),
+  createdAtMs: z.number(),
+  rotatedAtMs: z.number(),
+});
+export type AdminCredentialRecord = z.infer<typeof CredentialSchema>;
+export type AdminKeySource = AdminCredentialRecord['source'];
+
+/** `cpamp_` + 32 characters from [0-9A-Za-z], uniformly chosen by crypto.randomInt (no modulo bias). */
+export function generateAdminKey(): string {
+  let out = ADMIN_KEY_PREFIX;
+  for (let i = 0; i < 32; i += 1) out += ALPHABET[randomInt(ALPHABET.length)];
+  return out;
+}
+
+function scrypt(key: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    scryptCb(key, salt, SCRYPT.keyLength, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r }, (err, derived) =>
+      err ? reject(err) : resolvePromise(derived),
+    );
+  });
+}
+
+export function credentialPath(dataDir: string): string {
+  return join(dataDir, ADMIN_CREDENTIAL_FILE);
+}
+
+export function readCredential(dataDir: string): AdminCredentialRecord | null {
+  const path = credentialPath(dataDir);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new ServerError('admin_credential_invalid', `Cannot read the admin credential ${path}: ${(error as Error).message}. Check the file's permissions.`, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    json = error;
+  }
+  const parsed = CredentialSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ServerError('admin_credential_invalid', `The admin credential ${path} is corrupted. Run \`cpamp reset-admin-key\` to write a new one.`);
+  }
+  return parsed.data;
+}
+
+/** Hashes and writes (atomically, 0600) a credential for `key`. */
+export async function writeCredential(dataDir: string, key: string, source: AdminKeySource, now: number, previous: AdminCredentialRecord | null): Promise<AdminCredentialRecord> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(key, salt, SCRYPT);
+  const record: AdminCredentialRecord = {
+    version: 1,
+    algorithm: 'scrypt',
+    N: SCRYPT.N,
+    r: SCRYPT.r,
+    p: SCRYPT.p,
+    salt: salt.toString('base64'),
+    hash: hash.toString('base64'),
+    source,
+    createdAtMs: previous?.createdAtMs ?? now,
+    rotatedAtMs: now,
+  };
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = credentialPath(dataDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+  return record;
+}
+
+export async function verifyAgainstRecord(record: AdminCredentialRecord, key: string): Promise<boolean> {
+  const expected = Buffer.from(record.hash, 'base64');
+  const actual = await scrypt(key, Buffer.from(record.salt, 'base64'), record);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export interface AdminAuthenticator {
+  /** Constant-time check of a presented key. */
+  verify(key: string): Promise<boolean>;
+  readonly source: AdminKeySource;
+}
+
+/** Verifier over one credential record; remembers a verified key as an HMAC with a per-process secret. */
+export function createAdminAuthenticator(record: AdminCredentialRecord): AdminAuthenticator {
+  const pepper = randomBytes(32);
+  const digest = (key: string): Buffer => createHmac('sha256', pepper).update(key).digest();
+  let remembered: Buffer | null = null;
+  return {
+    source: record.source,
+    async verify(key: string): Promise<boolean> {
+      if (key.length === 0 || key.length > 1024) return false;
+      const d = digest(key);
+      if (remembered && timingSafeEqual(d, remembered)) return true;
+      const ok = await verifyAgainstRecord(record, key);
+      if (ok) remembered = d;
+      return ok;
+    },
+  };
+}
+
+export interface EnsureAdminKeyResult {
+  authenticator: AdminAuthenticator;
+  /** The plaintext key when it was generated just now (print it once), else null. */
+  generatedKey: string | null;
+  /** What happened, for the start-up log. */
+  action: 'existing' | 'generated' | 'from-env' | 'updated-from-env';
+}
+
+/**
+ * First start: use the supplied key (env/file) or generate one. Later starts: keep the stored one, except
+ * that a supplied key which no longer matches replaces it (Plus silently ignored a changed env key).
+ */
+export async function ensureAdminKey(dataDir: string, suppliedKey: string | null, now: number): Promise<EnsureAdminKeyResult> {
+  const existing = readCredential(dataDir);
+  if (existing) {
+    if (suppliedKey !== null && !(await verifyAgainstRecord(existing, suppliedKey))) {
+      const record = await writeCredential(dataDir, suppliedKey, 'env', now, existing);
+      return { authenticator: createAdminAuthenticator(record), generatedKey: null, action: 'updated-from-env' };
+    }
+    return { authenticator: createAdminAuthenticator(existing), generatedKey: null, action: 'existing' };
+  }
+  if (suppliedKey !== null) {
+    const record = await writeCredential(dataDir, suppliedKey, 'env', now, null);
+    return { authenticator: createAdminAuthenticator(record), generatedKey: null, action: 'from-env' };
+  }
+  const key = generateAdminKey();
+  const record = await writeCredential(dataDir, key, 'generated', now, null);
+  return { authenticator: createAdminAuthenticator(record), generatedKey: key, action: 'generated' };
+}
+
+/** `cpamp reset-admin-key`: writes a new credential; returns the key when it was generated. */
+export async function resetAdminKey(dataDir: string, suppliedKey: string | null, now: number): Promise<{ generatedKey: string | null }> {
+  const previous = readCredential(dataDir);
+  if (suppliedKey !== null) {
+    await writeCredential(dataDir, suppliedKey, 'cli', now, previous);
+    return { generatedKey: null };
+  }
+  const key = generateAdminKey();
+  await writeCredential(dataDir, key, 'cli-generated', now, previous);
+  return { generatedKey: key };
+}
