@@ -1,0 +1,173 @@
+import type { z } from 'zod';
+import { PanelError, errorFromResponse, isAbort } from './errors';
+
+export interface CpaMeta {
+  version: string | null;
+  commit: string | null;
+  buildDate: string | null;
+  supportsPlugin: boolean | null;
+}
+
+export interface CpaClientOptions {
+  /** CPA origin, e.g. `http://127.0.0.1:8317` (already normalised, see normalizeCpaUrl). */
+  baseUrl: string;
+  managementKey: string;
+  timeoutMs?: number;
+  fetchFn?: typeof fetch;
+  /** Called with the version headers CPA puts on every management response. */
+  onMeta?: (meta: CpaMeta) => void;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body (objects/arrays) or a raw body (string, FormData, Blob). */
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** A 404 here means the management API is off (not just a missing feature). */
+  core?: boolean;
+}
+
+const MANAGEMENT_PREFIX = '/v0/management';
+
+/**
+ * Accepts what people paste: `host:port`, a full URL, or a URL ending in `/v0/management`.
+ * Returns the origin plus any sub-path, without a trailing slash.
+ */
+export function normalizeCpaUrl(input: string, fallback: string): string {
+  let s = input.trim();
+  if (!s) s = fallback;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) s = `http://${s}`;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return s.replace(/\/+$/, '');
+  }
+  let path = url.pathname.replace(/\/+$/, '');
+  const idx = path.indexOf(MANAGEMENT_PREFIX);
+  if (idx >= 0) path = path.slice(0, idx);
+  path = path.replace(/\/management\.html$/, '');
+  return `${url.origin}${path}`;
+}
+
+/** The origin the panel itself was loaded from, or a local default when opened from file://. */
+export function defaultCpaUrl(loc: { protocol: string; origin: string; pathname: string }): string {
+  if (loc.protocol !== 'http:' && loc.protocol !== 'https:') return 'http://127.0.0.1:8317';
+  const dir = loc.pathname.replace(/\/[^/]*$/, '');
+  return `${loc.origin}${dir}`;
+}
+
+/** Thin fetch wrapper for CPA's management API: auth header, timeout, error mapping, zod parsing. */
+export class CpaClient {
+  readonly baseUrl: string;
+  readonly #key: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  readonly #onMeta: ((meta: CpaMeta) => void) | undefined;
+
+  constructor(opts: CpaClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.#key = opts.managementKey;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#fetch = opts.fetchFn ?? globalThis.fetch.bind(globalThis);
+    this.#onMeta = opts.onMeta;
+  }
+
+  url(path: string, query?: RequestOptions['query']): string {
+    const u = `${this.baseUrl}${MANAGEMENT_PREFIX}${path}`;
+    if (!query) return u;
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.append(k, String(v));
+    const qs = params.toString();
+    return qs ? `${u}?${qs}` : u;
+  }
+
+  /** Sends a request and returns the raw Response once it is known to be 2xx. */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    return this.send(method, this.url(path, opts.query), opts, { Authorization: `Bearer ${this.#key}` });
+  }
+
+  /** A request outside /v0/management (e.g. /v1/models with a client API key). */
+  async external(method: string, fullPath: string, headers: Record<string, string>, opts: RequestOptions = {}): Promise<Response> {
+    return this.send(method, `${this.baseUrl}${fullPath}`, opts, headers);
+  }
+
+  async json<S extends z.ZodType>(method: string, path: string, schema: S, opts: RequestOptions = {}): Promise<z.output<S>> {
+    const res = await this.raw(method, path, opts);
+    return parseJson(res, schema, this.url(path));
+  }
+
+  async text(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+    const res = await this.raw(method, path, opts);
+    return res.text();
+  }
+
+  async blob(path: string, opts: RequestOptions = {}): Promise<Blob> {
+    const res = await this.raw('GET', path, opts);
+    return res.blob();
+  }
+
+  private async send(method: string, url: string, opts: RequestOptions, auth: Record<string, string>): Promise<Response> {
+    const headers: Record<string, string> = { ...auth };
+    let body: BodyInit | undefined;
+    if (opts.body !== undefined) {
+      if (typeof opts.body === 'string' || opts.body instanceof FormData || opts.body instanceof Blob) {
+        body = opts.body;
+        if (opts.contentType) headers['Content-Type'] = opts.contentType;
+      } else {
+        body = JSON.stringify(opts.body);
+        headers['Content-Type'] = 'application/json';
+      }
+    }
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.#timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await this.#fetch(url, { method, headers, body, signal, cache: 'no-store' });
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      if (timeout.aborted || (e instanceof DOMException && e.name === 'TimeoutError')) {
+        throw new PanelError({ code: 'timeout', url: this.baseUrl, cause: e });
+      }
+      if (isAbort(e)) throw e;
+      throw new PanelError({ code: 'network', url: this.baseUrl, cause: e });
+    }
+    this.readMeta(res);
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      throw errorFromResponse(url, res.status, text, opts.core ?? false);
+    }
+    return res;
+  }
+
+  private readMeta(res: Response): void {
+    if (!this.#onMeta) return;
+    const version = res.headers.get('x-cpa-version') ?? res.headers.get('x-server-version');
+    if (version === null && !res.headers.has('x-cpa-commit')) return;
+    const plugin = res.headers.get('x-cpa-support-plugin');
+    this.#onMeta({
+      version,
+      commit: res.headers.get('x-cpa-commit'),
+      buildDate: res.headers.get('x-cpa-build-date'),
+      supportsPlugin: plugin === null ? null : plugin === 'true' || plugin === '1',
+    });
+  }
+}
+
+export async function parseJson<S extends z.ZodType>(res: Response, schema: S, url: string): Promise<z.output<S>> {
+  let data: unknown;
+  try {
+    data = await res.json();
+  } catch (e) {
+    throw new PanelError({ code: 'invalid-response', url, status: res.status, detail: 'not JSON', cause: e });
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const detail = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'unexpected shape';
+    throw new PanelError({ code: 'invalid-response', url, status: res.status, detail, cause: parsed.error });
+  }
+  return parsed.data;
+}

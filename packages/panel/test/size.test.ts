@@ -1,0 +1,28 @@
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPanel, type BuiltPanel } from './build-panel';
+
+// targets.md P9: the single management.html must stay at or under 250 kB gzip.
+const BUDGET_GZIP_BYTES = 250 * 1000;
+
+describe('panel bundle', () => {
+  let built: BuiltPanel;
+  beforeAll(async () => {
+    built = await buildPanel();
+  }, 120_000);
+  afterAll(() => built?.cleanup());
+
+  it('is one file under the gzip budget', () => {
+    const raw = Buffer.byteLength(built.html);
+    const gz = gzipSync(built.html, { level: 9 }).byteLength;
+    process.stdout.write(`panel management.html: ${(raw / 1000).toFixed(1)} kB raw, ${(gz / 1000).toFixed(1)} kB gzip (budget ${BUDGET_GZIP_BYTES / 1000} kB)\n`);
+    expect(gz).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+
+  it('makes no external requests: no remote scripts, styles, fonts or images', () => {
+    const refs = [...built.html.matchAll(/(?:src|href)\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? '');
+    const external = refs.filter((r) => /^(https?:)?\/\//i.test(r));
+    expect(external).toEqual([]);
+    expect(built.html).not.toMatch(/@import\s+url\(|fonts\.googleapis|<script[^>]+src=/i);
+  });
+});
