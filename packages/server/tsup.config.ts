@@ -9,6 +9,7 @@ export default defineConfig({
   platform: 'node',
   sourcemap: true,
   clean: true,
-  // testkit is private and ships TypeScript source: bundle it (and its yaml dependency) for `cpamp demo`.
-  noExternal: ['@cpamp/testkit', 'yaml'],
+  // testkit is private and ships TypeScript source: bundle it for `cpamp demo`; its dependency yaml stays
+  // external (a server dependency), since bundling that CommonJS package into ESM breaks its requires.
+  noExternal: ['@cpamp/testkit'],
 });

@@ -23,7 +23,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
     onAdminKeyGenerated: (key) => out.write(adminKeyBanner(key)),
     ...options,
   });
-  await app.listen({ host: config.http.host, port: config.http.port });
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    // A failed listen (e.g. EADDRINUSE) must not keep the data-dir lock or the store open.
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;

@@ -59,3 +59,24 @@ describe('app lifecycle', () => {
     expect(res.json()).toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('startServer', () => {
+  it('releases the data-dir lock when listening fails, so a retry on another port works', async () => {
+    const { startServer } = await import('../src/main');
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as { port: number }).port;
+    const dir = tempDir();
+    const out = { write: () => true };
+    try {
+      const config = defineConfig({ dataDir: dir.path, logLevel: 'silent', http: { host: '127.0.0.1', port: busyPort } });
+      await expect(startServer(config, { out, collectorStopTimeoutMs: 1_500 })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      const running = await startServer({ ...config, http: { host: '127.0.0.1', port: 0 } }, { out, collectorStopTimeoutMs: 1_500 });
+      await running.close();
+    } finally {
+      blocker.close();
+      dir.cleanup();
+    }
+  });
+});
