@@ -1,0 +1,336 @@
+// Store benchmark (targets.md P1, P2, P3, P5, P8, F10) on the 1M-event data set.
+// Env (bench only): STORE_BENCH_EVENTS (default 1,000,000), STORE_BENCH_DIR (default a tmp dir).
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import {
+  openStore,
+  type NormalizeFn,
+  type Store,
+  type UsageEventInput,
+  type AnalyticsFilter,
+} from '@cpamp/store';
+import { MODEL_CATALOG, generateUsage } from '@cpamp/testkit';
+import { benchNormalize } from './bench-normalize';
+
+const EVENTS = Number(process.env.STORE_BENCH_EVENTS ?? 1_000_000);
+const DIR = process.env.STORE_BENCH_DIR ?? join(tmpdir(), 'cpamp-store-bench');
+const root = new URL('../..', import.meta.url).pathname;
+const mode = process.argv[2];
+
+async function loadNormalize(): Promise<{ fn: NormalizeFn; name: string }> {
+  try {
+    const c = (await import('@cpamp/collector')) as { normalizeRecord?: NormalizeFn };
+    if (typeof c.normalizeRecord === 'function') {
+      const fn = c.normalizeRecord;
+      const probe = fn(generateUsage({ seed: 1, events: 1, days: 1 })[Symbol.iterator]().next().value);
+      if (probe.ok) return { fn: (r) => fn(r), name: '@cpamp/collector normalizeRecord' };
+    }
+  } catch {
+    // fall back below
+  }
+  return { fn: benchNormalize, name: 'bench-local normaliser (collector not loadable)' };
+}
+
+const p95 = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(0.95 * s.length) - 1)]!;
+};
+const time = (fn: () => unknown) => {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+};
+async function timeAsync(fn: () => Promise<unknown>) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+const mb = (b: number) => Math.round(b / 1048576);
+
+function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return { stop: () => (clearInterval(t), Math.max(peak, process.memoryUsage().rss)) };
+}
+
+// --- child modes for P8 (fresh process so RSS is the import/export's own) ---
+if (mode === '--export') {
+  const store = await openStore({ path: process.argv[3]!, dataKey: 'ab'.repeat(32) });
+  const out = createWriteStream(process.argv[4]!);
+  const rss = rssSampler();
+  const ms = await timeAsync(async () => {
+    for await (const chunk of store.io.exportJsonl()) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'finish');
+  });
+  process.stdout.write(JSON.stringify({ ms, rssMb: mb(rss.stop()) }));
+  await store.close();
+  process.exit(0);
+}
+if (mode === '--import') {
+  rmSync(process.argv[3]!, { force: true });
+  const store = await openStore({ path: process.argv[3]!, dataKey: 'ab'.repeat(32) });
+  const rss = rssSampler();
+  let report;
+  const ms = await timeAsync(async () => (report = await store.io.importJsonl(process.argv[4]!)));
+  process.stdout.write(JSON.stringify({ ms, rssMb: mb(rss.stop()), report }));
+  await store.close();
+  process.exit(0);
+}
+
+mkdirSync(DIR, { recursive: true });
+const dbPath = join(DIR, 'bench.sqlite');
+for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, join(DIR, 'data.key')]) rmSync(f, { force: true });
+const log = (...a: unknown[]) => console.log(...a);
+const { fn: normalize, name: normalizerName } = await loadNormalize();
+log(`store bench: ${EVENTS.toLocaleString()} events, normaliser: ${normalizerName}, dir ${DIR}`);
+
+const store: Store = await openStore({ path: dbPath, dataKey: 'ab'.repeat(32) });
+// Realistic prices for the catalog so cost is computed at insert.
+try {
+  await store.prices.sync(
+    { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
+    { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
+  );
+} catch {
+  // price fixture missing: costs stay unpriced
+}
+
+// --- P3: ingest (store level: insertBatch of 500 pre-normalised events, timed alone) ---
+let insertMs = 0;
+let normalizeMs = 0;
+let batch: UsageEventInput[] = [];
+let inserted = 0;
+let rejected = 0;
+const wallStart = performance.now();
+const flush = () => {
+  const t = performance.now();
+  inserted += store.insertBatch(batch).inserted;
+  insertMs += performance.now() - t;
+  batch = [];
+};
+for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
+  const t = performance.now();
+  const r = normalize(rec);
+  normalizeMs += performance.now() - t;
+  if (!r.ok) {
+    rejected++;
+    continue;
+  }
+  batch.push(r.event);
+  if (batch.length === 500) flush();
+  if (inserted % 100_000 === 0 && inserted && batch.length === 0)
+    log(`  ${inserted.toLocaleString()} inserted`);
+}
+if (batch.length) flush();
+const wallMs = performance.now() - wallStart;
+const p3 = {
+  inserted,
+  rejected,
+  storeEventsPerSec: Math.round(inserted / (insertMs / 1000)),
+  withNormaliseEventsPerSec: Math.round(inserted / ((insertMs + normalizeMs) / 1000)),
+  wallIncludingGeneratorSec: +(wallMs / 1000).toFixed(1),
+};
+log('P3', p3);
+
+// --- P5: bytes per event after a WAL checkpoint ---
+store.maintenance.checkpoint('TRUNCATE');
+const report = store.maintenance.storageReport();
+const p5 = {
+  bytesPerEvent: Math.round(report.bytesPerEvent ?? 0),
+  fileMb: mb(report.fileBytes),
+  objects: report.objects.slice(0, 12).map((o) => `${o.name}:${mb(o.bytes)}MB`),
+};
+log('P5', p5);
+
+// --- P1 / P2 ---
+const maxTs = (store.events.list({}, { limit: 1 }).events[0]?.timestampMs ?? Date.now()) + 1;
+const H = 3_600_000;
+const range = (hours: number): AnalyticsFilter => ({ from: maxTs - hours * H, to: maxTs });
+const opts = store.analytics.filterOptions(range(720));
+const topKey = opts.keys[0]!.hash;
+const topModel = opts.models[0]!.name;
+const account = opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex;
+const provider = opts.providers[0]!.name;
+const filters: Record<string, Partial<AnalyticsFilter>> = {
+  unfiltered: {},
+  key: { apiKeyHash: topKey },
+  account: { authIndex: account },
+  model: { model: topModel },
+  provider: { provider },
+  failures: { status: 'failure' },
+  keyModel: { apiKeyHash: topKey, model: topModel },
+};
+const a = store.analytics;
+const views: Record<string, (f: Partial<AnalyticsFilter>) => unknown> = {
+  totals24h: (f) => a.totals({ ...range(24), ...f }),
+  totals7d: (f) => a.totals({ ...range(168), ...f }),
+  totals30d: (f) => a.totals({ ...range(720), ...f }),
+  seriesHourly7d: (f) =>
+    a.timeSeries({ ...range(168), ...f }, { granularity: 'hour', timeZone: 'Europe/Berlin' }),
+  seriesDaily30dTop10: (f) =>
+    a.timeSeries(
+      { ...range(720), ...f },
+      { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 10 },
+    ),
+  byModel30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'model', sort: 'cost' }),
+  byKey30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'key', sort: 'requests' }),
+  byAccount30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'account', sort: 'tokens' }),
+  byProvider30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'provider' }),
+  filterOptions30d: (f) => a.filterOptions({ ...range(720), ...f }),
+  latencyByModel7d: (f) => a.latencyPercentiles({ ...range(168), ...f }),
+  heatmap30d: (f) => a.heatmap({ ...range(720), ...f }, { timeZone: 'America/New_York' }),
+};
+const REPS = 5;
+async function runP1(label: string) {
+  const perView: Record<string, number> = {};
+  let worst = { ms: 0, what: '' };
+  for (const [vn, view] of Object.entries(views)) {
+    const samples: number[] = [];
+    for (const [fname, f] of Object.entries(filters)) {
+      const xs: number[] = [];
+      for (let i = 0; i < REPS; i++) xs.push(time(() => view(f)));
+      const p = p95(xs);
+      samples.push(p);
+      if (p > worst.ms) worst = { ms: p, what: `${vn}/${fname}` };
+    }
+    perView[vn] = +Math.max(...samples).toFixed(1);
+  }
+  const usage: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    usage.push(
+      await timeAsync(async () => {
+        let bytes = 0;
+        for await (const c of store.io.usagePayload(range(24))) bytes += c.length;
+        return bytes;
+      }),
+    );
+  }
+  perView.usagePayload24h = +p95(usage).toFixed(1);
+  log(
+    `P1 (${label}) worst p95 per view over 7 filters (ms):`,
+    perView,
+    'worst:',
+    worst.what,
+    worst.ms.toFixed(1),
+  );
+  return { perView, worst: { ...worst, ms: +worst.ms.toFixed(1) } };
+}
+const p1Sql = await runP1('rollups + SQL, cache cold');
+const warmStart = performance.now();
+await store.warmCache();
+const warmMs = Math.round(performance.now() - warmStart);
+log(
+  `column cache warm in ${warmMs} ms, ${store.cacheStatus().events.toLocaleString()} events, ~${mb(store.cacheStatus().bytes)} MB`,
+);
+const p1Cache = await runP1('column cache');
+
+const p2: Record<string, { page1: number; page50: number }> = {};
+const listFilters = { ...filters, minLatency30s: { minLatencyMs: 30_000 }, search: { search: 'a1' } };
+for (const [fname, f] of Object.entries(listFilters)) {
+  const p1s: number[] = [];
+  const p50s: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    p1s.push(time(() => store.events.list(f, { limit: 50 })));
+    let cursor: string | null = null;
+    for (let pg = 1; pg < 50; pg++) {
+      cursor = store.events.list(f, { limit: 50, cursor }).nextCursor;
+      if (!cursor) break;
+    }
+    if (cursor) p50s.push(time(() => store.events.list(f, { limit: 50, cursor })));
+  }
+  p2[fname] = { page1: +p95(p1s).toFixed(1), page50: p50s.length ? +p95(p50s).toFixed(1) : -1 };
+}
+log('P2 event list p95 (ms):', p2);
+
+// --- F10: views while ingesting at the P3 target rate (20k events/s, batches of 500), same process ---
+const f10 = await (async () => {
+  const extra = [...generateUsage({ seed: 7, events: 100_000, days: 1, end: maxTs + 86_400_000 })];
+  let i = 0;
+  let busy = 0;
+  let ingested = 0;
+  const timer = setInterval(() => {
+    const slice = extra
+      .slice(i, i + 500)
+      .map((r) => normalize(r))
+      .filter((r) => r.ok)
+      .map((r) => (r as { event: UsageEventInput }).event);
+    i += 500;
+    try {
+      ingested += store.insertBatch(slice).inserted;
+    } catch (e) {
+      if (String(e).includes('BUSY')) busy++;
+    }
+  }, 25);
+  const xs: number[] = [];
+  const started = performance.now();
+  while (performance.now() - started < 5000 && i < extra.length) {
+    for (const view of Object.values(views)) xs.push(time(() => view({})));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  clearInterval(timer);
+  const secs = (performance.now() - started) / 1000;
+  return {
+    viewsP95Ms: +p95(xs).toFixed(1),
+    samples: xs.length,
+    ingestedPerSec: Math.round(ingested / secs),
+    sqliteBusy: busy,
+  };
+})();
+log('F10', f10);
+await store.close();
+
+// --- P8: export then import 1M, each in a fresh process ---
+const jsonl = join(DIR, 'export.jsonl');
+const child = (args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { ms: number; rssMb: number; report?: unknown };
+};
+const exp = child(['--export', dbPath, jsonl]);
+log('P8 export', exp);
+const imp = child(['--import', join(DIR, 'import.sqlite'), jsonl]);
+log('P8 import', { ms: imp.ms, rssMb: imp.rssMb });
+
+const results = {
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  events: EVENTS,
+  normaliser: normalizerName,
+  P1: { targetMs: 100, sqlEngine: p1Sql, cacheEngine: p1Cache, cacheWarmMs: warmMs },
+  P2: { targetMs: 30, p95: p2 },
+  P3: { target: 20_000, ...p3 },
+  P5: { targetBytes: 300, ...p5 },
+  P8: {
+    target: 'import <= 60 s, export <= 30 s, RSS <= 250 MB',
+    exportSec: +(exp.ms / 1000).toFixed(1),
+    exportRssMb: exp.rssMb,
+    importSec: +(imp.ms / 1000).toFixed(1),
+    importRssMb: imp.rssMb,
+  },
+  F10: { target: 'no SQLITE_BUSY; p95 within 2x of P1', ...f10 },
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/store.json'), JSON.stringify(results, null, 2));
+console.table({
+  P1_sql_worst_ms: { value: p1Sql.worst.ms, target: '<= 100' },
+  P1_cache_worst_ms: { value: p1Cache.worst.ms, target: '<= 100' },
+  P2_worst_ms: { value: Math.max(...Object.values(p2).flatMap((x) => [x.page1, x.page50])), target: '<= 30' },
+  P3_events_per_s: { value: p3.storeEventsPerSec, target: '>= 20000' },
+  P5_bytes_per_event: { value: p5.bytesPerEvent, target: '<= 300' },
+  P8_import_s: { value: results.P8.importSec, target: '<= 60' },
+  P8_export_s: { value: results.P8.exportSec, target: '<= 30' },
+  P8_rss_mb: { value: Math.max(exp.rssMb, imp.rssMb), target: '<= 250' },
+  F10_p95_ms: { value: f10.viewsP95Ms, target: '<= 2x P1' },
+});

@@ -1,0 +1,102 @@
+import type Database from 'better-sqlite3';
+import type { DictionaryCache } from '../dictionary/dictionary-cache';
+import type { EventRow } from '../events/event-codec';
+import {
+  FLAG_FAILED,
+  FLAG_GENERATE,
+  FLAG_PRICE_MISSING,
+  decodeRequestId,
+  dedupKeyOf,
+  qualityOf,
+} from '../events/event-codec';
+
+export interface ExportOptions {
+  from?: number;
+  to?: number;
+  /** Rows per read (the reader is released between batches, so WAL checkpoints progress). */
+  batchSize?: number;
+  onProgress?: (p: { exported: number }) => void;
+}
+
+/**
+ * One JSON line per event with every UsageEvent field (fixed key order) plus the stored cost, built as a string with dictionary values escaped
+ * once per export: the export is dominated by per-field work, and this avoids two objects per row.
+ */
+function lineBuilder(dict: DictionaryCache): (r: EventRow) => string {
+  const memo = new Map<string, string>();
+  const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label', id: number) => {
+    const k = `${table}:${id}`;
+    let v = memo.get(k);
+    if (v === undefined) memo.set(k, (v = JSON.stringify(dict.name(table, id))));
+    return v;
+  };
+  const keyMemo = new Map<number, string>();
+  const keyPart = (id: number) => {
+    let v = keyMemo.get(id);
+    if (v === undefined) {
+      const k = id ? dict.key(id) : undefined;
+      keyMemo.set(
+        id,
+        (v = `"apiKeyHash":${JSON.stringify(k?.hash ?? '')},"apiKeyLabel":${JSON.stringify(k?.label ?? '')}`),
+      );
+    }
+    return v;
+  };
+  const accMemo = new Map<number, string>();
+  const acc = (id: number) => {
+    let v = accMemo.get(id);
+    if (v === undefined) accMemo.set(id, (v = JSON.stringify(dict.authIndex(id))));
+    return v;
+  };
+  return (r) => {
+    const total = r.input + r.cache_read + r.cache_creation + r.output + r.reasoning + r.unclassified;
+    const f = r.flags;
+    return (
+      `{"dedupKey":"${dedupKeyOf(r.dedup)}","requestId":${JSON.stringify(decodeRequestId(r.req, r.req_text))},` +
+      `"timestampMs":${r.ts},"provider":${q('provider', r.provider_id)},"executorType":${q('label', r.executor_id)},` +
+      `"model":${q('model', r.model_id)},"alias":${q('model', r.alias_id)},"endpoint":${q('endpoint', r.endpoint_id)},` +
+      `"authType":${q('label', r.auth_type_id)},"authIndex":${acc(r.account_id)},"source":${q('label', r.source_id)},` +
+      `${keyPart(r.key_id)},"clientIp":${q('client_ip', r.ip_id)},"userAgent":${q('user_agent', r.ua_id)},` +
+      `"failed":${(f & FLAG_FAILED) !== 0},"statusCode":${r.status},"failBody":${r.fail_body ? JSON.stringify(r.fail_body) : '""'},` +
+      `"latencyMs":${r.latency},"ttftMs":${r.ttft},"reasoningEffort":${q('label', r.effort_id)},` +
+      `"serviceTier":${q('label', r.tier_id)},"responseServiceTier":${q('label', r.resp_tier_id)},` +
+      `"generate":${(f & FLAG_GENERATE) !== 0},"inputTokens":${r.input},"cacheReadTokens":${r.cache_read},` +
+      `"cacheCreationTokens":${r.cache_creation},"outputTokens":${r.output},"reasoningTokens":${r.reasoning},` +
+      `"unclassifiedTokens":${r.unclassified},"totalTokens":${total},"tokenQuality":"${qualityOf(f)}",` +
+      (r.headers ? `"rateLimitHeaders":${r.headers},` : '') +
+      `"costMicros":${r.cost === null ? 'null' : r.cost},"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0}}`
+    );
+  };
+}
+
+/** Streams the JSONL export in (ts, id) order, keyset-paged; memory stays at one batch. */
+export async function* exportJsonl(
+  reader: () => Database.Database,
+  dict: DictionaryCache,
+  opts: ExportOptions = {},
+): AsyncGenerator<string> {
+  const batch = opts.batchSize ?? 500;
+  const from = opts.from ?? Number.MIN_SAFE_INTEGER;
+  const to = opts.to ?? Number.MAX_SAFE_INTEGER;
+  const line = lineBuilder(dict);
+  let lastTs = from;
+  let lastId = -1;
+  let exported = 0;
+  for (;;) {
+    const rows = reader()
+      .prepare(
+        `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
+         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?) ORDER BY e.ts, e.id LIMIT ${batch}`,
+      )
+      .all(lastTs, to, lastTs, lastId) as EventRow[];
+    if (rows.length === 0) break;
+    let out = '';
+    for (const r of rows) out += line(r) + '\n';
+    const last = rows[rows.length - 1]!;
+    lastTs = last.ts;
+    lastId = last.id;
+    exported += rows.length;
+    opts.onProgress?.({ exported });
+    yield out;
+  }
+}

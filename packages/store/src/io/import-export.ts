@@ -1,0 +1,106 @@
+import type Database from 'better-sqlite3';
+import type { TimeZones } from '../analytics/time-zone';
+import type { DictionaryCache } from '../dictionary/dictionary-cache';
+import { StoreError } from '../errors';
+import type { EventsRepository } from '../events/events.repository';
+import type { NormalizeFn, StoreLogger } from '../types';
+import { exportJsonl, type ExportOptions } from './export';
+import { importJsonl, type ImportOptions } from './import-jsonl';
+import { importLegacySnapshot } from './import-legacy';
+import type { ImportReport } from './import-session';
+import { importSqlite } from './import-sqlite';
+import { peekFile, type ImportSource } from './line-reader';
+import { buildUsagePayload, type UsagePayloadOptions } from './usage-payload';
+
+export interface ImportExport {
+  /** JSONL export (our format, every field), streamed in chunks of lines. */
+  exportJsonl(opts?: ExportOptions): AsyncGenerator<string>;
+  /** JSONL import: our export, Plus / CPA-Manager exports, raw CPA queue records (auto-detected per line). */
+  importJsonl(source: ImportSource, opts?: ImportOptions): Promise<ImportReport>;
+  /** CPA legacy usage snapshot (details[] only). */
+  importLegacySnapshot(
+    source: string | Record<string, unknown>,
+    opts: { normalize: NormalizeFn } & Omit<ImportOptions, 'normalize'>,
+  ): Promise<ImportReport>;
+  /** Direct migration from a Plus / CPA-Manager usage.sqlite (opened read-only). */
+  importSqlite(
+    path: string,
+    opts: { normalize: NormalizeFn } & Omit<ImportOptions, 'normalize'>,
+  ): Promise<ImportReport>;
+  /** Detects the file's format (JSONL vs a whole-file legacy snapshot vs SQLite) and imports it. */
+  importFile(path: string, opts?: ImportOptions): Promise<ImportReport>;
+  /** The compatible legacy `/usage` payload, streamed. */
+  usagePayload(opts: UsagePayloadOptions): AsyncGenerator<string>;
+}
+
+export function createImportExport(deps: {
+  writer: Database.Database;
+  reader: () => Database.Database;
+  dict: DictionaryCache;
+  events: EventsRepository;
+  logger: StoreLogger;
+  now: () => number;
+  zones: TimeZones;
+}): ImportExport {
+  const session = (o: ImportOptions) => ({
+    writer: deps.writer,
+    events: deps.events,
+    now: deps.now,
+    chunkSize: o.chunkSize ?? 1000,
+    ...(o.checkpointKey !== undefined ? { checkpointKey: o.checkpointKey } : {}),
+    ...(o.onProgress !== undefined ? { onProgress: o.onProgress } : {}),
+  });
+  const needNormalize = (o: ImportOptions, what: string): NormalizeFn => {
+    if (!o.normalize)
+      throw new StoreError(
+        'import_source_invalid',
+        `Importing ${what} needs options.normalize (the collector's normalizeRecord).`,
+      );
+    return o.normalize;
+  };
+  const done = (r: ImportReport) => {
+    deps.logger.info(
+      { format: r.format, inserted: r.inserted, duplicates: r.duplicates, rejected: r.rejected },
+      'store import finished',
+    );
+    return r;
+  };
+
+  const api: ImportExport = {
+    exportJsonl: (opts) => exportJsonl(deps.reader, deps.dict, opts),
+    importJsonl: async (source, opts = {}) => done(await importJsonl(session(opts), source, opts)),
+    importLegacySnapshot: async (source, opts) =>
+      done(await importLegacySnapshot(session(opts), source, opts.normalize)),
+    importSqlite: async (path, opts) => done(await importSqlite(session(opts), path, opts.normalize)),
+    async importFile(path, opts = {}) {
+      const head = await peekFile(path, 4096);
+      if (head.startsWith('SQLite format 3'))
+        return api.importSqlite(path, { ...opts, normalize: needNormalize(opts, path) });
+      const t = head.trimStart();
+      if (t.startsWith('{')) {
+        const firstLine = t.split('\n', 1)[0]!;
+        let obj: Record<string, unknown> | null = null;
+        try {
+          obj = JSON.parse(firstLine) as Record<string, unknown>;
+        } catch {
+          obj = null;
+        }
+        // A pretty-printed object, or a one-line object with usage/apis, is a legacy snapshot.
+        if (
+          (obj === null && firstLine.trim() === '{') ||
+          (obj !== null && ('usage' in obj || 'apis' in obj))
+        ) {
+          return api.importLegacySnapshot(path, { ...opts, normalize: needNormalize(opts, path) });
+        }
+      }
+      return api.importJsonl(path, opts);
+    },
+    usagePayload: (opts) => {
+      if (!Number.isFinite(opts.from) || !Number.isFinite(opts.to)) {
+        throw new StoreError('invalid_query', 'usagePayload needs a finite from/to range in epoch ms.');
+      }
+      return buildUsagePayload(deps.reader, deps.dict, opts);
+    },
+  };
+  return api;
+}

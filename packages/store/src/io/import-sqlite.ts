@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { StoreError } from '../errors';
+import type { NormalizeFn } from '../types';
+import { ImportSession, type ImportReport } from './import-session';
+import { normalizePlusRow } from './record-adapters';
+
+type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
+
+/**
+ * Migrates usage_events from a CPA Manager Plus or CPA-Manager usage.sqlite, opened read-only so
+ * the source is never touched. Rows are read in id order, one chunk per transaction; the
+ * checkpoint is the last committed source id.
+ */
+export async function importSqlite(
+  deps: SessionDeps,
+  path: string,
+  normalize: NormalizeFn,
+): Promise<ImportReport> {
+  let src: Database.Database;
+  try {
+    src = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (cause) {
+    throw new StoreError(
+      'import_source_invalid',
+      `Cannot open ${path} read-only: ${(cause as Error).message}. Point to the Plus/CPA-Manager usage.sqlite file.`,
+      { cause },
+    );
+  }
+  try {
+    const cols = src.prepare("SELECT name FROM pragma_table_info('usage_events')").pluck().all() as string[];
+    if (cols.length === 0) {
+      throw new StoreError(
+        'import_format_unknown',
+        `${path} has no usage_events table; it is not a CPA Manager (Plus) database.`,
+      );
+    }
+    // Plus added the snapshot / normalised columns; CPA-Manager has ~24 columns with raw_json.
+    const format =
+      cols.includes('auth_file_snapshot') || cols.includes('normalized_total_input_tokens')
+        ? 'plus_sqlite'
+        : 'cpa_manager_sqlite';
+    const session = new ImportSession(deps, format);
+    const stmt = src.prepare('SELECT * FROM usage_events WHERE id > ? ORDER BY id LIMIT 1000');
+    let cursor = session.report.resumedFrom;
+    for (;;) {
+      const rows = stmt.all(cursor) as Record<string, unknown>[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const id = row.id as number;
+        session.report.read++;
+        const res = normalizePlusRow(row, normalize);
+        if (res.ok) session.add(res.event, id);
+        else session.reject(id, res.reason);
+        cursor = id;
+      }
+      session.flush(cursor);
+      // Let the server breathe between chunks.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return session.finish();
+  } finally {
+    src.close();
+  }
+}

@@ -1,0 +1,153 @@
+import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import type { StoreLogger } from '../types';
+
+export interface StorageReport {
+  /** Main file + WAL, bytes. */
+  fileBytes: number;
+  walBytes: number;
+  pageSize: number;
+  pageCount: number;
+  freePages: number;
+  events: number;
+  /** Bytes per table or index (from SQLite's dbstat), largest first. */
+  objects: { name: string; bytes: number }[];
+  bytesPerEvent: number | null;
+}
+
+export interface RetentionResult {
+  deleted: number;
+  /** Bytes given back to the file system by the incremental vacuum. */
+  reclaimedBytes: number;
+}
+
+export interface Maintenance {
+  /** Deletes raw events older than the cutoff in batches; rollups are kept. */
+  pruneByAge(olderThanMs: number): RetentionResult;
+  /** Deletes the oldest raw events until the database fits in `maxBytes` (rollups are kept). */
+  pruneToSize(maxBytes: number): RetentionResult;
+  incrementalVacuum(pages?: number): number;
+  checkpoint(mode?: 'PASSIVE' | 'TRUNCATE'): { busy: number; log: number; checkpointed: number };
+  /** Periodic PASSIVE checkpoint, TRUNCATE when the WAL outgrows `walLimitBytes` and is caught up. */
+  schedule(opts?: { intervalMs?: number; walLimitBytes?: number }): { stop(): void };
+  storageReport(): StorageReport;
+}
+
+export function createMaintenance(deps: {
+  writer: Database.Database;
+  path: string | null;
+  logger: StoreLogger;
+  onEventsDeleted: () => void;
+}): Maintenance {
+  const { writer, path, logger } = deps;
+  const pragma = (p: string) => writer.pragma(p, { simple: true }) as number;
+  const walBytes = () => {
+    if (!path) return 0;
+    try {
+      return statSync(`${path}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  const size = () => pragma('page_count') * pragma('page_size');
+  const usedBytes = () => (pragma('page_count') - pragma('freelist_count')) * pragma('page_size');
+
+  const deleteBatch = (where: string, params: number[], limit: number): number => {
+    const ids = writer
+      .prepare(`SELECT id FROM events WHERE ${where} ORDER BY ts, id LIMIT ${limit}`)
+      .pluck()
+      .all(...params) as number[];
+    if (ids.length === 0) return 0;
+    writer.transaction(() => {
+      const del = writer.prepare('DELETE FROM events WHERE id = ?');
+      const delExtra = writer.prepare('DELETE FROM event_extra WHERE event_id = ?');
+      for (const id of ids) {
+        del.run(id);
+        delExtra.run(id);
+      }
+    })();
+    return ids.length;
+  };
+
+  const m: Maintenance = {
+    pruneByAge(olderThanMs) {
+      const before = size();
+      let deleted = 0;
+      for (;;) {
+        const n = deleteBatch('ts < ?', [olderThanMs], 10_000);
+        deleted += n;
+        if (n === 0) break;
+      }
+      if (deleted) deps.onEventsDeleted();
+      m.incrementalVacuum();
+      logger.info({ deleted, olderThanMs }, 'store retention by age');
+      return { deleted, reclaimedBytes: Math.max(0, before - size()) };
+    },
+    pruneToSize(maxBytes) {
+      const before = size();
+      let deleted = 0;
+      while (usedBytes() > maxBytes) {
+        const events = (writer.prepare('SELECT count(*) FROM events').pluck().get() as number) || 0;
+        if (events === 0) break;
+        // Estimate how many of the oldest events free the excess, at least 1,000 per round.
+        const perEvent = usedBytes() / events;
+        const n = deleteBatch('1', [], Math.max(1000, Math.ceil((usedBytes() - maxBytes) / perEvent)));
+        deleted += n;
+        if (n === 0) break;
+      }
+      if (deleted) deps.onEventsDeleted();
+      m.incrementalVacuum();
+      logger.info({ deleted, maxBytes }, 'store retention by size');
+      return { deleted, reclaimedBytes: Math.max(0, before - size()) };
+    },
+    incrementalVacuum(pages) {
+      const free = pragma('freelist_count');
+      writer.pragma(pages ? `incremental_vacuum(${pages})` : 'incremental_vacuum');
+      return free - pragma('freelist_count');
+    },
+    checkpoint(mode = 'PASSIVE') {
+      const r = writer.pragma(`wal_checkpoint(${mode})`) as {
+        busy: number;
+        log: number;
+        checkpointed: number;
+      }[];
+      return r[0] ?? { busy: 0, log: 0, checkpointed: 0 };
+    },
+    schedule(opts = {}) {
+      const limit = opts.walLimitBytes ?? 64 * 1024 * 1024;
+      const timer = setInterval(() => {
+        try {
+          const r = m.checkpoint('PASSIVE');
+          if (walBytes() > limit && r.busy === 0 && r.log === r.checkpointed) m.checkpoint('TRUNCATE');
+        } catch (e) {
+          logger.warn({ err: e }, 'store WAL checkpoint failed; will retry');
+        }
+      }, opts.intervalMs ?? 30_000);
+      timer.unref();
+      return { stop: () => clearInterval(timer) };
+    },
+    storageReport() {
+      const objects = (
+        writer
+          .prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC')
+          .all() as {
+          name: string;
+          bytes: number;
+        }[]
+      ).map((o) => ({ name: o.name, bytes: o.bytes }));
+      const events = writer.prepare('SELECT count(*) FROM events').pluck().get() as number;
+      const fileBytes = size();
+      return {
+        fileBytes,
+        walBytes: walBytes(),
+        pageSize: pragma('page_size'),
+        pageCount: pragma('page_count'),
+        freePages: pragma('freelist_count'),
+        events,
+        objects,
+        bytesPerEvent: events ? fileBytes / events : null,
+      };
+    },
+  };
+  return m;
+}

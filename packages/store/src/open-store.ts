@@ -1,0 +1,262 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import {
+  createAccountsRepository,
+  createApiKeysRepository,
+  type AccountsRepository,
+  type ApiKeysRepository,
+} from './accounts/accounts.repository';
+import { createAnalyticsRepository, type AnalyticsRepository } from './analytics/analytics.repository';
+import { ColumnCache } from './analytics/column-cache';
+import { TimeZones } from './analytics/time-zone';
+import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
+import { DictionaryCache } from './dictionary/dictionary-cache';
+import { StoreError, isStoreError } from './errors';
+import { createEventsRepository, type EventsRepository } from './events/events.repository';
+import { createImportExport, type ImportExport } from './io/import-export';
+import { createMaintenance, type Maintenance } from './maintenance/maintenance';
+import { migrations } from './migrations/index';
+import { createPricesRepository, type PricesRepository } from './prices/prices.repository';
+import {
+  createSettingsRepository,
+  verifyDataKey,
+  type SettingsRepository,
+} from './settings/settings.repository';
+import { silentLogger, type StoreLogger } from './types';
+
+export interface OpenStoreOptions {
+  /** SQLite file path, or ':memory:' (tests). */
+  path: string;
+  /** 32-byte key (raw, hex or base64), e.g. from the server's env; wins over dataKeyPath. */
+  dataKey?: Uint8Array | string;
+  /** Key file; created with 32 random bytes and mode 0600 when missing. Default: data.key beside the database. */
+  dataKeyPath?: string;
+  logger?: StoreLogger;
+  now?: () => number;
+  /** Serve analytics from the in-process column cache once warm (default true). */
+  columnCache?: boolean;
+  /** Start filling the column cache in the background right after open (default false). */
+  warmCache?: boolean;
+  busyTimeoutMs?: number;
+}
+
+/** Kysely view of the tables other code may query directly. */
+export interface StoreTables {
+  settings: { key: string; value: string; updated_ms: number };
+  api_key: { id: number; hash: string; label: string; alias: string | null; alias_updated_ms: number | null };
+  account: {
+    id: number;
+    auth_index: string;
+    email: string | null;
+    project_id: string | null;
+    plan: string | null;
+    file_name: string | null;
+  };
+  model: { id: number; name: string };
+  provider: { id: number; name: string };
+}
+
+export interface Store {
+  readonly path: string;
+  /** Kysely over the writer connection (migrations, ad-hoc queries). */
+  readonly db: Kysely<StoreTables>;
+  readonly events: EventsRepository;
+  readonly analytics: AnalyticsRepository;
+  readonly prices: PricesRepository;
+  readonly accounts: AccountsRepository;
+  readonly apiKeys: ApiKeysRepository;
+  readonly settings: SettingsRepository;
+  readonly maintenance: Maintenance;
+  readonly io: ImportExport;
+  /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
+  insertBatch: EventsRepository['insertBatch'];
+  /** Shorthand for maintenance.storageReport(). */
+  storageReport: Maintenance['storageReport'];
+  warmCache(): Promise<void>;
+  cacheStatus(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
+  close(): Promise<void>;
+}
+
+function pragmas(db: Database.Database, busyTimeoutMs: number, file: boolean): void {
+  // Must precede the first table so deleted pages can be returned with incremental_vacuum.
+  if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
+  if (file) db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('cache_size = -32000');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('journal_size_limit = 67108864');
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const logger = opts.logger ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const memory = opts.path === ':memory:';
+  const path = memory ? ':memory:' : resolve(opts.path);
+  const busy = opts.busyTimeoutMs ?? 5000;
+
+  let writer: Database.Database;
+  try {
+    writer = new Database(path);
+    pragmas(writer, busy, !memory);
+    // The writer keeps the dedup / time index edges and rollups hot.
+    writer.pragma('cache_size = -65536');
+  } catch (cause) {
+    throw new StoreError(
+      'open_failed',
+      `Cannot open the SQLite database at ${path}: ${(cause as Error).message}. Check the path and its permissions.`,
+      { cause },
+    );
+  }
+  const db = new Kysely<StoreTables>({ dialect: new SqliteDialect({ database: writer }) });
+  let reader: Database.Database | null = null;
+  try {
+    const provider: MigrationProvider = { getMigrations: async () => migrations };
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new StoreError(
+        'migration_failed',
+        `Migration ${failed} failed on ${path}: ${(error as Error).message}. The database was left at the previous version.`,
+        { cause: error },
+      );
+    }
+    for (const r of results ?? [])
+      logger.info({ migration: r.migrationName, status: r.status }, 'store migration');
+
+    let dataKey: Buffer;
+    let keyWhere: string;
+    if (opts.dataKey !== undefined) {
+      dataKey = parseDataKey(opts.dataKey, 'the dataKey option');
+      keyWhere = 'the provided data key';
+    } else if (opts.dataKeyPath !== undefined || !memory) {
+      const keyPath = opts.dataKeyPath ?? join(dirname(path), 'data.key');
+      const loaded = loadOrCreateDataKeyFile(keyPath);
+      if (loaded.created) logger.info({ path: keyPath }, 'store created a new data key');
+      dataKey = loaded.key;
+      keyWhere = keyPath;
+    } else {
+      dataKey = randomBytes(32);
+      keyWhere = 'an ephemeral in-memory key';
+    }
+    verifyDataKey(writer, dataKey, keyWhere, now);
+
+    if (!memory) {
+      reader = new Database(path, { readonly: true, fileMustExist: true });
+      reader.pragma(`busy_timeout = ${busy}`);
+      reader.pragma('cache_size = -32000');
+    }
+    const readerDb = reader ?? writer;
+    let closed = false;
+    const assertOpen = () => {
+      if (closed)
+        throw new StoreError(
+          'store_closed',
+          `The store at ${path} is closed; open it again with openStore().`,
+        );
+    };
+    const read = () => {
+      assertOpen();
+      return readerDb;
+    };
+
+    const dict = new DictionaryCache(writer);
+    const cache = new ColumnCache(readerDb, logger);
+    const zones = new TimeZones();
+    const prices = createPricesRepository(writer, {
+      now,
+      knownModels: () =>
+        dict
+          .entries('model')
+          .map((m) => m.name)
+          .filter((n) => n !== ''),
+      onChange: () => {},
+    });
+    const useCache = opts.columnCache ?? true;
+    const events = createEventsRepository({
+      writer,
+      reader: read,
+      dict,
+      prices,
+      cache,
+      assertOpen,
+      useCache: () => useCache,
+    });
+    const accounts = createAccountsRepository(writer, read, dict, now);
+    const apiKeys = createApiKeysRepository(writer, dict, now);
+    const analytics = createAnalyticsRepository({
+      reader: read,
+      dict,
+      cache,
+      zones,
+      accountLabels: () => accounts.labels(),
+      useCache: () => useCache,
+      rawFloorMs: () => rawFloor,
+    });
+    const settings = createSettingsRepository(writer, dataKey, now);
+    // Raw events older than this were removed by retention: only rollups know about them.
+    let rawFloor = settings.get<number>('retention_raw_floor_ms') ?? -Infinity;
+    const rewarm = () => {
+      const oldest = writer.prepare('SELECT min(ts) FROM events').pluck().get() as number | null;
+      rawFloor = oldest ?? now();
+      settings.set('retention_raw_floor_ms', rawFloor);
+      if (cache.status_ !== 'cold') {
+        cache.invalidate();
+        void cache.warmUp();
+      }
+    };
+    const maintenance = createMaintenance({
+      writer,
+      path: memory ? null : path,
+      logger,
+      onEventsDeleted: rewarm,
+    });
+    const io = createImportExport({ writer, reader: read, dict, events, logger, now, zones });
+    const schedules: { stop(): void }[] = [];
+    const origSchedule = maintenance.schedule;
+    maintenance.schedule = (o) => {
+      const s = origSchedule(o);
+      schedules.push(s);
+      return s;
+    };
+
+    const store: Store = {
+      path,
+      db,
+      events,
+      analytics,
+      prices,
+      accounts,
+      apiKeys,
+      settings,
+      maintenance,
+      io,
+      insertBatch: (batch) => events.insertBatch(batch),
+      storageReport: () => maintenance.storageReport(),
+      warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
+      cacheStatus: () => ({ state: cache.status_, events: cache.n, bytes: cache.bytes() }),
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const s of schedules) s.stop();
+        cache.invalidate();
+        reader?.close();
+        await db.destroy();
+      },
+    };
+    if (opts.warmCache && useCache)
+      setImmediate(
+        () => void cache.warmUp().catch((e) => logger.error({ err: e }, 'store column cache warm-up failed')),
+      );
+    return store;
+  } catch (e) {
+    reader?.close();
+    await db.destroy().catch(() => {});
+    if (isStoreError(e)) throw e;
+    throw new StoreError('open_failed', `Opening the store at ${path} failed: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}

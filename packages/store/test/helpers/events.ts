@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { UsageEventInput } from '../../src/index';
+
+let counter = 0;
+
+/** A complete UsageEventInput with overridable fields; deterministic dedup keys per call order. */
+export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput {
+  counter++;
+  const base: UsageEventInput = {
+    dedupKey: createHash('sha256')
+      .update(`event-${counter}-${JSON.stringify(over)}`)
+      .digest('hex'),
+    requestId: (0x10000000 + counter).toString(16),
+    timestampMs: Date.UTC(2026, 7, 22, 14, 0, 0),
+    provider: 'codex',
+    executorType: 'CodexExecutor',
+    model: 'gpt-5',
+    alias: 'gpt-5',
+    endpoint: 'POST /v1/responses',
+    authType: 'oauth',
+    authIndex: '3f9a1c0e7b2d4a51',
+    source: 'alice@example.com',
+    apiKeyHash: createHash('sha256').update('sk-team-a').digest('hex'),
+    apiKeyLabel: 'sk-t…m-a',
+    clientIp: '10.0.0.7',
+    userAgent: 'codex_cli_rs/0.50.0',
+    failed: false,
+    statusCode: 200,
+    failBody: '',
+    latencyMs: 1000,
+    ttftMs: 200,
+    reasoningEffort: 'medium',
+    serviceTier: 'auto',
+    responseServiceTier: 'default',
+    generate: true,
+    inputTokens: 1000,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+    outputTokens: 100,
+    reasoningTokens: 0,
+    unclassifiedTokens: 0,
+    totalTokens: 1100,
+    tokenQuality: 'complete',
+  };
+  const e = { ...base, ...over };
+  e.totalTokens =
+    e.inputTokens +
+    e.cacheReadTokens +
+    e.cacheCreationTokens +
+    e.outputTokens +
+    e.reasoningTokens +
+    e.unclassifiedTokens;
+  return e;
+}
