@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from './backoff';
 import { classifyError, parseGoDuration } from './cpa-port';
-import { versionSupports } from './version';
 
 describe('Backoff', () => {
   it('goes 1 s → 30 s with ±20 % jitter and resets', () => {
@@ -55,17 +54,5 @@ describe('classifyError', () => {
   it('parses Go durations', () => {
     expect(parseGoDuration('1h2m3.5s')).toBe(3_723_500);
     expect(parseGoDuration('nothing')).toBeNull();
-  });
-});
-
-describe('versionSupports', () => {
-  it('follows the CPA timeline', () => {
-    expect(versionSupports('7.0.6', 'subscribe')).toBe(false);
-    expect(versionSupports('7.0.7', 'subscribe')).toBe(true);
-    expect(versionSupports('7.1.17', 'subscribe')).toBe(false);
-    expect(versionSupports('7.1.17', 'http')).toBe(true);
-    expect(versionSupports('6.10.7', 'http')).toBe(false);
-    expect(versionSupports('6.9.38', 'resp-pop')).toBe(true);
-    expect(versionSupports(null, 'subscribe')).toBe(true);
   });
 });

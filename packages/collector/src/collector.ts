@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createCpaClient } from '@cpamp/sdk-cpa';
+import { abortable, linkAbort } from './abortable';
 import { Backoff, sleep } from './backoff';
 import { Committer } from './committer';
 import { CoverageTracker } from './coverage';
@@ -21,7 +22,7 @@ import type {
 } from './status';
 import { buildTransport, drainQueue, type TransportSettings } from './transports/factory';
 import type { RespTarget, Transport, TransportContext, TransportName } from './transports/transport';
-import { versionSupports } from './version';
+import { transportSupported } from './version';
 import type { CollectorLogger } from './usage-event';
 import type { Collector, CollectorEvents, CollectorOptions } from './collector-options';
 
@@ -178,17 +179,27 @@ class Engine implements Collector {
     const hbEvery = this.o.heartbeatIntervalMs ?? 5000;
     this.heartbeat = setInterval(() => this.coverage.beat(this.now()), hbEvery);
     this.heartbeat.unref?.();
+    // The stop signal exists before the first await, so a stop() during the spool replay below is seen.
+    const stopCtrl = new AbortController();
+    this.stopCtrl = stopCtrl;
     // Whatever a previous run spooled goes to the sink before anything new.
-    if (this.committer.pendingEvents > 0) {
-      const ok = await this.committer.replay();
-      this.log.info('collector: replayed spool on start', { ok, replayed: this.committer.counters.replayed });
-    }
-    this.stopCtrl = new AbortController();
-    this.loopDone = this.loop(this.stopCtrl.signal).catch((e) => {
-      // The loop is written not to throw; this is the last line of defence.
-      this.log.error('collector: loop crashed', { error: (e as Error).message });
-    });
+    const replayed =
+      this.committer.pendingEvents > 0
+        ? this.committer.replay().then((ok) => {
+            this.log.info('collector: replayed spool on start', {
+              ok,
+              replayed: this.committer.counters.replayed,
+            });
+          })
+        : Promise.resolve();
+    this.loopDone = replayed
+      .then(() => (stopCtrl.signal.aborted ? undefined : this.loop(stopCtrl.signal)))
+      .catch((e) => {
+        // The loop is written not to throw; this is the last line of defence.
+        this.log.error('collector: loop crashed', { error: (e as Error).message });
+      });
     this.emitState();
+    await replayed.catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -331,31 +342,35 @@ class Engine implements Collector {
     };
   }
 
-  /** Interruptible wait (stop() and setCredentials() wake it). */
+  /** Interruptible wait (stop() and setCredentials() wake it, also when stop came first). */
   private async pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
     this.nextRetryAt = this.now() + ms;
     const ctrl = new AbortController();
     this.wake = () => ctrl.abort();
-    const onStop = () => ctrl.abort();
-    signal.addEventListener('abort', onStop, { once: true });
+    const unlink = linkAbort(signal, ctrl);
     await sleep(ms, ctrl.signal);
-    signal.removeEventListener('abort', onStop);
+    unlink();
     this.wake = null;
     this.nextRetryAt = null;
   }
 
   /** Version gate from X-CPA-VERSION (unknown version → try it). */
-  private async versionAllows(name: TransportName): Promise<boolean> {
+  private async versionAllows(name: TransportName, stop: AbortSignal): Promise<boolean> {
     if (!this.cpa) return true;
     try {
       // Cached by sdk-cpa after the first answer; refreshed on re-probe so an upgraded CPA is noticed.
-      const v = await this.cpa.getServerVersion(this.refreshVersion ? { refresh: true } : undefined);
+      // A read-only probe: abandoning it on stop() loses nothing.
+      const v = await abortable(
+        this.cpa.getServerVersion({ ...(this.refreshVersion ? { refresh: true } : {}), signal: stop }),
+        stop,
+      );
       this.refreshVersion = false;
       this.cpaVersion = v.version ?? this.cpaVersion;
     } catch {
       return true;
     }
-    return versionSupports(this.cpaVersion, name);
+    return transportSupported(this.cpaVersion, name);
   }
 
   private async loop(stop: AbortSignal): Promise<void> {
@@ -368,8 +383,9 @@ class Engine implements Collector {
       const built = buildTransport(name, this.transportSettings());
       if (
         typeof built === 'string' ||
-        (this.mode === 'auto' && !isLast && !(await this.versionAllows(name)))
+        (this.mode === 'auto' && !isLast && !(await this.versionAllows(name, stop)))
       ) {
+        if (stop.aborted) break;
         const why = typeof built === 'string' ? built : `CPA ${this.cpaVersion} is too old for ${name}`;
         if (this.mode === 'auto' && !isLast) {
           this.transportNote = `skipped ${name}: ${why}`;
@@ -384,11 +400,11 @@ class Engine implements Collector {
           continue;
         }
       }
+      if (stop.aborted) break; // stop() arrived during the version probe
       const transport = built as Transport;
       this.runCtrl = new AbortController();
       const runCtrl = this.runCtrl;
-      const onStop = () => runCtrl.abort();
-      stop.addEventListener('abort', onStop, { once: true });
+      const unlinkStop = linkAbort(stop, runCtrl);
       this.transport = name;
       this.emit('transport', name);
       if (this.state !== 'backoff') this.setState('connecting');
@@ -422,7 +438,7 @@ class Engine implements Collector {
       } finally {
         if (this.reprobeTimer) clearTimeout(this.reprobeTimer);
         this.reprobeTimer = null;
-        stop.removeEventListener('abort', onStop);
+        unlinkStop();
       }
     }
   }
@@ -500,7 +516,7 @@ class Engine implements Collector {
       logger: this.log,
       now: this.now,
       deliver: (items) => this.ingest.deliver(items, name),
-      connected: () => void this.onConnected(name),
+      connected: () => void this.onConnected(name, signal),
       control: (kind) => {
         this.ingest.counters.controlMessages++;
         this.onControl(kind);
@@ -518,7 +534,7 @@ class Engine implements Collector {
     return drainQueue(this.transportSettings(), this.cpaVersion, deliver, signal, this.now());
   }
 
-  private async onConnected(name: TransportName): Promise<void> {
+  private async onConnected(name: TransportName, signal: AbortSignal): Promise<void> {
     const now = this.now();
     this.backoff.reset();
     if (this.lastError && this.lastError.code !== 'sink-failed')
@@ -526,7 +542,7 @@ class Engine implements Collector {
     if (this.mode !== 'auto' || name === 'subscribe')
       this.transportNote = this.mode === 'auto' ? null : this.transportNote;
     this.setState('running');
-    await this.refreshRetention();
+    await this.refreshRetention(signal);
     const retention = this.retentionSeconds;
     if (!this.downtimeChecked) {
       this.downtimeChecked = true;
@@ -573,18 +589,19 @@ class Engine implements Collector {
     this.emitState();
   }
 
-  private async refreshRetention(): Promise<void> {
+  private async refreshRetention(signal: AbortSignal): Promise<void> {
     if (!this.cpa) {
       this.retentionSeconds ??= this.o.retentionSecondsFallback ?? 60;
       return;
     }
     try {
-      this.cpaVersion = (await this.cpa.getServerVersion()).version ?? this.cpaVersion;
+      this.cpaVersion =
+        (await abortable(this.cpa.getServerVersion({ signal }), signal)).version ?? this.cpaVersion;
     } catch {
       /* version stays unknown */
     }
     try {
-      const cfg = await this.cpa.config.get();
+      const cfg = await abortable(this.cpa.config.get({ signal }), signal);
       const raw = Number(cfg['redis-usage-queue-retention-seconds']);
       // CPA: values <= 0 mean 60, max 3600
       this.retentionSeconds = !(raw > 0) ? 60 : Math.min(raw, 3600);

@@ -50,8 +50,8 @@ export class Committer {
   constructor(opts: CommitterOptions) {
     this.opts = opts;
     if (opts.spool?.exists()) {
-      const { batches } = opts.spool.load();
-      this.spoolEvents = batches.reduce((n, b) => n + b.length, 0);
+      // Streams the file: a large spool left by an outage is counted without loading it.
+      this.spoolEvents = opts.spool.count().events;
       this.counters.spooled = this.spoolEvents;
     }
   }
@@ -117,28 +117,35 @@ export class Committer {
   private async flushPending(): Promise<boolean> {
     const spool = this.opts.spool;
     if (spool && this.spoolEvents > 0) {
-      const { batches, badLines } = spool.load();
+      // One batch line at a time; the cursor moves only after the sink committed that batch.
+      let badLines = 0;
+      let complete = true;
+      for (const entry of spool.pending()) {
+        if (!entry.batch) {
+          badLines++;
+          continue;
+        }
+        if (!(await this.insert(entry.batch))) {
+          complete = false;
+          break;
+        }
+        this.counters.replayed += entry.batch.length;
+        this.spoolEvents = Math.max(0, this.spoolEvents - entry.batch.length);
+        this.saveCursor(spool, entry.end);
+      }
       if (badLines > 0)
         this.opts.logger.warn('collector: skipped unreadable spool lines (torn write after a crash?)', {
           badLines,
         });
-      let i = 0;
-      for (; i < batches.length; i++) {
-        const batch = batches[i] ?? [];
-        if (!(await this.insert(batch))) break;
-        this.counters.replayed += batch.length;
-      }
-      const rest = batches.slice(i);
+      if (!complete) return false;
       try {
-        if (i > 0) spool.replace(rest); // nothing replayed → the file is already right
+        spool.clear();
       } catch (e) {
-        // Replayed batches stay in the file; replaying them again is harmless (dedup keys).
-        this.opts.logger.error('collector: could not rewrite spool after replay', {
+        this.opts.logger.error('collector: could not remove the replayed spool', {
           error: (e as Error).message,
         });
       }
-      this.spoolEvents = rest.reduce((n, b) => n + b.length, 0);
-      if (rest.length > 0) return false;
+      this.spoolEvents = 0;
     }
     while (this.mem.length > 0) {
       const batch = this.mem[0] ?? [];
@@ -147,6 +154,15 @@ export class Committer {
       this.memEvents -= batch.length;
     }
     return true;
+  }
+
+  private saveCursor(spool: Spool, end: number): void {
+    try {
+      spool.commit(end);
+    } catch (e) {
+      // The batch stays before the cursor and is sent again later: harmless (dedup keys), nothing lost.
+      this.opts.logger.error('collector: could not save the spool cursor', { error: (e as Error).message });
+    }
   }
 
   private async insert(batch: readonly UsageEvent[]): Promise<boolean> {

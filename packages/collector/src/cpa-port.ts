@@ -3,10 +3,10 @@
 import { CollectorAuthError, CollectorError, CollectorUnsupportedError } from './errors';
 
 export interface CollectorCpa {
-  getServerVersion(opts?: { refresh?: boolean }): Promise<{ version: string | null }>;
+  getServerVersion(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<{ version: string | null }>;
   usageQueue: { pop(count: number, opts?: { signal?: AbortSignal }): Promise<unknown[]> };
   config: {
-    get(): Promise<Record<string, unknown>>;
+    get(opts?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
     getUsageStatisticsEnabled(): Promise<boolean>;
     setUsageStatisticsEnabled(v: boolean): Promise<void>;
   };

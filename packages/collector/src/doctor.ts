@@ -4,7 +4,7 @@ import type { CollectorStatus } from './status';
 import { subscribeForWindow } from './transports/resp-subscribe';
 import type { RespTarget } from './transports/transport';
 import type { CollectorLogger } from './usage-event';
-import { versionSupports } from './version';
+import { transportSupported } from './version';
 
 export type FindingId =
   | 'usage-publishing-disabled'
@@ -184,7 +184,7 @@ export async function diagnoseCollector(d: DoctorDeps, opts: DiagnoseOptions): P
       /* keep status value */
     }
   }
-  if (version && !versionSupports(version, 'http') && !versionSupports(version, 'resp-pop')) {
+  if (version && !transportSupported(version, 'http') && !transportSupported(version, 'resp-pop')) {
     add({
       id: 'cpa-too-old',
       severity: 'error',
@@ -193,7 +193,7 @@ export async function diagnoseCollector(d: DoctorDeps, opts: DiagnoseOptions): P
       detail: 'The HTTP usage queue needs CPA v6.10.8+, RESP v6.9.38+ (v7.1.17 disabled RESP).',
       fix: 'Upgrade CPA (v7.1.39+ recommended for the full metadata set).',
     });
-  } else if (version && !versionSupports(version, 'http')) {
+  } else if (version && !transportSupported(version, 'http')) {
     add({
       id: 'cpa-too-old',
       severity: 'warn',

@@ -55,7 +55,19 @@ export function normalizeRecord(raw: unknown, opts: NormalizeOptions = {}): Norm
   }
 }
 
-function normalizeUnsafe(raw: unknown, opts: NormalizeOptions): NormalizeResult {
+/** normalizeRecord without the fast path (zod only): the reference the fast path is tested against. */
+export function normalizeRecordViaSchema(raw: unknown, opts: NormalizeOptions = {}): NormalizeResult {
+  try {
+    return normalizeUnsafe(raw, opts, false);
+  } catch (e) {
+    return {
+      ok: false,
+      reason: `internal normalisation error: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
+
+function normalizeUnsafe(raw: unknown, opts: NormalizeOptions, fastPath = true): NormalizeResult {
   const maxBytes = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   let value: unknown = raw;
   if (value instanceof Uint8Array) {
@@ -77,7 +89,7 @@ function normalizeUnsafe(raw: unknown, opts: NormalizeOptions): NormalizeResult 
       };
     }
     // CPA's queue may carry a JSON string whose content is the record (double-encoded)
-    if (typeof value === 'string') return normalizeUnsafe(value, opts);
+    if (typeof value === 'string') return normalizeUnsafe(value, opts, fastPath);
   } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const size = approxSize(value, maxBytes);
     if (size > maxBytes) return { ok: false, reason: `record too large (more than ${maxBytes} bytes)` };
@@ -89,7 +101,7 @@ function normalizeUnsafe(raw: unknown, opts: NormalizeOptions): NormalizeResult 
     };
   }
   if (controlPayloadKind(value) !== null) return { ok: false, reason: 'control payload, not a usage record' };
-  const fast = fastParseRecord(value as Record<string, unknown>);
+  const fast = fastPath ? fastParseRecord(value as Record<string, unknown>) : null;
   if (fast) return build(fast, opts);
   const parsed = usageRecordSchema.safeParse(value);
   if (!parsed.success) {

@@ -1,7 +1,7 @@
 // Builds the transport for a name from the collector's settings, and the post-subscribe queue drain.
 import type { CollectorCpa } from '../cpa-port';
 import { classifyError } from '../cpa-port';
-import { versionSupports } from '../version';
+import { transportSupported } from '../version';
 import { createHttpTransport, drainHttpQueue } from './http';
 import { createRespPopTransport, drainRespQueue } from './resp-pop';
 import { createRespSubscribeTransport } from './resp-subscribe';
@@ -50,7 +50,7 @@ export async function drainQueue(
   signal: AbortSignal,
   nowMs: number,
 ): Promise<number> {
-  if (s.cpa && versionSupports(cpaVersion, 'http')) {
+  if (s.cpa && transportSupported(cpaVersion, 'http')) {
     try {
       return await drainHttpQueue(s.cpa, s.batchSize, { deliver }, signal);
     } catch (e) {

@@ -2,6 +2,7 @@
 // wire and nothing else is sent on connect (no HELLO, INFO ready check, SELECT, CLIENT SETNAME/SETINFO),
 // because CPA counts any command before AUTH as a failed login toward its 5-strike IP ban.
 import { Redis } from 'ioredis';
+import { abortable } from '../abortable';
 import type { RespTarget } from './transport';
 
 export interface RespEndpoint {
@@ -17,8 +18,11 @@ export function respEndpoint(baseUrl: string): RespEndpoint {
   return { host: u.hostname.replace(/^\[|\]$/g, ''), port, tls };
 }
 
-/** Connects and authenticates; rejects with CPA's own error text on a failed AUTH. */
-export async function connectResp(target: RespTarget): Promise<Redis> {
+/**
+ * Connects and authenticates; rejects with CPA's own error text on a failed AUTH, or with AbortedError
+ * when `signal` aborts first (connect and AUTH consume nothing, so giving up on them is safe).
+ */
+export async function connectResp(target: RespTarget, signal?: AbortSignal): Promise<Redis> {
   const ep = respEndpoint(target.baseUrl);
   const redis = new Redis({
     host: ep.host,
@@ -45,10 +49,13 @@ export async function connectResp(target: RespTarget): Promise<Redis> {
   redis.on('error', (e: Error) => {
     socketError = e;
   });
-  try {
+  const handshake = async (): Promise<void> => {
     await redis.connect();
     // Our own AUTH, first and alone: its reply is checked before anything else is sent.
     await redis.call('AUTH', target.managementKey);
+  };
+  try {
+    await (signal ? abortable(handshake(), signal) : handshake());
   } catch (e) {
     redis.disconnect(false);
     const generic = e instanceof Error && /Connection is closed/i.test(e.message);

@@ -25,7 +25,7 @@ export function createRespPopTransport(opts: RespPopOptions): Transport {
   return {
     name: 'resp-pop',
     async run(ctx: TransportContext): Promise<void> {
-      const redis = await connectResp(opts.target);
+      const redis = await connectResp(opts.target, ctx.signal);
       try {
         let announced = false;
         while (!ctx.signal.aborted) {
@@ -52,7 +52,7 @@ export async function drainRespQueue(
   ctx: Pick<TransportContext, 'deliver'>,
   signal: AbortSignal,
 ): Promise<number> {
-  const redis = await connectResp(target);
+  const redis = await connectResp(target, signal);
   let total = 0;
   try {
     for (let round = 0; round < 10_000 && !signal.aborted; round++) {

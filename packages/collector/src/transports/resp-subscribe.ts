@@ -1,5 +1,6 @@
 // RESP `SUBSCRIBE usage` on CPA's main port (CPA v7.0.7+). Records are read continuously into a local
 // buffer (CPA drops a subscriber whose 256-message buffer fills) and delivered in batches.
+import { abortable, AbortedError } from '../abortable';
 import { sleep } from '../backoff';
 import { CollectorError } from '../errors';
 import { controlPayloadKind } from '../normalize';
@@ -19,7 +20,7 @@ export function createRespSubscribeTransport(opts: RespSubscribeOptions): Transp
   return {
     name: 'subscribe',
     async run(ctx: TransportContext): Promise<void> {
-      const redis = await connectResp(opts.target);
+      const redis = await connectResp(opts.target, ctx.signal);
       const buffer: string[] = [];
       let pumping: Promise<void> | null = null;
       let deliverError: unknown = null;
@@ -54,10 +55,15 @@ export function createRespSubscribeTransport(opts: RespSubscribeOptions): Transp
       let closedByUs = false;
       const closed = whenClosed(redis);
       try {
-        await redis.subscribe(channel);
+        // Nothing arrives before the SUBSCRIBE reply, so giving up on it at stop() loses nothing.
+        await abortable(redis.subscribe(channel), ctx.signal);
       } catch (e) {
         redis.disconnect(false);
-        throw e;
+        if (!(e instanceof AbortedError)) throw e;
+        // stop(): anything that did arrive with the reply still goes to the sink.
+        while (buffer.length > 0 || pumping) await pump();
+        if (deliverError) throw deliverError;
+        return;
       }
       ctx.connected();
       ctx.logger.info('collector: subscribed to CPA usage channel', { channel });
