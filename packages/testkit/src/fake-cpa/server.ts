@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { TestkitError } from '../errors';
 import { ManagementAuth, ginClientIp, isLocalIp, providedKey } from './auth';
+import { CLIENT_MODEL_PATHS, clientKey, clientModelsAnswer } from './client-models';
 import { Router, makeCtx, type FakeCore } from './http-kit';
 import { handleRespConnection } from './resp';
 import { registerAuthFileRoutes } from './routes/auth-files.routes';
@@ -129,6 +130,12 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       }
     }
     if (!url.pathname.startsWith(`${MGMT}/`) && url.pathname !== MGMT) {
+      if (CLIENT_MODEL_PATHS.has(url.pathname) && req.method === 'GET') {
+        const answer = clientModelsAnswer(state, clientKey(req.headers, url));
+        res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(answer.body));
+        return;
+      }
       if (url.pathname === '/') {
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(
@@ -215,6 +222,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       return managementKey;
     },
     enqueueUsage(record) {
+      state.traffic.record(record, now());
       if (!usageEnabled || !managementEnabled()) {
         counters.droppedDisabled++;
         return;

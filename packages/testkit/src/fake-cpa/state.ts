@@ -1,5 +1,6 @@
 /** In-memory state of the fake CPA: config, auth files, logs, OAuth sessions, plugins. */
 import { createHash, randomBytes } from 'node:crypto';
+import { TrafficLog } from './traffic';
 import type { FakeAuthFile } from './types';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -130,6 +131,8 @@ export class FakeState {
   /** `plugins.configs.<id>` of config.yaml: `enabled`, `priority` and the plugin's own keys, as one object. */
   readonly pluginConfigs = new Map<string, JsonObject>();
   readonly quotaResets: string[] = [];
+  /** Per-auth_index request counters fed by enqueueUsage (/auth-files, /api-key-usage). */
+  readonly traffic = new TrafficLog();
 
   constructor(
     private readonly now: () => number,

@@ -2,6 +2,7 @@
 import { isObject, type RouteCtx, type Router } from '../http-kit';
 import { MODEL_CATALOGUE } from '../models';
 import { parseMultipart } from '../multipart';
+import type { TrafficLog } from '../traffic';
 import { FAKE_AUTH_DIR, fakeAuthIndex, type AuthFileRecord, type Json, type JsonObject } from '../state';
 
 const OPERATOR_FIELDS = [
@@ -47,19 +48,10 @@ function codexIdToken(content: Record<string, unknown>): JsonObject {
   };
 }
 
-function recentBuckets(nowMs: number): JsonObject[] {
-  const bucket = 10 * 60 * 1000;
-  const end = Math.floor(nowMs / bucket) * bucket + bucket;
-  const hm = (t: number) => new Date(t).toISOString().slice(11, 16);
-  const out: JsonObject[] = [];
-  for (let i = 19; i >= 0; i--) {
-    const to = end - i * bucket;
-    out.push({ time: `${hm(to - bucket)}-${hm(to)}`, success: 0, failed: 0 });
-  }
-  return out;
-}
-
-export function authFileEntry(rec: AuthFileRecord, nowMs: number): JsonObject {
+export function authFileEntry(rec: AuthFileRecord, nowMs: number, log: TrafficLog): JsonObject {
+  const idx = fakeAuthIndex(rec.file);
+  const traffic = log.totals(idx);
+  const recent = log.recent(idx, nowMs);
   const c = rec.file.content;
   const s = (v: unknown) => (typeof v === 'string' ? v : '');
   const type = s(c.type) || 'unknown';
@@ -68,7 +60,7 @@ export function authFileEntry(rec: AuthFileRecord, nowMs: number): JsonObject {
   const disabled = c.disabled === true;
   const entry: JsonObject = {
     id: rec.file.name,
-    auth_index: fakeAuthIndex(rec.file),
+    auth_index: idx,
     name: rec.file.name,
     type: provider,
     provider,
@@ -80,9 +72,9 @@ export function authFileEntry(rec: AuthFileRecord, nowMs: number): JsonObject {
     runtime_only: false,
     source: 'file',
     size: Buffer.byteLength(JSON.stringify(c)),
-    success: rec.success,
-    failed: rec.failed,
-    recent_requests: recentBuckets(nowMs),
+    success: rec.success + traffic.success,
+    failed: rec.failed + traffic.failed,
+    recent_requests: recent,
     account_type: 'oauth',
     account: email || s(c.project_id),
     created_at: iso(rec.createdAt),
@@ -219,7 +211,7 @@ export function registerAuthFileRoutes(r: Router): void {
         (rec) => (name ? rec.file.name === name : true) && (idx ? fakeAuthIndex(rec.file) === idx : true),
       )
       .sort((a, b) => a.file.name.localeCompare(b.file.name))
-      .map((rec) => authFileEntry(rec, now));
+      .map((rec) => authFileEntry(rec, now, state.traffic));
     ctx.json(200, { files });
   });
   r.post('/auth-files', upload);

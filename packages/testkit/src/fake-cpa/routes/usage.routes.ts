@@ -1,7 +1,7 @@
 /** Usage queue over HTTP, /api-call, /reset-quota, /api-key-usage. */
 import { defaultApiCallResponse } from '../api-call';
 import { isObject, type RouteCtx, type Router } from '../http-kit';
-import { PROVIDER_LISTS, listEntries, type JsonObject } from '../state';
+import { PROVIDER_LISTS, entryAuthIndexes, listEntries, type JsonObject } from '../state';
 import { gates } from '../version';
 
 export const NOT_FOUND_BODY = '404 page not found';
@@ -100,20 +100,20 @@ export function registerUsageRoutes(r: Router): void {
   r.get('/api-key-usage', (ctx) => {
     const out: Record<string, JsonObject> = {};
     const now = ctx.core.now();
-    const bucket = 10 * 60 * 1000;
-    const end = Math.floor(now / bucket) * bucket + bucket;
-    const hm = (t: number) => new Date(t).toISOString().slice(11, 16);
-    const recent = Array.from({ length: 20 }, (_, i) => {
-      const to = end - (19 - i) * bucket;
-      return { time: `${hm(to - bucket)}-${hm(to)}`, success: 0, failed: 0 };
-    });
+    const { config, traffic } = ctx.core.state;
     for (const list of PROVIDER_LISTS) {
       if (list === 'openai-compatibility') continue;
       const provider = list.replace(/-api-key$/, '');
-      for (const e of listEntries(ctx.core.state.config, list)) {
+      for (const e of listEntries(config, list)) {
         const key = `${typeof e['base-url'] === 'string' ? e['base-url'] : ''}|${typeof e['api-key'] === 'string' ? e['api-key'] : ''}`;
+        const idx = entryAuthIndexes(list, e)[0] ?? '';
+        const totals = traffic.totals(idx);
         out[provider] ??= {};
-        (out[provider] as JsonObject)[key] = { success: 0, failed: 0, recent_requests: recent };
+        (out[provider] as JsonObject)[key] = {
+          success: totals.success,
+          failed: totals.failed,
+          recent_requests: traffic.recent(idx, now),
+        };
       }
     }
     ctx.json(200, out);
