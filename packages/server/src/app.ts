@@ -15,9 +15,11 @@ import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
 import { createCollectorHost, type CollectorHost } from './plugins/collector';
+import analyticsRoutes from './routes/analytics.routes';
 import proxyRoutes from './routes/proxy.routes';
 import setupRoutes from './routes/setup.routes';
 import systemRoutes from './routes/system.routes';
+import usageRoutes from './routes/usage.routes';
 import { ensureAdminKey } from './security/admin-credential';
 import { createBruteForceGuard, type BruteForceOptions } from './security/brute-force';
 import { packageVersion } from './version';
@@ -126,6 +128,9 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(panelPlugin, { ctx });
     await app.register(systemRoutes, { ctx });
     await app.register(setupRoutes, { ctx });
+    // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
+    await app.register(analyticsRoutes, { ctx });
+    await app.register(usageRoutes, { ctx });
     await app.register(proxyRoutes, { ctx });
 
     app.addHook('onClose', async () => {

@@ -2,6 +2,7 @@
 // Messages of our own errors are written to be safe to show; foreign errors (bugs, library errors) are
 // logged in full and answered with a generic message, so no secret can be echoed.
 import { isCpaError } from '@cpamp/sdk-cpa';
+import { isStoreError, type StoreErrorCode } from '@cpamp/store';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TooManyAttemptsError, isServerError, type ServerErrorCode } from './errors';
 
@@ -42,6 +43,29 @@ export interface ErrorBody {
   code: string;
 }
 
+/**
+ * Store errors met while serving a request: bad input (an unknown time zone, a bad range or cursor, an
+ * unparsable import) is the caller's to fix, so its message is shown with a 400; anything else is ours
+ * and gets a generic answer (the full error goes to the log).
+ */
+const STORE_BAD_INPUT: ReadonlySet<StoreErrorCode> = new Set<StoreErrorCode>([
+  'invalid_time_zone',
+  'invalid_query',
+  'invalid_event',
+  'invalid_price',
+  'import_parse_error',
+  'import_format_unknown',
+  'import_no_details',
+  'import_source_invalid',
+]);
+
+function storeStatus(code: StoreErrorCode): { status: number; code: string; error: string | null } {
+  if (STORE_BAD_INPUT.has(code)) return { status: 400, code, error: null };
+  if (code === 'store_closed') return { status: 503, code: 'store_unavailable', error: 'The usage database is closed (the server is shutting down); retry shortly.' };
+  if (code === 'price_source_failed') return { status: 502, code, error: 'Fetching the price source failed; see the server log for details.' };
+  return { status: 500, code: 'request_failed', error: 'The usage database failed; see the server log for details.' };
+}
+
 /** Status for an sdk-cpa error met while serving one of our own routes (not the raw proxy). */
 function cpaStatus(code: string): { status: number; code: string } {
   switch (code) {
@@ -69,6 +93,12 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     if (error instanceof TooManyAttemptsError) reply.header('retry-after', String(error.retryAfterSeconds));
     if (status >= 500) request.log.error({ err: error }, error.message);
     else request.log.info({ code: error.code }, error.message);
+  } else if (isStoreError(error)) {
+    const mapped = storeStatus(error.code);
+    status = mapped.status;
+    body = { error: mapped.error ?? error.message, code: mapped.code };
+    if (status >= 500) request.log.error({ err: error, storeCode: error.code }, 'store error');
+    else request.log.info({ storeCode: error.code }, error.message);
   } else if (isCpaError(error)) {
     const mapped = cpaStatus(error.code);
     status = mapped.status;

@@ -1,0 +1,52 @@
+// Plus/CPA-compatible usage reads, answered locally from the store and streamed so memory stays flat:
+// GET /v0/management/usage (the legacy snapshot, most recent USAGE_QUERY_LIMIT events, at most 50,000 by
+// default) and GET /v0/management/usage/export (our JSONL, every event in the range: a full backup).
+import { Readable } from 'node:stream';
+import type { Store } from '@cpamp/store';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ServerContext } from '../context';
+import { ServerError } from '../errors';
+
+const epochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
+const RangeQuery = z.object({ from: epochMs.optional(), to: epochMs.optional() });
+const UsageQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(10_000_000).optional() });
+const ExportQuery = RangeQuery.extend({ format: z.enum(['jsonl']).optional() });
+
+/** Plus caps the snapshot at 50,000 details: beyond that the legacy JSON is too big for its consumers. */
+const SNAPSHOT_CAP = 50_000;
+
+function requireStore(ctx: ServerContext): Store {
+  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so usage is unavailable. Start it with a data directory.');
+  return ctx.store;
+}
+
+function range(q: z.infer<typeof RangeQuery>): { from: number; to: number } {
+  const from = q.from ?? 0;
+  const to = q.to ?? Number.MAX_SAFE_INTEGER;
+  if (from > to) throw new ServerError('bad_request', `Invalid querystring.from: from=${from} is after to=${to}; pass from <= to (epoch ms).`);
+  return { from, to };
+}
+
+export default async function usageRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = opts;
+  const app = appBase.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/v0/management/usage', { schema: { querystring: UsageQuery }, exposeHeadRoute: false }, async (request, reply) => {
+    const store = requireStore(ctx);
+    const limit = request.query.limit ?? Math.min(ctx.config.queryLimit, SNAPSHOT_CAP);
+    const chunks = store.io.usagePayload({ ...range(request.query), limit });
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(chunks));
+  });
+
+  app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
+    const store = requireStore(ctx);
+    const chunks = store.io.exportJsonl(range(request.query));
+    return reply
+      .type('application/x-ndjson; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="usage-events.jsonl"')
+      .header('cache-control', 'no-store')
+      .send(Readable.from(chunks));
+  });
+}
