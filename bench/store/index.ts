@@ -13,7 +13,7 @@ import {
   type AnalyticsFilter,
 } from '@cpamp/store';
 import { MODEL_CATALOG, generateUsage } from '@cpamp/testkit';
-import { benchNormalize } from './bench-normalize';
+import { normalizeRecord } from '@cpamp/collector';
 
 const EVENTS = Number(process.env.STORE_BENCH_EVENTS ?? 1_000_000);
 const DIR = process.env.STORE_BENCH_DIR ?? join(tmpdir(), 'cpamp-store-bench');
@@ -21,17 +21,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const mode = process.argv[2];
 
 async function loadNormalize(): Promise<{ fn: NormalizeFn; name: string }> {
-  try {
-    const c = (await import('@cpamp/collector')) as { normalizeRecord?: NormalizeFn };
-    if (typeof c.normalizeRecord === 'function') {
-      const fn = c.normalizeRecord;
-      const probe = fn(generateUsage({ seed: 1, events: 1, days: 1 })[Symbol.iterator]().next().value);
-      if (probe.ok) return { fn: (r) => fn(r), name: '@cpamp/collector normalizeRecord' };
-    }
-  } catch {
-    // fall back below
-  }
-  return { fn: benchNormalize, name: 'bench-local normaliser (collector not loadable)' };
+  return { fn: (r) => normalizeRecord(r), name: '@cpamp/collector normalizeRecord' };
 }
 
 const p95 = (xs: number[]) => {
