@@ -267,7 +267,8 @@ describe('panel in Chromium (CPA mode)', () => {
   it('system: versions and model list state', async () => {
     await go('System', 'System');
     await expect.poll(() => page.getByTestId('sys-cpa-version').textContent()).toBe('7.2.140');
-    await page.getByText('This CPA does not offer this feature.').waitFor();
+    // The fake CPA serves /v1/models for a client API key from its config, as CPA does.
+    await expect.poll(() => page.getByTestId('model-count').textContent(), { timeout: 10_000 }).toMatch(/[1-9]/);
     await shot('system');
   });
 
