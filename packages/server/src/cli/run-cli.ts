@@ -8,6 +8,9 @@ import { isConfigError, isServerError } from '../errors';
 import { startServer, type RunningServer } from '../main';
 import { resetAdminKey } from '../security/admin-credential';
 import { packageVersion } from '../version';
+import { doctorCommand } from './doctor';
+import { exportCommand, importCommand } from './import-export';
+import { migrateFromPlusCommand } from './migrate';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3 } as const;
 
@@ -51,6 +54,10 @@ Commands:
   serve             run the Manager Server (the default deployment)
   demo              run a local demo: a simulated CPA with generated traffic and a server wired to it
   reset-admin-key   write a new admin key while the server is stopped, and print it once
+  import <file>     import usage (our JSONL, Plus/CPA-Manager JSONL, raw CPA records, legacy snapshot JSON)
+  export            write every event as JSONL to a file or stdout
+  migrate-from-plus import a Plus / CPA-Manager usage.sqlite (opened read-only)
+  doctor            check the CPA connection and why monitoring might be empty
   help [command]    show help for a command
 
 Options:
@@ -75,6 +82,43 @@ Refuses to run while a server holds the data directory. A key you pass in is nev
 ${CONFIG_FLAG_HELP}
 
 ${EXIT_HELP}`,
+  import: `cpamp import <file> [flags]
+
+Offline: imports usage into the data directory. The format is detected: our JSONL export, Plus / CPA-Manager
+JSONL exports, raw CPA queue records (one per line), a legacy usage snapshot JSON, or a usage.sqlite.
+Duplicates (already imported events) are skipped. Progress goes to stderr, the summary to stdout.
+A line that is not JSON stops the import with its line number (exit 1); chunks before it stay committed.
+Refuses to run while a server holds the data directory (exit 3).
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  export: `cpamp export [--out <file>] [--from <ms>] [--to <ms>] [flags]
+
+Offline: streams every event (or those with from <= timestamp < to, epoch ms) as JSONL to <file> or stdout.
+The output re-imports with \`cpamp import\`. Refuses to run while a server holds the data directory (exit 3).
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  'migrate-from-plus': `cpamp migrate-from-plus <usage.sqlite> [flags]
+
+Offline: imports the events of a CPA-Manager-Plus (or CPA-Manager) usage.sqlite, opened read-only, and
+prints added/skipped/failed. Safe to re-run: already imported events are skipped.
+Refuses to run while a server holds the data directory (exit 3).
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  doctor: `cpamp doctor [--probe-window-ms <ms>] [flags]
+
+Checks the CPA connection saved in the data directory (or CPA_UPSTREAM_URL + CPA_MANAGEMENT_KEY) for the
+usual causes of empty monitoring (publishing off, wrong URL or key, CPA too old, retention, ...) and
+prints each finding with its fix. Changes nothing and consumes no records.
+Exit codes: 0 healthy, 1 error-level findings (or runtime failure), 2 not configured or usage error,
+3 data directory locked (stop the server first).
+
+${CONFIG_FLAG_HELP}`,
   demo: `cpamp demo [--port <port>] [--events <n>] [--keep]
 
 Starts a simulated CPA (from @cpamp/testkit) feeding generated usage, and a Manager Server wired to it,
@@ -172,6 +216,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
         return await serve(args, io);
       case 'reset-admin-key':
         return await resetAdminKeyCommand(args, io);
+      case 'import':
+        return await importCommand(args, io);
+      case 'export':
+        return await exportCommand(args, io);
+      case 'migrate-from-plus':
+        return await migrateFromPlusCommand(args, io);
+      case 'doctor':
+        return await doctorCommand(args, io);
       case 'demo': {
         const { runDemo } = await import('./demo');
         return await runDemo(args, io);

@@ -1,0 +1,62 @@
+// `cpamp doctor`: runs the collector's diagnose() against the saved (or env) CPA connection and prints
+// each finding with its fix. Exit 0 healthy, 1 error-level findings, 2 no connection configured.
+import { join } from 'node:path';
+import { createCollector, type Finding } from '@cpamp/collector';
+import { createConnectionService } from '../connection';
+import { collectorModeOf } from '../plugins/collector';
+import { parseCommandArgs, withDataDirStore } from './import-export';
+import type { CliIo, CliResult } from './run-cli';
+
+const noop = (): void => undefined;
+const silent = { debug: noop, info: noop, warn: noop, error: noop, fatal: noop, trace: noop };
+
+const MARK: Record<Finding['severity'], string> = { ok: 'ok   ', info: 'info ', warn: 'WARN ', error: 'ERROR' };
+
+export async function doctorCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
+  const { values, positionals, configArgs } = parseCommandArgs(args, { 'probe-window-ms': { type: 'string' } });
+  const probeWindowMs = typeof values['probe-window-ms'] === 'string' ? Number(values['probe-window-ms']) : 3_000;
+  if (positionals.length > 0 || !Number.isFinite(probeWindowMs) || probeWindowMs < 0) {
+    io.err.write('cpamp: doctor takes [--probe-window-ms <ms>] and config flags. Run `cpamp doctor --help`.\n');
+    return { code: 2 };
+  }
+  const config = io.loadConfig(configArgs);
+  return withDataDirStore(config, async (store) => {
+    const connection = createConnectionService(config, store.settings);
+    const current = connection.current();
+    if (!current) {
+      io.out.write('Not configured: no CPA connection saved and CPA_UPSTREAM_URL / CPA_MANAGEMENT_KEY not set.\n');
+      io.out.write('  fix: open the panel and complete setup, or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY.\n');
+      return { code: 2 };
+    }
+    const settings = connection.collectorSettings();
+    const collector = createCollector({
+      baseUrl: current.baseUrl,
+      managementKey: current.managementKey,
+      sink: store,
+      mode: collectorModeOf(settings.mode),
+      batchSize: settings.batchSize,
+      pollIntervalMs: settings.pollIntervalMs,
+      respQueue: settings.queue,
+      respPopSide: settings.popSide,
+      tlsSkipVerify: settings.tlsSkipVerify,
+      dataDir: join(config.dataDir, 'collector'),
+      logger: silent,
+    });
+    try {
+      // The second-consumer probe would pop records; offline we only look, never consume.
+      const report = await collector.diagnose({ probeSecondConsumer: false, probeWindowMs });
+      io.out.write(`cpamp doctor — CPA at ${current.baseUrl} (connection from ${current.source})\n`);
+      for (const f of report.findings) {
+        io.out.write(`  [${MARK[f.severity]}] ${f.id}: ${f.title}\n`);
+        if (f.detail && f.severity !== 'ok') io.out.write(`          ${f.detail}\n`);
+        if (f.fix && f.ok === false) io.out.write(`          fix: ${f.fix}\n`);
+      }
+      const notConfigured = report.findings.some((f) => f.id === 'not-configured' && f.ok === false);
+      const errors = report.findings.filter((f) => f.severity === 'error' && f.ok === false).length;
+      io.out.write(errors === 0 ? 'Healthy.\n' : `${errors} problem(s) found.\n`);
+      return { code: notConfigured ? 2 : errors > 0 ? 1 : 0 };
+    } finally {
+      await collector.stop().catch(noop);
+    }
+  });
+}

@@ -1,0 +1,135 @@
+// Offline data commands on the data directory (same config as `serve`): import, export, migrate-from-plus.
+// Each holds the data-dir lock for its whole run, so it refuses (exit 3) while a server is running.
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { normalizeRecord } from '@cpamp/collector';
+import { isStoreError, StoreImportError, type ImportProgress, type ImportReport, type Store } from '@cpamp/store';
+import { CONFIG_FLAGS, type Config } from '../config';
+import { acquireDataDirLock } from '../data-dir-lock';
+import { openServerStore } from '../plugins/store';
+import type { CliIo, CliResult } from './run-cli';
+
+const noop = (): void => undefined;
+const silent = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** Splits a command's own flags from the config flags (which go to loadConfig). */
+export function parseCommandArgs<O extends Record<string, { type: 'string' | 'boolean' }>>(
+  args: readonly string[],
+  own: O,
+): { values: Record<string, string | boolean | undefined>; positionals: string[]; configArgs: string[] } {
+  const parsed = parseArgs({ args: [...args], options: { ...CONFIG_FLAGS, ...own }, strict: true, allowPositionals: true });
+  const values: Record<string, string | boolean | undefined> = {};
+  const configArgs: string[] = [];
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (name in own) values[name] = value as string | boolean | undefined;
+    else if (typeof value === 'string') configArgs.push(`--${name}`, value);
+  }
+  return { values, positionals: parsed.positionals, configArgs };
+}
+
+/** Opens the store of the configured data dir under the data-dir lock; closes and releases afterwards. */
+export async function withDataDirStore<T>(config: Config, run: (store: Store) => Promise<T>): Promise<T> {
+  const lock = acquireDataDirLock(config.dataDir);
+  try {
+    const store = await openServerStore(config, silent, Date.now);
+    try {
+      return await run(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+function progressPrinter(io: CliIo): { onProgress(p: ImportProgress): void; end(): void } {
+  let last = 0;
+  let printed = false;
+  return {
+    onProgress(p) {
+      if (p.read - last < 1000 && last !== 0) return;
+      last = p.read;
+      printed = true;
+      io.err.write(`\r  ${p.read} read, ${p.inserted} added, ${p.duplicates} skipped, ${p.rejected} failed`);
+    },
+    end() {
+      if (printed) io.err.write('\n');
+    },
+  };
+}
+
+function summary(io: CliIo, r: ImportReport): void {
+  io.out.write(`Imported ${r.format}: ${r.inserted} added, ${r.duplicates} skipped (duplicates), ${r.rejected} failed, ${r.read} read.\n`);
+  for (const rej of r.rejections.slice(0, 10)) io.err.write(`  rejected #${rej.at}: ${rej.reason}\n`);
+  for (const w of r.warnings) io.err.write(`  warning: ${w}\n`);
+}
+
+export async function runImport(io: CliIo, config: Config, path: string, kind: 'file' | 'sqlite'): Promise<number> {
+  const progress = progressPrinter(io);
+  try {
+    const report = await withDataDirStore(config, (store) =>
+      kind === 'sqlite'
+        ? store.io.importSqlite(path, { normalize: normalizeRecord, onProgress: progress.onProgress })
+        : store.io.importFile(path, { normalize: normalizeRecord, onProgress: progress.onProgress }),
+    );
+    progress.end();
+    summary(io, report);
+    return report.rejected > 0 && report.inserted + report.duplicates === 0 ? 1 : 0;
+  } catch (error) {
+    progress.end();
+    if (error instanceof StoreImportError) {
+      io.err.write(`cpamp: import stopped at line ${error.line}: ${error.message}\n`);
+      return 1;
+    }
+    if (isStoreError(error)) {
+      io.err.write(`cpamp: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export async function importCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
+  const { positionals, configArgs } = parseCommandArgs(args, {});
+  if (positionals.length !== 1) {
+    io.err.write('cpamp: import needs exactly one file. Run `cpamp import --help`.\n');
+    return { code: 2 };
+  }
+  return { code: await runImport(io, io.loadConfig(configArgs), positionals[0] as string, 'file') };
+}
+
+function parseMs(value: string | boolean | undefined): number | undefined | null {
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+export async function exportCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
+  const { values, positionals, configArgs } = parseCommandArgs(args, { out: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
+  const from = parseMs(values.from);
+  const to = parseMs(values.to);
+  if (positionals.length > 0 || from === null || to === null) {
+    io.err.write('cpamp: export takes [--out <file>] [--from <ms>] [--to <ms>] (epoch milliseconds). Run `cpamp export --help`.\n');
+    return { code: 2 };
+  }
+  const config = io.loadConfig(configArgs);
+  const outPath = typeof values.out === 'string' ? values.out : null;
+  let lines = 0;
+  await withDataDirStore(config, async (store) => {
+    const file = outPath ? createWriteStream(outPath, { mode: 0o600 }) : null;
+    const opened = file ? new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)) : Promise.resolve();
+    await opened;
+    try {
+      for await (const chunk of store.io.exportJsonl({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })) {
+        for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) lines += 1;
+        if (file) {
+          if (!file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
+        } else io.out.write(chunk);
+      }
+    } finally {
+      if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    }
+  });
+  io.err.write(`Exported ${lines} events${outPath ? ` to ${outPath}` : ''}.\n`);
+  return { code: 0 };
+}
