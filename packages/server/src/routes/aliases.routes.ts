@@ -1,0 +1,69 @@
+// API key aliases keyed by sha256(api key) (Plus's shape): the plaintext key never reaches this server; the
+// panel hashes the keys from CPA's config to label them. PUT is an upsert: nothing is deleted implicitly.
+import type { Store } from '@cpamp/store';
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ServerContext } from '../context';
+import { ServerError } from '../errors';
+
+const keyHash = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, { message: 'use the 64-hex sha256 of the API key, never the key itself' })
+  .transform((h) => h.toLowerCase());
+const alias = z
+  .string()
+  .trim()
+  .min(1, { message: 'alias must not be empty (DELETE the hash to clear it)' })
+  .refine((a) => [...a].length <= 120, { message: 'alias is longer than 120 characters' });
+const PutBody = z.object({
+  items: z.array(z.object({ apiKeyHash: keyHash, alias })).min(1).max(10_000),
+  /** Accepted for Plus compatibility; aliases of inactive hashes are never deleted implicitly here. */
+  activeApiKeyHashes: z.array(keyHash).max(100_000).optional(),
+  allowOrphanAliasCleanup: z.boolean().optional(),
+});
+const HashParams = z.object({ hash: keyHash });
+
+function requireStore(ctx: ServerContext): Store {
+  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so API key aliases are unavailable. Start it with a data directory.');
+  return ctx.store;
+}
+
+function items(store: Store): { apiKeyHash: string; alias: string; label: string }[] {
+  return store.apiKeys
+    .list()
+    .filter((k) => k.alias !== null && k.alias !== '')
+    .map((k) => ({ apiKeyHash: k.hash, alias: k.alias as string, label: k.label }))
+    .sort((a, b) => a.alias.localeCompare(b.alias));
+}
+
+export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = opts;
+  const app = appBase.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: items(requireStore(ctx)) }));
+
+  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
+    const store = requireStore(ctx);
+    // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
+    const owner = new Map<string, string>();
+    for (const k of store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
+    const incoming = new Map<string, string>();
+    for (const it of request.body.items) owner.delete([...owner].find(([, h]) => h === it.apiKeyHash)?.[0] ?? '');
+    for (const it of request.body.items) {
+      const lower = it.alias.toLowerCase();
+      const other = incoming.get(lower) ?? owner.get(lower);
+      if (other !== undefined && other !== it.apiKeyHash) {
+        return reply.status(409).send({ error: `The alias "${it.alias}" is already used by another API key (${other.slice(0, 12)}…); pick a different alias or rename that key first.`, code: 'api_key_alias_duplicate' });
+      }
+      incoming.set(lower, it.apiKeyHash);
+    }
+    for (const it of request.body.items) store.apiKeys.setAlias(it.apiKeyHash, it.alias);
+    return { items: items(store) };
+  });
+
+  app.delete('/v0/management/api-key-aliases/:hash', { schema: { params: HashParams } }, async (request) => {
+    requireStore(ctx).apiKeys.setAlias(request.params.hash, null);
+    return { ok: true };
+  });
+}
