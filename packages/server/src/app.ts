@@ -15,7 +15,13 @@ import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
 import { createCollectorHost, type CollectorHost } from './plugins/collector';
+import aliasRoutes from './routes/aliases.routes';
 import analyticsRoutes from './routes/analytics.routes';
+import { createLiveHub } from './live/live-hub';
+import metricsRoutes from './routes/metrics.routes';
+import streamRoutes from './routes/stream.routes';
+import importRoutes from './routes/import.routes';
+import priceRoutes from './routes/prices.routes';
 import proxyRoutes from './routes/proxy.routes';
 import setupRoutes from './routes/setup.routes';
 import systemRoutes from './routes/system.routes';
@@ -102,8 +108,9 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       collector: null,
     };
 
+    const live = createLiveHub({ now });
     const collector: CollectorHost | null = store && deps.collector !== false
-      ? createCollectorHost({ connection: ctx.connection, store, dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
+      ? createCollectorHost({ connection: ctx.connection, store: live.tapStore(store), dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
       : null;
     ctx.collector = collector;
     if (collector) {
@@ -125,12 +132,17 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       });
     }
     await app.register(authPlugin, { ctx });
+    await app.register(metricsRoutes, { ctx });
     await app.register(panelPlugin, { ctx });
     await app.register(systemRoutes, { ctx });
     await app.register(setupRoutes, { ctx });
     // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
     await app.register(analyticsRoutes, { ctx });
+    await app.register(streamRoutes, { ctx, live });
     await app.register(usageRoutes, { ctx });
+    await app.register(priceRoutes, { ctx });
+    await app.register(aliasRoutes, { ctx });
+    await app.register(importRoutes, { ctx });
     await app.register(proxyRoutes, { ctx });
 
     app.addHook('onClose', async () => {
