@@ -54,9 +54,9 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<CliRe
     await cleanup();
     throw error;
   }
-  // A week of history at full speed, then a live trickle of 2 records/s (the collector drains the queue).
+  // A week of history ending now, at full speed, then a live trickle of 2 records/s (the collector drains the queue).
   const history = Math.max(0, Math.min(200_000, Number(values.events) || 0));
-  void emitUsage(fake, generateUsage({ seed: 1, events: history, days: 7 }), { ratePerSecond: 5_000, signal: traffic.signal })
+  void emitUsage(fake, generateUsage({ seed: 1, events: history, days: 7, end: Date.now() }), { ratePerSecond: 5_000, signal: traffic.signal })
     .then(() => emitUsage(fake, generateUsage({ seed: 2, events: 1_000_000, days: 1, end: Date.now() + 86_400_000 }), { ratePerSecond: 2, signal: traffic.signal }))
     .catch(() => undefined);
   io.out.write(
