@@ -137,7 +137,7 @@ export class CpaClient {
     this.readMeta(res);
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw errorFromResponse(url, res.status, text, opts.core ?? false);
+      throw errorFromResponse(url, res.status, text, opts.core ?? false, res.headers.get('retry-after'));
     }
     return res;
   }

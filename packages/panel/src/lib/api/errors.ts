@@ -9,6 +9,7 @@ export type PanelErrorCode =
   | 'management-disabled' // 404 on a core route: no secret-key configured
   | 'not-found' // 404 on an optional route: this CPA does not have the feature
   | 'bad-request' // 400/422 with CPA's message in `detail`
+  | 'too-many-attempts' // 429 from the cpamp server's admin-key guard, `wait` from Retry-After
   | 'server' // 5xx
   | 'network' // fetch failed: DNS, refused, CORS, offline
   | 'timeout'
@@ -56,9 +57,10 @@ function defaultMessage(i: PanelErrorInit): string {
 }
 
 /** Maps an HTTP failure to an error code using CPA's documented bodies (`{"error": "..."}`). */
-export function errorFromResponse(url: string, status: number, body: string, coreRoute: boolean): PanelError {
+export function errorFromResponse(url: string, status: number, body: string, coreRoute: boolean, retryAfter: string | null = null): PanelError {
   const detail = extractMessage(body);
   const lower = detail.toLowerCase();
+  if (status === 429) return new PanelError({ code: 'too-many-attempts', url, status, detail, wait: retryAfter ? `${retryAfter} s` : '' });
   if (status === 401) {
     return new PanelError({ code: lower.includes('missing') ? 'missing-key' : 'unauthorized', url, status, detail });
   }

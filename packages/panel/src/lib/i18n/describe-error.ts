@@ -29,6 +29,8 @@ export function describeError(t: Messages, e: unknown): ErrorText {
       return { title: m.notFound, fix: m.notFoundFix, detail };
     case 'bad-request':
       return { title: m.badRequest, fix: m.badRequestFix, detail };
+    case 'too-many-attempts':
+      return { title: m.tooManyAttempts({ wait: e.wait ?? '' }), fix: m.tooManyAttemptsFix, detail };
     case 'server':
       return { title: m.server, fix: m.serverFix, detail };
     case 'network':

@@ -2,6 +2,7 @@
 // the fragment changes.
 export const ROUTES = [
   'dashboard',
+  'monitoring',
   'config',
   'providers',
   'auth-files',

@@ -8,6 +8,9 @@ export type SessionPhase = 'detecting' | 'login' | 'manager-login' | 'connecting
 
 const CREDS_KEY = `${STORE_PREFIX}session`;
 const URL_KEY = `${STORE_PREFIX}cpa-url`;
+const ADMIN_KEY = `${STORE_PREFIX}admin-session`;
+
+export type SessionMode = 'cpa' | 'manager';
 
 interface SavedCreds {
   url: string;
@@ -33,6 +36,10 @@ const EMPTY_META: CpaMeta = { version: null, commit: null, buildDate: null, supp
  */
 export class SessionState {
   phase = $state<SessionPhase>('detecting');
+  /** 'manager': logged in to a cpamp server with its admin key; CPA pages go through its proxy. */
+  mode = $state<SessionMode>('cpa');
+  /** A manager-mode login is in flight. */
+  busy = $state(false);
   cpaUrl = $state('');
   remember = $state(false);
   managerInfo = $state.raw<ManagerInfo | null>(null);
@@ -53,6 +60,11 @@ export class SessionState {
     const info = await detectManager(this.#win.location.href);
     if (info) {
       this.managerInfo = info;
+      const savedKey = readStore('session', ADMIN_KEY) ?? readStore('local', ADMIN_KEY);
+      if (savedKey) {
+        this.remember = readStore('local', ADMIN_KEY) !== null;
+        if (await this.managerLogin(savedKey, this.remember)) return;
+      }
       this.phase = 'manager-login';
       return;
     }
@@ -88,12 +100,48 @@ export class SessionState {
     if (remember) writeStore('local', CREDS_KEY, creds);
     else removeStore('local', CREDS_KEY);
     this.client = client;
+    this.mode = 'cpa';
     this.phase = 'ready';
     return true;
   }
 
+  /**
+   * Manager mode: checks the admin key with GET ./status on the cpamp server that served the page, then
+   * uses the same key for ./v0/management/* (analytics locally, everything else proxied to CPA).
+   */
+  async managerLogin(key: string, remember: boolean): Promise<boolean> {
+    const adminKey = key.trim();
+    this.busy = true;
+    this.loginError = null;
+    const client = new CpaClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
+    try {
+      await client.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
+    } catch (e) {
+      this.loginError = e;
+      this.phase = 'manager-login';
+      if (isPanelError(e) && (e.code === 'unauthorized' || e.code === 'missing-key')) this.forgetCreds();
+      return false;
+    } finally {
+      this.busy = false;
+    }
+    this.remember = remember;
+    writeStore('session', ADMIN_KEY, adminKey);
+    if (remember) writeStore('local', ADMIN_KEY, adminKey);
+    else removeStore('local', ADMIN_KEY);
+    this.client = client;
+    this.mode = 'manager';
+    this.phase = 'ready';
+    return true;
+  }
+
+  /** What the top bar shows: the CPA URL, or the cpamp server in manager mode. */
+  get connectedTo(): string {
+    return this.mode === 'manager' ? this.defaultUrl : this.cpaUrl;
+  }
+
   logout(): void {
     this.forgetCreds();
+    this.mode = 'cpa';
     this.client = null;
     this.meta = EMPTY_META;
     this.loginError = null;
@@ -109,15 +157,20 @@ export class SessionState {
 
   /** In manager mode, fall back to managing CPA directly. */
   useCpaMode(): void {
+    this.loginError = null;
     this.phase = 'login';
   }
 
   useManagerMode(): void {
-    if (this.managerInfo) this.phase = 'manager-login';
+    if (!this.managerInfo) return;
+    this.loginError = null;
+    this.phase = 'manager-login';
   }
 
   private forgetCreds(): void {
     removeStore('session', CREDS_KEY);
     removeStore('local', CREDS_KEY);
+    removeStore('session', ADMIN_KEY);
+    removeStore('local', ADMIN_KEY);
   }
 }

@@ -1,6 +1,7 @@
 // Inline 24×24 stroke icons (no icon font, no external request).
 export const ICONS = {
   dashboard: 'M4 4h7v7H4zM13 4h7v4h-7zM13 10h7v10h-7zM4 13h7v7H4z',
+  monitoring: 'M3 20h18M6 16l4-6 4 3 5-8',
   config: 'M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0M14 4v4M8 10v4M16 16v4',
   providers: 'M12 3l8 4.5v9L12 21l-8-4.5v-9zM12 12l8-4.5M12 12v9M12 12L4 7.5',
   'auth-files': 'M6 3h8l4 4v14H6zM14 3v4h4M9 12h6M9 16h6',
