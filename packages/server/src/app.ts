@@ -19,6 +19,7 @@ import aliasRoutes from './routes/aliases.routes';
 import analyticsRoutes from './routes/analytics.routes';
 import { createLiveHub } from './live/live-hub';
 import metricsRoutes from './routes/metrics.routes';
+import { registerOpenApi } from './routes/openapi.routes';
 import streamRoutes from './routes/stream.routes';
 import importRoutes from './routes/import.routes';
 import priceRoutes from './routes/prices.routes';
@@ -110,9 +111,10 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
 
     const live = createLiveHub({ now });
     const collector: CollectorHost | null = store && deps.collector !== false
-      ? createCollectorHost({ connection: ctx.connection, store: live.tapStore(store), dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
+      ? createCollectorHost({ connection: ctx.connection, store, dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
       : null;
     ctx.collector = collector;
+    live.attach({ store, collector });
     if (collector) {
       // Listener first: the collector starts once the app is ready, never before.
       app.addHook('onReady', async () => {
@@ -131,6 +133,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         maxAge: 600,
       });
     }
+    await registerOpenApi(app);
     await app.register(authPlugin, { ctx });
     await app.register(metricsRoutes, { ctx });
     await app.register(panelPlugin, { ctx });

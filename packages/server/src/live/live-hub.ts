@@ -1,7 +1,7 @@
 // The live feed behind GET /v0/management/events/stream: a bounded ring of recent events (usage rows the
 // collector committed, collector state changes, coverage gaps) with monotonically increasing ids, so a
 // reconnecting client can replay what it missed with Last-Event-ID. Nothing here touches the database.
-import type { InsertResult, Store, StoredEventSummary, UsageEventInput } from '@cpamp/store';
+import type { Store, StoredEventSummary, UsageEventInput } from '@cpamp/store';
 import type { CollectorHost } from '../plugins/collector';
 
 export type LiveKind = 'usage' | 'collector' | 'gap';
@@ -25,8 +25,11 @@ export interface LiveEntry {
 }
 
 export interface LiveHub {
-  /** Wraps the store handed to the collector so each committed batch reaches the stream (no DB reads). */
-  tapStore(store: Store): Store;
+  /**
+   * Feeds the ring from the collector's own events ('committed', 'state', 'gap', via CollectorHost.on) and
+   * takes the row ids from the store's onInserted hook (no DB reads). Call once; close() detaches.
+   */
+  attach(source: { store: Pick<Store, 'events'> | null; collector: LiveCollectorSource | null }): void;
   /** Entries after `lastId` still in the ring; `truncated` when some were already dropped. */
   since(lastId: number): { entries: LiveEntry[]; truncated: boolean };
   subscribe(listener: (entry: LiveEntry) => void): () => void;
@@ -34,10 +37,11 @@ export interface LiveHub {
   /** Current collector status as a `collector` payload (sent first on every connect). */
   collectorSnapshot(): string;
   lastId(): number;
-  /** Starts watching the collector's state (poll of its in-memory status). */
-  watchCollector(host: CollectorHost | null, intervalMs?: number): void;
   close(): void;
 }
+
+/** What the hub needs of the collector host (CollectorHost satisfies it). */
+export type LiveCollectorSource = Pick<CollectorHost, 'status' | 'on'>;
 
 export interface LiveHubOptions {
   capacity?: number;
@@ -53,10 +57,14 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
   // and a reconnect after a restart is reported as truncated rather than silently matching wrong ids.
   let seq = now() * 1000;
   const listeners = new Set<(entry: LiveEntry) => void>();
-  let host: CollectorHost | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let host: LiveCollectorSource | null = null;
   let lastStateKey = '';
-  let lastGapCount = 0;
+  const detach: (() => void)[] = [];
+  // Summaries the store reported since the last 'committed' (the collector emits 'committed' right after
+  // its insertBatch resolved, i.e. within the same macrotask); anything left over (e.g. an import) is
+  // dropped on the next turn of the event loop so nothing accumulates.
+  let pending: StoredEventSummary[] = [];
+  let clearScheduled = false;
 
   const publish = (kind: LiveKind, payload: unknown, match: LiveMatch | null): void => {
     seq += 1;
@@ -95,20 +103,12 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
     };
   };
 
-  const poll = (): void => {
+  const onState = (): void => {
     const s = host?.status() ?? null;
     const key = s ? `${s.state}|${s.transport ?? ''}|${s.lastError?.atMs ?? 0}|${s.sinkFailing}` : 'none';
-    if (key !== lastStateKey) {
-      lastStateKey = key;
-      publish('collector', snapshot(), null);
-    }
-    const gaps = s?.counters.gaps ?? 0;
-    if (gaps < lastGapCount) lastGapCount = 0; // a new collector (after setup) starts counting at 0
-    if (s && gaps > lastGapCount) {
-      const fresh = s.recentGaps.slice(-(gaps - lastGapCount));
-      for (const g of fresh) publish('gap', g, null);
-      lastGapCount = gaps;
-    }
+    if (key === lastStateKey) return;
+    lastStateKey = key;
+    publish('collector', snapshot(), null);
   };
 
   const onCommitted = (
@@ -142,29 +142,33 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
   };
 
   return {
-    tapStore(store) {
-      const insertBatch = (events: readonly UsageEventInput[]): InsertResult => {
-        let summaries: StoredEventSummary[] = [];
-        // insertBatch is synchronous and notifies its listeners before it returns.
-        const off = store.events.onInserted((s) => {
-          summaries = summaries.concat(s);
-        });
-        let result: InsertResult;
-        try {
-          result = store.insertBatch(events);
-        } finally {
-          off();
-        }
-        if (summaries.length > 0) onCommitted(events, summaries);
-        return result;
-      };
-      return new Proxy(store, {
-        get(target, prop) {
-          if (prop === 'insertBatch') return insertBatch;
-          const v: unknown = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
+    attach({ store, collector }) {
+      host = collector;
+      if (store) {
+        detach.push(
+          store.events.onInserted((summaries) => {
+            pending = pending.length === 0 ? [...summaries] : pending.concat(summaries);
+            if (clearScheduled) return;
+            clearScheduled = true;
+            setImmediate(() => {
+              clearScheduled = false;
+              pending = [];
+            });
+          }),
+        );
+      }
+      if (!collector) return;
+      detach.push(
+        collector.on('committed', (events) => {
+          const summaries = pending;
+          pending = [];
+          if (summaries.length > 0) onCommitted(events, summaries);
+        }),
+        collector.on('state', onState),
+        collector.on('transport', onState),
+        collector.on('problem', onState),
+        collector.on('gap', (gap) => publish('gap', gap, null)),
+      );
     },
     since(lastId) {
       const oldest = ring[count > capacity ? count % capacity : 0];
@@ -184,15 +188,9 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
     subscribers: () => listeners.size,
     collectorSnapshot: () => JSON.stringify(snapshot()),
     lastId: () => seq,
-    watchCollector(h, intervalMs = 1_000) {
-      host = h;
-      if (timer || !h) return;
-      timer = setInterval(poll, intervalMs);
-      timer.unref();
-    },
     close() {
-      if (timer) clearInterval(timer);
-      timer = null;
+      for (const off of detach.splice(0)) off();
+      pending = [];
       listeners.clear();
     },
   };

@@ -1,7 +1,7 @@
 // Runs the usage collector for the current CPA connection: started once the app is ready, restarted when
 // setup saves a new connection, stopped (and drained into the store) on close.
 import { join } from 'node:path';
-import { createCollector, type Collector, type CollectorMode, type CollectorStatus } from '@cpamp/collector';
+import { createCollector, type Collector, type CollectorEvents, type CollectorMode, type CollectorStatus } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMode as ConfigCollectorMode } from '../config';
@@ -11,7 +11,15 @@ export interface CollectorHost {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): CollectorStatus | null;
+  /**
+   * Listens to the collector's own events ('committed', 'state', 'gap', …). The subscription outlives the
+   * collector instance: after setup or a connection change the new collector is wired to the same
+   * listeners. Returns the unsubscribe function.
+   */
+  on<E extends keyof CollectorEvents>(event: E, listener: (...args: CollectorEvents[E]) => void): () => void;
 }
+
+const FORWARDED: readonly (keyof CollectorEvents)[] = ['state', 'committed', 'gap', 'refresh', 'dead-letter', 'transport', 'problem'];
 
 /** Plus's `resp` meant "RESP pop"; `http`, `subscribe`, `resp-pop` and `auto` map one to one. */
 export function collectorModeOf(mode: ConfigCollectorMode): CollectorMode {
@@ -22,6 +30,16 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
   let collector: Collector | null = null;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  const listeners = new Map<keyof CollectorEvents, Set<(...args: unknown[]) => void>>();
+  const forward = (event: keyof CollectorEvents, args: unknown[]): void => {
+    for (const l of listeners.get(event) ?? []) {
+      try {
+        l(...args);
+      } catch (error) {
+        opts.logger.warn({ err: error, event }, 'a collector event listener threw');
+      }
+    }
+  };
 
   const stopCurrent = async (): Promise<void> => {
     const current = collector;
@@ -54,6 +72,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
       logger: opts.logger,
       now: opts.now,
     });
+    for (const event of FORWARDED) collector.on(event, (...args: unknown[]) => forward(event, args));
     // Not awaited inside the chain: start() may take as long as connecting to CPA does, and stop() must
     // be able to interrupt it.
     const started = collector;
@@ -77,5 +96,14 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
       return enqueue(stopCurrent);
     },
     status: () => collector?.status() ?? null,
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (...args: unknown[]) => void;
+      set.add(l);
+      return () => {
+        set.delete(l);
+      };
+    },
   };
 }

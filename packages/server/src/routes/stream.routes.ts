@@ -85,7 +85,7 @@ export default async function streamRoutes(
   appBase: FastifyInstance,
   opts: StreamRouteOptions,
 ): Promise<void> {
-  const { ctx, live } = opts;
+  const { live } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
@@ -93,7 +93,6 @@ export default async function streamRoutes(
   const hardMax = opts.hardMaxBufferedBytes ?? 32 * 1024 * 1024;
   const maxClients = opts.maxClients ?? 100;
   const closers = new Set<() => void>();
-  live.watchCollector(ctx.collector);
 
   // Before the server stops listening: open streams would otherwise hold server.close() forever.
   appBase.addHook('preClose', async () => {
