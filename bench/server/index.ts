@@ -1,0 +1,356 @@
+// Server benchmark (targets.md P1, P2, P6, P7, P11) through HTTP against the built server (dist/cli.js)
+// running as a child process on the 1M-event data set.
+// Env (bench only): SERVER_BENCH_EVENTS (default 1,000,000). The data dir is cached under os.tmpdir()
+// keyed by event count, so a re-run skips the build.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type UsageEventInput } from '@cpamp/store';
+import { MODEL_CATALOG, generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { normalizeRecord } from '@cpamp/collector';
+
+const EVENTS = Number(process.env.SERVER_BENCH_EVENTS ?? 1_000_000);
+const root = new URL('../..', import.meta.url).pathname;
+const CLI = join(root, 'packages/server/dist/cli.js');
+const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
+const DATA_DIR = join(tmpdir(), `cpamp-server-bench-${EVENTS}`);
+const REPS = 10;
+const log = (...a: unknown[]) => console.log(...a);
+
+const p95 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.max(0, Math.ceil(0.95 * s.length) - 1)]!.toFixed(1);
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+if (!existsSync(CLI)) {
+  console.error(`missing ${CLI}: run \`npm run build\` first (npm run bench does it)`);
+  process.exit(2);
+}
+
+// --- (1) data set: build once per event count ---
+async function buildDataDir(): Promise<void> {
+  const marker = join(DATA_DIR, 'bench-ready.json');
+  if (existsSync(marker)) {
+    log(`reusing data dir ${DATA_DIR}`);
+    return;
+  }
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  mkdirSync(DATA_DIR, { recursive: true });
+  log(`building ${EVENTS.toLocaleString()} events into ${DATA_DIR}`);
+  const t = performance.now();
+  const store = await openStore({ path: join(DATA_DIR, 'cpamp.sqlite'), dataKeyPath: join(DATA_DIR, 'data.key') });
+  try {
+    await store.prices.sync(
+      { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
+      { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
+    );
+  } catch {
+    // price fixture missing: costs stay unpriced
+  }
+  let batch: UsageEventInput[] = [];
+  let inserted = 0;
+  for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
+    const r = normalizeRecord(rec);
+    if (!r.ok) continue;
+    batch.push(r.event);
+    if (batch.length === 500) {
+      inserted += store.insertBatch(batch).inserted;
+      batch = [];
+      if (inserted % 200_000 === 0) log(`  ${inserted.toLocaleString()} inserted`);
+    }
+  }
+  if (batch.length) inserted += store.insertBatch(batch).inserted;
+  store.maintenance.checkpoint('TRUNCATE');
+  await store.close();
+  writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted }));
+  log(`  built ${inserted.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+// --- child server ---
+interface Child {
+  proc: ChildProcess;
+  url: Promise<string>;
+  startedAt: number;
+}
+function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Child {
+  const startedAt = performance.now();
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of ['CPA_UPSTREAM_URL', 'CPA_MANAGEMENT_KEY', 'CPA_MANAGEMENT_KEY_FILE', 'CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY'])
+    delete env[k];
+  const proc = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: dataDir,
+    env: {
+      ...env,
+      USAGE_DATA_DIR: dataDir,
+      HTTP_ADDR: '127.0.0.1:0',
+      CPAMP_ADMIN_KEY: ADMIN_KEY,
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Never leave an orphaned server holding the data-dir lock if the bench dies.
+  process.once('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (m) resolve(m[0]);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out.slice(-2000)}`)));
+  });
+  return { proc, url, startedAt };
+}
+async function stopServer(c: Child): Promise<void> {
+  if (c.proc.exitCode !== null) return;
+  const exited = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+}
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  process.exit(1);
+});
+process.on('unhandledRejection', (e) => {
+  console.error(e);
+  process.exit(1);
+});
+async function get(base: string, path: string): Promise<{ ms: number; body: unknown }> {
+  const t = performance.now();
+  const res = await fetch(base + path, { headers: auth });
+  const text = await res.text();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`GET ${path} -> ${res.status}: ${text.slice(0, 300)}`);
+  return { ms, body: text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text };
+}
+
+await buildDataDir();
+
+// --- (2) P7: spawn → first /health 200 ---
+// Analytics answer only once a CPA connection is configured: point the server at the fake CPA (idle queue,
+// so nothing is ingested until P11 emits its few records).
+const fake = await startFakeCpa({});
+const server = spawnServer(DATA_DIR, { CPA_UPSTREAM_URL: fake.url, CPA_MANAGEMENT_KEY: fake.managementKey });
+let p7Ms = -1;
+let base = '';
+try {
+  base = await server.url;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/health`);
+      if (r.status === 200) {
+        p7Ms = Math.round(performance.now() - server.startedAt);
+        break;
+      }
+    } catch {
+      // not yet
+    }
+    await sleep(5);
+  }
+} catch (e) {
+  console.error(e);
+  process.exit(1);
+}
+const pid = server.proc.pid!;
+log(`P7 spawn -> /health 200: ${p7Ms} ms (${base}, pid ${pid})`);
+
+// Range anchored to the newest event (a cached data set may be older than now).
+const newest = (await get(base, '/v0/management/analytics/events?limit=1')).body as {
+  events: { timestampMs: number }[];
+};
+const maxTs = (newest.events[0]?.timestampMs ?? Date.now()) + 1;
+const H = 3_600_000;
+const rng = (hours: number) => `from=${maxTs - hours * H}&to=${maxTs}`;
+const opts = (await get(base, `/v0/management/analytics/filter-options?${rng(720)}`)).body as {
+  keys: { hash: string }[];
+  accounts: { authIndex: string }[];
+  models: { name: string }[];
+  providers: { name: string }[];
+};
+const enc = encodeURIComponent;
+const key = enc(opts.keys[0]!.hash);
+const model = enc(opts.models[0]!.name);
+const account = enc(opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex);
+const provider = enc(opts.providers[0]!.name);
+const filters: Record<string, string> = {
+  unfiltered: '',
+  key: `&key=${key}`,
+  account: `&account=${account}`,
+  model: `&model=${model}`,
+  provider: `&provider=${provider}`,
+  failures: '&status=failure',
+  keyModel: `&key=${key}&model=${model}`,
+};
+const A = '/v0/management/analytics';
+const views: Record<string, string> = {
+  summary24h: `${A}/summary?${rng(24)}`,
+  summary7d: `${A}/summary?${rng(168)}`,
+  summary30d: `${A}/summary?${rng(720)}`,
+  timelineHourly7d: `${A}/timeline?${rng(168)}&granularity=hour&tz=Europe/Berlin`,
+  timelineDaily30dTop10: `${A}/timeline?${rng(720)}&granularity=day&tz=Asia/Shanghai&splitTopModels=10`,
+  byModel30d: `${A}/breakdown/model?${rng(720)}&sort=cost`,
+  byKey30d: `${A}/breakdown/key?${rng(720)}&sort=requests`,
+  byAccount30d: `${A}/breakdown/account?${rng(720)}&sort=tokens`,
+  byProvider30d: `${A}/breakdown/provider?${rng(720)}`,
+  filterOptions30d: `${A}/filter-options?${rng(720)}`,
+  latency7d: `${A}/latency-percentiles?${rng(168)}`,
+  heatmap30d: `${A}/heatmap?${rng(720)}&tz=America/New_York`,
+};
+
+async function runP1(reps: number) {
+  const perView: Record<string, number> = {};
+  let worst = { ms: 0, what: '' };
+  for (const [vn, path] of Object.entries(views)) {
+    let viewWorst = 0;
+    for (const [fn, f] of Object.entries(filters)) {
+      const xs: number[] = [];
+      for (let i = 0; i < reps; i++) xs.push((await get(base, path + f)).ms);
+      const p = p95(xs);
+      viewWorst = Math.max(viewWorst, p);
+      if (p > worst.ms) worst = { ms: p, what: `${vn}/${fn}` };
+    }
+    perView[vn] = viewWorst;
+  }
+  const usage: number[] = [];
+  for (let i = 0; i < reps; i++) usage.push((await get(base, `/v0/management/usage?${rng(24)}`)).ms);
+  perView.usageCompat24h = p95(usage);
+  if (perView.usageCompat24h > worst.ms) worst = { ms: perView.usageCompat24h, what: 'usageCompat24h' };
+  return { perView, worst };
+}
+
+// RSS sampler for P6 (max over the whole P1 phase, cold and warm).
+let rssMax = rssMb(pid);
+const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, rssMb(pid))), 50);
+
+// Cold: first request of each view as soon as /health answers (cache may still be warming).
+const cold = await runP1(1);
+log('P1 cold (single request, worst over filters, ms):', cold.perView, 'worst', cold.worst);
+
+// Wait for the column cache to be warm.
+const warmT = performance.now();
+let cacheState: unknown = null;
+for (let i = 0; i < 600; i++) {
+  const s = (await get(base, '/status')).body as { eventCache: unknown; events: number | null };
+  cacheState = s.eventCache;
+  if (s.eventCache === 'ready' || s.eventCache === 'warm') break;
+  await sleep(100);
+}
+log(`cache state ${JSON.stringify(cacheState)} after ${Math.round(performance.now() - warmT)} ms more`);
+
+const warm = await runP1(REPS);
+log('P1 warm p95 (worst over filters, ms):', warm.perView, 'worst', warm.worst);
+
+// --- (4) P2: events page 1 and page 50 via cursor ---
+const p2: Record<string, { page1: number; page50: number }> = {};
+for (const [fn, f] of Object.entries(filters)) {
+  const p1s: number[] = [];
+  const p50s: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const first = await get(base, `${A}/events?limit=50${f}`);
+    p1s.push(first.ms);
+    let cursor = (first.body as { nextCursor: string | null }).nextCursor;
+    for (let pg = 2; pg < 50 && cursor; pg++)
+      cursor = ((await get(base, `${A}/events?limit=50${f}&cursor=${enc(cursor)}`)).body as { nextCursor: string | null })
+        .nextCursor;
+    if (cursor) p50s.push((await get(base, `${A}/events?limit=50${f}&cursor=${enc(cursor)}`)).ms);
+  }
+  p2[fn] = { page1: p95(p1s), page50: p50s.length ? p95(p50s) : -1 };
+}
+clearInterval(rssTimer);
+rssMax = Math.max(rssMax, rssMb(pid));
+log('P2 events p95 (ms):', p2);
+log(`P6 child RSS max during P1/P2: ${rssMax} MB`);
+
+// --- (6) P11: fake CPA → collector → SSE, same server and data set (adds 5 events to the cached DB) ---
+async function runP11(): Promise<{ samples: number[]; p95: number; max: number } | { error: string }> {
+  const ac = new AbortController();
+  try {
+    const url = base;
+    const res = await fetch(`${url}/v0/management/events/stream?types=usage`, { headers: auth, signal: ac.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`stream -> ${res.status}`);
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    const waiters = new Map<string, (t: number) => void>();
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const frame = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          for (const [id, w] of waiters)
+            if (frame.includes(id)) {
+              waiters.delete(id);
+              w(performance.now());
+            }
+        }
+      }
+    })().catch(() => undefined);
+    // Let the collector connect first.
+    for (let i = 0; i < 100 && fake.subscriberCount('usage') === 0 && fake.stats().requests === 0; i++) await sleep(100);
+    await sleep(1000);
+    const samples: number[] = [];
+    const tmpl = [...generateUsage({ seed: 9, events: 5, days: 1, end: Date.now() })];
+    for (let n = 0; n < 5; n++) {
+      const rid = `b${n}${Date.now().toString(16).slice(-6)}`;
+      const rec = { ...(tmpl[n] as object), request_id: rid, timestamp: new Date().toISOString() };
+      const arrived = new Promise<number>((resolve) => waiters.set(rid, resolve));
+      const t = performance.now();
+      fake.enqueueUsage(rec);
+      const got = await Promise.race([arrived, sleep(10_000).then(() => -1)]);
+      samples.push(got < 0 ? 10_000 : Math.round(got - t));
+      await sleep(300);
+    }
+    return { samples, p95: p95(samples), max: Math.max(...samples) };
+  } catch (e) {
+    return { error: String(e) };
+  } finally {
+    ac.abort();
+  }
+}
+const p11 = await runP11();
+await stopServer(server);
+await fake.close();
+log('P11 emit -> SSE arrival (ms):', p11);
+
+const p2Worst = Math.max(...Object.values(p2).flatMap((x) => [x.page1, x.page50]));
+const results = {
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  events: EVENTS,
+  dataDir: DATA_DIR,
+  P1: { targetMs: 100, reps: REPS, warm, coldSingleRequest: cold, cacheState },
+  P2: { targetMs: 30, p95: p2 },
+  P6: { targetMb: 200, rssMaxMb: rssMax },
+  P7: { targetMs: 1000, spawnToHealthMs: p7Ms },
+  P11: { targetMs: 2000, note: 'same server and data set, 5 records', ...p11 },
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/server.json'), JSON.stringify(results, null, 2));
+console.table({
+  P1_warm_worst_p95_ms: { measured: warm.worst.ms, target: '<= 100', where: warm.worst.what },
+  P1_cold_worst_ms: { measured: cold.worst.ms, target: '(info)', where: cold.worst.what },
+  P2_worst_p95_ms: { measured: p2Worst, target: '<= 30', where: '' },
+  P6_rss_max_mb: { measured: rssMax, target: '<= 200', where: '' },
+  P7_health_ms: { measured: p7Ms, target: '<= 1000', where: '' },
+  P11_sse_p95_ms: { measured: 'p95' in p11 ? p11.p95 : p11.error, target: '<= 2000', where: '' },
+});
+process.exit(0);
