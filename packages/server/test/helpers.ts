@@ -31,7 +31,7 @@ export async function startTestApp(overrides: Partial<Config> = {}, deps: AppDep
       adminKey = key;
     },
     onRoute: (route) => void routes.push(route),
-    // The collector can hang in stop() right after start (reported to the collector); keep tests quick.
+    // An http-mode collector waits for a pop already on the wire (up to its CPA timeout); tests need not.
     collectorStopTimeoutMs: 1_500,
     ...deps,
   });
