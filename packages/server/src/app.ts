@@ -15,6 +15,9 @@ import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
 import { createCollectorHost, type CollectorHost } from './plugins/collector';
+import { registerAlerts } from './plugins/alerts';
+import { registerPool } from './plugins/pool';
+import { createSignalBus } from './alerts/signal-bus';
 import aliasRoutes from './routes/aliases.routes';
 import analyticsRoutes from './routes/analytics.routes';
 import { createLiveHub } from './live/live-hub';
@@ -107,6 +110,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       cpaDispatcher: deps.cpaDispatcher,
       store,
       collector: null,
+      signals: createSignalBus({ now, onListenerError: (err) => app.log.error({ err }, 'alert signal listener failed') }),
     };
 
     const live = createLiveHub({ now });
@@ -146,6 +150,8 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(priceRoutes, { ctx });
     await app.register(aliasRoutes, { ctx });
     await app.register(importRoutes, { ctx });
+    await app.register(registerPool, { ctx, live });
+    await app.register(registerAlerts, { ctx, live });
     await app.register(proxyRoutes, { ctx });
 
     app.addHook('onClose', async () => {

@@ -2,6 +2,7 @@
 // chase, fully typed).
 import type { Store } from '@cpamp/store';
 import type { Config } from './config';
+import type { SignalBus } from './alerts/signal-bus';
 import type { ConnectionService } from './connection';
 import type { CollectorHost } from './plugins/collector';
 import type { CpaProxy } from './proxy/forward';
@@ -22,6 +23,8 @@ export interface ServerContext {
   /** The SQLite store, or null when running without one. */
   store: Store | null;
   collector: CollectorHost | null;
+  /** Facts for the alert engine (pool, collector, analytics watchers emit; alerts listen). */
+  signals: SignalBus;
 }
 
 /** Route-level auth: secure by default, routes opt out explicitly. */

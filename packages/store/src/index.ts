@@ -38,3 +38,5 @@ export type { ImportReport, ImportProgress } from './io/import-session';
 export type { ExportOptions } from './io/export';
 export type { UsagePayloadOptions } from './io/usage-payload';
 export { latencyBucket, percentileFromHistogram, LATENCY_BUCKETS } from './events/latency-buckets';
+export type { PoolRepository } from './pool/pool.repository';
+export type { AlertsRepository } from './alerts/alerts.repository';

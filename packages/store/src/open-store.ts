@@ -18,7 +18,9 @@ import { createEventsRepository, type EventsRepository } from './events/events.r
 import { createImportExport, type ImportExport } from './io/import-export';
 import { createMaintenance, type Maintenance } from './maintenance/maintenance';
 import { migrations } from './migrations/index';
+import { createPoolRepository, type PoolRepository } from './pool/pool.repository';
 import { createPricesRepository, type PricesRepository } from './prices/prices.repository';
+import { createAlertsRepository, type AlertsRepository } from './alerts/alerts.repository';
 import {
   createSettingsRepository,
   verifyDataKey,
@@ -70,6 +72,10 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly maintenance: Maintenance;
   readonly io: ImportExport;
+  /** Account-pool operations (#8). */
+  readonly pool: PoolRepository;
+  /** Alert rules, incidents and deliveries (#8). */
+  readonly alerts: AlertsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch: EventsRepository['insertBatch'];
   /** Shorthand for maintenance.storageReport(). */
@@ -214,6 +220,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       onEventsDeleted: rewarm,
     });
     const io = createImportExport({ writer, reader: read, dict, events, logger, now, zones });
+    const pool = createPoolRepository({ writer, reader: read, now });
+    const alerts = createAlertsRepository({ writer, reader: read, now });
     const schedules: { stop(): void }[] = [];
     const origSchedule = maintenance.schedule;
     maintenance.schedule = (o) => {
@@ -233,6 +241,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       settings,
       maintenance,
       io,
+      pool,
+      alerts,
       insertBatch: (batch) => events.insertBatch(batch),
       storageReport: () => maintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),

@@ -4,7 +4,7 @@
 import type { Store, StoredEventSummary, UsageEventInput } from '@cpamp/store';
 import type { CollectorHost } from '../plugins/collector';
 
-export type LiveKind = 'usage' | 'collector' | 'gap';
+export type LiveKind = 'usage' | 'collector' | 'gap' | 'alert' | 'pool';
 
 /** What the stream filters on (usage rows only; collector and gap events always pass). */
 export interface LiveMatch {
@@ -32,6 +32,8 @@ export interface LiveHub {
   attach(source: { store: Pick<Store, 'events'> | null; collector: LiveCollectorSource | null }): void;
   /** Entries after `lastId` still in the ring; `truncated` when some were already dropped. */
   since(lastId: number): { entries: LiveEntry[]; truncated: boolean };
+  /** Publishes an alert or pool event (always passes the stream's usage filters). */
+  publish(kind: 'alert' | 'pool', payload: unknown): void;
   subscribe(listener: (entry: LiveEntry) => void): () => void;
   subscribers(): number;
   /** Current collector status as a `collector` payload (sent first on every connect). */
@@ -180,6 +182,9 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
         if (e && e.id > lastId) entries.push(e);
       }
       return { entries, truncated };
+    },
+    publish(kind, payload) {
+      publish(kind, payload, null);
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,3 +1,6 @@
+import { monitorEn } from './areas/monitor/en';
+import { adminEn } from './areas/admin/en';
+import { poolEn } from './areas/pool/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -35,6 +38,15 @@ export const en = {
     cpaMode: 'CPA panel mode',
   },
   nav: {
+    requests: 'Live requests',
+    pool: 'Account pool',
+    inspection: 'Inspection',
+    alerts: 'Alerts',
+    prices: 'Model prices',
+    aliases: 'Key aliases',
+    data: 'Import / export',
+    collector: 'Collector',
+    storage: 'Storage',
     monitoring: "Monitoring",
     dashboard: 'Dashboard',
     config: 'Configuration',
@@ -306,6 +318,9 @@ export const en = {
   charts: {
     noData: 'No data',
   },
+  monitor: monitorEn,
+  admin: adminEn,
+  pool: poolEn,
 };
 
 export type Messages = typeof en;

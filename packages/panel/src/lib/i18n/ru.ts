@@ -1,3 +1,6 @@
+import { monitorRu } from './areas/monitor/ru';
+import { adminRu } from './areas/admin/ru';
+import { poolRu } from './areas/pool/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -44,6 +47,15 @@ export const ru: Messages = {
     cpaMode: 'Режим панели CPA',
   },
   nav: {
+    requests: 'Запросы онлайн',
+    pool: 'Пул аккаунтов',
+    inspection: 'Проверка',
+    alerts: 'Оповещения',
+    prices: 'Цены моделей',
+    aliases: 'Псевдонимы ключей',
+    data: 'Импорт / экспорт',
+    collector: 'Сборщик',
+    storage: 'Хранилище',
     monitoring: "Мониторинг",
     dashboard: 'Обзор',
     config: 'Конфигурация',
@@ -315,4 +327,7 @@ export const ru: Messages = {
   charts: {
     noData: 'Нет данных',
   },
+  monitor: monitorRu,
+  admin: adminRu,
+  pool: poolRu,
 };

@@ -1,3 +1,6 @@
+import { monitorZhCn } from './areas/monitor/zh-cn';
+import { adminZhCn } from './areas/admin/zh-cn';
+import { poolZhCn } from './areas/pool/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -36,6 +39,15 @@ export const zhCn: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    requests: '实时请求',
+    pool: '账号池',
+    inspection: '巡检',
+    alerts: '告警',
+    prices: '模型价格',
+    aliases: '密钥别名',
+    data: '导入 / 导出',
+    collector: '采集器',
+    storage: '存储',
     monitoring: "监控",
     dashboard: '仪表盘',
     config: '配置',
@@ -307,4 +319,7 @@ export const zhCn: Messages = {
   charts: {
     noData: '暂无数据',
   },
+  monitor: monitorZhCn,
+  admin: adminZhCn,
+  pool: poolZhCn,
 };

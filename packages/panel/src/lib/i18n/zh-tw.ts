@@ -1,3 +1,6 @@
+import { monitorZhTw } from './areas/monitor/zh-tw';
+import { adminZhTw } from './areas/admin/zh-tw';
+import { poolZhTw } from './areas/pool/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -36,6 +39,15 @@ export const zhTw: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    requests: '即時請求',
+    pool: '帳號池',
+    inspection: '巡檢',
+    alerts: '告警',
+    prices: '模型價格',
+    aliases: '金鑰別名',
+    data: '匯入 / 匯出',
+    collector: '採集器',
+    storage: '儲存',
     monitoring: "監控",
     dashboard: '儀表板',
     config: '配置',
@@ -307,4 +319,7 @@ export const zhTw: Messages = {
   charts: {
     noData: '暂無資料',
   },
+  monitor: monitorZhTw,
+  admin: adminZhTw,
+  pool: poolZhTw,
 };

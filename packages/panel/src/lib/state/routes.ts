@@ -3,6 +3,15 @@
 export const ROUTES = [
   'dashboard',
   'monitoring',
+  'requests',
+  'pool',
+  'inspection',
+  'alerts',
+  'prices',
+  'aliases',
+  'data',
+  'collector',
+  'storage',
   'config',
   'providers',
   'auth-files',
@@ -14,6 +23,20 @@ export const ROUTES = [
   'system',
 ] as const;
 export type RouteId = (typeof ROUTES)[number];
+
+/** Pages that need a cpamp server (manager mode, or CPA mode connected to one). */
+export const MANAGER_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>([
+  'monitoring',
+  'requests',
+  'pool',
+  'inspection',
+  'alerts',
+  'prices',
+  'aliases',
+  'data',
+  'collector',
+  'storage',
+]);
 
 export interface ParsedHash {
   route: RouteId;

@@ -1,0 +1,5 @@
+import type { AdminMessages } from './en';
+
+export const adminRu: AdminMessages = {
+  placeholder: 'Скоро',
+};

@@ -1,0 +1,5 @@
+import type { MonitorMessages } from './en';
+
+export const monitorRu: MonitorMessages = {
+  placeholder: 'Скоро',
+};

@@ -1,0 +1,5 @@
+import type { PoolMessages } from './en';
+
+export const poolRu: PoolMessages = {
+  placeholder: 'Скоро',
+};

@@ -1,0 +1,45 @@
+// In-process signals that alert rules evaluate. Producers (the pool service, the collector host, the
+// analytics watcher) emit facts; the alert engine decides whether a fact opens, repeats or closes an
+// incident. Producers never know about channels, and a throwing listener never breaks a producer.
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+/** One observed fact. `subject` identifies the thing (account auth_index, key hash, 'pool:codex', 'collector'). */
+export type AlertSignal =
+  | { kind: 'quota-low'; subject: string; provider: string; window: string; remainingPercent: number; resetAtMs: number | null }
+  | { kind: 'pool-exhaustion-forecast'; subject: string; provider: string; plan: string | null; exhaustAtMs: number | null; nextResetAtMs: number | null }
+  | { kind: 'account-auth-issue'; subject: string; provider: string; issue: 'unauthorized' | 'expired' | 'banned'; detail: string }
+  | { kind: 'cooldown-entered'; subject: string; provider: string; untilMs: number | null; reason: string }
+  | { kind: 'cooldown-recovered'; subject: string; provider: string }
+  | { kind: 'error-rate-spike'; subject: string; errorRate: number; requests: number; windowMs: number }
+  | { kind: 'spend-threshold'; subject: string; spentMicros: number; thresholdMicros: number; periodMs: number }
+  | { kind: 'collector-stalled'; subject: 'collector'; reason: string; sinceMs: number }
+  | { kind: 'collector-gap'; subject: 'collector'; fromMs: number; toMs: number; reason: string }
+  /** A condition that was reported before no longer holds (closes the open incident for kind+subject). */
+  | { kind: 'resolved'; resolves: AlertSignalKind; subject: string };
+
+export type AlertSignalKind = Exclude<AlertSignal['kind'], 'resolved'>;
+
+export interface SignalBus {
+  emit(signal: AlertSignal, atMs?: number): void;
+  on(listener: (signal: AlertSignal, atMs: number) => void): () => void;
+}
+
+export function createSignalBus(opts: { now: () => number; onListenerError?: (err: unknown) => void }): SignalBus {
+  const listeners = new Set<(signal: AlertSignal, atMs: number) => void>();
+  return {
+    emit(signal, atMs = opts.now()) {
+      for (const l of listeners) {
+        try {
+          l(signal, atMs);
+        } catch (err) {
+          opts.onListenerError?.(err);
+        }
+      }
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
