@@ -220,8 +220,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       onEventsDeleted: rewarm,
     });
     const io = createImportExport({ writer, reader: read, dict, events, logger, now, zones });
-    const pool = createPoolRepository({ writer, reader: read, now });
-    const alerts = createAlertsRepository({ writer, reader: read, now });
+    const pool = createPoolRepository({ writer, reader: read, now, dataKey });
+    const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
     const schedules: { stop(): void }[] = [];
     const origSchedule = maintenance.schedule;
     maintenance.schedule = (o) => {

@@ -8,6 +8,8 @@ export interface AlertsRepositoryDeps {
   writer: Database.Database;
   reader: () => Database.Database;
   now: () => number;
+  /** The store's 32-byte data key (AES-256-GCM for secrets at rest, S3). */
+  dataKey: Buffer;
 }
 
 export function createAlertsRepository(_deps: AlertsRepositoryDeps): AlertsRepository {
