@@ -40,3 +40,34 @@ export type { UsagePayloadOptions } from './io/usage-payload';
 export { latencyBucket, percentileFromHistogram, LATENCY_BUCKETS } from './events/latency-buckets';
 export type { PoolRepository } from './pool/pool.repository';
 export type { AlertsRepository } from './alerts/alerts.repository';
+export type {
+  AlertSeverityLevel,
+  AlertParams,
+  AlertRuleRecord,
+  AlertRuleInput,
+  AlertChannelType,
+  AlertChannelConfig,
+  AlertChannelRecord,
+  AlertChannelInput,
+  AlertIncidentState,
+  AlertIncidentRecord,
+  AlertDeliveryState,
+  AlertDeliveryEvent,
+  AlertDeliveryRecord,
+  AlertDeliveryInput,
+  AlertDeliveryUpdate,
+} from './alerts/alerts.types';
+export { openPgStore } from './pg/open-pg-store';
+export type { OpenPgStoreOptions, PgStore } from './pg/open-pg-store';
+export type {
+  AsyncRepositories,
+  AsyncEventsRepository,
+  AsyncAnalyticsRepository,
+  AsyncPricesRepository,
+  AsyncAccountsRepository,
+  AsyncApiKeysRepository,
+  AsyncSettingsRepository,
+  RepositoriesLike,
+  Promisified,
+  Awaitable,
+} from './pg/async-repositories';

@@ -4,7 +4,17 @@
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
-/** One observed fact. `subject` identifies the thing (account auth_index, key hash, 'pool:codex', 'collector'). */
+/**
+ * One observed fact. `subject` identifies the thing (account auth_index, key hash, 'pool:codex', 'collector').
+ * 'error-rate-spike' and 'spend-threshold' carry a measurement (emitted by the alerts' own analytics watcher
+ * while a rule's condition holds or its incident is open): each rule compares it with its own thresholds,
+ * so a measurement under a rule's threshold closes that rule's incident.
+ * The same holds for 'quota-low' (remainingPercent at or above a rule's remainingPercentBelow closes it) and
+ * 'pool-exhaustion-forecast' (exhaustAtMs null, beyond withinHours or after nextResetAtMs closes it).
+ * 'account-auth-issue' and 'cooldown-entered' close on { kind: 'resolved' } ('cooldown-recovered' also
+ * closes 'cooldown-entered'); 'cooldown-recovered' and 'collector-gap' are one-off events whose incidents
+ * close by themselves once the rule's quiet period passes without another one.
+ */
 export type AlertSignal =
   | { kind: 'quota-low'; subject: string; provider: string; window: string; remainingPercent: number; resetAtMs: number | null }
   | { kind: 'pool-exhaustion-forecast'; subject: string; provider: string; plan: string | null; exhaustAtMs: number | null; nextResetAtMs: number | null }
@@ -14,7 +24,7 @@ export type AlertSignal =
   | { kind: 'error-rate-spike'; subject: string; errorRate: number; requests: number; windowMs: number }
   | { kind: 'spend-threshold'; subject: string; spentMicros: number; thresholdMicros: number; periodMs: number }
   | { kind: 'collector-stalled'; subject: 'collector'; reason: string; sinceMs: number }
-  | { kind: 'collector-gap'; subject: 'collector'; fromMs: number; toMs: number; reason: string }
+  | { kind: 'collector-gap'; subject: 'collector'; fromMs: number; toMs: number; reason: string; lossLikely?: boolean }
   /** A condition that was reported before no longer holds (closes the open incident for kind+subject). */
   | { kind: 'resolved'; resolves: AlertSignalKind; subject: string };
 

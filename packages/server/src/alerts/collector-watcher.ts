@@ -1,0 +1,64 @@
+// Produces 'collector-gap' (every coverage gap the collector reports) and 'collector-stalled' (while the
+// collector is in backoff, stopped on an auth error, unsupported, or its sink is failing; the rule decides
+// how long is too long) plus the matching 'resolved' once it runs again. Listens like the live hub does,
+// through CollectorHost.on, which survives collector restarts.
+import type { CollectorHost } from '../plugins/collector';
+import type { SignalBus } from './signal-bus';
+
+export interface CollectorWatcher {
+  /** Re-reports an ongoing stall so a rule's afterMinutes threshold can be crossed. */
+  check(): void;
+  stop(): void;
+}
+
+const BAD_STATES = new Set(['backoff', 'auth-stopped', 'unsupported']);
+
+export function createCollectorWatcher(deps: {
+  collector: Pick<CollectorHost, 'on' | 'status'>;
+  signals: SignalBus;
+  now: () => number;
+}): CollectorWatcher {
+  let badSince: number | null = null;
+  let reason = '';
+
+  const evaluate = (report: boolean) => {
+    const s = deps.collector.status();
+    const bad = s !== null && (BAD_STATES.has(s.state) || s.sinkFailing);
+    if (bad) {
+      const why = s.sinkFailing ? 'the database rejects writes (sink failing)' : `state ${s.state}`;
+      reason = s.lastError ? `${why}: ${s.lastError.message}` : why;
+      if (badSince === null) {
+        badSince = deps.now();
+        report = true;
+      }
+      if (report) deps.signals.emit({ kind: 'collector-stalled', subject: 'collector', reason, sinceMs: badSince });
+    } else if (badSince !== null) {
+      badSince = null;
+      deps.signals.emit({ kind: 'resolved', resolves: 'collector-stalled', subject: 'collector' });
+    }
+  };
+
+  const offs = [
+    deps.collector.on('gap', (gap) =>
+      deps.signals.emit({
+        kind: 'collector-gap',
+        subject: 'collector',
+        fromMs: gap.startMs,
+        toMs: gap.endMs,
+        reason: `${gap.kind}${gap.detail ? `: ${gap.detail}` : ''}`,
+        lossLikely: gap.lossLikely,
+      }),
+    ),
+    deps.collector.on('state', () => evaluate(false)),
+    deps.collector.on('problem', () => evaluate(false)),
+  ];
+
+  return {
+    check() {
+      evaluate(true);
+    },
+    stop() {
+      for (const off of offs.splice(0)) off();
+    },
+  };
+}

@@ -1,0 +1,183 @@
+// What each rule kind accepts as params and how it judges a signal: 'fire' (the condition holds for this
+// rule), 'clear' (it no longer holds: close the open incident) or 'skip' (the signal is not about this rule).
+import { z } from 'zod';
+import type { AlertSignal, AlertSignalKind } from './signal-bus';
+
+const optionalText = (max: number) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().min(1).max(max).optional());
+const provider = optionalText(100);
+const keyHash = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : v),
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, { message: 'use the 64-hex sha256 of the API key, never the key itself' })
+    .transform((h) => h.toLowerCase())
+    .optional(),
+);
+
+/** Params per kind (unknown keys are dropped; defaults filled in). Exhaustive over AlertSignalKind. */
+export const RULE_PARAMS = {
+  'quota-low': z.object({
+    remainingPercentBelow: z.number().min(0).max(100).default(10),
+    provider,
+    window: optionalText(50),
+  }),
+  'pool-exhaustion-forecast': z.object({
+    /** Fire when the projected exhaustion is at most this far ahead (and before the next reset). */
+    withinHours: z.number().positive().max(24 * 31).default(24),
+    provider,
+  }),
+  'account-auth-issue': z.object({
+    issue: z.enum(['any', 'unauthorized', 'expired', 'banned']).default('any'),
+    provider,
+  }),
+  'cooldown-entered': z.object({ provider }),
+  'cooldown-recovered': z.object({ provider }),
+  'error-rate-spike': z.object({
+    /** A fraction: 0.2 means 20 % of requests failed. */
+    errorRateAbove: z
+      .number({ error: (iss) => (iss.input === undefined ? 'required: a fraction between 0 and 1 (0.2 = 20 %)' : 'expected a number') })
+      .gt(0, { message: 'must be a fraction above 0 and below 1 (0.2 = 20 %)' })
+      .lt(1, { message: 'must be a fraction above 0 and below 1 (0.2 = 20 %)' }),
+    minRequests: z.number().int().min(1).max(1_000_000).default(20),
+    windowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    apiKeyHash: keyHash,
+    provider,
+  }),
+  'spend-threshold': z.object({
+    thresholdMicros: z
+      .number({ error: (iss) => (iss.input === undefined ? 'required: integer micro-dollars (1 USD = 1000000)' : 'expected a number') })
+      .int({ message: 'must be whole micro-dollars (1 USD = 1000000)' })
+      .positive({ message: 'must be above 0 micro-dollars (1 USD = 1000000)' }),
+    periodHours: z.number().int().min(1).max(24 * 31).default(24),
+    apiKeyHash: keyHash,
+  }),
+  'collector-stalled': z.object({ afterMinutes: z.number().min(0).max(24 * 60).default(5) }),
+  'collector-gap': z.object({
+    minMinutes: z.number().min(0).max(24 * 60).default(0),
+    lossLikelyOnly: z.boolean().default(false),
+  }),
+} satisfies Record<AlertSignalKind, z.ZodType>;
+
+export const ALERT_KINDS = Object.keys(RULE_PARAMS) as [AlertSignalKind, ...AlertSignalKind[]];
+
+/** One-off events rather than conditions: their incidents close by themselves after the quiet period. */
+export const EVENT_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['cooldown-recovered', 'collector-gap']);
+
+export type RuleParams = Record<string, number | string | boolean>;
+
+/** Validates params for a kind; the error names the field (`params.<field>`). */
+export function parseRuleParams(kind: AlertSignalKind, params: unknown): { ok: true; params: RuleParams } | { ok: false; error: string } {
+  const r = RULE_PARAMS[kind].safeParse(params ?? {});
+  if (r.success) {
+    const out: RuleParams = {};
+    for (const [k, v] of Object.entries(r.data as Record<string, unknown>))
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out[k] = v;
+    return { ok: true, params: out };
+  }
+  const issue = r.error.issues[0];
+  const path = ['body', 'params', ...(issue?.path ?? []).map(String)].join('.');
+  return { ok: false, error: `${path}: ${issue?.message ?? 'invalid'} (rule kind ${kind})` };
+}
+
+/** The subject a watcher-measured rule is about: a key hash, `provider:<name>`, both, or 'total'. */
+export function scopeSubject(params: RuleParams): string {
+  const key = typeof params.apiKeyHash === 'string' ? params.apiKeyHash : null;
+  const prov = typeof params.provider === 'string' ? `provider:${params.provider}` : null;
+  if (key && prov) return `${key}@${prov}`;
+  return key ?? prov ?? 'total';
+}
+
+export interface Verdict {
+  verdict: 'fire' | 'clear' | 'skip';
+  message: string;
+}
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'unknown' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+const dollars = (micros: number) => `$${(micros / 1e6).toFixed(2)}`;
+const num = (p: RuleParams, k: string, d: number) => (typeof p[k] === 'number' ? (p[k] as number) : d);
+const str = (p: RuleParams, k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
+const scopeLabel = (subject: string) => {
+  if (subject === 'total') return 'all traffic';
+  if (subject.startsWith('provider:')) return `provider ${subject.slice(9)}`;
+  const at = subject.indexOf('@provider:');
+  return `API key ${subject.slice(0, 12)}…${at > 0 ? ` on provider ${subject.slice(at + 10)}` : ''}`;
+};
+
+/** Judges one signal against one rule (the rule's kind equals the signal's). */
+export function evaluate(params: RuleParams, signal: Exclude<AlertSignal, { kind: 'resolved' }>, atMs: number): Verdict {
+  const skip: Verdict = { verdict: 'skip', message: '' };
+  const prov = str(params, 'provider');
+  if (prov !== undefined && 'provider' in signal && signal.provider !== prov) return skip;
+  const fireIf = (cond: boolean, message: string): Verdict => ({ verdict: cond ? 'fire' : 'clear', message });
+  switch (signal.kind) {
+    case 'quota-low': {
+      const w = str(params, 'window');
+      if (w !== undefined && signal.window !== w) return skip;
+      const below = num(params, 'remainingPercentBelow', 10);
+      return fireIf(
+        signal.remainingPercent < below,
+        `Quota low: account ${signal.subject} (${signal.provider}, ${signal.window} window) has ${round(signal.remainingPercent)}% left` +
+          `${signal.resetAtMs ? `; resets at ${iso(signal.resetAtMs)}` : ''}.`,
+      );
+    }
+    case 'pool-exhaustion-forecast': {
+      const within = num(params, 'withinHours', 24) * 3_600_000;
+      const at = signal.exhaustAtMs;
+      const cond = at !== null && at - atMs <= within && (signal.nextResetAtMs === null || at < signal.nextResetAtMs);
+      return fireIf(
+        cond,
+        `${signal.provider} pool${signal.plan ? ` (${signal.plan})` : ''} is projected to run dry at ${iso(at)}` +
+          `${signal.nextResetAtMs ? `, before its next reset at ${iso(signal.nextResetAtMs)}` : ''}.`,
+      );
+    }
+    case 'account-auth-issue': {
+      const issue = str(params, 'issue') ?? 'any';
+      if (issue !== 'any' && issue !== signal.issue) return skip;
+      return fireIf(true, `Account ${signal.subject} (${signal.provider}): ${signal.issue}${signal.detail ? ` — ${signal.detail}` : ''}.`);
+    }
+    case 'cooldown-entered':
+      return fireIf(
+        true,
+        `Account ${signal.subject} (${signal.provider}) entered cooldown${signal.untilMs ? ` until ${iso(signal.untilMs)}` : ''}` +
+          `${signal.reason ? `: ${signal.reason}` : ''}.`,
+      );
+    case 'cooldown-recovered':
+      return fireIf(true, `Account ${signal.subject} (${signal.provider}) recovered from cooldown.`);
+    case 'error-rate-spike': {
+      if (signal.subject !== scopeSubject(params)) return skip;
+      if (signal.windowMs !== num(params, 'windowMinutes', 15) * 60_000) return skip;
+      const cond = signal.requests >= num(params, 'minRequests', 20) && signal.errorRate > num(params, 'errorRateAbove', 1);
+      return fireIf(
+        cond,
+        `Error rate ${round(signal.errorRate * 100)}% over the last ${Math.round(signal.windowMs / 60_000)} min ` +
+          `(${signal.requests} requests) for ${scopeLabel(signal.subject)}.`,
+      );
+    }
+    case 'spend-threshold': {
+      if (signal.subject !== scopeSubject(params)) return skip;
+      if (signal.periodMs !== num(params, 'periodHours', 24) * 3_600_000) return skip;
+      const threshold = num(params, 'thresholdMicros', Number.POSITIVE_INFINITY);
+      return fireIf(
+        signal.spentMicros >= threshold,
+        `Spend ${dollars(signal.spentMicros)} over the last ${Math.round(signal.periodMs / 3_600_000)} h for ` +
+          `${scopeLabel(signal.subject)} (threshold ${dollars(threshold)}).`,
+      );
+    }
+    case 'collector-stalled': {
+      const after = num(params, 'afterMinutes', 5) * 60_000;
+      // Not yet long enough is not "cleared": wait for the next sighting.
+      if (atMs - signal.sinceMs < after) return skip;
+      return fireIf(true, `Collector stalled since ${iso(signal.sinceMs)}: ${signal.reason}.`);
+    }
+    case 'collector-gap': {
+      if (params.lossLikelyOnly === true && signal.lossLikely !== true) return skip;
+      if (signal.toMs - signal.fromMs < num(params, 'minMinutes', 0) * 60_000) return skip;
+      return fireIf(true, `Collector coverage gap ${iso(signal.fromMs)} – ${iso(signal.toMs)}: ${signal.reason}.`);
+    }
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

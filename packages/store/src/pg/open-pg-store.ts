@@ -1,0 +1,167 @@
+import { Migrator, sql, type Kysely, type MigrationProvider } from 'kysely';
+import { TimeZones } from '../analytics/time-zone';
+import { loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
+import { StoreError, isStoreError } from '../errors';
+import type { StoreTables } from '../open-store';
+import { silentLogger, type StoreLogger } from '../types';
+import type { AsyncRepositories } from './async-repositories';
+import { pgMigrations } from './migrations/index';
+import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
+import { createPgAnalyticsRepository } from './pg-analytics.repository';
+import {
+  checkSchemaName,
+  createPgDb,
+  createWriteLock,
+  describeConnection,
+  rows,
+  type PgDb,
+} from './pg-connection';
+import { PgDictionary } from './pg-dictionary';
+import { createPgEventsRepository } from './pg-events.repository';
+import { createPgPricesRepository } from './pg-prices.repository';
+import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
+
+export interface OpenPgStoreOptions {
+  /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
+  connectionString: string;
+  /** 32-byte key (raw, hex or base64) that encrypts stored secrets; wins over dataKeyPath. */
+  dataKey?: Uint8Array | string;
+  /** Key file; created with 32 random bytes and mode 0600 when missing. One of dataKey / dataKeyPath is required. */
+  dataKeyPath?: string;
+  /** Schema holding the tables (created when missing); default `public`. */
+  schema?: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  logger?: StoreLogger;
+  now?: () => number;
+}
+
+/** The Postgres store: the core repositories of `Store`, every call returning a Promise. */
+export interface PgStore extends AsyncRepositories {
+  readonly kind: 'postgres';
+  readonly schema: string;
+  /** Kysely over the pool (ad-hoc queries). */
+  readonly db: Kysely<StoreTables>;
+}
+
+export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
+  const logger = opts.logger ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  const where = describeConnection(opts.connectionString);
+  const schema = opts.schema === undefined ? undefined : checkSchemaName(opts.schema);
+
+  let dataKey: Buffer;
+  let keyWhere: string;
+  if (opts.dataKey !== undefined) {
+    dataKey = parseDataKey(opts.dataKey, 'the dataKey option');
+    keyWhere = 'the provided data key';
+  } else if (opts.dataKeyPath !== undefined) {
+    const loaded = loadOrCreateDataKeyFile(opts.dataKeyPath);
+    if (loaded.created) logger.info({ path: opts.dataKeyPath }, 'store created a new data key');
+    dataKey = loaded.key;
+    keyWhere = opts.dataKeyPath;
+  } else {
+    throw new StoreError(
+      'data_key_invalid',
+      'openPgStore needs a data key: pass dataKey (32 bytes, hex or base64) or dataKeyPath (a file, created when missing). ' +
+        'A Postgres database outlives the process, so an ephemeral key would lock its secrets away.',
+    );
+  }
+
+  let db: PgDb;
+  try {
+    ({ db } = await createPgDb({
+      connectionString: opts.connectionString,
+      schema,
+      ...(opts.poolSize !== undefined ? { poolSize: opts.poolSize } : {}),
+    }));
+  } catch (cause) {
+    throw new StoreError(
+      'open_failed',
+      `Cannot use the Postgres connection string ${where}: ${(cause as Error).message}. Expected postgresql://user:password@host:port/database.`,
+      { cause },
+    );
+  }
+  try {
+    try {
+      await rows(db, sql`SELECT 1`);
+      // Existence first: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database.
+      if (schema && !(await rows(db, sql`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`)).length)
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
+    } catch (cause) {
+      throw new StoreError(
+        'open_failed',
+        `Cannot connect to Postgres at ${where}: ${(cause as Error).message}. Check that the server runs, the connection string (host, port, database, user, password) and pg_hba.conf.`,
+        { cause },
+      );
+    }
+    const provider: MigrationProvider = { getMigrations: async () => pgMigrations };
+    const { error, results } = await new Migrator({
+      db,
+      provider,
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    }).migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new StoreError(
+        'migration_failed',
+        `Postgres migration ${failed} failed on ${where}${schema ? ` (schema ${schema})` : ''}: ${(error as Error).message}. The database was left at the previous version.`,
+        { cause: error },
+      );
+    }
+    for (const r of results ?? [])
+      logger.info({ migration: r.migrationName, status: r.status }, 'store migration');
+    await verifyPgDataKey(db, dataKey, keyWhere, now);
+
+    let closed = false;
+    const assertOpen = () => {
+      if (closed)
+        throw new StoreError(
+          'store_closed',
+          `The Postgres store at ${where} is closed; open it again with openPgStore().`,
+        );
+    };
+    const lock = createWriteLock();
+    const dict = new PgDictionary();
+    const zones = new TimeZones();
+    const prices = await createPgPricesRepository(db, {
+      now,
+      lock,
+      knownModels: async () =>
+        (await rows(db, sql<{ name: string }>`SELECT name FROM model WHERE name <> '' ORDER BY id`)).map(
+          (r) => r.name,
+        ),
+    });
+    const events = createPgEventsRepository({ db, dict, prices, lock, assertOpen });
+    const store: PgStore = {
+      kind: 'postgres',
+      schema: schema ?? 'public',
+      db,
+      events,
+      analytics: createPgAnalyticsRepository({ db, zones, assertOpen }),
+      prices,
+      accounts: createPgAccountsRepository({ db, now, assertOpen }),
+      apiKeys: createPgApiKeysRepository({ db, dict, now, assertOpen }),
+      settings: createPgSettingsRepository({ db, dataKey, now, assertOpen }),
+      insertBatch: (batch) => events.insertBatch(batch),
+      async close() {
+        if (closed) return;
+        closed = true;
+        // Let a running write finish before the pool goes away.
+        await lock(async () => {});
+        await db.destroy();
+      },
+    };
+    return store;
+  } catch (e) {
+    await db.destroy().catch(() => {});
+    if (isStoreError(e)) throw e;
+    throw new StoreError(
+      'open_failed',
+      `Opening the Postgres store at ${where} failed: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}

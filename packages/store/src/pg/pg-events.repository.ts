@@ -1,0 +1,420 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { SimpleDictionary } from '../dictionary/dictionary-cache';
+import { StoreError, isStoreError } from '../errors';
+import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
+import {
+  FLAG_COST_ESTIMATED,
+  FLAG_FAILED,
+  FLAG_GENERATE,
+  FLAG_HAS_EXTRA,
+  FLAG_PRICE_MISSING,
+  assertEvent,
+  dedupBytes,
+  encodeRequestId,
+  qualityFlags,
+  statusClass,
+} from '../events/event-codec';
+import { latencyBucket } from '../events/latency-buckets';
+import { computeCost } from '../prices/cost';
+import type { RollupContribution } from '../rollups/rollup-writer';
+import type { UsageEventInput } from '../types';
+import type { AsyncEventsRepository } from './async-repositories';
+import { rows, type PgDb } from './pg-connection';
+import type { PgDictionary } from './pg-dictionary';
+import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
+import type { PgPricesRepository } from './pg-prices.repository';
+import { applyRollups, rebuildPgRollups } from './pg-rollups';
+
+const LABEL_FIELDS = [
+  'executorType',
+  'authType',
+  'source',
+  'reasoningEffort',
+  'serviceTier',
+  'responseServiceTier',
+] as const;
+
+/** Which event fields go to which simple dictionary. */
+const DICTIONARY_FIELDS: [SimpleDictionary, (e: UsageEventInput) => string[]][] = [
+  ['model', (e) => [e.model, e.alias]],
+  ['provider', (e) => [e.provider]],
+  ['endpoint', (e) => [e.endpoint]],
+  ['client_ip', (e) => [e.clientIp]],
+  ['user_agent', (e) => [e.userAgent]],
+  ['label', (e) => LABEL_FIELDS.map((f) => e[f])],
+];
+
+const EVENT_COLS: [string, string][] = [
+  ['ts', 'bigint'],
+  ['dedup', 'bytea'],
+  ['req', 'bigint'],
+  ['req_text', 'text'],
+  ['key_id', 'int'],
+  ['account_id', 'int'],
+  ['model_id', 'int'],
+  ['alias_id', 'int'],
+  ['provider_id', 'int'],
+  ['endpoint_id', 'int'],
+  ['executor_id', 'int'],
+  ['auth_type_id', 'int'],
+  ['source_id', 'int'],
+  ['ip_id', 'int'],
+  ['ua_id', 'int'],
+  ['effort_id', 'int'],
+  ['tier_id', 'int'],
+  ['resp_tier_id', 'int'],
+  ['status', 'int'],
+  ['flags', 'int'],
+  ['latency', 'int'],
+  ['ttft', 'int'],
+  ['lat_bucket', 'int'],
+  ['input', 'bigint'],
+  ['cache_read', 'bigint'],
+  ['cache_creation', 'bigint'],
+  ['output', 'bigint'],
+  ['reasoning', 'bigint'],
+  ['unclassified', 'bigint'],
+  ['cost', 'bigint'],
+  ['price_ver', 'int'],
+];
+
+/** deadlock_detected, serialization_failure, unique_violation (a dictionary race under READ COMMITTED). */
+const RETRYABLE = new Set(['40P01', '40001', '23505']);
+const MAX_ATTEMPTS = 3;
+
+const cursorOf = (ts: number, id: number) => Buffer.from(`${ts}:${id}`).toString('base64url');
+const asList = (v: string | string[] | undefined) =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
+
+export function createPgEventsRepository(deps: {
+  db: PgDb;
+  dict: PgDictionary;
+  prices: PgPricesRepository;
+  lock: <T>(fn: () => Promise<T>) => Promise<T>;
+  assertOpen: () => void;
+}): AsyncEventsRepository {
+  const { db, dict, prices } = deps;
+  const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
+  const names = new PgNames();
+
+  const insertTx = (events: readonly UsageEventInput[]) =>
+    db.transaction().execute(async (trx) => {
+      await prices.refresh(trx);
+      const version = prices.versionNow();
+      // The same record twice in one batch is one attempt: keep the first.
+      const seen = new Set<string>();
+      const batch: { e: UsageEventInput; dedup: Buffer }[] = [];
+      for (const e of events) {
+        const dedup = dedupBytes(e.dedupKey, e.timestampMs);
+        const hex = dedup.toString('hex');
+        if (seen.has(hex)) continue;
+        seen.add(hex);
+        batch.push({ e, dedup });
+      }
+      const dtx = dict.begin(trx);
+      for (const [table, names] of DICTIONARY_FIELDS)
+        await dtx.load(
+          table,
+          batch.flatMap(({ e }) => names(e)),
+        );
+      await dtx.loadKeys(batch.map(({ e }) => ({ hash: e.apiKeyHash, label: e.apiKeyLabel })));
+      await dtx.loadAccounts(
+        batch.map(({ e }) => ({
+          authIndex: e.authIndex,
+          provider: e.provider,
+          label: e.source,
+          ts: e.timestampMs,
+        })),
+      );
+
+      // Time then dedup order: concurrent writers meet unique-index entries in one order (no deadlock).
+      // (After the dictionaries: a new account's label and a key's label follow input order, as in SQLite.)
+      batch.sort((a, b) => a.e.timestampMs - b.e.timestampMs || Buffer.compare(a.dedup, b.dedup));
+      const cols: unknown[][] = EVENT_COLS.map(() => []);
+      const prepared = batch.map(({ e, dedup }) => {
+        const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
+        const [req, reqText] = encodeRequestId(e.requestId);
+        const hasExtra =
+          e.failBody !== '' ||
+          (e.rateLimitHeaders !== undefined && Object.keys(e.rateLimitHeaders).length > 0);
+        const flags =
+          (e.failed ? FLAG_FAILED : 0) |
+          (e.generate ? FLAG_GENERATE : 0) |
+          qualityFlags(e.tokenQuality) |
+          (cost.missing ? FLAG_PRICE_MISSING : 0) |
+          (cost.estimated ? FLAG_COST_ESTIMATED : 0) |
+          (hasExtra ? FLAG_HAS_EXTRA : 0);
+        const ids = {
+          keyId: dtx.keyId(e.apiKeyHash),
+          accountId: dtx.accountId(e.authIndex),
+          modelId: dtx.id('model', e.model),
+          providerId: dtx.id('provider', e.provider),
+        };
+        const latBucket = latencyBucket(e.latencyMs);
+        const values = [
+          e.timestampMs,
+          dedup,
+          req,
+          reqText,
+          ids.keyId,
+          ids.accountId,
+          ids.modelId,
+          dtx.id('model', e.alias),
+          ids.providerId,
+          dtx.id('endpoint', e.endpoint),
+          dtx.id('label', e.executorType),
+          dtx.id('label', e.authType),
+          dtx.id('label', e.source),
+          dtx.id('client_ip', e.clientIp),
+          dtx.id('user_agent', e.userAgent),
+          dtx.id('label', e.reasoningEffort),
+          dtx.id('label', e.serviceTier),
+          dtx.id('label', e.responseServiceTier),
+          e.statusCode,
+          flags,
+          e.latencyMs,
+          e.ttftMs,
+          latBucket,
+          e.inputTokens,
+          e.cacheReadTokens,
+          e.cacheCreationTokens,
+          e.outputTokens,
+          e.reasoningTokens,
+          e.unclassifiedTokens,
+          cost.costMicros,
+          version,
+        ];
+        values.forEach((v, i) => cols[i]!.push(v));
+        return { e, dedup, cost, hasExtra, latBucket, ...ids };
+      });
+      const colNames = sql.raw(EVENT_COLS.map((c) => c[0]).join(', '));
+      const inserted = await rows(
+        trx,
+        sql<{ id: number; dedup: Buffer }>`INSERT INTO events (${colNames})
+          SELECT * FROM unnest(${sql.join(cols.map((c, i) => sql`${c}::${sql.raw(EVENT_COLS[i]![1])}[]`))})
+          ON CONFLICT (dedup) DO NOTHING RETURNING id, dedup`,
+      );
+      const idOf = new Map(inserted.map((r) => [r.dedup.toString('hex'), r.id]));
+      const contributions: RollupContribution[] = [];
+      const summaries: StoredEventSummary[] = [];
+      const extras: [number, string | null, string | null][] = [];
+      for (const p of prepared) {
+        const id = idOf.get(p.dedup.toString('hex'));
+        if (id === undefined) continue;
+        const e = p.e;
+        if (p.hasExtra)
+          extras.push([
+            id,
+            e.failBody || null,
+            e.rateLimitHeaders && Object.keys(e.rateLimitHeaders).length
+              ? JSON.stringify(e.rateLimitHeaders)
+              : null,
+          ]);
+        contributions.push({
+          ts: e.timestampMs,
+          modelId: p.modelId,
+          providerId: p.providerId,
+          keyId: p.keyId,
+          accountId: p.accountId,
+          sclass: statusClass(e.failed, e.statusCode),
+          failed: e.failed,
+          input: e.inputTokens,
+          cacheRead: e.cacheReadTokens,
+          cacheCreation: e.cacheCreationTokens,
+          output: e.outputTokens,
+          reasoning: e.reasoningTokens,
+          unclassified: e.unclassifiedTokens,
+          cost: p.cost.costMicros,
+          latency: e.latencyMs,
+          latBucket: p.latBucket,
+        });
+        summaries.push({
+          id,
+          timestampMs: e.timestampMs,
+          model: e.model,
+          failed: e.failed,
+          costMicros: p.cost.costMicros,
+        });
+      }
+      if (extras.length) {
+        await sql`INSERT INTO event_extra (event_id, fail_body, headers)
+          SELECT * FROM unnest(${extras.map((x) => x[0])}::bigint[], ${extras.map((x) => x[1])}::text[],
+            ${extras.map((x) => x[2])}::text[])`.execute(trx);
+      }
+      await applyRollups(trx, contributions);
+      return { dtx, summaries };
+    });
+
+  const filterSql = (filter: EventListFilter): RawBuilder<unknown>[] => {
+    const where: RawBuilder<unknown>[] = [];
+    if (filter.from !== undefined) where.push(sql`e.ts >= ${filter.from}`);
+    if (filter.to !== undefined) where.push(sql`e.ts < ${filter.to}`);
+    const byName = (col: string, table: string, nameCol: string, v: string | string[] | undefined) => {
+      const list = asList(v);
+      if (list)
+        where.push(
+          sql`${sql.raw(col)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${list}::text[]))`,
+        );
+    };
+    byName('e.key_id', 'api_key', 'hash', filter.apiKeyHash);
+    byName('e.account_id', 'account', 'auth_index', filter.authIndex);
+    byName('e.model_id', 'model', 'name', filter.model);
+    byName('e.provider_id', 'provider', 'name', filter.provider);
+    if (filter.status === 'success') where.push(sql`(e.flags & 1) = 0`);
+    else if (filter.status === 'failure') where.push(sql`(e.flags & 1) = 1`);
+    else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);
+    if (filter.minLatencyMs !== undefined) where.push(sql`e.latency >= ${filter.minLatencyMs}`);
+    const q = filter.search?.trim();
+    if (q) {
+      // Same matching as the SQLite store: model name substring, request-id hex prefix, text ids.
+      const ors: RawBuilder<unknown>[] = [
+        sql`e.model_id IN (SELECT id FROM model WHERE strpos(lower(name), ${q.toLowerCase()}) > 0)`,
+      ];
+      if (/^[0-9a-f]{1,8}$/i.test(q)) {
+        ors.push(sql`e.req BETWEEN ${parseInt(q.padEnd(8, '0'), 16)} AND ${parseInt(q.padEnd(8, 'f'), 16)}`);
+      }
+      ors.push(sql`strpos(lower(e.req_text), ${q.replace(/[%_]/g, '').toLowerCase()}) > 0`);
+      where.push(sql`(${sql.join(ors, sql` OR `)})`);
+    }
+    return where;
+  };
+
+  const repo: AsyncEventsRepository = {
+    async insertBatch(events) {
+      deps.assertOpen();
+      if (events.length === 0) return { inserted: 0, duplicates: 0 };
+      events.forEach((e, i) => assertEvent(e, i));
+      const out = await deps.lock(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await insertTx(events);
+          } catch (cause) {
+            if (isStoreError(cause)) throw cause;
+            // Another writer (process) won a lock race: Postgres rolled this one back whole; run it again.
+            if (attempt < MAX_ATTEMPTS && RETRYABLE.has((cause as { code?: string }).code ?? '')) continue;
+            throw new StoreError(
+              'write_failed',
+              `Writing a batch of ${events.length} events to Postgres failed (${(cause as Error).message}); nothing of this batch was stored, retry it.`,
+              { cause },
+            );
+          }
+        }
+      });
+      out.dtx.commit();
+      if (out.summaries.length) for (const l of listeners) l(out.summaries);
+      return { inserted: out.summaries.length, duplicates: events.length - out.summaries.length };
+    },
+
+    async list(filter, page = {}) {
+      deps.assertOpen();
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 1000);
+      const where = filterSql(filter);
+      if (page.cursor) {
+        const m = /^(-?\d+):(\d+)$/.exec(Buffer.from(page.cursor, 'base64url').toString());
+        if (!m)
+          throw new StoreError(
+            'invalid_query',
+            'Invalid event-list cursor: pass back the nextCursor value of the previous page unchanged.',
+          );
+        where.push(sql`(e.ts, e.id) < (${Number(m[1])}::bigint, ${Number(m[2])}::bigint)`);
+      }
+      const cond = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
+      const found = await rows(
+        db,
+        sql<PgEventRow>`${EVENT_SELECT} ${cond} ORDER BY e.ts DESC, e.id DESC LIMIT ${sql.lit(limit)}`,
+      );
+      const last = found[found.length - 1];
+      return {
+        events: await names.decode(db, found),
+        nextCursor: found.length === limit && last ? cursorOf(last.ts, last.id) : null,
+      };
+    },
+
+    async get(id) {
+      deps.assertOpen();
+      const r = await rows(db, sql<PgEventRow>`${EVENT_SELECT} WHERE e.id = ${id}`);
+      return r[0] ? (await names.decode(db, r))[0] : undefined;
+    },
+
+    async count() {
+      deps.assertOpen();
+      return (await rows(db, sql<{ c: number }>`SELECT count(*) AS c FROM events`))[0]!.c;
+    },
+
+    async repriceRange(range) {
+      deps.assertOpen();
+      return deps.lock(() =>
+        db.transaction().execute(async (trx) => {
+          await prices.refresh(trx);
+          const version = prices.versionNow();
+          let updated = 0;
+          let missingPrice = 0;
+          let cursor = 0;
+          for (;;) {
+            const batch = await rows(
+              trx,
+              sql<
+                Record<string, number> & {
+                  model: string;
+                  alias: string;
+                  provider: string;
+                  tier: string;
+                  resp_tier: string;
+                }
+              >`
+                SELECT e.id, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
+                  m.name AS model, al.name AS alias, p.name AS provider, ti.name AS tier, rt.name AS resp_tier
+                FROM events e
+                JOIN model m ON m.id = e.model_id JOIN model al ON al.id = e.alias_id
+                JOIN provider p ON p.id = e.provider_id
+                JOIN label ti ON ti.id = e.tier_id JOIN label rt ON rt.id = e.resp_tier_id
+                WHERE e.ts >= ${range.from} AND e.ts < ${range.to} AND e.id > ${cursor}
+                ORDER BY e.id LIMIT 5000`,
+            );
+            if (batch.length === 0) break;
+            const ids: number[] = [];
+            const costs: (number | null)[] = [];
+            const flags: number[] = [];
+            for (const r of batch) {
+              const cost = computeCost(
+                {
+                  provider: r.provider,
+                  serviceTier: r.tier,
+                  responseServiceTier: r.resp_tier,
+                  inputTokens: r.input!,
+                  cacheReadTokens: r.cache_read!,
+                  cacheCreationTokens: r.cache_creation!,
+                  outputTokens: r.output!,
+                  reasoningTokens: r.reasoning!,
+                  unclassifiedTokens: r.unclassified!,
+                },
+                prices.lookupNow(r.model, r.alias),
+              );
+              ids.push(r.id!);
+              costs.push(cost.costMicros);
+              flags.push(
+                (r.flags! & ~(FLAG_PRICE_MISSING | FLAG_COST_ESTIMATED)) |
+                  (cost.missing ? FLAG_PRICE_MISSING : 0) |
+                  (cost.estimated ? FLAG_COST_ESTIMATED : 0),
+              );
+              updated++;
+              if (cost.missing) missingPrice++;
+            }
+            await sql`UPDATE events SET cost = u.cost, price_ver = ${version}, flags = u.flags
+              FROM unnest(${ids}::bigint[], ${costs}::bigint[], ${flags}::int[]) AS u(id, cost, flags)
+              WHERE events.id = u.id`.execute(trx);
+            cursor = ids[ids.length - 1]!;
+          }
+          await rebuildPgRollups(trx, range.from, range.to);
+          return { updated, missingPrice, version };
+        }),
+      );
+    },
+
+    onInserted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return repo;
+}

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import { DAY_MS, HOUR_MS, type RollupContribution } from '../rollups/rollup-writer';
+import type { PgExec } from './pg-connection';
+
+// n, failures, input, cache_read, cache_creation, output, reasoning, unclassified, cost, unpriced, latency_sum, last_ts
+type Agg = number[];
+const METRIC_COLS = [
+  'n',
+  'failures',
+  'input',
+  'cache_read',
+  'cache_creation',
+  'output',
+  'reasoning',
+  'unclassified',
+  'cost',
+  'unpriced',
+  'latency_sum',
+  'last_ts',
+] as const;
+
+function addTo(map: Map<string, Agg>, k: string, c: RollupContribution): void {
+  let a = map.get(k);
+  if (!a) {
+    a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    map.set(k, a);
+  }
+  a[0]! += 1;
+  a[1]! += c.failed ? 1 : 0;
+  a[2]! += c.input;
+  a[3]! += c.cacheRead;
+  a[4]! += c.cacheCreation;
+  a[5]! += c.output;
+  a[6]! += c.reasoning;
+  a[7]! += c.unclassified;
+  a[8]! += c.cost ?? 0;
+  a[9]! += c.cost === null ? 1 : 0;
+  a[10]! += c.latency;
+  if (c.ts > a[11]!) a[11] = c.ts;
+}
+
+/** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
+const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
+  [...m]
+    .map(([k, v]): [number[], V] => [k.split('|').map(Number), v])
+    .sort((a, b) => {
+      for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
+      return 0;
+    });
+
+async function upsert(
+  exec: PgExec,
+  table: string,
+  keyCols: string[],
+  entries: [number[], Agg][],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const cols = [...keyCols, ...METRIC_COLS];
+  const arrays = cols.map((_, i) =>
+    i < keyCols.length ? entries.map((e) => e[0][i]!) : entries.map((e) => e[1][i - keyCols.length]!),
+  );
+  const set = METRIC_COLS.map((c) =>
+    c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
+  ).join(', ');
+  await sql`INSERT INTO ${sql.table(table)} AS t (${sql.raw(cols.join(', '))})
+    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
+    ON CONFLICT (${sql.raw(keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
+}
+
+/** Adds a batch's contributions to every rollup (inside the caller's transaction). */
+export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
+  const hour = new Map<string, Agg>();
+  const dayKey = new Map<string, Agg>();
+  const dayAcc = new Map<string, Agg>();
+  const lat = new Map<string, number>();
+  for (const c of items) {
+    const h = Math.floor(c.ts / HOUR_MS);
+    const d = Math.floor(c.ts / DAY_MS);
+    addTo(hour, `${h}|${c.modelId}|${c.providerId}|${c.sclass}`, c);
+    addTo(dayKey, `${d}|${c.keyId}|${c.sclass}`, c);
+    addTo(dayAcc, `${d}|${c.accountId}|${c.sclass}`, c);
+    const lk = `${h}|${c.modelId}|${c.latBucket}`;
+    lat.set(lk, (lat.get(lk) ?? 0) + 1);
+  }
+  await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
+  await upsert(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], sortedEntries(dayKey));
+  await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAcc));
+  const l = sortedEntries(lat);
+  if (l.length) {
+    await sql`INSERT INTO rollup_hour_latency AS t (hour, model_id, bucket, n)
+      SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::bigint[], ${l.map((x) => x[0][1]!)}::int[],
+        ${l.map((x) => x[0][2]!)}::int[], ${l.map((x) => x[1])}::bigint[])
+      ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
+  }
+}
+
+const SUMS = `count(*), sum(flags & 1), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
+  sum(unclassified), coalesce(sum(cost), 0), count(*) FILTER (WHERE cost IS NULL), sum(latency), max(ts)`;
+const SCLASS = `CASE WHEN (flags & 1) = 0 THEN 2 WHEN status BETWEEN 500 AND 599 THEN 5
+  WHEN status BETWEEN 400 AND 499 THEN 4 ELSE 1 END`;
+
+/** Recomputes every rollup row touching [fromMs, toMs), widened to whole UTC days, from raw events. */
+export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: number): Promise<void> {
+  const d0 = Math.floor(fromMs / DAY_MS);
+  const d1 = Math.ceil(toMs / DAY_MS);
+  const t0 = d0 * DAY_MS;
+  const t1 = d1 * DAY_MS;
+  const h0 = t0 / HOUR_MS;
+  const h1 = t1 / HOUR_MS;
+  const m = sql.raw(METRIC_COLS.join(', '));
+  const sums = sql.raw(SUMS);
+  const sclass = sql.raw(SCLASS);
+  await sql`DELETE FROM rollup_hour WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
+  await sql`DELETE FROM rollup_hour_latency WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
+  await sql`DELETE FROM rollup_day_key WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
+  await sql`DELETE FROM rollup_day_account WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
+  await sql`INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${m})
+    SELECT ts / ${sql.lit(HOUR_MS)}, model_id, provider_id, ${sclass}, ${sums} FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3, 4`.execute(exec);
+  await sql`INSERT INTO rollup_hour_latency (hour, model_id, bucket, n)
+    SELECT ts / ${sql.lit(HOUR_MS)}, model_id, lat_bucket, count(*) FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+  await sql`INSERT INTO rollup_day_key (day, key_id, sclass, ${m})
+    SELECT ts / ${sql.lit(DAY_MS)}, key_id, ${sclass}, ${sums} FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+  await sql`INSERT INTO rollup_day_account (day, account_id, sclass, ${m})
+    SELECT ts / ${sql.lit(DAY_MS)}, account_id, ${sclass}, ${sums} FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+}
