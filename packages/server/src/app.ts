@@ -14,10 +14,12 @@ import authPlugin from './plugins/auth';
 import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
+import { assertNotPlusDatabase } from './plus-db-guard';
 import { createCollectorHost, type CollectorHost } from './plugins/collector';
 import { registerAlerts } from './plugins/alerts';
 import { registerPool } from './plugins/pool';
 import { createSignalBus } from './alerts/signal-bus';
+import adminRoutes from './routes/admin.routes';
 import aliasRoutes from './routes/aliases.routes';
 import analyticsRoutes from './routes/analytics.routes';
 import { createLiveHub } from './live/live-hub';
@@ -47,12 +49,14 @@ export interface AppDeps {
   bruteForce?: BruteForceOptions;
   /** Run the usage collector (default true when there is a store). */
   collector?: boolean;
-  /** Longest wait for the collector to drain on close (default 10 s). */
+  /** Longest wait for the collector to drain on close (default COLLECTOR_STOP_TIMEOUT_MS, 13 s: an in-flight pop finishes and commits). */
   collectorStopTimeoutMs?: number;
   /** Take the data-dir lock (default true). */
   lock?: boolean;
   /** Sees every route as it is registered (the S2 test walks them). */
   onRoute?: (route: RouteOptions) => void;
+  /** Background raw-event retention timer (default first run after 60 s, then hourly); false turns it off. */
+  retentionSchedule?: { intervalMs?: number; firstDelayMs?: number } | false;
   /** undici dispatcher for calls made with @cpamp/sdk-cpa. */
   cpaDispatcher?: unknown;
 }
@@ -91,6 +95,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
 
     let store: Store | null = null;
     if (deps.store === undefined && !deps.settings) {
+      assertNotPlusDatabase(config.dbPath);
       ownedStore = await openServerStore(config, app.log.child({ module: 'store' }), now);
       store = ownedStore;
     } else if (deps.store) {
@@ -150,6 +155,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(priceRoutes, { ctx });
     await app.register(aliasRoutes, { ctx });
     await app.register(importRoutes, { ctx });
+    await app.register(adminRoutes, { ctx, retentionSchedule: deps.retentionSchedule });
     await app.register(registerPool, { ctx, live });
     await app.register(registerAlerts, { ctx, live });
     await app.register(proxyRoutes, { ctx });

@@ -104,7 +104,7 @@ export const CONFIG_FLAGS = {
   'log-level': { type: 'string' },
 } as const;
 
-const KNOWN_FILE_KEYS = new Set([
+export const KNOWN_FILE_KEYS: ReadonlySet<string> = new Set([
   'httpAddr', 'dataDir', 'dbPath', 'cpaUpstreamUrl', 'managementKeyFile', 'adminKeyFile', 'dataKeyFile',
   'dataKeyPath', 'collectorMode', 'queue', 'popSide', 'batchSize', 'pollIntervalMs', 'queryLimit', 'pprofAddr',
   'panelPath', 'corsOrigins', 'tlsSkipVerify', 'quotaCooldownEnabled', 'accountActionsEnabled',

@@ -6,6 +6,7 @@ import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT, HELP, runCli, type CliIo } from '../src/cli/run-cli';
 import { loadConfig } from '../src/config';
+import { buildApp, defineConfig } from '../src/index';
 import { acquireDataDirLock } from '../src/data-dir-lock';
 import { tempDir } from './helpers';
 
@@ -151,6 +152,16 @@ describe('cpamp import / export / migrate-from-plus', () => {
     const again = memoryIo({ USAGE_DATA_DIR: data }, work);
     expect((await runCli(['migrate-from-plus', plusPath], again)).code).toBe(EXIT.ok);
     expect(again.text()).toMatch(/0 added, 12 skipped/);
+    // A Plus compose that points USAGE_DB_PATH at that file does not get it rewritten: start-up refuses.
+    const before = readFileSync(plusPath);
+    await expect(buildApp(defineConfig({ dataDir: dir(), dbPath: plusPath, logLevel: 'silent' }), { onAdminKeyGenerated: () => undefined })).rejects.toThrow(/CPA Manager \(Plus\) usage database.*migrate-from-plus/);
+    expect(readFileSync(plusPath).equals(before)).toBe(true);
+    // cpamp's own database passes the same check
+    const own = dir();
+    const app = await buildApp(defineConfig({ dataDir: own, logLevel: 'silent' }), { onAdminKeyGenerated: () => undefined, collector: false, retentionSchedule: false });
+    await app.close();
+    const again2 = await buildApp(defineConfig({ dataDir: own, logLevel: 'silent' }), { onAdminKeyGenerated: () => undefined, collector: false, retentionSchedule: false });
+    await again2.close();
   });
 });
 

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MODEL_CATALOG } from '@cpamp/testkit';
+import { demoPriceFile } from '../src/cli/demo-prices';
 import { EXIT, HELP, runCli, type CliIo } from '../src/cli/run-cli';
 import { loadConfig } from '../src/config';
 import { tempDir } from './helpers';
@@ -131,8 +133,19 @@ describe('cpamp demo', () => {
         if (inserted < 40) await new Promise((r) => setTimeout(r, 100));
       }
       expect(inserted).toBeGreaterThanOrEqual(40);
+      expect(text).toMatch(/prices:\s+60 demo models priced/);
+      const summary = (await (await fetch(`${url}/v0/management/analytics/summary?from=0&to=${Date.now() + 2 * 86_400_000}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { costMicros: number; unpricedRequests: number; requests: number };
+      expect(summary.requests).toBeGreaterThanOrEqual(40);
+      expect(summary.costMicros).toBeGreaterThan(0);
+      expect(summary.unpricedRequests).toBe(0);
     } finally {
       await result.stop?.();
     }
+  });
+
+  it('the demo price file covers every model of the generator catalog', () => {
+    const file = demoPriceFile();
+    expect(MODEL_CATALOG.filter((m) => !file[m.id])).toEqual([]);
+    for (const entry of Object.values(file)) expect(entry.input_cost_per_token).toBeGreaterThan(0);
   });
 });

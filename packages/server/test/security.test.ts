@@ -1,6 +1,10 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from './helpers';
-import { rawGet } from './upstream';
+import { defineConfig } from '../src/index';
+import { rawGet, startEchoUpstream } from './upstream';
 
 let apps: TestApp[] = [];
 afterEach(async () => {
@@ -39,6 +43,13 @@ describe('S2: every registered route needs the admin key', () => {
     expect(checked.length).toBeGreaterThan(15);
     expect(checked).toContain('DELETE /v0/management/*');
     expect(checked).toContain('POST /setup');
+    // The walk comes from the onRoute hook, so routes added later (pool, alerts, …) are covered without
+    // editing this list; these pin a few that must never be open.
+    for (const name of ['POST /setup/check', 'GET /v0/management/storage', 'PUT /v0/management/retention', 'POST /v0/management/retention/run', 'GET /v0/management/collector', 'POST /v0/management/collector/doctor', 'GET /v0/management/usage/export', 'POST /v0/management/usage/import', 'GET /v0/management/events/stream', 'GET /metrics']) {
+      expect(checked, name).toContain(name);
+    }
+    const registered = t.routes.flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'HEAD' && m !== 'OPTIONS').map((m) => `${m} ${r.url}`));
+    expect(new Set(checked)).toEqual(new Set(registered));
   });
 
   it('the management key is not an admin key', async () => {
@@ -145,6 +156,75 @@ describe('S6: paths and bodies', () => {
   });
 });
 
+describe('S6: more bad input', () => {
+  it('an unknown time zone is 400 naming tz, on every analytics view that takes one', async () => {
+    const t = await app();
+    for (const path of ['summary', 'timeline', 'heatmap', 'breakdown/model', 'filter-options', 'events']) {
+      const res = await t.app.inject({ url: `/v0/management/analytics/${path}?tz=Mars/Olympus_Mons&range=7d`, headers: bearer(t.adminKey) });
+      expect(res.statusCode, path).toBe(400);
+      expect(res.json().error, path).toMatch(/tz/);
+    }
+    for (const url of ['/v0/management/analytics/summary?from=abc', '/v0/management/usage/export?from=-5', '/v0/management/analytics/events?limit=1e9', '/v0/management/storage?x=%ZZ']) {
+      expect((await t.app.inject({ url, headers: bearer(t.adminKey) })).statusCode, url).toBeLessThan(500);
+    }
+  });
+
+  it('proxied bodies over the proxy limit are refused with 413 before reaching CPA', async () => {
+    const upstream = await startEchoUpstream();
+    try {
+      const defaults = defineConfig({ dataDir: '/nonexistent' }).proxy;
+      const t = await app({ cpaUpstreamUrl: upstream.url, cpaManagementKey: 'k', proxy: { ...defaults, bodyLimitBytes: 4096 } });
+      const res = await t.app.inject({ method: 'PUT', url: '/v0/management/config.yaml', headers: { ...bearer(t.adminKey), 'content-type': 'application/yaml' }, payload: 'x'.repeat(10_000) });
+      expect(res.statusCode).toBe(413);
+      expect(upstream.seen.filter((r) => r.bodyBytes > 4096)).toEqual([]);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('traversal in proxied paths is rejected, not forwarded', async () => {
+    const upstream = await startEchoUpstream();
+    try {
+      const t = await app({ cpaUpstreamUrl: upstream.url, cpaManagementKey: 'k' });
+      const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      for (const path of ['/v0/management/../../etc/passwd', '/v0/management/%2e%2e/secret', '/v0/management/a%2f..%2fb']) {
+        const res = await rawGet(base, path, { authorization: `Bearer ${t.adminKey}` });
+        expect(res.status, path).not.toBe(200);
+      }
+      expect(upstream.seen.filter((r) => r.url.includes('..') || /%2e|%2f/i.test(r.url))).toEqual([]);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('S3: the management key at rest', () => {
+  let fake: FakeCpa | null = null;
+  afterEach(async () => {
+    await fake?.close();
+    fake = null;
+  });
+
+  it('is stored encrypted (never plaintext in the database or WAL), with a 0600 data.key', async () => {
+    fake = await startFakeCpa({ managementKey: 'mgmt-AT-REST-7f3a9c41d2' });
+    const t = await app();
+    const res = await t.app.inject({ method: 'POST', url: '/setup', headers: bearer(t.adminKey), payload: { cpaBaseUrl: fake.url, managementKey: fake.managementKey } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).not.toContain(fake.managementKey);
+    const keyFile = join(t.dataDir, 'data.key');
+    expect(existsSync(keyFile)).toBe(true);
+    expect(statSync(keyFile).mode & 0o077).toBe(0);
+    for (const f of readdirSync(t.dataDir)) {
+      const p = join(t.dataDir, f);
+      if (statSync(p).isFile()) expect(readFileSync(p).includes(fake.managementKey), f).toBe(false);
+    }
+    for (const url of ['/usage-service/config', '/status', '/v0/management/collector', '/usage-service/info']) {
+      const body = (await t.app.inject({ url, headers: bearer(t.adminKey) })).body;
+      expect(body, url).not.toContain(fake.managementKey);
+    }
+  });
+});
+
 describe('S4: logs carry no secrets', () => {
   it('admin key, management key and caller keys never reach the log', async () => {
     const t = await app({ cpaUpstreamUrl: 'http://127.0.0.1:1', cpaManagementKey: 'mgmt-key-SECRET-1', logLevel: 'trace' });
@@ -155,5 +235,66 @@ describe('S4: logs carry no secrets', () => {
     const log = t.logs.join('');
     expect(log.length).toBeGreaterThan(100);
     for (const s of [t.adminKey, 'mgmt-key-SECRET-1', 'query-SECRET-2', 'SECRET_3', 'hdr-SECRET-4', 'body-SECRET-5']) expect(log).not.toContain(s);
+  });
+});
+
+describe('S4: logs, dead letters, exports and error bodies carry no secrets', () => {
+  let fake: FakeCpa | null = null;
+  afterEach(async () => {
+    await fake?.close();
+    fake = null;
+  });
+
+  it('scans everything a running collector produced', async () => {
+    const MGMT = 'mgmt-S4-SECRET-5b1e0c77aa';
+    fake = await startFakeCpa({ managementKey: MGMT });
+    const t = await app({ cpaUpstreamUrl: fake.url, cpaManagementKey: MGMT, logLevel: 'trace' });
+    const all = [...generateUsage({ seed: 21, events: 60, days: 1 })] as unknown as Record<string, unknown>[];
+    const good = all[0]!;
+    const failed = all.find((x) => x.failed === true)!;
+    const CLIENT = 'sk-client-CLIENTSECRET-9f8e7d6c5b';
+    const UPSTREAM = 'sk-or-v1-UPSTREAMSECRET0a1b2c3d4e5f';
+    const BEARER = 'tokBEARERSECRET0123456789';
+    const AUTHFILE = 'ya29.AUTHFILESECRET_abcdefghijklmnop';
+    fake.enqueueUsage({ ...good, api_key: CLIENT, source: UPSTREAM, auth_type: 'apikey' });
+    fake.enqueueUsage({ ...failed, api_key: CLIENT, fail: { status_code: 401, body: `{"error":"bad Authorization: Bearer ${BEARER}","access_token":"${AUTHFILE}"}` } });
+    // dead letters: a corrupt record and a non-JSON line, both carrying secrets
+    fake.enqueueUsage({ ...good, api_key: CLIENT, tokens: 'Bearer ' + BEARER, timestamp: { bad: true } });
+    fake.enqueueUsage(`not json at all Authorization: Bearer ${BEARER} "api_key":"${CLIENT}"`);
+    const end = Date.now() + 8_000;
+    let status: Record<string, { totalInserted: number; deadLetters: number }> = {};
+    while (Date.now() < end) {
+      status = (await t.app.inject({ url: '/status', headers: bearer(t.adminKey) })).json();
+      if (status.collector!.totalInserted >= 2 && status.collector!.deadLetters >= 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status.collector).toMatchObject({ totalInserted: 2, deadLetters: 2 });
+
+    const texts: Record<string, string> = {};
+    const get = async (url: string, key = t.adminKey) => (await t.app.inject({ url, headers: bearer(key) })).body;
+    texts.jsonl = await get('/v0/management/usage/export');
+    texts.csv = await get('/v0/management/usage/export?format=csv');
+    texts.usage = await get('/v0/management/usage');
+    texts.events = await get('/v0/management/analytics/events?range=30d&limit=100');
+    texts.collector = await get('/v0/management/collector');
+    texts.status = await get('/status');
+    texts.metrics = await get('/metrics');
+    // error bodies: a wrong admin key, a wrong management key during setup check, a refused proxy call
+    texts.err401 = await get('/status', 'cpamp_wrongADMINkeySECRET');
+    texts.errCheck = (await t.app.inject({ method: 'POST', url: '/setup/check', headers: bearer(t.adminKey), payload: { cpaBaseUrl: fake.url, managementKey: 'wrong-CHECKSECRET-key' } })).body;
+    texts.errQueue = await get('/v0/management/usage-queue?count=5');
+    texts.errBadQuery = await get(`/v0/management/analytics/summary?tz=Bad/Zone&access_token=${BEARER}`);
+    const dlDir = join(t.dataDir, 'collector');
+    texts.deadLetters = existsSync(dlDir) ? readdirSync(dlDir).filter((f) => f.includes('dead')).map((f) => readFileSync(join(dlDir, f), 'utf8')).join('') : '';
+    texts.logs = t.logs.join('');
+    expect(texts.jsonl.split('\n').filter(Boolean).length).toBe(2);
+    expect(texts.csv.split('\r\n').filter(Boolean).length).toBe(3);
+    expect(texts.deadLetters.length + texts.logs.length).toBeGreaterThan(100);
+    expect(texts.deadLetters).toMatch(/not json at all/);
+    for (const [where, text] of Object.entries(texts)) {
+      for (const secret of [t.adminKey, MGMT, CLIENT, 'CLIENTSECRET', 'UPSTREAMSECRET', BEARER, 'AUTHFILESECRET', 'ADMINkeySECRET', 'CHECKSECRET']) {
+        expect(text.includes(secret), `${where} contains ${secret}`).toBe(false);
+      }
+    }
   });
 });

@@ -8,6 +8,7 @@ import { emitUsage, generateUsage, startFakeCpa } from '@cpamp/testkit';
 import { loadConfig } from '../config';
 import { startServer } from '../main';
 import { generateAdminKey } from '../security/admin-credential';
+import { demoPriceFile } from './demo-prices';
 import type { CliIo, CliResult } from './run-cli';
 
 export async function runDemo(args: readonly string[], io: CliIo): Promise<CliResult> {
@@ -54,6 +55,15 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<CliRe
     await cleanup();
     throw error;
   }
+  // Prices first, through the same sync route a user would use, so the generated traffic has costs.
+  const priced = await server.app.inject({
+    method: 'POST',
+    url: '/v0/management/model-prices/sync',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    payload: demoPriceFile(),
+  });
+  const pricedModels = priced.statusCode === 200 ? (priced.json() as { matched: unknown[] }).matched.length : 0;
+  if (priced.statusCode !== 200) io.err.write(`cpamp demo: seeding model prices failed (${priced.statusCode}); costs will show as unpriced\n`);
   // A week of history ending now, at full speed, then a live trickle of 2 records/s (the collector drains the queue).
   const history = Math.max(0, Math.min(200_000, Number(values.events) || 0));
   void emitUsage(fake, generateUsage({ seed: 1, events: history, days: 7, end: Date.now() }), { ratePerSecond: 5_000, signal: traffic.signal })
@@ -61,6 +71,7 @@ export async function runDemo(args: readonly string[], io: CliIo): Promise<CliRe
     .catch(() => undefined);
   io.out.write(
     `\ncpamp demo\n  panel:      ${server.url}/management.html\n  admin key:  ${adminKey}\n` +
+      `  prices:     ${pricedModels} demo models priced (Prices page; sync the real LiteLLM file for real prices)\n` +
       `  fake CPA:   ${fake.url} (management key ${fake.managementKey})\n  data dir:   ${dataDir}${values.keep ? ' (kept)' : ' (removed on exit)'}\n\nCtrl-C to stop.\n`,
   );
   const running = server;

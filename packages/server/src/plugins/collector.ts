@@ -1,7 +1,7 @@
 // Runs the usage collector for the current CPA connection: started once the app is ready, restarted when
 // setup saves a new connection, stopped (and drained into the store) on close.
 import { join } from 'node:path';
-import { createCollector, type Collector, type CollectorEvents, type CollectorMode, type CollectorStatus } from '@cpamp/collector';
+import { createCollector, type Collector, type CollectorEvents, type CollectorMode, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMode as ConfigCollectorMode } from '../config';
@@ -11,6 +11,8 @@ export interface CollectorHost {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): CollectorStatus | null;
+  /** Runs the running collector's doctor; null when no collector runs (not configured or disabled). */
+  diagnose(opts?: DiagnoseOptions): Promise<DiagnoseReport | null>;
   /**
    * Listens to the collector's own events ('committed', 'state', 'gap', …). The subscription outlives the
    * collector instance: after setup or a connection change the new collector is wired to the same
@@ -20,6 +22,20 @@ export interface CollectorHost {
 }
 
 const FORWARDED: readonly (keyof CollectorEvents)[] = ['state', 'committed', 'gap', 'refresh', 'dead-letter', 'transport', 'problem'];
+
+/**
+ * How long one management call of the collector (an HTTP pop) may take. A pop already on the wire is never
+ * aborted by stop() — CPA may have removed the records from its queue — so stop() can take this long.
+ */
+export const COLLECTOR_CPA_TIMEOUT_MS = 10_000;
+/** Time to commit (or spool) what the last pop returned, after it arrived. */
+export const COLLECTOR_STOP_MARGIN_MS = 3_000;
+/**
+ * Default bound on stop(): an in-flight pop always finishes (or times out) and is committed before the
+ * server closes the store. Keep it below main.ts's 15 s forced exit and Docker's stop_grace_period (20 s
+ * in examples/docker/compose.yaml).
+ */
+export const COLLECTOR_STOP_TIMEOUT_MS = COLLECTOR_CPA_TIMEOUT_MS + COLLECTOR_STOP_MARGIN_MS;
 
 /** Plus's `resp` meant "RESP pop"; `http`, `subscribe`, `resp-pop` and `auto` map one to one. */
 export function collectorModeOf(mode: ConfigCollectorMode): CollectorMode {
@@ -48,7 +64,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
     // Bounded: a collector that does not stop must not hold the server's shutdown hostage.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => {
-      timer = setTimeout(() => r('timeout'), opts.stopTimeoutMs ?? 10_000);
+      timer = setTimeout(() => r('timeout'), opts.stopTimeoutMs ?? COLLECTOR_STOP_TIMEOUT_MS);
     });
     const outcome = await Promise.race([current.stop().then(() => 'stopped' as const), timeout]);
     clearTimeout(timer);
@@ -69,6 +85,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
       respPopSide: settings.popSide,
       tlsSkipVerify: settings.tlsSkipVerify,
       dataDir: join(opts.dataDir, 'collector'),
+      cpaTimeoutMs: COLLECTOR_CPA_TIMEOUT_MS,
       logger: opts.logger,
       now: opts.now,
     });
@@ -96,6 +113,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
       return enqueue(stopCurrent);
     },
     status: () => collector?.status() ?? null,
+    diagnose: async (diagnoseOpts) => (collector ? collector.diagnose(diagnoseOpts) : null),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));

@@ -9,7 +9,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { normalizeRecord } from '@cpamp/collector';
 import { StoreImportError, isStoreError, type ImportReport, type Store } from '@cpamp/store';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
@@ -122,17 +123,29 @@ async function readSmallBody(body: unknown, limit: number): Promise<string | nul
   return text;
 }
 
+/** The stream of the multipart field `file` (other fields before it are skipped). */
+async function multipartFile(request: FastifyRequest): Promise<Readable> {
+  for await (const part of request.parts()) {
+    if (part.type === 'file' && part.fieldname === 'file') return part.file;
+    if (part.type === 'file') part.file.resume();
+  }
+  throw new ServerError('bad_request', 'The multipart form has no field "file"; send the usage file as the form field named file, e.g. curl -F file=@usage.jsonl.');
+}
+
 export default async function importRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
   const { ctx } = opts;
   // Encapsulated: only this plugin's routes get the body as a raw stream, whatever its Content-Type.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  // multipart/form-data (a browser form or `curl -F file=@usage.jsonl`): the `file` field is streamed to the
+  // same temp file as a raw body; never buffered. One file per request.
+  await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: IMPORT_BODY_LIMIT + 1, parts: 20 } });
 
   app.post('/v0/management/usage/import', { bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) => {
     const store = requireStore(ctx);
     const declared = Number(request.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > IMPORT_BODY_LIMIT) throw tooLarge();
-    const body = request.body;
+    const body = request.isMultipart() ? await multipartFile(request) : request.body;
     if (!(body instanceof Readable)) {
       throw new ServerError('bad_request', 'Send the file as the raw request body (JSONL or a JSON usage snapshot), e.g. curl --data-binary @usage.jsonl.');
     }

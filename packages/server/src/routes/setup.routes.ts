@@ -8,6 +8,7 @@ import { COLLECTOR_MODES, normalizeCpaBaseUrl } from '../config';
 import type { CollectorSettings } from '../connection';
 import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
+import { checkCandidate } from '../doctor/run-doctor';
 import { requireAdmin } from '../plugins/auth';
 
 const CollectorInput = z.object({
@@ -27,6 +28,13 @@ const SetupBody = CollectorInput.omit({ enabled: true }).extend({
   cpaManagementKey: z.string().max(4096).optional(),
   ensureUsageStatisticsEnabled: z.boolean().optional(),
   requestMonitoringEnabled: z.boolean().optional(),
+});
+
+const SetupCheckBody = z.object({
+  cpaBaseUrl: z.string().min(1).max(2048),
+  managementKey: z.string().min(1).max(4096),
+  collectorMode: z.enum(COLLECTOR_MODES).optional(),
+  pollIntervalMs: z.number().int().min(10).max(3_600_000).optional(),
 });
 
 const ConfigPutBody = z.object({
@@ -161,6 +169,24 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: { ctx:
     ctx.connection.save({ baseUrl, managementKey: key, collector: { ...patch, enabled: monitoring } }, ctx.now());
     request.log.info({ upstream: baseUrl }, 'CPA connection saved');
     return { ok: true, upstream: baseUrl, retentionSeconds: checked.retentionSeconds, usageStatisticsEnabled: checked.usageStatisticsEnabled };
+  });
+
+  // The setup wizard's live check: the collector doctor against a candidate connection, nothing saved.
+  app.post('/setup/check', { schema: { body: SetupCheckBody } }, async (request) => {
+    const body = request.body;
+    const baseUrl = normalizeUrlOrThrow(body.cpaBaseUrl);
+    const settings = ctx.connection.collectorSettings();
+    const result = await checkCandidate({
+      baseUrl,
+      managementKey: body.managementKey.trim(),
+      mode: body.collectorMode ?? settings.mode,
+      pollIntervalMs: body.pollIntervalMs ?? settings.pollIntervalMs,
+      timeoutMs: Math.min(ctx.config.proxy.timeoutMs, 10_000),
+      dispatcher: ctx.cpaDispatcher,
+      now: ctx.now,
+    });
+    request.log.info({ upstream: baseUrl, ok: result.ok }, 'setup check ran (nothing saved)');
+    return { ok: result.ok, cpaVersion: result.cpaVersion, findings: result.report.findings, upstream: baseUrl };
   });
 
   app.get('/usage-service/config', {

@@ -51,7 +51,7 @@ export default async function systemRoutes(app: FastifyInstance, opts: { ctx: Se
 const STATE_PLUS: Record<string, string> = { running: 'running', starting: 'starting', connecting: 'starting', backoff: 'error', 'auth-stopped': 'error', unsupported: 'error', stopping: 'stopped', stopped: 'stopped' };
 
 /** Plus's collector block, plus our richer fields (state, counters, transport note). */
-function collectorStatus(ctx: ServerContext, upstream: string, mode: string, queue: string) {
+export function collectorStatus(ctx: ServerContext, upstream: string, mode: string, queue: string) {
   const s = ctx.collector?.status() ?? null;
   return {
     collector: s ? (STATE_PLUS[s.state] ?? 'error') : 'stopped',

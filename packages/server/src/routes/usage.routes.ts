@@ -1,6 +1,7 @@
 // Plus/CPA-compatible usage reads, answered locally from the store and streamed so memory stays flat:
 // GET /v0/management/usage (the legacy snapshot, most recent USAGE_QUERY_LIMIT events, at most 50,000 by
-// default) and GET /v0/management/usage/export (our JSONL, every event in the range: a full backup).
+// default) and GET /v0/management/usage/export (our JSONL, every event in the range: a full backup; or the
+// same rows as CSV for spreadsheets).
 import { Readable } from 'node:stream';
 import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
@@ -8,11 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
+import { jsonlToCsv } from '../io/csv-export';
 
 const epochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
 const RangeQuery = z.object({ from: epochMs.optional(), to: epochMs.optional() });
 const UsageQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(10_000_000).optional() });
-const ExportQuery = RangeQuery.extend({ format: z.enum(['jsonl']).optional() });
+const ExportQuery = RangeQuery.extend({ format: z.enum(['jsonl', 'csv']).optional() });
 
 /** Plus caps the snapshot at 50,000 details: beyond that the legacy JSON is too big for its consumers. */
 const SNAPSHOT_CAP = 50_000;
@@ -43,6 +45,13 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: { ctx:
   app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const store = requireStore(ctx);
     const chunks = store.io.exportJsonl(range(request.query));
+    if (request.query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8; header=present')
+        .header('content-disposition', 'attachment; filename="usage-events.csv"')
+        .header('cache-control', 'no-store')
+        .send(Readable.from(jsonlToCsv(chunks)));
+    }
     return reply
       .type('application/x-ndjson; charset=utf-8')
       .header('content-disposition', 'attachment; filename="usage-events.jsonl"')

@@ -1,0 +1,81 @@
+// CSV export: the store's JSONL export re-shaped row by row (RFC 4180: CRLF line ends, every field that
+// holds a comma, quote or line break is quoted, quotes doubled). Memory stays at one store batch.
+// Text cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a leading ' .
+
+/** Column order of the CSV export (the header row). Only JSONL fields; nothing secret is in the JSONL. */
+export const CSV_COLUMNS = [
+  'timestamp',
+  'timestampMs',
+  'requestId',
+  'provider',
+  'executorType',
+  'model',
+  'alias',
+  'endpoint',
+  'authType',
+  'authIndex',
+  'source',
+  'apiKeyLabel',
+  'apiKeyHash',
+  'clientIp',
+  'userAgent',
+  'failed',
+  'statusCode',
+  'latencyMs',
+  'ttftMs',
+  'reasoningEffort',
+  'serviceTier',
+  'responseServiceTier',
+  'generate',
+  'inputTokens',
+  'cacheReadTokens',
+  'cacheCreationTokens',
+  'outputTokens',
+  'reasoningTokens',
+  'unclassifiedTokens',
+  'totalTokens',
+  'tokenQuality',
+  'costMicros',
+  'priceMissing',
+  'failBody',
+  'dedupKey',
+] as const;
+
+const NEEDS_QUOTES = /[",\r\n]/;
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  let text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvRow(values: readonly unknown[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+function rowOf(event: Record<string, unknown>): string {
+  return csvRow(
+    CSV_COLUMNS.map((c) => {
+      if (c === 'timestamp') return typeof event.timestampMs === 'number' ? new Date(event.timestampMs).toISOString() : '';
+      return event[c];
+    }),
+  );
+}
+
+/** Header row first, then one row per JSONL line; partial lines across chunks are carried over. */
+export async function* jsonlToCsv(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  yield csvRow(CSV_COLUMNS);
+  let rest = '';
+  for await (const chunk of chunks) {
+    const text = rest + chunk;
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    let out = '';
+    for (const line of lines) if (line.trim()) out += rowOf(JSON.parse(line) as Record<string, unknown>);
+    if (out) yield out;
+  }
+  if (rest.trim()) yield rowOf(JSON.parse(rest) as Record<string, unknown>);
+}
