@@ -39,6 +39,27 @@ export type { ExportOptions } from './io/export';
 export type { UsagePayloadOptions } from './io/usage-payload';
 export { latencyBucket, percentileFromHistogram, LATENCY_BUCKETS } from './events/latency-buckets';
 export type { PoolRepository } from './pool/pool.repository';
+export type {
+  PoolWindowSource,
+  PoolInspectionResultKind,
+  PoolSuggestedAction,
+  PoolIssueKind,
+  PoolIssueState,
+  PoolActionKind,
+  PoolActor,
+  PoolRunState,
+  PoolAccountRow,
+  PoolAccountSnapshot,
+  PoolWindowRow,
+  PoolWindowPoint,
+  PoolRunRow,
+  PoolResultRow,
+  PoolIssueRow,
+  PoolActionRow,
+  PoolOwnershipRow,
+  PoolEvidenceRow,
+  PoolRetention,
+} from './pool/pool.types';
 export type { AlertsRepository } from './alerts/alerts.repository';
 export type {
   AlertSeverityLevel,

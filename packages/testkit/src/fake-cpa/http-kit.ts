@@ -1,4 +1,5 @@
 /** A tiny router and request context for the fake CPA's management API (no framework needed). */
+import type { FakeQuotaResponder } from './quota-accounts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeState, Json } from './state';
 import type { UsageBus } from './usage-queue';
@@ -15,6 +16,8 @@ export interface FakeCore {
   setManagementKey(k: string): void;
   notifyRefresh(): void;
   apiCallResponder(): ApiCallResponder | null;
+  /** Per-account quota emulation (quota-accounts.ts). */
+  quotaAccounts: FakeQuotaResponder;
   oauthPollsBeforeOk: number;
   countHttpPop(): void;
 }

@@ -24,6 +24,7 @@ import type {
   FakeFaults,
   SecondConsumer,
 } from './types';
+import { createFakeQuotaAccounts } from './quota-accounts';
 import { REFRESH_PAYLOAD, UsageBus } from './usage-queue';
 import { gates } from './version';
 
@@ -82,6 +83,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     now,
     onFailure: () => counters.authFailures++,
   });
+  const quotaAccounts = createFakeQuotaAccounts(now);
   const bus = new UsageBus(now, () => Number(state.config['redis-usage-queue-retention-seconds']));
 
   // An empty key = no management secret: CPA then 404s every management route and has no usage queue at all.
@@ -108,6 +110,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     setManagementKey: changeKey,
     notifyRefresh,
     apiCallResponder: () => apiCallResponder,
+    quotaAccounts,
     oauthPollsBeforeOk: options.oauthPollsBeforeOk ?? 2,
     countHttpPop: () => counters.httpPops++,
   };
@@ -218,6 +221,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
   const fake: FakeCpa = {
     url: `http://127.0.0.1:${port}`,
     port,
+    accounts: quotaAccounts,
     get managementKey() {
       return managementKey;
     },

@@ -1,4 +1,5 @@
 /** Public types of the fake CPA (see cpa-protocol.md). */
+import type { FakeQuotaAccounts } from './quota-accounts';
 
 /** One OAuth credential file in the fake auth-dir: its file name and JSON content. */
 export interface FakeAuthFile {
@@ -99,6 +100,8 @@ export interface SecondConsumer {
 export interface FakeCpa {
   readonly url: string;
   readonly port: number;
+  /** Per-account quota state answered by /api-call probes (5 h / weekly windows, 429, 401, 403). */
+  readonly accounts: FakeQuotaAccounts;
   readonly managementKey: string;
   enqueueUsage(record: object | string): void;
   queueLength(): number;

@@ -74,7 +74,10 @@ async function apiCall(ctx: RouteCtx): Promise<void> {
     ...(rec ? { authFile: rec.file } : {}),
   };
   const custom = ctx.core.apiCallResponder();
-  const answer = (custom ? await custom(req) : undefined) ?? defaultApiCallResponse(req, ctx.core.now());
+  const answer =
+    (custom ? await custom(req) : undefined) ??
+    (await ctx.core.quotaAccounts.respond(req)) ??
+    defaultApiCallResponse(req, ctx.core.now());
   ctx.json(200, { status_code: answer.statusCode, header: answer.header ?? {}, body: answer.body });
 }
 

@@ -1,0 +1,209 @@
+// Automation with ownership: cpamp disables an account when its quota is used up and re-enables it at
+// the reset — only accounts it disabled itself (a pool_ownership row). Whatever a user does to an account
+// (through the pool routes, the proxied auth-file routes, or straight in CPA) ends cpamp's ownership.
+// Auth problems go to the issue queue, optionally with an auto-disable. Every action is logged with its
+// reason; in dry-run mode the log says what would have happened and CPA is left alone.
+import type { PoolAccountRow, PoolActionRow, PoolDeps, PoolIssueRow } from './types';
+
+/** Default cooldown when the provider gave no reset time (Codex's 5 h window). */
+const DEFAULT_COOLDOWN_MS = 5 * 3_600_000;
+type IssueKind = 'unauthorized' | 'expired' | 'banned';
+
+export interface UserActionResult {
+  issue: PoolIssueRow;
+  action: PoolActionRow | null;
+}
+
+export interface Automation {
+  /** The account's quota is used up until `resetAtMs` (from a probe or from a 429 in the usage stream). */
+  onExhausted(acc: PoolAccountRow, resetAtMs: number | null, reason: string, opts?: { dryRun?: boolean }): Promise<void>;
+  /** A 401/expired/banned observation; `allowAutoDisable` is false for evidence that is not a probe. */
+  onAuthIssue(acc: PoolAccountRow, issue: IssueKind, detail: string, opts?: { dryRun?: boolean; allowAutoDisable?: boolean }): Promise<void>;
+  /** A probe came back fine: open auth issues of the account are resolved. */
+  onHealthy(acc: PoolAccountRow): void;
+  /** Re-enables owned accounts whose cooldown is over. */
+  recoverDue(): Promise<number>;
+  /** After a sync: drops ownership where the account changed outside cpamp. */
+  reconcile(): void;
+  /** Admin action on an issue (ignore | resolve | enable | disable | delete). */
+  issueAction(id: number, action: 'ignore' | 'resolve' | 'enable' | 'disable' | 'delete'): Promise<UserActionResult | null>;
+  /** A user changed an account's state through a route cpamp proxies: cpamp no longer owns its disable. */
+  revokeOwnership(authIndex: string, why: string): void;
+}
+
+export function createAutomation(d: PoolDeps): Automation {
+  const { repo } = d;
+
+  const log = (acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete', actor: 'cpamp' | 'user', reason: string, dryRun: boolean, error: string | null): PoolActionRow => {
+    const entry = repo.logAction({ authIndex: acc.authIndex, fileName: acc.fileName, action, actor, reason, dryRun, ok: error === null, error });
+    d.publish({ type: 'action', action: entry });
+    d.invalidate('state');
+    return entry;
+  };
+
+  /** Performs one CPA change; returns the error text or null. */
+  const apply = async (acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete'): Promise<string | null> => {
+    const cpa = d.cpa();
+    if (!cpa) return 'cpamp is not connected to CPA';
+    if (!acc.fileName) return 'the account has no auth file name (config api-key credentials cannot be changed here)';
+    try {
+      if (action === 'delete') await cpa.deleteFile(acc.fileName);
+      else await cpa.setDisabled(acc.fileName, action === 'disable', acc.authIndex);
+      if (action !== 'delete') repo.setAccountDisabled(acc.authIndex, action === 'disable');
+      return null;
+    } catch (err) {
+      return (err as Error).message.slice(0, 500);
+    }
+  };
+
+  const disableOwned = async (acc: PoolAccountRow, kind: 'quota' | 'auth-issue', reason: string, recoverAtMs: number | null, dryRun: boolean): Promise<void> => {
+    if (dryRun) {
+      log(acc, 'disable', 'cpamp', `${reason} (dry run)`, true, null);
+      return;
+    }
+    const error = await apply(acc, 'disable');
+    log(acc, 'disable', 'cpamp', reason, false, error);
+    if (error) return;
+    repo.setOwnership({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, kind, reason, window: null, disabledAtMs: d.now(), recoverAtMs });
+    if (kind === 'quota') d.emit({ kind: 'cooldown-entered', subject: acc.authIndex, provider: acc.provider, untilMs: recoverAtMs, reason });
+  };
+
+  const automation: Automation = {
+    async onExhausted(acc, resetAtMs, reason, opts = {}) {
+      const policy = d.policy();
+      const recoverAtMs = resetAtMs !== null && resetAtMs > d.now() ? resetAtMs : d.now() + DEFAULT_COOLDOWN_MS;
+      const owned = repo.getOwnership(acc.authIndex);
+      if (owned) {
+        // Still exhausted while in our cooldown: extend it to the later reset.
+        if (owned.kind === 'quota' && (owned.recoverAtMs === null || recoverAtMs > owned.recoverAtMs)) {
+          repo.setOwnership({ ...owned, recoverAtMs });
+          d.invalidate('state');
+        }
+        return;
+      }
+      if (!policy.autoDisableOnExhaustion || acc.disabled) return;
+      const until = new Date(recoverAtMs).toISOString();
+      await disableOwned(acc, 'quota', `${reason}; quota resets at ${until}`, recoverAtMs, policy.dryRun || opts.dryRun === true);
+    },
+
+    async onAuthIssue(acc, issue, detail, opts = {}) {
+      const policy = d.policy();
+      if (!policy.authIssueQueue) return;
+      const row = repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue, detail });
+      d.invalidate('state');
+      d.emit({ kind: 'account-auth-issue', subject: acc.authIndex, provider: acc.provider, issue, detail });
+      if (row.state !== 'open' || !policy.autoDisableAuthIssues || opts.allowAutoDisable === false) return;
+      if (acc.disabled || repo.getOwnership(acc.authIndex)) return;
+      await disableOwned(acc, 'auth-issue', `auth issue: ${issue} (${detail.slice(0, 120)})`, null, policy.dryRun || opts.dryRun === true);
+    },
+
+    onHealthy(acc) {
+      // Quota is back before the expected reset (an early or moved reset): restore on the next tick.
+      const owned = repo.getOwnership(acc.authIndex);
+      if (owned?.kind === 'quota' && (owned.recoverAtMs === null || owned.recoverAtMs > d.now())) {
+        repo.setOwnership({ ...owned, recoverAtMs: d.now() });
+        d.invalidate('state');
+      }
+      const resolved = repo.resolveIssuesOf(acc.authIndex, ['unauthorized', 'expired', 'banned']);
+      if (resolved.length) {
+        d.invalidate('state');
+        d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: acc.authIndex });
+      }
+    },
+
+    async recoverDue() {
+      const policy = d.policy();
+      if (!policy.autoRestoreAtReset) return 0;
+      let n = 0;
+      for (const o of repo.listOwnership()) {
+        if (o.kind !== 'quota' || o.recoverAtMs === null || o.recoverAtMs > d.now()) continue;
+        const acc = repo.getAccount(o.authIndex);
+        if (!acc || acc.deletedMs !== null) {
+          repo.dropOwnership(o.authIndex);
+          continue;
+        }
+        if (!acc.disabled) {
+          // Someone enabled it already: not ours any more.
+          repo.dropOwnership(o.authIndex);
+          log(acc, 'enable', 'user', 'enabled outside cpamp before the quota reset; cpamp dropped its ownership', false, null);
+          continue;
+        }
+        if (policy.dryRun) {
+          log(acc, 'enable', 'cpamp', `quota reset reached (dry run)`, true, null);
+          repo.dropOwnership(o.authIndex);
+          continue;
+        }
+        const error = await apply(acc, 'enable');
+        log(acc, 'enable', 'cpamp', `quota reset reached (${new Date(o.recoverAtMs).toISOString()}); restoring what cpamp disabled`, false, error);
+        if (error) continue;
+        repo.dropOwnership(o.authIndex);
+        n++;
+        d.emit({ kind: 'cooldown-recovered', subject: acc.authIndex, provider: acc.provider });
+        d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: acc.authIndex });
+      }
+      return n;
+    },
+
+    reconcile() {
+      for (const o of repo.listOwnership()) {
+        const acc = repo.getAccount(o.authIndex);
+        if (!acc || acc.deletedMs !== null) {
+          repo.dropOwnership(o.authIndex);
+          if (acc) log(acc, 'delete', 'user', 'auth file removed outside cpamp; cpamp dropped its ownership', false, null);
+          continue;
+        }
+        if (!acc.disabled) {
+          repo.dropOwnership(o.authIndex);
+          log(acc, 'enable', 'user', 'enabled outside cpamp; cpamp no longer owns this account', false, null);
+          if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: acc.authIndex });
+        }
+      }
+    },
+
+    revokeOwnership(authIndex, why) {
+      const o = repo.getOwnership(authIndex);
+      if (!o) return;
+      repo.dropOwnership(authIndex);
+      d.logger.info({ authIndex, why }, 'pool: ownership revoked by a user action');
+      d.invalidate('state');
+      if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: authIndex });
+    },
+
+    async issueAction(id, action) {
+      const issue = repo.getIssue(id);
+      if (!issue) return null;
+      if (action === 'ignore' || action === 'resolve') {
+        const next = repo.setIssueState(id, action === 'ignore' ? 'ignored' : 'resolved')!;
+        d.invalidate('state');
+        if (action === 'resolve') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
+        return { issue: next, action: null };
+      }
+      const acc: PoolAccountRow = repo.getAccount(issue.authIndex) ?? {
+        authIndex: issue.authIndex,
+        fileName: issue.fileName,
+        provider: issue.provider,
+        email: null,
+        plan: null,
+        chatgptAccountId: null,
+        disabled: false,
+        cpaStatus: null,
+        statusMessage: null,
+        lastInspectionMs: null,
+        lastResult: null,
+        syncedMs: 0,
+        deletedMs: null,
+      };
+      // A user decision: cpamp gives up any ownership of this account's state.
+      automation.revokeOwnership(acc.authIndex, `issue ${id}: ${action}`);
+      const error = await apply(acc, action);
+      const entry = log(acc, action, 'user', `issue #${id} (${issue.issue}): ${action} from the pool page`, false, error);
+      let next = repo.getIssue(id)!;
+      if (!error && (action === 'delete' || action === 'enable')) {
+        next = repo.setIssueState(id, 'resolved')!;
+        d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
+      }
+      return { issue: next, action: entry };
+    },
+  };
+  return automation;
+}

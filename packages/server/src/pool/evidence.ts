@@ -1,0 +1,72 @@
+// Quota evidence from ordinary traffic: the store keeps selected rate-limit response headers and failure
+// bodies of usage rows (event_extra). This scanner reads them after a watermark (no change to the insert
+// path), records response-header windows, and hands 429 usage-limit and 401/403 failures to the automation.
+import type { Automation } from './automation';
+import { toWindowRows } from './inspection';
+import { usageLimitReset, windowsFromHeaders } from './quota-parse';
+import type { PoolDeps } from './types';
+
+const WATERMARK_KEY = 'evidence_watermark';
+const BATCH = 2_000;
+
+export interface EvidenceScanner {
+  /** Reads new evidence (at most `maxBatches` × 2000 rows); returns rows seen. */
+  scan(maxBatches?: number): Promise<number>;
+}
+
+/** Only fresh traffic may disable an account (an import of old rows must not). */
+const EXHAUSTION_MAX_AGE_MS = 15 * 60_000;
+const AUTH_ISSUE_MAX_AGE_MS = 24 * 3_600_000;
+const AUTH_FAILURE = /token_expired|token_revoked|invalid_grant|account_deactivated|deactivated_workspace|invalid_api_key|authentication/i;
+
+export function createEvidenceScanner(d: PoolDeps, automation: Automation): EvidenceScanner {
+  let watermark = d.repo.getSetting<number>(WATERMARK_KEY);
+  if (watermark === undefined) {
+    // Start at the present: history before the pool existed is not replayed.
+    watermark = d.repo.maxEventId();
+    d.repo.setSetting(WATERMARK_KEY, watermark);
+  }
+  let running = false;
+
+  return {
+    async scan(maxBatches = 10) {
+      if (running) return 0;
+      running = true;
+      let seen = 0;
+      try {
+        for (let b = 0; b < maxBatches; b++) {
+          const rows = d.repo.evidenceAfter(watermark as number, BATCH);
+          if (rows.length === 0) break;
+          for (const r of rows) {
+            seen++;
+            const windows = windowsFromHeaders(r.headers, r.timestampMs);
+            if (windows.length) d.repo.recordWindows(r.authIndex, toWindowRows(windows, r.timestampMs, 'response-header'));
+            if (!r.failed || r.authIndex === '') continue;
+            const age = d.now() - r.timestampMs;
+            const acc = d.repo.getAccount(r.authIndex);
+            if (!acc) continue;
+            if (r.statusCode === 429 && age <= EXHAUSTION_MAX_AGE_MS) {
+              const limit = usageLimitReset(r.failBody, r.timestampMs);
+              const full = windows.filter((w) => (w.usedPercent ?? 0) >= 100 && w.resetAtMs !== null);
+              const resetAt = limit?.resetAtMs ?? (full.length ? Math.max(...full.map((w) => w.resetAtMs as number)) : null);
+              // A generic 429 (Retry-After alone) is not a quota exhaustion (Plus's rule).
+              if ((limit || full.length) && (resetAt === null || resetAt > d.now())) await automation.onExhausted(acc, resetAt, `usage limit reached (HTTP 429 at ${new Date(r.timestampMs).toISOString()})`);
+            } else if ((r.statusCode === 401 || r.statusCode === 403) && age <= AUTH_ISSUE_MAX_AGE_MS && AUTH_FAILURE.test(r.failBody ?? '')) {
+              const text = r.failBody ?? '';
+              const issue = /deactivated/i.test(text) ? 'banned' : /expired/i.test(text) ? 'expired' : 'unauthorized';
+              // Traffic evidence queues the issue; only a probe may auto-disable (401 alone is not proof).
+              await automation.onAuthIssue(acc, issue, `HTTP ${r.statusCode} in traffic: ${text.slice(0, 200)}`, { allowAutoDisable: false });
+            }
+          }
+          watermark = rows[rows.length - 1]!.eventId;
+          d.repo.setSetting(WATERMARK_KEY, watermark);
+          if (rows.length < BATCH) break;
+        }
+      } finally {
+        running = false;
+      }
+      if (seen) d.invalidate('soft');
+      return seen;
+    },
+  };
+}

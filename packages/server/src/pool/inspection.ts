@@ -1,0 +1,179 @@
+// Inspection runs: probe accounts through CPA's api-call with bounded concurrency, classify each answer by
+// its inner status, persist results and windows, hand outcomes to the automation, publish progress.
+// One run at a time; cancel aborts in-flight probes (their accounts get no result).
+import { setMaxListeners } from 'node:events';
+import type { Automation } from './automation';
+import { classifyProbe, probeRequest, type ParsedWindow, type ProbeOutcome } from './quota-parse';
+import { toRun, type InspectionResultKind, type InspectionRun, type PoolAccountRow, type PoolDeps, type PoolResultRow, type PoolRunRow, type PoolWindowRow } from './types';
+
+export interface StartInspection {
+  trigger: 'manual' | 'schedule';
+  provider?: string;
+  authIndexes?: string[];
+  dryRun?: boolean;
+}
+
+export interface InspectionService {
+  /** Starts a run over the targets (already synced accounts); null when one is running. */
+  start(targets: readonly PoolAccountRow[], opts: StartInspection): PoolRunRow | null;
+  cancel(id: number): PoolRunRow | undefined;
+  active(): { id: number; done: Promise<void> } | null;
+  /** Aborts a running run and waits for it (app close). */
+  stop(): Promise<void>;
+}
+
+export const toWindowRows = (windows: readonly ParsedWindow[], observedAtMs: number, source: 'inspection' | 'response-header'): PoolWindowRow[] =>
+  windows.map((w) => ({ ...w, source, observedAtMs }));
+
+function suggested(acc: PoolAccountRow, o: ProbeOutcome, owned: boolean): PoolResultRow['suggestedAction'] {
+  switch (o.result) {
+    case 'exhausted':
+      return acc.disabled ? 'none' : 'disable';
+    case 'unauthorized':
+      return 'reauth';
+    case 'banned':
+      return 'delete';
+    case 'ok':
+      return acc.disabled && owned ? 'enable' : 'none';
+    default:
+      return 'none';
+  }
+}
+
+/** The accounts an inspection would probe: those with a known quota endpoint, filtered. */
+export function inspectionTargets(accounts: readonly PoolAccountRow[], opts: { providers: readonly string[]; provider?: string; authIndexes?: readonly string[] }): PoolAccountRow[] {
+  const wanted = opts.authIndexes ? new Set(opts.authIndexes) : null;
+  return accounts.filter((a) => {
+    if (a.deletedMs !== null) return false;
+    if (wanted) return wanted.has(a.authIndex) && probeRequest(a.provider, a.chatgptAccountId) !== null;
+    if (opts.provider ? a.provider !== opts.provider : !opts.providers.includes(a.provider)) return false;
+    return probeRequest(a.provider, a.chatgptAccountId) !== null;
+  });
+}
+
+export function createInspectionService(d: PoolDeps, automation: Automation, onFinished: () => void = () => {}): InspectionService {
+  let current: { id: number; abort: AbortController; done: Promise<void> } | null = null;
+
+  const execute = async (run: PoolRunRow, targets: readonly PoolAccountRow[], dryRun: boolean, abort: AbortController): Promise<void> => {
+    const counts: Record<InspectionResultKind, number> = { ok: 0, unauthorized: 0, exhausted: 0, banned: 0, error: 0 };
+    let done = 0;
+    let next = 0;
+    let buffer: PoolResultRow[] = [];
+    const every = Math.max(1, Math.floor(targets.length / 50));
+    // Results and their windows are written in batches (one transaction each, not one per probe).
+    const flush = () => {
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
+      d.repo.recordWindowsBatch(batch.filter((r) => r.windows.length > 0));
+      d.repo.addResults(batch);
+    };
+    const progress = (final = false) => {
+      flush();
+      const row = d.repo.updateRun(run.id, { done, counts });
+      if (!final) d.publish({ type: 'inspection-progress', run: toRun(row) });
+    };
+    const probe = async (acc: PoolAccountRow): Promise<void> => {
+      const cpa = d.cpa();
+      const req = probeRequest(acc.provider, acc.chatgptAccountId);
+      if (!req) return;
+      let outcome: ProbeOutcome;
+      if (!cpa) outcome = { result: 'error', httpStatus: null, detail: 'cpamp is not connected to CPA', windows: [], resetAtMs: null, expired: false, plan: null };
+      else {
+        try {
+          const res = await cpa.apiCall({ authIndex: acc.authIndex, ...req }, abort.signal);
+          outcome = classifyProbe(acc.provider, res.statusCode, res.body, d.now());
+        } catch (err) {
+          if (abort.signal.aborted) return;
+          outcome = { result: 'error', httpStatus: null, detail: `CPA api-call failed: ${(err as Error).message.slice(0, 300)}`, windows: [], resetAtMs: null, expired: false, plan: null };
+        }
+      }
+      if (abort.signal.aborted) return;
+      const at = d.now();
+      const windows = toWindowRows(outcome.windows, at, 'inspection');
+      const owned = d.repo.getOwnership(acc.authIndex) !== undefined;
+      buffer.push({
+        runId: run.id,
+        authIndex: acc.authIndex,
+        fileName: acc.fileName,
+        provider: acc.provider,
+        result: outcome.result,
+        httpStatus: outcome.httpStatus,
+        detail: outcome.detail,
+        windows,
+        suggestedAction: suggested(acc, outcome, owned),
+        atMs: at,
+      });
+      counts[outcome.result]++;
+      try {
+        if (outcome.result === 'exhausted') await automation.onExhausted(acc, outcome.resetAtMs, `inspection: ${outcome.detail}`, { dryRun });
+        else if (outcome.result === 'unauthorized') await automation.onAuthIssue(acc, outcome.expired ? 'expired' : 'unauthorized', outcome.detail, { dryRun });
+        else if (outcome.result === 'banned') await automation.onAuthIssue(acc, 'banned', outcome.detail, { dryRun });
+        else if (outcome.result === 'ok') automation.onHealthy(acc);
+      } catch (err) {
+        d.logger.error({ err, authIndex: acc.authIndex }, 'pool: automation after a probe failed');
+      }
+    };
+    const worker = async () => {
+      while (!abort.signal.aborted) {
+        const i = next++;
+        if (i >= targets.length) return;
+        await probe(targets[i]!);
+        done++;
+        if (done % every === 0 || buffer.length >= 200) progress();
+      }
+    };
+    const n = Math.max(1, Math.min(d.policy().inspectionConcurrency, targets.length || 1));
+    try {
+      await Promise.all(Array.from({ length: n }, worker));
+      progress(true);
+      const final = d.repo.updateRun(run.id, { done, counts, state: abort.signal.aborted ? 'cancelled' : 'done' });
+      d.publish({ type: 'inspection-progress', run: toRun(final) });
+    } catch (err) {
+      d.logger.error({ err, runId: run.id }, 'pool: inspection run failed');
+      flush();
+      const final = d.repo.updateRun(run.id, { done, counts, state: 'failed', error: (err as Error).message.slice(0, 500) });
+      d.publish({ type: 'inspection-progress', run: toRun(final) });
+    } finally {
+      d.invalidate('data');
+      try {
+        onFinished();
+      } catch (err) {
+        d.logger.error({ err }, 'pool: after-run step failed');
+      }
+    }
+  };
+
+  return {
+    start(targets, opts) {
+      if (current) return null;
+      const dryRun = opts.dryRun === true || d.policy().dryRun;
+      const run = d.repo.createRun({ trigger: opts.trigger, total: targets.length, dryRun });
+      const abort = new AbortController();
+      // Every in-flight probe listens on the one signal.
+      setMaxListeners(0, abort.signal);
+      const entry = { id: run.id, abort, done: Promise.resolve() };
+      current = entry;
+      entry.done = execute(run, targets, dryRun, abort).finally(() => {
+        if (current === entry) current = null;
+      });
+      d.publish({ type: 'inspection-progress', run: toRun(run) });
+      return run;
+    },
+    cancel(id) {
+      const run = d.repo.getRun(id);
+      if (!run) return undefined;
+      if (current && current.id === id) current.abort.abort();
+      return run;
+    },
+    active: () => (current ? { id: current.id, done: current.done } : null),
+    async stop() {
+      const c = current;
+      if (!c) return;
+      c.abort.abort();
+      await c.done.catch(() => undefined);
+    },
+  };
+}
+
+export type { InspectionRun };

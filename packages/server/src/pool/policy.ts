@@ -1,0 +1,81 @@
+// The pool policy: defaults from the server config (Plus's env keys), overridden by what the admin saved,
+// except where an env variable is set — such a field is locked (409 setting_locked on change), as in Plus.
+import { z } from 'zod';
+import type { Config } from '../config';
+
+export interface PoolPolicy {
+  autoDisableOnExhaustion: boolean;
+  autoRestoreAtReset: boolean;
+  authIssueQueue: boolean;
+  autoDisableAuthIssues: boolean;
+  dryRun: boolean;
+  /** 0 = no scheduled inspection. */
+  inspectionIntervalMinutes: number;
+  inspectionConcurrency: number;
+  inspectionProviders: string[];
+}
+
+export const PoolPolicyPatchSchema = z
+  .object({
+    autoDisableOnExhaustion: z.boolean(),
+    autoRestoreAtReset: z.boolean(),
+    authIssueQueue: z.boolean(),
+    autoDisableAuthIssues: z.boolean(),
+    dryRun: z.boolean(),
+    inspectionIntervalMinutes: z.number().int().min(0).max(10_080),
+    inspectionConcurrency: z.number().int().min(1).max(64),
+    inspectionProviders: z.array(z.string().trim().min(1).max(40)).max(20),
+  })
+  .partial()
+  .strict();
+export type PoolPolicyPatch = z.infer<typeof PoolPolicyPatchSchema>;
+
+/** Policy field → the env variable that locks it (Plus's names). */
+const ENV_FIELDS: Partial<Record<keyof PoolPolicy, string>> = {
+  autoDisableOnExhaustion: 'USAGE_QUOTA_COOLDOWN_ENABLED',
+  autoRestoreAtReset: 'USAGE_QUOTA_COOLDOWN_ENABLED',
+  authIssueQueue: 'USAGE_ACCOUNT_ACTIONS_ENABLED',
+  autoDisableAuthIssues: 'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE',
+};
+
+export function policyDefaults(automation: Config['automation']): PoolPolicy {
+  return {
+    autoDisableOnExhaustion: automation.quotaCooldownEnabled,
+    // Plus's quota cooldown always recovers what it disabled; off only by an explicit choice.
+    autoRestoreAtReset: true,
+    authIssueQueue: automation.accountActionsEnabled,
+    autoDisableAuthIssues: automation.accountActionsAutoDisable,
+    dryRun: false,
+    inspectionIntervalMinutes: 0,
+    inspectionConcurrency: 4,
+    inspectionProviders: ['codex', 'claude'],
+  };
+}
+
+/** Locked fields and the env variable that locks each. */
+export function lockedFields(automation: Config['automation']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, env] of Object.entries(ENV_FIELDS)) {
+    if (field === 'autoRestoreAtReset') continue;
+    if (automation.lockedByEnv.includes(env)) out[field] = env;
+  }
+  return out;
+}
+
+export function effectivePolicy(automation: Config['automation'], stored: PoolPolicyPatch | undefined): PoolPolicy {
+  const locked = lockedFields(automation);
+  const defaults = policyDefaults(automation);
+  const merged: PoolPolicy = { ...defaults, ...(stored ?? {}) } as PoolPolicy;
+  for (const field of Object.keys(locked) as (keyof PoolPolicy)[]) (merged as unknown as Record<string, unknown>)[field] = defaults[field];
+  return merged;
+}
+
+/** The first locked field the patch would change, or null. */
+export function lockedChange(automation: Config['automation'], current: PoolPolicy, patch: PoolPolicyPatch): { field: string; env: string } | null {
+  const locked = lockedFields(automation);
+  for (const [field, env] of Object.entries(locked)) {
+    const v = (patch as Record<string, unknown>)[field];
+    if (v !== undefined && v !== (current as unknown as Record<string, unknown>)[field]) return { field, env };
+  }
+  return null;
+}

@@ -1,0 +1,223 @@
+// The account-pool runtime: keeps the pool's copy of CPA's auth files, runs inspections (on demand and on
+// the policy's schedule), scans traffic evidence, restores cooldowns at their reset, emits alert signals
+// and serves cached views. Time always comes from `now`; `tick()` is the one periodic step (the plugin's
+// timer calls it, tests call it after moving the clock).
+import type { Store } from '@cpamp/store';
+import type { CpaAuthFile } from '@cpamp/sdk-cpa';
+import type { Config } from '../config';
+import type { AlertSignal } from '../alerts/signal-bus';
+import { createAutomation, type Automation } from './automation';
+import type { PoolCpa } from './cpa-port';
+import { createEvidenceScanner, type EvidenceScanner } from './evidence';
+import { createInspectionService, inspectionTargets, type InspectionService, type StartInspection } from './inspection';
+import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, type PoolPolicy, type PoolPolicyPatch } from './policy';
+import type { PoolDeps, PoolLogger, PoolRunRow } from './types';
+import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage, type SnapshotInputs } from './views';
+
+const POLICY_KEY = 'policy_overrides';
+const LAST_SCHEDULED_KEY = 'last_scheduled_ms';
+/** Signal quota-low when a window has less than this left. */
+export const QUOTA_LOW_PERCENT = 20;
+/** Re-read CPA's auth files at least this often from tick(). */
+const SYNC_EVERY_MS = 5 * 60_000;
+/** Soft changes (traffic evidence) rebuild the views at most this often. */
+const SOFT_TTL_MS = 5_000;
+const PRUNE_EVERY_MS = 3_600_000;
+/** Usage (burn rates, value) is re-read at most this often: actions and results do not change it. */
+const USAGE_TTL_MS = 60_000;
+
+export interface PoolServiceOptions {
+  store: Store;
+  cpa: () => PoolCpa | null;
+  automationConfig: Config['automation'];
+  now: () => number;
+  emit: (signal: AlertSignal) => void;
+  publish: (payload: unknown) => void;
+  logger: PoolLogger;
+}
+
+export interface PoolService {
+  readonly automation: Automation;
+  readonly inspections: InspectionService;
+  readonly evidence: EvidenceScanner;
+  policy(): PoolPolicy;
+  locked(): Record<string, string>;
+  /** Saves a partial policy; `{ locked }` names the env variable when a locked field would change. */
+  updatePolicy(patch: PoolPolicyPatch): { ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string };
+  /** Re-reads CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
+  sync(): Promise<{ accounts: number }>;
+  /** Syncs, then starts an inspection; `{ running }` when one already runs. */
+  startInspection(opts: StartInspection): Promise<{ run: PoolRunRow } | { running: number }>;
+  snapshot(): PoolSnapshot;
+  /** One periodic step: scheduled inspection, evidence, recovery, signals, pruning. */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function providerOf(f: CpaAuthFile): string {
+  const p = (f.provider || f.type || '').toLowerCase();
+  return p === 'gemini' ? 'gemini-cli' : p || 'unknown';
+}
+
+export function createPoolService(o: PoolServiceOptions): PoolService {
+  const repo = o.store.pool;
+  let snap: PoolSnapshot | null = null;
+  let hardDirty = true;
+  let softDirtyAt: number | null = null;
+  let lastSync = Number.NEGATIVE_INFINITY;
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  let snapBuiltAt = 0;
+  let usage: PoolUsage | null = null;
+  let inputs: SnapshotInputs | null = null;
+  const lowAccounts = new Set<string>();
+  const forecastOpen = new Set<string>();
+  const policy = () => effectivePolicy(o.automationConfig, repo.getSetting<PoolPolicyPatch>(POLICY_KEY));
+
+  const deps: PoolDeps = {
+    repo,
+    cpa: o.cpa,
+    now: o.now,
+    policy,
+    emit: o.emit,
+    publish: o.publish,
+    logger: o.logger,
+    invalidate(kind) {
+      if (kind === 'soft') softDirtyAt ??= Date.now();
+      else hardDirty = true;
+      if (kind !== 'state') inputs = null;
+    },
+  };
+  // A run left 'running' by a crash can never finish.
+  repo.interruptRunningRuns();
+  const automation = createAutomation(deps);
+  // Signals follow a finished run at once (quota-low, forecasts), not only the next tick.
+  const inspections = createInspectionService(deps, automation, () => signals(snapshot()));
+  const evidence = createEvidenceScanner(deps, automation);
+
+  const sync = async () => {
+    const cpa = o.cpa();
+    if (!cpa) return { accounts: 0 };
+    const files = await cpa.listAuthFiles();
+    repo.syncAccounts(
+      files
+        .filter((f) => (f.auth_index ?? '') !== '')
+        .map((f) => ({
+          authIndex: f.auth_index as string,
+          fileName: f.name,
+          provider: providerOf(f),
+          email: f.email ?? null,
+          plan: f.id_token?.plan_type ?? null,
+          chatgptAccountId: f.id_token?.chatgpt_account_id ?? null,
+          disabled: f.disabled === true || f.status === 'disabled',
+          cpaStatus: f.status ?? null,
+          statusMessage: f.status_message ?? null,
+        })),
+    );
+    lastSync = o.now();
+    automation.reconcile();
+    hardDirty = true;
+    return { accounts: files.length };
+  };
+
+  const snapshot = () => {
+    const stale = hardDirty || !snap || (softDirtyAt !== null && Date.now() - snapBuiltAt >= SOFT_TTL_MS);
+    if (stale) {
+      const t = o.now();
+      if (!usage || t - usage.atMs >= USAGE_TTL_MS || t < usage.atMs) usage = readUsage(o.store, t);
+      if (!inputs || t - inputs.atMs >= USAGE_TTL_MS || t < inputs.atMs) inputs = readInputs(o.store, t);
+      snap = buildSnapshot(o.store, t, usage, inputs);
+      snapBuiltAt = Date.now();
+      hardDirty = false;
+      softDirtyAt = null;
+    }
+    return snap as PoolSnapshot;
+  };
+
+  const signals = (s: PoolSnapshot) => {
+    for (const a of s.accounts) {
+      const low = a.windows
+        .filter((w) => w.remainingPercent !== null && w.remainingPercent < QUOTA_LOW_PERCENT && (w.resetAtMs === null || w.resetAtMs > s.generatedAtMs))
+        .sort((x, y) => (x.remainingPercent as number) - (y.remainingPercent as number))[0];
+      if (low) {
+        if (!lowAccounts.has(a.authIndex)) {
+          lowAccounts.add(a.authIndex);
+          o.emit({ kind: 'quota-low', subject: a.authIndex, provider: a.provider, window: low.window, remainingPercent: low.remainingPercent as number, resetAtMs: low.resetAtMs });
+        }
+      } else if (lowAccounts.delete(a.authIndex)) {
+        o.emit({ kind: 'resolved', resolves: 'quota-low', subject: a.authIndex });
+      }
+    }
+    for (const p of s.providers) {
+      const subject = `pool:${p.provider}${p.plan ? `:${p.plan}` : ''}`;
+      if (p.verdict === 'exhausts-before-reset' || p.verdict === 'at-risk') {
+        forecastOpen.add(subject);
+        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: p.exhaustAtMs, nextResetAtMs: p.nextResetAtMs });
+      } else if (forecastOpen.delete(subject)) {
+        o.emit({ kind: 'resolved', resolves: 'pool-exhaustion-forecast', subject });
+      }
+    }
+  };
+
+  const service: PoolService = {
+    automation,
+    inspections,
+    evidence,
+    policy,
+    locked: () => lockedFields(o.automationConfig),
+    updatePolicy(patch) {
+      const current = policy();
+      const lock = lockedChange(o.automationConfig, current, patch);
+      if (lock) return { ok: false, ...lock };
+      const stored = PoolPolicyPatchSchema.parse({ ...(repo.getSetting<PoolPolicyPatch>(POLICY_KEY) ?? {}), ...patch });
+      for (const f of Object.keys(lockedFields(o.automationConfig))) delete (stored as Record<string, unknown>)[f];
+      repo.setSetting(POLICY_KEY, stored);
+      return { ok: true, policy: policy() };
+    },
+    sync,
+    async startInspection(opts) {
+      const active = inspections.active();
+      if (active) return { running: active.id };
+      await sync();
+      const p = policy();
+      const targets = inspectionTargets(repo.listAccounts(), {
+        providers: p.inspectionProviders,
+        ...(opts.provider ? { provider: opts.provider } : {}),
+        ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
+      });
+      const run = inspections.start(targets, opts);
+      if (!run) return { running: inspections.active()?.id ?? 0 };
+      return { run };
+    },
+    snapshot,
+    async tick() {
+      const t = o.now();
+      try {
+        // Recovery decides on fresh state: a due cooldown forces a sync.
+        const due = repo.listOwnership().some((w) => w.kind === 'quota' && w.recoverAtMs !== null && w.recoverAtMs <= t);
+        if (o.cpa() && (due || t - lastSync >= SYNC_EVERY_MS)) await sync();
+      } catch (err) {
+        o.logger.warn({ err }, 'pool: reading CPA auth files failed');
+      }
+      await evidence.scan();
+      await automation.recoverDue();
+      const p = policy();
+      if (p.inspectionIntervalMinutes > 0 && !inspections.active() && o.cpa()) {
+        const last = repo.getSetting<number>(LAST_SCHEDULED_KEY);
+        if (last === undefined) repo.setSetting(LAST_SCHEDULED_KEY, t);
+        else if (t - last >= p.inspectionIntervalMinutes * 60_000) {
+          repo.setSetting(LAST_SCHEDULED_KEY, t);
+          await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
+        }
+      }
+      signals(snapshot());
+      if (t - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = t;
+        repo.prune();
+      }
+    },
+    async stop() {
+      await inspections.stop();
+    },
+  };
+  return service;
+}

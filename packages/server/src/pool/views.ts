@@ -1,0 +1,256 @@
+// The pool as the pages see it: every account with its windows, usage, burn and forecast, and the
+// per-provider forecasts. Built in one pass (a handful of queries, no per-account query) and cached until
+// something changes, so 5,000 accounts page in milliseconds.
+import type { Store } from '@cpamp/store';
+import {
+  accountExhaustAt,
+  burnPerHour,
+  cyclePace,
+  forecastMessage,
+  percentPerHour,
+  poolForecast,
+  type ForecastWindow,
+  type PoolForecast,
+  type PoolMember,
+  type WindowPoint,
+} from './forecast';
+import {
+  ACCOUNT_STATUSES,
+  toQuotaWindow,
+  type AccountStatus,
+  type PoolAccount,
+  type PoolAccountRow,
+  type ProviderForecast,
+  type UsageNumbers,
+} from './types';
+
+const HOUR = 3_600_000;
+const SERIES_BUCKET_MS = 30 * 60_000;
+
+export interface PoolSnapshot {
+  generatedAtMs: number;
+  accounts: PoolAccount[];
+  byIndex: Map<string, PoolAccount>;
+  counts: Record<AccountStatus, number> & { total: number };
+  providers: ProviderForecast[];
+  /** Forecast per provider (all plans), for the series and the exhaustion signal. */
+  providerTotals: Map<string, PoolForecast>;
+  series: { provider: string; points: { tMs: number; remainingPercent: number | null; projected: boolean }[] }[];
+  /** Sort orders computed on demand (pageAccounts). */
+  orders: Map<AccountSort, PoolAccount[]>;
+}
+
+type Usage = { requests: number; failures: number; tokens: number; costMicros: number };
+const ZERO: Usage = { requests: 0, failures: 0, tokens: 0, costMicros: 0 };
+
+/** Usage per account (by auth_index) over the last 3 h, 24 h and 7 days. */
+export interface PoolUsage {
+  atMs: number;
+  u3: Map<string, Usage>;
+  u24: Map<string, Usage>;
+  u7d: Map<string, Usage>;
+}
+
+export function readUsage(store: Store, nowMs: number): PoolUsage {
+  const to = nowMs + 1;
+  return {
+    atMs: nowMs,
+    u3: usageByAccount(store, nowMs - 3 * HOUR, to),
+    u24: usageByAccount(store, nowMs - 24 * HOUR, to),
+    u7d: usageByAccount(store, nowMs - 7 * 24 * HOUR, to),
+  };
+}
+
+function usageByAccount(store: Store, from: number, to: number): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  const { rows } = store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
+  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros });
+  return out;
+}
+
+function statusOf(acc: PoolAccountRow, owned: { kind: string } | undefined, openIssues: number, exhausted: boolean): { status: AccountStatus; disabledBy: 'cpamp' | 'user' | null } {
+  const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
+  if (openIssues > 0) return { status: 'auth-issue', disabledBy };
+  if (owned?.kind === 'quota' && acc.disabled) return { status: 'cooldown', disabledBy };
+  if (acc.disabled) return { status: 'disabled', disabledBy };
+  if (exhausted) return { status: 'cooldown', disabledBy };
+  if (acc.cpaStatus === null && acc.lastResult === null) return { status: 'unknown', disabledBy };
+  return { status: 'active', disabledBy };
+}
+
+/** What changes only with new observations (results, evidence), kept across action-only rebuilds. */
+export interface SnapshotInputs {
+  atMs: number;
+  windows: ReturnType<Store['pool']['allWindows']>;
+  starts: ReturnType<Store['pool']['cycleStarts']>;
+  buckets: ReturnType<Store['pool']['historyBuckets']>;
+}
+
+export function readInputs(store: Store, nowMs: number): SnapshotInputs {
+  return {
+    atMs: nowMs,
+    windows: store.pool.allWindows(),
+    // Slopes need only the earliest same-cycle point of the last 3 h per account and window.
+    starts: store.pool.cycleStarts(nowMs - 3 * HOUR),
+    buckets: store.pool.historyBuckets(nowMs - 24 * HOUR, SERIES_BUCKET_MS),
+  };
+}
+
+export function buildSnapshot(
+  store: Store,
+  nowMs: number,
+  usage: PoolUsage = readUsage(store, nowMs),
+  inputs: SnapshotInputs = readInputs(store, nowMs),
+): PoolSnapshot {
+  const repo = store.pool;
+  const rows = repo.listAccounts();
+  const { windows, starts } = inputs;
+  const ownership = new Map(repo.listOwnership().map((o) => [o.authIndex, o]));
+  const issues = repo.openIssueCounts();
+  const { u3, u24, u7d } = usage;
+  const accounts: PoolAccount[] = [];
+  const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
+  for (const acc of rows) {
+    const ws = windows.get(acc.authIndex) ?? [];
+    const fws: ForecastWindow[] = ws.map((w) => {
+      const cur: WindowPoint = { tMs: w.observedAtMs, usedPercent: w.usedPercent ?? 0, resetAtMs: w.resetAtMs };
+      return {
+        window: w.window,
+        usedPercent: w.usedPercent,
+        resetAtMs: w.resetAtMs,
+        observedAtMs: w.observedAtMs,
+        // Recent slope first; else the pace since the cycle began.
+        ratePerHour:
+          w.usedPercent === null
+            ? null
+            : (percentPerHour(starts.has(`${acc.authIndex}\u0000${w.window}`) ? [starts.get(`${acc.authIndex}\u0000${w.window}`)!] : [], cur, nowMs) ??
+              cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs)),
+      };
+    });
+    const exhausted = ws.some((w) => (w.usedPercent ?? 0) >= 100 && (w.resetAtMs === null || w.resetAtMs > nowMs)) || (acc.lastResult === 'exhausted' && !ws.length);
+    const { status, disabledBy } = statusOf(acc, ownership.get(acc.authIndex), issues.get(acc.authIndex) ?? 0, exhausted);
+    const a3 = u3.get(acc.authIndex) ?? ZERO;
+    const a24 = u24.get(acc.authIndex) ?? ZERO;
+    const burn = burnPerHour(a3, a24);
+    const weekly = ws.some((w) => w.window.startsWith('weekly'));
+    const value = (weekly ? u7d.get(acc.authIndex) : a24)?.costMicros ?? 0;
+    const account: PoolAccount = {
+      authIndex: acc.authIndex,
+      fileName: acc.fileName,
+      provider: acc.provider,
+      email: acc.email,
+      plan: acc.plan,
+      status,
+      disabledBy,
+      windows: ws.map(toQuotaWindow),
+      lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
+      usage24h: { ...a24 },
+      burnPerHour: burn,
+      exhaustAtMs: accountExhaustAt(fws, nowMs).exhaustAtMs,
+      valueMicros: value,
+    };
+    accounts.push(account);
+    const key = `${acc.provider}\u0000${acc.plan ?? ''}`;
+    const usable = status === 'active' || (status === 'cooldown' && !acc.disabled);
+    const list = members.get(key) ?? [];
+    list.push({ provider: acc.provider, plan: acc.plan, member: { usable, windows: fws, burn }, status });
+    members.set(key, list);
+  }
+
+  const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as Record<AccountStatus, number> & { total: number };
+  for (const a of accounts) counts[a.status]++;
+  counts.total = accounts.length;
+
+  const providers: ProviderForecast[] = [];
+  const perProvider = new Map<string, PoolMember[]>();
+  for (const list of members.values()) {
+    const first = list[0]!;
+    const f = poolForecast(list.map((m) => m.member), nowMs);
+    const all = perProvider.get(first.provider) ?? [];
+    all.push(...list.map((m) => m.member));
+    perProvider.set(first.provider, all);
+    providers.push({
+      provider: first.provider,
+      plan: first.plan,
+      accounts: list.length,
+      active: list.filter((m) => m.status === 'active').length,
+      exhausted: list.filter((m) => m.status === 'cooldown').length,
+      burnPerHour: f.burnPerHour as UsageNumbers,
+      windows: f.windows,
+      exhaustAtMs: f.exhaustAtMs,
+      nextResetAtMs: f.nextResetAtMs,
+      verdict: f.verdict,
+      message: forecastMessage(first.provider, first.plan, f, nowMs),
+    });
+  }
+  providers.sort((a, b) => a.provider.localeCompare(b.provider) || (a.plan ?? '').localeCompare(b.plan ?? ''));
+
+  const providerTotals = new Map<string, PoolForecast>();
+  for (const [p, list] of perProvider) providerTotals.set(p, poolForecast(list, nowMs));
+
+  // Past points: average remaining % of each provider's binding window per 30-minute bucket.
+  const buckets = new Map<string, { tMs: number; remainingPercent: number }[]>();
+  for (const b of inputs.buckets) {
+    if (providerTotals.get(b.provider)?.bindingWindow !== b.window) continue;
+    const list = buckets.get(b.provider) ?? [];
+    list.push({ tMs: b.tMs, remainingPercent: b.remainingPercent });
+    buckets.set(b.provider, list);
+  }
+  const series: PoolSnapshot['series'] = [];
+  for (const [provider, f] of providerTotals) {
+    const points: PoolSnapshot['series'][number]['points'] = (buckets.get(provider) ?? []).map((b) => ({ ...b, projected: false }));
+    if (f.avgRemainingPercent !== null) {
+      points.push({ tMs: nowMs, remainingPercent: f.avgRemainingPercent, projected: true });
+      const end = f.exhaustAtMs !== null && (f.nextResetAtMs === null || f.exhaustAtMs <= f.nextResetAtMs) ? f.exhaustAtMs : f.nextResetAtMs;
+      if (end !== null && end > nowMs) {
+        const left = Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((end - nowMs) / HOUR));
+        points.push({ tMs: end, remainingPercent: Math.round(left * 100) / 100, projected: true });
+      }
+    }
+    series.push({ provider, points });
+  }
+  series.sort((a, b) => a.provider.localeCompare(b.provider));
+
+  return { generatedAtMs: nowMs, accounts, byIndex: new Map(accounts.map((a) => [a.authIndex, a])), counts, providers, providerTotals, series, orders: new Map() };
+}
+
+export type AccountSort = 'exhaust' | 'usage' | 'value' | 'name';
+
+const cmpStr = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The snapshot's accounts in one sort order, computed once per snapshot and key. */
+function sortedAccounts(snap: PoolSnapshot, sort: AccountSort): PoolAccount[] {
+  const hit = snap.orders.get(sort);
+  if (hit) return hit;
+  const names = new Map(snap.accounts.map((a) => [a, (a.email ?? a.fileName ?? a.authIndex).toLowerCase()]));
+  const byName = (a: PoolAccount, b: PoolAccount) => cmpStr(names.get(a)!, names.get(b)!) || cmpStr(a.authIndex, b.authIndex);
+  const cmp: Record<AccountSort, (a: PoolAccount, b: PoolAccount) => number> = {
+    exhaust: (a, b) => (a.exhaustAtMs ?? Infinity) - (b.exhaustAtMs ?? Infinity) || byName(a, b),
+    usage: (a, b) => b.usage24h.requests - a.usage24h.requests || byName(a, b),
+    value: (a, b) => b.valueMicros - a.valueMicros || byName(a, b),
+    name: byName,
+  };
+  const list = [...snap.accounts].sort(cmp[sort]);
+  snap.orders.set(sort, list);
+  return list;
+}
+
+export function pageAccounts(
+  snap: PoolSnapshot,
+  q: { provider?: string; status?: AccountStatus; q?: string; sort: AccountSort; limit: number; offset: number },
+): { items: PoolAccount[]; total: number; nextOffset: number | null } {
+  const needle = q.q?.trim().toLowerCase() ?? '';
+  const sorted = sortedAccounts(snap, q.sort);
+  const list =
+    !q.provider && !q.status && !needle
+      ? sorted
+      : sorted.filter(
+          (a) =>
+            (!q.provider || a.provider === q.provider) &&
+            (!q.status || a.status === q.status) &&
+            (!needle || a.authIndex.toLowerCase().includes(needle) || (a.email ?? '').toLowerCase().includes(needle) || (a.fileName ?? '').toLowerCase().includes(needle)),
+        );
+  const items = list.slice(q.offset, q.offset + q.limit);
+  const end = q.offset + items.length;
+  return { items, total: list.length, nextOffset: end < list.length ? end : null };
+}

@@ -1,0 +1,233 @@
+// Account-pool routes (/work/coord/API.md §B) and Plus's automation routes
+// (/usage-service/account-processing-policy, /usage-service/quota-cooldowns). Admin auth (the default).
+import type { ZodTypeProvider } from '@fastify/type-provider-zod';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { ServerContext } from '../context';
+import { ServerError } from '../errors';
+import { PoolPolicyPatchSchema } from '../pool/policy';
+import type { PoolService } from '../pool/pool-service';
+import { ACCOUNT_STATUSES, toResult, toRun } from '../pool/types';
+import { pageAccounts } from '../pool/views';
+
+const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
+const intQ = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+const AccountsQuery = z.object({
+  provider: z.string().trim().min(1).max(40).optional(),
+  status: z.enum(ACCOUNT_STATUSES as unknown as ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown']).optional(),
+  q: z.string().max(200).optional(),
+  sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
+  limit: intQ(1, 500, 100),
+  cursor: z.string().regex(/^\d{1,9}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+});
+const AuthIndexParams = z.object({ authIndex: z.string().min(1).max(200) });
+const IdParams = z.object({ id: z.coerce.number().int().min(1) });
+const InspectionBody = z
+  .object({
+    provider: z.string().trim().min(1).max(40).optional(),
+    authIndexes: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict()
+  .default({});
+const RunsQuery = z.object({ limit: intQ(1, 200, 20) });
+const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0) });
+const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional() });
+const IssueActionParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable', 'disable', 'delete']) });
+const ActionsQuery = z.object({
+  limit: intQ(1, 500, 100),
+  cursor: z.string().regex(/^\d{1,15}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+});
+const PlusPolicyPatch = z
+  .object({ codexQuotaCooldownEnabled: z.boolean(), authIssueQueueEnabled: z.boolean(), authIssueAutoDisableEnabled: z.boolean() })
+  .partial()
+  .strict();
+
+function locked(reply: FastifyReply, field: string, env: string, code = 'setting_locked') {
+  return reply.status(409).send({
+    error: `The policy field ${field} is set by the environment variable ${env} and cannot be changed here; change or unset ${env} and restart cpamp.`,
+    code,
+  });
+}
+
+export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext; service: () => PoolService | null }): Promise<void> {
+  const app = appBase.withTypeProvider<ZodTypeProvider>();
+  const svc = (): PoolService => {
+    const s = opts.service();
+    if (!s) throw new ServerError('store_unavailable', 'This server runs without a database, so the account pool is unavailable. Start it with a data directory.');
+    return s;
+  };
+  const base = '/v0/management/pool';
+
+  app.get(`${base}/overview`, async () => {
+    const s = svc().snapshot();
+    return { generatedAtMs: s.generatedAtMs, counts: s.counts, providers: s.providers, series: s.series };
+  });
+
+  app.get(`${base}/accounts`, { schema: { querystring: AccountsQuery } }, async (request) => {
+    const q = request.query;
+    const page = pageAccounts(svc().snapshot(), {
+      ...(q.provider ? { provider: q.provider } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.q ? { q: q.q } : {}),
+      sort: q.sort,
+      limit: q.limit,
+      offset: q.cursor ? Number(q.cursor) : 0,
+    });
+    return { items: page.items, nextCursor: page.nextOffset === null ? null : String(page.nextOffset), total: page.total };
+  });
+
+  app.get(`${base}/accounts/:authIndex`, { schema: { params: AuthIndexParams } }, async (request) => {
+    const s = svc();
+    const { authIndex } = request.params;
+    const account = s.snapshot().byIndex.get(authIndex);
+    if (!account) throw new ServerError('not_found', `No pool account with auth_index ${authIndex}; list them with GET ${base}/accounts (run an inspection or wait for the next sync if it is new).`);
+    const repo = opts.ctx.store!.pool;
+    const byWindow = new Map<string, { tMs: number; usedPercent: number }[]>();
+    for (const p of repo.windowHistory(authIndex, opts.ctx.now() - 7 * 86_400_000)) {
+      const list = byWindow.get(p.window) ?? [];
+      list.push({ tMs: p.tMs, usedPercent: p.usedPercent });
+      byWindow.set(p.window, list);
+    }
+    return {
+      account,
+      windowHistory: [...byWindow].map(([window, points]) => ({ window, points })),
+      actions: repo.listActions({ limit: 50, authIndex }),
+      inspections: repo.resultsFor(authIndex, 20).map(toResult),
+    };
+  });
+
+  app.post(`${base}/inspections`, { schema: { body: InspectionBody } }, async (request, reply) => {
+    const s = svc();
+    if (!opts.ctx.connection.current()) throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY) before inspecting accounts.');
+    const body = request.body ?? {};
+    const started = await s.startInspection({
+      trigger: 'manual',
+      ...(body.provider ? { provider: body.provider } : {}),
+      ...(body.authIndexes ? { authIndexes: body.authIndexes } : {}),
+      ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
+    });
+    if ('running' in started) {
+      return reply.status(409).send({ error: `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${base}/inspections/${started.running}/cancel).`, code: 'inspection_running' });
+    }
+    return reply.status(202).send({ run: toRun(started.run) });
+  });
+
+  app.get(`${base}/inspections`, { schema: { querystring: RunsQuery } }, async (request) => {
+    svc();
+    return { items: opts.ctx.store!.pool.listRuns(request.query.limit).map(toRun) };
+  });
+
+  app.get(`${base}/inspections/:id`, { schema: { params: IdParams, querystring: ResultsQuery } }, async (request) => {
+    svc();
+    const repo = opts.ctx.store!.pool;
+    const run = repo.getRun(request.params.id);
+    if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
+    const { items, total } = repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset });
+    return { run: toRun(run), results: items.map(toResult), total };
+  });
+
+  app.post(`${base}/inspections/:id/cancel`, { schema: { params: IdParams } }, async (request) => {
+    const s = svc();
+    const run = s.inspections.cancel(request.params.id);
+    if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
+    const active = s.inspections.active();
+    if (active && active.id === run.id) await active.done;
+    return { run: toRun(opts.ctx.store!.pool.getRun(run.id)!) };
+  });
+
+  app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {
+    svc();
+    return { items: opts.ctx.store!.pool.listIssues(request.query.state) };
+  });
+
+  app.post(`${base}/issues/:id/:action`, { schema: { params: IssueActionParams } }, async (request) => {
+    const s = svc();
+    const { id, action } = request.params;
+    if ((action === 'enable' || action === 'disable' || action === 'delete') && !opts.ctx.connection.current()) {
+      throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup before changing accounts.');
+    }
+    const out = await s.automation.issueAction(id, action);
+    if (!out) throw new ServerError('not_found', `No auth issue ${id}; list them with GET ${base}/issues.`);
+    return out;
+  });
+
+  app.get(`${base}/actions`, { schema: { querystring: ActionsQuery } }, async (request) => {
+    svc();
+    const { limit, cursor } = request.query;
+    const items = opts.ctx.store!.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
+    const page = items.slice(0, limit);
+    return { items: page, nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
+  });
+
+  app.get(`${base}/policy`, async () => {
+    const s = svc();
+    return { policy: s.policy(), locked: s.locked() };
+  });
+
+  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request, reply) => {
+    const s = svc();
+    const res = s.updatePolicy(request.body);
+    if (!res.ok) return locked(reply, res.field, res.env);
+    return { policy: res.policy, locked: s.locked() };
+  });
+
+  // Plus's shapes, so Plus-era panels and scripts keep working.
+  const plusPolicy = (s: PoolService) => {
+    const p = s.policy();
+    const lockedBy = s.locked();
+    const entry = (enabled: boolean, field: string, envKey: string, configFileKey: string, extra: object = {}) => ({
+      enabled,
+      configured: true,
+      source: lockedBy[field] ? 'env' : 'database',
+      locked: lockedBy[field] !== undefined,
+      envKey,
+      configFileKey,
+      ...extra,
+    });
+    return {
+      source: Object.keys(lockedBy).length ? 'env' : 'database',
+      updatedAtMs: opts.ctx.now(),
+      codexQuotaCooldown: entry(p.autoDisableOnExhaustion, 'autoDisableOnExhaustion', 'USAGE_QUOTA_COOLDOWN_ENABLED', 'quotaCooldownEnabled'),
+      authIssueQueue: entry(p.authIssueQueue, 'authIssueQueue', 'USAGE_ACCOUNT_ACTIONS_ENABLED', 'accountActionsEnabled'),
+      authIssueAutoDisable: entry(p.autoDisableAuthIssues, 'autoDisableAuthIssues', 'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE', 'accountActionsAutoDisable', { dependsOn: 'authIssueQueue' }),
+    };
+  };
+  app.get('/usage-service/account-processing-policy', async () => plusPolicy(svc()));
+  app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request, reply) => {
+    const s = svc();
+    const b = request.body;
+    const res = s.updatePolicy({
+      ...(b.codexQuotaCooldownEnabled !== undefined ? { autoDisableOnExhaustion: b.codexQuotaCooldownEnabled } : {}),
+      ...(b.authIssueQueueEnabled !== undefined ? { authIssueQueue: b.authIssueQueueEnabled } : {}),
+      ...(b.authIssueAutoDisableEnabled !== undefined ? { autoDisableAuthIssues: b.authIssueAutoDisableEnabled } : {}),
+    });
+    if (!res.ok) return locked(reply, res.field, res.env, 'account_processing_policy_env_locked');
+    return plusPolicy(s);
+  });
+  app.get('/usage-service/quota-cooldowns', async () => {
+    svc();
+    const repo = opts.ctx.store!.pool;
+    return {
+      items: repo
+        .listOwnership()
+        .filter((o) => o.kind === 'quota')
+        .map((o) => {
+          const acc = repo.getAccount(o.authIndex);
+          return {
+            authFileName: o.fileName,
+            authIndex: o.authIndex,
+            accountSnapshot: acc?.email ?? null,
+            provider: o.provider,
+            owner: 'cpamp',
+            reasonCode: o.provider === 'codex' ? 'codex_usage_limit_reached' : 'usage_limit_reached',
+            windowKind: o.window,
+            recoverAtMs: o.recoverAtMs,
+            disabledAtMs: o.disabledAtMs,
+            createdAtMs: o.disabledAtMs,
+          };
+        }),
+    };
+  });
+}
