@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, normalizeCpaBaseUrl, type LoadConfigOptions } from './config';
 import { ConfigError } from './errors';
+import { effectivePolicy, lockedChange, lockedFields } from './pool/policy';
 
 const files = (map: Record<string, string>): Pick<LoadConfigOptions, 'readFile' | 'fileExists'> => ({
   readFile: (p) => map[p] ?? null,
@@ -164,6 +165,62 @@ describe('loadConfig rejects bad values naming key, value and fix', () => {
     expect(load({ USAGE_CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
     expect(load({ USAGE_CORS_ORIGINS: 'https://a.example, http://b.example:8317/' }).corsOrigins).toEqual(['https://a.example', 'http://b.example:8317']);
     expect(load({ USAGE_QUOTA_COOLDOWN_ENABLED: 'true' }).automation).toMatchObject({ quotaCooldownEnabled: true, lockedByEnv: ['USAGE_QUOTA_COOLDOWN_ENABLED'] });
+  });
+});
+
+describe('account-pool policy keys (CPAMP_POOL_*)', () => {
+  it('defaults: dry run off, auto-restore on, no schedule, 4 probes, codex and claude; nothing locked', () => {
+    const a = load().automation;
+    expect(a).toMatchObject({ poolDryRun: false, poolAutoRestore: true, poolInspectionIntervalMinutes: 0, poolInspectionConcurrency: 4, poolInspectionProviders: ['codex', 'claude'] });
+    expect(lockedFields(a)).toEqual({});
+    expect(effectivePolicy(a, undefined)).toMatchObject({ dryRun: false, autoRestoreAtReset: true, inspectionIntervalMinutes: 0, inspectionConcurrency: 4, inspectionProviders: ['codex', 'claude'] });
+  });
+
+  it('env sets and locks each field, naming the env variable', () => {
+    const a = load({
+      CPAMP_POOL_DRY_RUN: 'yes',
+      CPAMP_POOL_AUTO_RESTORE: 'off',
+      CPAMP_POOL_INSPECTION_INTERVAL_MINUTES: '30',
+      CPAMP_POOL_INSPECTION_CONCURRENCY: '8',
+      CPAMP_POOL_INSPECTION_PROVIDERS: ' Claude , codex,claude,',
+    }).automation;
+    expect(a).toMatchObject({ poolDryRun: true, poolAutoRestore: false, poolInspectionIntervalMinutes: 30, poolInspectionConcurrency: 8, poolInspectionProviders: ['claude', 'codex'] });
+    expect(lockedFields(a)).toEqual({
+      dryRun: 'CPAMP_POOL_DRY_RUN',
+      autoRestoreAtReset: 'CPAMP_POOL_AUTO_RESTORE',
+      inspectionIntervalMinutes: 'CPAMP_POOL_INSPECTION_INTERVAL_MINUTES',
+      inspectionConcurrency: 'CPAMP_POOL_INSPECTION_CONCURRENCY',
+      inspectionProviders: 'CPAMP_POOL_INSPECTION_PROVIDERS',
+    });
+    // A saved override of a locked field is ignored; a patch that changes it is refused, one that repeats it is not.
+    const policy = effectivePolicy(a, { dryRun: false, inspectionIntervalMinutes: 5, inspectionProviders: ['codex'] });
+    expect(policy).toMatchObject({ dryRun: true, inspectionIntervalMinutes: 30, inspectionProviders: ['claude', 'codex'] });
+    expect(lockedChange(a, policy, { inspectionIntervalMinutes: 5 })).toEqual({ field: 'inspectionIntervalMinutes', env: 'CPAMP_POOL_INSPECTION_INTERVAL_MINUTES' });
+    expect(lockedChange(a, policy, { inspectionProviders: ['codex'] })).toEqual({ field: 'inspectionProviders', env: 'CPAMP_POOL_INSPECTION_PROVIDERS' });
+    expect(lockedChange(a, policy, { inspectionProviders: ['claude', 'codex'], dryRun: true, autoDisableOnExhaustion: true })).toBeNull();
+  });
+
+  it('a config-file key sets the default without locking it', () => {
+    const fs = { '/c.json': JSON.stringify({ poolDryRun: true, poolInspectionIntervalMinutes: 15, poolInspectionProviders: ['codex'], poolInspectionConcurrency: 2, poolAutoRestore: false }) };
+    const c = load({}, ['--config', '/c.json'], fs);
+    expect(c.warnings).toEqual([]);
+    expect(c.automation).toMatchObject({ poolDryRun: true, poolAutoRestore: false, poolInspectionIntervalMinutes: 15, poolInspectionConcurrency: 2, poolInspectionProviders: ['codex'] });
+    expect(lockedFields(c.automation)).toEqual({});
+    expect(effectivePolicy(c.automation, { inspectionIntervalMinutes: 5 }).inspectionIntervalMinutes).toBe(5);
+  });
+
+  it('stops start-up on a bad value, naming key, value and fix', () => {
+    const interval = configError(() => load({ CPAMP_POOL_INSPECTION_INTERVAL_MINUTES: 'hourly' }));
+    expect(interval.key).toBe('CPAMP_POOL_INSPECTION_INTERVAL_MINUTES');
+    expect(interval.message).toMatch(/CPAMP_POOL_INSPECTION_INTERVAL_MINUTES="hourly".*integer from 0 to 10080.*e\.g\. 60/);
+    expect(configError(() => load({ CPAMP_POOL_INSPECTION_CONCURRENCY: '0' })).message).toMatch(/CPAMP_POOL_INSPECTION_CONCURRENCY="0".*from 1 to 64/);
+    expect(configError(() => load({ CPAMP_POOL_DRY_RUN: 'maybe' })).message).toMatch(/CPAMP_POOL_DRY_RUN="maybe".*expected a boolean.*Fix: use true\/false/);
+    const providers = configError(() => load({ CPAMP_POOL_INSPECTION_PROVIDERS: 'codex,gemini' }));
+    expect(providers.key).toBe('CPAMP_POOL_INSPECTION_PROVIDERS');
+    expect(providers.message).toMatch(/"gemini" is not a provider an inspection can probe.*Fix: list one or more of codex, claude/);
+    expect(configError(() => load({ CPAMP_POOL_INSPECTION_PROVIDERS: ' , ' })).message).toMatch(/provider list is empty/);
+    const file = configError(() => load({}, ['--config', '/c.json'], { '/c.json': JSON.stringify({ poolInspectionProviders: 7 }) }));
+    expect(file.key).toBe('/c.json: poolInspectionProviders');
   });
 });
 

@@ -11,6 +11,8 @@ import { ConfigError } from './errors';
 export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
 export type CollectorMode = (typeof COLLECTOR_MODES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Providers an account-pool inspection can probe (those with a known quota endpoint). */
+export const INSPECTION_PROVIDERS = ['codex', 'claude'] as const;
 
 const secret = z.string().min(1).nullable();
 
@@ -46,6 +48,13 @@ export const ConfigSchema = z.object({
     quotaCooldownEnabled: z.boolean(),
     accountActionsEnabled: z.boolean(),
     accountActionsAutoDisable: z.boolean(),
+    /** Account-pool policy defaults (CPAMP_POOL_*); the admin may override them unless env-set. */
+    poolDryRun: z.boolean(),
+    poolAutoRestore: z.boolean(),
+    /** 0 = no scheduled inspection. */
+    poolInspectionIntervalMinutes: z.number().int().min(0).max(10_080),
+    poolInspectionConcurrency: z.number().int().min(1).max(64),
+    poolInspectionProviders: z.array(z.string().min(1).max(40)).min(1).max(20),
     /** Env names that were set: those toggles are locked in the UI. */
     lockedByEnv: z.array(z.string()),
     dashboardHourlyRollupEnabled: z.boolean(),
@@ -109,7 +118,8 @@ export const KNOWN_FILE_KEYS: ReadonlySet<string> = new Set([
   'dataKeyPath', 'collectorMode', 'queue', 'popSide', 'batchSize', 'pollIntervalMs', 'queryLimit', 'pprofAddr',
   'panelPath', 'corsOrigins', 'tlsSkipVerify', 'quotaCooldownEnabled', 'accountActionsEnabled',
   'accountActionsAutoDisable', 'usageImportChunkBytes', 'usageImportDiskQuotaBytes', 'usageImportMaxSessions',
-  'usageImportSessionTTLMinutes', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'proxyBodyLimitBytes',
+  'usageImportSessionTTLMinutes', 'poolDryRun', 'poolAutoRestore', 'poolInspectionIntervalMinutes',
+  'poolInspectionConcurrency', 'poolInspectionProviders', 'logLevel', 'trustProxy', 'bodyLimitBytes', 'proxyBodyLimitBytes',
   'proxyTimeoutMs', 'proxyMaxConcurrency',
 ]);
 
@@ -226,6 +236,23 @@ function parseOrigins(raw: Raw): string[] {
     out.push(url.origin);
   }
   return [...new Set(out)];
+}
+
+function parseProviders(raw: Raw): string[] {
+  const list = Array.isArray(raw.value) ? raw.value : typeof raw.value === 'string' ? raw.value.split(',') : null;
+  const fix = `list one or more of ${INSPECTION_PROVIDERS.join(', ')}, comma-separated (e.g. codex,claude), or unset it for the default`;
+  if (list === null) throw new ConfigError(raw.key, JSON.stringify(raw.value), 'expected a comma-separated list of providers', fix);
+  const out: string[] = [];
+  for (const item of list) {
+    const name = typeof item === 'string' ? item.trim().toLowerCase() : '';
+    if (name === '' && typeof item === 'string') continue;
+    if (!(INSPECTION_PROVIDERS as readonly string[]).includes(name)) {
+      throw new ConfigError(raw.key, typeof raw.value === 'string' ? raw.value : JSON.stringify(raw.value), `"${String(item)}" is not a provider an inspection can probe`, fix);
+    }
+    if (!out.includes(name)) out.push(name);
+  }
+  if (out.length === 0) throw new ConfigError(raw.key, typeof raw.value === 'string' ? raw.value : JSON.stringify(raw.value), 'the provider list is empty', fix);
+  return out;
 }
 
 function parseTrustProxy(raw: Raw): boolean | string[] {
@@ -398,11 +425,29 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const pprofAddr = pprofRaw ? parseString(pprofRaw) : null;
   if (pprofAddr) warnings.push('CPA_MANAGER_PPROF_ADDR is a Go profiling server of CPA Manager Plus; cpamp ignores it');
 
-  const lockedByEnv = ['USAGE_QUOTA_COOLDOWN_ENABLED', 'USAGE_ACCOUNT_ACTIONS_ENABLED', 'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE'].filter((n) => envVal(n) !== undefined);
+  // An env-set policy key is locked in the UI (as Plus); a config-file key only sets the default.
+  const lockedByEnv = [
+    'USAGE_QUOTA_COOLDOWN_ENABLED',
+    'USAGE_ACCOUNT_ACTIONS_ENABLED',
+    'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE',
+    'CPAMP_POOL_DRY_RUN',
+    'CPAMP_POOL_AUTO_RESTORE',
+    'CPAMP_POOL_INSPECTION_INTERVAL_MINUTES',
+    'CPAMP_POOL_INSPECTION_CONCURRENCY',
+    'CPAMP_POOL_INSPECTION_PROVIDERS',
+  ].filter((n) => envVal(n) !== undefined);
+  const providersRaw = pick(null, ['CPAMP_POOL_INSPECTION_PROVIDERS'], 'poolInspectionProviders');
+  const intervalRaw = pick(null, ['CPAMP_POOL_INSPECTION_INTERVAL_MINUTES'], 'poolInspectionIntervalMinutes');
   const automation = {
     quotaCooldownEnabled: bool(['USAGE_QUOTA_COOLDOWN_ENABLED'], 'quotaCooldownEnabled', false),
     accountActionsEnabled: bool(['USAGE_ACCOUNT_ACTIONS_ENABLED'], 'accountActionsEnabled', false),
     accountActionsAutoDisable: bool(['USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE'], 'accountActionsAutoDisable', false),
+    poolDryRun: bool(['CPAMP_POOL_DRY_RUN'], 'poolDryRun', false),
+    poolAutoRestore: bool(['CPAMP_POOL_AUTO_RESTORE'], 'poolAutoRestore', true),
+    // 0 = off; the example in an error is a sensible schedule, not the default.
+    poolInspectionIntervalMinutes: intervalRaw ? parseInteger(intervalRaw, 0, 10_080, 60) : 0,
+    poolInspectionConcurrency: int(null, ['CPAMP_POOL_INSPECTION_CONCURRENCY'], 'poolInspectionConcurrency', 4, 1, 64),
+    poolInspectionProviders: providersRaw ? parseProviders(providersRaw) : [...INSPECTION_PROVIDERS],
     lockedByEnv,
     dashboardHourlyRollupEnabled: bool(['USAGE_DASHBOARD_HOURLY_ROLLUP_ENABLED'], null, true),
   };

@@ -138,6 +138,61 @@ describe('cpamp demo', () => {
       expect(summary.requests).toBeGreaterThanOrEqual(40);
       expect(summary.costMicros).toBeGreaterThan(0);
       expect(summary.unpricedRequests).toBe(0);
+      expect(text).toMatch(/pool:\s+\d+ Codex \+ \d+ Claude accounts/);
+    } finally {
+      await result.stop?.();
+    }
+  });
+
+  it('sets up the pool in the background: accounts, policy, a finished inspection with varied results, an alert rule with incidents', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const io = memoryIo({}, dir.path);
+    const started = Date.now();
+    const result = await runCli(['demo', '--port', '0', '--events', '40'], io);
+    expect(result.code).toBe(0);
+    try {
+      const text = io.stdout.join('');
+      const url = /panel:\s+(http:\/\/127\.0\.0\.1:\d+)\/management\.html/.exec(text)?.[1] as string;
+      const key = /admin key:\s+(cpamp_[0-9A-Za-z]{32})/.exec(text)?.[1] as string;
+      // The URL is printed and answers before the pool set-up has finished.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+      const get = async <T>(path: string): Promise<T> => {
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+        expect(res.status, path).toBe(200);
+        return (await res.json()) as T;
+      };
+      type Run = { id: number; state: string; total: number; counts: Record<string, number> };
+      const deadline = Date.now() + 20_000;
+      let run: Run | undefined;
+      while (Date.now() < deadline) {
+        run = (await get<{ items: Run[] }>('/v0/management/pool/inspections')).items.find((r) => r.state !== 'running');
+        if (run) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(run?.state).toBe('done');
+      expect(run?.total).toBeGreaterThanOrEqual(30);
+      expect(run?.counts).toMatchObject({ exhausted: expect.any(Number), unauthorized: 1, banned: 1 });
+      expect(run?.counts.exhausted).toBeGreaterThanOrEqual(3);
+      expect(run?.counts.ok).toBeGreaterThanOrEqual(20);
+
+      const overview = await get<{ counts: Record<string, number>; providers: { provider: string; verdict: string }[] }>('/v0/management/pool/overview');
+      expect(overview.counts.total).toBeGreaterThanOrEqual(30);
+      expect(overview.providers.map((p) => p.provider)).toEqual(expect.arrayContaining(['codex', 'claude']));
+      expect(overview.providers.some((p) => p.verdict !== 'no-data')).toBe(true);
+      const policy = await get<{ policy: Record<string, unknown> }>('/v0/management/pool/policy');
+      expect(policy.policy).toMatchObject({ autoDisableOnExhaustion: true, autoRestoreAtReset: true, authIssueQueue: true, inspectionIntervalMinutes: 5 });
+      const cooldown = await get<{ total: number }>('/v0/management/pool/accounts?status=cooldown');
+      expect(cooldown.total).toBeGreaterThanOrEqual(3);
+
+      const rules = await get<{ items: { kind: string; channelIds: number[] }[] }>('/v0/management/alerts/rules');
+      expect(rules.items).toHaveLength(1);
+      expect(rules.items[0]?.channelIds).toHaveLength(1);
+      const channels = await get<{ items: { type: string }[] }>('/v0/management/alerts/channels');
+      expect(channels.items.map((c) => c.type)).toEqual(['sse']);
+      const incidents = await get<{ items: { kind: string; state: string }[] }>('/v0/management/alerts/incidents?state=open');
+      expect(incidents.items.filter((i) => i.kind === 'quota-low').length).toBeGreaterThanOrEqual(3);
     } finally {
       await result.stop?.();
     }

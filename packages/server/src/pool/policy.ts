@@ -30,25 +30,29 @@ export const PoolPolicyPatchSchema = z
   .strict();
 export type PoolPolicyPatch = z.infer<typeof PoolPolicyPatchSchema>;
 
-/** Policy field → the env variable that locks it (Plus's names). */
-const ENV_FIELDS: Partial<Record<keyof PoolPolicy, string>> = {
+/** Policy field → the env variable that locks it (Plus's names for the toggles Plus has, CPAMP_POOL_* for the rest). */
+const ENV_FIELDS: Record<keyof PoolPolicy, string> = {
   autoDisableOnExhaustion: 'USAGE_QUOTA_COOLDOWN_ENABLED',
-  autoRestoreAtReset: 'USAGE_QUOTA_COOLDOWN_ENABLED',
+  autoRestoreAtReset: 'CPAMP_POOL_AUTO_RESTORE',
   authIssueQueue: 'USAGE_ACCOUNT_ACTIONS_ENABLED',
   autoDisableAuthIssues: 'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE',
+  dryRun: 'CPAMP_POOL_DRY_RUN',
+  inspectionIntervalMinutes: 'CPAMP_POOL_INSPECTION_INTERVAL_MINUTES',
+  inspectionConcurrency: 'CPAMP_POOL_INSPECTION_CONCURRENCY',
+  inspectionProviders: 'CPAMP_POOL_INSPECTION_PROVIDERS',
 };
 
 export function policyDefaults(automation: Config['automation']): PoolPolicy {
   return {
     autoDisableOnExhaustion: automation.quotaCooldownEnabled,
-    // Plus's quota cooldown always recovers what it disabled; off only by an explicit choice.
-    autoRestoreAtReset: true,
+    // Plus's quota cooldown always recovers what it disabled: on unless CPAMP_POOL_AUTO_RESTORE=false or the admin turns it off.
+    autoRestoreAtReset: automation.poolAutoRestore,
     authIssueQueue: automation.accountActionsEnabled,
     autoDisableAuthIssues: automation.accountActionsAutoDisable,
-    dryRun: false,
-    inspectionIntervalMinutes: 0,
-    inspectionConcurrency: 4,
-    inspectionProviders: ['codex', 'claude'],
+    dryRun: automation.poolDryRun,
+    inspectionIntervalMinutes: automation.poolInspectionIntervalMinutes,
+    inspectionConcurrency: automation.poolInspectionConcurrency,
+    inspectionProviders: [...automation.poolInspectionProviders],
   };
 }
 
@@ -56,11 +60,13 @@ export function policyDefaults(automation: Config['automation']): PoolPolicy {
 export function lockedFields(automation: Config['automation']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [field, env] of Object.entries(ENV_FIELDS)) {
-    if (field === 'autoRestoreAtReset') continue;
     if (automation.lockedByEnv.includes(env)) out[field] = env;
   }
   return out;
 }
+
+const sameValue = (a: unknown, b: unknown): boolean =>
+  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
 
 export function effectivePolicy(automation: Config['automation'], stored: PoolPolicyPatch | undefined): PoolPolicy {
   const locked = lockedFields(automation);
@@ -75,7 +81,7 @@ export function lockedChange(automation: Config['automation'], current: PoolPoli
   const locked = lockedFields(automation);
   for (const [field, env] of Object.entries(locked)) {
     const v = (patch as Record<string, unknown>)[field];
-    if (v !== undefined && v !== (current as unknown as Record<string, unknown>)[field]) return { field, env };
+    if (v !== undefined && !sameValue(v, (current as unknown as Record<string, unknown>)[field])) return { field, env };
   }
   return null;
 }
