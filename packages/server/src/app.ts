@@ -124,6 +124,14 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       : null;
     ctx.collector = collector;
     live.attach({ store, collector });
+    // onClose hooks run last-added first: added before every plugin, this one runs after the pool's and
+    // the alerts' hooks, so they stop while the store is still open.
+    app.addHook('onClose', async () => {
+      await collector?.stop();
+      await cpa.close();
+      await ownedStore?.close();
+      lock?.release();
+    });
     if (collector) {
       // Listener first: the collector starts once the app is ready, never before.
       app.addHook('onReady', async () => {
@@ -160,12 +168,6 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(registerAlerts, { ctx, live });
     await app.register(proxyRoutes, { ctx });
 
-    app.addHook('onClose', async () => {
-      await collector?.stop();
-      await cpa.close();
-      await ownedStore?.close();
-      lock?.release();
-    });
     return app;
   } catch (error) {
     await ownedStore?.close().catch(() => undefined);

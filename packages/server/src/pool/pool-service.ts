@@ -16,8 +16,11 @@ import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage
 
 const POLICY_KEY = 'policy_overrides';
 const LAST_SCHEDULED_KEY = 'last_scheduled_ms';
-/** Signal quota-low when a window has less than this left. */
-export const QUOTA_LOW_PERCENT = 20;
+/**
+ * Readings of windows with less than this left are sent as quota-low signals (again whenever they move by a
+ * point), so alert rules with any threshold below it fire as an account declines; the rule decides.
+ */
+export const QUOTA_LOW_PERCENT = 50;
 /** Re-read CPA's auth files at least this often from tick(). */
 const SYNC_EVERY_MS = 5 * 60_000;
 /** Soft changes (traffic evidence) rebuild the views at most this often. */
@@ -69,7 +72,8 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
   let snapBuiltAt = 0;
   let usage: PoolUsage | null = null;
   let inputs: SnapshotInputs | null = null;
-  const lowAccounts = new Set<string>();
+  /** Last remaining-% reading sent per account. */
+  const lowAccounts = new Map<string, number>();
   const forecastOpen = new Set<string>();
   const policy = () => effectivePolicy(o.automationConfig, repo.getSetting<PoolPolicyPatch>(POLICY_KEY));
 
@@ -139,8 +143,9 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
         .filter((w) => w.remainingPercent !== null && w.remainingPercent < QUOTA_LOW_PERCENT && (w.resetAtMs === null || w.resetAtMs > s.generatedAtMs))
         .sort((x, y) => (x.remainingPercent as number) - (y.remainingPercent as number))[0];
       if (low) {
-        if (!lowAccounts.has(a.authIndex)) {
-          lowAccounts.add(a.authIndex);
+        const remaining = Math.floor(low.remainingPercent as number);
+        if (lowAccounts.get(a.authIndex) !== remaining) {
+          lowAccounts.set(a.authIndex, remaining);
           o.emit({ kind: 'quota-low', subject: a.authIndex, provider: a.provider, window: low.window, remainingPercent: low.remainingPercent as number, resetAtMs: low.resetAtMs });
         }
       } else if (lowAccounts.delete(a.authIndex)) {
