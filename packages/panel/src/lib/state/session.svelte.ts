@@ -1,14 +1,22 @@
+import { checkSetup, saveSetup, type SetupCheck, type SetupInput } from '../api/analytics-api';
 import { getConfig } from '../api/cpa-api';
 import { CpaClient, defaultCpaUrl, normalizeCpaUrl, type CpaMeta } from '../api/cpa-client';
 import { isPanelError } from '../api/errors';
 import { detectManager, type ManagerInfo } from '../api/manager-detect';
 import { clearAllStores, readStore, removeStore, STORE_PREFIX, writeStore } from './storage';
 
-export type SessionPhase = 'detecting' | 'login' | 'manager-login' | 'connecting' | 'ready';
+export type SessionPhase = 'detecting' | 'login' | 'manager-login' | 'connecting' | 'setup' | 'ready';
 
 const CREDS_KEY = `${STORE_PREFIX}session`;
 const URL_KEY = `${STORE_PREFIX}cpa-url`;
 const ADMIN_KEY = `${STORE_PREFIX}admin-session`;
+const LINK_KEY = `${STORE_PREFIX}cpamp-link`;
+
+/** CPA mode: an optional cpamp server the manager pages talk to (URL + its admin key). */
+export interface CpampLink {
+  url: string;
+  client: CpaClient;
+}
 
 export type SessionMode = 'cpa' | 'manager';
 
@@ -46,8 +54,11 @@ export class SessionState {
   meta = $state.raw<CpaMeta>(EMPTY_META);
   loginError = $state.raw<unknown>(null);
   client = $state.raw<CpaClient | null>(null);
+  /** CPA mode only: the connected cpamp server, if any. */
+  cpamp = $state.raw<CpampLink | null>(null);
   readonly defaultUrl: string;
   readonly #win: Window;
+  #adminKey = '';
 
   constructor(win: Window) {
     this.#win = win;
@@ -57,13 +68,16 @@ export class SessionState {
 
   /** Decides the mode and restores a saved session if there is one. */
   async init(): Promise<void> {
+    // A saved admin key means this origin was a cpamp server: check it while detection runs (saves a round trip).
+    const savedKey = readStore('session', ADMIN_KEY) ?? readStore('local', ADMIN_KEY);
+    const early = savedKey ? this.statusCheck(savedKey.trim()) : null;
+    early?.catch(() => undefined);
     const info = await detectManager(this.#win.location.href);
     if (info) {
       this.managerInfo = info;
-      const savedKey = readStore('session', ADMIN_KEY) ?? readStore('local', ADMIN_KEY);
       if (savedKey) {
         this.remember = readStore('local', ADMIN_KEY) !== null;
-        if (await this.managerLogin(savedKey, this.remember)) return;
+        if (await this.managerLogin(savedKey, this.remember, early ?? undefined)) return;
       }
       this.phase = 'manager-login';
       return;
@@ -102,6 +116,7 @@ export class SessionState {
     this.client = client;
     this.mode = 'cpa';
     this.phase = 'ready';
+    void this.restoreCpamp();
     return true;
   }
 
@@ -109,13 +124,13 @@ export class SessionState {
    * Manager mode: checks the admin key with GET ./status on the cpamp server that served the page, then
    * uses the same key for ./v0/management/* (analytics locally, everything else proxied to CPA).
    */
-  async managerLogin(key: string, remember: boolean): Promise<boolean> {
+  async managerLogin(key: string, remember: boolean, precheck?: Promise<unknown>): Promise<boolean> {
     const adminKey = key.trim();
     this.busy = true;
     this.loginError = null;
     const client = new CpaClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
     try {
-      await client.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
+      await (precheck ?? this.statusCheck(adminKey));
     } catch (e) {
       this.loginError = e;
       this.phase = 'manager-login';
@@ -128,10 +143,88 @@ export class SessionState {
     writeStore('session', ADMIN_KEY, adminKey);
     if (remember) writeStore('local', ADMIN_KEY, adminKey);
     else removeStore('local', ADMIN_KEY);
+    this.#adminKey = adminKey;
     this.client = client;
     this.mode = 'manager';
-    this.phase = 'ready';
+    this.phase = this.needsSetup ? 'setup' : 'ready';
     return true;
+  }
+
+  /** GET ./status on the cpamp server that served the page, with the admin key. */
+  private statusCheck(adminKey: string): Promise<Response> {
+    const probe = new CpaClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
+    return probe.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
+  }
+
+  /** Manager mode: the server has no CPA connection yet (first run). */
+  get needsSetup(): boolean {
+    const i = this.managerInfo;
+    return !!i && (i.setupRequired === true || i.configured === false);
+  }
+
+  /** Client for the manager pages: the cpamp server in manager mode, or the linked one in CPA mode. */
+  get managerClient(): CpaClient | null {
+    return this.mode === 'manager' ? this.client : (this.cpamp?.client ?? null);
+  }
+
+  get hasManager(): boolean {
+    return this.managerClient !== null;
+  }
+
+  /** Runs the server's doctor against a candidate CPA connection (nothing saved). */
+  checkSetup(input: SetupInput, signal?: AbortSignal): Promise<SetupCheck> {
+    const c = this.client;
+    if (!c || this.mode !== 'manager') return Promise.reject(new Error('Setup needs a manager-mode login.'));
+    return checkSetup(c, this.#adminKey, input, signal ? { signal } : {});
+  }
+
+  /** Saves the CPA connection (the server validates it again), then re-reads /usage-service/info. */
+  async saveSetup(input: SetupInput): Promise<void> {
+    const c = this.client;
+    if (!c || this.mode !== 'manager') throw new Error('Setup needs a manager-mode login.');
+    await saveSetup(c, this.#adminKey, input);
+    const info = await detectManager(this.#win.location.href);
+    this.managerInfo = info ? { ...info, configured: true, setupRequired: false } : { configured: true, setupRequired: false };
+    this.phase = 'ready';
+  }
+
+  openSetup(): void {
+    if (this.mode === 'manager' && this.client) this.phase = 'setup';
+  }
+
+  closeSetup(): void {
+    if (this.client) this.phase = 'ready';
+  }
+
+  /** CPA mode: links a cpamp server (checked with GET /status and its admin key). */
+  async connectCpamp(url: string, key: string, remember: boolean): Promise<void> {
+    const baseUrl = normalizeCpaUrl(url, this.defaultUrl);
+    const adminKey = key.trim();
+    const client = new CpaClient({ baseUrl, managementKey: adminKey });
+    await client.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
+    const saved = JSON.stringify({ url: baseUrl, key: adminKey });
+    writeStore('session', LINK_KEY, saved);
+    if (remember) writeStore('local', LINK_KEY, saved);
+    else removeStore('local', LINK_KEY);
+    this.cpamp = { url: baseUrl, client };
+  }
+
+  disconnectCpamp(): void {
+    removeStore('session', LINK_KEY);
+    removeStore('local', LINK_KEY);
+    this.cpamp = null;
+  }
+
+  /** Restores a saved cpamp link after a CPA-mode login (dropped if the server refuses the key). */
+  private async restoreCpamp(): Promise<void> {
+    const raw = readStore('session', LINK_KEY) ?? readStore('local', LINK_KEY);
+    if (!raw) return;
+    try {
+      const v = JSON.parse(raw) as Partial<SavedCreds>;
+      if (typeof v.url === 'string' && typeof v.key === 'string') await this.connectCpamp(v.url, v.key, readStore('local', LINK_KEY) !== null);
+    } catch (e) {
+      if (isPanelError(e) && (e.code === 'unauthorized' || e.code === 'missing-key')) this.disconnectCpamp();
+    }
   }
 
   /** What the top bar shows: the CPA URL, or the cpamp server in manager mode. */
@@ -143,6 +236,8 @@ export class SessionState {
     this.forgetCreds();
     this.mode = 'cpa';
     this.client = null;
+    this.cpamp = null;
+    this.#adminKey = '';
     this.meta = EMPTY_META;
     this.loginError = null;
     this.phase = this.managerInfo ? 'manager-login' : 'login';
@@ -172,5 +267,7 @@ export class SessionState {
     removeStore('local', CREDS_KEY);
     removeStore('session', ADMIN_KEY);
     removeStore('local', ADMIN_KEY);
+    removeStore('session', LINK_KEY);
+    removeStore('local', LINK_KEY);
   }
 }

@@ -1,0 +1,85 @@
+import { getContext, setContext } from 'svelte';
+import { browserTimeZone, PRESETS, type AnalyticsQuery, type RangeId } from '../api/analytics-api';
+
+const FIELDS = ['key', 'account', 'model', 'provider', 'status'] as const;
+type Field = (typeof FIELDS)[number];
+
+/**
+ * The monitoring time range and filter row, shared by the Monitoring and Requests pages and mirrored in
+ * the hash query (`#/monitoring?range=7d&model=gpt-5`), so a reload or a shared link keeps them.
+ */
+export class MonitorFilters {
+  range = $state<RangeId>('24h');
+  from = $state<number | null>(null);
+  to = $state<number | null>(null);
+  key = $state('');
+  account = $state('');
+  model = $state('');
+  provider = $state('');
+  status = $state('');
+  readonly tz = browserTimeZone();
+
+  readonly query = $derived<AnalyticsQuery>({
+    range: this.range,
+    from: this.from,
+    to: this.to,
+    tz: this.tz,
+    key: this.key,
+    account: this.account,
+    model: this.model,
+    provider: this.provider,
+    status: this.status,
+  });
+  readonly active = $derived(FIELDS.some((f) => this[f] !== ''));
+
+  constructor(q?: URLSearchParams) {
+    if (q) this.read(q);
+  }
+
+  read(q: URLSearchParams): void {
+    const r = q.get('range') ?? '24h';
+    const from = Number(q.get('from'));
+    const to = Number(q.get('to'));
+    if (r === 'custom' && from > 0 && to > from) {
+      this.range = 'custom';
+      this.from = from;
+      this.to = to;
+    } else {
+      this.range = (PRESETS as readonly string[]).includes(r) ? (r as RangeId) : '24h';
+      this.from = null;
+      this.to = null;
+    }
+    for (const f of FIELDS) this[f] = q.get(f) ?? '';
+  }
+
+  /** Hash query for these settings (defaults left out). */
+  toQuery(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (this.range !== '24h') out['range'] = this.range;
+    if (this.range === 'custom' && this.from !== null && this.to !== null) {
+      out['from'] = String(this.from);
+      out['to'] = String(this.to);
+    }
+    for (const f of FIELDS) if (this[f]) out[f] = this[f];
+    return out;
+  }
+
+  set(field: Field, value: string): void {
+    this[field] = value;
+  }
+
+  setCustom(from: number, to: number): void {
+    this.range = 'custom';
+    this.from = Math.min(from, to);
+    this.to = Math.max(from, to);
+  }
+
+  clear(): void {
+    for (const f of FIELDS) this[f] = '';
+  }
+}
+
+const KEY = Symbol('cpamp-monitor-filters');
+export const provideFilters = (f: MonitorFilters): void => void setContext(KEY, f);
+/** The shared filters (Shell provides them); a page outside the Shell gets its own. */
+export const useFilters = (): MonitorFilters => getContext<MonitorFilters | undefined>(KEY) ?? new MonitorFilters();

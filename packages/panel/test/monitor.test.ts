@@ -1,0 +1,270 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
+import { buildApp, defineConfig } from '@cpamp/server';
+import { openStore, type Store } from '@cpamp/store';
+import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCALES, MESSAGES } from '../src/lib/i18n';
+import { buildPanel, type BuiltPanel } from './build-panel';
+import { startPanelHost, type PanelHost } from './panel-host';
+
+// Manager mode end to end in Chromium: a real cpamp server with no CPA connection yet (first run), a real
+// SQLite store with generated history, the fake CPA; the setup wizard connects them, then Monitoring and
+// Requests show the server's numbers and live rows that the collector takes from the fake CPA.
+const ART = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const ADMIN_KEY = 'monitor-admin-key-0123456789abcdef';
+const HOUR = 3_600_000;
+
+describe('monitoring pages in Chromium (manager mode, first run)', () => {
+  let built: BuiltPanel;
+  let fake: FakeCpa;
+  let dir: string;
+  let store: Store;
+  let app: FastifyInstance;
+  let url: string;
+  let host: PanelHost;
+  let browser: Browser;
+  let page: Page;
+  let events: UsageEvent[];
+  const problems: string[] = [];
+  const fmt = (n: number) => new Intl.NumberFormat('en').format(n);
+  const kpi = () => page.getByTestId('kpi-requests').textContent();
+
+  const api = async (path: string) => {
+    const res = await fetch(`${url}/v0/management/analytics${path}`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { requests: number; failures: number };
+  };
+
+  async function shot(name: string) {
+    for (const theme of ['Light', 'Dark'] as const) {
+      await page.getByRole('banner').getByRole('button', { name: theme, exact: true }).click();
+      await page.waitForTimeout(80);
+      await page.screenshot({ path: `${ART}${name}-${theme.toLowerCase()}.png`, fullPage: true });
+    }
+    await page.getByRole('banner').getByRole('button', { name: 'Light', exact: true }).click();
+  }
+
+  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+  beforeAll(async () => {
+    await mkdir(ART, { recursive: true });
+    built = await buildPanel();
+    fake = await startFakeCpa({});
+    dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-monitor-'));
+    store = await openStore({ path: join(dir, 'usage.sqlite') });
+    events = [];
+    // Twenty days of history ending an hour ago: all of it inside the 30-day preset, some inside 24 h.
+    const end = Date.now() - HOUR;
+    for (const raw of generateUsage({ seed: 7, events: 400, days: 20, end, keys: 4, accounts: 6, models: 5, failureRate: 0.15 })) {
+      const r = normalizeRecord(raw);
+      if (r.ok) events.push(r.event);
+    }
+    store.insertBatch(events);
+    // CPA mode: the panel served from "CPA's" origin links this server, which allows that origin (CORS).
+    host = await startPanelHost(built.html, fake.url);
+    const config = defineConfig({ dataDir: dir, adminKey: ADMIN_KEY, panelPath: join(built.dir, 'management.html'), logLevel: 'error', corsOrigins: [host.url] });
+    app = await buildApp(config, { store, logStream: { write: () => undefined }, retentionSchedule: false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light' });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => {
+      // The deliberate wrong CPA key makes /setup answer 4xx, which Chromium logs as a failed resource.
+      if (m.type() === 'error' && !(/Failed to load resource/.test(m.text()) && /\/setup(\/check)?$/.test(m.location().url))) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await host?.close();
+    await store?.close();
+    await fake?.close();
+    await built?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('first run: admin login opens the setup wizard, a wrong CPA key is explained, the doctor runs, setup saves', async () => {
+    await page.goto(`${url}/management.html`);
+    await page.locator('input[name="admin-key"]').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Connect cpamp to CPA' }).waitFor();
+    await page.locator('input[name="cpa-url"]').fill(fake.url);
+
+    // Wrong key: the check (or, on a server without /setup/check, the save) says which key is wrong.
+    await page.locator('input[name="management-key"]').fill('not-the-management-key');
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.locator('[data-testid="setup-findings"], [data-testid="setup-error"], .notice.warn').first().waitFor();
+    await page.getByTestId('setup-save').click();
+    await page.getByTestId('setup-error').getByText('CPA refused the management key.').waitFor();
+
+    await page.locator('input[name="management-key"]').fill(fake.managementKey);
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    const findings = page.getByTestId('setup-findings');
+    await findings.or(page.getByText('This server cannot run checks before saving')).first().waitFor({ timeout: 30_000 });
+    if (await findings.isVisible()) {
+      await expect.poll(() => findings.locator('li').count()).toBeGreaterThan(0);
+    }
+    await page.screenshot({ path: `${ART}setup-light.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Theme' }).click();
+    await page.screenshot({ path: `${ART}setup-dark.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Theme' }).click();
+
+    await page.getByTestId('setup-save').click();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: 30_000 });
+    const info = (await (await fetch(`${url}/usage-service/info`)).json()) as { configured: boolean };
+    expect(info.configured).toBe(true);
+  }, 90_000);
+
+  it('Monitoring shows the server numbers in every card; a filter changes them and survives a reload', async () => {
+    await nav('Monitoring');
+    await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+    const tz = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const day = await api(`/summary?range=24h&tz=${encodeURIComponent(tz)}`);
+    await expect.poll(kpi).toBe(fmt(day.requests));
+
+    await page.getByRole('button', { name: 'Last 30 days' }).click();
+    const month = await api('/summary?range=30d');
+    expect(month.requests).toBe(events.length);
+    await expect.poll(kpi).toBe(fmt(month.requests));
+    await expect.poll(() => page.getByTestId('kpi-failures').textContent()).toBe(fmt(month.failures));
+    for (const id of ['timeline', 'breakdown', 'latency', 'heatmap', 'status-codes']) await page.getByTestId(id).waitFor();
+    expect(await page.getByTestId('breakdown').locator('tbody tr').count()).toBeGreaterThan(0);
+    await shot('monitoring');
+    // 375 px wide (phones): the nav collapses, cards and filters stack.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByTestId('kpi-requests').waitFor();
+    await page.screenshot({ path: `${ART}mobile-monitoring-light.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    const model = events[0]!.model;
+    await page.locator('select[name="filter-model"]').selectOption(model);
+    const byModel = await api(`/summary?range=30d&model=${encodeURIComponent(model)}`);
+    expect(byModel.requests).toBeLessThan(month.requests);
+    await expect.poll(kpi).toBe(fmt(byModel.requests));
+    expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain(`model=${model}`);
+
+    // The filter is in the hash: a reload (session restored from sessionStorage) keeps it.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+    await expect.poll(kpi).toBe(fmt(byModel.requests));
+    await expect.poll(() => page.locator('select[name="filter-model"]').inputValue()).toBe(model);
+
+    await page.locator('select[name="filter-status"]').selectOption('failure');
+    const failures = await api(`/summary?range=30d&model=${encodeURIComponent(model)}&status=failure`);
+    await expect.poll(kpi).toBe(fmt(failures.requests));
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(kpi).toBe(fmt(month.requests));
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('Requests: live rows arrive over SSE, past events page with a cursor, a row opens its details', async () => {
+    await nav('Live requests');
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    await expect.poll(() => page.getByTestId('live-status').textContent(), { timeout: 15_000 }).toBe('Live');
+    await expect.poll(() => page.getByTestId('events-row').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.getByTestId('events-row').count()).toBe(100);
+
+    // The collector subscribes to the fake CPA once setup saved the connection.
+    await expect.poll(() => fake.subscriberCount('usage') + fake.stats().popped, { timeout: 20_000 }).toBeGreaterThan(0);
+    const fresh = [...generateUsage({ seed: 99, events: 3, days: 1, end: Date.now(), keys: 2, accounts: 2, models: 2, failureRate: 0 })];
+    // Price the live rows' models so the details drawer can explain the cost.
+    const held = [...generateUsage({ seed: 100, events: 1, days: 1, end: Date.now(), failureRate: 0 })][0]!;
+    for (const raw of [...fresh, held]) {
+      const r = normalizeRecord(raw);
+      if (!r.ok) continue;
+      const res = await fetch(`${url}/v0/management/model-prices`, {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ model: r.event.model, price: { input: 1.25, output: 10, cacheRead: 0.125 } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const t0 = Date.now();
+    for (const r of fresh) fake.enqueueUsage(r);
+    await expect.poll(() => page.getByTestId('live-row').count(), { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(1);
+    process.stdout.write(`P11 (test, not a bench): first live row ${Date.now() - t0} ms after enqueue\n`);
+
+    // Pause holds new rows back; resume shows them.
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const before = await page.getByTestId('live-row').count();
+    fake.enqueueUsage(held);
+    await page.getByTestId('live-held').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('live-row').count()).toBe(before);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.getByTestId('live-row').count()).toBe(before + 1);
+
+    await page.getByTestId('live-row').first().click();
+    await page.getByTestId('event-details').waitFor();
+    await page.getByTestId('cost-explain').waitFor();
+    await page.getByTestId('cost-explain').locator('table tbody tr').first().waitFor();
+    await page.screenshot({ path: `${ART}request-details-light.png` });
+    await page.keyboard.press('Escape');
+    await shot('requests');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('Monitoring renders in all four languages', async () => {
+    await nav('Monitoring');
+    for (const id of LOCALES) {
+      await page.locator('#lang').selectOption(id);
+      await page.getByRole('heading', { level: 1, name: MESSAGES[id].monitoring.title }).waitFor();
+      await page.getByTestId('kpi-requests').waitFor();
+      await page.getByTestId('breakdown').waitFor();
+      await page.screenshot({ path: `${ART}monitoring-${id.toLowerCase()}-light.png`, fullPage: true });
+    }
+    await page.locator('#lang').selectOption('en');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('CPA mode: linking a cpamp server shows the manager pages with its numbers', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light' });
+    const cpaPage = await context.newPage();
+    cpaPage.setDefaultTimeout(10_000);
+    const errors: string[] = [];
+    cpaPage.on('console', (m) => {
+      // CPA answers the manager detection probe with 404: that is how CPA mode is recognised.
+      if (m.type() === 'error' && !(/Failed to load resource/.test(m.text()) && /\/usage-service\/info$/.test(m.location().url))) errors.push(`${m.text()} ${m.location().url}`);
+    });
+    cpaPage.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await cpaPage.goto(`${host.url}/management.html`);
+      await cpaPage.locator('input[name="management-key"]').fill(fake.managementKey);
+      await cpaPage.getByRole('button', { name: 'Connect' }).click();
+      await cpaPage.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+      const navLinks = cpaPage.getByRole('navigation', { name: 'Main' });
+      expect(await navLinks.getByRole('link', { name: 'Monitoring', exact: true }).count()).toBe(0);
+
+      await cpaPage.getByRole('button', { name: 'Connect a cpamp server' }).click();
+      await cpaPage.locator('input[name="cpamp-url"]').fill(url);
+      await cpaPage.locator('input[name="cpamp-admin-key"]').fill(ADMIN_KEY);
+      await cpaPage.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
+      await navLinks.getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await cpaPage.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+      await cpaPage.getByRole('button', { name: 'Last 30 days' }).click();
+      await expect.poll(() => cpaPage.getByTestId('kpi-requests').textContent()).toMatch(/^[\d,]+$/);
+      const shown = Number((await cpaPage.getByTestId('kpi-requests').textContent())!.replace(/,/g, ''));
+      expect(shown).toBeGreaterThanOrEqual(events.length);
+      await cpaPage.screenshot({ path: `${ART}cpa-linked-monitoring-light.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
