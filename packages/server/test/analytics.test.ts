@@ -190,6 +190,20 @@ describe('compatible usage reads (local, streamed)', () => {
     expect(ranged).toHaveLength(events.filter((e) => e.timestampMs >= END - 7 * DAY).length);
   });
 
+  it('GET /v0/management/usage/export takes the analytics filters (key, account, model, provider, status)', async () => {
+    const lines = async (qs: string) => (await get(`/v0/management/usage/export?${qs}`)).body.split('\n').filter((l) => l !== '');
+    const e0 = events[0]!;
+    expect(await lines(`model=${encodeURIComponent(e0.model)}`)).toHaveLength(events.filter((e) => e.model === e0.model).length);
+    expect(await lines(`key=${e0.apiKeyHash}&provider=${encodeURIComponent(e0.provider)}`)).toHaveLength(
+      events.filter((e) => e.apiKeyHash === e0.apiKeyHash && e.provider === e0.provider).length,
+    );
+    expect(await lines(`account=${encodeURIComponent(e0.authIndex)}&format=jsonl`)).toHaveLength(events.filter((e) => e.authIndex === e0.authIndex).length);
+    expect(await lines('status=failure')).toHaveLength(events.filter((e) => e.failed).length);
+    expect(await lines('status=success')).toHaveLength(events.filter((e) => !e.failed).length);
+    expect(await lines('model=no-such-model')).toHaveLength(0);
+    expect((await get('/v0/management/usage/export?status=teapot')).statusCode).toBe(400);
+  });
+
   it('needs the admin key', async () => {
     expect((await get('/v0/management/usage', false)).statusCode).toBe(401);
     expect((await get('/v0/management/usage/export', false)).statusCode).toBe(401);

@@ -14,7 +14,19 @@ import { jsonlToCsv } from '../io/csv-export';
 const epochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
 const RangeQuery = z.object({ from: epochMs.optional(), to: epochMs.optional() });
 const UsageQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(10_000_000).optional() });
-const ExportQuery = RangeQuery.extend({ format: z.enum(['jsonl', 'csv']).optional() });
+const names = z
+  .union([z.string().max(4096), z.array(z.string().max(4096)).max(1000)])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
+  .optional();
+/** The analytics routes' filter names: key (hash), account (auth_index), model, provider, status. */
+const ExportQuery = RangeQuery.extend({
+  format: z.enum(['jsonl', 'csv']).optional(),
+  key: names,
+  account: names,
+  model: names,
+  provider: names,
+  status: z.string().regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' }).optional(),
+});
 
 /** Plus caps the snapshot at 50,000 details: beyond that the legacy JSON is too big for its consumers. */
 const SNAPSHOT_CAP = 50_000;
@@ -44,7 +56,9 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: { ctx:
 
   app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const store = requireStore(ctx);
-    const chunks = store.io.exportJsonl(range(request.query));
+    const q = request.query;
+    const status = q.status === undefined || q.status === 'success' || q.status === 'failure' ? q.status : Number(q.status);
+    const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, status });
     if (request.query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8; header=present')

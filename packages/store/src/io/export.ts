@@ -13,6 +13,12 @@ import {
 export interface ExportOptions {
   from?: number;
   to?: number;
+  /** Same meaning as the event list's filters; an unknown name matches nothing. */
+  apiKeyHash?: string | string[];
+  authIndex?: string | string[];
+  model?: string | string[];
+  provider?: string | string[];
+  status?: 'success' | 'failure' | number;
   /** Rows per read (the reader is released between batches, so WAL checkpoints progress). */
   batchSize?: number;
   onProgress?: (p: { exported: number }) => void;
@@ -79,6 +85,8 @@ export async function* exportJsonl(
   const from = opts.from ?? Number.MIN_SAFE_INTEGER;
   const to = opts.to ?? Number.MAX_SAFE_INTEGER;
   const line = lineBuilder(dict);
+  const where = filterSql(dict, opts);
+  if (where === null) return;
   let lastTs = from;
   let lastId = -1;
   let exported = 0;
@@ -86,7 +94,7 @@ export async function* exportJsonl(
     const rows = reader()
       .prepare(
         `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
-         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?) ORDER BY e.ts, e.id LIMIT ${batch}`,
+         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where} ORDER BY e.ts, e.id LIMIT ${batch}`,
       )
       .all(lastTs, to, lastTs, lastId) as EventRow[];
     if (rows.length === 0) break;
@@ -99,4 +107,29 @@ export async function* exportJsonl(
     opts.onProgress?.({ exported });
     yield out;
   }
+}
+
+/** Filter clauses over dictionary ids (resolved once); null when a filter names nothing that exists. */
+function filterSql(dict: DictionaryCache, opts: ExportOptions): string | null {
+  let sql = '';
+  const clause = (column: string, v: string | string[] | undefined, find: (name: string) => number | undefined): boolean => {
+    if (v === undefined) return true;
+    const names = Array.isArray(v) ? v : [v];
+    if (names.length === 0) return true;
+    const ids = names.map(find).filter((id): id is number => id !== undefined);
+    if (ids.length === 0) return false;
+    sql += ` AND ${column} IN (${ids.join(',')})`;
+    return true;
+  };
+  if (
+    !clause('e.key_id', opts.apiKeyHash, (h) => dict.keyByHash(h)?.id) ||
+    !clause('e.account_id', opts.authIndex, (a) => dict.findAccount(a)) ||
+    !clause('e.model_id', opts.model, (m) => dict.find('model', m)) ||
+    !clause('e.provider_id', opts.provider, (x) => dict.find('provider', x))
+  )
+    return null;
+  if (opts.status === 'success') sql += ` AND (e.flags & ${FLAG_FAILED}) = 0`;
+  else if (opts.status === 'failure') sql += ` AND (e.flags & ${FLAG_FAILED}) != 0`;
+  else if (typeof opts.status === 'number') sql += ` AND e.status = ${Math.trunc(opts.status)}`;
+  return sql;
 }
