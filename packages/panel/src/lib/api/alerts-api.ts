@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import type { CpaClient } from './cpa-client';
+
+// The cpamp server's alerts API (/v0/management/alerts/*, API.md §C). Secrets (webhook `secret`, Telegram
+// `botToken`) are write-only: the server answers `secretSet` / `botTokenSet` instead.
+
+export const ALERT_KINDS = [
+  'quota-low',
+  'pool-exhaustion-forecast',
+  'account-auth-issue',
+  'cooldown-entered',
+  'cooldown-recovered',
+  'error-rate-spike',
+  'spend-threshold',
+  'collector-stalled',
+  'collector-gap',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const CHANNEL_TYPES = ['webhook', 'telegram', 'sse'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+const num = z.number();
+const nnum = z.number().nullable();
+const str = z.string();
+const ParamValue = z.union([z.number(), z.string(), z.boolean()]);
+
+export const AlertRuleSchema = z.looseObject({
+  id: num,
+  name: str,
+  kind: str,
+  enabled: z.boolean(),
+  severity: str,
+  params: z.record(z.string(), ParamValue),
+  channelIds: z.array(num),
+  quietMinutes: num,
+});
+export type AlertRule = z.output<typeof AlertRuleSchema>;
+
+export const AlertChannelSchema = z.looseObject({
+  id: num,
+  name: str,
+  type: str,
+  enabled: z.boolean(),
+  config: z.looseObject({
+    url: str.optional(),
+    secretSet: z.boolean().optional(),
+    chatId: str.optional(),
+    botTokenSet: z.boolean().optional(),
+    apiBaseUrl: str.optional(),
+  }),
+});
+export type AlertChannel = z.output<typeof AlertChannelSchema>;
+
+export const IncidentSchema = z.looseObject({
+  id: num,
+  ruleId: num,
+  kind: str,
+  subject: str,
+  severity: str,
+  state: str,
+  openedAtMs: num,
+  lastSeenAtMs: num,
+  resolvedAtMs: nnum,
+  count: num,
+  message: str,
+});
+export type Incident = z.output<typeof IncidentSchema>;
+
+export const DeliverySchema = z.looseObject({
+  id: num,
+  incidentId: nnum,
+  channelId: num,
+  channelName: str,
+  atMs: num,
+  state: str,
+  attempts: num,
+  lastError: str.nullable(),
+  nextAttemptAtMs: nnum,
+  test: z.boolean(),
+});
+export type Delivery = z.output<typeof DeliverySchema>;
+
+/** What the panel sends for a rule (id comes from the URL). */
+export interface RuleInput {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  severity: string;
+  params: Record<string, number | string | boolean>;
+  channelIds: number[];
+  quietMinutes: number;
+}
+
+/** What the panel sends for a channel: secrets only when the user typed a new one. */
+export interface ChannelInput {
+  name: string;
+  type: string;
+  enabled: boolean;
+  config: { url?: string; secret?: string; chatId?: string; botToken?: string; apiBaseUrl?: string };
+}
+
+type Opts = { signal?: AbortSignal };
+const A = '/alerts';
+// Writes are reloaded from the list afterwards; the echoed object is optional so a terser server still works.
+const RuleWrite = z.looseObject({ rule: AlertRuleSchema.optional() });
+const ChannelWrite = z.looseObject({ channel: AlertChannelSchema.optional() });
+const items = <S extends z.ZodType>(s: S) => z.looseObject({ items: z.array(s) });
+
+export const listRules = (c: CpaClient, o: Opts = {}) => c.json('GET', `${A}/rules`, items(AlertRuleSchema), o);
+export const createRule = (c: CpaClient, body: RuleInput) => c.json('POST', `${A}/rules`, RuleWrite, { body });
+export const updateRule = (c: CpaClient, id: number, body: Partial<RuleInput>) =>
+  c.json('PUT', `${A}/rules/${id}`, RuleWrite, { body });
+export const deleteRule = (c: CpaClient, id: number) => c.raw('DELETE', `${A}/rules/${id}`);
+
+export const listChannels = (c: CpaClient, o: Opts = {}) => c.json('GET', `${A}/channels`, items(AlertChannelSchema), o);
+export const createChannel = (c: CpaClient, body: ChannelInput) =>
+  c.json('POST', `${A}/channels`, ChannelWrite, { body });
+export const updateChannel = (c: CpaClient, id: number, body: Partial<ChannelInput>) =>
+  c.json('PUT', `${A}/channels/${id}`, ChannelWrite, { body });
+export const deleteChannel = (c: CpaClient, id: number) => c.raw('DELETE', `${A}/channels/${id}`);
+export const testChannel = (c: CpaClient, id: number) =>
+  c.json('POST', `${A}/channels/${id}/test`, z.looseObject({ delivery: DeliverySchema }), { timeoutMs: 45_000 });
+
+export const listIncidents = (c: CpaClient, state: 'open' | 'resolved', limit = 100, o: Opts = {}) =>
+  c.json('GET', `${A}/incidents`, items(IncidentSchema), { query: { state, limit }, ...o });
+export const listDeliveries = (c: CpaClient, q: { limit?: number; channelId?: number }, o: Opts = {}) =>
+  c.json('GET', `${A}/deliveries`, items(DeliverySchema), { query: { limit: q.limit, channelId: q.channelId }, ...o });

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { draftToParams, paramsToDraft, specsFor } from './rule-params';
+
+describe('alert rule params', () => {
+  it('gives new rules their defaults and edits existing params as text', () => {
+    expect(paramsToDraft('quota-low', null)).toEqual({ remainingPercentBelow: '10', provider: '', window: '' });
+    expect(paramsToDraft('error-rate-spike', { errorRateAbove: 0.25 })).toMatchObject({ errorRateAbove: '25', minRequests: '' });
+    expect(paramsToDraft('account-auth-issue', null)).toEqual({ issue: 'any', provider: '' });
+    expect(paramsToDraft('spend-threshold', { thresholdMicros: 12_500_000, periodHours: 24 })).toEqual({ thresholdMicros: '12.5', periodHours: '24', apiKeyHash: '' });
+    expect(specsFor('unknown-kind')).toEqual([]);
+  });
+
+  it('builds params: numbers parsed, dollars to micros, empty optional fields left out, bad numbers reported', () => {
+    expect(draftToParams('spend-threshold', { thresholdMicros: '12.5', periodHours: '168', apiKeyHash: ' ' })).toEqual({
+      params: { thresholdMicros: 12_500_000, periodHours: 168 },
+      invalid: [],
+    });
+    expect(draftToParams('quota-low', { remainingPercentBelow: 'ten', provider: 'codex' })).toEqual({ params: { provider: 'codex' }, invalid: ['remainingPercentBelow'] });
+    expect(draftToParams('error-rate-spike', { errorRateAbove: '20', minRequests: '5', windowMinutes: '', apiKeyHash: '', provider: '' }).params).toEqual({ errorRateAbove: 0.2, minRequests: 5 });
+    expect(draftToParams('account-auth-issue', { issue: 'banned', provider: '' }).params).toEqual({ issue: 'banned' });
+  });
+
+  it('keeps params the form does not know about', () => {
+    expect(draftToParams('quota-low', { remainingPercentBelow: '5', provider: '' }, { remainingPercentBelow: 10, futureKnob: 'x' }).params).toEqual({ futureKnob: 'x', remainingPercentBelow: 5 });
+  });
+});
