@@ -25,7 +25,7 @@ const allCpamp = ['@cpamp/sdk-cpa', '@cpamp/store', '@cpamp/collector', '@cpamp/
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'packages/panel/**', 'coverage/**', 'test-artifacts/**'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'packages/panel/dist/**', 'coverage/**', 'test-artifacts/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -43,6 +43,12 @@ export default tseslint.config(
   },
   {
     files: ['packages/sdk-cpa/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: boundary(allCpamp),
+  },
+  {
+    // The panel speaks HTTP only: no @cpamp/* imports (architecture.md).
+    files: ['packages/panel/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: boundary(allCpamp),
   },
