@@ -1,4 +1,5 @@
-// Options, events and the public interface of a collector (createCollector lives in collector.ts).
+// Options, events and the public interface of a collector (createCollector lives in collector.ts, the
+// engine behind it in collector-engine.ts).
 import type { CollectorCpa } from './cpa-port';
 import type { DiagnoseOptions, DiagnoseReport } from './doctor';
 import type { NormalizeOptions } from './normalize';

@@ -14,6 +14,8 @@ export interface CollectorCpa {
 
 export type ErrorClass = 'unsupported' | 'auth' | 'transient';
 
+type Classified = { cls: ErrorClass; error: CollectorError };
+
 interface ErrorLike {
   code?: unknown;
   status?: unknown;
@@ -42,11 +44,21 @@ export function parseGoDuration(text: string): number | null {
 }
 
 /** Classifies an error from sdk-cpa, ioredis or the network for a transport. */
-export function classifyError(
-  e: unknown,
-  transport: string,
-  nowMs: number,
-): { cls: ErrorClass; error: CollectorError } {
+export function classifyError(e: unknown, transport: string, nowMs: number): Classified {
+  const auth = (
+    code: 'auth-rejected' | 'remote-disabled' | 'ip-banned',
+    text: string,
+    bannedUntilMs?: number,
+  ) =>
+    ({
+      cls: 'auth',
+      error: new CollectorAuthError(code, text, { cause: e, bannedUntilMs }),
+    }) satisfies Classified;
+  const unsupported = (text: string) =>
+    ({
+      cls: 'unsupported',
+      error: new CollectorUnsupportedError(transport, text, { cause: e }),
+    }) satisfies Classified;
   if (e instanceof CollectorUnsupportedError) return { cls: 'unsupported', error: e };
   if (e instanceof CollectorAuthError) return { cls: 'auth', error: e };
   if (e instanceof CollectorError) return { cls: 'transient', error: e };
@@ -62,24 +74,17 @@ export function classifyError(
     const wait =
       parseGoDuration(typeof x.retryAfter === 'string' ? x.retryAfter : (banned?.[1] ?? '')) ?? 30 * 60_000;
     const until = nowMs + wait;
-    return {
-      cls: 'auth',
-      error: new CollectorAuthError(
-        'ip-banned',
-        `CPA has banned this host after too many failed logins until ${new Date(until).toISOString()}. Fix the management key; the collector will not retry before the ban ends.`,
-        { cause: e, bannedUntilMs: until },
-      ),
-    };
+    return auth(
+      'ip-banned',
+      `CPA has banned this host after too many failed logins until ${new Date(until).toISOString()}. Fix the management key; the collector will not retry before the ban ends.`,
+      until,
+    );
   }
   if (code === 'remote_management_disabled' || /remote management disabled/i.test(message)) {
-    return {
-      cls: 'auth',
-      error: new CollectorAuthError(
-        'remote-disabled',
-        'CPA refused remote management access (allow-remote is false). Set remote-management.allow-remote: true in CPA config.yaml, or run the collector on the CPA host.',
-        { cause: e },
-      ),
-    };
+    return auth(
+      'remote-disabled',
+      'CPA refused remote management access (allow-remote is false). Set remote-management.allow-remote: true in CPA config.yaml, or run the collector on the CPA host.',
+    );
   }
   if (
     code === 'unauthorized' ||
@@ -88,44 +93,25 @@ export function classifyError(
     status === 403 ||
     /invalid management key|missing management key|NOAUTH|remote management key not set/i.test(message)
   ) {
-    return {
-      cls: 'auth',
-      error: new CollectorAuthError(
-        'auth-rejected',
-        `CPA rejected the management key (${transport}: ${message.slice(0, 120)}). Set the correct CPA management key; the collector stopped retrying so CPA does not ban this host.`,
-        { cause: e },
-      ),
-    };
+    return auth(
+      'auth-rejected',
+      `CPA rejected the management key (${transport}: ${message.slice(0, 120)}). Set the correct CPA management key; the collector stopped retrying so CPA does not ban this host.`,
+    );
   }
   if (status === 404 || status === 405 || status === 501 || code === 'management_disabled') {
-    return {
-      cls: 'unsupported',
-      error: new CollectorUnsupportedError(
-        transport,
-        `CPA answered ${status ?? 404} for the ${transport} transport: this CPA does not offer it (HTTP usage queue needs CPA v6.10.8+, and a management secret must be configured).`,
-        { cause: e },
-      ),
-    };
+    return unsupported(
+      `CPA answered ${status ?? 404} for the ${transport} transport: this CPA does not offer it (HTTP usage queue needs CPA v6.10.8+, and a management secret must be configured).`,
+    );
   }
   if (HTTP_ON_RESP.test(message)) {
-    return {
-      cls: 'unsupported',
-      error: new CollectorUnsupportedError(
-        transport,
-        `An HTTP server answered the RESP connection (unsupported RESP prefix 'H'): RESP cannot pass through an HTTP reverse proxy. Point the collector at CPA's port directly, or use mode 'http'/'auto'.`,
-        { cause: e },
-      ),
-    };
+    return unsupported(
+      `An HTTP server answered the RESP connection (unsupported RESP prefix 'H'): RESP cannot pass through an HTTP reverse proxy. Point the collector at CPA's port directly, or use mode 'http'/'auto'.`,
+    );
   }
   if (UNKNOWN_COMMAND.test(message)) {
-    return {
-      cls: 'unsupported',
-      error: new CollectorUnsupportedError(
-        transport,
-        `CPA does not support the ${transport} transport (${message.slice(0, 100)}). SUBSCRIBE needs CPA v7.0.7+, RESP pop v6.9.38+, and v7.1.17 disabled RESP entirely.`,
-        { cause: e },
-      ),
-    };
+    return unsupported(
+      `CPA does not support the ${transport} transport (${message.slice(0, 100)}). SUBSCRIBE needs CPA v7.0.7+, RESP pop v6.9.38+, and v7.1.17 disabled RESP entirely.`,
+    );
   }
   const unreachable =
     code === 'network_error' ||

@@ -11,6 +11,19 @@ const C: Kind = 'count';
 const B: Kind = 'bool';
 const T: Kind = 'ts';
 
+/** Mirrors flatTokenCounts in record.schema.ts: accepted at the top level and inside `tokens` / `usage`. */
+const FLAT_TOKENS: Record<string, Kind> = {
+  input_tokens: C,
+  prompt_tokens: C,
+  output_tokens: C,
+  completion_tokens: C,
+  reasoning_tokens: C,
+  cached_tokens: C,
+  cache_read_tokens: C,
+  cache_creation_tokens: C,
+  total_tokens: C,
+};
+
 const TOP: Record<string, Kind> = {
   timestamp: T,
   time: T,
@@ -82,33 +95,17 @@ const TOP: Record<string, Kind> = {
   usage: 'tokens',
   accounting_version: C,
   token_breakdown: 'breakdown',
-  input_tokens: C,
-  prompt_tokens: C,
-  output_tokens: C,
-  completion_tokens: C,
-  reasoning_tokens: C,
-  cached_tokens: C,
-  cache_read_tokens: C,
-  cache_creation_tokens: C,
-  total_tokens: C,
+  ...FLAT_TOKENS,
 };
 
 const TOKENS: Record<string, Kind> = {
-  input_tokens: C,
-  prompt_tokens: C,
-  output_tokens: C,
-  completion_tokens: C,
-  reasoning_tokens: C,
-  cached_tokens: C,
+  ...FLAT_TOKENS,
   cache_tokens: C,
-  cache_read_tokens: C,
   cache_read_input_tokens: C,
   cache_read_tokens_present: B,
-  cache_creation_tokens: C,
   cache_creation_input_tokens: C,
   cache_write_tokens: C,
   cache_write_input_tokens: C,
-  total_tokens: C,
   total: C,
 };
 const BD_IN: Record<string, Kind> = {

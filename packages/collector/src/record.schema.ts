@@ -40,22 +40,27 @@ const timestampValue = z
   .optional()
   .transform((v) => (v === null ? undefined : v));
 
-export const tokensSchema = z.looseObject({
+/** Token counts some tools put flat at the top level of a record; `tokens` / `usage` carry them too. */
+const flatTokenCounts = {
   input_tokens: count,
   prompt_tokens: count,
   output_tokens: count,
   completion_tokens: count,
   reasoning_tokens: count,
   cached_tokens: count,
-  cache_tokens: count,
   cache_read_tokens: count,
+  cache_creation_tokens: count,
+  total_tokens: count,
+};
+
+export const tokensSchema = z.looseObject({
+  ...flatTokenCounts,
+  cache_tokens: count,
   cache_read_input_tokens: count,
   cache_read_tokens_present: looseBool,
-  cache_creation_tokens: count,
   cache_creation_input_tokens: count,
   cache_write_tokens: count,
   cache_write_input_tokens: count,
-  total_tokens: count,
   total: count,
 });
 export type RawTokens = z.output<typeof tokensSchema>;
@@ -167,15 +172,7 @@ export const usageRecordSchema = z.looseObject({
   accounting_version: count,
   token_breakdown: tokenBreakdownSchema.nullish(),
   // flat token fields (some tools put them at top level)
-  input_tokens: count,
-  prompt_tokens: count,
-  output_tokens: count,
-  completion_tokens: count,
-  reasoning_tokens: count,
-  cached_tokens: count,
-  cache_read_tokens: count,
-  cache_creation_tokens: count,
-  total_tokens: count,
+  ...flatTokenCounts,
 });
 export type RawUsageRecord = z.output<typeof usageRecordSchema>;
 

@@ -1,18 +1,20 @@
 // Token accounting: CPA's v2 token_breakdown when present, else per-provider normalisation of the
 // legacy flat `tokens` into the same MUTUALLY EXCLUSIVE buckets (sum = total).
 import type { RawTokenBreakdown, RawTokens } from './record.schema';
-import type { TokenQuality } from './usage-event';
+import type { TokenQuality, UsageEvent } from './usage-event';
 
-export interface TokenBuckets {
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  unclassifiedTokens: number;
-  totalTokens: number;
-  tokenQuality: TokenQuality;
-}
+/** The token fields of a UsageEvent (declared and documented there). */
+export type TokenBuckets = Pick<
+  UsageEvent,
+  | 'inputTokens'
+  | 'cacheReadTokens'
+  | 'cacheCreationTokens'
+  | 'outputTokens'
+  | 'reasoningTokens'
+  | 'unclassifiedTokens'
+  | 'totalTokens'
+  | 'tokenQuality'
+>;
 
 /** How a provider's flat counts overlap (cpa-protocol.md §5). */
 export type TokenSemantics = 'independent' | 'subset' | 'separate-reasoning';

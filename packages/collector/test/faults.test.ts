@@ -1,46 +1,28 @@
 // F2, F4, F5, F6, F8 and the dead-letter path (F7 end-to-end) against the fake CPA over real sockets.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCollector, type Collector, type DeadLetter } from '@cpamp/collector';
-import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
-import { MemorySink, record, tempDir, waitFor } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { DeadLetter } from '@cpamp/collector';
+import { generateUsage } from '@cpamp/testkit';
+import { MemorySink, record, useCollectorHarness, waitFor, waitForState } from './helpers';
 
-let fake: FakeCpa | null = null;
-let collectors: Collector[] = [];
-const dirs: { cleanup(): void }[] = [];
-afterEach(async () => {
-  for (const c of collectors) await c.stop();
-  collectors = [];
-  await fake?.close();
-  fake = null;
-  for (const d of dirs.splice(0)) d.cleanup();
-});
-function track(c: Collector): Collector {
-  collectors.push(c);
-  return c;
-}
+const h = useCollectorHarness();
 
 describe('F2: sink failure → hold → spool → replay', () => {
   it('loses nothing while the sink is down, and replays in order', async () => {
-    fake = await startFakeCpa();
-    const tmp = tempDir();
-    dirs.push(tmp);
+    const fake = await h.startFake();
+    const dataDir = h.tempDir();
     const sink = new MemorySink();
     sink.fail = new Error('SQLITE_FULL: database or disk is full');
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 10,
-        batchSize: 20,
-        dataDir: tmp.dir,
-        maxHeldEvents: 50,
-        backoff: { initialMs: 30, maxMs: 60 },
-      }),
-    );
+    const c = h.collector({
+      sink,
+      mode: 'http',
+      pollIntervalMs: 10,
+      batchSize: 20,
+      dataDir,
+      maxHeldEvents: 50,
+      backoff: { initialMs: 30, maxMs: 60 },
+    });
     await c.start();
     for (let i = 0; i < 200; i++) fake.enqueueUsage(record(i));
     await waitFor(() => c.status().counters.received === 200);
@@ -50,7 +32,7 @@ describe('F2: sink failure → hold → spool → replay', () => {
     expect(st.lastError?.code).toBe('sink-failed');
     expect(st.lastError?.hint).toMatch(/cannot be written/);
     expect(st.counters.spooled + st.counters.held).toBe(200);
-    expect(existsSync(join(tmp.dir, 'collector-spool.jsonl'))).toBe(true);
+    expect(existsSync(join(dataDir, 'collector-spool.jsonl'))).toBe(true);
     sink.fail = null;
     await waitFor(() => sink.rows.length === 200, 5000, 'replay');
     expect(c.status().sinkFailing).toBe(false);
@@ -61,18 +43,15 @@ describe('F2: sink failure → hold → spool → replay', () => {
   });
 
   it('stop() while the sink is down spools everything; the next start replays it first', async () => {
-    fake = await startFakeCpa();
-    const tmp = tempDir();
-    dirs.push(tmp);
+    const fake = await h.startFake();
+    const dataDir = h.tempDir();
     const sink = new MemorySink();
     sink.fail = new Error('attempt to write a readonly database');
-    const c1 = createCollector({
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
+    const c1 = h.collector({
       sink,
       mode: 'http',
       pollIntervalMs: 10,
-      dataDir: tmp.dir,
+      dataDir,
       backoff: { initialMs: 5000 },
     });
     await c1.start();
@@ -81,77 +60,53 @@ describe('F2: sink failure → hold → spool → replay', () => {
     await c1.stop();
     expect(c1.status().counters.spooled).toBe(120);
     sink.fail = null;
-    const c2 = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 10,
-        dataDir: tmp.dir,
-      }),
-    );
+    const c2 = h.collector({ sink, mode: 'http', pollIntervalMs: 10, dataDir });
     await c2.start();
     expect(sink.rows.length).toBe(120);
     expect(c2.status().counters.replayed).toBe(120);
-    expect(existsSync(join(tmp.dir, 'collector-spool.jsonl'))).toBe(false);
+    expect(existsSync(join(dataDir, 'collector-spool.jsonl'))).toBe(false);
   });
 });
 
 describe('F4: CPA down, key changed', () => {
   it('stops on 401 without tripping the ban, names the cause, resumes when the key is fixed', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'auto',
-        pollIntervalMs: 10,
-      }),
-    );
+    const c = h.collector({ sink, mode: 'auto', pollIntervalMs: 10 });
     await c.start();
-    await waitFor(() => c.status().state === 'running');
+    await waitForState(c, 'running');
     await c.stop();
     fake.setManagementKey('rotated-key');
-    const c2 = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: 'test-management-key',
-        sink,
-        mode: 'auto',
-        pollIntervalMs: 10,
-      }),
-    );
+    const c2 = h.collector({
+      managementKey: 'test-management-key',
+      sink,
+      mode: 'auto',
+      pollIntervalMs: 10,
+    });
     await c2.start();
-    await waitFor(() => c2.status().state === 'auth-stopped');
+    await waitForState(c2, 'auth-stopped');
     expect(c2.status().lastError?.code).toBe('auth-rejected');
     expect(c2.status().lastError?.message).toMatch(/rejected the management key/);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.stats().authFailures).toBeLessThanOrEqual(2);
     expect(fake.stats().bannedIps).toEqual([]);
     c2.setCredentials({ managementKey: 'rotated-key' });
-    await waitFor(() => c2.status().state === 'running');
+    await waitForState(c2, 'running');
     for (let i = 0; i < 10; i++) fake.enqueueUsage(record(i));
     await waitFor(() => sink.rows.length === 10);
   });
 
   it('backs off while CPA is unreachable and recovers when it is back', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
     fake.faults.set({ resetConnections: true });
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 10,
-        cpaTimeoutMs: 1000,
-        backoff: { initialMs: 20, maxMs: 80 },
-      }),
-    );
+    const c = h.collector({
+      sink,
+      mode: 'http',
+      pollIntervalMs: 10,
+      cpaTimeoutMs: 1000,
+      backoff: { initialMs: 20, maxMs: 80 },
+    });
     await c.start();
     await waitFor(() => c.status().counters.reconnects >= 3);
     const st = c.status();
@@ -170,23 +125,17 @@ describe('F4: CPA down, key changed', () => {
 
 describe('F5: queue retention expires during an outage', () => {
   it('records a retention-expired gap when polling resumes after longer than retention', async () => {
-    fake = await startFakeCpa({ retentionSeconds: 1 });
-    const sink = new MemorySink();
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 10,
-        cpaTimeoutMs: 1000,
-        backoff: { initialMs: 50, maxMs: 100 },
-      }),
-    );
+    const fake = await h.startFake({ retentionSeconds: 1 });
+    const c = h.collector({
+      mode: 'http',
+      pollIntervalMs: 10,
+      cpaTimeoutMs: 1000,
+      backoff: { initialMs: 50, maxMs: 100 },
+    });
     await c.start();
     await waitFor(() => c.status().state === 'running' && c.status().retentionSeconds === 1);
     fake.faults.set({ resetConnections: true });
-    await waitFor(() => c.status().state === 'backoff');
+    await waitForState(c, 'backoff');
     await new Promise((r) => setTimeout(r, 1300));
     fake.faults.clear();
     await waitFor(
@@ -203,21 +152,13 @@ describe('F5: queue retention expires during an outage', () => {
 
 describe('F5: dropped subscriber', () => {
   it('resubscribes at once and records the gap', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
     const gaps: string[] = [];
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'subscribe',
-        pollIntervalMs: 10,
-      }),
-    );
+    const c = h.collector({ sink, mode: 'subscribe', pollIntervalMs: 10 });
     c.on('gap', (g) => gaps.push(g.kind));
     await c.start();
-    await waitFor(() => fake?.subscriberCount('usage') === 1);
+    await waitFor(() => fake.subscriberCount('usage') === 1);
     // A burst far beyond CPA's 256-message subscriber buffer while the socket is congested.
     // Enqueued synchronously, so the collector cannot read meanwhile: ~40 MB overflows the socket buffers,
     // then the 256 slots, and CPA drops the subscriber.
@@ -225,7 +166,7 @@ describe('F5: dropped subscriber', () => {
     for (let i = 0; i < 800; i++) fake.enqueueUsage(record(i, { user_agent: big }));
     await waitFor(() => c.status().counters.subscriberDrops >= 1, 10_000, 'a drop');
     await waitFor(
-      () => fake?.subscriberCount('usage') === 1 && c.status().state === 'running',
+      () => fake.subscriberCount('usage') === 1 && c.status().state === 'running',
       5000,
       'resubscribed',
     );
@@ -239,23 +180,14 @@ describe('F5: dropped subscriber', () => {
 
 describe('F6: a second consumer', () => {
   it('doctor detects another consumer draining the queue', async () => {
-    fake = await startFakeCpa();
-    const sink = new MemorySink();
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 50,
-      }),
-    );
+    const fake = await h.startFake();
+    const c = h.collector({ mode: 'http', pollIntervalMs: 50 });
     await c.start();
-    await waitFor(() => c.status().state === 'running');
+    await waitForState(c, 'running');
     const other = fake.startSecondConsumer({ intervalMs: 5, count: 1000 });
     let i = 0;
     const feeder = setInterval(() => {
-      for (let k = 0; k < 5; k++) fake?.enqueueUsage(record(i++));
+      for (let k = 0; k < 5; k++) fake.enqueueUsage(record(i++));
     }, 10);
     try {
       const report = await c.diagnose({ probeWindowMs: 500 });
@@ -270,16 +202,8 @@ describe('F6: a second consumer', () => {
   });
 
   it('doctor reports usage publishing off and can turn it on', async () => {
-    fake = await startFakeCpa({ usageStatisticsEnabled: false });
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink: new MemorySink(),
-        mode: 'http',
-        pollIntervalMs: 70_000,
-      }),
-    );
+    await h.startFake({ usageStatisticsEnabled: false });
+    const c = h.collector({ mode: 'http', pollIntervalMs: 70_000 });
     const r1 = await c.diagnose();
     expect(r1.findings.find((f) => f.id === 'usage-publishing-disabled')?.ok).toBe(false);
     expect(r1.findings.find((f) => f.id === 'poll-interval-beyond-retention')?.ok).toBe(false);
@@ -290,33 +214,19 @@ describe('F6: a second consumer', () => {
   });
 
   it('doctor names a wrong key and a wrong URL', async () => {
-    fake = await startFakeCpa();
-    const bad = await createCollector({
-      baseUrl: fake.url,
-      managementKey: 'nope',
-      sink: new MemorySink(),
-    }).diagnose();
+    await h.startFake();
+    const bad = await h.collector({ managementKey: 'nope' }).diagnose();
     expect(bad.findings.find((f) => f.id === 'wrong-key')?.ok).toBe(false);
-    const down = await createCollector({
-      baseUrl: 'http://127.0.0.1:1',
-      managementKey: 'k',
-      sink: new MemorySink(),
-    }).diagnose();
+    const down = await h.collector({ baseUrl: 'http://127.0.0.1:1', managementKey: 'k' }).diagnose();
     expect(down.findings.find((f) => f.id === 'wrong-url')?.ok).toBe(false);
   });
 });
 
 describe('F8: exactly once', () => {
   it('redeliveries are stored once; retries and colliding request ids are each stored, across restarts', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
-    const opts = {
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
-      sink,
-      mode: 'http' as const,
-      pollIntervalMs: 10,
-    };
+    const opts = { sink, mode: 'http' as const, pollIntervalMs: 10 };
     const attempts = [
       record(1, {
         request_id: 'abcd0001',
@@ -334,13 +244,13 @@ describe('F8: exactly once', () => {
       record(2, { request_id: 'deadbeef' }),
       record(9000, { request_id: 'deadbeef', auth_index: 'dddddddddddddddd' }),
     ];
-    const c1 = createCollector(opts);
+    const c1 = h.collector(opts);
     await c1.start();
     for (const a of attempts) fake.enqueueUsage(a);
     for (const a of attempts) fake.enqueueUsage(JSON.stringify(a)); // redelivery
     await waitFor(() => c1.status().counters.consumed === 10);
     await c1.stop();
-    const c2 = track(createCollector(opts));
+    const c2 = h.collector(opts);
     await c2.start();
     for (const a of attempts) fake.enqueueUsage(a); // redelivery after a restart
     await waitFor(() => c2.status().counters.consumed === 5);
@@ -351,20 +261,12 @@ describe('F8: exactly once', () => {
 
 describe('F8 on generated traffic', () => {
   it('N generated attempts (retries share request ids) → N rows, redeliveries dropped', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const records = [...generateUsage({ seed: 7, events: 3000, days: 1 })];
     const ids = records.map((r) => (r as { request_id?: string }).request_id);
     expect(new Set(ids).size).toBeLessThan(records.length); // the data set contains retries
     const sink = new MemorySink();
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'http',
-        pollIntervalMs: 10,
-      }),
-    );
+    const c = h.collector({ sink, mode: 'http', pollIntervalMs: 10 });
     await c.start();
     for (const r of records) fake.enqueueUsage(r);
     for (const r of records.slice(0, 500)) fake.enqueueUsage(r);
@@ -377,23 +279,18 @@ describe('F8 on generated traffic', () => {
 
 describe('F7 end to end: malformed records are dead-lettered, the loop keeps going', () => {
   it('dead-letters with reason, redacted and capped', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
     const dead: DeadLetter[] = [];
-    const tmp = tempDir();
-    dirs.push(tmp);
-    const c = track(
-      createCollector({
-        baseUrl: fake.url,
-        managementKey: fake.managementKey,
-        sink,
-        mode: 'subscribe',
-        deadLetters: { insertDeadLetters: (d) => void dead.push(...d) },
-        dataDir: tmp.dir,
-      }),
-    );
+    const dataDir = h.tempDir();
+    const c = h.collector({
+      sink,
+      mode: 'subscribe',
+      deadLetters: { insertDeadLetters: (d) => void dead.push(...d) },
+      dataDir,
+    });
     await c.start();
-    await waitFor(() => fake?.subscriberCount('usage') === 1);
+    await waitFor(() => fake.subscriberCount('usage') === 1);
     fake.enqueueUsage('{"timestamp": "2026-08-22T00:00:00Z", "api_key": "sk-secret-abcdefghijkl", "model": ');
     fake.enqueueUsage({
       model: 'x',
@@ -411,8 +308,8 @@ describe('F7 end to end: malformed records are dead-lettered, the loop keeps goi
     expect(c.status().counters.rejected).toBe(2);
     expect(c.status().counters.deadLettered).toBe(2);
     expect(
-      existsSync(join(tmp.dir, 'collector-dead-letters.jsonl'))
-        ? readFileSync(join(tmp.dir, 'collector-dead-letters.jsonl'), 'utf8')
+      existsSync(join(dataDir, 'collector-dead-letters.jsonl'))
+        ? readFileSync(join(dataDir, 'collector-dead-letters.jsonl'), 'utf8')
         : '',
     ).toBe('');
   });

@@ -1,8 +1,20 @@
-// Test helpers: an in-memory sink with dedup (like the store), a record factory, waiting utilities.
+// Test helpers: an in-memory sink with dedup (like the store), a record factory, waiting utilities, and
+// the per-test harness (fake CPA, collectors with test options, temp dirs, torn down after each test).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CollectorLogger, InsertResult, UsageEvent, UsageSink } from '@cpamp/collector';
+import { afterEach } from 'vitest';
+import { createCollector } from '@cpamp/collector';
+import type {
+  Collector,
+  CollectorLogger,
+  CollectorOptions,
+  CollectorState,
+  InsertResult,
+  UsageEvent,
+  UsageSink,
+} from '@cpamp/collector';
+import { startFakeCpa, type FakeCpa, type FakeCpaOptions } from '@cpamp/testkit';
 
 export class MemorySink implements UsageSink {
   readonly keys = new Set<string>();
@@ -78,4 +90,62 @@ export function memoryLogger(): CollectorLogger & { lines: string[] } {
   const push = (lvl: string) => (msg: string, meta?: Record<string, unknown>) =>
     lines.push(`${lvl} ${msg} ${meta ? JSON.stringify(meta) : ''}`);
   return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+/** Waits until the collector reports `state`. */
+export function waitForState(c: Collector, state: CollectorState, timeoutMs = 10_000): Promise<void> {
+  return waitFor(() => c.status().state === state, timeoutMs, `state ${state}`);
+}
+
+export interface CollectorHarness {
+  /** Starts this test's fake CPA (closed after the test). */
+  startFake(opts?: FakeCpaOptions): Promise<FakeCpa>;
+  /**
+   * createCollector against this test's fake CPA (its URL and key, a fresh MemorySink) with the file's
+   * default options, then `over`; every collector is stopped after the test.
+   */
+  collector(over?: Partial<CollectorOptions>): Collector;
+  /** A temp directory removed after the test. */
+  tempDir(): string;
+  /** Runs after the collectors have stopped and before the fake CPA closes (servers, sockets a test opened). */
+  onTeardown(fn: () => void | Promise<void>): void;
+}
+
+/** Call at the top of a test file: registers the teardown in afterEach. */
+export function useCollectorHarness(defaults: Partial<CollectorOptions> = {}): CollectorHarness {
+  let fake: FakeCpa | null = null;
+  const collectors: Collector[] = [];
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const dirs: { cleanup(): void }[] = [];
+  afterEach(async () => {
+    for (const c of collectors.splice(0)) await c.stop();
+    for (const fn of cleanups.splice(0)) await fn();
+    await fake?.close();
+    fake = null;
+    for (const d of dirs.splice(0)) d.cleanup();
+  });
+  return {
+    async startFake(opts) {
+      fake = await startFakeCpa(opts);
+      return fake;
+    },
+    collector(over = {}) {
+      const c = createCollector({
+        ...(fake ? { baseUrl: fake.url, managementKey: fake.managementKey } : {}),
+        sink: new MemorySink(),
+        ...defaults,
+        ...over,
+      });
+      collectors.push(c);
+      return c;
+    },
+    tempDir() {
+      const d = tempDir();
+      dirs.push(d);
+      return d.dir;
+    },
+    onTeardown(fn) {
+      cleanups.push(fn);
+    },
+  };
 }

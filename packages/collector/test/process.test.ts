@@ -3,22 +3,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
-import { record, tempDir, waitFor } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { FakeCpa } from '@cpamp/testkit';
+import { record, useCollectorHarness, waitFor } from './helpers';
 
 const child = fileURLToPath(new URL('./fixtures/child-collector.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-let fake: FakeCpa | null = null;
-const procs: ChildProcess[] = [];
-const dirs: { cleanup(): void }[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
-  await fake?.close();
-  fake = null;
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const h = useCollectorHarness();
 
 function startChild(args: string[]): { proc: ChildProcess; out: () => string } {
   let out = '';
@@ -28,7 +20,9 @@ function startChild(args: string[]): { proc: ChildProcess; out: () => string } {
   });
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  procs.push(proc);
+  h.onTeardown(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  });
   return { proc, out: () => out };
 }
 
@@ -51,13 +45,12 @@ const exited = (p: ChildProcess) =>
 
 describe.each(['http', 'subscribe'] as const)('F1: SIGTERM during heavy ingest (%s)', (mode) => {
   it('commits every record taken from CPA exactly once before exit', async () => {
-    fake = await startFakeCpa();
-    const tmp = tempDir();
-    dirs.push(tmp);
-    const sinkFile = join(tmp.dir, 'sink.txt');
-    const c = startChild([fake.url, fake.managementKey, sinkFile, join(tmp.dir, 'data'), mode]);
+    const fake = await h.startFake();
+    const dir = h.tempDir();
+    const sinkFile = join(dir, 'sink.txt');
+    const c = startChild([fake.url, fake.managementKey, sinkFile, join(dir, 'data'), mode]);
     await waitFor(() => c.out().includes('RUNNING'), 20_000, 'child running');
-    if (mode === 'subscribe') await waitFor(() => fake?.subscriberCount('usage') === 1, 5000);
+    if (mode === 'subscribe') await waitFor(() => fake.subscriberCount('usage') === 1, 5000);
     const feed = feeder(fake, 20);
     await waitFor(() => rows(sinkFile).length > 500, 20_000, 'ingest under way');
     c.proc.kill('SIGTERM');
@@ -74,11 +67,10 @@ describe.each(['http', 'subscribe'] as const)('F1: SIGTERM during heavy ingest (
 
 describe('F3: kill -9 during ingest, then restart', () => {
   it('loses at most the in-flight batch, resumes, and shows the downtime gap', async () => {
-    fake = await startFakeCpa({ retentionSeconds: 1 });
-    const tmp = tempDir();
-    dirs.push(tmp);
-    const sinkFile = join(tmp.dir, 'sink.txt');
-    const dataDir = join(tmp.dir, 'data');
+    const fake = await h.startFake({ retentionSeconds: 1 });
+    const dir = h.tempDir();
+    const sinkFile = join(dir, 'sink.txt');
+    const dataDir = join(dir, 'data');
     const c1 = startChild([fake.url, fake.managementKey, sinkFile, dataDir, 'http']);
     await waitFor(() => c1.out().includes('RUNNING'), 20_000, 'child running');
     const feed = feeder(fake, 20);

@@ -1,23 +1,12 @@
 // stop() right after start() must resolve promptly in every mode and phase (connecting, auto probe,
 // backoff after an unreachable CPA, auth pause), and must not lose anything already popped.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCollector, type Collector, type CollectorMode } from '@cpamp/collector';
-import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
-import { MemorySink, record, waitFor } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Collector, CollectorMode } from '@cpamp/collector';
+import { MemorySink, record, useCollectorHarness, waitFor, waitForState } from './helpers';
 
-let fake: FakeCpa | null = null;
-let collector: Collector | null = null;
-let server: Server | null = null;
-afterEach(async () => {
-  await collector?.stop();
-  collector = null;
-  await fake?.close();
-  fake = null;
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  server = null;
-});
+const h = useCollectorHarness({ pollIntervalMs: 20 });
 
 const MODES: CollectorMode[] = ['auto', 'http', 'subscribe', 'resp-pop'];
 const PROMPT_MS = 1000;
@@ -43,83 +32,65 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
+/** A collector pointed at a dead port, with a long backoff. */
+async function unreachableCollector(mode: CollectorMode): Promise<Collector> {
+  const port = await deadPort();
+  return h.collector({
+    baseUrl: `http://127.0.0.1:${port}`,
+    managementKey: 'k',
+    mode,
+    backoff: { initialMs: 60_000, maxMs: 60_000 },
+  });
+}
+
 describe.each(MODES)('stop() in mode %s', (mode) => {
   it('resolves promptly when called right after start()', async () => {
-    fake = await startFakeCpa();
-    collector = createCollector({
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
-      sink: new MemorySink(),
-      mode,
-      pollIntervalMs: 20,
-    });
+    await h.startFake();
+    const collector = h.collector({ mode });
     await collector.start();
     expect(await timedStop(collector)).toBeLessThan(PROMPT_MS);
     expect(collector.status().state).toBe('stopped');
   });
 
   it('resolves promptly once running and idle, keeping what was popped', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
-    collector = createCollector({
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
-      sink,
-      mode,
-      pollIntervalMs: 20,
-    });
+    const collector = h.collector({ sink, mode });
     for (let i = 0; i < 20; i++) fake.enqueueUsage(record(i));
     await collector.start();
-    await waitFor(() => collector?.status().state === 'running', 5000, 'running');
+    await waitForState(collector, 'running', 5000);
     await waitFor(() => sink.rows.length === 20, 5000, '20 rows');
     expect(await timedStop(collector)).toBeLessThan(PROMPT_MS);
     expect(collector.status().counters.received).toBe(sink.rows.length);
   });
 
   it('resolves promptly when CPA is unreachable (connect failing, then backoff)', async () => {
-    const port = await deadPort();
-    collector = createCollector({
-      baseUrl: `http://127.0.0.1:${port}`,
-      managementKey: 'k',
-      sink: new MemorySink(),
-      mode,
-      pollIntervalMs: 20,
-      backoff: { initialMs: 60_000, maxMs: 60_000 },
-    });
+    const collector = await unreachableCollector(mode);
     await collector.start();
     expect(await timedStop(collector)).toBeLessThan(PROMPT_MS);
   });
 
   it('resolves promptly while in backoff', async () => {
-    const port = await deadPort();
-    collector = createCollector({
-      baseUrl: `http://127.0.0.1:${port}`,
-      managementKey: 'k',
-      sink: new MemorySink(),
-      mode,
-      pollIntervalMs: 20,
-      backoff: { initialMs: 60_000, maxMs: 60_000 },
-    });
+    const collector = await unreachableCollector(mode);
     await collector.start();
-    await waitFor(() => collector?.status().state === 'backoff', 5000, 'backoff');
+    await waitForState(collector, 'backoff', 5000);
     expect(await timedStop(collector)).toBeLessThan(PROMPT_MS);
   });
 
   it('resolves promptly when CPA accepts the connection but never answers', async () => {
     // A black hole: connect succeeds, no byte ever comes back (probe / AUTH / HTTP request hang).
     const sockets = new Set<Socket>();
-    server = createServer((s) => {
+    const server = createServer((s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
-    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    h.onTeardown(() => new Promise<void>((r) => server.close(() => r())));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    collector = createCollector({
+    const collector = h.collector({
       baseUrl: `http://127.0.0.1:${port}`,
       managementKey: 'k',
-      sink: new MemorySink(),
       mode,
-      pollIntervalMs: 20,
       // http mode's first request is the destructive pop itself, which stop() never aborts (CPA may
       // already have removed the records): stop waits for it, bounded by the client timeout.
       cpaTimeoutMs: mode === 'http' ? 1500 : 60_000,
@@ -134,15 +105,8 @@ describe.each(MODES)('stop() in mode %s', (mode) => {
 
 describe('stop() edge cases', () => {
   it('stop() while start() is still replaying the spool leaves nothing running', async () => {
-    fake = await startFakeCpa();
-    const sink = new MemorySink();
-    collector = createCollector({
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
-      sink,
-      mode: 'http',
-      pollIntervalMs: 20,
-    });
+    const fake = await h.startFake();
+    const collector = h.collector({ mode: 'http' });
     const starting = collector.start();
     await collector.stop();
     await starting;
@@ -153,29 +117,17 @@ describe('stop() edge cases', () => {
   });
 
   it('stop() during the auth pause resolves promptly', async () => {
-    fake = await startFakeCpa();
-    collector = createCollector({
-      baseUrl: fake.url,
-      managementKey: 'wrong-key',
-      sink: new MemorySink(),
-      mode: 'http',
-      pollIntervalMs: 20,
-    });
+    await h.startFake();
+    const collector = h.collector({ managementKey: 'wrong-key', mode: 'http' });
     await collector.start();
-    await waitFor(() => collector?.status().state === 'auth-stopped', 5000, 'auth-stopped');
+    await waitForState(collector, 'auth-stopped', 5000);
     expect(await timedStop(collector)).toBeLessThan(PROMPT_MS);
   });
 
   it('start → stop → start → stop cycles collect every record exactly once', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const sink = new MemorySink();
-    collector = createCollector({
-      baseUrl: fake.url,
-      managementKey: fake.managementKey,
-      sink,
-      mode: 'auto',
-      pollIntervalMs: 20,
-    });
+    const collector = h.collector({ sink, mode: 'auto' });
     let n = 0;
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 10; i++) fake.enqueueUsage(record(n++));

@@ -1,37 +1,20 @@
 // RESP over TLS (CPA with tls.enable): https base URL, self-signed certificate, tlsSkipVerify.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type Server as NetServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCollector, type Collector } from '@cpamp/collector';
+import { createServer } from 'node:tls';
+import { describe, expect, it } from 'vitest';
 import { createCpaClient } from '@cpamp/sdk-cpa';
-import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
-import { MemorySink, record, tempDir, waitFor } from './helpers';
+import { MemorySink, record, useCollectorHarness, waitFor } from './helpers';
 
-let fake: FakeCpa | null = null;
-let collector: Collector | null = null;
-let server: Server | NetServer | null = null;
-const sockets = new Set<Socket>();
-const dirs: { cleanup(): void }[] = [];
-afterEach(async () => {
-  await collector?.stop();
-  collector = null;
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  server = null;
-  await fake?.close();
-  fake = null;
-  for (const d of dirs.splice(0)) d.cleanup();
-});
+const h = useCollectorHarness();
 
 /** A TLS terminator in front of the fake CPA (CPA itself serves RESP over TLS on its port). */
 async function tlsFront(target: number): Promise<number> {
-  const tmp = tempDir();
-  dirs.push(tmp);
-  const key = join(tmp.dir, 'key.pem');
-  const cert = join(tmp.dir, 'cert.pem');
+  const dir = h.tempDir();
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
   execFileSync(
     'openssl',
     [
@@ -51,6 +34,7 @@ async function tlsFront(target: number): Promise<number> {
     ],
     { stdio: 'ignore' },
   );
+  const sockets = new Set<Socket>();
   const s = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (client) => {
     const up = connect(target, '127.0.0.1');
     sockets.add(client);
@@ -59,14 +43,17 @@ async function tlsFront(target: number): Promise<number> {
     client.on('error', () => up.destroy());
     up.on('error', () => client.destroy());
   });
-  server = s;
+  h.onTeardown(async () => {
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((r) => s.close(() => r()));
+  });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   return (s.address() as { port: number }).port;
 }
 
 describe('RESP subscribe over TLS', () => {
   it('connects with tlsSkipVerify to a self-signed CPA and refuses without it', async () => {
-    fake = await startFakeCpa();
+    const fake = await h.startFake();
     const port = await tlsFront(fake.port);
     const plain = createCpaClient({ baseUrl: fake.url, managementKey: fake.managementKey });
     const base = {
@@ -76,20 +63,16 @@ describe('RESP subscribe over TLS', () => {
       mode: 'subscribe' as const,
     };
 
-    const strict = createCollector({
-      ...base,
-      sink: new MemorySink(),
-      backoff: { initialMs: 20, maxMs: 40 },
-    });
+    const strict = h.collector({ ...base, backoff: { initialMs: 20, maxMs: 40 } });
     await strict.start();
     await waitFor(() => strict.status().counters.reconnects >= 1);
     expect(strict.status().lastError?.message).toMatch(/certificate/i);
     await strict.stop();
 
     const sink = new MemorySink();
-    collector = createCollector({ ...base, sink, tlsSkipVerify: true });
+    const collector = h.collector({ ...base, sink, tlsSkipVerify: true });
     await collector.start();
-    await waitFor(() => fake?.subscriberCount('usage') === 1);
+    await waitFor(() => fake.subscriberCount('usage') === 1);
     for (let i = 0; i < 20; i++) fake.enqueueUsage(record(i));
     await waitFor(() => sink.rows.length === 20);
     expect(collector.status().transport).toBe('subscribe');
