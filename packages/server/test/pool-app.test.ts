@@ -59,6 +59,46 @@ describe('pool in the app', () => {
     expect(log.nextCursor).not.toBeNull();
   });
 
+  it('a user disabling (again) through the proxy an account cpamp had disabled takes it over; the body reaches CPA intact', async () => {
+    fake = await startFakeCpa({ authFiles: [codexFile(1), codexFile(2)] });
+    t = await startTestApp({ cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey }, { collector: false });
+    const app = t.app;
+    const auth = bearer(t.adminKey);
+    await app.inject({ method: 'PUT', url: '/v0/management/pool/policy', headers: auth, payload: { autoDisableOnExhaustion: true } });
+    fake.accounts.exhaust('a1', { resetInSeconds: 3600 });
+    const id = (await app.inject({ method: 'POST', url: '/v0/management/pool/inspections', headers: auth, payload: {} })).json().run.id as number;
+    await until(
+      async () => (await app.inject({ url: `/v0/management/pool/inspections/${id}`, headers: auth })).json().run,
+      (r: { state: string }) => r.state !== 'running',
+    );
+    const cooldowns = async () => (await app.inject({ url: '/usage-service/quota-cooldowns', headers: auth })).json().items as unknown[];
+    expect(await cooldowns()).toHaveLength(1);
+    const disabledInCpa = (i: number) => fake!.authFiles().find((f) => f.authIndex === `a${i}`)?.content.disabled === true;
+    expect(disabledInCpa(1)).toBe(true);
+
+    // CPA's state does not change (already disabled), but the user said "disabled": the decision is theirs now.
+    const patch = (name: string, disabled: boolean) =>
+      app.inject({ method: 'PATCH', url: '/v0/management/auth-files/status', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ name, disabled }) });
+    expect((await patch(codexFile(1).name, true)).statusCode).toBe(200);
+    expect(await until(cooldowns, (items) => items.length === 0)).toEqual([]);
+    expect(disabledInCpa(1)).toBe(true);
+    const log = (await app.inject({ url: '/v0/management/pool/actions?limit=1', headers: auth })).json();
+    expect(log.items[0]).toMatchObject({ authIndex: 'a1', action: 'disable', actor: 'user' });
+    expect((await app.inject({ url: '/v0/management/pool/accounts/a1', headers: auth })).json().account).toMatchObject({ status: 'disabled', disabledBy: 'user' });
+
+    // The tap never alters what CPA receives: a disable of an unowned account goes through as sent.
+    expect((await patch(codexFile(2).name, true)).statusCode).toBe(200);
+    expect(disabledInCpa(2)).toBe(true);
+    const big = await app.inject({
+      method: 'PATCH',
+      url: '/v0/management/auth-files/status',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: codexFile(2).name, disabled: false, note: 'x'.repeat(40_000) }),
+    });
+    expect(big.statusCode).toBe(200);
+    expect(disabledInCpa(2)).toBe(false);
+  });
+
   it('answers 503 store_unavailable without a store', async () => {
     t = await startTestApp({}, { store: false, settings: undefined, collector: false });
     const res = await t.app.inject({ url: '/v0/management/pool/overview', headers: bearer(t.adminKey) });

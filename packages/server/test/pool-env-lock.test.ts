@@ -56,4 +56,25 @@ describe('pool policy locked by CPAMP_POOL_* env keys', () => {
     const ok = await h.app.inject({ method: 'PUT', url: '/v0/management/pool/policy', payload: { inspectionConcurrency: 3 } });
     expect(ok.json().policy.inspectionConcurrency).toBe(3);
   });
+
+  it("Plus's account-processing-policy source reflects only Plus's three env keys", async () => {
+    h = await startPoolHarness({ files: [codexFile(1)], automation: automationFrom({ CPAMP_POOL_DRY_RUN: 'true', CPAMP_POOL_INSPECTION_INTERVAL_MINUTES: '30' }) });
+    const url = '/usage-service/account-processing-policy';
+    const first = (await h.app.inject({ url })).json();
+    expect(first.source).toBe('startup');
+    for (const k of ['codexQuotaCooldown', 'authIssueQueue', 'authIssueAutoDisable']) expect(first[k]).toMatchObject({ source: 'startup', locked: false, configured: false });
+    const saved = (await h.app.inject({ method: 'PATCH', url, payload: { authIssueQueueEnabled: true } })).json();
+    expect(saved).toMatchObject({ source: 'database', authIssueQueue: { enabled: true, source: 'database', configured: true }, codexQuotaCooldown: { source: 'startup' } });
+    // A CPAMP_POOL_* field saved through the pool API is not one of Plus's toggles either.
+    await h.close();
+    h = null;
+    h = await startPoolHarness({ files: [codexFile(1)], automation: automationFrom({ CPAMP_POOL_DRY_RUN: 'true' }) });
+    await h.app.inject({ method: 'PUT', url: '/v0/management/pool/policy', payload: { inspectionConcurrency: 2 } });
+    expect((await h.app.inject({ url })).json().source).toBe('startup');
+    await h.close();
+    h = null;
+    h = await startPoolHarness({ files: [codexFile(1)], automation: automationFrom({ CPAMP_POOL_DRY_RUN: 'true', USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE: 'true' }) });
+    const env = (await h.app.inject({ url })).json();
+    expect(env).toMatchObject({ source: 'env', authIssueAutoDisable: { enabled: true, source: 'env', locked: true, dependsOn: 'authIssueQueue' }, authIssueQueue: { source: 'startup', locked: false } });
+  });
 });

@@ -110,6 +110,77 @@ describe('quota cooldown with ownership (fake clock)', () => {
   });
 });
 
+const claudeFile = (i: number) => ({ name: `claude-c${i}@pool.test.json`, authIndex: `c${i}`, content: { type: 'claude', email: `c${i}@pool.test`, access_token: `ctok-${i}` } });
+type Issue = { id: number; authIndex: string; issue: string; state: string; count: number; detail: string };
+const issuesOf = async (p: PoolHarness, state = 'open') => (await p.app.inject({ url: `/v0/management/pool/issues?state=${state}` })).json().items as Issue[];
+
+describe('exhausted accounts cpamp does not cool down', () => {
+  it('a full Claude window (200, utilization 100) is exhausted with its reset and queued as `exhausted` until the reset', async () => {
+    h = await startPoolHarness({ files: [claudeFile(1), codexFile(2)], automation: { quotaCooldownEnabled: false, accountActionsEnabled: true } });
+    h.fake.accounts.setQuota('c1', { primary: { usedPercent: 50 }, secondary: { usedPercent: 30 } });
+    h.fake.accounts.exhaust('c1', { resetInSeconds: 3600 });
+    h.fake.accounts.exhaust('a2', { resetInSeconds: 7200 });
+    const run = await h.inspect();
+    expect(run.counts).toMatchObject({ exhausted: 2, error: 0 });
+    const results = (await h.app.inject({ url: `/v0/management/pool/inspections/${run.id}?result=exhausted` })).json().results as { authIndex: string; httpStatus: number; windows: { window: string; usedPercent: number; resetAtMs: number }[] }[];
+    const c1 = results.find((r) => r.authIndex === 'c1')!;
+    expect(c1.httpStatus).toBe(200);
+    expect(c1.windows).toContainEqual(expect.objectContaining({ window: '5h', usedPercent: 100, resetAtMs: T0 + 60 * MIN }));
+    // Policy off: nothing disabled, both queued for the user, shown as exhausted (cooldown), not auth issues.
+    expect(h.disabledInCpa('c1') || h.disabledInCpa('a2')).toBe(false);
+    expect(await actions(h)).toEqual([]);
+    let open = await issuesOf(h);
+    expect(open.map((i) => [i.authIndex, i.issue]).sort()).toEqual([['a2', 'exhausted'], ['c1', 'exhausted']]);
+    expect(open.find((i) => i.authIndex === 'c1')!.detail).toContain('quota resets at 2026-11-16T11:00:00.000Z');
+    expect((await h.app.inject({ url: '/v0/management/pool/accounts/c1' })).json().account).toMatchObject({ status: 'cooldown', disabledBy: null });
+    expect(h.signals.some((s) => s.kind === 'account-auth-issue')).toBe(false);
+
+    // Seen again: the same issue, counted twice.
+    h.advance(10 * MIN);
+    await h.inspect();
+    open = await issuesOf(h);
+    expect(open.find((i) => i.authIndex === 'c1')).toMatchObject({ count: 2, state: 'open' });
+
+    // c1's reset passes: its issue resolves by itself; a2's (reset in 2 h) stays.
+    h.advance(51 * MIN);
+    await h.service.tick();
+    expect((await issuesOf(h)).map((i) => i.authIndex)).toEqual(['a2']);
+    expect((await issuesOf(h, 'resolved')).map((i) => [i.authIndex, i.issue])).toEqual([['c1', 'exhausted']]);
+    // The user acts on a2: disabling it answers the issue.
+    const a2 = (await issuesOf(h))[0]!;
+    const out = (await h.app.inject({ method: 'POST', url: `/v0/management/pool/issues/${a2.id}/disable` })).json();
+    expect(out).toMatchObject({ issue: { state: 'resolved' }, action: { action: 'disable', actor: 'user', ok: true } });
+    expect(h.disabledInCpa('a2')).toBe(true);
+  });
+
+  it('dry run queues the exhausted account; a probe that finds quota again resolves it; a real cooldown needs no issue', async () => {
+    h = await startPoolHarness({ files: [codexFile(1), codexFile(2)], automation: { quotaCooldownEnabled: true, accountActionsEnabled: true } });
+    await h.app.inject({ method: 'PUT', url: '/v0/management/pool/policy', payload: { dryRun: true } });
+    h.fake.accounts.exhaust('a1', { resetInSeconds: 3 * 3600 });
+    await h.inspect();
+    expect(h.disabledInCpa('a1')).toBe(false);
+    expect(await actions(h)).toMatchObject([{ action: 'disable', dryRun: true }]);
+    expect((await issuesOf(h)).map((i) => [i.authIndex, i.issue])).toEqual([['a1', 'exhausted']]);
+    h.advance(10 * MIN);
+    h.fake.accounts.setQuota('a1', { primary: { usedPercent: 5 } });
+    await h.inspect();
+    expect(await issuesOf(h)).toEqual([]);
+
+    await h.app.inject({ method: 'PUT', url: '/v0/management/pool/policy', payload: { dryRun: false } });
+    h.fake.accounts.exhaust('a2', { resetInSeconds: 600 });
+    await h.inspect();
+    expect(h.disabledInCpa('a2')).toBe(true);
+    expect(await issuesOf(h)).toEqual([]);
+  });
+
+  it('with the issue queue off nothing is queued', async () => {
+    h = await startPoolHarness({ files: [codexFile(1)], automation: { quotaCooldownEnabled: false, accountActionsEnabled: false } });
+    h.fake.accounts.exhaust('a1', { resetInSeconds: 600 });
+    expect((await h.inspect()).counts).toMatchObject({ exhausted: 1 });
+    expect(h.store.pool.listIssues()).toEqual([]);
+  });
+});
+
 describe('auth-issue queue', () => {
   it('queues 401/expired and 403/banned, auto-disables them when asked, and handles issue actions', async () => {
     h = await startPoolHarness({ files: [codexFile(1), codexFile(2), codexFile(3)], automation: { accountActionsEnabled: true, accountActionsAutoDisable: true } });

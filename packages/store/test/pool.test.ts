@@ -63,6 +63,12 @@ describe('pool repository', () => {
     expect(b).toMatchObject({ id: a.id, count: 2, detail: 'two', state: 'open' });
     pool.setIssueState(a.id, 'resolved');
     expect(pool.upsertIssue({ authIndex: 'idx1', fileName: null, provider: 'codex', issue: 'unauthorized', detail: 'three' }).id).not.toBe(a.id);
+    pool.upsertIssue({ authIndex: 'idx1', fileName: null, provider: 'codex', issue: 'exhausted', detail: 'quota' });
+    pool.upsertIssue({ authIndex: 'idx2', fileName: null, provider: 'codex', issue: 'exhausted', detail: 'quota' });
+    expect(pool.openIssueCounts()).toEqual(new Map([['idx1', 2], ['idx2', 1]]));
+    expect(pool.openIssueCounts(['unauthorized', 'expired', 'banned'])).toEqual(new Map([['idx1', 1]]));
+    expect(pool.openIssueCounts(['exhausted'])).toEqual(new Map([['idx1', 1], ['idx2', 1]]));
+    expect(pool.openIssueCounts([])).toEqual(new Map());
 
     for (let i = 0; i < 5; i++) pool.logAction({ authIndex: 'idx1', fileName: null, action: 'disable', actor: 'cpamp', reason: `r${i}`, dryRun: false, ok: true, error: null });
     const first = pool.listActions({ limit: 2 });

@@ -1,8 +1,11 @@
 // Account-pool operations (#8): quota windows, inspection, owned automation, forecast. Registers the
 // pool services and routes; everything it starts is stopped on close. The plugin shares its parent's
-// context (like fastify-plugin) for one reason: its onResponse hook must see the proxied auth-file routes,
-// so a user's enable/disable/delete through cpamp's proxy is noticed at once (cpamp drops its ownership).
-import type { FastifyInstance } from 'fastify';
+// context (like fastify-plugin) for one reason: its hooks must see the proxied auth-file routes, so a user's
+// enable/disable/delete through cpamp's proxy is noticed at once (cpamp drops its ownership). The proxy
+// streams bodies untouched, so the small JSON body of an auth-file PATCH is tapped as the proxy reads it:
+// an explicit `disabled` (even one that changes nothing in CPA) is the user's decision.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { ServerContext } from '../context';
 import type { LiveHub } from '../live/live-hub';
 import { createPoolCpaProvider } from '../pool/cpa-port';
@@ -19,6 +22,28 @@ export interface RegisterPoolOptions {
 }
 
 const AUTH_FILE_CHANGE = /^\/v0\/management\/auth-files(\/status)?(\?|$)/;
+const AUTH_FILE_PATCH = /^\/v0\/management\/auth-files(\/status|\/fields)?(\?|$)/;
+/** Auth-file PATCH bodies are tiny; a larger one is not read further (the proxy still streams all of it). */
+const TAP_LIMIT_BYTES = 16 * 1024;
+const UserStateBody = z.object({
+  name: z.string().min(1),
+  disabled: z.boolean().optional(),
+  status: z.enum(['active', 'disabled']).optional(),
+});
+
+/** The user's explicit enable/disable in a proxied auth-file PATCH body, or null. */
+export function userStateChange(body: Buffer): { fileName: string; disabled: boolean } | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const parsed = UserStateBody.safeParse(json);
+  if (!parsed.success) return null;
+  const disabled = parsed.data.disabled ?? (parsed.data.status === undefined ? undefined : parsed.data.status === 'disabled');
+  return disabled === undefined ? null : { fileName: parsed.data.name, disabled };
+}
 
 export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptions): Promise<void> {
   const { ctx, live } = opts;
@@ -54,10 +79,42 @@ export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptio
     });
   });
 
-  // A user changed an auth file through cpamp's proxy: re-read CPA so ownership follows the user.
+  // Tap the body of a proxied auth-file PATCH. The 'data' listener is added only when the proxy starts
+  // reading ('resume'), so no chunk can flow before the proxy's own pipe is in place.
+  const tapped = new WeakMap<FastifyRequest, { chunks: Buffer[]; bytes: number }>();
+  app.addHook('preHandler', async (request) => {
+    if (request.method !== 'PATCH' || !AUTH_FILE_PATCH.test(request.url) || request.body !== undefined) return;
+    const tap = { chunks: [] as Buffer[], bytes: 0 };
+    tapped.set(request, tap);
+    const raw = request.raw;
+    raw.once('resume', () => {
+      const onData = (chunk: Buffer | string) => {
+        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        tap.bytes += b.length;
+        if (tap.bytes <= TAP_LIMIT_BYTES) tap.chunks.push(b);
+        else raw.off('data', onData);
+      };
+      raw.on('data', onData);
+    });
+  });
+
+  // A user changed an auth file through cpamp's proxy: an explicit enable/disable is the user's decision
+  // (cpamp drops its ownership at once), then CPA is re-read so the pool follows.
   let syncQueued = false;
   app.addHook('onResponse', async (request, reply) => {
+    const tap = tapped.get(request);
+    if (tap) tapped.delete(request);
     if (reply.statusCode >= 300 || (request.method !== 'PATCH' && request.method !== 'DELETE')) return;
+    if (tap && tap.bytes > 0 && tap.bytes <= TAP_LIMIT_BYTES) {
+      const change = userStateChange(Buffer.concat(tap.chunks));
+      if (change) {
+        try {
+          running.automation.userSetDisabled(change.fileName, change.disabled);
+        } catch (err) {
+          logger.warn({ err }, 'pool: reading a proxied auth-file change failed');
+        }
+      }
+    }
     if (!AUTH_FILE_CHANGE.test(request.url) || syncQueued) return;
     syncQueued = true;
     setImmediate(() => {

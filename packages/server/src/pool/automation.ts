@@ -1,12 +1,16 @@
 // Automation with ownership: cpamp disables an account when its quota is used up and re-enables it at
 // the reset — only accounts it disabled itself (a pool_ownership row). Whatever a user does to an account
 // (through the pool routes, the proxied auth-file routes, or straight in CPA) ends cpamp's ownership.
-// Auth problems go to the issue queue, optionally with an auto-disable. Every action is logged with its
-// reason; in dry-run mode the log says what would have happened and CPA is left alone.
+// Auth problems go to the issue queue, optionally with an auto-disable. An exhausted account that cpamp does
+// not put in a cooldown (policy off, dry run, or the disable failed) goes to the queue as `exhausted`, resolved
+// by itself at the reset or when a probe finds quota again. Every action is logged with its reason; in dry-run
+// mode the log says what would have happened and CPA is left alone.
 import type { PoolAccountRow, PoolActionRow, PoolDeps, PoolIssueRow } from './types';
 
 /** Default cooldown when the provider gave no reset time (Codex's 5 h window). */
 const DEFAULT_COOLDOWN_MS = 5 * 3_600_000;
+/** Setting key: when an `exhausted` issue of the account resolves by itself (its quota reset). */
+const exhaustedUntilKey = (authIndex: string) => `exhausted_until:${authIndex}`;
 type IssueKind = 'unauthorized' | 'expired' | 'banned';
 
 export interface UserActionResult {
@@ -23,12 +27,19 @@ export interface Automation {
   onHealthy(acc: PoolAccountRow): void;
   /** Re-enables owned accounts whose cooldown is over. */
   recoverDue(): Promise<number>;
+  /** Resolves `exhausted` issues whose quota reset has passed; returns how many. */
+  resolveExhaustedDue(): number;
   /** After a sync: drops ownership where the account changed outside cpamp. */
   reconcile(): void;
   /** Admin action on an issue (ignore | resolve | enable | disable | delete). */
   issueAction(id: number, action: 'ignore' | 'resolve' | 'enable' | 'disable' | 'delete'): Promise<UserActionResult | null>;
   /** A user changed an account's state through a route cpamp proxies: cpamp no longer owns its disable. */
   revokeOwnership(authIndex: string, why: string): void;
+  /**
+   * A user explicitly enabled or disabled an auth file through cpamp's proxy (even to the state it already
+   * had): cpamp drops its ownership, and a disable answers the account's `exhausted` issue.
+   */
+  userSetDisabled(fileName: string, disabled: boolean): void;
 }
 
 export function createAutomation(d: PoolDeps): Automation {
@@ -65,7 +76,32 @@ export function createAutomation(d: PoolDeps): Automation {
     log(acc, 'disable', 'cpamp', reason, false, error);
     if (error) return;
     repo.setOwnership({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, kind, reason, window: null, disabledAtMs: d.now(), recoverAtMs });
-    if (kind === 'quota') d.emit({ kind: 'cooldown-entered', subject: acc.authIndex, provider: acc.provider, untilMs: recoverAtMs, reason });
+    if (kind === 'quota') {
+      d.emit({ kind: 'cooldown-entered', subject: acc.authIndex, provider: acc.provider, untilMs: recoverAtMs, reason });
+      // The cooldown handles it now: no need for the user to act.
+      resolveExhausted(acc.authIndex);
+    }
+  };
+
+  const resolveExhausted = (authIndex: string): number => {
+    const resolved = repo.resolveIssuesOf(authIndex, ['exhausted']);
+    if (resolved.length) {
+      repo.setSetting(exhaustedUntilKey(authIndex), null);
+      d.invalidate('state');
+    }
+    return resolved.length;
+  };
+
+  /** Queues (or refreshes) the `exhausted` issue of an account that keeps serving; remembers its reset. */
+  const queueExhausted = (acc: PoolAccountRow, recoverAtMs: number, reason: string): void => {
+    if (!d.policy().authIssueQueue) return;
+    const until = new Date(recoverAtMs).toISOString();
+    const row = repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue: 'exhausted', detail: `${reason.slice(0, 300)}; quota resets at ${until}` });
+    const key = exhaustedUntilKey(acc.authIndex);
+    const known = row.count > 1 ? repo.getSetting<number | null>(key) : null;
+    // A repeat keeps the later reset (a second window may bind longer).
+    if (known === null || known === undefined || known <= d.now() || recoverAtMs > known) repo.setSetting(key, recoverAtMs);
+    d.invalidate('state');
   };
 
   const automation: Automation = {
@@ -81,9 +117,16 @@ export function createAutomation(d: PoolDeps): Automation {
         }
         return;
       }
-      if (!policy.autoDisableOnExhaustion || acc.disabled) return;
-      const until = new Date(recoverAtMs).toISOString();
-      await disableOwned(acc, 'quota', `${reason}; quota resets at ${until}`, recoverAtMs, policy.dryRun || opts.dryRun === true);
+      // A disabled account serves nothing: there is nothing to do about its quota.
+      if (acc.disabled) return;
+      const dryRun = policy.dryRun || opts.dryRun === true;
+      if (policy.autoDisableOnExhaustion) {
+        const until = new Date(recoverAtMs).toISOString();
+        await disableOwned(acc, 'quota', `${reason}; quota resets at ${until}`, recoverAtMs, dryRun);
+        if (repo.getOwnership(acc.authIndex)) return;
+      }
+      // Still serving while exhausted (no auto-disable, dry run, or the disable failed): the user decides.
+      queueExhausted(acc, recoverAtMs, reason);
     },
 
     async onAuthIssue(acc, issue, detail, opts = {}) {
@@ -109,6 +152,18 @@ export function createAutomation(d: PoolDeps): Automation {
         d.invalidate('state');
         d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: acc.authIndex });
       }
+      // The probe found quota: an `exhausted` issue is over.
+      resolveExhausted(acc.authIndex);
+    },
+
+    resolveExhaustedDue() {
+      let n = 0;
+      for (const issue of repo.listIssues('open', 100_000)) {
+        if (issue.issue !== 'exhausted') continue;
+        const until = repo.getSetting<number | null>(exhaustedUntilKey(issue.authIndex));
+        if (until === undefined || until === null || until <= d.now()) n += resolveExhausted(issue.authIndex);
+      }
+      return n;
     },
 
     async recoverDue() {
@@ -169,13 +224,26 @@ export function createAutomation(d: PoolDeps): Automation {
       if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: authIndex });
     },
 
+    userSetDisabled(fileName, disabled) {
+      const acc = repo.listAccounts().find((a) => a.fileName === fileName);
+      if (!acc) return;
+      repo.setAccountDisabled(acc.authIndex, disabled);
+      if (repo.getOwnership(acc.authIndex)) {
+        automation.revokeOwnership(acc.authIndex, `${disabled ? 'disabled' : 'enabled'} through cpamp's proxy`);
+        log(acc, disabled ? 'disable' : 'enable', 'user', `${disabled ? 'disabled' : 'enabled'} by a user through cpamp's proxy; cpamp no longer owns this account`, false, null);
+      }
+      if (disabled) resolveExhausted(acc.authIndex);
+      d.invalidate('state');
+    },
+
     async issueAction(id, action) {
       const issue = repo.getIssue(id);
       if (!issue) return null;
       if (action === 'ignore' || action === 'resolve') {
         const next = repo.setIssueState(id, action === 'ignore' ? 'ignored' : 'resolved')!;
         d.invalidate('state');
-        if (action === 'resolve') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
+        // `exhausted` issues open no alert incident (only auth issues do).
+        if (action === 'resolve' && issue.issue !== 'exhausted') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
         return { issue: next, action: null };
       }
       const acc: PoolAccountRow = repo.getAccount(issue.authIndex) ?? {
@@ -198,9 +266,10 @@ export function createAutomation(d: PoolDeps): Automation {
       const error = await apply(acc, action);
       const entry = log(acc, action, 'user', `issue #${id} (${issue.issue}): ${action} from the pool page`, false, error);
       let next = repo.getIssue(id)!;
-      if (!error && (action === 'delete' || action === 'enable')) {
+      // Disabling an exhausted account is the answer to that issue; an auth issue stays until fixed.
+      if (!error && (action === 'delete' || action === 'enable' || (action === 'disable' && issue.issue === 'exhausted'))) {
         next = repo.setIssueState(id, 'resolved')!;
-        d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
+        if (issue.issue !== 'exhausted') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
       }
       return { issue: next, action: entry };
     },

@@ -81,6 +81,38 @@ describe('poolForecast', () => {
     const f = poolForecast([member(40, 10, THU_0900, false), member(80, 10, THU_0900)], NOW);
     expect(f.exhaustAtMs).toBe(NOW + 2 * H);
   });
+  it('a window type seen only on disabled accounts does not zero the pool', () => {
+    const active: PoolMember = {
+      usable: true,
+      windows: [
+        { window: 'weekly', usedPercent: 40, resetAtMs: THU_0900, observedAtMs: NOW, ratePerHour: 10 },
+        { window: '5h', usedPercent: 20, resetAtMs: NOW + 4 * H, observedAtMs: NOW, ratePerHour: 10 },
+      ],
+      burn: { requests: 1, tokens: 100, costMicros: 1_000 },
+    };
+    const disabled: PoolMember = {
+      usable: false,
+      windows: [
+        { window: 'weekly-opus', usedPercent: 100, resetAtMs: THU_0900, observedAtMs: NOW, ratePerHour: 0 },
+        { window: 'weekly', usedPercent: 90, resetAtMs: THU_0900, observedAtMs: NOW, ratePerHour: 5 },
+      ],
+      burn: { requests: 0, tokens: 0, costMicros: 0 },
+    };
+    const f = poolForecast([active, disabled], NOW);
+    // weekly: 60 % left at 10 %/h = 6 h (16:30); 5h: 80 % at 10 %/h = 8 h. weekly-opus (disabled only) is no capacity.
+    expect(f.bindingWindow).toBe('weekly');
+    expect(f.exhaustAtMs).toBe(NOW + 6 * H);
+    expect(f.verdict).toBe('exhausts-before-reset');
+    expect(f.windows).toEqual([
+      { window: '5h', avgUsedPercent: 20, minRemainingPercent: 80, nextResetAtMs: NOW + 4 * H },
+      { window: 'weekly', avgUsedPercent: 40, minRemainingPercent: 60, nextResetAtMs: THU_0900 },
+    ]);
+    expect(forecastMessage('claude', null, f, NOW)).toBe('Claude pool empty at 16:30 UTC; weekly reset Thu 09:00 UTC');
+    // Nothing can serve: empty now, and the windows still say when capacity comes back.
+    const none = poolForecast([{ ...active, usable: false }, disabled], NOW);
+    expect(none).toMatchObject({ exhaustAtMs: NOW, verdict: 'exhausts-before-reset', avgRemainingPercent: 0 });
+    expect(none.nextResetAtMs).not.toBeNull();
+  });
   it('is at risk when it empties within 6 h but after the reset', () => {
     const f = poolForecast([member(40, 10, NOW + 2 * H), member(80, 10, NOW + 2 * H)], NOW);
     expect(f.verdict).toBe('at-risk');

@@ -123,6 +123,9 @@ export interface PoolForecast {
 /**
  * The pool empties when the summed remaining percent of its usable accounts is burnt at the summed rate
  * (CPA spreads load over the accounts that still work, so a drained account's share moves to the rest).
+ * Only accounts that can serve traffic count: a window type seen only on disabled accounts says nothing
+ * about the capacity left. With no usable account at all the pool is empty now; the windows of the
+ * others still tell when capacity comes back.
  */
 export function poolForecast(members: readonly PoolMember[], nowMs: number): PoolForecast {
   const burn: Burn = { requests: 0, tokens: 0, costMicros: 0 };
@@ -132,8 +135,10 @@ export function poolForecast(members: readonly PoolMember[], nowMs: number): Poo
     burn.costMicros += m.burn.costMicros;
   }
   burn.requests = Math.round(burn.requests * 100) / 100;
+  const anyUsable = members.some((m) => m.usable);
+  const counted = anyUsable ? members.filter((m) => m.usable) : members;
   const kinds = new Map<string, { used: number[]; remaining: number; rate: number; usable: number; resets: number[] }>();
-  for (const m of members) {
+  for (const m of counted) {
     for (const w of m.windows) {
       if (w.usedPercent === null) continue;
       let k = kinds.get(w.window);
@@ -159,7 +164,8 @@ export function poolForecast(members: readonly PoolMember[], nowMs: number): Poo
       minRemainingPercent: Math.round(Math.min(...k.used.map((u) => 100 - u)) * 100) / 100,
       nextResetAtMs: nextReset,
     });
-    const at = k.rate > 0 ? nowMs + (k.remaining / k.rate) * HOUR : k.usable > 0 && k.remaining <= 0 ? nowMs : k.usable === 0 ? nowMs : null;
+    // Used up (or nothing usable at all): empty now; otherwise it lasts at the summed pace, or indefinitely.
+    const at = k.rate > 0 ? nowMs + (k.remaining / k.rate) * HOUR : k.remaining <= 0 ? nowMs : null;
     const cand = {
       window: name,
       at,

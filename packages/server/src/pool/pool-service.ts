@@ -45,6 +45,8 @@ export interface PoolService {
   readonly evidence: EvidenceScanner;
   policy(): PoolPolicy;
   locked(): Record<string, string>;
+  /** The fields the admin saved (what overrides the startup defaults; locked fields are never saved). */
+  savedPolicy(): PoolPolicyPatch;
   /** Saves a partial policy; `{ locked }` names the env variable when a locked field would change. */
   updatePolicy(patch: PoolPolicyPatch): { ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string };
   /** Re-reads CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
@@ -169,6 +171,7 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
     evidence,
     policy,
     locked: () => lockedFields(o.automationConfig),
+    savedPolicy: () => ({ ...(repo.getSetting<PoolPolicyPatch>(POLICY_KEY) ?? {}) }),
     updatePolicy(patch) {
       const current = policy();
       const lock = lockedChange(o.automationConfig, current, patch);
@@ -205,6 +208,7 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
       }
       await evidence.scan();
       await automation.recoverDue();
+      automation.resolveExhaustedDue();
       const p = policy();
       if (p.inspectionIntervalMinutes > 0 && !inspections.active() && o.cpa()) {
         const last = repo.getSetting<number>(LAST_SCHEDULED_KEY);

@@ -46,6 +46,48 @@ describe('classifyProbe', () => {
     expect(classifyProbe('codex', 403, '{"error":{"code":"account_deactivated"}}', NOW).result).toBe('banned');
     expect(classifyProbe('codex', 500, 'oops', NOW)).toMatchObject({ result: 'error', detail: 'HTTP 500: oops' });
   });
+  it('a full window answered 200 is exhausted with its reset, for Codex and Claude', () => {
+    // What the usage endpoints answer for a used-up window (the fake CPA answers the same).
+    const codex = classifyProbe(
+      'codex',
+      200,
+      JSON.stringify({
+        plan_type: 'plus',
+        rate_limit: {
+          allowed: false,
+          limit_reached: true,
+          primary_window: { used_percent: 100, limit_window_seconds: 18000, reset_after_seconds: 1800, reset_at: nowS + 1800 },
+          secondary_window: { used_percent: 55, limit_window_seconds: 604800, reset_after_seconds: 86400, reset_at: nowS + 86400 },
+        },
+      }),
+      NOW,
+    );
+    expect(codex).toMatchObject({ result: 'exhausted', httpStatus: 200, resetAtMs: NOW + 1_800_000, plan: 'plus' });
+    expect(codex.detail).toBe('quota used up (5h) until 2026-11-16T10:30:00.000Z');
+    const claude = classifyProbe(
+      'claude',
+      200,
+      JSON.stringify({
+        five_hour: { utilization: 100, resets_at: new Date(NOW + 2 * 3_600_000).toISOString() },
+        seven_day: { utilization: 100, resets_at: new Date(NOW + 50 * 3_600_000).toISOString() },
+        seven_day_opus: null,
+      }),
+      NOW,
+    );
+    // Both windows are full: quota is back only when the later one resets.
+    expect(claude).toMatchObject({ result: 'exhausted', httpStatus: 200, resetAtMs: NOW + 50 * 3_600_000 });
+    expect(claude.windows.map((w) => [w.window, w.usedPercent, w.remainingPercent])).toEqual([['5h', 100, 0], ['weekly', 100, 0]]);
+    expect(classifyProbe('claude', 200, JSON.stringify({ five_hour: { utilization: 99.5, resets_at: null } }), NOW).result).toBe('ok');
+  });
+  it('Codex limit_reached just under 100 % binds the fullest window', () => {
+    const r = classifyProbe(
+      'codex',
+      200,
+      JSON.stringify({ rate_limit: { limit_reached: true, primary_window: { used_percent: 99.7, limit_window_seconds: 18000, reset_at: nowS + 600 }, secondary_window: { used_percent: 40, limit_window_seconds: 604800, reset_at: nowS + 9000 } } }),
+      NOW,
+    );
+    expect(r).toMatchObject({ result: 'exhausted', resetAtMs: NOW + 600_000 });
+  });
   it('reads Claude utilization', () => {
     const r = classifyProbe('claude', 200, JSON.stringify({ five_hour: { utilization: 30, resets_at: new Date(NOW + 60_000).toISOString() }, seven_day: null }), NOW);
     expect(r.windows).toEqual([{ window: '5h', usedPercent: 30, remainingPercent: 70, resetAtMs: NOW + 60_000, windowSeconds: 18000 }]);

@@ -188,7 +188,8 @@ function errorText(body: unknown, raw: string): string {
 
 /**
  * The verdict for one probe answer. The inner status decides (CPA answers 200 whenever it reached the
- * provider): 200 + windows → ok (or exhausted when a window is full), 401 → unauthorized (expired token
+ * provider): 200 + windows → ok, or exhausted with the reset when a window is full (the usage endpoints of
+ * Codex and Claude answer 200 with 100 % / utilization 100 for a used-up window, not an error), 401 → unauthorized (expired token
  * when the body or the auth file says so), 429 usage limit → exhausted with its reset, 403 → banned.
  */
 export function classifyProbe(provider: string, statusCode: number, bodyText: string, nowMs: number): ProbeOutcome {
@@ -209,9 +210,17 @@ export function classifyProbe(provider: string, statusCode: number, bodyText: st
     }
     if (windows.length === 0) return { ...base, result: 'error', detail: `no quota windows in the ${provider} answer` };
     if (limitReached) {
-      const full = windows.filter((w) => (w.usedPercent ?? 0) >= 100 && w.resetAtMs !== null);
-      const resetAtMs = full.length ? Math.max(...full.map((w) => w.resetAtMs as number)) : null;
-      return { ...base, windows, plan, result: 'exhausted', resetAtMs, detail: `quota used up${full[0] ? ` (${full.map((w) => w.window).join(', ')})` : ''}` };
+      // A used-up window is a 200 with the window at 100 % (Codex adds limit_reached); quota is back when the
+      // last full window resets. Codex may flag limit_reached just under 100 %: then its fullest window binds.
+      let full = windows.filter((w) => (w.usedPercent ?? 0) >= 100);
+      if (full.length === 0) {
+        const top = Math.max(...windows.map((w) => w.usedPercent ?? 0));
+        full = windows.filter((w) => (w.usedPercent ?? 0) === top);
+      }
+      const resets = full.map((w) => w.resetAtMs).filter((r): r is number => r !== null);
+      const resetAtMs = resets.length ? Math.max(...resets) : null;
+      const until = resetAtMs === null ? '' : ` until ${new Date(resetAtMs).toISOString()}`;
+      return { ...base, windows, plan, result: 'exhausted', resetAtMs, detail: `quota used up (${full.map((w) => w.window).join(', ')})${until}` };
     }
     return { ...base, windows, plan, result: 'ok', detail: windows.map((w) => `${w.window} ${w.usedPercent ?? '?'}%`).join(', ') };
   }

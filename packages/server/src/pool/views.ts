@@ -106,7 +106,9 @@ export function buildSnapshot(
   const rows = repo.listAccounts();
   const { windows, starts } = inputs;
   const ownership = new Map(repo.listOwnership().map((o) => [o.authIndex, o]));
-  const issues = repo.openIssueCounts();
+  // An open `exhausted` issue is a quota state (cooldown), not an auth problem.
+  const issues = repo.openIssueCounts(['unauthorized', 'expired', 'banned']);
+  const exhaustedIssues = repo.openIssueCounts(['exhausted']);
   const { u3, u24, u7d } = usage;
   const accounts: PoolAccount[] = [];
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
@@ -127,7 +129,10 @@ export function buildSnapshot(
               cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs)),
       };
     });
-    const exhausted = ws.some((w) => (w.usedPercent ?? 0) >= 100 && (w.resetAtMs === null || w.resetAtMs > nowMs)) || (acc.lastResult === 'exhausted' && !ws.length);
+    const exhausted =
+      ws.some((w) => (w.usedPercent ?? 0) >= 100 && (w.resetAtMs === null || w.resetAtMs > nowMs)) ||
+      (acc.lastResult === 'exhausted' && !ws.length) ||
+      exhaustedIssues.has(acc.authIndex);
     const { status, disabledBy } = statusOf(acc, ownership.get(acc.authIndex), issues.get(acc.authIndex) ?? 0, exhausted);
     const a3 = u3.get(acc.authIndex) ?? ZERO;
     const a24 = u24.get(acc.authIndex) ?? ZERO;

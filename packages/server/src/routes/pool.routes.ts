@@ -173,21 +173,28 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
     return { policy: res.policy, locked: s.locked() };
   });
 
-  // Plus's shapes, so Plus-era panels and scripts keep working.
+  // Plus's shapes, so Plus-era panels and scripts keep working. Only Plus's three toggles are described here:
+  // `source` says where they come from (env when one of their env keys is set, database when the admin saved
+  // one, else startup), whatever CPAMP_POOL_* keys lock elsewhere.
+  const PLUS_FIELDS = ['autoDisableOnExhaustion', 'authIssueQueue', 'autoDisableAuthIssues'] as const;
   const plusPolicy = (s: PoolService) => {
     const p = s.policy();
     const lockedBy = s.locked();
-    const entry = (enabled: boolean, field: string, envKey: string, configFileKey: string, extra: object = {}) => ({
+    const saved = s.savedPolicy() as Record<string, unknown>;
+    const sourceOf = (field: string): 'env' | 'database' | 'startup' =>
+      lockedBy[field] !== undefined ? 'env' : saved[field] !== undefined ? 'database' : 'startup';
+    const sources = PLUS_FIELDS.map(sourceOf);
+    const entry = (enabled: boolean, field: (typeof PLUS_FIELDS)[number], envKey: string, configFileKey: string, extra: object = {}) => ({
       enabled,
-      configured: true,
-      source: lockedBy[field] ? 'env' : 'database',
+      configured: sourceOf(field) !== 'startup',
+      source: sourceOf(field),
       locked: lockedBy[field] !== undefined,
       envKey,
       configFileKey,
       ...extra,
     });
     return {
-      source: Object.keys(lockedBy).length ? 'env' : 'database',
+      source: sources.includes('env') ? 'env' : sources.includes('database') ? 'database' : 'startup',
       updatedAtMs: opts.ctx.now(),
       codexQuotaCooldown: entry(p.autoDisableOnExhaustion, 'autoDisableOnExhaustion', 'USAGE_QUOTA_COOLDOWN_ENABLED', 'quotaCooldownEnabled'),
       authIssueQueue: entry(p.authIssueQueue, 'authIssueQueue', 'USAGE_ACCOUNT_ACTIONS_ENABLED', 'accountActionsEnabled'),

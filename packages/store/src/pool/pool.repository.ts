@@ -58,7 +58,8 @@ export interface PoolRepository {
   setIssueState(id: number, state: PoolIssueState): PoolIssueRow | undefined;
   /** Resolves the unresolved issues of one account (e.g. a later probe was fine); returns them. */
   resolveIssuesOf(authIndex: string, kinds?: readonly PoolIssueKind[]): PoolIssueRow[];
-  openIssueCounts(): Map<string, number>;
+  /** Open issues per account, of the given kinds (default: every kind). */
+  openIssueCounts(kinds?: readonly PoolIssueKind[]): Map<string, number>;
 
   logAction(a: { authIndex: string; fileName: string | null; action: PoolActionKind; actor: PoolActor; reason: string; dryRun: boolean; ok: boolean; error: string | null }): PoolActionRow;
   /** Newest first; `beforeId` pages to older rows. */
@@ -490,9 +491,11 @@ export function createPoolRepository(deps: PoolRepositoryDeps): PoolRepository {
       for (const i of rows) upd.run(now(), i.id);
       return rows.map((i) => ({ ...i, state: 'resolved' as const }));
     },
-    openIssueCounts() {
+    openIssueCounts(kinds) {
       const out = new Map<string, number>();
-      for (const r of rd("SELECT auth_index, count(*) AS n FROM pool_issue WHERE state = 'open' GROUP BY auth_index").all() as Row[])
+      if (kinds && kinds.length === 0) return out;
+      const filter = kinds ? ` AND issue IN (${kinds.map(() => '?').join(', ')})` : '';
+      for (const r of rd(`SELECT auth_index, count(*) AS n FROM pool_issue WHERE state = 'open'${filter} GROUP BY auth_index`).all(...(kinds ?? [])) as Row[])
         out.set(r.auth_index as string, r.n as number);
       return out;
     },

@@ -1,8 +1,9 @@
 /**
  * Per-account quota emulation behind POST /api-call (the provider quota endpoints an inspection probes).
  * Codex (`chatgpt.com/backend-api/wham/usage`) and Claude (`api.anthropic.com/api/oauth/usage`) accounts get
- * a 5 h and a weekly window that reset on the fake's clock; an exhausted window answers 429
- * `usage_limit_reached` with `resets_in_seconds`, an expired token 401, a banned account 403.
+ * a 5 h and a weekly window that reset on the fake's clock. A used-up window answers 200 with the window at
+ * 100 % (as the real usage endpoints do: Codex `used_percent: 100` + `limit_reached: true`, Claude
+ * `utilization: 100`); an expired token answers 401, a banned account 403.
  * Accounts without a state set fall back to the fake's canned answers.
  */
 import type { ApiCallRequest, ApiCallResponse } from './types';
@@ -162,31 +163,10 @@ export function createFakeQuotaAccounts(now: () => number): FakeQuotaResponder {
       );
     }
     if (s.state === 'error') return json({ error: { message: 'upstream error' } }, 500);
-    const full = [s.primary, s.secondary].filter((w) => w.usedPercent >= 100);
-    if (full.length > 0) {
-      const resetAt = Math.max(...full.map((w) => w.resetAtMs));
-      const resetsIn = Math.max(1, Math.ceil((resetAt - t) / 1000));
-      if (kind === 'codex') {
-        return json(
-          {
-            error: {
-              type: 'usage_limit_reached',
-              message: 'The usage limit has been reached',
-              plan_type: s.plan,
-              resets_at: Math.floor(resetAt / 1000),
-              resets_in_seconds: resetsIn,
-            },
-          },
-          429,
-          { 'X-Codex-Primary-Used-Percent': [String(s.primary.usedPercent)] },
-        );
-      }
-      return json(
-        { type: 'error', error: { type: 'rate_limit_error', message: 'usage limit reached' } },
-        429,
-        { 'Retry-After': [String(resetsIn)] },
-      );
-    }
+    // A used-up window is not an error on these endpoints: they answer 200 with the window at 100 %
+    // (Codex also sets limit_reached / allowed:false). The 429 usage_limit_reached comes from the model
+    // endpoints, not from the usage endpoints an inspection probes.
+    const limitReached = s.primary.usedPercent >= 100 || s.secondary.usedPercent >= 100;
     if (kind === 'codex') {
       const w = (x: FakeQuotaWindowState) => ({
         used_percent: x.usedPercent,
@@ -197,8 +177,8 @@ export function createFakeQuotaAccounts(now: () => number): FakeQuotaResponder {
       return json({
         plan_type: s.plan,
         rate_limit: {
-          allowed: true,
-          limit_reached: false,
+          allowed: !limitReached,
+          limit_reached: limitReached,
           primary_window: w(s.primary),
           secondary_window: w(s.secondary),
         },
