@@ -67,7 +67,7 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     fake = await startFakeCpa({ authFiles: files });
     // Quota states for every account the fake can emulate (Codex and Claude): one used up, one with an
     // expired token, one banned, the rest at varied levels.
-    // Codex first: the special states are set on Codex accounts (whose 429 cpamp reads as quota exhausted).
+    // Codex first: the special states are set on Codex accounts.
     const quota = files
       .filter((f) => f.content['type'] === 'codex' || f.content['type'] === 'claude')
       .sort((a, b) => Number(b.content['type'] === 'codex') - Number(a.content['type'] === 'codex'));

@@ -53,8 +53,7 @@ export function planDemoPool(accounts: readonly GeneratedAccount[]): DemoPoolPla
   const codexTail = codex.filter(enabled).reverse();
   const claudeTail = claude.filter(enabled).reverse();
   const take = (list: GeneratedAccount[], ...at: number[]) => at.map((i) => list[i]).filter((a): a is GeneratedAccount => a !== undefined);
-  // Exhaustion only on Codex: the fake answers a full Claude window with a bare 429 rate_limit_error,
-  // which the pool rightly reads as a probe error, not as a used-up quota.
+  // Three exhausted Codex accounts: enough to show cooldown and restore without emptying the demo pool.
   const exhausted = take(codexTail, 0, 1, 2);
   const expired = take(codexTail, 3);
   const banned = take(claudeTail, 0);
