@@ -10,6 +10,7 @@ import {
 } from './accounts/accounts.repository';
 import { createAnalyticsRepository, type AnalyticsRepository } from './analytics/analytics.repository';
 import { ColumnCache } from './analytics/column-cache';
+import { readCacheEpoch, readSnapshot, writeSnapshot, writeSnapshotSync } from './analytics/cache-snapshot';
 import { TimeZones } from './analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
 import { DictionaryCache } from './dictionary/dictionary-cache';
@@ -41,6 +42,13 @@ export interface OpenStoreOptions {
   columnCache?: boolean;
   /** Start filling the column cache in the background right after open (default false). */
   warmCache?: boolean;
+  /**
+   * Keep a binary snapshot of the column cache beside the database (`<path>.colcache`), written on
+   * close and periodically, so the next open is warm in milliseconds (default true for files).
+   */
+  cacheSnapshot?: boolean;
+  /** How often a warm cache with new rows is snapshotted while open (default 10 min; 0 = only on close). */
+  cacheSnapshotIntervalMs?: number;
   busyTimeoutMs?: number;
 }
 
@@ -152,7 +160,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     if (!memory) {
       reader = new Database(path, { readonly: true, fileMustExist: true });
       reader.pragma(`busy_timeout = ${busy}`);
-      reader.pragma('cache_size = -32000');
+      // Warm analytics come from the column cache; the reader mostly fetches pages of events by id.
+      reader.pragma('cache_size = -16000');
     }
     const readerDb = reader ?? writer;
     let closed = false;
@@ -169,7 +178,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     };
 
     const dict = new DictionaryCache(writer);
-    const cache = new ColumnCache(readerDb, logger);
+    const snapshotPath = !memory && (opts.cacheSnapshot ?? true) ? `${path}.colcache` : null;
+    const cache = new ColumnCache(
+      readerDb,
+      logger,
+      snapshotPath ? (c) => readSnapshot(c, snapshotPath, readerDb) : null,
+    );
     const zones = new TimeZones();
     const prices = createPricesRepository(writer, {
       now,
@@ -204,14 +218,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const settings = createSettingsRepository(writer, dataKey, now);
     // Raw events older than this were removed by retention: only rollups know about them.
     let rawFloor = settings.get<number>('retention_raw_floor_ms') ?? -Infinity;
-    const rewarm = () => {
+    const rewarm = (deletedIds: number[]) => {
       const oldest = writer.prepare('SELECT min(ts) FROM events').pluck().get() as number | null;
       rawFloor = oldest ?? now();
       settings.set('retention_raw_floor_ms', rawFloor);
-      if (cache.status_ !== 'cold') {
-        cache.invalidate();
-        void cache.warmUp();
-      }
+      // Compacted in place: the views stay on the cache (no reload, no SQL fallback window).
+      cache.removeIds(deletedIds);
     };
     const maintenance = createMaintenance({
       writer,
@@ -219,7 +231,16 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       logger,
       onEventsDeleted: rewarm,
     });
-    const io = createImportExport({ writer, reader: read, dict, events, logger, now, zones });
+    const io = createImportExport({
+      writer,
+      reader: read,
+      dict,
+      events,
+      logger,
+      now,
+      zones,
+      cache: () => (useCache && cache.warm ? cache : null),
+    });
     const pool = createPoolRepository({ writer, reader: read, now, dataKey });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
     const schedules: { stop(): void }[] = [];
@@ -251,11 +272,38 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         if (closed) return;
         closed = true;
         for (const s of schedules) s.stop();
-        cache.invalidate();
+        if (snapshotTimer) clearInterval(snapshotTimer);
+        await snapshotting;
+        if (snapshotPath && cache.warm && cache.n > 0 && cache.n !== cache.snapshotRows) {
+          try {
+            writeSnapshotSync(cache, snapshotPath, readCacheEpoch(writer));
+          } catch (e) {
+            logger.warn({ err: e, path: snapshotPath }, 'store column cache snapshot not written');
+          }
+        }
+        cache.release();
         reader?.close();
         await db.destroy();
       },
     };
+    // Periodic snapshots bound what a crash costs the next start (rows after it come from SQL).
+    let snapshotting: Promise<void> = Promise.resolve();
+    const interval = opts.cacheSnapshotIntervalMs ?? 600_000;
+    const snapshotTimer =
+      snapshotPath && interval > 0
+        ? setInterval(() => {
+            if (!cache.warm || cache.n - cache.snapshotRows < 10_000) return;
+            const rows = cache.n;
+            snapshotting = writeSnapshot(cache, snapshotPath, readCacheEpoch(writer)).then(
+              (bytes) => {
+                if (bytes > 0) cache.snapshotRows = rows;
+              },
+              (e: unknown) =>
+                logger.warn({ err: e, path: snapshotPath }, 'store column cache snapshot failed'),
+            );
+          }, interval)
+        : null;
+    snapshotTimer?.unref();
     if (opts.warmCache && useCache)
       setImmediate(
         () => void cache.warmUp().catch((e) => logger.error({ err: e }, 'store column cache warm-up failed')),

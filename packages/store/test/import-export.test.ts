@@ -96,6 +96,35 @@ describe('JSONL export / import', () => {
     expect(t.failures).toBe(1);
   });
 
+  it('a broken line never commits part of its chunk (per_chunk_resumable, stated in the report)', async () => {
+    const s = await open();
+    const good = readFileSync(fx('raw-cpa-queue.jsonl'), 'utf8').trim().split('\n');
+    expect(good.length).toBe(5);
+    // Chunks of 2: lines 1-2 and 3-4 commit; line 5 waits in the third chunk, line 6 is broken.
+    const err = await s.io
+      .importJsonl([`${good.join('\n')}\n{"timestamp": "2026-`], {
+        normalize: testNormalize,
+        chunkSize: 2,
+        checkpointKey: 'chunks',
+      })
+      .catch((e: unknown) => e);
+    expect((err as StoreImportError).line).toBe(6);
+    expect((err as Error).message).toMatch(/Line 6 .*Lines 1-4 are committed .*resume after line 4/);
+    expect(s.events.count()).toBe(4);
+    const r = await s.io.importJsonl(fx('raw-cpa-queue.jsonl'), {
+      normalize: testNormalize,
+      checkpointKey: 'chunks',
+    });
+    expect(r).toMatchObject({
+      atomicity: 'per_chunk_resumable',
+      chunkSize: 1000,
+      resumedFrom: 4,
+      committedThrough: 5,
+      inserted: 1,
+    });
+    expect(s.events.count()).toBe(5);
+  });
+
   it('a broken line stops with its line number; earlier lines are committed and a checkpoint resumes', async () => {
     const s = await open();
     const err = await s.io

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoreLogger } from '../types';
 
-/** One event as the cache keeps it (what aggregate views need; ~70 bytes in typed arrays). */
+/** One event as the cache keeps it (what aggregate views and the legacy payload need). */
 export interface CacheRow {
   id: number;
   /** CPA request id as a 32-bit integer, or null (non-hex or empty). */
@@ -22,28 +22,120 @@ export interface CacheRow {
   reasoning: number;
   unclassified: number;
   cost: number | null;
+  ttft: number;
+  aliasId: number;
+  endpointId: number;
+  sourceId: number;
+  executorId: number;
+  effortId: number;
+  tierId: number;
+  respTierId: number;
 }
 
-const CHUNK = 50_000;
+/** Rows per SQL read while warming: small enough that a request waits at most a few ms for the loop. */
+const CHUNK = 8192;
 export const BLOCK_SHIFT = 12;
 export const BLOCK = 1 << BLOCK_SHIFT;
 /** Cache-only flag bit (unused in stored flags): the row has a numeric request id. */
 export const FLAG_CACHE_HAS_REQ = 128;
+/** Ids per combo: alias, endpoint, executor, effort, tier, response tier. */
+export const COMBO_WIDTH = 6;
+
+type Col = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+type ColCtor = new (n: number) => Col;
+/** Column name → element type, widest first (the snapshot file keeps this order, 8-byte aligned). */
+export const COLUMNS: readonly (readonly [ColumnName, ColCtor])[] = [
+  ['ts', Float64Array],
+  ['cost', Float64Array],
+  ['id', Uint32Array],
+  ['req', Uint32Array],
+  ['latency', Uint32Array],
+  ['ttft', Uint32Array],
+  ['key', Uint32Array],
+  ['account', Uint32Array],
+  ['model', Uint32Array],
+  ['combo', Uint32Array],
+  ['source', Uint32Array],
+  ['input', Uint32Array],
+  ['cacheRead', Uint32Array],
+  ['cacheCreation', Uint32Array],
+  ['output', Uint32Array],
+  ['reasoning', Uint32Array],
+  ['unclassified', Uint32Array],
+  ['provider', Uint16Array],
+  ['status', Uint16Array],
+  ['flags', Uint8Array],
+  ['latBucket', Uint8Array],
+];
+export type ColumnName =
+  | 'ts'
+  | 'cost'
+  | 'id'
+  | 'req'
+  | 'latency'
+  | 'ttft'
+  | 'key'
+  | 'account'
+  | 'model'
+  | 'combo'
+  | 'source'
+  | 'input'
+  | 'cacheRead'
+  | 'cacheCreation'
+  | 'output'
+  | 'reasoning'
+  | 'unclassified'
+  | 'provider'
+  | 'status'
+  | 'flags'
+  | 'latBucket';
+export const BYTES_PER_ROW = COLUMNS.reduce(
+  (s, [, C]) => s + (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
+  0,
+);
+
+export const CACHE_SELECT = `SELECT id, ts, key_id, account_id, model_id, provider_id, status, flags, lat_bucket, input, cache_read,
+  cache_creation, output, reasoning, unclassified, cost, req, latency, ttft, alias_id, endpoint_id, source_id,
+  executor_id, effort_id, tier_id, resp_tier_id FROM events`;
+
+/**
+ * Allocates every column for `cap` rows as views into ONE ArrayBuffer: a single external allocation
+ * instead of twenty, which keeps V8 from running a full GC for each (seen as a GC storm at start).
+ */
+export function allocColumns(cap: number): [ColumnName, Col][] {
+  let total = 0;
+  const offsets: number[] = [];
+  for (const [, C] of COLUMNS) {
+    offsets.push(total);
+    total += (cap * (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT + 7) & ~7;
+  }
+  const ab = new ArrayBuffer(total);
+  return COLUMNS.map(([name, C], k) => [
+    name,
+    new (C as unknown as new (b: ArrayBuffer, o: number, n: number) => Col)(ab, offsets[k]!, cap),
+  ]);
+}
 
 /**
  * In-process column store of all events (typed arrays) scanned in plain JS: answers filtered
  * views that rollups cannot (key × account × model …) in milliseconds. Filled in the background
- * after open (rollups and SQL answer until it is warm) and appended to on insert.
+ * after open (from a snapshot file when one is valid, else from SQL in small slices; rollups and SQL
+ * answer until it is warm) and appended to on insert. The low-cardinality labels of an event
+ * (alias, endpoint, executor, effort, tiers) are interned as one "combo" id: 4 bytes per event.
  */
 export class ColumnCache {
   n = 0;
   id = new Uint32Array(0);
   req = new Uint32Array(0);
   latency = new Uint32Array(0);
+  ttft = new Uint32Array(0);
   ts = new Float64Array(0);
   key = new Uint32Array(0);
   account = new Uint32Array(0);
   model = new Uint32Array(0);
+  combo = new Uint32Array(0);
+  /** Source label id (account email / project / masked key label): too many values for a combo. */
+  source = new Uint32Array(0);
   provider = new Uint16Array(0);
   status = new Uint16Array(0);
   flags = new Uint8Array(0);
@@ -58,12 +150,19 @@ export class ColumnCache {
   /** Min / max timestamp per block of BLOCK rows: scans skip blocks outside the range. */
   blockMin = new Float64Array(0);
   blockMax = new Float64Array(0);
+  /** Flat combo table: combo c's ids are comboIds[c * COMBO_WIDTH + 0..6]. */
+  comboIds: number[] = [];
+  private comboIndex = new Map<string, number>();
   private state: 'cold' | 'warming' | 'warm' = 'cold';
   private generation = 0;
+  /** Rows [0, snapshotRows) came from (or were written to) the snapshot file. */
+  snapshotRows = 0;
 
   constructor(
     private readonly db: Database.Database,
     private readonly logger: StoreLogger,
+    /** Optional fast start: fills the cache from a snapshot and returns how many rows it restored. */
+    private readonly restore: ((cache: ColumnCache) => Promise<number>) | null = null,
   ) {}
 
   get warm(): boolean {
@@ -74,35 +173,27 @@ export class ColumnCache {
     return this.state;
   }
 
-  private grow(min: number): void {
+  /** Bumps on invalidate(): async readers/writers of the arrays check it to detect a reload. */
+  get gen(): number {
+    return this.generation;
+  }
+
+  col(name: ColumnName): Col {
+    return this[name];
+  }
+
+  setCol(name: ColumnName, a: Col): void {
+    (this as unknown as Record<ColumnName, Col>)[name] = a;
+  }
+
+  /** Makes room for `min` rows (with 25 % headroom when it has to move). */
+  grow(min: number): void {
     if (min <= this.ts.length) return;
     const cap = Math.max(min, Math.ceil(this.ts.length * 1.25), 1024);
-    const g = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(
-      a: T,
-      C: new (n: number) => T,
-    ): T => {
-      const b = new C(cap);
-      b.set(a.subarray(0, this.n) as never);
-      return b;
-    };
-    this.id = g(this.id, Uint32Array);
-    this.req = g(this.req, Uint32Array);
-    this.latency = g(this.latency, Uint32Array);
-    this.ts = g(this.ts, Float64Array);
-    this.key = g(this.key, Uint32Array);
-    this.account = g(this.account, Uint32Array);
-    this.model = g(this.model, Uint32Array);
-    this.provider = g(this.provider, Uint16Array);
-    this.status = g(this.status, Uint16Array);
-    this.flags = g(this.flags, Uint8Array);
-    this.latBucket = g(this.latBucket, Uint8Array);
-    this.input = g(this.input, Uint32Array);
-    this.cacheRead = g(this.cacheRead, Uint32Array);
-    this.cacheCreation = g(this.cacheCreation, Uint32Array);
-    this.output = g(this.output, Uint32Array);
-    this.reasoning = g(this.reasoning, Uint32Array);
-    this.unclassified = g(this.unclassified, Uint32Array);
-    this.cost = g(this.cost, Float64Array);
+    for (const [name, b] of allocColumns(cap)) {
+      b.set(this.col(name).subarray(0, this.n) as never);
+      this.setCol(name, b);
+    }
     const blocks = Math.ceil(cap / BLOCK);
     const bmin = new Float64Array(blocks);
     const bmax = new Float64Array(blocks);
@@ -123,16 +214,65 @@ export class ColumnCache {
     }
   }
 
+  /** Recomputes the per-block time bounds of rows [0, n) (after a snapshot restore). */
+  rebuildBlocks(): void {
+    for (let i = 0; i < this.n; i++) this.noteTs(i, this.ts[i]!);
+  }
+
+  /** Takes over restored columns holding `n` rows (snapshot restore). */
+  install(cols: readonly (readonly [ColumnName, Col])[], n: number, combos: ArrayLike<number>): void {
+    for (const [name, a] of cols) this.setCol(name, a);
+    const blocks = Math.ceil(this.ts.length / BLOCK);
+    this.blockMin = new Float64Array(blocks);
+    this.blockMax = new Float64Array(blocks);
+    this.n = n;
+    this.setCombos(combos);
+    this.rebuildBlocks();
+  }
+
+  /** Replaces the combo table (snapshot restore). */
+  setCombos(ids: ArrayLike<number>): void {
+    this.comboIds = Array.from(ids);
+    this.comboIndex.clear();
+    for (let c = 0; c * COMBO_WIDTH < this.comboIds.length; c++)
+      this.comboIndex.set(this.comboIds.slice(c * COMBO_WIDTH, (c + 1) * COMBO_WIDTH).join(','), c);
+  }
+
+  comboOf(
+    alias: number,
+    endpoint: number,
+    executor: number,
+    effort: number,
+    tier: number,
+    respTier: number,
+  ): number {
+    const k = `${alias},${endpoint},${executor},${effort},${tier},${respTier}`;
+    let c = this.comboIndex.get(k);
+    if (c === undefined) {
+      c = this.comboIds.length / COMBO_WIDTH;
+      this.comboIds.push(alias, endpoint, executor, effort, tier, respTier);
+      this.comboIndex.set(k, c);
+    }
+    return c;
+  }
+
+  get combos(): number {
+    return this.comboIds.length / COMBO_WIDTH;
+  }
+
   private push(r: CacheRow): void {
     const i = this.n++;
     this.id[i] = r.id;
     this.req[i] = r.req ?? 0;
     this.latency[i] = r.latency;
+    this.ttft[i] = r.ttft;
     this.ts[i] = r.ts;
     this.noteTs(i, r.ts);
     this.key[i] = r.keyId;
     this.account[i] = r.accountId;
     this.model[i] = r.modelId;
+    this.combo[i] = this.comboOf(r.aliasId, r.endpointId, r.executorId, r.effortId, r.tierId, r.respTierId);
+    this.source[i] = r.sourceId;
     this.provider[i] = r.providerId;
     this.status[i] = r.status;
     this.flags[i] = r.flags | (r.req === null ? 0 : FLAG_CACHE_HAS_REQ);
@@ -153,7 +293,7 @@ export class ColumnCache {
     for (const r of rows) this.push(r);
   }
 
-  /** Loads every event in chunks, yielding to the event loop between chunks. */
+  /** Loads every event, yielding to the event loop between small chunks. */
   warmUp(): Promise<void> {
     if (this.state === 'warm') return Promise.resolve();
     if (this.state === 'warming' && this.inflight) return this.inflight;
@@ -170,16 +310,31 @@ export class ColumnCache {
     this.state = 'warming';
     const gen = ++this.generation;
     const started = Date.now();
-    const count = (this.db.prepare('SELECT count(*) AS c FROM events').get() as { c: number }).c;
     this.n = 0;
-    this.grow(Math.ceil(count * 1.05) + 1024);
-    const stmt = this.db
-      .prepare(
-        `SELECT id, ts, key_id, account_id, model_id, provider_id, status, flags, lat_bucket, input, cache_read,
-           cache_creation, output, reasoning, unclassified, cost, req, latency FROM events WHERE id > ? ORDER BY id LIMIT ${CHUNK}`,
-      )
-      .raw();
+    this.snapshotRows = 0;
+    this.setCombos([]);
     let cursor = 0;
+    if (this.restore) {
+      try {
+        const rows = await this.restore(this);
+        if (gen !== this.generation) return;
+        if (rows > 0) {
+          cursor = this.id[this.n - 1]!;
+          this.snapshotRows = this.n;
+        }
+      } catch (e) {
+        if (gen !== this.generation) return;
+        this.logger.warn({ err: e }, 'store column cache snapshot unusable, loading from SQL');
+        this.n = 0;
+        this.setCombos([]);
+      }
+    }
+    const restored = this.n;
+    if (restored === 0) {
+      const count = (this.db.prepare('SELECT count(*) AS c FROM events').get() as { c: number }).c;
+      this.grow(Math.ceil(count * 1.02) + 1024);
+    }
+    const stmt = this.db.prepare(`${CACHE_SELECT} WHERE id > ? ORDER BY id LIMIT ${CHUNK}`).raw();
     for (;;) {
       if (gen !== this.generation) return;
       const rows = stmt.all(cursor) as number[][];
@@ -191,11 +346,14 @@ export class ColumnCache {
         const req = r[16] as number | null;
         this.req[i] = req ?? 0;
         this.latency[i] = r[17]!;
+        this.ttft[i] = r[18]!;
         this.ts[i] = r[1]!;
         this.noteTs(i, r[1]!);
         this.key[i] = r[2]!;
         this.account[i] = r[3]!;
         this.model[i] = r[4]!;
+        this.combo[i] = this.comboOf(r[19]!, r[20]!, r[22]!, r[23]!, r[24]!, r[25]!);
+        this.source[i] = r[21]!;
         this.provider[i] = r[5]!;
         this.status[i] = r[6]!;
         this.flags[i] = r[7]! | (req === null ? 0 : FLAG_CACHE_HAS_REQ);
@@ -209,23 +367,86 @@ export class ColumnCache {
         this.cost[i] = r[15] ?? NaN;
       }
       cursor = rows[rows.length - 1]![0]!;
+      if (rows.length < CHUNK) continue; // the next read is (almost always) the empty one: no yield
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (gen !== this.generation) return;
     // The last empty read and this flip happen in one tick: no insert can fall between them.
     this.state = 'warm';
-    this.logger.info({ events: this.n, ms: Date.now() - started }, 'store column cache warm');
+    this.logger.info(
+      { events: this.n, fromSnapshot: restored, ms: Date.now() - started },
+      'store column cache warm',
+    );
   }
 
-  /** Drops the cache (after deletes or re-pricing); call warmUp() again to refill. */
+  /** Row index of an event id (rows are in ascending id order), or -1. */
+  indexOf(id: number): number {
+    let lo = 0;
+    let hi = this.n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.id[mid]!;
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /**
+   * Removes deleted events in place (retention): one compaction pass instead of a reload, so the
+   * views never fall back to SQL after a prune. A cache that is still loading reloads instead.
+   */
+  removeIds(ids: readonly number[]): void {
+    if (ids.length === 0 || this.state === 'cold') return;
+    if (this.state !== 'warm') {
+      this.invalidate();
+      void this.warmUp().catch((e) => this.logger.error({ err: e }, 'store column cache reload failed'));
+      return;
+    }
+    const gone = new Set(ids);
+    let out = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (gone.has(this.id[i]!)) continue;
+      if (out !== i) for (const [name] of COLUMNS) this.col(name)[out] = this.col(name)[i]!;
+      out++;
+    }
+    this.n = out;
+    this.snapshotRows = 0;
+    this.generation++; // an async snapshot write in progress is discarded
+    this.rebuildBlocks();
+  }
+
+  /** Re-pricing: the new cost and flags of one event, in place. */
+  updateCost(id: number, cost: number | null, flags: number): void {
+    if (this.state !== 'warm') return;
+    const i = this.indexOf(id);
+    if (i < 0) return;
+    this.cost[i] = cost ?? NaN;
+    this.flags[i] = flags | (this.flags[i]! & FLAG_CACHE_HAS_REQ);
+    this.snapshotRows = 0;
+    this.generation++; // an async snapshot write in progress is discarded
+  }
+
+  /** Drops the cache; call warmUp() again to refill. */
   invalidate(): void {
     this.inflight = null;
     this.generation++;
     this.state = 'cold';
     this.n = 0;
+    this.snapshotRows = 0;
+  }
+
+  /** Releases the arrays (close). */
+  release(): void {
+    this.invalidate();
+    for (const [name, C] of COLUMNS) this.setCol(name, new C(0));
+    this.blockMin = new Float64Array(0);
+    this.blockMax = new Float64Array(0);
+    this.setCombos([]);
   }
 
   bytes(): number {
-    return this.ts.length * 70;
+    return this.ts.length * BYTES_PER_ROW + this.comboIds.length * 8;
   }
 }

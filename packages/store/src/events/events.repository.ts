@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnCache, CacheRow } from '../analytics/column-cache';
 import { listFromCache } from '../analytics/cache-list';
+import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError, isStoreError } from '../errors';
 import { computeCost } from '../prices/cost';
@@ -114,6 +115,12 @@ export function createEventsRepository(deps: {
         (cost.estimated ? FLAG_COST_ESTIMATED : 0) |
         (hasExtra ? FLAG_HAS_EXTRA : 0);
       const latBucket = latencyBucket(e.latencyMs);
+      const endpointId = dict.id('endpoint', e.endpoint);
+      const executorId = dict.id('label', e.executorType);
+      const sourceId = dict.id('label', e.source);
+      const effortId = dict.id('label', e.reasoningEffort);
+      const tierId = dict.id('label', e.serviceTier);
+      const respTierId = dict.id('label', e.responseServiceTier);
       const res = insert.run(
         e.timestampMs,
         dedupBytes(e.dedupKey, e.timestampMs),
@@ -124,15 +131,15 @@ export function createEventsRepository(deps: {
         modelId,
         aliasId,
         providerId,
-        dict.id('endpoint', e.endpoint),
-        dict.id('label', e.executorType),
+        endpointId,
+        executorId,
         dict.id('label', e.authType),
-        dict.id('label', e.source),
+        sourceId,
         dict.id('client_ip', e.clientIp),
         dict.id('user_agent', e.userAgent),
-        dict.id('label', e.reasoningEffort),
-        dict.id('label', e.serviceTier),
-        dict.id('label', e.responseServiceTier),
+        effortId,
+        tierId,
+        respTierId,
         e.statusCode,
         flags,
         e.latencyMs,
@@ -195,6 +202,14 @@ export function createEventsRepository(deps: {
         reasoning: e.reasoningTokens,
         unclassified: e.unclassifiedTokens,
         cost: cost.costMicros,
+        ttft: e.ttftMs,
+        aliasId,
+        endpointId,
+        sourceId,
+        executorId,
+        effortId,
+        tierId,
+        respTierId,
       });
       if (listeners.size)
         summaries.push({
@@ -410,6 +425,7 @@ export function createEventsRepository(deps: {
       let updated = 0;
       let missingPrice = 0;
       let cursor = 0;
+      const changed: number[] = []; // id, cost, flags triples for the column cache
       writer.transaction(() => {
         for (;;) {
           const rows = select.all(range.from, range.to, cursor) as Record<string, number>[];
@@ -435,16 +451,25 @@ export function createEventsRepository(deps: {
               (cost.missing ? FLAG_PRICE_MISSING : 0) |
               (cost.estimated ? FLAG_COST_ESTIMATED : 0);
             update.run(cost.costMicros, version, flags, r.id!);
+            changed.push(r.id!, cost.costMicros ?? NaN, flags);
             updated++;
             if (cost.missing) missingPrice++;
           }
           cursor = rows[rows.length - 1]!.id!;
         }
         rebuildRollups(writer, range.from, range.to);
+        // Cached costs changed: a column-cache snapshot taken before this no longer matches.
+        if (updated) bumpCacheEpoch(writer, Date.now());
       })();
-      if (cache.status_ !== 'cold') {
+      if (cache.status_ === 'warming') {
         cache.invalidate();
         void cache.warmUp();
+      } else {
+        // In place: the views keep answering from the cache.
+        for (let i = 0; i < changed.length; i += 3) {
+          const c = changed[i + 1]!;
+          cache.updateCost(changed[i]!, Number.isNaN(c) ? null : c, changed[i + 2]!);
+        }
       }
       return { updated, missingPrice, version };
     },

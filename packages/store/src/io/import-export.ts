@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ColumnCache } from '../analytics/column-cache';
 import type { TimeZones } from '../analytics/time-zone';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError } from '../errors';
@@ -10,7 +11,7 @@ import { importLegacySnapshot } from './import-legacy';
 import type { ImportReport } from './import-session';
 import { importSqlite } from './import-sqlite';
 import { peekFile, type ImportSource } from './line-reader';
-import { buildUsagePayload, type UsagePayloadOptions } from './usage-payload';
+import { buildUsagePayload, buildUsagePayloadBytes, type UsagePayloadOptions } from './usage-payload';
 
 export interface ImportExport {
   /** JSONL export (our format, every field), streamed in chunks of lines. */
@@ -31,6 +32,11 @@ export interface ImportExport {
   importFile(path: string, opts?: ImportOptions): Promise<ImportReport>;
   /** The compatible legacy `/usage` payload, streamed. */
   usagePayload(opts: UsagePayloadOptions): AsyncGenerator<string>;
+  /**
+   * The same payload as UTF-8 (in fact ASCII) byte chunks: what an HTTP response should stream (no
+   * string per chunk, no re-encoding on write). Optional so other store implementations stay valid.
+   */
+  usagePayloadBytes?(opts: UsagePayloadOptions): AsyncGenerator<Uint8Array>;
 }
 
 export function createImportExport(deps: {
@@ -41,6 +47,8 @@ export function createImportExport(deps: {
   logger: StoreLogger;
   now: () => number;
   zones: TimeZones;
+  /** The column cache, when the legacy payload may be served from it (once warm). */
+  cache?: () => ColumnCache | null;
 }): ImportExport {
   const session = (o: ImportOptions) => ({
     writer: deps.writer,
@@ -66,6 +74,11 @@ export function createImportExport(deps: {
     return r;
   };
 
+  const checkRange = (opts: UsagePayloadOptions) => {
+    if (!Number.isFinite(opts.from) || !Number.isFinite(opts.to)) {
+      throw new StoreError('invalid_query', 'usagePayload needs a finite from/to range in epoch ms.');
+    }
+  };
   const api: ImportExport = {
     exportJsonl: (opts) => exportJsonl(deps.reader, deps.dict, opts),
     importJsonl: async (source, opts = {}) => done(await importJsonl(session(opts), source, opts)),
@@ -96,10 +109,12 @@ export function createImportExport(deps: {
       return api.importJsonl(path, opts);
     },
     usagePayload: (opts) => {
-      if (!Number.isFinite(opts.from) || !Number.isFinite(opts.to)) {
-        throw new StoreError('invalid_query', 'usagePayload needs a finite from/to range in epoch ms.');
-      }
-      return buildUsagePayload(deps.reader, deps.dict, opts);
+      checkRange(opts);
+      return buildUsagePayload(deps.reader, deps.dict, opts, deps.cache);
+    },
+    usagePayloadBytes: (opts) => {
+      checkRange(opts);
+      return buildUsagePayloadBytes(deps.reader, deps.dict, opts, deps.cache);
     },
   };
   return api;

@@ -65,13 +65,17 @@ export async function importJsonl(
         session.reject(no, 'not valid JSON');
         continue;
       }
-      // Commit what came before the broken line so a fixed file resumes right there.
-      session.flush(no - 1);
+      // The chunk holding the broken line is dropped whole: no partial chunk reaches the store.
+      session.abandon();
+      const through = session.report.committedThrough;
       throw new StoreImportError(
-        `Line ${no} of ${where} is not valid JSON (${(cause as Error).message}). Lines before it are committed` +
+        `Line ${no} of ${where} is not valid JSON (${(cause as Error).message}). ` +
+          (through > 0
+            ? `Lines 1-${through} are committed (whole chunks of ${deps.chunkSize}); nothing after line ${through} was written`
+            : 'Nothing was written') +
           (deps.checkpointKey
-            ? `; fix the line and import again with checkpointKey "${deps.checkpointKey}" to resume.`
-            : '; importing again skips them as duplicates.'),
+            ? `; fix the line and import again with checkpointKey "${deps.checkpointKey}" to resume after line ${through}.`
+            : '; fix the line and import again (committed events are skipped as duplicates).'),
         no,
         session.report.inserted,
         { cause },

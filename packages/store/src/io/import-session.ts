@@ -24,8 +24,16 @@ export interface ImportReport extends ImportProgress {
   /** First rejected records (normaliser reasons), at most 100. */
   rejections: { at: number; reason: string }[];
   warnings: string[];
-  /** How a failure leaves the store: committed chunks stay; resume with the same checkpointKey. */
+  /**
+   * How a failure leaves the store: each chunk of `chunkSize` events is one transaction; whole chunks
+   * before a broken line stay committed, the chunk holding it is not written at all (no partial
+   * chunk), and an import with the same checkpointKey resumes after the last committed chunk.
+   */
   atomicity: 'per_chunk_resumable';
+  /** Events per transaction. */
+  chunkSize: number;
+  /** The last position (line / row / detail) whose chunk is committed. */
+  committedThrough: number;
 }
 
 /**
@@ -60,6 +68,8 @@ export class ImportSession {
       rejections: [],
       warnings: [],
       atomicity: 'per_chunk_resumable',
+      chunkSize: deps.chunkSize,
+      committedThrough: 0,
     };
     this.saveCk = deps.checkpointKey
       ? deps.writer.prepare(
@@ -74,6 +84,7 @@ export class ImportSession {
         .get(deps.checkpointKey) as { position: number } | undefined;
       this.report.resumedFrom = row?.position ?? 0;
     }
+    this.report.committedThrough = this.report.resumedFrom;
   }
 
   /** True when the position was committed by an earlier run. */
@@ -101,6 +112,7 @@ export class ImportSession {
       this.report.duplicates += r.duplicates;
       this.chunk = [];
     }
+    if (pos > this.report.committedThrough) this.report.committedThrough = pos;
     if (this.saveCk && pos > this.report.resumedFrom) {
       this.saveCk.run(
         this.deps.checkpointKey,
@@ -116,6 +128,16 @@ export class ImportSession {
       duplicates: this.report.duplicates,
       rejected: this.report.rejected,
     });
+  }
+
+  /**
+   * A broken position: drops the events collected since the last committed chunk (nothing of that
+   * chunk is written) and returns how many were dropped. The checkpoint stays at the last chunk.
+   */
+  abandon(): number {
+    const dropped = this.chunk.length;
+    this.chunk = [];
+    return dropped;
   }
 
   /** The whole source is in: the checkpoint is no longer needed. */

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { StoreLogger } from '../types';
 
 export interface StorageReport {
@@ -37,7 +38,8 @@ export function createMaintenance(deps: {
   writer: Database.Database;
   path: string | null;
   logger: StoreLogger;
-  onEventsDeleted: () => void;
+  /** After a prune, with the ids of the deleted events. */
+  onEventsDeleted: (ids: number[]) => void;
 }): Maintenance {
   const { writer, path, logger } = deps;
   const pragma = (p: string) => writer.pragma(p, { simple: true }) as number;
@@ -52,12 +54,14 @@ export function createMaintenance(deps: {
   const size = () => pragma('page_count') * pragma('page_size');
   const usedBytes = () => (pragma('page_count') - pragma('freelist_count')) * pragma('page_size');
 
+  let deletedIds: number[] = [];
   const deleteBatch = (where: string, params: number[], limit: number): number => {
     const ids = writer
       .prepare(`SELECT id FROM events WHERE ${where} ORDER BY ts, id LIMIT ${limit}`)
       .pluck()
       .all(...params) as number[];
     if (ids.length === 0) return 0;
+    for (const id of ids) deletedIds.push(id);
     writer.transaction(() => {
       const del = writer.prepare('DELETE FROM events WHERE id = ?');
       const delExtra = writer.prepare('DELETE FROM event_extra WHERE event_id = ?');
@@ -65,6 +69,8 @@ export function createMaintenance(deps: {
         del.run(id);
         delExtra.run(id);
       }
+      // Same transaction: a column-cache snapshot holding these rows stops matching.
+      bumpCacheEpoch(writer, Date.now());
     })();
     return ids.length;
   };
@@ -78,7 +84,8 @@ export function createMaintenance(deps: {
         deleted += n;
         if (n === 0) break;
       }
-      if (deleted) deps.onEventsDeleted();
+      if (deleted) deps.onEventsDeleted(deletedIds);
+      deletedIds = [];
       m.incrementalVacuum();
       logger.info({ deleted, olderThanMs }, 'store retention by age');
       return { deleted, reclaimedBytes: Math.max(0, before - size()) };
@@ -95,7 +102,8 @@ export function createMaintenance(deps: {
         deleted += n;
         if (n === 0) break;
       }
-      if (deleted) deps.onEventsDeleted();
+      if (deleted) deps.onEventsDeleted(deletedIds);
+      deletedIds = [];
       m.incrementalVacuum();
       logger.info({ deleted, maxBytes }, 'store retention by size');
       return { deleted, reclaimedBytes: Math.max(0, before - size()) };
