@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { DictionaryCache } from '../dictionary/dictionary-cache';
+import type { KeyEntry, SimpleDictionary } from '../dictionary/dictionary-cache';
 import { StoreError } from '../errors';
 import type { StoredEvent, UsageEventInput } from '../types';
+import { rowTokens } from './event-tokens';
 
 export const FLAG_FAILED = 1;
 export const FLAG_GENERATE = 2;
@@ -122,7 +123,14 @@ export interface EventRow {
   headers?: string | null;
 }
 
-export function decodeEvent(r: EventRow, d: DictionaryCache): StoredEvent {
+/** The id → name lookups decodeEvent needs (the SQLite DictionaryCache, or names loaded for a Postgres page). */
+export interface EventNames {
+  name(table: SimpleDictionary, id: number): string;
+  key(id: number): Pick<KeyEntry, 'hash' | 'label'> | undefined;
+  authIndex(id: number): string;
+}
+
+export function decodeEvent(r: EventRow, d: EventNames): StoredEvent {
   const key = r.key_id ? d.key(r.key_id) : undefined;
   const total = r.input + r.cache_read + r.cache_creation + r.output + r.reasoning + r.unclassified;
   const e: StoredEvent = {
@@ -151,12 +159,7 @@ export function decodeEvent(r: EventRow, d: DictionaryCache): StoredEvent {
     serviceTier: d.name('label', r.tier_id),
     responseServiceTier: d.name('label', r.resp_tier_id),
     generate: (r.flags & FLAG_GENERATE) !== 0,
-    inputTokens: r.input,
-    cacheReadTokens: r.cache_read,
-    cacheCreationTokens: r.cache_creation,
-    outputTokens: r.output,
-    reasoningTokens: r.reasoning,
-    unclassifiedTokens: r.unclassified,
+    ...rowTokens(r),
     totalTokens: total,
     tokenQuality: qualityOf(r.flags),
     costMicros: r.cost,

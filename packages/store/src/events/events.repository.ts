@@ -6,23 +6,15 @@ import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError, isStoreError } from '../errors';
 import { computeCost } from '../prices/cost';
 import type { PricesRepository } from '../prices/prices.repository';
-import { RollupWriter, rebuildRollups, type RollupContribution } from '../rollups/rollup-writer';
+import type { RollupContribution } from '../rollups/rollup-batch';
+import { RollupWriter, rebuildRollups } from '../rollups/rollup-writer';
 import type { InsertResult, StoredEvent, UsageEventInput } from '../types';
-import {
-  FLAG_COST_ESTIMATED,
-  FLAG_FAILED,
-  FLAG_GENERATE,
-  FLAG_HAS_EXTRA,
-  FLAG_PRICE_MISSING,
-  assertEvent,
-  decodeEvent,
-  dedupBytes,
-  encodeRequestId,
-  qualityFlags,
-  statusClass,
-  type EventRow,
-} from './event-codec';
-import { latencyBucket } from './latency-buckets';
+import { EVENT_COLUMNS, eventColumnValues, type EventDictIds } from './event-columns';
+import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
+import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
+import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from './event-list-query';
+import { repriceCost, type RepriceTokens } from './event-reprice';
+import { eventTokens } from './event-tokens';
 
 export interface EventListFilter {
   from?: number;
@@ -65,9 +57,17 @@ export interface StoredEventSummary {
   costMicros: number | null;
 }
 
-const COLS = `ts, dedup, req, req_text, key_id, account_id, model_id, alias_id, provider_id, endpoint_id, executor_id,
-  auth_type_id, source_id, ip_id, ua_id, effort_id, tier_id, resp_tier_id, status, flags, latency, ttft, lat_bucket,
-  input, cache_read, cache_creation, output, reasoning, unclassified, cost, price_ver`;
+interface RepriceRow extends RepriceTokens {
+  id: number;
+  model_id: number;
+  alias_id: number;
+  provider_id: number;
+  tier_id: number;
+  resp_tier_id: number;
+  flags: number;
+}
+
+const COLS = EVENT_COLUMNS.join(', ');
 
 export function createEventsRepository(deps: {
   writer: Database.Database;
@@ -99,126 +99,56 @@ export function createEventsRepository(deps: {
       const e = events[i]!;
       assertEvent(e, i);
       const cost = computeCost(e, prices.lookup(e.model, e.alias));
-      const [req, reqText] = encodeRequestId(e.requestId);
-      const keyId = dict.keyId(e.apiKeyHash, e.apiKeyLabel);
-      const accountId = dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs);
+      const enc = encodeEvent(e, cost);
       const modelId = dict.id('model', e.model);
-      const aliasId = e.alias === e.model ? modelId : dict.id('model', e.alias);
-      const providerId = dict.id('provider', e.provider);
-      const hasExtra =
-        e.failBody !== '' || (e.rateLimitHeaders !== undefined && Object.keys(e.rateLimitHeaders).length > 0);
-      const flags =
-        (e.failed ? FLAG_FAILED : 0) |
-        (e.generate ? FLAG_GENERATE : 0) |
-        qualityFlags(e.tokenQuality) |
-        (cost.missing ? FLAG_PRICE_MISSING : 0) |
-        (cost.estimated ? FLAG_COST_ESTIMATED : 0) |
-        (hasExtra ? FLAG_HAS_EXTRA : 0);
-      const latBucket = latencyBucket(e.latencyMs);
-      const endpointId = dict.id('endpoint', e.endpoint);
-      const executorId = dict.id('label', e.executorType);
-      const sourceId = dict.id('label', e.source);
-      const effortId = dict.id('label', e.reasoningEffort);
-      const tierId = dict.id('label', e.serviceTier);
-      const respTierId = dict.id('label', e.responseServiceTier);
-      const res = insert.run(
-        e.timestampMs,
-        dedupBytes(e.dedupKey, e.timestampMs),
-        req,
-        reqText,
-        keyId,
-        accountId,
+      // Written in the order the dictionaries create entries (it decides new ids): keep it.
+      const ids: EventDictIds = {
+        keyId: dict.keyId(e.apiKeyHash, e.apiKeyLabel),
+        accountId: dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs),
         modelId,
-        aliasId,
-        providerId,
-        endpointId,
-        executorId,
-        dict.id('label', e.authType),
-        sourceId,
-        dict.id('client_ip', e.clientIp),
-        dict.id('user_agent', e.userAgent),
-        effortId,
-        tierId,
-        respTierId,
-        e.statusCode,
-        flags,
-        e.latencyMs,
-        e.ttftMs,
-        latBucket,
-        e.inputTokens,
-        e.cacheReadTokens,
-        e.cacheCreationTokens,
-        e.outputTokens,
-        e.reasoningTokens,
-        e.unclassifiedTokens,
-        cost.costMicros,
-        version,
+        aliasId: e.alias === e.model ? modelId : dict.id('model', e.alias),
+        providerId: dict.id('provider', e.provider),
+        endpointId: dict.id('endpoint', e.endpoint),
+        executorId: dict.id('label', e.executorType),
+        sourceId: dict.id('label', e.source),
+        effortId: dict.id('label', e.reasoningEffort),
+        tierId: dict.id('label', e.serviceTier),
+        respTierId: dict.id('label', e.responseServiceTier),
+        authTypeId: dict.id('label', e.authType),
+        ipId: dict.id('client_ip', e.clientIp),
+        uaId: dict.id('user_agent', e.userAgent),
+      };
+      const res = insert.run(
+        ...eventColumnValues(e, enc, ids, dedupBytes(e.dedupKey, e.timestampMs), version),
       );
       if (res.changes === 0) continue;
       const id = Number(res.lastInsertRowid);
-      if (hasExtra) {
-        insertExtra.run(
-          id,
-          e.failBody || null,
-          e.rateLimitHeaders && Object.keys(e.rateLimitHeaders).length
-            ? JSON.stringify(e.rateLimitHeaders)
-            : null,
-        );
-      }
-      contributions.push({
-        ts: e.timestampMs,
-        modelId,
-        providerId,
-        keyId,
-        accountId,
-        sclass: statusClass(e.failed, e.statusCode),
-        failed: e.failed,
-        input: e.inputTokens,
-        cacheRead: e.cacheReadTokens,
-        cacheCreation: e.cacheCreationTokens,
-        output: e.outputTokens,
-        reasoning: e.reasoningTokens,
-        unclassified: e.unclassifiedTokens,
-        cost: cost.costMicros,
-        latency: e.latencyMs,
-        latBucket,
-      });
+      if (enc.extra) insertExtra.run(id, enc.extra.failBody, enc.extra.headers);
+      contributions.push(rollupContribution(e, ids, enc.costMicros, enc.latBucket));
       cacheRows.push({
         id,
-        req,
+        req: enc.req,
         latency: e.latencyMs,
         ts: e.timestampMs,
-        keyId,
-        accountId,
+        keyId: ids.keyId,
+        accountId: ids.accountId,
         modelId,
-        providerId,
+        providerId: ids.providerId,
         status: e.statusCode,
-        flags,
-        latBucket,
-        input: e.inputTokens,
-        cacheRead: e.cacheReadTokens,
-        cacheCreation: e.cacheCreationTokens,
-        output: e.outputTokens,
-        reasoning: e.reasoningTokens,
-        unclassified: e.unclassifiedTokens,
-        cost: cost.costMicros,
+        flags: enc.flags,
+        latBucket: enc.latBucket,
+        ...eventTokens(e),
+        cost: enc.costMicros,
         ttft: e.ttftMs,
-        aliasId,
-        endpointId,
-        sourceId,
-        executorId,
-        effortId,
-        tierId,
-        respTierId,
+        aliasId: ids.aliasId,
+        endpointId: ids.endpointId,
+        sourceId: ids.sourceId,
+        executorId: ids.executorId,
+        effortId: ids.effortId,
+        tierId: ids.tierId,
+        respTierId: ids.respTierId,
       });
-      if (listeners.size)
-        summaries.push({
-          id,
-          timestampMs: e.timestampMs,
-          model: e.model,
-          failed: e.failed,
-          costMicros: cost.costMicros,
-        });
+      if (listeners.size) summaries.push(eventSummary(id, e, cost.costMicros));
     }
     rollups.apply(contributions);
     return { contributions, cacheRows, summaries };
@@ -247,9 +177,9 @@ export function createEventsRepository(deps: {
     cursor: { ts: number; id: number } | undefined,
   ): EventPage => {
     const ids = (vals: string | string[] | undefined, find: (s: string) => number | undefined) =>
-      vals === undefined
-        ? undefined
-        : (Array.isArray(vals) ? vals : [vals]).map(find).filter((x): x is number => x !== undefined);
+      filterValues(vals)
+        ?.map(find)
+        .filter((x): x is number => x !== undefined);
     const f: Parameters<typeof listFromCache>[1]['filter'] = {};
     if (filter.from !== undefined) f.from = filter.from;
     if (filter.to !== undefined) f.to = filter.to;
@@ -262,18 +192,15 @@ export function createEventsRepository(deps: {
     const p = ids(filter.provider, (x) => dict.find('provider', x));
     if (p) f.providerIds = p;
     if (filter.status !== undefined) f.status = filter.status;
-    const q = filter.search?.trim();
+    const terms = searchTerms(filter.search);
     let search: Parameters<typeof listFromCache>[1]['search'];
-    if (q) {
-      const lower = q.toLowerCase();
+    if (terms) {
       search = {
         modelIds: dict
           .entries('model')
-          .filter((x) => x.name.toLowerCase().includes(lower))
+          .filter((x) => x.name.toLowerCase().includes(terms.lower))
           .map((x) => x.id),
-        reqRange: /^[0-9a-f]{1,8}$/i.test(q)
-          ? [parseInt(q.padEnd(8, '0'), 16), parseInt(q.padEnd(8, 'f'), 16)]
-          : null,
+        reqRange: terms.reqRange,
         ids: new Set(
           deps
             .reader()
@@ -281,7 +208,7 @@ export function createEventsRepository(deps: {
               'SELECT id FROM events INDEXED BY events_req_text WHERE req_text IS NOT NULL AND req_text LIKE ?',
             )
             .pluck()
-            .all(`%${q.replace(/[%_]/g, '')}%`) as number[],
+            .all(`%${terms.text}%`) as number[],
         ),
       };
     }
@@ -295,8 +222,7 @@ export function createEventsRepository(deps: {
     const last = hits[hits.length - 1];
     return {
       events: fetchByIds(hits.map((h) => h.id)),
-      nextCursor:
-        hits.length === limit && last ? Buffer.from(`${last.ts}:${last.id}`).toString('base64url') : null,
+      nextCursor: hits.length === limit && last ? encodeCursor(last.ts, last.id) : null,
     };
   };
 
@@ -324,7 +250,7 @@ export function createEventsRepository(deps: {
 
     list(filter, page = {}) {
       deps.assertOpen();
-      const limit = Math.min(Math.max(page.limit ?? 50, 1), 1000);
+      const limit = pageLimit(page.limit);
       const where: string[] = [];
       const params: (number | string)[] = [];
       const add = (sql: string, ...p: (number | string)[]) => {
@@ -336,10 +262,9 @@ export function createEventsRepository(deps: {
         vals: string | string[] | undefined,
         find: (s: string) => number | undefined,
       ) => {
-        if (vals === undefined) return;
-        const ids = (Array.isArray(vals) ? vals : [vals])
-          .map(find)
-          .filter((x): x is number => x !== undefined);
+        const list = filterValues(vals);
+        if (list === undefined) return;
+        const ids = list.map(find).filter((x): x is number => x !== undefined);
         if (ids.length === 0) where.push('0');
         else add(`${col} IN (${ids.map(() => '?').join(',')})`, ...ids);
       };
@@ -353,35 +278,24 @@ export function createEventsRepository(deps: {
       else if (filter.status === 'failure') where.push('(e.flags & 1) = 1');
       else if (typeof filter.status === 'number') add('e.status = ?', filter.status);
       if (filter.minLatencyMs !== undefined) add('e.latency >= ?', filter.minLatencyMs);
-      const q = filter.search?.trim();
-      if (q) {
+      const terms = searchTerms(filter.search);
+      if (terms) {
         const ors: string[] = [];
-        const lower = q.toLowerCase();
         const models = dict
           .entries('model')
-          .filter((m) => m.name.toLowerCase().includes(lower))
+          .filter((m) => m.name.toLowerCase().includes(terms.lower))
           .map((m) => m.id);
         if (models.length) {
           ors.push(`e.model_id IN (${models.join(',')})`);
         }
-        if (/^[0-9a-f]{1,8}$/i.test(q)) {
-          const lo = parseInt(q.padEnd(8, '0'), 16);
-          const hi = parseInt(q.padEnd(8, 'f'), 16);
-          ors.push(`e.req BETWEEN ${lo} AND ${hi}`);
-        }
+        if (terms.reqRange) ors.push(`e.req BETWEEN ${terms.reqRange[0]} AND ${terms.reqRange[1]}`);
         ors.push('e.req_text LIKE ?');
-        params.push(`%${q.replace(/[%_]/g, '')}%`);
+        params.push(`%${terms.text}%`);
         where.push(`(${ors.join(' OR ')})`);
       }
       let cursor: { ts: number; id: number } | undefined;
       if (page.cursor) {
-        const m = /^(-?\d+):(\d+)$/.exec(Buffer.from(page.cursor, 'base64url').toString());
-        if (!m)
-          throw new StoreError(
-            'invalid_query',
-            'Invalid event-list cursor: pass back the nextCursor value of the previous page unchanged.',
-          );
-        cursor = { ts: Number(m[1]), id: Number(m[2]) };
+        cursor = decodeCursor(page.cursor);
         // The plain range term lets SQLite seek the ts index; the OR alone would scan from the top.
         add('e.ts <= ? AND (e.ts < ? OR e.id < ?)', cursor.ts, cursor.ts, cursor.id);
       }
@@ -395,8 +309,7 @@ export function createEventsRepository(deps: {
       const last = rows[rows.length - 1];
       return {
         events: decodeRows(rows),
-        nextCursor:
-          rows.length === limit && last ? Buffer.from(`${last.ts}:${last.id}`).toString('base64url') : null,
+        nextCursor: rows.length === limit && last ? encodeCursor(last.ts, last.id) : null,
       };
     },
 
@@ -428,34 +341,26 @@ export function createEventsRepository(deps: {
       const changed: number[] = []; // id, cost, flags triples for the column cache
       writer.transaction(() => {
         for (;;) {
-          const rows = select.all(range.from, range.to, cursor) as Record<string, number>[];
+          const rows = select.all(range.from, range.to, cursor) as RepriceRow[];
           if (rows.length === 0) break;
           for (const r of rows) {
-            const model = dict.name('model', r.model_id!);
-            const cost = computeCost(
+            const model = dict.name('model', r.model_id);
+            const cost = repriceCost(
               {
-                provider: dict.name('provider', r.provider_id!),
-                serviceTier: dict.name('label', r.tier_id!),
-                responseServiceTier: dict.name('label', r.resp_tier_id!),
-                inputTokens: r.input!,
-                cacheReadTokens: r.cache_read!,
-                cacheCreationTokens: r.cache_creation!,
-                outputTokens: r.output!,
-                reasoningTokens: r.reasoning!,
-                unclassifiedTokens: r.unclassified!,
+                provider: dict.name('provider', r.provider_id),
+                serviceTier: dict.name('label', r.tier_id),
+                responseServiceTier: dict.name('label', r.resp_tier_id),
               },
-              prices.lookup(model, dict.name('model', r.alias_id!)),
+              r,
+              prices.lookup(model, dict.name('model', r.alias_id)),
             );
-            const flags =
-              (r.flags! & ~(FLAG_PRICE_MISSING | FLAG_COST_ESTIMATED)) |
-              (cost.missing ? FLAG_PRICE_MISSING : 0) |
-              (cost.estimated ? FLAG_COST_ESTIMATED : 0);
-            update.run(cost.costMicros, version, flags, r.id!);
-            changed.push(r.id!, cost.costMicros ?? NaN, flags);
+            const flags = repricedFlags(r.flags, cost);
+            update.run(cost.costMicros, version, flags, r.id);
+            changed.push(r.id, cost.costMicros ?? NaN, flags);
             updated++;
             if (cost.missing) missingPrice++;
           }
-          cursor = rows[rows.length - 1]!.id!;
+          cursor = rows[rows.length - 1]!.id;
         }
         rebuildRollups(writer, range.from, range.to);
         // Cached costs changed: a column-cache snapshot taken before this no longer matches.

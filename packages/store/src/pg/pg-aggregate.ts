@@ -1,8 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AggResult, Dim, ResolvedFilter } from '../analytics/aggregate';
 import { QUARTER_MS, type BucketMap } from '../analytics/time-zone';
+import { TOKEN_COLUMNS, type TokenCounts } from '../events/event-tokens';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
-import { DAY_MS, HOUR_MS } from '../rollups/rollup-writer';
+import { planAggregateRanges } from '../rollups/rollup-choice';
 import { anyOf, rows, type PgExec } from './pg-connection';
 
 export interface PgAggSpec {
@@ -15,19 +16,13 @@ export interface PgAggSpec {
   histogram?: boolean;
 }
 
-export interface PgAggGroup {
+export interface PgAggGroup extends TokenCounts {
   /** Dictionary id of dim (or the bucket index for 'time', 0 for 'none'). */
   g: number;
   /** Model id when dim2 is set, else 0. */
   g2: number;
   n: number;
   failures: number;
-  input: number;
-  cacheRead: number;
-  cacheCreation: number;
-  output: number;
-  reasoning: number;
-  unclassified: number;
   cost: number;
   unpriced: number;
   lastTs: number;
@@ -40,57 +35,12 @@ export interface PgAggResult {
   source: AggResult['source'];
 }
 
-interface RollupTable {
-  name: string;
-  unit: number;
-  timeCol: string;
-  dims: Set<Dim>;
-  hist: string | null;
-}
-
-// The same rollups as the SQLite schema: hourly over (model, provider, status class), daily per key / account.
-const ROLLUPS: RollupTable[] = [
-  {
-    name: 'rollup_hour',
-    unit: HOUR_MS,
-    timeCol: 'hour',
-    dims: new Set<Dim>(['model', 'provider']),
-    hist: 'rollup_hour_latency',
-  },
-  { name: 'rollup_day_key', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['key']), hist: null },
-  { name: 'rollup_day_account', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['account']), hist: null },
-];
-
-function pickRollup(spec: PgAggSpec): RollupTable | null {
-  const f = spec.filter;
-  if (typeof f.status === 'number') return null;
-  const used: Dim[] = [];
-  if (f.keyIds) used.push('key');
-  if (f.accountIds) used.push('account');
-  if (f.modelIds) used.push('model');
-  if (f.providerIds) used.push('provider');
-  if (spec.dim2) used.push('model');
-  for (const t of ROLLUPS) {
-    if (!used.every((d) => t.dims.has(d))) continue;
-    if (spec.dim === 'time') {
-      if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
-    } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
-    if (spec.histogram && (!t.hist || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
-      continue;
-    return t;
-  }
-  return null;
-}
-
+// Rollup rows and raw events give the same m0…m10 (n, failures, six token sums, cost, unpriced, last ts).
+const TOKEN_SUMS = TOKEN_COLUMNS.map((c) => `sum(${c})`);
 const ROLLUP_METRICS = [
   'sum(n)',
   'sum(failures)',
-  'sum(input)',
-  'sum(cache_read)',
-  'sum(cache_creation)',
-  'sum(output)',
-  'sum(reasoning)',
-  'sum(unclassified)',
+  ...TOKEN_SUMS,
   'sum(cost)',
   'sum(unpriced)',
   'max(last_ts)',
@@ -98,12 +48,7 @@ const ROLLUP_METRICS = [
 const EVENT_METRICS = [
   'count(*)',
   'sum(flags & 1)',
-  'sum(input)',
-  'sum(cache_read)',
-  'sum(cache_creation)',
-  'sum(output)',
-  'sum(reasoning)',
-  'sum(unclassified)',
+  ...TOKEN_SUMS,
   'coalesce(sum(cost), 0)',
   'count(*) FILTER (WHERE cost IS NULL)',
   'max(ts)',
@@ -120,20 +65,7 @@ const DIM_COL: Record<Exclude<Dim, 'none' | 'time'>, string> = {
 /** Rollups for the whole hours/days of the range, raw events for the edges (or for everything). */
 export async function aggregatePg(db: PgExec, spec: PgAggSpec): Promise<PgAggResult> {
   const f = spec.filter;
-  const ranges: { kind: 'rollup' | 'events'; from: number; to: number }[] = [];
-  const table = pickRollup(spec);
-  if (table) {
-    const h0 = Math.ceil(f.from / table.unit) * table.unit;
-    const h1 = Math.floor(f.to / table.unit) * table.unit;
-    if (h1 > h0) {
-      if (f.from < h0) ranges.push({ kind: 'events', from: f.from, to: h0 });
-      ranges.push({ kind: 'rollup', from: h0, to: h1 });
-      if (h1 < f.to) ranges.push({ kind: 'events', from: h1, to: f.to });
-    } else ranges.push({ kind: 'events', from: f.from, to: f.to });
-  } else ranges.push({ kind: 'events', from: f.from, to: f.to });
-  const kinds = new Set(ranges.map((x) => x.kind));
-  const source: AggResult['source'] =
-    kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
+  const { table, ranges, source } = planAggregateRanges(spec);
 
   const groups = new Map<string, PgAggGroup>();
   const groupOf = (a: number, b: number): PgAggGroup | undefined => {

@@ -1,52 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SimpleDictionary } from '../dictionary/dictionary-cache';
-import {
-  FLAG_COST_ESTIMATED,
-  FLAG_FAILED,
-  FLAG_GENERATE,
-  FLAG_PRICE_MISSING,
-  decodeRequestId,
-  dedupKeyOf,
-  qualityOf,
-} from '../events/event-codec';
+import { decodeEvent, type EventRow, type EventNames } from '../events/event-codec';
 import type { StoredEvent } from '../types';
 import { rows, type PgExec } from './pg-connection';
 
-export interface PgEventRow {
-  id: number;
-  ts: number;
-  dedup: Buffer;
-  req: number | null;
-  req_text: string | null;
-  key_id: number;
-  account_id: number;
-  model_id: number;
-  alias_id: number;
-  provider_id: number;
-  endpoint_id: number;
-  executor_id: number;
-  auth_type_id: number;
-  source_id: number;
-  ip_id: number;
-  ua_id: number;
-  effort_id: number;
-  tier_id: number;
-  resp_tier_id: number;
-  status: number;
-  flags: number;
-  latency: number;
-  ttft: number;
-  input: number;
-  cache_read: number;
-  cache_creation: number;
-  output: number;
-  reasoning: number;
-  unclassified: number;
-  cost: number | null;
-  price_ver: number;
-  fail_body: string | null;
-  headers: string | null;
-}
+/** An events row with its extra payload (NULL when the event has none). */
+export type PgEventRow = Required<EventRow>;
 
 /**
  * SELECT … FROM events e (+ its extra payload); append WHERE / ORDER BY / LIMIT. Names are resolved
@@ -112,50 +71,11 @@ export class PgNames {
       else if (r.t === 'account') accounts.set(r.id, r.a);
       else this.map(r.t as SimpleDictionary).set(r.id, r.a);
     }
-    const name = (t: SimpleDictionary, id: number) => this.map(t).get(id) ?? '';
-    return found.map((r) => {
-      const key = keys.get(r.key_id);
-      const e: StoredEvent = {
-        id: r.id,
-        dedupKey: dedupKeyOf(r.dedup),
-        requestId: decodeRequestId(r.req, r.req_text),
-        timestampMs: r.ts,
-        provider: name('provider', r.provider_id),
-        executorType: name('label', r.executor_id),
-        model: name('model', r.model_id),
-        alias: name('model', r.alias_id),
-        endpoint: name('endpoint', r.endpoint_id),
-        authType: name('label', r.auth_type_id),
-        authIndex: accounts.get(r.account_id) ?? '',
-        source: name('label', r.source_id),
-        apiKeyHash: key?.hash ?? '',
-        apiKeyLabel: key?.label ?? '',
-        clientIp: name('client_ip', r.ip_id),
-        userAgent: name('user_agent', r.ua_id),
-        failed: (r.flags & FLAG_FAILED) !== 0,
-        statusCode: r.status,
-        failBody: r.fail_body ?? '',
-        latencyMs: r.latency,
-        ttftMs: r.ttft,
-        reasoningEffort: name('label', r.effort_id),
-        serviceTier: name('label', r.tier_id),
-        responseServiceTier: name('label', r.resp_tier_id),
-        generate: (r.flags & FLAG_GENERATE) !== 0,
-        inputTokens: r.input,
-        cacheReadTokens: r.cache_read,
-        cacheCreationTokens: r.cache_creation,
-        outputTokens: r.output,
-        reasoningTokens: r.reasoning,
-        unclassifiedTokens: r.unclassified,
-        totalTokens: r.input + r.cache_read + r.cache_creation + r.output + r.reasoning + r.unclassified,
-        tokenQuality: qualityOf(r.flags),
-        costMicros: r.cost,
-        priceVersion: r.price_ver,
-        priceMissing: (r.flags & FLAG_PRICE_MISSING) !== 0,
-        costEstimated: (r.flags & FLAG_COST_ESTIMATED) !== 0,
-      };
-      if (r.headers) e.rateLimitHeaders = JSON.parse(r.headers) as Record<string, string>;
-      return e;
-    });
+    const lookup: EventNames = {
+      name: (t, id) => this.map(t).get(id) ?? '',
+      key: (id) => keys.get(id),
+      authIndex: (id) => accounts.get(id) ?? '',
+    };
+    return found.map((r) => decodeEvent(r, lookup));
   }
 }

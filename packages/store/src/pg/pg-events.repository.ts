@@ -2,21 +2,18 @@ import { sql, type RawBuilder } from 'kysely';
 import type { SimpleDictionary } from '../dictionary/dictionary-cache';
 import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
+import { assertEvent, dedupBytes } from '../events/event-codec';
 import {
-  FLAG_COST_ESTIMATED,
-  FLAG_FAILED,
-  FLAG_GENERATE,
-  FLAG_HAS_EXTRA,
-  FLAG_PRICE_MISSING,
-  assertEvent,
-  dedupBytes,
-  encodeRequestId,
-  qualityFlags,
-  statusClass,
-} from '../events/event-codec';
-import { latencyBucket } from '../events/latency-buckets';
+  EVENT_COLUMNS,
+  eventColumnValues,
+  type EventColumn,
+  type EventDictIds,
+} from '../events/event-columns';
+import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
+import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from '../events/event-list-query';
+import { repriceCost, type RepriceTokens } from '../events/event-reprice';
 import { computeCost } from '../prices/cost';
-import type { RollupContribution } from '../rollups/rollup-writer';
+import type { RollupContribution } from '../rollups/rollup-batch';
 import type { UsageEventInput } from '../types';
 import type { AsyncEventsRepository } from './async-repositories';
 import { rows, type PgDb } from './pg-connection';
@@ -44,47 +41,54 @@ const DICTIONARY_FIELDS: [SimpleDictionary, (e: UsageEventInput) => string[]][] 
   ['label', (e) => LABEL_FIELDS.map((f) => e[f])],
 ];
 
-const EVENT_COLS: [string, string][] = [
-  ['ts', 'bigint'],
-  ['dedup', 'bytea'],
-  ['req', 'bigint'],
-  ['req_text', 'text'],
-  ['key_id', 'int'],
-  ['account_id', 'int'],
-  ['model_id', 'int'],
-  ['alias_id', 'int'],
-  ['provider_id', 'int'],
-  ['endpoint_id', 'int'],
-  ['executor_id', 'int'],
-  ['auth_type_id', 'int'],
-  ['source_id', 'int'],
-  ['ip_id', 'int'],
-  ['ua_id', 'int'],
-  ['effort_id', 'int'],
-  ['tier_id', 'int'],
-  ['resp_tier_id', 'int'],
-  ['status', 'int'],
-  ['flags', 'int'],
-  ['latency', 'int'],
-  ['ttft', 'int'],
-  ['lat_bucket', 'int'],
-  ['input', 'bigint'],
-  ['cache_read', 'bigint'],
-  ['cache_creation', 'bigint'],
-  ['output', 'bigint'],
-  ['reasoning', 'bigint'],
-  ['unclassified', 'bigint'],
-  ['cost', 'bigint'],
-  ['price_ver', 'int'],
-];
+/** Postgres array type of each events column (inserts go through unnest). */
+const PG_TYPES: Record<EventColumn, string> = {
+  ts: 'bigint',
+  dedup: 'bytea',
+  req: 'bigint',
+  req_text: 'text',
+  key_id: 'int',
+  account_id: 'int',
+  model_id: 'int',
+  alias_id: 'int',
+  provider_id: 'int',
+  endpoint_id: 'int',
+  executor_id: 'int',
+  auth_type_id: 'int',
+  source_id: 'int',
+  ip_id: 'int',
+  ua_id: 'int',
+  effort_id: 'int',
+  tier_id: 'int',
+  resp_tier_id: 'int',
+  status: 'int',
+  flags: 'int',
+  latency: 'int',
+  ttft: 'int',
+  lat_bucket: 'int',
+  input: 'bigint',
+  cache_read: 'bigint',
+  cache_creation: 'bigint',
+  output: 'bigint',
+  reasoning: 'bigint',
+  unclassified: 'bigint',
+  cost: 'bigint',
+  price_ver: 'int',
+};
 
 /** deadlock_detected, serialization_failure, unique_violation (a dictionary race under READ COMMITTED). */
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
 const MAX_ATTEMPTS = 3;
 
-const cursorOf = (ts: number, id: number) => Buffer.from(`${ts}:${id}`).toString('base64url');
-const asList = (v: string | string[] | undefined) =>
-  v === undefined ? undefined : Array.isArray(v) ? v : [v];
+interface RepriceRow extends RepriceTokens {
+  id: number;
+  flags: number;
+  model: string;
+  alias: string;
+  provider: string;
+  tier: string;
+  resp_tier: string;
+}
 
 export function createPgEventsRepository(deps: {
   db: PgDb;
@@ -130,68 +134,35 @@ export function createPgEventsRepository(deps: {
       // Time then dedup order: concurrent writers meet unique-index entries in one order (no deadlock).
       // (After the dictionaries: a new account's label and a key's label follow input order, as in SQLite.)
       batch.sort((a, b) => a.e.timestampMs - b.e.timestampMs || Buffer.compare(a.dedup, b.dedup));
-      const cols: unknown[][] = EVENT_COLS.map(() => []);
+      const cols: unknown[][] = EVENT_COLUMNS.map(() => []);
       const prepared = batch.map(({ e, dedup }) => {
         const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
-        const [req, reqText] = encodeRequestId(e.requestId);
-        const hasExtra =
-          e.failBody !== '' ||
-          (e.rateLimitHeaders !== undefined && Object.keys(e.rateLimitHeaders).length > 0);
-        const flags =
-          (e.failed ? FLAG_FAILED : 0) |
-          (e.generate ? FLAG_GENERATE : 0) |
-          qualityFlags(e.tokenQuality) |
-          (cost.missing ? FLAG_PRICE_MISSING : 0) |
-          (cost.estimated ? FLAG_COST_ESTIMATED : 0) |
-          (hasExtra ? FLAG_HAS_EXTRA : 0);
-        const ids = {
+        const enc = encodeEvent(e, cost);
+        const ids: EventDictIds = {
           keyId: dtx.keyId(e.apiKeyHash),
           accountId: dtx.accountId(e.authIndex),
           modelId: dtx.id('model', e.model),
+          aliasId: dtx.id('model', e.alias),
           providerId: dtx.id('provider', e.provider),
+          endpointId: dtx.id('endpoint', e.endpoint),
+          executorId: dtx.id('label', e.executorType),
+          authTypeId: dtx.id('label', e.authType),
+          sourceId: dtx.id('label', e.source),
+          ipId: dtx.id('client_ip', e.clientIp),
+          uaId: dtx.id('user_agent', e.userAgent),
+          effortId: dtx.id('label', e.reasoningEffort),
+          tierId: dtx.id('label', e.serviceTier),
+          respTierId: dtx.id('label', e.responseServiceTier),
         };
-        const latBucket = latencyBucket(e.latencyMs);
-        const values = [
-          e.timestampMs,
-          dedup,
-          req,
-          reqText,
-          ids.keyId,
-          ids.accountId,
-          ids.modelId,
-          dtx.id('model', e.alias),
-          ids.providerId,
-          dtx.id('endpoint', e.endpoint),
-          dtx.id('label', e.executorType),
-          dtx.id('label', e.authType),
-          dtx.id('label', e.source),
-          dtx.id('client_ip', e.clientIp),
-          dtx.id('user_agent', e.userAgent),
-          dtx.id('label', e.reasoningEffort),
-          dtx.id('label', e.serviceTier),
-          dtx.id('label', e.responseServiceTier),
-          e.statusCode,
-          flags,
-          e.latencyMs,
-          e.ttftMs,
-          latBucket,
-          e.inputTokens,
-          e.cacheReadTokens,
-          e.cacheCreationTokens,
-          e.outputTokens,
-          e.reasoningTokens,
-          e.unclassifiedTokens,
-          cost.costMicros,
-          version,
-        ];
+        const values = eventColumnValues(e, enc, ids, dedup, version);
         values.forEach((v, i) => cols[i]!.push(v));
-        return { e, dedup, cost, hasExtra, latBucket, ...ids };
+        return { e, dedup, enc, ids };
       });
-      const colNames = sql.raw(EVENT_COLS.map((c) => c[0]).join(', '));
+      const colNames = sql.raw(EVENT_COLUMNS.join(', '));
       const inserted = await rows(
         trx,
         sql<{ id: number; dedup: Buffer }>`INSERT INTO events (${colNames})
-          SELECT * FROM unnest(${sql.join(cols.map((c, i) => sql`${c}::${sql.raw(EVENT_COLS[i]![1])}[]`))})
+          SELECT * FROM unnest(${sql.join(cols.map((c, i) => sql`${c}::${sql.raw(PG_TYPES[EVENT_COLUMNS[i]!])}[]`))})
           ON CONFLICT (dedup) DO NOTHING RETURNING id, dedup`,
       );
       const idOf = new Map(inserted.map((r) => [r.dedup.toString('hex'), r.id]));
@@ -201,40 +172,9 @@ export function createPgEventsRepository(deps: {
       for (const p of prepared) {
         const id = idOf.get(p.dedup.toString('hex'));
         if (id === undefined) continue;
-        const e = p.e;
-        if (p.hasExtra)
-          extras.push([
-            id,
-            e.failBody || null,
-            e.rateLimitHeaders && Object.keys(e.rateLimitHeaders).length
-              ? JSON.stringify(e.rateLimitHeaders)
-              : null,
-          ]);
-        contributions.push({
-          ts: e.timestampMs,
-          modelId: p.modelId,
-          providerId: p.providerId,
-          keyId: p.keyId,
-          accountId: p.accountId,
-          sclass: statusClass(e.failed, e.statusCode),
-          failed: e.failed,
-          input: e.inputTokens,
-          cacheRead: e.cacheReadTokens,
-          cacheCreation: e.cacheCreationTokens,
-          output: e.outputTokens,
-          reasoning: e.reasoningTokens,
-          unclassified: e.unclassifiedTokens,
-          cost: p.cost.costMicros,
-          latency: e.latencyMs,
-          latBucket: p.latBucket,
-        });
-        summaries.push({
-          id,
-          timestampMs: e.timestampMs,
-          model: e.model,
-          failed: e.failed,
-          costMicros: p.cost.costMicros,
-        });
+        if (p.enc.extra) extras.push([id, p.enc.extra.failBody, p.enc.extra.headers]);
+        contributions.push(rollupContribution(p.e, p.ids, p.enc.costMicros, p.enc.latBucket));
+        summaries.push(eventSummary(id, p.e, p.enc.costMicros));
       }
       if (extras.length) {
         await sql`INSERT INTO event_extra (event_id, fail_body, headers)
@@ -250,7 +190,7 @@ export function createPgEventsRepository(deps: {
     if (filter.from !== undefined) where.push(sql`e.ts >= ${filter.from}`);
     if (filter.to !== undefined) where.push(sql`e.ts < ${filter.to}`);
     const byName = (col: string, table: string, nameCol: string, v: string | string[] | undefined) => {
-      const list = asList(v);
+      const list = filterValues(v);
       if (list)
         where.push(
           sql`${sql.raw(col)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${list}::text[]))`,
@@ -264,16 +204,14 @@ export function createPgEventsRepository(deps: {
     else if (filter.status === 'failure') where.push(sql`(e.flags & 1) = 1`);
     else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);
     if (filter.minLatencyMs !== undefined) where.push(sql`e.latency >= ${filter.minLatencyMs}`);
-    const q = filter.search?.trim();
-    if (q) {
+    const terms = searchTerms(filter.search);
+    if (terms) {
       // Same matching as the SQLite store: model name substring, request-id hex prefix, text ids.
       const ors: RawBuilder<unknown>[] = [
-        sql`e.model_id IN (SELECT id FROM model WHERE strpos(lower(name), ${q.toLowerCase()}) > 0)`,
+        sql`e.model_id IN (SELECT id FROM model WHERE strpos(lower(name), ${terms.lower}) > 0)`,
       ];
-      if (/^[0-9a-f]{1,8}$/i.test(q)) {
-        ors.push(sql`e.req BETWEEN ${parseInt(q.padEnd(8, '0'), 16)} AND ${parseInt(q.padEnd(8, 'f'), 16)}`);
-      }
-      ors.push(sql`strpos(lower(e.req_text), ${q.replace(/[%_]/g, '').toLowerCase()}) > 0`);
+      if (terms.reqRange) ors.push(sql`e.req BETWEEN ${terms.reqRange[0]} AND ${terms.reqRange[1]}`);
+      ors.push(sql`strpos(lower(e.req_text), ${terms.text.toLowerCase()}) > 0`);
       where.push(sql`(${sql.join(ors, sql` OR `)})`);
     }
     return where;
@@ -307,16 +245,11 @@ export function createPgEventsRepository(deps: {
 
     async list(filter, page = {}) {
       deps.assertOpen();
-      const limit = Math.min(Math.max(page.limit ?? 50, 1), 1000);
+      const limit = pageLimit(page.limit);
       const where = filterSql(filter);
       if (page.cursor) {
-        const m = /^(-?\d+):(\d+)$/.exec(Buffer.from(page.cursor, 'base64url').toString());
-        if (!m)
-          throw new StoreError(
-            'invalid_query',
-            'Invalid event-list cursor: pass back the nextCursor value of the previous page unchanged.',
-          );
-        where.push(sql`(e.ts, e.id) < (${Number(m[1])}::bigint, ${Number(m[2])}::bigint)`);
+        const c = decodeCursor(page.cursor);
+        where.push(sql`(e.ts, e.id) < (${c.ts}::bigint, ${c.id}::bigint)`);
       }
       const cond = where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``;
       const found = await rows(
@@ -326,7 +259,7 @@ export function createPgEventsRepository(deps: {
       const last = found[found.length - 1];
       return {
         events: await names.decode(db, found),
-        nextCursor: found.length === limit && last ? cursorOf(last.ts, last.id) : null,
+        nextCursor: found.length === limit && last ? encodeCursor(last.ts, last.id) : null,
       };
     },
 
@@ -353,15 +286,7 @@ export function createPgEventsRepository(deps: {
           for (;;) {
             const batch = await rows(
               trx,
-              sql<
-                Record<string, number> & {
-                  model: string;
-                  alias: string;
-                  provider: string;
-                  tier: string;
-                  resp_tier: string;
-                }
-              >`
+              sql<RepriceRow>`
                 SELECT e.id, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
                   m.name AS model, al.name AS alias, p.name AS provider, ti.name AS tier, rt.name AS resp_tier
                 FROM events e
@@ -376,27 +301,14 @@ export function createPgEventsRepository(deps: {
             const costs: (number | null)[] = [];
             const flags: number[] = [];
             for (const r of batch) {
-              const cost = computeCost(
-                {
-                  provider: r.provider,
-                  serviceTier: r.tier,
-                  responseServiceTier: r.resp_tier,
-                  inputTokens: r.input!,
-                  cacheReadTokens: r.cache_read!,
-                  cacheCreationTokens: r.cache_creation!,
-                  outputTokens: r.output!,
-                  reasoningTokens: r.reasoning!,
-                  unclassifiedTokens: r.unclassified!,
-                },
+              const cost = repriceCost(
+                { provider: r.provider, serviceTier: r.tier, responseServiceTier: r.resp_tier },
+                r,
                 prices.lookupNow(r.model, r.alias),
               );
-              ids.push(r.id!);
+              ids.push(r.id);
               costs.push(cost.costMicros);
-              flags.push(
-                (r.flags! & ~(FLAG_PRICE_MISSING | FLAG_COST_ESTIMATED)) |
-                  (cost.missing ? FLAG_PRICE_MISSING : 0) |
-                  (cost.estimated ? FLAG_COST_ESTIMATED : 0),
-              );
+              flags.push(repricedFlags(r.flags, cost));
               updated++;
               if (cost.missing) missingPrice++;
             }

@@ -1,89 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
-import { StoreError } from '../errors';
-import type { ModelPrice, ServiceTier, TierRates } from '../prices/cost';
-import { indexLiteLlm, matchLiteLlm, parseLiteLlm } from '../prices/litellm';
-import { modelNameCandidates } from '../prices/model-match';
-import type { PriceSource, PriceSyncReport } from '../prices/prices.repository';
+import type { ModelPrice } from '../prices/cost';
+import { manualPrice } from '../prices/price-input';
+import { PriceLookup } from '../prices/price-lookup';
+import { priceFromRow, type PriceRow } from '../prices/price-row';
+import { loadPriceSource } from '../prices/price-source';
+import { matchPriceTargets, parsePriceFile, syncedPrices } from '../prices/price-sync-plan';
 import type { AsyncPricesRepository } from './async-repositories';
 import { rows, type PgDb, type PgExec } from './pg-connection';
-
-interface Row {
-  model: string;
-  input: number | null;
-  output: number | null;
-  cache_read: number | null;
-  cache_creation: number | null;
-  reasoning: number | null;
-  input_above_200k: number | null;
-  output_above_200k: number | null;
-  cache_read_above_200k: number | null;
-  cache_creation_above_200k: number | null;
-  priority_multiplier: number | null;
-  flex_multiplier: number | null;
-  batch_multiplier: number | null;
-  tier_prices: string | null;
-  per_request_fee: number | null;
-  source: string;
-  source_model_id: string | null;
-  manual: boolean;
-  updated_ms: number;
-}
-
-const fromRow = (r: Row): ModelPrice => ({
-  model: r.model,
-  input: r.input,
-  output: r.output,
-  cacheRead: r.cache_read,
-  cacheCreation: r.cache_creation,
-  reasoning: r.reasoning,
-  inputAbove200k: r.input_above_200k,
-  outputAbove200k: r.output_above_200k,
-  cacheReadAbove200k: r.cache_read_above_200k,
-  cacheCreationAbove200k: r.cache_creation_above_200k,
-  priorityMultiplier: r.priority_multiplier,
-  flexMultiplier: r.flex_multiplier,
-  batchMultiplier: r.batch_multiplier,
-  tierPrices: r.tier_prices ? (JSON.parse(r.tier_prices) as Partial<Record<ServiceTier, TierRates>>) : null,
-  perRequestFee: r.per_request_fee,
-  source: r.source,
-  sourceModelId: r.source_model_id,
-  manual: r.manual,
-  updatedMs: r.updated_ms,
-});
-
-function validRate(name: string, v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new StoreError(
-      'invalid_price',
-      `Price field "${name}" must be a non-negative number (USD per 1M tokens) or null; got ${String(v)}.`,
-    );
-  }
-  return v;
-}
-
-const emptyPrice = (model: string): ModelPrice => ({
-  model,
-  input: null,
-  output: null,
-  cacheRead: null,
-  cacheCreation: null,
-  reasoning: null,
-  inputAbove200k: null,
-  outputAbove200k: null,
-  cacheReadAbove200k: null,
-  cacheCreationAbove200k: null,
-  priorityMultiplier: null,
-  flexMultiplier: null,
-  batchMultiplier: null,
-  tierPrices: null,
-  perRequestFee: null,
-  source: 'manual',
-  sourceModelId: null,
-  manual: true,
-  updatedMs: 0,
-});
 
 /** The Postgres prices repository plus what the insert path needs synchronously. */
 export interface PgPricesRepository extends AsyncPricesRepository {
@@ -107,17 +30,17 @@ export async function createPgPricesRepository(
   },
 ): Promise<PgPricesRepository> {
   const prices = new Map<string, ModelPrice>();
-  const lookupCache = new Map<string, ModelPrice | null>();
+  const priceLookup = new PriceLookup(prices);
   let version = 0;
 
   const latest = async (exec: PgExec) =>
     (await rows(exec, sql<{ v: number | null }>`SELECT max(id) AS v FROM price_version`))[0]?.v ?? 0;
 
   const load = async (exec: PgExec) => {
-    const all = await rows(exec, sql<Row>`SELECT * FROM model_price`);
+    const all = await rows(exec, sql<PriceRow>`SELECT * FROM model_price`);
     prices.clear();
-    lookupCache.clear();
-    for (const r of all) prices.set(r.model.toLowerCase(), fromRow(r));
+    priceLookup.clear();
+    for (const r of all) prices.set(r.model.toLowerCase(), priceFromRow(r));
     version = await latest(exec);
   };
 
@@ -167,7 +90,7 @@ export async function createPgPricesRepository(
       // Memory follows only a committed transaction.
       prices.clear();
       for (const [k, v] of done.next) prices.set(k, v);
-      lookupCache.clear();
+      priceLookup.clear();
       version = done.id;
     });
 
@@ -180,21 +103,7 @@ export async function createPgPricesRepository(
     await load(trx);
   });
 
-  const lookupNow = (model: string, alias: string): ModelPrice | undefined => {
-    const ck = `${model}\u0000${alias}`;
-    const hit = lookupCache.get(ck);
-    if (hit !== undefined) return hit ?? undefined;
-    let found: ModelPrice | undefined;
-    outer: for (const name of [model, alias]) {
-      if (!name) continue;
-      for (const n of modelNameCandidates(name)) {
-        found = prices.get(n);
-        if (found) break outer;
-      }
-    }
-    lookupCache.set(ck, found ?? null);
-    return found;
-  };
+  const lookupNow = (model: string, alias: string) => priceLookup.find(model, alias);
 
   const repo: PgPricesRepository = {
     refresh,
@@ -211,12 +120,7 @@ export async function createPgPricesRepository(
     async set(model, input) {
       let out: ModelPrice | undefined;
       await publish(`manual:${model}`, async (trx, next) => {
-        const base = next.get(model.toLowerCase()) ?? emptyPrice(model);
-        const p: ModelPrice = { ...base, source: 'manual', manual: true, updatedMs: opts.now() };
-        for (const [k, v] of Object.entries(input)) {
-          if (k === 'tierPrices') p.tierPrices = (v as ModelPrice['tierPrices']) ?? null;
-          else if (k in base) (p as unknown as Record<string, unknown>)[k] = validRate(k, v);
-        }
+        const p = manualPrice(next.get(model.toLowerCase()), model, input, opts.now());
         await write(trx, p);
         next.set(model.toLowerCase(), p);
         out = p;
@@ -242,45 +146,17 @@ export async function createPgPricesRepository(
       return lookupNow(model, alias);
     },
     async sync(source, syncOpts = {}) {
-      const { entries, skipped } = parseLiteLlm(await loadPriceSource(source));
-      if (entries.length === 0) {
-        throw new StoreError(
-          'price_source_failed',
-          'The price file has no usable LiteLLM entries; check that it is model_prices_and_context_window.json.',
-        );
-      }
-      const index = indexLiteLlm(entries);
+      const file = parsePriceFile(await loadPriceSource(source));
       const targets = syncOpts.models ?? (await opts.knownModels());
-      const report: PriceSyncReport = {
-        version,
-        matched: [],
-        unmatched: [],
-        preservedManual: [],
-        skippedEntries: skipped,
-      };
-      const pairs: [string, (typeof entries)[number]][] = [];
-      if (targets.length === 0) for (const e of entries) pairs.push([e.key, e]);
-      else
-        for (const m of targets) {
-          const e = matchLiteLlm(index, m);
-          if (e) pairs.push([m, e]);
-          else report.unmatched.push(m);
-        }
+      const { pairs, report } = matchPriceTargets(file, targets, version);
       const now = opts.now();
       await publish('sync:litellm', async (trx, next) => {
-        let changed = 0;
-        for (const [model, e] of pairs) {
-          if (next.get(model.toLowerCase())?.manual) {
-            report.preservedManual.push(model);
-            continue;
-          }
-          const p: ModelPrice = { ...e.price, model, manual: false, updatedMs: now };
+        const updates = syncedPrices(pairs, (m) => next.get(m), now, report);
+        if (updates.length === 0) throw new NothingToPublish();
+        for (const p of updates) {
           await write(trx, p);
-          next.set(model.toLowerCase(), p);
-          report.matched.push({ model, sourceModelId: e.key });
-          changed++;
+          next.set(p.model.toLowerCase(), p);
         }
-        if (changed === 0) throw new NothingToPublish();
       }).catch((e: unknown) => {
         if (!(e instanceof NothingToPublish)) throw e;
       });
@@ -293,20 +169,3 @@ export async function createPgPricesRepository(
 
 /** Rolls back a publish that changed nothing (no new price version). */
 class NothingToPublish extends Error {}
-
-async function loadPriceSource(source: PriceSource): Promise<unknown> {
-  try {
-    if ('json' in source) return typeof source.json === 'string' ? JSON.parse(source.json) : source.json;
-    if ('file' in source) return JSON.parse(await readFile(source.file, 'utf8'));
-    const res = await fetch(source.url, { signal: AbortSignal.timeout(source.timeoutMs ?? 30_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return await res.json();
-  } catch (cause) {
-    const where = 'json' in source ? 'the given JSON' : 'file' in source ? source.file : source.url;
-    throw new StoreError(
-      'price_source_failed',
-      `Could not read prices from ${where}: ${(cause as Error).message}. Offline? Download model_prices_and_context_window.json and sync from the file.`,
-      { cause },
-    );
-  }
-}

@@ -1,48 +1,21 @@
 import { sql } from 'kysely';
-import { DAY_MS, HOUR_MS, type RollupContribution } from '../rollups/rollup-writer';
+import {
+  DAY_MS,
+  HOUR_MS,
+  METRIC_COLS,
+  STATUS_CLASS_SQL,
+  aggregateRollups,
+  rollupKeyParts,
+  rollupRebuildRange,
+  type RollupAgg,
+  type RollupContribution,
+} from '../rollups/rollup-batch';
 import type { PgExec } from './pg-connection';
-
-// n, failures, input, cache_read, cache_creation, output, reasoning, unclassified, cost, unpriced, latency_sum, last_ts
-type Agg = number[];
-const METRIC_COLS = [
-  'n',
-  'failures',
-  'input',
-  'cache_read',
-  'cache_creation',
-  'output',
-  'reasoning',
-  'unclassified',
-  'cost',
-  'unpriced',
-  'latency_sum',
-  'last_ts',
-] as const;
-
-function addTo(map: Map<string, Agg>, k: string, c: RollupContribution): void {
-  let a = map.get(k);
-  if (!a) {
-    a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    map.set(k, a);
-  }
-  a[0]! += 1;
-  a[1]! += c.failed ? 1 : 0;
-  a[2]! += c.input;
-  a[3]! += c.cacheRead;
-  a[4]! += c.cacheCreation;
-  a[5]! += c.output;
-  a[6]! += c.reasoning;
-  a[7]! += c.unclassified;
-  a[8]! += c.cost ?? 0;
-  a[9]! += c.cost === null ? 1 : 0;
-  a[10]! += c.latency;
-  if (c.ts > a[11]!) a[11] = c.ts;
-}
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
   [...m]
-    .map(([k, v]): [number[], V] => [k.split('|').map(Number), v])
+    .map(([k, v]): [number[], V] => [rollupKeyParts(k), v])
     .sort((a, b) => {
       for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
       return 0;
@@ -52,7 +25,7 @@ async function upsert(
   exec: PgExec,
   table: string,
   keyCols: string[],
-  entries: [number[], Agg][],
+  entries: [number[], RollupAgg][],
 ): Promise<void> {
   if (entries.length === 0) return;
   const cols = [...keyCols, ...METRIC_COLS];
@@ -69,23 +42,11 @@ async function upsert(
 
 /** Adds a batch's contributions to every rollup (inside the caller's transaction). */
 export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const hour = new Map<string, Agg>();
-  const dayKey = new Map<string, Agg>();
-  const dayAcc = new Map<string, Agg>();
-  const lat = new Map<string, number>();
-  for (const c of items) {
-    const h = Math.floor(c.ts / HOUR_MS);
-    const d = Math.floor(c.ts / DAY_MS);
-    addTo(hour, `${h}|${c.modelId}|${c.providerId}|${c.sclass}`, c);
-    addTo(dayKey, `${d}|${c.keyId}|${c.sclass}`, c);
-    addTo(dayAcc, `${d}|${c.accountId}|${c.sclass}`, c);
-    const lk = `${h}|${c.modelId}|${c.latBucket}`;
-    lat.set(lk, (lat.get(lk) ?? 0) + 1);
-  }
+  const { hour, dayKey, dayAccount, latency } = aggregateRollups(items);
   await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
   await upsert(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], sortedEntries(dayKey));
-  await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAcc));
-  const l = sortedEntries(lat);
+  await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAccount));
+  const l = sortedEntries(latency);
   if (l.length) {
     await sql`INSERT INTO rollup_hour_latency AS t (hour, model_id, bucket, n)
       SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::bigint[], ${l.map((x) => x[0][1]!)}::int[],
@@ -96,20 +57,13 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
 
 const SUMS = `count(*), sum(flags & 1), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
   sum(unclassified), coalesce(sum(cost), 0), count(*) FILTER (WHERE cost IS NULL), sum(latency), max(ts)`;
-const SCLASS = `CASE WHEN (flags & 1) = 0 THEN 2 WHEN status BETWEEN 500 AND 599 THEN 5
-  WHEN status BETWEEN 400 AND 499 THEN 4 ELSE 1 END`;
 
 /** Recomputes every rollup row touching [fromMs, toMs), widened to whole UTC days, from raw events. */
 export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: number): Promise<void> {
-  const d0 = Math.floor(fromMs / DAY_MS);
-  const d1 = Math.ceil(toMs / DAY_MS);
-  const t0 = d0 * DAY_MS;
-  const t1 = d1 * DAY_MS;
-  const h0 = t0 / HOUR_MS;
-  const h1 = t1 / HOUR_MS;
+  const { d0, d1, t0, t1, h0, h1 } = rollupRebuildRange(fromMs, toMs);
   const m = sql.raw(METRIC_COLS.join(', '));
   const sums = sql.raw(SUMS);
-  const sclass = sql.raw(SCLASS);
+  const sclass = sql.raw(STATUS_CLASS_SQL);
   await sql`DELETE FROM rollup_hour WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_hour_latency WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_day_key WHERE day >= ${d0} AND day < ${d1}`.execute(exec);

@@ -1,27 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
-import { StoreError } from '../errors';
-import type { ModelPrice, ServiceTier, TierRates } from './cost';
-import { indexLiteLlm, matchLiteLlm, parseLiteLlm } from './litellm';
-import { modelNameCandidates } from './model-match';
+import type { ModelPrice } from './cost';
+import { manualPrice, type PriceInput } from './price-input';
+import { PriceLookup } from './price-lookup';
+import { priceFromRow, type PriceRow } from './price-row';
+import { loadPriceSource, type PriceSource } from './price-source';
+import { matchPriceTargets, parsePriceFile, syncedPrices, type PriceSyncReport } from './price-sync-plan';
 
-export type PriceInput = Partial<
-  Omit<ModelPrice, 'model' | 'manual' | 'updatedMs' | 'source' | 'sourceModelId'>
->;
-
-export type PriceSource = { url: string; timeoutMs?: number } | { file: string } | { json: unknown };
-
-export interface PriceSyncReport {
-  version: number;
-  /** CPA model id → LiteLLM entry used. */
-  matched: { model: string; sourceModelId: string }[];
-  /** Target models with no entry in the file. */
-  unmatched: string[];
-  /** Manual prices left untouched. */
-  preservedManual: string[];
-  /** Entries in the file that were not usable (sample_spec, embeddings, no prices). */
-  skippedEntries: number;
-}
+export type { PriceInput } from './price-input';
+export type { PriceSource } from './price-source';
+export type { PriceSyncReport } from './price-sync-plan';
 
 export interface PricesRepository {
   list(): ModelPrice[];
@@ -35,67 +22,12 @@ export interface PricesRepository {
   sync(source: PriceSource, opts?: { models?: string[] }): Promise<PriceSyncReport>;
 }
 
-interface Row {
-  model: string;
-  input: number | null;
-  output: number | null;
-  cache_read: number | null;
-  cache_creation: number | null;
-  reasoning: number | null;
-  input_above_200k: number | null;
-  output_above_200k: number | null;
-  cache_read_above_200k: number | null;
-  cache_creation_above_200k: number | null;
-  priority_multiplier: number | null;
-  flex_multiplier: number | null;
-  batch_multiplier: number | null;
-  tier_prices: string | null;
-  per_request_fee: number | null;
-  source: string;
-  source_model_id: string | null;
-  manual: number;
-  updated_ms: number;
-}
-
-const fromRow = (r: Row): ModelPrice => ({
-  model: r.model,
-  input: r.input,
-  output: r.output,
-  cacheRead: r.cache_read,
-  cacheCreation: r.cache_creation,
-  reasoning: r.reasoning,
-  inputAbove200k: r.input_above_200k,
-  outputAbove200k: r.output_above_200k,
-  cacheReadAbove200k: r.cache_read_above_200k,
-  cacheCreationAbove200k: r.cache_creation_above_200k,
-  priorityMultiplier: r.priority_multiplier,
-  flexMultiplier: r.flex_multiplier,
-  batchMultiplier: r.batch_multiplier,
-  tierPrices: r.tier_prices ? (JSON.parse(r.tier_prices) as Partial<Record<ServiceTier, TierRates>>) : null,
-  perRequestFee: r.per_request_fee,
-  source: r.source,
-  sourceModelId: r.source_model_id,
-  manual: r.manual === 1,
-  updatedMs: r.updated_ms,
-});
-
-function validRate(name: string, v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new StoreError(
-      'invalid_price',
-      `Price field "${name}" must be a non-negative number (USD per 1M tokens) or null; got ${String(v)}.`,
-    );
-  }
-  return v;
-}
-
 export function createPricesRepository(
   db: Database.Database,
   opts: { now: () => number; knownModels: () => string[]; onChange: () => void },
 ): PricesRepository {
   const prices = new Map<string, ModelPrice>();
-  const lookupCache = new Map<string, ModelPrice | null>();
+  const priceLookup = new PriceLookup(prices);
   let version = 0;
   const upsert =
     db.prepare(`INSERT INTO model_price (model, input, output, cache_read, cache_creation, reasoning,
@@ -116,9 +48,9 @@ export function createPricesRepository(
 
   const load = () => {
     prices.clear();
-    lookupCache.clear();
-    for (const r of db.prepare('SELECT * FROM model_price').all() as Row[])
-      prices.set(r.model.toLowerCase(), fromRow(r));
+    priceLookup.clear();
+    for (const r of db.prepare('SELECT * FROM model_price').all() as PriceRow[])
+      prices.set(r.model.toLowerCase(), priceFromRow(r));
     const v = db.prepare('SELECT max(id) AS v FROM price_version').get() as { v: number | null };
     version = v.v ?? 0;
     if (version === 0) version = Number(insertVersion.run(opts.now(), 'initial', '[]').lastInsertRowid);
@@ -136,7 +68,7 @@ export function createPricesRepository(
     version = Number(
       insertVersion.run(opts.now(), reason, JSON.stringify([...prices.values()])).lastInsertRowid,
     );
-    lookupCache.clear();
+    priceLookup.clear();
     opts.onChange();
   };
 
@@ -144,33 +76,7 @@ export function createPricesRepository(
     list: () => [...prices.values()].sort((a, b) => a.model.localeCompare(b.model)),
     get: (model) => prices.get(model.toLowerCase()),
     set(model, input) {
-      const cur = prices.get(model.toLowerCase());
-      const base: ModelPrice = cur ?? {
-        model,
-        input: null,
-        output: null,
-        cacheRead: null,
-        cacheCreation: null,
-        reasoning: null,
-        inputAbove200k: null,
-        outputAbove200k: null,
-        cacheReadAbove200k: null,
-        cacheCreationAbove200k: null,
-        priorityMultiplier: null,
-        flexMultiplier: null,
-        batchMultiplier: null,
-        tierPrices: null,
-        perRequestFee: null,
-        source: 'manual',
-        sourceModelId: null,
-        manual: true,
-        updatedMs: 0,
-      };
-      const next: ModelPrice = { ...base, source: 'manual', manual: true, updatedMs: opts.now() };
-      for (const [k, v] of Object.entries(input)) {
-        if (k === 'tierPrices') next.tierPrices = (v as ModelPrice['tierPrices']) ?? null;
-        else if (k in base) (next as unknown as Record<string, unknown>)[k] = validRate(k, v);
-      }
+      const next = manualPrice(prices.get(model.toLowerCase()), model, input, opts.now());
       db.transaction(() => {
         write(next);
         prices.set(model.toLowerCase(), next);
@@ -189,60 +95,12 @@ export function createPricesRepository(
       return had;
     },
     currentVersion: () => version,
-    lookup(model, alias) {
-      const ck = `${model}\u0000${alias}`;
-      const hit = lookupCache.get(ck);
-      if (hit !== undefined) return hit ?? undefined;
-      let found: ModelPrice | undefined;
-      outer: for (const name of [model, alias]) {
-        if (!name) continue;
-        for (const n of modelNameCandidates(name)) {
-          found = prices.get(n);
-          if (found) break outer;
-        }
-      }
-      lookupCache.set(ck, found ?? null);
-      return found;
-    },
+    lookup: (model, alias) => priceLookup.find(model, alias),
     async sync(source, syncOpts = {}) {
-      const json = await loadSource(source);
-      const { entries, skipped } = parseLiteLlm(json);
-      if (entries.length === 0) {
-        throw new StoreError(
-          'price_source_failed',
-          'The price file has no usable LiteLLM entries; check that it is model_prices_and_context_window.json.',
-        );
-      }
-      const index = indexLiteLlm(entries);
+      const file = parsePriceFile(await loadPriceSource(source));
       const targets = syncOpts.models ?? opts.knownModels();
-      const report: PriceSyncReport = {
-        version,
-        matched: [],
-        unmatched: [],
-        preservedManual: [],
-        skippedEntries: skipped,
-      };
-      const updates: ModelPrice[] = [];
-      const now = opts.now();
-      const pairs: [string, (typeof entries)[number]][] = [];
-      if (targets.length === 0) {
-        for (const e of entries) pairs.push([e.key, e]);
-      } else {
-        for (const m of targets) {
-          const e = matchLiteLlm(index, m);
-          if (e) pairs.push([m, e]);
-          else report.unmatched.push(m);
-        }
-      }
-      for (const [model, e] of pairs) {
-        const cur = prices.get(model.toLowerCase());
-        if (cur?.manual) {
-          report.preservedManual.push(model);
-          continue;
-        }
-        updates.push({ ...e.price, model, manual: false, updatedMs: now });
-        report.matched.push({ model, sourceModelId: e.key });
-      }
+      const { pairs, report } = matchPriceTargets(file, targets, version);
+      const updates = syncedPrices(pairs, (m) => prices.get(m), opts.now(), report);
       if (updates.length) {
         db.transaction(() => {
           for (const p of updates) {
@@ -257,21 +115,4 @@ export function createPricesRepository(
     },
   };
   return repo;
-}
-
-async function loadSource(source: PriceSource): Promise<unknown> {
-  try {
-    if ('json' in source) return typeof source.json === 'string' ? JSON.parse(source.json) : source.json;
-    if ('file' in source) return JSON.parse(await readFile(source.file, 'utf8'));
-    const res = await fetch(source.url, { signal: AbortSignal.timeout(source.timeoutMs ?? 30_000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return await res.json();
-  } catch (cause) {
-    const where = 'json' in source ? 'the given JSON' : 'file' in source ? source.file : source.url;
-    throw new StoreError(
-      'price_source_failed',
-      `Could not read prices from ${where}: ${(cause as Error).message}. Offline? Download model_prices_and_context_window.json and sync from the file.`,
-      { cause },
-    );
-  }
 }

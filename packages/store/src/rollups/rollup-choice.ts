@@ -1,0 +1,91 @@
+import type { Dim, ResolvedFilter } from '../analytics/aggregate';
+import type { BucketMap } from '../analytics/time-zone';
+import { DAY_MS, HOUR_MS } from './rollup-batch';
+
+/** A rollup table and what it can answer. */
+export interface RollupTable {
+  name: string;
+  /** Length of one time unit of the table, in ms. */
+  unit: number;
+  timeCol: string;
+  dims: Set<Dim>;
+  /** Its latency-histogram table, if any. */
+  hist: string | null;
+}
+
+// The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
+export const ROLLUPS: readonly RollupTable[] = [
+  {
+    name: 'rollup_hour',
+    unit: HOUR_MS,
+    timeCol: 'hour',
+    dims: new Set<Dim>(['model', 'provider']),
+    hist: 'rollup_hour_latency',
+  },
+  { name: 'rollup_day_key', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['key']), hist: null },
+  { name: 'rollup_day_account', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['account']), hist: null },
+];
+
+/** What an aggregate asks for, as far as the choice of rollup goes. */
+export interface RollupQuery {
+  filter: ResolvedFilter;
+  dim: Dim;
+  dim2?: 'model';
+  buckets?: Pick<BucketMap, 'wholeHours'>;
+  histogram?: boolean;
+}
+
+/** The first rollup whose dimensions cover the filter and grouping, if any. */
+export function pickRollup(spec: RollupQuery): RollupTable | null {
+  const f = spec.filter;
+  if (typeof f.status === 'number') return null;
+  const used: Dim[] = [];
+  if (f.keyIds) used.push('key');
+  if (f.accountIds) used.push('account');
+  if (f.modelIds) used.push('model');
+  if (f.providerIds) used.push('provider');
+  if (spec.dim2) used.push('model');
+  for (const t of ROLLUPS) {
+    if (!used.every((d) => t.dims.has(d))) continue;
+    if (spec.dim === 'time') {
+      if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
+    } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
+    if (spec.histogram && (!t.hist || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
+      continue;
+    return t;
+  }
+  return null;
+}
+
+/** A piece of an aggregate's time range, read from the chosen rollup or from raw events. */
+export interface AggregateRange {
+  kind: 'rollup' | 'events';
+  from: number;
+  to: number;
+}
+
+/**
+ * Splits [filter.from, filter.to) into the whole units the chosen rollup answers and the raw-event
+ * edges around them (or raw events for everything when no rollup fits).
+ */
+export function planAggregateRanges(spec: RollupQuery): {
+  table: RollupTable | null;
+  ranges: AggregateRange[];
+  source: 'rollup' | 'events' | 'rollup+events';
+} {
+  const f = spec.filter;
+  const ranges: AggregateRange[] = [];
+  const table = pickRollup(spec);
+  if (table) {
+    const h0 = Math.ceil(f.from / table.unit) * table.unit;
+    const h1 = Math.floor(f.to / table.unit) * table.unit;
+    if (h1 > h0) {
+      if (f.from < h0) ranges.push({ kind: 'events', from: f.from, to: h0 });
+      ranges.push({ kind: 'rollup', from: h0, to: h1 });
+      if (h1 < f.to) ranges.push({ kind: 'events', from: h1, to: f.to });
+    } else ranges.push({ kind: 'events', from: f.from, to: f.to });
+  } else ranges.push({ kind: 'events', from: f.from, to: f.to });
+  const kinds = new Set(ranges.map((x) => x.kind));
+  const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
+  return { table, ranges, source };
+}
