@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { CpaClient } from './cpa-client';
+import type { CpaClient, SignalOptions as Sig } from './cpa-client';
 
 // The cpamp server's admin routes (prices, aliases, import/export, collector, storage; /work/coord/API.md §A).
 // Schemas are loose: the panel reads what it shows and ignores the rest.
-type Sig = { signal?: AbortSignal };
 
 const num = z.number().nullable().optional().catch(null);
 const str = z.string().nullable().optional().catch(null);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CpaClient } from './cpa-client';
+import type { CpaClient, SignalOptions as Opts } from './cpa-client';
 
 // The cpamp server's alerts API (/v0/management/alerts/*, API.md §C). Secrets (webhook `secret`, Telegram
 // `botToken`) are write-only: the server answers `secretSet` / `botTokenSet` instead.
@@ -101,7 +101,6 @@ export interface ChannelInput {
   config: { url?: string; secret?: string; chatId?: string; botToken?: string; apiBaseUrl?: string };
 }
 
-type Opts = { signal?: AbortSignal };
 const A = '/alerts';
 // Writes are reloaded from the list afterwards; the echoed object is optional so a terser server still works.
 const RuleWrite = z.looseObject({ rule: AlertRuleSchema.optional() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJson, type CpaClient } from './cpa-client';
+import { parseJson, type CpaClient, type SignalOptions as Opts } from './cpa-client';
 import { errorFromResponse, isAbort, PanelError, type PanelErrorInit } from './errors';
 
 // The cpamp server's analytics API (GET /v0/management/analytics/*), answered from its usage database.
@@ -193,7 +193,6 @@ export function analyticsParams(q: AnalyticsQuery): Record<string, string | unde
   };
 }
 
-type Opts = { signal?: AbortSignal };
 const BASE = '/analytics';
 
 export const getSummary = (c: CpaClient, q: AnalyticsQuery, o: Opts = {}) =>

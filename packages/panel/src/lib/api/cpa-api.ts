@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CpaClient } from './cpa-client';
+import type { CpaClient, SignalOptions as Sig } from './cpa-client';
 import {
   ApiCallSchema,
   AuthFilesSchema,
@@ -20,7 +20,6 @@ import {
 import { PanelError } from './errors';
 
 // Endpoint wrappers, one line each where possible. Paths and bodies follow cpa-protocol.md §2 and §8.
-type Sig = { signal?: AbortSignal };
 
 export const getConfig = (c: CpaClient, o: Sig = {}) => c.json('GET', '/config', ConfigSchema, { ...o, core: true });
 export const getConfigYaml = (c: CpaClient, o: Sig = {}) => c.text('GET', '/config.yaml', o);

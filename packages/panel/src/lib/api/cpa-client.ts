@@ -29,6 +29,9 @@ export interface RequestOptions {
   core?: boolean;
 }
 
+/** The options of a plain read: only a way to cancel it. */
+export type SignalOptions = Pick<RequestOptions, 'signal'>;
+
 const MANAGEMENT_PREFIX = '/v0/management';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CpaClient } from './cpa-client';
+import type { CpaClient, SignalOptions as Opts } from './cpa-client';
 
 // The cpamp server's account-pool API (/v0/management/pool/*, API.md §B). Loose objects: the panel reads
 // what it shows and tolerates fields added later.
@@ -178,7 +178,6 @@ export interface AccountQuery {
   cursor?: string | null;
 }
 
-type Opts = { signal?: AbortSignal };
 const P = '/pool';
 const seg = encodeURIComponent;
 

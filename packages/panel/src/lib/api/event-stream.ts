@@ -1,9 +1,10 @@
-import type { CpaClient } from '../api/cpa-client';
-import { isAbort } from '../api/errors';
+import type { CpaClient } from './cpa-client';
+import { isAbort } from './errors';
 
 // Reads GET /v0/management/events/stream (Server-Sent Events) with fetch, because EventSource cannot
-// send the Authorization header. Reconnects after a drop and resumes with lastEventId, so no row is lost
-// while the live ring still holds it.
+// send the Authorization header. Reconnects after a drop and resumes with lastEventId, so no event is
+// lost while the server's live ring still holds it. The live request list, the pool pages and the alerts
+// page all read the stream through this one module.
 
 export interface SseFrame {
   id: string | null;
@@ -11,9 +12,10 @@ export interface SseFrame {
   data: string;
 }
 
-/** Incremental SSE parser: feed it text chunks, get complete frames back. */
+/** Incremental SSE parser: feed it text chunks, get complete frames back (comments skipped). */
 export class SseParser {
   #buf = '';
+  /** The last `retry:` the server sent, or null. */
   retryMs: number | null = null;
 
   push(chunk: string): SseFrame[] {
@@ -42,20 +44,20 @@ export class SseParser {
   }
 }
 
-export type LiveStatus = 'connecting' | 'open' | 'retrying' | 'closed';
+export type StreamStatus = 'connecting' | 'open' | 'retrying' | 'closed';
 
-export interface LiveStreamOptions {
+export interface EventStreamOptions {
   client: CpaClient;
-  /** Filter params (key, account, model, provider, status); types picks the kinds. */
+  /** Query params: `types` picks the kinds; the live list adds its filters (key, account, model, ...). */
   query: Record<string, string | undefined>;
   onFrame: (frame: SseFrame) => void;
-  onStatus?: (status: LiveStatus, error?: unknown) => void;
+  onStatus?: (status: StreamStatus, error?: unknown) => void;
   /** Delay before a reconnect when the server sent no `retry:` (default 3 s). */
   retryMs?: number;
 }
 
 /** Opens the stream and keeps it open until the returned function is called. */
-export function openLiveStream(o: LiveStreamOptions): () => void {
+export function openEventStream(o: EventStreamOptions): () => void {
   const ctrl = new AbortController();
   let lastId: string | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -72,7 +74,7 @@ export function openLiveStream(o: LiveStreamOptions): () => void {
         timeoutMs: 2_147_483_647,
       });
       const body = res.body;
-      if (!body) throw new Error('The live stream answered without a body.');
+      if (!body) throw new Error('The live stream (GET /events/stream) answered without a body.');
       o.onStatus?.('open');
       const reader = body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
@@ -99,4 +101,53 @@ export function openLiveStream(o: LiveStreamOptions): () => void {
     if (timer) clearTimeout(timer);
     o.onStatus?.('closed');
   };
+}
+
+export interface FollowOptions {
+  /** Event kinds to receive, e.g. ['pool'] or ['alert']. */
+  types: readonly string[];
+  /** Called with each JSON payload of a wanted kind; frames that are not JSON are skipped. */
+  onEvent: (event: string, payload: unknown) => void;
+  signal: AbortSignal;
+  /** Wait before reconnecting when the server sent no `retry:` (default 3 s). */
+  retryMs?: number;
+  /** true once the stream is open, false when it drops (the page shows a live / paused badge). */
+  onState?: (connected: boolean) => void;
+}
+
+/** openEventStream for pages that want parsed payloads of some kinds; resolves once `signal` aborts. */
+export function followEvents(client: CpaClient, opts: FollowOptions): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (opts.signal.aborted) {
+      resolve();
+      return;
+    }
+    const stop = openEventStream({
+      client,
+      query: { types: opts.types.join(',') },
+      retryMs: opts.retryMs,
+      onFrame: (f) => {
+        if (!opts.types.includes(f.event)) return;
+        let payload: unknown;
+        try {
+          payload = JSON.parse(f.data);
+        } catch {
+          return;
+        }
+        opts.onEvent(f.event, payload);
+      },
+      onStatus: (s) => {
+        if (s === 'open') opts.onState?.(true);
+        else if (s === 'retrying') opts.onState?.(false);
+      },
+    });
+    opts.signal.addEventListener(
+      'abort',
+      () => {
+        stop();
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

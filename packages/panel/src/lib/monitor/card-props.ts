@@ -1,0 +1,13 @@
+import type { CpaClient } from '../api/cpa-client';
+import type { MonitorFilters } from './filters.svelte';
+import type { PriorityGate } from './priority-gate';
+
+/** What every monitoring card takes: where to ask, the shared filters, a refresh tick, and its priority gate. */
+export interface MonitorCardProps {
+  client: CpaClient;
+  filters: MonitorFilters;
+  /** Bumped by the page's refresh button (and auto-refresh): a change reloads the card. */
+  refresh: number;
+  /** Default OPEN_GATE (no priorities). */
+  gate?: PriorityGate;
+}
