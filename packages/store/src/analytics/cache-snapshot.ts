@@ -1,18 +1,19 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { unlinkSync, openSync, writeSync, closeSync, renameSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { COLUMNS, COMBO_WIDTH, allocColumns, type ColumnCache } from './column-cache';
+import { COLUMNS, COMBO_WIDTH, allocColumns, ctorOfWidth, type ColumnCache } from './column-cache';
 
 /**
  * Binary snapshot of the column cache beside the database (`<db>.colcache`), so a restart is warm in
  * tens of milliseconds instead of re-reading every event. Layout (little endian):
- * 64-byte header, then the combo table (u32 × COMBO_WIDTH per combo), then each column's first n values in
- * COLUMNS order, every section 8-byte aligned. A snapshot is used only when its format version, the
+ * 64-byte header, then each column's element width in bytes (u8 × COLUMNS.length: adaptive columns are
+ * stored at their current width), then the combo table (u32 × COMBO_WIDTH per combo), then each column's
+ * first n values in COLUMNS order, every section 8-byte aligned. A snapshot is used only when its format version, the
  * cache epoch (bumped in the same transaction as every delete or rewrite of events) and its last
  * row (id, ts) still match the database; events with a larger id are then read from SQL.
  */
 const MAGIC = 0x43435043; // 'CPCC'
-const VERSION = 3;
+const VERSION = 4;
 const HEADER = 64;
 export const CACHE_EPOCH_KEY = 'column_cache_epoch';
 
@@ -64,6 +65,7 @@ export function writeSnapshotSync(cache: ColumnCache, path: string, epoch: numbe
   };
   try {
     put(header(cache, n, epoch));
+    put(Uint8Array.from(cache.widths()));
     put(bytesOf(Uint32Array.from(cache.comboIds)));
     for (const [name] of COLUMNS) {
       const c = cache.col(name);
@@ -84,6 +86,7 @@ export async function writeSnapshot(cache: ColumnCache, path: string, epoch: num
   const gen = cache.gen;
   const n = cache.n;
   const cols = COLUMNS.map(([name]) => cache.col(name).subarray(0, n));
+  const widths = Uint8Array.from(cols.map((c) => c.BYTES_PER_ELEMENT));
   const combos = Uint32Array.from(cache.comboIds);
   const head = header(cache, n, epoch);
   const tmp = `${path}.tmp`;
@@ -96,6 +99,7 @@ export async function writeSnapshot(cache: ColumnCache, path: string, epoch: num
       pos = align8(pos + b.length);
     };
     await put(head);
+    await put(widths);
     await put(bytesOf(combos));
     for (const c of cols) {
       await put(bytesOf(c));
@@ -145,19 +149,23 @@ export async function readSnapshot(cache: ColumnCache, path: string, db: Databas
     const last = db.prepare('SELECT ts FROM events WHERE id = ?').pluck().get(lastId) as number | undefined;
     if (last !== lastTs) return 0;
     // Rows only disappear or change by retention, deletes and re-pricing, which bump the epoch.
-    let size = align8(HEADER) + align8(combos * COMBO_WIDTH * 4);
-    for (const [, C] of COLUMNS)
-      size += align8(n * (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
+    const widthBuf = new Uint8Array(COLUMNS.length);
+    await readFully(fh, widthBuf, HEADER);
+    const widths = Array.from(widthBuf);
+    if (widths.some((w, k) => ctorOfWidth(w) === undefined || (!COLUMNS[k]![2] && w !== (COLUMNS[k]![1] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT)))
+      return 0;
+    let size = align8(HEADER) + align8(COLUMNS.length) + align8(combos * COMBO_WIDTH * 4);
+    for (const w of widths) size += align8(n * w);
     if (align8((await fh.stat()).size) !== size) return 0;
 
     // Fresh arrays, installed only when complete: a reload meanwhile (generation change) drops them.
     const gen = cache.gen;
-    let pos = HEADER;
+    let pos = HEADER + align8(COLUMNS.length);
     const comboBuf = new Uint32Array(combos * COMBO_WIDTH);
     await readFully(fh, bytesOf(comboBuf), pos);
     pos = align8(pos + comboBuf.byteLength);
     const cap = Math.ceil(n * 1.02) + 1024;
-    const cols = allocColumns(cap);
+    const cols = allocColumns(cap, widths);
     for (const [, a] of cols) {
       const c = a.subarray(0, n);
       await readFully(fh, bytesOf(c), pos);

@@ -41,32 +41,66 @@ export const FLAG_CACHE_HAS_REQ = 128;
 /** Ids per combo: alias, endpoint, executor, effort, tier, response tier. */
 export const COMBO_WIDTH = 6;
 
-type Col = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+export type Col = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+/** An integer column that starts at one byte per value and widens (u8 → u16 → u32) on the first value that needs it. */
+export type IntCol = Uint8Array | Uint16Array | Uint32Array;
 type ColCtor = new (n: number) => Col;
-/** Column name → element type, widest first (the snapshot file keeps this order, 8-byte aligned). */
-export const COLUMNS: readonly (readonly [ColumnName, ColCtor])[] = [
-  ['ts', Float64Array],
-  ['cost', Float64Array],
-  ['id', Uint32Array],
-  ['req', Uint32Array],
-  ['latency', Uint32Array],
-  ['ttft', Uint32Array],
-  ['key', Uint32Array],
-  ['account', Uint32Array],
-  ['model', Uint32Array],
-  ['combo', Uint32Array],
-  ['source', Uint32Array],
-  ['input', Uint32Array],
-  ['cacheRead', Uint32Array],
-  ['cacheCreation', Uint32Array],
-  ['output', Uint32Array],
-  ['reasoning', Uint32Array],
-  ['unclassified', Uint32Array],
-  ['provider', Uint16Array],
-  ['status', Uint16Array],
-  ['flags', Uint8Array],
-  ['latBucket', Uint8Array],
+/**
+ * Column name → element type (the snapshot file keeps this order, each column 8-byte aligned). Adaptive
+ * columns (`true`) hold ids and counts that are small in practice (a few hundred keys, sub-65k token
+ * buckets): stored at the narrowest width their values need so far, which roughly halves the cache.
+ */
+export const COLUMNS: readonly (readonly [ColumnName, ColCtor, boolean])[] = [
+  ['ts', Float64Array, false],
+  ['cost', Float64Array, false],
+  ['id', Uint32Array, false],
+  ['req', Uint32Array, false],
+  ['latency', Uint8Array, true],
+  ['ttft', Uint8Array, true],
+  ['key', Uint8Array, true],
+  ['account', Uint8Array, true],
+  ['model', Uint8Array, true],
+  ['combo', Uint8Array, true],
+  ['source', Uint8Array, true],
+  ['input', Uint8Array, true],
+  ['cacheRead', Uint8Array, true],
+  ['cacheCreation', Uint8Array, true],
+  ['output', Uint8Array, true],
+  ['reasoning', Uint8Array, true],
+  ['unclassified', Uint8Array, true],
+  ['provider', Uint8Array, true],
+  ['status', Uint8Array, true],
+  ['flags', Uint8Array, false],
+  ['latBucket', Uint8Array, false],
 ];
+const CTOR_OF_WIDTH: Record<number, ColCtor> = {
+  1: Uint8Array,
+  2: Uint16Array,
+  4: Uint32Array,
+  8: Float64Array,
+};
+/** The constructor for an element width in bytes (snapshot restore), or undefined. */
+export function ctorOfWidth(width: number): ColCtor | undefined {
+  return CTOR_OF_WIDTH[width];
+}
+const widthOf = (c: Col): number => c.BYTES_PER_ELEMENT;
+/** Columns that widen on demand (see COLUMNS). */
+type AdaptiveName =
+  | 'latency'
+  | 'ttft'
+  | 'key'
+  | 'account'
+  | 'model'
+  | 'combo'
+  | 'source'
+  | 'provider'
+  | 'status'
+  | 'input'
+  | 'cacheRead'
+  | 'cacheCreation'
+  | 'output'
+  | 'reasoning'
+  | 'unclassified';
 export type ColumnName =
   | 'ts'
   | 'cost'
@@ -89,10 +123,6 @@ export type ColumnName =
   | 'status'
   | 'flags'
   | 'latBucket';
-export const BYTES_PER_ROW = COLUMNS.reduce(
-  (s, [, C]) => s + (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
-  0,
-);
 
 export const CACHE_SELECT = `SELECT id, ts, key_id, account_id, model_id, provider_id, status, flags, lat_bucket, input, cache_read,
   cache_creation, output, reasoning, unclassified, cost, req, latency, ttft, alias_id, endpoint_id, source_id,
@@ -101,20 +131,25 @@ export const CACHE_SELECT = `SELECT id, ts, key_id, account_id, model_id, provid
 /**
  * Allocates every column for `cap` rows as views into ONE ArrayBuffer: a single external allocation
  * instead of twenty, which keeps V8 from running a full GC for each (seen as a GC storm at start).
+ * `widths[k]` is column k's element size in bytes (default: each column's initial type).
  */
-export function allocColumns(cap: number): [ColumnName, Col][] {
+export function allocColumns(cap: number, widths?: readonly number[]): [ColumnName, Col][] {
   let total = 0;
   const offsets: number[] = [];
-  for (const [, C] of COLUMNS) {
+  const ctors = COLUMNS.map(([, C], k) => (widths ? ctorOfWidth(widths[k]!) : undefined) ?? C);
+  for (const C of ctors) {
     offsets.push(total);
     total += (cap * (C as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT + 7) & ~7;
   }
   const ab = new ArrayBuffer(total);
-  return COLUMNS.map(([name, C], k) => [
+  return COLUMNS.map(([name], k) => [
     name,
-    new (C as unknown as new (b: ArrayBuffer, o: number, n: number) => Col)(ab, offsets[k]!, cap),
+    new (ctors[k] as unknown as new (b: ArrayBuffer, o: number, n: number) => Col)(ab, offsets[k]!, cap),
   ]);
 }
+
+/** Largest value each width holds. */
+const MAX_OF_WIDTH: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
 
 /**
  * In-process column store of all events (typed arrays) scanned in plain JS: answers filtered
@@ -127,25 +162,25 @@ export class ColumnCache {
   n = 0;
   id = new Uint32Array(0);
   req = new Uint32Array(0);
-  latency = new Uint32Array(0);
-  ttft = new Uint32Array(0);
+  latency: IntCol = new Uint8Array(0);
+  ttft: IntCol = new Uint8Array(0);
   ts = new Float64Array(0);
-  key = new Uint32Array(0);
-  account = new Uint32Array(0);
-  model = new Uint32Array(0);
-  combo = new Uint32Array(0);
+  key: IntCol = new Uint8Array(0);
+  account: IntCol = new Uint8Array(0);
+  model: IntCol = new Uint8Array(0);
+  combo: IntCol = new Uint8Array(0);
   /** Source label id (account email / project / masked key label): too many values for a combo. */
-  source = new Uint32Array(0);
-  provider = new Uint16Array(0);
-  status = new Uint16Array(0);
+  source: IntCol = new Uint8Array(0);
+  provider: IntCol = new Uint8Array(0);
+  status: IntCol = new Uint8Array(0);
   flags = new Uint8Array(0);
   latBucket = new Uint8Array(0);
-  input = new Uint32Array(0);
-  cacheRead = new Uint32Array(0);
-  cacheCreation = new Uint32Array(0);
-  output = new Uint32Array(0);
-  reasoning = new Uint32Array(0);
-  unclassified = new Uint32Array(0);
+  input: IntCol = new Uint8Array(0);
+  cacheRead: IntCol = new Uint8Array(0);
+  cacheCreation: IntCol = new Uint8Array(0);
+  output: IntCol = new Uint8Array(0);
+  reasoning: IntCol = new Uint8Array(0);
+  unclassified: IntCol = new Uint8Array(0);
   cost = new Float64Array(0);
   /** Min / max timestamp per block of BLOCK rows: scans skip blocks outside the range. */
   blockMin = new Float64Array(0);
@@ -190,7 +225,7 @@ export class ColumnCache {
   grow(min: number): void {
     if (min <= this.ts.length) return;
     const cap = Math.max(min, Math.ceil(this.ts.length * 1.25), 1024);
-    for (const [name, b] of allocColumns(cap)) {
+    for (const [name, b] of allocColumns(cap, this.widths())) {
       b.set(this.col(name).subarray(0, this.n) as never);
       this.setCol(name, b);
     }
@@ -201,6 +236,24 @@ export class ColumnCache {
     bmax.set(this.blockMax.subarray(0, Math.min(this.blockMax.length, blocks)));
     this.blockMin = bmin;
     this.blockMax = bmax;
+  }
+
+  /** Each column's current element size in bytes, in COLUMNS order. */
+  widths(): number[] {
+    return COLUMNS.map(([name]) => widthOf(this.col(name)));
+  }
+
+  /** Stores v at row i of an adaptive column, widening the column first when v does not fit. */
+  private put(name: AdaptiveName, i: number, v: number): void {
+    let a = this[name];
+    if (!(v >= 0 && v <= MAX_OF_WIDTH[a.BYTES_PER_ELEMENT]!)) {
+      // Negative or non-integer-range values keep the u32 behaviour of a fixed-width column.
+      const b: IntCol = v >= 0 && v <= 0xffff ? new Uint16Array(a.length) : new Uint32Array(a.length);
+      b.set(a);
+      this[name] = b;
+      a = b;
+    }
+    a[i] = v;
   }
 
   private noteTs(i: number, t: number): void {
@@ -264,25 +317,25 @@ export class ColumnCache {
     const i = this.n++;
     this.id[i] = r.id;
     this.req[i] = r.req ?? 0;
-    this.latency[i] = r.latency;
-    this.ttft[i] = r.ttft;
+    this.put('latency', i, r.latency);
+    this.put('ttft', i, r.ttft);
     this.ts[i] = r.ts;
     this.noteTs(i, r.ts);
-    this.key[i] = r.keyId;
-    this.account[i] = r.accountId;
-    this.model[i] = r.modelId;
-    this.combo[i] = this.comboOf(r.aliasId, r.endpointId, r.executorId, r.effortId, r.tierId, r.respTierId);
-    this.source[i] = r.sourceId;
-    this.provider[i] = r.providerId;
-    this.status[i] = r.status;
+    this.put('key', i, r.keyId);
+    this.put('account', i, r.accountId);
+    this.put('model', i, r.modelId);
+    this.put('combo', i, this.comboOf(r.aliasId, r.endpointId, r.executorId, r.effortId, r.tierId, r.respTierId));
+    this.put('source', i, r.sourceId);
+    this.put('provider', i, r.providerId);
+    this.put('status', i, r.status);
     this.flags[i] = r.flags | (r.req === null ? 0 : FLAG_CACHE_HAS_REQ);
     this.latBucket[i] = r.latBucket;
-    this.input[i] = r.input;
-    this.cacheRead[i] = r.cacheRead;
-    this.cacheCreation[i] = r.cacheCreation;
-    this.output[i] = r.output;
-    this.reasoning[i] = r.reasoning;
-    this.unclassified[i] = r.unclassified;
+    this.put('input', i, r.input);
+    this.put('cacheRead', i, r.cacheRead);
+    this.put('cacheCreation', i, r.cacheCreation);
+    this.put('output', i, r.output);
+    this.put('reasoning', i, r.reasoning);
+    this.put('unclassified', i, r.unclassified);
     this.cost[i] = r.cost ?? NaN;
   }
 
@@ -345,25 +398,25 @@ export class ColumnCache {
         this.id[i] = r[0]!;
         const req = r[16] as number | null;
         this.req[i] = req ?? 0;
-        this.latency[i] = r[17]!;
-        this.ttft[i] = r[18]!;
+        this.put('latency', i, r[17]!);
+        this.put('ttft', i, r[18]!);
         this.ts[i] = r[1]!;
         this.noteTs(i, r[1]!);
-        this.key[i] = r[2]!;
-        this.account[i] = r[3]!;
-        this.model[i] = r[4]!;
-        this.combo[i] = this.comboOf(r[19]!, r[20]!, r[22]!, r[23]!, r[24]!, r[25]!);
-        this.source[i] = r[21]!;
-        this.provider[i] = r[5]!;
-        this.status[i] = r[6]!;
+        this.put('key', i, r[2]!);
+        this.put('account', i, r[3]!);
+        this.put('model', i, r[4]!);
+        this.put('combo', i, this.comboOf(r[19]!, r[20]!, r[22]!, r[23]!, r[24]!, r[25]!));
+        this.put('source', i, r[21]!);
+        this.put('provider', i, r[5]!);
+        this.put('status', i, r[6]!);
         this.flags[i] = r[7]! | (req === null ? 0 : FLAG_CACHE_HAS_REQ);
         this.latBucket[i] = r[8]!;
-        this.input[i] = r[9]!;
-        this.cacheRead[i] = r[10]!;
-        this.cacheCreation[i] = r[11]!;
-        this.output[i] = r[12]!;
-        this.reasoning[i] = r[13]!;
-        this.unclassified[i] = r[14]!;
+        this.put('input', i, r[9]!);
+        this.put('cacheRead', i, r[10]!);
+        this.put('cacheCreation', i, r[11]!);
+        this.put('output', i, r[12]!);
+        this.put('reasoning', i, r[13]!);
+        this.put('unclassified', i, r[14]!);
         this.cost[i] = r[15] ?? NaN;
       }
       cursor = rows[rows.length - 1]![0]!;
@@ -447,6 +500,8 @@ export class ColumnCache {
   }
 
   bytes(): number {
-    return this.ts.length * BYTES_PER_ROW + this.comboIds.length * 8;
+    let b = this.comboIds.length * 8;
+    for (const [name] of COLUMNS) b += this.col(name).byteLength;
+    return b;
   }
 }

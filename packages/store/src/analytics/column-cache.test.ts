@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../types';
+import { readSnapshot, writeSnapshotSync } from './cache-snapshot';
+import { ColumnCache, type CacheRow } from './column-cache';
+
+const COLS = [
+  'id', 'ts', 'key_id', 'account_id', 'model_id', 'provider_id', 'status', 'flags', 'lat_bucket', 'input',
+  'cache_read', 'cache_creation', 'output', 'reasoning', 'unclassified', 'cost', 'req', 'latency', 'ttft',
+  'alias_id', 'endpoint_id', 'source_id', 'executor_id', 'effort_id', 'tier_id', 'resp_tier_id',
+] as const;
+
+function row(id: number, over: Partial<CacheRow> = {}): CacheRow {
+  return {
+    id, req: id, latency: 10, ts: 1_700_000_000_000 + id, keyId: 1, accountId: 2, modelId: 3, providerId: 1,
+    status: 200, flags: 0, latBucket: 1, input: 5, cacheRead: 0, cacheCreation: 0, output: 7, reasoning: 0,
+    unclassified: 0, cost: 0.25, ttft: 3, aliasId: 3, endpointId: 1, sourceId: 4, executorId: 1, effortId: 0,
+    tierId: 0, respTierId: 0, ...over,
+  };
+}
+
+function insert(db: Database.Database, r: CacheRow): void {
+  const v: Record<(typeof COLS)[number], number | null> = {
+    id: r.id, ts: r.ts, key_id: r.keyId, account_id: r.accountId, model_id: r.modelId, provider_id: r.providerId,
+    status: r.status, flags: r.flags, lat_bucket: r.latBucket, input: r.input, cache_read: r.cacheRead,
+    cache_creation: r.cacheCreation, output: r.output, reasoning: r.reasoning, unclassified: r.unclassified,
+    cost: r.cost, req: r.req, latency: r.latency, ttft: r.ttft, alias_id: r.aliasId, endpoint_id: r.endpointId,
+    source_id: r.sourceId, executor_id: r.executorId, effort_id: r.effortId, tier_id: r.tierId, resp_tier_id: r.respTierId,
+  };
+  db.prepare(`INSERT INTO events (${COLS.join(',')}) VALUES (${COLS.map(() => '?').join(',')})`).run(...COLS.map((c) => v[c]));
+}
+
+let dir = '';
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+function openDb(): Database.Database {
+  dir = mkdtempSync(join(tmpdir(), 'cpamp-colcache-'));
+  const db = new Database(join(dir, 'db.sqlite'));
+  db.exec(`CREATE TABLE events (${COLS.map((c) => (c === 'id' ? 'id INTEGER PRIMARY KEY' : c)).join(', ')});
+           CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT, updated_ms INTEGER);`);
+  return db;
+}
+
+describe('column cache adaptive widths', () => {
+  it('widens a column on the first value that does not fit and keeps every earlier value', async () => {
+    const db = openDb();
+    const rows = [row(1), row(2, { input: 300, latency: 70_000 }), row(3, { cacheRead: 4_000_000_000, keyId: 255 })];
+    for (const r of rows) insert(db, r);
+    const cache = new ColumnCache(db, silentLogger);
+    await cache.warmUp();
+    expect(cache.key).toBeInstanceOf(Uint8Array);
+    expect(cache.input).toBeInstanceOf(Uint16Array);
+    expect(cache.latency).toBeInstanceOf(Uint32Array);
+    expect(cache.cacheRead).toBeInstanceOf(Uint32Array);
+    expect([...cache.input.subarray(0, 3)]).toEqual([5, 300, 5]);
+    expect([...cache.latency.subarray(0, 3)]).toEqual([10, 70_000, 10]);
+    expect([...cache.cacheRead.subarray(0, 3)]).toEqual([0, 0, 4_000_000_000]);
+
+    // Appends widen too (u8 → u32 in one step), and a snapshot keeps the widths.
+    const extra = [row(4, { keyId: 100_000, output: 65_535 }), row(5, { accountId: 65_536 })];
+    for (const r of extra) insert(db, r);
+    cache.append(extra);
+    expect(cache.key).toBeInstanceOf(Uint32Array);
+    expect([...cache.key.subarray(0, 5)]).toEqual([1, 1, 255, 100_000, 1]);
+    expect(cache.output).toBeInstanceOf(Uint16Array);
+    expect([...cache.account.subarray(0, 5)]).toEqual([2, 2, 2, 2, 65_536]);
+
+    const path = join(dir, 'db.sqlite.colcache');
+    writeSnapshotSync(cache, path, 0);
+    const restored = new ColumnCache(db, silentLogger, (c) => readSnapshot(c, path, db));
+    await restored.warmUp();
+    expect(restored.n).toBe(5);
+    expect(restored.snapshotRows).toBe(5);
+    expect(restored.widths()).toEqual(cache.widths());
+    for (const name of ['key', 'account', 'input', 'output', 'latency', 'cacheRead', 'ts', 'cost'] as const)
+      expect([...restored.col(name).subarray(0, 5)]).toEqual([...cache.col(name).subarray(0, 5)]);
+    db.close();
+  });
+});
