@@ -190,7 +190,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
     expect(failed('manager')).toEqual([]);
   }, 240_000);
 
-  it('CPA panel mode: the CPA routes in two languages, then the manager routes through a linked cpamp server', async () => {
+  it('CPA panel mode: the CPA routes in every language, then the manager routes through a linked cpamp server', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', colorScheme: 'light' });
     try {
       const page = await newPage(context);
@@ -202,7 +202,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
       expect(watch.take(), 'CPA-mode login').toEqual([]);
       const cpaRoutes = ROUTES.filter((r) => !MANAGER_ROUTES.has(r));
-      for (const locale of ['en', 'zh-TW'] as const) {
+      for (const locale of LOCALES) {
         await setLocale(page, locale);
         for (const route of cpaRoutes) await visit(page, watch, 'cpa', locale, route);
       }
