@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
+import { planAggregateRanges } from '../rollups/rollup-choice';
 import { BLOCK, BLOCK_SHIFT, type ColumnCache } from './column-cache';
 import { QUARTER_MS, type BucketMap } from './time-zone';
 
-const HOUR_MS = 3_600_000;
 
 /** A filter with every string already resolved to dictionary ids. */
 export interface ResolvedFilter {
@@ -192,68 +192,13 @@ function inList(col: string, ids: number[] | undefined, p: SqlParts): void {
   p.params.push(...ids);
 }
 
-interface RollupTable {
-  name: string;
-  unit: number;
-  timeCol: string;
-  dims: Set<Dim>;
-  hist: string | null;
-}
-
-const DAY_MS = 86_400_000;
-// Hourly over (model, provider, status class); daily over key and over account.
-const ROLLUPS: RollupTable[] = [
-  {
-    name: 'rollup_hour',
-    unit: HOUR_MS,
-    timeCol: 'hour',
-    dims: new Set<Dim>(['model', 'provider']),
-    hist: 'rollup_hour_latency',
-  },
-  { name: 'rollup_day_key', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['key']), hist: null },
-  { name: 'rollup_day_account', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['account']), hist: null },
-];
-
-/** The first rollup whose dimensions cover the filter and grouping, if any. */
-function pickRollup(spec: AggSpec): RollupTable | null {
-  const f = spec.filter;
-  if (typeof f.status === 'number') return null;
-  const used: Dim[] = [];
-  if (f.keyIds) used.push('key');
-  if (f.accountIds) used.push('account');
-  if (f.modelIds) used.push('model');
-  if (f.providerIds) used.push('provider');
-  if (spec.dim2) used.push('model');
-  for (const t of ROLLUPS) {
-    if (!used.every((d) => t.dims.has(d))) continue;
-    if (spec.dim === 'time') {
-      if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
-    } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
-    if (spec.histogram && (!t.hist || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
-      continue;
-    return t;
-  }
-  return null;
-}
-
 /** SQL over the hourly rollup for whole hours and raw events for the edges (or for everything). */
 export function aggregateSql(db: Database.Database, spec: AggSpec): AggResult {
   const size2 = spec.dim2 ? spec.size2! : 1;
   const r = emptyResult(spec.size * size2, !!spec.histogram);
   const f = spec.filter;
-  const ranges: { kind: 'rollup' | 'events'; from: number; to: number }[] = [];
-  const table = pickRollup(spec);
-  if (table) {
-    const h0 = Math.ceil(f.from / table.unit) * table.unit;
-    const h1 = Math.floor(f.to / table.unit) * table.unit;
-    if (h1 > h0) {
-      if (f.from < h0) ranges.push({ kind: 'events', from: f.from, to: h0 });
-      ranges.push({ kind: 'rollup', from: h0, to: h1 });
-      if (h1 < f.to) ranges.push({ kind: 'events', from: h1, to: f.to });
-    } else ranges.push({ kind: 'events', from: f.from, to: f.to });
-  } else ranges.push({ kind: 'events', from: f.from, to: f.to });
-  const kinds = new Set(ranges.map((x) => x.kind));
-  r.source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
+  const { table, ranges, source } = planAggregateRanges(spec);
+  r.source = source;
 
   for (const range of ranges) {
     const rollup = range.kind === 'rollup';
