@@ -1,22 +1,29 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
-import { buildApp, defineConfig } from '@cpamp/server';
-import { openStore, type Store } from '@cpamp/store';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
+import {
+  adminLogin,
+  ARTIFACTS as ART,
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
 
 // The manager admin pages (prices, aliases, import/export, collector, storage) in Chromium against a real
 // cpamp server (buildApp, real SQLite with generated events, the real collector on the fake CPA).
-const ART = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'test-admin-key-admin-pages-0123456789';
 const HOUR = 3_600_000;
 const CHUNK = 16 * 1024;
@@ -37,7 +44,7 @@ describe('admin pages in Chromium (manager mode)', () => {
   let built: BuiltPanel;
   let fake: FakeCpa;
   let dir: string;
-  let store: Store;
+  let seeded: SeededStore;
   let app: FastifyInstance;
   let url: string;
   let browser: Browser;
@@ -52,70 +59,35 @@ describe('admin pages in Chromium (manager mode)', () => {
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
   };
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
-  async function shot(name: string) {
-    for (const theme of ['Light', 'Dark'] as const) {
-      await page.getByRole('banner').getByRole('button', { name: theme, exact: true }).click();
-      await page.waitForTimeout(80);
-      await page.screenshot({ path: `${ART}${name}-${theme.toLowerCase()}.png`, fullPage: true });
-    }
-    await page.getByRole('banner').getByRole('button', { name: 'Light', exact: true }).click();
-  }
+  const nav = (name: string) => navTo(page, name);
+  const shot = (name: string) => themeShots(page, name, { inBanner: true });
 
   beforeAll(async () => {
-    await mkdir(ART, { recursive: true });
+    await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
-    dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-admin-'));
-    store = await openStore({ path: join(dir, 'usage.sqlite') });
-    events = [];
-    for (const raw of generateUsage({ seed: 21, events: 300, days: 10, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 4, failureRate: 0.1 })) {
-      const r = normalizeRecord(raw);
-      if (r.ok) events.push(r.event);
-    }
-    store.insertBatch(events);
+    seeded = await openSeededStore('admin', { seed: 21, events: 300, days: 10, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 4, failureRate: 0.1 });
+    ({ dir, events } = seeded);
     // A coverage gap the collector recorded earlier (kept by the server in its settings table).
-    store.settings.set('coverage_gaps', [{ fromMs: Date.now() - 2 * 86_400_000, toMs: Date.now() - 2 * 86_400_000 + 3 * HOUR, reason: 'downtime', detail: 'cpamp was stopped longer than CPA keeps records', lossLikely: true }]);
-    const config = defineConfig({
-      dataDir: dir,
+    seeded.store.settings.set('coverage_gaps', [{ fromMs: Date.now() - 2 * 86_400_000, toMs: Date.now() - 2 * 86_400_000 + 3 * HOUR, reason: 'downtime', detail: 'cpamp was stopped longer than CPA keeps records', lossLikely: true }]);
+    ({ app, url } = await startPanelServer({
+      seeded,
+      panelDir: built.dir,
       adminKey: ADMIN_KEY,
-      cpaUpstreamUrl: fake.url,
-      cpaManagementKey: fake.managementKey,
-      panelPath: join(built.dir, 'management.html'),
-      logLevel: 'error',
-      import: { chunkBytes: CHUNK, diskQuotaBytes: 1024 ** 3, maxSessions: 2, sessionTtlMinutes: 60 },
-    });
-    app = await buildApp(config, { store, logStream: { write: () => undefined }, retentionSchedule: false });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light', acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      if (allowChunkFailures && /Failed to load resource/.test(m.text())) return;
-      problems.push(`${m.text()} @ ${m.location().url}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      fake,
+      config: { import: { chunkBytes: CHUNK, diskQuotaBytes: 1024 ** 3, maxSessions: 2, sessionTtlMinutes: 60 } },
+      deps: { retentionSchedule: false },
+    }));
+    browser = await launchChromium();
+    page = await openPage(browser, { acceptDownloads: true });
+    collectErrors(page, problems, { ignore: (m) => allowChunkFailures && /Failed to load resource/.test(m.text()), withLocation: true });
     page.on('dialog', (d) => void d.accept());
 
-    await page.goto(`${url}/management.html`);
-    await page.locator('input[name="admin-key"]').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await adminLogin(page, url, ADMIN_KEY);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-    await fake?.close();
-    await built?.cleanup();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInOrder(browser, app, seeded, fake, built);
   });
 
   it('Prices: unpriced models with traffic are highlighted; add, edit and file sync round-trip through the server', async () => {

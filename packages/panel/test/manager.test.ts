@@ -1,29 +1,32 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
-import { buildApp, defineConfig } from '@cpamp/server';
-import { openStore, type Store } from '@cpamp/store';
-import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import type { UsageEvent } from '@cpamp/collector';
+import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
+import {
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  failedLoad,
+  launchChromium,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  submitAdminKey,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
 
 // Manager mode in Chromium: a real cpamp server (buildApp, temp data dir, real SQLite store with known
 // events) serves the built panel and proxies the CPA pages to the fake CPA.
-const ART = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 const END = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
 describe('panel in Chromium (manager mode)', () => {
   let built: BuiltPanel;
   let fake: FakeCpa;
-  let dir: string;
-  let store: Store;
+  let seeded: SeededStore;
   let app: FastifyInstance;
   let url: string;
   let browser: Browser;
@@ -38,69 +41,30 @@ describe('panel in Chromium (manager mode)', () => {
   };
   const kpi = () => page.getByTestId('kpi-requests').textContent();
   const fmt = (n: number) => new Intl.NumberFormat('en').format(n);
-
-  async function shot(name: string) {
-    for (const theme of ['Light', 'Dark'] as const) {
-      await page.getByRole('button', { name: theme, exact: true }).first().click();
-      await page.waitForTimeout(60);
-      await page.screenshot({ path: `${ART}${name}-${theme.toLowerCase()}.png`, fullPage: true });
-    }
-    await page.getByRole('button', { name: 'Light', exact: true }).first().click();
-  }
+  const shot = (name: string) => themeShots(page, name, { settleMs: 60 });
 
   beforeAll(async () => {
-    await mkdir(ART, { recursive: true });
+    await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
-    dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-manager-'));
-    store = await openStore({ path: join(dir, 'usage.sqlite') });
-    events = [];
-    for (const raw of generateUsage({ seed: 11, events: 300, days: 30, end: END, keys: 4, accounts: 6, models: 4, failureRate: 0.1 })) {
-      const r = normalizeRecord(raw);
-      if (r.ok) events.push(r.event);
-    }
-    store.insertBatch(events);
-    const config = defineConfig({
-      dataDir: dir,
-      adminKey: ADMIN_KEY,
-      cpaUpstreamUrl: fake.url,
-      cpaManagementKey: fake.managementKey,
-      panelPath: join(built.dir, 'management.html'),
-      logLevel: 'error',
-    });
-    app = await buildApp(config, { store, collector: false, now: () => END, logStream: { write: () => undefined } });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      // The deliberate wrong admin key logs one failed resource load.
-      if (m.type() === 'error' && !(/Failed to load resource/.test(m.text()) && /\/status$/.test(m.location().url))) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    seeded = await openSeededStore('manager', { seed: 11, events: 300, days: 30, end: END, keys: 4, accounts: 6, models: 4, failureRate: 0.1 });
+    events = seeded.events;
+    ({ app, url } = await startPanelServer({ seeded, panelDir: built.dir, adminKey: ADMIN_KEY, fake, deps: { collector: false, now: () => END } }));
+    browser = await launchChromium();
+    page = await openPage(browser, { height: 860 });
+    // The deliberate wrong admin key logs one failed resource load.
+    collectErrors(page, problems, { ignore: (m) => failedLoad(m, /\/status$/) });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-    await fake?.close();
-    await built?.cleanup();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInOrder(browser, app, seeded, fake, built);
   });
 
   it('logs in with the admin key (a wrong one is explained) and the CPA pages work through the proxy', async () => {
     await page.goto(`${url}/management.html`);
-    await page.locator('input[name="admin-key"]').fill('wrong-admin-key');
-    await page.getByRole('button', { name: 'Connect' }).click();
+    await submitAdminKey(page, 'wrong-admin-key');
     await page.getByText('The admin key is wrong.').waitFor();
-    await page.locator('input[name="admin-key"]').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Connect' }).click();
+    await submitAdminKey(page, ADMIN_KEY);
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     await expect.poll(() => page.getByTestId('cpa-version').textContent()).toBe('7.2.140');
   });

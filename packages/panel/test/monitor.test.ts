@@ -1,32 +1,37 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
-import { buildApp, defineConfig } from '@cpamp/server';
-import { openStore, type Store } from '@cpamp/store';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCALES, MESSAGES } from '../src/lib/i18n';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
+import {
+  ARTIFACTS as ART,
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  failedLoad,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  submitAdminKey,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
 
 // Manager mode end to end in Chromium: a real cpamp server with no CPA connection yet (first run), a real
 // SQLite store with generated history, the fake CPA; the setup wizard connects them, then Monitoring and
 // Requests show the server's numbers and live rows that the collector takes from the fake CPA.
-const ART = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'monitor-admin-key-0123456789abcdef';
 const HOUR = 3_600_000;
 
 describe('monitoring pages in Chromium (manager mode, first run)', () => {
   let built: BuiltPanel;
   let fake: FakeCpa;
-  let dir: string;
-  let store: Store;
+  let seeded: SeededStore;
   let app: FastifyInstance;
   let url: string;
   let host: PanelHost;
@@ -43,65 +48,32 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     return (await res.json()) as { requests: number; failures: number };
   };
 
-  async function shot(name: string) {
-    for (const theme of ['Light', 'Dark'] as const) {
-      await page.getByRole('banner').getByRole('button', { name: theme, exact: true }).click();
-      await page.waitForTimeout(80);
-      await page.screenshot({ path: `${ART}${name}-${theme.toLowerCase()}.png`, fullPage: true });
-    }
-    await page.getByRole('banner').getByRole('button', { name: 'Light', exact: true }).click();
-  }
-
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  const shot = (name: string) => themeShots(page, name, { inBanner: true });
+  const nav = (name: string) => navTo(page, name);
 
   beforeAll(async () => {
-    await mkdir(ART, { recursive: true });
+    await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
-    dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-monitor-'));
-    store = await openStore({ path: join(dir, 'usage.sqlite') });
-    events = [];
     // Twenty days of history ending an hour ago: all of it inside the 30-day preset, some inside 24 h.
-    const end = Date.now() - HOUR;
-    for (const raw of generateUsage({ seed: 7, events: 400, days: 20, end, keys: 4, accounts: 6, models: 5, failureRate: 0.15 })) {
-      const r = normalizeRecord(raw);
-      if (r.ok) events.push(r.event);
-    }
-    store.insertBatch(events);
+    seeded = await openSeededStore('monitor', { seed: 7, events: 400, days: 20, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 5, failureRate: 0.15 });
+    events = seeded.events;
     // CPA mode: the panel served from "CPA's" origin links this server, which allows that origin (CORS).
     host = await startPanelHost(built.html, fake.url);
-    const config = defineConfig({ dataDir: dir, adminKey: ADMIN_KEY, panelPath: join(built.dir, 'management.html'), logLevel: 'error', corsOrigins: [host.url] });
-    app = await buildApp(config, { store, logStream: { write: () => undefined }, retentionSchedule: false });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      // The deliberate wrong CPA key makes /setup answer 4xx, which Chromium logs as a failed resource.
-      if (m.type() === 'error' && !(/Failed to load resource/.test(m.text()) && /\/setup(\/check)?$/.test(m.location().url))) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    ({ app, url } = await startPanelServer({ seeded, panelDir: built.dir, adminKey: ADMIN_KEY, config: { corsOrigins: [host.url] }, deps: { retentionSchedule: false } }));
+    browser = await launchChromium();
+    page = await openPage(browser);
+    // The deliberate wrong CPA key makes /setup answer 4xx, which Chromium logs as a failed resource.
+    collectErrors(page, problems, { ignore: (m) => failedLoad(m, /\/setup(\/check)?$/) });
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await host?.close();
-    await store?.close();
-    await fake?.close();
-    await built?.cleanup();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInOrder(browser, app, host, seeded, fake, built);
   });
 
   it('first run: admin login opens the setup wizard, a wrong CPA key is explained, the doctor runs, setup saves', async () => {
     await page.goto(`${url}/management.html`);
-    await page.locator('input[name="admin-key"]').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Connect' }).click();
+    await submitAdminKey(page, ADMIN_KEY);
     await page.getByRole('heading', { level: 1, name: 'Connect cpamp to CPA' }).waitFor();
     await page.locator('input[name="cpa-url"]').fill(fake.url);
 
@@ -234,15 +206,11 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
   }, 60_000);
 
   it('CPA mode: linking a cpamp server shows the manager pages with its numbers', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light' });
-    const cpaPage = await context.newPage();
-    cpaPage.setDefaultTimeout(10_000);
+    const cpaPage = await openPage(browser);
+    const context = cpaPage.context();
     const errors: string[] = [];
-    cpaPage.on('console', (m) => {
-      // CPA answers the manager detection probe with 404: that is how CPA mode is recognised.
-      if (m.type() === 'error' && !(/Failed to load resource/.test(m.text()) && /\/usage-service\/info$/.test(m.location().url))) errors.push(`${m.text()} ${m.location().url}`);
-    });
-    cpaPage.on('pageerror', (e) => errors.push(e.message));
+    // CPA answers the manager detection probe with 404: that is how CPA mode is recognised.
+    collectErrors(cpaPage, errors, { ignore: (m) => failedLoad(m, /\/usage-service\/info$/), withLocation: true });
     try {
       await cpaPage.goto(`${host.url}/management.html`);
       await cpaPage.locator('input[name="management-key"]').fill(fake.managementKey);

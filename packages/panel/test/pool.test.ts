@@ -1,23 +1,29 @@
 import { createHmac } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
-import { buildApp, defineConfig } from '@cpamp/server';
-import { openStore, type Store } from '@cpamp/store';
-import { fakeAuthIndex, generateAccounts, generateUsage, startFakeCpa, startFakeTelegram, type FakeCpa, type FakeTelegram } from '@cpamp/testkit';
+import { defineConfig } from '@cpamp/server';
+import { fakeAuthIndex, generateAccounts, startFakeCpa, startFakeTelegram, type FakeCpa, type FakeTelegram } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
+import {
+  adminLogin,
+  ARTIFACTS as ART,
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
 
 // The pool, inspection and alerts pages in Chromium against a real cpamp server (buildApp, temp data dir,
 // real SQLite) whose CPA is the fake one with per-account quota emulation, plus a real local webhook receiver.
-const ART = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_KEY = 'test-admin-key-pool-0123456789abcdef';
 const SEED = 21;
 // Enough accounts that the table needs more than one cursor page (200 per page).
@@ -34,8 +40,7 @@ interface Received {
 describe('pool, inspection and alerts pages in Chromium', () => {
   let built: BuiltPanel;
   let fake: FakeCpa;
-  let dir: string;
-  let store: Store;
+  let seeded: SeededStore;
   let app: FastifyInstance;
   let url: string;
   let browser: Browser;
@@ -48,20 +53,11 @@ describe('pool, inspection and alerts pages in Chromium', () => {
   let expiredIndex = '';
   let probed = 0;
 
-  async function shot(name: string) {
-    // Toasts fade on their own; click them away so they do not cover the page in the screenshot.
-    while ((await page.locator('button.toast').count()) > 0) await page.locator('button.toast').first().click();
-    for (const theme of ['Light', 'Dark'] as const) {
-      await page.getByRole('button', { name: theme, exact: true }).first().click();
-      await page.waitForTimeout(80);
-      await page.screenshot({ path: `${ART}${name}-${theme.toLowerCase()}.png`, fullPage: true });
-    }
-    await page.getByRole('button', { name: 'Light', exact: true }).first().click();
-  }
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  const shot = (name: string) => themeShots(page, name, { clearToasts: true });
+  const nav = (name: string) => navTo(page, name);
 
   beforeAll(async () => {
-    await mkdir(ART, { recursive: true });
+    await ensureArtifacts();
     built = await buildPanel();
     const files = generateAccounts({ seed: SEED, accounts: ACCOUNTS });
     fake = await startFakeCpa({ authFiles: files });
@@ -82,14 +78,7 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     });
     probed = quota.length;
 
-    dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-pool-'));
-    store = await openStore({ path: join(dir, 'usage.sqlite') });
-    const events: UsageEvent[] = [];
-    for (const raw of generateUsage({ seed: SEED, events: 400, days: 1, end: Date.now(), accounts: ACCOUNTS, keys: 4, models: 6, failureRate: 0.05 })) {
-      const r = normalizeRecord(raw);
-      if (r.ok) events.push(r.event);
-    }
-    store.insertBatch(events);
+    seeded = await openSeededStore('pool', { seed: SEED, events: 400, days: 1, end: Date.now(), accounts: ACCOUNTS, keys: 4, models: 6, failureRate: 0.05 });
 
     receiver = createServer((req, res) => {
       let body = '';
@@ -105,45 +94,33 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     telegram = await startFakeTelegram({ token: '123456:test-bot-token' });
 
-    const base = defineConfig({ dataDir: dir, adminKey: ADMIN_KEY, cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey, panelPath: join(built.dir, 'management.html'), logLevel: 'error' });
-    const config = defineConfig({
-      ...base,
-      automation: { ...base.automation, quotaCooldownEnabled: true, accountActionsEnabled: true, lockedByEnv: ['USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE'] },
-    });
-    app = await buildApp(config, { store, collector: false, logStream: { write: () => undefined } });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    ({ app, url } = await startPanelServer({
+      seeded,
+      panelDir: built.dir,
+      adminKey: ADMIN_KEY,
+      fake,
+      configure: (base) =>
+        defineConfig({
+          ...base,
+          automation: { ...base.automation, quotaCooldownEnabled: true, accountActionsEnabled: true, lockedByEnv: ['USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE'] },
+        }),
+      deps: { collector: false },
+    }));
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', colorScheme: 'light' });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    page = await openPage(browser, { timeoutMs: 15_000 });
+    collectErrors(page, problems);
     page.on('dialog', (d) => void d.accept());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await store?.close();
-    await fake?.close();
+    await closeInOrder(browser, app, seeded, fake);
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
-    await telegram?.close();
-    await built?.cleanup();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await closeInOrder(telegram, built);
   });
 
   it('logs in with the admin key', async () => {
-    await page.goto(`${url}/management.html`);
-    await page.locator('input[name="admin-key"]').fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await adminLogin(page, url, ADMIN_KEY);
   });
 
   it('Inspection: runs with live progress, results, cancel; the auth-issue queue; the policy form with an env lock', async () => {

@@ -1,11 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
 import { buildApp, defineConfig } from '@cpamp/server';
-import { emitUsage, generateAccountPool, generateUsage, MODEL_CATALOG, startFakeCpa, type FakeCpa, type GeneratedAccount } from '@cpamp/testkit';
+import { openStore, type Store } from '@cpamp/store';
+import {
+  emitUsage,
+  generateAccountPool,
+  generateUsage,
+  MODEL_CATALOG,
+  startFakeCpa,
+  type FakeCpa,
+  type GeneratedAccount,
+  type GenerateUsageOptions,
+} from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
 import { MESSAGES, type LocaleId } from '../src/lib/i18n';
 
 // What `cpamp demo` starts, composed in-process (runDemo is not exported from @cpamp/server): the fake CPA
@@ -20,6 +32,152 @@ const DEMO_ACCOUNTS = 60;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// ---- Set-up shared by the per-area browser tests (monitor, admin, pool, manager) ----
+
+/** Where the browser tests put their screenshots (`<page>-<theme>.png`); created on first use. */
+export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/panel/', import.meta.url));
+
+export async function ensureArtifacts(): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return ARTIFACTS;
+}
+
+/** A real SQLite store in a fresh temp data dir, holding the generated history (normalized by the real collector code). */
+export interface SeededStore {
+  dir: string;
+  store: Store;
+  events: UsageEvent[];
+  /** Closes the store and removes the data dir (close the server first). */
+  close(): Promise<void>;
+}
+
+export async function openSeededStore(prefix: string, usage: GenerateUsageOptions): Promise<SeededStore> {
+  const dir = await mkdtemp(join(tmpdir(), `cpamp-panel-${prefix}-`));
+  const store = await openStore({ path: join(dir, 'usage.sqlite') });
+  const events: UsageEvent[] = [];
+  for (const raw of generateUsage(usage)) {
+    const r = normalizeRecord(raw);
+    if (r.ok) events.push(r.event);
+  }
+  store.insertBatch(events);
+  return {
+    dir,
+    store,
+    events,
+    close: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Listens on 127.0.0.1, port 0; returns the base URL. */
+export async function listenLocal(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+type PanelConfig = ReturnType<typeof defineConfig>;
+type PanelAppDeps = NonNullable<Parameters<typeof buildApp>[1]>;
+
+/**
+ * A Manager Server (buildApp) on the seeded store's data dir, serving the built panel, listening on 127.0.0.1:0.
+ * With `fake` it is wired to that CPA; `config` adds settings, `configure` derives from the defaults, `deps` adds app deps.
+ */
+export async function startPanelServer(o: {
+  seeded: SeededStore;
+  panelDir: string;
+  adminKey: string;
+  fake?: FakeCpa;
+  config?: Partial<PanelConfig>;
+  configure?: (base: PanelConfig) => PanelConfig;
+  deps?: PanelAppDeps;
+}): Promise<{ app: FastifyInstance; url: string }> {
+  const base = defineConfig({
+    dataDir: o.seeded.dir,
+    adminKey: o.adminKey,
+    ...(o.fake ? { cpaUpstreamUrl: o.fake.url, cpaManagementKey: o.fake.managementKey } : {}),
+    panelPath: join(o.panelDir, 'management.html'),
+    logLevel: 'error',
+    ...o.config,
+  });
+  const app = await buildApp(o.configure ? o.configure(base) : base, { store: o.seeded.store, logStream: { write: () => undefined }, ...o.deps });
+  return { app, url: await listenLocal(app) };
+}
+
+/** Closes (or cleans up) each of `items` in turn, skipping those never created. */
+export async function closeInOrder(...items: Array<{ close(): unknown } | { cleanup(): unknown } | undefined>): Promise<void> {
+  for (const item of items) {
+    if (!item) continue;
+    await ('close' in item ? item.close() : item.cleanup());
+  }
+}
+
+/** A light, en-US page in a new context of `browser`. */
+export async function openPage(browser: Browser, o: { height?: number; timeoutMs?: number; acceptDownloads?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: o.height ?? 900 },
+    locale: 'en-US',
+    colorScheme: 'light',
+    ...(o.acceptDownloads ? { acceptDownloads: true } : {}),
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(o.timeoutMs ?? 10_000);
+  return page;
+}
+
+/** Pushes console errors (except those `ignore` accepts) and page errors into `problems`. */
+export function collectErrors(
+  page: Page,
+  problems: string[],
+  o: { ignore?: (m: ConsoleMessage) => boolean; withLocation?: boolean } = {},
+): void {
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || o.ignore?.(m)) return;
+    problems.push(o.withLocation ? `${m.text()} @ ${m.location().url}` : m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+}
+
+/** Chromium's "Failed to load resource" console error for a URL matching `url`. */
+export function failedLoad(m: ConsoleMessage, url: RegExp): boolean {
+  return /Failed to load resource/.test(m.text()) && url.test(m.location().url);
+}
+
+/** Types `key` into the admin-key form and presses Connect. */
+export async function submitAdminKey(page: Page, key: string): Promise<void> {
+  await page.locator('input[name="admin-key"]').fill(key);
+  await page.getByRole('button', { name: 'Connect' }).click();
+}
+
+/** Opens the panel a Manager Server serves and logs in with the admin key, up to the Dashboard. */
+export async function adminLogin(page: Page, url: string, key: string): Promise<void> {
+  await page.goto(`${url}/management.html`);
+  await submitAdminKey(page, key);
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+}
+
+export function navTo(page: Page, name: string): Promise<void> {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+}
+
+/**
+ * Screenshots of the page in the light and dark theme (`<name>-light.png`, `<name>-dark.png`), then back to light.
+ * `inBanner`: the theme buttons are looked up in the header (else the first match on the page).
+ */
+export async function themeShots(page: Page, name: string, o: { inBanner?: boolean; settleMs?: number; clearToasts?: boolean } = {}): Promise<void> {
+  // Toasts fade on their own; click them away so they do not cover the page in the screenshot.
+  if (o.clearToasts) while ((await page.locator('button.toast').count()) > 0) await page.locator('button.toast').first().click();
+  const button = (theme: string) =>
+    o.inBanner ? page.getByRole('banner').getByRole('button', { name: theme, exact: true }) : page.getByRole('button', { name: theme, exact: true }).first();
+  for (const theme of ['Light', 'Dark'] as const) {
+    await button(theme).click();
+    await page.waitForTimeout(o.settleMs ?? 80);
+    await page.screenshot({ path: `${ARTIFACTS}${name}-${theme.toLowerCase()}.png`, fullPage: true });
+  }
+  await button('Light').click();
 }
 
 export interface DemoCpa {
