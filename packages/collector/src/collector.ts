@@ -4,11 +4,9 @@ import { mkdirSync } from 'node:fs';
 import { Engine } from './collector-engine';
 import type { Collector, CollectorOptions } from './collector-options';
 import { CollectorError } from './errors';
-import type { CollectorMode } from './status';
+import { COLLECTOR_MODES, type CollectorMode } from './status';
 
 export type { Collector, CollectorEvents, CollectorOptions } from './collector-options';
-
-const MODES: readonly CollectorMode[] = ['auto', 'subscribe', 'http', 'resp-pop'];
 
 export function createCollector(options: CollectorOptions): Collector {
   if (!options || typeof options.sink?.insertBatch !== 'function') {
@@ -23,13 +21,14 @@ export function createCollector(options: CollectorOptions): Collector {
       'createCollector needs either `cpa` (an @cpamp/sdk-cpa client) or `baseUrl` and `managementKey`.',
     );
   }
-  const mode: CollectorMode = options.mode ?? 'auto';
-  if (!MODES.includes(mode)) {
+  const configured: CollectorMode = options.mode ?? 'auto';
+  if (!(COLLECTOR_MODES as readonly string[]).includes(configured)) {
     throw new CollectorError(
       'invalid-options',
-      `Unknown collector mode '${String(mode)}': use 'auto', 'subscribe', 'http' or 'resp-pop'.`,
+      `Unknown collector mode '${String(configured)}': use 'auto', 'subscribe', 'http' or 'resp-pop' ('resp' is Plus's name for 'resp-pop').`,
     );
   }
+  const mode = configured === 'resp' ? 'resp-pop' : configured;
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   if (!(batchSize >= 1) || !(pollIntervalMs >= 0)) {

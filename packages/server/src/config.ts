@@ -5,11 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { COLLECTOR_MODES } from '@cpamp/collector';
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
-export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
-export type CollectorMode = (typeof COLLECTOR_MODES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Providers an account-pool inspection can probe (those with a known quota endpoint). */
 export const INSPECTION_PROVIDERS = ['codex', 'claude'] as const;

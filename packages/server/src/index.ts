@@ -1,8 +1,8 @@
 // Public API of @cpamp/server. Anything not named here is private.
 export { buildApp, adminKeyBanner } from './app';
 export type { AppDeps } from './app';
-export { loadConfig, defineConfig, ConfigSchema, normalizeCpaBaseUrl, COLLECTOR_MODES, CONFIG_FLAGS } from './config';
-export type { Config, CollectorMode, LoadConfigOptions } from './config';
+export { loadConfig, defineConfig, ConfigSchema, normalizeCpaBaseUrl, CONFIG_FLAGS } from './config';
+export type { Config, LoadConfigOptions } from './config';
 export { CONFIG_KEYS } from './config-keys';
 export type { ConfigKeyDoc } from './config-keys';
 export { SERVER_ERROR_DOCS } from './error-docs';
