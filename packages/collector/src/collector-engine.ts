@@ -96,7 +96,7 @@ export class Engine implements Collector {
       },
       onSinkState: (failing, err) => {
         if (failing && err) this.setError(err);
-        else if (this.lastError?.code === 'sink-failed') this.lastError = null;
+        else if (this.lastError?.code === 'sink_failed') this.lastError = null;
         this.emitState();
       },
     });
@@ -137,7 +137,7 @@ export class Engine implements Collector {
 
   async start(): Promise<void> {
     if (this.loopDone)
-      throw new CollectorError('already-started', 'This collector is already running; call stop() first.');
+      throw new CollectorError('already_started', 'This collector is already running; call stop() first.');
     this.state = 'starting';
     this.committer.reopen();
     this.startedAt = this.now();
@@ -360,7 +360,7 @@ export class Engine implements Collector {
           continue;
         }
         if (typeof built === 'string') {
-          this.setError(new CollectorError('invalid-options', `Transport ${name} cannot run: ${why}.`));
+          this.setError(new CollectorError('invalid_options', `Transport ${name} cannot run: ${why}.`));
           this.setState('unsupported');
           await this.pause(this.options.reprobeIntervalMs ?? 600_000, stop);
           this.autoIndex = 0;
@@ -393,7 +393,7 @@ export class Engine implements Collector {
         }
         if (stop.aborted) break;
         // A transport that returns without being asked to is treated like a transient failure.
-        throw new CollectorError('cpa-error', `Transport ${name} ended unexpectedly.`);
+        throw new CollectorError('cpa_error', `Transport ${name} ended unexpectedly.`);
       } catch (e) {
         if (stop.aborted) break;
         if (reprobing) {
@@ -456,8 +456,8 @@ export class Engine implements Collector {
     }
     this.setError(error);
     if (
-      error.code === 'subscriber-dropped' ||
-      (e instanceof CollectorError && e.code === 'subscriber-dropped')
+      error.code === 'subscriber_dropped' ||
+      (e instanceof CollectorError && e.code === 'subscriber_dropped')
     ) {
       this.subscriberDrops++;
       // Resubscribe at once — unless CPA keeps dropping us, then back off.
@@ -501,7 +501,7 @@ export class Engine implements Collector {
   private async onConnected(name: TransportName, signal: AbortSignal): Promise<void> {
     const now = this.now();
     this.backoff.reset();
-    if (this.lastError && this.lastError.code !== 'sink-failed')
+    if (this.lastError && this.lastError.code !== 'sink_failed')
       this.lastError = this.committer.failing && this.committer.lastError ? this.lastError : null;
     if (this.mode !== 'auto' || name === 'subscribe')
       this.transportNote = this.mode === 'auto' ? null : this.transportNote;

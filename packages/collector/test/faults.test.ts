@@ -29,7 +29,7 @@ describe('F2: sink failure → hold → spool → replay', () => {
     await waitFor(() => c.status().counters.spooled > 0);
     const st = c.status();
     expect(st.sinkFailing).toBe(true);
-    expect(st.lastError?.code).toBe('sink-failed');
+    expect(st.lastError?.code).toBe('sink_failed');
     expect(st.lastError?.hint).toMatch(/cannot be written/);
     expect(st.counters.spooled + st.counters.held).toBe(200);
     expect(existsSync(join(dataDir, 'collector-spool.jsonl'))).toBe(true);
@@ -85,7 +85,7 @@ describe('F4: CPA down, key changed', () => {
     });
     await c2.start();
     await waitForState(c2, 'auth-stopped');
-    expect(c2.status().lastError?.code).toBe('auth-rejected');
+    expect(c2.status().lastError?.code).toBe('auth_rejected');
     expect(c2.status().lastError?.message).toMatch(/rejected the management key/);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.stats().authFailures).toBeLessThanOrEqual(2);
@@ -111,7 +111,7 @@ describe('F4: CPA down, key changed', () => {
     await waitFor(() => c.status().counters.reconnects >= 3);
     const st = c.status();
     expect(st.state).toBe('backoff');
-    expect(st.lastError?.code).toBe('cpa-unreachable');
+    expect(st.lastError?.code).toBe('cpa_unreachable');
     expect(st.lastError?.hint).toMatch(/not reachable/);
     expect(st.backoffMs).toBeGreaterThan(0);
     expect(st.backoffMs).toBeLessThanOrEqual(80);
