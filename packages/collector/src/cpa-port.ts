@@ -1,6 +1,6 @@
 // The slice of an @cpamp/sdk-cpa client the collector uses (structural, so tests can pass stubs),
 // and the mapping of any transport/CPA failure onto the collector's closed error codes.
-import { CollectorAuthError, CollectorError, CollectorUnsupportedError } from './errors';
+import { CollectorAuthError, CollectorError, CollectorUnsupportedError, type CollectorErrorCode } from './errors';
 
 export interface CollectorCpa {
   getServerVersion(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<{ version: string | null }>;
