@@ -87,7 +87,9 @@ describe('F4: CPA down, key changed', () => {
     await waitForState(c2, 'auth-stopped');
     expect(c2.status().lastError?.code).toBe('auth_rejected');
     expect(c2.status().lastError?.message).toMatch(/rejected the management key/);
-    await new Promise((r) => setTimeout(r, 300));
+    // The collector has scheduled its single retry far beyond CPA's 2 h strike memory: no retries until then.
+    await waitFor(() => c2.status().nextRetryAt !== null, 5000, 'auth pause scheduled');
+    expect((c2.status().nextRetryAt ?? 0) - Date.now()).toBeGreaterThan(60 * 60_000);
     expect(fake.stats().authFailures).toBeLessThanOrEqual(2);
     expect(fake.stats().bannedIps).toEqual([]);
     c2.setCredentials({ managementKey: 'rotated-key' });
@@ -126,17 +128,20 @@ describe('F4: CPA down, key changed', () => {
 describe('F5: queue retention expires during an outage', () => {
   it('records a retention-expired gap when polling resumes after longer than retention', async () => {
     const fake = await h.startFake({ retentionSeconds: 1 });
+    // The collector's clock jumps past CPA's retention while CPA is down (no need to wait it out).
+    let clockSkewMs = 0;
     const c = h.collector({
       mode: 'http',
       pollIntervalMs: 10,
       cpaTimeoutMs: 1000,
       backoff: { initialMs: 50, maxMs: 100 },
+      now: () => Date.now() + clockSkewMs,
     });
     await c.start();
     await waitFor(() => c.status().state === 'running' && c.status().retentionSeconds === 1);
     fake.faults.set({ resetConnections: true });
     await waitForState(c, 'backoff');
-    await new Promise((r) => setTimeout(r, 1300));
+    clockSkewMs += 1300;
     fake.faults.clear();
     await waitFor(
       () => c.status().recentGaps.some((g) => g.kind === 'retention-expired'),

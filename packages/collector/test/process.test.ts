@@ -81,8 +81,10 @@ describe('F3: kill -9 during ingest, then restart', () => {
     const lost = poppedAtKill - rows(sinkFile).length;
     expect(lost).toBeGreaterThanOrEqual(0);
     expect(lost).toBeLessThanOrEqual(50); // one batch
-    // stay down longer than CPA's retention (1 s): records expire, the restart must report the gap
-    await new Promise((r) => setTimeout(r, 1600));
+    // Stay down longer than CPA's retention (1 s): wait until CPA has expired a record that was enqueued
+    // after the kill (the queue is FIFO, so past everything queued at the kill); the restart must report the gap.
+    const expiredBeforeFirstNewRecord = fake.stats().expired + fake.queueLength();
+    await waitFor(() => fake.stats().expired > expiredBeforeFirstNewRecord, 20_000, 'records expired while down');
     const before = rows(sinkFile).length;
     const c2 = startChild([fake.url, fake.managementKey, sinkFile, dataDir, 'http']);
     await waitFor(() => c2.out().includes('GAP'), 20_000, 'gap reported');
