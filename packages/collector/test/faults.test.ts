@@ -1,4 +1,6 @@
-// F2, F4, F5, F6, F8 and the dead-letter path (F7 end-to-end) against the fake CPA over real sockets.
+// The collector's reliability targets (docs/design.md, "Reliability targets"): store failure loses nothing,
+// CPA outage recovery, gaps are reported, second consumer detected, exactly once, and malformed records
+// dead-lettered end to end; against the fake CPA over real sockets.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { MemorySink, record, useCollectorHarness, waitFor, waitForState } from '
 
 const h = useCollectorHarness();
 
-describe('F2: sink failure → hold → spool → replay', () => {
+describe('store failure loses nothing: sink failure → hold → spool → replay', () => {
   it('loses nothing while the sink is down, and replays in order', async () => {
     const fake = await h.startFake();
     const dataDir = h.tempDir();
@@ -68,7 +70,7 @@ describe('F2: sink failure → hold → spool → replay', () => {
   });
 });
 
-describe('F4: CPA down, key changed', () => {
+describe('CPA outage recovery: CPA down, key changed', () => {
   it('stops on 401 without tripping the ban, names the cause, resumes when the key is fixed', async () => {
     const fake = await h.startFake();
     const sink = new MemorySink();
@@ -125,7 +127,7 @@ describe('F4: CPA down, key changed', () => {
   });
 });
 
-describe('F5: queue retention expires during an outage', () => {
+describe('gaps are reported: queue retention expires during an outage', () => {
   it('records a retention-expired gap when polling resumes after longer than retention', async () => {
     const fake = await h.startFake({ retentionSeconds: 1 });
     // The collector's clock jumps past CPA's retention while CPA is down (no need to wait it out).
@@ -155,7 +157,7 @@ describe('F5: queue retention expires during an outage', () => {
   });
 });
 
-describe('F5: dropped subscriber', () => {
+describe('gaps are reported: dropped subscriber', () => {
   it('resubscribes at once and records the gap', async () => {
     const fake = await h.startFake();
     const sink = new MemorySink();
@@ -183,7 +185,7 @@ describe('F5: dropped subscriber', () => {
   });
 });
 
-describe('F6: a second consumer', () => {
+describe('second consumer detected', () => {
   it('doctor detects another consumer draining the queue', async () => {
     const fake = await h.startFake();
     const c = h.collector({ mode: 'http', pollIntervalMs: 50 });
@@ -227,7 +229,7 @@ describe('F6: a second consumer', () => {
   });
 });
 
-describe('F8: exactly once', () => {
+describe('exactly once', () => {
   it('redeliveries are stored once; retries and colliding request ids are each stored, across restarts', async () => {
     const fake = await h.startFake();
     const sink = new MemorySink();
@@ -264,7 +266,7 @@ describe('F8: exactly once', () => {
   });
 });
 
-describe('F8 on generated traffic', () => {
+describe('exactly once, on generated traffic', () => {
   it('N generated attempts (retries share request ids) → N rows, redeliveries dropped', async () => {
     const fake = await h.startFake();
     const records = [...generateUsage({ seed: 7, events: 3000, days: 1 })];
@@ -282,7 +284,7 @@ describe('F8 on generated traffic', () => {
   });
 });
 
-describe('F7 end to end: malformed records are dead-lettered, the loop keeps going', () => {
+describe('malformed records never crash, end to end: malformed records are dead-lettered, the loop keeps going', () => {
   it('dead-letters with reason, redacted and capped', async () => {
     const fake = await h.startFake();
     const sink = new MemorySink();

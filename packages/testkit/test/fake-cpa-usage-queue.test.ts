@@ -21,7 +21,7 @@ const rec = (n: number) => ({
   request_id: `0000000${n}`,
 });
 
-describe('fake CPA usage queue over HTTP (cpa-protocol.md §3)', () => {
+describe('fake CPA usage queue over HTTP (docs/design.md, "Usage queue over HTTP")', () => {
   it('pops FIFO, default count 1, count clamps to what is available, [] when empty', async () => {
     fake = await startFakeCpa();
     for (let i = 1; i <= 5; i++) fake.enqueueUsage(rec(i));
