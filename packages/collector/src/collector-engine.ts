@@ -29,7 +29,7 @@ const silent: CollectorLogger = { debug() {}, info() {}, warn() {}, error() {} }
 const AUTO_CHAIN: TransportName[] = ['subscribe', 'http', 'resp-pop'];
 
 /** Built by createCollector (collector.ts) once the options are valid. */
-export class Engine implements Collector {
+export class CollectorEngine implements Collector {
   private readonly options: CollectorOptions;
   /** The configured mode, `resp` already resolved to `resp-pop` by createCollector. */
   private readonly mode: 'auto' | TransportName;

@@ -1,7 +1,7 @@
 // createCollector: checks the options (fails fast, synchronously, with how to fix them) and hands valid
 // ones to the engine (collector-engine.ts), which does the collecting.
 import { mkdirSync } from 'node:fs';
-import { Engine } from './collector-engine';
+import { CollectorEngine } from './collector-engine';
 import type { Collector, CollectorOptions } from './collector-options';
 import { CollectorError } from './errors';
 import { COLLECTOR_MODES, type CollectorMode } from './status';
@@ -35,5 +35,5 @@ export function createCollector(options: CollectorOptions): Collector {
     throw new CollectorError('invalid_options', 'batchSize must be >= 1 and pollIntervalMs >= 0.');
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  return new Engine(options, mode, batchSize, pollIntervalMs);
+  return new CollectorEngine(options, mode, batchSize, pollIntervalMs);
 }
