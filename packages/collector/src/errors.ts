@@ -4,7 +4,6 @@ export type CollectorErrorCode =
   | 'already_started' // start() on a collector that is already running
   | 'sink_failed' // the store could not commit a batch; records are held in memory, then spooled, and retried
   | 'spool_failed' // the spool file in the data directory could not be written or read
-  | 'spool_corrupt' // reserved: a spool file that cannot be parsed
   | 'transport_unsupported' // this CPA (version or network path) does not offer the chosen transport; auto mode falls through
   | 'auth_rejected' // CPA refused the management key; retries pause until the key changes
   | 'remote_disabled' // CPA accepts management calls only from localhost (remote-management.allow-remote is false)
@@ -12,8 +11,7 @@ export type CollectorErrorCode =
   | 'cpa_unreachable' // CPA cannot be reached at the configured URL; retried with backoff
   | 'cpa_error' // CPA answered with an error or a transport ended unexpectedly; retried with backoff
   | 'protocol_error' // CPA sent something the collector does not understand
-  | 'subscriber_dropped' // CPA closed the usage subscription (slow subscriber, restart, network); resubscribes and records a gap
-  | 'stopped'; // reserved: the collector was stopped while an operation waited
+  | 'subscriber_dropped'; // CPA closed the usage subscription (slow subscriber, restart, network); resubscribes and records a gap
 
 export class CollectorError extends Error {
   readonly code: CollectorErrorCode;
