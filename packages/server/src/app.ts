@@ -53,7 +53,7 @@ export interface AppDeps {
   collectorStopTimeoutMs?: number;
   /** Take the data-dir lock (default true). */
   lock?: boolean;
-  /** Sees every route as it is registered (the S2 test walks them). */
+  /** Sees every route as it is registered (the security test "every route needs the admin key" walks them). */
   onRoute?: (route: RouteOptions) => void;
   /** Background raw-event retention timer (default first run after 60 s, then hourly); false turns it off. */
   retentionSchedule?: { intervalMs?: number; firstDelayMs?: number } | false;

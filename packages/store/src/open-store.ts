@@ -80,9 +80,9 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly maintenance: Maintenance;
   readonly io: ImportExport;
-  /** Account-pool operations (#8). */
+  /** Account-pool operations. */
   readonly pool: PoolRepository;
-  /** Alert rules, incidents and deliveries (#8). */
+  /** Alert rules, incidents and deliveries. */
   readonly alerts: AlertsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch: EventsRepository['insertBatch'];

@@ -14,7 +14,7 @@ export function presentedKey(request: FastifyRequest): string | null {
   return m ? (m[1] as string) : null;
 }
 
-/** Throws unless the request carries the admin key; applies the S1 brute-force guard per client address. */
+/** Throws unless the request carries the admin key; applies the brute-force guard per client address. */
 export async function requireAdmin(ctx: ServerContext, request: FastifyRequest): Promise<void> {
   if (request.isAdmin) return;
   const address = request.ip;

@@ -1,5 +1,5 @@
 // Admin pages' backend: storage report, raw-event retention (settings, background schedule, run now),
-// the collector page (status, coverage gaps, doctor findings). Contract: /work/coord/API.md section A.
+// the collector page (status, coverage gaps, doctor findings). Listed in docs/reference/http-api.md.
 import type { CoverageGap } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';

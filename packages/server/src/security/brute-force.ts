@@ -1,5 +1,5 @@
-// S1: after 10 failed admin-key attempts from one address within 15 minutes, refuse that address with
-// 429 and a growing backoff (10 s, 20 s, 40 s … capped at 15 min); a success resets it. Memory is bounded.
+// The "admin brute-force guard" target (docs/design.md): after 10 failed admin-key attempts from one address
+// within 15 minutes, refuse that address with 429 and a growing backoff (10 s, 20 s, 40 s … capped at 15 min); a success resets it. Memory is bounded.
 
 export interface BruteForceOptions {
   maxFailures?: number;
