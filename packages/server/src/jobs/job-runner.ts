@@ -75,9 +75,6 @@ export interface JobRunner {
   close(): Promise<void>;
 }
 
-/** Why a handler's signal was aborted. */
-const SHUTDOWN = 'shutdown';
-const CANCELLED = 'cancelled';
 
 const FINAL: ReadonlySet<JobState> = new Set<JobState>(['succeeded', 'failed', 'cancelled']);
 
@@ -212,7 +209,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         outcome = { ok: false, error };
       }
       await flush(a, current);
-      if (a.controller.signal.aborted && a.controller.signal.reason === SHUTDOWN) {
+      if (!outcome.ok && closing && !a.cancelled) {
         // Left `running` with its last cursor: the next start resumes it or marks it interrupted.
         logger.info({ job: id, kind }, 'job stopped by shutdown');
         return;
@@ -272,7 +269,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       if (running) {
         const flagged = (await jobs.requestCancel(id)) ?? job;
         running.cancelled = true;
-        running.controller.abort(CANCELLED);
+        running.controller.abort(new ServerError('job_cancelled', `Job ${id} was cancelled.`));
         opts.publish(flagged);
         return flagged;
       }
@@ -332,7 +329,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       if (closing) return;
       closing = true;
       queues.clear();
-      for (const a of active.values()) a.controller.abort(SHUTDOWN);
+      const shutdown = new ServerError('store_unavailable', 'The server is shutting down; the job stops here.');
+      for (const a of active.values()) a.controller.abort(shutdown);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), opts.stopTimeoutMs ?? 10_000);
