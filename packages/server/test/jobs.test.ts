@@ -185,6 +185,10 @@ describe('background jobs', () => {
     expect(status.jobs).toMatchObject({ running: [], recent: [{ id: started.id, state: 'succeeded' }] });
     const anonymous = await t.app.inject({ url: '/v0/management/jobs' });
     expect(anonymous.statusCode).toBe(401);
+    const openapi = (await t.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, object> };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v0/management/jobs', '/v0/management/jobs/{id}', '/v0/management/jobs/{id}/cancel']),
+    );
   });
 
   it('cancels a running job cooperatively and a queued one at once; a finished job is not cancellable', async () => {
