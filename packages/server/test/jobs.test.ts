@@ -217,6 +217,24 @@ describe('background jobs', () => {
     expect((await t.post('/v0/management/jobs/424242/cancel')).statusCode).toBe(404);
   });
 
+  it('throttles progress: of a burst of reports at one instant the last one still lands, after the interval', async () => {
+    clock.now = T0;
+    const gate = new Gate();
+    const t = await boot(freshDir(), (jobs) =>
+      jobs.define('burst', async ({ signal, progress }) => {
+        for (let i = 1; i <= 1_000; i += 1) progress({ done: i, total: 1_000, cursor: { i } });
+        await gate.wait(signal);
+        return null;
+      }),
+    );
+    const job = await t.jobs.start('burst');
+    await until('the job waits', () => gate.waiting === 1);
+    await until('the last report is saved', async () => (await t.jobs.get(job.id))?.progress.done === 1_000);
+    expect(await t.jobs.get(job.id)).toMatchObject({ state: 'running', progress: { total: 1_000 }, cursor: { i: 1_000 } });
+    gate.release();
+    expect((await t.jobs.settled(job.id)).state).toBe('succeeded');
+  });
+
   it('records a failure with its coded error; an unexpected error is logged, not shown', async () => {
     clock.now = T0;
     const t = await boot(freshDir(), (jobs) => {

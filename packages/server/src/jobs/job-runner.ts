@@ -92,6 +92,10 @@ interface Active {
   lastFlushMs: number;
   /** Writes of this job, in order. */
   writes: Promise<unknown>;
+  /** Saves and publishes throttled progress once the interval is over, if nothing newer did. */
+  trailing: NodeJS.Timeout | null;
+  /** The record as the handler last reported it (for a cancel published between saves). */
+  current: JobRecord | null;
 }
 
 /** A job's failure as a coded error: our own codes and messages are safe to show, anything else is logged. */
@@ -164,7 +168,15 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
 
   const execute = async (id: number, kind: string, def: KindDef): Promise<void> => {
     // Registered before the first await, so a cancel arriving while the job starts finds it.
-    const a: Active = { controller: new AbortController(), cancelled: false, dirty: false, lastFlushMs: now(), writes: Promise.resolve() };
+    const a: Active = {
+      controller: new AbortController(),
+      cancelled: false,
+      dirty: false,
+      lastFlushMs: now(),
+      writes: Promise.resolve(),
+      trailing: null,
+      current: null,
+    };
     active.set(id, a);
     try {
       const record = await jobs.update(id, { state: 'running' });
@@ -175,6 +187,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         return;
       }
       let current = record;
+      a.current = record;
       opts.publish(record);
       logger.info({ job: id, kind, resumed: record.cursor !== null }, 'job started');
       let outcome: { ok: true; result: unknown } | { ok: false; error: unknown };
@@ -196,11 +209,22 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
               cursor: update.cursor === undefined ? current.cursor : update.cursor,
               updatedMs: now(),
             };
+            a.current = current;
             a.dirty = true;
             // Throttled: a handler may report every row; the store and the stream see a few updates a second.
-            if (now() - a.lastFlushMs >= interval) {
+            const since = now() - a.lastFlushMs;
+            if (since >= interval) {
               void flush(a, current);
               opts.publish(current);
+            } else if (!a.trailing) {
+              // The last report before a long chunk still reaches the store and the stream.
+              a.trailing = setTimeout(() => {
+                a.trailing = null;
+                if (!a.dirty || !a.current) return;
+                void flush(a, a.current);
+                opts.publish(a.current);
+              }, Math.max(0, interval - since));
+              a.trailing.unref();
             }
           },
         });
@@ -208,6 +232,8 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
       } catch (error) {
         outcome = { ok: false, error };
       }
+      if (a.trailing) clearTimeout(a.trailing);
+      a.trailing = null;
       await flush(a, current);
       if (!outcome.ok && closing && !a.cancelled) {
         // Left `running` with its last cursor: the next start resumes it or marks it interrupted.
@@ -230,6 +256,7 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
     } catch (err) {
       logger.error({ err, job: id, kind }, 'jobs: recording the start or end of a job failed');
     } finally {
+      if (a.trailing) clearTimeout(a.trailing);
       active.delete(id);
     }
   };
@@ -270,8 +297,10 @@ export function createJobRunner(opts: JobRunnerOptions): JobRunner {
         const flagged = (await jobs.requestCancel(id)) ?? job;
         running.cancelled = true;
         running.controller.abort(new ServerError('job_cancelled', `Job ${id} was cancelled.`));
-        opts.publish(flagged);
-        return flagged;
+        // Progress saves are throttled: the handler's last report is newer than the stored one.
+        const view = running.current ? { ...flagged, progress: running.current.progress } : flagged;
+        opts.publish(view);
+        return view;
       }
       // Queued here, or left over with no handler in this process: cancelled at once.
       const queue = queues.get(job.kind);
