@@ -4,7 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeRecord } from '@cpamp/collector';
+import { openStore } from '@cpamp/store';
+import { generateUsage } from '@cpamp/testkit';
 import { buildApp, defineConfig, ServerError, type JobRunner, type JobView } from '../src/index';
+import { createRetentionService } from '../src/maintenance/retention';
 import { bearer, tempDir } from './helpers';
 
 const ADMIN_KEY = 'jobs-test-admin-key-0123456789abcdef';
@@ -357,5 +361,43 @@ describe('background jobs', () => {
     const waited = await t.post('/v0/management/retention/run');
     expect(waited.statusCode).toBe(200);
     expect(waited.json()).toMatchObject({ deletedEvents: 0, reason: 'none', jobId: job.id + 1 });
+  });
+
+  it('a resumed retention run skips the steps its cursor marks done; a cancel stops it between steps', async () => {
+    const store = await openStore({ path: ':memory:', now: () => T0 });
+    try {
+      const events = [...generateUsage({ seed: 7, events: 60, days: 60, end: T0 })].flatMap((r) => {
+        const n = normalizeRecord(r);
+        return n.ok ? [n.event] : [];
+      });
+      await store.insertBatch(events);
+      const total = await store.events.count();
+      const old = events.filter((e) => e.timestampMs < T0 - 30 * 86_400_000).length;
+      expect(old).toBeGreaterThan(0);
+      const retention = createRetentionService({ store, now: () => T0, logger: { info() {}, error() {} } });
+      retention.update({ rawDays: 30 });
+      const reports: { done: number; cursor?: unknown }[] = [];
+      const progress = (p: { done: number; cursor?: unknown }) => void reports.push(p);
+      const resumed = await retention.runJob({
+        cursor: { step: 1, startedMs: T0 - 5_000, deletedEvents: 7, reason: 'age' },
+        signal: new AbortController().signal,
+        progress,
+      });
+      expect(resumed).toEqual({ deletedEvents: 7, reason: 'age', tookMs: 5_000 });
+      expect(await store.events.count()).toBe(total);
+      expect(reports.at(-1)).toMatchObject({ done: 2, cursor: { step: 2, deletedEvents: 7 } });
+
+      const cancelled = new AbortController();
+      cancelled.abort(new ServerError('job_cancelled', 'cancelled'));
+      await expect(retention.runJob({ cursor: null, signal: cancelled.signal, progress })).rejects.toMatchObject({
+        code: 'job_cancelled',
+      });
+      expect(await store.events.count()).toBe(total);
+      const fresh = await retention.runJob({ cursor: null, signal: new AbortController().signal, progress });
+      expect(fresh).toMatchObject({ deletedEvents: old, reason: 'age' });
+      expect(await store.events.count()).toBe(total - old);
+    } finally {
+      await store.close();
+    }
   });
 });
