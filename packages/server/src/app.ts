@@ -11,6 +11,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
+import jobsPlugin from './jobs/jobs.plugin';
 import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
@@ -160,6 +161,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     }
     await registerOpenApi(app);
     await app.register(authPlugin, { ctx });
+    await app.register(jobsPlugin, { store, live, now });
     await app.register(metricsRoutes, { ctx });
     await app.register(panelPlugin, { ctx });
     await app.register(systemRoutes, { ctx });

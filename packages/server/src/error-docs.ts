@@ -30,5 +30,9 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   method_not_allowed: 'the route exists, the method does not',
   panel_not_built: 'no panel file (build `@cpamp/panel` or set `PANEL_PATH`)',
   store_unavailable: 'the server runs without a usage database, or it is closing',
+  job_finished: 'cancelling a background job that has already finished',
+  job_cancelled: 'a request waiting for its background job (e.g. `POST /v0/management/retention/run`) saw the job cancelled',
+  job_interrupted: 'recorded on a background job (not an HTTP answer): a restart stopped it and its kind cannot resume',
+  job_failed: 'recorded on a background job (not an HTTP answer): it failed with an unexpected error (details only in the server log)',
   request_failed: 'unexpected error (details only in the server log)',
 };

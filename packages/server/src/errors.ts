@@ -30,6 +30,10 @@ export type ServerErrorCode =
   | 'method_not_allowed'
   | 'panel_not_built'
   | 'store_unavailable'
+  | 'job_finished'
+  | 'job_cancelled'
+  | 'job_interrupted'
+  | 'job_failed'
   | 'request_failed';
 
 export class ServerError extends Error {

@@ -7,6 +7,8 @@ export { SERVER_ERROR_DOCS } from './error-docs';
 export { ServerError, ConfigError, DataDirLockedError, TooManyAttemptsError, isServerError, isConfigError } from './errors';
 export type { ServerErrorCode } from './errors';
 export { STATUS_BY_CODE } from './error-handler';
+export type { JobRunner, JobHandler, JobHandlerContext, JobKindOptions, JobProgressUpdate } from './jobs/job-runner';
+export type { JobView } from './jobs/jobs.schema';
 export type { SettingsPort, CpaConnection, CollectorSettings } from './connection';
 export { acquireDataDirLock } from './data-dir-lock';
 export type { DataDirLock } from './data-dir-lock';

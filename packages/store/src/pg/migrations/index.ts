@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial';
+import * as m0002 from './0002-jobs';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-jobs': m0002,
 };
