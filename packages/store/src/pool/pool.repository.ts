@@ -1,12 +1,10 @@
 import type Database from 'better-sqlite3';
-import { FLAG_FAILED } from '../events/event-codec';
 import type {
   PoolAccountRow,
   PoolAccountSnapshot,
   PoolActionRow,
   PoolActor,
   PoolActionKind,
-  PoolEvidenceRow,
   PoolInspectionResultKind,
   PoolIssueKind,
   PoolIssueRow,
@@ -70,12 +68,6 @@ export interface PoolRepository {
   listOwnership(): PoolOwnershipRow[];
   dropOwnership(authIndex: string): boolean;
 
-  getSetting<T>(key: string): T | undefined;
-  setSetting(key: string, value: unknown): void;
-  /** Usage rows after `afterEventId` that carry headers or a failure body (oldest first). */
-  evidenceAfter(afterEventId: number, limit: number): PoolEvidenceRow[];
-  /** Highest event id right now (start the evidence watermark there). */
-  maxEventId(): number;
   /** Applies retention to history, runs, actions and resolved issues. */
   prune(opts?: PoolRetention): { history: number; runs: number; actions: number; issues: number };
 }
@@ -84,8 +76,6 @@ export interface PoolRepositoryDeps {
   writer: Database.Database;
   reader: () => Database.Database;
   now: () => number;
-  /** The store's 32-byte data key (AES-256-GCM for secrets at rest, S3). */
-  dataKey: Buffer;
 }
 
 const DAY = 86_400_000;
@@ -185,16 +175,6 @@ const toOwnership = (r: Row): PoolOwnershipRow => ({
   recoverAtMs: num(r.recover_at_ms),
   updatedAtMs: r.updated_ms as number,
 });
-
-function parseHeaders(text: unknown): Record<string, string> | null {
-  if (typeof text !== 'string' || text === '') return null;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, string>) : null;
-  } catch {
-    return null;
-  }
-}
 
 // History is thinned: a point is kept when the value or cycle changed, or every few minutes at most.
 const HISTORY_MIN_GAP_MS = 5 * 60_000;
@@ -543,36 +523,6 @@ export function createPoolRepository(deps: PoolRepositoryDeps): PoolRepository {
       return w('DELETE FROM pool_ownership WHERE auth_index = ?').run(authIndex).changes > 0;
     },
 
-    getSetting<T>(key: string) {
-      const v = w('SELECT value FROM pool_setting WHERE key = ?').pluck().get(key) as string | undefined;
-      return v === undefined ? undefined : (JSON.parse(v) as T);
-    },
-    setSetting(key, value) {
-      w('INSERT INTO pool_setting (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms')
-        .run(key, JSON.stringify(value), now());
-    },
-    evidenceAfter(afterEventId, limit) {
-      const rows = rd(
-          `SELECT x.event_id, x.fail_body, x.headers, e.ts, e.status, e.flags, a.auth_index, p.name AS provider
-           FROM event_extra x JOIN events e ON e.id = x.event_id
-           JOIN account a ON a.id = e.account_id JOIN provider p ON p.id = e.provider_id
-           WHERE x.event_id > ? ORDER BY x.event_id LIMIT ?`,
-        )
-        .all(afterEventId, limit) as Row[];
-      return rows.map((r) => ({
-        eventId: r.event_id as number,
-        timestampMs: r.ts as number,
-        authIndex: r.auth_index as string,
-        provider: r.provider as string,
-        statusCode: r.status as number,
-        failed: ((r.flags as number) & FLAG_FAILED) !== 0,
-        headers: parseHeaders(r.headers),
-        failBody: str(r.fail_body),
-      }));
-    },
-    maxEventId() {
-      return (rd('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
-    },
     prune(opts = {}) {
       const t = now();
       const historyCut = t - (opts.historyDays ?? 14) * DAY;
