@@ -36,3 +36,8 @@ export function asyncFacade<T extends object, Keep extends keyof T = never>(
   }
   return out as AsyncFacade<T, Keep>;
 }
+
+/** The synchronous shape behind an async interface: what a better-sqlite3 repository implements. */
+export type Synchronous<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : T[K];
+};

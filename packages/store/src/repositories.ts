@@ -100,7 +100,10 @@ export interface AnalyticsRepository {
   latencyPercentiles(
     filter: AnalyticsFilter,
     opts?: { by?: 'model' | 'none'; percentiles?: number[] },
-  ): Promise<{ rows: { name: string; count: number; percentiles: (number | null)[] }[]; source: AnalyticsSource }>;
+  ): Promise<{
+    rows: { name: string; count: number; percentiles: (number | null)[] }[];
+    source: AnalyticsSource;
+  }>;
   heatmap(
     filter: AnalyticsFilter,
     opts?: { timeZone?: string },

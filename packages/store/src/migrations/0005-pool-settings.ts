@@ -9,7 +9,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`CREATE TABLE pool_setting (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL)`.execute(db);
+  await sql`CREATE TABLE pool_setting (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL)`.execute(
+    db,
+  );
   await sql`INSERT INTO pool_setting (key, value, updated_ms)
             SELECT substr(key, 6), value, updated_ms FROM settings WHERE key LIKE 'pool.%'`.execute(db);
   await sql`DELETE FROM settings WHERE key LIKE 'pool.%'`.execute(db);
