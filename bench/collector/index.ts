@@ -57,7 +57,7 @@ async function run(mode: CollectorMode, events: number): Promise<Record<string, 
   const ms = performance.now() - t0;
   const st = collector.status();
   await collector.stop();
-  const rows = store.events.count();
+  const rows = await store.events.count();
   await store.close();
   await fake.close();
   rmSync(dir, { recursive: true, force: true });

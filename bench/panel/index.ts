@@ -65,12 +65,12 @@ async function buildDataDir(): Promise<void> {
     if (!r.ok) continue;
     batch.push(r.event);
     if (batch.length === 500) {
-      inserted += store.insertBatch(batch).inserted;
+      inserted += (await store.insertBatch(batch)).inserted;
       batch = [];
     }
   }
-  if (batch.length) inserted += store.insertBatch(batch).inserted;
-  store.maintenance.checkpoint('TRUNCATE');
+  if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
+  await store.maintenance.checkpoint('TRUNCATE');
   await store.close();
   writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted }));
   log(`  built ${inserted.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);

@@ -61,11 +61,11 @@ for (let i = 0; i < EVENTS; i++) {
     inputTokens: 2000, cacheReadTokens: 8000, cacheCreationTokens: 0, outputTokens: 400, reasoningTokens: 200, unclassifiedTokens: 0, totalTokens: 10_600, tokenQuality: 'complete',
   });
   if (batch.length === 1000) {
-    store.insertBatch(batch);
+    await store.insertBatch(batch);
     batch = [];
   }
 }
-if (batch.length) store.insertBatch(batch);
+if (batch.length) await store.insertBatch(batch);
 await store.warmCache();
 
 const config = defineConfig({ dataDir: dir, cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey, adminKey: ADMIN_KEY, logLevel: 'warn' });

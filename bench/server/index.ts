@@ -58,16 +58,16 @@ async function buildDataDir(): Promise<void> {
     if (!r.ok) continue;
     batch.push(r.event);
     if (batch.length === 500) {
-      inserted += store.insertBatch(batch).inserted;
+      inserted += (await store.insertBatch(batch)).inserted;
       batch = [];
       if (inserted % 200_000 === 0) log(`  ${inserted.toLocaleString()} inserted`);
     }
   }
-  if (batch.length) inserted += store.insertBatch(batch).inserted;
-  store.maintenance.checkpoint('TRUNCATE');
+  if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
+  await store.maintenance.checkpoint('TRUNCATE');
   // A warm cache is snapshotted on close (<db>.colcache): the server then starts as after a restart.
   // The data set's newest event: P11 later adds a few records at "now", which must not move the ranges.
-  const maxTs = store.events.list({}, { limit: 1 }).events[0]?.timestampMs ?? Date.now();
+  const maxTs = (await store.events.list({}, { limit: 1 })).events[0]?.timestampMs ?? Date.now();
   await store.warmCache();
   await store.close();
   writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted, maxTs }));

@@ -20,7 +20,7 @@ for (const b of batches) {
   if (due > 1) await new Promise((r) => setTimeout(r, due));
   const t = performance.now();
   try {
-    inserted += ws.insertBatch(b).inserted;
+    inserted += (await ws.insertBatch(b)).inserted;
   } catch (e) {
     if (/BUSY|locked/.test(String(e))) busy++;
     else otherErrors++;

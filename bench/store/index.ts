@@ -65,9 +65,9 @@ let batch: UsageEventInput[] = [];
 let inserted = 0;
 let rejected = 0;
 const wallStart = performance.now();
-const flush = () => {
+const flush = async () => {
   const t = performance.now();
-  inserted += store.insertBatch(batch).inserted;
+  inserted += (await store.insertBatch(batch)).inserted;
   insertMs += performance.now() - t;
   batch = [];
 };
@@ -80,11 +80,11 @@ for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
     continue;
   }
   batch.push(r.event);
-  if (batch.length === 500) flush();
+  if (batch.length === 500) await flush();
   if (inserted % 100_000 === 0 && inserted && batch.length === 0)
     log(`  ${inserted.toLocaleString()} inserted`);
 }
-if (batch.length) flush();
+if (batch.length) await flush();
 const wallMs = performance.now() - wallStart;
 const p3 = {
   inserted,
@@ -96,8 +96,8 @@ const p3 = {
 log('P3', p3);
 
 // --- P5: bytes per event after a WAL checkpoint ---
-store.maintenance.checkpoint('TRUNCATE');
-const report = store.maintenance.storageReport();
+await store.maintenance.checkpoint('TRUNCATE');
+const report = await store.maintenance.storageReport();
 const p5 = {
   bytesPerEvent: Math.round(report.bytesPerEvent ?? 0),
   fileMb: mb(report.fileBytes),
@@ -106,10 +106,10 @@ const p5 = {
 log('P5', p5);
 
 // --- P1 / P2 ---
-const maxTs = (store.events.list({}, { limit: 1 }).events[0]?.timestampMs ?? Date.now()) + 1;
+const maxTs = ((await store.events.list({}, { limit: 1 })).events[0]?.timestampMs ?? Date.now()) + 1;
 const H = 3_600_000;
 const range = (hours: number): AnalyticsFilter => ({ from: maxTs - hours * H, to: maxTs });
-const opts = store.analytics.filterOptions(range(720));
+const opts = await store.analytics.filterOptions(range(720));
 const topKey = opts.keys[0]!.hash;
 const topModel = opts.models[0]!.name;
 const account = opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex;
@@ -198,7 +198,7 @@ for (const [fname, f] of Object.entries(listFilters)) {
     p1s.push(time(() => store.events.list(f, { limit: 50 })));
     let cursor: string | null = null;
     for (let pg = 1; pg < 50; pg++) {
-      cursor = store.events.list(f, { limit: 50, cursor }).nextCursor;
+      cursor = (await store.events.list(f, { limit: 50, cursor })).nextCursor;
       if (!cursor) break;
     }
     if (cursor) p50s.push(time(() => store.events.list(f, { limit: 50, cursor })));

@@ -19,9 +19,9 @@ const collector = createCollector({
   dataDir: dir, // spool + heartbeat: nothing lost if SQLite is briefly unwritable
   logger: { debug() {}, info: console.log, warn: console.warn, error: console.error },
 });
-collector.on('committed', (events, r) =>
-  console.log(`stored ${r.inserted} (dup ${r.duplicates}), total ${store.events.count()}`),
-);
+collector.on('committed', (events, r) => {
+  void store.events.count().then((total) => console.log(`stored ${r.inserted} (dup ${r.duplicates}), total ${total}`));
+});
 process.on('SIGTERM', () => void collector.stop().then(() => process.exit(0)));
 await collector.start();
 console.log(
@@ -31,7 +31,7 @@ console.log(
 
 if (fake) {
   for (const r of generateUsage({ seed: 1, events: 1000, days: 1 })) fake.enqueueUsage(r);
-  while (store.events.count() < 1000) await new Promise((r) => setTimeout(r, 50));
+  while ((await store.events.count()) < 1000) await new Promise((r) => setTimeout(r, 50));
   await collector.stop();
   await store.close();
   await fake.close();

@@ -69,7 +69,7 @@ describe('admin pages in Chromium (manager mode)', () => {
     seeded = await openSeededStore('admin', { seed: 21, events: 300, days: 10, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 4, failureRate: 0.1 });
     ({ dir, events } = seeded);
     // A coverage gap the collector recorded earlier (kept by the server in its settings table).
-    seeded.store.settings.set('coverage_gaps', [{ fromMs: Date.now() - 2 * 86_400_000, toMs: Date.now() - 2 * 86_400_000 + 3 * HOUR, reason: 'downtime', detail: 'cpamp was stopped longer than CPA keeps records', lossLikely: true }]);
+    await seeded.store.settings.set('coverage_gaps', [{ fromMs: Date.now() - 2 * 86_400_000, toMs: Date.now() - 2 * 86_400_000 + 3 * HOUR, reason: 'downtime', detail: 'cpamp was stopped longer than CPA keeps records', lossLikely: true }]);
     ({ app, url } = await startPanelServer({
       seeded,
       panelDir: built.dir,

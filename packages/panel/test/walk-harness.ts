@@ -61,7 +61,7 @@ export async function openSeededStore(prefix: string, usage: GenerateUsageOption
     const r = normalizeRecord(raw);
     if (r.ok) events.push(r.event);
   }
-  store.insertBatch(events);
+  await store.insertBatch(events);
   return {
     dir,
     store,

@@ -111,7 +111,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       store = deps.store;
     }
     const settings = deps.settings ?? store?.settings ?? createMemorySettings();
-    const cpa = createCpaLayer(config, settings);
+    const cpa = await createCpaLayer(config, settings);
     const ctx: ServerContext = {
       config,
       version: packageVersion(),

@@ -1,19 +1,15 @@
 // Where the server's CPA connection comes from: env (CPA_UPSTREAM_URL + CPA_MANAGEMENT_KEY, never written
 // to disk), else the store's settings (management key encrypted by the store with data.key), else none.
 import type { CollectorMode } from '@cpamp/collector';
+import type { SettingsRepository } from '@cpamp/store';
 import type { Config } from './config';
 import { ServerError } from './errors';
 
-/** What the server needs from a settings store; @cpamp/store's SettingsRepository fits structurally. */
-export interface SettingsPort {
-  get<T = unknown>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
-  /** Decrypted CPA management key, or undefined. */
-  getManagementKey(): string | undefined;
-  /** Stores the key encrypted (AES-256-GCM under data.key). */
-  setManagementKey(key: string): void;
-  clearManagementKey(): void;
-}
+/** What the server needs from a settings store: the store's settings repository, or memory. */
+export type SettingsPort = Pick<
+  SettingsRepository,
+  'get' | 'set' | 'getManagementKey' | 'setManagementKey' | 'clearManagementKey'
+>;
 
 export interface CollectorSettings {
   enabled: boolean;
@@ -47,15 +43,24 @@ export interface ConnectionService {
   isConfigured(): boolean;
   collectorSettings(): CollectorSettings;
   updatedAtMs(): number;
-  save(input: { baseUrl: string; managementKey: string | null; collector?: Partial<CollectorSettings> }, now: number): void;
+  save(input: { baseUrl: string; managementKey: string | null; collector?: Partial<CollectorSettings> }, now: number): Promise<void>;
   /** Fires after save() (the collector plugin restarts on it). */
   onChange(listener: () => void): () => void;
 }
 
-export function createConnectionService(config: Config, settings: SettingsPort): ConnectionService {
+/** Reads the saved connection once; save() writes through, so the copy in memory stays current. */
+export async function createConnectionService(config: Config, settings: SettingsPort): Promise<ConnectionService> {
   const envManaged = config.cpaUpstreamUrl !== null && config.cpaManagementKey !== null;
   const listeners = new Set<() => void>();
-  const stored = (): StoredManagerConfig | undefined => settings.get<StoredManagerConfig>(MANAGER_CONFIG_KEY);
+  let saved = await settings.get<StoredManagerConfig>(MANAGER_CONFIG_KEY);
+  // A key that does not decrypt is reported where it is used (as before), not at start-up.
+  let key: { value: string | undefined } | { error: unknown };
+  try {
+    key = { value: await settings.getManagementKey() };
+  } catch (error) {
+    key = { error };
+  }
+  const stored = (): StoredManagerConfig | undefined => saved;
 
   const defaults = (): CollectorSettings => ({
     enabled: true,
@@ -71,11 +76,10 @@ export function createConnectionService(config: Config, settings: SettingsPort):
     envManaged,
     current() {
       if (envManaged) return { baseUrl: config.cpaUpstreamUrl as string, managementKey: config.cpaManagementKey as string, source: 'env' };
-      const saved = stored();
       if (!saved?.cpaBaseUrl) return null;
-      const key = settings.getManagementKey();
-      if (!key) return null;
-      return { baseUrl: saved.cpaBaseUrl, managementKey: key, source: 'db' };
+      if ('error' in key) throw key.error;
+      if (!key.value) return null;
+      return { baseUrl: saved.cpaBaseUrl, managementKey: key.value, source: 'db' };
     },
     isConfigured() {
       return service.current() !== null;
@@ -88,7 +92,7 @@ export function createConnectionService(config: Config, settings: SettingsPort):
     updatedAtMs() {
       return stored()?.updatedAtMs ?? 0;
     },
-    save(input, now) {
+    async save(input, now) {
       if (envManaged) {
         throw new ServerError('connection_env_managed', 'The CPA connection is set by CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY; change those variables instead.');
       }
@@ -98,8 +102,12 @@ export function createConnectionService(config: Config, settings: SettingsPort):
         collector: { ...(previous?.collector ?? {}), ...(input.collector ?? {}) },
         updatedAtMs: now,
       };
-      if (input.managementKey !== null) settings.setManagementKey(input.managementKey);
-      settings.set(MANAGER_CONFIG_KEY, next);
+      if (input.managementKey !== null) {
+        await settings.setManagementKey(input.managementKey);
+        key = { value: input.managementKey };
+      }
+      await settings.set(MANAGER_CONFIG_KEY, next);
+      saved = next;
       for (const listener of listeners) listener();
     },
     onChange(listener) {
@@ -118,18 +126,18 @@ export function createMemorySettings(): SettingsPort {
   const values = new Map<string, string>();
   let managementKey: string | undefined;
   return {
-    get<T>(key: string) {
+    async get<T>(key: string) {
       const v = values.get(key);
       return v === undefined ? undefined : (JSON.parse(v) as T);
     },
-    set(key, value) {
+    async set(key, value) {
       values.set(key, JSON.stringify(value));
     },
-    getManagementKey: () => managementKey,
-    setManagementKey(key) {
+    getManagementKey: async () => managementKey,
+    async setManagementKey(key) {
       managementKey = key;
     },
-    clearManagementKey() {
+    async clearManagementKey() {
       managementKey = undefined;
     },
   };

@@ -21,7 +21,7 @@ describe('storage and retention (seeded store)', () => {
     dir = tempDir('cpamp-admin-');
     store = await openStore({ path: join(dir.path, 'usage.sqlite') });
     events = [...generateUsage({ seed: 5, events: 400, days: 10, end: END, keys: 4, accounts: 5, models: 3 })].map((r) => normalizeRecord(r));
-    store.insertBatch(events.flatMap((e) => (e.ok ? [e.event] : [])));
+    await store.insertBatch(events.flatMap((e) => (e.ok ? [e.event] : [])));
     t = await startTestApp({}, { store, collector: false, now: () => END });
   });
   afterAll(async () => {
@@ -48,15 +48,15 @@ describe('storage and retention (seeded store)', () => {
     const put = await t.app.inject({ method: 'PUT', url: '/v0/management/retention', headers: bearer(t.adminKey), payload: { rawDays: 5 } });
     expect(put.statusCode, put.body).toBe(200);
     expect(put.json()).toEqual({ rawDays: 5, maxDbMegabytes: null, lastRun: null });
-    expect(store.settings.get('retention')).toMatchObject({ rawDays: 5 });
-    const before = store.storageReport().events;
+    expect(await store.settings.get('retention')).toMatchObject({ rawDays: 5 });
+    const before = (await store.storageReport()).events;
     const old = events.filter((e) => e.ok && e.event.timestampMs < END - 5 * DAY).length;
     expect(old).toBeGreaterThan(0);
     const run = await t.app.inject({ method: 'POST', url: '/v0/management/retention/run', headers: bearer(t.adminKey) });
     expect(run.statusCode, run.body).toBe(200);
     expect(run.json()).toMatchObject({ reason: 'age' });
     expect(run.json().deletedEvents).toBeGreaterThan(0);
-    expect(store.storageReport().events).toBe(before - run.json().deletedEvents);
+    expect((await store.storageReport()).events).toBe(before - run.json().deletedEvents);
     const after = (await get('/v0/management/retention')).json();
     expect(after).toMatchObject({ rawDays: 5, maxDbMegabytes: null, lastRun: { atMs: END, reason: 'age', deletedEvents: run.json().deletedEvents } });
     // null clears a setting; a second run has nothing to do

@@ -229,17 +229,17 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
       const t0 = Date.now();
       await app.close();
       expect(Date.now() - t0).toBeLessThan(1_000);
-      const pending = store.alerts.listDeliveries({ channelId: w });
+      const pending = await store.alerts.listDeliveries({ channelId: w });
       expect(pending[0]).toMatchObject({ state: 'retrying', attempts: 0 });
-      expect(store.alerts.dueDeliveries(clock)).toHaveLength(1);
+      expect(await store.alerts.dueDeliveries(clock)).toHaveLength(1);
       // "After a restart": a new engine on the same store sends what was left due.
-      store.alerts.updateChannel(w, { config: { url: hook.url } });
+      await store.alerts.updateChannel(w, { config: { url: hook.url } });
       const again = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {} });
       await again.tick();
       await again.idle();
       await again.stop();
       expect(hook.hooks.map((h) => h.body.event)).toEqual(['opened']);
-      expect(store.alerts.listDeliveries({ channelId: w })[0]).toMatchObject({ state: 'sent', attempts: 1 });
+      expect((await store.alerts.listDeliveries({ channelId: w }))[0]).toMatchObject({ state: 'sent', attempts: 1 });
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
@@ -309,14 +309,14 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
 
   it('measures error-rate spikes and spend from the store, and clears them when the window moves on', async () => {
     const [w] = await channels();
-    store.prices.set('gpt-5', { input: 1.25, output: 10 });
+    await store.prices.set('gpt-5', { input: 1.25, output: 10 });
     const key = createHash('sha256').update('sk-team-a').digest('hex');
     await rule('error-rate-spike', { errorRateAbove: 0.25, minRequests: 10, windowMinutes: 15 }, [w!]);
     await rule('spend-threshold', { thresholdMicros: 5_000, periodHours: 1, apiKeyHash: key }, [w!]);
     await rule('spend-threshold', { thresholdMicros: 10_000_000, periodHours: 1, apiKeyHash: key }, [w!]);
     const events: UsageEventInput[] = [];
     for (let i = 0; i < 20; i++) events.push(usageEvent(i, clock - 5 * MIN + i * 1000, i % 2 === 0, key));
-    store.insertBatch(events);
+    await store.insertBatch(events);
     await runtime.tick({ forceWatchers: true });
     await runtime.engine.idle();
     const messages = hook.hooks.map((h) => h.body.incident.message).sort();
@@ -337,9 +337,9 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
 
   it('paces messages to one Telegram chat (wall clock), in order', async () => {
     const [, t] = await channels();
-    store.alerts.createRule({ name: 'banned', kind: 'account-auth-issue', enabled: true, severity: 'critical', params: { issue: 'any' }, channelIds: [t!], quietMinutes: 0 });
+    await store.alerts.createRule({ name: 'banned', kind: 'account-auth-issue', enabled: true, severity: 'critical', params: { issue: 'any' }, channelIds: [t!], quietMinutes: 0 });
     const paced = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {}, telegramMinIntervalMs: 300 });
-    for (const subject of ['a', 'b', 'c']) paced.handle({ kind: 'account-auth-issue', subject, provider: 'codex', issue: 'banned', detail: '' }, clock);
+    for (const subject of ['a', 'b', 'c']) await paced.handle({ kind: 'account-auth-issue', subject, provider: 'codex', issue: 'banned', detail: '' }, clock);
     await paced.idle();
     await paced.stop();
     expect(tg.messages.map((m) => /Account (\w)/.exec(m.text)?.[1])).toEqual(['a', 'b', 'c']);

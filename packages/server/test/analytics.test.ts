@@ -27,7 +27,7 @@ beforeAll(async () => {
     if (r.ok) events.push(r.event);
   }
   expect(events.length).toBeGreaterThan(350);
-  expect(store.insertBatch(events).inserted).toBe(events.length);
+  expect((await store.insertBatch(events)).inserted).toBe(events.length);
   t = await startTestApp({}, { store, collector: false, now: () => END });
 });
 
@@ -47,13 +47,13 @@ describe('analytics API', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.range).toEqual({ from: END - 30 * DAY, to: END, tz: 'UTC' });
-    const expected = store.analytics.totals({ from: END - 30 * DAY, to: END });
+    const expected = await store.analytics.totals({ from: END - 30 * DAY, to: END });
     expect(body).toMatchObject(plain(expected) as object);
     expect(body.requests).toBe(events.length);
 
     const model = events[0]!.model;
     const byModel = (await get(`${BASE}/summary?range=30d&model=${encodeURIComponent(model)}`)).json();
-    expect(byModel.requests).toBe(store.analytics.totals({ from: END - 30 * DAY, to: END, model }).requests);
+    expect(byModel.requests).toBe((await store.analytics.totals({ from: END - 30 * DAY, to: END, model })).requests);
     expect(byModel.requests).toBeLessThan(body.requests);
     expect(byModel.requests).toBe(events.filter((e) => e.model === model).length);
 
@@ -63,17 +63,17 @@ describe('analytics API', () => {
 
     const key = events[0]!.apiKeyHash;
     const both = (await get(`${BASE}/summary?from=${END - 7 * DAY}&to=${END}&key=${key}&model=${encodeURIComponent(model)}`)).json();
-    expect(both.requests).toBe(store.analytics.totals({ from: END - 7 * DAY, to: END, apiKeyHash: key, model }).requests);
+    expect(both.requests).toBe((await store.analytics.totals({ from: END - 7 * DAY, to: END, apiKeyHash: key, model })).requests);
   });
 
   it('timeline: hourly by default over 7 d, daily in a time zone when asked', async () => {
     const hourly = (await get(`${BASE}/timeline?range=7d`)).json();
     expect(hourly.granularity).toBe('hour');
-    expect(hourly.points).toEqual(plain(store.analytics.timeSeries({ from: END - 7 * DAY, to: END }, { granularity: 'hour', timeZone: 'UTC' }).points));
+    expect(hourly.points).toEqual(plain((await store.analytics.timeSeries({ from: END - 7 * DAY, to: END }, { granularity: 'hour', timeZone: 'UTC' })).points));
 
     const daily = await get(`${BASE}/timeline?range=30d&tz=Asia/Kolkata&granularity=day&splitTopModels=2`);
     expect(daily.statusCode).toBe(200);
-    const expected = store.analytics.timeSeries({ from: END - 30 * DAY, to: END }, { granularity: 'day', timeZone: 'Asia/Kolkata', splitTopModels: 2 });
+    const expected = await store.analytics.timeSeries({ from: END - 30 * DAY, to: END }, { granularity: 'day', timeZone: 'Asia/Kolkata', splitTopModels: 2 });
     expect(daily.json()).toMatchObject(plain(expected) as object);
     expect(daily.json().byModel).toHaveLength(2);
   });
@@ -82,11 +82,11 @@ describe('analytics API', () => {
     for (const dimension of ['model', 'key', 'account', 'provider'] as const) {
       const res = await get(`${BASE}/breakdown/${dimension}?range=30d&sort=requests&order=desc&limit=3`);
       expect(res.statusCode, dimension).toBe(200);
-      const expected = store.analytics.breakdown({ from: END - 30 * DAY, to: END }, { by: dimension, sort: 'requests', order: 'desc', limit: 3, offset: 0 });
+      const expected = await store.analytics.breakdown({ from: END - 30 * DAY, to: END }, { by: dimension, sort: 'requests', order: 'desc', limit: 3, offset: 0 });
       expect(res.json(), dimension).toMatchObject(plain(expected) as object);
     }
     const page2 = (await get(`${BASE}/breakdown/account?range=30d&sort=name&order=asc&limit=2&offset=2`)).json();
-    expect(page2.rows).toEqual(plain(store.analytics.breakdown({ from: END - 30 * DAY, to: END }, { by: 'account', sort: 'name', order: 'asc', limit: 2, offset: 2 }).rows));
+    expect(page2.rows).toEqual(plain((await store.analytics.breakdown({ from: END - 30 * DAY, to: END }, { by: 'account', sort: 'name', order: 'asc', limit: 2, offset: 2 })).rows));
     const bad = await get(`${BASE}/breakdown/colour`);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatch(/dimension/);
@@ -94,15 +94,15 @@ describe('analytics API', () => {
 
   it('filter options, latency percentiles and heatmap', async () => {
     const range = { from: END - 30 * DAY, to: END };
-    expect((await get(`${BASE}/filter-options?range=30d`)).json()).toMatchObject(plain(store.analytics.filterOptions(range)) as object);
+    expect((await get(`${BASE}/filter-options?range=30d`)).json()).toMatchObject(plain(await store.analytics.filterOptions(range)) as object);
 
     const lat = (await get(`${BASE}/latency-percentiles?range=7d&percentiles=50,95,99`)).json();
     expect(lat.percentiles).toEqual([50, 95, 99]);
-    expect(lat.rows).toEqual(plain(store.analytics.latencyPercentiles({ from: END - 7 * DAY, to: END }, { by: 'model', percentiles: [0.5, 0.95, 0.99] }).rows));
+    expect(lat.rows).toEqual(plain((await store.analytics.latencyPercentiles({ from: END - 7 * DAY, to: END }, { by: 'model', percentiles: [0.5, 0.95, 0.99] })).rows));
     expect((await get(`${BASE}/latency-percentiles?percentiles=0,50`)).statusCode).toBe(400);
 
     const heat = (await get(`${BASE}/heatmap?range=30d&tz=Europe/Berlin`)).json();
-    expect(heat.cells).toEqual(plain(store.analytics.heatmap(range, { timeZone: 'Europe/Berlin' }).cells));
+    expect(heat.cells).toEqual(plain((await store.analytics.heatmap(range, { timeZone: 'Europe/Berlin' })).cells));
     const total = (heat.cells as { requests: number }[]).reduce((s, c) => s + c.requests, 0);
     expect(total).toBe(events.length);
   });
@@ -110,9 +110,9 @@ describe('analytics API', () => {
   it('events: newest first with a keyset cursor, filters apply', async () => {
     const p1 = (await get(`${BASE}/events?limit=100`)).json();
     expect(p1.events).toHaveLength(100);
-    expect(p1.events).toEqual(plain(store.events.list({}, { limit: 100 }).events));
+    expect(p1.events).toEqual(plain((await store.events.list({}, { limit: 100 })).events));
     const p2 = (await get(`${BASE}/events?limit=100&cursor=${p1.nextCursor}`)).json();
-    expect(p2.events).toEqual(plain(store.events.list({}, { limit: 100, cursor: p1.nextCursor }).events));
+    expect(p2.events).toEqual(plain((await store.events.list({}, { limit: 100, cursor: p1.nextCursor })).events));
     const ids1 = new Set((p1.events as { id: number }[]).map((e) => e.id));
     expect((p2.events as { id: number }[]).some((e) => ids1.has(e.id))).toBe(false);
     expect(p2.events[0].timestampMs).toBeLessThanOrEqual(p1.events[99].timestampMs);
@@ -249,11 +249,11 @@ describe('account history', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     const filter = { from: END - 30 * DAY, to: END, authIndex };
-    expect(body.account).toEqual(plain(store.accounts.get(authIndex)));
-    expect(body.totals).toEqual(plain(store.analytics.totals(filter)));
+    expect(body.account).toEqual(plain(await store.accounts.get(authIndex)));
+    expect(body.totals).toEqual(plain(await store.analytics.totals(filter)));
     expect(body.totals.requests).toBe(events.filter((e) => e.authIndex === authIndex).length);
-    expect(body.points).toEqual(plain(store.analytics.timeSeries(filter, { granularity: 'day', timeZone: 'UTC' }).points));
-    expect(body.recent).toEqual(plain(store.events.list(filter, { limit: 5 }).events));
+    expect(body.points).toEqual(plain((await store.analytics.timeSeries(filter, { granularity: 'day', timeZone: 'UTC' })).points));
+    expect(body.recent).toEqual(plain((await store.events.list(filter, { limit: 5 })).events));
     const missing = await get(`${BASE}/accounts/no-such-account`);
     expect(missing.statusCode).toBe(404);
     expect((await get(`${BASE}/accounts/x`, false)).statusCode).toBe(401);

@@ -62,7 +62,7 @@ describe('collector stop bound', () => {
       expect(fake.queueLength()).toBe(0);
       const store = await openStore({ path: join(dir.path, 'cpamp.sqlite'), dataKeyPath: join(dir.path, 'data.key') });
       try {
-        expect(store.storageReport().events).toBe(n);
+        expect((await store.storageReport()).events).toBe(n);
       } finally {
         await store.close();
       }

@@ -43,7 +43,7 @@ describe('usage import', () => {
   it('401 without the admin key, and nothing is imported', async () => {
     const res = await post(jsonl, {}, false);
     expect(res.statusCode).toBe(401);
-    expect(store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER }).requests).toBe(0);
+    expect((await store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER })).requests).toBe(0);
   });
 
   it('imports generated JSONL; the analytics totals then match; a re-import dedups', async () => {
@@ -60,7 +60,7 @@ describe('usage import', () => {
     const again = await post(jsonl, { 'content-type': 'text/plain' });
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ added: 0, skipped: 300, total: 300 });
-    expect(store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER }).requests).toBe(uniqueEvents);
+    expect((await store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER })).requests).toBe(uniqueEvents);
 
     // The price editor's usage summary sees the imported models (no prices yet: all unpriced).
     const usage = (await t.app.inject({ url: '/v0/management/model-prices/usage-summary', headers: bearer(t.adminKey) })).json();

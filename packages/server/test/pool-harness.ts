@@ -57,7 +57,7 @@ export async function startPoolHarness(opts: { files: FakeAuthFile[]; automation
     now,
     auth: undefined as never,
     guard: undefined as never,
-    connection: createConnectionService(config, store.settings),
+    connection: await createConnectionService(config, store.settings),
     proxy: undefined as never,
     store,
     collector: null,

@@ -83,7 +83,7 @@ describe('quota cooldown with ownership (fake clock)', () => {
     expect(run).toMatchObject({ state: 'done' });
     expect(h.disabledInCpa('a1')).toBe(false);
     expect(await actions(h)).toMatchObject([{ action: 'disable', actor: 'cpamp', dryRun: true }]);
-    expect(h.store.pool.listOwnership()).toEqual([]);
+    expect(await h.store.pool.listOwnership()).toEqual([]);
   });
 
   it('a 429 usage limit in the traffic (response evidence) starts the cooldown; headers become windows', async () => {
@@ -96,17 +96,17 @@ describe('quota cooldown with ownership (fake clock)', () => {
       generate: true, inputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0, outputTokens: 5, reasoningTokens: 0, unclassifiedTokens: 0,
       totalTokens: 15, tokenQuality: 'complete' as const, ...extra,
     });
-    h.store.insertBatch([
+    await h.store.insertBatch([
       ev(1, { authIndex: 'a1', rateLimitHeaders: { 'x-codex-primary-used-percent': '64', 'x-codex-primary-window-minutes': '300', 'x-codex-primary-reset-after-seconds': '3000' } }),
       ev(2, { authIndex: 'a2', failed: true, statusCode: 429, failBody: JSON.stringify({ error: { type: 'usage_limit_reached', resets_in_seconds: 900 } }) }),
       // An old row (e.g. an import) never disables anything.
       ev(3, { authIndex: 'a1', timestampMs: T0 - 3_600_000, failed: true, statusCode: 429, failBody: JSON.stringify({ error: { type: 'usage_limit_reached', resets_in_seconds: 9000 } }) }),
     ]);
     await h.service.evidence.scan();
-    expect(h.store.pool.windows('a1')).toMatchObject([{ window: '5h', usedPercent: 64, source: 'response-header', resetAtMs: T0 + 1 + 3_000_000 }]);
+    expect(await h.store.pool.windows('a1')).toMatchObject([{ window: '5h', usedPercent: 64, source: 'response-header', resetAtMs: T0 + 1 + 3_000_000 }]);
     expect(h.disabledInCpa('a2')).toBe(true);
     expect(h.disabledInCpa('a1')).toBe(false);
-    expect(h.store.pool.getOwnership('a2')).toMatchObject({ kind: 'quota', recoverAtMs: T0 + 2 + 900_000 });
+    expect(await h.store.pool.getOwnership('a2')).toMatchObject({ kind: 'quota', recoverAtMs: T0 + 2 + 900_000 });
   });
 });
 
@@ -177,7 +177,7 @@ describe('exhausted accounts cpamp does not cool down', () => {
     h = await startPoolHarness({ files: [codexFile(1)], automation: { quotaCooldownEnabled: false, accountActionsEnabled: false } });
     h.fake.accounts.exhaust('a1', { resetInSeconds: 600 });
     expect((await h.inspect()).counts).toMatchObject({ exhausted: 1 });
-    expect(h.store.pool.listIssues()).toEqual([]);
+    expect(await h.store.pool.listIssues()).toEqual([]);
   });
 });
 
@@ -203,7 +203,7 @@ describe('auth-issue queue', () => {
     expect(enabled.issue.state).toBe('resolved');
     expect(enabled.action).toMatchObject({ action: 'enable', actor: 'user', ok: true });
     expect(h.disabledInCpa('a1')).toBe(false);
-    expect(h.store.pool.getOwnership('a1')).toBeUndefined();
+    expect(await h.store.pool.getOwnership('a1')).toBeUndefined();
 
     const a2 = issues.find((i) => i.authIndex === 'a2')!;
     expect((await h.app.inject({ method: 'POST', url: `/v0/management/pool/issues/${a2.id}/delete` })).json().action).toMatchObject({ action: 'delete', ok: true });
@@ -245,11 +245,11 @@ describe('inspection runs', () => {
     h = await startPoolHarness({ files: [codexFile(1)] });
     await h.app.inject({ method: 'PUT', url: '/v0/management/pool/policy', payload: { inspectionIntervalMinutes: 10 } });
     await h.service.tick();
-    expect(h.store.pool.listRuns(5)).toEqual([]);
+    expect(await h.store.pool.listRuns(5)).toEqual([]);
     h.advance(10 * MIN);
     await h.service.tick();
     await h.service.inspections.active()?.done;
-    expect(h.store.pool.listRuns(5)).toMatchObject([{ trigger: 'schedule', state: 'done' }]);
+    expect(await h.store.pool.listRuns(5)).toMatchObject([{ trigger: 'schedule', state: 'done' }]);
   });
 });
 

@@ -296,8 +296,8 @@ describe('live events stream: lifecycle', () => {
         return () => committedListeners.delete(listener);
       }) as LiveCollectorSource['on'],
     };
-    const commit = (batch: readonly UsageEvent[]): void => {
-      store.insertBatch(batch);
+    const commit = async (batch: readonly UsageEvent[]): Promise<void> => {
+      await store.insertBatch(batch);
       for (const l of committedListeners) l(batch);
     };
     beforeAll(async () => {
@@ -335,14 +335,14 @@ describe('live events stream: lifecycle', () => {
       await until(async () => live.subscribers() === 1, 2_000);
       const events = normalized(generateUsage({ seed: 9, events: 30_000, days: 1, failureRate: 0.5 }));
       // One burst far above maxBufferedBytes is fine (a replay or a big batch)...
-      commit(events.slice(0, 1000));
+      await commit(events.slice(0, 1000));
       expect(live.subscribers()).toBe(1);
       // ...a client that stays behind for longer than slowClientMs is not.
       let sent = 1000;
       const end = Date.now() + 5_000;
       while (live.subscribers() > 0 && sent < events.length && Date.now() < end) {
         await new Promise((r) => setTimeout(r, 50));
-        commit(events.slice(sent, sent + 500));
+        await commit(events.slice(sent, sent + 500));
         sent += 500;
       }
       expect(live.subscribers()).toBe(0);

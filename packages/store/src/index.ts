@@ -1,16 +1,28 @@
 export { openStore } from './open-store';
-export type { OpenStoreOptions, Store, StoreTables } from './open-store';
+export type { OpenStoreOptions, Store } from './open-store';
+export type {
+  StoreRepositories,
+  EventsRepository,
+  AnalyticsRepository,
+  AnalyticsSource,
+  PricesRepository,
+  AccountsRepository,
+  ApiKeysRepository,
+  SettingsRepository,
+  MaintenanceRepository,
+  ImportExportRepository,
+  PoolRepository,
+  AlertsRepository,
+} from './repositories';
 export { StoreError, StoreImportError, isStoreError } from './errors';
 export type { StoreErrorCode } from './errors';
 export type { UsageEventInput, InsertResult, StoredEvent, NormalizeFn, StoreLogger } from './types';
 export type {
-  EventsRepository,
   EventListFilter,
   EventPage,
   StoredEventSummary,
 } from './events/events.repository';
 export type {
-  AnalyticsRepository,
   AnalyticsFilter,
   Totals,
   TokenTotals,
@@ -19,26 +31,17 @@ export type {
   BreakdownBy,
   BreakdownSort,
 } from './analytics/analytics.repository';
-export type { PricesRepository, PriceInput, PriceSource, PriceSyncReport } from './prices/prices.repository';
+export type { PriceInput, PriceSource, PriceSyncReport } from './prices/prices.repository';
 export { computeCost, effectiveServiceTier, LONG_CONTEXT_THRESHOLD } from './prices/cost';
 export type { ModelPrice, CostInput, CostResult, ServiceTier, TierRates } from './prices/cost';
 export { modelNameCandidates, analyticsModel } from './prices/model-match';
-export type {
-  AccountsRepository,
-  Account,
-  AccountSnapshotInput,
-  ApiKeysRepository,
-  ApiKeyInfo,
-} from './accounts/accounts.repository';
-export type { SettingsRepository } from './settings/settings.repository';
-export type { Maintenance, StorageReport, RetentionResult } from './maintenance/maintenance';
-export type { ImportExport } from './io/import-export';
+export type { Account, AccountSnapshotInput, ApiKeyInfo } from './accounts/accounts.repository';
+export type { StorageReport, RetentionResult } from './maintenance/maintenance';
 export type { ImportOptions } from './io/import-jsonl';
 export type { ImportReport, ImportProgress } from './io/import-session';
 export type { ExportOptions } from './io/export';
 export type { UsagePayloadOptions } from './io/usage-payload';
 export { latencyBucket, percentileFromHistogram, LATENCY_BUCKETS } from './events/latency-buckets';
-export type { PoolRepository } from './pool/pool.repository';
 export type {
   PoolWindowSource,
   PoolInspectionResultKind,
@@ -60,7 +63,6 @@ export type {
   PoolEvidenceRow,
   PoolRetention,
 } from './pool/pool.types';
-export type { AlertsRepository } from './alerts/alerts.repository';
 export type {
   AlertSeverityLevel,
   AlertParams,
@@ -89,16 +91,4 @@ export type {
   JobListFilter,
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
-export type { OpenPgStoreOptions, PgStore } from './pg/open-pg-store';
-export type {
-  AsyncRepositories,
-  AsyncEventsRepository,
-  AsyncAnalyticsRepository,
-  AsyncPricesRepository,
-  AsyncAccountsRepository,
-  AsyncApiKeysRepository,
-  AsyncSettingsRepository,
-  RepositoriesLike,
-  Promisified,
-  Awaitable,
-} from './pg/async-repositories';
+export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';

@@ -2,32 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
-import {
-  createAccountsRepository,
-  createApiKeysRepository,
-  type AccountsRepository,
-  type ApiKeysRepository,
-} from './accounts/accounts.repository';
-import { createAnalyticsRepository, type AnalyticsRepository } from './analytics/analytics.repository';
+import { createAccountsRepository, createApiKeysRepository } from './accounts/accounts.repository';
+import { createAnalyticsRepository } from './analytics/analytics.repository';
+import { asyncFacade, settle } from './async-facade';
 import { ColumnCache } from './analytics/column-cache';
 import { readCacheEpoch, readSnapshot, writeSnapshot, writeSnapshotSync } from './analytics/cache-snapshot';
 import { TimeZones } from './analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
 import { DictionaryCache } from './dictionary/dictionary-cache';
 import { StoreError, isStoreError } from './errors';
-import { createEventsRepository, type EventsRepository } from './events/events.repository';
-import { createJobsRepository, type JobsRepository } from './jobs/jobs.repository';
-import { createImportExport, type ImportExport } from './io/import-export';
-import { createMaintenance, type Maintenance } from './maintenance/maintenance';
+import { createEventEvidenceReader } from './events/event-evidence';
+import { createEventsRepository } from './events/events.repository';
+import { createImportExport } from './io/import-export';
+import { createMaintenance, type StorageReport } from './maintenance/maintenance';
+import { createJobsRepository } from './jobs/jobs.repository';
 import { migrations } from './migrations/index';
-import { createPoolRepository, type PoolRepository } from './pool/pool.repository';
-import { createPricesRepository, type PricesRepository } from './prices/prices.repository';
-import { createAlertsRepository, type AlertsRepository } from './alerts/alerts.repository';
-import {
-  createSettingsRepository,
-  verifyDataKey,
-  type SettingsRepository,
-} from './settings/settings.repository';
+import { createPoolRepository } from './pool/pool.repository';
+import { createPricesRepository } from './prices/prices.repository';
+import { createAlertsRepository } from './alerts/alerts.repository';
+import type { SettingsRepository, StoreRepositories } from './repositories';
+import { createSettingsRepository, verifyDataKey } from './settings/settings.repository';
 import { silentLogger, type StoreLogger } from './types';
 
 export interface OpenStoreOptions {
@@ -53,7 +47,10 @@ export interface OpenStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** Kysely view of the tables other code may query directly. */
+/**
+ * Kysely view of the few tables the store's own Kysely code touches (migrations, the Postgres
+ * repositories). Internal: other code goes through the repositories.
+ */
 export interface StoreTables {
   settings: { key: string; value: string; updated_ms: number };
   api_key: { id: number; hash: string; label: string; alias: string | null; alias_updated_ms: number | null };
@@ -69,31 +66,14 @@ export interface StoreTables {
   provider: { id: number; name: string };
 }
 
-export interface Store {
+/** The SQLite store: every repository, plus what only a local file has (its path, the column cache). */
+export interface Store extends StoreRepositories {
   readonly path: string;
-  /** Kysely over the writer connection (migrations, ad-hoc queries). */
-  readonly db: Kysely<StoreTables>;
-  readonly events: EventsRepository;
-  readonly analytics: AnalyticsRepository;
-  readonly prices: PricesRepository;
-  readonly accounts: AccountsRepository;
-  readonly apiKeys: ApiKeysRepository;
-  readonly settings: SettingsRepository;
-  readonly maintenance: Maintenance;
-  readonly io: ImportExport;
-  /** Account-pool operations. */
-  readonly pool: PoolRepository;
-  /** Alert rules, incidents and deliveries. */
-  readonly alerts: AlertsRepository;
-  /** Background jobs (the server's job runner). */
-  readonly jobs: JobsRepository;
-  /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
-  insertBatch: EventsRepository['insertBatch'];
   /** Shorthand for maintenance.storageReport(). */
-  storageReport: Maintenance['storageReport'];
+  storageReport(): Promise<StorageReport>;
+  /** Fills the in-process column cache now (analytics are served from it once warm). */
   warmCache(): Promise<void>;
   cacheStatus(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
-  close(): Promise<void>;
 }
 
 function pragmas(db: Database.Database, busyTimeoutMs: number, file: boolean): void {
@@ -244,33 +224,52 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       zones,
       cache: () => (useCache && cache.warm ? cache : null),
     });
-    const pool = createPoolRepository({ writer, reader: read, now, dataKey });
+    const pool = createPoolRepository({ writer, reader: read, now });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
     const jobs = createJobsRepository({ writer, reader: read, now });
+    const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
-    const origSchedule = maintenance.schedule;
-    maintenance.schedule = (o) => {
-      const s = origSchedule(o);
+    const schedule: typeof maintenance.schedule = (o) => {
+      const s = maintenance.schedule(o);
       schedules.push(s);
       return s;
     };
 
+    // The async boundary: the repositories above run synchronously on better-sqlite3.
+    const asyncEvents = asyncFacade(
+      {
+        ...events,
+        maxId: () => {
+          assertOpen();
+          return evidence.maxId();
+        },
+        evidenceAfter: (after: number, limit: number) => {
+          assertOpen();
+          return evidence.evidenceAfter(after, limit);
+        },
+      },
+      ['onInserted'],
+    );
+    const asyncSettings: SettingsRepository = {
+      ...asyncFacade(settings),
+      get: <T>(key: string) => settle(() => settings.get<T>(key)),
+    };
+    const asyncMaintenance = { ...asyncFacade(maintenance, ['schedule']), schedule };
     const store: Store = {
       path,
-      db,
-      events,
-      analytics,
-      prices,
-      accounts,
-      apiKeys,
-      settings,
-      maintenance,
-      io,
-      pool,
-      alerts,
+      events: asyncEvents,
+      analytics: asyncFacade(analytics),
+      prices: asyncFacade(prices),
+      accounts: asyncFacade(accounts),
+      apiKeys: asyncFacade(apiKeys),
+      settings: asyncSettings,
+      maintenance: asyncMaintenance,
+      io: asyncFacade(io, ['exportJsonl', 'usagePayload', 'usagePayloadBytes']),
+      pool: asyncFacade(pool),
+      alerts: asyncFacade(alerts),
       jobs,
-      insertBatch: (batch) => events.insertBatch(batch),
-      storageReport: () => maintenance.storageReport(),
+      insertBatch: asyncEvents.insertBatch,
+      storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
       cacheStatus: () => ({ state: cache.status_, events: cache.n, bytes: cache.bytes() }),
       async close() {

@@ -65,27 +65,27 @@ describe('column cache snapshot', () => {
   it('is written on close and restores the cache at open, then adds the newer rows from SQL', async () => {
     const path = dbPath();
     const a = await open(path);
-    a.insertBatch(events(300));
+    await a.insertBatch(events(300));
     await a.warmCache();
-    const before = a.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'account' });
+    const before = await a.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'account' });
     await close(a);
     expect(existsSync(`${path}.colcache`)).toBe(true);
 
     const b = await open(path);
-    b.insertBatch(events(20, 300)); // lands in SQL while the cache is cold: read after the snapshot
+    await b.insertBatch(events(20, 300)); // lands in SQL while the cache is cold: read after the snapshot
     await b.warmCache();
     expect(b.cacheStatus()).toMatchObject({ state: 'warm', events: 320 });
-    const after = b.analytics.breakdown({ from: 0, to: T0 + 300 * 60_000 }, { by: 'account' });
+    const after = await b.analytics.breakdown({ from: 0, to: T0 + 300 * 60_000 }, { by: 'account' });
     expect(after.source).toBe('cache');
     expect(after.rows).toEqual(before.rows);
-    expect(b.analytics.totals({ from: 0, to: 2 ** 50 }).requests).toBe(320);
-    expect(b.events.list({ search: 'req-text-33' }).events.map((e) => e.requestId)).toEqual(['req-text-33']);
+    expect((await b.analytics.totals({ from: 0, to: 2 ** 50 })).requests).toBe(320);
+    expect((await b.events.list({ search: 'req-text-33' })).events.map((e) => e.requestId)).toEqual(['req-text-33']);
   });
 
   it('is also written periodically while open (async), and a second open restores from it', async () => {
     const path = dbPath();
     const a = await open(path, { cacheSnapshotIntervalMs: 20 });
-    for (let k = 0; k < 10_050; k += 2010) a.insertBatch(events(2010, k));
+    for (let k = 0; k < 10_050; k += 2010) await a.insertBatch(events(2010, k));
     await a.warmCache();
     for (let i = 0; i < 200 && !existsSync(`${path}.colcache`); i++)
       await new Promise((r) => setTimeout(r, 20));
@@ -106,34 +106,34 @@ describe('column cache snapshot', () => {
   it('is not used after a retention delete or a re-pricing (the epoch changed)', async () => {
     const path = dbPath();
     const a = await open(path);
-    a.insertBatch(events(200));
+    await a.insertBatch(events(200));
     await a.warmCache();
     await close(a);
 
     const b = await open(path, { cacheSnapshot: false }); // another process deletes without the cache
-    expect(b.maintenance.pruneByAge(T0 + 50 * 60_000).deleted).toBe(50);
+    expect((await b.maintenance.pruneByAge(T0 + 50 * 60_000)).deleted).toBe(50);
     await close(b);
 
     const c = await open(path);
     await c.warmCache();
     expect(c.cacheStatus().events).toBe(150);
     // Rollups keep the pruned events; the raw rows (and the cache) no longer have them.
-    expect(c.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 })).toMatchObject({
+    expect(await c.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 })).toMatchObject({
       requests: 140,
       source: 'cache',
     });
     await close(c); // writes a fresh snapshot of 150 rows
 
     const d = await open(path, { cacheSnapshot: false });
-    d.prices.set('gpt-5', { input: 1.25, output: 10 });
-    d.events.repriceRange({ from: 0, to: 2 ** 50 });
-    const costs = d.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 });
+    await d.prices.set('gpt-5', { input: 1.25, output: 10 });
+    await d.events.repriceRange({ from: 0, to: 2 ** 50 });
+    const costs = await d.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 });
     await close(d);
 
     const e = await open(path);
     await e.warmCache();
     expect(costs.costMicros).toBeGreaterThan(0);
-    expect(e.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 })).toMatchObject({
+    expect(await e.analytics.totals({ from: T0 + 60 * 60_000, to: 2 ** 50 })).toMatchObject({
       requests: 140,
       costMicros: costs.costMicros,
       source: 'cache',
@@ -142,23 +142,23 @@ describe('column cache snapshot', () => {
 
   it('stays warm through retention and re-pricing (rows removed / costs updated in place)', async () => {
     const s = await open(dbPath());
-    s.insertBatch(events(200));
+    await s.insertBatch(events(200));
     await s.warmCache();
     const range = { from: T0 + 60 * 60_000, to: 2 ** 50 };
     const sql = await open(dbPath()); // the same events, no cache: the reference answers
-    sql.insertBatch(events(200));
-    expect(s.maintenance.pruneByAge(T0 + 50 * 60_000).deleted).toBe(50);
-    sql.maintenance.pruneByAge(T0 + 50 * 60_000);
+    await sql.insertBatch(events(200));
+    expect((await s.maintenance.pruneByAge(T0 + 50 * 60_000)).deleted).toBe(50);
+    await sql.maintenance.pruneByAge(T0 + 50 * 60_000);
     expect(s.cacheStatus()).toMatchObject({ state: 'warm', events: 150 });
-    expect(s.events.list({}, { limit: 1000 }).events).toHaveLength(150);
-    s.prices.set('gpt-5', { input: 1.25, output: 10 });
-    sql.prices.set('gpt-5', { input: 1.25, output: 10 });
-    s.events.repriceRange({ from: 0, to: 2 ** 50 });
-    sql.events.repriceRange({ from: 0, to: 2 ** 50 });
+    expect((await s.events.list({}, { limit: 1000 })).events).toHaveLength(150);
+    await s.prices.set('gpt-5', { input: 1.25, output: 10 });
+    await sql.prices.set('gpt-5', { input: 1.25, output: 10 });
+    await s.events.repriceRange({ from: 0, to: 2 ** 50 });
+    await sql.events.repriceRange({ from: 0, to: 2 ** 50 });
     expect(s.cacheStatus().state).toBe('warm');
-    const cached = s.analytics.breakdown(range, { by: 'model' });
+    const cached = await s.analytics.breakdown(range, { by: 'model' });
     expect(cached.source).toBe('cache');
-    const ref = sql.analytics.breakdown(range, { by: 'model' });
+    const ref = await sql.analytics.breakdown(range, { by: 'model' });
     expect(cached.rows.map((r) => [r.name, r.requests, r.costMicros, r.unpricedRequests])).toEqual(
       ref.rows.map((r) => [r.name, r.requests, r.costMicros, r.unpricedRequests]),
     );
@@ -168,21 +168,21 @@ describe('column cache snapshot', () => {
   it('falls back to SQL when the snapshot file is damaged', async () => {
     const path = dbPath();
     const a = await open(path);
-    a.insertBatch(events(100));
+    await a.insertBatch(events(100));
     await a.warmCache();
     await close(a);
     truncateSync(`${path}.colcache`, statSync(`${path}.colcache`).size - 100);
     const b = await open(path);
     await b.warmCache();
     expect(b.cacheStatus()).toMatchObject({ state: 'warm', events: 100 });
-    expect(b.analytics.totals({ from: 0, to: 2 ** 50 }).requests).toBe(100);
+    expect((await b.analytics.totals({ from: 0, to: 2 ** 50 })).requests).toBe(100);
   });
 });
 
 describe('legacy /usage payload', () => {
   it('is the same from the warm column cache as from SQL (ids, text ids, failures, limit)', async () => {
     const s = await open(dbPath());
-    s.insertBatch(events(400));
+    await s.insertBatch(events(400));
     const range = { from: T0 + 17 * 60_000, to: T0 + 390 * 60_000 };
     const sql = JSON.parse(await collect(s.io.usagePayload(range)));
     const sqlLimited = JSON.parse(await collect(s.io.usagePayload({ ...range, limit: 25 })));

@@ -35,8 +35,8 @@ const collect = async (it: AsyncIterable<string>) => {
 describe('JSONL export / import', () => {
   it('round-trips every field exactly and re-import is a no-op', async () => {
     const a = await open();
-    a.prices.set('gpt-5', { input: 1.25, output: 10, cacheRead: 0.125 });
-    a.insertBatch([
+    await a.prices.set('gpt-5', { input: 1.25, output: 10, cacheRead: 0.125 });
+    await a.insertBatch([
       makeEvent({ timestampMs: 1_000, requestId: 'abcdef01' }),
       makeEvent({
         timestampMs: 2_000,
@@ -61,7 +61,7 @@ describe('JSONL export / import', () => {
     expect(progress).toEqual([2, 3]);
     expect(dump.trim().split('\n')).toHaveLength(3);
     // Every line carries exactly the stored event's fields (id and price version are store-local).
-    const stored = a.events.list({}).events.reverse();
+    const stored = (await a.events.list({})).events.reverse();
     dump
       .trim()
       .split('\n')
@@ -71,7 +71,7 @@ describe('JSONL export / import', () => {
       });
 
     const b = await open();
-    b.prices.set('gpt-5', { input: 1.25, output: 10, cacheRead: 0.125 });
+    await b.prices.set('gpt-5', { input: 1.25, output: 10, cacheRead: 0.125 });
     const dir = tmp();
     writeFileSync(join(dir, 'x.jsonl'), dump);
     const r = await b.io.importJsonl(join(dir, 'x.jsonl'));
@@ -87,7 +87,7 @@ describe('JSONL export / import', () => {
     });
     const r = await s.io.importJsonl(fx('raw-cpa-queue.jsonl'), { normalize: testNormalize });
     expect(r).toMatchObject({ format: 'raw_cpa_jsonl', inserted: 5, duplicates: 0, rejected: 0 });
-    const t = s.analytics.totals({ from: 0, to: 2 ** 50 });
+    const t = await s.analytics.totals({ from: 0, to: 2 ** 50 });
     expect(t.tokens).toMatchObject({
       input: 4000 + 350 + 3000 + 4000,
       cacheRead: 8000 + 20000 + 1000,
@@ -110,7 +110,7 @@ describe('JSONL export / import', () => {
       .catch((e: unknown) => e);
     expect((err as StoreImportError).line).toBe(6);
     expect((err as Error).message).toMatch(/Line 6 .*Lines 1-4 are committed .*resume after line 4/);
-    expect(s.events.count()).toBe(4);
+    expect(await s.events.count()).toBe(4);
     const r = await s.io.importJsonl(fx('raw-cpa-queue.jsonl'), {
       normalize: testNormalize,
       checkpointKey: 'chunks',
@@ -122,7 +122,7 @@ describe('JSONL export / import', () => {
       committedThrough: 5,
       inserted: 1,
     });
-    expect(s.events.count()).toBe(5);
+    expect(await s.events.count()).toBe(5);
   });
 
   it('a broken line stops with its line number; earlier lines are committed and a checkpoint resumes', async () => {
@@ -137,14 +137,14 @@ describe('JSONL export / import', () => {
     expect(err).toBeInstanceOf(StoreImportError);
     expect((err as StoreImportError).line).toBe(3);
     expect((err as Error).message).toMatch(/Line 3 .* not valid JSON/);
-    expect(s.events.count()).toBe(2);
+    expect(await s.events.count()).toBe(2);
     // The fixed file resumes after line 2.
     const r = await s.io.importJsonl(fx('raw-cpa-queue.jsonl'), {
       normalize: testNormalize,
       checkpointKey: 'job1',
     });
     expect(r).toMatchObject({ resumedFrom: 2, inserted: 3, duplicates: 0 });
-    expect(s.events.count()).toBe(5);
+    expect(await s.events.count()).toBe(5);
     // A truncated last line is reported too; skip mode counts it instead.
     const t = await s.io
       .importJsonl(fx('raw-cpa-queue-truncated.jsonl'), { normalize: testNormalize })
@@ -166,7 +166,7 @@ describe('JSONL export / import', () => {
     const s = await open();
     const r = await s.io.importJsonl(fx('plus-export.jsonl'), { normalize: testNormalize });
     expect(r).toMatchObject({ format: 'plus_jsonl', inserted: 2 });
-    const [newest, oldest] = s.events.list({}).events;
+    const [newest, oldest] = (await s.events.list({})).events;
     expect(oldest).toMatchObject({
       model: 'gpt-5.4',
       alias: 'client-alias',
@@ -191,7 +191,7 @@ describe('JSONL export / import', () => {
         'legacy_usage_models_without_details:1',
       ]),
     );
-    const ep = s.analytics.filterOptions({ from: 0, to: 2 ** 50 });
+    const ep = await s.analytics.filterOptions({ from: 0, to: 2 ** 50 });
     expect(ep.keys.filter((k) => k.hash !== '')).toHaveLength(1);
     expect(await s.io.importFile(fx('legacy-usage-export.json'), { normalize: testNormalize })).toMatchObject(
       { inserted: 0, duplicates: 4 },
@@ -248,8 +248,8 @@ describe('JSONL export / import', () => {
     });
     expect(r).toMatchObject({ format: 'plus_sqlite', read: 25, inserted: 25, rejected: 0 });
     expect(progress.at(-1)).toBe(25);
-    expect(s.analytics.totals({ from: 0, to: 2 ** 50 })).toMatchObject({ requests: 25, failures: 5 });
-    expect(s.events.list({ status: 429 }).events).toHaveLength(5);
+    expect(await s.analytics.totals({ from: 0, to: 2 ** 50 })).toMatchObject({ requests: 25, failures: 5 });
+    expect((await s.events.list({ status: 429 })).events).toHaveLength(5);
     expect(await s.io.importSqlite(plusPath, { normalize: testNormalize })).toMatchObject({
       inserted: 0,
       duplicates: 25,
@@ -274,7 +274,7 @@ describe('JSONL export / import', () => {
     o.close();
     const r2 = await s.io.importFile(oldPath, { normalize: testNormalize });
     expect(r2).toMatchObject({ format: 'cpa_manager_sqlite', inserted: 1 });
-    expect(s.events.list({ model: 'gpt-5-codex' }).events[0]).toMatchObject({
+    expect((await s.events.list({ model: 'gpt-5-codex' })).events[0]).toMatchObject({
       cacheReadTokens: 8000,
       inputTokens: 4000,
       dedupKey: 'ab'.repeat(12),

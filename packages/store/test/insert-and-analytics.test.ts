@@ -49,10 +49,10 @@ describe('insertBatch', () => {
     const s = await open();
     const a = makeEvent({ requestId: 'deadbeef', failed: true, statusCode: 429 });
     const b = makeEvent({ requestId: 'deadbeef', authIndex: 'other' }); // the retry: same request id, new attempt
-    expect(s.insertBatch([a, b, a])).toEqual({ inserted: 2, duplicates: 1 });
-    expect(s.insertBatch([a, b])).toEqual({ inserted: 0, duplicates: 2 });
-    expect(s.events.count()).toBe(2);
-    const page = s.events.list({ search: 'deadbeef' });
+    expect(await s.insertBatch([a, b, a])).toEqual({ inserted: 2, duplicates: 1 });
+    expect(await s.insertBatch([a, b])).toEqual({ inserted: 0, duplicates: 2 });
+    expect(await s.events.count()).toBe(2);
+    const page = await s.events.list({ search: 'deadbeef' });
     expect(page.events.map((e) => e.requestId)).toEqual(['deadbeef', 'deadbeef']);
   });
 
@@ -70,8 +70,8 @@ describe('insertBatch', () => {
       unclassifiedTokens: 777,
       generate: false,
     });
-    s.insertBatch([e]);
-    const got = s.events.list({}).events[0]!;
+    await s.insertBatch([e]);
+    const got = (await s.events.list({})).events[0]!;
     const { id: _id, costMicros: _c, priceVersion: _v, priceMissing, costEstimated: _ce, ...fields } = got;
     expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24) });
     expect(priceMissing).toBe(true);
@@ -80,12 +80,12 @@ describe('insertBatch', () => {
   it('rejects a malformed event with a typed error and stores nothing of the batch', async () => {
     const s = await open();
     const bad = { ...makeEvent(), inputTokens: -1 };
-    expect(() => s.insertBatch([makeEvent(), bad])).toThrowError(
+    await expect(s.insertBatch([makeEvent(), bad])).rejects.toThrowError(
       expect.objectContaining({ code: 'invalid_event' }),
     );
-    expect(s.events.count()).toBe(0);
-    expect(s.insertBatch([makeEvent({ model: 'fresh-model' })]).inserted).toBe(1);
-    expect(s.analytics.filterOptions({ from: 0, to: 2 ** 50 }).models.map((m) => m.name)).toEqual([
+    expect(await s.events.count()).toBe(0);
+    expect((await s.insertBatch([makeEvent({ model: 'fresh-model' })])).inserted).toBe(1);
+    expect((await s.analytics.filterOptions({ from: 0, to: 2 ** 50 })).models.map((m) => m.name)).toEqual([
       'fresh-model',
     ]);
   });
@@ -96,18 +96,18 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
 
   async function both(fn: (s: Store) => unknown) {
     const s = await open();
-    s.insertBatch(dataset());
-    const cold = fn(s);
+    await s.insertBatch(dataset());
+    const cold = await fn(s);
     await s.warmCache();
     expect(s.cacheStatus().state).toBe('warm');
-    const warm = fn(s);
+    const warm = await fn(s);
     const strip = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k === 'source' ? undefined : v)));
     expect(strip(warm)).toEqual(strip(cold));
     return warm;
   }
 
   it('totals: requests, failures, token buckets', async () => {
-    const t = (await both((s) => s.analytics.totals(range))) as ReturnType<Store['analytics']['totals']>;
+    const t = (await both((s) => s.analytics.totals(range))) as Awaited<ReturnType<Store['analytics']['totals']>>;
     expect(t.requests).toBe(240);
     expect(t.failures).toBe(24);
     expect(t.tokens.cacheRead).toBe(240 * 500);
@@ -117,17 +117,17 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
   });
 
   it('filters: key, account, model, provider, failures, key+model, exact status', async () => {
-    await both((s) => {
+    await both(async (s) => {
       const a = s.analytics;
       const r = {
-        key: a.totals({ ...range, apiKeyHash: 'b'.repeat(64) }).requests,
-        account: a.totals({ ...range, authIndex: 'acc1' }).requests,
-        model: a.totals({ ...range, model: 'gpt-5' }).requests,
-        provider: a.totals({ ...range, provider: 'claude' }).requests,
-        failures: a.totals({ ...range, status: 'failure' }).requests,
-        keyModel: a.totals({ ...range, apiKeyHash: 'b'.repeat(64), model: 'gpt-5' }).requests,
-        status429: a.totals({ ...range, status: 429 }).requests,
-        unknownModel: a.totals({ ...range, model: 'nope' }).requests,
+        key: (await a.totals({ ...range, apiKeyHash: 'b'.repeat(64) })).requests,
+        account: (await a.totals({ ...range, authIndex: 'acc1' })).requests,
+        model: (await a.totals({ ...range, model: 'gpt-5' })).requests,
+        provider: (await a.totals({ ...range, provider: 'claude' })).requests,
+        failures: (await a.totals({ ...range, status: 'failure' })).requests,
+        keyModel: (await a.totals({ ...range, apiKeyHash: 'b'.repeat(64), model: 'gpt-5' })).requests,
+        status429: (await a.totals({ ...range, status: 429 })).requests,
+        unknownModel: (await a.totals({ ...range, model: 'nope' })).requests,
       };
       expect(r).toEqual({
         key: 60,
@@ -144,14 +144,14 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
   });
 
   it('time series by hour and day in any IANA zone (also half-hour offsets)', async () => {
-    const res = (await both((s) => [
-      s.analytics.timeSeries(range, { granularity: 'day', timeZone: 'UTC' }),
-      s.analytics.timeSeries(range, { granularity: 'day', timeZone: 'Asia/Kolkata' }),
-      s.analytics.timeSeries(
+    const res = (await both(async (s) => [
+      await s.analytics.timeSeries(range, { granularity: 'day', timeZone: 'UTC' }),
+      await s.analytics.timeSeries(range, { granularity: 'day', timeZone: 'Asia/Kolkata' }),
+      await s.analytics.timeSeries(
         { from: T0, to: T0 + 3 * H },
         { granularity: 'hour', timeZone: 'America/New_York', splitTopModels: 2 },
       ),
-    ])) as ReturnType<Store['analytics']['timeSeries']>[];
+    ])) as Awaited<ReturnType<Store['analytics']['timeSeries']>>[];
     const [utc, kolkata, ny] = res;
     expect(utc!.points.map((p) => [p.label, p.requests])).toEqual([
       ['2026-08-20', 72],
@@ -176,14 +176,14 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
   it('daily buckets follow DST: the spring-forward day in New York has 23 hours', async () => {
     const s = await open();
     const start = Date.UTC(2026, 2, 7, 5); // 2026-03-07 00:00 EST
-    s.insertBatch(Array.from({ length: 72 }, (_, h) => makeEvent({ timestampMs: start + h * H + 1 })));
-    const q = () =>
-      s.analytics
-        .timeSeries({ from: start, to: start + 72 * H }, { granularity: 'day', timeZone: 'America/New_York' })
+    await s.insertBatch(Array.from({ length: 72 }, (_, h) => makeEvent({ timestampMs: start + h * H + 1 })));
+    const q = async () =>
+      (await s.analytics
+        .timeSeries({ from: start, to: start + 72 * H }, { granularity: 'day', timeZone: 'America/New_York' }))
         .points.map((p) => [p.label, p.requests]);
-    const cold = q();
+    const cold = await q();
     await s.warmCache();
-    expect(q()).toEqual(cold);
+    expect(await q()).toEqual(cold);
     expect(cold).toEqual([
       ['2026-03-07', 24],
       ['2026-03-08', 23],
@@ -194,20 +194,20 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
 
   it('an invalid time zone is a typed error, not a crash', async () => {
     const s = await open();
-    expect(() =>
+    await expect(
       s.analytics.timeSeries(range, { granularity: 'hour', timeZone: 'Mars/Olympus' }),
-    ).toThrowError(expect.objectContaining({ code: 'invalid_time_zone' }));
+    ).rejects.toThrowError(expect.objectContaining({ code: 'invalid_time_zone' }));
   });
 
   it('breakdowns sort and page; filter options count', async () => {
-    const out = (await both((s) => ({
-      byAccount: s.analytics.breakdown(range, { by: 'account', sort: 'name', limit: 2, offset: 1 }),
-      byKey: s.analytics.breakdown(range, { by: 'key', sort: 'requests' }),
-      byModel: s.analytics.breakdown(
+    const out = (await both(async (s) => ({
+      byAccount: await s.analytics.breakdown(range, { by: 'account', sort: 'name', limit: 2, offset: 1 }),
+      byKey: await s.analytics.breakdown(range, { by: 'key', sort: 'requests' }),
+      byModel: await s.analytics.breakdown(
         { ...range, status: 'failure' },
         { by: 'model', sort: 'failures', order: 'asc' },
       ),
-      options: s.analytics.filterOptions(range),
+      options: await s.analytics.filterOptions(range),
     }))) as Record<string, any>;
     expect(out.byAccount.total).toBe(3);
     expect(out.byAccount.rows.map((r: any) => r.name)).toEqual(['acc1', 'acc2']);
@@ -246,12 +246,12 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
 
   it('event list: newest first, keyset pages, every filter, text search, same via cache', async () => {
     const s = await open();
-    s.insertBatch(dataset());
-    const collect = (f: Parameters<Store['events']['list']>[0]) => {
+    await s.insertBatch(dataset());
+    const collect = async (f: Parameters<Store['events']['list']>[0]) => {
       const ids: number[] = [];
       let cursor: string | null = null;
       do {
-        const p = s.events.list(f, { limit: 7, cursor });
+        const p = await s.events.list(f, { limit: 7, cursor });
         ids.push(...p.events.map((e) => e.id));
         cursor = p.nextCursor;
       } while (cursor);
@@ -266,9 +266,9 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
       { search: 'a00000e' },
       { search: 'SONNET', from: T0 + 10 * H, to: T0 + 20 * H },
     ];
-    const cold = cases.map(collect);
+    const cold = await Promise.all(cases.map(collect));
     await s.warmCache();
-    const warm = cases.map(collect);
+    const warm = await Promise.all(cases.map(collect));
     expect(warm).toEqual(cold);
     expect(cold[0]!.length).toBe(240);
     expect(cold[1]!.length).toBe(40);
@@ -276,9 +276,9 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
     expect(cold[4]!.length).toBe(12);
     expect(cold[5]!.length).toBe(16); // a00000e0..a00000ef
     expect(cold[6]!.length).toBe(10);
-    const first = s.events.list({}, { limit: 3 }).events;
+    const first = (await s.events.list({}, { limit: 3 })).events;
     expect(first[0]!.timestampMs).toBeGreaterThan(first[1]!.timestampMs);
-    expect(() => s.events.list({}, { cursor: '!!' })).toThrowError(
+    await expect(s.events.list({}, { cursor: '!!' })).rejects.toThrowError(
       expect.objectContaining({ code: 'invalid_query' }),
     );
   });
@@ -294,34 +294,34 @@ describe('analytics (rollups + SQL and column cache give the same answers)', () 
         statusCode: i % 11 === 0 ? 500 : 200,
       }),
     );
-    for (let i = 0; i < evs.length; i += 500) s.insertBatch(evs.slice(i, i + 500));
+    for (let i = 0; i < evs.length; i += 500) await s.insertBatch(evs.slice(i, i + 500));
     const r = { from: T0 + 2000 * 60_000, to: T0 + 2500 * 60_000 };
-    const q = () => {
+    const q = async () => {
       const pages: number[] = [];
       let cursor: string | null = null;
       do {
-        const p = s.events.list({ ...r, authIndex: 'a3' }, { limit: 9, cursor });
+        const p = await s.events.list({ ...r, authIndex: 'a3' }, { limit: 9, cursor });
         pages.push(...p.events.map((e) => e.id));
         cursor = p.nextCursor;
       } while (cursor);
       return {
-        t: s.analytics.totals(r).requests,
-        f: s.analytics.totals({ ...r, status: 'failure' }).requests,
+        t: (await s.analytics.totals(r)).requests,
+        f: (await s.analytics.totals({ ...r, status: 'failure' })).requests,
         pages,
       };
     };
-    const cold = q();
+    const cold = await q();
     await s.warmCache();
-    expect(q()).toEqual(cold);
+    expect(await q()).toEqual(cold);
     expect(cold.t).toBe(500);
   });
 
   it('keeps the cache current on insert after it is warm', async () => {
     const s = await open();
-    s.insertBatch(dataset().slice(0, 100));
+    await s.insertBatch(dataset().slice(0, 100));
     await s.warmCache();
-    s.insertBatch(dataset().slice(100));
-    expect(s.analytics.engine()).toBe('cache');
-    expect(s.analytics.totals(range).requests).toBe(240);
+    await s.insertBatch(dataset().slice(100));
+    expect(await s.analytics.engine()).toBe('cache');
+    expect((await s.analytics.totals(range)).requests).toBe(240);
   });
 });

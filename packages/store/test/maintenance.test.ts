@@ -20,9 +20,9 @@ const openFile = async () => {
   stores.push(s);
   return s;
 };
-const fill = (s: Store, days: number, perDay: number) => {
+const fill = async (s: Store, days: number, perDay: number) => {
   for (let d = 0; d < days; d++) {
-    s.insertBatch(
+    await s.insertBatch(
       Array.from({ length: perDay }, (_, i) =>
         makeEvent({
           timestampMs: T0 + d * D + i * 1000,
@@ -38,19 +38,19 @@ const fill = (s: Store, days: number, perDay: number) => {
 describe('retention and maintenance', () => {
   it('prunes raw events by age and keeps rollups (history totals stay)', async () => {
     const s = await openFile();
-    fill(s, 10, 200);
+    await fill(s, 10, 200);
     await s.warmCache();
     const all = { from: T0, to: T0 + 10 * D };
-    expect(s.analytics.totals(all).requests).toBe(2000);
-    const r = s.maintenance.pruneByAge(T0 + 5 * D);
+    expect((await s.analytics.totals(all)).requests).toBe(2000);
+    const r = await s.maintenance.pruneByAge(T0 + 5 * D);
     expect(r.deleted).toBe(1000);
-    expect(s.events.count()).toBe(1000);
-    expect(s.events.list({ to: T0 + 5 * D }).events).toHaveLength(0);
+    expect(await s.events.count()).toBe(1000);
+    expect((await s.events.list({ to: T0 + 5 * D })).events).toHaveLength(0);
     await s.warmCache();
     // Ranges reaching before the retention floor are answered by rollups, later ones by the cache.
-    expect(s.analytics.totals(all)).toMatchObject({ requests: 2000, source: 'rollup' });
-    expect(s.analytics.breakdown(all, { by: 'key' }).rows.reduce((n, x) => n + x.requests, 0)).toBe(2000);
-    expect(s.analytics.totals({ from: T0 + 6 * D, to: T0 + 10 * D })).toMatchObject({
+    expect(await s.analytics.totals(all)).toMatchObject({ requests: 2000, source: 'rollup' });
+    expect((await s.analytics.breakdown(all, { by: 'key' })).rows.reduce((n, x) => n + x.requests, 0)).toBe(2000);
+    expect(await s.analytics.totals({ from: T0 + 6 * D, to: T0 + 10 * D })).toMatchObject({
       requests: 800,
       source: 'cache',
     });
@@ -61,35 +61,35 @@ describe('retention and maintenance', () => {
     dirs.push(d);
     const s = await openStore({ path: join(d, 'u.sqlite'), columnCache: false });
     stores.push(s);
-    fill(s, 6, 100);
-    s.maintenance.pruneByAge(T0 + 3 * D);
-    const t = s.analytics.totals({ from: T0, to: T0 + 6 * D });
+    await fill(s, 6, 100);
+    await s.maintenance.pruneByAge(T0 + 3 * D);
+    const t = await s.analytics.totals({ from: T0, to: T0 + 6 * D });
     expect(t.requests).toBe(600);
     expect(t.source).toBe('rollup');
-    const byKey = s.analytics.breakdown({ from: T0, to: T0 + 6 * D }, { by: 'key' });
+    const byKey = await s.analytics.breakdown({ from: T0, to: T0 + 6 * D }, { by: 'key' });
     expect(byKey.rows.reduce((n, x) => n + x.requests, 0)).toBe(600);
     expect(byKey.source).toBe('rollup');
   });
 
   it('prunes the oldest events to fit a size budget, vacuums incrementally and reports storage', async () => {
     const s = await openFile();
-    fill(s, 20, 500);
-    s.maintenance.checkpoint('TRUNCATE');
-    const rep = s.storageReport();
+    await fill(s, 20, 500);
+    await s.maintenance.checkpoint('TRUNCATE');
+    const rep = await s.storageReport();
     expect(rep.events).toBe(10_000);
     expect(rep.objects.map((o) => o.name)).toEqual(
       expect.arrayContaining(['events', 'events_dedup', 'rollup_hour']),
     );
     const budget = Math.floor(rep.fileBytes * 0.6);
-    const r = s.maintenance.pruneToSize(budget);
+    const r = await s.maintenance.pruneToSize(budget);
     expect(r.deleted).toBeGreaterThan(0);
-    const after = s.storageReport();
+    const after = await s.storageReport();
     expect(after.fileBytes).toBeLessThanOrEqual(budget + 64 * 1024);
     expect(r.reclaimedBytes).toBeGreaterThan(0);
     // Oldest went first.
-    const oldest = s.events.list({}, { limit: 1000 }).events.at(-1)!;
+    const oldest = (await s.events.list({}, { limit: 1000 })).events.at(-1)!;
     expect(oldest.timestampMs).toBeGreaterThan(T0);
-    const cp = s.maintenance.checkpoint('PASSIVE');
+    const cp = await s.maintenance.checkpoint('PASSIVE');
     expect(cp.busy).toBe(0);
     // The scheduled checkpoint truncates the WAL once it is over the limit (0 bytes here).
     const walSize = () => statSync(`${s.path}-wal`).size;
@@ -105,11 +105,11 @@ describe('retention and maintenance', () => {
 describe('accounts and API keys', () => {
   it('keeps account snapshots after the auth file is deleted; aliases are keyed by key hash', async () => {
     const s = await openFile();
-    s.insertBatch([
+    await s.insertBatch([
       makeEvent({ authIndex: 'idx1', source: 'alice@example.com' }),
       makeEvent({ authIndex: 'idx2', source: 'bob@example.com' }),
     ]);
-    s.accounts.upsertSnapshot({
+    await s.accounts.upsertSnapshot({
       authIndex: 'idx1',
       email: 'alice@example.com',
       projectId: 'proj-1',
@@ -117,21 +117,21 @@ describe('accounts and API keys', () => {
       fileName: 'codex-alice.json',
       provider: 'codex',
     });
-    expect(s.accounts.markMissing(['idx2'])).toBe(1);
-    const a = s.accounts.get('idx1')!;
+    expect(await s.accounts.markMissing(['idx2'])).toBe(1);
+    const a = (await s.accounts.get('idx1'))!;
     expect(a).toMatchObject({ email: 'alice@example.com', plan: 'plus', fileName: 'codex-alice.json' });
     expect(a.deletedMs).not.toBeNull();
-    const rows = s.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'account', sort: 'name' }).rows;
+    const rows = (await s.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'account', sort: 'name' })).rows;
     expect(rows.map((r) => [r.name, r.label])).toEqual([
       ['idx1', 'alice@example.com'],
       ['idx2', 'bob@example.com'],
     ]);
 
     const hash = makeEvent().apiKeyHash;
-    s.apiKeys.setAlias(hash, 'Team A');
-    expect(s.apiKeys.list()).toEqual([{ hash, label: 'sk-t…m-a', alias: 'Team A' }]);
-    expect(s.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'key' }).rows[0]!.label).toBe('Team A');
-    s.apiKeys.setAlias(hash, null);
-    expect(s.apiKeys.list()[0]!.alias).toBeNull();
+    await s.apiKeys.setAlias(hash, 'Team A');
+    expect(await s.apiKeys.list()).toEqual([{ hash, label: 'sk-t…m-a', alias: 'Team A' }]);
+    expect((await s.analytics.breakdown({ from: 0, to: 2 ** 50 }, { by: 'key' })).rows[0]!.label).toBe('Team A');
+    await s.apiKeys.setAlias(hash, null);
+    expect((await s.apiKeys.list())[0]!.alias).toBeNull();
   });
 });

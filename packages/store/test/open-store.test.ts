@@ -1,12 +1,22 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreError, openStore, type Store } from '../src/index';
 import { makeEvent } from './helpers/events';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
+/** A second, read-only look at the file: what is on disk, not what the store says. */
+const settingValue = (path: string, key: string): string | undefined => {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? undefined;
+  } finally {
+    db.close();
+  }
+};
 const tmp = () => {
   const d = mkdtempSync(join(tmpdir(), 'cpamp-store-'));
   dirs.push(d);
@@ -22,32 +32,28 @@ describe('openStore', () => {
     const dir = tmp();
     const path = join(dir, 'usage.sqlite');
     const s1 = await openStore({ path });
-    s1.insertBatch([makeEvent()]);
-    expect((await s1.db.selectFrom('settings').select('key').execute()).map((r) => r.key)).toContain(
-      'data_key_check',
-    );
+    await s1.insertBatch([makeEvent()]);
+    expect(settingValue(path, 'data_key_check')).toBeDefined();
     await s1.close();
     expect(statSync(join(dir, 'data.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'data.key')).size).toBe(32);
     const s2 = await openStore({ path });
     stores.push(s2);
-    expect(s2.events.count()).toBe(1);
-    const mode = (s2 as unknown as { db: unknown }).db ? 'ok' : 'no';
-    expect(mode).toBe('ok');
+    expect(await s2.events.count()).toBe(1);
+    const file = new Database(path, { readonly: true });
+    expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+    file.close();
   });
 
   it('encrypts the CPA management key and refuses a data key that does not match', async () => {
     const dir = tmp();
     const path = join(dir, 'usage.sqlite');
     const s1 = await openStore({ path, dataKeyPath: join(dir, 'k1') });
-    s1.settings.setManagementKey('secret-management-key');
-    expect(s1.settings.getManagementKey()).toBe('secret-management-key');
-    const raw = await s1.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', 'cpa_management_key')
-      .executeTakeFirst();
-    expect(raw?.value).not.toContain('secret-management-key');
+    await s1.settings.setManagementKey('secret-management-key');
+    expect(await s1.settings.getManagementKey()).toBe('secret-management-key');
+    const raw = settingValue(path, 'cpa_management_key');
+    expect(raw).toBeDefined();
+    expect(raw).not.toContain('secret-management-key');
     await s1.close();
 
     writeFileSync(join(dir, 'k2'), Buffer.alloc(32, 7));
@@ -57,15 +63,15 @@ describe('openStore', () => {
 
     const s3 = await openStore({ path, dataKeyPath: join(dir, 'k1') });
     stores.push(s3);
-    expect(s3.settings.getManagementKey()).toBe('secret-management-key');
+    expect(await s3.settings.getManagementKey()).toBe('secret-management-key');
   });
 
   it('accepts an env-provided key (hex) and rejects a key of the wrong size', async () => {
     const dir = tmp();
     const s = await openStore({ path: join(dir, 'a.sqlite'), dataKey: 'ab'.repeat(32) });
     stores.push(s);
-    s.settings.setManagementKey('k');
-    expect(s.settings.getManagementKey()).toBe('k');
+    await s.settings.setManagementKey('k');
+    expect(await s.settings.getManagementKey()).toBe('k');
     const err = await openStore({ path: join(dir, 'b.sqlite'), dataKey: 'short' }).catch((e: unknown) => e);
     expect(isStoreError(err) && err.code).toBe('data_key_invalid');
   });
@@ -73,7 +79,7 @@ describe('openStore', () => {
   it('throws store_closed after close', async () => {
     const s = await openStore({ path: ':memory:' });
     await s.close();
-    expect(() => s.insertBatch([makeEvent()])).toThrowError(
+    await expect(s.insertBatch([makeEvent()])).rejects.toThrowError(
       expect.objectContaining({ code: 'store_closed' }),
     );
   });

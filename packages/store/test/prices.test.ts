@@ -42,7 +42,7 @@ describe('prices', () => {
       'claude-opus-4-5': 'claude-opus-4-5-20251101',
     });
     expect(r.unmatched).toEqual(['my-private-model', 'text-embedding-3-small']);
-    const gpt5 = s.prices.get('gpt-5')!;
+    const gpt5 = (await s.prices.get('gpt-5'))!;
     expect(gpt5).toMatchObject({
       input: 1.25,
       output: 10,
@@ -56,7 +56,7 @@ describe('prices', () => {
       cacheRead: 0.25,
       cacheCreation: null,
     });
-    expect(s.prices.get('claude-sonnet-4-5-20250929')).toMatchObject({
+    expect(await s.prices.get('claude-sonnet-4-5-20250929')).toMatchObject({
       cacheCreation: 3.75,
       inputAbove200k: 6,
       outputAbove200k: 22.5,
@@ -65,12 +65,12 @@ describe('prices', () => {
 
   it('manual edits are never overwritten by a later sync', async () => {
     const s = await open();
-    s.prices.set('gpt-5', { input: 1, output: 2 });
+    await s.prices.set('gpt-5', { input: 1, output: 2 });
     const r = await s.prices.sync({ file: fixture }, { models: ['gpt-5', 'gpt-4.1'] });
     expect(r.preservedManual).toEqual(['gpt-5']);
-    expect(s.prices.get('gpt-5')).toMatchObject({ input: 1, output: 2, manual: true });
-    expect(s.prices.get('gpt-4.1')?.manual).toBe(false);
-    expect(() => s.prices.set('x', { input: -1 })).toThrowError(
+    expect(await s.prices.get('gpt-5')).toMatchObject({ input: 1, output: 2, manual: true });
+    expect((await s.prices.get('gpt-4.1'))?.manual).toBe(false);
+    await expect(s.prices.set('x', { input: -1 })).rejects.toThrowError(
       expect.objectContaining({ code: 'invalid_price' }),
     );
   });
@@ -88,22 +88,22 @@ describe('prices', () => {
   it('costs at insert with the price version; missing price flagged; repriceRange re-prices history and rollups', async () => {
     const s = await open();
     const t = Date.UTC(2026, 7, 22, 12);
-    s.insertBatch([
+    await s.insertBatch([
       makeEvent({ model: 'gpt-5', timestampMs: t, inputTokens: 1000, cacheReadTokens: 0, outputTokens: 100 }),
     ]);
-    let e = s.events.list({}).events[0]!;
+    let e = (await s.events.list({})).events[0]!;
     expect(e).toMatchObject({ costMicros: null, priceMissing: true });
-    expect(s.analytics.totals({ from: 0, to: t + 1 })).toMatchObject({ costMicros: 0, unpricedRequests: 1 });
+    expect(await s.analytics.totals({ from: 0, to: t + 1 })).toMatchObject({ costMicros: 0, unpricedRequests: 1 });
 
-    s.prices.set('gpt-5', { input: 1.25, output: 10 });
-    const v1 = s.prices.currentVersion();
-    s.insertBatch([makeEvent({ model: 'gpt-5', timestampMs: t + 1, inputTokens: 1000, outputTokens: 100 })]);
-    e = s.events.list({}).events[0]!;
+    await s.prices.set('gpt-5', { input: 1.25, output: 10 });
+    const v1 = await s.prices.currentVersion();
+    await s.insertBatch([makeEvent({ model: 'gpt-5', timestampMs: t + 1, inputTokens: 1000, outputTokens: 100 })]);
+    e = (await s.events.list({})).events[0]!;
     expect(e).toMatchObject({ costMicros: 1250 + 1000, priceVersion: v1, priceMissing: false });
 
-    const r = s.events.repriceRange({ from: 0, to: t + 10 });
+    const r = await s.events.repriceRange({ from: 0, to: t + 10 });
     expect(r).toMatchObject({ updated: 2, missingPrice: 0, version: v1 });
-    expect(s.analytics.totals({ from: 0, to: t + 10 })).toMatchObject({
+    expect(await s.analytics.totals({ from: 0, to: t + 10 })).toMatchObject({
       costMicros: 4500,
       unpricedRequests: 0,
     });

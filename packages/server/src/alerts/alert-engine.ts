@@ -50,15 +50,18 @@ export interface AlertEngineDeps extends AlertEngineOptions {
 }
 
 export interface AlertEngine {
-  /** Bus listener: opens, repeats or resolves incidents (synchronous; sends run in the background). */
-  handle(signal: AlertSignal, atMs: number): void;
+  /**
+   * Bus listener: opens, repeats or resolves incidents. Signals are handled one at a time in arrival
+   * order; the returned Promise settles when this one is (sends run in the background).
+   */
+  handle(signal: AlertSignal, atMs: number): Promise<void>;
   /** Retries due deliveries, closes event incidents past their quiet period, prunes history hourly. */
   tick(): Promise<void>;
   /** Closes an open incident by hand (sends 'resolved'); null when there is no such open incident. */
-  resolveIncident(id: number): IncidentRecord | null;
+  resolveIncident(id: number): Promise<IncidentRecord | null>;
   /** One attempt, awaited, no retries; the delivery is logged with test = true. */
   testSend(channelId: number): Promise<DeliveryRecord>;
-  /** Resolves once every send in flight has finished (tests, shutdown). */
+  /** Resolves once every signal being handled and every send in flight has finished (tests, shutdown). */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -80,6 +83,8 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   const stopper = new AbortController();
   let stopped = false;
   let lastPruneMs = 0;
+  // Signals are handled in order, one at a time (each reads what the previous one wrote).
+  let handling: Promise<void> = Promise.resolve();
 
   const publish = (incident: IncidentRecord, event: AlertEvent) => {
     try {
@@ -91,7 +96,7 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
 
   const send = async (channel: ChannelRecord, payload: Payload): Promise<PostResult> => {
     const sentAtMs = now();
-    const secret = channel.secretSet ? alerts.channelSecret(channel.id) : null;
+    const secret = channel.secretSet ? await alerts.channelSecret(channel.id) : null;
     // Never fall back to sending unsigned (or not at all silently) when a stored secret cannot be read.
     if (channel.secretSet && secret === null)
       return { ok: false, error: 'the stored secret cannot be decrypted with the current data key; enter it again for this channel' };
@@ -132,7 +137,7 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   };
   const runAttempt = async (d: DeliveryRecord, limit: number): Promise<void> => {
     if (stopped) return; // Left 'retrying' and due: it is sent again after a restart.
-    const channel = alerts.getChannel(d.channelId);
+    const channel = await alerts.getChannel(d.channelId);
     let result: PostResult;
     if (!channel) result = { ok: false, error: 'the channel was deleted' };
     else if (!channel.enabled && !d.test) result = { ok: false, error: 'the channel was disabled before the delivery succeeded' };
@@ -149,14 +154,14 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     if (stopped) return;
     const attempts = d.attempts + 1;
     if (result.ok) {
-      alerts.updateDelivery(d.id, { state: 'sent', attempts, lastError: null, nextAttemptAtMs: null });
+      await alerts.updateDelivery(d.id, { state: 'sent', attempts, lastError: null, nextAttemptAtMs: null });
       return;
     }
     const error = redactToken(result.error, null).slice(0, 500);
     const retry = channel !== null && (channel.enabled || d.test) && attempts < limit;
     const backoff = retryBaseMs * 2 ** (attempts - 1);
     const next = retry ? now() + Math.max(backoff, Math.min(result.retryAfterMs ?? 0, HOUR)) : null;
-    alerts.updateDelivery(d.id, { state: retry ? 'retrying' : 'failed', attempts, lastError: error, nextAttemptAtMs: next });
+    await alerts.updateDelivery(d.id, { state: retry ? 'retrying' : 'failed', attempts, lastError: error, nextAttemptAtMs: next });
     logger.warn(
       { deliveryId: d.id, channelId: d.channelId, attempts, nextAttemptAtMs: next, error },
       retry ? 'alert delivery failed; will retry' : 'alert delivery failed for good',
@@ -176,94 +181,98 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     return run;
   };
 
-  const notify = (incident: IncidentRecord, rule: RuleRecord | null, event: AlertEvent) => {
+  const notify = async (incident: IncidentRecord, rule: RuleRecord | null, event: AlertEvent) => {
     publish(incident, event);
     if (!rule) return;
     const payload = JSON.stringify({ incident: incidentView(incident), rule: ruleView(rule), event } satisfies Payload);
     for (const channelId of rule.channelIds) {
-      const channel = alerts.getChannel(channelId);
+      const channel = await alerts.getChannel(channelId);
       if (!channel || !channel.enabled) continue;
       const base = { incidentId: incident.id, channelId, channelName: channel.name, test: false, event, payload };
       if (channel.type === 'sse') {
-        alerts.insertDelivery({ ...base, state: 'sent', attempts: 1, lastError: null, nextAttemptAtMs: null });
+        await alerts.insertDelivery({ ...base, state: 'sent', attempts: 1, lastError: null, nextAttemptAtMs: null });
         continue;
       }
       // Logged before it is sent, as due now: a crash mid-send means a retry after restart, not a loss.
-      const d = alerts.insertDelivery({ ...base, state: 'retrying', attempts: 0, lastError: null, nextAttemptAtMs: now() });
+      const d = await alerts.insertDelivery({ ...base, state: 'retrying', attempts: 0, lastError: null, nextAttemptAtMs: now() });
       void attempt(d, maxAttempts);
     }
   };
 
-  const resolve = (incident: IncidentRecord, atMs: number, silent: boolean) => {
-    const done = alerts.resolveIncident(incident.id, atMs);
+  const resolve = async (incident: IncidentRecord, atMs: number, silent: boolean) => {
+    const done = await alerts.resolveIncident(incident.id, atMs);
     if (!done) return;
     logger.info({ incidentId: done.id, ruleId: done.ruleId, kind: done.kind, subject: done.subject }, 'alert incident resolved');
     if (silent) publish(done, 'resolved');
-    else notify(done, alerts.getRule(incident.ruleId), 'resolved');
+    else await notify(done, await alerts.getRule(incident.ruleId), 'resolved');
   };
 
-  const fire = (rule: RuleRecord, subject: string, message: string, atMs: number) => {
+  const fire = async (rule: RuleRecord, subject: string, message: string, atMs: number) => {
     const quietMs = rule.quietMinutes * 60_000;
-    const open = alerts.findOpenIncident(rule.id, subject);
+    const open = await alerts.findOpenIncident(rule.id, subject);
     if (!open) {
-      const created = alerts.openIncident({ ruleId: rule.id, kind: rule.kind, subject, severity: rule.severity, message, atMs });
+      const created = await alerts.openIncident({ ruleId: rule.id, kind: rule.kind, subject, severity: rule.severity, message, atMs });
       logger.info({ incidentId: created.id, ruleId: rule.id, kind: rule.kind, subject }, 'alert incident opened');
-      notify(created, rule, 'opened');
+      await notify(created, rule, 'opened');
       return;
     }
     const due = open.lastNotifiedAtMs === null || atMs - open.lastNotifiedAtMs >= quietMs;
-    const touched = alerts.touchIncident(open.id, atMs, message, due);
-    if (due && touched) notify(touched, rule, 'repeated');
+    const touched = await alerts.touchIncident(open.id, atMs, message, due);
+    if (due && touched) await notify(touched, rule, 'repeated');
   };
 
-  const handleSignal = (signal: AlertSignal, atMs: number) => {
+  const handleSignal = async (signal: AlertSignal, atMs: number) => {
     if (signal.kind === 'resolved') {
-      for (const inc of alerts.openIncidents({ kind: signal.resolves, subject: signal.subject })) resolve(inc, atMs, false);
+      for (const inc of await alerts.openIncidents({ kind: signal.resolves, subject: signal.subject })) await resolve(inc, atMs, false);
       return;
     }
     if (signal.kind === 'cooldown-recovered')
-      for (const inc of alerts.openIncidents({ kind: 'cooldown-entered', subject: signal.subject })) resolve(inc, atMs, false);
-    for (const rule of alerts.listRules()) {
+      for (const inc of await alerts.openIncidents({ kind: 'cooldown-entered', subject: signal.subject })) await resolve(inc, atMs, false);
+    for (const rule of await alerts.listRules()) {
       if (!rule.enabled || rule.kind !== signal.kind) continue;
       const v = evaluate(rule.params as RuleParams, signal, atMs);
-      if (v.verdict === 'fire') fire(rule, signal.subject, v.message, atMs);
+      if (v.verdict === 'fire') await fire(rule, signal.subject, v.message, atMs);
       else if (v.verdict === 'clear') {
-        const open = alerts.findOpenIncident(rule.id, signal.subject);
-        if (open) resolve(open, atMs, false);
+        const open = await alerts.findOpenIncident(rule.id, signal.subject);
+        if (open) await resolve(open, atMs, false);
       }
     }
   };
 
   return {
     handle(signal, atMs) {
-      if (stopped) return;
-      alerts.batch(() => handleSignal(signal, atMs));
+      if (stopped) return Promise.resolve();
+      const run = handling
+        .then(() => (stopped ? undefined : handleSignal(signal, atMs)))
+        .catch((err: unknown) => logger.error({ err, kind: signal.kind }, 'alerts: handling a signal failed'));
+      handling = run;
+      return run;
     },
 
     async tick() {
       if (stopped) return;
       const t = now();
-      for (const d of alerts.dueDeliveries(t, 50)) if (!inflight.has(d.id)) void attempt(d, maxAttempts);
+      for (const d of await alerts.dueDeliveries(t, 50)) if (!inflight.has(d.id)) void attempt(d, maxAttempts);
       for (const kind of EVENT_KINDS)
-        for (const inc of alerts.openIncidents({ kind })) {
-          const rule = alerts.getRule(inc.ruleId);
-          if (t - inc.lastSeenAtMs >= (rule?.quietMinutes ?? 0) * 60_000) resolve(inc, t, true);
+        for (const inc of await alerts.openIncidents({ kind })) {
+          const rule = await alerts.getRule(inc.ruleId);
+          if (t - inc.lastSeenAtMs >= (rule?.quietMinutes ?? 0) * 60_000) await resolve(inc, t, true);
         }
       if (t - lastPruneMs >= HOUR) {
         lastPruneMs = t;
-        alerts.prune();
+        await alerts.prune();
       }
     },
 
-    resolveIncident(id) {
-      const inc = alerts.getIncident(id);
+    async resolveIncident(id) {
+      const inc = await alerts.getIncident(id);
       if (!inc || inc.state !== 'open') return null;
-      alerts.batch(() => resolve(inc, now(), false));
+      await resolve(inc, now(), false);
       return alerts.getIncident(id);
     },
 
     async testSend(channelId) {
-      const channel = alerts.getChannel(channelId);
+      const channel = await alerts.getChannel(channelId);
       if (!channel) throw new ServerError('not_found', `No alert channel with id ${channelId}; list them with GET /v0/management/alerts/channels.`);
       const t = now();
       const incident: IncidentView = {
@@ -271,21 +280,23 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         lastSeenAtMs: t, resolvedAtMs: t, count: 1, message: `Test notification from cpamp to channel "${channel.name}".`,
       };
       const payload: Payload = { incident, rule: null, event: 'test' };
-      const d = alerts.insertDelivery({
+      const d = await alerts.insertDelivery({
         incidentId: null, channelId, channelName: channel.name, state: 'retrying', attempts: 0, lastError: null,
         nextAttemptAtMs: null, test: true, event: 'test', payload: JSON.stringify(payload),
       });
       await attempt(d, 1);
-      return alerts.getDelivery(d.id) ?? d;
+      return (await alerts.getDelivery(d.id)) ?? d;
     },
 
     async idle() {
+      await handling;
       while (inflight.size > 0) await Promise.allSettled([...inflight.values()]);
     },
 
     async stop() {
       stopped = true;
       stopper.abort();
+      await handling;
       await Promise.allSettled([...inflight.values()]);
     },
   };

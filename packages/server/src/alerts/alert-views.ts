@@ -1,11 +1,11 @@
 // The alerts API's shapes (docs/reference/http-api.md), built from the store's records. Secrets never reach these: channels only
 // say whether one is set.
-import type { AlertsRepository } from '@cpamp/store';
+import type { AlertChannelRecord, AlertDeliveryRecord, AlertIncidentRecord, AlertRuleRecord } from '@cpamp/store';
 
-export type RuleRecord = ReturnType<AlertsRepository['listRules']>[number];
-export type ChannelRecord = ReturnType<AlertsRepository['listChannels']>[number];
-export type IncidentRecord = ReturnType<AlertsRepository['listIncidents']>[number];
-export type DeliveryRecord = ReturnType<AlertsRepository['listDeliveries']>[number];
+export type RuleRecord = AlertRuleRecord;
+export type ChannelRecord = AlertChannelRecord;
+export type IncidentRecord = AlertIncidentRecord;
+export type DeliveryRecord = AlertDeliveryRecord;
 
 export interface RuleView {
   id: number;

@@ -2,14 +2,14 @@
 // the store's analytics totals (rollups / column cache, never a full scan). Runs at most once per interval
 // and recomputes a rule's window only when events arrived since its last check or its incident is open
 // (a rolling window can then only clear). Rules sharing a scope and window share one query and one signal.
-import type { AlertsRepository, Store } from '@cpamp/store';
+import type { AlertsRepository, StoreRepositories } from '@cpamp/store';
 import type { AlertLogger } from './alert-engine';
 import { evaluate, scopeSubject, type RuleParams } from './rule-kinds';
 import type { AlertSignal, SignalBus } from './signal-bus';
 
 export interface AnalyticsWatcher {
   /** Runs the checks if the interval has passed (or `force`). */
-  check(force?: boolean): void;
+  check(force?: boolean): Promise<void>;
   stop(): void;
 }
 
@@ -17,7 +17,7 @@ type Measured = Extract<AlertSignal, { kind: 'error-rate-spike' | 'spend-thresho
 
 export function createAnalyticsWatcher(deps: {
   alerts: AlertsRepository;
-  store: Pick<Store, 'analytics' | 'events'>;
+  store: Pick<StoreRepositories, 'analytics' | 'events'>;
   signals: SignalBus;
   now: () => number;
   logger: AlertLogger;
@@ -30,7 +30,7 @@ export function createAnalyticsWatcher(deps: {
     insertedBatches += 1;
   });
 
-  const measure = (kind: Measured['kind'], params: RuleParams, subject: string, at: number): Measured => {
+  const measure = async (kind: Measured['kind'], params: RuleParams, subject: string, at: number): Promise<Measured> => {
     const windowMs = kind === 'error-rate-spike' ? Number(params.windowMinutes ?? 15) * 60_000 : Number(params.periodHours ?? 24) * 3_600_000;
     const filter = {
       from: at - windowMs,
@@ -38,19 +38,19 @@ export function createAnalyticsWatcher(deps: {
       ...(typeof params.apiKeyHash === 'string' ? { apiKeyHash: params.apiKeyHash } : {}),
       ...(typeof params.provider === 'string' && kind === 'error-rate-spike' ? { provider: params.provider } : {}),
     };
-    const t = deps.store.analytics.totals(filter);
+    const t = await deps.store.analytics.totals(filter);
     if (kind === 'error-rate-spike')
       return { kind, subject, errorRate: t.requests > 0 ? t.failures / t.requests : 0, requests: t.requests, windowMs };
     return { kind, subject, spentMicros: t.costMicros, thresholdMicros: Number(params.thresholdMicros ?? 0), periodMs: windowMs };
   };
 
   return {
-    check(force = false) {
+    async check(force = false) {
       const at = deps.now();
       if (!force && at - lastRunMs < deps.intervalMs) return;
       lastRunMs = at;
       const groups = new Map<string, { kind: Measured['kind']; subject: string; rules: { id: number; params: RuleParams }[] }>();
-      for (const r of deps.alerts.listRules()) {
+      for (const r of await deps.alerts.listRules()) {
         if (!r.enabled || (r.kind !== 'error-rate-spike' && r.kind !== 'spend-threshold')) continue;
         const params = r.params as RuleParams;
         const subject = scopeSubject(params);
@@ -61,11 +61,12 @@ export function createAnalyticsWatcher(deps: {
         groups.set(key, g);
       }
       for (const [key, g] of groups) {
-        const open = g.rules.some((r) => deps.alerts.findOpenIncident(r.id, g.subject) !== null);
+        let open = false;
+        for (const r of g.rules) if (!open && (await deps.alerts.findOpenIncident(r.id, g.subject)) !== null) open = true;
         if (!open && seenAt.get(key) === insertedBatches) continue;
         seenAt.set(key, insertedBatches);
         try {
-          const signal = measure(g.kind, g.rules[0]!.params, g.subject, at);
+          const signal = await measure(g.kind, g.rules[0]!.params, g.subject, at);
           const fires = g.rules.some((r) => evaluate(r.params, signal, at).verdict === 'fire');
           if (fires || open) deps.signals.emit(signal, at);
         } catch (err) {

@@ -20,7 +20,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
   }
   const config = io.loadConfig(configArgs);
   return withDataDirStore(config, async (store) => {
-    const connection = createConnectionService(config, store.settings);
+    const connection = await createConnectionService(config, store.settings);
     const current = connection.current();
     if (!current) {
       io.out.write('Not configured: no CPA connection saved and CPA_UPSTREAM_URL / CPA_MANAGEMENT_KEY not set.\n');

@@ -1,7 +1,7 @@
 // Raw-event retention: settings live in the store's settings table ('retention'), a background timer
 // applies them (age first, then size) through store.maintenance; rollups are always kept, so long-range
 // analytics survive. A run is a background job (kind `retention`, one at a time, resumable between steps).
-import type { Store } from '@cpamp/store';
+import type { StoreRepositories } from '@cpamp/store';
 import type { JobHandlerContext } from '../jobs/job-runner';
 
 export type RetentionReason = 'age' | 'size' | 'none';
@@ -27,8 +27,8 @@ export interface RetentionRunResult {
 }
 
 export interface RetentionService {
-  get(): RetentionSettings;
-  update(patch: { rawDays?: number | null; maxDbMegabytes?: number | null }): RetentionSettings;
+  get(): Promise<RetentionSettings>;
+  update(patch: { rawDays?: number | null; maxDbMegabytes?: number | null }): Promise<RetentionSettings>;
   /** One run as a background job: by age, then by size; it stops (and resumes) between the two steps. */
   runJob(ctx: Pick<JobHandlerContext<unknown, RetentionCursor>, 'cursor' | 'signal' | 'progress'>): Promise<RetentionRunResult>;
   /** Calls `start` on a timer (first after `firstDelayMs`) while a limit is set; returns stop(). */
@@ -49,26 +49,26 @@ const DAY_MS = 86_400_000;
 const STEPS = 2;
 
 export function createRetentionService(deps: {
-  store: Store;
+  store: Pick<StoreRepositories, 'settings' | 'maintenance'>;
   now: () => number;
   logger: { info(o: object, m: string): void; error(o: object, m: string): void };
 }): RetentionService {
   const { store, now, logger } = deps;
-  const read = (): RetentionSettings => {
-    const saved = store.settings.get<Partial<RetentionSettings>>(KEY) ?? {};
+  const read = async (): Promise<RetentionSettings> => {
+    const saved = (await store.settings.get<Partial<RetentionSettings>>(KEY)) ?? {};
     return { rawDays: saved.rawDays ?? null, maxDbMegabytes: saved.maxDbMegabytes ?? null, lastRun: saved.lastRun ?? null };
   };
   const service: RetentionService = {
     get: read,
-    update(patch) {
-      const next = { ...read() };
+    async update(patch) {
+      const next = { ...(await read()) };
       if (patch.rawDays !== undefined) next.rawDays = patch.rawDays;
       if (patch.maxDbMegabytes !== undefined) next.maxDbMegabytes = patch.maxDbMegabytes;
-      store.settings.set(KEY, next);
+      await store.settings.set(KEY, next);
       return next;
     },
     async runJob({ cursor, signal, progress }) {
-      const settings = read();
+      const settings = await read();
       let at: RetentionCursor = cursor ?? { step: 0, startedMs: now(), deletedEvents: 0, reason: 'none' };
       while (at.step < STEPS) {
         signal.throwIfAborted();
@@ -88,19 +88,23 @@ export function createRetentionService(deps: {
       }
       const { deletedEvents, reason } = at;
       const lastRun: RetentionLastRun = { atMs: at.startedMs, deletedEvents, reason };
-      store.settings.set(KEY, { ...read(), lastRun });
+      await store.settings.set(KEY, { ...(await read()), lastRun });
       const tookMs = Math.max(0, now() - at.startedMs);
       logger.info({ deletedEvents, reason, tookMs }, 'retention run finished');
       return { deletedEvents, reason, tookMs };
     },
     schedule(opts, start) {
-      const tick = (): void => {
-        const s = read();
-        if (s.rawDays === null && s.maxDbMegabytes === null) return;
-        start().catch((error: unknown) => logger.error({ err: error }, 'retention run could not start; will retry at the next interval'));
+      const tick = async (): Promise<void> => {
+        try {
+          const s = await read();
+          if (s.rawDays === null && s.maxDbMegabytes === null) return;
+          await start();
+        } catch (error) {
+          logger.error({ err: error }, 'retention run could not start; will retry at the next interval');
+        }
       };
-      const first = setTimeout(tick, opts.firstDelayMs ?? 60_000);
-      const timer = setInterval(tick, opts.intervalMs ?? 3_600_000);
+      const first = setTimeout(() => void tick(), opts.firstDelayMs ?? 60_000);
+      const timer = setInterval(() => void tick(), opts.intervalMs ?? 3_600_000);
       first.unref();
       timer.unref();
       return {

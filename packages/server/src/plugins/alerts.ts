@@ -47,7 +47,7 @@ export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsO
   const watchIntervalMs = opts.watchIntervalMs ?? 60_000;
   const analytics: AnalyticsWatcher = createAnalyticsWatcher({ alerts: store.alerts, store, signals: ctx.signals, now: ctx.now, logger, intervalMs: watchIntervalMs });
   const collector: CollectorWatcher | null = ctx.collector ? createCollectorWatcher({ collector: ctx.collector, signals: ctx.signals, now: ctx.now }) : null;
-  const offSignals = ctx.signals.on((signal, atMs) => running.handle(signal, atMs));
+  const offSignals = ctx.signals.on((signal, atMs) => void running.handle(signal, atMs));
   let lastCollectorCheck = Number.NEGATIVE_INFINITY;
 
   let busy = false;
@@ -56,7 +56,7 @@ export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsO
     busy = true;
     try {
       const at = ctx.now();
-      analytics.check(t.forceWatchers === true);
+      await analytics.check(t.forceWatchers === true);
       if (collector && (t.forceWatchers || at - lastCollectorCheck >= watchIntervalMs)) {
         lastCollectorCheck = at;
         collector.check();

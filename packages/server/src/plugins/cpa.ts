@@ -10,8 +10,8 @@ export interface CpaLayer {
   close(): Promise<void>;
 }
 
-export function createCpaLayer(config: Config, settings: SettingsPort): CpaLayer {
-  const connection = createConnectionService(config, settings);
+export async function createCpaLayer(config: Config, settings: SettingsPort): Promise<CpaLayer> {
+  const connection = await createConnectionService(config, settings);
   const proxy = createCpaProxy(config.proxy);
   return { connection, proxy, close: () => proxy.close() };
 }

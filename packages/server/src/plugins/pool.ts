@@ -54,7 +54,7 @@ export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptio
 
   const logger = app.log.child({ module: 'pool' });
   const cpa = createPoolCpaProvider({ connection: ctx.connection, timeoutMs: ctx.config.proxy.timeoutMs, dispatcher: ctx.cpaDispatcher });
-  const running = createPoolService({
+  const running = await createPoolService({
     store,
     cpa: () => cpa.current(),
     automationConfig: ctx.config.automation,
@@ -109,7 +109,7 @@ export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptio
       const change = userStateChange(Buffer.concat(tap.chunks));
       if (change) {
         try {
-          running.automation.userSetDisabled(change.fileName, change.disabled);
+          await running.automation.userSetDisabled(change.fileName, change.disabled);
         } catch (err) {
           logger.warn({ err }, 'pool: reading a proxied auth-file change failed');
         }

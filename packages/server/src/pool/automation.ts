@@ -10,7 +10,7 @@ import type { PoolAccountRow, PoolActionRow, PoolDeps, PoolIssueRow } from './ty
 /** Default cooldown when the provider gave no reset time (Codex's 5 h window). */
 const DEFAULT_COOLDOWN_MS = 5 * 3_600_000;
 /** Setting key: when an `exhausted` issue of the account resolves by itself (its quota reset). */
-const exhaustedUntilKey = (authIndex: string) => `exhausted_until:${authIndex}`;
+const exhaustedUntilKey = (authIndex: string) => `pool.exhausted_until:${authIndex}`;
 type IssueKind = 'unauthorized' | 'expired' | 'banned';
 
 export interface UserActionResult {
@@ -24,29 +24,29 @@ export interface Automation {
   /** A 401/expired/banned observation; `allowAutoDisable` is false for evidence that is not a probe. */
   onAuthIssue(acc: PoolAccountRow, issue: IssueKind, detail: string, opts?: { dryRun?: boolean; allowAutoDisable?: boolean }): Promise<void>;
   /** A probe came back fine: open auth issues of the account are resolved. */
-  onHealthy(acc: PoolAccountRow): void;
+  onHealthy(acc: PoolAccountRow): Promise<void>;
   /** Re-enables owned accounts whose cooldown is over. */
   recoverDue(): Promise<number>;
   /** Resolves `exhausted` issues whose quota reset has passed; returns how many. */
-  resolveExhaustedDue(): number;
+  resolveExhaustedDue(): Promise<number>;
   /** After a sync: drops ownership where the account changed outside cpamp. */
-  reconcile(): void;
+  reconcile(): Promise<void>;
   /** Admin action on an issue (ignore | resolve | enable | disable | delete). */
   issueAction(id: number, action: 'ignore' | 'resolve' | 'enable' | 'disable' | 'delete'): Promise<UserActionResult | null>;
   /** A user changed an account's state through a route cpamp proxies: cpamp no longer owns its disable. */
-  revokeOwnership(authIndex: string, why: string): void;
+  revokeOwnership(authIndex: string, why: string): Promise<void>;
   /**
    * A user explicitly enabled or disabled an auth file through cpamp's proxy (even to the state it already
    * had): cpamp drops its ownership, and a disable answers the account's `exhausted` issue.
    */
-  userSetDisabled(fileName: string, disabled: boolean): void;
+  userSetDisabled(fileName: string, disabled: boolean): Promise<void>;
 }
 
 export function createAutomation(d: PoolDeps): Automation {
   const { repo } = d;
 
-  const log = (acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete', actor: 'cpamp' | 'user', reason: string, dryRun: boolean, error: string | null): PoolActionRow => {
-    const entry = repo.logAction({ authIndex: acc.authIndex, fileName: acc.fileName, action, actor, reason, dryRun, ok: error === null, error });
+  const log = async (acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete', actor: 'cpamp' | 'user', reason: string, dryRun: boolean, error: string | null): Promise<PoolActionRow> => {
+    const entry = await repo.logAction({ authIndex: acc.authIndex, fileName: acc.fileName, action, actor, reason, dryRun, ok: error === null, error });
     d.publish({ type: 'action', action: entry });
     d.invalidate('state');
     return entry;
@@ -60,7 +60,7 @@ export function createAutomation(d: PoolDeps): Automation {
     try {
       if (action === 'delete') await cpa.deleteFile(acc.fileName);
       else await cpa.setDisabled(acc.fileName, action === 'disable', acc.authIndex);
-      if (action !== 'delete') repo.setAccountDisabled(acc.authIndex, action === 'disable');
+      if (action !== 'delete') await repo.setAccountDisabled(acc.authIndex, action === 'disable');
       return null;
     } catch (err) {
       return (err as Error).message.slice(0, 500);
@@ -69,38 +69,38 @@ export function createAutomation(d: PoolDeps): Automation {
 
   const disableOwned = async (acc: PoolAccountRow, kind: 'quota' | 'auth-issue', reason: string, recoverAtMs: number | null, dryRun: boolean): Promise<void> => {
     if (dryRun) {
-      log(acc, 'disable', 'cpamp', `${reason} (dry run)`, true, null);
+      await log(acc, 'disable', 'cpamp', `${reason} (dry run)`, true, null);
       return;
     }
     const error = await apply(acc, 'disable');
-    log(acc, 'disable', 'cpamp', reason, false, error);
+    await log(acc, 'disable', 'cpamp', reason, false, error);
     if (error) return;
-    repo.setOwnership({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, kind, reason, window: null, disabledAtMs: d.now(), recoverAtMs });
+    await repo.setOwnership({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, kind, reason, window: null, disabledAtMs: d.now(), recoverAtMs });
     if (kind === 'quota') {
       d.emit({ kind: 'cooldown-entered', subject: acc.authIndex, provider: acc.provider, untilMs: recoverAtMs, reason });
       // The cooldown handles it now: no need for the user to act.
-      resolveExhausted(acc.authIndex);
+      await resolveExhausted(acc.authIndex);
     }
   };
 
-  const resolveExhausted = (authIndex: string): number => {
-    const resolved = repo.resolveIssuesOf(authIndex, ['exhausted']);
+  const resolveExhausted = async (authIndex: string): Promise<number> => {
+    const resolved = await repo.resolveIssuesOf(authIndex, ['exhausted']);
     if (resolved.length) {
-      repo.setSetting(exhaustedUntilKey(authIndex), null);
+      await d.settings.set(exhaustedUntilKey(authIndex), null);
       d.invalidate('state');
     }
     return resolved.length;
   };
 
   /** Queues (or refreshes) the `exhausted` issue of an account that keeps serving; remembers its reset. */
-  const queueExhausted = (acc: PoolAccountRow, recoverAtMs: number, reason: string): void => {
+  const queueExhausted = async (acc: PoolAccountRow, recoverAtMs: number, reason: string): Promise<void> => {
     if (!d.policy().authIssueQueue) return;
     const until = new Date(recoverAtMs).toISOString();
-    const row = repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue: 'exhausted', detail: `${reason.slice(0, 300)}; quota resets at ${until}` });
+    const row = await repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue: 'exhausted', detail: `${reason.slice(0, 300)}; quota resets at ${until}` });
     const key = exhaustedUntilKey(acc.authIndex);
-    const known = row.count > 1 ? repo.getSetting<number | null>(key) : null;
+    const known = row.count > 1 ? await d.settings.get<number | null>(key) : null;
     // A repeat keeps the later reset (a second window may bind longer).
-    if (known === null || known === undefined || known <= d.now() || recoverAtMs > known) repo.setSetting(key, recoverAtMs);
+    if (known === null || known === undefined || known <= d.now() || recoverAtMs > known) await d.settings.set(key, recoverAtMs);
     d.invalidate('state');
   };
 
@@ -108,11 +108,11 @@ export function createAutomation(d: PoolDeps): Automation {
     async onExhausted(acc, resetAtMs, reason, opts = {}) {
       const policy = d.policy();
       const recoverAtMs = resetAtMs !== null && resetAtMs > d.now() ? resetAtMs : d.now() + DEFAULT_COOLDOWN_MS;
-      const owned = repo.getOwnership(acc.authIndex);
+      const owned = await repo.getOwnership(acc.authIndex);
       if (owned) {
         // Still exhausted while in our cooldown: extend it to the later reset.
         if (owned.kind === 'quota' && (owned.recoverAtMs === null || recoverAtMs > owned.recoverAtMs)) {
-          repo.setOwnership({ ...owned, recoverAtMs });
+          await repo.setOwnership({ ...owned, recoverAtMs });
           d.invalidate('state');
         }
         return;
@@ -123,45 +123,45 @@ export function createAutomation(d: PoolDeps): Automation {
       if (policy.autoDisableOnExhaustion) {
         const until = new Date(recoverAtMs).toISOString();
         await disableOwned(acc, 'quota', `${reason}; quota resets at ${until}`, recoverAtMs, dryRun);
-        if (repo.getOwnership(acc.authIndex)) return;
+        if (await repo.getOwnership(acc.authIndex)) return;
       }
       // Still serving while exhausted (no auto-disable, dry run, or the disable failed): the user decides.
-      queueExhausted(acc, recoverAtMs, reason);
+      await queueExhausted(acc, recoverAtMs, reason);
     },
 
     async onAuthIssue(acc, issue, detail, opts = {}) {
       const policy = d.policy();
       if (!policy.authIssueQueue) return;
-      const row = repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue, detail });
+      const row = await repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue, detail });
       d.invalidate('state');
       d.emit({ kind: 'account-auth-issue', subject: acc.authIndex, provider: acc.provider, issue, detail });
       if (row.state !== 'open' || !policy.autoDisableAuthIssues || opts.allowAutoDisable === false) return;
-      if (acc.disabled || repo.getOwnership(acc.authIndex)) return;
+      if (acc.disabled || await repo.getOwnership(acc.authIndex)) return;
       await disableOwned(acc, 'auth-issue', `auth issue: ${issue} (${detail.slice(0, 120)})`, null, policy.dryRun || opts.dryRun === true);
     },
 
-    onHealthy(acc) {
+    async onHealthy(acc) {
       // Quota is back before the expected reset (an early or moved reset): restore on the next tick.
-      const owned = repo.getOwnership(acc.authIndex);
+      const owned = await repo.getOwnership(acc.authIndex);
       if (owned?.kind === 'quota' && (owned.recoverAtMs === null || owned.recoverAtMs > d.now())) {
-        repo.setOwnership({ ...owned, recoverAtMs: d.now() });
+        await repo.setOwnership({ ...owned, recoverAtMs: d.now() });
         d.invalidate('state');
       }
-      const resolved = repo.resolveIssuesOf(acc.authIndex, ['unauthorized', 'expired', 'banned']);
+      const resolved = await repo.resolveIssuesOf(acc.authIndex, ['unauthorized', 'expired', 'banned']);
       if (resolved.length) {
         d.invalidate('state');
         d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: acc.authIndex });
       }
       // The probe found quota: an `exhausted` issue is over.
-      resolveExhausted(acc.authIndex);
+      await resolveExhausted(acc.authIndex);
     },
 
-    resolveExhaustedDue() {
+    async resolveExhaustedDue() {
       let n = 0;
-      for (const issue of repo.listIssues('open', 100_000)) {
+      for (const issue of await repo.listIssues('open', 100_000)) {
         if (issue.issue !== 'exhausted') continue;
-        const until = repo.getSetting<number | null>(exhaustedUntilKey(issue.authIndex));
-        if (until === undefined || until === null || until <= d.now()) n += resolveExhausted(issue.authIndex);
+        const until = await d.settings.get<number | null>(exhaustedUntilKey(issue.authIndex));
+        if (until === undefined || until === null || until <= d.now()) n += await resolveExhausted(issue.authIndex);
       }
       return n;
     },
@@ -170,28 +170,28 @@ export function createAutomation(d: PoolDeps): Automation {
       const policy = d.policy();
       if (!policy.autoRestoreAtReset) return 0;
       let n = 0;
-      for (const o of repo.listOwnership()) {
+      for (const o of await repo.listOwnership()) {
         if (o.kind !== 'quota' || o.recoverAtMs === null || o.recoverAtMs > d.now()) continue;
-        const acc = repo.getAccount(o.authIndex);
+        const acc = await repo.getAccount(o.authIndex);
         if (!acc || acc.deletedMs !== null) {
-          repo.dropOwnership(o.authIndex);
+          await repo.dropOwnership(o.authIndex);
           continue;
         }
         if (!acc.disabled) {
           // Someone enabled it already: not ours any more.
-          repo.dropOwnership(o.authIndex);
-          log(acc, 'enable', 'user', 'enabled outside cpamp before the quota reset; cpamp dropped its ownership', false, null);
+          await repo.dropOwnership(o.authIndex);
+          await log(acc, 'enable', 'user', 'enabled outside cpamp before the quota reset; cpamp dropped its ownership', false, null);
           continue;
         }
         if (policy.dryRun) {
-          log(acc, 'enable', 'cpamp', `quota reset reached (dry run)`, true, null);
-          repo.dropOwnership(o.authIndex);
+          await log(acc, 'enable', 'cpamp', `quota reset reached (dry run)`, true, null);
+          await repo.dropOwnership(o.authIndex);
           continue;
         }
         const error = await apply(acc, 'enable');
-        log(acc, 'enable', 'cpamp', `quota reset reached (${new Date(o.recoverAtMs).toISOString()}); restoring what cpamp disabled`, false, error);
+        await log(acc, 'enable', 'cpamp', `quota reset reached (${new Date(o.recoverAtMs).toISOString()}); restoring what cpamp disabled`, false, error);
         if (error) continue;
-        repo.dropOwnership(o.authIndex);
+        await repo.dropOwnership(o.authIndex);
         n++;
         d.emit({ kind: 'cooldown-recovered', subject: acc.authIndex, provider: acc.provider });
         d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: acc.authIndex });
@@ -199,54 +199,54 @@ export function createAutomation(d: PoolDeps): Automation {
       return n;
     },
 
-    reconcile() {
-      for (const o of repo.listOwnership()) {
-        const acc = repo.getAccount(o.authIndex);
+    async reconcile() {
+      for (const o of await repo.listOwnership()) {
+        const acc = await repo.getAccount(o.authIndex);
         if (!acc || acc.deletedMs !== null) {
-          repo.dropOwnership(o.authIndex);
-          if (acc) log(acc, 'delete', 'user', 'auth file removed outside cpamp; cpamp dropped its ownership', false, null);
+          await repo.dropOwnership(o.authIndex);
+          if (acc) await log(acc, 'delete', 'user', 'auth file removed outside cpamp; cpamp dropped its ownership', false, null);
           continue;
         }
         if (!acc.disabled) {
-          repo.dropOwnership(o.authIndex);
-          log(acc, 'enable', 'user', 'enabled outside cpamp; cpamp no longer owns this account', false, null);
+          await repo.dropOwnership(o.authIndex);
+          await log(acc, 'enable', 'user', 'enabled outside cpamp; cpamp no longer owns this account', false, null);
           if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: acc.authIndex });
         }
       }
     },
 
-    revokeOwnership(authIndex, why) {
-      const o = repo.getOwnership(authIndex);
+    async revokeOwnership(authIndex, why) {
+      const o = await repo.getOwnership(authIndex);
       if (!o) return;
-      repo.dropOwnership(authIndex);
+      await repo.dropOwnership(authIndex);
       d.logger.info({ authIndex, why }, 'pool: ownership revoked by a user action');
       d.invalidate('state');
       if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: authIndex });
     },
 
-    userSetDisabled(fileName, disabled) {
-      const acc = repo.listAccounts().find((a) => a.fileName === fileName);
+    async userSetDisabled(fileName, disabled) {
+      const acc = (await repo.listAccounts()).find((a) => a.fileName === fileName);
       if (!acc) return;
-      repo.setAccountDisabled(acc.authIndex, disabled);
-      if (repo.getOwnership(acc.authIndex)) {
-        automation.revokeOwnership(acc.authIndex, `${disabled ? 'disabled' : 'enabled'} through cpamp's proxy`);
-        log(acc, disabled ? 'disable' : 'enable', 'user', `${disabled ? 'disabled' : 'enabled'} by a user through cpamp's proxy; cpamp no longer owns this account`, false, null);
+      await repo.setAccountDisabled(acc.authIndex, disabled);
+      if (await repo.getOwnership(acc.authIndex)) {
+        await automation.revokeOwnership(acc.authIndex, `${disabled ? 'disabled' : 'enabled'} through cpamp's proxy`);
+        await log(acc, disabled ? 'disable' : 'enable', 'user', `${disabled ? 'disabled' : 'enabled'} by a user through cpamp's proxy; cpamp no longer owns this account`, false, null);
       }
-      if (disabled) resolveExhausted(acc.authIndex);
+      if (disabled) await resolveExhausted(acc.authIndex);
       d.invalidate('state');
     },
 
     async issueAction(id, action) {
-      const issue = repo.getIssue(id);
+      const issue = await repo.getIssue(id);
       if (!issue) return null;
       if (action === 'ignore' || action === 'resolve') {
-        const next = repo.setIssueState(id, action === 'ignore' ? 'ignored' : 'resolved')!;
+        const next = (await repo.setIssueState(id, action === 'ignore' ? 'ignored' : 'resolved'))!;
         d.invalidate('state');
         // `exhausted` issues open no alert incident (only auth issues do).
         if (action === 'resolve' && issue.issue !== 'exhausted') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
         return { issue: next, action: null };
       }
-      const acc: PoolAccountRow = repo.getAccount(issue.authIndex) ?? {
+      const acc: PoolAccountRow = (await repo.getAccount(issue.authIndex)) ?? {
         authIndex: issue.authIndex,
         fileName: issue.fileName,
         provider: issue.provider,
@@ -262,13 +262,13 @@ export function createAutomation(d: PoolDeps): Automation {
         deletedMs: null,
       };
       // A user decision: cpamp gives up any ownership of this account's state.
-      automation.revokeOwnership(acc.authIndex, `issue ${id}: ${action}`);
+      await automation.revokeOwnership(acc.authIndex, `issue ${id}: ${action}`);
       const error = await apply(acc, action);
-      const entry = log(acc, action, 'user', `issue #${id} (${issue.issue}): ${action} from the pool page`, false, error);
-      let next = repo.getIssue(id)!;
+      const entry = await log(acc, action, 'user', `issue #${id} (${issue.issue}): ${action} from the pool page`, false, error);
+      let next = (await repo.getIssue(id))!;
       // Disabling an exhausted account is the answer to that issue; an auth issue stays until fixed.
       if (!error && (action === 'delete' || action === 'enable' || (action === 'disable' && issue.issue === 'exhausted'))) {
-        next = repo.setIssueState(id, 'resolved')!;
+        next = (await repo.setIssueState(id, 'resolved'))!;
         if (issue.issue !== 'exhausted') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
       }
       return { issue: next, action: entry };

@@ -6,10 +6,12 @@ import { toWindowRows } from './inspection';
 import { usageLimitReset, windowsFromHeaders } from './quota-parse';
 import type { PoolDeps } from './types';
 
-const WATERMARK_KEY = 'evidence_watermark';
+const WATERMARK_KEY = 'pool.evidence_watermark';
 const BATCH = 2_000;
 
 export interface EvidenceScanner {
+  /** Reads (or sets, at the newest event) where scanning starts; scan() does it when not done yet. */
+  init(): Promise<void>;
   /** Reads new evidence (at most `maxBatches` × 2000 rows); returns rows seen. */
   scan(maxBatches?: number): Promise<number>;
 }
@@ -20,30 +22,37 @@ const AUTH_ISSUE_MAX_AGE_MS = 24 * 3_600_000;
 const AUTH_FAILURE = /token_expired|token_revoked|invalid_grant|account_deactivated|deactivated_workspace|invalid_api_key|authentication/i;
 
 export function createEvidenceScanner(d: PoolDeps, automation: Automation): EvidenceScanner {
-  let watermark = d.repo.getSetting<number>(WATERMARK_KEY);
-  if (watermark === undefined) {
-    // Start at the present: history before the pool existed is not replayed.
-    watermark = d.repo.maxEventId();
-    d.repo.setSetting(WATERMARK_KEY, watermark);
-  }
+  let watermark: number | undefined;
   let running = false;
+  const start = async (): Promise<number> => {
+    const stored = await d.settings.get<number>(WATERMARK_KEY);
+    if (stored !== undefined) return stored;
+    // Start at the present: history before the pool existed is not replayed.
+    const now = await d.events.maxId();
+    await d.settings.set(WATERMARK_KEY, now);
+    return now;
+  };
 
   return {
+    async init() {
+      watermark ??= await start();
+    },
     async scan(maxBatches = 10) {
       if (running) return 0;
       running = true;
       let seen = 0;
       try {
+        watermark ??= await start();
         for (let b = 0; b < maxBatches; b++) {
-          const rows = d.repo.evidenceAfter(watermark as number, BATCH);
+          const rows = await d.events.evidenceAfter(watermark, BATCH);
           if (rows.length === 0) break;
           for (const r of rows) {
             seen++;
             const windows = windowsFromHeaders(r.headers, r.timestampMs);
-            if (windows.length) d.repo.recordWindows(r.authIndex, toWindowRows(windows, r.timestampMs, 'response-header'));
+            if (windows.length) await d.repo.recordWindows(r.authIndex, toWindowRows(windows, r.timestampMs, 'response-header'));
             if (!r.failed || r.authIndex === '') continue;
             const age = d.now() - r.timestampMs;
-            const acc = d.repo.getAccount(r.authIndex);
+            const acc = await d.repo.getAccount(r.authIndex);
             if (!acc) continue;
             if (r.statusCode === 429 && age <= EXHAUSTION_MAX_AGE_MS) {
               const limit = usageLimitReset(r.failBody, r.timestampMs);
@@ -59,7 +68,7 @@ export function createEvidenceScanner(d: PoolDeps, automation: Automation): Evid
             }
           }
           watermark = rows[rows.length - 1]!.eventId;
-          d.repo.setSetting(WATERMARK_KEY, watermark);
+          await d.settings.set(WATERMARK_KEY, watermark);
           if (rows.length < BATCH) break;
         }
       } finally {

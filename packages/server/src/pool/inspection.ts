@@ -15,8 +15,8 @@ export interface StartInspection {
 
 export interface InspectionService {
   /** Starts a run over the targets (already synced accounts); null when one is running. */
-  start(targets: readonly PoolAccountRow[], opts: StartInspection): PoolRunRow | null;
-  cancel(id: number): PoolRunRow | undefined;
+  start(targets: readonly PoolAccountRow[], opts: StartInspection): Promise<PoolRunRow | null>;
+  cancel(id: number): Promise<PoolRunRow | undefined>;
   active(): { id: number; done: Promise<void> } | null;
   /** Aborts a running run and waits for it (app close). */
   stop(): Promise<void>;
@@ -51,7 +51,7 @@ export function inspectionTargets(accounts: readonly PoolAccountRow[], opts: { p
   });
 }
 
-export function createInspectionService(d: PoolDeps, automation: Automation, onFinished: () => void = () => {}): InspectionService {
+export function createInspectionService(d: PoolDeps, automation: Automation, onFinished: () => Promise<void> | void = () => {}): InspectionService {
   let current: { id: number; abort: AbortController; done: Promise<void> } | null = null;
 
   const execute = async (run: PoolRunRow, targets: readonly PoolAccountRow[], dryRun: boolean, abort: AbortController): Promise<void> => {
@@ -61,16 +61,16 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
     let buffer: PoolResultRow[] = [];
     const every = Math.max(1, Math.floor(targets.length / 50));
     // Results and their windows are written in batches (one transaction each, not one per probe).
-    const flush = () => {
+    const flush = async () => {
       if (buffer.length === 0) return;
       const batch = buffer;
       buffer = [];
-      d.repo.recordWindowsBatch(batch.filter((r) => r.windows.length > 0));
-      d.repo.addResults(batch);
+      await d.repo.recordWindowsBatch(batch.filter((r) => r.windows.length > 0));
+      await d.repo.addResults(batch);
     };
-    const progress = (final = false) => {
-      flush();
-      const row = d.repo.updateRun(run.id, { done, counts });
+    const progress = async (final = false) => {
+      await flush();
+      const row = await d.repo.updateRun(run.id, { done, counts });
       if (!final) d.publish({ type: 'inspection-progress', run: toRun(row) });
     };
     const probe = async (acc: PoolAccountRow): Promise<void> => {
@@ -91,7 +91,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
       if (abort.signal.aborted) return;
       const at = d.now();
       const windows = toWindowRows(outcome.windows, at, 'inspection');
-      const owned = d.repo.getOwnership(acc.authIndex) !== undefined;
+      const owned = (await d.repo.getOwnership(acc.authIndex)) !== undefined;
       buffer.push({
         runId: run.id,
         authIndex: acc.authIndex,
@@ -109,7 +109,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
         if (outcome.result === 'exhausted') await automation.onExhausted(acc, outcome.resetAtMs, `inspection: ${outcome.detail}`, { dryRun });
         else if (outcome.result === 'unauthorized') await automation.onAuthIssue(acc, outcome.expired ? 'expired' : 'unauthorized', outcome.detail, { dryRun });
         else if (outcome.result === 'banned') await automation.onAuthIssue(acc, 'banned', outcome.detail, { dryRun });
-        else if (outcome.result === 'ok') automation.onHealthy(acc);
+        else if (outcome.result === 'ok') await automation.onHealthy(acc);
       } catch (err) {
         d.logger.error({ err, authIndex: acc.authIndex }, 'pool: automation after a probe failed');
       }
@@ -120,24 +120,24 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
         if (i >= targets.length) return;
         await probe(targets[i]!);
         done++;
-        if (done % every === 0 || buffer.length >= 200) progress();
+        if (done % every === 0 || buffer.length >= 200) await progress();
       }
     };
     const n = Math.max(1, Math.min(d.policy().inspectionConcurrency, targets.length || 1));
     try {
       await Promise.all(Array.from({ length: n }, worker));
-      progress(true);
-      const final = d.repo.updateRun(run.id, { done, counts, state: abort.signal.aborted ? 'cancelled' : 'done' });
+      await progress(true);
+      const final = await d.repo.updateRun(run.id, { done, counts, state: abort.signal.aborted ? 'cancelled' : 'done' });
       d.publish({ type: 'inspection-progress', run: toRun(final) });
     } catch (err) {
       d.logger.error({ err, runId: run.id }, 'pool: inspection run failed');
-      flush();
-      const final = d.repo.updateRun(run.id, { done, counts, state: 'failed', error: (err as Error).message.slice(0, 500) });
+      await flush();
+      const final = await d.repo.updateRun(run.id, { done, counts, state: 'failed', error: (err as Error).message.slice(0, 500) });
       d.publish({ type: 'inspection-progress', run: toRun(final) });
     } finally {
       d.invalidate('data');
       try {
-        onFinished();
+        await onFinished();
       } catch (err) {
         d.logger.error({ err }, 'pool: after-run step failed');
       }
@@ -145,23 +145,31 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
   };
 
   return {
-    start(targets, opts) {
+    async start(targets, opts) {
       if (current) return null;
       const dryRun = opts.dryRun === true || d.policy().dryRun;
-      const run = d.repo.createRun({ trigger: opts.trigger, total: targets.length, dryRun });
       const abort = new AbortController();
       // Every in-flight probe listens on the one signal.
       setMaxListeners(0, abort.signal);
-      const entry = { id: run.id, abort, done: Promise.resolve() };
+      // Taken before the run row is written: a second start meanwhile sees this one.
+      const entry = { id: 0, abort, done: Promise.resolve() };
       current = entry;
+      let run: PoolRunRow;
+      try {
+        run = await d.repo.createRun({ trigger: opts.trigger, total: targets.length, dryRun });
+      } catch (err) {
+        current = null;
+        throw err;
+      }
+      entry.id = run.id;
       entry.done = execute(run, targets, dryRun, abort).finally(() => {
         if (current === entry) current = null;
       });
       d.publish({ type: 'inspection-progress', run: toRun(run) });
       return run;
     },
-    cancel(id) {
-      const run = d.repo.getRun(id);
+    async cancel(id) {
+      const run = await d.repo.getRun(id);
       if (!run) return undefined;
       if (current && current.id === id) current.abort.abort();
       return run;

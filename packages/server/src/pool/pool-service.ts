@@ -2,7 +2,7 @@
 // the policy's schedule), scans traffic evidence, restores cooldowns at their reset, emits alert signals
 // and serves cached views. Time always comes from `now`; `tick()` is the one periodic step (the plugin's
 // timer calls it, tests call it after moving the clock).
-import type { Store } from '@cpamp/store';
+import type { StoreRepositories } from '@cpamp/store';
 import type { CpaAuthFile } from '@cpamp/sdk-cpa';
 import type { Config } from '../config';
 import type { AlertSignal } from '../alerts/signal-bus';
@@ -14,8 +14,8 @@ import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, typ
 import type { PoolDeps, PoolLogger, PoolRunRow } from './types';
 import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage, type SnapshotInputs } from './views';
 
-const POLICY_KEY = 'policy_overrides';
-const LAST_SCHEDULED_KEY = 'last_scheduled_ms';
+const POLICY_KEY = 'pool.policy_overrides';
+const LAST_SCHEDULED_KEY = 'pool.last_scheduled_ms';
 /**
  * Readings of windows with less than this left are sent as quota-low signals (again whenever they move by a
  * point), so alert rules with any threshold below it fire as an account declines; the rule decides.
@@ -30,7 +30,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 const USAGE_TTL_MS = 60_000;
 
 export interface PoolServiceOptions {
-  store: Store;
+  store: Pick<StoreRepositories, 'pool' | 'analytics' | 'settings' | 'events'>;
   cpa: () => PoolCpa | null;
   automationConfig: Config['automation'];
   now: () => number;
@@ -48,12 +48,12 @@ export interface PoolService {
   /** The fields the admin saved (what overrides the startup defaults; locked fields are never saved). */
   savedPolicy(): PoolPolicyPatch;
   /** Saves a partial policy; `{ locked }` names the env variable when a locked field would change. */
-  updatePolicy(patch: PoolPolicyPatch): { ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string };
+  updatePolicy(patch: PoolPolicyPatch): Promise<{ ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string }>;
   /** Re-reads CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
   sync(): Promise<{ accounts: number }>;
   /** Syncs, then starts an inspection; `{ running }` when one already runs. */
   startInspection(opts: StartInspection): Promise<{ run: PoolRunRow } | { running: number }>;
-  snapshot(): PoolSnapshot;
+  snapshot(): Promise<PoolSnapshot>;
   /** One periodic step: scheduled inspection, evidence, recovery, signals, pruning. */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -64,8 +64,9 @@ function providerOf(f: CpaAuthFile): string {
   return p === 'gemini' ? 'gemini-cli' : p || 'unknown';
 }
 
-export function createPoolService(o: PoolServiceOptions): PoolService {
+export async function createPoolService(o: PoolServiceOptions): Promise<PoolService> {
   const repo = o.store.pool;
+  const settings = o.store.settings;
   let snap: PoolSnapshot | null = null;
   let hardDirty = true;
   let softDirtyAt: number | null = null;
@@ -77,10 +78,15 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
   /** Last remaining-% reading sent per account. */
   const lowAccounts = new Map<string, number>();
   const forecastOpen = new Set<string>();
-  const policy = () => effectivePolicy(o.automationConfig, repo.getSetting<PoolPolicyPatch>(POLICY_KEY));
+  // The saved policy is read once and kept: only updatePolicy() writes it.
+  let saved = (await settings.get<PoolPolicyPatch>(POLICY_KEY)) ?? {};
+  const policy = () => effectivePolicy(o.automationConfig, saved);
+  let building: Promise<PoolSnapshot> | null = null;
 
   const deps: PoolDeps = {
     repo,
+    settings,
+    events: o.store.events,
     cpa: o.cpa,
     now: o.now,
     policy,
@@ -94,17 +100,18 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
     },
   };
   // A run left 'running' by a crash can never finish.
-  repo.interruptRunningRuns();
+  await repo.interruptRunningRuns();
   const automation = createAutomation(deps);
   // Signals follow a finished run at once (quota-low, forecasts), not only the next tick.
-  const inspections = createInspectionService(deps, automation, () => signals(snapshot()));
+  const inspections = createInspectionService(deps, automation, async () => signals(await snapshot()));
   const evidence = createEvidenceScanner(deps, automation);
+  await evidence.init();
 
   const sync = async () => {
     const cpa = o.cpa();
     if (!cpa) return { accounts: 0 };
     const files = await cpa.listAuthFiles();
-    repo.syncAccounts(
+    await repo.syncAccounts(
       files
         .filter((f) => (f.auth_index ?? '') !== '')
         .map((f) => ({
@@ -120,23 +127,30 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
         })),
     );
     lastSync = o.now();
-    automation.reconcile();
+    await automation.reconcile();
     hardDirty = true;
     return { accounts: files.length };
   };
 
-  const snapshot = () => {
+  const rebuild = async (): Promise<PoolSnapshot> => {
+    const t = o.now();
+    // Cleared first: a change while this build reads marks the result stale again.
+    hardDirty = false;
+    softDirtyAt = null;
+    if (!usage || t - usage.atMs >= USAGE_TTL_MS || t < usage.atMs) usage = await readUsage(o.store, t);
+    if (!inputs || t - inputs.atMs >= USAGE_TTL_MS || t < inputs.atMs) inputs = await readInputs(o.store, t);
+    snap = await buildSnapshot(o.store, t, usage, inputs);
+    snapBuiltAt = Date.now();
+    return snap;
+  };
+  const snapshot = async (): Promise<PoolSnapshot> => {
     const stale = hardDirty || !snap || (softDirtyAt !== null && Date.now() - snapBuiltAt >= SOFT_TTL_MS);
-    if (stale) {
-      const t = o.now();
-      if (!usage || t - usage.atMs >= USAGE_TTL_MS || t < usage.atMs) usage = readUsage(o.store, t);
-      if (!inputs || t - inputs.atMs >= USAGE_TTL_MS || t < inputs.atMs) inputs = readInputs(o.store, t);
-      snap = buildSnapshot(o.store, t, usage, inputs);
-      snapBuiltAt = Date.now();
-      hardDirty = false;
-      softDirtyAt = null;
-    }
-    return snap as PoolSnapshot;
+    if (!stale) return snap as PoolSnapshot;
+    // Concurrent readers share one build.
+    building ??= rebuild().finally(() => {
+      building = null;
+    });
+    return building;
   };
 
   const signals = (s: PoolSnapshot) => {
@@ -171,14 +185,15 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
     evidence,
     policy,
     locked: () => lockedFields(o.automationConfig),
-    savedPolicy: () => ({ ...(repo.getSetting<PoolPolicyPatch>(POLICY_KEY) ?? {}) }),
-    updatePolicy(patch) {
+    savedPolicy: () => ({ ...saved }),
+    async updatePolicy(patch) {
       const current = policy();
       const lock = lockedChange(o.automationConfig, current, patch);
       if (lock) return { ok: false, ...lock };
-      const stored = PoolPolicyPatchSchema.parse({ ...(repo.getSetting<PoolPolicyPatch>(POLICY_KEY) ?? {}), ...patch });
+      const stored = PoolPolicyPatchSchema.parse({ ...saved, ...patch });
       for (const f of Object.keys(lockedFields(o.automationConfig))) delete (stored as Record<string, unknown>)[f];
-      repo.setSetting(POLICY_KEY, stored);
+      await settings.set(POLICY_KEY, stored);
+      saved = stored;
       return { ok: true, policy: policy() };
     },
     sync,
@@ -187,12 +202,12 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
       if (active) return { running: active.id };
       await sync();
       const p = policy();
-      const targets = inspectionTargets(repo.listAccounts(), {
+      const targets = inspectionTargets(await repo.listAccounts(), {
         providers: p.inspectionProviders,
         ...(opts.provider ? { provider: opts.provider } : {}),
         ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
       });
-      const run = inspections.start(targets, opts);
+      const run = await inspections.start(targets, opts);
       if (!run) return { running: inspections.active()?.id ?? 0 };
       return { run };
     },
@@ -201,27 +216,27 @@ export function createPoolService(o: PoolServiceOptions): PoolService {
       const t = o.now();
       try {
         // Recovery decides on fresh state: a due cooldown forces a sync.
-        const due = repo.listOwnership().some((w) => w.kind === 'quota' && w.recoverAtMs !== null && w.recoverAtMs <= t);
+        const due = (await repo.listOwnership()).some((w) => w.kind === 'quota' && w.recoverAtMs !== null && w.recoverAtMs <= t);
         if (o.cpa() && (due || t - lastSync >= SYNC_EVERY_MS)) await sync();
       } catch (err) {
         o.logger.warn({ err }, 'pool: reading CPA auth files failed');
       }
       await evidence.scan();
       await automation.recoverDue();
-      automation.resolveExhaustedDue();
+      await automation.resolveExhaustedDue();
       const p = policy();
       if (p.inspectionIntervalMinutes > 0 && !inspections.active() && o.cpa()) {
-        const last = repo.getSetting<number>(LAST_SCHEDULED_KEY);
-        if (last === undefined) repo.setSetting(LAST_SCHEDULED_KEY, t);
+        const last = await settings.get<number>(LAST_SCHEDULED_KEY);
+        if (last === undefined) await settings.set(LAST_SCHEDULED_KEY, t);
         else if (t - last >= p.inspectionIntervalMinutes * 60_000) {
-          repo.setSetting(LAST_SCHEDULED_KEY, t);
+          await settings.set(LAST_SCHEDULED_KEY, t);
           await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
         }
       }
-      signals(snapshot());
+      signals(await snapshot());
       if (t - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = t;
-        repo.prune();
+        await repo.prune();
       }
     },
     async stop() {

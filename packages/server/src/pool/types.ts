@@ -1,16 +1,19 @@
 // The HTTP shapes of the account-pool API (docs/reference/http-api.md) and what the pool services share.
-import type { PoolRepository } from '@cpamp/store';
+import type { EventsRepository, PoolRepository, SettingsRepository } from '@cpamp/store';
 import type { AlertSignal } from '../alerts/signal-bus';
 import type { PoolPolicy } from './policy';
 import type { PoolCpa } from './cpa-port';
 
-export type PoolAccountRow = NonNullable<ReturnType<PoolRepository['getAccount']>>;
-export type PoolWindowRow = ReturnType<PoolRepository['windows']>[number];
-export type PoolRunRow = NonNullable<ReturnType<PoolRepository['getRun']>>;
-export type PoolResultRow = ReturnType<PoolRepository['resultsFor']>[number];
-export type PoolIssueRow = NonNullable<ReturnType<PoolRepository['getIssue']>>;
-export type PoolActionRow = ReturnType<PoolRepository['logAction']>;
-export type PoolOwnershipRow = NonNullable<ReturnType<PoolRepository['getOwnership']>>;
+export type {
+  PoolAccountRow,
+  PoolWindowRow,
+  PoolRunRow,
+  PoolResultRow,
+  PoolIssueRow,
+  PoolActionRow,
+  PoolOwnershipRow,
+} from '@cpamp/store';
+import type { PoolActionRow, PoolIssueRow, PoolResultRow, PoolRunRow, PoolWindowRow } from '@cpamp/store';
 
 export type QuotaWindow = {
   window: string;
@@ -109,6 +112,10 @@ export interface PoolLogger {
 /** What the pool services share. */
 export interface PoolDeps {
   repo: PoolRepository;
+  /** Pool settings live in the store's settings under `pool.` keys. */
+  settings: SettingsRepository;
+  /** The event log, read after a watermark for quota and auth evidence. */
+  events: Pick<EventsRepository, 'maxId' | 'evidenceAfter'>;
   /** The CPA client for the current connection, or null before setup. */
   cpa(): PoolCpa | null;
   now(): number;

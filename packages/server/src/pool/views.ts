@@ -1,7 +1,7 @@
 // The pool as the pages see it: every account with its windows, usage, burn and forecast, and the
 // per-provider forecasts. Built in one pass (a handful of queries, no per-account query) and cached until
 // something changes, so 5,000 accounts page in milliseconds.
-import type { Store } from '@cpamp/store';
+import type { StoreRepositories } from '@cpamp/store';
 import {
   accountExhaustAt,
   burnPerHour,
@@ -51,19 +51,22 @@ export interface PoolUsage {
   u7d: Map<string, Usage>;
 }
 
-export function readUsage(store: Store, nowMs: number): PoolUsage {
+/** The repositories the pool views read. */
+type ViewStore = Pick<StoreRepositories, 'pool' | 'analytics'>;
+
+export async function readUsage(store: ViewStore, nowMs: number): Promise<PoolUsage> {
   const to = nowMs + 1;
   return {
     atMs: nowMs,
-    u3: usageByAccount(store, nowMs - 3 * HOUR, to),
-    u24: usageByAccount(store, nowMs - 24 * HOUR, to),
-    u7d: usageByAccount(store, nowMs - 7 * 24 * HOUR, to),
+    u3: await usageByAccount(store, nowMs - 3 * HOUR, to),
+    u24: await usageByAccount(store, nowMs - 24 * HOUR, to),
+    u7d: await usageByAccount(store, nowMs - 7 * 24 * HOUR, to),
   };
 }
 
-function usageByAccount(store: Store, from: number, to: number): Map<string, Usage> {
+async function usageByAccount(store: ViewStore, from: number, to: number): Promise<Map<string, Usage>> {
   const out = new Map<string, Usage>();
-  const { rows } = store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
+  const { rows } = await store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
   for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros });
   return out;
 }
@@ -81,34 +84,36 @@ function statusOf(acc: PoolAccountRow, owned: { kind: string } | undefined, open
 /** What changes only with new observations (results, evidence), kept across action-only rebuilds. */
 export interface SnapshotInputs {
   atMs: number;
-  windows: ReturnType<Store['pool']['allWindows']>;
-  starts: ReturnType<Store['pool']['cycleStarts']>;
-  buckets: ReturnType<Store['pool']['historyBuckets']>;
+  windows: Awaited<ReturnType<StoreRepositories['pool']['allWindows']>>;
+  starts: Awaited<ReturnType<StoreRepositories['pool']['cycleStarts']>>;
+  buckets: Awaited<ReturnType<StoreRepositories['pool']['historyBuckets']>>;
 }
 
-export function readInputs(store: Store, nowMs: number): SnapshotInputs {
+export async function readInputs(store: ViewStore, nowMs: number): Promise<SnapshotInputs> {
   return {
     atMs: nowMs,
-    windows: store.pool.allWindows(),
+    windows: await store.pool.allWindows(),
     // Slopes need only the earliest same-cycle point of the last 3 h per account and window.
-    starts: store.pool.cycleStarts(nowMs - 3 * HOUR),
-    buckets: store.pool.historyBuckets(nowMs - 24 * HOUR, SERIES_BUCKET_MS),
+    starts: await store.pool.cycleStarts(nowMs - 3 * HOUR),
+    buckets: await store.pool.historyBuckets(nowMs - 24 * HOUR, SERIES_BUCKET_MS),
   };
 }
 
-export function buildSnapshot(
-  store: Store,
+export async function buildSnapshot(
+  store: ViewStore,
   nowMs: number,
-  usage: PoolUsage = readUsage(store, nowMs),
-  inputs: SnapshotInputs = readInputs(store, nowMs),
-): PoolSnapshot {
-  const repo = store.pool;
-  const rows = repo.listAccounts();
+  usage?: PoolUsage,
+  inputs?: SnapshotInputs,
+): Promise<PoolSnapshot> {
+  usage ??= await readUsage(store, nowMs);
+  inputs ??= await readInputs(store, nowMs);
   const { windows, starts } = inputs;
-  const ownership = new Map(repo.listOwnership().map((o) => [o.authIndex, o]));
+  const repo = store.pool;
+  const rows = await repo.listAccounts();
+  const ownership = new Map((await repo.listOwnership()).map((o) => [o.authIndex, o]));
   // An open `exhausted` issue is a quota state (cooldown), not an auth problem.
-  const issues = repo.openIssueCounts(['unauthorized', 'expired', 'banned']);
-  const exhaustedIssues = repo.openIssueCounts(['exhausted']);
+  const issues = await repo.openIssueCounts(['unauthorized', 'expired', 'banned']);
+  const exhaustedIssues = await repo.openIssueCounts(['exhausted']);
   const { u3, u24, u7d } = usage;
   const accounts: PoolAccount[] = [];
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();

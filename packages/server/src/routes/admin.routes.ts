@@ -63,14 +63,16 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
   const retention: RetentionService | null = store ? createRetentionService({ store, now: ctx.now, logger: app.log.child({ module: 'retention' }) }) : null;
 
   if (store) {
+    // One write at a time: each appends to what the previous one saved.
+    let gapWrites = Promise.resolve();
     ctx.collector?.on('gap', (gap) => {
-      try {
-        const gaps = store.settings.get<CoverageGapView[]>(GAPS_KEY) ?? [];
-        gaps.push(gapView(gap));
-        store.settings.set(GAPS_KEY, gaps.slice(-MAX_GAPS));
-      } catch (error) {
-        app.log.warn({ err: error }, 'cannot persist a coverage gap');
-      }
+      gapWrites = gapWrites
+        .then(async () => {
+          const gaps = (await store.settings.get<CoverageGapView[]>(GAPS_KEY)) ?? [];
+          gaps.push(gapView(gap));
+          await store.settings.set(GAPS_KEY, gaps.slice(-MAX_GAPS));
+        })
+        .catch((error: unknown) => app.log.warn({ err: error }, 'cannot persist a coverage gap'));
     });
   }
   const jobs = fastify.jobs;
@@ -95,13 +97,13 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
 
   app.get('/v0/management/storage', { exposeHeadRoute: false }, async () => {
     const s = requireStore(ctx);
-    return { ...s.storageReport(), retention: requireRetention().get() };
+    return { ...(await s.storageReport()), retention: await requireRetention().get() };
   });
 
   app.get('/v0/management/retention', { exposeHeadRoute: false }, async () => requireRetention().get());
 
   app.put('/v0/management/retention', { schema: { body: RetentionBody } }, async (request) => {
-    const next = requireRetention().update(request.body);
+    const next = await requireRetention().update(request.body);
     request.log.info({ rawDays: next.rawDays, maxDbMegabytes: next.maxDbMegabytes }, 'retention settings changed');
     return next;
   });
@@ -123,12 +125,12 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
   app.get('/v0/management/collector', { exposeHeadRoute: false }, async () => {
     const connection = ctx.connection.current();
     const settings = ctx.connection.collectorSettings();
-    const saved = ctx.store?.settings.get<CoverageGapView[]>(GAPS_KEY) ?? null;
+    const saved = (await ctx.store?.settings.get<CoverageGapView[]>(GAPS_KEY)) ?? null;
     const gaps = saved ?? (ctx.collector?.status()?.recentGaps ?? []).map(gapView);
     return {
       status: collectorStatus(ctx, connection?.baseUrl ?? '', settings.mode, settings.queue),
       coverage: { gaps: [...gaps].sort((a, b) => b.fromMs - a.fromMs) },
-      doctor: ctx.store?.settings.get<DoctorReport>(DOCTOR_KEY) ?? lastDoctor,
+      doctor: (await ctx.store?.settings.get<DoctorReport>(DOCTOR_KEY)) ?? lastDoctor,
     };
   });
 
@@ -146,7 +148,7 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
           ],
         };
     lastDoctor = report;
-    ctx.store?.settings.set(DOCTOR_KEY, report);
+    await ctx.store?.settings.set(DOCTOR_KEY, report);
     return report;
   });
 }

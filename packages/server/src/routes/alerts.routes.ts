@@ -87,9 +87,9 @@ function checkParams(kind: AlertSignalKind, raw: Record<string, unknown>) {
   return r.params;
 }
 
-function checkChannelIds(alerts: AlertsRepository, ids: number[]) {
+async function checkChannelIds(alerts: AlertsRepository, ids: number[]) {
   for (const id of ids)
-    if (!alerts.getChannel(id)) throw bad(`Invalid body: body.channelIds: no alert channel with id ${id} (create it first).`);
+    if (!(await alerts.getChannel(id))) throw bad(`Invalid body: body.channelIds: no alert channel with id ${id} (create it first).`);
 }
 
 /** undefined = keep, null = clear, a string = store. */
@@ -125,20 +125,20 @@ export default async function alertsRoutes(
   });
   app.get(`${BASE}/kinds`, { exposeHeadRoute: false }, async () => ({ items: kinds }));
 
-  app.get(`${BASE}/rules`, { exposeHeadRoute: false }, async () => ({ items: repo().listRules().map(ruleView) }));
+  app.get(`${BASE}/rules`, { exposeHeadRoute: false }, async () => ({ items: (await repo().listRules()).map(ruleView) }));
 
   app.post(`${BASE}/rules`, { schema: { body: RuleCreate } }, async (request, reply) => {
     const alerts = repo();
     const b = request.body;
     const p = checkParams(b.kind, b.params);
-    checkChannelIds(alerts, b.channelIds);
-    const rule = alerts.createRule({ ...b, params: p });
+    await checkChannelIds(alerts, b.channelIds);
+    const rule = await alerts.createRule({ ...b, params: p });
     return reply.status(201).send({ rule: ruleView(rule) });
   });
 
   app.put(`${BASE}/rules/:id`, { schema: { params: IdParams, body: RuleUpdate } }, async (request) => {
     const alerts = repo();
-    const cur = alerts.getRule(request.params.id);
+    const cur = await alerts.getRule(request.params.id);
     if (!cur) throw notFound('rule', request.params.id);
     const b = request.body;
     const kind = (b.kind ?? cur.kind) as AlertSignalKind;
@@ -152,22 +152,22 @@ export default async function alertsRoutes(
       patch.params = checkParams(kind, b.params ?? cur.params);
     }
     if (b.channelIds !== undefined) {
-      checkChannelIds(alerts, b.channelIds);
+      await checkChannelIds(alerts, b.channelIds);
       patch.channelIds = b.channelIds;
     }
-    const rule = alerts.updateRule(cur.id, patch);
+    const rule = await alerts.updateRule(cur.id, patch);
     if (!rule) throw notFound('rule', cur.id);
     return { rule: ruleView(rule) };
   });
 
   app.delete(`${BASE}/rules/:id`, { schema: { params: IdParams } }, async (request) => {
     const alerts = repo();
-    const cur = alerts.getRule(request.params.id);
-    if (!cur || !alerts.deleteRule(cur.id)) throw notFound('rule', request.params.id);
+    const cur = await alerts.getRule(request.params.id);
+    if (!cur || !(await alerts.deleteRule(cur.id))) throw notFound('rule', request.params.id);
     return { ok: true, rule: ruleView(cur) };
   });
 
-  app.get(`${BASE}/channels`, { exposeHeadRoute: false }, async () => ({ items: repo().listChannels().map(channelView) }));
+  app.get(`${BASE}/channels`, { exposeHeadRoute: false }, async () => ({ items: (await repo().listChannels()).map(channelView) }));
 
   app.post(`${BASE}/channels`, { schema: { body: ChannelCreate } }, async (request, reply) => {
     const alerts = repo();
@@ -175,7 +175,7 @@ export default async function alertsRoutes(
     const secretValue = pickSecret(b.type === 'telegram' ? b.botToken : b.secret, b.type === 'telegram' ? b.config.botToken : b.config.secret, b.type === 'telegram' ? b.secret : b.botToken);
     const config = { url: b.config.url || undefined, chatId: b.config.chatId || undefined, apiBaseUrl: b.config.apiBaseUrl || undefined };
     checkChannel(b.type, config, typeof secretValue === 'string');
-    const channel = alerts.createChannel({
+    const channel = await alerts.createChannel({
       name: b.name,
       type: b.type,
       enabled: b.enabled,
@@ -187,7 +187,7 @@ export default async function alertsRoutes(
 
   app.put(`${BASE}/channels/:id`, { schema: { params: IdParams, body: ChannelUpdate } }, async (request) => {
     const alerts = repo();
-    const cur = alerts.getChannel(request.params.id);
+    const cur = await alerts.getChannel(request.params.id);
     if (!cur) throw notFound('channel', request.params.id);
     const b = request.body;
     const type = b.type ?? cur.type;
@@ -200,7 +200,7 @@ export default async function alertsRoutes(
     });
     const willHaveSecret = secretValue === undefined ? cur.secretSet && type === cur.type : secretValue !== null;
     checkChannel(type, config, willHaveSecret);
-    const channel = alerts.updateChannel(cur.id, {
+    const channel = await alerts.updateChannel(cur.id, {
       name: b.name,
       type,
       enabled: b.enabled,
@@ -214,8 +214,8 @@ export default async function alertsRoutes(
 
   app.delete(`${BASE}/channels/:id`, { schema: { params: IdParams } }, async (request) => {
     const alerts = repo();
-    const cur = alerts.getChannel(request.params.id);
-    if (!cur || !alerts.deleteChannel(cur.id)) throw notFound('channel', request.params.id);
+    const cur = await alerts.getChannel(request.params.id);
+    if (!cur || !(await alerts.deleteChannel(cur.id))) throw notFound('channel', request.params.id);
     return { ok: true, channel: channelView(cur) };
   });
 
@@ -228,22 +228,22 @@ export default async function alertsRoutes(
   });
 
   app.get(`${BASE}/incidents`, { schema: { querystring: IncidentsQuery }, exposeHeadRoute: false }, async (request) => ({
-    items: repo().listIncidents({ state: request.query.state, limit: request.query.limit }).map(incidentView),
+    items: (await repo().listIncidents({ state: request.query.state, limit: request.query.limit })).map(incidentView),
   }));
 
   // Close an incident by hand (its channels get 'resolved').
   app.post(`${BASE}/incidents/:id/resolve`, { schema: { params: IdParams } }, async (request) => {
     const alerts = repo();
     const engine = opts.engine();
-    const cur = alerts.getIncident(request.params.id);
+    const cur = await alerts.getIncident(request.params.id);
     if (!cur) throw notFound('incident', request.params.id);
-    if (cur.state === 'open' && engine) engine.resolveIncident(cur.id);
-    const incident = alerts.getIncident(cur.id) ?? cur;
+    if (cur.state === 'open' && engine) await engine.resolveIncident(cur.id);
+    const incident = (await alerts.getIncident(cur.id)) ?? cur;
     return { incident: incidentView(incident) };
   });
 
   app.get(`${BASE}/deliveries`, { schema: { querystring: DeliveriesQuery }, exposeHeadRoute: false }, async (request) => ({
-    items: repo().listDeliveries({ limit: request.query.limit, channelId: request.query.channelId }).map(deliveryView),
+    items: (await repo().listDeliveries({ limit: request.query.limit, channelId: request.query.channelId })).map(deliveryView),
   }));
 }
 

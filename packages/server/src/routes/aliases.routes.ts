@@ -29,9 +29,8 @@ function requireStore(ctx: ServerContext): Store {
   return ctx.store;
 }
 
-function items(store: Store): { apiKeyHash: string; alias: string; label: string }[] {
-  return store.apiKeys
-    .list()
+async function items(store: Store): Promise<{ apiKeyHash: string; alias: string; label: string }[]> {
+  return (await store.apiKeys.list())
     .filter((k) => k.alias !== null && k.alias !== '')
     .map((k) => ({ apiKeyHash: k.hash, alias: k.alias as string, label: k.label }))
     .sort((a, b) => a.alias.localeCompare(b.alias));
@@ -41,13 +40,13 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx:
   const { ctx } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: items(requireStore(ctx)) }));
+  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: await items(requireStore(ctx)) }));
 
   app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
     const store = requireStore(ctx);
     // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
     const owner = new Map<string, string>();
-    for (const k of store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
+    for (const k of await store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
     const incoming = new Map<string, string>();
     for (const it of request.body.items) owner.delete([...owner].find(([, h]) => h === it.apiKeyHash)?.[0] ?? '');
     for (const it of request.body.items) {
@@ -58,12 +57,12 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx:
       }
       incoming.set(lower, it.apiKeyHash);
     }
-    for (const it of request.body.items) store.apiKeys.setAlias(it.apiKeyHash, it.alias);
-    return { items: items(store) };
+    for (const it of request.body.items) await store.apiKeys.setAlias(it.apiKeyHash, it.alias);
+    return { items: await items(store) };
   });
 
   app.delete('/v0/management/api-key-aliases/:hash', { schema: { params: HashParams } }, async (request) => {
-    requireStore(ctx).apiKeys.setAlias(request.params.hash, null);
+    await requireStore(ctx).apiKeys.setAlias(request.params.hash, null);
     return { ok: true };
   });
 }

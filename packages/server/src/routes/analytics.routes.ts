@@ -117,21 +117,21 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
 
   app.get(`${base}/summary`, { schema: { querystring: FilterQuery } }, async (request) => {
     const range = resolveRange(request.query, ctx.now());
-    return { range, ...requireStore(ctx).analytics.totals(toFilter(request.query, range)) };
+    return { range, ...(await requireStore(ctx).analytics.totals(toFilter(request.query, range))) };
   });
 
   app.get(`${base}/timeline`, { schema: { querystring: TimelineQuery } }, async (request) => {
     const q = request.query;
     const range = resolveRange(q, ctx.now());
     const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
-    const result = requireStore(ctx).analytics.timeSeries(toFilter(q, range), { granularity, timeZone: range.tz, splitTopModels: q.splitTopModels ?? 0 });
+    const result = await requireStore(ctx).analytics.timeSeries(toFilter(q, range), { granularity, timeZone: range.tz, splitTopModels: q.splitTopModels ?? 0 });
     return { range, granularity, ...result };
   });
 
   app.get(`${base}/breakdown/:dimension`, { schema: { params: BreakdownParams, querystring: BreakdownQuery } }, async (request) => {
     const q = request.query;
     const range = resolveRange(q, ctx.now());
-    const result = requireStore(ctx).analytics.breakdown(toFilter(q, range), {
+    const result = await requireStore(ctx).analytics.breakdown(toFilter(q, range), {
       by: request.params.dimension,
       ...(q.sort ? { sort: q.sort } : {}),
       ...(q.order ? { order: q.order } : {}),
@@ -143,7 +143,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
 
   app.get(`${base}/filter-options`, { schema: { querystring: FilterQuery } }, async (request) => {
     const range = resolveRange(request.query, ctx.now());
-    return { range, ...requireStore(ctx).analytics.filterOptions(toFilter(request.query, range)) };
+    return { range, ...(await requireStore(ctx).analytics.filterOptions(toFilter(request.query, range))) };
   });
 
   app.get(`${base}/latency-percentiles`, { schema: { querystring: LatencyQuery } }, async (request) => {
@@ -153,13 +153,13 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
     if (percents.some((p) => !(p > 0 && p <= 100))) {
       throw new ServerError('bad_request', 'Invalid querystring.percentiles: each value must be > 0 and <= 100 (e.g. 50,95,99).');
     }
-    const result = requireStore(ctx).analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100) });
+    const result = await requireStore(ctx).analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100) });
     return { range, percentiles: percents, ...result };
   });
 
   app.get(`${base}/heatmap`, { schema: { querystring: FilterQuery } }, async (request) => {
     const range = resolveRange(request.query, ctx.now());
-    return { range, ...requireStore(ctx).analytics.heatmap(toFilter(request.query, range), { timeZone: range.tz }) };
+    return { range, ...(await requireStore(ctx).analytics.heatmap(toFilter(request.query, range), { timeZone: range.tz })) };
   });
 
   // One account over time, kept after its auth file is deleted: snapshot, totals, series, recent requests.
@@ -167,14 +167,14 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
     const q = request.query;
     const store = requireStore(ctx);
     const { authIndex } = request.params;
-    const account = store.accounts.get(authIndex);
+    const account = await store.accounts.get(authIndex);
     if (!account) throw new ServerError('not_found', `No account with auth index "${authIndex}" has been seen; pick one from filter-options.`);
     const range = resolveRange(q, ctx.now());
     const filter = { ...toFilter(q, range), authIndex };
     const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
-    const series = store.analytics.timeSeries(filter, { granularity, timeZone: range.tz });
-    const recent = store.events.list(filter, { limit: q.recent ?? 10 }).events;
-    return { range, granularity, account, totals: store.analytics.totals(filter), points: series.points, recent };
+    const series = await store.analytics.timeSeries(filter, { granularity, timeZone: range.tz });
+    const recent = (await store.events.list(filter, { limit: q.recent ?? 10 })).events;
+    return { range, granularity, account, totals: await store.analytics.totals(filter), points: series.points, recent };
   });
 
   app.get(`${base}/events`, { schema: { querystring: EventsQuery } }, async (request) => {
@@ -189,7 +189,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
     }
     if (q.minLatencyMs !== undefined) f.minLatencyMs = q.minLatencyMs;
     if (q.search) f.search = q.search;
-    const page = requireStore(ctx).events.list(f, { limit: q.limit ?? 50, cursor: q.cursor ?? null });
+    const page = await requireStore(ctx).events.list(f, { limit: q.limit ?? 50, cursor: q.cursor ?? null });
     return { range, ...page };
   });
 }

@@ -61,13 +61,13 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   const base = '/v0/management/pool';
 
   app.get(`${base}/overview`, async () => {
-    const s = svc().snapshot();
+    const s = await svc().snapshot();
     return { generatedAtMs: s.generatedAtMs, counts: s.counts, providers: s.providers, series: s.series };
   });
 
   app.get(`${base}/accounts`, { schema: { querystring: AccountsQuery } }, async (request) => {
     const q = request.query;
-    const page = pageAccounts(svc().snapshot(), {
+    const page = pageAccounts(await svc().snapshot(), {
       ...(q.provider ? { provider: q.provider } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.q ? { q: q.q } : {}),
@@ -81,11 +81,11 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   app.get(`${base}/accounts/:authIndex`, { schema: { params: AuthIndexParams } }, async (request) => {
     const s = svc();
     const { authIndex } = request.params;
-    const account = s.snapshot().byIndex.get(authIndex);
+    const account = (await s.snapshot()).byIndex.get(authIndex);
     if (!account) throw new ServerError('not_found', `No pool account with auth_index ${authIndex}; list them with GET ${base}/accounts (run an inspection or wait for the next sync if it is new).`);
     const repo = opts.ctx.store!.pool;
     const byWindow = new Map<string, { tMs: number; usedPercent: number }[]>();
-    for (const p of repo.windowHistory(authIndex, opts.ctx.now() - 7 * 86_400_000)) {
+    for (const p of await repo.windowHistory(authIndex, opts.ctx.now() - 7 * 86_400_000)) {
       const list = byWindow.get(p.window) ?? [];
       list.push({ tMs: p.tMs, usedPercent: p.usedPercent });
       byWindow.set(p.window, list);
@@ -93,8 +93,8 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
     return {
       account,
       windowHistory: [...byWindow].map(([window, points]) => ({ window, points })),
-      actions: repo.listActions({ limit: 50, authIndex }),
-      inspections: repo.resultsFor(authIndex, 20).map(toResult),
+      actions: await repo.listActions({ limit: 50, authIndex }),
+      inspections: (await repo.resultsFor(authIndex, 20)).map(toResult),
     };
   });
 
@@ -116,30 +116,30 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
 
   app.get(`${base}/inspections`, { schema: { querystring: RunsQuery } }, async (request) => {
     svc();
-    return { items: opts.ctx.store!.pool.listRuns(request.query.limit).map(toRun) };
+    return { items: (await opts.ctx.store!.pool.listRuns(request.query.limit)).map(toRun) };
   });
 
   app.get(`${base}/inspections/:id`, { schema: { params: IdParams, querystring: ResultsQuery } }, async (request) => {
     svc();
     const repo = opts.ctx.store!.pool;
-    const run = repo.getRun(request.params.id);
+    const run = await repo.getRun(request.params.id);
     if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
-    const { items, total } = repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset });
+    const { items, total } = await repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset });
     return { run: toRun(run), results: items.map(toResult), total };
   });
 
   app.post(`${base}/inspections/:id/cancel`, { schema: { params: IdParams } }, async (request) => {
     const s = svc();
-    const run = s.inspections.cancel(request.params.id);
+    const run = await s.inspections.cancel(request.params.id);
     if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
     const active = s.inspections.active();
     if (active && active.id === run.id) await active.done;
-    return { run: toRun(opts.ctx.store!.pool.getRun(run.id)!) };
+    return { run: toRun((await opts.ctx.store!.pool.getRun(run.id))!) };
   });
 
   app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {
     svc();
-    return { items: opts.ctx.store!.pool.listIssues(request.query.state) };
+    return { items: await opts.ctx.store!.pool.listIssues(request.query.state) };
   });
 
   app.post(`${base}/issues/:id/:action`, { schema: { params: IssueActionParams } }, async (request) => {
@@ -156,7 +156,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   app.get(`${base}/actions`, { schema: { querystring: ActionsQuery } }, async (request) => {
     svc();
     const { limit, cursor } = request.query;
-    const items = opts.ctx.store!.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
+    const items = await opts.ctx.store!.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
     const page = items.slice(0, limit);
     return { items: page, nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
   });
@@ -168,7 +168,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
 
   app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request, reply) => {
     const s = svc();
-    const res = s.updatePolicy(request.body);
+    const res = await s.updatePolicy(request.body);
     if (!res.ok) return locked(reply, res.field, res.env);
     return { policy: res.policy, locked: s.locked() };
   });
@@ -205,7 +205,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request, reply) => {
     const s = svc();
     const b = request.body;
-    const res = s.updatePolicy({
+    const res = await s.updatePolicy({
       ...(b.codexQuotaCooldownEnabled !== undefined ? { autoDisableOnExhaustion: b.codexQuotaCooldownEnabled } : {}),
       ...(b.authIssueQueueEnabled !== undefined ? { authIssueQueue: b.authIssueQueueEnabled } : {}),
       ...(b.authIssueAutoDisableEnabled !== undefined ? { autoDisableAuthIssues: b.authIssueAutoDisableEnabled } : {}),
@@ -216,12 +216,11 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   app.get('/usage-service/quota-cooldowns', async () => {
     svc();
     const repo = opts.ctx.store!.pool;
+    const cooldowns = (await repo.listOwnership()).filter((o) => o.kind === 'quota');
     return {
-      items: repo
-        .listOwnership()
-        .filter((o) => o.kind === 'quota')
-        .map((o) => {
-          const acc = repo.getAccount(o.authIndex);
+      items: await Promise.all(
+        cooldowns.map(async (o) => {
+          const acc = await repo.getAccount(o.authIndex);
           return {
             authFileName: o.fileName,
             authIndex: o.authIndex,
@@ -235,6 +234,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
             createdAtMs: o.disabledAtMs,
           };
         }),
+      ),
     };
   });
 }

@@ -51,9 +51,9 @@ function requireStore(ctx: ServerContext): Store {
   return ctx.store;
 }
 
-function priceMap(store: Store): Record<string, ModelPrice> {
+async function priceMap(store: Store): Promise<Record<string, ModelPrice>> {
   const out: Record<string, ModelPrice> = {};
-  for (const p of store.prices.list()) out[p.model] = p;
+  for (const p of await store.prices.list()) out[p.model] = p;
   return out;
 }
 
@@ -71,7 +71,7 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
 
   app.get('/v0/management/model-prices', { exposeHeadRoute: false }, async () => {
     const store = requireStore(ctx);
-    return { prices: priceMap(store), version: store.prices.currentVersion() };
+    return { prices: await priceMap(store), version: await store.prices.currentVersion() };
   });
 
   // Upsert only (Plus's PUT replaced everything; deleting is explicit here, so a partial edit cannot wipe prices).
@@ -79,16 +79,16 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
     const store = requireStore(ctx);
     const entries: [string, PriceInput][] = 'prices' in request.body ? Object.entries(request.body.prices) : [[request.body.model, request.body.price]];
     const updated: ModelPrice[] = [];
-    for (const [model, price] of entries) updated.push(store.prices.set(model, price as PriceInput));
-    return { updated, prices: priceMap(store), version: store.prices.currentVersion() };
+    for (const [model, price] of entries) updated.push(await store.prices.set(model, price as PriceInput));
+    return { updated, prices: await priceMap(store), version: await store.prices.currentVersion() };
   });
 
   app.delete('/v0/management/model-prices/:model', { schema: { params: ModelParams } }, async (request) => {
     const store = requireStore(ctx);
-    if (!store.prices.delete(request.params.model)) {
+    if (!(await store.prices.delete(request.params.model))) {
       throw new ServerError('not_found', `No price for model "${request.params.model}"; GET /v0/management/model-prices lists the priced models.`);
     }
-    return { ok: true, version: store.prices.currentVersion() };
+    return { ok: true, version: await store.prices.currentVersion() };
   });
 
   app.post(
@@ -118,15 +118,17 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
         const models = request.query.models;
         report = await store.prices.sync({ json: body }, models ? { models } : {});
       }
-      return { source: 'litellm', ...report, imported: report.matched.length, prices: priceMap(store) };
+      return { source: 'litellm', ...report, imported: report.matched.length, prices: await priceMap(store) };
     },
   );
 
   // Which models were called and whether each has a price (the price editor lists the unpriced first).
   app.get('/v0/management/model-prices/usage-summary', { exposeHeadRoute: false }, async () => {
     const store = requireStore(ctx);
-    const { rows, total } = store.analytics.breakdown({ from: 0, to: Number.MAX_SAFE_INTEGER }, { by: 'model', sort: 'requests', order: 'desc', limit: 1000 });
-    const models = rows.map((r) => ({ model: r.name, calls: r.requests, unpricedCalls: r.unpricedRequests, priced: store.prices.lookup(r.name, '') !== undefined }));
+    const { rows, total } = await store.analytics.breakdown({ from: 0, to: Number.MAX_SAFE_INTEGER }, { by: 'model', sort: 'requests', order: 'desc', limit: 1000 });
+    const models = await Promise.all(
+      rows.map(async (r) => ({ model: r.name, calls: r.requests, unpricedCalls: r.unpricedRequests, priced: (await store.prices.lookup(r.name, '')) !== undefined })),
+    );
     const totalEvents = models.reduce((n, m) => n + m.calls, 0);
     return { sampled_events: totalEvents, total_events: totalEvents, truncated: total > rows.length, models };
   });

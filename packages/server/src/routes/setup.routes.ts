@@ -167,7 +167,7 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: { ctx:
       pollIntervalMs: effective.pollIntervalMs,
       ensureUsageStatistics: body.ensureUsageStatisticsEnabled ?? true,
     });
-    ctx.connection.save({ baseUrl, managementKey: key, collector: { ...patch, enabled: monitoring } }, ctx.now());
+    await ctx.connection.save({ baseUrl, managementKey: key, collector: { ...patch, enabled: monitoring } }, ctx.now());
     request.log.info({ upstream: baseUrl }, 'CPA connection saved');
     return { ok: true, upstream: baseUrl, retentionSeconds: checked.retentionSeconds, usageStatisticsEnabled: checked.usageStatisticsEnabled };
   });
@@ -256,7 +256,7 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: { ctx:
         pollIntervalMs: effective.pollIntervalMs,
         ensureUsageStatistics: input.ensureUsageStatisticsEnabled ?? true,
       });
-      ctx.connection.save({ baseUrl, managementKey: key, collector: patch }, ctx.now());
+      await ctx.connection.save({ baseUrl, managementKey: key, collector: patch }, ctx.now());
     }
     return { ok: true, upstream: baseUrl };
   });

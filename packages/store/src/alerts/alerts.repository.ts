@@ -18,8 +18,6 @@ import type {
 
 /** Alert rules, channels, incidents (de-duplication and quiet periods) and the delivery log. */
 export interface AlertsRepository {
-  /** Runs `fn` in one write transaction (a burst of signals costs one commit, not one per statement). */
-  batch<T>(fn: () => T): T;
   listRules(): AlertRuleRecord[];
   getRule(id: number): AlertRuleRecord | null;
   createRule(input: AlertRuleInput): AlertRuleRecord;
@@ -300,7 +298,6 @@ export function createAlertsRepository(deps: AlertsRepositoryDeps): AlertsReposi
   };
 
   const repo: AlertsRepository = {
-    batch: (fn) => db.transaction(fn)(),
     listRules: () => (rulesCache ??= s.rules.all().map(ruleOf)).map((r) => ({ ...r, params: { ...r.params }, channelIds: [...r.channelIds] })),
     getRule(id) {
       const r = s.rule.get(id);

@@ -1,10 +1,9 @@
-import { Migrator, sql, type Kysely, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type MigrationProvider } from 'kysely';
 import { TimeZones } from '../analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError, isStoreError } from '../errors';
-import type { StoreTables } from '../open-store';
 import { silentLogger, type StoreLogger } from '../types';
-import type { AsyncRepositories } from './async-repositories';
+import type { StoreRepositories } from '../repositories';
 import { pgMigrations } from './migrations/index';
 import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
 import { createPgAnalyticsRepository } from './pg-analytics.repository';
@@ -17,6 +16,7 @@ import {
   type PgDb,
 } from './pg-connection';
 import { PgDictionary } from './pg-dictionary';
+import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
@@ -37,12 +37,16 @@ export interface OpenPgStoreOptions {
   now?: () => number;
 }
 
-/** The Postgres store: the core repositories of `Store`, every call returning a Promise. */
-export interface PgStore extends AsyncRepositories {
+/** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
+export type PgStoreRepositories = Pick<
+  StoreRepositories,
+  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'insertBatch' | 'close'
+>;
+
+/** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
+export interface PgStore extends PgStoreRepositories {
   readonly kind: 'postgres';
   readonly schema: string;
-  /** Kysely over the pool (ad-hoc queries). */
-  readonly db: Kysely<StoreTables>;
 }
 
 export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
@@ -133,11 +137,13 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
           (r) => r.name,
         ),
     });
-    const events = createPgEventsRepository({ db, dict, prices, lock, assertOpen });
+    const events = {
+      ...createPgEventsRepository({ db, dict, prices, lock, assertOpen }),
+      ...createPgEventEvidence({ db, assertOpen }),
+    };
     const store: PgStore = {
       kind: 'postgres',
       schema: schema ?? 'public',
-      db,
       events,
       analytics: createPgAnalyticsRepository({ db, zones, assertOpen }),
       prices,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Account } from '../accounts/accounts.repository';
-import type { AsyncAccountsRepository, AsyncApiKeysRepository } from './async-repositories';
+import type { AccountsRepository, ApiKeysRepository } from '../repositories';
 import { rows, type PgDb } from './pg-connection';
 import type { PgDictionary } from './pg-dictionary';
 
@@ -36,9 +36,9 @@ export function createPgAccountsRepository(deps: {
   db: PgDb;
   now: () => number;
   assertOpen: () => void;
-}): AsyncAccountsRepository {
+}): AccountsRepository {
   const { db, now } = deps;
-  const repo: AsyncAccountsRepository = {
+  const repo: AccountsRepository = {
     async list() {
       deps.assertOpen();
       return (await rows(db, sql<AccountRow>`SELECT * FROM account ORDER BY id`)).map(toAccount);
@@ -88,7 +88,7 @@ export function createPgApiKeysRepository(deps: {
   dict: PgDictionary;
   now: () => number;
   assertOpen: () => void;
-}): AsyncApiKeysRepository {
+}): ApiKeysRepository {
   const { db, now } = deps;
   return {
     async list() {

@@ -10,7 +10,7 @@ import type {
 import type { TimeZones } from '../analytics/time-zone';
 import { StoreError } from '../errors';
 import { percentileFromHistogram } from '../events/latency-buckets';
-import type { AsyncAnalyticsRepository } from './async-repositories';
+import type { AnalyticsRepository } from '../repositories';
 import { aggregatePg, type PgAggGroup, type PgAggSpec } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
 
@@ -40,7 +40,7 @@ export function createPgAnalyticsRepository(deps: {
   db: PgDb;
   zones: TimeZones;
   assertOpen: () => void;
-}): AsyncAnalyticsRepository {
+}): AnalyticsRepository {
   const { db, zones } = deps;
 
   const idsOf = async (table: string, col: string, names: string[] | undefined) =>
@@ -125,7 +125,7 @@ export function createPgAnalyticsRepository(deps: {
   const byCount = (groups: PgAggGroup[]) =>
     groups.filter((x) => x.n > 0).sort((a, b) => b.n - a.n || a.g - b.g);
 
-  const repo: AsyncAnalyticsRepository = {
+  const repo: AnalyticsRepository = {
     engine: async () => 'sql',
 
     async totals(filter) {

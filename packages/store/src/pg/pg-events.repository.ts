@@ -15,7 +15,10 @@ import { repriceCost, type RepriceTokens } from '../events/event-reprice';
 import { computeCost } from '../prices/cost';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import type { UsageEventInput } from '../types';
-import type { AsyncEventsRepository } from './async-repositories';
+import type { EventsRepository } from '../repositories';
+
+/** The event log on Postgres; maxId / evidenceAfter come from pg-event-evidence.ts. */
+type PgEventLog = Omit<EventsRepository, 'maxId' | 'evidenceAfter'>;
 import { rows, type PgDb } from './pg-connection';
 import type { PgDictionary } from './pg-dictionary';
 import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
@@ -96,7 +99,7 @@ export function createPgEventsRepository(deps: {
   prices: PgPricesRepository;
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
   assertOpen: () => void;
-}): AsyncEventsRepository {
+}): PgEventLog {
   const { db, dict, prices } = deps;
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
   const names = new PgNames();
@@ -217,7 +220,7 @@ export function createPgEventsRepository(deps: {
     return where;
   };
 
-  const repo: AsyncEventsRepository = {
+  const repo: PgEventLog = {
     async insertBatch(events) {
       deps.assertOpen();
       if (events.length === 0) return { inserted: 0, duplicates: 0 };

@@ -5,11 +5,11 @@ import { PriceLookup } from '../prices/price-lookup';
 import { priceFromRow, type PriceRow } from '../prices/price-row';
 import { loadPriceSource } from '../prices/price-source';
 import { matchPriceTargets, parsePriceFile, syncedPrices } from '../prices/price-sync-plan';
-import type { AsyncPricesRepository } from './async-repositories';
+import type { PricesRepository } from '../repositories';
 import { rows, type PgDb, type PgExec } from './pg-connection';
 
 /** The Postgres prices repository plus what the insert path needs synchronously. */
-export interface PgPricesRepository extends AsyncPricesRepository {
+export interface PgPricesRepository extends PricesRepository {
   /** Reloads the table when another process published a newer price version. */
   refresh(exec: PgExec): Promise<void>;
   /** From memory; call refresh() first in the transaction that uses it. */

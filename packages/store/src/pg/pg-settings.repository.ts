@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { decryptSecret, encryptSecret } from '../crypto/data-key';
 import { StoreError } from '../errors';
-import type { AsyncSettingsRepository } from './async-repositories';
+import type { SettingsRepository } from '../repositories';
 import { rows, type PgDb } from './pg-connection';
 
 // The same keys and check value as the SQLite store, so secrets move between the two unchanged.
@@ -14,7 +14,7 @@ export function createPgSettingsRepository(deps: {
   dataKey: Buffer;
   now: () => number;
   assertOpen: () => void;
-}): AsyncSettingsRepository {
+}): SettingsRepository {
   const { db, dataKey, now } = deps;
   const raw = async (key: string) => {
     deps.assertOpen();

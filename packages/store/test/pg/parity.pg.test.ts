@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openPgStore,
   openStore,
-  type RepositoriesLike,
+  type PgStoreRepositories,
   type UsageEventInput,
   type AnalyticsFilter,
 } from '../../src/index';
@@ -65,7 +65,7 @@ const byName = <T extends { name: string }>(rows: T[]) =>
   [...rows].sort((a, b) => a.name.localeCompare(b.name));
 const noId = <T extends { id: number }>(rows: T[]) => rows.map(({ id: _id, ...rest }) => rest);
 
-async function snapshot(s: RepositoriesLike, f: AnalyticsFilter) {
+async function snapshot(s: PgStoreRepositories, f: AnalyticsFilter) {
   const a = s.analytics;
   const series = async (granularity: 'hour' | 'day', timeZone: string) => {
     const r = await a.timeSeries(f, { granularity, timeZone, splitTopModels: 99 });
@@ -95,9 +95,9 @@ async function snapshot(s: RepositoriesLike, f: AnalyticsFilter) {
 
 suite('postgres and sqlite give the same answers', () => {
   let server: TestPostgres | undefined;
-  const stores: RepositoriesLike[] = [];
-  let sqlite: RepositoriesLike;
-  let postgres: RepositoriesLike;
+  const stores: PgStoreRepositories[] = [];
+  let sqlite: PgStoreRepositories;
+  let postgres: PgStoreRepositories;
   beforeAll(async () => {
     server = await startTestPostgres();
     sqlite = await openStore({ path: ':memory:', dataKey: DATA_KEY });
@@ -140,11 +140,11 @@ suite('postgres and sqlite give the same answers', () => {
   });
 
   it('event pages, filters and search', async () => {
-    const page = async (s: RepositoriesLike, f: Parameters<RepositoriesLike['events']['list']>[0]) => {
+    const page = async (s: PgStoreRepositories, f: Parameters<PgStoreRepositories['events']['list']>[0]) => {
       const out: unknown[] = [];
       let cursor: string | null = null;
       do {
-        const p: Awaited<ReturnType<RepositoriesLike['events']['list']>> = await s.events.list(f, {
+        const p: Awaited<ReturnType<PgStoreRepositories['events']['list']>> = await s.events.list(f, {
           limit: 70,
           cursor,
         });

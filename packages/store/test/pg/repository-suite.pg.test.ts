@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreError, openPgStore } from '../../src/index';
 import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '../helpers/postgres';
@@ -19,9 +20,10 @@ suite('postgres store', () => {
     if (!server) return;
     if (process.env.CPAMP_TEST_PG_URL && schemas.length) {
       // An external server outlives the run: drop what this run created.
-      const s = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema: schemas[0]! });
-      for (const name of schemas) await s.db.schema.dropSchema(name).ifExists().cascade().execute();
-      await s.close();
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      for (const name of schemas) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
+      await client.end();
     }
     await server.stop();
   });

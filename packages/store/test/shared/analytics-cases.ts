@@ -1,6 +1,6 @@
 // Analytics over the hand-computed dataset (see dataset.ts for the table every figure comes from).
 import { describe, expect, it } from 'vitest';
-import type { RepositoriesLike } from '../../src/index';
+import type { PgStoreRepositories } from '../../src/index';
 import { dataset, GPT5_PRICE, H, KEY_A, KEY_B, M, T0 } from './dataset';
 
 const DAY = 86_400_000;
@@ -15,7 +15,7 @@ async function caughtCode(fn: () => unknown): Promise<string> {
   return 'no error';
 }
 
-export function defineAnalyticsCases(fresh: () => Promise<RepositoriesLike>): void {
+export function defineAnalyticsCases(fresh: () => Promise<PgStoreRepositories>): void {
   const loaded = async () => {
     const s = await fresh();
     await s.prices.set('gpt-5', GPT5_PRICE);

@@ -2,7 +2,7 @@
 // the Promise-based Postgres store run the same assertions on the same hand-computed data.
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStoreError, type RepositoriesLike, type StoredEventSummary } from '../../src/index';
+import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
@@ -19,7 +19,7 @@ export interface SuiteOpenOptions {
 }
 
 export interface RepositorySuiteBackend {
-  open(opts: SuiteOpenOptions): Promise<{ store: RepositoriesLike; location: string }>;
+  open(opts: SuiteOpenOptions): Promise<{ store: PgStoreRepositories; location: string }>;
 }
 
 /** Runs `fn` and returns what it threw (sync or async), or undefined. */
@@ -35,7 +35,7 @@ export async function caught(fn: () => unknown): Promise<unknown> {
 export const codeOf = (e: unknown) => (isStoreError(e) ? e.code : `not a StoreError: ${String(e)}`);
 
 export function defineRepositorySuite(name: string, backend: RepositorySuiteBackend): void {
-  const open: { store: RepositoriesLike }[] = [];
+  const open: { store: PgStoreRepositories }[] = [];
   const openStore = async (opts: SuiteOpenOptions = {}) => {
     const r = await backend.open({ dataKey: DATA_KEY, ...opts });
     open.push(r);
@@ -132,6 +132,28 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         expect(await ids({ search: 'c0000004' })).toEqual(['4']);
         expect(await ids({ model: 'no-such-model' })).toEqual([]);
         expect(codeOf(await caught(() => s.events.list({}, { cursor: 'garbage' })))).toBe('invalid_query');
+      });
+
+      it('follows the log by id: maxId, then the rows with headers or a failure body after it', async () => {
+        const s = await fresh();
+        expect(await s.events.maxId()).toBe(0);
+        await s.insertBatch([makeEvent({ requestId: '01' })]);
+        const start = await s.events.maxId();
+        expect(start).toBeGreaterThan(0);
+        await s.insertBatch([
+          makeEvent({ requestId: '02', authIndex: 'idx1', rateLimitHeaders: { 'x-codex-primary-used-percent': '40' } }),
+          makeEvent({ requestId: '03', authIndex: 'idx1' }),
+          makeEvent({ requestId: '04', authIndex: 'idx1', failed: true, statusCode: 429, failBody: '{"error":{"type":"usage_limit_reached"}}' }),
+        ]);
+        const rows = await s.events.evidenceAfter(start, 10);
+        expect(rows.map((r) => [r.authIndex, r.statusCode, r.failed, r.headers?.['x-codex-primary-used-percent'] ?? null, r.failBody])).toEqual([
+          ['idx1', 200, false, '40', null],
+          ['idx1', 429, true, null, '{"error":{"type":"usage_limit_reached"}}'],
+        ]);
+        expect(rows[0]!.eventId).toBeGreaterThan(start);
+        expect(await s.events.evidenceAfter(rows[0]!.eventId, 10)).toHaveLength(1);
+        expect(await s.events.evidenceAfter(rows[1]!.eventId, 10)).toEqual([]);
+        expect(await s.events.maxId()).toBe(start + 3);
       });
 
       it('refuses writes after close with store_closed', async () => {
