@@ -170,7 +170,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(usageRoutes, { ctx });
     await app.register(priceRoutes, { ctx });
     await app.register(aliasRoutes, { ctx });
-    await app.register(importRoutes, { ctx });
+    if (store) await app.register(importRoutes, { store, dataDir: config.dataDir, limits: config.import, now });
     await app.register(adminRoutes, { ctx, retentionSchedule: deps.retentionSchedule });
     await app.register(registerPool, { ctx, live });
     await app.register(registerAlerts, { ctx, live });

@@ -30,5 +30,11 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   method_not_allowed: 'the route exists, the method does not',
   panel_not_built: 'no panel file (build `@cpamp/panel` or set `PANEL_PATH`)',
   store_unavailable: 'the server runs without a usage database, or it is closing',
+  usage_import_session_invalid_request: 'an import session request or chunk that is malformed (body, `offset`); the message shows the expected shape',
+  usage_import_session_not_found: 'no such import session (expired after `USAGE_IMPORT_SESSION_TTL_MINUTES`, cancelled, or never created)',
+  usage_import_session_conflict: 'an import session in the wrong state for the call: wrong chunk offset, a chunk already being written, completing before every byte arrived, or a `resume_key` of another upload',
+  usage_import_session_too_large: 'an import chunk larger than `chunk_size_bytes` or than the bytes still expected',
+  usage_import_session_limit_exceeded: 'more active import sessions than `USAGE_IMPORT_MAX_SESSIONS`',
+  usage_import_session_quota_exceeded: 'an import session that would pass `USAGE_IMPORT_DISK_QUOTA_BYTES` together with the active ones',
   request_failed: 'unexpected error (details only in the server log)',
 };

@@ -35,6 +35,13 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   method_not_allowed: 405,
   panel_not_built: 503,
   store_unavailable: 503,
+  usage_import_session_invalid_request: 400,
+  usage_import_session_not_found: 404,
+  usage_import_session_conflict: 409,
+  usage_import_session_too_large: 413,
+  usage_import_session_limit_exceeded: 429,
+  // Plus's status: the import disk quota is full.
+  usage_import_session_quota_exceeded: 507,
   request_failed: 500,
 };
 

@@ -30,6 +30,12 @@ export type ServerErrorCode =
   | 'method_not_allowed'
   | 'panel_not_built'
   | 'store_unavailable'
+  | 'usage_import_session_invalid_request'
+  | 'usage_import_session_not_found'
+  | 'usage_import_session_conflict'
+  | 'usage_import_session_too_large'
+  | 'usage_import_session_limit_exceeded'
+  | 'usage_import_session_quota_exceeded'
   | 'request_failed';
 
 export class ServerError extends Error {
