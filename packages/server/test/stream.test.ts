@@ -7,9 +7,7 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import Fastify, { type FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerContext } from '../src/context';
-import { createLiveHub, type LiveCollectorSource } from '../src/live/live-hub';
-import streamRoutes, { STREAM_PATH } from '../src/routes/stream.routes';
+import { createLiveHub, streamRoutes, STREAM_PATH, type LiveCollectorSource } from '../src/testing';
 import { bearer, startTestApp, type TestApp } from './helpers';
 import { request } from 'undici';
 
@@ -306,9 +304,7 @@ describe('live events stream: lifecycle', () => {
       app = Fastify();
       app.setValidatorCompiler(validatorCompiler);
       app.setSerializerCompiler(serializerCompiler);
-      const ctx = { collector: null } as unknown as ServerContext;
       await app.register(streamRoutes, {
-        ctx,
         live,
         heartbeatMs: 50,
         maxBufferedBytes: 64 * 1024,

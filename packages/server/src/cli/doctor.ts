@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { createCollector, type Finding } from '@cpamp/collector';
 import { createConnectionService } from '../connection';
-import { collectorModeOf } from '../plugins/collector';
+import { collectorModeOf } from '../collector-host';
 import { parseCommandArgs, withDataDirStore } from './import-export';
 import type { CliIo, CliResult } from './run-cli';
 

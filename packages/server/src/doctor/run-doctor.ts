@@ -4,7 +4,7 @@
 import { createCollector, type DiagnoseReport, type Finding, type UsageSink } from '@cpamp/collector';
 import { createCpaClient } from '@cpamp/sdk-cpa';
 import type { CollectorMode } from '../config';
-import { collectorModeOf } from '../plugins/collector';
+import { collectorModeOf } from '../collector-host';
 
 export type FindingLevel = 'ok' | 'info' | 'warn' | 'error';
 

@@ -4,8 +4,6 @@ import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
-import { ServerError } from '../errors';
 
 const keyHash = z
   .string()
@@ -24,12 +22,8 @@ const PutBody = z.object({
 });
 const HashParams = z.object({ hash: keyHash });
 
-function requireStore(ctx: ServerContext): Store {
-  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so API key aliases are unavailable. Start it with a data directory.');
-  return ctx.store;
-}
 
-function items(store: Store): { apiKeyHash: string; alias: string; label: string }[] {
+function items(store: AliasStore): { apiKeyHash: string; alias: string; label: string }[] {
   return store.apiKeys
     .list()
     .filter((k) => k.alias !== null && k.alias !== '')
@@ -37,14 +31,15 @@ function items(store: Store): { apiKeyHash: string; alias: string; label: string
     .sort((a, b) => a.alias.localeCompare(b.alias));
 }
 
-export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+type AliasStore = Pick<Store, 'apiKeys'>;
+
+export default async function aliasRoutes(appBase: FastifyInstance, opts: { store: AliasStore }): Promise<void> {
+  const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: items(requireStore(ctx)) }));
+  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: items(store) }));
 
   app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
-    const store = requireStore(ctx);
     // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
     const owner = new Map<string, string>();
     for (const k of store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
@@ -63,7 +58,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx:
   });
 
   app.delete('/v0/management/api-key-aliases/:hash', { schema: { params: HashParams } }, async (request) => {
-    requireStore(ctx).apiKeys.setAlias(request.params.hash, null);
+    store.apiKeys.setAlias(request.params.hash, null);
     return { ok: true };
   });
 }
