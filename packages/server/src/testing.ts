@@ -4,6 +4,9 @@
 export { createAlertEngine } from './alerts/alert-engine';
 export { createSignalBus } from './alerts/signal-bus';
 export type { AlertSignal, SignalBus } from './alerts/signal-bus';
+export { demoPriceFile } from './cli/demo-prices';
+export { EXIT, HELP, runCli } from './cli/run-cli';
+export type { CliIo } from './cli/run-cli';
 export type { CollectorHost } from './collector-host';
 export { createConnectionService } from './connection';
 export { errorHandler } from './error-handler';

@@ -8,6 +8,7 @@ import { startFakeTelegram, type FakeTelegram } from '@cpamp/testkit';
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers';
 import { alertsPlugin, createAlertEngine, alertsRoutes, createLiveHub, createSignalBus, errorHandler, type AlertSignal, type AlertsRuntime, type LiveEntry, type SignalBus } from '../src/testing';
 import { startWebhookReceiver, type WebhookReceiver } from './alerts-receiver';
 
@@ -222,7 +223,7 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
       const w = (await post('/channels', { name: 'silent', type: 'webhook', config: { url } })).channel!.id;
       await rule('cooldown-recovered', {}, [w]);
       signals.emit({ kind: 'cooldown-recovered', subject: 'acc-5', provider: 'codex' });
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => sockets.length > 0, { what: 'the send to reach the silent receiver' });
       const t0 = Date.now();
       await app.close();
       expect(Date.now() - t0).toBeLessThan(1_000);
