@@ -2,8 +2,8 @@
 // per-minute burn, and real-time replay of generated traffic. (The whole demo runs in cli.test.ts.)
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFakeQuotaAccounts, generateAccountPool, generateUsage } from '@cpamp/testkit';
-import { DEMO_ACCOUNTS, DEMO_SEED, planDemoPool, sawtooth, seedDemoQuotas, startDemoPool, stepDemoQuotas, type DemoInject } from '../src/cli/demo-pool';
-import { recordTimeMs, replayInRealTime } from '../src/cli/demo-traffic';
+import { DEMO_ACCOUNTS, DEMO_SEED, planDemoPool, sawtooth, seedDemoQuotas, startDemoPool, stepDemoQuotas, type DemoInject } from './demo-pool';
+import { recordTimeMs, replayInRealTime } from './demo-traffic';
 
 const T0 = Date.UTC(2026, 10, 16, 10, 0);
 const accounts = generateAccountPool({ seed: DEMO_SEED, accounts: DEMO_ACCOUNTS });
