@@ -36,6 +36,10 @@ export type ServerErrorCode =
   | 'usage_import_session_too_large'
   | 'usage_import_session_limit_exceeded'
   | 'usage_import_session_quota_exceeded'
+  | 'api_key_alias_duplicate'
+  | 'inspection_running'
+  | 'setting_locked'
+  | 'account_processing_policy_env_locked'
   | 'request_failed';
 
 export class ServerError extends Error {

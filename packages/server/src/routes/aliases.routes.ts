@@ -4,6 +4,7 @@ import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ServerError } from '../errors';
 
 const keyHash = z
   .string()
@@ -39,7 +40,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { stor
 
   app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: items(store) }));
 
-  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
+  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request) => {
     // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
     const owner = new Map<string, string>();
     for (const k of store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
@@ -49,7 +50,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { stor
       const lower = it.alias.toLowerCase();
       const other = incoming.get(lower) ?? owner.get(lower);
       if (other !== undefined && other !== it.apiKeyHash) {
-        return reply.status(409).send({ error: `The alias "${it.alias}" is already used by another API key (${other.slice(0, 12)}…); pick a different alias or rename that key first.`, code: 'api_key_alias_duplicate' });
+        throw new ServerError('api_key_alias_duplicate', `The alias "${it.alias}" is already used by another API key (${other.slice(0, 12)}…); pick a different alias or rename that key first.`);
       }
       incoming.set(lower, it.apiKeyHash);
     }

@@ -1,7 +1,7 @@
 // Account-pool routes (/work/coord/API.md §B) and Plus's automation routes
 // (/usage-service/account-processing-policy, /usage-service/quota-cooldowns). Admin auth (the default).
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Store } from '@cpamp/store';
 import type { ConnectionService } from '../connection';
@@ -45,11 +45,8 @@ const PlusPolicyPatch = z
   .partial()
   .strict();
 
-function locked(reply: FastifyReply, field: string, env: string, code = 'setting_locked') {
-  return reply.status(409).send({
-    error: `The policy field ${field} is set by the environment variable ${env} and cannot be changed here; change or unset ${env} and restart cpamp.`,
-    code,
-  });
+function locked(field: string, env: string, code: 'setting_locked' | 'account_processing_policy_env_locked' = 'setting_locked'): ServerError {
+  return new ServerError(code, `The policy field ${field} is set by the environment variable ${env} and cannot be changed here; change or unset ${env} and restart cpamp.`);
 }
 
 export interface PoolRoutesOptions {
@@ -112,7 +109,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
       ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
     });
     if ('running' in started) {
-      return reply.status(409).send({ error: `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${base}/inspections/${started.running}/cancel).`, code: 'inspection_running' });
+      throw new ServerError('inspection_running', `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${base}/inspections/${started.running}/cancel).`);
     }
     return reply.status(202).send({ run: toRun(started.run) });
   });
@@ -165,10 +162,10 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     return { policy: s.policy(), locked: s.locked() };
   });
 
-  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request, reply) => {
+  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request) => {
     const s = opts.pool;
     const res = s.updatePolicy(request.body);
-    if (!res.ok) return locked(reply, res.field, res.env);
+    if (!res.ok) throw locked(res.field, res.env);
     return { policy: res.policy, locked: s.locked() };
   });
 
@@ -201,7 +198,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     };
   };
   app.get('/usage-service/account-processing-policy', async () => plusPolicy(opts.pool));
-  app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request, reply) => {
+  app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request) => {
     const s = opts.pool;
     const b = request.body;
     const res = s.updatePolicy({
@@ -209,7 +206,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
       ...(b.authIssueQueueEnabled !== undefined ? { authIssueQueue: b.authIssueQueueEnabled } : {}),
       ...(b.authIssueAutoDisableEnabled !== undefined ? { autoDisableAuthIssues: b.authIssueAutoDisableEnabled } : {}),
     });
-    if (!res.ok) return locked(reply, res.field, res.env, 'account_processing_policy_env_locked');
+    if (!res.ok) throw locked(res.field, res.env, 'account_processing_policy_env_locked');
     return plusPolicy(s);
   });
   app.get('/usage-service/quota-cooldowns', async () => {
