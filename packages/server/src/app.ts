@@ -4,35 +4,33 @@ import cors from '@fastify/cors';
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Store } from '@cpamp/store';
+import { createSignalBus } from './alerts/signal-bus';
 import { ConfigSchema, type Config } from './config';
 import { createMemorySettings, type SettingsPort } from './connection';
-import type { ServerContext } from './context';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
+import './decorators';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { createLiveHub } from './live/live-hub';
 import { loggerOptions } from './logger';
+import { openServerStore } from './open-server-store';
+import alertsPlugin from './plugins/alerts';
 import authPlugin from './plugins/auth';
 import jobsPlugin from './jobs/jobs.plugin';
-import { createCpaLayer } from './plugins/cpa';
+import collectorPlugin from './plugins/collector';
+import cpaPlugin from './plugins/cpa';
 import panelPlugin from './plugins/panel';
-import { openServerStore } from './plugins/store';
+import poolPlugin from './plugins/pool';
+import storePlugin from './plugins/store';
+import storeRoutes from './plugins/store-routes';
 import { assertNotPlusDatabase } from './plus-db-guard';
-import { createCollectorHost, type CollectorHost } from './plugins/collector';
-import { registerAlerts } from './plugins/alerts';
-import { registerPool } from './plugins/pool';
-import { createSignalBus } from './alerts/signal-bus';
-import adminRoutes from './routes/admin.routes';
-import aliasRoutes from './routes/aliases.routes';
-import analyticsRoutes from './routes/analytics.routes';
-import { createLiveHub } from './live/live-hub';
+import collectorRoutes from './routes/collector.routes';
 import metricsRoutes from './routes/metrics.routes';
 import { registerOpenApi } from './routes/openapi.routes';
-import streamRoutes from './routes/stream.routes';
-import importRoutes from './routes/import.routes';
-import priceRoutes from './routes/prices.routes';
 import proxyRoutes from './routes/proxy.routes';
 import setupRoutes from './routes/setup.routes';
+import storeUnavailableRoutes from './routes/store-unavailable.routes';
+import streamRoutes from './routes/stream.routes';
 import systemRoutes from './routes/system.routes';
-import usageRoutes from './routes/usage.routes';
 import { ensureAdminKey } from './security/admin-credential';
 import { createBruteForceGuard, type BruteForceOptions } from './security/brute-force';
 import { packageVersion } from './version';
@@ -79,8 +77,8 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
   const now = deps.now ?? Date.now;
   const lock: DataDirLock | null = deps.lock === false ? null : acquireDataDirLock(config.dataDir);
   let ownedStore: Store | null = null;
-  // The admin-key check (scrypt on the libuv pool when a key is supplied) runs while the store opens
-  // and the routes register; it is awaited before the app is returned, so nothing is served without it.
+  // The admin-key check (scrypt on the libuv pool when a key is supplied) runs while the store opens;
+  // cpamp-auth is registered with its result, so nothing is served without it.
   const adminPending = ensureAdminKey(config.dataDir, config.adminKey, now());
   adminPending.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
   try {
@@ -111,42 +109,26 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       store = deps.store;
     }
     const settings = deps.settings ?? store?.settings ?? createMemorySettings();
-    const cpa = await createCpaLayer(config, settings);
-    const ctx: ServerContext = {
-      config,
-      version: packageVersion(),
-      startedAt: now(),
-      now,
-      auth: { source: 'generated', verify: () => Promise.resolve(false) }, // replaced below once the check is done
-      guard: createBruteForceGuard({ now, ...deps.bruteForce }),
-      connection: cpa.connection,
-      proxy: cpa.proxy,
-      cpaDispatcher: deps.cpaDispatcher,
-      store,
-      collector: null,
-      signals: createSignalBus({ now, onListenerError: (err) => app.log.error({ err }, 'alert signal listener failed') }),
-    };
+    const info = { version: packageVersion(), startedAt: now(), now };
+    const signals = createSignalBus({ now, onListenerError: (err) => app.log.error({ err }, 'alert signal listener failed') });
 
-    const live = createLiveHub({ now });
-    const collector: CollectorHost | null = store && deps.collector !== false
-      ? createCollectorHost({ connection: ctx.connection, store, dataDir: config.dataDir, logger: app.log.child({ module: 'collector' }), now, stopTimeoutMs: deps.collectorStopTimeoutMs })
-      : null;
-    ctx.collector = collector;
-    live.attach({ store, collector });
-    // onClose hooks run last-added first: added before every plugin, this one runs after the pool's and
-    // the alerts' hooks, so they stop while the store is still open.
+    // onClose hooks run last-added first: added before every plugin, this one runs after the collector's,
+    // the pool's and the alerts' hooks, so they stop while the store is still open.
     app.addHook('onClose', async () => {
-      await collector?.stop();
-      await cpa.close();
       await ownedStore?.close();
       lock?.release();
     });
-    if (collector) {
-      // Listener first: the collector starts once the app is ready, never before.
-      app.addHook('onReady', async () => {
-        void collector.start();
-      });
-    }
+    if (store) await app.register(storePlugin, { store });
+    await app.register(cpaPlugin, { config, settings, dispatcher: deps.cpaDispatcher });
+    await app.register(collectorPlugin, {
+      enabled: deps.collector !== false,
+      dataDir: config.dataDir,
+      now,
+      ...(deps.collectorStopTimeoutMs !== undefined ? { stopTimeoutMs: deps.collectorStopTimeoutMs } : {}),
+    });
+    const { connection, proxy } = app.cpa;
+    const live = createLiveHub({ now });
+    live.attach({ store, collector: app.collector.active ? app.collector : null });
 
     if (config.corsOrigins.length > 0) {
       const any = config.corsOrigins.includes('*');
@@ -160,26 +142,40 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       });
     }
     await registerOpenApi(app);
-    await app.register(authPlugin, { ctx });
-    await app.register(jobsPlugin, { store, live, now });
-    await app.register(metricsRoutes, { ctx });
-    await app.register(panelPlugin, { ctx });
-    await app.register(systemRoutes, { ctx });
-    await app.register(setupRoutes, { ctx });
-    // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
-    await app.register(analyticsRoutes, { ctx });
-    await app.register(streamRoutes, { ctx, live });
-    await app.register(usageRoutes, { ctx });
-    await app.register(priceRoutes, { ctx });
-    await app.register(aliasRoutes, { ctx });
-    await app.register(importRoutes, { ctx });
-    await app.register(adminRoutes, { ctx, retentionSchedule: deps.retentionSchedule });
-    await app.register(registerPool, { ctx, live });
-    await app.register(registerAlerts, { ctx, live });
-    await app.register(proxyRoutes, { ctx });
-
+    // The admin-key check ran while the store opened; auth needs its result.
     const admin = await adminPending;
-    ctx.auth = admin.authenticator;
+    const adminCheck = { authenticator: admin.authenticator, guard: createBruteForceGuard({ now, ...deps.bruteForce }) };
+    await app.register(authPlugin, { ...adminCheck, connection });
+    // Before the system and store routes: /status and retention read `app.jobs`.
+    await app.register(jobsPlugin, { store, live, now });
+    const storeStatus = store ? { store } : {};
+    await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus });
+    await app.register(panelPlugin, { panelPath: config.panelPath });
+    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus });
+    await app.register(setupRoutes, { config, connection, now, admin: adminCheck, ...(deps.cpaDispatcher !== undefined ? { cpaDispatcher: deps.cpaDispatcher } : {}) });
+    await app.register(collectorRoutes, { collector: app.collector, connection, settings, now });
+    // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
+    await app.register(streamRoutes, { live });
+    if (store) {
+      // Services first (fastify-plugins: the pool's hooks must see the proxied auth-file routes), then
+      // every store-backed route in one scope.
+      await app.register(poolPlugin, {
+        store,
+        connection,
+        automation: config.automation,
+        cpaTimeoutMs: config.proxy.timeoutMs,
+        dispatcher: deps.cpaDispatcher,
+        now,
+        signals,
+        live,
+      });
+      await app.register(alertsPlugin, { store, signals, live, now, ...(app.collector.active ? { collector: app.collector } : {}) });
+      await app.register(storeRoutes, { config, now, ...(deps.retentionSchedule !== undefined ? { retentionSchedule: deps.retentionSchedule } : {}) });
+    } else {
+      await app.register(storeUnavailableRoutes);
+    }
+    await app.register(proxyRoutes, { connection, proxy });
+
     if (admin.generatedKey) {
       (deps.onAdminKeyGenerated ?? ((key: string) => process.stdout.write(adminKeyBanner(key))))(admin.generatedKey);
     }

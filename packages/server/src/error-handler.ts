@@ -39,6 +39,17 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   job_cancelled: 409,
   job_interrupted: 500,
   job_failed: 500,
+  usage_import_session_invalid_request: 400,
+  usage_import_session_not_found: 404,
+  usage_import_session_conflict: 409,
+  usage_import_session_too_large: 413,
+  usage_import_session_limit_exceeded: 429,
+  // Plus's status: the import disk quota is full.
+  usage_import_session_quota_exceeded: 507,
+  api_key_alias_duplicate: 409,
+  inspection_running: 409,
+  setting_locked: 409,
+  account_processing_policy_env_locked: 409,
   request_failed: 500,
 };
 

@@ -34,6 +34,16 @@ export type ServerErrorCode =
   | 'job_cancelled'
   | 'job_interrupted'
   | 'job_failed'
+  | 'usage_import_session_invalid_request'
+  | 'usage_import_session_not_found'
+  | 'usage_import_session_conflict'
+  | 'usage_import_session_too_large'
+  | 'usage_import_session_limit_exceeded'
+  | 'usage_import_session_quota_exceeded'
+  | 'api_key_alias_duplicate'
+  | 'inspection_running'
+  | 'setting_locked'
+  | 'account_processing_policy_env_locked'
   | 'request_failed';
 
 export class ServerError extends Error {

@@ -6,7 +6,7 @@ import { openStore, type Store } from '@cpamp/store';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, defineConfig } from '../src/index';
-import { bearer, startTestApp, tempDir, type TestApp } from './helpers';
+import { bearer, startTestApp, tempDir, waitFor, type TestApp } from './helpers';
 
 const END = Date.UTC(2026, 7, 22, 16);
 const DAY = 86_400_000;
@@ -207,11 +207,11 @@ describe('collector page, doctor and setup check (fake CPA)', () => {
       let app = await buildApp(config, deps);
       await app.ready();
       const headers = bearer('cpamp_gapTestAdminKey0123456789abcdefgh');
-      let gaps: { fromMs: number; toMs: number; reason: string; lossLikely: boolean }[] = [];
-      for (let i = 0; i < 100 && gaps.length === 0; i += 1) {
-        gaps = (await app.inject({ url: '/v0/management/collector', headers })).json().coverage.gaps;
-        if (gaps.length === 0) await new Promise((r) => setTimeout(r, 50));
-      }
+      const first = app;
+      const gaps = await waitFor(async () => {
+        const g = (await first.inject({ url: '/v0/management/collector', headers })).json().coverage.gaps as { fromMs: number; toMs: number; reason: string; lossLikely: boolean }[];
+        return g.length > 0 ? g : null;
+      }, { what: 'a coverage gap' });
       expect(gaps[0]).toMatchObject({ fromMs: downSince, reason: 'collector-down', lossLikely: true });
       await app.close();
       app = await buildApp(config, deps);

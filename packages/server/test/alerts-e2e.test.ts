@@ -5,18 +5,12 @@
 import { startFakeCpa, startFakeTelegram, type FakeCpa, type FakeTelegram } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from './alerts-receiver';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 
 const SECRET = 'e2e-webhook-secret';
 const BOT_TOKEN = '555:e2e-bot-token';
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) => waitFor(cond, { timeoutMs });
 
 describe('alerts end to end (collector on the fake CPA)', () => {
   let fake: FakeCpa;
@@ -54,8 +48,10 @@ describe('alerts end to end (collector on the fake CPA)', () => {
     expect(hook.hooks[0]!.body).toMatchObject({ event: 'opened', incident: { kind: 'collector-stalled', subject: 'collector', state: 'open' } });
     expect(hook.hooks[0]!.signatureValid).toBe(true);
     expect(tg.messages[0]!.text).toContain('Collector down');
-    // More state changes while it stays down: still one notification per channel.
-    await new Promise((r) => setTimeout(r, 500));
+    // The watcher reports the ongoing stall again, and the engine handles it: still one notification per
+    // channel (the incident is open and inside its quiet period).
+    await t.app.alerts.tick({ forceWatchers: true });
+    await t.app.alerts.engine.idle();
     expect(hook.hooks).toHaveLength(1);
     expect(tg.messages).toHaveLength(1);
 

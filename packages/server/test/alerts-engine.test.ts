@@ -8,12 +8,8 @@ import { startFakeTelegram, type FakeTelegram } from '@cpamp/testkit';
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAlertEngine } from '../src/alerts/alert-engine';
-import { createSignalBus, type AlertSignal, type SignalBus } from '../src/alerts/signal-bus';
-import type { ServerContext } from '../src/context';
-import { errorHandler } from '../src/error-handler';
-import { createLiveHub, type LiveEntry } from '../src/live/live-hub';
-import { registerAlerts, type AlertsRuntime } from '../src/plugins/alerts';
+import { waitFor } from './helpers';
+import { alertsPlugin, createAlertEngine, alertsRoutes, createLiveHub, createSignalBus, errorHandler, type AlertSignal, type AlertsRuntime, type LiveEntry, type SignalBus } from '../src/testing';
 import { startWebhookReceiver, type WebhookReceiver } from './alerts-receiver';
 
 const SECRET = 'whsec-test-secret-0123456789';
@@ -26,9 +22,10 @@ function fakeCollector() {
   let status: { state: string; sinkFailing: boolean; lastError: { message: string } | null } | null = { state: 'running', sinkFailing: false, lastError: null };
   return {
     host: {
-      on: (event: string, l: (...a: unknown[]) => void) => {
-        ee.on(event, l);
-        return () => ee.off(event, l);
+      on: (event: string, l: (...a: never[]) => void) => {
+        const listener = l as (...a: unknown[]) => void;
+        ee.on(event, listener);
+        return () => void ee.off(event, listener);
       },
       status: () => status,
     },
@@ -65,21 +62,22 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
     collector = fakeCollector();
     hook = await startWebhookReceiver(SECRET);
     tg = await startFakeTelegram({ token: BOT_TOKEN });
-    const ctx = { store, signals, now, collector: collector.host } as unknown as ServerContext;
     app = Fastify({ logger: false });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.setErrorHandler(errorHandler);
-    await app.register(registerAlerts, {
-      ctx,
+    await app.register(alertsPlugin, {
+      store,
+      signals,
       live,
+      collector: collector.host,
+      now,
       tickMs: 0,
       watchIntervalMs: MIN,
       engine: { retryBaseMs: 1_000, maxAttempts: 3, timeoutMs: 3_000, telegramMinIntervalMs: 0 },
-      onRuntime: (r) => {
-        runtime = r;
-      },
     });
+    runtime = app.alerts;
+    await app.register(alertsRoutes, { alerts: store.alerts, engine: runtime.engine });
     await app.ready();
   });
 
@@ -225,7 +223,7 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
       const w = (await post('/channels', { name: 'silent', type: 'webhook', config: { url } })).channel!.id;
       await rule('cooldown-recovered', {}, [w]);
       signals.emit({ kind: 'cooldown-recovered', subject: 'acc-5', provider: 'codex' });
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => sockets.length > 0, { what: 'the send to reach the silent receiver' });
       const t0 = Date.now();
       await app.close();
       expect(Date.now() - t0).toBeLessThan(1_000);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
 import { StoreError, openStore, type Store } from '@cpamp/store';
 import Fastify from 'fastify';
-import { errorHandler } from '../src/error-handler';
+import { errorHandler } from '../src/testing';
 import { generateUsage } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, tempDir, type TestApp } from './helpers';

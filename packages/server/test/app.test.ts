@@ -52,6 +52,17 @@ describe('app lifecycle', () => {
     await withEnv.close();
   });
 
+  it('without a store the store-backed paths answer store_unavailable and are never forwarded to CPA', async () => {
+    const t = track(await startTestApp({ cpaUpstreamUrl: 'http://127.0.0.1:9', cpaManagementKey: 'k' }, { store: false, collector: false }));
+    for (const url of ['/v0/management/analytics/summary', '/v0/management/usage', '/v0/management/usage/import-sessions/x', '/v0/management/model-prices', '/v0/management/storage', '/usage-service/quota-cooldowns']) {
+      const res = await t.app.inject({ url, headers: bearer(t.adminKey) });
+      expect(res.statusCode, url).toBe(503);
+      expect(res.json().code, url).toBe('store_unavailable');
+    }
+    // Other management paths still go to CPA (unreachable here).
+    expect((await t.app.inject({ url: '/v0/management/config', headers: bearer(t.adminKey) })).json().code).toBe('upstream_unavailable');
+  });
+
   it('unknown routes are 404 JSON without auth', async () => {
     const t = track(await startTestApp());
     const res = await t.app.inject({ url: '/nope' });

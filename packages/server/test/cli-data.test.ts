@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT, HELP, runCli, type CliIo } from '../src/cli/run-cli';
-import { loadConfig } from '../src/config';
-import { buildApp, defineConfig } from '../src/index';
-import { acquireDataDirLock } from '../src/data-dir-lock';
+import { acquireDataDirLock, buildApp, defineConfig, loadConfig } from '../src/index';
+import { EXIT, HELP, runCli, type CliIo } from '../src/testing';
 import { tempDir } from './helpers';
 
 function memoryIo(env: Record<string, string>, cwd: string): CliIo & { stdout: string[]; stderr: string[]; text(): string; errText(): string } {

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODEL_CATALOG } from '@cpamp/testkit';
-import { demoPriceFile } from '../src/cli/demo-prices';
-import { EXIT, HELP, runCli, type CliIo } from '../src/cli/run-cli';
-import { loadConfig } from '../src/config';
-import { tempDir } from './helpers';
+import { loadConfig } from '../src/index';
+import { demoPriceFile, EXIT, HELP, runCli, type CliIo } from '../src/testing';
+import { tempDir, waitFor } from './helpers';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const cliPath = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -125,13 +124,10 @@ describe('cpamp demo', () => {
       expect(url).toBeTruthy();
       expect(key).toBeTruthy();
       expect((await fetch(`${url}/health`)).status).toBe(200);
-      const deadline = Date.now() + 10_000;
-      let inserted = 0;
-      while (Date.now() < deadline && inserted < 40) {
+      const inserted = await waitFor(async () => {
         const s = (await (await fetch(`${url}/status`, { headers: { authorization: `Bearer ${key}` } })).json()) as { collector: { totalInserted: number } };
-        inserted = s.collector.totalInserted;
-        if (inserted < 40) await new Promise((r) => setTimeout(r, 100));
-      }
+        return s.collector.totalInserted >= 40 ? s.collector.totalInserted : null;
+      }, { timeoutMs: 10_000, intervalMs: 100, what: '40 inserted demo events' });
       expect(inserted).toBeGreaterThanOrEqual(40);
       expect(text).toMatch(/prices:\s+60 demo models priced/);
       const summary = (await (await fetch(`${url}/v0/management/analytics/summary?from=0&to=${Date.now() + 2 * 86_400_000}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { costMicros: number; unpricedRequests: number; requests: number };
@@ -164,13 +160,7 @@ describe('cpamp demo', () => {
         return (await res.json()) as T;
       };
       type Run = { id: number; state: string; total: number; counts: Record<string, number> };
-      const deadline = Date.now() + 20_000;
-      let run: Run | undefined;
-      while (Date.now() < deadline) {
-        run = (await get<{ items: Run[] }>('/v0/management/pool/inspections')).items.find((r) => r.state !== 'running');
-        if (run) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const run: Run | undefined = await waitFor(async () => (await get<{ items: Run[] }>('/v0/management/pool/inspections')).items.find((r) => r.state !== 'running'), { timeoutMs: 20_000, intervalMs: 200, what: 'a finished inspection run' });
       expect(run?.state).toBe('done');
       expect(run?.total).toBeGreaterThanOrEqual(30);
       expect(run?.counts).toMatchObject({ exhausted: expect.any(Number), unauthorized: 1, banned: 1 });

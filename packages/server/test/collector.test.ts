@@ -3,7 +3,7 @@ import { openStore } from '@cpamp/store';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, defineConfig } from '../src/index';
-import { bearer, startTestApp, tempDir, type TestApp } from './helpers';
+import { bearer, startTestApp, tempDir, waitFor, type TestApp } from './helpers';
 
 let fake: FakeCpa | null = null;
 let t: TestApp | null = null;
@@ -14,13 +14,12 @@ afterEach(async () => {
   fake = null;
 });
 
+/** The first value of `fn` that passes `ok`, polled until the deadline. */
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
+  return (await waitFor(async () => {
     const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return ok(v) ? { v } : null;
+  }, { timeoutMs: ms })).v;
 }
 
 describe('collector wired to setup', () => {
@@ -52,10 +51,12 @@ describe('collector stop bound', () => {
     const app = await buildApp(defineConfig({ dataDir: dir.path, logLevel: 'silent', cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey, collector: { ...defineConfig({ dataDir: dir.path }).collector, mode: 'http', pollIntervalMs: 50 } }), { onAdminKeyGenerated: () => undefined, retentionSchedule: false });
     try {
       await app.ready();
-      const started = Date.now();
-      while (Date.now() - started < 5_000 && fake.stats().requests < 3) await new Promise((r) => setTimeout(r, 20));
+      const cpa = fake;
+      await waitFor(() => cpa.stats().requests >= 3, { what: 'three requests from the collector' });
       fake.faults.set({ delayMs: 1_500, pathPrefix: '/v0/management/usage-queue' });
-      await new Promise((r) => setTimeout(r, 200)); // the next pop is now waiting inside the fake CPA
+      const seen = fake.stats().requests;
+      // The next pop is now waiting inside the fake CPA.
+      await waitFor(() => cpa.stats().requests > seen, { what: 'a pop under the delay fault' });
       const n = 20;
       for (const record of generateUsage({ seed: 12, events: n, days: 1 })) fake.enqueueUsage(record);
       await app.close();

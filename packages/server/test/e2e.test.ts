@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { emitUsage, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers';
+import { tempDir, waitFor } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'packages', 'server', 'dist', 'cli.js');
@@ -55,13 +55,12 @@ function serve(dataDir: string): Proc {
   return { child, url, out: () => out, err: () => err, exit };
 }
 
+/** The first value of `fn` that passes `ok`, polled until the deadline. */
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
+  return (await waitFor(async () => {
     const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return ok(v) ? { v } : null;
+  }, { timeoutMs: ms })).v;
 }
 const json = async (base: string, path: string, init: RequestInit = {}) => {
   const res = await fetch(base + path, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });

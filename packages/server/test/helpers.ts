@@ -52,3 +52,27 @@ export async function startTestApp(overrides: Partial<Config> = {}, deps: AppDep
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export interface WaitForOptions {
+  /** Deadline (default 5 s); past it waitFor throws, naming `what`. */
+  timeoutMs?: number;
+  /** Poll period (default 20 ms). */
+  intervalMs?: number;
+  /** What is awaited, for the error message. */
+  what?: string;
+}
+
+/**
+ * Polls `probe` until it returns a truthy value, which is returned, or throws once the deadline passes.
+ * Tests wait for a condition this way instead of sleeping a fixed time.
+ */
+export async function waitFor<T>(probe: () => T | Promise<T>, opts: WaitForOptions = {}): Promise<NonNullable<T>> {
+  const timeoutMs = opts.timeoutMs ?? 5_000;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`${opts.what ?? 'condition'} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
+  }
+}

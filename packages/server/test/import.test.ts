@@ -4,7 +4,7 @@ import { normalizeRecord } from '@cpamp/collector';
 import { openStore, type Store } from '@cpamp/store';
 import { generateUsage } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, tempDir, type TestApp } from './helpers';
+import { bearer, startTestApp, tempDir, waitFor, type TestApp } from './helpers';
 
 const END = Date.UTC(2026, 7, 22, 16);
 const URL_IMPORT = '/v0/management/usage/import';
@@ -157,11 +157,10 @@ describe('chunked import sessions', () => {
 
     const done = await json('POST', `${S}/${session.id}/complete`);
     expect([200, 202]).toContain(done.statusCode);
-    let state = done.json();
-    for (let i = 0; i < 100 && state.status === 'processing'; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      state = (await json('GET', `${S}/${session.id}`)).json();
-    }
+    const state = done.json().status !== 'processing' ? done.json() : await waitFor(async () => {
+      const s = (await json('GET', `${S}/${session.id}`)).json();
+      return s.status === 'processing' ? null : s;
+    }, { what: 'the import session to finish' });
     expect(state.status).toBe('completed');
     expect(state.result).toMatchObject({ failed: 0, total: 40 });
     expect(state.result.added).toBeGreaterThan(30);

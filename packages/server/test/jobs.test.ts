@@ -375,7 +375,7 @@ describe('background jobs', () => {
       const old = events.filter((e) => e.timestampMs < T0 - 30 * 86_400_000).length;
       expect(old).toBeGreaterThan(0);
       const retention = createRetentionService({ store, now: () => T0, logger: { info() {}, error() {} } });
-      retention.update({ rawDays: 30 });
+      await retention.update({ rawDays: 30 });
       const reports: { done: number; cursor?: unknown }[] = [];
       const progress = (p: { done: number; cursor?: unknown }) => void reports.push(p);
       const resumed = await retention.runJob({

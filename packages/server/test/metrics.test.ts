@@ -2,7 +2,7 @@
 // line by line, counters that move after ingest, route patterns (not URLs) as labels.
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 
 const SAMPLE =
   /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
@@ -87,8 +87,7 @@ describe('GET /metrics', () => {
       fake.enqueueUsage(r);
       n += 1;
     }
-    const end = Date.now() + 10_000;
-    while ((await inserted()) < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => (await inserted()) >= n, { timeoutMs: 10_000, what: `${n} inserted events` });
 
     const after = await scrape();
     expect(value(after, 'cpamp_events_ingested_total')).toBe(n);

@@ -2,7 +2,7 @@
 // ownership of a quota cooldown at once (the onResponse hook on the proxied auth-file routes).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 import { codexFile } from './pool-harness';
 
 let t: TestApp | null = null;
@@ -14,13 +14,12 @@ afterEach(async () => {
   fake = null;
 });
 
+/** The first value of `fn` that passes `ok`, polled until the deadline. */
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
+  return (await waitFor(async () => {
     const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return ok(v) ? { v } : null;
+  }, { timeoutMs: ms })).v;
 }
 
 describe('pool in the app', () => {

@@ -1,7 +1,7 @@
 // CPAMP_POOL_* env keys lock their policy fields over HTTP (409 setting_locked naming the variable), as the
 // Plus env keys do; config-file values only set defaults.
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/index';
 import { codexFile, startPoolHarness, type PoolHarness } from './pool-harness';
 
 let h: PoolHarness | null = null;

@@ -4,14 +4,8 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openStore, type Store } from '@cpamp/store';
 import { startFakeCpa, type FakeAuthFile, type FakeCpa } from '@cpamp/testkit';
-import { createSignalBus, type AlertSignal } from '../src/alerts/signal-bus';
-import { defineConfig, type Config } from '../src/config';
-import { createConnectionService } from '../src/connection';
-import type { ServerContext } from '../src/context';
-import { errorHandler } from '../src/error-handler';
-import { createLiveHub } from '../src/live/live-hub';
-import { registerPool } from '../src/plugins/pool';
-import type { PoolService } from '../src/pool/pool-service';
+import { defineConfig, type Config } from '../src/index';
+import { createConnectionService, createLiveHub, createSignalBus, errorHandler, poolPlugin, poolRoutes, type AlertSignal, type PoolService } from '../src/testing';
 import { tempDir } from './helpers';
 
 export const T0 = Date.UTC(2026, 10, 16, 10, 0);
@@ -50,19 +44,7 @@ export async function startPoolHarness(opts: { files: FakeAuthFile[]; automation
   const signalBus = createSignalBus({ now });
   const signals: AlertSignal[] = [];
   signalBus.on((s) => void signals.push(s));
-  const ctx: ServerContext = {
-    config,
-    version: 'test',
-    startedAt: t,
-    now,
-    auth: undefined as never,
-    guard: undefined as never,
-    connection: await createConnectionService(config, store.settings),
-    proxy: undefined as never,
-    store,
-    collector: null,
-    signals: signalBus,
-  };
+  const connection = await createConnectionService(config, store.settings);
   const app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -72,14 +54,14 @@ export async function startPoolHarness(opts: { files: FakeAuthFile[]; automation
   live.subscribe((e) => {
     if (e.kind === 'pool') published.push(JSON.parse(e.data) as PoolHarness['published'][number]);
   });
-  let service: PoolService | null = null;
-  await app.register(registerPool, { ctx, live, tickMs: 0, onService: (s) => (service = s) });
+  await app.register(poolPlugin, { store, connection, automation: config.automation, cpaTimeoutMs: config.proxy.timeoutMs, now, signals: signalBus, live, tickMs: 0 });
+  await app.register(poolRoutes, { pool: app.pool, store, connection, now });
   await app.ready();
   const h: PoolHarness = {
     app,
     fake,
     store,
-    service: service as unknown as PoolService,
+    service: app.pool,
     signals,
     published,
     advance: (ms) => void (t += ms),

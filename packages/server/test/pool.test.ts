@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers';
 import { codexFile, startPoolHarness, T0, type PoolHarness } from './pool-harness';
 
 const MIN = 60_000;
@@ -233,7 +234,9 @@ describe('inspection runs', () => {
     const started = await h.app.inject({ method: 'POST', url: '/v0/management/pool/inspections', payload: { dryRun: true } });
     const id = started.json().run.id as number;
     expect((await h.app.inject({ method: 'POST', url: '/v0/management/pool/inspections', payload: {} })).statusCode).toBe(409);
-    await new Promise((r) => setTimeout(r, 150));
+    // Cancel once the run is under way (some accounts inspected, not all).
+    const pool = h.app;
+    await waitFor(async () => (await pool.inject({ url: `/v0/management/pool/inspections/${id}` })).json().run.done > 0, { what: 'the run to start' });
     const cancelled = (await h.app.inject({ method: 'POST', url: `/v0/management/pool/inspections/${id}/cancel` })).json().run;
     expect(cancelled.state).toBe('cancelled');
     expect(cancelled.done).toBeLessThan(24);

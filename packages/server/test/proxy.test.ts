@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 import { rawGet, startEchoUpstream, type EchoUpstream } from './upstream';
 
 describe('CPA proxy against an echo upstream', () => {
@@ -133,9 +133,9 @@ describe('CPA proxy against an echo upstream', () => {
       await r.body.text();
       return r.statusCode;
     }));
-    await new Promise((r) => setTimeout(r, 100));
-    const status = await t.app.inject({ url: '/status', headers: bearer(t.adminKey) });
-    expect(status.json().proxy).toEqual({ inFlight: 2, maxConcurrency: 2 });
+    const proxyStatus = async () => (await t.app.inject({ url: '/status', headers: bearer(t.adminKey) })).json().proxy as { inFlight: number };
+    await waitFor(async () => (await proxyStatus()).inFlight === 2, { what: 'two calls in flight towards CPA' });
+    expect(await proxyStatus()).toEqual({ inFlight: 2, maxConcurrency: 2 });
     const codes = await Promise.all(slow);
     expect(codes.slice(0, 2)).toEqual([504, 504]);
     for (const c of codes.slice(2)) expect([503, 504]).toContain(c);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 import { defineConfig } from '../src/index';
 import { rawGet, startEchoUpstream } from './upstream';
 
@@ -262,13 +262,12 @@ describe('S4: logs, dead letters, exports and error bodies carry no secrets', ()
     // dead letters: a corrupt record and a non-JSON line, both carrying secrets
     fake.enqueueUsage({ ...good, api_key: CLIENT, tokens: 'Bearer ' + BEARER, timestamp: { bad: true } });
     fake.enqueueUsage(`not json at all Authorization: Bearer ${BEARER} "api_key":"${CLIENT}"`);
-    const end = Date.now() + 8_000;
-    let status: Record<string, { totalInserted: number; deadLetters: number }> = {};
-    while (Date.now() < end) {
-      status = (await t.app.inject({ url: '/status', headers: bearer(t.adminKey) })).json();
-      if (status.collector!.totalInserted >= 2 && status.collector!.deadLetters >= 2) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const running = t.app;
+    const key = t.adminKey;
+    const status = await waitFor(async () => {
+      const s = (await running.inject({ url: '/status', headers: bearer(key) })).json() as Record<string, { totalInserted: number; deadLetters: number }>;
+      return s.collector!.totalInserted >= 2 && s.collector!.deadLetters >= 2 ? s : null;
+    }, { timeoutMs: 8_000, what: 'two inserted and two dead-lettered records' });
     expect(status.collector).toMatchObject({ totalInserted: 2, deadLetters: 2 });
 
     const texts: Record<string, string> = {};

@@ -7,10 +7,8 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import Fastify, { type FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerContext } from '../src/context';
-import { createLiveHub, type LiveCollectorSource } from '../src/live/live-hub';
-import streamRoutes, { STREAM_PATH } from '../src/routes/stream.routes';
-import { bearer, startTestApp, type TestApp } from './helpers';
+import { createLiveHub, streamRoutes, STREAM_PATH, type LiveCollectorSource } from '../src/testing';
+import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 import { request } from 'undici';
 
 interface SseEvent {
@@ -43,14 +41,7 @@ async function openSse(url: string, headers: Record<string, string>): Promise<Ss
     ended: false,
     usage: () => client.events.filter((e) => e.event === 'usage'),
     async waitFor(pred, ms = 5_000) {
-      const end = Date.now() + ms;
-      while (!pred(client)) {
-        if (Date.now() > end)
-          throw new Error(
-            `SSE condition not met within ${ms} ms (events: ${client.events.length}, ended: ${client.ended})`,
-          );
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(() => pred(client), { timeoutMs: ms, intervalMs: 10, what: `SSE condition (events so far: ${client.events.length})` });
     },
     close: () => controller.abort(),
   };
@@ -93,13 +84,7 @@ function normalized(records: Iterable<object>): UsageEvent[] {
   return out;
 }
 
-async function until(fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (fn: () => Promise<boolean>, timeoutMs = 10_000) => waitFor(fn, { timeoutMs });
 
 describe('live events stream (real app, fake CPA, collector)', () => {
   let fake: FakeCpa;
@@ -159,9 +144,10 @@ describe('live events stream (real app, fake CPA, collector)', () => {
     expect(all.status).toBe(200);
     expect(String(all.headers['content-type'])).toMatch(/^text\/event-stream/);
     await all.waitFor((c) => c.events.some((e) => e.event === 'collector'));
-    const probe = normalized(
-      generateUsage({ seed, events: 40, days: 1, models: 3, keys: 3, accounts: 4, failureRate: 0.2 }),
-    );
+    const probeRaw = [
+      ...generateUsage({ seed, events: 40, days: 1, models: 3, keys: 3, accounts: 4, failureRate: 0.2 }),
+    ];
+    const probe = normalized(probeRaw);
     const model = (probe[0] as UsageEvent).model;
     const byModel = await open(`?model=${encodeURIComponent(model)}&types=usage`);
     const failures = await open('?status=failure');
@@ -198,20 +184,26 @@ describe('live events stream (real app, fake CPA, collector)', () => {
     const ids = usage.map((e) => Number(e.id));
     expect(ids.every((id, i) => i === 0 || id > (ids[i - 1] as number))).toBe(true);
 
-    await new Promise((r) => setTimeout(r, 100));
-    const wantModel = expected.filter((e) => e.model === model).length;
+    // A last record that passes all three filters: once each filtered stream has it, everything before it
+    // has been delivered, so the counts below are final.
+    const sentinelRaw = { ...probeRaw[0]!, timestamp: new Date(Date.now()).toISOString(), failed: true, fail: { status_code: 500, body: 'sentinel' } };
+    fake.enqueueUsage(sentinelRaw);
+    const sentinel = normalized([sentinelRaw])[0] as UsageEvent;
+    const gotSentinel = (c: SseClient) => c.usage().some((e) => (JSON.parse(e.data) as UsageEvent).timestampMs === sentinel.timestampMs);
+    for (const c of [byModel, failures, byKeyAndAccount]) await c.waitFor(gotSentinel);
+    const wantModel = expected.filter((e) => e.model === model).length + 1;
     expect(byModel.usage().length).toBe(wantModel);
     expect(
       byModel.events.every((e) => e.event === 'usage' && (JSON.parse(e.data) as UsageEvent).model === model),
     ).toBe(true);
-    const wantFailed = expected.filter((e) => e.failed).length;
-    expect(wantFailed).toBeGreaterThan(0);
+    const wantFailed = expected.filter((e) => e.failed).length + 1;
+    expect(wantFailed).toBeGreaterThan(1);
     expect(failures.usage().length).toBe(wantFailed);
     expect(failures.usage().every((e) => (JSON.parse(e.data) as UsageEvent).failed)).toBe(true);
     const first = probe[0] as UsageEvent;
     const wantKa = expected.filter(
       (e) => e.apiKeyHash === first.apiKeyHash && e.authIndex === first.authIndex,
-    ).length;
+    ).length + 1;
     expect(byKeyAndAccount.usage().length).toBe(wantKa);
     // Collector status is not filtered by usage filters.
     expect(failures.events.some((e) => e.event === 'collector')).toBe(true);
@@ -234,8 +226,12 @@ describe('live events stream (real app, fake CPA, collector)', () => {
 
     const b = await open('?types=usage', { 'last-event-id': lastId });
     await b.waitFor((c) => c.usage().length >= 15);
-    await new Promise((r) => setTimeout(r, 100));
-    const replayed = b.usage();
+    // One live record after the replay: once it arrives, a repeated replay would have arrived before it.
+    const [liveRecord] = emit(1, { failureRate: 0 });
+    const isLive = (e: SseEvent) => (JSON.parse(e.data) as UsageEvent).timestampMs === (liveRecord as UsageEvent).timestampMs;
+    await b.waitFor((c) => c.usage().some(isLive));
+    const replayed = b.usage().filter((e) => !isLive(e));
+    expect(b.usage().length).toBe(16);
     expect(replayed.length).toBe(15);
     expect(replayed.every((e) => Number(e.id) > Number(lastId))).toBe(true);
     const dbIds = replayed.map((e) => (JSON.parse(e.data) as { id: number }).id);
@@ -306,9 +302,7 @@ describe('live events stream: lifecycle', () => {
       app = Fastify();
       app.setValidatorCompiler(validatorCompiler);
       app.setSerializerCompiler(serializerCompiler);
-      const ctx = { collector: null } as unknown as ServerContext;
       await app.register(streamRoutes, {
-        ctx,
         live,
         heartbeatMs: 50,
         maxBufferedBytes: 64 * 1024,
@@ -339,12 +333,13 @@ describe('live events stream: lifecycle', () => {
       expect(live.subscribers()).toBe(1);
       // ...a client that stays behind for longer than slowClientMs is not.
       let sent = 1000;
-      const end = Date.now() + 5_000;
-      while (live.subscribers() > 0 && sent < events.length && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 50));
+      // Keep committing (500 per poll) until the hub drops the client.
+      await waitFor(async () => {
+        if (live.subscribers() === 0 || sent >= events.length) return true;
         await commit(events.slice(sent, sent + 500));
         sent += 500;
-      }
+        return false;
+      }, { intervalMs: 50, what: 'the slow client to be dropped' });
       expect(live.subscribers()).toBe(0);
       process.stdout.write(`[stream] slow client dropped after ${sent} events\n`);
       // Reading again, the client finds the final `dropped` event at the end of the response.
@@ -353,9 +348,7 @@ describe('live events stream: lifecycle', () => {
         tail = (tail + d.toString('latin1')).slice(-4096);
       });
       socket.resume();
-      const until2 = Date.now() + 5_000;
-      while (!tail.includes('\r\n0\r\n\r\n') && Date.now() < until2)
-        await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => tail.includes('\r\n0\r\n\r\n'), { what: 'the end of the response' }).catch(() => undefined);
       expect(tail).toContain('event: dropped');
       socket.destroy();
     });

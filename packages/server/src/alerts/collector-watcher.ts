@@ -2,8 +2,15 @@
 // collector is in backoff, stopped on an auth error, unsupported, or its sink is failing; the rule decides
 // how long is too long) plus the matching 'resolved' once it runs again. Listens like the live hub does,
 // through CollectorHost.on, which survives collector restarts.
-import type { CollectorHost } from '../plugins/collector';
+import type { CoverageGap } from '@cpamp/collector';
 import type { SignalBus } from './signal-bus';
+
+/** What the watcher reads of the collector host (CollectorHost satisfies it). */
+export interface WatchedCollector {
+  status(): { state: string; sinkFailing: boolean; lastError: { message: string } | null } | null;
+  on(event: 'gap', listener: (gap: CoverageGap) => void): () => void;
+  on(event: 'state' | 'problem', listener: () => void): () => void;
+}
 
 export interface CollectorWatcher {
   /** Re-reports an ongoing stall so a rule's afterMinutes threshold can be crossed. */
@@ -14,7 +21,7 @@ export interface CollectorWatcher {
 const BAD_STATES = new Set(['backoff', 'auth-stopped', 'unsupported']);
 
 export function createCollectorWatcher(deps: {
-  collector: Pick<CollectorHost, 'on' | 'status'>;
+  collector: WatchedCollector;
   signals: SignalBus;
   now: () => number;
 }): CollectorWatcher {

@@ -6,7 +6,7 @@ import { normalizeRecord } from '@cpamp/collector';
 import { isStoreError, StoreImportError, type ImportProgress, type ImportReport, type Store } from '@cpamp/store';
 import { CONFIG_FLAGS, type Config } from '../config';
 import { acquireDataDirLock } from '../data-dir-lock';
-import { openServerStore } from '../plugins/store';
+import { openServerStore } from '../open-server-store';
 import type { CliIo, CliResult } from './run-cli';
 
 const noop = (): void => undefined;

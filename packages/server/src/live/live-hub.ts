@@ -2,7 +2,7 @@
 // collector committed, collector state changes, coverage gaps) with monotonically increasing ids, so a
 // reconnecting client can replay what it missed with Last-Event-ID. Nothing here touches the database.
 import type { Store, StoredEventSummary, UsageEventInput } from '@cpamp/store';
-import type { CollectorHost } from '../plugins/collector';
+import type { CollectorHost } from '../collector-host';
 
 export type LiveKind = 'usage' | 'collector' | 'gap' | 'alert' | 'pool' | 'job';
 

@@ -1,13 +1,15 @@
-// Alerts: rule engine over the signal bus, channels (webhook, Telegram, SSE), delivery log.
-// Wires the engine to ctx.signals, the collector and analytics watchers to the bus, drives everything from
-// one unref'd timer (time itself always comes from ctx.now) and stops it all when the app closes.
+// cpamp-alerts: the rule engine over the signal bus, channels (webhook, Telegram, SSE) and the delivery
+// log, as `app.alerts`. Wires the engine to the signal bus and the collector and analytics watchers to the
+// bus, drives everything from one unref'd timer (time itself always comes from `now`) and stops it all
+// when the app closes. The alerts routes are registered with the other store-backed routes.
+import type { Store } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context';
-import type { LiveHub } from '../live/live-hub';
+import fp from 'fastify-plugin';
 import { createAlertEngine, type AlertEngine, type AlertEngineOptions } from '../alerts/alert-engine';
 import { createAnalyticsWatcher, type AnalyticsWatcher } from '../alerts/analytics-watcher';
-import { createCollectorWatcher, type CollectorWatcher } from '../alerts/collector-watcher';
-import alertsRoutes from '../routes/alerts.routes';
+import { createCollectorWatcher, type CollectorWatcher, type WatchedCollector } from '../alerts/collector-watcher';
+import type { SignalBus } from '../alerts/signal-bus';
+import type { LiveHub } from '../live/live-hub';
 
 export interface AlertsRuntime {
   engine: AlertEngine;
@@ -15,39 +17,35 @@ export interface AlertsRuntime {
   tick(opts?: { forceWatchers?: boolean }): Promise<void>;
 }
 
-export interface RegisterAlertsOptions {
-  ctx: ServerContext;
-  live: LiveHub;
+export interface AlertsPluginOptions {
+  store: Pick<Store, 'alerts' | 'analytics' | 'events'>;
+  signals: SignalBus;
+  live: Pick<LiveHub, 'publish'>;
+  /** The running collector, watched for stalls; omitted when none runs. */
+  collector?: WatchedCollector;
+  now: () => number;
   /** Engine tuning (retries, timeouts, fetch); defaults suit production. */
   engine?: AlertEngineOptions;
-  /** Timer period in ms (default 5 s); 0 disables the timer (tests call runtime.tick()). */
+  /** Timer period in ms (default 5 s); 0 disables the timer (tests call app.alerts.tick()). */
   tickMs?: number;
   /** How often the analytics and collector watchers look (default 60 s). */
   watchIntervalMs?: number;
-  /** Sees the runtime once it exists (tests). */
-  onRuntime?: (runtime: AlertsRuntime) => void;
 }
 
-export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsOptions): Promise<void> {
-  const { ctx, live } = opts;
-  let engine: AlertEngine | null = null;
-  await app.register(alertsRoutes, { ctx, engine: () => engine });
-  const store = ctx.store;
-  if (!store) return;
-
+async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Promise<void> {
+  const { store, signals, now } = opts;
   const logger = app.log.child({ module: 'alerts' });
-  const running = createAlertEngine({
+  const engine = createAlertEngine({
     ...opts.engine,
     alerts: store.alerts,
-    now: ctx.now,
+    now,
     logger,
-    publish: (incident) => live.publish('alert', incident),
+    publish: (incident) => opts.live.publish('alert', incident),
   });
-  engine = running;
   const watchIntervalMs = opts.watchIntervalMs ?? 60_000;
-  const analytics: AnalyticsWatcher = createAnalyticsWatcher({ alerts: store.alerts, store, signals: ctx.signals, now: ctx.now, logger, intervalMs: watchIntervalMs });
-  const collector: CollectorWatcher | null = ctx.collector ? createCollectorWatcher({ collector: ctx.collector, signals: ctx.signals, now: ctx.now }) : null;
-  const offSignals = ctx.signals.on((signal, atMs) => void running.handle(signal, atMs));
+  const analytics: AnalyticsWatcher = createAnalyticsWatcher({ alerts: store.alerts, store, signals, now, logger, intervalMs: watchIntervalMs });
+  const collector: CollectorWatcher | null = opts.collector ? createCollectorWatcher({ collector: opts.collector, signals, now }) : null;
+  const offSignals = signals.on((signal, atMs) => void engine.handle(signal, atMs));
   let lastCollectorCheck = Number.NEGATIVE_INFINITY;
 
   let busy = false;
@@ -55,13 +53,13 @@ export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsO
     if (busy) return;
     busy = true;
     try {
-      const at = ctx.now();
+      const at = now();
       await analytics.check(t.forceWatchers === true);
       if (collector && (t.forceWatchers || at - lastCollectorCheck >= watchIntervalMs)) {
         lastCollectorCheck = at;
         collector.check();
       }
-      await running.tick();
+      await engine.tick();
     } catch (err) {
       logger.error({ err }, 'alerts: periodic check failed');
     } finally {
@@ -71,13 +69,15 @@ export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsO
   const tickMs = opts.tickMs ?? 5_000;
   const timer = tickMs > 0 ? setInterval(() => void tick(), tickMs) : null;
   timer?.unref();
-  opts.onRuntime?.({ engine: running, tick });
+  app.decorate('alerts', { engine, tick });
 
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     offSignals();
     analytics.stop();
     collector?.stop();
-    await running.stop();
+    await engine.stop();
   });
 }
+
+export default fp(alertsPlugin, { name: 'cpamp-alerts', fastify: '5.x' });

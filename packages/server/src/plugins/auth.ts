@@ -1,8 +1,11 @@
-// Admin auth for every route that does not opt out (`config: { auth: 'public' }`). Registered with
-// fastify-plugin so its hook covers all routes, including the encapsulated route plugins.
+// cpamp-auth: admin auth for every route that does not opt out (`config: { auth: 'public' }`). A
+// fastify-plugin, so its hook covers all routes, including the encapsulated route plugins. The admin key
+// check is resolved before the plugin is registered: it gets a ready authenticator.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ServerContext } from '../context';
+import type { ConnectionService } from '../connection';
+import type { AdminAuthenticator } from '../security/admin-credential';
+import type { BruteForceGuard } from '../security/brute-force';
 import { ServerError, TooManyAttemptsError } from '../errors';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -14,8 +17,14 @@ export function presentedKey(request: FastifyRequest): string | null {
   return m ? (m[1] as string) : null;
 }
 
+/** How an admin key is checked: the stored key's verifier and the per-address brute-force guard. */
+export interface AdminCheck {
+  authenticator: AdminAuthenticator;
+  guard: BruteForceGuard;
+}
+
 /** Throws unless the request carries the admin key; applies the brute-force guard per client address. */
-export async function requireAdmin(ctx: ServerContext, request: FastifyRequest): Promise<void> {
+export async function requireAdmin(ctx: AdminCheck, request: FastifyRequest): Promise<void> {
   if (request.isAdmin) return;
   const address = request.ip;
   const wait = ctx.guard.retryAfterSeconds(address);
@@ -24,7 +33,7 @@ export async function requireAdmin(ctx: ServerContext, request: FastifyRequest):
   if (key === null) {
     throw new ServerError('invalid_admin_key', 'Missing admin key: send "Authorization: Bearer <cpamp admin key>" (printed at first start; `cpamp reset-admin-key` makes a new one).');
   }
-  if (!(await ctx.auth.verify(key))) {
+  if (!(await ctx.authenticator.verify(key))) {
     ctx.guard.recordFailure(address);
     request.log.warn({ address }, 'invalid admin key');
     throw new ServerError('invalid_admin_key', 'Invalid admin key. Use the cpamp admin key (not the CPA management key); `cpamp reset-admin-key` makes a new one.');
@@ -33,8 +42,13 @@ export async function requireAdmin(ctx: ServerContext, request: FastifyRequest):
   request.isAdmin = true;
 }
 
-async function authPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export interface AuthPluginOptions extends AdminCheck {
+  /** `admin-if-configured` routes are open until a CPA connection exists. */
+  connection: Pick<ConnectionService, 'isConfigured'>;
+}
+
+async function authPlugin(app: FastifyInstance, opts: AuthPluginOptions): Promise<void> {
+  const ctx = opts;
   app.decorateRequest('isAdmin', false);
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;

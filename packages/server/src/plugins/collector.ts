@@ -1,121 +1,38 @@
-// Runs the usage collector for the current CPA connection: started once the app is ready, restarted when
-// setup saves a new connection, stopped (and drained into the store) on close.
-import { join } from 'node:path';
-import { createCollector, type Collector, type CollectorEvents, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
-import type { Store } from '@cpamp/store';
-import type { FastifyBaseLogger } from 'fastify';
-import type { ConnectionService } from '../connection';
+// cpamp-collector: the usage collector for the current CPA connection as `app.collector`, started once the
+// app is ready and stopped (drained into the store) on close. Without a store, or when turned off, an idle
+// stand-in takes its place so readers need no null checks.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createCollectorHost, createIdleCollectorHost } from '../collector-host';
 
-export interface CollectorHost {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  status(): CollectorStatus | null;
-  /** Runs the running collector's doctor; null when no collector runs (not configured or disabled). */
-  diagnose(opts?: DiagnoseOptions): Promise<DiagnoseReport | null>;
-  /**
-   * Listens to the collector's own events ('committed', 'state', 'gap', …). The subscription outlives the
-   * collector instance: after setup or a connection change the new collector is wired to the same
-   * listeners. Returns the unsubscribe function.
-   */
-  on<E extends keyof CollectorEvents>(event: E, listener: (...args: CollectorEvents[E]) => void): () => void;
+export interface CollectorPluginOptions {
+  /** Run the collector (it also needs cpamp-store). */
+  enabled: boolean;
+  dataDir: string;
+  now: () => number;
+  /** Longest wait for the collector to drain on close. */
+  stopTimeoutMs?: number;
 }
 
-const FORWARDED: readonly (keyof CollectorEvents)[] = ['state', 'committed', 'gap', 'refresh', 'dead-letter', 'transport', 'problem'];
-
-/**
- * How long one management call of the collector (an HTTP pop) may take. A pop already on the wire is never
- * aborted by stop() — CPA may have removed the records from its queue — so stop() can take this long.
- */
-export const COLLECTOR_CPA_TIMEOUT_MS = 10_000;
-/** Time to commit (or spool) what the last pop returned, after it arrived. */
-export const COLLECTOR_STOP_MARGIN_MS = 3_000;
-/**
- * Default bound on stop(): an in-flight pop always finishes (or times out) and is committed before the
- * server closes the store. Keep it below main.ts's 15 s forced exit and Docker's stop_grace_period (20 s
- * in examples/docker/compose.yaml).
- */
-export const COLLECTOR_STOP_TIMEOUT_MS = COLLECTOR_CPA_TIMEOUT_MS + COLLECTOR_STOP_MARGIN_MS;
-
-export function createCollectorHost(opts: { connection: ConnectionService; store: Store; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
-  let collector: Collector | null = null;
-  let chain: Promise<void> = Promise.resolve();
-  let closed = false;
-  const listeners = new Map<keyof CollectorEvents, Set<(...args: unknown[]) => void>>();
-  const forward = (event: keyof CollectorEvents, args: unknown[]): void => {
-    for (const l of listeners.get(event) ?? []) {
-      try {
-        l(...args);
-      } catch (error) {
-        opts.logger.warn({ err: error, event }, 'a collector event listener threw');
-      }
-    }
-  };
-
-  const stopCurrent = async (): Promise<void> => {
-    const current = collector;
-    collector = null;
-    if (!current) return;
-    // Bounded: a collector that does not stop must not hold the server's shutdown hostage.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((r) => {
-      timer = setTimeout(() => r('timeout'), opts.stopTimeoutMs ?? COLLECTOR_STOP_TIMEOUT_MS);
-    });
-    const outcome = await Promise.race([current.stop().then(() => 'stopped' as const), timeout]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') opts.logger.error('collector did not stop in time; closing anyway (records not yet committed stay in CPA or the spool)');
-  };
-  const startCurrent = async (): Promise<void> => {
-    const connection = opts.connection.current();
-    const settings = opts.connection.collectorSettings();
-    if (closed || !connection || !settings.enabled) return;
-    collector = createCollector({
-      baseUrl: connection.baseUrl,
-      managementKey: connection.managementKey,
-      sink: opts.store,
-      mode: settings.mode,
-      batchSize: settings.batchSize,
-      pollIntervalMs: settings.pollIntervalMs,
-      respQueue: settings.queue,
-      respPopSide: settings.popSide,
-      tlsSkipVerify: settings.tlsSkipVerify,
-      dataDir: join(opts.dataDir, 'collector'),
-      cpaTimeoutMs: COLLECTOR_CPA_TIMEOUT_MS,
-      logger: opts.logger,
-      now: opts.now,
-    });
-    for (const event of FORWARDED) collector.on(event, (...args: unknown[]) => forward(event, args));
-    // Not awaited inside the chain: start() may take as long as connecting to CPA does, and stop() must
-    // be able to interrupt it.
-    const started = collector;
-    started.start().catch((error: unknown) => opts.logger.error({ err: error }, 'collector failed to start'));
-  };
-  // Serialise start/stop so a burst of setup calls cannot leave two collectors on one queue.
-  const enqueue = (step: () => Promise<void>): Promise<void> => {
-    chain = chain.then(step).catch((error: unknown) => opts.logger.error({ err: error }, 'collector start/stop failed'));
-    return chain;
-  };
-  opts.connection.onChange(() => {
-    void enqueue(async () => {
-      await stopCurrent();
-      await startCurrent();
-    });
+async function collectorPlugin(app: FastifyInstance, opts: CollectorPluginOptions): Promise<void> {
+  if (!opts.enabled || !app.hasDecorator('store')) {
+    app.decorate('collector', createIdleCollectorHost());
+    return;
+  }
+  const host = createCollectorHost({
+    connection: app.cpa.connection,
+    store: app.store,
+    dataDir: opts.dataDir,
+    logger: app.log.child({ module: 'collector' }),
+    now: opts.now,
+    ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
-  return {
-    start: () => enqueue(startCurrent),
-    stop: () => {
-      closed = true;
-      return enqueue(stopCurrent);
-    },
-    status: () => collector?.status() ?? null,
-    diagnose: async (diagnoseOpts) => (collector ? collector.diagnose(diagnoseOpts) : null),
-    on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      const l = listener as (...args: unknown[]) => void;
-      set.add(l);
-      return () => {
-        set.delete(l);
-      };
-    },
-  };
+  app.decorate('collector', host);
+  // Listener first: the collector starts once the app is ready, never before.
+  app.addHook('onReady', async () => {
+    void host.start();
+  });
+  app.addHook('onClose', async () => host.stop());
 }
+
+export default fp(collectorPlugin, { name: 'cpamp-collector', fastify: '5.x', dependencies: ['cpamp-cpa'] });

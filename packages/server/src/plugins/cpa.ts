@@ -1,17 +1,32 @@
-// The CPA side of the server: where the connection comes from (env or the store's settings) and the
-// streaming proxy towards it. Route plugins receive both through the ServerContext.
+// cpamp-cpa: the CPA side of the server as `app.cpa` — where the connection comes from (env or the saved
+// settings), the streaming proxy towards it, and the undici dispatcher for calls made with @cpamp/sdk-cpa.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Config } from '../config';
 import { createConnectionService, type ConnectionService, type SettingsPort } from '../connection';
 import { createCpaProxy, type CpaProxy } from '../proxy/forward';
 
-export interface CpaLayer {
+export interface CpaServices {
   connection: ConnectionService;
   proxy: CpaProxy;
-  close(): Promise<void>;
+  /** Custom undici dispatcher for calls made through @cpamp/sdk-cpa (tests, corporate proxies). */
+  dispatcher?: unknown;
 }
 
-export async function createCpaLayer(config: Config, settings: SettingsPort): Promise<CpaLayer> {
-  const connection = await createConnectionService(config, settings);
-  const proxy = createCpaProxy(config.proxy);
-  return { connection, proxy, close: () => proxy.close() };
+export interface CpaPluginOptions {
+  config: Config;
+  settings: SettingsPort;
+  dispatcher?: unknown;
 }
+
+async function cpaPlugin(app: FastifyInstance, opts: CpaPluginOptions): Promise<void> {
+  const services: CpaServices = {
+    connection: await createConnectionService(opts.config, opts.settings),
+    proxy: createCpaProxy(opts.config.proxy),
+    ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
+  };
+  app.decorate('cpa', services);
+  app.addHook('onClose', async () => services.proxy.close());
+}
+
+export default fp(cpaPlugin, { name: 'cpamp-cpa', fastify: '5.x' });

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 
 export interface LoadedPanel {
@@ -67,16 +66,16 @@ export function loadPanel(panelPath: string | null): LoadedPanel | null {
   };
 }
 
-export default async function panelPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const panel = loadPanel(opts.ctx.config.panelPath);
+export default async function panelPlugin(app: FastifyInstance, opts: { panelPath: string | null }): Promise<void> {
+  const panel = loadPanel(opts.panelPath);
   if (!panel) {
-    app.log.warn({ panelPath: opts.ctx.config.panelPath }, 'panel file not found; /management.html answers 503 (build @cpamp/panel or set PANEL_PATH)');
+    app.log.warn({ panelPath: opts.panelPath }, 'panel file not found; /management.html answers 503 (build @cpamp/panel or set PANEL_PATH)');
   }
 
   app.get('/management.html', { config: { auth: 'public' } }, async (request, reply) => {
     if (!panel) {
-      throw new ServerError('panel_not_built', opts.ctx.config.panelPath
-        ? `The panel file ${opts.ctx.config.panelPath} (PANEL_PATH) cannot be read. Fix PANEL_PATH or unset it.`
+      throw new ServerError('panel_not_built', opts.panelPath
+        ? `The panel file ${opts.panelPath} (PANEL_PATH) cannot be read. Fix PANEL_PATH or unset it.`
         : 'The panel is not built. Run `npm run build -w @cpamp/panel`, or set PANEL_PATH to a management.html.');
     }
     reply

@@ -1,24 +1,34 @@
-// Account-pool operations: quota windows, inspection, owned automation, forecast. Registers the
-// pool services and routes; everything it starts is stopped on close. The plugin shares its parent's
-// context (like fastify-plugin) for one reason: its hooks must see the proxied auth-file routes, so a user's
-// enable/disable/delete through cpamp's proxy is noticed at once (cpamp drops its ownership). The proxy
-// streams bodies untouched, so the small JSON body of an auth-file PATCH is tapped as the proxy reads it:
-// an explicit `disabled` (even one that changes nothing in CPA) is the user's decision.
+// cpamp-pool: account-pool operations (quota windows, inspection, owned automation, forecast) as
+// `app.pool`; everything it starts is stopped on close. A fastify-plugin (it shares the root context) for
+// one reason: its hooks must see the proxied auth-file routes, so a user's enable/disable/delete through
+// cpamp's proxy is noticed at once (cpamp drops its ownership). The proxy streams bodies untouched, so the
+// small JSON body of an auth-file PATCH is tapped as the proxy reads it: an explicit `disabled` (even one
+// that changes nothing in CPA) is the user's decision. The pool routes are registered with the other
+// store-backed routes (plugins/store-routes.ts).
+import type { Store } from '@cpamp/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
+import type { SignalBus } from '../alerts/signal-bus';
+import type { Config } from '../config';
+import type { ConnectionService } from '../connection';
 import type { LiveHub } from '../live/live-hub';
 import { createPoolCpaProvider } from '../pool/cpa-port';
-import { createPoolService, type PoolService } from '../pool/pool-service';
-import poolRoutes from '../routes/pool.routes';
+import { createPoolService } from '../pool/pool-service';
 
-export interface RegisterPoolOptions {
-  ctx: ServerContext;
-  live: LiveHub;
-  /** Timer period in ms (default 15 s); 0 disables the timer (tests call service.tick()). */
+export interface PoolPluginOptions {
+  store: Store;
+  connection: ConnectionService;
+  automation: Config['automation'];
+  /** Per-call timeout towards CPA. */
+  cpaTimeoutMs: number;
+  /** undici dispatcher for calls made with @cpamp/sdk-cpa. */
+  dispatcher?: unknown;
+  now: () => number;
+  signals: Pick<SignalBus, 'emit'>;
+  live: Pick<LiveHub, 'publish'>;
+  /** Timer period in ms (default 15 s); 0 disables the timer (tests call app.pool.tick()). */
   tickMs?: number;
-  /** Sees the service once it exists (tests, the demo). */
-  onService?: (service: PoolService) => void;
 }
 
 const AUTH_FILE_CHANGE = /^\/v0\/management\/auth-files(\/status)?(\?|$)/;
@@ -45,26 +55,20 @@ export function userStateChange(body: Buffer): { fileName: string; disabled: boo
   return disabled === undefined ? null : { fileName: parsed.data.name, disabled };
 }
 
-export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptions): Promise<void> {
-  const { ctx, live } = opts;
-  let service: PoolService | null = null;
-  await app.register(poolRoutes, { ctx, service: () => service });
-  const store = ctx.store;
-  if (!store) return;
-
+async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promise<void> {
+  const { store } = opts;
   const logger = app.log.child({ module: 'pool' });
-  const cpa = createPoolCpaProvider({ connection: ctx.connection, timeoutMs: ctx.config.proxy.timeoutMs, dispatcher: ctx.cpaDispatcher });
+  const cpa = createPoolCpaProvider({ connection: opts.connection, timeoutMs: opts.cpaTimeoutMs, dispatcher: opts.dispatcher });
   const running = await createPoolService({
     store,
     cpa: () => cpa.current(),
-    automationConfig: ctx.config.automation,
-    now: ctx.now,
-    emit: (signal) => ctx.signals.emit(signal),
-    publish: (payload) => live.publish('pool', payload),
+    automationConfig: opts.automation,
+    now: opts.now,
+    emit: (signal) => opts.signals.emit(signal),
+    publish: (payload) => opts.live.publish('pool', payload),
     logger,
   });
-  service = running;
-  opts.onService?.(running);
+  app.decorate('pool', running);
 
   let closed = false;
   // Traffic evidence: new usage rows nudge a scan (coalesced to one per turn of the event loop).
@@ -148,5 +152,4 @@ export async function registerPool(app: FastifyInstance, opts: RegisterPoolOptio
     await cpa.close();
   });
 }
-// Share the parent's context (what fastify-plugin does): the onResponse hook above must cover the proxy.
-(registerPool as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+export default fp(poolPlugin, { name: 'cpamp-pool', fastify: '5.x' });

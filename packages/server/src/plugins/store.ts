@@ -1,20 +1,11 @@
-// Opens the SQLite store for the server: the database at config.dbPath, secrets encrypted with the data
-// key (CPA_MANAGER_DATA_KEY(_FILE) or <dataDir>/data.key). The store owns the crypto; we only pass keys.
-import { openStore, isStoreError, type Store, type StoreLogger } from '@cpamp/store';
-import type { Config } from '../config';
-import { ServerError } from '../errors';
+// cpamp-store: makes the usage database available as `app.store`. Registered only when the server runs
+// with a store; whoever opened the store closes it (buildApp, after every plugin has stopped).
+import type { Store } from '@cpamp/store';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
-export async function openServerStore(config: Config, logger: StoreLogger, now: () => number): Promise<Store> {
-  try {
-    return await openStore({
-      path: config.dbPath,
-      ...(config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath }),
-      logger,
-      now,
-      warmCache: true,
-    });
-  } catch (error) {
-    if (isStoreError(error)) throw new ServerError('store_unavailable', error.message, { cause: error });
-    throw error;
-  }
+async function storePlugin(app: FastifyInstance, opts: { store: Store }): Promise<void> {
+  app.decorate('store', opts.store);
 }
+
+export default fp(storePlugin, { name: 'cpamp-store', fastify: '5.x' });

@@ -3,7 +3,6 @@ import type { AlertsRepository } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 import type { AlertEngine } from '../alerts/alert-engine';
 import { channelView, deliveryView, incidentView, ruleView, type ChannelRecord } from '../alerts/alert-views';
@@ -108,14 +107,10 @@ function checkChannel(type: ChannelRecord['type'], config: ChannelRecord['config
 
 export default async function alertsRoutes(
   appBase: FastifyInstance,
-  opts: { ctx: ServerContext; engine: () => AlertEngine | null },
+  opts: { alerts: AlertsRepository; engine: AlertEngine },
 ): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
-  const repo = (): AlertsRepository => {
-    if (!opts.ctx.store)
-      throw new ServerError('store_unavailable', 'This server runs without a database, so alerts are unavailable. Start it with a data directory.');
-    return opts.ctx.store.alerts;
-  };
+  const repo = (): AlertsRepository => opts.alerts;
 
   // Which alert kinds exist and the params each accepts (JSON Schema, with defaults),
   // so a form can be built without hard-coding them.
@@ -220,10 +215,7 @@ export default async function alertsRoutes(
   });
 
   app.post(`${BASE}/channels/:id/test`, { schema: { params: IdParams } }, async (request) => {
-    repo();
-    const engine = opts.engine();
-    if (!engine) throw new ServerError('store_unavailable', 'The alert engine is not running (no database).');
-    const delivery = await engine.testSend(request.params.id);
+    const delivery = await opts.engine.testSend(request.params.id);
     return { delivery: deliveryView(delivery) };
   });
 
@@ -234,10 +226,9 @@ export default async function alertsRoutes(
   // Close an incident by hand (its channels get 'resolved').
   app.post(`${BASE}/incidents/:id/resolve`, { schema: { params: IdParams } }, async (request) => {
     const alerts = repo();
-    const engine = opts.engine();
     const cur = await alerts.getIncident(request.params.id);
     if (!cur) throw notFound('incident', request.params.id);
-    if (cur.state === 'open' && engine) await engine.resolveIncident(cur.id);
+    if (cur.state === 'open') await opts.engine.resolveIncident(cur.id);
     const incident = (await alerts.getIncident(cur.id)) ?? cur;
     return { incident: incidentView(incident) };
   });

@@ -4,7 +4,6 @@ import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 
 const keyHash = z
@@ -24,26 +23,23 @@ const PutBody = z.object({
 });
 const HashParams = z.object({ hash: keyHash });
 
-function requireStore(ctx: ServerContext): Store {
-  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so API key aliases are unavailable. Start it with a data directory.');
-  return ctx.store;
-}
 
-async function items(store: Store): Promise<{ apiKeyHash: string; alias: string; label: string }[]> {
+async function items(store: AliasStore): Promise<{ apiKeyHash: string; alias: string; label: string }[]> {
   return (await store.apiKeys.list())
     .filter((k) => k.alias !== null && k.alias !== '')
     .map((k) => ({ apiKeyHash: k.hash, alias: k.alias as string, label: k.label }))
     .sort((a, b) => a.alias.localeCompare(b.alias));
 }
 
-export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+type AliasStore = Pick<Store, 'apiKeys'>;
+
+export default async function aliasRoutes(appBase: FastifyInstance, opts: { store: AliasStore }): Promise<void> {
+  const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: await items(requireStore(ctx)) }));
+  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: await items(store) }));
 
-  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
-    const store = requireStore(ctx);
+  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request) => {
     // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
     const owner = new Map<string, string>();
     for (const k of await store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
@@ -53,7 +49,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx:
       const lower = it.alias.toLowerCase();
       const other = incoming.get(lower) ?? owner.get(lower);
       if (other !== undefined && other !== it.apiKeyHash) {
-        return reply.status(409).send({ error: `The alias "${it.alias}" is already used by another API key (${other.slice(0, 12)}…); pick a different alias or rename that key first.`, code: 'api_key_alias_duplicate' });
+        throw new ServerError('api_key_alias_duplicate', `The alias "${it.alias}" is already used by another API key (${other.slice(0, 12)}…); pick a different alias or rename that key first.`);
       }
       incoming.set(lower, it.apiKeyHash);
     }
@@ -62,7 +58,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { ctx:
   });
 
   app.delete('/v0/management/api-key-aliases/:hash', { schema: { params: HashParams } }, async (request) => {
-    await requireStore(ctx).apiKeys.setAlias(request.params.hash, null);
+    await store.apiKeys.setAlias(request.params.hash, null);
     return { ok: true };
   });
 }

@@ -5,7 +5,6 @@ import type { Store, AnalyticsFilter, EventListFilter } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 
 const PRESETS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 } as const;
@@ -105,33 +104,34 @@ function toFilter(q: FilterQueryT, range: ResolvedRange): AnalyticsFilter {
   return f;
 }
 
-function requireStore(ctx: ServerContext): Store {
-  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so analytics are unavailable. Start it with a data directory.');
-  return ctx.store;
+
+export interface AnalyticsRoutesOptions {
+  store: Pick<Store, 'analytics' | 'events' | 'accounts'>;
+  now: () => number;
 }
 
-export default async function analyticsRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export default async function analyticsRoutes(appBase: FastifyInstance, opts: AnalyticsRoutesOptions): Promise<void> {
+  const { store, now } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const base = '/v0/management/analytics';
 
   app.get(`${base}/summary`, { schema: { querystring: FilterQuery } }, async (request) => {
-    const range = resolveRange(request.query, ctx.now());
-    return { range, ...(await requireStore(ctx).analytics.totals(toFilter(request.query, range))) };
+    const range = resolveRange(request.query, now());
+    return { range, ...(await store.analytics.totals(toFilter(request.query, range))) };
   });
 
   app.get(`${base}/timeline`, { schema: { querystring: TimelineQuery } }, async (request) => {
     const q = request.query;
-    const range = resolveRange(q, ctx.now());
+    const range = resolveRange(q, now());
     const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
-    const result = await requireStore(ctx).analytics.timeSeries(toFilter(q, range), { granularity, timeZone: range.tz, splitTopModels: q.splitTopModels ?? 0 });
+    const result = await store.analytics.timeSeries(toFilter(q, range), { granularity, timeZone: range.tz, splitTopModels: q.splitTopModels ?? 0 });
     return { range, granularity, ...result };
   });
 
   app.get(`${base}/breakdown/:dimension`, { schema: { params: BreakdownParams, querystring: BreakdownQuery } }, async (request) => {
     const q = request.query;
-    const range = resolveRange(q, ctx.now());
-    const result = await requireStore(ctx).analytics.breakdown(toFilter(q, range), {
+    const range = resolveRange(q, now());
+    const result = await store.analytics.breakdown(toFilter(q, range), {
       by: request.params.dimension,
       ...(q.sort ? { sort: q.sort } : {}),
       ...(q.order ? { order: q.order } : {}),
@@ -142,34 +142,33 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
   });
 
   app.get(`${base}/filter-options`, { schema: { querystring: FilterQuery } }, async (request) => {
-    const range = resolveRange(request.query, ctx.now());
-    return { range, ...(await requireStore(ctx).analytics.filterOptions(toFilter(request.query, range))) };
+    const range = resolveRange(request.query, now());
+    return { range, ...(await store.analytics.filterOptions(toFilter(request.query, range))) };
   });
 
   app.get(`${base}/latency-percentiles`, { schema: { querystring: LatencyQuery } }, async (request) => {
     const q = request.query;
-    const range = resolveRange(q, ctx.now());
+    const range = resolveRange(q, now());
     const percents = (q.percentiles ?? '50,95').split(',').map(Number);
     if (percents.some((p) => !(p > 0 && p <= 100))) {
       throw new ServerError('bad_request', 'Invalid querystring.percentiles: each value must be > 0 and <= 100 (e.g. 50,95,99).');
     }
-    const result = await requireStore(ctx).analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100) });
+    const result = await store.analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100) });
     return { range, percentiles: percents, ...result };
   });
 
   app.get(`${base}/heatmap`, { schema: { querystring: FilterQuery } }, async (request) => {
-    const range = resolveRange(request.query, ctx.now());
-    return { range, ...(await requireStore(ctx).analytics.heatmap(toFilter(request.query, range), { timeZone: range.tz })) };
+    const range = resolveRange(request.query, now());
+    return { range, ...(await store.analytics.heatmap(toFilter(request.query, range), { timeZone: range.tz })) };
   });
 
   // One account over time, kept after its auth file is deleted: snapshot, totals, series, recent requests.
   app.get(`${base}/accounts/:authIndex`, { schema: { params: AccountParams, querystring: AccountHistoryQuery } }, async (request) => {
     const q = request.query;
-    const store = requireStore(ctx);
     const { authIndex } = request.params;
     const account = await store.accounts.get(authIndex);
     if (!account) throw new ServerError('not_found', `No account with auth index "${authIndex}" has been seen; pick one from filter-options.`);
-    const range = resolveRange(q, ctx.now());
+    const range = resolveRange(q, now());
     const filter = { ...toFilter(q, range), authIndex };
     const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
     const series = await store.analytics.timeSeries(filter, { granularity, timeZone: range.tz });
@@ -181,7 +180,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
     const q = request.query;
     // The event list is open-ended unless a range is asked for: newest first over everything.
     const hasRange = q.from !== undefined || q.to !== undefined || q.range !== undefined;
-    const range = hasRange ? resolveRange(q, ctx.now()) : null;
+    const range = hasRange ? resolveRange(q, now()) : null;
     const f: EventListFilter = range ? toFilter(q, range) : toFilter(q, { from: 0, to: 0, tz: 'UTC' });
     if (!range) {
       delete f.from;
@@ -189,7 +188,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: { 
     }
     if (q.minLatencyMs !== undefined) f.minLatencyMs = q.minLatencyMs;
     if (q.search) f.search = q.search;
-    const page = await requireStore(ctx).events.list(f, { limit: q.limit ?? 50, cursor: q.cursor ?? null });
+    const page = await store.events.list(f, { limit: q.limit ?? 50, cursor: q.cursor ?? null });
     return { range, ...page };
   });
 }

@@ -3,9 +3,10 @@
 // set) and status class, and process RSS. Registered with fastify-plugin so its onResponse hook sees
 // every route.
 import { statSync } from 'node:fs';
+import type { Store } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ServerContext } from '../context';
+import type { CollectorHost } from '../collector-host';
 import { STREAM_PATH } from './stream.routes';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -37,8 +38,16 @@ function fileSize(path: string): number {
   }
 }
 
-async function metricsPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export interface MetricsOptions {
+  startedAt: number;
+  now: () => number;
+  collector: Pick<CollectorHost, 'status'>;
+  /** Database file sizes and the cached event count; absent when the server runs without a store. */
+  store?: Pick<Store, 'path' | 'cacheStatus'>;
+}
+
+async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
+  const ctx = opts;
   const http = new Map<string, Series>();
 
   app.addHook('onResponse', async (request, reply) => {
@@ -68,7 +77,7 @@ async function metricsPlugin(app: FastifyInstance, opts: { ctx: ServerContext })
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) out.push(`${name}${labels} ${num(value)}`);
     };
-    const s = ctx.collector?.status() ?? null;
+    const s = ctx.collector.status();
     const c = s?.counters;
     metric(
       'cpamp_events_ingested_total',

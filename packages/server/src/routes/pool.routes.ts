@@ -1,9 +1,10 @@
 // Account-pool routes (docs/reference/http-api.md) and Plus's automation routes
 // (/usage-service/account-processing-policy, /usage-service/quota-cooldowns). Admin auth (the default).
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
+import type { Store } from '@cpamp/store';
+import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { PoolPolicyPatchSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
@@ -44,30 +45,29 @@ const PlusPolicyPatch = z
   .partial()
   .strict();
 
-function locked(reply: FastifyReply, field: string, env: string, code = 'setting_locked') {
-  return reply.status(409).send({
-    error: `The policy field ${field} is set by the environment variable ${env} and cannot be changed here; change or unset ${env} and restart cpamp.`,
-    code,
-  });
+function locked(field: string, env: string, code: 'setting_locked' | 'account_processing_policy_env_locked' = 'setting_locked'): ServerError {
+  return new ServerError(code, `The policy field ${field} is set by the environment variable ${env} and cannot be changed here; change or unset ${env} and restart cpamp.`);
 }
 
-export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext; service: () => PoolService | null }): Promise<void> {
+export interface PoolRoutesOptions {
+  pool: PoolService;
+  store: Pick<Store, 'pool'>;
+  connection: Pick<ConnectionService, 'current'>;
+  now: () => number;
+}
+
+export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRoutesOptions): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
-  const svc = (): PoolService => {
-    const s = opts.service();
-    if (!s) throw new ServerError('store_unavailable', 'This server runs without a database, so the account pool is unavailable. Start it with a data directory.');
-    return s;
-  };
   const base = '/v0/management/pool';
 
   app.get(`${base}/overview`, async () => {
-    const s = await svc().snapshot();
+    const s = await opts.pool.snapshot();
     return { generatedAtMs: s.generatedAtMs, counts: s.counts, providers: s.providers, series: s.series };
   });
 
   app.get(`${base}/accounts`, { schema: { querystring: AccountsQuery } }, async (request) => {
     const q = request.query;
-    const page = pageAccounts(await svc().snapshot(), {
+    const page = pageAccounts(await opts.pool.snapshot(), {
       ...(q.provider ? { provider: q.provider } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.q ? { q: q.q } : {}),
@@ -79,13 +79,13 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   });
 
   app.get(`${base}/accounts/:authIndex`, { schema: { params: AuthIndexParams } }, async (request) => {
-    const s = svc();
+    const s = opts.pool;
     const { authIndex } = request.params;
     const account = (await s.snapshot()).byIndex.get(authIndex);
     if (!account) throw new ServerError('not_found', `No pool account with auth_index ${authIndex}; list them with GET ${base}/accounts (run an inspection or wait for the next sync if it is new).`);
-    const repo = opts.ctx.store!.pool;
+    const repo = opts.store.pool;
     const byWindow = new Map<string, { tMs: number; usedPercent: number }[]>();
-    for (const p of await repo.windowHistory(authIndex, opts.ctx.now() - 7 * 86_400_000)) {
+    for (const p of await repo.windowHistory(authIndex, opts.now() - 7 * 86_400_000)) {
       const list = byWindow.get(p.window) ?? [];
       list.push({ tMs: p.tMs, usedPercent: p.usedPercent });
       byWindow.set(p.window, list);
@@ -99,8 +99,8 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   });
 
   app.post(`${base}/inspections`, { schema: { body: InspectionBody } }, async (request, reply) => {
-    const s = svc();
-    if (!opts.ctx.connection.current()) throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY) before inspecting accounts.');
+    const s = opts.pool;
+    if (!opts.connection.current()) throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY) before inspecting accounts.');
     const body = request.body ?? {};
     const started = await s.startInspection({
       trigger: 'manual',
@@ -109,19 +109,17 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
       ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
     });
     if ('running' in started) {
-      return reply.status(409).send({ error: `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${base}/inspections/${started.running}/cancel).`, code: 'inspection_running' });
+      throw new ServerError('inspection_running', `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${base}/inspections/${started.running}/cancel).`);
     }
     return reply.status(202).send({ run: toRun(started.run) });
   });
 
   app.get(`${base}/inspections`, { schema: { querystring: RunsQuery } }, async (request) => {
-    svc();
-    return { items: (await opts.ctx.store!.pool.listRuns(request.query.limit)).map(toRun) };
+    return { items: (await opts.store.pool.listRuns(request.query.limit)).map(toRun) };
   });
 
   app.get(`${base}/inspections/:id`, { schema: { params: IdParams, querystring: ResultsQuery } }, async (request) => {
-    svc();
-    const repo = opts.ctx.store!.pool;
+    const repo = opts.store.pool;
     const run = await repo.getRun(request.params.id);
     if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
     const { items, total } = await repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset });
@@ -129,23 +127,22 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   });
 
   app.post(`${base}/inspections/:id/cancel`, { schema: { params: IdParams } }, async (request) => {
-    const s = svc();
+    const s = opts.pool;
     const run = await s.inspections.cancel(request.params.id);
     if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
     const active = s.inspections.active();
     if (active && active.id === run.id) await active.done;
-    return { run: toRun((await opts.ctx.store!.pool.getRun(run.id))!) };
+    return { run: toRun((await opts.store.pool.getRun(run.id))!) };
   });
 
   app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {
-    svc();
-    return { items: await opts.ctx.store!.pool.listIssues(request.query.state) };
+    return { items: await opts.store.pool.listIssues(request.query.state) };
   });
 
   app.post(`${base}/issues/:id/:action`, { schema: { params: IssueActionParams } }, async (request) => {
-    const s = svc();
+    const s = opts.pool;
     const { id, action } = request.params;
-    if ((action === 'enable' || action === 'disable' || action === 'delete') && !opts.ctx.connection.current()) {
+    if ((action === 'enable' || action === 'disable' || action === 'delete') && !opts.connection.current()) {
       throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup before changing accounts.');
     }
     const out = await s.automation.issueAction(id, action);
@@ -154,22 +151,21 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
   });
 
   app.get(`${base}/actions`, { schema: { querystring: ActionsQuery } }, async (request) => {
-    svc();
     const { limit, cursor } = request.query;
-    const items = await opts.ctx.store!.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
+    const items = await opts.store.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
     const page = items.slice(0, limit);
     return { items: page, nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
   });
 
   app.get(`${base}/policy`, async () => {
-    const s = svc();
+    const s = opts.pool;
     return { policy: s.policy(), locked: s.locked() };
   });
 
-  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request, reply) => {
-    const s = svc();
+  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request) => {
+    const s = opts.pool;
     const res = await s.updatePolicy(request.body);
-    if (!res.ok) return locked(reply, res.field, res.env);
+    if (!res.ok) throw locked(res.field, res.env);
     return { policy: res.policy, locked: s.locked() };
   });
 
@@ -195,27 +191,26 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: { ctx: 
     });
     return {
       source: sources.includes('env') ? 'env' : sources.includes('database') ? 'database' : 'startup',
-      updatedAtMs: opts.ctx.now(),
+      updatedAtMs: opts.now(),
       codexQuotaCooldown: entry(p.autoDisableOnExhaustion, 'autoDisableOnExhaustion', 'USAGE_QUOTA_COOLDOWN_ENABLED', 'quotaCooldownEnabled'),
       authIssueQueue: entry(p.authIssueQueue, 'authIssueQueue', 'USAGE_ACCOUNT_ACTIONS_ENABLED', 'accountActionsEnabled'),
       authIssueAutoDisable: entry(p.autoDisableAuthIssues, 'autoDisableAuthIssues', 'USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE', 'accountActionsAutoDisable', { dependsOn: 'authIssueQueue' }),
     };
   };
-  app.get('/usage-service/account-processing-policy', async () => plusPolicy(svc()));
-  app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request, reply) => {
-    const s = svc();
+  app.get('/usage-service/account-processing-policy', async () => plusPolicy(opts.pool));
+  app.patch('/usage-service/account-processing-policy', { schema: { body: PlusPolicyPatch } }, async (request) => {
+    const s = opts.pool;
     const b = request.body;
     const res = await s.updatePolicy({
       ...(b.codexQuotaCooldownEnabled !== undefined ? { autoDisableOnExhaustion: b.codexQuotaCooldownEnabled } : {}),
       ...(b.authIssueQueueEnabled !== undefined ? { authIssueQueue: b.authIssueQueueEnabled } : {}),
       ...(b.authIssueAutoDisableEnabled !== undefined ? { autoDisableAuthIssues: b.authIssueAutoDisableEnabled } : {}),
     });
-    if (!res.ok) return locked(reply, res.field, res.env, 'account_processing_policy_env_locked');
+    if (!res.ok) throw locked(res.field, res.env, 'account_processing_policy_env_locked');
     return plusPolicy(s);
   });
   app.get('/usage-service/quota-cooldowns', async () => {
-    svc();
-    const repo = opts.ctx.store!.pool;
+    const repo = opts.store.pool;
     const cooldowns = (await repo.listOwnership()).filter((o) => o.kind === 'quota');
     return {
       items: await Promise.all(

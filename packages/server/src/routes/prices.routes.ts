@@ -5,7 +5,6 @@ import type { ModelPrice, PriceInput, Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 
 /** LiteLLM's file is ~1.5 MB today; leave room for growth without opening the default limit for all routes. */
@@ -46,12 +45,8 @@ const UrlSyncBody = z
   })
   .strict();
 
-function requireStore(ctx: ServerContext): Store {
-  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so prices are unavailable. Start it with a data directory.');
-  return ctx.store;
-}
 
-async function priceMap(store: Store): Promise<Record<string, ModelPrice>> {
+async function priceMap(store: PriceStore): Promise<Record<string, ModelPrice>> {
   const out: Record<string, ModelPrice> = {};
   for (const p of await store.prices.list()) out[p.model] = p;
   return out;
@@ -65,18 +60,18 @@ const modelsQuery = z.object({
     .optional(),
 });
 
-export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+type PriceStore = Pick<Store, 'prices' | 'analytics'>;
+
+export default async function priceRoutes(appBase: FastifyInstance, opts: { store: PriceStore }): Promise<void> {
+  const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
   app.get('/v0/management/model-prices', { exposeHeadRoute: false }, async () => {
-    const store = requireStore(ctx);
     return { prices: await priceMap(store), version: await store.prices.currentVersion() };
   });
 
   // Upsert only (Plus's PUT replaced everything; deleting is explicit here, so a partial edit cannot wipe prices).
   app.put('/v0/management/model-prices', { schema: { body: PutBody } }, async (request) => {
-    const store = requireStore(ctx);
     const entries: [string, PriceInput][] = 'prices' in request.body ? Object.entries(request.body.prices) : [[request.body.model, request.body.price]];
     const updated: ModelPrice[] = [];
     for (const [model, price] of entries) updated.push(await store.prices.set(model, price as PriceInput));
@@ -84,7 +79,6 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
   });
 
   app.delete('/v0/management/model-prices/:model', { schema: { params: ModelParams } }, async (request) => {
-    const store = requireStore(ctx);
     if (!(await store.prices.delete(request.params.model))) {
       throw new ServerError('not_found', `No price for model "${request.params.model}"; GET /v0/management/model-prices lists the priced models.`);
     }
@@ -95,7 +89,6 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
     '/v0/management/model-prices/sync',
     { bodyLimit: SYNC_BODY_LIMIT, schema: { querystring: modelsQuery } },
     async (request) => {
-      const store = requireStore(ctx);
       const body: unknown = request.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new ServerError('bad_request', 'Invalid body: send {"url":"https://…/model_prices_and_context_window.json"} or the LiteLLM JSON file itself (Content-Type: application/json).');
@@ -124,7 +117,6 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
 
   // Which models were called and whether each has a price (the price editor lists the unpriced first).
   app.get('/v0/management/model-prices/usage-summary', { exposeHeadRoute: false }, async () => {
-    const store = requireStore(ctx);
     const { rows, total } = await store.analytics.breakdown({ from: 0, to: Number.MAX_SAFE_INTEGER }, { by: 'model', sort: 'requests', order: 'desc', limit: 1000 });
     const models = await Promise.all(
       rows.map(async (r) => ({ model: r.name, calls: r.requests, unpricedCalls: r.unpricedRequests, priced: (await store.prices.lookup(r.name, '')) !== undefined })),

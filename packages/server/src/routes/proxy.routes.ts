@@ -2,7 +2,8 @@
 // management key — only for admins (docs/design.md, "every route needs the admin key"). /models and /v1/models pass the caller's own key through.
 // Popping CPA's usage queue through us is refused: it would steal records from our collector.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerContext } from '../context';
+import type { ConnectionService } from '../connection';
+import type { CpaProxy } from '../proxy/forward';
 import { ServerError } from '../errors';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -20,7 +21,12 @@ function isUsageQueue(path: string): boolean {
   return /^\/v0\/management\/usage-queue(\/|$)/i.test(path);
 }
 
-function requireConnection(ctx: ServerContext) {
+export interface ProxyRoutesOptions {
+  connection: Pick<ConnectionService, 'current'>;
+  proxy: Pick<CpaProxy, 'forward'>;
+}
+
+function requireConnection(ctx: ProxyRoutesOptions) {
   const connection = ctx.connection.current();
   if (!connection) {
     throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: open /management.html and finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY).');
@@ -28,8 +34,8 @@ function requireConnection(ctx: ServerContext) {
   return connection;
 }
 
-export default async function proxyRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoutesOptions): Promise<void> {
+  const ctx = opts;
   // Bodies are streamed to CPA untouched: no parsing in this context.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request: FastifyRequest, _payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null));

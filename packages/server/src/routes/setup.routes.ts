@@ -6,11 +6,21 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { COLLECTOR_MODES } from '@cpamp/collector';
 import { normalizeCpaBaseUrl } from '../config';
-import type { CollectorSettings } from '../connection';
-import type { ServerContext } from '../context';
+import type { Config } from '../config';
+import type { CollectorSettings, ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { checkCandidate } from '../doctor/run-doctor';
-import { requireAdmin } from '../plugins/auth';
+import { requireAdmin, type AdminCheck } from '../plugins/auth';
+
+export interface SetupRoutesOptions {
+  config: Pick<Config, 'proxy' | 'queryLimit'>;
+  connection: ConnectionService;
+  /** undici dispatcher for calls made with @cpamp/sdk-cpa. */
+  cpaDispatcher?: unknown;
+  now: () => number;
+  /** Setup re-checks the admin key itself once a connection exists. */
+  admin: AdminCheck;
+}
 
 const CollectorInput = z.object({
   enabled: z.boolean().optional(),
@@ -77,7 +87,7 @@ interface ValidateOptions {
 }
 
 /** GET /v0/management/config with the key; retention vs poll interval; optionally turn CPA statistics on. */
-async function validateAgainstCpa(ctx: ServerContext, o: ValidateOptions): Promise<{ retentionSeconds: number; usageStatisticsEnabled: boolean | null }> {
+async function validateAgainstCpa(ctx: SetupRoutesOptions, o: ValidateOptions): Promise<{ retentionSeconds: number; usageStatisticsEnabled: boolean | null }> {
   let client: CpaClient;
   try {
     client = createCpaClient({ baseUrl: o.baseUrl, managementKey: o.managementKey, timeoutMs: ctx.config.proxy.timeoutMs, retries: 0, ...(ctx.cpaDispatcher ? { dispatcher: ctx.cpaDispatcher as never } : {}) });
@@ -121,7 +131,7 @@ async function validateAgainstCpa(ctx: ServerContext, o: ValidateOptions): Promi
 }
 
 /** CPA's usage settings, read live (as Plus); omitted when CPA cannot be asked within 3 s. */
-async function liveCpaUsage(ctx: ServerContext, baseUrl: string, managementKey: string, log: { debug(o: object, m: string): void }) {
+async function liveCpaUsage(ctx: SetupRoutesOptions, baseUrl: string, managementKey: string, log: { debug(o: object, m: string): void }) {
   const client = createCpaClient({ baseUrl, managementKey, timeoutMs: 3_000, retries: 0, ...(ctx.cpaDispatcher ? { dispatcher: ctx.cpaDispatcher as never } : {}) });
   try {
     const cfg = (await client.config.get()) as Record<string, unknown>;
@@ -139,8 +149,8 @@ async function liveCpaUsage(ctx: ServerContext, baseUrl: string, managementKey: 
   }
 }
 
-export default async function setupRoutes(fastify: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export default async function setupRoutes(fastify: FastifyInstance, opts: SetupRoutesOptions): Promise<void> {
+  const ctx = opts;
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   app.post('/setup', { schema: { body: SetupBody } }, async (request) => {
@@ -197,7 +207,7 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: { ctx:
     const reveal = request.query.reveal === '1' || request.query.reveal === 'true';
     const connection = ctx.connection.current();
     if (reveal) {
-      await requireAdmin(ctx, request);
+      await requireAdmin(ctx.admin, request);
       request.log.warn('CPA management key revealed to an admin (?reveal=1)');
     }
     const collector = ctx.connection.collectorSettings();

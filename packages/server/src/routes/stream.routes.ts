@@ -5,7 +5,6 @@
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import type { LiveEntry, LiveHub, LiveKind, LiveMatch } from '../live/live-hub';
 
 export const STREAM_PATH = '/v0/management/events/stream';
@@ -37,7 +36,6 @@ const StreamQuery = z.object({
 type StreamQueryT = z.infer<typeof StreamQuery>;
 
 export interface StreamRouteOptions {
-  ctx: ServerContext;
   live: LiveHub;
   /** Comment line interval (default 15 s) so proxies and clients see the connection alive. */
   heartbeatMs?: number;

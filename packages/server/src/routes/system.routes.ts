@@ -1,11 +1,31 @@
 // /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
+import type { Store } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
-import type { ServerContext } from '../context';
+import type { CollectorHost } from '../collector-host';
+import type { Config } from '../config';
+import type { ConnectionService } from '../connection';
+import type { CpaProxy } from '../proxy/forward';
 import type { JobRunner } from '../jobs/job-runner';
 import { jobView } from '../jobs/jobs.schema';
 
-export default async function systemRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+/** Who is running and since when (/health, /status, /metrics). */
+export interface ServerInfo {
+  version: string;
+  startedAt: number;
+  now: () => number;
+}
+
+export interface SystemRoutesOptions extends ServerInfo {
+  config: Pick<Config, 'dataDir' | 'dbPath' | 'proxy'>;
+  connection: ConnectionService;
+  collector: Pick<CollectorHost, 'status'>;
+  proxy: Pick<CpaProxy, 'inFlight'>;
+  /** The store's in-memory cache figures; absent when the server runs without a store. */
+  store?: Pick<Store, 'cacheStatus'>;
+}
+
+export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
+  const ctx = opts;
 
   app.get('/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', service: 'cpamp', version: ctx.version }));
 
@@ -44,7 +64,7 @@ export default async function systemRoutes(app: FastifyInstance, opts: { ctx: Se
       events: ctx.store ? ctx.store.cacheStatus().events : null,
       eventCache: ctx.store ? ctx.store.cacheStatus().state : null,
       deadLetters: null,
-      collector: collectorStatus(ctx, connection?.baseUrl ?? '', collector.mode, collector.queue),
+      collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
     };
@@ -64,8 +84,8 @@ async function jobsStatus(runner: JobRunner | null) {
 const STATE_PLUS: Record<string, string> = { running: 'running', starting: 'starting', connecting: 'starting', backoff: 'error', 'auth-stopped': 'error', unsupported: 'error', stopping: 'stopped', stopped: 'stopped' };
 
 /** Plus's collector block, plus our richer fields (state, counters, transport note). */
-export function collectorStatus(ctx: ServerContext, upstream: string, mode: string, queue: string) {
-  const s = ctx.collector?.status() ?? null;
+export function collectorStatus(collector: Pick<CollectorHost, 'status'>, upstream: string, mode: string, queue: string) {
+  const s = collector.status();
   return {
     collector: s ? (STATE_PLUS[s.state] ?? 'error') : 'stopped',
     state: s?.state ?? 'stopped',

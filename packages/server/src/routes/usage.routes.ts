@@ -7,7 +7,6 @@ import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
 import { jsonlToCsv } from '../io/csv-export';
 
@@ -31,10 +30,6 @@ const ExportQuery = RangeQuery.extend({
 /** Plus caps the snapshot at 50,000 details: beyond that the legacy JSON is too big for its consumers. */
 const SNAPSHOT_CAP = 50_000;
 
-function requireStore(ctx: ServerContext): Store {
-  if (!ctx.store) throw new ServerError('store_unavailable', 'This server runs without a usage database, so usage is unavailable. Start it with a data directory.');
-  return ctx.store;
-}
 
 function range(q: z.infer<typeof RangeQuery>): { from: number; to: number } {
   const from = q.from ?? 0;
@@ -43,13 +38,18 @@ function range(q: z.infer<typeof RangeQuery>): { from: number; to: number } {
   return { from, to };
 }
 
-export default async function usageRoutes(appBase: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
-  const { ctx } = opts;
+export interface UsageRoutesOptions {
+  store: Pick<Store, 'io'>;
+  /** Most events in the legacy snapshot (USAGE_QUERY_LIMIT). */
+  queryLimit: number;
+}
+
+export default async function usageRoutes(appBase: FastifyInstance, opts: UsageRoutesOptions): Promise<void> {
+  const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
   app.get('/v0/management/usage', { schema: { querystring: UsageQuery }, exposeHeadRoute: false }, async (request, reply) => {
-    const store = requireStore(ctx);
-    const limit = request.query.limit ?? Math.min(ctx.config.queryLimit, SNAPSHOT_CAP);
+    const limit = request.query.limit ?? Math.min(opts.queryLimit, SNAPSHOT_CAP);
     const q = { ...range(request.query), limit };
     // Bytes straight from the column cache when it is warm (no string per chunk); strings otherwise.
     const chunks = store.io.usagePayloadBytes?.(q) ?? store.io.usagePayload(q);
@@ -57,7 +57,6 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: { ctx:
   });
 
   app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
-    const store = requireStore(ctx);
     const q = request.query;
     const status = q.status === undefined || q.status === 'success' || q.status === 'failure' ? q.status : Number(q.status);
     const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, status });

@@ -1,9 +1,9 @@
 // The pieces of `cpamp demo` that give the pool life: roles, quota states against the fake CPA, the
 // per-minute burn, and real-time replay of generated traffic. (The whole demo runs in cli.test.ts.)
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFakeQuotaAccounts, generateAccountPool, generateUsage } from '@cpamp/testkit';
-import { DEMO_ACCOUNTS, DEMO_SEED, planDemoPool, sawtooth, seedDemoQuotas, startDemoPool, stepDemoQuotas, type DemoInject } from '../src/cli/demo-pool';
-import { recordTimeMs, replayInRealTime } from '../src/cli/demo-traffic';
+import { DEMO_ACCOUNTS, DEMO_SEED, planDemoPool, sawtooth, seedDemoQuotas, startDemoPool, stepDemoQuotas, type DemoInject } from './demo-pool';
+import { recordTimeMs, replayInRealTime } from './demo-traffic';
 
 const T0 = Date.UTC(2026, 10, 16, 10, 0);
 const accounts = generateAccountPool({ seed: DEMO_SEED, accounts: DEMO_ACCOUNTS });
@@ -106,18 +106,26 @@ describe('startDemoPool', () => {
       return { statusCode: 200, body: '{}' };
     };
     const warnings: string[] = [];
-    const pool = startDemoPool({ quota, plan, inject, disabledFiles: () => new Set(), warn: (m) => void warnings.push(m), stepMs: 20 });
-    stop = pool.stop;
-    expect(await pool.ready).toEqual({ channelId: 1, ruleId: 1, inspectionRunId: 9 });
-    expect(polls).toBe(3);
-    const hot = plan.hot[0]!.authIndex;
-    const before = quota.get(hot)!.primary.usedPercent;
-    await new Promise((r) => setTimeout(r, 120));
-    await pool.stop();
-    const after = quota.get(hot)!.primary.usedPercent;
-    expect(after).toBeGreaterThan(before);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(quota.get(hot)!.primary.usedPercent).toBe(after);
+    // The quota timer runs on mocked time (setInterval only: the set-up's polling stays real).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const pool = startDemoPool({ quota, plan, inject, disabledFiles: () => new Set(), warn: (m) => void warnings.push(m), stepMs: 20 });
+      stop = pool.stop;
+      expect(await pool.ready).toEqual({ channelId: 1, ruleId: 1, inspectionRunId: 9 });
+      expect(polls).toBe(3);
+      const hot = plan.hot[0]!.authIndex;
+      const before = quota.get(hot)!.primary.usedPercent;
+      vi.advanceTimersByTime(120);
+      await pool.stop();
+      const after = quota.get(hot)!.primary.usedPercent;
+      expect(after).toBeGreaterThan(before);
+      // Stopped: no timer is left, so however much time passes the quotas stay put.
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(60);
+      expect(quota.get(hot)!.primary.usedPercent).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(warnings).toEqual([]);
   });
 });

@@ -1,0 +1,32 @@
+// What the server's fastify-plugin plugins add to Fastify, typed in one place. Each decorator is set by
+// exactly one plugin (named in its comment); a plugin that reads one lists that plugin in `dependencies`.
+import type { Store } from '@cpamp/store';
+import type { AlertsRuntime } from './plugins/alerts';
+import type { CollectorHost } from './collector-host';
+import type { CpaServices } from './plugins/cpa';
+import type { PoolService } from './pool/pool-service';
+
+/** Route-level auth: secure by default, routes opt out explicitly. */
+export type AuthLevel = 'public' | 'admin' | 'admin-if-configured';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: AuthLevel;
+  }
+  interface FastifyRequest {
+    /** True once the request carried a valid admin key (cpamp-auth). */
+    isAdmin: boolean;
+  }
+  interface FastifyInstance {
+    /** The usage database (cpamp-store); registered only when the server runs with one. */
+    store: Store;
+    /** The CPA connection and the streaming proxy towards it (cpamp-cpa). */
+    cpa: CpaServices;
+    /** The usage collector, or an idle stand-in when none runs (cpamp-collector). */
+    collector: CollectorHost;
+    /** Account-pool operations (cpamp-pool; with a store only). */
+    pool: PoolService;
+    /** The alert engine and its periodic step (cpamp-alerts; with a store only). */
+    alerts: AlertsRuntime;
+  }
+}

@@ -1,0 +1,41 @@
+// cpamp-store-routes: every route that reads or writes the usage database, in one encapsulated scope that
+// exists only when the server runs with a store (without one, routes/store-unavailable.routes.ts answers
+// these paths with `store_unavailable`). Each route plugin receives the services it uses, taken here from
+// the decorators of the plugins listed in `dependencies`.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config';
+import alertsRoutes from '../routes/alerts.routes';
+import aliasRoutes from '../routes/aliases.routes';
+import analyticsRoutes from '../routes/analytics.routes';
+import importRoutes from '../routes/import.routes';
+import poolRoutes from '../routes/pool.routes';
+import priceRoutes from '../routes/prices.routes';
+import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
+import usageRoutes from '../routes/usage.routes';
+
+export interface StoreRoutesOptions {
+  config: Pick<Config, 'dataDir' | 'import' | 'queryLimit'>;
+  now: () => number;
+  retentionSchedule?: StorageRoutesOptions['retentionSchedule'];
+}
+
+async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Promise<void> {
+  const { store } = app;
+  const { now } = opts;
+  await app.register(analyticsRoutes, { store, now });
+  await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit });
+  await app.register(priceRoutes, { store });
+  await app.register(aliasRoutes, { store });
+  await app.register(importRoutes, { store, dataDir: opts.config.dataDir, limits: opts.config.import, now });
+  await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });
+  await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
+  await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
+}
+
+export default fp(storeRoutes, {
+  name: 'cpamp-store-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['cpamp-store', 'cpamp-cpa', 'cpamp-pool', 'cpamp-alerts'],
+});
