@@ -11,6 +11,7 @@ import { RollupWriter, rebuildRollups } from '../rollups/rollup-writer';
 import type { InsertResult, StoredEvent, UsageEventInput } from '../types';
 import { EVENT_COLUMNS, eventColumnValues, type EventDictIds } from './event-columns';
 import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
+import { outcomeSql } from './event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
 import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from './event-list-query';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -274,8 +275,8 @@ export function createEventsRepository(deps: {
       inIds('e.account_id', filter.authIndex, (a) => dict.findAccount(a));
       inIds('e.model_id', filter.model, (m) => dict.find('model', m));
       inIds('e.provider_id', filter.provider, (p) => dict.find('provider', p));
-      if (filter.status === 'success') where.push('(e.flags & 1) = 0');
-      else if (filter.status === 'failure') where.push('(e.flags & 1) = 1');
+      if (filter.status === 'success' || filter.status === 'failure')
+        where.push(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' }));
       else if (typeof filter.status === 'number') add('e.status = ?', filter.status);
       if (filter.minLatencyMs !== undefined) add('e.latency >= ?', filter.minLatencyMs);
       const terms = searchTerms(filter.search);

@@ -1,14 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import type { EventRow } from '../events/event-codec';
-import {
-  FLAG_FAILED,
-  FLAG_GENERATE,
-  FLAG_PRICE_MISSING,
-  decodeRequestId,
-  dedupKeyOf,
-  qualityOf,
-} from '../events/event-codec';
+import { decodeRequestId, dedupKeyOf, qualityOf } from '../events/event-codec';
+import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
 
 export interface ExportOptions {
   from?: number;
@@ -128,8 +122,8 @@ function filterSql(dict: DictionaryCache, opts: ExportOptions): string | null {
     !clause('e.provider_id', opts.provider, (x) => dict.find('provider', x))
   )
     return null;
-  if (opts.status === 'success') sql += ` AND (e.flags & ${FLAG_FAILED}) = 0`;
-  else if (opts.status === 'failure') sql += ` AND (e.flags & ${FLAG_FAILED}) != 0`;
+  if (opts.status === 'success' || opts.status === 'failure')
+    sql += ` AND ${outcomeSql(opts.status, { rollup: false, flags: 'e.flags' })}`;
   else if (typeof opts.status === 'number') sql += ` AND e.status = ${Math.trunc(opts.status)}`;
   return sql;
 }

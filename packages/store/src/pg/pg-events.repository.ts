@@ -9,6 +9,7 @@ import {
   type EventColumn,
   type EventDictIds,
 } from '../events/event-columns';
+import { outcomeSql } from '../events/event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
 import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from '../events/event-list-query';
 import { repriceCost, type RepriceTokens } from '../events/event-reprice';
@@ -200,8 +201,8 @@ export function createPgEventsRepository(deps: {
     byName('e.account_id', 'account', 'auth_index', filter.authIndex);
     byName('e.model_id', 'model', 'name', filter.model);
     byName('e.provider_id', 'provider', 'name', filter.provider);
-    if (filter.status === 'success') where.push(sql`(e.flags & 1) = 0`);
-    else if (filter.status === 'failure') where.push(sql`(e.flags & 1) = 1`);
+    if (filter.status === 'success' || filter.status === 'failure')
+      where.push(sql.raw(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' })));
     else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);
     if (filter.minLatencyMs !== undefined) where.push(sql`e.latency >= ${filter.minLatencyMs}`);
     const terms = searchTerms(filter.search);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { FLAG_FAILED } from '../events/event-codec';
+import { FLAG_FAILED } from '../events/event-flags';
 import type {
   PoolAccountRow,
   PoolAccountSnapshot,
