@@ -1,0 +1,193 @@
+import { sql, type RawBuilder } from 'kysely';
+import { failedSql, outcomeSql } from '../events/event-flags';
+import { TOKEN_COLUMNS, type TokenCounts } from '../events/event-tokens';
+import { LATENCY_BUCKETS } from '../events/latency-buckets';
+import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
+import type { AggSource, AggSpec, Dim } from './aggregate';
+import { QUARTER_MS } from './time-zone';
+
+/**
+ * The SQL side of an aggregate, the same for SQLite and Postgres: kysely `sql` fragments with bound
+ * values that each dialect only executes (better-sqlite3 synchronously, pg asynchronously), and the
+ * collector that folds their rows into groups.
+ */
+
+/** One group of an aggregate. */
+export interface AggGroup extends TokenCounts {
+  /** Dictionary id of dim (or the bucket index for 'time', 0 for 'none'). */
+  g: number;
+  /** Model id when dim2 is set, else 0. */
+  g2: number;
+  n: number;
+  failures: number;
+  cost: number;
+  unpriced: number;
+  lastTs: number;
+  /** Latency histogram (LATENCY_BUCKETS counts) when the spec asked for one. */
+  hist: number[] | null;
+}
+
+/** Sparse groups: only those with events (ids are not assumed dense). */
+export interface AggGroups {
+  groups: AggGroup[];
+  source: AggSource;
+}
+
+/** The metrics m0…m10 (n, failures, six token sums, cost, unpriced, last ts) of a rollup or events range. */
+export type MetricRow = { a: number; b: number } & Record<
+  `m${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10}`,
+  number
+>;
+export interface HistogramRow {
+  a: number;
+  b: number;
+  bucket: number;
+  n: number;
+}
+
+/** The queries of one time range: metrics, and the latency histogram when asked for. */
+export interface AggregateStep {
+  metrics: RawBuilder<MetricRow>;
+  histogram: RawBuilder<HistogramRow> | null;
+}
+
+const TOKEN_SUMS = TOKEN_COLUMNS.map((c) => `sum(${c})`);
+// Rollup rows and raw events give the same m0…m10.
+const ROLLUP_METRICS = ['sum(n)', 'sum(failures)', ...TOKEN_SUMS, 'sum(cost)', 'sum(unpriced)', 'max(last_ts)'];
+const EVENT_METRICS = [
+  'count(*)',
+  `sum(${failedSql()})`,
+  ...TOKEN_SUMS,
+  'coalesce(sum(cost), 0)',
+  'count(*) - count(cost)',
+  'max(ts)',
+];
+const metricList = (ms: string[]) => sql.raw(ms.map((m, i) => `${m} AS m${i}`).join(', '));
+const ROLLUP_METRIC_SQL = metricList(ROLLUP_METRICS);
+const EVENT_METRIC_SQL = metricList(EVENT_METRICS);
+
+const DIM_COL: Record<Exclude<Dim, 'none' | 'time'>, string> = {
+  model: 'model_id',
+  key: 'key_id',
+  account: 'account_id',
+  provider: 'provider_id',
+};
+
+/** `col IN (…)` with bound ids, or false for an empty list (a filter that matches nothing). */
+export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
+  return ids.length === 0 ? sql`false` : sql`${sql.ref(col)} IN (${sql.join(ids)})`;
+}
+
+function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null): AggregateStep {
+  const f = spec.filter;
+  const rollup = range.kind === 'rollup' ? table! : null;
+  const where: RawBuilder<unknown>[] = rollup
+    ? [
+        sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,
+      ]
+    : [sql`ts >= ${range.from} AND ts < ${range.to}`];
+  if (f.keyIds) where.push(idIn('key_id', f.keyIds));
+  if (f.accountIds) where.push(idIn('account_id', f.accountIds));
+  if (f.modelIds) where.push(idIn('model_id', f.modelIds));
+  if (f.providerIds) where.push(idIn('provider_id', f.providerIds));
+  if (f.status === 'success' || f.status === 'failure')
+    where.push(sql.raw(outcomeSql(f.status, { rollup: rollup !== null })));
+  else if (typeof f.status === 'number') where.push(sql`status = ${f.status}`);
+  // Constants are literals: a bound divisor would make SQLite divide as floating point.
+  const g1 = sql.raw(
+    spec.dim === 'none'
+      ? '0'
+      : spec.dim === 'time'
+        ? rollup
+          ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}`
+          : `ts / ${QUARTER_MS}`
+        : DIM_COL[spec.dim],
+  );
+  const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
+  const cond = sql.join(where, sql` AND `);
+  const from = sql.table(rollup ? rollup.name : 'events');
+  const metrics = sql<MetricRow>`SELECT ${g1} AS a, ${g2} AS b, ${rollup ? ROLLUP_METRIC_SQL : EVENT_METRIC_SQL}
+    FROM ${from} WHERE ${cond} GROUP BY 1, 2`;
+  let histogram: RawBuilder<HistogramRow> | null = null;
+  if (spec.histogram) {
+    histogram = rollup
+      ? sql<HistogramRow>`SELECT ${g1} AS a, ${g2} AS b, bucket, sum(n) AS n
+          FROM ${sql.table(rollup.hist!)} WHERE ${cond} GROUP BY 1, 2, 3`
+      : sql<HistogramRow>`SELECT ${g1} AS a, ${g2} AS b, lat_bucket AS bucket, count(*) AS n
+          FROM events WHERE ${cond} GROUP BY 1, 2, 3`;
+  }
+  return { metrics, histogram };
+}
+
+/** Rollups for the whole hours/days of the range, raw events for the edges (or for everything). */
+export function aggregateQueries(spec: AggSpec): { steps: AggregateStep[]; source: AggSource } {
+  const { table, ranges, source } = planAggregateRanges(spec);
+  return { steps: ranges.map((r) => stepOf(spec, r, table)), source };
+}
+
+export const emptyGroup = (g: number, g2: number, histogram: boolean): AggGroup => ({
+  g,
+  g2,
+  n: 0,
+  failures: 0,
+  input: 0,
+  cacheRead: 0,
+  cacheCreation: 0,
+  output: 0,
+  reasoning: 0,
+  unclassified: 0,
+  cost: 0,
+  unpriced: 0,
+  lastTs: 0,
+  hist: histogram ? new Array<number>(LATENCY_BUCKETS).fill(0) : null,
+});
+
+/** Folds the rows of an aggregate's steps into groups. */
+export class AggregateCollector {
+  private readonly groups = new Map<string, AggGroup>();
+
+  constructor(private readonly spec: AggSpec) {}
+
+  private group(a: number, b: number): AggGroup | undefined {
+    const s = this.spec;
+    const g = s.dim === 'time' ? s.buckets!.map[a - s.buckets!.q0] : a;
+    if (g === undefined) return undefined;
+    const g2 = s.dim2 ? b : 0;
+    const k = `${g}|${g2}`;
+    let x = this.groups.get(k);
+    if (!x) {
+      x = emptyGroup(g, g2, !!s.histogram);
+      this.groups.set(k, x);
+    }
+    return x;
+  }
+
+  addMetrics(rows: readonly MetricRow[]): void {
+    for (const r of rows) {
+      const x = this.group(r.a, r.b);
+      if (!x) continue;
+      x.n += r.m0;
+      x.failures += r.m1;
+      x.input += r.m2;
+      x.cacheRead += r.m3;
+      x.cacheCreation += r.m4;
+      x.output += r.m5;
+      x.reasoning += r.m6;
+      x.unclassified += r.m7;
+      x.cost += r.m8;
+      x.unpriced += r.m9;
+      if (r.m10 > x.lastTs) x.lastTs = r.m10;
+    }
+  }
+
+  addHistogram(rows: readonly HistogramRow[]): void {
+    for (const r of rows) {
+      const x = this.group(r.a, r.b);
+      if (x?.hist) x.hist[r.bucket]! += r.n;
+    }
+  }
+
+  result(source: AggSource): AggGroups {
+    return { groups: [...this.groups.values()], source };
+  }
+}
