@@ -267,7 +267,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       insertBatch: (batch) => events.insertBatch(batch),
       storageReport: () => maintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
-      cacheStatus: () => ({ state: cache.status_, events: cache.n, bytes: cache.bytes() }),
+      cacheStatus: () => ({ state: cache.loadState, events: cache.n, bytes: cache.bytes() }),
       async close() {
         if (closed) return;
         closed = true;

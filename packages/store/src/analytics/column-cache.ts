@@ -203,7 +203,8 @@ export class ColumnCache {
     return this.state === 'warm';
   }
 
-  get status_(): 'cold' | 'warming' | 'warm' {
+  /** Named apart from `status` (the HTTP status column). */
+  get loadState(): 'cold' | 'warming' | 'warm' {
     return this.state;
   }
 
