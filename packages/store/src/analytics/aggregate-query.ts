@@ -3,7 +3,8 @@ import { failedSql, outcomeSql } from '../events/event-flags';
 import { TOKEN_COLUMNS, type TokenCounts } from '../events/event-tokens';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
 import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
-import type { AggSource, AggSpec, Dim } from './aggregate';
+import type { AggSource, AggSpec } from './aggregate';
+import { DIM_COLUMN } from './analytics-filter';
 import { QUARTER_MS } from './time-zone';
 
 /**
@@ -53,7 +54,14 @@ export interface AggregateStep {
 
 const TOKEN_SUMS = TOKEN_COLUMNS.map((c) => `sum(${c})`);
 // Rollup rows and raw events give the same m0…m10.
-const ROLLUP_METRICS = ['sum(n)', 'sum(failures)', ...TOKEN_SUMS, 'sum(cost)', 'sum(unpriced)', 'max(last_ts)'];
+const ROLLUP_METRICS = [
+  'sum(n)',
+  'sum(failures)',
+  ...TOKEN_SUMS,
+  'sum(cost)',
+  'sum(unpriced)',
+  'max(last_ts)',
+];
 const EVENT_METRICS = [
   'count(*)',
   `sum(${failedSql()})`,
@@ -65,13 +73,6 @@ const EVENT_METRICS = [
 const metricList = (ms: string[]) => sql.raw(ms.map((m, i) => `${m} AS m${i}`).join(', '));
 const ROLLUP_METRIC_SQL = metricList(ROLLUP_METRICS);
 const EVENT_METRIC_SQL = metricList(EVENT_METRICS);
-
-const DIM_COL: Record<Exclude<Dim, 'none' | 'time'>, string> = {
-  model: 'model_id',
-  key: 'key_id',
-  account: 'account_id',
-  provider: 'provider_id',
-};
 
 /** `col IN (…)` with bound ids, or false for an empty list (a filter that matches nothing). */
 export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
@@ -86,10 +87,10 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
         sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,
       ]
     : [sql`ts >= ${range.from} AND ts < ${range.to}`];
-  if (f.keyIds) where.push(idIn('key_id', f.keyIds));
-  if (f.accountIds) where.push(idIn('account_id', f.accountIds));
-  if (f.modelIds) where.push(idIn('model_id', f.modelIds));
-  if (f.providerIds) where.push(idIn('provider_id', f.providerIds));
+  if (f.keyIds) where.push(idIn(DIM_COLUMN.key, f.keyIds));
+  if (f.accountIds) where.push(idIn(DIM_COLUMN.account, f.accountIds));
+  if (f.modelIds) where.push(idIn(DIM_COLUMN.model, f.modelIds));
+  if (f.providerIds) where.push(idIn(DIM_COLUMN.provider, f.providerIds));
   if (f.status === 'success' || f.status === 'failure')
     where.push(sql.raw(outcomeSql(f.status, { rollup: rollup !== null })));
   else if (typeof f.status === 'number') where.push(sql`status = ${f.status}`);
@@ -101,7 +102,7 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
         ? rollup
           ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}`
           : `ts / ${QUARTER_MS}`
-        : DIM_COL[spec.dim],
+        : DIM_COLUMN[spec.dim],
   );
   const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
   const cond = sql.join(where, sql` AND `);

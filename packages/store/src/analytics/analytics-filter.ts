@@ -5,6 +5,13 @@ import type { ResolvedFilter } from './aggregate';
 /** The dictionary dimensions a filter can name. */
 export type FilterDim = 'key' | 'account' | 'model' | 'provider';
 export const FILTER_DIMS: readonly FilterDim[] = ['key', 'account', 'model', 'provider'];
+/** The id column of each dimension in events and rollups. */
+export const DIM_COLUMN: Record<FilterDim, string> = {
+  key: 'key_id',
+  account: 'account_id',
+  model: 'model_id',
+  provider: 'provider_id',
+};
 
 /** The name filters shared by analytics, the event list and exports. */
 export interface NameFilter {
@@ -30,12 +37,15 @@ export function filterNames(f: NameFilter): PerDim<string[]> {
   return out;
 }
 
-/** Maps every filtered dimension's names to the ids that exist (a dialect's dictionary lookup). */
-export function mapNames(names: PerDim<string[]>, ids: (dim: FilterDim, names: string[]) => number[]): PerDim<number[]> {
+/** The ids of every filtered dimension's names that exist (`find`: an in-memory dictionary lookup). */
+export function findIds(
+  names: PerDim<string[]>,
+  find: (dim: FilterDim, name: string) => number | undefined,
+): PerDim<number[]> {
   const out: PerDim<number[]> = {};
   for (const dim of FILTER_DIMS) {
     const list = names[dim];
-    if (list) out[dim] = ids(dim, list);
+    if (list) out[dim] = list.map((n) => find(dim, n)).filter((x): x is number => x !== undefined);
   }
   return out;
 }

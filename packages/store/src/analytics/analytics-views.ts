@@ -121,7 +121,10 @@ export function seriesOf(
     .map((x) => x[0]);
   return {
     points: buckets.labels.map((_, b) => point(b, perTime.get(b))),
-    byModel: order.map((m) => ({ id: m, points: buckets.labels.map((_, b) => point(b, cell.get(`${b}|${m}`))) })),
+    byModel: order.map((m) => ({
+      id: m,
+      points: buckets.labels.map((_, b) => point(b, cell.get(`${b}|${m}`))),
+    })),
     source: r.source,
   };
 }

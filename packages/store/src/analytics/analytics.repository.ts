@@ -1,14 +1,15 @@
 import type Database from 'better-sqlite3';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
-import { aggregateCache, countDimsCache, type AggSource, type AggSpec, type Dim, type ResolvedFilter } from './aggregate';
-import type { AggGroup, AggGroups } from './aggregate-query';
 import {
-  checkTimeRange,
-  filterNames,
-  mapNames,
-  resolvedFilter,
-  type FilterDim,
-} from './analytics-filter';
+  aggregateCache,
+  countDimsCache,
+  type AggSource,
+  type AggSpec,
+  type Dim,
+  type ResolvedFilter,
+} from './aggregate';
+import type { AggGroup, AggGroups } from './aggregate-query';
+import { checkTimeRange, filterNames, findIds, resolvedFilter, type FilterDim } from './analytics-filter';
 import {
   breakdownOf,
   filterOptionsOf,
@@ -134,17 +135,11 @@ export function createAnalyticsRepository(deps: {
 
   const resolve = (f: AnalyticsFilter): ResolvedFilter => {
     checkTimeRange(f);
-    const ids = mapNames(filterNames(f), (dim, names) =>
-      names.map((n) => findId(dim, n)).filter((x): x is number => x !== undefined),
+    return resolvedFilter(
+      f,
+      findIds(filterNames(f), (dim, name) => dict.findId(dim, name)),
     );
-    return resolvedFilter(f, ids);
   };
-  const findId = (dim: FilterDim, name: string): number | undefined =>
-    dim === 'key'
-      ? dict.keyByHash(name)?.id
-      : dim === 'account'
-        ? dict.findAccount(name)
-        : dict.find(dim, name);
 
   const sizeOf = (dim: Dim): number =>
     dim === 'model'
@@ -188,7 +183,9 @@ export function createAnalyticsRepository(deps: {
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, opts.granularity);
       const top = opts.splitTopModels ?? 0;
       // Split: one pass grouped by time × model gives the totals, the top models and their series.
-      const r = run(top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets });
+      const r = run(
+        top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets },
+      );
       const s = seriesOf(buckets, r, top);
       const model = namesOf('model');
       return { ...s, byModel: s.byModel.map((m) => ({ model: model(m.id).name, points: m.points })) };
@@ -212,7 +209,12 @@ export function createAnalyticsRepository(deps: {
       const groups = (dim: FilterDim): Pick<AggGroup, 'g' | 'n'>[] =>
         counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }).groups;
       return filterOptionsOf(
-        { key: groups('key'), account: groups('account'), model: groups('model'), provider: groups('provider') },
+        {
+          key: groups('key'),
+          account: groups('account'),
+          model: groups('model'),
+          provider: groups('provider'),
+        },
         namesOf,
       );
     },

@@ -40,7 +40,11 @@ export const STATUS_CLASS_SQL = `CASE WHEN ${failedSql()} = 0 THEN ${SCLASS_SUCC
  * SQL for a success / failure filter: over events rows (`flags`, optionally qualified) or over
  * rollup rows (`sclass`).
  */
-export function outcomeSql(outcome: 'success' | 'failure', over: { rollup: boolean; flags?: string }): string {
-  if (over.rollup) return outcome === 'success' ? `sclass = ${SCLASS_SUCCESS}` : `sclass <> ${SCLASS_SUCCESS}`;
+export function outcomeSql(
+  outcome: 'success' | 'failure',
+  over: { rollup: boolean; flags?: string },
+): string {
+  if (over.rollup)
+    return outcome === 'success' ? `sclass = ${SCLASS_SUCCESS}` : `sclass <> ${SCLASS_SUCCESS}`;
   return `${failedSql(over.flags)} ${outcome === 'success' ? '=' : '<>'} 0`;
 }

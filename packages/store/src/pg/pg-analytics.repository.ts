@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { ResolvedFilter } from '../analytics/aggregate';
-import { checkTimeRange, filterNames, resolvedFilter, type FilterDim, type PerDim } from '../analytics/analytics-filter';
+import {
+  checkTimeRange,
+  filterNames,
+  resolvedFilter,
+  type FilterDim,
+  type PerDim,
+} from '../analytics/analytics-filter';
 import type { AnalyticsFilter } from '../analytics/analytics.repository';
 import {
   breakdownOf,
@@ -43,7 +49,9 @@ export function createPgAnalyticsRepository(deps: {
       ids[dim] = (
         await rows(
           db,
-          sql<{ id: number }>`SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(col)} = ANY(${names}::text[])`,
+          sql<{
+            id: number;
+          }>`SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(col)} = ANY(${names}::text[])`,
         )
       ).map((r) => r.id);
     }
@@ -129,7 +137,11 @@ export function createPgAnalyticsRepository(deps: {
 
     async latencyPercentiles(filter, opts = {}) {
       const perModel = (opts.by ?? 'model') === 'model';
-      const r = await run({ filter: await resolve(filter), dim: perModel ? 'model' : 'none', histogram: true });
+      const r = await run({
+        filter: await resolve(filter),
+        dim: perModel ? 'model' : 'none',
+        histogram: true,
+      });
       const names = perModel ? await namesOf('model', live(r.groups)) : null;
       return latencyRowsOf(r, opts.percentiles ?? [0.5, 0.95], names);
     },
