@@ -17,7 +17,8 @@ import type { PricesRepository } from '../prices/prices.repository';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import { RollupWriter, rebuildRollups } from '../rollups/rollup-writer';
 import type { InsertResult, StoredEvent, UsageEventInput } from '../types';
-import { EVENT_COLUMNS, eventColumnValues, type EventDictIds } from './event-columns';
+import { EVENT_COLUMNS, eventColumnValues } from './event-columns';
+import { eventDictIds } from './event-dictionary-fields';
 import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
 import { outcomeSql } from './event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
@@ -100,6 +101,7 @@ export function createEventsRepository(deps: {
   const rollups = new RollupWriter(writer);
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
+  const dictId = dict.id.bind(dict);
   const insertTx = writer.transaction((events: readonly UsageEventInput[]) => {
     const contributions: RollupContribution[] = [];
     const cacheRows: CacheRow[] = [];
@@ -110,24 +112,13 @@ export function createEventsRepository(deps: {
       assertEvent(e, i);
       const cost = computeCost(e, prices.lookup(e.model, e.alias));
       const enc = encodeEvent(e, cost);
-      const modelId = dict.id('model', e.model);
-      // Written in the order the dictionaries create entries (it decides new ids): keep it.
-      const ids: EventDictIds = {
-        keyId: dict.keyId(e.apiKeyHash, e.apiKeyLabel),
-        accountId: dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs),
-        modelId,
-        aliasId: e.alias === e.model ? modelId : dict.id('model', e.alias),
-        providerId: dict.id('provider', e.provider),
-        endpointId: dict.id('endpoint', e.endpoint),
-        executorId: dict.id('label', e.executorType),
-        sourceId: dict.id('label', e.source),
-        effortId: dict.id('label', e.reasoningEffort),
-        tierId: dict.id('label', e.serviceTier),
-        respTierId: dict.id('label', e.responseServiceTier),
-        authTypeId: dict.id('label', e.authType),
-        ipId: dict.id('client_ip', e.clientIp),
-        uaId: dict.id('user_agent', e.userAgent),
-      };
+      // Key, account, then the simple dictionaries: the order entries are created in decides new ids.
+      const ids = eventDictIds(
+        e,
+        dict.keyId(e.apiKeyHash, e.apiKeyLabel),
+        dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs),
+        dictId,
+      );
       const res = insert.run(
         ...eventColumnValues(e, enc, ids, dedupBytes(e.dedupKey, e.timestampMs), version),
       );
@@ -142,7 +133,7 @@ export function createEventsRepository(deps: {
         ts: e.timestampMs,
         keyId: ids.keyId,
         accountId: ids.accountId,
-        modelId,
+        modelId: ids.modelId,
         providerId: ids.providerId,
         status: e.statusCode,
         flags: enc.flags,

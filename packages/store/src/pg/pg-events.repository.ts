@@ -1,14 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { SimpleDictionary } from '../dictionary/dictionary-cache';
 import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
 import { assertEvent, dedupBytes } from '../events/event-codec';
-import {
-  EVENT_COLUMNS,
-  eventColumnValues,
-  type EventColumn,
-  type EventDictIds,
-} from '../events/event-columns';
+import { EVENT_COLUMNS, eventColumnValues, type EventColumn } from '../events/event-columns';
+import { DICTIONARY_FIELDS, eventDictIds, fieldsOf } from '../events/event-dictionary-fields';
 import { outcomeSql } from '../events/event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
 import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from '../events/event-list-query';
@@ -23,24 +18,8 @@ import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
 import type { PgPricesRepository } from './pg-prices.repository';
 import { applyRollups, rebuildPgRollups } from './pg-rollups';
 
-const LABEL_FIELDS = [
-  'executorType',
-  'authType',
-  'source',
-  'reasoningEffort',
-  'serviceTier',
-  'responseServiceTier',
-] as const;
-
-/** Which event fields go to which simple dictionary. */
-const DICTIONARY_FIELDS: [SimpleDictionary, (e: UsageEventInput) => string[]][] = [
-  ['model', (e) => [e.model, e.alias]],
-  ['provider', (e) => [e.provider]],
-  ['endpoint', (e) => [e.endpoint]],
-  ['client_ip', (e) => [e.clientIp]],
-  ['user_agent', (e) => [e.userAgent]],
-  ['label', (e) => LABEL_FIELDS.map((f) => e[f])],
-];
+/** The simple dictionaries, in the order a batch loads them. */
+const TABLES = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))];
 
 /** Postgres array type of each events column (inserts go through unnest). */
 const PG_TYPES: Record<EventColumn, string> = {
@@ -117,11 +96,14 @@ export function createPgEventsRepository(deps: {
         batch.push({ e, dedup });
       }
       const dtx = dict.begin(trx);
-      for (const [table, names] of DICTIONARY_FIELDS)
+      const dictId = dtx.id.bind(dtx);
+      for (const table of TABLES) {
+        const fields = fieldsOf(table);
         await dtx.load(
           table,
-          batch.flatMap(({ e }) => names(e)),
+          batch.flatMap(({ e }) => fields.map((f) => e[f.field])),
         );
+      }
       await dtx.loadKeys(batch.map(({ e }) => ({ hash: e.apiKeyHash, label: e.apiKeyLabel })));
       await dtx.loadAccounts(
         batch.map(({ e }) => ({
@@ -139,22 +121,7 @@ export function createPgEventsRepository(deps: {
       const prepared = batch.map(({ e, dedup }) => {
         const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
         const enc = encodeEvent(e, cost);
-        const ids: EventDictIds = {
-          keyId: dtx.keyId(e.apiKeyHash),
-          accountId: dtx.accountId(e.authIndex),
-          modelId: dtx.id('model', e.model),
-          aliasId: dtx.id('model', e.alias),
-          providerId: dtx.id('provider', e.provider),
-          endpointId: dtx.id('endpoint', e.endpoint),
-          executorId: dtx.id('label', e.executorType),
-          authTypeId: dtx.id('label', e.authType),
-          sourceId: dtx.id('label', e.source),
-          ipId: dtx.id('client_ip', e.clientIp),
-          uaId: dtx.id('user_agent', e.userAgent),
-          effortId: dtx.id('label', e.reasoningEffort),
-          tierId: dtx.id('label', e.serviceTier),
-          respTierId: dtx.id('label', e.responseServiceTier),
-        };
+        const ids = eventDictIds(e, dtx.keyId(e.apiKeyHash), dtx.accountId(e.authIndex), dictId);
         const values = eventColumnValues(e, enc, ids, dedup, version);
         values.forEach((v, i) => cols[i]!.push(v));
         return { e, dedup, enc, ids };
