@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { failedSql, outcomeSql } from '../events/event-flags';
-import { TOKEN_COLUMNS, type TokenCounts } from '../events/event-tokens';
+import { TOKEN_COLUMNS, ZERO_TOKENS, type TokenCounts } from '../events/event-tokens';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
 import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
 import type { AggSource, AggSpec } from './aggregate';
@@ -131,12 +131,7 @@ export const emptyGroup = (g: number, g2: number, histogram: boolean): AggGroup 
   g2,
   n: 0,
   failures: 0,
-  input: 0,
-  cacheRead: 0,
-  cacheCreation: 0,
-  output: 0,
-  reasoning: 0,
-  unclassified: 0,
+  ...ZERO_TOKENS,
   cost: 0,
   unpriced: 0,
   lastTs: 0,

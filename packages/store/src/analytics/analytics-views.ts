@@ -1,4 +1,4 @@
-import type { TokenCounts } from '../events/event-tokens';
+import { ZERO_TOKENS, type TokenCounts } from '../events/event-tokens';
 import { percentileFromHistogram } from '../events/latency-buckets';
 import type { AggGroup, AggGroups } from './aggregate-query';
 import type { FilterDim } from './analytics-filter';
@@ -40,15 +40,6 @@ export const tokensOf = (x: TokenCounts): TokenTotals => ({
   unclassified: x.unclassified,
   total: x.input + x.cacheRead + x.cacheCreation + x.output + x.reasoning + x.unclassified,
 });
-
-const ZERO_TOKENS: TokenCounts = {
-  input: 0,
-  cacheRead: 0,
-  cacheCreation: 0,
-  output: 0,
-  reasoning: 0,
-  unclassified: 0,
-};
 
 /** Groups with requests, most first; ties by id. */
 export const byCount = (groups: readonly AggGroup[]): AggGroup[] =>

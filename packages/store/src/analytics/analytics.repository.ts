@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
+import type { TokenCounts } from '../events/event-tokens';
 import {
   aggregateCache,
   countDimsCache,
@@ -38,13 +39,8 @@ export interface AnalyticsFilter {
   status?: 'success' | 'failure' | number;
 }
 
-export interface TokenTotals {
-  input: number;
-  cacheRead: number;
-  cacheCreation: number;
-  output: number;
-  reasoning: number;
-  unclassified: number;
+/** The six token buckets and their sum. */
+export interface TokenTotals extends TokenCounts {
   total: number;
 }
 
