@@ -148,6 +148,8 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
   } = r;
   const hist = r.hist;
   const dim2 = spec.dim2 !== undefined;
+  // Locals, not module bindings, in the per-row loop.
+  const failedBit = FLAG_FAILED;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -160,8 +162,9 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      const fl = flags[i]!;
       if (st !== undefined) {
-        const failed = (flags[i]! & FLAG_FAILED) !== 0;
+        const failed = (fl & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       let g: number;
@@ -186,7 +189,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
       }
       if (dim2) g = g * size2 + model[i]!;
       rn[g]! += 1;
-      if ((flags[i]! & FLAG_FAILED) !== 0) rf[g]! += 1;
+      if ((fl & failedBit) !== 0) rf[g]! += 1;
       ri[g]! += input[i]!;
       rcr[g]! += cacheRead[i]!;
       rcc[g]! += cacheCreation[i]!;
@@ -224,6 +227,7 @@ export function countDimsCache(
   const pm = idMask(f.providerIds);
   const st = f.status;
   const { ts, key, account, model, provider, status, flags, blockMin, blockMax } = c;
+  const failedBit = FLAG_FAILED;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
     if (blockMax[b]! < f.from || blockMin[b]! >= f.to) continue;
@@ -236,7 +240,7 @@ export function countDimsCache(
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       if (st !== undefined) {
-        const failed = (flags[i]! & FLAG_FAILED) !== 0;
+        const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       out.key[key[i]!]! += 1;

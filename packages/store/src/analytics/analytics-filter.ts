@@ -21,6 +21,14 @@ export interface NameFilter {
   provider?: string | string[];
 }
 
+/** The dictionary table and name column of each dimension. */
+export const NAME_COLUMN: Record<FilterDim, [table: string, column: string]> = {
+  key: ['api_key', 'hash'],
+  account: ['account', 'auth_index'],
+  model: ['model', 'name'],
+  provider: ['provider', 'name'],
+};
+
 export type PerDim<T> = Partial<Record<FilterDim, T>>;
 
 /** The names a filter selects per dimension (absent: that dimension is not filtered). */

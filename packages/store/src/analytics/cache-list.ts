@@ -31,6 +31,9 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
   const bestId: number[] = [];
   const { ts, id, key, account, model, provider, status, flags, latency, req } = c;
   const { blockMin, blockMax } = c;
+  // Locals, not module bindings, in the per-row loop.
+  const failedBit = FLAG_FAILED;
+  const hasReqBit = FLAG_CACHE_HAS_REQ;
   for (let b = (c.n - 1) >> BLOCK_SHIFT; b >= 0; b--) {
     if (blockMax[b]! < from || blockMin[b]! >= to || blockMin[b]! > cTs) continue;
     if (bestTs.length === k && blockMax[b]! < bestTs[k - 1]!) continue;
@@ -49,7 +52,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       if (st !== undefined) {
-        const failed = (flags[i]! & FLAG_FAILED) !== 0;
+        const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       if (latency[i]! < minLat) continue;
@@ -59,7 +62,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
         const hit =
           (sm !== null && sm[model[i]!] === 1) ||
           (s.reqRange !== null &&
-            (flags[i]! & FLAG_CACHE_HAS_REQ) !== 0 &&
+            (flags[i]! & hasReqBit) !== 0 &&
             r >= s.reqRange[0] &&
             r <= s.reqRange[1]) ||
           (s.ids.size > 0 && s.ids.has(rid));

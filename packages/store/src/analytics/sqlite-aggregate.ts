@@ -1,12 +1,15 @@
 import type Database from 'better-sqlite3';
 import { SqliteQueryCompiler, createQueryId, type RawBuilder } from 'kysely';
 import type { AggSpec } from './aggregate';
-import { AggregateCollector, aggregateQueries, type AggGroups } from './aggregate-query';
+import { AggregateCollector, aggregateQueries, type AggGroups, type ValueRow } from './aggregate-query';
 
-/** Rows of a dialect-neutral kysely `sql` query, run synchronously on a better-sqlite3 connection. */
-export function sqliteRows<T>(db: Database.Database, query: RawBuilder<T>): T[] {
+/** A dialect-neutral kysely `sql` query run synchronously on a better-sqlite3 connection, rows as value arrays. */
+export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown>): ValueRow[] {
   const c = new SqliteQueryCompiler().compileQuery(query.toOperationNode(), createQueryId());
-  return db.prepare(c.sql).all(...c.parameters) as T[];
+  return db
+    .prepare(c.sql)
+    .raw()
+    .all(...c.parameters) as ValueRow[];
 }
 
 /** An aggregate over rollups and raw events in SQLite (see aggregateQueries). */
@@ -14,8 +17,8 @@ export function aggregateSql(db: Database.Database, spec: AggSpec): AggGroups {
   const { steps, source } = aggregateQueries(spec);
   const out = new AggregateCollector(spec);
   for (const s of steps) {
-    out.addMetrics(sqliteRows(db, s.metrics));
-    if (s.histogram) out.addHistogram(sqliteRows(db, s.histogram));
+    out.addMetrics(sqliteValueRows(db, s.metrics));
+    if (s.histogram) out.addHistogram(sqliteValueRows(db, s.histogram));
   }
   return out.result(source);
 }

@@ -1,14 +1,24 @@
+import type { RawBuilder } from 'kysely';
 import type { AggSpec } from '../analytics/aggregate';
-import { AggregateCollector, aggregateQueries, type AggGroups } from '../analytics/aggregate-query';
+import {
+  AggregateCollector,
+  aggregateQueries,
+  type AggGroups,
+  type ValueRow,
+} from '../analytics/aggregate-query';
 import { rows, type PgExec } from './pg-connection';
+
+/** Rows as their values in SELECT order (pg keeps the column order in each row object). */
+const valueRows = async (db: PgExec, query: RawBuilder<Record<string, number>>): Promise<ValueRow[]> =>
+  (await rows(db, query)).map((r) => Object.values(r));
 
 /** An aggregate over rollups and raw events in Postgres (see aggregateQueries). */
 export async function aggregatePg(db: PgExec, spec: AggSpec): Promise<AggGroups> {
   const { steps, source } = aggregateQueries(spec);
   const out = new AggregateCollector(spec);
   for (const s of steps) {
-    out.addMetrics(await rows(db, s.metrics));
-    if (s.histogram) out.addHistogram(await rows(db, s.histogram));
+    out.addMetrics(await valueRows(db, s.metrics));
+    if (s.histogram) out.addHistogram(await valueRows(db, s.histogram));
   }
   return out.result(source);
 }

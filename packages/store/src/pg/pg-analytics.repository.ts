@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { ResolvedFilter } from '../analytics/aggregate';
+import type { AggSpec, ResolvedFilter } from '../analytics/aggregate';
 import {
+  NAME_COLUMN,
   checkTimeRange,
   filterNames,
   resolvedFilter,
@@ -23,14 +24,6 @@ import type { TimeZones } from '../analytics/time-zone';
 import type { AsyncAnalyticsRepository } from './async-repositories';
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
-
-/** Where each filter dimension's names live. */
-const NAME_COLUMN: Record<FilterDim, [table: string, column: string]> = {
-  key: ['api_key', 'hash'],
-  account: ['account', 'auth_index'],
-  model: ['model', 'name'],
-  provider: ['provider', 'name'],
-};
 
 /** Analytics in SQL over rollups + raw events (no column cache), same results as the SQLite store. */
 export function createPgAnalyticsRepository(deps: {
@@ -58,7 +51,7 @@ export function createPgAnalyticsRepository(deps: {
     return resolvedFilter(f, ids);
   };
 
-  const run = aggregatePg.bind(null, db);
+  const run = (spec: AggSpec) => aggregatePg(db, spec);
 
   /** Display names of the ids of one dimension. */
   const namesOf = async (dim: FilterDim, ids: number[]): Promise<NameOf> => {

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { DIM_COLUMN, NAME_COLUMN, filterNames, type FilterDim } from '../analytics/analytics-filter';
 import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
 import { assertEvent, dedupBytes } from '../events/event-codec';
@@ -6,7 +7,7 @@ import { EVENT_COLUMNS, eventColumnValues, type EventColumn } from '../events/ev
 import { DICTIONARY_FIELDS, eventDictIds, fieldsOf } from '../events/event-dictionary-fields';
 import { outcomeSql } from '../events/event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
-import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from '../events/event-list-query';
+import { decodeCursor, encodeCursor, pageLimit, searchTerms } from '../events/event-list-query';
 import { repriceCost, type RepriceTokens } from '../events/event-reprice';
 import { computeCost } from '../prices/cost';
 import type { RollupContribution } from '../rollups/rollup-batch';
@@ -157,17 +158,12 @@ export function createPgEventsRepository(deps: {
     const where: RawBuilder<unknown>[] = [];
     if (filter.from !== undefined) where.push(sql`e.ts >= ${filter.from}`);
     if (filter.to !== undefined) where.push(sql`e.ts < ${filter.to}`);
-    const byName = (col: string, table: string, nameCol: string, v: string | string[] | undefined) => {
-      const list = filterValues(v);
-      if (list)
-        where.push(
-          sql`${sql.raw(col)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${list}::text[]))`,
-        );
-    };
-    byName('e.key_id', 'api_key', 'hash', filter.apiKeyHash);
-    byName('e.account_id', 'account', 'auth_index', filter.authIndex);
-    byName('e.model_id', 'model', 'name', filter.model);
-    byName('e.provider_id', 'provider', 'name', filter.provider);
+    for (const [dim, names] of Object.entries(filterNames(filter)) as [FilterDim, string[]][]) {
+      const [table, nameCol] = NAME_COLUMN[dim];
+      where.push(
+        sql`${sql.ref(`e.${DIM_COLUMN[dim]}`)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${names}::text[]))`,
+      );
+    }
     if (filter.status === 'success' || filter.status === 'failure')
       where.push(sql.raw(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' })));
     else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);
