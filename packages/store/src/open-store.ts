@@ -271,7 +271,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
-      cacheStatus: () => ({ state: cache.status_, events: cache.n, bytes: cache.bytes() }),
+      cacheStatus: () => ({ state: cache.loadState, events: cache.n, bytes: cache.bytes() }),
       async close() {
         if (closed) return;
         closed = true;

@@ -14,7 +14,7 @@ import type {
   AlertRuleInput,
   AlertRuleRecord,
 } from './alerts/alerts.types';
-import type { AggResult } from './analytics/aggregate';
+import type { AggSource } from './analytics/aggregate';
 import type {
   AnalyticsFilter,
   BreakdownBy,
@@ -57,7 +57,7 @@ import type { PriceSyncReport } from './prices/price-sync-plan';
 import type { InsertResult, NormalizeFn, StoredEvent, UsageEventInput } from './types';
 
 /** What answered an analytics query: the column cache, rollups, raw events or both. */
-export type AnalyticsSource = AggResult['source'];
+export type AnalyticsSource = AggSource;
 
 export interface EventsRepository {
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;

@@ -1,9 +1,8 @@
-import type Database from 'better-sqlite3';
+import { FLAG_FAILED } from '../events/event-flags';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
-import { planAggregateRanges } from '../rollups/rollup-choice';
+import type { AggGroup, AggGroups } from './aggregate-query';
 import { BLOCK, BLOCK_SHIFT, type ColumnCache } from './column-cache';
 import { QUARTER_MS, type BucketMap } from './time-zone';
-
 
 /** A filter with every string already resolved to dictionary ids. */
 export interface ResolvedFilter {
@@ -18,20 +17,22 @@ export interface ResolvedFilter {
 
 export type Dim = 'none' | 'model' | 'key' | 'account' | 'provider' | 'time';
 
+/** Where an answer came from. */
+export type AggSource = 'cache' | 'rollup' | 'events' | 'rollup+events';
+
+/** One aggregate: a filter grouped by one dimension (and optionally by model within it). */
 export interface AggSpec {
   filter: ResolvedFilter;
   dim: Dim;
   /** Second dimension (time × model for split series). */
   dim2?: 'model';
-  /** Group count of dim (ids are dense and small); for 'time' the bucket count. */
-  size: number;
-  size2?: number;
+  /** For dim 'time': quarter hour → bucket group. */
   buckets?: BucketMap;
   histogram?: boolean;
 }
 
-export interface AggResult {
-  size: number;
+/** Dense per-group sums of a cache scan (group g at index g). */
+interface DenseResult {
   n: Float64Array;
   failures: Float64Array;
   input: Float64Array;
@@ -44,12 +45,10 @@ export interface AggResult {
   unpriced: Float64Array;
   lastTs: Float64Array;
   hist: Uint32Array | null;
-  source: 'cache' | 'rollup' | 'events' | 'rollup+events';
 }
 
-function emptyResult(size: number, hist: boolean): AggResult {
+function emptyResult(size: number, hist: boolean): DenseResult {
   return {
-    size,
     n: new Float64Array(size),
     failures: new Float64Array(size),
     input: new Float64Array(size),
@@ -62,27 +61,54 @@ function emptyResult(size: number, hist: boolean): AggResult {
     unpriced: new Float64Array(size),
     lastTs: new Float64Array(size),
     hist: hist ? new Uint32Array(size * LATENCY_BUCKETS) : null,
-    source: 'events',
   };
 }
 
-const mask = (ids: number[] | undefined): Uint8Array | null => {
+/** The groups with events of a dense result (with dim2, index g is group (g / size2, g % size2)). */
+function sparse(r: DenseResult, dim2: boolean, size2: number): AggGroup[] {
+  const out: AggGroup[] = [];
+  for (let g = 0; g < r.n.length; g++) {
+    if (r.n[g] === 0) continue;
+    out.push({
+      g: dim2 ? Math.floor(g / size2) : g,
+      g2: dim2 ? g % size2 : 0,
+      n: r.n[g]!,
+      failures: r.failures[g]!,
+      input: r.input[g]!,
+      cacheRead: r.cacheRead[g]!,
+      cacheCreation: r.cacheCreation[g]!,
+      output: r.output[g]!,
+      reasoning: r.reasoning[g]!,
+      unclassified: r.unclassified[g]!,
+      cost: r.cost[g]!,
+      unpriced: r.unpriced[g]!,
+      lastTs: r.lastTs[g]!,
+      hist: r.hist ? Array.from(r.hist.subarray(g * LATENCY_BUCKETS, (g + 1) * LATENCY_BUCKETS)) : null,
+    });
+  }
+  return out;
+}
+
+/** A lookup array with 1 at each id (null: no filter on that dimension). */
+export const idMask = (ids: number[] | undefined): Uint8Array | null => {
   if (!ids) return null;
   const m = new Uint8Array(Math.max(0, ...ids) + 1);
   for (const id of ids) m[id] = 1;
   return m;
 };
 
-/** Plain-JS scan of the column cache. */
-export function aggregateCache(c: ColumnCache, spec: AggSpec): AggResult {
-  const size2 = spec.dim2 ? spec.size2! : 1;
-  const r = emptyResult(spec.size * size2, !!spec.histogram);
-  r.source = 'cache';
+/**
+ * Plain-JS scan of the column cache. `size` is the group count of dim (dictionary ids are dense and
+ * small; for 'time' the bucket count), `size2` the model count when dim2 is set.
+ */
+export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size2 = 1): AggGroups {
+  if (!spec.dim2) size2 = 1;
+  const r = emptyResult(size * size2, !!spec.histogram);
   const f = spec.filter;
-  const km = mask(f.keyIds);
-  const am = mask(f.accountIds);
-  const mm = mask(f.modelIds);
-  const pm = mask(f.providerIds);
+  const km = idMask(f.keyIds);
+  const am = idMask(f.accountIds);
+  const mm = idMask(f.modelIds);
+  const pm = idMask(f.providerIds);
   const st = f.status;
   const from = f.from;
   const to = f.to;
@@ -122,6 +148,8 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec): AggResult {
   } = r;
   const hist = r.hist;
   const dim2 = spec.dim2 !== undefined;
+  // Locals, not module bindings, in the per-row loop.
+  const failedBit = FLAG_FAILED;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -134,8 +162,9 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec): AggResult {
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      const fl = flags[i]!;
       if (st !== undefined) {
-        const failed = (flags[i]! & 1) === 1;
+        const failed = (fl & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       let g: number;
@@ -160,149 +189,45 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec): AggResult {
       }
       if (dim2) g = g * size2 + model[i]!;
       rn[g]! += 1;
-      rf[g]! += flags[i]! & 1;
+      if ((fl & failedBit) !== 0) rf[g]! += 1;
       ri[g]! += input[i]!;
       rcr[g]! += cacheRead[i]!;
       rcc[g]! += cacheCreation[i]!;
       ro[g]! += output[i]!;
       rr[g]! += reasoning[i]!;
       ru[g]! += unclassified[i]!;
+      // The cache keeps an unpriced event's cost as NaN.
       const cst = cost[i]!;
-      if (cst === cst) rc[g]! += cst;
-      else rup[g]! += 1;
+      if (Number.isNaN(cst)) rup[g]! += 1;
+      else rc[g]! += cst;
       if (t > rl[g]!) rl[g] = t;
       if (hist !== null) hist[g * LATENCY_BUCKETS + latBucket[i]!]! += 1;
     }
   }
-  return r;
+  return { groups: sparse(r, dim2, size2), source: 'cache' };
 }
 
-interface SqlParts {
-  where: string[];
-  params: number[];
-}
-
-function inList(col: string, ids: number[] | undefined, p: SqlParts): void {
-  if (!ids) return;
-  if (ids.length === 0) {
-    p.where.push('0');
-    return;
-  }
-  p.where.push(`${col} IN (${ids.map(() => '?').join(',')})`);
-  p.params.push(...ids);
-}
-
-/** SQL over the hourly rollup for whole hours and raw events for the edges (or for everything). */
-export function aggregateSql(db: Database.Database, spec: AggSpec): AggResult {
-  const size2 = spec.dim2 ? spec.size2! : 1;
-  const r = emptyResult(spec.size * size2, !!spec.histogram);
-  const f = spec.filter;
-  const { table, ranges, source } = planAggregateRanges(spec);
-  r.source = source;
-
-  for (const range of ranges) {
-    const rollup = range.kind === 'rollup';
-    const p: SqlParts = { where: [], params: [] };
-    if (rollup) {
-      p.where.push(`${table!.timeCol} >= ? AND ${table!.timeCol} < ?`);
-      p.params.push(range.from / table!.unit, range.to / table!.unit);
-    } else {
-      p.where.push('ts >= ? AND ts < ?');
-      p.params.push(range.from, range.to);
-    }
-    inList('key_id', f.keyIds, p);
-    inList('account_id', f.accountIds, p);
-    inList('model_id', f.modelIds, p);
-    inList('provider_id', f.providerIds, p);
-    if (f.status === 'success') p.where.push(rollup ? 'sclass = 2' : '(flags & 1) = 0');
-    else if (f.status === 'failure') p.where.push(rollup ? 'sclass <> 2' : '(flags & 1) = 1');
-    else if (typeof f.status === 'number') {
-      p.where.push('status = ?');
-      p.params.push(f.status);
-    }
-    const g1 =
-      spec.dim === 'none'
-        ? '0'
-        : spec.dim === 'model'
-          ? 'model_id'
-          : spec.dim === 'key'
-            ? 'key_id'
-            : spec.dim === 'account'
-              ? 'account_id'
-              : spec.dim === 'provider'
-                ? 'provider_id'
-                : rollup
-                  ? `${table!.timeCol} * ${table!.unit / QUARTER_MS}`
-                  : `ts / ${QUARTER_MS}`;
-    const g2 = spec.dim2 ? 'model_id' : '0';
-    const metrics = rollup
-      ? 'sum(n), sum(failures), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning), sum(unclassified), sum(cost), sum(unpriced), max(last_ts)'
-      : 'count(*), sum(flags & 1), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), sum(cost IS NULL), max(ts)';
-    const from = rollup ? table!.name : 'events';
-    const where = p.where.join(' AND ');
-    const rows = db
-      .prepare(`SELECT ${g1}, ${g2}, ${metrics} FROM ${from} WHERE ${where} GROUP BY 1, 2`)
-      .raw()
-      .all(...p.params) as number[][];
-    const groupOf = (a: number, b: number): number => {
-      const g = spec.dim === 'time' ? spec.buckets!.map[a - spec.buckets!.q0]! : a;
-      return spec.dim2 ? g * size2 + b : g;
-    };
-    for (const row of rows) {
-      const g = groupOf(row[0]!, row[1]!);
-      if (g === undefined || g >= r.size) continue;
-      r.n[g]! += row[2]!;
-      r.failures[g]! += row[3]!;
-      r.input[g]! += row[4]!;
-      r.cacheRead[g]! += row[5]!;
-      r.cacheCreation[g]! += row[6]!;
-      r.output[g]! += row[7]!;
-      r.reasoning[g]! += row[8]!;
-      r.unclassified[g]! += row[9]!;
-      r.cost[g]! += row[10]!;
-      r.unpriced[g]! += row[11]!;
-      if (row[12]! > r.lastTs[g]!) r.lastTs[g] = row[12]!;
-    }
-    if (r.hist) {
-      const hrows = rollup
-        ? (db
-            .prepare(
-              `SELECT ${g1}, ${g2}, bucket, sum(n) FROM ${table!.hist} WHERE ${where} GROUP BY 1, 2, 3`,
-            )
-            .raw()
-            .all(...p.params) as number[][])
-        : (db
-            .prepare(`SELECT ${g1}, ${g2}, lat_bucket, count(*) FROM events WHERE ${where} GROUP BY 1, 2, 3`)
-            .raw()
-            .all(...p.params) as number[][]);
-      for (const row of hrows) {
-        const g = groupOf(row[0]!, row[1]!);
-        if (g === undefined || g >= r.size) continue;
-        r.hist[g * LATENCY_BUCKETS + row[2]!]! += row[3]!;
-      }
-    }
-  }
-  return r;
-}
+type CountDim = 'key' | 'account' | 'model' | 'provider';
 
 /** Request counts per key, account, model and provider in one cache pass (filter options). */
 export function countDimsCache(
   c: ColumnCache,
   f: ResolvedFilter,
-  sizes: { key: number; account: number; model: number; provider: number },
-): { key: Float64Array; account: Float64Array; model: Float64Array; provider: Float64Array } {
+  sizes: Record<CountDim, number>,
+): Record<CountDim, Pick<AggGroup, 'g' | 'n'>[]> {
   const out = {
     key: new Float64Array(sizes.key),
     account: new Float64Array(sizes.account),
     model: new Float64Array(sizes.model),
     provider: new Float64Array(sizes.provider),
   };
-  const km = mask(f.keyIds);
-  const am = mask(f.accountIds);
-  const mm = mask(f.modelIds);
-  const pm = mask(f.providerIds);
+  const km = idMask(f.keyIds);
+  const am = idMask(f.accountIds);
+  const mm = idMask(f.modelIds);
+  const pm = idMask(f.providerIds);
   const st = f.status;
   const { ts, key, account, model, provider, status, flags, blockMin, blockMax } = c;
+  const failedBit = FLAG_FAILED;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
     if (blockMax[b]! < f.from || blockMin[b]! >= f.to) continue;
@@ -315,7 +240,7 @@ export function countDimsCache(
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       if (st !== undefined) {
-        const failed = (flags[i]! & 1) === 1;
+        const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       out.key[key[i]!]! += 1;
@@ -324,5 +249,15 @@ export function countDimsCache(
       out.provider[provider[i]!]! += 1;
     }
   }
-  return out;
+  const counted = (a: Float64Array) => {
+    const groups: Pick<AggGroup, 'g' | 'n'>[] = [];
+    for (let g = 0; g < a.length; g++) if (a[g]! > 0) groups.push({ g, n: a[g]! });
+    return groups;
+  };
+  return {
+    key: counted(out.key),
+    account: counted(out.account),
+    model: counted(out.model),
+    provider: counted(out.provider),
+  };
 }

@@ -1,5 +1,6 @@
-import type { ResolvedFilter } from './aggregate';
-import { BLOCK, BLOCK_SHIFT, FLAG_CACHE_HAS_REQ, type ColumnCache } from './column-cache';
+import { idMask, type ResolvedFilter } from './aggregate';
+import { FLAG_CACHE_HAS_REQ, FLAG_FAILED } from '../events/event-flags';
+import { BLOCK, BLOCK_SHIFT, type ColumnCache } from './column-cache';
 
 export interface CacheListQuery {
   filter: Omit<ResolvedFilter, 'from' | 'to'> & { from?: number; to?: number };
@@ -10,21 +11,14 @@ export interface CacheListQuery {
   limit: number;
 }
 
-const mask = (ids: number[] | undefined): Uint8Array | null => {
-  if (!ids) return null;
-  const m = new Uint8Array(Math.max(0, ...ids) + 1);
-  for (const id of ids) m[id] = 1;
-  return m;
-};
-
 /** Newest-first keyset page from the column cache: one scan keeping the best `limit` (ts, id). */
 export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; ts: number }[] {
   const f = q.filter;
-  const km = mask(f.keyIds);
-  const am = mask(f.accountIds);
-  const mm = mask(f.modelIds);
-  const pm = mask(f.providerIds);
-  const sm = q.search ? mask(q.search.modelIds) : null;
+  const km = idMask(f.keyIds);
+  const am = idMask(f.accountIds);
+  const mm = idMask(f.modelIds);
+  const pm = idMask(f.providerIds);
+  const sm = q.search ? idMask(q.search.modelIds) : null;
   const from = f.from ?? -Infinity;
   const to = f.to ?? Infinity;
   const minLat = q.minLatencyMs ?? 0;
@@ -37,6 +31,9 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
   const bestId: number[] = [];
   const { ts, id, key, account, model, provider, status, flags, latency, req } = c;
   const { blockMin, blockMax } = c;
+  // Locals, not module bindings, in the per-row loop.
+  const failedBit = FLAG_FAILED;
+  const hasReqBit = FLAG_CACHE_HAS_REQ;
   for (let b = (c.n - 1) >> BLOCK_SHIFT; b >= 0; b--) {
     if (blockMax[b]! < from || blockMin[b]! >= to || blockMin[b]! > cTs) continue;
     if (bestTs.length === k && blockMax[b]! < bestTs[k - 1]!) continue;
@@ -55,7 +52,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       if (st !== undefined) {
-        const failed = (flags[i]! & 1) === 1;
+        const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;
       }
       if (latency[i]! < minLat) continue;
@@ -65,7 +62,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
         const hit =
           (sm !== null && sm[model[i]!] === 1) ||
           (s.reqRange !== null &&
-            (flags[i]! & FLAG_CACHE_HAS_REQ) !== 0 &&
+            (flags[i]! & hasReqBit) !== 0 &&
             r >= s.reqRange[0] &&
             r <= s.reqRange[1]) ||
           (s.ids.size > 0 && s.ids.has(rid));

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { FLAG_CACHE_HAS_REQ } from '../events/event-flags';
 import type { StoreLogger } from '../types';
 
 /** One event as the cache keeps it (what aggregate views and the legacy payload need). */
@@ -36,8 +37,6 @@ export interface CacheRow {
 const CHUNK = 8192;
 export const BLOCK_SHIFT = 12;
 export const BLOCK = 1 << BLOCK_SHIFT;
-/** Cache-only flag bit (unused in stored flags): the row has a numeric request id. */
-export const FLAG_CACHE_HAS_REQ = 128;
 /** Ids per combo: alias, endpoint, executor, effort, tier, response tier. */
 export const COMBO_WIDTH = 6;
 
@@ -204,7 +203,8 @@ export class ColumnCache {
     return this.state === 'warm';
   }
 
-  get status_(): 'cold' | 'warming' | 'warm' {
+  /** Named apart from `status` (the HTTP status column). */
+  get loadState(): 'cold' | 'warming' | 'warm' {
     return this.state;
   }
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { FilterDim } from '../analytics/analytics-filter';
 
 export type SimpleDictionary = 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label';
 const SIMPLE: SimpleDictionary[] = ['model', 'provider', 'endpoint', 'client_ip', 'user_agent', 'label'];
@@ -172,6 +173,13 @@ export class DictionaryCache {
       this.accountsById[id] = undefined;
     });
     return id;
+  }
+
+  /** The id of a filter value of one dimension (a key hash, auth index, model or provider name), if it exists. */
+  findId(dim: FilterDim, name: string): number | undefined {
+    if (dim === 'key') return this.keys.get(name)?.id;
+    if (dim === 'account') return this.accounts.get(name);
+    return this.find(dim, name);
   }
 
   findAccount(authIndex: string): number | undefined {

@@ -2,23 +2,17 @@ import { createHash } from 'node:crypto';
 import type { KeyEntry, SimpleDictionary } from '../dictionary/dictionary-cache';
 import { StoreError } from '../errors';
 import type { StoredEvent, UsageEventInput } from '../types';
+import {
+  FLAG_COST_ESTIMATED,
+  FLAG_FAILED,
+  FLAG_GENERATE,
+  FLAG_PRICE_MISSING,
+  QUALITY_MASK,
+  QUALITY_SHIFT,
+} from './event-flags';
 import { rowTokens } from './event-tokens';
 
-export const FLAG_FAILED = 1;
-export const FLAG_GENERATE = 2;
-const QUALITY_SHIFT = 2; // two bits
-export const FLAG_PRICE_MISSING = 16;
-export const FLAG_COST_ESTIMATED = 32;
-export const FLAG_HAS_EXTRA = 64;
 const QUALITIES = ['complete', 'inconsistent', 'unclassified', 'legacy'] as const;
-
-/** Status class used by rollups: 2 success, 4 a 4xx failure, 5 a 5xx failure, 1 any other failure. */
-export function statusClass(failed: boolean, status: number): number {
-  if (!failed) return 2;
-  if (status >= 500 && status < 600) return 5;
-  if (status >= 400 && status < 500) return 4;
-  return 1;
-}
 
 /**
  * Stored dedup value: 4 bytes of the event minute (big-endian) + the first 12 bytes of the
@@ -57,7 +51,7 @@ export function qualityFlags(q: UsageEventInput['tokenQuality']): number {
 }
 
 export function qualityOf(flags: number): UsageEventInput['tokenQuality'] {
-  return QUALITIES[(flags >> QUALITY_SHIFT) & 3]!;
+  return QUALITIES[(flags >> QUALITY_SHIFT) & QUALITY_MASK]!;
 }
 
 const isCount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PoolEvidenceRow } from '../pool/pool.types';
-import { FLAG_FAILED } from './event-codec';
+import { FLAG_FAILED } from './event-flags';
 
 /** Reads of the event log for consumers that follow it by id (the pool's quota and auth evidence). */
 export interface EventEvidenceReader {

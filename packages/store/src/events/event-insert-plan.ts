@@ -1,16 +1,15 @@
 import type { CostResult } from '../prices/cost';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import type { UsageEventInput } from '../types';
+import { encodeRequestId, qualityFlags } from './event-codec';
 import {
   FLAG_COST_ESTIMATED,
   FLAG_FAILED,
   FLAG_GENERATE,
   FLAG_HAS_EXTRA,
   FLAG_PRICE_MISSING,
-  encodeRequestId,
-  qualityFlags,
   statusClass,
-} from './event-codec';
+} from './event-flags';
 import type { StoredEventSummary } from './events.repository';
 import { eventTokens } from './event-tokens';
 import { latencyBucket } from './latency-buckets';

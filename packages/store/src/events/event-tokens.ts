@@ -22,6 +22,15 @@ export interface TokenCounts {
   unclassified: number;
 }
 
+export const ZERO_TOKENS: Readonly<TokenCounts> = {
+  input: 0,
+  cacheRead: 0,
+  cacheCreation: 0,
+  output: 0,
+  reasoning: 0,
+  unclassified: 0,
+};
+
 /** An event's token buckets as counts. */
 export const eventTokens = (e: UsageEventInput): TokenCounts => ({
   input: e.inputTokens,

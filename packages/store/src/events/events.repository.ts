@@ -1,5 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { ColumnCache, CacheRow } from '../analytics/column-cache';
+import {
+  DIM_COLUMN,
+  FILTER_DIMS,
+  filterNames,
+  findIds,
+  idFilter,
+  type NameFilter,
+} from '../analytics/analytics-filter';
 import { listFromCache } from '../analytics/cache-list';
 import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
@@ -9,10 +17,12 @@ import type { PricesRepository } from '../prices/prices.repository';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import { RollupWriter, rebuildRollups } from '../rollups/rollup-writer';
 import type { InsertResult, StoredEvent, UsageEventInput } from '../types';
-import { EVENT_COLUMNS, eventColumnValues, type EventDictIds } from './event-columns';
+import { EVENT_COLUMNS, eventColumnValues } from './event-columns';
+import { eventDictIds } from './event-dictionary-fields';
 import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
+import { outcomeSql } from './event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
-import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from './event-list-query';
+import { decodeCursor, encodeCursor, pageLimit, searchTerms } from './event-list-query';
 import { repriceCost, type RepriceTokens } from './event-reprice';
 import { eventTokens } from './event-tokens';
 
@@ -69,6 +79,9 @@ interface RepriceRow extends RepriceTokens {
 
 const COLS = EVENT_COLUMNS.join(', ');
 
+/** `?, ?, …`: one bound parameter per value (ids are bound, never written into the SQL). */
+export const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+
 export function createEventsRepository(deps: {
   writer: Database.Database;
   reader: () => Database.Database;
@@ -80,9 +93,7 @@ export function createEventsRepository(deps: {
 }): EventsRepository {
   const { writer, dict, prices, cache } = deps;
   const insert = writer.prepare(
-    `INSERT OR IGNORE INTO events (${COLS}) VALUES (${COLS.split(',')
-      .map(() => '?')
-      .join(',')})`,
+    `INSERT OR IGNORE INTO events (${COLS}) VALUES (${placeholders(EVENT_COLUMNS)})`,
   );
   const insertExtra = writer.prepare(
     'INSERT INTO event_extra (event_id, fail_body, headers) VALUES (?, ?, ?)',
@@ -90,6 +101,7 @@ export function createEventsRepository(deps: {
   const rollups = new RollupWriter(writer);
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
+  const dictId = dict.id.bind(dict);
   const insertTx = writer.transaction((events: readonly UsageEventInput[]) => {
     const contributions: RollupContribution[] = [];
     const cacheRows: CacheRow[] = [];
@@ -100,24 +112,13 @@ export function createEventsRepository(deps: {
       assertEvent(e, i);
       const cost = computeCost(e, prices.lookup(e.model, e.alias));
       const enc = encodeEvent(e, cost);
-      const modelId = dict.id('model', e.model);
-      // Written in the order the dictionaries create entries (it decides new ids): keep it.
-      const ids: EventDictIds = {
-        keyId: dict.keyId(e.apiKeyHash, e.apiKeyLabel),
-        accountId: dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs),
-        modelId,
-        aliasId: e.alias === e.model ? modelId : dict.id('model', e.alias),
-        providerId: dict.id('provider', e.provider),
-        endpointId: dict.id('endpoint', e.endpoint),
-        executorId: dict.id('label', e.executorType),
-        sourceId: dict.id('label', e.source),
-        effortId: dict.id('label', e.reasoningEffort),
-        tierId: dict.id('label', e.serviceTier),
-        respTierId: dict.id('label', e.responseServiceTier),
-        authTypeId: dict.id('label', e.authType),
-        ipId: dict.id('client_ip', e.clientIp),
-        uaId: dict.id('user_agent', e.userAgent),
-      };
+      // Key, account, then the simple dictionaries: the order entries are created in decides new ids.
+      const ids = eventDictIds(
+        e,
+        dict.keyId(e.apiKeyHash, e.apiKeyLabel),
+        dict.accountId(e.authIndex, e.provider, e.source, e.timestampMs),
+        dictId,
+      );
       const res = insert.run(
         ...eventColumnValues(e, enc, ids, dedupBytes(e.dedupKey, e.timestampMs), version),
       );
@@ -132,7 +133,7 @@ export function createEventsRepository(deps: {
         ts: e.timestampMs,
         keyId: ids.keyId,
         accountId: ids.accountId,
-        modelId,
+        modelId: ids.modelId,
         providerId: ids.providerId,
         status: e.statusCode,
         flags: enc.flags,
@@ -154,6 +155,9 @@ export function createEventsRepository(deps: {
     return { contributions, cacheRows, summaries };
   });
 
+  /** The ids of the names a filter selects that exist (read paths never create entries). */
+  const idsOf = (filter: NameFilter) => findIds(filterNames(filter), (dim, name) => dict.findId(dim, name));
+
   const decodeRows = (rows: EventRow[]) => rows.map((r) => decodeEvent(r, dict));
 
   const fetchByIds = (ids: number[]): StoredEvent[] => {
@@ -161,9 +165,9 @@ export function createEventsRepository(deps: {
     const rows = deps
       .reader()
       .prepare(
-        `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id WHERE e.id IN (${ids.join(',')})`,
+        `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id WHERE e.id IN (${placeholders(ids)})`,
       )
-      .all() as EventRow[];
+      .all(...ids) as EventRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids
       .map((id) => byId.get(id))
@@ -176,21 +180,9 @@ export function createEventsRepository(deps: {
     limit: number,
     cursor: { ts: number; id: number } | undefined,
   ): EventPage => {
-    const ids = (vals: string | string[] | undefined, find: (s: string) => number | undefined) =>
-      filterValues(vals)
-        ?.map(find)
-        .filter((x): x is number => x !== undefined);
-    const f: Parameters<typeof listFromCache>[1]['filter'] = {};
+    const f: Parameters<typeof listFromCache>[1]['filter'] = idFilter(idsOf(filter));
     if (filter.from !== undefined) f.from = filter.from;
     if (filter.to !== undefined) f.to = filter.to;
-    const k = ids(filter.apiKeyHash, (h) => dict.keyByHash(h)?.id);
-    if (k) f.keyIds = k;
-    const a = ids(filter.authIndex, (x) => dict.findAccount(x));
-    if (a) f.accountIds = a;
-    const m = ids(filter.model, (x) => dict.find('model', x));
-    if (m) f.modelIds = m;
-    const p = ids(filter.provider, (x) => dict.find('provider', x));
-    if (p) f.providerIds = p;
     if (filter.status !== undefined) f.status = filter.status;
     const terms = searchTerms(filter.search);
     let search: Parameters<typeof listFromCache>[1]['search'];
@@ -257,25 +249,17 @@ export function createEventsRepository(deps: {
         where.push(sql);
         params.push(...p);
       };
-      const inIds = (
-        col: string,
-        vals: string | string[] | undefined,
-        find: (s: string) => number | undefined,
-      ) => {
-        const list = filterValues(vals);
-        if (list === undefined) return;
-        const ids = list.map(find).filter((x): x is number => x !== undefined);
-        if (ids.length === 0) where.push('0');
-        else add(`${col} IN (${ids.map(() => '?').join(',')})`, ...ids);
-      };
       if (filter.from !== undefined) add('e.ts >= ?', filter.from);
       if (filter.to !== undefined) add('e.ts < ?', filter.to);
-      inIds('e.key_id', filter.apiKeyHash, (h) => dict.keyByHash(h)?.id);
-      inIds('e.account_id', filter.authIndex, (a) => dict.findAccount(a));
-      inIds('e.model_id', filter.model, (m) => dict.find('model', m));
-      inIds('e.provider_id', filter.provider, (p) => dict.find('provider', p));
-      if (filter.status === 'success') where.push('(e.flags & 1) = 0');
-      else if (filter.status === 'failure') where.push('(e.flags & 1) = 1');
+      const ids = idsOf(filter);
+      for (const dim of FILTER_DIMS) {
+        const list = ids[dim];
+        if (list === undefined) continue;
+        if (list.length === 0) where.push('0');
+        else add(`e.${DIM_COLUMN[dim]} IN (${placeholders(list)})`, ...list);
+      }
+      if (filter.status === 'success' || filter.status === 'failure')
+        where.push(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' }));
       else if (typeof filter.status === 'number') add('e.status = ?', filter.status);
       if (filter.minLatencyMs !== undefined) add('e.latency >= ?', filter.minLatencyMs);
       const terms = searchTerms(filter.search);
@@ -286,9 +270,13 @@ export function createEventsRepository(deps: {
           .filter((m) => m.name.toLowerCase().includes(terms.lower))
           .map((m) => m.id);
         if (models.length) {
-          ors.push(`e.model_id IN (${models.join(',')})`);
+          ors.push(`e.model_id IN (${placeholders(models)})`);
+          params.push(...models);
         }
-        if (terms.reqRange) ors.push(`e.req BETWEEN ${terms.reqRange[0]} AND ${terms.reqRange[1]}`);
+        if (terms.reqRange) {
+          ors.push('e.req BETWEEN ? AND ?');
+          params.push(...terms.reqRange);
+        }
         ors.push('e.req_text LIKE ?');
         params.push(`%${terms.text}%`);
         where.push(`(${ors.join(' OR ')})`);
@@ -366,7 +354,7 @@ export function createEventsRepository(deps: {
         // Cached costs changed: a column-cache snapshot taken before this no longer matches.
         if (updated) bumpCacheEpoch(writer, Date.now());
       })();
-      if (cache.status_ === 'warming') {
+      if (cache.loadState === 'warming') {
         cache.invalidate();
         void cache.warmUp();
       } else {

@@ -1,14 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import type { EventRow } from '../events/event-codec';
-import {
-  FLAG_FAILED,
-  FLAG_GENERATE,
-  FLAG_PRICE_MISSING,
-  decodeRequestId,
-  dedupKeyOf,
-  qualityOf,
-} from '../events/event-codec';
+import { decodeRequestId, dedupKeyOf, qualityOf } from '../events/event-codec';
+import { placeholders } from '../events/events.repository';
+import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
 
 export interface ExportOptions {
   from?: number;
@@ -94,9 +89,9 @@ export async function* exportJsonl(
     const rows = reader()
       .prepare(
         `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
-         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where} ORDER BY e.ts, e.id LIMIT ${batch}`,
+         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where.sql} ORDER BY e.ts, e.id LIMIT ${batch}`,
       )
-      .all(lastTs, to, lastTs, lastId) as EventRow[];
+      .all(lastTs, to, lastTs, lastId, ...where.params) as EventRow[];
     if (rows.length === 0) break;
     let out = '';
     for (const r of rows) out += line(r) + '\n';
@@ -109,16 +104,18 @@ export async function* exportJsonl(
   }
 }
 
-/** Filter clauses over dictionary ids (resolved once); null when a filter names nothing that exists. */
-function filterSql(dict: DictionaryCache, opts: ExportOptions): string | null {
+/** Filter clauses over dictionary ids (resolved once) and their parameters; null when a filter names nothing that exists. */
+function filterSql(dict: DictionaryCache, opts: ExportOptions): { sql: string; params: number[] } | null {
   let sql = '';
+  const params: number[] = [];
   const clause = (column: string, v: string | string[] | undefined, find: (name: string) => number | undefined): boolean => {
     if (v === undefined) return true;
     const names = Array.isArray(v) ? v : [v];
     if (names.length === 0) return true;
     const ids = names.map(find).filter((id): id is number => id !== undefined);
     if (ids.length === 0) return false;
-    sql += ` AND ${column} IN (${ids.join(',')})`;
+    sql += ` AND ${column} IN (${placeholders(ids)})`;
+    params.push(...ids);
     return true;
   };
   if (
@@ -128,8 +125,11 @@ function filterSql(dict: DictionaryCache, opts: ExportOptions): string | null {
     !clause('e.provider_id', opts.provider, (x) => dict.find('provider', x))
   )
     return null;
-  if (opts.status === 'success') sql += ` AND (e.flags & ${FLAG_FAILED}) = 0`;
-  else if (opts.status === 'failure') sql += ` AND (e.flags & ${FLAG_FAILED}) != 0`;
-  else if (typeof opts.status === 'number') sql += ` AND e.status = ${Math.trunc(opts.status)}`;
-  return sql;
+  if (opts.status === 'success' || opts.status === 'failure')
+    sql += ` AND ${outcomeSql(opts.status, { rollup: false, flags: 'e.flags' })}`;
+  else if (typeof opts.status === 'number') {
+    sql += ' AND e.status = ?';
+    params.push(Math.trunc(opts.status));
+  }
+  return { sql, params };
 }

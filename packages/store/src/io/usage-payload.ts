@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { BLOCK_SHIFT, COMBO_WIDTH, FLAG_CACHE_HAS_REQ, type ColumnCache } from '../analytics/column-cache';
+import { BLOCK_SHIFT, COMBO_WIDTH, type ColumnCache } from '../analytics/column-cache';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
-import { FLAG_FAILED } from '../events/event-codec';
+import { FLAG_CACHE_HAS_REQ, FLAG_FAILED } from '../events/event-flags';
 import { analyticsModel } from '../prices/model-match';
 import { ByteWriter } from './byte-writer';
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { ddlMigration, INITIAL_TABLES } from './migration-steps';
 
 // Dictionary tables hold every repeating string once; `events` holds small integers only.
 const statements = [
@@ -80,31 +80,4 @@ const statements = [
      updated_ms INTEGER NOT NULL)`,
 ];
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of [
-    'import_checkpoint',
-    'price_version',
-    'model_price',
-    'settings',
-    'rollup_day_account',
-    'rollup_day_key',
-    'rollup_hour_latency',
-    'rollup_hour',
-    'event_extra',
-    'events',
-    'account',
-    'api_key',
-    'label',
-    'user_agent',
-    'client_ip',
-    'endpoint',
-    'provider',
-    'model',
-  ]) {
-    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
-  }
-}
+export const { up, down } = ddlMigration(statements, [...INITIAL_TABLES, 'import_checkpoint']);

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { ddlMigration } from './migration-steps';
 
 // Account-pool operations: the pool's view of CPA's auth files, current quota windows and their
 // (bounded) history, inspection runs and results, the auth-issue queue, the action log, ownership of the
@@ -47,22 +47,14 @@ const statements = [
   `CREATE TABLE pool_setting (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL)`,
 ];
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of [
-    'pool_setting',
-    'pool_ownership',
-    'pool_action',
-    'pool_issue',
-    'pool_inspection_result',
-    'pool_inspection_run',
-    'pool_window_history',
-    'pool_window',
-    'pool_account',
-  ]) {
-    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
-  }
-}
+export const { up, down } = ddlMigration(statements, [
+  'pool_account',
+  'pool_window',
+  'pool_window_history',
+  'pool_inspection_run',
+  'pool_inspection_result',
+  'pool_issue',
+  'pool_action',
+  'pool_ownership',
+  'pool_setting',
+]);

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { ddlMigration } from './migration-steps';
 
 // Alerts: rules, channels (secrets encrypted with the data key), incidents (the de-duplication state:
 // one open incident per rule and subject) and the delivery log (bounded, pruned by the repository).
@@ -26,12 +26,9 @@ const statements = [
   `CREATE INDEX alert_delivery_channel ON alert_delivery(channel_id, id)`,
 ];
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['alert_delivery', 'alert_incident', 'alert_channel', 'alert_rule']) {
-    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
-  }
-}
+export const { up, down } = ddlMigration(statements, [
+  'alert_rule',
+  'alert_channel',
+  'alert_incident',
+  'alert_delivery',
+]);

@@ -1,4 +1,4 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type RawBuilder, type Transaction } from 'kysely';
 import type { Pool } from 'pg';
 import { StoreError } from '../errors';
 import type { StoreTables } from '../open-store';
@@ -70,18 +70,6 @@ export async function createPgDb(opts: {
 /** Rows of a raw query. */
 export async function rows<T>(db: PgExec, query: RawBuilder<T>): Promise<T[]> {
   return (await query.execute(db)).rows;
-}
-
-/** `col = ANY($ids)`, or false for an empty list (a filter that matches nothing). */
-export function anyOf(
-  col: string,
-  values: readonly number[],
-  type: 'int' | 'bigint' = 'int',
-): RawBuilder<unknown> {
-  if (values.length === 0) return sql`false`;
-  return type === 'int'
-    ? sql`${sql.raw(col)} = ANY(${values}::int[])`
-    : sql`${sql.raw(col)} = ANY(${values}::bigint[])`;
 }
 
 /** Serialises async write sections in this process (one writer, like the SQLite store). */

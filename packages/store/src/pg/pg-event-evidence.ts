@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { FLAG_FAILED } from '../events/event-codec';
+import { FLAG_FAILED } from '../events/event-flags';
 import { parseEvidenceHeaders } from '../events/event-evidence';
 import type { EventsRepository } from '../repositories';
 import { rows, type PgDb } from './pg-connection';

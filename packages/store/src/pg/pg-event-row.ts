@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SimpleDictionary } from '../dictionary/dictionary-cache';
 import { decodeEvent, type EventRow, type EventNames } from '../events/event-codec';
+import { DICTIONARY_FIELDS, fieldsOf, type DictionaryField } from '../events/event-dictionary-fields';
 import type { StoredEvent } from '../types';
 import { rows, type PgExec } from './pg-connection';
 
@@ -14,14 +15,10 @@ export type PgEventRow = Required<EventRow>;
 export const EVENT_SELECT = sql`SELECT e.*, x.fail_body, x.headers
   FROM events e LEFT JOIN event_extra x ON x.event_id = e.id`;
 
-const SIMPLE_COLS: [SimpleDictionary, (keyof PgEventRow)[]][] = [
-  ['model', ['model_id', 'alias_id']],
-  ['provider', ['provider_id']],
-  ['endpoint', ['endpoint_id']],
-  ['client_ip', ['ip_id']],
-  ['user_agent', ['ua_id']],
-  ['label', ['executor_id', 'auth_type_id', 'source_id', 'effort_id', 'tier_id', 'resp_tier_id']],
-];
+/** Each simple dictionary with the events columns that hold its ids. */
+const SIMPLE_COLS = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))].map(
+  (t): [SimpleDictionary, DictionaryField['column'][]] => [t, fieldsOf(t).map((f) => f.column)],
+);
 
 /**
  * id → name for the event dictionaries. Dictionary names never change once written, so they are
@@ -45,9 +42,7 @@ export class PgNames {
     const parts: RawBuilder<unknown>[] = [];
     for (const [t, cols] of SIMPLE_COLS) {
       const m = this.map(t);
-      const missing = [...new Set(found.flatMap((r) => cols.map((c) => r[c] as number)))].filter(
-        (id) => !m.has(id),
-      );
+      const missing = [...new Set(found.flatMap((r) => cols.map((c) => r[c])))].filter((id) => !m.has(id));
       if (missing.length)
         parts.push(
           sql`SELECT ${t}::text AS t, id, name AS a, NULL::text AS b FROM ${sql.table(t)} WHERE id = ANY(${missing}::int[])`,

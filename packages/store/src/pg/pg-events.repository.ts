@@ -1,16 +1,13 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { SimpleDictionary } from '../dictionary/dictionary-cache';
+import { DIM_COLUMN, NAME_COLUMN, filterNames, type FilterDim } from '../analytics/analytics-filter';
 import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
 import { assertEvent, dedupBytes } from '../events/event-codec';
-import {
-  EVENT_COLUMNS,
-  eventColumnValues,
-  type EventColumn,
-  type EventDictIds,
-} from '../events/event-columns';
+import { EVENT_COLUMNS, eventColumnValues, type EventColumn } from '../events/event-columns';
+import { DICTIONARY_FIELDS, eventDictIds, fieldsOf } from '../events/event-dictionary-fields';
+import { outcomeSql } from '../events/event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
-import { decodeCursor, encodeCursor, filterValues, pageLimit, searchTerms } from '../events/event-list-query';
+import { decodeCursor, encodeCursor, pageLimit, searchTerms } from '../events/event-list-query';
 import { repriceCost, type RepriceTokens } from '../events/event-reprice';
 import { computeCost } from '../prices/cost';
 import type { RollupContribution } from '../rollups/rollup-batch';
@@ -25,24 +22,8 @@ import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
 import type { PgPricesRepository } from './pg-prices.repository';
 import { applyRollups, rebuildPgRollups } from './pg-rollups';
 
-const LABEL_FIELDS = [
-  'executorType',
-  'authType',
-  'source',
-  'reasoningEffort',
-  'serviceTier',
-  'responseServiceTier',
-] as const;
-
-/** Which event fields go to which simple dictionary. */
-const DICTIONARY_FIELDS: [SimpleDictionary, (e: UsageEventInput) => string[]][] = [
-  ['model', (e) => [e.model, e.alias]],
-  ['provider', (e) => [e.provider]],
-  ['endpoint', (e) => [e.endpoint]],
-  ['client_ip', (e) => [e.clientIp]],
-  ['user_agent', (e) => [e.userAgent]],
-  ['label', (e) => LABEL_FIELDS.map((f) => e[f])],
-];
+/** The simple dictionaries, in the order a batch loads them. */
+const TABLES = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))];
 
 /** Postgres array type of each events column (inserts go through unnest). */
 const PG_TYPES: Record<EventColumn, string> = {
@@ -119,11 +100,14 @@ export function createPgEventsRepository(deps: {
         batch.push({ e, dedup });
       }
       const dtx = dict.begin(trx);
-      for (const [table, names] of DICTIONARY_FIELDS)
+      const dictId = dtx.id.bind(dtx);
+      for (const table of TABLES) {
+        const fields = fieldsOf(table);
         await dtx.load(
           table,
-          batch.flatMap(({ e }) => names(e)),
+          batch.flatMap(({ e }) => fields.map((f) => e[f.field])),
         );
+      }
       await dtx.loadKeys(batch.map(({ e }) => ({ hash: e.apiKeyHash, label: e.apiKeyLabel })));
       await dtx.loadAccounts(
         batch.map(({ e }) => ({
@@ -141,22 +125,7 @@ export function createPgEventsRepository(deps: {
       const prepared = batch.map(({ e, dedup }) => {
         const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
         const enc = encodeEvent(e, cost);
-        const ids: EventDictIds = {
-          keyId: dtx.keyId(e.apiKeyHash),
-          accountId: dtx.accountId(e.authIndex),
-          modelId: dtx.id('model', e.model),
-          aliasId: dtx.id('model', e.alias),
-          providerId: dtx.id('provider', e.provider),
-          endpointId: dtx.id('endpoint', e.endpoint),
-          executorId: dtx.id('label', e.executorType),
-          authTypeId: dtx.id('label', e.authType),
-          sourceId: dtx.id('label', e.source),
-          ipId: dtx.id('client_ip', e.clientIp),
-          uaId: dtx.id('user_agent', e.userAgent),
-          effortId: dtx.id('label', e.reasoningEffort),
-          tierId: dtx.id('label', e.serviceTier),
-          respTierId: dtx.id('label', e.responseServiceTier),
-        };
+        const ids = eventDictIds(e, dtx.keyId(e.apiKeyHash), dtx.accountId(e.authIndex), dictId);
         const values = eventColumnValues(e, enc, ids, dedup, version);
         values.forEach((v, i) => cols[i]!.push(v));
         return { e, dedup, enc, ids };
@@ -192,19 +161,14 @@ export function createPgEventsRepository(deps: {
     const where: RawBuilder<unknown>[] = [];
     if (filter.from !== undefined) where.push(sql`e.ts >= ${filter.from}`);
     if (filter.to !== undefined) where.push(sql`e.ts < ${filter.to}`);
-    const byName = (col: string, table: string, nameCol: string, v: string | string[] | undefined) => {
-      const list = filterValues(v);
-      if (list)
-        where.push(
-          sql`${sql.raw(col)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${list}::text[]))`,
-        );
-    };
-    byName('e.key_id', 'api_key', 'hash', filter.apiKeyHash);
-    byName('e.account_id', 'account', 'auth_index', filter.authIndex);
-    byName('e.model_id', 'model', 'name', filter.model);
-    byName('e.provider_id', 'provider', 'name', filter.provider);
-    if (filter.status === 'success') where.push(sql`(e.flags & 1) = 0`);
-    else if (filter.status === 'failure') where.push(sql`(e.flags & 1) = 1`);
+    for (const [dim, names] of Object.entries(filterNames(filter)) as [FilterDim, string[]][]) {
+      const [table, nameCol] = NAME_COLUMN[dim];
+      where.push(
+        sql`${sql.ref(`e.${DIM_COLUMN[dim]}`)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${names}::text[]))`,
+      );
+    }
+    if (filter.status === 'success' || filter.status === 'failure')
+      where.push(sql.raw(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' })));
     else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);
     if (filter.minLatencyMs !== undefined) where.push(sql`e.latency >= ${filter.minLatencyMs}`);
     const terms = searchTerms(filter.search);

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
+import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import {
   DAY_MS,
   HOUR_MS,
   METRIC_COLS,
-  STATUS_CLASS_SQL,
   aggregateRollups,
   rollupKeyParts,
   rollupRebuildRange,
@@ -55,7 +55,7 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
   }
 }
 
-const SUMS = `count(*), sum(flags & 1), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
+const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
   sum(unclassified), coalesce(sum(cost), 0), count(*) FILTER (WHERE cost IS NULL), sum(latency), max(ts)`;
 
 /** Recomputes every rollup row touching [fromMs, toMs), widened to whole UTC days, from raw events. */

@@ -17,10 +17,6 @@ export interface RollupContribution extends TokenCounts {
   latBucket: number;
 }
 
-/** statusClass() as SQL over an events row (the same text in both dialects). */
-export const STATUS_CLASS_SQL = `CASE WHEN (flags & 1) = 0 THEN 2 WHEN status BETWEEN 500 AND 599 THEN 5
-  WHEN status BETWEEN 400 AND 499 THEN 4 ELSE 1 END`;
-
 /** The rollup metric columns, in the order of a RollupAgg's values. */
 export const METRIC_COLS = [
   'n',

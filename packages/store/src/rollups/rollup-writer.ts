@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
+import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import {
   DAY_MS,
   HOUR_MS,
   METRIC_COLS,
-  STATUS_CLASS_SQL,
   aggregateRollups,
   rollupKeyParts,
   rollupRebuildRange,
@@ -52,7 +52,7 @@ export class RollupWriter {
   }
 }
 
-const SUMS = `count(*), sum(flags & 1), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
+const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
   sum(unclassified), coalesce(sum(cost), 0), sum(cost IS NULL), sum(latency), max(ts)`;
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { ddlMigration, INITIAL_TABLES } from '../../migrations/migration-steps';
 
 // Same layout as the SQLite schema: dictionary tables for repeating strings, small integers in
 // `events`, hourly + daily rollups updated in the insert transaction. Epoch-ms times stay bigint.
@@ -71,30 +71,4 @@ const statements = [
      reason text NOT NULL, prices text NOT NULL)`,
 ];
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(db);
-}
-
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of [
-    'price_version',
-    'model_price',
-    'settings',
-    'rollup_day_account',
-    'rollup_day_key',
-    'rollup_hour_latency',
-    'rollup_hour',
-    'event_extra',
-    'events',
-    'account',
-    'api_key',
-    'label',
-    'user_agent',
-    'client_ip',
-    'endpoint',
-    'provider',
-    'model',
-  ]) {
-    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
-  }
-}
+export const { up, down } = ddlMigration(statements, INITIAL_TABLES);

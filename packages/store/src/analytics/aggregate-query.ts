@@ -1,0 +1,188 @@
+import { sql, type RawBuilder } from 'kysely';
+import { failedSql, outcomeSql } from '../events/event-flags';
+import { TOKEN_COLUMNS, ZERO_TOKENS, type TokenCounts } from '../events/event-tokens';
+import { LATENCY_BUCKETS } from '../events/latency-buckets';
+import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
+import type { AggSource, AggSpec } from './aggregate';
+import { DIM_COLUMN } from './analytics-filter';
+import { QUARTER_MS } from './time-zone';
+
+/**
+ * The SQL side of an aggregate, the same for SQLite and Postgres: kysely `sql` fragments with bound
+ * values that each dialect only executes (better-sqlite3 synchronously, pg asynchronously), and the
+ * collector that folds their rows into groups.
+ */
+
+/** One group of an aggregate. */
+export interface AggGroup extends TokenCounts {
+  /** Dictionary id of dim (or the bucket index for 'time', 0 for 'none'). */
+  g: number;
+  /** Model id when dim2 is set, else 0. */
+  g2: number;
+  n: number;
+  failures: number;
+  cost: number;
+  unpriced: number;
+  lastTs: number;
+  /** Latency histogram (LATENCY_BUCKETS counts) when the spec asked for one. */
+  hist: number[] | null;
+}
+
+/** Sparse groups: only those with events (ids are not assumed dense). */
+export interface AggGroups {
+  groups: AggGroup[];
+  source: AggSource;
+}
+
+/**
+ * A result row as its values in SELECT order (better-sqlite3's raw rows: far cheaper than objects
+ * for the tens of thousands of rows a time × model split reads). Metrics: a, b, then m0…m10 = n,
+ * failures, six token sums, cost, unpriced, last ts (rollups and raw events alike). Histogram: a, b,
+ * bucket, n.
+ */
+export type ValueRow = readonly number[];
+
+/** The queries of one time range: metrics, and the latency histogram when asked for. */
+export interface AggregateStep {
+  metrics: RawBuilder<Record<string, number>>;
+  histogram: RawBuilder<Record<string, number>> | null;
+}
+
+const TOKEN_SUMS = TOKEN_COLUMNS.map((c) => `sum(${c})`);
+// Rollup rows and raw events give the same m0…m10.
+const ROLLUP_METRICS = [
+  'sum(n)',
+  'sum(failures)',
+  ...TOKEN_SUMS,
+  'sum(cost)',
+  'sum(unpriced)',
+  'max(last_ts)',
+];
+const EVENT_METRICS = [
+  'count(*)',
+  `sum(${failedSql()})`,
+  ...TOKEN_SUMS,
+  'coalesce(sum(cost), 0)',
+  'count(*) - count(cost)',
+  'max(ts)',
+];
+const metricList = (ms: string[]) => sql.raw(ms.map((m, i) => `${m} AS m${i}`).join(', '));
+const ROLLUP_METRIC_SQL = metricList(ROLLUP_METRICS);
+const EVENT_METRIC_SQL = metricList(EVENT_METRICS);
+
+/** `col IN (…)` with bound ids, or false for an empty list (a filter that matches nothing). */
+export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
+  return ids.length === 0 ? sql`false` : sql`${sql.ref(col)} IN (${sql.join(ids)})`;
+}
+
+function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null): AggregateStep {
+  const f = spec.filter;
+  const rollup = range.kind === 'rollup' ? table! : null;
+  const where: RawBuilder<unknown>[] = rollup
+    ? [
+        sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,
+      ]
+    : [sql`ts >= ${range.from} AND ts < ${range.to}`];
+  if (f.keyIds) where.push(idIn(DIM_COLUMN.key, f.keyIds));
+  if (f.accountIds) where.push(idIn(DIM_COLUMN.account, f.accountIds));
+  if (f.modelIds) where.push(idIn(DIM_COLUMN.model, f.modelIds));
+  if (f.providerIds) where.push(idIn(DIM_COLUMN.provider, f.providerIds));
+  if (f.status === 'success' || f.status === 'failure')
+    where.push(sql.raw(outcomeSql(f.status, { rollup: rollup !== null })));
+  else if (typeof f.status === 'number') where.push(sql`status = ${f.status}`);
+  // Constants are literals: a bound divisor would make SQLite divide as floating point.
+  const g1 = sql.raw(
+    spec.dim === 'none'
+      ? '0'
+      : spec.dim === 'time'
+        ? rollup
+          ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}`
+          : `ts / ${QUARTER_MS}`
+        : DIM_COLUMN[spec.dim],
+  );
+  const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
+  const cond = sql.join(where, sql` AND `);
+  const from = sql.table(rollup ? rollup.name : 'events');
+  const metrics = sql<
+    Record<string, number>
+  >`SELECT ${g1} AS a, ${g2} AS b, ${rollup ? ROLLUP_METRIC_SQL : EVENT_METRIC_SQL}
+    FROM ${from} WHERE ${cond} GROUP BY 1, 2`;
+  let histogram: RawBuilder<Record<string, number>> | null = null;
+  if (spec.histogram) {
+    histogram = rollup
+      ? sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, bucket, sum(n) AS n
+          FROM ${sql.table(rollup.hist!)} WHERE ${cond} GROUP BY 1, 2, 3`
+      : sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, lat_bucket AS bucket, count(*) AS n
+          FROM events WHERE ${cond} GROUP BY 1, 2, 3`;
+  }
+  return { metrics, histogram };
+}
+
+/** Rollups for the whole hours/days of the range, raw events for the edges (or for everything). */
+export function aggregateQueries(spec: AggSpec): { steps: AggregateStep[]; source: AggSource } {
+  const { table, ranges, source } = planAggregateRanges(spec);
+  return { steps: ranges.map((r) => stepOf(spec, r, table)), source };
+}
+
+export const emptyGroup = (g: number, g2: number, histogram: boolean): AggGroup => ({
+  g,
+  g2,
+  n: 0,
+  failures: 0,
+  ...ZERO_TOKENS,
+  cost: 0,
+  unpriced: 0,
+  lastTs: 0,
+  hist: histogram ? new Array<number>(LATENCY_BUCKETS).fill(0) : null,
+});
+
+/** Folds the rows of an aggregate's steps into groups. */
+export class AggregateCollector {
+  private readonly groups = new Map<number, AggGroup>();
+
+  constructor(private readonly spec: AggSpec) {}
+
+  private group(a: number, b: number): AggGroup | undefined {
+    const s = this.spec;
+    const g = s.dim === 'time' ? s.buckets!.map[a - s.buckets!.q0] : a;
+    if (g === undefined) return undefined;
+    const g2 = s.dim2 ? b : 0;
+    // With dim2, g is a time bucket (far below 2^21): the key stays an exact integer.
+    const k = s.dim2 ? g * 0x1_0000_0000 + g2 : g;
+    let x = this.groups.get(k);
+    if (!x) {
+      x = emptyGroup(g, g2, !!s.histogram);
+      this.groups.set(k, x);
+    }
+    return x;
+  }
+
+  addMetrics(rows: readonly ValueRow[]): void {
+    for (const r of rows) {
+      const x = this.group(r[0]!, r[1]!);
+      if (!x) continue;
+      x.n += r[2]!;
+      x.failures += r[3]!;
+      x.input += r[4]!;
+      x.cacheRead += r[5]!;
+      x.cacheCreation += r[6]!;
+      x.output += r[7]!;
+      x.reasoning += r[8]!;
+      x.unclassified += r[9]!;
+      x.cost += r[10]!;
+      x.unpriced += r[11]!;
+      if (r[12]! > x.lastTs) x.lastTs = r[12]!;
+    }
+  }
+
+  addHistogram(rows: readonly ValueRow[]): void {
+    for (const r of rows) {
+      const x = this.group(r[0]!, r[1]!);
+      if (x?.hist) x.hist[r[2]!]! += r[3]!;
+    }
+  }
+
+  result(source: AggSource): AggGroups {
+    return { groups: [...this.groups.values()], source };
+  }
+}
