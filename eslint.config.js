@@ -1,5 +1,6 @@
 // Dependency direction of architecture.md, enforced here rather than hoped for.
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 
 const deepImport = {
@@ -20,6 +21,8 @@ const boundary = (forbidden, extra = []) => ({
     },
   ],
 });
+
+const svelteFiles = ['packages/panel/**/*.svelte', 'packages/panel/**/*.svelte.ts'];
 
 const allCpamp = ['@cpamp/sdk-cpa', '@cpamp/store', '@cpamp/collector', '@cpamp/server', '@cpamp/panel', '@cpamp/testkit'];
 
@@ -46,9 +49,20 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: boundary(allCpamp),
   },
+  // The panel's components: Svelte's recommended rules, `<script lang="ts">` parsed by typescript-eslint.
+  ...svelte.configs.recommended.map((config) => (config.rules && !config.files ? { ...config, files: svelteFiles } : config)),
   {
-    // The panel speaks HTTP only: no @cpamp/* imports (architecture.md).
-    files: ['packages/panel/src/**/*.ts'],
+    files: svelteFiles,
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    // TypeScript (svelte-check) already reports unknown names, and knows the DOM globals; same as for .ts files.
+    files: ['packages/panel/**/*.svelte'],
+    rules: { 'no-undef': 'off', 'no-console': 'error' },
+  },
+  {
+    // The panel speaks HTTP only: no @cpamp/* imports (architecture.md), in .ts and .svelte alike.
+    files: ['packages/panel/src/**/*.ts', 'packages/panel/src/**/*.svelte'],
     ignores: ['**/*.test.ts'],
     rules: boundary(allCpamp),
   },
