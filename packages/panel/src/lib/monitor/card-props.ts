@@ -1,3 +1,4 @@
+import type { AnalyticsQuery } from '../api/analytics-api';
 import type { CpaClient } from '../api/cpa-client';
 import type { MonitorFilters } from './filters.svelte';
 import type { PriorityGate } from './priority-gate';
@@ -10,4 +11,13 @@ export interface MonitorCardProps {
   refresh: number;
   /** Default OPEN_GATE (no priorities). */
   gate?: PriorityGate;
+}
+
+/**
+ * What a card loads with: the filters' query and the page's refresh tick. The card's effect passes it to
+ * `Resource.load`, so a new query or a new tick (same query, asked again) reloads the card.
+ */
+export interface CardRequest {
+  query: AnalyticsQuery;
+  tick: number;
 }
