@@ -1,11 +1,11 @@
 import type { AnalyticsQuery } from '../api/analytics-api';
-import type { CpaClient } from '../api/cpa-client';
+import type { ManagerClient } from '../api/manager-client';
 import type { MonitorFilters } from './filters.svelte';
 import type { PriorityGate } from './priority-gate';
 
 /** What every monitoring card takes: where to ask, the shared filters, a refresh tick, and its priority gate. */
 export interface MonitorCardProps {
-  client: CpaClient;
+  client: ManagerClient;
   filters: MonitorFilters;
   /** Bumped by the page's refresh button (and auto-refresh): a change reloads the card. */
   refresh: number;
