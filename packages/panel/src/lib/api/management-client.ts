@@ -45,8 +45,10 @@ export abstract class ManagementClient {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #onMeta: ((meta: CpaMeta) => void) | undefined;
+  protected readonly options: ManagementClientOptions;
 
   constructor(opts: ManagementClientOptions) {
+    this.options = opts;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.#key = opts.managementKey;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;

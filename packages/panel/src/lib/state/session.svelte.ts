@@ -149,8 +149,9 @@ export class SessionState {
     if (remember) writeStore('local', ADMIN_KEY, adminKey);
     else removeStore('local', ADMIN_KEY);
     this.#adminKey = adminKey;
-    this.client = new CpaClient(options);
-    this.#manager = new ManagerClient(options);
+    const manager = new ManagerClient(options);
+    this.#manager = manager;
+    this.client = manager.cpaViaProxy();
     this.mode = 'manager';
     this.phase = this.needsSetup ? 'setup' : 'ready';
     return true;
