@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from './pool';
+import { mapLimit } from './map-limit';
 
 describe('mapLimit', () => {
   it('never runs more than `limit` calls at once and keeps input order', async () => {
