@@ -348,7 +348,8 @@ describe('admin pages in Chromium (manager mode)', () => {
         for (const route of ['prices', 'aliases', 'data', 'collector', 'storage']) {
           await page.evaluate((r) => (location.hash = `#/${r}`), route);
           await page.locator('h1').first().waitFor();
-          await page.waitForTimeout(150);
+          // Measure the page with its data, not its loading skeletons.
+          await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
           const escaping = await page.evaluate(() =>
             [...document.querySelectorAll('main *')]
               .filter((el) => el.getBoundingClientRect().right > 376 && (el.parentElement?.getBoundingClientRect().right ?? 0) <= 376)

@@ -49,7 +49,7 @@ describe('panel in Chromium (CPA mode)', () => {
       else if ((await page.evaluate(() => document.documentElement.dataset['theme'])) !== theme) {
         await page.getByRole('button', { name: 'Theme' }).click();
       }
-      await page.waitForTimeout(60);
+      await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
       const file = `${name}-${theme}.png`;
       await page.screenshot({ path: `${ART}${file}` });
       shots.push(file);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManagerClient } from './manager-client';
 import { followEvents, openEventStream, SseParser, type StreamStatus } from './event-stream';
 
@@ -51,10 +51,7 @@ describe('event stream over HTTP', () => {
     return { client: new ManagerClient({ baseUrl: `http://127.0.0.1:${port}`, managementKey: 'k' }), seen, auth };
   }
 
-  const until = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(cond()).toBe(true);
-  };
+  const until = (cond: () => boolean): Promise<void> => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 2_000 });
 
   it('followEvents passes parsed payloads of the wanted kinds and resumes after a drop', async () => {
     const { client, seen, auth } = await serve([
