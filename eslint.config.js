@@ -1,6 +1,7 @@
 // The dependency direction of docs/design.md ("Packages and dependency direction"), enforced here rather
 // than hoped for.
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 
 const deepImport = {
@@ -21,6 +22,8 @@ const boundary = (forbidden, extra = []) => ({
     },
   ],
 });
+
+const svelteFiles = ['packages/panel/**/*.svelte', 'packages/panel/**/*.svelte.ts'];
 
 const allCpamp = ['@cpamp/sdk-cpa', '@cpamp/store', '@cpamp/collector', '@cpamp/server', '@cpamp/panel', '@cpamp/testkit'];
 
@@ -47,9 +50,20 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: boundary(allCpamp),
   },
+  // The panel's components: Svelte's recommended rules, `<script lang="ts">` parsed by typescript-eslint.
+  ...svelte.configs.recommended.map((config) => (config.rules && !config.files ? { ...config, files: svelteFiles } : config)),
   {
-    // The panel speaks HTTP only: no @cpamp/* imports.
-    files: ['packages/panel/src/**/*.ts'],
+    files: svelteFiles,
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    // TypeScript (svelte-check) already reports unknown names, and knows the DOM globals; same as for .ts files.
+    files: ['packages/panel/**/*.svelte'],
+    rules: { 'no-undef': 'off', 'no-console': 'error' },
+  },
+  {
+    // The panel speaks HTTP only: no @cpamp/* imports, in .ts and .svelte alike.
+    files: ['packages/panel/src/**/*.ts', 'packages/panel/src/**/*.svelte'],
     ignores: ['**/*.test.ts'],
     rules: boundary(allCpamp),
   },

@@ -5,7 +5,7 @@ import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import {
   adminLogin,
@@ -79,12 +79,20 @@ describe('admin pages in Chromium (manager mode)', () => {
       deps: { retentionSchedule: false },
     }));
     browser = await launchChromium();
+  }, 120_000);
+
+  // Every test gets its own browser context, logged in on the Dashboard.
+  beforeEach(async () => {
     page = await openPage(browser, { acceptDownloads: true });
     collectErrors(page, problems, { ignore: (m) => allowChunkFailures && /Failed to load resource/.test(m.text()), withLocation: true });
     page.on('dialog', (d) => void d.accept());
-
     await adminLogin(page, url, ADMIN_KEY);
-  }, 120_000);
+  });
+
+  afterEach(async () => {
+    await page.context().close();
+    expect(problems.splice(0)).toEqual([]);
+  });
 
   afterAll(async () => {
     await closeInOrder(browser, app, seeded, fake, built);
@@ -225,6 +233,8 @@ describe('admin pages in Chromium (manager mode)', () => {
   });
 
   it('Export: CSV and JSONL downloads stream every event of the range', async () => {
+    await nav('Import / export');
+    await page.getByRole('heading', { level: 1, name: 'Import and export' }).waitFor();
     const total = (await api<{ requests: number }>('/analytics/summary?from=0')).requests;
     await page.locator('select[name="export-format"]').selectOption('csv');
     const [csvDl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
@@ -348,7 +358,8 @@ describe('admin pages in Chromium (manager mode)', () => {
         for (const route of ['prices', 'aliases', 'data', 'collector', 'storage']) {
           await page.evaluate((r) => (location.hash = `#/${r}`), route);
           await page.locator('h1').first().waitFor();
-          await page.waitForTimeout(150);
+          // Measure the page with its data, not its loading skeletons.
+          await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
           const escaping = await page.evaluate(() =>
             [...document.querySelectorAll('main *')]
               .filter((el) => el.getBoundingClientRect().right > 376 && (el.parentElement?.getBoundingClientRect().right ?? 0) <= 376)

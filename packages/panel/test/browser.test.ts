@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { generateAccounts, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
 
@@ -49,7 +49,7 @@ describe('panel in Chromium (CPA mode)', () => {
       else if ((await page.evaluate(() => document.documentElement.dataset['theme'])) !== theme) {
         await page.getByRole('button', { name: 'Theme' }).click();
       }
-      await page.waitForTimeout(60);
+      await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
       const file = `${name}-${theme}.png`;
       await page.screenshot({ path: `${ART}${file}` });
       shots.push(file);
@@ -74,6 +74,10 @@ describe('panel in Chromium (CPA mode)', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
     });
+  }, 120_000);
+
+  // Every test gets its own browser context (no session or viewport left by an earlier test).
+  beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US', colorScheme: 'light' });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -82,7 +86,21 @@ describe('panel in Chromium (CPA mode)', () => {
     });
     page.on('pageerror', (e) => problems.push({ text: `pageerror: ${e.message}`, url: '' }));
     page.on('dialog', (d) => void d.accept());
-  }, 120_000);
+  });
+
+  afterEach(async () => {
+    await context.close();
+    expect(problems.splice(0).filter((p) => !expected(p))).toEqual([]);
+  });
+
+  /** Logs in to the fake CPA with the right key, up to the Dashboard. */
+  async function login() {
+    await page.goto(`${host.url}/management.html`);
+    await page.locator('input[name="cpa-url"]').fill(host.url);
+    await page.locator('input[name="management-key"]').fill(fake.managementKey);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -113,6 +131,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('dashboard shows version, auth file health and the usage-statistics warning', async () => {
+    await login();
     await expect.poll(() => page.getByTestId('cpa-version').textContent()).toBe('7.2.140');
     await expect.poll(() => page.getByTestId('auth-count').textContent()).toBe(String(ACCOUNTS.length));
     await page.getByTestId('usage-warning').waitFor();
@@ -124,6 +143,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('keeps the session across a reload, and a slow call never blocks the page', async () => {
+    await login();
     fake.faults.set({ delayMs: 4000, pathPrefix: '/v0/management/latest-version' });
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
@@ -136,6 +156,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('configuration: a visual change and a YAML edit both reach CPA', async () => {
+    await login();
     await go('Configuration', 'Configuration');
     const debug = page.locator('input[name="debug"]');
     await debug.waitFor();
@@ -163,6 +184,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('AI providers: lists masked keys and adds an entry', async () => {
+    await login();
     await go('AI providers', 'AI providers');
     const gemini = page.locator('[data-section="gemini-api-key"]');
     await gemini.getByText('AIza…0001').waitFor();
@@ -178,6 +200,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('auth files: virtualised table, search, enable/disable reaches CPA, upload many', async () => {
+    await login();
     await go('Auth files', 'Auth files');
     const total = ACCOUNTS.length;
     await expect.poll(() => page.getByTestId('auth-shown').textContent()).toBe(`${total} of ${total}`);
@@ -214,6 +237,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('OAuth login: start, poll, finish', async () => {
+    await login();
     await go('OAuth login', 'OAuth login');
     const codex = page.locator('[data-provider="codex"]');
     await codex.getByRole('button', { name: 'Log in' }).click();
@@ -223,6 +247,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('quota: checks accounts through api-call with bounded concurrency', async () => {
+    await login();
     await go('Quota', 'Quota');
     await page.locator('section.q').first().waitFor();
     await page.getByRole('button', { name: 'Check shown' }).click();
@@ -232,6 +257,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('logs: tail shows new lines incrementally, filter and pause', async () => {
+    await login();
     await go('Logs', 'Logs');
     await page.getByText('upstream 429 from codex').waitFor();
     fake.appendLog('[2026-08-22 14:08:00] [warn] a brand new line');
@@ -245,6 +271,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('error logs: lists files and downloads one', async () => {
+    await login();
     await go('Error logs', 'Request error logs');
     const btn = page.getByRole('button', { name: /^Download error-/ }).first();
     await btn.waitFor();
@@ -254,6 +281,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('plugins: list and disable', async () => {
+    await login();
     await go('Plugins', 'Plugins');
     const card = page.locator('[data-plugin="usage-exporter"]');
     await card.waitFor();
@@ -265,6 +293,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('system: versions and model list state', async () => {
+    await login();
     await go('System', 'System');
     await expect.poll(() => page.getByTestId('sys-cpa-version').textContent()).toBe('7.2.140');
     // The fake CPA serves /v1/models for a client API key from its config, as CPA does.
@@ -273,6 +302,8 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('switches language and keeps every page keyboard reachable', async () => {
+    await login();
+    await go('System', 'System');
     await page.locator('#lang').selectOption('zh-CN');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: '认证文件' }).waitFor();
     await page.screenshot({ path: `${ART}system-zh-CN-light.png` });
@@ -292,6 +323,7 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('works at 375 px: no horizontal overflow, menu opens', async () => {
+    await login();
     await page.setViewportSize({ width: 375, height: 812 });
     await page.goto(`${host.url}/management.html#/`);
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
@@ -323,7 +355,7 @@ describe('panel in Chromium (CPA mode)', () => {
       });
       await route.fulfill({ response: res, json: body });
     });
-    await go('Dashboard', 'Dashboard');
+    await login();
     const bars = page.locator('svg[aria-label="Requests, last 200 minutes"]');
     await bars.waitFor();
     expect(await bars.locator('rect').count()).toBeGreaterThan(20);
@@ -337,10 +369,10 @@ describe('panel in Chromium (CPA mode)', () => {
   });
 
   it('logout clears the stored key', async () => {
+    await login();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('input[name="management-key"]').waitFor();
     const stored = await page.evaluate(() => [sessionStorage.getItem('cpamp.session'), localStorage.getItem('cpamp.session')]);
     expect(stored).toEqual([null, null]);
-    expect(problems.filter((p) => !expected(p))).toEqual([]);
   });
 });

@@ -2,9 +2,10 @@ import type { UsageEvent } from '@cpamp/collector';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import {
+  adminLogin,
   closeInOrder,
   collectErrors,
   ensureArtifacts,
@@ -41,7 +42,7 @@ describe('panel in Chromium (manager mode)', () => {
   };
   const kpi = () => page.getByTestId('kpi-requests').textContent();
   const fmt = (n: number) => new Intl.NumberFormat('en').format(n);
-  const shot = (name: string) => themeShots(page, name, { settleMs: 60 });
+  const shot = (name: string) => themeShots(page, name);
 
   beforeAll(async () => {
     await ensureArtifacts();
@@ -51,10 +52,19 @@ describe('panel in Chromium (manager mode)', () => {
     events = seeded.events;
     ({ app, url } = await startPanelServer({ seeded, panelDir: built.dir, adminKey: ADMIN_KEY, fake, deps: { collector: false, now: () => END } }));
     browser = await launchChromium();
+  }, 120_000);
+
+  // Each test gets its own browser context (no session from an earlier test).
+  beforeEach(async () => {
     page = await openPage(browser, { height: 860 });
     // The deliberate wrong admin key logs one failed resource load.
     collectErrors(page, problems, { ignore: (m) => failedLoad(m, /\/status$/) });
-  }, 120_000);
+  });
+
+  afterEach(async () => {
+    await page.context().close();
+    expect(problems.splice(0)).toEqual([]);
+  });
 
   afterAll(async () => {
     await closeInOrder(browser, app, seeded, fake, built);
@@ -70,6 +80,7 @@ describe('panel in Chromium (manager mode)', () => {
   });
 
   it('Monitoring shows the server totals, and the preset and a filter change them', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
     const tz = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
@@ -96,6 +107,5 @@ describe('panel in Chromium (manager mode)', () => {
 
     await page.getByRole('tab', { name: 'Providers' }).click();
     await page.getByTestId('breakdown').waitFor();
-    expect(problems).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ import {
   type GenerateUsageOptions,
 } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type ConsoleMessage, type Locator, type Page, type Request } from 'playwright-core';
 import { MESSAGES, type LocaleId } from '../src/lib/i18n';
 
 // What `cpamp demo` starts, composed in-process (runDemo is not exported from @cpamp/server): the fake CPA
@@ -167,17 +167,22 @@ export function navTo(page: Page, name: string): Promise<void> {
  * Screenshots of the page in the light and dark theme (`<name>-light.png`, `<name>-dark.png`), then back to light.
  * `inBanner`: the theme buttons are looked up in the header (else the first match on the page).
  */
-export async function themeShots(page: Page, name: string, o: { inBanner?: boolean; settleMs?: number; clearToasts?: boolean } = {}): Promise<void> {
+export async function themeShots(page: Page, name: string, o: { inBanner?: boolean; clearToasts?: boolean } = {}): Promise<void> {
   // Toasts fade on their own; click them away so they do not cover the page in the screenshot.
   if (o.clearToasts) while ((await page.locator('button.toast').count()) > 0) await page.locator('button.toast').first().click();
   const button = (theme: string) =>
     o.inBanner ? page.getByRole('banner').getByRole('button', { name: theme, exact: true }) : page.getByRole('button', { name: theme, exact: true }).first();
   for (const theme of ['Light', 'Dark'] as const) {
     await button(theme).click();
-    await page.waitForTimeout(o.settleMs ?? 80);
+    await themeApplied(page, theme === 'Light' ? 'light' : 'dark');
     await page.screenshot({ path: `${ARTIFACTS}${name}-${theme.toLowerCase()}.png`, fullPage: true });
   }
   await button('Light').click();
+}
+
+/** Resolves once <html data-theme> is `theme` (the panel sets it on click; the next screenshot paints it). */
+export async function themeApplied(page: Page, theme: 'light' | 'dark'): Promise<void> {
+  await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
 }
 
 export interface DemoCpa {
@@ -293,12 +298,19 @@ export async function startDemoServer(
 /** What went wrong on a page: console errors, page errors, failed same-origin (or listed-origin) requests. */
 export interface PageWatch {
   take(): string[];
+  /** Waits until none of our requests is in flight (live streams aside), up to `timeoutMs`. */
+  settled(timeoutMs?: number): Promise<void>;
 }
 
 export function watchPage(page: Page, origins: readonly string[], expected: readonly RegExp[]): PageWatch {
   let problems: string[] = [];
   const ours = (u: string) => origins.some((o) => u.startsWith(o));
   const allowed = (u: string) => expected.some((re) => re.test(u));
+  const inFlight = new Set<Request>();
+  page.on('request', (r) => {
+    if (ours(r.url()) && !r.url().includes('/events/stream')) inFlight.add(r);
+  });
+  page.on('requestfinished', (r) => inFlight.delete(r));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const where = m.location().url;
@@ -311,6 +323,7 @@ export function watchPage(page: Page, origins: readonly string[], expected: read
     if (r.status() >= 400 && ours(r.url()) && !allowed(r.url())) problems.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
   });
   page.on('requestfailed', (r) => {
+    inFlight.delete(r);
     const err = r.failure()?.errorText ?? '';
     // Leaving a page aborts its in-flight fetches and SSE streams: that is not a failure.
     if (err === 'net::ERR_ABORTED' || !ours(r.url()) || allowed(r.url())) return;
@@ -321,6 +334,9 @@ export function watchPage(page: Page, origins: readonly string[], expected: read
       const out = problems;
       problems = [];
       return out;
+    },
+    async settled(timeoutMs = 5_000) {
+      await waitFor('requests to settle', async () => (inFlight.size === 0 ? null : `${inFlight.size} in flight`), timeoutMs);
     },
   };
 }

@@ -110,7 +110,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       failures.push(`nav link ${JSON.stringify(label)}: ${(e as Error).message.split('\n')[0]}`);
     }
     // Let late responses of this page land before judging it.
-    await page.waitForTimeout(150);
+    await watch.settled();
     failures.push(...watch.take());
     const v: Visit = { mode, locale, route, ms: Date.now() - start, failures };
     visits.push(v);

@@ -5,7 +5,7 @@ import {
   putImportChunk,
   type ImportSession,
 } from '../api/admin-api';
-import type { CpaClient } from '../api/cpa-client';
+import type { ManagerClient } from '../api/manager-client';
 import { isPanelError } from '../api/errors';
 import { resumeKey } from './resume-key';
 
@@ -36,7 +36,7 @@ const wait = (ms: number, signal?: AbortSignal) =>
  * Uploads a file through the chunked import sessions and waits for the server's report. Calling it again
  * with the same file after a failure resumes: the resume key finds the open session and its received bytes.
  */
-export async function runChunkedImport(c: CpaClient, file: File, o: ImportRunOptions): Promise<ImportSession> {
+export async function runChunkedImport(c: ManagerClient, file: File, o: ImportRunOptions): Promise<ImportSession> {
   const { signal } = o;
   let s = await createImportSession(c, { filename: file.name, size_bytes: file.size, resume_key: resumeKey(file) }, { signal });
   o.onSession?.(s);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiCall, getConfig } from '../api/cpa-api';
-import { maskSecret } from '../util/format';
+import { maskSecret } from '../ui/format';
 import type { CpaClient } from '../api/cpa-client';
 
 // CPA management calls for the auth-file model rules, plugin config/store and provider key tests

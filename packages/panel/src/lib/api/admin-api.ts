@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpaClient, SignalOptions as Sig } from './cpa-client';
+import type { ManagerClient } from './manager-client';
+import type { SignalOptions as Sig } from './management-client';
 
 // The cpamp server's admin routes (prices, aliases, import/export, collector, storage; docs/reference/http-api.md).
 // Schemas are loose: the panel reads what it shows and ignores the rest.
@@ -54,17 +55,17 @@ const SyncReportSchema = z.looseObject({
 });
 export type SyncReport = z.output<typeof SyncReportSchema>;
 
-export const listPrices = (c: CpaClient, o: Sig = {}) => c.json('GET', '/model-prices', PricesSchema, o);
-export const priceUsage = (c: CpaClient, o: Sig = {}) => c.json('GET', '/model-prices/usage-summary', PriceUsageSchema, o);
-export const savePrice = (c: CpaClient, model: string, price: PriceInput) =>
+export const listPrices = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/model-prices', PricesSchema, o);
+export const priceUsage = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/model-prices/usage-summary', PriceUsageSchema, o);
+export const savePrice = (c: ManagerClient, model: string, price: PriceInput) =>
   c.json('PUT', '/model-prices', z.looseObject({}), { body: { model, price } });
-export const deletePrice = (c: CpaClient, model: string) =>
+export const deletePrice = (c: ManagerClient, model: string) =>
   c.json('DELETE', `/model-prices/${encodeURIComponent(model)}`, z.looseObject({}));
 /** LiteLLM model_prices_and_context_window.json from a URL the server fetches. */
-export const syncPricesFromUrl = (c: CpaClient, url: string) =>
+export const syncPricesFromUrl = (c: ManagerClient, url: string) =>
   c.json('POST', '/model-prices/sync', SyncReportSchema, { body: { url }, timeoutMs: 120_000 });
 /** The same file uploaded from the browser (sent as the JSON body). */
-export const syncPricesFromFile = (c: CpaClient, file: Blob) =>
+export const syncPricesFromFile = (c: ManagerClient, file: Blob) =>
   c.json('POST', '/model-prices/sync', SyncReportSchema, { body: file, contentType: 'application/json', timeoutMs: 120_000 });
 
 // ---- API key aliases ----------------------------------------------------------------------------------
@@ -85,16 +86,16 @@ const KeyOptionsSchema = z.looseObject({
 });
 export type AllTimeOptions = z.output<typeof KeyOptionsSchema>;
 
-export const listAliases = (c: CpaClient, o: Sig = {}) => c.json('GET', '/api-key-aliases', AliasesSchema, o);
-export const saveAlias = (c: CpaClient, apiKeyHash: string, alias: string) =>
+export const listAliases = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/api-key-aliases', AliasesSchema, o);
+export const saveAlias = (c: ManagerClient, apiKeyHash: string, alias: string) =>
   c.json('PUT', '/api-key-aliases', AliasesSchema, { body: { items: [{ apiKeyHash, alias }] } });
-export const clearAlias = (c: CpaClient, apiKeyHash: string) =>
+export const clearAlias = (c: ManagerClient, apiKeyHash: string) =>
   c.json('DELETE', `/api-key-aliases/${encodeURIComponent(apiKeyHash)}`, z.looseObject({}));
 /** Every key with traffic since the first event: requests, tokens, cost, last seen. */
-export const keyTraffic = (c: CpaClient, o: Sig = {}) =>
+export const keyTraffic = (c: ManagerClient, o: Sig = {}) =>
   c.json('GET', '/analytics/breakdown/key', KeyTrafficSchema, { ...o, query: { from: 0, limit: 1000, sort: 'requests' } });
 /** Keys (masked labels; the breakdown shows the alias instead once one is set), models and providers ever seen. */
-export const allTimeOptions = (c: CpaClient, o: Sig = {}) => c.json('GET', '/analytics/filter-options', KeyOptionsSchema, { ...o, query: { from: 0 } });
+export const allTimeOptions = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/analytics/filter-options', KeyOptionsSchema, { ...o, query: { from: 0 } });
 
 // ---- import sessions + export -------------------------------------------------------------------------
 const ImportResultSchema = z.looseObject({
@@ -108,7 +109,7 @@ const ImportResultSchema = z.looseObject({
 });
 export type ImportResult = z.output<typeof ImportResultSchema>;
 /** How many events the database holds (all-time summary). */
-export const countEvents = async (c: CpaClient, o: Sig = {}) =>
+export const countEvents = async (c: ManagerClient, o: Sig = {}) =>
   (await c.json('GET', '/analytics/summary', z.looseObject({ requests: z.number() }), { ...o, query: { from: 0 } })).requests;
 const ImportSessionSchema = z.looseObject({
   id: z.string(),
@@ -124,14 +125,14 @@ const ImportSessionSchema = z.looseObject({
 export type ImportSession = z.output<typeof ImportSessionSchema>;
 
 const SESSIONS = '/usage/import-sessions';
-export const createImportSession = (c: CpaClient, body: { filename: string; size_bytes: number; resume_key: string }, o: Sig = {}) =>
+export const createImportSession = (c: ManagerClient, body: { filename: string; size_bytes: number; resume_key: string }, o: Sig = {}) =>
   c.json('POST', SESSIONS, ImportSessionSchema, { ...o, body });
-export const getImportSession = (c: CpaClient, id: string, o: Sig = {}) => c.json('GET', `${SESSIONS}/${id}`, ImportSessionSchema, o);
-export const putImportChunk = (c: CpaClient, id: string, offset: number, chunk: Blob, o: Sig = {}) =>
+export const getImportSession = (c: ManagerClient, id: string, o: Sig = {}) => c.json('GET', `${SESSIONS}/${id}`, ImportSessionSchema, o);
+export const putImportChunk = (c: ManagerClient, id: string, offset: number, chunk: Blob, o: Sig = {}) =>
   c.json('PUT', `${SESSIONS}/${id}/chunk`, ImportSessionSchema, { ...o, query: { offset }, body: chunk, contentType: 'application/octet-stream', timeoutMs: 120_000 });
-export const completeImportSession = (c: CpaClient, id: string, o: Sig = {}) =>
+export const completeImportSession = (c: ManagerClient, id: string, o: Sig = {}) =>
   c.json('POST', `${SESSIONS}/${id}/complete`, ImportSessionSchema, o);
-export const cancelImportSession = (c: CpaClient, id: string) => c.json('DELETE', `${SESSIONS}/${id}`, z.looseObject({}));
+export const cancelImportSession = (c: ManagerClient, id: string) => c.json('DELETE', `${SESSIONS}/${id}`, z.looseObject({}));
 
 export interface ExportQuery {
   format: 'jsonl' | 'csv';
@@ -147,7 +148,7 @@ export interface ExportQuery {
  * Streams the export into a Blob, reporting bytes as they arrive. The route needs the Bearer header, so a
  * plain link cannot download it; the file name comes from the server's Content-Disposition.
  */
-export async function downloadExport(c: CpaClient, q: ExportQuery, onBytes: (n: number) => void, o: Sig = {}): Promise<{ blob: Blob; name: string }> {
+export async function downloadExport(c: ManagerClient, q: ExportQuery, onBytes: (n: number) => void, o: Sig = {}): Promise<{ blob: Blob; name: string }> {
   const res = await c.raw('GET', '/usage/export', { ...o, query: { ...q }, timeoutMs: 600_000 });
   const disposition = res.headers.get('content-disposition') ?? '';
   const name = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? `usage-events.${q.format}`;
@@ -206,8 +207,8 @@ const CollectorSchema = z.looseObject({
 });
 export type CollectorReport = z.output<typeof CollectorSchema>;
 
-export const getCollector = (c: CpaClient, o: Sig = {}) => c.json('GET', '/collector', CollectorSchema, o);
-export const runDoctor = (c: CpaClient) => c.json('POST', '/collector/doctor', DoctorSchema, { body: {}, timeoutMs: 60_000 });
+export const getCollector = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/collector', CollectorSchema, o);
+export const runDoctor = (c: ManagerClient) => c.json('POST', '/collector/doctor', DoctorSchema, { body: {}, timeoutMs: 60_000 });
 
 // ---- storage + retention ------------------------------------------------------------------------------
 const RetentionSchema = z.looseObject({
@@ -231,8 +232,8 @@ export type StorageReport = z.output<typeof StorageSchema>;
 const RetentionRunSchema = z.looseObject({ deletedEvents: z.number(), reason: z.string().catch('none'), tookMs: z.number().catch(0) });
 export type RetentionRun = z.output<typeof RetentionRunSchema>;
 
-export const getStorage = (c: CpaClient, o: Sig = {}) => c.json('GET', '/storage', StorageSchema, { ...o, timeoutMs: 60_000 });
-export const getRetention = (c: CpaClient, o: Sig = {}) => c.json('GET', '/retention', RetentionSchema, o);
-export const saveRetention = (c: CpaClient, r: { rawDays: number | null; maxDbMegabytes: number | null }) =>
+export const getStorage = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/storage', StorageSchema, { ...o, timeoutMs: 60_000 });
+export const getRetention = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/retention', RetentionSchema, o);
+export const saveRetention = (c: ManagerClient, r: { rawDays: number | null; maxDbMegabytes: number | null }) =>
   c.json('PUT', '/retention', RetentionSchema, { body: r });
-export const runRetention = (c: CpaClient) => c.json('POST', '/retention/run', RetentionRunSchema, { body: {}, timeoutMs: 300_000 });
+export const runRetention = (c: ManagerClient) => c.json('POST', '/retention/run', RetentionRunSchema, { body: {}, timeoutMs: 300_000 });

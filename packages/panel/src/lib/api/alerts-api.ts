@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpaClient, SignalOptions as Opts } from './cpa-client';
+import type { ManagerClient } from './manager-client';
+import type { SignalOptions as Opts } from './management-client';
 
 // The cpamp server's alerts API (/v0/management/alerts/*, docs/reference/http-api.md). Secrets (webhook `secret`, Telegram
 // `botToken`) are write-only: the server answers `secretSet` / `botTokenSet` instead.
@@ -107,22 +108,22 @@ const RuleWrite = z.looseObject({ rule: AlertRuleSchema.optional() });
 const ChannelWrite = z.looseObject({ channel: AlertChannelSchema.optional() });
 const items = <S extends z.ZodType>(s: S) => z.looseObject({ items: z.array(s) });
 
-export const listRules = (c: CpaClient, o: Opts = {}) => c.json('GET', `${A}/rules`, items(AlertRuleSchema), o);
-export const createRule = (c: CpaClient, body: RuleInput) => c.json('POST', `${A}/rules`, RuleWrite, { body });
-export const updateRule = (c: CpaClient, id: number, body: Partial<RuleInput>) =>
+export const listRules = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${A}/rules`, items(AlertRuleSchema), o);
+export const createRule = (c: ManagerClient, body: RuleInput) => c.json('POST', `${A}/rules`, RuleWrite, { body });
+export const updateRule = (c: ManagerClient, id: number, body: Partial<RuleInput>) =>
   c.json('PUT', `${A}/rules/${id}`, RuleWrite, { body });
-export const deleteRule = (c: CpaClient, id: number) => c.raw('DELETE', `${A}/rules/${id}`);
+export const deleteRule = (c: ManagerClient, id: number) => c.raw('DELETE', `${A}/rules/${id}`);
 
-export const listChannels = (c: CpaClient, o: Opts = {}) => c.json('GET', `${A}/channels`, items(AlertChannelSchema), o);
-export const createChannel = (c: CpaClient, body: ChannelInput) =>
+export const listChannels = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${A}/channels`, items(AlertChannelSchema), o);
+export const createChannel = (c: ManagerClient, body: ChannelInput) =>
   c.json('POST', `${A}/channels`, ChannelWrite, { body });
-export const updateChannel = (c: CpaClient, id: number, body: Partial<ChannelInput>) =>
+export const updateChannel = (c: ManagerClient, id: number, body: Partial<ChannelInput>) =>
   c.json('PUT', `${A}/channels/${id}`, ChannelWrite, { body });
-export const deleteChannel = (c: CpaClient, id: number) => c.raw('DELETE', `${A}/channels/${id}`);
-export const testChannel = (c: CpaClient, id: number) =>
+export const deleteChannel = (c: ManagerClient, id: number) => c.raw('DELETE', `${A}/channels/${id}`);
+export const testChannel = (c: ManagerClient, id: number) =>
   c.json('POST', `${A}/channels/${id}/test`, z.looseObject({ delivery: DeliverySchema }), { timeoutMs: 45_000 });
 
-export const listIncidents = (c: CpaClient, state: 'open' | 'resolved', limit = 100, o: Opts = {}) =>
+export const listIncidents = (c: ManagerClient, state: 'open' | 'resolved', limit = 100, o: Opts = {}) =>
   c.json('GET', `${A}/incidents`, items(IncidentSchema), { query: { state, limit }, ...o });
-export const listDeliveries = (c: CpaClient, q: { limit?: number; channelId?: number }, o: Opts = {}) =>
+export const listDeliveries = (c: ManagerClient, q: { limit?: number; channelId?: number }, o: Opts = {}) =>
   c.json('GET', `${A}/deliveries`, items(DeliverySchema), { query: { limit: q.limit, channelId: q.channelId }, ...o });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseJson, type CpaClient, type SignalOptions as Opts } from './cpa-client';
+import type { ManagerClient } from './manager-client';
+import { parseJson, type SignalOptions as Opts } from './management-client';
 import { errorFromResponse, isAbort, PanelError, type PanelErrorInit } from './errors';
 
 // The cpamp server's analytics API (GET /v0/management/analytics/*), answered from its usage database.
@@ -195,33 +196,33 @@ export function analyticsParams(q: AnalyticsQuery): Record<string, string | unde
 
 const BASE = '/analytics';
 
-export const getSummary = (c: CpaClient, q: AnalyticsQuery, o: Opts = {}) =>
+export const getSummary = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
   c.json('GET', `${BASE}/summary`, SummarySchema, { query: analyticsParams(q), ...o });
-export const getTimeline = (c: CpaClient, q: AnalyticsQuery, p: { granularity?: 'hour' | 'day'; splitTopModels?: number } = {}, o: Opts = {}) =>
+export const getTimeline = (c: ManagerClient, q: AnalyticsQuery, p: { granularity?: 'hour' | 'day'; splitTopModels?: number } = {}, o: Opts = {}) =>
   c.json('GET', `${BASE}/timeline`, TimelineSchema, { query: { ...analyticsParams(q), granularity: p.granularity, splitTopModels: p.splitTopModels || undefined }, ...o });
 export const getBreakdown = (
-  c: CpaClient,
+  c: ManagerClient,
   dim: Dimension,
   q: AnalyticsQuery,
   p: { sort?: BreakdownSort; order?: 'asc' | 'desc'; limit?: number; offset?: number } = {},
   o: Opts = {},
 ) => c.json('GET', `${BASE}/breakdown/${dim}`, BreakdownSchema, { query: { ...analyticsParams(q), sort: p.sort, order: p.order, limit: p.limit ?? 50, offset: p.offset || undefined }, ...o });
 /** Options for the filter row: the range only, so picking one never hides the others. */
-export const getFilterOptions = (c: CpaClient, q: AnalyticsQuery, o: Opts = {}) => {
+export const getFilterOptions = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) => {
   const { range, from, to, tz } = analyticsParams(q);
   return c.json('GET', `${BASE}/filter-options`, OptionsSchema, { query: { range, from, to, tz }, ...o });
 };
-export const getLatency = (c: CpaClient, q: AnalyticsQuery, o: Opts = {}) =>
+export const getLatency = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
   c.json('GET', `${BASE}/latency-percentiles`, LatencySchema, { query: { ...analyticsParams(q), by: 'model', percentiles: '50,95' }, ...o });
-export const getHeatmap = (c: CpaClient, q: AnalyticsQuery, o: Opts = {}) =>
+export const getHeatmap = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
   c.json('GET', `${BASE}/heatmap`, HeatmapSchema, { query: analyticsParams(q), ...o });
 /** Newest first, keyset paged: pass the previous page's nextCursor. */
-export const getEvents = (c: CpaClient, q: AnalyticsQuery, p: { search?: string; cursor?: string | null; limit?: number }, o: Opts = {}) =>
+export const getEvents = (c: ManagerClient, q: AnalyticsQuery, p: { search?: string; cursor?: string | null; limit?: number }, o: Opts = {}) =>
   c.json('GET', `${BASE}/events`, EventPageSchema, {
     query: { ...analyticsParams(q), search: p.search || undefined, cursor: p.cursor ?? undefined, limit: p.limit ?? 50 },
     ...o,
   });
-export const getPrices = (c: CpaClient, o: Opts = {}) => c.json('GET', '/model-prices', PricesSchema, o);
+export const getPrices = (c: ManagerClient, o: Opts = {}) => c.json('GET', '/model-prices', PricesSchema, o);
 
 // --- setup (manager mode, first run) ---
 
@@ -254,7 +255,7 @@ export class ServerCodeError extends PanelError {
   }
 }
 
-async function postRoot<S extends z.ZodType>(c: CpaClient, key: string, path: string, schema: S, body: unknown, o: Opts): Promise<z.output<S>> {
+async function postRoot<S extends z.ZodType>(c: ManagerClient, key: string, path: string, schema: S, body: unknown, o: Opts): Promise<z.output<S>> {
   // /setup lives outside /v0/management; read error bodies here to keep the server's code.
   const url = `${c.baseUrl}${path}`;
   const timeout = AbortSignal.timeout(60_000);
@@ -290,8 +291,8 @@ async function postRoot<S extends z.ZodType>(c: CpaClient, key: string, path: st
 }
 
 /** Runs the collector doctor against a candidate connection without saving it. */
-export const checkSetup = (c: CpaClient, key: string, s: SetupInput, o: Opts = {}) => postRoot(c, key, '/setup/check', CheckSchema, s, o);
-export const saveSetup = (c: CpaClient, key: string, s: SetupInput, o: Opts = {}) => postRoot(c, key, '/setup', SetupSchema, s, o);
+export const checkSetup = (c: ManagerClient, key: string, s: SetupInput, o: Opts = {}) => postRoot(c, key, '/setup/check', CheckSchema, s, o);
+export const saveSetup = (c: ManagerClient, key: string, s: SetupInput, o: Opts = {}) => postRoot(c, key, '/setup', SetupSchema, s, o);
 
 /** The server's own code and message for an error from postRoot (null for anything else). */
 export function serverMessage(e: unknown): { code: string; message: string } | null {

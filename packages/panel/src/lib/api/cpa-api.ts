@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpaClient, SignalOptions as Sig } from './cpa-client';
+import type { CpaClient } from './cpa-client';
+import type { SignalOptions as Sig } from './management-client';
 import {
   ApiCallSchema,
   AuthFilesSchema,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CpaClient } from './cpa-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ManagerClient } from './manager-client';
 import { followEvents, openEventStream, SseParser, type StreamStatus } from './event-stream';
 
 describe('SSE parser', () => {
@@ -33,7 +33,7 @@ describe('event stream over HTTP', () => {
     server = null;
   });
 
-  async function serve(bodies: string[]): Promise<{ client: CpaClient; seen: URLSearchParams[]; auth: string[] }> {
+  async function serve(bodies: string[]): Promise<{ client: ManagerClient; seen: URLSearchParams[]; auth: string[] }> {
     const seen: URLSearchParams[] = [];
     const auth: string[] = [];
     server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -48,13 +48,10 @@ describe('event stream over HTTP', () => {
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    return { client: new CpaClient({ baseUrl: `http://127.0.0.1:${port}`, managementKey: 'k' }), seen, auth };
+    return { client: new ManagerClient({ baseUrl: `http://127.0.0.1:${port}`, managementKey: 'k' }), seen, auth };
   }
 
-  const until = async (cond: () => boolean): Promise<void> => {
-    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(cond()).toBe(true);
-  };
+  const until = (cond: () => boolean): Promise<void> => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 2_000 });
 
   it('followEvents passes parsed payloads of the wanted kinds and resumes after a drop', async () => {
     const { client, seen, auth } = await serve([

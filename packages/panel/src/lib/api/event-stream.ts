@@ -1,4 +1,4 @@
-import type { CpaClient } from './cpa-client';
+import type { ManagerClient } from './manager-client';
 import { isAbort } from './errors';
 
 // Reads GET /v0/management/events/stream (Server-Sent Events) with fetch, because EventSource cannot
@@ -47,7 +47,7 @@ export class SseParser {
 export type StreamStatus = 'connecting' | 'open' | 'retrying' | 'closed';
 
 export interface EventStreamOptions {
-  client: CpaClient;
+  client: ManagerClient;
   /** Query params: `types` picks the kinds; the live list adds its filters (key, account, model, ...). */
   query: Record<string, string | undefined>;
   onFrame: (frame: SseFrame) => void;
@@ -116,7 +116,7 @@ export interface FollowOptions {
 }
 
 /** openEventStream for pages that want parsed payloads of some kinds; resolves once `signal` aborts. */
-export function followEvents(client: CpaClient, opts: FollowOptions): Promise<void> {
+export function followEvents(client: ManagerClient, opts: FollowOptions): Promise<void> {
   return new Promise<void>((resolve) => {
     if (opts.signal.aborted) {
       resolve();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CpaClient, SignalOptions as Opts } from './cpa-client';
+import type { ManagerClient } from './manager-client';
+import type { SignalOptions as Opts } from './management-client';
 
 // The cpamp server's account-pool API (/v0/management/pool/*, docs/reference/http-api.md). Loose objects: the panel reads
 // what it shows and tolerates fields added later.
@@ -181,30 +182,30 @@ export interface AccountQuery {
 const P = '/pool';
 const seg = encodeURIComponent;
 
-export const getOverview = (c: CpaClient, o: Opts = {}) => c.json('GET', `${P}/overview`, OverviewSchema, o);
-export const listAccounts = (c: CpaClient, q: AccountQuery, o: Opts = {}) =>
+export const getOverview = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${P}/overview`, OverviewSchema, o);
+export const listAccounts = (c: ManagerClient, q: AccountQuery, o: Opts = {}) =>
   c.json('GET', `${P}/accounts`, AccountsSchema, {
     query: { provider: q.provider || undefined, status: q.status || undefined, q: q.q || undefined, sort: q.sort, limit: q.limit, cursor: q.cursor ?? undefined },
     ...o,
   });
-export const getAccount = (c: CpaClient, authIndex: string, o: Opts = {}) =>
+export const getAccount = (c: ManagerClient, authIndex: string, o: Opts = {}) =>
   c.json('GET', `${P}/accounts/${seg(authIndex)}`, AccountDetailSchema, o);
 
-export const startInspection = (c: CpaClient, body: { provider?: string; authIndexes?: string[]; dryRun?: boolean }) =>
+export const startInspection = (c: ManagerClient, body: { provider?: string; authIndexes?: string[]; dryRun?: boolean }) =>
   c.json('POST', `${P}/inspections`, RunEnvelope, { body });
-export const listInspections = (c: CpaClient, limit = 20, o: Opts = {}) =>
+export const listInspections = (c: ManagerClient, limit = 20, o: Opts = {}) =>
   c.json('GET', `${P}/inspections`, RunsSchema, { query: { limit }, ...o });
-export const getInspection = (c: CpaClient, id: number, q: { result?: string; limit?: number; offset?: number }, o: Opts = {}) =>
+export const getInspection = (c: ManagerClient, id: number, q: { result?: string; limit?: number; offset?: number }, o: Opts = {}) =>
   c.json('GET', `${P}/inspections/${id}`, RunDetailSchema, { query: { result: q.result || undefined, limit: q.limit, offset: q.offset }, ...o });
-export const cancelInspection = (c: CpaClient, id: number) => c.json('POST', `${P}/inspections/${id}/cancel`, RunEnvelope);
+export const cancelInspection = (c: ManagerClient, id: number) => c.json('POST', `${P}/inspections/${id}/cancel`, RunEnvelope);
 
-export const listIssues = (c: CpaClient, state: IssueState, o: Opts = {}) =>
+export const listIssues = (c: ManagerClient, state: IssueState, o: Opts = {}) =>
   c.json('GET', `${P}/issues`, IssuesSchema, { query: { state }, ...o });
-export const actOnIssue = (c: CpaClient, id: number, action: IssueAction) =>
+export const actOnIssue = (c: ManagerClient, id: number, action: IssueAction) =>
   c.json('POST', `${P}/issues/${id}/${action}`, IssueActionSchema);
 
-export const listActions = (c: CpaClient, q: { limit?: number; cursor?: string | null }, o: Opts = {}) =>
+export const listActions = (c: ManagerClient, q: { limit?: number; cursor?: string | null }, o: Opts = {}) =>
   c.json('GET', `${P}/actions`, ActionsSchema, { query: { limit: q.limit, cursor: q.cursor ?? undefined }, ...o });
 
-export const getPolicy = (c: CpaClient, o: Opts = {}) => c.json('GET', `${P}/policy`, PolicyEnvelopeSchema, o);
-export const putPolicy = (c: CpaClient, patch: Partial<PoolPolicy>) => c.json('PUT', `${P}/policy`, PolicyEnvelopeSchema, { body: patch });
+export const getPolicy = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${P}/policy`, PolicyEnvelopeSchema, o);
+export const putPolicy = (c: ManagerClient, patch: Partial<PoolPolicy>) => c.json('PUT', `${P}/policy`, PolicyEnvelopeSchema, { body: patch });

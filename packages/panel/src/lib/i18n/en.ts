@@ -1,4 +1,4 @@
-import { monitorEn } from './areas/monitor/en';
+import { monitoringEn } from './areas/monitoring/en';
 import { adminEn } from './areas/admin/en';
 import { poolEn } from './areas/pool/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
@@ -279,46 +279,10 @@ export const en = {
     clearLocal: 'Clear local data',
     cleared: 'Local data cleared.',
   },
-  monitoring: {
-    title: "Monitoring",
-    requests: "Requests",
-    successRate: "Success rate",
-    tokens: "Tokens",
-    cost: "Cost",
-    unpriced: (p: { n: number }) => `${p.n} without a price`,
-    failures: "Failures",
-    input: "Input",
-    cacheRead: "Cache read",
-    cacheCreation: "Cache write",
-    output: "Output",
-    reasoning: "Reasoning",
-    unclassified: "Unclassified",
-    timeline: "Requests over time",
-    breakdown: "Breakdown",
-    byModel: "Models",
-    byKey: "API keys",
-    byAccount: "Accounts",
-    byProvider: "Providers",
-    name: "Name",
-    lastSeen: "Last seen",
-    range: "Time range",
-    h1: "Last hour",
-    h24: "Last 24 hours",
-    d7: "Last 7 days",
-    d30: "Last 30 days",
-    model: "Model",
-    key: "API key",
-    provider: "Provider",
-    any: "Any",
-    failuresOnly: "Failures only",
-    clear: "Clear filters",
-    empty: "No requests in this time range with these filters.",
-    timeZone: (p: { tz: string }) => `Times in ${p.tz}`,
-  },
   charts: {
     noData: 'No data',
   },
-  monitor: monitorEn,
+  monitoring: monitoringEn,
   admin: adminEn,
   pool: poolEn,
 };

@@ -1,4 +1,4 @@
-import { monitorRu } from './areas/monitor/ru';
+import { monitoringRu } from './areas/monitoring/ru';
 import { adminRu } from './areas/admin/ru';
 import { poolRu } from './areas/pool/ru';
 import type { Messages } from './en';
@@ -288,46 +288,10 @@ export const ru: Messages = {
     clearLocal: 'Очистить локальные данные',
     cleared: 'Локальные данные очищены.',
   },
-  monitoring: {
-    title: "Мониторинг",
-    requests: "Запросы",
-    successRate: "Доля успешных",
-    tokens: "Токены",
-    cost: "Стоимость",
-    unpriced: (p: { n: number }) => `${p.n} без цены`,
-    failures: "Ошибки",
-    input: "Ввод",
-    cacheRead: "Чтение кэша",
-    cacheCreation: "Запись кэша",
-    output: "Вывод",
-    reasoning: "Рассуждение",
-    unclassified: "Без категории",
-    timeline: "Запросы во времени",
-    breakdown: "Разбивка",
-    byModel: "Модели",
-    byKey: "API-ключи",
-    byAccount: "Аккаунты",
-    byProvider: "Провайдеры",
-    name: "Имя",
-    lastSeen: "Последний раз",
-    range: "Период",
-    h1: "Последний час",
-    h24: "Последние 24 часа",
-    d7: "Последние 7 дней",
-    d30: "Последние 30 дней",
-    model: "Модель",
-    key: "API-ключ",
-    provider: "Провайдер",
-    any: "Любой",
-    failuresOnly: "Только ошибки",
-    clear: "Сбросить фильтры",
-    empty: "За этот период нет запросов с такими фильтрами.",
-    timeZone: (p: { tz: string }) => `Время в поясе ${p.tz}`,
-  },
   charts: {
     noData: 'Нет данных',
   },
-  monitor: monitorRu,
+  monitoring: monitoringRu,
   admin: adminRu,
   pool: poolRu,
 };

@@ -1,4 +1,4 @@
-import { monitorZhCn } from './areas/monitor/zh-cn';
+import { monitoringZhCn } from './areas/monitoring/zh-cn';
 import { adminZhCn } from './areas/admin/zh-cn';
 import { poolZhCn } from './areas/pool/zh-cn';
 import type { Messages } from './en';
@@ -280,46 +280,10 @@ export const zhCn: Messages = {
     clearLocal: '清除本地数据',
     cleared: '本地数据已清除。',
   },
-  monitoring: {
-    title: "监控",
-    requests: "请求数",
-    successRate: "成功率",
-    tokens: "令牌",
-    cost: "费用",
-    unpriced: (p: { n: number }) => `${p.n} 个请求无价格`,
-    failures: "失败",
-    input: "输入",
-    cacheRead: "缓存读取",
-    cacheCreation: "缓存写入",
-    output: "输出",
-    reasoning: "推理",
-    unclassified: "未分类",
-    timeline: "请求趋势",
-    breakdown: "明细",
-    byModel: "模型",
-    byKey: "API 密钥",
-    byAccount: "账号",
-    byProvider: "提供商",
-    name: "名称",
-    lastSeen: "最近出现",
-    range: "时间范围",
-    h1: "最近 1 小时",
-    h24: "最近 24 小时",
-    d7: "最近 7 天",
-    d30: "最近 30 天",
-    model: "模型",
-    key: "API 密钥",
-    provider: "提供商",
-    any: "任意",
-    failuresOnly: "仅失败",
-    clear: "清除筛选",
-    empty: "此时间范围内没有符合筛选条件的请求。",
-    timeZone: (p: { tz: string }) => `时间按 ${p.tz} 显示`,
-  },
   charts: {
     noData: '暂无数据',
   },
-  monitor: monitorZhCn,
+  monitoring: monitoringZhCn,
   admin: adminZhCn,
   pool: poolZhCn,
 };

@@ -1,4 +1,4 @@
-import { monitorZhTw } from './areas/monitor/zh-tw';
+import { monitoringZhTw } from './areas/monitoring/zh-tw';
 import { adminZhTw } from './areas/admin/zh-tw';
 import { poolZhTw } from './areas/pool/zh-tw';
 import type { Messages } from './en';
@@ -280,46 +280,10 @@ export const zhTw: Messages = {
     clearLocal: '清除本機資料',
     cleared: '本機資料已清除。',
   },
-  monitoring: {
-    title: "監控",
-    requests: "請求數",
-    successRate: "成功率",
-    tokens: "權杖",
-    cost: "費用",
-    unpriced: (p: { n: number }) => `${p.n} 個請求無價格`,
-    failures: "失敗",
-    input: "輸入",
-    cacheRead: "快取讀取",
-    cacheCreation: "快取寫入",
-    output: "輸出",
-    reasoning: "推理",
-    unclassified: "未分類",
-    timeline: "請求趨勢",
-    breakdown: "明細",
-    byModel: "模型",
-    byKey: "API 密鑰",
-    byAccount: "帳號",
-    byProvider: "供應商",
-    name: "名稱",
-    lastSeen: "最近出現",
-    range: "時間範圍",
-    h1: "最近 1 小時",
-    h24: "最近 24 小時",
-    d7: "最近 7 天",
-    d30: "最近 30 天",
-    model: "模型",
-    key: "API 密鑰",
-    provider: "供應商",
-    any: "任意",
-    failuresOnly: "僅失敗",
-    clear: "清除篩選",
-    empty: "此時間範圍內沒有符合篩選條件的請求。",
-    timeZone: (p: { tz: string }) => `時間以 ${p.tz} 顯示`,
-  },
   charts: {
     noData: '暂無資料',
   },
-  monitor: monitorZhTw,
+  monitoring: monitoringZhTw,
   admin: adminZhTw,
   pool: poolZhTw,
 };

@@ -1,6 +1,8 @@
 import { checkSetup, saveSetup, type SetupCheck, type SetupInput } from '../api/analytics-api';
 import { getConfig } from '../api/cpa-api';
-import { CpaClient, defaultCpaUrl, normalizeCpaUrl, type CpaMeta } from '../api/cpa-client';
+import { CpaClient, defaultCpaUrl, normalizeCpaUrl } from '../api/cpa-client';
+import type { CpaMeta } from '../api/management-client';
+import { ManagerClient } from '../api/manager-client';
 import { isPanelError } from '../api/errors';
 import { detectManager, type ManagerInfo } from '../api/manager-detect';
 import { clearAllStores, readStore, removeStore, STORE_PREFIX, writeStore } from './storage';
@@ -15,7 +17,7 @@ const LINK_KEY = `${STORE_PREFIX}cpamp-link`;
 /** CPA mode: an optional cpamp server the manager pages talk to (URL + its admin key). */
 export interface CpampLink {
   url: string;
-  client: CpaClient;
+  client: ManagerClient;
 }
 
 export type SessionMode = 'cpa' | 'manager';
@@ -53,7 +55,10 @@ export class SessionState {
   managerInfo = $state.raw<ManagerInfo | null>(null);
   meta = $state.raw<CpaMeta>(EMPTY_META);
   loginError = $state.raw<unknown>(null);
+  /** CPA's management API: directly in CPA mode, through the cpamp server's proxy in manager mode. */
   client = $state.raw<CpaClient | null>(null);
+  /** Manager mode: the cpamp server's own API (same origin and key as `client`). */
+  #manager = $state.raw<ManagerClient | null>(null);
   /** CPA mode only: the connected cpamp server, if any. */
   cpamp = $state.raw<CpampLink | null>(null);
   readonly defaultUrl: string;
@@ -128,7 +133,7 @@ export class SessionState {
     const adminKey = key.trim();
     this.busy = true;
     this.loginError = null;
-    const client = new CpaClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
+    const options = { baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m: CpaMeta) => (this.meta = m) };
     try {
       await (precheck ?? this.statusCheck(adminKey));
     } catch (e) {
@@ -144,7 +149,9 @@ export class SessionState {
     if (remember) writeStore('local', ADMIN_KEY, adminKey);
     else removeStore('local', ADMIN_KEY);
     this.#adminKey = adminKey;
-    this.client = client;
+    const manager = new ManagerClient(options);
+    this.#manager = manager;
+    this.client = manager.cpaViaProxy();
     this.mode = 'manager';
     this.phase = this.needsSetup ? 'setup' : 'ready';
     return true;
@@ -152,7 +159,7 @@ export class SessionState {
 
   /** GET ./status on the cpamp server that served the page, with the admin key. */
   private statusCheck(adminKey: string): Promise<Response> {
-    const probe = new CpaClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
+    const probe = new ManagerClient({ baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m) => (this.meta = m) });
     return probe.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
   }
 
@@ -163,8 +170,8 @@ export class SessionState {
   }
 
   /** Client for the manager pages: the cpamp server in manager mode, or the linked one in CPA mode. */
-  get managerClient(): CpaClient | null {
-    return this.mode === 'manager' ? this.client : (this.cpamp?.client ?? null);
+  get managerClient(): ManagerClient | null {
+    return this.mode === 'manager' ? this.#manager : (this.cpamp?.client ?? null);
   }
 
   get hasManager(): boolean {
@@ -173,14 +180,14 @@ export class SessionState {
 
   /** Runs the server's doctor against a candidate CPA connection (nothing saved). */
   checkSetup(input: SetupInput, signal?: AbortSignal): Promise<SetupCheck> {
-    const c = this.client;
+    const c = this.#manager;
     if (!c || this.mode !== 'manager') return Promise.reject(new Error('Setup needs a manager-mode login.'));
     return checkSetup(c, this.#adminKey, input, signal ? { signal } : {});
   }
 
   /** Saves the CPA connection (the server validates it again), then re-reads /usage-service/info. */
   async saveSetup(input: SetupInput): Promise<void> {
-    const c = this.client;
+    const c = this.#manager;
     if (!c || this.mode !== 'manager') throw new Error('Setup needs a manager-mode login.');
     await saveSetup(c, this.#adminKey, input);
     const info = await detectManager(this.#win.location.href);
@@ -200,7 +207,7 @@ export class SessionState {
   async connectCpamp(url: string, key: string, remember: boolean): Promise<void> {
     const baseUrl = normalizeCpaUrl(url, this.defaultUrl);
     const adminKey = key.trim();
-    const client = new CpaClient({ baseUrl, managementKey: adminKey });
+    const client = new ManagerClient({ baseUrl, managementKey: adminKey });
     await client.external('GET', '/status', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' });
     const saved = JSON.stringify({ url: baseUrl, key: adminKey });
     writeStore('session', LINK_KEY, saved);
@@ -236,6 +243,7 @@ export class SessionState {
     this.forgetCreds();
     this.mode = 'cpa';
     this.client = null;
+    this.#manager = null;
     this.cpamp = null;
     this.#adminKey = '';
     this.meta = EMPTY_META;

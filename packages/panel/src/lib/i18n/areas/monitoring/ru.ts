@@ -1,6 +1,36 @@
-import type { MonitorMessages } from './en';
+import type { MonitoringMessages } from './en';
 
-export const monitorRu: MonitorMessages = {
+export const monitoringRu: MonitoringMessages = {
+  // page, KPI cards, breakdown and the filter row
+  title: 'Мониторинг',
+  requests: 'Запросы',
+  successRate: 'Доля успешных',
+  unpriced: (p: { n: number }) => `${p.n} без цены`,
+  failures: 'Ошибки',
+  input: 'Ввод',
+  cacheRead: 'Чтение кэша',
+  cacheCreation: 'Запись кэша',
+  output: 'Вывод',
+  reasoning: 'Рассуждение',
+  unclassified: 'Без категории',
+  timeline: 'Запросы во времени',
+  breakdown: 'Разбивка',
+  byModel: 'Модели',
+  byKey: 'API-ключи',
+  byAccount: 'Аккаунты',
+  byProvider: 'Провайдеры',
+  name: 'Имя',
+  lastSeen: 'Последний раз',
+  range: 'Период',
+  h1: 'Последний час',
+  h24: 'Последние 24 часа',
+  d7: 'Последние 7 дней',
+  d30: 'Последние 30 дней',
+  any: 'Любой',
+  failuresOnly: 'Только ошибки',
+  clear: 'Сбросить фильтры',
+  empty: 'За этот период нет запросов с такими фильтрами.',
+  timeZone: (p: { tz: string }) => `Время в поясе ${p.tz}`,
   custom: 'Свой период',
   customFrom: 'С',
   customTo: 'По',

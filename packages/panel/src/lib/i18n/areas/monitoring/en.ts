@@ -1,5 +1,36 @@
-// Messages of the 'monitor' pages (English is the reference: its shape is what other locales satisfy).
-export const monitorEn = {
+// Messages of the monitoring pages: Monitoring, Requests, the setup wizard, the cpamp connection. English is
+// the reference: its shape is what other locales satisfy.
+export const monitoringEn = {
+  // page, KPI cards, breakdown and the filter row
+  title: 'Monitoring',
+  requests: 'Requests',
+  successRate: 'Success rate',
+  unpriced: (p: { n: number }) => `${p.n} without a price`,
+  failures: 'Failures',
+  input: 'Input',
+  cacheRead: 'Cache read',
+  cacheCreation: 'Cache write',
+  output: 'Output',
+  reasoning: 'Reasoning',
+  unclassified: 'Unclassified',
+  timeline: 'Requests over time',
+  breakdown: 'Breakdown',
+  byModel: 'Models',
+  byKey: 'API keys',
+  byAccount: 'Accounts',
+  byProvider: 'Providers',
+  name: 'Name',
+  lastSeen: 'Last seen',
+  range: 'Time range',
+  h1: 'Last hour',
+  h24: 'Last 24 hours',
+  d7: 'Last 7 days',
+  d30: 'Last 30 days',
+  any: 'Any',
+  failuresOnly: 'Failures only',
+  clear: 'Clear filters',
+  empty: 'No requests in this time range with these filters.',
+  timeZone: (p: { tz: string }) => `Times in ${p.tz}`,
   // filters
   custom: 'Custom',
   customFrom: 'From',
@@ -147,4 +178,4 @@ export const monitorEn = {
   remember: 'Remember on this device',
 };
 
-export type MonitorMessages = typeof monitorEn;
+export type MonitoringMessages = typeof monitoringEn;

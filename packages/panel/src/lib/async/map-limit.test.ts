@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from './pool';
+import { mapLimit } from './map-limit';
 
 describe('mapLimit', () => {
   it('never runs more than `limit` calls at once and keeps input order', async () => {
@@ -8,7 +8,8 @@ describe('mapLimit', () => {
     const results = await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
+      // Yield so every worker that may start does start before any finishes.
+      await Promise.resolve();
       inFlight--;
       if (n === 4) throw new Error('boom');
       return n * 10;
