@@ -381,7 +381,7 @@ function usageEvent(i: number, ts: number, failed: boolean, apiKeyHash: string):
     authIndex: 'acc-1',
     source: 'alice@example.com',
     apiKeyHash,
-    apiKeyLabel: 'sk-t…m-a',
+    apiKeyLabel: '…m-a',
     clientIp: '10.0.0.7',
     userAgent: 'codex_cli_rs/0.50.0',
     failed,
