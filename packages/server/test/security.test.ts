@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import { get } from 'node:http';
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from './helpers';
 import { defineConfig } from '../src/index';
@@ -65,14 +67,17 @@ describe('S2: every registered route needs the admin key', () => {
   });
 });
 
-describe('S1: brute force', () => {
-  it('429 with Retry-After after 10 failures per address, growing; success resets', async () => {
+describe('admin-key brute force', () => {
+  it('429 with Retry-After after 10 failures per address, doubling per lock; success resets', async () => {
     let now = 1_000_000;
     const t = await app({}, { now: () => now });
     const wrong = { ...bearer('cpamp_nope'), 'x-test': '1' };
-    for (let i = 0; i < 10; i += 1) {
-      expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
-    }
+    const fail = async (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
+      }
+    };
+    await fail(10);
     const blocked = await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.1' });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['retry-after']).toBe('10');
@@ -80,14 +85,42 @@ describe('S1: brute force', () => {
     // another address is unaffected
     expect((await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.2' })).statusCode).toBe(200);
     now += 10_000;
+    // After a lock it takes another ten failures, and the next lock is twice as long.
+    await fail(9);
     expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
     const again = await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' });
     expect(again.statusCode).toBe(429);
     expect(again.headers['retry-after']).toBe('20');
     now += 20_000;
     expect((await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.1' })).statusCode).toBe(200);
-    for (let i = 0; i < 9; i += 1) await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' });
-    expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
+    await fail(9);
+  });
+
+  it('40 parallel wrong keys over HTTP: at most 12 checked, the rest 429, a short first lock; the admin elsewhere unaffected', async () => {
+    const t = await app();
+    const base = await t.app.listen({ host: '0.0.0.0', port: 0 });
+    const port = new URL(base).port;
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(`http://127.0.0.1:${port}/status`, { headers: bearer(`cpamp_wrong${String(i).padStart(27, '0')}`) }).then(async (r) => {
+        await r.body.text();
+        return { status: r.statusCode, retryAfter: Number(r.headers['retry-after'] ?? 0) };
+      })),
+    );
+    const checked = burst.filter((r) => r.status === 401).length;
+    expect(checked).toBeLessThanOrEqual(12);
+    expect(burst.filter((r) => r.status === 429).length).toBe(40 - checked);
+    const locked = await request(`http://127.0.0.1:${port}/status`, { headers: bearer(t.adminKey) });
+    await locked.body.text();
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // The admin at another address is not locked out.
+    const status = await new Promise<number>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/status', localAddress: '127.0.0.2', headers: bearer(t.adminKey) }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
   });
 });
 

@@ -14,7 +14,7 @@ export function presentedKey(request: FastifyRequest): string | null {
   return m ? (m[1] as string) : null;
 }
 
-/** Throws unless the request carries the admin key; applies the S1 brute-force guard per client address. */
+/** Throws unless the request carries the admin key; applies the brute-force guard per client address. */
 export async function requireAdmin(ctx: ServerContext, request: FastifyRequest): Promise<void> {
   if (request.isAdmin) return;
   const address = request.ip;
@@ -24,19 +24,36 @@ export async function requireAdmin(ctx: ServerContext, request: FastifyRequest):
   if (key === null) {
     throw new ServerError('invalid_admin_key', 'Missing admin key: send "Authorization: Bearer <cpamp admin key>" (printed at first start; `cpamp reset-admin-key` makes a new one).');
   }
-  if (!(await ctx.auth.verify(key))) {
-    ctx.guard.recordFailure(address);
+  // The attempt is reserved before the slow check, so parallel wrong keys count as they arrive.
+  const attempt = ctx.guard.begin(address);
+  if ('retryAfterSeconds' in attempt) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
+  let ok: boolean;
+  try {
+    ok = await ctx.auth.verify(key);
+  } catch (error) {
+    attempt.abandon();
+    throw error;
+  }
+  if (!ok) {
+    attempt.fail();
     request.log.warn({ address }, 'invalid admin key');
     throw new ServerError('invalid_admin_key', 'Invalid admin key. Use the cpamp admin key (not the CPA management key); `cpamp reset-admin-key` makes a new one.');
   }
-  ctx.guard.recordSuccess(address);
+  attempt.succeed();
   request.isAdmin = true;
 }
 
 async function authPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
   const { ctx } = opts;
   app.decorateRequest('isAdmin', false);
+  let warnedForwarded = false;
   app.addHook('onRequest', async (request) => {
+    if (!warnedForwarded && ctx.config.trustProxy === false && request.headers['x-forwarded-for'] !== undefined) {
+      // Behind a reverse proxy with trust off, every client shares the proxy's address: one typo-ing user
+      // locks everybody out of the admin key.
+      warnedForwarded = true;
+      request.log.warn('requests carry X-Forwarded-For but CPAMP_TRUST_PROXY is off: every client behind the proxy shares one address for the admin-key lock. Set CPAMP_TRUST_PROXY to the proxy\'s address or CIDR.');
+    }
     if (request.is404) return;
     const level = request.routeOptions.config.auth ?? 'admin';
     if (level === 'public') return;
