@@ -35,6 +35,6 @@ export function createCollector(options: CollectorOptions): Collector {
   if (!(batchSize >= 1) || !(pollIntervalMs >= 0)) {
     throw new CollectorError('invalid-options', 'batchSize must be >= 1 and pollIntervalMs >= 0.');
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   return new Engine(options, mode, batchSize, pollIntervalMs);
 }

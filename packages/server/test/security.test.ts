@@ -302,6 +302,15 @@ describe('S4: logs, dead letters, exports and error bodies carry no secrets', ()
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status.collector).toMatchObject({ totalInserted: 2, deadLetters: 2 });
+    // Every file the server and the collector wrote is its owner's only, whatever the process umask.
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? [p, ...walk(p)] : [p];
+    });
+    const written = walk(t.dataDir);
+    expect(written.some((p) => p.endsWith('-wal'))).toBe(true);
+    expect(written.some((p) => p.includes('dead'))).toBe(true);
+    for (const p of written) expect((statSync(p).mode & 0o077).toString(8), p).toBe('0');
 
     const texts: Record<string, string> = {};
     const get = async (url: string, key = t.adminKey) => (await t.app.inject({ url, headers: bearer(key) })).body;
