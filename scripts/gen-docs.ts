@@ -1,8 +1,8 @@
 // `npm run docs` writes the generated parts of docs/reference/*.md; `npm run docs:check` fails when they are
 // stale (CI runs it in `npm test`). Generated parts sit between BEGIN/END GENERATED markers; everything
 // outside them is hand-written and kept. Sources: the server's OpenAPI document and route table (an app
-// built on a temp data dir), CONFIG_KEYS, SERVER_ERROR_DOCS + STATUS_BY_CODE, and each package's closed
-// error-code union in src/errors.ts.
+// built on a temp data dir), CONFIG_KEYS (rows of the server's config table), SERVER_ERROR_DOCS +
+// STATUS_BY_CODE, and each package's closed error-code union in src/errors.ts.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +72,8 @@ async function httpApi(): Promise<string> {
 }
 
 function configTable(): string {
-  const rows = CONFIG_KEYS.map((k) => `| ${k.env} | ${k.file} | ${k.flag} | ${k.default} | ${k.notes} |`);
-  return ['| Env var | config.json key | Flag | Default | Notes |', '|---|---|---|---|---|', ...rows].join('\n');
+  const rows = CONFIG_KEYS.map((k) => `| ${k.env} | ${k.file} | ${k.flag} | ${k.default} | ${esc(k.values)} | ${k.notes} |`);
+  return ['| Env var | config.json key | Flag | Default | Values | Notes |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** The members of `export type <name> = | 'a' // why …` in a package's src/errors.ts, with their comments. */

@@ -1,10 +1,8 @@
 // Public API of @cpamp/server. Anything not named here is private.
 export { buildApp, adminKeyBanner } from './app';
 export type { AppDeps } from './app';
-export { loadConfig, defineConfig, ConfigSchema, normalizeCpaBaseUrl, COLLECTOR_MODES, CONFIG_FLAGS } from './config';
-export type { Config, CollectorMode, LoadConfigOptions } from './config';
-export { CONFIG_KEYS } from './config-keys';
-export type { ConfigKeyDoc } from './config-keys';
+export { loadConfig, defineConfig, ConfigSchema, normalizeCpaBaseUrl, COLLECTOR_MODES, CONFIG_FLAGS, CONFIG_KEYS } from './config';
+export type { Config, CollectorMode, LoadConfigOptions, ConfigKeyDoc } from './config';
 export { SERVER_ERROR_DOCS } from './error-docs';
 export { ServerError, ConfigError, DataDirLockedError, TooManyAttemptsError, isServerError, isConfigError } from './errors';
 export type { ServerErrorCode } from './errors';

@@ -2,7 +2,7 @@
 // 3 the data directory is locked by another cpamp process.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CONFIG_FLAGS, type Config } from '../config';
+import { CONFIG_FLAGS, configFlagHelp, type Config } from '../config';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { isConfigError, isServerError } from '../errors';
 import { startServer, type RunningServer } from '../main';
@@ -29,19 +29,7 @@ export interface CliResult {
   stop?: () => Promise<void>;
 }
 
-const CONFIG_FLAG_HELP = `Configuration flags (override env vars, which override the config file):
-  --config <file>          config.json (CPA_MANAGER_CONFIG); default ./cpamp.config.json if present
-  --http-addr <host:port>  listen address (HTTP_ADDR, default 0.0.0.0:18317)
-  --host <host>            listen host only
-  --port <port>            listen port only
-  --data-dir <dir>         data directory (USAGE_DATA_DIR; default ./data, /data in Docker)
-  --db-path <file>         SQLite file (USAGE_DB_PATH; default <data-dir>/cpamp.sqlite)
-  --cpa-url <url>          CPA base URL for unattended start (CPA_UPSTREAM_URL; key via CPA_MANAGEMENT_KEY)
-  --collector-mode <mode>  auto | http | resp | subscribe | resp-pop (USAGE_COLLECTOR_MODE)
-  --panel-path <file>      serve this management.html instead of the built-in one (PANEL_PATH)
-  --cors-origins <list>    comma-separated allowed origins (USAGE_CORS_ORIGINS; default same origin only)
-  --log-level <level>      fatal | error | warn | info | debug | trace | silent (CPAMP_LOG_LEVEL)
-See docs/reference/config.md for every environment variable.`;
+const CONFIG_FLAG_HELP = configFlagHelp();
 
 const EXIT_HELP = `Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 data directory locked.`;
 

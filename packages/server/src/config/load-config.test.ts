@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, normalizeCpaBaseUrl, type LoadConfigOptions } from './config';
-import { ConfigError } from './errors';
-import { effectivePolicy, lockedChange, lockedFields } from './pool/policy';
+import { loadConfig, type LoadConfigOptions } from './load-config';
+import { normalizeCpaBaseUrl } from './value-types';
+import { ConfigError } from '../errors';
+import { effectivePolicy, lockedChange, lockedFields } from '../pool/policy';
 
 const files = (map: Record<string, string>): Pick<LoadConfigOptions, 'readFile' | 'fileExists'> => ({
   readFile: (p) => map[p] ?? null,

@@ -1,0 +1,344 @@
+// THE configuration table: every setting once, with its environment variables (Plus / CPA-Manager names
+// included), config.json key, flag, default, value type and documentation. `loadConfig`, the CLI flag
+// parser and `--help`, the unknown-key warning, `ConfigSchema` and docs/reference/config.md are all built
+// from it, so a new setting is one new row here. The tree mirrors `Config`.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { derived, setting } from './setting';
+import { boolean, cpaUrl, httpAddr, integer, nullable, oneOf, origins, path, readPort, secretText, subsetOf, text, trustProxy } from './value-types';
+
+export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
+export type CollectorMode = (typeof COLLECTOR_MODES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Providers an account-pool inspection can probe (those with a known quota endpoint). */
+export const INSPECTION_PROVIDERS = ['codex', 'claude'] as const;
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+const POOL = 'account pool:';
+
+export const CONFIG_TABLE = {
+  /** Absolute path of the config file that was read, or null. */
+  configFile: setting({
+    type: nullable(path()),
+    env: ['CPA_MANAGER_CONFIG'],
+    flag: { name: 'config', arg: '<file>', help: 'config.json' },
+    default: null,
+    doc: { default: '`./cpamp.config.json` if present', notes: 'a JSON object; read before every other setting' },
+  }),
+  http: setting({
+    type: httpAddr(),
+    env: ['HTTP_ADDR'],
+    file: 'httpAddr',
+    flag: { name: 'http-addr', arg: '<host:port>', help: 'listen address' },
+    adjustingFlags: [
+      { name: 'host', arg: '<host>', help: 'listen host only', apply: (addr, host) => ({ ...addr, host }) },
+      { name: 'port', arg: '<port>', help: 'listen port only', apply: (addr, port) => ({ ...addr, port: readPort(port) }) },
+    ],
+    default: { host: '0.0.0.0', port: 18317 },
+    doc: { default: '`0.0.0.0:18317`', notes: '`--host` and `--port` override one part' },
+  }),
+  dataDir: setting({
+    type: path(),
+    env: ['USAGE_DATA_DIR'],
+    file: 'dataDir',
+    flag: { name: 'data-dir', arg: '<dir>', help: 'data directory', helpDefault: './data, /data in Docker' },
+    default: (ctx) => (ctx.inDocker && !ctx.configFile ? '/data' : join(ctx.fileBase, 'data')),
+    doc: {
+      default: '`./data` natively (next to the config file when one is used); `/data` in Docker',
+      notes: 'holds `admin-key.json`, `data.key`, `cpamp.lock`, the database, `collector/`',
+    },
+  }),
+  dbPath: setting({
+    type: path(),
+    env: ['USAGE_DB_PATH'],
+    file: 'dbPath',
+    fileIgnoredWhenEnvSet: 'USAGE_DATA_DIR',
+    flag: { name: 'db-path', arg: '<file>', help: 'SQLite file', helpDefault: '<data-dir>/cpamp.sqlite' },
+    default: (ctx) => join(ctx.dataDir, 'cpamp.sqlite'),
+    doc: {
+      default: '`<dataDir>/cpamp.sqlite`',
+      notes: "a different name from Plus's `usage.sqlite`, so a Plus database in the same volume stays untouched for migration",
+    },
+  }),
+  /** Env-managed CPA connection (unattended start) when both this and the management key are set. */
+  cpaUpstreamUrl: setting({
+    type: cpaUrl(),
+    env: ['CPA_UPSTREAM_URL'],
+    file: 'cpaUpstreamUrl',
+    flag: { name: 'cpa-url', arg: '<url>', help: 'CPA base URL for unattended start, key via CPA_MANAGEMENT_KEY' },
+    default: null,
+    doc: { default: 'empty', notes: 'with a management key: env-managed connection, unattended start, never written to disk' },
+  }),
+  cpaManagementKey: setting({
+    type: secretText(),
+    env: ['CPA_MANAGEMENT_KEY'],
+    file: 'managementKeyFile',
+    secretFile: '/run/secrets/cpa_management_key',
+    default: null,
+    doc: { notes: "CPA's management key, for the env-managed connection" },
+  }),
+  /** Admin key supplied by env/file; when set it is authoritative (re-hashed if it changed). */
+  adminKey: setting({
+    type: secretText(),
+    env: ['CPAMP_ADMIN_KEY', 'CPA_MANAGER_ADMIN_KEY'],
+    file: 'adminKeyFile',
+    secretFile: '/run/secrets/cpa_admin_key',
+    default: null,
+    doc: { notes: 'used at first start; unlike Plus, a later change replaces the stored hash' },
+  }),
+  dataKey: setting({
+    type: secretText(),
+    env: ['CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY'],
+    file: 'dataKeyFile',
+    secretFile: '/run/secrets/cpa_data_key',
+    default: null,
+    doc: { notes: 'encrypts stored credentials; 32 bytes: raw, 64 hex or base64' },
+  }),
+  dataKeyPath: setting({
+    type: path(),
+    env: ['CPA_MANAGER_DATA_KEY_PATH', 'CPAMP_DATA_KEY_PATH'],
+    file: 'dataKeyPath',
+    default: (ctx) => join(ctx.dataDir, 'data.key'),
+    doc: { default: '`<dataDir>/data.key`', notes: 'used when no data key is given; created (0600) when missing' },
+  }),
+  collector: {
+    mode: setting({
+      type: oneOf(COLLECTOR_MODES),
+      env: ['USAGE_COLLECTOR_MODE'],
+      file: 'collectorMode',
+      flag: { name: 'collector-mode', arg: '<mode>', help: 'collector' },
+      default: 'auto',
+      doc: { notes: '`resp` = `resp-pop`; `auto` prefers the RESP subscription on CPA ≥ 7.0.7' },
+    }),
+    queue: setting({
+      type: text({ trim: true, emptyAsDefault: true }),
+      env: ['USAGE_RESP_QUEUE'],
+      file: 'queue',
+      default: 'usage',
+      doc: { notes: "CPA's usage queue name" },
+    }),
+    popSide: setting({
+      type: oneOf(['right', 'left']),
+      env: ['USAGE_RESP_POP_SIDE'],
+      file: 'popSide',
+      default: 'right',
+      doc: { notes: 'which end of the queue RESP pops from' },
+    }),
+    batchSize: setting({
+      type: integer(1, 10_000),
+      env: ['USAGE_BATCH_SIZE'],
+      file: 'batchSize',
+      default: 100,
+      doc: { notes: 'records taken from CPA per read' },
+    }),
+    pollIntervalMs: setting({
+      type: integer(10, 3_600_000),
+      env: ['USAGE_POLL_INTERVAL_MS'],
+      file: 'pollIntervalMs',
+      default: 500,
+      doc: { notes: "setup refuses a value above CPA's queue retention" },
+    }),
+    tlsSkipVerify: setting({
+      type: boolean(),
+      env: ['USAGE_RESP_TLS_SKIP_VERIFY'],
+      file: 'tlsSkipVerify',
+      default: false,
+      doc: { notes: "RESP over TLS: do not verify CPA's certificate" },
+    }),
+  },
+  queryLimit: setting({
+    type: integer(1, 10_000_000),
+    env: ['USAGE_QUERY_LIMIT'],
+    file: 'queryLimit',
+    default: 50_000,
+    doc: { notes: 'rows in a usage snapshot when the request sets no limit' },
+  }),
+  /** Empty = same origin only. '*' only when explicitly configured (never with credentials). */
+  corsOrigins: setting({
+    type: origins(),
+    env: ['USAGE_CORS_ORIGINS'],
+    file: 'corsOrigins',
+    flag: { name: 'cors-origins', arg: '<list>', help: 'comma-separated allowed origins', helpDefault: 'same origin only' },
+    default: [],
+    doc: { default: 'empty = same origin only', notes: '`*` only when set, never with credentials' },
+  }),
+  panelPath: setting({
+    type: nullable(path()),
+    env: ['PANEL_PATH'],
+    file: 'panelPath',
+    flag: { name: 'panel-path', arg: '<file>', help: 'serve this management.html instead of the built-in one', helpDefault: null },
+    default: null,
+    doc: { default: 'the built `@cpamp/panel/management.html`' },
+  }),
+  /** Accepted for Plus compatibility; cpamp has no pprof server. */
+  pprofAddr: setting({
+    type: nullable(text()),
+    env: ['CPA_MANAGER_PPROF_ADDR'],
+    file: 'pprofAddr',
+    warnWhenSet: 'CPA_MANAGER_PPROF_ADDR is a Go profiling server of CPA Manager Plus; cpamp ignores it',
+    default: null,
+    doc: { default: 'empty', notes: 'accepted for compatibility, ignored (warning)' },
+  }),
+  automation: {
+    quotaCooldownEnabled: setting({
+      type: boolean(),
+      env: ['USAGE_QUOTA_COOLDOWN_ENABLED'],
+      file: 'quotaCooldownEnabled',
+      lockedByEnv: true,
+      default: false,
+      doc: {},
+    }),
+    accountActionsEnabled: setting({
+      type: boolean(),
+      env: ['USAGE_ACCOUNT_ACTIONS_ENABLED'],
+      file: 'accountActionsEnabled',
+      lockedByEnv: true,
+      default: false,
+      doc: {},
+    }),
+    accountActionsAutoDisable: setting({
+      type: boolean(),
+      env: ['USAGE_ACCOUNT_ACTIONS_AUTO_DISABLE'],
+      file: 'accountActionsAutoDisable',
+      lockedByEnv: true,
+      default: false,
+      doc: {},
+    }),
+    /** Account-pool policy defaults (CPAMP_POOL_*); the admin may override them unless env-set. */
+    poolDryRun: setting({
+      type: boolean(),
+      env: ['CPAMP_POOL_DRY_RUN'],
+      file: 'poolDryRun',
+      lockedByEnv: true,
+      default: false,
+      doc: { notes: `${POOL} log what automation would do without disabling/enabling anything` },
+    }),
+    poolAutoRestore: setting({
+      type: boolean(),
+      env: ['CPAMP_POOL_AUTO_RESTORE'],
+      file: 'poolAutoRestore',
+      lockedByEnv: true,
+      default: true,
+      doc: { notes: `${POOL} re-enable accounts cpamp disabled for quota once their window resets` },
+    }),
+    /** 0 = no scheduled inspection. */
+    poolInspectionIntervalMinutes: setting({
+      // The example in an error is a sensible schedule, not the default (off).
+      type: integer(0, 10_080, { example: 60 }),
+      env: ['CPAMP_POOL_INSPECTION_INTERVAL_MINUTES'],
+      file: 'poolInspectionIntervalMinutes',
+      lockedByEnv: true,
+      default: 0,
+      doc: { default: '`0` (off)', notes: `${POOL} minutes between scheduled quota inspections` },
+    }),
+    poolInspectionConcurrency: setting({
+      type: integer(1, 64),
+      env: ['CPAMP_POOL_INSPECTION_CONCURRENCY'],
+      file: 'poolInspectionConcurrency',
+      lockedByEnv: true,
+      default: 4,
+      doc: { notes: `${POOL} quota probes in flight at once` },
+    }),
+    poolInspectionProviders: setting({
+      type: subsetOf(INSPECTION_PROVIDERS, { noun: 'provider', problem: 'is not a provider an inspection can probe' }),
+      env: ['CPAMP_POOL_INSPECTION_PROVIDERS'],
+      file: 'poolInspectionProviders',
+      lockedByEnv: true,
+      default: [...INSPECTION_PROVIDERS],
+      doc: { notes: `${POOL} providers a scheduled inspection probes` },
+    }),
+    /** Env names that were set: those toggles are locked in the UI. */
+    lockedByEnv: derived(z.array(z.string()), 'lockedByEnv'),
+    dashboardHourlyRollupEnabled: setting({
+      type: boolean(),
+      env: ['USAGE_DASHBOARD_HOURLY_ROLLUP_ENABLED'],
+      default: true,
+      doc: { notes: 'accepted for Plus compatibility (env only)' },
+    }),
+  },
+  import: {
+    chunkBytes: setting({
+      type: integer(1024, GiB),
+      env: ['USAGE_IMPORT_CHUNK_BYTES'],
+      file: 'usageImportChunkBytes',
+      default: 4 * MiB,
+      doc: { default: '4 MiB', notes: 'chunk size of an upload import session' },
+    }),
+    diskQuotaBytes: setting({
+      type: integer(MiB, Number.MAX_SAFE_INTEGER),
+      env: ['USAGE_IMPORT_DISK_QUOTA_BYTES'],
+      file: 'usageImportDiskQuotaBytes',
+      default: 16 * GiB,
+      doc: { default: '16 GiB', notes: 'disk the active import sessions may reserve together' },
+    }),
+    maxSessions: setting({
+      type: integer(1, 64),
+      env: ['USAGE_IMPORT_MAX_SESSIONS'],
+      file: 'usageImportMaxSessions',
+      default: 2,
+      doc: { notes: 'import sessions active at once' },
+    }),
+    sessionTtlMinutes: setting({
+      type: integer(1, 525_600),
+      env: ['USAGE_IMPORT_SESSION_TTL_MINUTES'],
+      file: 'usageImportSessionTTLMinutes',
+      default: 1440,
+      doc: { notes: 'an unfinished import session expires after this' },
+    }),
+  },
+  logLevel: setting({
+    type: oneOf(LOG_LEVELS),
+    env: ['CPAMP_LOG_LEVEL', 'LOG_LEVEL'],
+    file: 'logLevel',
+    flag: { name: 'log-level', arg: '<level>', help: 'log level' },
+    default: 'info',
+    doc: {},
+  }),
+  /** false, true, or a list of trusted proxy addresses/CIDRs (fastify trustProxy). */
+  trustProxy: setting({
+    type: trustProxy(),
+    env: ['CPAMP_TRUST_PROXY'],
+    file: 'trustProxy',
+    default: false,
+    doc: { notes: 'needed behind a reverse proxy so brute-force protection sees client addresses' },
+  }),
+  bodyLimitBytes: setting({
+    type: integer(1024, GiB),
+    env: ['CPAMP_BODY_LIMIT_BYTES'],
+    file: 'bodyLimitBytes',
+    default: MiB,
+    doc: { default: '1 MiB', notes: 'JSON bodies of local routes' },
+  }),
+  proxy: {
+    bodyLimitBytes: setting({
+      type: integer(1024, GiB),
+      env: ['CPAMP_PROXY_BODY_LIMIT_BYTES'],
+      file: 'proxyBodyLimitBytes',
+      default: 16 * MiB,
+      doc: { default: '16 MiB', notes: 'bodies proxied to CPA' },
+    }),
+    timeoutMs: setting({
+      type: integer(100, 3_600_000),
+      env: ['CPAMP_PROXY_TIMEOUT_MS'],
+      file: 'proxyTimeoutMs',
+      default: 30_000,
+      doc: { notes: 'per call to CPA' },
+    }),
+    maxConcurrency: setting({
+      type: integer(1, 1024),
+      env: ['CPAMP_PROXY_MAX_CONCURRENCY'],
+      file: 'proxyMaxConcurrency',
+      default: 8,
+      doc: { notes: 'concurrent calls to CPA (each costs CPA a bcrypt check)' },
+    }),
+  },
+  inDocker: setting({
+    type: boolean(),
+    env: ['CPAMP_DOCKER'],
+    default: (ctx) => ctx.fileExists('/.dockerenv'),
+    doc: { default: 'detected from `/.dockerenv`', notes: 'selects the `/data` default' },
+  }),
+  /** Non-fatal remarks (unknown config.json keys, ignored settings) for the start-up log. */
+  warnings: derived(z.array(z.string()), 'warnings'),
+};
