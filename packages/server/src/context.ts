@@ -28,7 +28,8 @@ export interface ServerContext {
 }
 
 /** Route-level auth: secure by default, routes opt out explicitly. */
-export type AuthLevel = 'public' | 'admin' | 'admin-if-configured';
+/** `metrics`: the admin key, or the read-only scrape token (CPAMP_METRICS_TOKEN) when one is configured. */
+export type AuthLevel = 'public' | 'admin' | 'admin-if-configured' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

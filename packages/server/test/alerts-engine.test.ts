@@ -75,7 +75,7 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
       live,
       tickMs: 0,
       watchIntervalMs: MIN,
-      engine: { retryBaseMs: 1_000, maxAttempts: 3, timeoutMs: 3_000, telegramMinIntervalMs: 0 },
+      engine: { retryBaseMs: 1_000, maxAttempts: 3, timeoutMs: 3_000, telegramMinIntervalMs: 0, allowLocalTargets: true },
       onRuntime: (r) => {
         runtime = r;
       },
@@ -234,7 +234,7 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
       expect(store.alerts.dueDeliveries(clock)).toHaveLength(1);
       // "After a restart": a new engine on the same store sends what was left due.
       store.alerts.updateChannel(w, { config: { url: hook.url } });
-      const again = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {} });
+      const again = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {}, allowLocalTargets: true });
       await again.tick();
       await again.idle();
       await again.stop();
@@ -338,7 +338,7 @@ describe('alert engine (real store, webhook receiver, fake Telegram, fake clock)
   it('paces messages to one Telegram chat (wall clock), in order', async () => {
     const [, t] = await channels();
     store.alerts.createRule({ name: 'banned', kind: 'account-auth-issue', enabled: true, severity: 'critical', params: { issue: 'any' }, channelIds: [t!], quietMinutes: 0 });
-    const paced = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {}, telegramMinIntervalMs: 300 });
+    const paced = createAlertEngine({ alerts: store.alerts, now: () => clock, logger: { debug() {}, info() {}, warn() {}, error() {} }, publish: () => {}, telegramMinIntervalMs: 300, allowLocalTargets: true });
     for (const subject of ['a', 'b', 'c']) paced.handle({ kind: 'account-auth-issue', subject, provider: 'codex', issue: 'banned', detail: '' }, clock);
     await paced.idle();
     await paced.stop();

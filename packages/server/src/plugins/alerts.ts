@@ -38,6 +38,7 @@ export async function registerAlerts(app: FastifyInstance, opts: RegisterAlertsO
   const logger = app.log.child({ module: 'alerts' });
   const running = createAlertEngine({
     ...opts.engine,
+    allowLocalTargets: opts.engine?.allowLocalTargets ?? ctx.config.allowLocalTargets,
     alerts: store.alerts,
     now: ctx.now,
     logger,

@@ -1,9 +1,16 @@
 // Admin auth for every route that does not opt out (`config: { auth: 'public' }`). Registered with
 // fastify-plugin so its hook covers all routes, including the encapsulated route plugins.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ServerContext } from '../context';
 import { ServerError, TooManyAttemptsError } from '../errors';
+
+function sameSecret(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
@@ -57,6 +64,10 @@ async function authPlugin(app: FastifyInstance, opts: { ctx: ServerContext }): P
     if (request.is404) return;
     const level = request.routeOptions.config.auth ?? 'admin';
     if (level === 'public') return;
+    if (level === 'metrics' && ctx.config.metricsToken !== null) {
+      const key = presentedKey(request);
+      if (key !== null && sameSecret(key, ctx.config.metricsToken)) return;
+    }
     if (level === 'admin-if-configured') {
       // Open until a CPA connection exists (the panel reads it before setup); a presented key is still checked.
       if (!ctx.connection.isConfigured() && presentedKey(request) === null) return;

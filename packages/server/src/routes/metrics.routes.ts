@@ -57,7 +57,7 @@ async function metricsPlugin(app: FastifyInstance, opts: { ctx: ServerContext })
     s.count += 1;
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { auth: 'metrics' } }, async (_request, reply) => {
     const out: string[] = [];
     const metric = (
       name: string,
