@@ -2,12 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial';
 import * as m0002 from './0002-pool';
 import * as m0003 from './0003-alerts';
-import * as m0005 from './0005-remask-key-labels';
+import * as m0006 from './0006-remask-key-labels';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-pool': m0002,
   '0003-alerts': m0003,
-  '0005-remask-key-labels': m0005,
+  '0006-remask-key-labels': m0006,
 };

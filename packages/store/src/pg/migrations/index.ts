@@ -1,9 +1,9 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial';
-import * as m0005 from './0005-remask-key-labels';
+import * as m0006 from './0006-remask-key-labels';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
   '0001-initial': m0001,
-  '0005-remask-key-labels': m0005,
+  '0006-remask-key-labels': m0006,
 };
