@@ -202,6 +202,22 @@ describe('S6: more bad input', () => {
     }
   });
 
+  it('a timeline over any range is small: coarsened to days, or refused at once naming the limit', async () => {
+    const t = await app();
+    const url = (q: string) => `/v0/management/analytics/timeline?${q}`;
+    const coarse = await t.app.inject({ url: url(`from=0&to=${500 * 86_400_000}&granularity=hour`), headers: bearer(t.adminKey) });
+    expect(coarse.statusCode).toBe(200);
+    expect(coarse.json().granularity).toBe('day');
+    expect(coarse.body.length).toBeLessThan(2_000_000);
+    for (const q of ['from=0&to=1000000000000&granularity=hour', 'from=0&to=8640000000000000']) {
+      const started = Date.now();
+      const res = await t.app.inject({ url: url(q), headers: bearer(t.adminKey) });
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json().error).toMatch(/at most 10000 buckets/);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+  });
+
   it('proxied bodies over the proxy limit are refused with 413 before reaching CPA', async () => {
     const upstream = await startEchoUpstream();
     try {
