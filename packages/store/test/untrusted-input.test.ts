@@ -1,5 +1,5 @@
-// Client key labels keep at most the last 4 characters, also for what imports bring and what older
-// versions stored; an import never stores a raw key in the hash column.
+// Untrusted input: client key labels keep at most the last 4 characters, also for what imports bring and older
+// versions stored; an import never stores a raw key in the hash column; an uploaded SQLite file is checked first.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,5 +48,25 @@ describe('client key labels', () => {
     const again = await openStore({ path, cacheSnapshot: false });
     stores.push(again);
     expect((await again.apiKeys.list()).map((k) => k.label)).toEqual(['…m-a']);
+  });
+});
+
+describe('an uploaded SQLite file is untrusted', () => {
+  it('a view (e.g. a never-ending recursive query) or a trigger is refused before any row is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-crafted-'));
+    dirs.push(dir);
+    const s = await openStore({ path: ':memory:' });
+    stores.push(s);
+    const crafted = [
+      ['view', `CREATE VIEW usage_events AS WITH RECURSIVE c(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM c) SELECT id FROM c`],
+      ['trigger', `CREATE TABLE usage_events (id INTEGER PRIMARY KEY, timestamp TEXT); CREATE TABLE t (x); CREATE TRIGGER boom AFTER INSERT ON t BEGIN SELECT 1; END`],
+    ] as const;
+    for (const [kind, ddl] of crafted) {
+      const path = join(dir, `${kind}.sqlite`);
+      const db = new Database(path);
+      db.exec(ddl);
+      db.close();
+      await expect(s.io.importSqlite(path, { normalize: (raw) => ({ ok: false, reason: String(raw) }) })).rejects.toThrow(new RegExp(`contains a ${kind}`));
+    }
   });
 });
