@@ -75,6 +75,19 @@ describe('alerts API (real app)', () => {
     expect(t.logs.join('\n')).toMatch(/alert delivery failed/);
   });
 
+  it('a Telegram channel whose API base changes needs its bot token again', async () => {
+    const ch = await call('POST', '/channels', { name: 'tg move', type: 'telegram', config: { chatId: '7', apiBaseUrl: tg.url, botToken: BOT_TOKEN } });
+    const id = ch.json().channel.id as number;
+    const moved = await call('PUT', `/channels/${id}`, { config: { apiBaseUrl: 'https://elsewhere.example' } });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().error).toMatch(/botToken: .*send the bot token again/);
+    const renamed = await call('PUT', `/channels/${id}`, { name: 'tg renamed' });
+    expect(renamed.statusCode).toBe(200);
+    const withToken = await call('PUT', `/channels/${id}`, { config: { apiBaseUrl: `${tg.url}/` }, botToken: BOT_TOKEN });
+    expect(withToken.statusCode, withToken.body).toBe(200);
+    expect(t.logs.join('')).toMatch(/alert channel destination changed/);
+  });
+
   it('admin-chosen targets: no loopback unless allowed, no redirects followed, no page echoed back', async () => {
     const strict = await startTestApp({}, { collector: false });
     try {

@@ -91,6 +91,24 @@ describe('POST /setup against the fake CPA', () => {
     const cfg = (await t.app.inject({ url: '/usage-service/config', headers: bearer(t.adminKey) })).json();
     expect(cfg.config.collector).toMatchObject({ batchSize: 250, collectorMode: 'http' });
   });
+
+  it('a new CPA URL without the key is refused: the stored key never goes to a new address', async () => {
+    t = await startTestApp();
+    await setup(t, { cpaBaseUrl: fake.url, managementKey: fake.managementKey });
+    const other = await startFakeCpa({ managementKey: 'other-cpa-key-0123' });
+    try {
+      const before = other.stats().requests;
+      const moved = await t.app.inject({ method: 'PUT', url: '/usage-service/config', headers: bearer(t.adminKey), payload: { config: { cpaConnection: { cpaBaseUrl: other.url } } } });
+      expect(moved.statusCode).toBe(400);
+      expect(moved.json().error).toMatch(/send the management key for the new address/);
+      expect(other.stats().requests).toBe(before);
+      const withKey = await t.app.inject({ method: 'PUT', url: '/usage-service/config', headers: bearer(t.adminKey), payload: { config: { cpaConnection: { cpaBaseUrl: other.url, managementKey: other.managementKey } } } });
+      expect(withKey.statusCode, withKey.body).toBe(200);
+      expect(t.logs.join('')).toMatch(/CPA connection moved to a new address/);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('saved connection across restarts (real SQLite store)', () => {
