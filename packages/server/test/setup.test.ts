@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from './helpers';
@@ -107,6 +109,24 @@ describe('POST /setup against the fake CPA', () => {
       expect(t.logs.join('')).toMatch(/CPA connection moved to a new address/);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('admin-triggered checks do not echo what another service answers', () => {
+  it('/setup/check against a non-CPA page shows no part of that page', async () => {
+    t = await startTestApp();
+    const site = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>internal wiki: root password hunter2</html>'));
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+      const res = await t.app.inject({ method: 'POST', url: '/setup/check', headers: bearer(t.adminKey), payload: { cpaBaseUrl: url, managementKey: 'whatever-key' } });
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.body).not.toContain('hunter2');
+      const setupRes = await setup(t, { cpaBaseUrl: url, managementKey: 'whatever-key' });
+      expect(setupRes.body).not.toContain('hunter2');
+    } finally {
+      await new Promise((r) => site.close(r));
     }
   });
 });
