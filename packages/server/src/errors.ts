@@ -30,6 +30,7 @@ export type ServerErrorCode =
   | 'method_not_allowed'
   | 'panel_not_built'
   | 'store_unavailable'
+  | 'price_source_failed'
   | 'request_failed';
 
 export class ServerError extends Error {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServerContext } from '../context';
 import { ServerError } from '../errors';
+import { fetchPriceFile } from '../net/fetch-price-file';
 
 /** LiteLLM's file is ~1.5 MB today; leave room for growth without opening the default limit for all routes. */
 const SYNC_BODY_LIMIT = 64 * 1024 * 1024;
@@ -110,10 +111,8 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { ctx:
           throw new ServerError('bad_request', `Invalid ${where}: ${issue?.message ?? 'invalid'}. Send {"url":"https://…"} or upload the LiteLLM JSON file.`);
         }
         const models = parsed.data.models ?? request.query.models;
-        report = await store.prices.sync(
-          { url: parsed.data.url, ...(parsed.data.timeoutMs !== undefined ? { timeoutMs: parsed.data.timeoutMs } : {}) },
-          models ? { models } : {},
-        );
+        const json = await fetchPriceFile(parsed.data.url, { timeoutMs: parsed.data.timeoutMs ?? 30_000, allowLocalTargets: ctx.config.allowLocalTargets });
+        report = await store.prices.sync({ json }, models ? { models } : {});
       } else {
         const models = request.query.models;
         report = await store.prices.sync({ json: body }, models ? { models } : {});
