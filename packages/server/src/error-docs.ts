@@ -30,5 +30,6 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   method_not_allowed: 'the route exists, the method does not',
   panel_not_built: 'no panel file (build `@cpamp/panel` or set `PANEL_PATH`)',
   store_unavailable: 'the server runs without a usage database, or it is closing',
+  price_source_failed: 'A price file could not be fetched from the given URL (refused target, redirect, too large, HTTP error or not JSON); the message says which. Download the file and sync from it instead.',
   request_failed: 'unexpected error (details only in the server log)',
 };
