@@ -81,8 +81,16 @@ function unionCodes(pkg: string, typeName: string): { code: string; note: string
   const src = readFileSync(join(root, 'packages', pkg, 'src', 'errors.ts'), 'utf8');
   const start = src.indexOf(`export type ${typeName} =`);
   if (start < 0) throw new Error(`packages/${pkg}/src/errors.ts has no "export type ${typeName} ="`);
-  const body = src.slice(start + `export type ${typeName} =`.length, src.indexOf(';', start));
-  return [...body.matchAll(/\|\s*'([^']+)'[ \t]*(?:\/\/[ \t]*(.*))?/g)].map((m) => ({ code: m[1]!, note: (m[2] ?? '').trim() }));
+  // One member per line (`| 'code' // note`, the last one ends with `;`); a note may itself contain `;`.
+  const lines = src.slice(start + `export type ${typeName} =`.length).split('\n').slice(1);
+  const members: { code: string; note: string }[] = [];
+  for (const line of lines) {
+    const m = /^\s*\|\s*'([^']+)'(;?)[ \t]*(?:\/\/[ \t]*(.*))?$/.exec(line);
+    if (!m) break;
+    members.push({ code: m[1]!, note: (m[3] ?? '').trim() });
+    if (m[2]) break;
+  }
+  return members;
 }
 
 function errorTables(): string {

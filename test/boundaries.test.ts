@@ -8,7 +8,7 @@ async function restrictedImportErrors(filePath: string, code: string): Promise<s
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
-describe('package boundaries (architecture.md)', () => {
+describe('package boundaries (docs/design.md)', () => {
   it('sdk-cpa may not import another @cpamp package', async () => {
     const errors = await restrictedImportErrors(
       'packages/sdk-cpa/src/probe.ts',

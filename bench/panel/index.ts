@@ -1,5 +1,5 @@
-// Panel benchmark (targets.md P10): first meaningful render of the Monitoring dashboard with data, in
-// headless Chromium, served by the built server (dist/cli.js) on the 1M-event data set.
+// Panel benchmark (docs/design.md, target "first render ≤ 1.5 s", id P10): first meaningful render of
+// the Monitoring dashboard with data, in headless Chromium, served by the built server (dist/cli.js) on the 1M-event data set.
 // "Meaningful" = the request KPI shows the server's number and the timeline chart has drawn its lines
 // (measured with performance.now() in the page, i.e. from navigation start). Also reported: all cards
 // loaded (breakdown, latency, heatmap, failure analysis).

@@ -1,4 +1,4 @@
-// Account-pool benchmark (issue #8): 5,000 Codex auth files in the fake CPA, an inspection of all 5,000
+// Account-pool benchmark: 5,000 Codex auth files in the fake CPA, an inspection of all 5,000
 // through CPA's api-call with bounded concurrency, then the pool pages' API time through HTTP (overview,
 // accounts page, account detail), cached and with the view rebuilt on every call.
 // Env (bench only): POOL_BENCH_ACCOUNTS (5000), POOL_BENCH_CONCURRENCY (16), POOL_BENCH_LATENCY_MS (20),

@@ -1,4 +1,5 @@
-// Server benchmark (targets.md P1, P2, P6, P7, P11) through HTTP against the built server (dist/cli.js)
+// Server benchmark (docs/design.md "Performance targets": views, event list, server RSS, cold start, live;
+// ids P1, P2, P6, P7, P11) through HTTP against the built server (dist/cli.js)
 // running as a child process on the 1M-event data set.
 // Env (bench only): SERVER_BENCH_EVENTS (default 1,000,000). The data dir is cached under os.tmpdir()
 // keyed by event count, so a re-run skips the build.

@@ -1,4 +1,5 @@
-// Store benchmark (targets.md P1, P2, P3, P5, P8, F10) on the 1M-event data set.
+// Store benchmark on the 1M-event data set (docs/design.md "Targets": views, event list, store ingest, disk,
+// import/export, views during ingest; ids P1, P2, P3, P5, P8, F10).
 // Env (bench only): STORE_BENCH_EVENTS (default 1,000,000), STORE_BENCH_DIR (default a tmp dir).
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';

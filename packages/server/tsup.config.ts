@@ -1,7 +1,7 @@
 import { build, defineConfig, type Options } from 'tsup';
 
 // The `cpamp` bin is built as one self-contained bundle (every pure-JS dependency inlined): a cold start
-// loads a handful of files instead of ~1,000 modules, which halves the time to the first /health (P7).
+// loads a handful of files instead of ~1,000 modules, which halves the time to the first /health (the "cold start ≤ 1 s" target, docs/design.md).
 // Native and optional packages stay external, and so do the package's own public entries (index.js,
 // main.js), which remain ordinary ESM over the declared dependencies for embedders.
 const binExternal = [

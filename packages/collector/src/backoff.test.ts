@@ -30,7 +30,7 @@ describe('classifyError', () => {
       'unsupported',
     );
     expect(classifyError(new Error('ERR invalid management key'), 'subscribe', now).error.code).toBe(
-      'auth-rejected',
+      'auth_rejected',
     );
     expect(
       classifyError(
@@ -38,17 +38,17 @@ describe('classifyError', () => {
         'http',
         now,
       ).error.code,
-    ).toBe('remote-disabled');
+    ).toBe('remote_disabled');
     const banned = classifyError(
       new Error('ERR IP banned due to too many failed attempts. Try again in 29m12s'),
       'resp-pop',
       now,
     ).error;
-    expect(banned.code).toBe('ip-banned');
+    expect(banned.code).toBe('ip_banned');
     expect(banned.message).toContain(new Date(now + (29 * 60 + 12) * 1000).toISOString());
     expect(classifyError({ status: 500, message: 'boom' }, 'http', now)).toMatchObject({ cls: 'transient' });
     expect(classifyError(new Error('connect ECONNREFUSED 127.0.0.1:1'), 'http', now).error.code).toBe(
-      'cpa-unreachable',
+      'cpa_unreachable',
     );
   });
   it('parses Go durations', () => {

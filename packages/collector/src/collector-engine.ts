@@ -17,7 +17,6 @@ import { Spool } from './spool';
 import type {
   CollectorCounters,
   CollectorLastError,
-  CollectorMode,
   CollectorState,
   CollectorStatus,
 } from './status';
@@ -30,9 +29,10 @@ const silent: CollectorLogger = { debug() {}, info() {}, warn() {}, error() {} }
 const AUTO_CHAIN: TransportName[] = ['subscribe', 'http', 'resp-pop'];
 
 /** Built by createCollector (collector.ts) once the options are valid. */
-export class Engine implements Collector {
-  private readonly o: CollectorOptions;
-  private readonly mode: CollectorMode;
+export class CollectorEngine implements Collector {
+  private readonly options: CollectorOptions;
+  /** The configured mode, `resp` already resolved to `resp-pop` by createCollector. */
+  private readonly mode: 'auto' | TransportName;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly log: CollectorLogger;
@@ -72,39 +72,39 @@ export class Engine implements Collector {
   /** Records received per transport run, for the doctor's second-consumer probe. */
   receivedTotal = 0;
 
-  constructor(o: CollectorOptions, mode: CollectorMode, batchSize: number, pollIntervalMs: number) {
-    this.o = o;
+  constructor(options: CollectorOptions, mode: 'auto' | TransportName, batchSize: number, pollIntervalMs: number) {
+    this.options = options;
     this.mode = mode;
     this.batchSize = batchSize;
     this.pollIntervalMs = pollIntervalMs;
-    this.log = o.logger ?? silent;
-    this.now = o.now ?? Date.now;
-    this.baseUrl = o.baseUrl;
-    this.managementKey = o.managementKey;
-    this.cpa = o.cpa ?? this.buildClient();
-    this.backoff = new Backoff(o.backoff);
-    const spool = o.dataDir ? new Spool(o.dataDir) : null;
+    this.log = options.logger ?? silent;
+    this.now = options.now ?? Date.now;
+    this.baseUrl = options.baseUrl;
+    this.managementKey = options.managementKey;
+    this.cpa = options.cpa ?? this.buildClient();
+    this.backoff = new Backoff(options.backoff);
+    const spool = options.dataDir ? new Spool(options.dataDir) : null;
     this.committer = new Committer({
-      sink: o.sink,
+      sink: options.sink,
       spool,
-      maxHeldEvents: o.maxHeldEvents ?? 5000,
+      maxHeldEvents: options.maxHeldEvents ?? 5000,
       logger: this.log,
-      backoff: new Backoff(o.backoff),
+      backoff: new Backoff(options.backoff),
       onCommitted: (events, result) => {
         this.lastInsertedAt = this.now();
         this.emit('committed', events, result);
       },
       onSinkState: (failing, err) => {
         if (failing && err) this.setError(err);
-        else if (this.lastError?.code === 'sink-failed') this.lastError = null;
+        else if (this.lastError?.code === 'sink_failed') this.lastError = null;
         this.emitState();
       },
     });
     this.ingest = new Ingest({
       committer: this.committer,
-      deadLetters: o.deadLetters,
-      dataDir: o.dataDir,
-      normalize: o.normalize ?? {},
+      deadLetters: options.deadLetters,
+      dataDir: options.dataDir,
+      normalize: options.normalize ?? {},
       logger: this.log,
       now: this.now,
       onReceived: (n) => {
@@ -115,8 +115,8 @@ export class Engine implements Collector {
       onDeadLetters: (items) => this.emit('dead-letter', items),
     });
     this.coverage = new CoverageTracker({
-      dataDir: o.dataDir,
-      sink: o.coverage,
+      dataDir: options.dataDir,
+      sink: options.coverage,
       logger: this.log,
       onGap: (g) => this.emit('gap', g),
     });
@@ -129,7 +129,7 @@ export class Engine implements Collector {
       baseUrl: this.baseUrl,
       managementKey: this.managementKey,
       logger: this.log,
-      timeoutMs: this.o.cpaTimeoutMs ?? 30_000,
+      timeoutMs: this.options.cpaTimeoutMs ?? 30_000,
     }) as unknown as CollectorCpa;
   }
 
@@ -137,13 +137,13 @@ export class Engine implements Collector {
 
   async start(): Promise<void> {
     if (this.loopDone)
-      throw new CollectorError('already-started', 'This collector is already running; call stop() first.');
+      throw new CollectorError('already_started', 'This collector is already running; call stop() first.');
     this.state = 'starting';
     this.committer.reopen();
     this.startedAt = this.now();
     this.gaps.started();
     this.coverage.beat(this.now());
-    const hbEvery = this.o.heartbeatIntervalMs ?? 5000;
+    const hbEvery = this.options.heartbeatIntervalMs ?? 5000;
     this.heartbeat = setInterval(() => this.coverage.beat(this.now()), hbEvery);
     this.heartbeat.unref?.();
     // The stop signal exists before the first await, so a stop() during the spool replay below is seen.
@@ -232,7 +232,7 @@ export class Engine implements Collector {
         receivedTotal: () => this.receivedTotal,
         deliverProbe: (items) => this.ingest.deliver(items, 'doctor-probe'),
         pollIntervalMs: this.pollIntervalMs,
-        retentionSecondsFallback: this.o.retentionSecondsFallback ?? 60,
+        retentionSecondsFallback: this.options.retentionSecondsFallback ?? 60,
         now: this.now,
         logger: this.log,
         running: () => this.loopDone !== null,
@@ -292,8 +292,8 @@ export class Engine implements Collector {
     return {
       baseUrl: this.baseUrl,
       managementKey: this.managementKey,
-      tlsSkipVerify: this.o.tlsSkipVerify ?? false,
-      connectTimeoutMs: this.o.connectTimeoutMs ?? 10_000,
+      tlsSkipVerify: this.options.tlsSkipVerify ?? false,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
     };
   }
 
@@ -303,9 +303,9 @@ export class Engine implements Collector {
       target: this.respTarget(),
       batchSize: this.batchSize,
       pollIntervalMs: this.pollIntervalMs,
-      respQueue: this.o.respQueue ?? 'usage',
-      respPopSide: this.o.respPopSide ?? 'left',
-      subscribePingIntervalMs: this.o.subscribePingIntervalMs ?? 30_000,
+      respQueue: this.options.respQueue ?? 'usage',
+      respPopSide: this.options.respPopSide ?? 'left',
+      subscribePingIntervalMs: this.options.subscribePingIntervalMs ?? 30_000,
     };
   }
 
@@ -342,7 +342,7 @@ export class Engine implements Collector {
 
   private async loop(stop: AbortSignal): Promise<void> {
     while (!stop.aborted) {
-      const chain = this.mode === 'auto' ? AUTO_CHAIN : [this.mode as TransportName];
+      const chain = this.mode === 'auto' ? AUTO_CHAIN : [this.mode];
       const idx = this.mode === 'auto' ? Math.min(this.autoIndex, chain.length - 1) : 0;
       const name = chain[idx] as TransportName;
       const isLast = idx === chain.length - 1;
@@ -360,9 +360,9 @@ export class Engine implements Collector {
           continue;
         }
         if (typeof built === 'string') {
-          this.setError(new CollectorError('invalid-options', `Transport ${name} cannot run: ${why}.`));
+          this.setError(new CollectorError('invalid_options', `Transport ${name} cannot run: ${why}.`));
           this.setState('unsupported');
-          await this.pause(this.o.reprobeIntervalMs ?? 600_000, stop);
+          await this.pause(this.options.reprobeIntervalMs ?? 600_000, stop);
           this.autoIndex = 0;
           continue;
         }
@@ -381,7 +381,7 @@ export class Engine implements Collector {
           reprobing = true;
           this.log.info('collector: re-probing for a better transport', { current: name });
           runCtrl.abort();
-        }, this.o.reprobeIntervalMs ?? 600_000);
+        }, this.options.reprobeIntervalMs ?? 600_000);
         this.reprobeTimer.unref?.();
       }
       try {
@@ -393,7 +393,7 @@ export class Engine implements Collector {
         }
         if (stop.aborted) break;
         // A transport that returns without being asked to is treated like a transient failure.
-        throw new CollectorError('cpa-error', `Transport ${name} ended unexpectedly.`);
+        throw new CollectorError('cpa_error', `Transport ${name} ended unexpectedly.`);
       } catch (e) {
         if (stop.aborted) break;
         if (reprobing) {
@@ -432,7 +432,7 @@ export class Engine implements Collector {
       this.setError(error);
       this.setState('unsupported');
       await this.pause(
-        this.mode === 'auto' ? Math.min(this.o.reprobeIntervalMs ?? 600_000, 60_000) : this.backoff.next(),
+        this.mode === 'auto' ? Math.min(this.options.reprobeIntervalMs ?? 600_000, 60_000) : this.backoff.next(),
         stop,
       );
       this.autoIndex = 0;
@@ -446,7 +446,7 @@ export class Engine implements Collector {
         error instanceof CollectorAuthError && error.bannedUntilMs
           ? Math.max(0, error.bannedUntilMs - now) + 5000
           : 0;
-      const pauseMs = Math.max(banned, this.o.authRetryPauseMs ?? 130 * 60_000);
+      const pauseMs = Math.max(banned, this.options.authRetryPauseMs ?? 130 * 60_000);
       this.log.error('collector: CPA refused the management key; not retrying until the key changes', {
         code: error.code,
         pauseMs,
@@ -456,8 +456,8 @@ export class Engine implements Collector {
     }
     this.setError(error);
     if (
-      error.code === 'subscriber-dropped' ||
-      (e instanceof CollectorError && e.code === 'subscriber-dropped')
+      error.code === 'subscriber_dropped' ||
+      (e instanceof CollectorError && e.code === 'subscriber_dropped')
     ) {
       this.subscriberDrops++;
       // Resubscribe at once — unless CPA keeps dropping us, then back off.
@@ -501,7 +501,7 @@ export class Engine implements Collector {
   private async onConnected(name: TransportName, signal: AbortSignal): Promise<void> {
     const now = this.now();
     this.backoff.reset();
-    if (this.lastError && this.lastError.code !== 'sink-failed')
+    if (this.lastError && this.lastError.code !== 'sink_failed')
       this.lastError = this.committer.failing && this.committer.lastError ? this.lastError : null;
     if (this.mode !== 'auto' || name === 'subscribe')
       this.transportNote = this.mode === 'auto' ? null : this.transportNote;
@@ -513,7 +513,7 @@ export class Engine implements Collector {
 
   private async refreshRetention(signal: AbortSignal): Promise<void> {
     if (!this.cpa) {
-      this.retentionSeconds ??= this.o.retentionSecondsFallback ?? 60;
+      this.retentionSeconds ??= this.options.retentionSecondsFallback ?? 60;
       return;
     }
     try {
@@ -528,7 +528,7 @@ export class Engine implements Collector {
       // CPA: values <= 0 mean 60, max 3600
       this.retentionSeconds = !(raw > 0) ? 60 : Math.min(raw, 3600);
     } catch {
-      this.retentionSeconds ??= this.o.retentionSecondsFallback ?? 60;
+      this.retentionSeconds ??= this.options.retentionSecondsFallback ?? 60;
     }
   }
 }

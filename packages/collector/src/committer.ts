@@ -194,7 +194,7 @@ export class Committer {
   private markFailing(e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
     const err = new CollectorError(
-      'sink-failed',
+      'sink_failed',
       `The usage sink rejected a batch: ${msg.slice(0, 300)}. Events are held in memory, then spooled to disk, and retried.`,
       { cause: e },
     );
@@ -238,7 +238,7 @@ export class Committer {
       this.opts.logger.error('collector: spool write failed, keeping events in memory', {
         error: (e as Error).message,
       });
-      this.lastError = e instanceof CollectorError ? e : new CollectorError('spool-failed', String(e));
+      this.lastError = e instanceof CollectorError ? e : new CollectorError('spool_failed', String(e));
     }
   }
 

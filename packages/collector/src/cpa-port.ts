@@ -1,6 +1,6 @@
 // The slice of an @cpamp/sdk-cpa client the collector uses (structural, so tests can pass stubs),
 // and the mapping of any transport/CPA failure onto the collector's closed error codes.
-import { CollectorAuthError, CollectorError, CollectorUnsupportedError } from './errors';
+import { CollectorAuthError, CollectorError, CollectorUnsupportedError, type CollectorErrorCode } from './errors';
 
 export interface CollectorCpa {
   getServerVersion(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<{ version: string | null }>;
@@ -46,7 +46,7 @@ export function parseGoDuration(text: string): number | null {
 /** Classifies an error from sdk-cpa, ioredis or the network for a transport. */
 export function classifyError(e: unknown, transport: string, nowMs: number): Classified {
   const auth = (
-    code: 'auth-rejected' | 'remote-disabled' | 'ip-banned',
+    code: 'auth_rejected' | 'remote_disabled' | 'ip_banned',
     text: string,
     bannedUntilMs?: number,
   ) =>
@@ -75,14 +75,14 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
       parseGoDuration(typeof x.retryAfter === 'string' ? x.retryAfter : (banned?.[1] ?? '')) ?? 30 * 60_000;
     const until = nowMs + wait;
     return auth(
-      'ip-banned',
+      'ip_banned',
       `CPA has banned this host after too many failed logins until ${new Date(until).toISOString()}. Fix the management key; the collector will not retry before the ban ends.`,
       until,
     );
   }
   if (code === 'remote_management_disabled' || /remote management disabled/i.test(message)) {
     return auth(
-      'remote-disabled',
+      'remote_disabled',
       'CPA refused remote management access (allow-remote is false). Set remote-management.allow-remote: true in CPA config.yaml, or run the collector on the CPA host.',
     );
   }
@@ -94,7 +94,7 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
     /invalid management key|missing management key|NOAUTH|remote management key not set/i.test(message)
   ) {
     return auth(
-      'auth-rejected',
+      'auth_rejected',
       `CPA rejected the management key (${transport}: ${message.slice(0, 120)}). Set the correct CPA management key; the collector stopped retrying so CPA does not ban this host.`,
     );
   }
@@ -122,7 +122,7 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
   return {
     cls: 'transient',
     error: new CollectorError(
-      unreachable ? 'cpa-unreachable' : 'cpa-error',
+      unreachable ? 'cpa_unreachable' : 'cpa_error',
       unreachable
         ? `Cannot reach CPA (${transport}): ${message.slice(0, 160)}. Check that CPA is running and the URL is right from the collector's network; retrying with backoff.`
         : `CPA ${transport} error: ${message.slice(0, 200)}. Retrying with backoff.`,
@@ -132,25 +132,25 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
 }
 
 /** Plain-language hint for a status error code (shown next to lastError). */
-export function hintFor(code: string): string {
+export function hintFor(code: CollectorErrorCode): string {
   switch (code) {
-    case 'auth-rejected':
+    case 'auth_rejected':
       return 'The CPA management key is wrong or missing. Update it in the collector settings; retries are paused to avoid CPA banning this IP.';
-    case 'remote-disabled':
+    case 'remote_disabled':
       return "CPA only accepts management calls from localhost. Set remote-management.allow-remote: true in CPA's config.yaml.";
-    case 'ip-banned':
+    case 'ip_banned':
       return 'CPA banned this IP for 30 minutes after 5 failed logins (shared with the CPA panel). Fix the key and wait for the ban to end.';
-    case 'cpa-unreachable':
+    case 'cpa_unreachable':
       return 'CPA is not reachable at the configured URL from this machine (inside Docker, 127.0.0.1 is the container itself). Check the URL and that CPA runs.';
-    case 'transport-unsupported':
+    case 'transport_unsupported':
       return "This CPA version or network path does not support the chosen transport. Use mode 'auto', or upgrade CPA (v6.10.8+ for the HTTP queue).";
-    case 'sink-failed':
+    case 'sink_failed':
       return 'Records arrive from CPA but cannot be written (disk full, read-only, locked database). They are held and spooled, and written when storage recovers.';
-    case 'spool-failed':
+    case 'spool_failed':
       return 'The spool file in the data directory cannot be written: free disk space or fix permissions.';
-    case 'subscriber-dropped':
+    case 'subscriber_dropped':
       return 'CPA dropped the subscription because the collector read too slowly (256-record buffer); it resubscribed at once, a gap was recorded.';
-    case 'protocol-error':
+    case 'protocol_error':
       return 'CPA sent something the collector did not understand; check the CPA version.';
     default:
       return 'See lastError.message for details.';

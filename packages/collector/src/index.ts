@@ -26,6 +26,7 @@ export { maskSecret, redactSecrets, sha256Hex } from './redact';
 export { createCollector } from './collector';
 export type { Collector, CollectorOptions, CollectorEvents } from './collector';
 export type { CollectorCpa } from './cpa-port';
+export { COLLECTOR_MODES } from './status';
 export type {
   CollectorStatus,
   CollectorState,

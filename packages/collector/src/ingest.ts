@@ -30,10 +30,10 @@ export interface IngestOptions {
 
 export class Ingest {
   readonly counters: IngestCounters = { received: 0, rejected: 0, deadLettered: 0, controlMessages: 0 };
-  private readonly o: IngestOptions;
+  private readonly options: IngestOptions;
 
-  constructor(o: IngestOptions) {
-    this.o = o;
+  constructor(options: IngestOptions) {
+    this.options = options;
   }
 
   async deliver(items: readonly unknown[], transport: string): Promise<void> {
@@ -45,61 +45,61 @@ export class Ingest {
       const control = controlPayloadKind(item);
       if (control) {
         this.counters.controlMessages++;
-        this.o.onControl(control);
+        this.options.onControl(control);
         continue;
       }
       received++;
-      const r = normalizeRecord(item, this.o.normalize);
+      const r = normalizeRecord(item, this.options.normalize);
       if (r.ok) events.push(r.event);
       else
         dead.push({
-          receivedAtMs: this.o.now(),
+          receivedAtMs: this.options.now(),
           reason: r.reason,
           payload: redactAndCap(payloadText(item), DEAD_LETTER_MAX_BYTES),
           transport,
         });
     }
     this.counters.received += received;
-    if (received > 0) this.o.onReceived(received);
+    if (received > 0) this.options.onReceived(received);
     if (dead.length > 0) {
       this.counters.rejected += dead.length;
       await this.storeDeadLetters(dead);
     }
-    await this.o.committer.submit(events);
+    await this.options.committer.submit(events);
   }
 
   private async storeDeadLetters(dead: DeadLetter[]): Promise<void> {
-    if (this.o.deadLetters) {
+    if (this.options.deadLetters) {
       try {
-        await this.o.deadLetters.insertDeadLetters(dead);
+        await this.options.deadLetters.insertDeadLetters(dead);
         this.counters.deadLettered += dead.length;
-        this.o.onDeadLetters(dead);
+        this.options.onDeadLetters(dead);
         return;
       } catch (e) {
-        this.o.logger.warn('collector: dead-letter sink failed, writing dead letters to the data dir', {
+        this.options.logger.warn('collector: dead-letter sink failed, writing dead letters to the data dir', {
           error: (e as Error).message,
         });
       }
     }
-    if (this.o.dataDir) {
+    if (this.options.dataDir) {
       try {
         appendFileSync(
-          join(this.o.dataDir, 'collector-dead-letters.jsonl'),
+          join(this.options.dataDir, 'collector-dead-letters.jsonl'),
           dead.map((d) => `${JSON.stringify(d)}\n`).join(''),
           { mode: 0o600 },
         );
         this.counters.deadLettered += dead.length;
-        this.o.onDeadLetters(dead);
+        this.options.onDeadLetters(dead);
         return;
       } catch (e) {
-        this.o.logger.error('collector: cannot write dead letters', { error: (e as Error).message });
+        this.options.logger.error('collector: cannot write dead letters', { error: (e as Error).message });
       }
     }
-    this.o.logger.warn('collector: rejected records (no dead-letter sink configured)', {
+    this.options.logger.warn('collector: rejected records (no dead-letter sink configured)', {
       count: dead.length,
       reason: dead[0]?.reason,
     });
-    this.o.onDeadLetters(dead);
+    this.options.onDeadLetters(dead);
   }
 }
 

@@ -46,7 +46,7 @@ export class Spool {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new CollectorError(
-        'spool-failed',
+        'spool_failed',
         `Cannot create the collector data directory ${dataDir}: ${(e as Error).message}. Check the path and its permissions.`,
         { cause: e },
       );
@@ -76,7 +76,7 @@ export class Spool {
       fsyncSync(fd);
     } catch (e) {
       throw new CollectorError(
-        'spool-failed',
+        'spool_failed',
         `Cannot write the collector spool ${this.path}: ${(e as Error).message}. Free disk space or fix permissions; events are kept in memory meanwhile.`,
         { cause: e },
       );
@@ -161,7 +161,7 @@ export class Spool {
       renameSync(tmp, this.cursorPath);
     } catch (e) {
       throw new CollectorError(
-        'spool-failed',
+        'spool_failed',
         `Cannot save the collector spool cursor ${this.cursorPath}: ${(e as Error).message}.`,
         { cause: e },
       );
@@ -175,7 +175,7 @@ export class Spool {
       if (existsSync(this.path)) unlinkSync(this.path);
     } catch (e) {
       throw new CollectorError(
-        'spool-failed',
+        'spool_failed',
         `Cannot remove the replayed collector spool ${this.path}: ${(e as Error).message}.`,
         { cause: e },
       );

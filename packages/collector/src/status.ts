@@ -3,7 +3,12 @@ import type { CollectorErrorCode } from './errors';
 import type { TransportName } from './transports/transport';
 import type { CoverageGap } from './usage-event';
 
-export type CollectorMode = 'auto' | 'subscribe' | 'http' | 'resp-pop';
+/**
+ * The configured collector mode: `auto` (subscribe → http → resp-pop), one transport by name, or `resp`,
+ * CPA Manager Plus's name for `resp-pop`. The transport actually in use is a `TransportName`.
+ */
+export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
+export type CollectorMode = (typeof COLLECTOR_MODES)[number];
 
 export type CollectorState =
   'stopped' | 'starting' | 'connecting' | 'running' | 'backoff' | 'auth-stopped' | 'unsupported' | 'stopping';
@@ -43,6 +48,7 @@ export interface CollectorLastError {
 
 export interface CollectorStatus {
   state: CollectorState;
+  /** The configured mode, with Plus's `resp` reported as `resp-pop`. */
   mode: CollectorMode;
   transport: TransportName | null;
   /** Why auto mode is not on a better transport (the last fall-through reason). */

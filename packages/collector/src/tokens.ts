@@ -16,7 +16,7 @@ export type TokenBuckets = Pick<
   | 'tokenQuality'
 >;
 
-/** How a provider's flat counts overlap (cpa-protocol.md §5). */
+/** How a provider's flat counts overlap (docs/design.md, "Usage record"). */
 export type TokenSemantics = 'independent' | 'subset' | 'separate-reasoning';
 
 const SEPARATE_REASONING = new Set([

@@ -1,5 +1,5 @@
-// Which CPA versions offer which usage transport: the feature table lives in @cpamp/sdk-cpa
-// (cpa-protocol.md §7); this only maps transports onto it. Unknown version → assume yes (and probe).
+// Which CPA versions offer which usage transport: the feature table lives in @cpamp/sdk-cpa (docs/design.md,
+// "Version timeline"); this only maps transports onto it. Unknown version → assume yes (and probe).
 import { parseCpaVersion, supportsFeature, type CpaFeature } from '@cpamp/sdk-cpa';
 import type { TransportName } from './transports/transport';
 

@@ -104,7 +104,7 @@ describe('auto mode', () => {
     await collector.start();
     await waitFor(() => collector.status().counters.reconnects >= 2);
     expect(collector.status().transport).toBe('http');
-    expect(collector.status().lastError?.code).toBe('cpa-error');
+    expect(collector.status().lastError?.code).toBe('cpa_error');
     fake.faults.clear();
     await feed(fake, 0, 10);
     await waitFor(() => sink.rows.length === 10);

@@ -97,7 +97,8 @@ describe.each(MODES)('stop() in mode %s', (mode) => {
       connectTimeoutMs: 60_000,
     });
     await collector.start();
-    await new Promise((r) => setTimeout(r, 100)); // let it get stuck in the probe / connect / pop
+    // Stuck in the probe / connect / pop: CPA has the connection and never answers.
+    await waitFor(() => sockets.size > 0, 5000, 'a connection to the black hole');
     expect(await timedStop(collector)).toBeLessThan(mode === 'http' ? 1500 + PROMPT_MS : PROMPT_MS);
     for (const s of sockets) s.destroy();
   });
@@ -111,9 +112,15 @@ describe('stop() edge cases', () => {
     await collector.stop();
     await starting;
     await timedStop(collector);
-    fake.enqueueUsage(record(1));
-    await new Promise((r) => setTimeout(r, 150));
-    expect(fake.queueLength()).toBe(1); // nobody popped it: the collector really stopped
+    // A second collector that runs takes every record; had the stopped one kept polling, it would have
+    // won some of them.
+    const sink = new MemorySink();
+    const live = h.collector({ sink, mode: 'http' });
+    await live.start();
+    for (let i = 0; i < 5; i++) fake.enqueueUsage(record(i));
+    await waitFor(() => sink.rows.length === 5, 5000, 'the running collector took all 5 records');
+    expect(collector.status().counters.received).toBe(0); // the stopped collector took nothing
+    expect(fake.queueLength()).toBe(0);
   });
 
   it('stop() during the auth pause resolves promptly', async () => {

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 
-// targets.md P9: the single management.html must stay at or under 250 kB gzip.
+// The "panel ≤ 250 kB gzip" target (docs/design.md): the single management.html must stay at or under 250 kB gzip.
 const BUDGET_GZIP_BYTES = 250 * 1000;
 
 describe('panel bundle', () => {

@@ -9,7 +9,7 @@ import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
 import { brokenTableRows, englishLeaks, has, launchChromium, placeholderProblems, startDemoCpa, startDemoServer, waitFor, watchPage, type DemoCpa, type DemoServer, type PageWatch } from './walk-harness';
 
-// The whole-app walk (issue #7 "Done when"): every route, against the demo, in both modes and all four
+// The whole-app walk (the panel's definition of done): every route, against the demo, in both modes and all four
 // languages. A visit fails on: no real data (per-page probe below), an error box, console errors, page errors,
 // failed or 4xx/5xx requests to our origins, "undefined"/"NaN"/"{name}" text, English UI text in another
 // language, or table rows not laid out as rows. The summary (stdout) lists every visit and failure.

@@ -1,4 +1,4 @@
-// CPA version parsing and the feature table (cpa-protocol.md §7). Pure: no I/O here.
+// CPA version parsing and the feature table (docs/design.md, "Version timeline"). Pure: no I/O here.
 
 export interface CpaServerVersion {
   /** X-CPA-VERSION as sent, e.g. "v7.2.140", "7.2.140" or "dev"; null when CPA sent none. */

@@ -42,10 +42,13 @@ describe('oauth', () => {
 
     const second = await h.cpa.oauth.getAuthUrl('xai');
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 30);
-    const slow = await rejection(
-      h.cpa.oauth.waitForAuth(second.state, { intervalMs: 10_000, signal: ac.signal }),
-    );
+    const polls = h.fake.stats().requests;
+    const waiting = rejection(h.cpa.oauth.waitForAuth(second.state, { intervalMs: 10_000, signal: ac.signal }));
+    // Abort once the first status poll reached CPA (the next one is 10 s away).
+    for (const deadline = Date.now() + 5000; h.fake.stats().requests === polls && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
+    const slow = await waiting;
     expect(isCpaError(slow) && slow.code).toBe('aborted');
   });
 

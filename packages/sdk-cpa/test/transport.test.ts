@@ -77,10 +77,13 @@ describe('timeout and abort', () => {
   });
 
   it('aborts an in-flight request with code "aborted"', async () => {
-    server = await startTinyServer((_req, res) => setTimeout(() => sendJson(res, 200, {}), 2000));
-    client = createCpaClient({ baseUrl: server.url, managementKey: KEY });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
+    // Aborted once CPA has the request and before it answers.
+    server = await startTinyServer((_req, res) => {
+      ac.abort();
+      setTimeout(() => sendJson(res, 200, {}), 2000);
+    });
+    client = createCpaClient({ baseUrl: server.url, managementKey: KEY });
     const e = await caught(client.config.get({ signal: ac.signal }));
     expect(isCpaError(e) && e.code).toBe('aborted');
   });
@@ -95,13 +98,22 @@ describe('timeout and abort', () => {
 
   it('abort also stops a retry backoff wait', async () => {
     server = await startTinyServer((_req, res) => sendJson(res, 503, { error: 'busy' }));
+    const ac = new AbortController();
+    // Aborted when the client announces its retry wait (logged just before it sleeps).
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(msg: string) {
+        if (msg === 'cpa request retry') ac.abort();
+      },
+    };
     client = createCpaClient({
       baseUrl: server.url,
       managementKey: KEY,
       retries: { max: 5, baseDelayMs: 5000 },
+      logger,
     });
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 100);
     const started = Date.now();
     const e = await caught(client.config.get({ signal: ac.signal }));
     expect(isCpaError(e) && e.code).toBe('aborted');

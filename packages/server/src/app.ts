@@ -11,6 +11,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { loggerOptions } from './logger';
 import authPlugin from './plugins/auth';
+import jobsPlugin from './jobs/jobs.plugin';
 import { createCpaLayer } from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import { openServerStore } from './plugins/store';
@@ -53,7 +54,7 @@ export interface AppDeps {
   collectorStopTimeoutMs?: number;
   /** Take the data-dir lock (default true). */
   lock?: boolean;
-  /** Sees every route as it is registered (the S2 test walks them). */
+  /** Sees every route as it is registered (the security test "every route needs the admin key" walks them). */
   onRoute?: (route: RouteOptions) => void;
   /** Background raw-event retention timer (default first run after 60 s, then hourly); false turns it off. */
   retentionSchedule?: { intervalMs?: number; firstDelayMs?: number } | false;
@@ -160,6 +161,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     }
     await registerOpenApi(app);
     await app.register(authPlugin, { ctx });
+    await app.register(jobsPlugin, { store, live, now });
     await app.register(metricsRoutes, { ctx });
     await app.register(panelPlugin, { ctx });
     await app.register(systemRoutes, { ctx });

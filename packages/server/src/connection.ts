@@ -1,6 +1,7 @@
 // Where the server's CPA connection comes from: env (CPA_UPSTREAM_URL + CPA_MANAGEMENT_KEY, never written
 // to disk), else the store's settings (management key encrypted by the store with data.key), else none.
-import type { CollectorMode, Config } from './config';
+import type { CollectorMode } from '@cpamp/collector';
+import type { Config } from './config';
 import { ServerError } from './errors';
 
 /** What the server needs from a settings store; @cpamp/store's SettingsRepository fits structurally. */

@@ -36,6 +36,10 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   panel_not_built: 503,
   store_unavailable: 503,
   price_source_failed: 502,
+  job_finished: 409,
+  job_cancelled: 409,
+  job_interrupted: 500,
+  job_failed: 500,
   request_failed: 500,
 };
 

@@ -31,6 +31,10 @@ export type ServerErrorCode =
   | 'panel_not_built'
   | 'store_unavailable'
   | 'price_source_failed'
+  | 'job_finished'
+  | 'job_cancelled'
+  | 'job_interrupted'
+  | 'job_failed'
   | 'request_failed';
 
 export class ServerError extends Error {

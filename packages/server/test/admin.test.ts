@@ -1,4 +1,4 @@
-// API.md section A: storage, retention, collector page + doctor, /setup/check, CSV export, multipart import.
+// The admin routes: storage, retention, collector page + doctor, /setup/check, CSV export, multipart import.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalizeRecord } from '@cpamp/collector';

@@ -1,4 +1,4 @@
-// Alerts HTTP API (API.md §C) on the real app: admin auth, validation naming the field, write-only
+// Alerts HTTP API on the real app: admin auth, validation naming the field, write-only
 // secrets (never in responses or logs), test-send to a real webhook receiver, the fake Telegram and the
 // SSE stream.
 import { createServer } from 'node:http';

@@ -1,3 +1,4 @@
+// The security targets of docs/design.md ("Security targets"; the describe titles use their short ids).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';

@@ -78,6 +78,16 @@ export type {
   AlertDeliveryInput,
   AlertDeliveryUpdate,
 } from './alerts/alerts.types';
+export type { JobsRepository } from './jobs/jobs.repository';
+export type {
+  JobState,
+  JobRecord,
+  JobProgress,
+  JobError,
+  JobCreateInput,
+  JobUpdate,
+  JobListFilter,
+} from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore } from './pg/open-pg-store';
 export type {

@@ -17,6 +17,7 @@ import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
 import { DictionaryCache } from './dictionary/dictionary-cache';
 import { StoreError, isStoreError } from './errors';
 import { createEventsRepository, type EventsRepository } from './events/events.repository';
+import { createJobsRepository, type JobsRepository } from './jobs/jobs.repository';
 import { createImportExport, type ImportExport } from './io/import-export';
 import { createMaintenance, type Maintenance } from './maintenance/maintenance';
 import { migrations } from './migrations/index';
@@ -81,10 +82,12 @@ export interface Store {
   readonly settings: SettingsRepository;
   readonly maintenance: Maintenance;
   readonly io: ImportExport;
-  /** Account-pool operations (#8). */
+  /** Account-pool operations. */
   readonly pool: PoolRepository;
-  /** Alert rules, incidents and deliveries (#8). */
+  /** Alert rules, incidents and deliveries. */
   readonly alerts: AlertsRepository;
+  /** Background jobs (the server's job runner). */
+  readonly jobs: JobsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch: EventsRepository['insertBatch'];
   /** Shorthand for maintenance.storageReport(). */
@@ -259,6 +262,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
     const pool = createPoolRepository({ writer, reader: read, now, dataKey });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
+    const jobs = createJobsRepository({ writer, reader: read, now });
     const schedules: { stop(): void }[] = [];
     const origSchedule = maintenance.schedule;
     maintenance.schedule = (o) => {
@@ -280,6 +284,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       io,
       pool,
       alerts,
+      jobs,
       insertBatch: (batch) => events.insertBatch(batch),
       storageReport: () => maintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),

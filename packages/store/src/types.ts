@@ -1,6 +1,7 @@
 /**
- * Structurally identical to the collector's `UsageEvent` (RULES.md contract). The store may not
- * import the collector, so it declares the shape itself; token buckets are mutually exclusive.
+ * Structurally identical to the collector's `UsageEvent`: the store's events repository satisfies the
+ * collector's `UsageSink` without a package edge (docs/design.md, "Packages and dependency direction"), so
+ * the store declares the shape itself. Token buckets are mutually exclusive.
  */
 export interface UsageEventInput {
   dedupKey: string;

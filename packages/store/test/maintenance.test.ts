@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,9 +91,14 @@ describe('retention and maintenance', () => {
     expect(oldest.timestampMs).toBeGreaterThan(T0);
     const cp = s.maintenance.checkpoint('PASSIVE');
     expect(cp.busy).toBe(0);
-    const sched = s.maintenance.schedule({ intervalMs: 10 });
-    await new Promise((res) => setTimeout(res, 30));
+    // The scheduled checkpoint truncates the WAL once it is over the limit (0 bytes here).
+    const walSize = () => statSync(`${s.path}-wal`).size;
+    expect(walSize()).toBeGreaterThan(0);
+    const sched = s.maintenance.schedule({ intervalMs: 10, walLimitBytes: 0 });
+    for (const deadline = Date.now() + 5000; walSize() > 0 && Date.now() < deadline; )
+      await new Promise((res) => setTimeout(res, 10));
     sched.stop();
+    expect(walSize()).toBe(0);
   });
 });
 

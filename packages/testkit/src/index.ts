@@ -24,7 +24,7 @@ export type {
 export { connectResp, encodeCommand, RespReplyError } from './fake-cpa/resp-client';
 export type { RespReply, RespTestClient } from './fake-cpa/resp-client';
 
-// Deterministic usage generator (targets.md "The benchmark data set").
+// Deterministic usage generator (docs/design.md, "The benchmark data set").
 export {
   generateUsage,
   DEFAULT_END_MS as USAGE_DEFAULT_END_MS,

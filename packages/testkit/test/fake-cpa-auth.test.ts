@@ -13,7 +13,7 @@ async function get(path: string, headers: Record<string, string> = {}) {
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('fake CPA management auth (cpa-protocol.md §1)', () => {
+describe('fake CPA management auth (docs/design.md, "Management auth")', () => {
   it('accepts Bearer (any case), a bare Authorization value and X-Management-Key', async () => {
     fake = await startFakeCpa();
     expect((await get('/debug', { Authorization: `Bearer ${KEY}` })).status).toBe(200);

@@ -126,7 +126,9 @@ describe('ioredis 6 against the fake CPA', () => {
     redis.on('error', () => {});
     try {
       await expect(redis.connect().then(() => redis.rpop('usage', 1))).rejects.toThrow();
-      await new Promise((r) => setTimeout(r, 50));
+      // The client may see the refusal before the fake has counted the strike: wait for it, bounded.
+      for (const deadline = Date.now() + 5000; fake.stats().authFailures < 1 && Date.now() < deadline; )
+        await new Promise((r) => setTimeout(r, 5));
       expect(fake.stats().authFailures).toBeGreaterThanOrEqual(1);
     } finally {
       redis.disconnect();

@@ -19,7 +19,7 @@ async function client(): Promise<RespTestClient> {
 const err = (message: string) => ({ message });
 const rec = (n: number) => JSON.stringify({ timestamp: `2026-08-22T14:00:0${n}Z`, model: 'gpt-5' });
 
-describe('fake CPA RESP usage queue (cpa-protocol.md §4)', () => {
+describe('fake CPA RESP usage queue (docs/design.md, "Usage queue over RESP")', () => {
   it('answers NOAUTH before AUTH and counts those commands as failed logins', async () => {
     fake = await startFakeCpa();
     const c = await client();

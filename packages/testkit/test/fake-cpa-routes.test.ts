@@ -58,7 +58,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: res.status, text, json, headers: res.headers };
 }
 
-describe('fake CPA management routes (cpa-protocol.md §2, §8)', () => {
+describe('fake CPA management routes (docs/design.md, "Management routes" and "Auth files")', () => {
   it('GET /config has kebab keys; scalar routes read and write it', async () => {
     fake = await startFakeCpa({ retentionSeconds: 120 });
     const cfg = (await call('GET', '/config')).json;

@@ -23,7 +23,7 @@ const msg = (payload: string, channel = 'usage') => ['message', channel, payload
 const rec = (n: number) =>
   JSON.stringify({ timestamp: `2026-08-22T14:00:${String(n).padStart(2, '0')}Z`, model: 'gpt-5' });
 
-describe('fake CPA RESP SUBSCRIBE (cpa-protocol.md §4)', () => {
+describe('fake CPA RESP SUBSCRIBE (docs/design.md, "Usage queue over RESP")', () => {
   it('sends {"support_refresh":true} first, then records and {"refresh":true} control messages', async () => {
     fake = await startFakeCpa();
     const c = await subscriber();

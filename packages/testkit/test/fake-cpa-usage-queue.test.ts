@@ -21,7 +21,7 @@ const rec = (n: number) => ({
   request_id: `0000000${n}`,
 });
 
-describe('fake CPA usage queue over HTTP (cpa-protocol.md §3)', () => {
+describe('fake CPA usage queue over HTTP (docs/design.md, "Usage queue over HTTP")', () => {
   it('pops FIFO, default count 1, count clamps to what is available, [] when empty', async () => {
     fake = await startFakeCpa();
     for (let i = 1; i <= 5; i++) fake.enqueueUsage(rec(i));
@@ -110,8 +110,14 @@ describe('fake CPA usage queue over HTTP (cpa-protocol.md §3)', () => {
     expect(other.consumed()).toBe(6);
     expect((await pop('?count=10')).text).toBe('[]');
     other.stop();
-    fake.enqueueUsage(rec(7));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(fake.queueLength()).toBe(1);
+    // A consumer that still runs takes the next records; the stopped one must take none of them.
+    const live = fake.startSecondConsumer({ intervalMs: 5, count: 1 });
+    for (let i = 7; i <= 9; i++) fake.enqueueUsage(rec(i));
+    for (const until = Date.now() + 2000; live.consumed() < 3 && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 5));
+    live.stop();
+    expect(live.consumed()).toBe(3);
+    expect(other.consumed()).toBe(6);
+    expect(fake.queueLength()).toBe(0);
   });
 });

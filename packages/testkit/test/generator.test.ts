@@ -9,7 +9,7 @@ import {
   type ProviderFamily,
 } from '@cpamp/testkit';
 
-// ---- zod schema of a CPA v7.2.140 usage record (cpa-protocol.md §5); strict: no unknown keys ----
+// ---- zod schema of a CPA v7.2.140 usage record (docs/design.md, "Usage record"); strict: no unknown keys ----
 
 const int = z.number().int().nonnegative();
 

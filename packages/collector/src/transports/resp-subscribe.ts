@@ -107,7 +107,7 @@ export function createRespSubscribeTransport(opts: RespSubscribeOptions): Transp
         const at = ctx.now();
         ctx.dropped(at, 'CPA closed the subscription (slow-subscriber drop, CPA restart or network)');
         throw new CollectorError(
-          'subscriber-dropped',
+          'subscriber_dropped',
           'CPA closed the usage subscription; resubscribing at once (a coverage gap was recorded).',
         );
       }

@@ -1,4 +1,4 @@
-// The API shapes of API.md §C, built from the store's records. Secrets never reach these: channels only
+// The alerts API's shapes (docs/reference/http-api.md), built from the store's records. Secrets never reach these: channels only
 // say whether one is set.
 import type { AlertsRepository } from '@cpamp/store';
 

@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import { createCollector, type Finding } from '@cpamp/collector';
 import { createConnectionService } from '../connection';
-import { collectorModeOf } from '../plugins/collector';
 import { parseCommandArgs, withDataDirStore } from './import-export';
 import type { CliIo, CliResult } from './run-cli';
 
@@ -33,7 +32,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
       baseUrl: current.baseUrl,
       managementKey: current.managementKey,
       sink: store,
-      mode: collectorModeOf(settings.mode),
+      mode: settings.mode,
       batchSize: settings.batchSize,
       pollIntervalMs: settings.pollIntervalMs,
       respQueue: settings.queue,

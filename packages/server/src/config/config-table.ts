@@ -3,12 +3,11 @@
 // parser and `--help`, the unknown-key warning, `ConfigSchema` and docs/reference/config.md are all built
 // from it, so a new setting is one new row here. The tree mirrors `Config`.
 import { join } from 'node:path';
+import { COLLECTOR_MODES } from '@cpamp/collector';
 import { z } from 'zod';
 import { derived, setting } from './setting';
 import { boolean, cpaUrl, httpAddr, integer, nullable, oneOf, origins, path, readPort, secretText, subsetOf, text, trustProxy } from './value-types';
 
-export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
-export type CollectorMode = (typeof COLLECTOR_MODES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Providers an account-pool inspection can probe (those with a known quota endpoint). */
 export const INSPECTION_PROVIDERS = ['codex', 'claude'] as const;

@@ -2,8 +2,7 @@
 // the generated reference and the unknown-key warning.
 export { ConfigSchema } from './config-schema';
 export type { Config } from './config-schema';
-export { CONFIG_TABLE, COLLECTOR_MODES, LOG_LEVELS, INSPECTION_PROVIDERS } from './config-table';
-export type { CollectorMode } from './config-table';
+export { CONFIG_TABLE, LOG_LEVELS, INSPECTION_PROVIDERS } from './config-table';
 export { CONFIG_FLAGS, KNOWN_FILE_KEYS, loadConfig, defineConfig, loadConfigFromProcess } from './load-config';
 export type { LoadConfigOptions } from './load-config';
 export { CONFIG_KEYS, configFlagHelp } from './config-docs';

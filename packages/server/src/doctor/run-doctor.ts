@@ -1,10 +1,8 @@
 // The collector doctor for HTTP callers: findings in the panel's shape ({id, level, title, detail, fix?}).
 // checkCandidate() runs it against a connection that is NOT saved (the setup wizard's live check): a
 // collector object is built but never started, so nothing is popped and nothing is written.
-import { createCollector, type DiagnoseReport, type Finding, type UsageSink } from '@cpamp/collector';
+import { createCollector, type CollectorMode, type DiagnoseReport, type Finding, type UsageSink } from '@cpamp/collector';
 import { createCpaClient } from '@cpamp/sdk-cpa';
-import type { CollectorMode } from '../config';
-import { collectorModeOf } from '../plugins/collector';
 
 export type FindingLevel = 'ok' | 'info' | 'warn' | 'error';
 
@@ -62,7 +60,7 @@ export async function checkCandidate(opts: {
     managementKey: opts.managementKey,
     cpa: client,
     sink: refusingSink,
-    mode: collectorModeOf(opts.mode),
+    mode: opts.mode,
     pollIntervalMs: opts.pollIntervalMs,
     logger: silent,
     now: opts.now,

@@ -4,7 +4,7 @@
 import type { Store, StoredEventSummary, UsageEventInput } from '@cpamp/store';
 import type { CollectorHost } from '../plugins/collector';
 
-export type LiveKind = 'usage' | 'collector' | 'gap' | 'alert' | 'pool';
+export type LiveKind = 'usage' | 'collector' | 'gap' | 'alert' | 'pool' | 'job';
 
 /** What the stream filters on (usage rows only; collector and gap events always pass). */
 export interface LiveMatch {
@@ -32,8 +32,8 @@ export interface LiveHub {
   attach(source: { store: Pick<Store, 'events'> | null; collector: LiveCollectorSource | null }): void;
   /** Entries after `lastId` still in the ring; `truncated` when some were already dropped. */
   since(lastId: number): { entries: LiveEntry[]; truncated: boolean };
-  /** Publishes an alert or pool event (always passes the stream's usage filters). */
-  publish(kind: 'alert' | 'pool', payload: unknown): void;
+  /** Publishes an alert, pool or background-job event (always passes the stream's usage filters). */
+  publish(kind: 'alert' | 'pool' | 'job', payload: unknown): void;
   subscribe(listener: (entry: LiveEntry) => void): () => void;
   subscribers(): number;
   /** Current collector status as a `collector` payload (sent first on every connect). */

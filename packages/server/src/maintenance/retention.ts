@@ -1,7 +1,8 @@
 // Raw-event retention: settings live in the store's settings table ('retention'), a background timer
 // applies them (age first, then size) through store.maintenance; rollups are always kept, so long-range
-// analytics survive. A run never overlaps another one.
+// analytics survive. A run is a background job (kind `retention`, one at a time, resumable between steps).
 import type { Store } from '@cpamp/store';
+import type { JobHandlerContext } from '../jobs/job-runner';
 
 export type RetentionReason = 'age' | 'size' | 'none';
 
@@ -28,13 +29,24 @@ export interface RetentionRunResult {
 export interface RetentionService {
   get(): RetentionSettings;
   update(patch: { rawDays?: number | null; maxDbMegabytes?: number | null }): RetentionSettings;
-  run(): RetentionRunResult;
-  /** Starts the background timer (first run after `firstDelayMs`); returns stop(). */
-  schedule(opts?: { intervalMs?: number; firstDelayMs?: number }): { stop(): void };
+  /** One run as a background job: by age, then by size; it stops (and resumes) between the two steps. */
+  runJob(ctx: Pick<JobHandlerContext<unknown, RetentionCursor>, 'cursor' | 'signal' | 'progress'>): Promise<RetentionRunResult>;
+  /** Calls `start` on a timer (first after `firstDelayMs`) while a limit is set; returns stop(). */
+  schedule(opts: { intervalMs?: number; firstDelayMs?: number }, start: () => Promise<unknown>): { stop(): void };
 }
 
+/** Where a run is: the next step (0 age, 1 size, 2 done) and what the finished steps did. */
+export interface RetentionCursor {
+  step: number;
+  startedMs: number;
+  deletedEvents: number;
+  reason: RetentionReason;
+}
+
+export const RETENTION_JOB = 'retention';
 const KEY = 'retention';
 const DAY_MS = 86_400_000;
+const STEPS = 2;
 
 export function createRetentionService(deps: {
   store: Store;
@@ -42,7 +54,6 @@ export function createRetentionService(deps: {
   logger: { info(o: object, m: string): void; error(o: object, m: string): void };
 }): RetentionService {
   const { store, now, logger } = deps;
-  let running = false;
   const read = (): RetentionSettings => {
     const saved = store.settings.get<Partial<RetentionSettings>>(KEY) ?? {};
     return { rawDays: saved.rawDays ?? null, maxDbMegabytes: saved.maxDbMegabytes ?? null, lastRun: saved.lastRun ?? null };
@@ -56,42 +67,37 @@ export function createRetentionService(deps: {
       store.settings.set(KEY, next);
       return next;
     },
-    run() {
-      const started = now();
+    async runJob({ cursor, signal, progress }) {
       const settings = read();
-      let deletedEvents = 0;
-      let reason: RetentionReason = 'none';
-      if (running) return { deletedEvents, reason, tookMs: 0 };
-      running = true;
-      try {
-        if (settings.rawDays !== null) {
-          const byAge = store.maintenance.pruneByAge(started - settings.rawDays * DAY_MS).deleted;
-          if (byAge > 0) reason = 'age';
-          deletedEvents += byAge;
+      let at: RetentionCursor = cursor ?? { step: 0, startedMs: now(), deletedEvents: 0, reason: 'none' };
+      while (at.step < STEPS) {
+        signal.throwIfAborted();
+        let deleted = 0;
+        let reason: RetentionReason = at.reason;
+        if (at.step === 0 && settings.rawDays !== null) {
+          progress({ done: at.step, total: STEPS, message: `deleting raw events older than ${settings.rawDays} days` });
+          deleted = (await store.maintenance.pruneByAge(at.startedMs - settings.rawDays * DAY_MS)).deleted;
+          if (deleted > 0) reason = 'age';
+        } else if (at.step === 1 && settings.maxDbMegabytes !== null) {
+          progress({ done: at.step, total: STEPS, message: `shrinking the database to ${settings.maxDbMegabytes} MB` });
+          deleted = (await store.maintenance.pruneToSize(settings.maxDbMegabytes * 1024 * 1024)).deleted;
+          if (deleted > 0) reason = 'size';
         }
-        if (settings.maxDbMegabytes !== null) {
-          const bySize = store.maintenance.pruneToSize(settings.maxDbMegabytes * 1024 * 1024).deleted;
-          if (bySize > 0) reason = 'size';
-          deletedEvents += bySize;
-        }
-      } finally {
-        running = false;
+        at = { ...at, step: at.step + 1, deletedEvents: at.deletedEvents + deleted, reason };
+        progress({ done: at.step, total: STEPS, message: `${at.deletedEvents} raw events deleted`, cursor: at });
       }
-      const lastRun: RetentionLastRun = { atMs: started, deletedEvents, reason };
+      const { deletedEvents, reason } = at;
+      const lastRun: RetentionLastRun = { atMs: at.startedMs, deletedEvents, reason };
       store.settings.set(KEY, { ...read(), lastRun });
-      const tookMs = Math.max(0, now() - started);
+      const tookMs = Math.max(0, now() - at.startedMs);
       logger.info({ deletedEvents, reason, tookMs }, 'retention run finished');
       return { deletedEvents, reason, tookMs };
     },
-    schedule(opts = {}) {
+    schedule(opts, start) {
       const tick = (): void => {
         const s = read();
         if (s.rawDays === null && s.maxDbMegabytes === null) return;
-        try {
-          service.run();
-        } catch (error) {
-          logger.error({ err: error }, 'retention run failed; will retry at the next interval');
-        }
+        start().catch((error: unknown) => logger.error({ err: error }, 'retention run could not start; will retry at the next interval'));
       };
       const first = setTimeout(tick, opts.firstDelayMs ?? 60_000);
       const timer = setInterval(tick, opts.intervalMs ?? 3_600_000);

@@ -1,4 +1,4 @@
-// Alerts (#8): rule engine over the signal bus, channels (webhook, Telegram, SSE), delivery log.
+// Alerts: rule engine over the signal bus, channels (webhook, Telegram, SSE), delivery log.
 // Wires the engine to ctx.signals, the collector and analytics watchers to the bus, drives everything from
 // one unref'd timer (time itself always comes from ctx.now) and stops it all when the app closes.
 import type { FastifyInstance } from 'fastify';

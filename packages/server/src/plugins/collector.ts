@@ -1,10 +1,9 @@
 // Runs the usage collector for the current CPA connection: started once the app is ready, restarted when
 // setup saves a new connection, stopped (and drained into the store) on close.
 import { join } from 'node:path';
-import { createCollector, type Collector, type CollectorEvents, type CollectorMode, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
+import { createCollector, type Collector, type CollectorEvents, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { FastifyBaseLogger } from 'fastify';
-import type { CollectorMode as ConfigCollectorMode } from '../config';
 import type { ConnectionService } from '../connection';
 
 export interface CollectorHost {
@@ -36,11 +35,6 @@ export const COLLECTOR_STOP_MARGIN_MS = 3_000;
  * in examples/docker/compose.yaml).
  */
 export const COLLECTOR_STOP_TIMEOUT_MS = COLLECTOR_CPA_TIMEOUT_MS + COLLECTOR_STOP_MARGIN_MS;
-
-/** Plus's `resp` meant "RESP pop"; `http`, `subscribe`, `resp-pop` and `auto` map one to one. */
-export function collectorModeOf(mode: ConfigCollectorMode): CollectorMode {
-  return mode === 'resp' ? 'resp-pop' : mode;
-}
 
 export function createCollectorHost(opts: { connection: ConnectionService; store: Store; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
   let collector: Collector | null = null;
@@ -78,7 +72,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
       baseUrl: connection.baseUrl,
       managementKey: connection.managementKey,
       sink: opts.store,
-      mode: collectorModeOf(settings.mode),
+      mode: settings.mode,
       batchSize: settings.batchSize,
       pollIntervalMs: settings.pollIntervalMs,
       respQueue: settings.queue,

@@ -1,4 +1,4 @@
-// Account-pool operations (#8): quota windows, inspection, owned automation, forecast. Registers the
+// Account-pool operations: quota windows, inspection, owned automation, forecast. Registers the
 // pool services and routes; everything it starts is stopped on close. The plugin shares its parent's
 // context (like fastify-plugin) for one reason: its hooks must see the proxied auth-file routes, so a user's
 // enable/disable/delete through cpamp's proxy is noticed at once (cpamp drops its ownership). The proxy

@@ -1,4 +1,4 @@
-// Provider quota probes (what CPA's panel sends through /api-call, cpa-protocol.md §2 and §8) and the
+// Provider quota probes (what CPA's panel sends through /api-call; docs/design.md, "Auth files") and the
 // parsers that turn their answers — or the rate-limit headers of ordinary usage rows — into quota windows.
 // Pure: no I/O, the clock comes in as an argument.
 

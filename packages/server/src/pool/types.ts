@@ -1,4 +1,4 @@
-// The HTTP shapes of the account-pool API (/work/coord/API.md §B) and what the pool services share.
+// The HTTP shapes of the account-pool API (docs/reference/http-api.md) and what the pool services share.
 import type { PoolRepository } from '@cpamp/store';
 import type { AlertSignal } from '../alerts/signal-bus';
 import type { PoolPolicy } from './policy';

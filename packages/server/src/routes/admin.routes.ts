@@ -1,5 +1,5 @@
 // Admin pages' backend: storage report, raw-event retention (settings, background schedule, run now),
-// the collector page (status, coverage gaps, doctor findings). Contract: /work/coord/API.md section A.
+// the collector page (status, coverage gaps, doctor findings). Listed in docs/reference/http-api.md.
 import type { CoverageGap } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
@@ -8,7 +8,9 @@ import { z } from 'zod';
 import type { ServerContext } from '../context';
 import { toDoctorReport, type DoctorReport } from '../doctor/run-doctor';
 import { ServerError } from '../errors';
-import { createRetentionService, type RetentionService } from '../maintenance/retention';
+import { jobView } from '../jobs/jobs.schema';
+import { createRetentionService, RETENTION_JOB, type RetentionCursor, type RetentionRunResult, type RetentionService } from '../maintenance/retention';
+import { STATUS_BY_CODE } from '../error-handler';
 import { collectorStatus } from './system.routes';
 
 const GAPS_KEY = 'coverage_gaps';
@@ -27,6 +29,10 @@ export interface CoverageGapView {
 const RetentionBody = z.object({
   rawDays: z.number().int().min(1).max(36_500).nullable().optional(),
   maxDbMegabytes: z.number().int().min(1).max(10_000_000).nullable().optional(),
+});
+const RetentionRunQuery = z.object({
+  /** false: answer 202 with the job at once instead of waiting for the run's result. */
+  wait: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 const DoctorBody = z
   .object({
@@ -67,10 +73,15 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
       }
     });
   }
-  if (retention && opts.retentionSchedule !== false) {
+  const jobs = fastify.jobs;
+  if (retention && jobs) jobs.define<unknown, RetentionCursor, RetentionRunResult>(RETENTION_JOB, (job) => retention.runJob(job), { resumable: true });
+  if (retention && jobs && opts.retentionSchedule !== false) {
     let timer: { stop(): void } | null = null;
     app.addHook('onReady', async () => {
-      timer = retention.schedule(opts.retentionSchedule || {});
+      // A scheduled run joins nothing: one already queued or running does the same work.
+      timer = retention.schedule(opts.retentionSchedule || {}, async () => {
+        if (jobs.pending(RETENTION_JOB) === 0) await jobs.start(RETENTION_JOB, { trigger: 'schedule' });
+      });
     });
     app.addHook('onClose', async () => {
       timer?.stop();
@@ -95,7 +106,19 @@ export default async function adminRoutes(fastify: FastifyInstance, opts: AdminR
     return next;
   });
 
-  app.post('/v0/management/retention/run', async () => requireRetention().run());
+  // A background job (kind `retention`): by default the reply waits for its result (the shape the panel
+  // reads, plus `jobId`); `?wait=false` answers 202 with the job at once, to follow on the live stream.
+  app.post('/v0/management/retention/run', { schema: { querystring: RetentionRunQuery } }, async (request, reply) => {
+    requireRetention();
+    if (!jobs) throw new ServerError('store_unavailable', 'This server runs without a usage database.');
+    const job = await jobs.start(RETENTION_JOB, { trigger: 'manual' });
+    if (!request.query.wait) return reply.code(202).send({ job: jobView(job) });
+    const done = await jobs.settled(job.id);
+    if (done.state === 'succeeded') return { ...(done.result as RetentionRunResult), jobId: done.id };
+    const error = done.error ?? { code: 'job_cancelled', message: 'The retention run was cancelled before it finished.' };
+    const status = error.code in STATUS_BY_CODE ? STATUS_BY_CODE[error.code as keyof typeof STATUS_BY_CODE] : 500;
+    return reply.code(status).send({ error: error.message, code: error.code, jobId: done.id });
+  });
 
   app.get('/v0/management/collector', { exposeHeadRoute: false }, async () => {
     const connection = ctx.connection.current();

@@ -1,4 +1,4 @@
-// Alert rules, channels (secrets write-only), incidents and the delivery log (API.md §C).
+// Alert rules, channels (secrets write-only), incidents and the delivery log (docs/reference/http-api.md).
 import type { AlertsRepository } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
@@ -117,7 +117,7 @@ export default async function alertsRoutes(
     return opts.ctx.store.alerts;
   };
 
-  // An addition to API.md §C: which kinds exist and the params each accepts (JSON Schema, with defaults),
+  // Which alert kinds exist and the params each accepts (JSON Schema, with defaults),
   // so a form can be built without hard-coding them.
   const kinds = ALERT_KINDS.map((kind) => {
     const { $schema: _s, ...params } = z.toJSONSchema(RULE_PARAMS[kind], { io: 'input', unrepresentable: 'any' });
@@ -239,7 +239,7 @@ export default async function alertsRoutes(
     items: repo().listIncidents({ state: request.query.state, limit: request.query.limit }).map(incidentView),
   }));
 
-  // An addition to API.md §C: close an incident by hand (its channels get 'resolved').
+  // Close an incident by hand (its channels get 'resolved').
   app.post(`${BASE}/incidents/:id/resolve`, { schema: { params: IdParams } }, async (request) => {
     const alerts = repo();
     const engine = opts.engine();

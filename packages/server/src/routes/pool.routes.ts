@@ -1,4 +1,4 @@
-// Account-pool routes (/work/coord/API.md §B) and Plus's automation routes
+// Account-pool routes (docs/reference/http-api.md) and Plus's automation routes
 // (/usage-service/account-processing-policy, /usage-service/quota-cooldowns). Admin auth (the default).
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance, FastifyReply } from 'fastify';

@@ -1,5 +1,5 @@
 // Everything under /v0/management/* that the server does not answer itself goes to CPA with the stored
-// management key — only for admins (S2). /models and /v1/models pass the caller's own key through.
+// management key — only for admins (docs/design.md, "every route needs the admin key"). /models and /v1/models pass the caller's own key through.
 // Popping CPA's usage queue through us is refused: it would steal records from our collector.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context';

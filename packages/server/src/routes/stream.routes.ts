@@ -29,7 +29,7 @@ const StreamQuery = z.object({
     .string()
     .regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' })
     .optional(),
-  /** Kinds to receive (default all): usage, collector, gap. */
+  /** Kinds to receive (default all): usage, collector, gap, alert, pool, job. */
   types: multi,
   /** For clients that cannot set the Last-Event-ID header. */
   lastEventId: z.coerce.number().int().min(0).optional(),

@@ -1,6 +1,8 @@
 // /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context';
+import type { JobRunner } from '../jobs/job-runner';
+import { jobView } from '../jobs/jobs.schema';
 
 export default async function systemRoutes(app: FastifyInstance, opts: { ctx: ServerContext }): Promise<void> {
   const { ctx } = opts;
@@ -44,8 +46,19 @@ export default async function systemRoutes(app: FastifyInstance, opts: { ctx: Se
       deadLetters: null,
       collector: collectorStatus(ctx, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
+      jobs: await jobsStatus(app.jobs),
     };
   });
+}
+
+/** Background jobs: those queued or running, and the last few finished (null without a store). */
+async function jobsStatus(runner: JobRunner | null) {
+  if (!runner) return null;
+  const [running, recent] = await Promise.all([
+    runner.list({ states: ['queued', 'running'], limit: 50 }),
+    runner.list({ states: ['succeeded', 'failed', 'cancelled'], limit: 10 }),
+  ]);
+  return { running: running.map(jobView), recent: recent.map(jobView) };
 }
 
 const STATE_PLUS: Record<string, string> = { running: 'running', starting: 'starting', connecting: 'starting', backoff: 'error', 'auth-stopped': 'error', unsupported: 'error', stopping: 'stopped', stopped: 'stopped' };

@@ -1,4 +1,4 @@
-// Admin-key brute-force guard, per client address: after 10 failed attempts within 15 minutes the address
+// The "admin brute-force guard" target (docs/design.md), per client address: after 10 failed attempts within 15 minutes the address
 // is refused with 429 for 10 s, then 20 s, 40 s … (doubling once per lock, capped at 15 min); a success
 // resets it. Attempts still being checked count against the limit, so a parallel burst cannot get more
 // keys hashed than a sequential one. Memory is bounded.

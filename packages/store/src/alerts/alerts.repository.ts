@@ -16,7 +16,7 @@ import type {
   AlertSeverityLevel,
 } from './alerts.types';
 
-/** Alert rules, channels, incidents (de-duplication and quiet periods) and the delivery log (#8). */
+/** Alert rules, channels, incidents (de-duplication and quiet periods) and the delivery log. */
 export interface AlertsRepository {
   /** Runs `fn` in one write transaction (a burst of signals costs one commit, not one per statement). */
   batch<T>(fn: () => T): T;
@@ -70,7 +70,7 @@ export interface AlertsRepositoryDeps {
   writer: Database.Database;
   reader: () => Database.Database;
   now: () => number;
-  /** The store's 32-byte data key (AES-256-GCM for secrets at rest, S3). */
+  /** The store's 32-byte data key (AES-256-GCM for secrets at rest). */
   dataKey: Buffer;
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Account-pool operations (#8): the pool's view of CPA's auth files, current quota windows and their
+// Account-pool operations: the pool's view of CPA's auth files, current quota windows and their
 // (bounded) history, inspection runs and results, the auth-issue queue, the action log, ownership of the
 // disables cpamp made itself, and pool settings (policy overrides, evidence watermark).
 const statements = [

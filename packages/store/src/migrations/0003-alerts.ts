@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Alerts (#8): rules, channels (secrets encrypted with the data key), incidents (the de-duplication state:
+// Alerts: rules, channels (secrets encrypted with the data key), incidents (the de-duplication state:
 // one open incident per rule and subject) and the delivery log (bounded, pruned by the repository).
 const statements = [
   `CREATE TABLE alert_rule (

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial';
 import * as m0002 from './0002-pool';
 import * as m0003 from './0003-alerts';
+import * as m0004 from './0004-jobs';
 import * as m0006 from './0006-remask-key-labels';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
@@ -9,5 +10,6 @@ export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-pool': m0002,
   '0003-alerts': m0003,
+  '0004-jobs': m0004,
   '0006-remask-key-labels': m0006,
 };

@@ -1,6 +1,7 @@
 import type { AccountsRepository, ApiKeysRepository } from '../accounts/accounts.repository';
 import type { AnalyticsRepository } from '../analytics/analytics.repository';
 import type { EventsRepository } from '../events/events.repository';
+import type { JobsRepository } from '../jobs/jobs.repository';
 import type { PricesRepository } from '../prices/prices.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
 import type { InsertResult, UsageEventInput } from '../types';
@@ -43,6 +44,8 @@ export interface AsyncRepositories {
   readonly accounts: AsyncAccountsRepository;
   readonly apiKeys: AsyncApiKeysRepository;
   readonly settings: AsyncSettingsRepository;
+  /** Already async in both dialects. */
+  readonly jobs: JobsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   close(): Promise<void>;
@@ -59,6 +62,7 @@ export interface RepositoriesLike {
   readonly accounts: Awaitable<AccountsRepository>;
   readonly apiKeys: Awaitable<ApiKeysRepository>;
   readonly settings: Awaitable<SettingsRepository>;
+  readonly jobs: JobsRepository;
   insertBatch(events: readonly UsageEventInput[]): InsertResult | Promise<InsertResult>;
   close(): Promise<void>;
 }

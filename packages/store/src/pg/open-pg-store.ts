@@ -18,6 +18,7 @@ import {
 } from './pg-connection';
 import { PgDictionary } from './pg-dictionary';
 import { createPgEventsRepository } from './pg-events.repository';
+import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
 
@@ -143,6 +144,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       accounts: createPgAccountsRepository({ db, now, assertOpen }),
       apiKeys: createPgApiKeysRepository({ db, dict, now, assertOpen }),
       settings: createPgSettingsRepository({ db, dataKey, now, assertOpen }),
+      jobs: createPgJobsRepository({ db, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;

@@ -20,7 +20,7 @@ import type {
   PoolWindowRow,
 } from './pool.types';
 
-/** Quota windows, inspection runs/results, owned account actions and the auth-issue queue (#8). */
+/** Quota windows, inspection runs/results, owned account actions and the auth-issue queue. */
 export interface PoolRepository {
   /** Replaces the pool's view of CPA's auth files; accounts not listed are marked deleted. */
   syncAccounts(accounts: readonly PoolAccountSnapshot[]): { upserted: number; missing: number };
@@ -84,7 +84,7 @@ export interface PoolRepositoryDeps {
   writer: Database.Database;
   reader: () => Database.Database;
   now: () => number;
-  /** The store's 32-byte data key (AES-256-GCM for secrets at rest, S3). */
+  /** The store's 32-byte data key (AES-256-GCM for secrets at rest). */
   dataKey: Buffer;
 }
 

@@ -1,4 +1,4 @@
-/** Row shapes of the account-pool repository (#8). Times are epoch ms. */
+/** Row shapes of the account-pool repository. Times are epoch ms. */
 
 export type PoolWindowSource = 'inspection' | 'response-header';
 export type PoolInspectionResultKind = 'ok' | 'unauthorized' | 'exhausted' | 'banned' | 'error';

@@ -371,5 +371,104 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         expect(await s2.settings.getManagementKey()).toBeUndefined();
       });
     });
+
+    describe('jobs', () => {
+      it('creates, moves through states with timestamps, keeps JSON params, progress, cursor and result', async () => {
+        let clock = 1_000;
+        const s = await fresh({ now: () => clock });
+        const job = await s.jobs.create({ kind: 'reprice', params: { from: 5, models: ['a', 'b'] } });
+        expect(job).toEqual({
+          id: job.id,
+          kind: 'reprice',
+          state: 'queued',
+          params: { from: 5, models: ['a', 'b'] },
+          progress: { done: 0, total: null, message: null },
+          result: null,
+          error: null,
+          cursor: null,
+          cancelRequested: false,
+          createdMs: 1_000,
+          startedMs: null,
+          updatedMs: 1_000,
+          finishedMs: null,
+        });
+        clock = 2_000;
+        await s.jobs.update(job.id, { state: 'running', progress: { done: 0, total: 40 } });
+        clock = 3_000;
+        const mid = await s.jobs.update(job.id, {
+          progress: { done: 12.5, message: 'day 3 of 8' },
+          cursor: { day: '2026-08-03', n: 12 },
+        });
+        expect(mid).toMatchObject({
+          state: 'running',
+          progress: { done: 12.5, total: 40, message: 'day 3 of 8' },
+          startedMs: 2_000,
+          updatedMs: 3_000,
+          finishedMs: null,
+        });
+        expect((await s.jobs.get(job.id))?.cursor).toEqual({ day: '2026-08-03', n: 12 });
+        clock = 4_000;
+        await s.jobs.update(job.id, { state: 'succeeded', progress: { done: 40 }, result: { repriced: 40 } });
+        expect(await s.jobs.get(job.id)).toMatchObject({
+          state: 'succeeded',
+          progress: { done: 40, total: 40, message: 'day 3 of 8' },
+          result: { repriced: 40 },
+          cursor: { day: '2026-08-03', n: 12 },
+          startedMs: 2_000,
+          finishedMs: 4_000,
+        });
+        expect(await s.jobs.get(job.id + 1000)).toBeUndefined();
+        expect(await s.jobs.update(job.id + 1000, { state: 'failed' })).toBeUndefined();
+      });
+
+      it('records a coded error, flags cancel requests only on unfinished jobs', async () => {
+        const s = await fresh();
+        const a = await s.jobs.create({ kind: 'import' });
+        expect(a.params).toBeNull();
+        const failed = await s.jobs.update(a.id, {
+          state: 'failed',
+          error: { code: 'import_parse_error', message: 'line 3 is not JSON' },
+        });
+        expect(failed?.error).toEqual({ code: 'import_parse_error', message: 'line 3 is not JSON' });
+        expect((await s.jobs.requestCancel(a.id))?.cancelRequested).toBe(false);
+        const b = await s.jobs.create({ kind: 'import' });
+        await s.jobs.update(b.id, { state: 'running' });
+        expect((await s.jobs.requestCancel(b.id))?.cancelRequested).toBe(true);
+        // A later progress write keeps the flag; a cleared error reads back as null.
+        const after = await s.jobs.update(b.id, { progress: { done: 1 }, error: null });
+        expect((await s.jobs.get(b.id))?.cancelRequested).toBe(true);
+        expect(after?.error).toBeNull();
+        expect(await s.jobs.requestCancel(9_999_999)).toBeUndefined();
+      });
+
+      it('lists newest first with state, kind and paging filters; prunes old finished jobs', async () => {
+        const s = await fresh();
+        const ids: number[] = [];
+        for (let i = 0; i < 6; i += 1) ids.push((await s.jobs.create({ kind: i % 2 ? 'odd' : 'even', params: i })).id);
+        await s.jobs.update(ids[0]!, { state: 'succeeded' });
+        await s.jobs.update(ids[1]!, { state: 'failed' });
+        await s.jobs.update(ids[2]!, { state: 'cancelled' });
+        await s.jobs.update(ids[3]!, { state: 'running' });
+        const all = await s.jobs.list();
+        expect(all.map((j) => j.id)).toEqual([...ids].reverse());
+        expect((await s.jobs.list({ states: ['queued', 'running'] })).map((j) => j.params)).toEqual([5, 4, 3]);
+        expect((await s.jobs.list({ kind: 'odd' })).map((j) => j.params)).toEqual([5, 3, 1]);
+        expect((await s.jobs.list({ beforeId: ids[3]!, limit: 2 })).map((j) => j.params)).toEqual([2, 1]);
+        expect(codeOf(await caught(() => s.jobs.list({ limit: 0 })))).toBe('invalid_query');
+        expect(await s.jobs.prune({ keep: 1 })).toBe(2);
+        expect((await s.jobs.list()).map((j) => j.params)).toEqual([5, 4, 3, 2]);
+      });
+
+      it('survives a reopen (what the runner resumes from)', async () => {
+        const { store: s, location } = await openStore();
+        const j = await s.jobs.create({ kind: 'retention' });
+        await s.jobs.update(j.id, { state: 'running', cursor: { step: 1 } });
+        await s.close();
+        const s2 = await fresh({ location });
+        expect(await s2.jobs.list({ states: ['running'] })).toMatchObject([
+          { id: j.id, kind: 'retention', cursor: { step: 1 } },
+        ]);
+      });
+    });
   });
 }

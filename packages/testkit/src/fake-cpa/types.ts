@@ -1,4 +1,4 @@
-/** Public types of the fake CPA (see cpa-protocol.md). */
+/** Public types of the fake CPA (docs/design.md, "CPA protocol, as cpamp relies on it"). */
 import type { FakeQuotaAccounts } from './quota-accounts';
 
 /** One OAuth credential file in the fake auth-dir: its file name and JSON content. */

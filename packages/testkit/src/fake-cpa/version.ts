@@ -1,4 +1,4 @@
-/** Version gates of the emulated CPA (cpa-protocol.md §7 timeline). */
+/** Version gates of the emulated CPA (docs/design.md, "Version timeline"). */
 
 export type Semver = readonly [number, number, number];
 

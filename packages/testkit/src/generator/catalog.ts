@@ -2,7 +2,7 @@
 import type { ProviderFamily } from './types';
 
 export const FAMILIES: readonly ProviderFamily[] = ['codex', 'claude', 'gemini', 'openai-compatible'];
-/** Account and traffic shares per family (targets.md). */
+/** Account and traffic shares per family (docs/design.md, "The benchmark data set"). */
 export const FAMILY_SHARES: readonly number[] = [0.6, 0.25, 0.1, 0.05];
 
 export interface ModelSpec {

@@ -1,5 +1,6 @@
 /**
- * generateUsage: the deterministic benchmark / demo data set of targets.md as a lazy iterable of CPA
+ * generateUsage: the deterministic benchmark / demo data set (docs/design.md, "The benchmark data set") as a
+ * lazy iterable of CPA
  * usage records (oldest first). Nothing is materialised: start times come from a bucketed timeline,
  * each request's attempts are drawn on the fly, and only retries not yet due wait in a tiny heap.
  */

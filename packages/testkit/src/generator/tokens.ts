@@ -14,7 +14,7 @@ export interface TokenBuckets {
   reasoning: number;
 }
 
-/** How the legacy `tokens` buckets overlap for a family (cpa-protocol.md §5). */
+/** How the legacy `tokens` buckets overlap for a family (docs/design.md, "Usage record"). */
 export type TokenSemantics = 'subset' | 'independent' | 'separate-reasoning';
 
 export function semanticsOf(family: ProviderFamily): TokenSemantics {

@@ -1,4 +1,4 @@
-/** Shapes of what the generator produces: CPA usage records (cpa-protocol.md §5) and the account pool. */
+/** Shapes of what the generator produces: CPA usage records (docs/design.md, "Usage record") and the account pool. */
 import type { FakeAuthFile } from '../fake-cpa/types';
 
 export type { FakeAuthFile };
@@ -66,7 +66,7 @@ export interface CpaUsageRecord {
   response_service_tier?: string;
 }
 
-/** Provider families of the data set (targets.md): shares of accounts and traffic. */
+/** Provider families of the data set (docs/design.md, "The benchmark data set"): shares of accounts and traffic. */
 export type ProviderFamily = 'codex' | 'claude' | 'gemini' | 'openai-compatible';
 
 /** One upstream credential of the pool: an OAuth auth file or an API-key entry of CPA's config. */
@@ -110,7 +110,10 @@ export interface GenerateUsageOptions {
   models?: number;
   /** Share of failed attempts. Default 0.03. */
   failureRate?: number;
-  /** Emulated CPA version: older versions drop the fields they did not have yet (cpa-protocol.md §7). */
+  /**
+   * Emulated CPA version: older versions drop the fields they did not have yet (docs/design.md,
+   * "Version timeline").
+   */
   cpaVersion?: string;
 }
 

@@ -1,4 +1,4 @@
-/** Which record fields a CPA version emits (cpa-protocol.md §7 version timeline). */
+/** Which record fields a CPA version emits (docs/design.md, "Version timeline"). */
 
 export interface RecordFeatures {
   alias: boolean; // v6.10.7

@@ -4,7 +4,8 @@ import { maskSecret } from '../util/format';
 import type { CpaClient } from '../api/cpa-client';
 
 // CPA management calls for the auth-file model rules, plugin config/store and provider key tests
-// (cpa-protocol.md §2). CPA bodies are untrusted: loose schemas, wrong optional fields dropped.
+// (docs/design.md, "Management routes"). CPA bodies are untrusted: loose schemas, wrong optional fields
+// dropped.
 type Sig = { signal?: AbortSignal };
 const Ok = z.looseObject({});
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CpaClient, SignalOptions as Sig } from './cpa-client';
 
-// The cpamp server's admin routes (prices, aliases, import/export, collector, storage; /work/coord/API.md §A).
+// The cpamp server's admin routes (prices, aliases, import/export, collector, storage; docs/reference/http-api.md).
 // Schemas are loose: the panel reads what it shows and ignores the rest.
 
 const num = z.number().nullable().optional().catch(null);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CpaClient, SignalOptions as Opts } from './cpa-client';
 
-// The cpamp server's alerts API (/v0/management/alerts/*, API.md §C). Secrets (webhook `secret`, Telegram
+// The cpamp server's alerts API (/v0/management/alerts/*, docs/reference/http-api.md). Secrets (webhook `secret`, Telegram
 // `botToken`) are write-only: the server answers `secretSet` / `botTokenSet` instead.
 
 export const ALERT_KINDS = [

@@ -19,14 +19,15 @@ import {
 } from './cpa.schema';
 import { PanelError } from './errors';
 
-// Endpoint wrappers, one line each where possible. Paths and bodies follow cpa-protocol.md §2 and §8.
+// Endpoint wrappers, one line each where possible. Paths and bodies follow docs/design.md, "Management
+// routes" and "Auth files".
 
 export const getConfig = (c: CpaClient, o: Sig = {}) => c.json('GET', '/config', ConfigSchema, { ...o, core: true });
 export const getConfigYaml = (c: CpaClient, o: Sig = {}) => c.text('GET', '/config.yaml', o);
 export const putConfigYaml = (c: CpaClient, yaml: string) =>
   c.json('PUT', '/config.yaml', z.looseObject({}), { body: yaml, contentType: 'application/yaml' });
 
-/** Generic scalar setting: PUT `{"value": v}` (cpa-protocol.md §2, "Scalars"). */
+/** Generic scalar setting: PUT `{"value": v}` (docs/design.md, "Management routes"). */
 export const putScalar = (c: CpaClient, path: string, value: boolean | number | string) =>
   c.json('PUT', path, StatusOkSchema, { body: { value } });
 export const deleteScalar = (c: CpaClient, path: string) => c.json('DELETE', path, StatusOkSchema);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CpaClient, SignalOptions as Opts } from './cpa-client';
 
-// The cpamp server's account-pool API (/v0/management/pool/*, API.md §B). Loose objects: the panel reads
+// The cpamp server's account-pool API (/v0/management/pool/*, docs/reference/http-api.md). Loose objects: the panel reads
 // what it shows and tolerates fields added later.
 
 export const ACCOUNT_STATUSES = ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown'] as const;

@@ -1,5 +1,6 @@
 // Pure formatting for the pool pages: tones for statuses and verdicts, quota-window bars, money and
-// browser-local clock times (reset times are epoch ms from the server and formatted only here, #577).
+// browser-local clock times (reset times are epoch ms from the server and formatted only here: CPA Manager
+// Plus formatted them on the server, 8 h off in a UTC container).
 import type { ProviderForecast, QuotaWindow } from '../api/pool-api';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | '';

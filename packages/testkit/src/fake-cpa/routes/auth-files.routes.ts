@@ -1,4 +1,4 @@
-/** Auth files (cpa-protocol.md §8): list, upload, download, delete, status/fields, models. */
+/** Auth files (docs/design.md, "Auth files"): list, upload, download, delete, status/fields, models. */
 import { isObject, type RouteCtx, type Router } from '../http-kit';
 import { MODEL_CATALOGUE } from '../models';
 import { parseMultipart } from '../multipart';
