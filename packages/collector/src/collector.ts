@@ -34,6 +34,6 @@ export function createCollector(options: CollectorOptions): Collector {
   if (!(batchSize >= 1) || !(pollIntervalMs >= 0)) {
     throw new CollectorError('invalid_options', 'batchSize must be >= 1 and pollIntervalMs >= 0.');
   }
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   return new CollectorEngine(options, mode, batchSize, pollIntervalMs);
 }

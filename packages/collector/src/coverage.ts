@@ -46,7 +46,7 @@ export class CoverageTracker {
     if (!this.file) return;
     try {
       const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ v: 1, lastAliveMs: nowMs, cleanStop } satisfies HeartbeatFile));
+      writeFileSync(tmp, JSON.stringify({ v: 1, lastAliveMs: nowMs, cleanStop } satisfies HeartbeatFile), { mode: 0o600 });
       renameSync(tmp, this.file);
     } catch (e) {
       this.logger.warn('collector: cannot write heartbeat file', { error: (e as Error).message });

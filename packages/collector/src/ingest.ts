@@ -86,6 +86,7 @@ export class Ingest {
         appendFileSync(
           join(this.options.dataDir, 'collector-dead-letters.jsonl'),
           dead.map((d) => `${JSON.stringify(d)}\n`).join(''),
+          { mode: 0o600 },
         );
         this.counters.deadLettered += dead.length;
         this.options.onDeadLetters(dead);

@@ -72,7 +72,7 @@ describe('normalizeRecord', () => {
       authType: 'oauth',
       authIndex: '3f9a1c0e7b2d4a51',
       source: 'alice@example.com',
-      apiKeyLabel: 'sk-t…-123',
+      apiKeyLabel: '…-123',
       failed: false,
       statusCode: 200,
       failBody: '',
@@ -264,7 +264,7 @@ describe('normalizeRecord', () => {
         body: `{"error":"bad token Bearer abcdefghijklmnop1234 for sk-proj-zzzzzzzzzzzzzzzz eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}${'x'.repeat(5000)}`,
       },
     });
-    expect(e.source).toBe('sk-a…wxyz');
+    expect(e.source).toBe('…wxyz');
     expect(e.statusCode).toBe(401);
     expect(e.failed).toBe(true);
     expect(e.failBody).not.toMatch(/abcdefghijklmnop1234|zzzzzzzzzzzz|eyJzdWIi/);

@@ -5,20 +5,24 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** 'sk-team-a-123' → 'sk-t…-123'. Short values keep less so a label never reveals most of a key. */
+/**
+ * 'sk-team-a-1234567890' → '…7890'. A label shows at most the last 4 characters (fewer for short values),
+ * never a prefix: a prefix plus a suffix left too little of a short key unknown.
+ */
 export function maskSecret(value: string): string {
   const v = value.trim();
   if (v === '') return '';
   if (v.length <= 6) return '…';
-  if (v.length <= 12) return `${v.slice(0, 2)}…${v.slice(-2)}`;
-  return `${v.slice(0, 4)}…${v.slice(-4)}`;
+  if (v.length <= 11) return `…${v.slice(-2)}`;
+  return `…${v.slice(-4)}`;
 }
 
 const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   // Authorization: Bearer <token> / Basic <token>
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [REDACTED]'],
-  // JWTs (three base64url segments, header starts with eyJ)
-  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[REDACTED_JWT]'],
+  // JWTs (three base64url segments, header starts with eyJ). The look-behind gives each run of token
+  // characters one possible start, so a long `-eyJ-eyJ…` run costs linear time, not quadratic.
+  [/(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, '[REDACTED_JWT]'],
   // OpenAI / Anthropic / generic sk- keys, Google API keys, xAI keys, GitHub tokens
   [/\bsk-[A-Za-z0-9_-]{6,}/g, 'sk-[REDACTED]'],
   [/\bAIza[0-9A-Za-z_-]{20,}/g, 'AIza[REDACTED]'],

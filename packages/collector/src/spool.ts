@@ -43,7 +43,7 @@ export class Spool {
 
   constructor(dataDir: string, fileName = 'collector-spool.jsonl', opts: { chunkBytes?: number } = {}) {
     try {
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new CollectorError(
         'spool_failed',
@@ -64,7 +64,7 @@ export class Spool {
     try {
       // A cursor without its file is stale (file removed by hand): it must not skip the new file's lines.
       if (!existsSync(this.path) && existsSync(this.cursorPath)) unlinkSync(this.cursorPath);
-      fd = openSync(this.path, 'a+');
+      fd = openSync(this.path, 'a+', 0o600);
       // After a torn last line (kill -9 mid-write) start on a fresh line, so the new batch stays readable.
       const size = fstatSync(fd).size;
       if (size > 0) {
@@ -151,7 +151,7 @@ export class Spool {
   commit(end: number): void {
     try {
       const tmp = `${this.cursorPath}.tmp`;
-      const fd = openSync(tmp, 'w');
+      const fd = openSync(tmp, 'w', 0o600);
       try {
         writeSync(fd, String(end));
         fsyncSync(fd);

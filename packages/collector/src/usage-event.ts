@@ -21,7 +21,7 @@ export interface UsageEvent {
   source: string;
   /** sha256 hex of the client api_key ('' if none). */
   apiKeyHash: string;
-  /** Masked client key, e.g. 'sk-t…-123'. */
+  /** Masked client key: at most its last 4 characters, e.g. '…-123'. */
   apiKeyLabel: string;
   clientIp: string;
   userAgent: string;

@@ -145,7 +145,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     // The admin-key check ran while the store opened; auth needs its result.
     const admin = await adminPending;
     const adminCheck = { authenticator: admin.authenticator, guard: createBruteForceGuard({ now, ...deps.bruteForce }) };
-    await app.register(authPlugin, { ...adminCheck, connection });
+    await app.register(authPlugin, { ...adminCheck, connection, metricsToken: config.metricsToken, trustProxy: config.trustProxy });
     // Before the system and store routes: /status and retention read `app.jobs`.
     await app.register(jobsPlugin, { store, live, now });
     const storeStatus = store ? { store } : {};
@@ -169,7 +169,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         signals,
         live,
       });
-      await app.register(alertsPlugin, { store, signals, live, now, ...(app.collector.active ? { collector: app.collector } : {}) });
+      await app.register(alertsPlugin, { store, signals, live, now, engine: { allowLocalTargets: config.allowLocalTargets }, ...(app.collector.active ? { collector: app.collector } : {}) });
       await app.register(storeRoutes, { config, now, ...(deps.retentionSchedule !== undefined ? { retentionSchedule: deps.retentionSchedule } : {}) });
     } else {
       await app.register(storeUnavailableRoutes);

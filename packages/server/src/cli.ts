@@ -3,6 +3,9 @@
 import { runCli } from './cli/run-cli';
 import { loadConfigFromProcess } from './config';
 
+// Everything cpamp writes (database, keys, spool, dead letters, exports) is for its owner only.
+process.umask(0o077);
+
 const io = { out: process.stdout, err: process.stderr, loadConfig: loadConfigFromProcess };
 
 runCli(process.argv.slice(2), io).then(

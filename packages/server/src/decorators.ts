@@ -7,7 +7,8 @@ import type { CpaServices } from './plugins/cpa';
 import type { PoolService } from './pool/pool-service';
 
 /** Route-level auth: secure by default, routes opt out explicitly. */
-export type AuthLevel = 'public' | 'admin' | 'admin-if-configured';
+/** `metrics`: the admin key, or the read-only scrape token (CPAMP_METRICS_TOKEN) when one is configured. */
+export type AuthLevel = 'public' | 'admin' | 'admin-if-configured' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -30,6 +30,7 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   method_not_allowed: 'the route exists, the method does not',
   panel_not_built: 'no panel file (build `@cpamp/panel` or set `PANEL_PATH`)',
   store_unavailable: 'the server runs without a usage database, or it is closing',
+  price_source_failed: 'A price file could not be fetched from the given URL (refused target, redirect, too large, HTTP error or not JSON); the message says which. Download the file and sync from it instead.',
   job_finished: 'cancelling a background job that has already finished',
   job_cancelled: 'a request waiting for its background job (e.g. `POST /v0/management/retention/run`) saw the job cancelled',
   job_interrupted: 'recorded on a background job (not an HTTP answer): a restart stopped it and its kind cannot resume',

@@ -35,6 +35,7 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   method_not_allowed: 405,
   panel_not_built: 503,
   store_unavailable: 503,
+  price_source_failed: 502,
   job_finished: 409,
   job_cancelled: 409,
   job_interrupted: 500,

@@ -30,6 +30,7 @@ export type ServerErrorCode =
   | 'method_not_allowed'
   | 'panel_not_built'
   | 'store_unavailable'
+  | 'price_source_failed'
   | 'job_finished'
   | 'job_cancelled'
   | 'job_interrupted'
@@ -95,11 +96,12 @@ export class TooManyAttemptsError extends ServerError {
   override readonly name = 'TooManyAttemptsError';
   readonly retryAfterSeconds: number;
 
-  constructor(retryAfterSeconds: number) {
+  constructor(retryAfterSeconds: number, message?: string) {
     super(
       'too_many_attempts',
-      `Too many failed admin key attempts from this address; retry in ${retryAfterSeconds} s. ` +
-        'Check the admin key (cpamp reset-admin-key prints a new one).',
+      message ??
+        `Too many failed admin key attempts from this address; retry in ${retryAfterSeconds} s. ` +
+          'Check the admin key (cpamp reset-admin-key prints a new one).',
     );
     this.retryAfterSeconds = retryAfterSeconds;
   }

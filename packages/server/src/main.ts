@@ -1,4 +1,5 @@
 // startServer: build, listen first, then report; graceful shutdown on SIGTERM/SIGINT when asked to.
+import { statSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { adminKeyBanner, buildApp, type AppDeps } from './app';
 import type { Config } from './config';
@@ -15,6 +16,18 @@ export interface RunningServer {
   /** e.g. http://127.0.0.1:18317 (a wildcard host is shown as 127.0.0.1) */
   url: string;
   close(): Promise<void>;
+}
+
+/** The data directory holds usage history and encrypted secrets: say so when others can read it. */
+function warnIfDataDirShared(app: FastifyInstance, dataDir: string): void {
+  try {
+    const mode = statSync(dataDir).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      app.log.warn({ dataDir, mode: mode.toString(8) }, `the data directory is readable by group or others (mode ${mode.toString(8)}); run \`chmod 700 ${dataDir}\``);
+    }
+  } catch (error) {
+    app.log.warn({ err: error, dataDir }, 'cannot check the data directory\'s permissions');
+  }
 }
 
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -35,6 +48,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   out.write(`cpamp ${url}/management.html (listening on ${config.http.host}:${port}, data ${config.dataDir})\n`);
+  warnIfDataDirShared(app, config.dataDir);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

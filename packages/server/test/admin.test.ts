@@ -92,6 +92,8 @@ describe('CSV field quoting', () => {
     expect(csvField('say "hi"')).toBe('"say ""hi"""');
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
+    for (const formula of ['＝1+1', '＋1', '－1', '＠SUM(A1)', '  =1+1', '\tx']) expect(csvField(formula), formula).toMatch(/^"?'/);
+    expect(csvField('…-123')).toBe('…-123');
     expect(csvField(12)).toBe('12');
     expect(csvField(null)).toBe('');
     expect(csvRow(['a', 1, true])).toBe('a,1,true\r\n');

@@ -21,7 +21,7 @@ describe('alerts end to end (collector on the fake CPA)', () => {
     fake = await startFakeCpa();
     hook = await startWebhookReceiver(SECRET);
     tg = await startFakeTelegram({ token: BOT_TOKEN });
-    t = await startTestApp();
+    t = await startTestApp({ allowLocalTargets: true });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,6 +1,8 @@
 // Alerts HTTP API on the real app: admin auth, validation naming the field, write-only
 // secrets (never in responses or logs), test-send to a real webhook receiver, the fake Telegram and the
 // SSE stream.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeTelegram, type FakeTelegram } from '@cpamp/testkit';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,7 @@ describe('alerts API (real app)', () => {
   let hook: WebhookReceiver;
   let tg: FakeTelegram;
   beforeAll(async () => {
-    t = await startTestApp({}, { collector: false });
+    t = await startTestApp({ allowLocalTargets: true }, { collector: false });
     hook = await startWebhookReceiver(SECRET);
     tg = await startFakeTelegram({ token: BOT_TOKEN });
   });
@@ -71,6 +73,52 @@ describe('alerts API (real app)', () => {
     ].join('\n');
     for (const secret of [SECRET, BOT_TOKEN, '999:WRONG-token-value', 'WRONG-token']) expect(everything).not.toContain(secret);
     expect(t.logs.join('\n')).toMatch(/alert delivery failed/);
+  });
+
+  it('a Telegram channel whose API base changes needs its bot token again', async () => {
+    const ch = await call('POST', '/channels', { name: 'tg move', type: 'telegram', config: { chatId: '7', apiBaseUrl: tg.url, botToken: BOT_TOKEN } });
+    const id = ch.json().channel.id as number;
+    const moved = await call('PUT', `/channels/${id}`, { config: { apiBaseUrl: 'https://elsewhere.example' } });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().error).toMatch(/botToken: .*send the bot token again/);
+    const renamed = await call('PUT', `/channels/${id}`, { name: 'tg renamed' });
+    expect(renamed.statusCode).toBe(200);
+    const withToken = await call('PUT', `/channels/${id}`, { config: { apiBaseUrl: `${tg.url}/` }, botToken: BOT_TOKEN });
+    expect(withToken.statusCode, withToken.body).toBe(200);
+    expect(t.logs.join('')).toMatch(/alert channel destination changed/);
+  });
+
+  it('admin-chosen targets: no loopback unless allowed, no redirects followed, no page echoed back', async () => {
+    const strict = await startTestApp({}, { collector: false });
+    try {
+      const ch = await strict.app.inject({ method: 'POST', url: `${BASE}/channels`, headers: bearer(strict.adminKey), payload: { name: 'local', type: 'webhook', config: { url: hook.url } } });
+      const before = hook.requests();
+      const refused = await strict.app.inject({ method: 'POST', url: `${BASE}/channels/${ch.json().channel.id}/test`, headers: bearer(strict.adminKey) });
+      expect(refused.json().delivery).toMatchObject({ state: 'failed' });
+      expect(refused.json().delivery.lastError).toMatch(/loopback or link-local.*CPAMP_ALLOW_LOCAL_TARGETS/);
+      expect(hook.requests()).toBe(before);
+    } finally {
+      await strict.close();
+    }
+    // A receiver that redirects, or answers an error page: the redirect is not followed, the page not shown.
+    const site = createServer((req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: `${hook.url}` }).end();
+      else res.writeHead(500, { 'content-type': 'text/html' }).end('<html>internal admin page: db password hunter2</html>');
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    try {
+      const before = hook.requests();
+      for (const [path, expected] of [['/moved', /HTTP 302: the receiver redirects/], ['/page', /^HTTP 500$/]] as const) {
+        const ch = await call('POST', '/channels', { name: path, type: 'webhook', config: { url: `${base}${path}` } });
+        const res = await call('POST', `/channels/${ch.json().channel.id}/test`);
+        expect(res.json().delivery.lastError).toMatch(expected);
+        expect(res.body).not.toContain('hunter2');
+      }
+      expect(hook.requests()).toBe(before);
+    } finally {
+      await new Promise((r) => site.close(r));
+    }
   });
 
   it('lists the rule kinds with their params schema', async () => {

@@ -68,6 +68,21 @@ describe('GET /metrics', () => {
     expect((await t.app.inject({ url: '/metrics' })).statusCode).toBe(401);
   });
 
+  it('a read-only scrape token opens /metrics and nothing else', async () => {
+    const token = 'scrape-token-0123456789abcdef';
+    const scoped = await startTestApp({ metricsToken: token }, { collector: false });
+    try {
+      expect((await scoped.app.inject({ url: '/metrics', headers: bearer(token) })).statusCode).toBe(200);
+      expect((await scoped.app.inject({ url: '/metrics', headers: bearer('scrape-token-wrong-456789abcdef') })).statusCode).toBe(401);
+      for (const url of ['/status', '/v0/management/usage', '/v0/management/config', '/v0/management/analytics/summary']) {
+        expect((await scoped.app.inject({ url, headers: bearer(token) })).statusCode, url).toBe(401);
+      }
+      expect((await scoped.app.inject({ url: '/metrics', headers: bearer(scoped.adminKey) })).statusCode).toBe(200);
+    } finally {
+      await scoped.close();
+    }
+  });
+
   it('parses line by line; collector counters, state, lag and DB bytes follow ingest', async () => {
     const before = await scrape();
     expect(value(before, 'cpamp_events_ingested_total')).toBe(0);

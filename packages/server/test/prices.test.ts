@@ -22,8 +22,12 @@ const fixture = readFileSync(FIXTURE, 'utf8');
 beforeAll(async () => {
   dir = tempDir('cpamp-prices-');
   store = await openStore({ path: join(dir.path, 'usage.sqlite') });
-  t = await startTestApp({}, { store, collector: false });
-  priceServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(fixture));
+  t = await startTestApp({ allowLocalTargets: true }, { store, collector: false });
+  priceServer = createServer((req, res) => {
+    if (req.url === '/moved') res.writeHead(302, { location: '/model_prices_and_context_window.json' }).end();
+    else if (req.url === '/huge') res.writeHead(200, { 'content-type': 'application/json' }).end(`[${'0,'.repeat(20 * 1024 * 1024)}0]`);
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(fixture);
+  });
   await new Promise<void>((resolve) => priceServer.listen(0, '127.0.0.1', resolve));
   priceUrl = `http://127.0.0.1:${(priceServer.address() as AddressInfo).port}/model_prices_and_context_window.json`;
 });
@@ -40,6 +44,24 @@ const call = (method: Method, url: string, payload?: unknown, auth = true) =>
   t.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }), headers: auth ? bearer(t.adminKey) : {} });
 
 describe('model prices', () => {
+  it('a price URL: no loopback unless allowed, no redirects, at most 32 MiB read', async () => {
+    const strict = await startTestApp({}, { collector: false });
+    try {
+      const refused = await strict.app.inject({ method: 'POST', url: `${P}/sync`, headers: bearer(strict.adminKey), payload: { url: priceUrl } });
+      expect(refused.statusCode).toBe(502);
+      expect(refused.json().error).toMatch(/loopback or link-local/);
+    } finally {
+      await strict.close();
+    }
+    const base = priceUrl.replace(/\/model_prices.*$/, '');
+    const moved = await call('POST', `${P}/sync`, { url: `${base}/moved` });
+    expect(moved.statusCode).toBe(502);
+    expect(moved.json().error).toMatch(/HTTP 302 \(a redirect/);
+    const huge = await call('POST', `${P}/sync`, { url: `${base}/huge` });
+    expect(huge.statusCode).toBe(502);
+    expect(huge.json().error).toMatch(/larger than 32 MiB/);
+  });
+
   it('401 without the admin key on every price and alias route', async () => {
     for (const [m, u] of [['GET', P], ['PUT', P], ['DELETE', `${P}/gpt-5`], ['POST', `${P}/sync`], ['GET', `${P}/usage-summary`], ['GET', A], ['PUT', A], ['DELETE', `${A}/${'a'.repeat(64)}`]] as const) {
       const res = await call(m, u, m === 'GET' ? undefined : {}, false);

@@ -186,3 +186,55 @@ describe('CPA proxy against the fake CPA', () => {
     expect(models.statusCode).toBe(428);
   });
 });
+
+describe('CPA proxy: encoded spellings of the usage queue never reach CPA', () => {
+  let fake: FakeCpa;
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    fake = await startFakeCpa({ allowRemote: false });
+    // No collector: the queue must keep every record unless something pops it through the proxy.
+    t = await startTestApp({ cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey }, { collector: false });
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.close();
+  });
+
+  const spellings = [
+    '/v0/management/usage%2Dqueue?count=50',
+    '/v0/management/%75sage-queue?count=50',
+    '/v0/management/usage-queu%65?count=50',
+    '/v0/management/USAGE%2dQUEUE',
+    '/v0/management/usage-queue%2F',
+    '/v0/management/usage%2',
+    '/v0/management/%E0%A4%A',
+  ];
+
+  it('the fake CPA decodes paths as Go does: an encoded spelling pops the queue there', async () => {
+    fake.enqueueUsage({ timestamp: new Date().toISOString(), model: 'gpt-5' });
+    const direct = await request(`${fake.url}/v0/management/usage%2Dqueue?count=50`, { headers: { authorization: `Bearer ${fake.managementKey}` } });
+    expect(direct.statusCode).toBe(200);
+    expect(await direct.body.json()).toHaveLength(1);
+    expect(fake.queueLength()).toBe(0);
+  });
+
+  it('refuses each spelling (400 or 409) and leaves every record in CPA', async () => {
+    for (let i = 0; i < 5; i++) fake.enqueueUsage({ timestamp: new Date().toISOString(), model: 'gpt-5' });
+    const requestsBefore = fake.stats().requests;
+    for (const path of spellings) {
+      const res = await rawGet(base, path, bearer(t.adminKey));
+      expect([400, 409], path).toContain(res.status);
+      expect(JSON.parse(res.body).code, path).toMatch(/^(proxy_path_rejected|usage_queue_proxy_refused|FST_ERR_BAD_URL)$/);
+    }
+    expect(fake.queueLength()).toBe(5);
+    expect(fake.stats().requests).toBe(requestsBefore);
+  });
+
+  it('still forwards a path whose reserved characters are encoded', async () => {
+    const res = await rawGet(base, '/v0/management/auth-files/download?name=a%40b.json', bearer(t.adminKey));
+    expect(res.status).not.toBe(400);
+    expect(fake.stats().requests).toBeGreaterThan(0);
+  });
+});

@@ -2,6 +2,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import { get } from 'node:http';
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, waitFor, type TestApp } from './helpers';
 import { defineConfig } from '../src/index';
@@ -66,14 +68,17 @@ describe('S2: every registered route needs the admin key', () => {
   });
 });
 
-describe('S1: brute force', () => {
-  it('429 with Retry-After after 10 failures per address, growing; success resets', async () => {
+describe('admin-key brute force', () => {
+  it('429 with Retry-After after 10 failures per address, doubling per lock; success resets', async () => {
     let now = 1_000_000;
     const t = await app({}, { now: () => now });
     const wrong = { ...bearer('cpamp_nope'), 'x-test': '1' };
-    for (let i = 0; i < 10; i += 1) {
-      expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
-    }
+    const fail = async (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
+      }
+    };
+    await fail(10);
     const blocked = await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.1' });
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['retry-after']).toBe('10');
@@ -81,14 +86,42 @@ describe('S1: brute force', () => {
     // another address is unaffected
     expect((await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.2' })).statusCode).toBe(200);
     now += 10_000;
+    // After a lock it takes another ten failures, and the next lock is twice as long.
+    await fail(9);
     expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
     const again = await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' });
     expect(again.statusCode).toBe(429);
     expect(again.headers['retry-after']).toBe('20');
     now += 20_000;
     expect((await t.app.inject({ url: '/status', headers: bearer(t.adminKey), remoteAddress: '10.1.1.1' })).statusCode).toBe(200);
-    for (let i = 0; i < 9; i += 1) await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' });
-    expect((await t.app.inject({ url: '/status', headers: wrong, remoteAddress: '10.1.1.1' })).statusCode).toBe(401);
+    await fail(9);
+  });
+
+  it('40 parallel wrong keys over HTTP: at most 12 checked, the rest 429, a short first lock; the admin elsewhere unaffected', async () => {
+    const t = await app();
+    const base = await t.app.listen({ host: '0.0.0.0', port: 0 });
+    const port = new URL(base).port;
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => request(`http://127.0.0.1:${port}/status`, { headers: bearer(`cpamp_wrong${String(i).padStart(27, '0')}`) }).then(async (r) => {
+        await r.body.text();
+        return { status: r.statusCode, retryAfter: Number(r.headers['retry-after'] ?? 0) };
+      })),
+    );
+    const checked = burst.filter((r) => r.status === 401).length;
+    expect(checked).toBeLessThanOrEqual(12);
+    expect(burst.filter((r) => r.status === 429).length).toBe(40 - checked);
+    const locked = await request(`http://127.0.0.1:${port}/status`, { headers: bearer(t.adminKey) });
+    await locked.body.text();
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // The admin at another address is not locked out.
+    const status = await new Promise<number>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/status', localAddress: '127.0.0.2', headers: bearer(t.adminKey) }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
   });
 });
 
@@ -167,6 +200,22 @@ describe('S6: more bad input', () => {
     }
     for (const url of ['/v0/management/analytics/summary?from=abc', '/v0/management/usage/export?from=-5', '/v0/management/analytics/events?limit=1e9', '/v0/management/storage?x=%ZZ']) {
       expect((await t.app.inject({ url, headers: bearer(t.adminKey) })).statusCode, url).toBeLessThan(500);
+    }
+  });
+
+  it('a timeline over any range is small: coarsened to days, or refused at once naming the limit', async () => {
+    const t = await app();
+    const url = (q: string) => `/v0/management/analytics/timeline?${q}`;
+    const coarse = await t.app.inject({ url: url(`from=0&to=${500 * 86_400_000}&granularity=hour`), headers: bearer(t.adminKey) });
+    expect(coarse.statusCode).toBe(200);
+    expect(coarse.json().granularity).toBe('day');
+    expect(coarse.body.length).toBeLessThan(2_000_000);
+    for (const q of ['from=0&to=1000000000000&granularity=hour', 'from=0&to=8640000000000000']) {
+      const started = Date.now();
+      const res = await t.app.inject({ url: url(q), headers: bearer(t.adminKey) });
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json().error).toMatch(/at most 10000 buckets/);
+      expect(Date.now() - started).toBeLessThan(1_000);
     }
   });
 
@@ -269,6 +318,15 @@ describe('S4: logs, dead letters, exports and error bodies carry no secrets', ()
       return s.collector!.totalInserted >= 2 && s.collector!.deadLetters >= 2 ? s : null;
     }, { timeoutMs: 8_000, what: 'two inserted and two dead-lettered records' });
     expect(status.collector).toMatchObject({ totalInserted: 2, deadLetters: 2 });
+    // Every file the server and the collector wrote is its owner's only, whatever the process umask.
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? [p, ...walk(p)] : [p];
+    });
+    const written = walk(t.dataDir);
+    expect(written.some((p) => p.endsWith('-wal'))).toBe(true);
+    expect(written.some((p) => p.includes('dead'))).toBe(true);
+    for (const p of written) expect((statSync(p).mode & 0o077).toString(8), p).toBe('0');
 
     const texts: Record<string, string> = {};
     const get = async (url: string, key = t.adminKey) => (await t.app.inject({ url, headers: bearer(key) })).body;

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, type TestApp } from './helpers';
@@ -90,6 +92,42 @@ describe('POST /setup against the fake CPA', () => {
     expect(put.statusCode, put.body).toBe(200);
     const cfg = (await t.app.inject({ url: '/usage-service/config', headers: bearer(t.adminKey) })).json();
     expect(cfg.config.collector).toMatchObject({ batchSize: 250, collectorMode: 'http' });
+  });
+
+  it('a new CPA URL without the key is refused: the stored key never goes to a new address', async () => {
+    t = await startTestApp();
+    await setup(t, { cpaBaseUrl: fake.url, managementKey: fake.managementKey });
+    const other = await startFakeCpa({ managementKey: 'other-cpa-key-0123' });
+    try {
+      const before = other.stats().requests;
+      const moved = await t.app.inject({ method: 'PUT', url: '/usage-service/config', headers: bearer(t.adminKey), payload: { config: { cpaConnection: { cpaBaseUrl: other.url } } } });
+      expect(moved.statusCode).toBe(400);
+      expect(moved.json().error).toMatch(/send the management key for the new address/);
+      expect(other.stats().requests).toBe(before);
+      const withKey = await t.app.inject({ method: 'PUT', url: '/usage-service/config', headers: bearer(t.adminKey), payload: { config: { cpaConnection: { cpaBaseUrl: other.url, managementKey: other.managementKey } } } });
+      expect(withKey.statusCode, withKey.body).toBe(200);
+      expect(t.logs.join('')).toMatch(/CPA connection moved to a new address/);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('admin-triggered checks do not echo what another service answers', () => {
+  it('/setup/check against a non-CPA page shows no part of that page', async () => {
+    t = await startTestApp();
+    const site = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>internal wiki: root password hunter2</html>'));
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+      const res = await t.app.inject({ method: 'POST', url: '/setup/check', headers: bearer(t.adminKey), payload: { cpaBaseUrl: url, managementKey: 'whatever-key' } });
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.body).not.toContain('hunter2');
+      const setupRes = await setup(t, { cpaBaseUrl: url, managementKey: 'whatever-key' });
+      expect(setupRes.body).not.toContain('hunter2');
+    } finally {
+      await new Promise((r) => site.close(r));
+    }
   });
 });
 

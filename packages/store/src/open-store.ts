@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -76,6 +77,20 @@ export interface Store extends StoreRepositories {
   cacheStatus(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
 }
 
+/**
+ * Usage data and secrets live in these files: owner-only, whatever the umask. SQLite gives the -wal and
+ * -shm files the database file's mode, so fixing the main file first covers them; existing ones too.
+ */
+function restrictToOwner(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 function pragmas(db: Database.Database, busyTimeoutMs: number, file: boolean): void {
   // Must precede the first table so deleted pages can be returned with incremental_vacuum.
   if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
@@ -97,6 +112,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let writer: Database.Database;
   try {
     writer = new Database(path);
+    if (!memory) restrictToOwner(path);
     pragmas(writer, busy, !memory);
     // The writer keeps the dedup / time index edges and rollups hot.
     writer.pragma('cache_size = -65536');

@@ -37,6 +37,8 @@ export interface AlertEngineOptions {
   /** Per-request timeout for webhook and Telegram calls (default 10 s). */
   timeoutMs?: number;
   fetch?: FetchLike;
+  /** Send to loopback / link-local receivers too (CPAMP_ALLOW_LOCAL_TARGETS; default false). */
+  allowLocalTargets?: boolean;
   /** Least wall-clock time between two messages to one Telegram chat (default 1 s, Telegram's own limit). */
   telegramMinIntervalMs?: number;
 }
@@ -103,13 +105,13 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     if (channel.type === 'webhook') {
       if (!channel.config.url) return { ok: false, error: 'the webhook channel has no url' };
       const body = JSON.stringify({ ...payload, sentAtMs });
-      return sendWebhook({ url: channel.config.url, secret, body, event: payload.event, sentAtMs, timeoutMs, signal: stopper.signal, fetch: deps.fetch });
+      return sendWebhook({ url: channel.config.url, secret, body, event: payload.event, sentAtMs, timeoutMs, signal: stopper.signal, fetch: deps.fetch, allowLocalTargets: deps.allowLocalTargets });
     }
     if (channel.type === 'telegram') {
       const token = secret;
       if (!token) return { ok: false, error: 'the Telegram channel has no bot token (set botToken)' };
       if (!channel.config.chatId) return { ok: false, error: 'the Telegram channel has no chatId' };
-      return sendTelegram({ apiBaseUrl: channel.config.apiBaseUrl, token, chatId: channel.config.chatId, text: telegramText(payload), timeoutMs, signal: stopper.signal, fetch: deps.fetch });
+      return sendTelegram({ apiBaseUrl: channel.config.apiBaseUrl, token, chatId: channel.config.chatId, text: telegramText(payload), timeoutMs, signal: stopper.signal, fetch: deps.fetch, allowLocalTargets: deps.allowLocalTargets });
     }
     // SSE: the incident is on the live stream already (every change is published there).
     if (payload.event === 'test') deps.publish({ ...payload.incident, event: 'test', test: true });

@@ -1,5 +1,10 @@
 // One JSON POST with a hard timeout, for the alert channels. Never throws: a failure comes back as text
-// that is safe to store and show (the caller redacts secrets that could appear in it).
+// that is safe to store and show (the caller redacts secrets that could appear in it). Redirects are not
+// followed, at most 64 KiB of an answer is read, and of a failed answer only a short JSON error message is
+// kept: an admin-chosen URL must not turn into a way to read internal pages.
+import { refuseLocalTarget } from '../net/outbound-target';
+
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export type PostResult =
   | { ok: true; status: number; body: string }
@@ -8,8 +13,8 @@ export type PostResult =
 
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; body: ReadableStream<Uint8Array> | null }>;
 
 export async function postJson(opts: {
   url: string;
@@ -19,7 +24,11 @@ export async function postJson(opts: {
   /** Aborts the request when the engine stops. */
   signal?: AbortSignal;
   fetch?: FetchLike;
+  /** Allow loopback / link-local targets (CPAMP_ALLOW_LOCAL_TARGETS). */
+  allowLocalTargets?: boolean;
 }): Promise<PostResult> {
+  const refused = await refuseLocalTarget(opts.url, opts.allowLocalTargets ?? false);
+  if (refused !== null) return { ok: false, error: `not sent: ${refused}` };
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -36,13 +45,16 @@ export async function postJson(opts: {
       headers: { 'content-type': 'application/json', 'user-agent': 'cpamp-alerts', ...opts.headers },
       body: opts.body,
       signal: controller.signal,
+      redirect: 'manual',
     });
-    const text = (await res.text()).slice(0, 2_000);
+    const text = (await readCapped(res.body, MAX_ANSWER_BYTES)).slice(0, 2_000);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, body: text };
+    if (res.status >= 300 && res.status < 400) return { ok: false, error: `HTTP ${res.status}: the receiver redirects; redirects are not followed, use the final URL` };
     const retryAfterMs = retryAfter(res.headers.get('retry-after'), text);
+    const message = errorMessage(text);
     return {
       ok: false,
-      error: `HTTP ${res.status}${text ? `: ${oneLine(text).slice(0, 300)}` : ''}`,
+      error: `HTTP ${res.status}${message ? `: ${message}` : ''}`,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   } catch (err) {
@@ -70,4 +82,36 @@ function retryAfter(header: string | null, body: string): number | undefined {
 
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/** A receiver's own short error message (JSON `description`, `message` or `error`), never a page. */
+function errorMessage(text: string): string {
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    for (const field of ['description', 'message', 'error']) {
+      const v = json[field];
+      if (typeof v === 'string' && v.trim() !== '') return oneLine(v).slice(0, 200);
+    }
+  } catch {
+    // not JSON: say nothing of it
+  }
+  return '';
 }

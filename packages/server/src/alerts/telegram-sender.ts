@@ -22,10 +22,11 @@ export async function sendTelegram(opts: {
   timeoutMs: number;
   signal?: AbortSignal;
   fetch?: FetchLike;
+  allowLocalTargets?: boolean;
 }): Promise<PostResult> {
   const base = (opts.apiBaseUrl || DEFAULT_TELEGRAM_API).replace(/\/+$/, '');
   const body = JSON.stringify({ chat_id: opts.chatId, text: opts.text, parse_mode: 'HTML', disable_web_page_preview: true });
-  const r = await postJson({ url: `${base}/bot${opts.token}/sendMessage`, body, headers: {}, timeoutMs: opts.timeoutMs, signal: opts.signal, fetch: opts.fetch });
+  const r = await postJson({ url: `${base}/bot${opts.token}/sendMessage`, body, headers: {}, timeoutMs: opts.timeoutMs, signal: opts.signal, fetch: opts.fetch, allowLocalTargets: opts.allowLocalTargets });
   if (!r.ok) return { ...r, error: redactToken(r.error, opts.token) };
   // Telegram answers 200 with {ok:false} in a few cases; treat that as a failure too.
   try {

@@ -20,10 +20,11 @@ export async function sendWebhook(opts: {
   timeoutMs: number;
   signal?: AbortSignal;
   fetch?: FetchLike;
+  allowLocalTargets?: boolean;
 }): Promise<PostResult> {
   const headers: Record<string, string> = { [TIMESTAMP_HEADER]: String(opts.sentAtMs), [EVENT_HEADER]: opts.event };
   if (opts.secret) headers[SIGNATURE_HEADER] = signBody(opts.secret, opts.body);
-  const r = await postJson({ url: opts.url, body: opts.body, headers, timeoutMs: opts.timeoutMs, signal: opts.signal, fetch: opts.fetch });
+  const r = await postJson({ url: opts.url, body: opts.body, headers, timeoutMs: opts.timeoutMs, signal: opts.signal, fetch: opts.fetch, allowLocalTargets: opts.allowLocalTargets });
   // A webhook secret never appears in a URL or an answer we keep, but be safe if a receiver echoes it.
   return r.ok || !opts.secret ? r : { ...r, error: r.error.split(opts.secret).join('<redacted>') };
 }

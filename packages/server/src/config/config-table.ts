@@ -294,13 +294,30 @@ export const CONFIG_TABLE = {
     default: 'info',
     doc: {},
   }),
-  /** false, true, or a list of trusted proxy addresses/CIDRs (fastify trustProxy). */
+  /** Read-only token that opens /metrics alone, so a Prometheus scraper never holds the admin key. */
+  metricsToken: setting({
+    type: secretText(),
+    env: ['CPAMP_METRICS_TOKEN'],
+    file: 'metricsTokenFile',
+    secretFile: '/run/secrets/cpamp_metrics_token',
+    default: null,
+    doc: { notes: 'a scraper sends `Authorization: Bearer <token>`; it opens `/metrics` and nothing else (at least 24 characters)' },
+  }),
+  /** Loopback / link-local targets for webhooks, Telegram's API base and price URLs (default refused). */
+  allowLocalTargets: setting({
+    type: boolean(),
+    env: ['CPAMP_ALLOW_LOCAL_TARGETS'],
+    file: 'allowLocalTargets',
+    default: false,
+    doc: { notes: 'lets alert channels and price sync call addresses on this host (loopback, link-local such as cloud metadata)' },
+  }),
+  /** false, or the trusted reverse proxies' addresses/CIDRs (fastify trustProxy). */
   trustProxy: setting({
     type: trustProxy(),
     env: ['CPAMP_TRUST_PROXY'],
     file: 'trustProxy',
     default: false,
-    doc: { notes: 'needed behind a reverse proxy so brute-force protection sees client addresses' },
+    doc: { notes: "the reverse proxy's addresses, needed behind one so brute-force protection sees client addresses; `true` is refused (any client could choose its address)" },
   }),
   bodyLimitBytes: setting({
     type: integer(1024, GiB),

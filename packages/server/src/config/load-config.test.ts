@@ -96,10 +96,33 @@ describe('loadConfig secrets', () => {
   });
 
   it('takes the admin key from CPAMP_ADMIN_KEY first, then Plus names', () => {
-    expect(load({ CPAMP_ADMIN_KEY: 'a', CPA_MANAGER_ADMIN_KEY: 'b' }).adminKey).toBe('a');
-    expect(load({ CPA_MANAGER_ADMIN_KEY: 'b' }).adminKey).toBe('b');
-    expect(load({ CPA_MANAGER_ADMIN_KEY_FILE: '/k' }, [], { '/k': 'c' }).adminKey).toBe('c');
-    expect(load({ CPAMP_ADMIN_KEY_FILE: '/k' }, [], { '/k': 'd' }).adminKey).toBe('d');
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => x.repeat(16));
+    expect(load({ CPAMP_ADMIN_KEY: a!, CPA_MANAGER_ADMIN_KEY: b! }).adminKey).toBe(a);
+    expect(load({ CPA_MANAGER_ADMIN_KEY: b! }).adminKey).toBe(b);
+    expect(load({ CPA_MANAGER_ADMIN_KEY_FILE: '/k' }, [], { '/k': c! }).adminKey).toBe(c);
+    expect(load({ CPAMP_ADMIN_KEY_FILE: '/k' }, [], { '/k': d! }).adminKey).toBe(d);
+  });
+
+  it('refuses a short CPAMP_ADMIN_KEY naming the variable (not the key); a short Plus key starts with a warning', () => {
+    expect(() => load({ CPAMP_ADMIN_KEY: 'abcde' })).toThrow(/CPAMP_ADMIN_KEY="<5 characters>".*at least 16 characters/);
+    expect(() => load({ CPAMP_ADMIN_KEY: 'abcde' })).not.toThrow(/abcde/);
+    expect(() => load({ CPAMP_ADMIN_KEY_FILE: '/k' }, [], { '/k': 'short' })).toThrow(/CPAMP_ADMIN_KEY/);
+    const plus = load({ CPA_MANAGER_ADMIN_KEY: 'abcde' });
+    expect(plus.adminKey).toBe('abcde');
+    expect(plus.warnings.join('\n')).toMatch(/SECURITY: the admin key from CPA_MANAGER_ADMIN_KEY has only 5 characters/);
+  });
+
+  it('trusts only listed reverse proxies: true is refused, addresses and CIDRs are checked', () => {
+    expect(load({ CPAMP_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(load({ CPAMP_TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(() => load({ CPAMP_TRUST_PROXY: 'true' })).toThrow(/CPAMP_TRUST_PROXY="true".*any client choose its own address/);
+    expect(() => load({ CPAMP_TRUST_PROXY: 'proxy.local' })).toThrow(/"proxy.local" is not an IP address or CIDR/);
+    expect(() => load({ CPAMP_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/not an IP address or CIDR/);
+  });
+
+  it('a scrape token must be long', () => {
+    expect(load({ CPAMP_METRICS_TOKEN: 'x'.repeat(24) }).metricsToken).toBe('x'.repeat(24));
+    expect(() => load({ CPAMP_METRICS_TOKEN: 'short' })).toThrow(/CPAMP_METRICS_TOKEN.*24 characters/);
   });
 
   it('reads the data key and its path', () => {

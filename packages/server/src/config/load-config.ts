@@ -75,6 +75,20 @@ function readRaw<T>(type: { read(value: unknown, ctx: ReadContext): T }, raw: Ra
   return guarded(raw.key, () => type.read(raw.value, { base: raw.base, default: fallback }));
 }
 
+export const MIN_ADMIN_KEY_LENGTH = 16;
+
+/**
+ * cpamp's own admin key must be long enough to resist guessing; Plus accepted any non-empty key, so a
+ * Plus deployment (CPA_MANAGER_ADMIN_KEY, its secret file) still starts, with a warning at every start.
+ */
+function checkAdminKeyStrength(key: string | null, fromCpampVariable: boolean, warnings: string[]): void {
+  if (key === null || key.length >= MIN_ADMIN_KEY_LENGTH) return;
+  if (fromCpampVariable) {
+    throw new ConfigError('CPAMP_ADMIN_KEY', `<${key.length} characters>`, `an admin key needs at least ${MIN_ADMIN_KEY_LENGTH} characters`, 'set a longer key (e.g. `openssl rand -base64 24`), or unset it and let cpamp generate one');
+  }
+  warnings.push(`SECURITY: the admin key from CPA_MANAGER_ADMIN_KEY has only ${key.length} characters (cpamp asks for at least ${MIN_ADMIN_KEY_LENGTH}); change it, e.g. with \`cpamp reset-admin-key\``);
+}
+
 /** Loads and validates the configuration. Pure apart from reading the config file and secret files. */
 export function loadConfig(options: LoadConfigOptions): Config {
   const { env, cwd } = options;
@@ -197,6 +211,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
     warnings.push('CPA_UPSTREAM_URL is set without CPA_MANAGEMENT_KEY(_FILE): the connection is not env-managed; finish setup in the panel');
   }
   for (const s of SETTINGS) if (s.warnWhenSet && valueOf(s)) warnings.push(s.warnWhenSet);
+  if (candidate.metricsToken !== null && candidate.metricsToken.length < 24) {
+    throw new ConfigError('CPAMP_METRICS_TOKEN', `<${candidate.metricsToken.length} characters>`, 'a scrape token needs at least 24 characters', 'e.g. `openssl rand -hex 16`');
+  }
+  checkAdminKeyStrength(candidate.adminKey, envVal('CPAMP_ADMIN_KEY') !== undefined || envVal('CPAMP_ADMIN_KEY_FILE') !== undefined, warnings);
   return ConfigSchema.parse(candidate);
 }
 

@@ -3,6 +3,7 @@
 // `ConfigSchema`) and the text the generated reference shows for it. A bad value throws `InvalidValue`;
 // the loader turns it into a ConfigError naming the key the value came from.
 import { isAbsolute, resolve } from 'node:path';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A raw value that does not fit its type; `value` is what the error message shows. */
@@ -251,21 +252,38 @@ export function subsetOf(allowed: readonly string[], what: { noun: string; probl
 }
 
 /** fastify's trustProxy: a boolean, or a list of trusted proxy addresses/CIDRs. */
-export function trustProxy(): ValueType<z.ZodUnion<[z.ZodBoolean, z.ZodArray<z.ZodString>]>> {
+/**
+ * The reverse proxies whose X-Forwarded-For is believed: addresses or CIDRs only. Trusting every hop
+ * (`true`) would let any client pick its own address and dodge the admin-key lock.
+ */
+export function trustProxy(): ValueType<z.ZodUnion<[z.ZodLiteral<false>, z.ZodArray<z.ZodString>]>> {
+  const fix = "list the reverse proxy's addresses or CIDRs, e.g. CPAMP_TRUST_PROXY=127.0.0.1,10.0.0.0/8";
+  const addresses = (list: string[], raw: string): string[] => {
+    for (const entry of list) {
+      const [ip, bits, extra] = entry.split('/');
+      const family = isIP(ip ?? '');
+      const maxBits = family === 6 ? 128 : 32;
+      if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+        throw new InvalidValue(raw, `"${entry}" is not an IP address or CIDR`, fix);
+      }
+    }
+    return list;
+  };
   return {
-    schema: z.union([z.boolean(), z.array(z.string())]),
-    values: 'boolean, or comma-separated proxy addresses/CIDRs',
-    fileNote: 'boolean, array or CSV',
+    schema: z.union([z.literal(false), z.array(z.string())]),
+    values: 'false, or comma-separated proxy addresses/CIDRs',
+    fileNote: 'false, array or CSV',
     read(value) {
-      if (typeof value === 'boolean') return value;
-      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+      if (value === false) return false;
+      if (value === true) throw new InvalidValue('true', 'trusting every proxy lets any client choose its own address', fix);
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return addresses(value as string[], value.join(','));
       if (typeof value === 'string') {
         const v = value.trim().toLowerCase();
-        if (TRUE.has(v)) return true;
         if (FALSE.has(v)) return false;
-        return value.split(',').map((s) => s.trim()).filter(Boolean);
+        if (TRUE.has(v)) throw new InvalidValue(value, 'trusting every proxy lets any client choose its own address', fix);
+        return addresses(value.split(',').map((s) => s.trim()).filter(Boolean), value);
       }
-      throw new InvalidValue(String(value), 'expected true/false or a list of proxy addresses', 'e.g. CPAMP_TRUST_PROXY=127.0.0.1,10.0.0.0/8');
+      throw new InvalidValue(String(value), 'expected false or a list of proxy addresses', fix);
     },
   };
 }

@@ -1,6 +1,7 @@
 // CSV export: the store's JSONL export re-shaped row by row (RFC 4180: CRLF line ends, every field that
 // holds a comma, quote or line break is quoted, quotes doubled). Memory stays at one store batch.
-// Text cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a leading ' .
+// Text cells that a spreadsheet would run as a formula (=, +, -, @, their full-width forms ＝＋－＠, tab or CR
+// first, also after leading spaces) get a leading ' .
 
 /** Column order of the CSV export (the header row). Only JSONL fields; nothing secret is in the JSONL. */
 export const CSV_COLUMNS = [
@@ -42,7 +43,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^(?:[\t\r]| *[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
 
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -15,7 +15,7 @@ import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.rout
 import usageRoutes from '../routes/usage.routes';
 
 export interface StoreRoutesOptions {
-  config: Pick<Config, 'dataDir' | 'import' | 'queryLimit'>;
+  config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
   now: () => number;
   retentionSchedule?: StorageRoutesOptions['retentionSchedule'];
 }
@@ -25,7 +25,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   const { now } = opts;
   await app.register(analyticsRoutes, { store, now });
   await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit });
-  await app.register(priceRoutes, { store });
+  await app.register(priceRoutes, { store, allowLocalTargets: opts.config.allowLocalTargets });
   await app.register(aliasRoutes, { store });
   await app.register(importRoutes, { store, dataDir: opts.config.dataDir, limits: opts.config.import, now });
   await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });

@@ -193,6 +193,14 @@ export default async function alertsRoutes(
       chatId: c.chatId === '' ? undefined : (c.chatId ?? cur.config.chatId),
       apiBaseUrl: c.apiBaseUrl === '' ? undefined : (c.apiBaseUrl ?? cur.config.apiBaseUrl),
     });
+    // A Telegram bot token travels in the request path: it never follows a new API base on its own. (A
+    // webhook secret only signs the body and never leaves cpamp, so a new URL keeps it.)
+    const destination = (cfg: { url?: string; apiBaseUrl?: string }) => (type === 'telegram' ? cfg.apiBaseUrl ?? '' : cfg.url ?? '');
+    const moved = type === cur.type && destination(config) !== destination(cur.config);
+    if (moved && type === 'telegram' && cur.secretSet && secretValue === undefined) {
+      throw bad("Invalid body: botToken: the channel's API base changes; send the bot token again (the stored one is not sent to a new address).");
+    }
+    if (moved) request.log.warn({ channel: cur.id, from: destination(cur.config), to: destination(config) }, 'alert channel destination changed');
     const willHaveSecret = secretValue === undefined ? cur.secretSet && type === cur.type : secretValue !== null;
     checkChannel(type, config, willHaveSecret);
     const channel = await alerts.updateChannel(cur.id, {

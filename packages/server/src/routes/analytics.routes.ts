@@ -5,6 +5,7 @@ import type { Store, AnalyticsFilter, EventListFilter } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { timelineGranularity } from '../analytics/timeline-granularity';
 import { ServerError } from '../errors';
 
 const PRESETS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 } as const;
@@ -123,7 +124,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: An
   app.get(`${base}/timeline`, { schema: { querystring: TimelineQuery } }, async (request) => {
     const q = request.query;
     const range = resolveRange(q, now());
-    const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
+    const granularity = timelineGranularity(range.from, range.to, q.granularity);
     const result = await store.analytics.timeSeries(toFilter(q, range), { granularity, timeZone: range.tz, splitTopModels: q.splitTopModels ?? 0 });
     return { range, granularity, ...result };
   });
@@ -170,7 +171,7 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: An
     if (!account) throw new ServerError('not_found', `No account with auth index "${authIndex}" has been seen; pick one from filter-options.`);
     const range = resolveRange(q, now());
     const filter = { ...toFilter(q, range), authIndex };
-    const granularity = q.granularity ?? (range.to - range.from <= PRESETS['7d'] ? 'hour' : 'day');
+    const granularity = timelineGranularity(range.from, range.to, q.granularity);
     const series = await store.analytics.timeSeries(filter, { granularity, timeZone: range.tz });
     const recent = (await store.events.list(filter, { limit: q.recent ?? 10 })).events;
     return { range, granularity, account, totals: await store.analytics.totals(filter), points: series.points, recent };

@@ -66,7 +66,7 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promis
     s.count += 1;
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { auth: 'metrics' } }, async (_request, reply) => {
     const out: string[] = [];
     const metric = (
       name: string,

@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServerError } from '../errors';
+import { fetchPriceFile } from '../net/fetch-price-file';
 
 /** LiteLLM's file is ~1.5 MB today; leave room for growth without opening the default limit for all routes. */
 const SYNC_BODY_LIMIT = 64 * 1024 * 1024;
@@ -62,7 +63,7 @@ const modelsQuery = z.object({
 
 type PriceStore = Pick<Store, 'prices' | 'analytics'>;
 
-export default async function priceRoutes(appBase: FastifyInstance, opts: { store: PriceStore }): Promise<void> {
+export default async function priceRoutes(appBase: FastifyInstance, opts: { store: PriceStore; allowLocalTargets: boolean }): Promise<void> {
   const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
@@ -103,10 +104,8 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
           throw new ServerError('bad_request', `Invalid ${where}: ${issue?.message ?? 'invalid'}. Send {"url":"https://…"} or upload the LiteLLM JSON file.`);
         }
         const models = parsed.data.models ?? request.query.models;
-        report = await store.prices.sync(
-          { url: parsed.data.url, ...(parsed.data.timeoutMs !== undefined ? { timeoutMs: parsed.data.timeoutMs } : {}) },
-          models ? { models } : {},
-        );
+        const json = await fetchPriceFile(parsed.data.url, { timeoutMs: parsed.data.timeoutMs ?? 30_000, allowLocalTargets: opts.allowLocalTargets });
+        report = await store.prices.sync({ json }, models ? { models } : {});
       } else {
         const models = request.query.models;
         report = await store.prices.sync({ json: body }, models ? { models } : {});

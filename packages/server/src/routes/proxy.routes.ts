@@ -5,17 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConnectionService } from '../connection';
 import type { CpaProxy } from '../proxy/forward';
 import { ServerError } from '../errors';
+import { decodeProxyPath } from '../proxy/proxy-path';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
-/** Refuses paths that could mean something else after decoding or normalisation upstream. */
-export function checkProxyPath(rawUrl: string): string {
-  const path = rawUrl.split('?')[0] ?? '';
-  if (/%2e|%2f|%5c|%00|\\/i.test(path) || /(^|\/)\.{1,2}(\/|$)/.test(path) || path.includes('//')) {
-    throw new ServerError('proxy_path_rejected', 'The path contains dot segments, encoded separators or empty segments; send a plain path.');
-  }
-  return path;
-}
 
 function isUsageQueue(path: string): boolean {
   return /^\/v0\/management\/usage-queue(\/|$)/i.test(path);
@@ -41,7 +33,7 @@ export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoute
   app.addContentTypeParser('*', (_request: FastifyRequest, _payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null));
 
   const management = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const path = checkProxyPath(request.raw.url ?? '');
+    const path = decodeProxyPath(request.raw.url ?? '');
     if (isUsageQueue(path)) {
       throw new ServerError('usage_queue_proxy_refused', 'cpamp does not proxy /v0/management/usage-queue: popping the queue would take usage records away from cpamp\'s own collector. Read usage from cpamp (/v0/management/usage) instead.');
     }
@@ -53,7 +45,7 @@ export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoute
   app.route({ method: [...METHODS], url: '/v0/resource/plugins/*', handler: management });
 
   const models = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    checkProxyPath(request.raw.url ?? '');
+    decodeProxyPath(request.raw.url ?? '');
     const connection = requireConnection(ctx);
     const auth = request.headers.authorization;
     await ctx.proxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: typeof auth === 'string' ? auth : null });

@@ -251,6 +251,10 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: SetupR
         throw new ServerError('connection_env_managed', 'The CPA connection and collector are set by environment variables (CPA_UPSTREAM_URL, CPA_MANAGEMENT_KEY, USAGE_*); change those instead.');
       }
     }
+    // The stored key never follows a new destination on its own: a changed URL needs the key again.
+    if (!keyInput && current && baseUrl !== null && baseUrl !== current.baseUrl) {
+      throw new ServerError('cpa_connection_required', `The CPA URL changes from ${current.baseUrl} to ${baseUrl}: send the management key for the new address too (config.cpaConnection.managementKey); the stored key is not sent to a new address.`);
+    }
     const effective = { ...ctx.connection.collectorSettings(), ...patch };
     if (!baseUrl || !key) {
       if (effective.enabled && patch.enabled === true) {
@@ -266,6 +270,7 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: SetupR
         pollIntervalMs: effective.pollIntervalMs,
         ensureUsageStatistics: input.ensureUsageStatisticsEnabled ?? true,
       });
+      if (current && baseUrl !== current.baseUrl) request.log.warn({ from: current.baseUrl, to: baseUrl }, 'CPA connection moved to a new address');
       await ctx.connection.save({ baseUrl, managementKey: key, collector: patch }, ctx.now());
     }
     return { ok: true, upstream: baseUrl };

@@ -5,7 +5,8 @@ import { createHmac, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ServerError } from '../errors';
+import { ServerError, TooManyAttemptsError } from '../errors';
+import { createSemaphore } from '../proxy/semaphore';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const ADMIN_KEY_PREFIX = 'cpamp_';
@@ -105,20 +106,36 @@ export interface AdminAuthenticator {
   readonly source: AdminKeySource;
 }
 
+// Each scrypt check takes ~50 ms and 16 MiB on the libuv pool: at most two run at once, a few more wait.
+const VERIFY_CONCURRENCY = 2;
+const VERIFY_QUEUE = 16;
+const VERIFY_WAIT_MS = 5_000;
+/** No valid key is longer, or holds control characters (they cannot travel in a header anyway). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
+const PLAUSIBLE_KEY = /^[^\u0000-\u001f\u007f]{1,512}$/;
+
 /** Verifier over one credential record; remembers a verified key as an HMAC with a per-process secret. */
 export function createAdminAuthenticator(record: AdminCredentialRecord): AdminAuthenticator {
   const pepper = randomBytes(32);
   const digest = (key: string): Buffer => createHmac('sha256', pepper).update(key).digest();
+  const slots = createSemaphore(VERIFY_CONCURRENCY, VERIFY_QUEUE);
   let remembered: Buffer | null = null;
   return {
     source: record.source,
     async verify(key: string): Promise<boolean> {
-      if (key.length === 0 || key.length > 1024) return false;
+      if (!PLAUSIBLE_KEY.test(key)) return false;
       const d = digest(key);
       if (remembered && timingSafeEqual(d, remembered)) return true;
-      const ok = await verifyAgainstRecord(record, key);
-      if (ok) remembered = d;
-      return ok;
+      const release = await slots.acquire(VERIFY_WAIT_MS).catch(() => {
+        throw new TooManyAttemptsError(1, 'Too many admin key checks are waiting; retry in a second.');
+      });
+      try {
+        const ok = await verifyAgainstRecord(record, key);
+        if (ok) remembered = d;
+        return ok;
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -1,5 +1,7 @@
-// The "admin brute-force guard" target (docs/design.md): after 10 failed admin-key attempts from one address
-// within 15 minutes, refuse that address with 429 and a growing backoff (10 s, 20 s, 40 s … capped at 15 min); a success resets it. Memory is bounded.
+// The "admin brute-force guard" target (docs/design.md), per client address: after 10 failed attempts within 15 minutes the address
+// is refused with 429 for 10 s, then 20 s, 40 s … (doubling once per lock, capped at 15 min); a success
+// resets it. Attempts still being checked count against the limit, so a parallel burst cannot get more
+// keys hashed than a sequential one. Memory is bounded.
 
 export interface BruteForceOptions {
   maxFailures?: number;
@@ -12,16 +14,25 @@ export interface BruteForceOptions {
 
 interface Entry {
   failures: number[];
+  inFlight: number;
   blockedUntil: number;
-  /** How many times this address was blocked in the current window: drives the growth. */
-  strikes: number;
+  /** Locks in a row (each lock doubles the next); forgotten once the window passes without failures. */
+  locks: number;
+}
+
+/** One admin-key check in progress; end it exactly once. */
+export interface AttemptTicket {
+  fail(): void;
+  succeed(): void;
+  /** The check could not be made (e.g. the verifier was busy): neither a failure nor a success. */
+  abandon(): void;
 }
 
 export interface BruteForceGuard {
   /** Seconds to wait when the address is blocked now, else 0. */
   retryAfterSeconds(address: string): number;
-  recordFailure(address: string): void;
-  recordSuccess(address: string): void;
+  /** Reserves an attempt, or returns the seconds to wait when the address may not try now. */
+  begin(address: string): AttemptTicket | { retryAfterSeconds: number };
   trackedAddresses(): number;
 }
 
@@ -36,7 +47,37 @@ export function createBruteForceGuard(options: BruteForceOptions = {}): BruteFor
 
   const prune = (entry: Entry, t: number): void => {
     while (entry.failures.length > 0 && (entry.failures[0] as number) <= t - windowMs) entry.failures.shift();
-    if (entry.failures.length === 0 && entry.blockedUntil <= t) entry.strikes = 0;
+    if (entry.failures.length === 0 && entry.blockedUntil + windowMs <= t) entry.locks = 0;
+  };
+  const entryFor = (address: string): Entry => {
+    let entry = entries.get(address);
+    if (!entry) {
+      if (entries.size >= maxTracked) {
+        // Evict the oldest-inserted idle address; Map iteration order is insertion order.
+        for (const [key, e] of entries) {
+          if (e.inFlight === 0) {
+            entries.delete(key);
+            break;
+          }
+        }
+      }
+      entry = { failures: [], inFlight: 0, blockedUntil: 0, locks: 0 };
+      entries.set(address, entry);
+    }
+    return entry;
+  };
+  const waitSeconds = (entry: Entry, t: number): number => Math.max(1, Math.ceil((entry.blockedUntil - t) / 1000));
+
+  const fail = (address: string, entry: Entry): void => {
+    const t = now();
+    prune(entry, t);
+    entry.failures.push(t);
+    if (entry.failures.length >= maxFailures) {
+      entry.blockedUntil = t + Math.min(cap, base * 2 ** entry.locks);
+      entry.locks += 1;
+      entry.failures = [];
+    }
+    if (!entries.has(address)) entries.set(address, entry);
   };
 
   return {
@@ -44,30 +85,36 @@ export function createBruteForceGuard(options: BruteForceOptions = {}): BruteFor
       const entry = entries.get(address);
       const t = now();
       if (!entry || entry.blockedUntil <= t) return 0;
-      return Math.max(1, Math.ceil((entry.blockedUntil - t) / 1000));
+      return waitSeconds(entry, t);
     },
-    recordFailure(address) {
+    begin(address) {
       const t = now();
-      let entry = entries.get(address);
-      if (!entry) {
-        if (entries.size >= maxTracked) {
-          // Evict the oldest-inserted address; Map iteration order is insertion order.
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
-        }
-        entry = { failures: [], blockedUntil: 0, strikes: 0 };
-        entries.set(address, entry);
-      }
+      const entry = entryFor(address);
       prune(entry, t);
-      entry.failures.push(t);
-      if (entry.failures.length > maxFailures) entry.failures.shift();
-      if (entry.failures.length >= maxFailures) {
-        entry.blockedUntil = t + Math.min(cap, base * 2 ** entry.strikes);
-        entry.strikes += 1;
+      if (entry.blockedUntil > t) return { retryAfterSeconds: waitSeconds(entry, t) };
+      if (entry.failures.length + entry.inFlight >= maxFailures) {
+        // As many checks are running as could still fail before a lock: wait for them.
+        return { retryAfterSeconds: 1 };
       }
-    },
-    recordSuccess(address) {
-      entries.delete(address);
+      entry.inFlight += 1;
+      let ended = false;
+      const end = (): boolean => {
+        if (ended) return false;
+        ended = true;
+        entry.inFlight -= 1;
+        return true;
+      };
+      return {
+        fail: () => {
+          if (end()) fail(address, entry);
+        },
+        succeed: () => {
+          if (end()) entries.delete(address);
+        },
+        abandon: () => {
+          end();
+        },
+      };
     },
     trackedAddresses() {
       return entries.size;

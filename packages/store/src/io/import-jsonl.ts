@@ -1,6 +1,7 @@
 import { StoreError, StoreImportError } from '../errors';
 import type { NormalizeFn, UsageEventInput } from '../types';
 import { ImportSession, type ImportProgress, type ImportReport } from './import-session';
+import { normalizeKeyFields } from './key-fields';
 import { readLines, type ImportSource } from './line-reader';
 import { UsageEventLineSchema, detectLine, normalizePlusRow, type LineKind } from './record-adapters';
 
@@ -31,7 +32,7 @@ export function toEvent(
         ok: false,
         reason: `invalid cpamp event: ${p.error.issues[0]?.path.join('.')} ${p.error.issues[0]?.message}`,
       };
-    const e = p.data as UsageEventInput;
+    const e = { ...(p.data as UsageEventInput), ...normalizeKeyFields(p.data.apiKeyHash, p.data.apiKeyLabel) };
     if (e.rateLimitHeaders === undefined) delete e.rateLimitHeaders;
     return { ok: true, event: e };
   }

@@ -7,6 +7,24 @@ import { normalizePlusRow } from './record-adapters';
 type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 /**
+ * An uploaded file is untrusted: Plus and CPA-Manager databases hold plain tables only, so a view (which
+ * could hide a recursive query that never ends) or a trigger means a crafted file. Schema-defined
+ * functions are not trusted either.
+ */
+function refuseCraftedSchema(src: Database.Database, path: string): void {
+  src.pragma('trusted_schema = OFF');
+  const crafted = src
+    .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') OR (name = 'usage_events' AND type <> 'table') LIMIT 1")
+    .get() as { type: string; name: string } | undefined;
+  if (crafted) {
+    throw new StoreError(
+      'import_source_invalid',
+      `${path} contains a ${crafted.type} "${crafted.name}"; a CPA Manager (Plus) database has plain tables only. Import the usage.sqlite the manager wrote, not a modified copy.`,
+    );
+  }
+}
+
+/**
  * Migrates usage_events from a CPA Manager Plus or CPA-Manager usage.sqlite, opened read-only so
  * the source is never touched. Rows are read in id order, one chunk per transaction; the
  * checkpoint is the last committed source id.
@@ -27,6 +45,7 @@ export async function importSqlite(
     );
   }
   try {
+    refuseCraftedSchema(src, path);
     const cols = src.prepare("SELECT name FROM pragma_table_info('usage_events')").pluck().all() as string[];
     if (cols.length === 0) {
       throw new StoreError(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NormalizeFn, UsageEventInput } from '../types';
+import { normalizeKeyFields } from './key-fields';
 
 const str = z.string().catch('');
 const cnt = z.number().int().nonnegative().catch(0);
@@ -121,6 +122,6 @@ export function normalizePlusRow(
   const hash = s(row.event_hash) || s(row.eventHash);
   if (hash) event.dedupKey = hash;
   const keyHash = s(row.api_key_hash);
-  if (keyHash) event.apiKeyHash = keyHash;
+  if (keyHash) Object.assign(event, normalizeKeyFields(keyHash, event.apiKeyLabel));
   return { ok: true, event };
 }

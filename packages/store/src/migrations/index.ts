@@ -4,6 +4,7 @@ import * as m0002 from './0002-pool';
 import * as m0003 from './0003-alerts';
 import * as m0004 from './0004-jobs';
 import * as m0005 from './0005-pool-settings';
+import * as m0006 from './0006-remask-key-labels';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-alerts': m0003,
   '0004-jobs': m0004,
   '0005-pool-settings': m0005,
+  '0006-remask-key-labels': m0006,
 };

@@ -21,7 +21,7 @@ export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput 
     authIndex: '3f9a1c0e7b2d4a51',
     source: 'alice@example.com',
     apiKeyHash: createHash('sha256').update('sk-team-a').digest('hex'),
-    apiKeyLabel: 'sk-t…m-a',
+    apiKeyLabel: '…m-a',
     clientIp: '10.0.0.7',
     userAgent: 'codex_cli_rs/0.50.0',
     failed: false,

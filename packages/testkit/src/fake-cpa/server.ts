@@ -119,8 +119,16 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     counters.requests++;
     const url = new URL(req.url ?? '/', 'http://fake-cpa.local');
+    // CPA's router (gin) matches on Go's decoded URL.Path: `/usage%2Dqueue` is `/usage-queue` there, and
+    // an invalid escape is a 400 before any handler runs.
+    const pathname = goDecodePath(url.pathname);
+    if (pathname === null) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' });
+      res.end('400 Bad Request');
+      return;
+    }
     const f = faults;
-    if (f && (!f.pathPrefix || url.pathname.startsWith(f.pathPrefix))) {
+    if (f && (!f.pathPrefix || pathname.startsWith(f.pathPrefix))) {
       if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
       if (f.resetConnections) {
         req.socket.resetAndDestroy();
@@ -132,14 +140,14 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
         return;
       }
     }
-    if (!url.pathname.startsWith(`${MGMT}/`) && url.pathname !== MGMT) {
-      if (CLIENT_MODEL_PATHS.has(url.pathname) && req.method === 'GET') {
+    if (!pathname.startsWith(`${MGMT}/`) && pathname !== MGMT) {
+      if (CLIENT_MODEL_PATHS.has(pathname) && req.method === 'GET') {
         const answer = clientModelsAnswer(state, clientKey(req.headers, url));
         res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(answer.body));
         return;
       }
-      if (url.pathname === '/') {
+      if (pathname === '/') {
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(
           JSON.stringify({
@@ -157,7 +165,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       res.writeHead(404).end();
       return;
     }
-    const path = url.pathname.slice(MGMT.length) || '/';
+    const path = pathname.slice(MGMT.length) || '/';
     // The callback relay sits outside CPA's management group: no key check, no X-CPA-* headers.
     if (path === '/oauth-callback' && (req.method === 'GET' || req.method === 'POST')) {
       return handleOAuthCallbackRoute(makeCtx(req, res, url, {}, core), req.method);
@@ -334,4 +342,16 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     },
   };
   return fake;
+}
+
+/** Go's url.PathUnescape as net/http applies it to URL.Path: every %XX decoded, a bad escape an error. */
+export function goDecodePath(rawPath: string): string | null {
+  if (!rawPath.includes('%')) return rawPath;
+  if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) return null;
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    // Go decodes bytes, not UTF-8: fall back to a byte-wise decode.
+    return Buffer.from(rawPath.replace(/%([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
 }

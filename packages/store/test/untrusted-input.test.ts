@@ -1,0 +1,72 @@
+// Untrusted input: client key labels keep at most the last 4 characters, also for what imports bring and older
+// versions stored; an import never stores a raw key in the hash column; an uploaded SQLite file is checked first.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../src/index';
+import { makeEvent } from './helpers/events';
+
+const stores: Store[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+describe('client key labels', () => {
+  it('an imported line with a raw key in apiKeyHash stores only its hash and a masked label', async () => {
+    const s = await openStore({ path: ':memory:' });
+    stores.push(s);
+    const raw = 'sk-raw-secret-1234567890';
+    const line = JSON.stringify({ ...makeEvent(), apiKeyHash: raw, apiKeyLabel: raw });
+    const upper = JSON.stringify({ ...makeEvent({ timestampMs: 5 }), apiKeyHash: sha('sk-other').toUpperCase(), apiKeyLabel: 'sk-o…ther' });
+    await s.io.importJsonl([`${line}\n${upper}\n`]);
+    const keys = await s.apiKeys.list();
+    expect(keys.map((k) => k.hash).sort()).toEqual([sha(raw), sha('sk-other')].sort());
+    for (const k of keys) expect(k.label.length).toBeLessThanOrEqual(5);
+    expect(keys.find((k) => k.hash === sha(raw))?.label).toBe('…7890');
+    expect(keys.find((k) => k.hash === sha('sk-other'))?.label).toBe('…ther');
+    expect(JSON.stringify(keys)).not.toContain('secret');
+  });
+
+  it('a migration re-masks labels stored by an older version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-labels-'));
+    dirs.push(dir);
+    const path = join(dir, 'cpamp.sqlite');
+    const first = await openStore({ path, cacheSnapshot: false });
+    await first.insertBatch([makeEvent()]);
+    await first.close();
+    // Put the database back to what the previous version wrote: an 8-character label, migration not applied.
+    const db = new Database(path);
+    db.prepare(`UPDATE api_key SET label = 'sk-t…m-a'`).run();
+    db.prepare(`DELETE FROM kysely_migration WHERE name = '0006-remask-key-labels'`).run();
+    db.close();
+    const again = await openStore({ path, cacheSnapshot: false });
+    stores.push(again);
+    expect((await again.apiKeys.list()).map((k) => k.label)).toEqual(['…m-a']);
+  });
+});
+
+describe('an uploaded SQLite file is untrusted', () => {
+  it('a view (e.g. a never-ending recursive query) or a trigger is refused before any row is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-crafted-'));
+    dirs.push(dir);
+    const s = await openStore({ path: ':memory:' });
+    stores.push(s);
+    const crafted = [
+      ['view', `CREATE VIEW usage_events AS WITH RECURSIVE c(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM c) SELECT id FROM c`],
+      ['trigger', `CREATE TABLE usage_events (id INTEGER PRIMARY KEY, timestamp TEXT); CREATE TABLE t (x); CREATE TRIGGER boom AFTER INSERT ON t BEGIN SELECT 1; END`],
+    ] as const;
+    for (const [kind, ddl] of crafted) {
+      const path = join(dir, `${kind}.sqlite`);
+      const db = new Database(path);
+      db.exec(ddl);
+      db.close();
+      await expect(s.io.importSqlite(path, { normalize: (raw) => ({ ok: false, reason: String(raw) }) })).rejects.toThrow(new RegExp(`contains a ${kind}`));
+    }
+  });
+});
