@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -113,6 +114,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
   let writer: Database.Database;
   try {
+    // A fresh directory (a README snippet, a first start) has no parent folder yet: SQLite does not create it.
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
     writer = new Database(path);
     pragmas(writer, busy, !memory);
     // The writer keeps the dedup / time index edges and rollups hot.
