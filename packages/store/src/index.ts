@@ -78,6 +78,12 @@ export type {
   AlertDeliveryInput,
   AlertDeliveryUpdate,
 } from './alerts/alerts.types';
+export {
+  backupSqliteFile,
+  checkSqliteFile,
+  listMigrationBackups,
+  removeMigrationBackups,
+} from './backup/sqlite-backup';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore } from './pg/open-pg-store';
 export type {

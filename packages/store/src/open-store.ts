@@ -20,6 +20,7 @@ import { createEventsRepository, type EventsRepository } from './events/events.r
 import { createImportExport, type ImportExport } from './io/import-export';
 import { createMaintenance, type Maintenance } from './maintenance/maintenance';
 import { migrations } from './migrations/index';
+import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository, type PoolRepository } from './pool/pool.repository';
 import { createPricesRepository, type PricesRepository } from './prices/prices.repository';
 import { createAlertsRepository, type AlertsRepository } from './alerts/alerts.repository';
@@ -51,6 +52,11 @@ export interface OpenStoreOptions {
   /** How often a warm cache with new rows is snapshotted while open (default 10 min; 0 = only on close). */
   cacheSnapshotIntervalMs?: number;
   busyTimeoutMs?: number;
+  /**
+   * Before a schema migration of an existing file, copy it to `<path>.pre-migration-<stamp>.sqlite`
+   * (default true for files). `removeMigrationBackups()` deletes old copies after a successful start.
+   */
+  migrationBackup?: boolean;
 }
 
 /** Kysely view of the tables other code may query directly. */
@@ -131,6 +137,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let reader: Database.Database | null = null;
   try {
     const provider: MigrationProvider = { getMigrations: async () => migrations };
+    if (!memory && (opts.migrationBackup ?? true)) backupBeforeMigration(writer, path, now(), logger);
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -320,4 +327,27 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       cause: e,
     });
   }
+}
+
+/** A copy of an existing database that has migrations pending (a new database has nothing to lose). */
+function backupBeforeMigration(writer: Database.Database, path: string, now: number, logger: StoreLogger): void {
+  const hasTable = writer.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
+  if (!hasTable) return;
+  const applied = new Set(
+    (writer.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name),
+  );
+  const pending = Object.keys(migrations).filter((name) => !applied.has(name));
+  if (applied.size === 0 || pending.length === 0) return;
+  const copy = migrationBackupPath(path, now);
+  try {
+    vacuumInto(writer, copy);
+  } catch (cause) {
+    throw new StoreError(
+      'migration_failed',
+      `Cannot copy ${path} to ${copy} before migrating it (${pending.join(', ')}): ${(cause as Error).message}. ` +
+        'Free disk space next to the database, or migrate a backup made with `cpamp backup`.',
+      { cause },
+    );
+  }
+  logger.info({ copy, pending }, 'store copied the database before migrating it');
 }
