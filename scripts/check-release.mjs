@@ -1,3 +1,4 @@
+/* global fetch, setTimeout, clearTimeout */
 // Release check, run by CI after `npm run build`: what a user gets from the registry works on its own.
 //   1. every published package: no private or workspace-only dependency at run time
 //   2. `npm pack` each one, `npm publish --dry-run` the tarball, install the tarballs into an empty temp project (no workspace links)
