@@ -330,7 +330,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
     env: '`CPAMP_DOCKER`',
     file: '—',
     flag: '—',
-    default: 'detected from `/.dockerenv`',
-    notes: 'selects the `/data` default',
+    default: 'off (the image sets `1`)',
+    notes: 'selects the `/data` default; `/.dockerenv` is not consulted',
   },
 ];

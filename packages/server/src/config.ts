@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { assertDataKeyValue } from './data-key-value';
 
 export const COLLECTOR_MODES = ['auto', 'http', 'resp', 'subscribe', 'resp-pop'] as const;
 export type CollectorMode = (typeof COLLECTOR_MODES)[number];
@@ -361,7 +362,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
     return null;
   };
 
-  const inDocker = envVal('CPAMP_DOCKER') !== undefined ? parseBool({ key: 'CPAMP_DOCKER', value: envVal('CPAMP_DOCKER'), base: cwd }) : exists('/.dockerenv');
+  // Only the image says it is Docker (its ENV sets CPAMP_DOCKER=1): a native run inside some container must
+  // not start writing to /data because /.dockerenv happens to exist.
+  const inDocker = envVal('CPAMP_DOCKER') !== undefined ? parseBool({ key: 'CPAMP_DOCKER', value: envVal('CPAMP_DOCKER'), base: cwd }) : false;
 
   // 2. Listen address.
   const addrRaw = pick('http-addr', ['HTTP_ADDR'], 'httpAddr');
@@ -393,6 +396,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const cpaManagementKey = secretOf(['CPA_MANAGEMENT_KEY'], ['CPA_MANAGEMENT_KEY_FILE'], 'managementKeyFile', '/run/secrets/cpa_management_key');
   const adminKey = secretOf(['CPAMP_ADMIN_KEY', 'CPA_MANAGER_ADMIN_KEY'], ['CPAMP_ADMIN_KEY_FILE', 'CPA_MANAGER_ADMIN_KEY_FILE'], 'adminKeyFile', '/run/secrets/cpa_admin_key');
   const dataKey = secretOf(['CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY'], ['CPAMP_DATA_KEY_FILE', 'CPA_MANAGER_DATA_KEY_FILE'], 'dataKeyFile', '/run/secrets/cpa_data_key');
+  if (dataKey !== null) assertDataKeyValue(dataKey, ['CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY', 'CPAMP_DATA_KEY_FILE', 'CPA_MANAGER_DATA_KEY_FILE'].find((name) => envVal(name) !== undefined) ?? 'dataKeyFile');
   if (cpaUpstreamUrl && !cpaManagementKey) {
     warnings.push('CPA_UPSTREAM_URL is set without CPA_MANAGEMENT_KEY(_FILE): the connection is not env-managed; finish setup in the panel');
   }
