@@ -13,7 +13,7 @@
 // takes the management key `my-mgmt-key`, which is also in CPA_MANAGEMENT_KEY.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -125,6 +125,20 @@ describe('docs snippets', () => {
       'runnable blocks are TypeScript or JavaScript',
     ).toEqual([]);
     expect(runnable.length).toBeGreaterThan(0);
+  });
+
+  it('relative links in the READMEs and guides point at files inside the repository', () => {
+    const broken: string[] = [];
+    for (const file of markdownFiles()) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = match[1]!.split('#')[0]!;
+        if (target === '' || /^[a-z]+:/i.test(target)) continue;
+        const path = join(root, dirname(file), target);
+        if (relative(root, path).startsWith('..') || !existsSync(path)) broken.push(`${file}: ${match[1]}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it.skipIf(!built).each(runnable.map((b) => [`${b.file}:${b.line}`, b] as const))(
