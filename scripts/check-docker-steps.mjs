@@ -8,7 +8,9 @@
 //                  folder, and the HEALTHCHECK command against it.
 // Paths in the Dockerfile map into the scratch folder (/src, /app, /data, /usr/local/bin). A RUN step of a
 // kind not handled below fails the check: teach it here when the Dockerfile grows.
-// Usage: node scripts/check-docker-steps.mjs [--keep]
+// Usage: node scripts/check-docker-steps.mjs [--keep] [--save-sqlite-build <dir>]
+//   --save-sqlite-build copies the better-sqlite3 addon the build stage compiled (for this Node) to <dir>,
+//   so CI's Node 22 test run can use it instead of compiling SQLite once more.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -27,6 +29,9 @@ import { dirname, join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const dockerfile = join(root, 'examples', 'docker', 'Dockerfile');
 const keep = process.argv.includes('--keep');
+const saveSqliteAt = process.argv.includes('--save-sqlite-build')
+  ? process.argv[process.argv.indexOf('--save-sqlite-build') + 1]
+  : null;
 const started = Date.now();
 const log = (msg) => console.log(`[docker-steps +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
@@ -243,6 +248,12 @@ async function main() {
     const code = await exited;
     if (code !== 0) throw new Error(`the server exited with ${code} on SIGTERM:\n${output}`);
     child = undefined;
+    if (saveSqliteAt) {
+      cpSync(join(dirs['/app'], 'node_modules', 'better-sqlite3', 'build'), saveSqliteAt, {
+        recursive: true,
+      });
+      log(`saved the better-sqlite3 build to ${saveSqliteAt}`);
+    }
     log('docker steps passed');
   } finally {
     if (child && child.exitCode === null) child.kill('SIGKILL');
