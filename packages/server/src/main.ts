@@ -1,5 +1,6 @@
 // startServer: build, listen first, then report; graceful shutdown on SIGTERM/SIGINT when asked to.
 import { statSync } from 'node:fs';
+import { removeMigrationBackups } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
 import { adminKeyBanner, buildApp, type AppDeps } from './app';
 import type { Config } from './config';
@@ -32,6 +33,7 @@ function warnIfDataDirShared(app: FastifyInstance, dataDir: string): void {
 
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
   const out = options.out ?? process.stdout;
+  const startedAt = Date.now();
   const app = await buildApp(config, {
     onAdminKeyGenerated: (key) => out.write(adminKeyBanner(key)),
     ...options,
@@ -49,6 +51,8 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
   out.write(`cpamp ${url}/management.html (listening on ${config.http.host}:${port}, data ${config.dataDir})\n`);
   warnIfDataDirShared(app, config.dataDir);
+  // Started: copies taken before earlier schema migrations are no longer needed (this start's copy stays).
+  for (const removed of removeMigrationBackups(config.dbPath, startedAt)) app.log.info({ removed }, 'removed an old pre-migration copy');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

@@ -81,6 +81,12 @@ export type {
   AlertDeliveryUpdate,
 } from './alerts/alerts.types';
 export type { JobsRepository } from './jobs/jobs.repository';
+export {
+  backupSqliteFile,
+  checkSqliteFile,
+  listMigrationBackups,
+  removeMigrationBackups,
+} from './backup/sqlite-backup';
 export type {
   JobState,
   JobRecord,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -18,6 +18,7 @@ import { createImportExport } from './io/import-export';
 import { createMaintenance, type StorageReport } from './maintenance/maintenance';
 import { createJobsRepository } from './jobs/jobs.repository';
 import { migrations } from './migrations/index';
+import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
 import { createPricesRepository } from './prices/prices.repository';
 import { createAlertsRepository } from './alerts/alerts.repository';
@@ -46,6 +47,11 @@ export interface OpenStoreOptions {
   /** How often a warm cache with new rows is snapshotted while open (default 10 min; 0 = only on close). */
   cacheSnapshotIntervalMs?: number;
   busyTimeoutMs?: number;
+  /**
+   * Before a schema migration of an existing file, copy it to `<path>.pre-migration-<stamp>.sqlite`
+   * (default true for files). `removeMigrationBackups()` deletes old copies after a successful start.
+   */
+  migrationBackup?: boolean;
 }
 
 /**
@@ -111,6 +117,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 
   let writer: Database.Database;
   try {
+    // A fresh directory (a README snippet, a first start) has no parent folder yet: SQLite does not create it.
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
     writer = new Database(path);
     if (!memory) restrictToOwner(path);
     pragmas(writer, busy, !memory);
@@ -127,6 +135,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let reader: Database.Database | null = null;
   try {
     const provider: MigrationProvider = { getMigrations: async () => migrations };
+    if (!memory && (opts.migrationBackup ?? true)) backupBeforeMigration(writer, path, now(), logger);
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -337,4 +346,27 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       cause: e,
     });
   }
+}
+
+/** A copy of an existing database that has migrations pending (a new database has nothing to lose). */
+function backupBeforeMigration(writer: Database.Database, path: string, now: number, logger: StoreLogger): void {
+  const hasTable = writer.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
+  if (!hasTable) return;
+  const applied = new Set(
+    (writer.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name),
+  );
+  const pending = Object.keys(migrations).filter((name) => !applied.has(name));
+  if (applied.size === 0 || pending.length === 0) return;
+  const copy = migrationBackupPath(path, now);
+  try {
+    vacuumInto(writer, copy);
+  } catch (cause) {
+    throw new StoreError(
+      'migration_failed',
+      `Cannot copy ${path} to ${copy} before migrating it (${pending.join(', ')}): ${(cause as Error).message}. ` +
+        'Free disk space next to the database, or migrate a backup made with `cpamp backup`.',
+      { cause },
+    );
+  }
+  logger.info({ copy, pending }, 'store copied the database before migrating it');
 }

@@ -8,6 +8,7 @@ import { isConfigError, isServerError } from '../errors';
 import { startServer, type RunningServer } from '../main';
 import { resetAdminKey } from '../security/admin-credential';
 import { packageVersion } from '../version';
+import { backupCommand, restoreCommand } from './backup';
 import { doctorCommand } from './doctor';
 import { exportCommand, importCommand } from './import-export';
 import { migrateFromPlusCommand } from './migrate';
@@ -46,6 +47,8 @@ Commands:
   export            write every event as JSONL to a file or stdout
   migrate-from-plus import a Plus / CPA-Manager usage.sqlite (opened read-only)
   doctor            check the CPA connection and why monitoring might be empty
+  backup <dir>      copy the database, data.key, admin key and config into <dir> (works while serving)
+  restore <dir>     put a backup back into the data directory (server stopped; replaced files kept aside)
   help [command]    show help for a command
 
 Options:
@@ -107,6 +110,24 @@ Exit codes: 0 healthy, 1 error-level findings (or runtime failure), 2 not config
 3 data directory locked (stop the server first).
 
 ${CONFIG_FLAG_HELP}`,
+  backup: `cpamp backup <dir> [flags]
+
+Writes a consistent copy of the database (SQLite VACUUM INTO: one snapshot, while the server keeps
+running), data.key, admin-key.json and the config file in use into <dir> (new or empty), with backup.json
+describing them. A data key given by CPA_MANAGER_DATA_KEY / _FILE is not copied: keep it yourself.
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  restore: `cpamp restore <dir> [flags]
+
+Offline: checks the backup's database, then puts it, data.key and admin-key.json back into the data
+directory. The files it replaces move to <dataDir>/pre-restore-<time>/. The config file is not copied
+back (compare it with yours). Refuses to run while a server holds the data directory (exit 3).
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
   demo: `cpamp demo [--port <port>] [--events <n>] [--keep]
 
 Starts a simulated CPA (from @cpamp/testkit) feeding generated usage, and a Manager Server wired to it,
@@ -212,6 +233,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
         return await migrateFromPlusCommand(args, io);
       case 'doctor':
         return await doctorCommand(args, io);
+      case 'backup':
+        return await backupCommand(args, io);
+      case 'restore':
+        return await restoreCommand(args, io);
       case 'demo': {
         const { runDemo } = await import('./demo');
         return await runDemo(args, io);

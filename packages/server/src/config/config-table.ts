@@ -352,8 +352,10 @@ export const CONFIG_TABLE = {
   inDocker: setting({
     type: boolean(),
     env: ['CPAMP_DOCKER'],
-    default: (ctx) => ctx.fileExists('/.dockerenv'),
-    doc: { default: 'detected from `/.dockerenv`', notes: 'selects the `/data` default' },
+    // Only the image says it is Docker (its ENV sets CPAMP_DOCKER=1): a native run inside some container
+    // must not start writing to /data because /.dockerenv happens to exist.
+    default: false,
+    doc: { default: 'off (the image sets `1`)', notes: 'selects the `/data` default; `/.dockerenv` is not consulted' },
   }),
   /** Non-fatal remarks (unknown config.json keys, ignored settings) for the start-up log. */
   warnings: derived(z.array(z.string()), 'warnings'),

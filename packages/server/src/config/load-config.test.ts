@@ -42,7 +42,7 @@ describe('loadConfig defaults', () => {
   });
 
   it('defaults the data dir to /data in Docker', () => {
-    expect(load({}, [], { '/.dockerenv': '' }).dataDir).toBe('/data');
+    expect(load({}, [], { '/.dockerenv': '' }).dataDir).toBe('/work/data'); // only CPAMP_DOCKER decides
     expect(load({ CPAMP_DOCKER: '1' }).dataDir).toBe('/data');
     expect(load({ CPAMP_DOCKER: '0' }, [], { '/.dockerenv': '' }).dataDir).toBe('/work/data');
   });
@@ -126,8 +126,9 @@ describe('loadConfig secrets', () => {
   });
 
   it('reads the data key and its path', () => {
-    expect(load({ CPA_MANAGER_DATA_KEY: 'dk' }).dataKey).toBe('dk');
-    expect(load({ CPA_MANAGER_DATA_KEY_FILE: '/dk' }, [], { '/dk': 'x' }).dataKey).toBe('x');
+    const dk = 'ab'.repeat(32); // a valid key: bad ones are tested in data-key-value.test.ts
+    expect(load({ CPA_MANAGER_DATA_KEY: dk }).dataKey).toBe(dk);
+    expect(load({ CPA_MANAGER_DATA_KEY_FILE: '/dk' }, [], { '/dk': dk }).dataKey).toBe(dk);
     expect(load({ CPA_MANAGER_DATA_KEY_PATH: 'keys/data.key' }).dataKeyPath).toBe('/work/keys/data.key');
   });
 

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { assertDataKeyValue } from '../data-key-value';
 import { ConfigError } from '../errors';
 import { ConfigSchema, type Config } from './config-schema';
 import { CONFIG_TABLE } from './config-table';
@@ -213,6 +214,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
   for (const s of SETTINGS) if (s.warnWhenSet && valueOf(s)) warnings.push(s.warnWhenSet);
   if (candidate.metricsToken !== null && candidate.metricsToken.length < 24) {
     throw new ConfigError('CPAMP_METRICS_TOKEN', `<${candidate.metricsToken.length} characters>`, 'a scrape token needs at least 24 characters', 'e.g. `openssl rand -hex 16`');
+  }
+  if (candidate.dataKey !== null) {
+    assertDataKeyValue(candidate.dataKey, ['CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY', 'CPAMP_DATA_KEY_FILE', 'CPA_MANAGER_DATA_KEY_FILE'].find((name) => envVal(name) !== undefined) ?? 'dataKeyFile');
   }
   checkAdminKeyStrength(candidate.adminKey, envVal('CPAMP_ADMIN_KEY') !== undefined || envVal('CPAMP_ADMIN_KEY_FILE') !== undefined, warnings);
   return ConfigSchema.parse(candidate);

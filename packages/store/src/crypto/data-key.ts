@@ -1,11 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { StoreError } from '../errors';
 
 const VERSION = 'v1';
 
 /** Accepts 32 raw bytes, or 64 hex characters, or base64 of 32 bytes. */
-export function parseDataKey(key: Uint8Array | string, where: string): Buffer {
+export function parseDataKey(key: Uint8Array | string, where: string, fromFile = false): Buffer {
   let buf: Buffer;
   if (typeof key === 'string') {
     const t = key.trim();
@@ -17,7 +18,9 @@ export function parseDataKey(key: Uint8Array | string, where: string): Buffer {
     throw new StoreError(
       'data_key_invalid',
       `The data key from ${where} is ${buf.length} bytes; it must be 32 bytes (raw, 64 hex characters or base64). ` +
-        'Fix the key or remove the file to let cpamp create a new one (stored secrets must then be re-entered).',
+        (fromFile
+          ? 'Fix the key or remove the file to let cpamp create a new one (stored secrets must then be re-entered).'
+          : 'Pass the key that encrypted the stored secrets, or a new one (e.g. `openssl rand -hex 32`; stored secrets must then be re-entered).'),
     );
   }
   return buf;
@@ -25,11 +28,21 @@ export function parseDataKey(key: Uint8Array | string, where: string): Buffer {
 
 /** Reads data.key, creating it (32 random bytes, mode 0600) when it does not exist. */
 export function loadOrCreateDataKeyFile(path: string): { key: Buffer; created: boolean } {
-  if (existsSync(path)) return { key: parseDataKey(readFileSync(path), path), created: false };
-  const key = randomBytes(32);
-  writeFileSync(path, key, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-  return { key, created: true };
+  try {
+    if (existsSync(path)) return { key: parseDataKey(readFileSync(path), path, true), created: false };
+    const key = randomBytes(32);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, key, { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+    return { key, created: true };
+  } catch (cause) {
+    if (cause instanceof StoreError) throw cause;
+    throw new StoreError(
+      'open_failed',
+      `Cannot read or create the data key file ${path}: ${(cause as Error).message}. Check the path and its permissions.`,
+      { cause },
+    );
+  }
 }
 
 /** AES-256-GCM; output `v1:<iv b64>:<tag b64>:<ciphertext b64>`. */
