@@ -5,39 +5,17 @@ import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError } from '../errors';
 import type { EventsRepository } from '../events/events.repository';
 import type { NormalizeFn, StoreLogger } from '../types';
-import { exportJsonl, type ExportOptions } from './export';
+import { exportJsonl } from './export';
 import { importJsonl, type ImportOptions } from './import-jsonl';
 import { importLegacySnapshot } from './import-legacy';
 import type { ImportReport } from './import-session';
+import type { ImportExportRepository } from '../repositories';
 import { importSqlite } from './import-sqlite';
-import { peekFile, type ImportSource } from './line-reader';
+import { peekFile } from './line-reader';
 import { buildUsagePayload, buildUsagePayloadBytes, type UsagePayloadOptions } from './usage-payload';
 
-export interface ImportExport {
-  /** JSONL export (our format, every field), streamed in chunks of lines. */
-  exportJsonl(opts?: ExportOptions): AsyncGenerator<string>;
-  /** JSONL import: our export, Plus / CPA-Manager exports, raw CPA queue records (auto-detected per line). */
-  importJsonl(source: ImportSource, opts?: ImportOptions): Promise<ImportReport>;
-  /** CPA legacy usage snapshot (details[] only). */
-  importLegacySnapshot(
-    source: string | Record<string, unknown>,
-    opts: { normalize: NormalizeFn } & Omit<ImportOptions, 'normalize'>,
-  ): Promise<ImportReport>;
-  /** Direct migration from a Plus / CPA-Manager usage.sqlite (opened read-only). */
-  importSqlite(
-    path: string,
-    opts: { normalize: NormalizeFn } & Omit<ImportOptions, 'normalize'>,
-  ): Promise<ImportReport>;
-  /** Detects the file's format (JSONL vs a whole-file legacy snapshot vs SQLite) and imports it. */
-  importFile(path: string, opts?: ImportOptions): Promise<ImportReport>;
-  /** The compatible legacy `/usage` payload, streamed. */
-  usagePayload(opts: UsagePayloadOptions): AsyncGenerator<string>;
-  /**
-   * The same payload as UTF-8 (in fact ASCII) byte chunks: what an HTTP response should stream (no
-   * string per chunk, no re-encoding on write). Optional so other store implementations stay valid.
-   */
-  usagePayloadBytes?(opts: UsagePayloadOptions): AsyncGenerator<Uint8Array>;
-}
+/** The import/export side of the store (the async interface is the one the store exports). */
+export type ImportExport = ImportExportRepository;
 
 export function createImportExport(deps: {
   writer: Database.Database;
