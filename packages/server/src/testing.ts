@@ -19,3 +19,4 @@ export type { PoolService } from './pool/pool-service';
 export { default as alertsRoutes } from './routes/alerts.routes';
 export { default as poolRoutes } from './routes/pool.routes';
 export { default as streamRoutes, STREAM_PATH } from './routes/stream.routes';
+export { createRetentionService } from './maintenance/retention';

@@ -5,22 +5,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateUsage } from '@cpamp/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT, HELP, runCli, type CliIo } from '../src/cli/run-cli';
-import { loadConfig } from '../src/config';
-import { startServer, type RunningServer } from '../src/main';
-import { tempDir } from './helpers';
+import { loadConfig, startServer, type RunningServer } from '../src/index';
+import { EXIT, HELP, runCli } from '../src/testing';
+import { memoryCliIo, tempDir } from './helpers';
 
-function memoryIo(env: Record<string, string>, cwd: string): CliIo & { text(): string; errText(): string } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    text: () => stdout.join(''),
-    errText: () => stderr.join(''),
-    out: { write: (s: string) => void stdout.push(s) },
-    err: { write: (s: string) => void stderr.push(s) },
-    loadConfig: (argv) => loadConfig({ env: { CPAMP_DOCKER: '0', CPAMP_LOG_LEVEL: 'silent', ...env }, argv, cwd }),
-  };
-}
+const memoryIo = memoryCliIo;
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {

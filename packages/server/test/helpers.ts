@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { buildApp, defineConfig, type AppDeps, type Config } from '../src/index';
+import { buildApp, defineConfig, loadConfig, type AppDeps, type Config } from '../src/index';
+import type { CliIo } from '../src/testing';
 
 export function tempDir(prefix = 'cpamp-server-'): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -75,4 +76,19 @@ export async function waitFor<T>(probe: () => T | Promise<T>, opts: WaitForOptio
     if (Date.now() > end) throw new Error(`${opts.what ?? 'condition'} not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
   }
+}
+
+/** A CLI io that records what the command prints; config from `env` (never the real process env). */
+export function memoryCliIo(env: Record<string, string>, cwd: string): CliIo & { stdout: string[]; stderr: string[]; text(): string; errText(): string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    text: () => stdout.join(''),
+    errText: () => stderr.join(''),
+    out: { write: (s: string) => void stdout.push(s) },
+    err: { write: (s: string) => void stderr.push(s) },
+    loadConfig: (argv) => loadConfig({ env: { CPAMP_DOCKER: '0', CPAMP_LOG_LEVEL: 'silent', ...env }, argv, cwd }),
+  };
 }

@@ -8,7 +8,7 @@ import { normalizeRecord } from '@cpamp/collector';
 import { openStore } from '@cpamp/store';
 import { generateUsage } from '@cpamp/testkit';
 import { buildApp, defineConfig, ServerError, type JobRunner, type JobView } from '../src/index';
-import { createRetentionService } from '../src/maintenance/retention';
+import { createRetentionService } from '../src/testing';
 import { bearer, tempDir } from './helpers';
 
 const ADMIN_KEY = 'jobs-test-admin-key-0123456789abcdef';
