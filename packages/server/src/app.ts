@@ -67,6 +67,11 @@ const zodCompilersFactory = {
   buildSerializer: () => serializerCompiler,
 } as unknown as CompilersFactory;
 
+/** Headers of a request must arrive within this. */
+export const HEADERS_TIMEOUT_MS = 30_000;
+/** A whole request (headers and body, e.g. an import upload) must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 10 * 60_000;
+
 export function adminKeyBanner(key: string): string {
   const line = '='.repeat(72);
   return `\n${line}\ncpamp admin key (shown once; only a hash is stored):\n\n  ${key}\n\nLog in to the panel with it. Lost it? Run \`cpamp reset-admin-key\`.\n${line}\n\n`;
@@ -87,12 +92,16 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       trustProxy: config.trustProxy,
       bodyLimit: config.bodyLimitBytes,
       return503OnClosing: true,
+      // A request's headers and body must arrive in bounded time (slow clients cannot hold sockets open);
+      // responses, SSE streams included, are not limited by these.
+      requestTimeout: REQUEST_TIMEOUT_MS,
       requestIdHeader: false,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
       // Every route validates and serialises with zod: giving Fastify the zod compilers up front keeps it
       // from loading ajv and fast-json-stringify at start (~0.1 s of cold start).
       schemaController: { compilersFactory: zodCompilersFactory },
     });
+    app.server.headersTimeout = HEADERS_TIMEOUT_MS;
     if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -174,7 +183,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     } else {
       await app.register(storeUnavailableRoutes);
     }
-    await app.register(proxyRoutes, { connection, proxy });
+    await app.register(proxyRoutes, { connection, proxy, publicProxy: app.cpa.publicProxy });
 
     if (admin.generatedKey) {
       (deps.onAdminKeyGenerated ?? ((key: string) => process.stdout.write(adminKeyBanner(key))))(admin.generatedKey);

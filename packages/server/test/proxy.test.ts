@@ -128,6 +128,20 @@ describe('CPA proxy against an echo upstream', () => {
     expect(up.seen.at(-1)!.headers.authorization).toBeUndefined();
   });
 
+  it('the public model list has its own budget: a flood of it leaves the admin\'s calls alone', async () => {
+    const flood = Array.from({ length: 24 }, () => request(`${base}/v1/models?slow=1`).then(async (r) => {
+      await r.body.text();
+      return r.statusCode;
+    }));
+    await waitFor(() => up.seen.filter((s) => s.url.includes('slow=1')).length >= 2, { what: 'the flood to reach CPA' });
+    const started = Date.now();
+    const admin = await t.app.inject({ url: '/v0/management/config', headers: bearer(t.adminKey) });
+    expect(admin.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(400);
+    const codes = await Promise.all(flood);
+    expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0);
+  });
+
   it('bounds concurrency towards CPA', async () => {
     const slow = Array.from({ length: 4 }, () => request(`${base}/v0/management/slow`, { headers: bearer(t.adminKey) }).then(async (r) => {
       await r.body.text();

@@ -169,6 +169,12 @@ describe('S6: paths and bodies', () => {
     }
   });
 
+  it('slow clients: headers within 30 s, a whole request within 10 min (responses and SSE unlimited)', async () => {
+    const t = await app();
+    expect(t.app.server.headersTimeout).toBe(30_000);
+    expect(t.app.server.requestTimeout).toBe(600_000);
+  });
+
   it('body limit: 413 for an oversized JSON body', async () => {
     const t = await app({ bodyLimitBytes: 2048 });
     const res = await t.app.inject({ method: 'POST', url: '/setup', headers: { ...bearer(t.adminKey), 'content-type': 'application/json' }, payload: JSON.stringify({ cpaBaseUrl: 'x'.repeat(4096) }) });

@@ -30,7 +30,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
         res.end(JSON.stringify({ error: 'teapot' }));
         return;
       }
-      if (req.url?.startsWith('/v0/management/slow')) {
+      if (req.url?.startsWith('/v0/management/slow') || req.url?.includes('slow=1')) {
         setTimeout(() => res.end('late'), 2_000);
         return;
       }

@@ -9,6 +9,8 @@ import { createCpaProxy, type CpaProxy } from '../proxy/forward';
 export interface CpaServices {
   connection: ConnectionService;
   proxy: CpaProxy;
+  /** For the unauthenticated model list: a small budget of its own (4 at once, 16 waiting). */
+  publicProxy: CpaProxy;
   /** Custom undici dispatcher for calls made through @cpamp/sdk-cpa (tests, corporate proxies). */
   dispatcher?: unknown;
 }
@@ -23,10 +25,13 @@ async function cpaPlugin(app: FastifyInstance, opts: CpaPluginOptions): Promise<
   const services: CpaServices = {
     connection: await createConnectionService(opts.config, opts.settings),
     proxy: createCpaProxy(opts.config.proxy),
+    publicProxy: createCpaProxy({ ...opts.config.proxy, maxConcurrency: Math.min(4, opts.config.proxy.maxConcurrency), maxQueue: 16 }),
     ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
   };
   app.decorate('cpa', services);
-  app.addHook('onClose', async () => services.proxy.close());
+  app.addHook('onClose', async () => {
+    await Promise.all([services.proxy.close(), services.publicProxy.close()]);
+  });
 }
 
 export default fp(cpaPlugin, { name: 'cpamp-cpa', fastify: '5.x' });

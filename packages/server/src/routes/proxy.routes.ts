@@ -16,6 +16,8 @@ function isUsageQueue(path: string): boolean {
 export interface ProxyRoutesOptions {
   connection: Pick<ConnectionService, 'current'>;
   proxy: Pick<CpaProxy, 'forward'>;
+  /** The public model list's own connections and queue, so anonymous callers cannot use up the admin's. */
+  publicProxy: Pick<CpaProxy, 'forward'>;
 }
 
 function requireConnection(ctx: ProxyRoutesOptions) {
@@ -48,7 +50,7 @@ export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoute
     decodeProxyPath(request.raw.url ?? '');
     const connection = requireConnection(ctx);
     const auth = request.headers.authorization;
-    await ctx.proxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: typeof auth === 'string' ? auth : null });
+    await ctx.publicProxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: typeof auth === 'string' ? auth : null });
   };
   app.get('/models', { config: { auth: 'public' } }, models);
   app.get('/v1/models', { config: { auth: 'public' } }, models);
