@@ -16,7 +16,7 @@ export interface ServerInfo {
 }
 
 export interface SystemRoutesOptions extends ServerInfo {
-  config: Pick<Config, 'dataDir' | 'dbPath' | 'proxy'>;
+  config: Pick<Config, 'dataDir' | 'dbPath' | 'proxy' | 'warnings'>;
   connection: ConnectionService;
   collector: Pick<CollectorHost, 'status'>;
   proxy: Pick<CpaProxy, 'inFlight'>;
@@ -67,6 +67,8 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
+      // Start-up warnings that stay true until the operator acts (e.g. a short Plus admin key).
+      securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
     };
   });
 }
