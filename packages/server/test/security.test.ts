@@ -169,6 +169,12 @@ describe('S6: paths and bodies', () => {
     }
   });
 
+  it('a security warning from start-up (e.g. a short Plus admin key) stays on /status', async () => {
+    const t = await app({ warnings: ['SECURITY: the admin key from CPA_MANAGER_ADMIN_KEY has only 5 characters', 'config file key "x" is not used'] });
+    const status = (await t.app.inject({ url: '/status', headers: bearer(t.adminKey) })).json();
+    expect(status.securityWarnings).toEqual(['SECURITY: the admin key from CPA_MANAGER_ADMIN_KEY has only 5 characters']);
+  });
+
   it('slow clients: headers within 30 s, a whole request within 10 min (responses and SSE unlimited)', async () => {
     const t = await app();
     expect(t.app.server.headersTimeout).toBe(30_000);
