@@ -101,6 +101,8 @@ export async function startPanelServer(o: {
     ...(o.fake ? { cpaUpstreamUrl: o.fake.url, cpaManagementKey: o.fake.managementKey } : {}),
     panelPath: join(o.panelDir, 'management.html'),
     logLevel: 'error',
+    // The tests' webhook receiver and fake Telegram listen on this host.
+    allowLocalTargets: true,
     ...o.config,
   });
   const app = await buildApp(o.configure ? o.configure(base) : base, { store: o.seeded.store, logStream: { write: () => undefined }, ...o.deps });
@@ -245,6 +247,7 @@ export async function startDemoServer(
     panelPath: o.panelPath,
     corsOrigins: o.corsOrigins ?? [],
     logLevel: 'error',
+    allowLocalTargets: true,
   });
   const app = await buildApp(config, { logStream: { write: () => undefined }, retentionSchedule: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
