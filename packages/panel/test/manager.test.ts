@@ -109,3 +109,33 @@ describe('panel in Chromium (manager mode)', () => {
     await page.getByTestId('breakdown').waitFor();
   });
 });
+
+describe('panel in Chromium (manager mode): security warnings from the server', () => {
+  it('a warning the server keeps (a short Plus admin key) shows on every page until it is fixed', async () => {
+    const built = await buildPanel();
+    const fake = await startFakeCpa({});
+    const seeded = await openSeededStore('manager-warn', { seed: 3, events: 20, days: 1, end: END });
+    const warning = 'SECURITY: the admin key from CPA_MANAGER_ADMIN_KEY has only 5 characters';
+    const { app, url } = await startPanelServer({
+      seeded,
+      panelDir: built.dir,
+      adminKey: ADMIN_KEY,
+      fake,
+      config: { warnings: [warning] },
+      deps: { collector: false, now: () => END },
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await openPage(browser, { height: 860 });
+      await adminLogin(page, url, ADMIN_KEY);
+      const banner = page.getByRole('alert').filter({ hasText: warning });
+      await banner.waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+      await banner.waitFor();
+      await page.context().close();
+    } finally {
+      await closeInOrder(browser, app, seeded, fake, built);
+    }
+  });
+});

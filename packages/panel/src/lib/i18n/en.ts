@@ -5,6 +5,7 @@ import { poolEn } from './areas/pool/en';
 export const en = {
   meta: { name: 'English' },
   app: {
+    securityWarning: 'Security',
     managerMode: "cpamp server mode",
     title: 'cpamp',
     skip: 'Skip to content',

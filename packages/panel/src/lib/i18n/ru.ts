@@ -14,6 +14,7 @@ const plural = (n: number, one: string, few: string, many: string) => {
 export const ru: Messages = {
   meta: { name: 'Русский' },
   app: {
+    securityWarning: 'Безопасность',
     managerMode: "режим сервера cpamp",
     title: 'cpamp',
     skip: 'Перейти к содержимому',

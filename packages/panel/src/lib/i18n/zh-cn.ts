@@ -6,6 +6,7 @@ import type { Messages } from './en';
 export const zhCn: Messages = {
   meta: { name: '简体中文' },
   app: {
+    securityWarning: '安全警告',
     managerMode: "cpamp 服务器模式",
     title: 'cpamp',
     skip: '跳到内容',

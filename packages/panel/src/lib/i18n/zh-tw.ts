@@ -6,6 +6,7 @@ import type { Messages } from './en';
 export const zhTw: Messages = {
   meta: { name: '繁體中文' },
   app: {
+    securityWarning: '安全警告',
     managerMode: "cpamp 伺服器模式",
     title: 'cpamp',
     skip: '跳到內容',

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { checkSetup, saveSetup, type SetupCheck, type SetupInput } from '../api/analytics-api';
 import { getConfig } from '../api/cpa-api';
 import { CpaClient, defaultCpaUrl, normalizeCpaUrl } from '../api/cpa-client';
@@ -55,6 +56,8 @@ export class SessionState {
   managerInfo = $state.raw<ManagerInfo | null>(null);
   meta = $state.raw<CpaMeta>(EMPTY_META);
   loginError = $state.raw<unknown>(null);
+  /** Warnings the cpamp server keeps until the operator acts (e.g. a short admin key), from GET /status. */
+  securityWarnings = $state.raw<string[]>([]);
   /** CPA's management API: directly in CPA mode, through the cpamp server's proxy in manager mode. */
   client = $state.raw<CpaClient | null>(null);
   /** Manager mode: the cpamp server's own API (same origin and key as `client`). */
@@ -135,7 +138,7 @@ export class SessionState {
     this.loginError = null;
     const options = { baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m: CpaMeta) => (this.meta = m) };
     try {
-      await (precheck ?? this.statusCheck(adminKey));
+      this.securityWarnings = await securityWarningsOf(await (precheck ?? this.statusCheck(adminKey)));
     } catch (e) {
       this.loginError = e;
       this.phase = 'manager-login';
@@ -277,5 +280,18 @@ export class SessionState {
     removeStore('local', ADMIN_KEY);
     removeStore('session', LINK_KEY);
     removeStore('local', LINK_KEY);
+  }
+}
+
+const StatusWarnings = z.object({ securityWarnings: z.array(z.string()).catch([]) });
+
+/** The `securityWarnings` of a /status answer (an older server has none). */
+async function securityWarningsOf(status: unknown): Promise<string[]> {
+  if (!(status instanceof Response)) return [];
+  try {
+    const parsed = StatusWarnings.safeParse(await status.clone().json());
+    return parsed.success ? parsed.data.securityWarnings : [];
+  } catch {
+    return [];
   }
 }
