@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createCollector, type Collector, type CollectorEvents, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
 import type { Store } from '@cpamp/store';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ConnectionService } from './connection';
+import type { CollectorSettings, ConnectionService, CpaConnection } from './connection';
 
 export interface CollectorHost {
   /** False for the idle stand-in used when no collector runs (no store, or turned off). */
@@ -37,6 +37,21 @@ export const COLLECTOR_STOP_MARGIN_MS = 3_000;
  * in examples/docker/compose.yaml).
  */
 export const COLLECTOR_STOP_TIMEOUT_MS = COLLECTOR_CPA_TIMEOUT_MS + COLLECTOR_STOP_MARGIN_MS;
+
+/** The collector options a saved connection and its settings give (the server and `cpamp doctor` alike). */
+export function collectorOptions(connection: CpaConnection, settings: CollectorSettings, dataDir: string) {
+  return {
+    baseUrl: connection.baseUrl,
+    managementKey: connection.managementKey,
+    mode: settings.mode,
+    batchSize: settings.batchSize,
+    pollIntervalMs: settings.pollIntervalMs,
+    respQueue: settings.queue,
+    respPopSide: settings.popSide,
+    tlsSkipVerify: settings.tlsSkipVerify,
+    dataDir: join(dataDir, 'collector'),
+  };
+}
 
 export function createCollectorHost(opts: { connection: ConnectionService; store: Store; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
   let collector: Collector | null = null;
@@ -71,16 +86,8 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
     const settings = opts.connection.collectorSettings();
     if (closed || !connection || !settings.enabled) return;
     collector = createCollector({
-      baseUrl: connection.baseUrl,
-      managementKey: connection.managementKey,
+      ...collectorOptions(connection, settings, opts.dataDir),
       sink: opts.store,
-      mode: settings.mode,
-      batchSize: settings.batchSize,
-      pollIntervalMs: settings.pollIntervalMs,
-      respQueue: settings.queue,
-      respPopSide: settings.popSide,
-      tlsSkipVerify: settings.tlsSkipVerify,
-      dataDir: join(opts.dataDir, 'collector'),
       cpaTimeoutMs: COLLECTOR_CPA_TIMEOUT_MS,
       logger: opts.logger,
       now: opts.now,

@@ -34,9 +34,7 @@ import type { RetentionResult, StorageReport } from './maintenance/maintenance';
 import type {
   PoolAccountRow,
   PoolAccountSnapshot,
-  PoolActionKind,
   PoolActionRow,
-  PoolActor,
   PoolEvidenceRow,
   PoolInspectionResultKind,
   PoolIssueKind,
@@ -266,16 +264,7 @@ export interface PoolRepository {
   /** Open issues per account, of the given kinds (default: every kind). */
   openIssueCounts(kinds?: readonly PoolIssueKind[]): Promise<Map<string, number>>;
 
-  logAction(a: {
-    authIndex: string;
-    fileName: string | null;
-    action: PoolActionKind;
-    actor: PoolActor;
-    reason: string;
-    dryRun: boolean;
-    ok: boolean;
-    error: string | null;
-  }): Promise<PoolActionRow>;
+  logAction(a: Omit<PoolActionRow, 'id' | 'atMs'>): Promise<PoolActionRow>;
   /** Newest first; `beforeId` pages to older rows. */
   listActions(opts: { limit: number; beforeId?: number; authIndex?: string }): Promise<PoolActionRow[]>;
 

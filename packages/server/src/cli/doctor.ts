@@ -1,7 +1,7 @@
 // `cpamp doctor`: runs the collector's diagnose() against the saved (or env) CPA connection and prints
 // each finding with its fix. Exit 0 healthy, 1 error-level findings, 2 no connection configured.
-import { join } from 'node:path';
 import { createCollector, type Finding } from '@cpamp/collector';
+import { collectorOptions } from '../collector-host';
 import { createConnectionService } from '../connection';
 import { parseCommandArgs, withDataDirStore } from './import-export';
 import type { CliIo, CliResult } from './run-cli';
@@ -28,19 +28,7 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
       return { code: 2 };
     }
     const settings = connection.collectorSettings();
-    const collector = createCollector({
-      baseUrl: current.baseUrl,
-      managementKey: current.managementKey,
-      sink: store,
-      mode: settings.mode,
-      batchSize: settings.batchSize,
-      pollIntervalMs: settings.pollIntervalMs,
-      respQueue: settings.queue,
-      respPopSide: settings.popSide,
-      tlsSkipVerify: settings.tlsSkipVerify,
-      dataDir: join(config.dataDir, 'collector'),
-      logger: silent,
-    });
+    const collector = createCollector({ ...collectorOptions(current, settings, config.dataDir), sink: store, logger: silent });
     try {
       // The second-consumer probe would pop records; offline we only look, never consume.
       const report = await collector.diagnose({ probeSecondConsumer: false, probeWindowMs });
