@@ -115,13 +115,17 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     countHttpPop: () => counters.httpPops++,
   };
   const router = buildRouter();
+  // gin matches segments as written: an empty, `.` or `..` segment matches no route.
+  const routeMatch = (method: string, path: string) =>
+    /\/\/|\/\.{1,2}(?:\/|$)/.test(path) ? null : router.match(method, path);
 
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     counters.requests++;
     const url = new URL(req.url ?? '/', 'http://fake-cpa.local');
     // CPA's router (gin) matches on Go's decoded URL.Path: `/usage%2Dqueue` is `/usage-queue` there, and
-    // an invalid escape is a 400 before any handler runs.
-    const pathname = goDecodePath(url.pathname);
+    // an invalid escape is a 400 before any handler runs. The raw path, not url.pathname: WHATWG URL
+    // resolves `.` and `..` segments, gin does not (test/fixtures/cpa-v7.2.140/management-paths.json).
+    const pathname = goDecodePath((req.url ?? '/').split('?')[0] ?? '/');
     if (pathname === null) {
       res.writeHead(400, { 'Content-Type': 'text/plain' });
       res.end('400 Bad Request');
@@ -166,6 +170,14 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       return;
     }
     const path = pathname.slice(MGMT.length) || '/';
+    // gin redirects `/route/` to `/route` before any middleware: 301 for GET, 307 otherwise.
+    if (path.length > 1 && path.endsWith('/') && routeMatch(req.method ?? 'GET', path.slice(0, -1))) {
+      const location = pathname.slice(0, -1);
+      const code = req.method === 'GET' ? 301 : 307;
+      res.writeHead(code, { Location: location, 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(req.method === 'GET' ? `<a href="${location}">Moved Permanently</a>.\n\n` : '');
+      return;
+    }
     // The callback relay sits outside CPA's management group: no key check, no X-CPA-* headers.
     if (path === '/oauth-callback' && (req.method === 'GET' || req.method === 'POST')) {
       return handleOAuthCallbackRoute(makeCtx(req, res, url, {}, core), req.method);
@@ -181,8 +193,9 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     const key = providedKey(req.headers.authorization, req.headers['x-management-key'] as string | undefined);
     const result = auth.authenticate(ip, isLocalIp(ip), key);
     if (!result.ok) return ctx0.json(result.status, { error: result.message });
-    const match = router.match(req.method ?? 'GET', path);
-    if (!match) return ctx0.send(404, NOT_FOUND_BODY, { 'Content-Type': 'text/plain' });
+    const match = routeMatch(req.method ?? 'GET', path);
+    // CPA's NoRoute handler (plugin management routes) ends an unknown path with a bare 404, no body.
+    if (!match) return ctx0.send(404, '', {});
     await match.handler(makeCtx(req, res, url, match.params, core));
   };
 
