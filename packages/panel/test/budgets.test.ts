@@ -60,7 +60,7 @@ describe('budgets and share links in Chromium', () => {
     const events = [usage(1, HA, now - 600_000), usage(2, HA, now - 500_000), usage(3, HA, now - 400_000), usage(4, HB, now - 300_000)];
     await store.insertBatch(events);
     seeded = { dir, store, events, close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
-    ({ app, url } = await startPanelServer({ seeded, fake, panelDir: built.dir, adminKey: ADMIN_KEY, deps: { retentionSchedule: false, collector: false, budgetsTickMs: 0 } }));
+    ({ app, url } = await startPanelServer({ seeded, fake, panelDir: built.dir, adminKey: ADMIN_KEY, deps: { retentionSchedule: false, collector: false } }));
     expect((await api('PUT', `/budgets/${HA}`, { period: 'month', limitMicros: 10_000 })).status).toBe(200);
     browser = await launchChromium();
   }, 120_000);
