@@ -27,8 +27,6 @@ let adminKey = '';
 const logs: string[] = [];
 const open: FastifyInstance[] = [];
 const routes: RouteOptions[] = [];
-// Public with or without a share token (the panel, health, the public model list, the share API itself).
-const PUBLIC = new Set(['GET /health', 'GET /usage-service/info', 'GET /management.html', 'GET /', 'GET /models', 'GET /v1/models', 'GET /openapi.json', 'GET /share/:token', 'GET /v0/share/:token']);
 
 async function start(): Promise<FastifyInstance> {
   const config = defineConfig({ dataDir: dir.path, logLevel: 'info', cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey });
