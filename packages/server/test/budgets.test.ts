@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UsageEventInput } from '@cpamp/store';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { buildApp, defineConfig } from '../src/index';
-import { bearer, tempDir } from './helpers';
+import { bearer, startTestApp, tempDir } from './helpers';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 // The fake CPA's default client keys.
@@ -157,6 +157,20 @@ describe('budgets per key', () => {
     const bad = await app.inject({ method: 'PUT', url: `/v0/management/budgets/${HA}`, headers: h, payload: { period: 'day', limitMicros: 1.5 } });
     expect(bad.statusCode).toBe(400);
   });
+  it('logs a failed step once, not at every check (a key that is not in CPA)', async () => {
+    const app = await start();
+    const h = bearer(adminKey);
+    const ghost = sha('sk-not-in-cpa');
+    await app.store.prices.set('gpt-5', { input: 1.25, output: 10 });
+    await app.store.insertBatch([usage(ghost, T0 - 1_000)]);
+    await app.inject({ method: 'PUT', url: `/v0/management/budgets/${ghost}`, headers: h, payload: { period: 'week', limitMicros: 1_000, enforce: true } });
+    await app.budgets.check();
+    await app.budgets.check();
+    const log = (await app.inject({ url: `/v0/management/budgets/log?keyHash=${ghost}`, headers: h })).json().items;
+    expect(log).toMatchObject([{ action: 'remove-failed', ok: false, detail: "the key is not in CPA's api-keys" }]);
+    expect((await app.inject({ url: '/v0/management/budgets', headers: h })).json().items[0]).toMatchObject({ state: 'exceeded', held: null });
+    expect((await cpaKeys()).sort()).toEqual([KEY_A, KEY_B].sort());
+  });
 });
 
 describe('share links', () => {
@@ -226,5 +240,23 @@ describe('share links', () => {
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     clock += 11_000;
     expect((await app.inject({ url: `/v0/share/${token}` })).statusCode).toBe(200);
+  });
+});
+
+describe('without a store', () => {
+  it('budget and share-link paths answer store_unavailable, never forwarded to CPA; the share API is not there', async () => {
+    const t = await startTestApp({ cpaUpstreamUrl: fake.url, cpaManagementKey: fake.managementKey }, { store: false, collector: false });
+    try {
+      const before = fake.stats().requests;
+      for (const url of ['/v0/management/budgets', `/v0/management/budgets/${HA}`, '/v0/management/share-links']) {
+        const res = await t.app.inject({ url, headers: bearer(t.adminKey) });
+        expect(res.statusCode, url).toBe(503);
+        expect(res.json().code, url).toBe('store_unavailable');
+      }
+      expect((await t.app.inject({ url: `/v0/share/${'A'.repeat(22)}` })).statusCode).toBe(404);
+      expect(fake.stats().requests).toBe(before);
+    } finally {
+      await t.close();
+    }
   });
 });
