@@ -15,6 +15,7 @@ import { loggerOptions } from './logger';
 import { openServerStore } from './open-server-store';
 import alertsPlugin from './plugins/alerts';
 import authPlugin from './plugins/auth';
+import budgetsPlugin from './plugins/budgets';
 import jobsPlugin from './jobs/jobs.plugin';
 import collectorPlugin from './plugins/collector';
 import cpaPlugin from './plugins/cpa';
@@ -58,6 +59,8 @@ export interface AppDeps {
   retentionSchedule?: { intervalMs?: number; firstDelayMs?: number } | false;
   /** undici dispatcher for calls made with @cpamp/sdk-cpa. */
   cpaDispatcher?: unknown;
+  /** Budget check timer in ms (default 60 s); 0 turns it off (tests call app.budgets.check()). */
+  budgetsTickMs?: number;
 }
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
@@ -179,6 +182,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         live,
       });
       await app.register(alertsPlugin, { store, signals, live, now, engine: { allowLocalTargets: config.allowLocalTargets }, ...(app.collector.active ? { collector: app.collector } : {}) });
+      await app.register(budgetsPlugin, { store, connection, cpaTimeoutMs: config.proxy.timeoutMs, dispatcher: deps.cpaDispatcher, now, signals, ...(deps.budgetsTickMs !== undefined ? { tickMs: deps.budgetsTickMs } : {}) });
       await app.register(storeRoutes, { config, now, ...(deps.retentionSchedule !== undefined ? { retentionSchedule: deps.retentionSchedule } : {}) });
     } else {
       await app.register(storeUnavailableRoutes);

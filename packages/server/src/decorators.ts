@@ -2,6 +2,7 @@
 // exactly one plugin (named in its comment); a plugin that reads one lists that plugin in `dependencies`.
 import type { Store } from '@cpamp/store';
 import type { AlertsRuntime } from './plugins/alerts';
+import type { BudgetService } from './budgets/budget-service';
 import type { CollectorHost } from './collector-host';
 import type { CpaServices } from './plugins/cpa';
 import type { PoolService } from './pool/pool-service';
@@ -29,5 +30,7 @@ declare module 'fastify' {
     pool: PoolService;
     /** The alert engine and its periodic step (cpamp-alerts; with a store only). */
     alerts: AlertsRuntime;
+    /** Budgets per API key: spend, forecast, alert signals, enforcement (cpamp-budgets; with a store only). */
+    budgets: BudgetService;
   }
 }

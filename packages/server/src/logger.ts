@@ -23,7 +23,9 @@ export const REDACT_PATHS = [
 ];
 
 /** Removes secret-looking query parameters from a logged URL (`?key=…`, `?token=…`). */
-export function redactUrl(url: string): string {
+export function redactUrl(rawUrl: string): string {
+  // A share-link token travels in the path (/share/<token>, /v0/share/<token>).
+  const url = rawUrl.replace(/\/share\/[^/?#]+/g, '/share/[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));

@@ -20,7 +20,7 @@ async function app(...args: Parameters<typeof startTestApp>): Promise<TestApp> {
   return t;
 }
 
-const PUBLIC = new Set(['GET /health', 'GET /usage-service/info', 'GET /management.html', 'GET /', 'GET /models', 'GET /v1/models', 'GET /openapi.json']);
+const PUBLIC = new Set(['GET /health', 'GET /usage-service/info', 'GET /management.html', 'GET /', 'GET /models', 'GET /v1/models', 'GET /openapi.json', 'GET /share/:token', 'GET /v0/share/:token']);
 
 describe('S2: every registered route needs the admin key', () => {
   it('walks the route table: 401 without a key, except the documented public routes', async () => {

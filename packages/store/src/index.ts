@@ -81,6 +81,17 @@ export type {
   AlertDeliveryUpdate,
 } from './alerts/alerts.types';
 export type { JobsRepository } from './jobs/jobs.repository';
+export type { BudgetsRepository } from './budgets/budgets.repository';
+export type {
+  BudgetPeriod,
+  KeyBudget,
+  KeyBudgetInput,
+  BudgetHold,
+  BudgetActionKind,
+  BudgetLogRow,
+  ShareLink,
+  ShareLinkInput,
+} from './budgets/budgets.types';
 export {
   backupSqliteFile,
   checkSqliteFile,

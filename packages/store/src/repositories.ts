@@ -15,6 +15,7 @@ import type {
   AlertRuleRecord,
 } from './alerts/alerts.types';
 import type { AggSource } from './analytics/aggregate';
+import type { BudgetsRepository } from './budgets/budgets.repository';
 import type {
   AnalyticsFilter,
   BreakdownBy,
@@ -348,6 +349,8 @@ export interface StoreRepositories {
   readonly alerts: AlertsRepository;
   /** Background jobs (the server's job runner). */
   readonly jobs: JobsRepository;
+  /** Budgets per API key, enforcement holds, the budget log and read-only share links. */
+  readonly budgets: BudgetsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */

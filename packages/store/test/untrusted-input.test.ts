@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../src/index';
+import * as remask from '../src/migrations/0006-remask-key-labels';
 import { makeEvent } from './helpers/events';
 
 const stores: Store[] = [];
@@ -40,11 +42,14 @@ describe('client key labels', () => {
     const first = await openStore({ path, cacheSnapshot: false });
     await first.insertBatch([makeEvent()]);
     await first.close();
-    // Put the database back to what the previous version wrote: an 8-character label, migration not applied.
+    // Put the label back to what the previous version wrote (8 characters), then run the migration on it.
+    // (Run directly: un-recording 0006 in kysely_migration would put it before later migrations, which the
+    // migrator refuses as out of order.)
     const db = new Database(path);
     db.prepare(`UPDATE api_key SET label = 'sk-t…m-a'`).run();
-    db.prepare(`DELETE FROM kysely_migration WHERE name = '0006-remask-key-labels'`).run();
-    db.close();
+    const k = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    await remask.up(k);
+    await k.destroy();
     const again = await openStore({ path, cacheSnapshot: false });
     stores.push(again);
     expect((await again.apiKeys.list()).map((k) => k.label)).toEqual(['…m-a']);

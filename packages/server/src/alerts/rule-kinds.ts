@@ -57,6 +57,9 @@ export const RULE_PARAMS = {
     minMinutes: z.number().min(0).max(24 * 60).default(0),
     lossLikelyOnly: z.boolean().default(false),
   }),
+  // Budgets: measured by the budget service for every key with a budget; apiKeyHash narrows a rule to one key.
+  'budget-forecast': z.object({ apiKeyHash: keyHash }),
+  'budget-exceeded': z.object({ apiKeyHash: keyHash }),
 } satisfies Record<AlertSignalKind, z.ZodType>;
 
 export const ALERT_KINDS = Object.keys(RULE_PARAMS) as [AlertSignalKind, ...AlertSignalKind[]];
@@ -174,6 +177,23 @@ export function evaluate(params: RuleParams, signal: Exclude<AlertSignal, { kind
       if (params.lossLikelyOnly === true && signal.lossLikely !== true) return skip;
       if (signal.toMs - signal.fromMs < num(params, 'minMinutes', 0) * 60_000) return skip;
       return fireIf(true, `Collector coverage gap ${iso(signal.fromMs)} – ${iso(signal.toMs)}: ${signal.reason}.`);
+    }
+    case 'budget-forecast': {
+      if (typeof params.apiKeyHash === 'string' && params.apiKeyHash !== signal.subject) return skip;
+      // Once the budget is reached, 'budget-exceeded' speaks for the key.
+      return fireIf(
+        signal.forecastMicros > signal.limitMicros && signal.spentMicros < signal.limitMicros,
+        `Budget will be exceeded: API key ${signal.keyName} spent ${dollars(signal.spentMicros)} of ${dollars(signal.limitMicros)}; ` +
+          `at this rate ${dollars(signal.forecastMicros)} by ${iso(signal.periodEndMs)}.`,
+      );
+    }
+    case 'budget-exceeded': {
+      if (typeof params.apiKeyHash === 'string' && params.apiKeyHash !== signal.subject) return skip;
+      return fireIf(
+        signal.spentMicros >= signal.limitMicros,
+        `Budget exceeded: API key ${signal.keyName} spent ${dollars(signal.spentMicros)} of ${dollars(signal.limitMicros)}; ` +
+          `the period ends at ${iso(signal.periodEndMs)}.`,
+      );
     }
   }
 }

@@ -25,6 +25,10 @@ export type AlertSignal =
   | { kind: 'spend-threshold'; subject: string; spentMicros: number; thresholdMicros: number; periodMs: number }
   | { kind: 'collector-stalled'; subject: 'collector'; reason: string; sinceMs: number }
   | { kind: 'collector-gap'; subject: 'collector'; fromMs: number; toMs: number; reason: string; lossLikely?: boolean }
+  /** A key's spend is projected to pass its budget by the period's end (measured by the budget service; subject = key hash). */
+  | { kind: 'budget-forecast'; subject: string; keyName: string; spentMicros: number; forecastMicros: number; limitMicros: number; periodEndMs: number }
+  /** A key's spend reached its budget (subject = key hash); a new period clears it. */
+  | { kind: 'budget-exceeded'; subject: string; keyName: string; spentMicros: number; limitMicros: number; periodEndMs: number }
   /** A condition that was reported before no longer holds (closes the open incident for kind+subject). */
   | { kind: 'resolved'; resolves: AlertSignalKind; subject: string };
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServerError } from '../errors';
 
 export interface LoadedPanel {
@@ -72,7 +72,7 @@ export default async function panelPlugin(app: FastifyInstance, opts: { panelPat
     app.log.warn({ panelPath: opts.panelPath }, 'panel file not found; /management.html answers 503 (build @cpamp/panel or set PANEL_PATH)');
   }
 
-  app.get('/management.html', { config: { auth: 'public' } }, async (request, reply) => {
+  const sendPanel = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!panel) {
       throw new ServerError('panel_not_built', opts.panelPath
         ? `The panel file ${opts.panelPath} (PANEL_PATH) cannot be read. Fix PANEL_PATH or unset it.`
@@ -90,7 +90,11 @@ export default async function panelPlugin(app: FastifyInstance, opts: { panelPat
     if (request.headers['if-none-match'] === panel.etag) return reply.status(304).send();
     reply.header('content-length', String(panel.body.length));
     return reply.send(panel.body);
-  });
+  };
+  app.get('/management.html', { config: { auth: 'public' } }, sendPanel);
+  // A read-only share page: the same single-file panel, which sees the /share/<token> path and shows only
+  // the share view (it calls nothing but GET /v0/share/<token>).
+  app.get('/share/:token', { config: { auth: 'public' } }, sendPanel);
 
   // Relative Location, so it also works under a reverse-proxy sub-path (/cpamp/ → /cpamp/management.html).
   app.get('/', { config: { auth: 'public' } }, async (_request, reply) => reply.redirect('management.html', 307));

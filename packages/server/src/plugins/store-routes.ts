@@ -8,9 +8,11 @@ import type { Config } from '../config';
 import alertsRoutes from '../routes/alerts.routes';
 import aliasRoutes from '../routes/aliases.routes';
 import analyticsRoutes from '../routes/analytics.routes';
+import budgetRoutes from '../routes/budgets.routes';
 import importRoutes from '../routes/import.routes';
 import poolRoutes from '../routes/pool.routes';
 import priceRoutes from '../routes/prices.routes';
+import shareRoutes from '../routes/share.routes';
 import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
 import usageRoutes from '../routes/usage.routes';
 
@@ -31,11 +33,13 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });
   await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
+  await app.register(budgetRoutes, { budgets: app.budgets, store });
+  await app.register(shareRoutes, { store, budgets: app.budgets, pool: app.pool, now });
 }
 
 export default fp(storeRoutes, {
   name: 'cpamp-store-routes',
   fastify: '5.x',
   encapsulate: true,
-  dependencies: ['cpamp-store', 'cpamp-cpa', 'cpamp-pool', 'cpamp-alerts'],
+  dependencies: ['cpamp-store', 'cpamp-cpa', 'cpamp-pool', 'cpamp-alerts', 'cpamp-budgets'],
 });

@@ -16,6 +16,8 @@ export const STORE_BACKED_PATHS: readonly (readonly [prefix: string, what: strin
   ['/usage-service/account-processing-policy', 'the account pool is'],
   ['/usage-service/quota-cooldowns', 'the account pool is'],
   ['/v0/management/alerts', 'alerts are'],
+  ['/v0/management/budgets', 'budgets are'],
+  ['/v0/management/share-links', 'share links are'],
 ];
 
 export default async function storeUnavailableRoutes(app: FastifyInstance): Promise<void> {

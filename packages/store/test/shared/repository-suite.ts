@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
+import { defineBudgetsCases } from './budgets-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -290,6 +291,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     });
 
     defineAnalyticsCases(fresh);
+    defineBudgetsCases(fresh, openStore);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

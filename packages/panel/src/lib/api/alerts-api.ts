@@ -15,6 +15,8 @@ export const ALERT_KINDS = [
   'spend-threshold',
   'collector-stalled',
   'collector-gap',
+  'budget-forecast',
+  'budget-exceeded',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -32,6 +32,8 @@ export const PARAM_SPECS: Record<string, readonly ParamSpec[]> = {
   'spend-threshold': [{ key: 'thresholdMicros', type: 'usd', initial: 50_000_000 }, { key: 'periodHours', type: 'number', initial: 24 }, keyHash],
   'collector-stalled': [{ key: 'afterMinutes', type: 'number', initial: 5 }],
   'collector-gap': [{ key: 'minMinutes', type: 'number', initial: 0 }, { key: 'lossLikelyOnly', type: 'boolean', initial: false }],
+  'budget-forecast': [keyHash],
+  'budget-exceeded': [keyHash],
 };
 
 export const specsFor = (kind: string): readonly ParamSpec[] => PARAM_SPECS[kind] ?? [];

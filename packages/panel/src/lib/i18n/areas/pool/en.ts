@@ -178,6 +178,8 @@ export const poolEn = {
       'spend-threshold': 'Spend over threshold',
       'collector-stalled': 'Collector stalled',
       'collector-gap': 'Gap in collected usage',
+      'budget-forecast': 'Budget will be exceeded',
+      'budget-exceeded': 'Budget exceeded',
     } as Record<string, string>,
     params: {
       remainingPercentBelow: 'Remaining below (%)',

@@ -176,6 +176,8 @@ export const poolRu: PoolMessages = {
       'spend-threshold': 'Расходы выше порога',
       'collector-stalled': 'Сборщик остановился',
       'collector-gap': 'Пропуск в собранных данных',
+      'budget-forecast': 'Бюджет будет превышен',
+      'budget-exceeded': 'Бюджет превышен',
     },
     params: {
       remainingPercentBelow: 'Остаток ниже (%)',

@@ -176,6 +176,8 @@ export const poolZhCn: PoolMessages = {
       'spend-threshold': '花费超过阈值',
       'collector-stalled': '采集器停滞',
       'collector-gap': '用量采集出现缺口',
+      'budget-forecast': '预算将被超出',
+      'budget-exceeded': '预算已超出',
     },
     params: {
       remainingPercentBelow: '剩余低于（%）',

@@ -176,6 +176,8 @@ export const poolZhTw: PoolMessages = {
       'spend-threshold': '花費超過門檻',
       'collector-stalled': '收集器停滯',
       'collector-gap': '用量收集出現缺口',
+      'budget-forecast': '預算將被超出',
+      'budget-exceeded': '預算已超出',
     },
     params: {
       remainingPercentBelow: '剩餘低於（%）',
