@@ -92,7 +92,7 @@ export const CONFIG_TABLE = {
     file: 'dataKeyFile',
     secretFile: '/run/secrets/cpa_data_key',
     default: null,
-    doc: { notes: 'encrypts stored credentials; 32 bytes: raw, 64 hex or base64' },
+    doc: { notes: 'encrypts stored credentials; 64 hex, base64 of 32 bytes, or any text (derived with HKDF as Plus does)' },
   }),
   dataKeyPath: setting({
     type: path(),
