@@ -1,0 +1,184 @@
+// Start in place on a CPA Manager Plus data dir: `cpamp serve` with Plus's env comes up with Plus's events,
+// prices, aliases, saved connection (still collecting), policy, inspection settings, owned disables and admin
+// key; Plus's usage.sqlite and data.key stay byte-for-byte the same; a later start uses cpamp's own file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openStore } from '@cpamp/store';
+import { buildPlusDataDir, generateUsage, startFakeCpa, type FakeCpa, type SqliteCtor } from '@cpamp/testkit';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, loadConfig, type AppDeps } from '../src/index';
+import { plusLockHeld } from '../src/plus-switch/plus-files';
+import { tempDir, waitFor } from './helpers';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const DB = Database as unknown as SqliteCtor;
+
+function plusEnv(dir: string, extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
+  // Plus's compose: USAGE_DATA_DIR and (optionally) USAGE_DB_PATH; the data key from <dir>/data.key.
+  return loadConfig({ env: { USAGE_DATA_DIR: dir, CPAMP_DOCKER: '0', LOG_LEVEL: 'silent', ...extra }, argv: [], cwd: dir });
+}
+
+async function start(config: ReturnType<typeof loadConfig>, lines: string[] = [], deps: AppDeps = {}): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApp(config, {
+    onMigrationProgress: (l) => void lines.push(l),
+    onAdminKeyGenerated: () => {
+      throw new Error('the admin key Plus had must carry over; none may be generated');
+    },
+    collectorStopTimeoutMs: 1_500,
+    retentionSchedule: false,
+    ...deps,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  return { app, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` };
+}
+
+describe('start in place on a CPA Manager Plus data dir', () => {
+  let fake: FakeCpa | null = null;
+  afterEach(async () => {
+    await fake?.close();
+    fake = null;
+  });
+
+  it('carries over everything, keeps collecting, leaves Plus files unchanged, and later starts use cpamp files', async () => {
+    fake = await startFakeCpa();
+    const dir = tempDir('cpamp-plus-');
+    cleanups.push(dir.cleanup);
+    const plus = buildPlusDataDir(dir.path, { Database: DB, events: 250, cpaBaseUrl: fake.url, managementKey: fake.managementKey });
+    const before = { db: sha(plus.dbPath), key: sha(join(dir.path, 'data.key')) };
+
+    const lines: string[] = [];
+    const { app, url } = await start(plusEnv(dir.path), lines);
+    cleanups.push(() => app.close());
+    expect(lines[0]).toMatch(/migrating CPA Manager Plus data .*250 events, 1 prices, 1 aliases, the saved CPA connection/);
+    expect(lines.at(-1)).toMatch(/migration finished: 250 events added .*Plus's files were not changed/);
+
+    // The admin key Plus generated still opens the API; another key does not.
+    const status = await fetch(`${url}/status`, { headers: { authorization: `Bearer ${plus.adminKey}` } });
+    expect(status.status).toBe(200);
+    expect((await fetch(`${url}/status`, { headers: { authorization: 'Bearer cpamp_wrongwrongwrongwrongwrongwrong' } })).status).toBe(401);
+
+    // The saved connection decrypted with Plus's key: the collector pops from the same CPA.
+    for (const record of generateUsage({ seed: 3, events: 5, days: 1 })) fake.enqueueUsage(record);
+    await waitFor(
+      async () => ((await (await fetch(`${url}/status`, { headers: { authorization: `Bearer ${plus.adminKey}` } })).json()) as { collector: { totalInserted: number } }).collector.totalInserted >= 5,
+      { timeoutMs: 10_000, what: 'five records collected through the carried-over connection' },
+    );
+    await app.close();
+
+    expect(sha(plus.dbPath)).toBe(before.db);
+    expect(sha(join(dir.path, 'data.key'))).toBe(before.key);
+    expect(readdirSync(dir.path).filter((f) => f.includes('migration'))).toEqual([]);
+
+    const store = await openStore({ path: join(dir.path, 'cpamp.sqlite'), dataKeyPath: join(dir.path, 'data.key') });
+    try {
+      expect((await store.storageReport()).events).toBe(255);
+      const price = await store.prices.get('gpt-5');
+      expect(price).toMatchObject({ input: 1.25, output: 10, cacheRead: 0.125, inputAbove200k: 2.5, outputAbove200k: 15 });
+      expect((await store.apiKeys.list()).find((k) => k.hash === plus.apiKeyHash)?.alias).toBe('team-a');
+      expect(await store.settings.getManagementKey()).toBe(fake.managementKey);
+      expect(await store.settings.get('pool.policy_overrides')).toEqual({
+        autoDisableOnExhaustion: true,
+        authIssueQueue: true,
+        autoDisableAuthIssues: false,
+        inspectionIntervalMinutes: 45,
+        inspectionConcurrency: 3,
+        inspectionProviders: ['codex'],
+      });
+      const owned = await store.pool.listOwnership();
+      expect(owned.map((o) => [o.authIndex, o.kind]).sort()).toEqual([
+        ['auth-1', 'quota'],
+        ['auth-2', 'auth-issue'],
+      ]);
+      const tokens = (await store.analytics.totals({ from: 0, to: Date.UTC(2030, 0, 1) })) as unknown as { totalTokens?: number; tokens?: { total?: number } };
+      expect(tokens.totalTokens ?? tokens.tokens?.total).toBeGreaterThanOrEqual(plus.totalTokens);
+    } finally {
+      await store.close();
+    }
+
+    // A later start: cpamp's own file, no second migration.
+    const again: string[] = [];
+    const second = await start(plusEnv(dir.path), again);
+    await second.app.close();
+    expect(again).toEqual([]);
+    expect(sha(plus.dbPath)).toBe(before.db);
+  });
+
+  it("takes USAGE_DB_PATH naming Plus's database as the source, and sees rows still in Plus's WAL", async () => {
+    const dir = tempDir('cpamp-plus-');
+    cleanups.push(dir.cleanup);
+    const plus = buildPlusDataDir(dir.path, { Database: DB, events: 20, keepWal: true, cpaBaseUrl: 'http://127.0.0.1:9', managementKey: 'k' });
+    cleanups.push(() => plus.close?.());
+    expect(readFileSync(`${plus.dbPath}-wal`).length).toBeGreaterThan(0);
+    const before = { db: sha(plus.dbPath), wal: sha(`${plus.dbPath}-wal`) };
+    const { app } = await start(plusEnv(dir.path, { USAGE_DB_PATH: plus.dbPath }), [], { collector: false });
+    await app.close();
+    expect(sha(plus.dbPath)).toBe(before.db);
+    expect(sha(`${plus.dbPath}-wal`)).toBe(before.wal);
+    const store = await openStore({ path: join(dir.path, 'cpamp.sqlite'), dataKeyPath: join(dir.path, 'data.key') });
+    try {
+      expect((await store.storageReport()).events).toBe(21);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses while Plus holds its lock, and names the table of a damaged database; nothing is half-written', async () => {
+    const dir = tempDir('cpamp-plus-');
+    cleanups.push(dir.cleanup);
+    const plus = buildPlusDataDir(dir.path, { Database: DB, events: 5 });
+    const lockPath = `${plus.dbPath}.manager.lock`;
+    // flock(1) stands in for Plus: it holds an flock on the lock file, as Plus does while it runs. Its own
+    // process group, so stopping it also stops the sleep that inherited the locked descriptor.
+    const holder: ChildProcess = spawn('flock', [lockPath, 'sleep', '30'], { stdio: 'ignore', detached: true });
+    let stopped = false;
+    const stopHolder = () => {
+      if (stopped || holder.pid === undefined) return;
+      stopped = true;
+      process.kill(-holder.pid, 'SIGTERM');
+    };
+    cleanups.push(stopHolder);
+    const held = await waitFor(() => plusLockHeld(plus.dbPath), { timeoutMs: 5_000, what: 'the flock holder' }).catch(() => false);
+    if (process.platform === 'linux' && existsSync('/usr/bin/flock')) expect(held).toBe(true);
+    if (held) {
+      await expect(start(plusEnv(dir.path))).rejects.toThrow(/CPA Manager Plus is still running/);
+      expect(existsSync(join(dir.path, 'cpamp.sqlite'))).toBe(false);
+    }
+    stopHolder();
+    await waitFor(() => !plusLockHeld(plus.dbPath), { what: 'the lock released' });
+
+    const db = new Database(plus.dbPath);
+    db.prepare("UPDATE settings SET value = '{broken' WHERE key = 'manager_config_v1'").run();
+    db.close();
+    await expect(start(plusEnv(dir.path))).rejects.toThrow(/table "settings", key "manager_config_v1"/);
+    const partial = new Database(plus.dbPath);
+    partial.exec('DROP TABLE usage_events');
+    partial.close();
+    await expect(start(plusEnv(dir.path))).rejects.toThrow(/no table "usage_events"/);
+    expect(readdirSync(dir.path).filter((f) => f.startsWith('cpamp') || f.includes('migration'))).toEqual(['cpamp.lock'].filter((f) => existsSync(join(dir.path, f))));
+  });
+
+  it('starts on the data dir recorded from the real Plus v1.12.2 when present', async (ctx) => {
+    const recorded = join(__dirname, '../../../test/fixtures/plus-v1.12.2/data-dir');
+    if (!existsSync(join(recorded, 'usage.sqlite'))) return ctx.skip();
+    const { cpSync } = await import('node:fs');
+    const dir = tempDir('cpamp-plus-real-');
+    cleanups.push(dir.cleanup);
+    cpSync(recorded, dir.path, { recursive: true });
+    const before = sha(join(dir.path, 'usage.sqlite'));
+    const lines: string[] = [];
+    const { app } = await start(plusEnv(dir.path), lines, { collector: false, onAdminKeyGenerated: () => undefined });
+    await app.close();
+    expect(lines.at(-1)).toMatch(/migration finished/);
+    expect(sha(join(dir.path, 'usage.sqlite'))).toBe(before);
+  });
+});
