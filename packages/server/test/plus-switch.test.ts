@@ -3,7 +3,7 @@
 // key; Plus's usage.sqlite and data.key stay byte-for-byte the same; a later start uses cpamp's own file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '@cpamp/store';
@@ -167,18 +167,57 @@ describe('start in place on a CPA Manager Plus data dir', () => {
     expect(readdirSync(dir.path).filter((f) => f.startsWith('cpamp') || f.includes('migration'))).toEqual(['cpamp.lock'].filter((f) => existsSync(join(dir.path, f))));
   });
 
-  it('starts on the data dir recorded from the real Plus v1.12.2 when present', async (ctx) => {
-    const recorded = join(__dirname, '../../../test/fixtures/plus-v1.12.2/data-dir');
-    if (!existsSync(join(recorded, 'usage.sqlite'))) return ctx.skip();
-    const { cpSync } = await import('node:fs');
-    const dir = tempDir('cpamp-plus-real-');
-    cleanups.push(dir.cleanup);
-    cpSync(recorded, dir.path, { recursive: true });
-    const before = sha(join(dir.path, 'usage.sqlite'));
-    const lines: string[] = [];
-    const { app } = await start(plusEnv(dir.path), lines, { collector: false, onAdminKeyGenerated: () => undefined });
-    await app.close();
-    expect(lines.at(-1)).toMatch(/migration finished/);
-    expect(sha(join(dir.path, 'usage.sqlite'))).toBe(before);
-  });
+  // Recorded by the real Plus v1.12.2 (test/fixtures/plus-v1.12.2, see its README): a clean stop, and a copy taken
+  // while Plus ran (its WAL holds an alias written last). CPAMP_TEST_PLUS_DATA_DIR points at another real data dir.
+  const fixtures = join(__dirname, '../../../test/fixtures/plus-v1.12.2');
+  const recordedDirs = process.env.CPAMP_TEST_PLUS_DATA_DIR ? [process.env.CPAMP_TEST_PLUS_DATA_DIR] : [join(fixtures, 'data-dir'), join(fixtures, 'data-dir-running')];
+  for (const recorded of recordedDirs) {
+    it(`starts on the data dir recorded from the real Plus v1.12.2 (${recorded.split('/').pop()})`, async (ctx) => {
+      if (!existsSync(join(recorded, 'usage.sqlite'))) return ctx.skip();
+      const env = existsSync(join(fixtures, 'env.json')) && !process.env.CPAMP_TEST_PLUS_DATA_DIR ? (JSON.parse(readFileSync(join(fixtures, 'env.json'), 'utf8')) as { adminKey: string; managementKey: string }) : null;
+      const dir = tempDir('cpamp-plus-real-');
+      cleanups.push(dir.cleanup);
+      // The copy has no live lock holder: the recorded lock file is only a file.
+      cpSync(recorded, dir.path, { recursive: true });
+      const before = { db: sha(join(dir.path, 'usage.sqlite')), key: sha(join(dir.path, 'data.key')) };
+      const lines: string[] = [];
+      const { app, url } = await start(plusEnv(dir.path), lines, { collector: false, onAdminKeyGenerated: () => undefined });
+      try {
+        expect(lines.at(-1)).toMatch(/migration finished/);
+        const key = env?.adminKey ?? process.env.CPAMP_TEST_PLUS_ADMIN_KEY;
+        if (key) expect((await fetch(`${url}/status`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      } finally {
+        await app.close();
+      }
+      expect(sha(join(dir.path, 'usage.sqlite'))).toBe(before.db);
+      expect(sha(join(dir.path, 'data.key'))).toBe(before.key);
+      // What Plus holds, read the way Plus would (a copy with its WAL).
+      const peek = join(dir.path, 'peek');
+      mkdirSync(peek);
+      for (const f of ['usage.sqlite', 'usage.sqlite-wal']) if (existsSync(join(dir.path, f))) cpSync(join(dir.path, f), join(peek, f));
+      const plusDb = new Database(join(peek, 'usage.sqlite'), { readonly: true });
+      const count = (sql: string) => plusDb.prepare(sql).pluck().get() as number;
+      const plus = {
+        events: count('SELECT count(*) FROM usage_events'),
+        tokens: count('SELECT coalesce(sum(total_tokens), 0) FROM usage_events'),
+        prices: count('SELECT count(*) FROM model_prices'),
+        aliases: plusDb.prepare('SELECT alias FROM api_key_aliases ORDER BY alias').pluck().all() as string[],
+        connection: count("SELECT count(*) FROM settings WHERE key IN ('manager_config_v1', 'setup')"),
+      };
+      plusDb.close();
+      const store = await openStore({ path: join(dir.path, 'cpamp.sqlite'), dataKeyPath: join(dir.path, 'data.key') });
+      try {
+        expect((await store.storageReport()).events).toBe(plus.events);
+        expect((await store.prices.list()).length).toBeGreaterThanOrEqual(plus.prices);
+        const aliases = (await store.apiKeys.list()).map((k) => k.alias).filter((a): a is string => !!a).sort();
+        expect(aliases).toEqual(plus.aliases);
+        if (plus.connection > 0) expect(await store.settings.getManagementKey()).toBe(env?.managementKey ?? expect.any(String));
+        if (plus.prices > 0 && env) expect(await store.prices.get('gpt-fixture')).toMatchObject({ input: 1.25, output: 10, cacheRead: 0.125 });
+      } finally {
+        await store.close();
+      }
+      expect(JSON.parse(readFileSync(join(dir.path, 'admin-key.json'), 'utf8'))).toMatchObject({ algorithm: 'plus-hmac-sha256', source: 'plus' });
+      if (env) expect(plus.events).toBe(300);
+    });
+  }
 });
