@@ -12,7 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, loadConfig, type AppDeps } from '../src/index';
 import { plusLockHeld } from '../src/plus-switch/plus-files';
-import { tempDir, waitFor } from './helpers';
+import { EXIT, runCli } from '../src/testing';
+import { memoryCliIo, tempDir, waitFor } from './helpers';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -220,4 +221,26 @@ describe('start in place on a CPA Manager Plus data dir', () => {
       if (env) expect(plus.events).toBe(300);
     });
   }
+
+  it('`cpamp migrate-from-plus <usage.sqlite>` carries the same things into a new data dir, and only events into an existing one', async () => {
+    const plusDir = tempDir('cpamp-plus-');
+    const data = tempDir('cpamp-data-');
+    cleanups.push(plusDir.cleanup, data.cleanup);
+    const plus = buildPlusDataDir(plusDir.path, { Database: DB, events: 30 });
+    const before = sha(plus.dbPath);
+    const io = memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path);
+    expect((await runCli(["migrate-from-plus", plus.dbPath], io)).code, io.errText()).toBe(EXIT.ok);
+    expect(io.text()).toMatch(/30 added, 0 skipped.*\n.*1 prices, 1 aliases, 2 owned disables, the saved CPA connection, the admin key/);
+    const again = memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path);
+    expect((await runCli(['migrate-from-plus', plus.dbPath], again)).code).toBe(EXIT.ok);
+    expect(again.text()).toMatch(/0 added, 30 skipped/);
+    expect(sha(plus.dbPath)).toBe(before);
+    const store = await openStore({ path: join(data.path, 'cpamp.sqlite'), dataKeyPath: join(data.path, 'data.key') });
+    try {
+      expect(await store.settings.getManagementKey()).toBe(plus.managementKey);
+      expect((await store.prices.get('gpt-5'))?.input).toBe(1.25);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { normalizeRecord } from '@cpamp/collector';
-import { derivePlusDataKey, openStore, parseDataKey, readPlusSource, type PlusSource, type Store, type StoreLogger } from '@cpamp/store';
+import { derivePlusDataKey, openStore, parseDataKey, readPlusSource, type ImportProgress, type PlusSource, type Store, type StoreLogger } from '@cpamp/store';
 import type { CollectorSettings } from '../connection';
 import { MANAGER_CONFIG_KEY } from '../connection';
 import type { Config } from '../config';
@@ -58,11 +58,15 @@ export function planPlusSwitch(config: Config): { dbPath: string; plan: PlusSwit
   return { dbPath: config.dbPath, plan: null };
 }
 
-/** Plus's data key exactly as Plus would load it: the env value (derived), else its data.key file. */
-export function plusDataKey(config: Config): Buffer | null {
+/**
+ * Plus's data key exactly as Plus would load it: the env value (derived), else its data.key file — the
+ * configured path, or (for `cpamp migrate-from-plus <path>`) the data.key next to Plus's database.
+ */
+export function plusDataKey(config: Config, sourceDb?: string): Buffer | null {
   if (config.dataKey !== null) return derivePlusDataKey(config.dataKey);
-  if (!existsSync(config.dataKeyPath)) return null;
-  return parseDataKey(readFileSync(config.dataKeyPath), config.dataKeyPath, true);
+  const paths = [...(sourceDb ? [join(dirname(sourceDb), 'data.key')] : []), config.dataKeyPath];
+  const found = paths.find((p) => existsSync(p));
+  return found ? parseDataKey(readFileSync(found), found, true) : null;
 }
 
 function removeDb(path: string): void {
@@ -103,8 +107,11 @@ function policyOf(source: PlusSource): Record<string, unknown> {
   return out;
 }
 
-async function carrySettings(store: Store, source: PlusSource, now: number): Promise<void> {
+/** With `onlyMissing` (an existing cpamp database), what cpamp already has is kept. */
+async function carrySettings(store: Store, source: PlusSource, now: number, onlyMissing = false): Promise<void> {
+  const known = onlyMissing ? new Set((await store.prices.list()).map((p) => p.model)) : new Set<string>();
   for (const p of source.prices) {
+    if (known.has(p.model)) continue;
     await store.prices.set(p.model, {
       input: p.prompt,
       output: p.completion,
@@ -115,18 +122,75 @@ async function carrySettings(store: Store, source: PlusSource, now: number): Pro
         : {}),
     });
   }
-  for (const a of source.aliases) if (/^[0-9a-f]{64}$/i.test(a.apiKeyHash) && a.alias.trim() !== '') await store.apiKeys.setAlias(a.apiKeyHash.toLowerCase(), a.alias.trim());
-  if (source.connection) {
+  const aliased = onlyMissing ? new Set((await store.apiKeys.list()).filter((k) => k.alias).map((k) => k.hash)) : new Set<string>();
+  for (const a of source.aliases) {
+    const hash = a.apiKeyHash.toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(hash) && a.alias.trim() !== '' && !aliased.has(hash)) await store.apiKeys.setAlias(hash, a.alias.trim());
+  }
+  if (onlyMissing && (await store.settings.get(MANAGER_CONFIG_KEY)) !== undefined) {
+    // cpamp already has a saved connection: keep it.
+  } else if (source.connection) {
     await store.settings.set(MANAGER_CONFIG_KEY, { cpaBaseUrl: source.connection.cpaBaseUrl, collector: collectorOf(source.connection.collector), updatedAtMs: now });
     if (source.connection.managementKey !== null) await store.settings.setManagementKey(source.connection.managementKey);
   }
   const policy = policyOf(source);
-  if (Object.keys(policy).length > 0) await store.settings.set(POLICY_KEY, policy);
+  if (Object.keys(policy).length > 0 && !(onlyMissing && (await store.settings.get(POLICY_KEY)) !== undefined)) await store.settings.set(POLICY_KEY, policy);
   if (source.automation) await store.settings.set(PLUS_AUTOMATION_KEY, source.automation);
   if (source.codexInspection) await store.settings.set(PLUS_INSPECTION_KEY, source.codexInspection);
   for (const d of source.ownedDisables) {
-    if (d.authIndex === '') continue;
+    if (d.authIndex === '' || (onlyMissing && (await store.pool.getOwnership(d.authIndex)) !== undefined)) continue;
     await store.pool.setOwnership({ authIndex: d.authIndex, fileName: d.fileName || null, provider: d.provider, kind: d.kind, reason: d.reason, window: d.window, disabledAtMs: d.disabledAtMs, recoverAtMs: d.recoverAtMs });
+  }
+}
+
+/** Copies Plus's database and its WAL into `scratch` (SQLite writes the -shm of any database it opens). */
+function copySource(source: string, scratch: string): string {
+  mkdirSync(scratch, { recursive: true, mode: 0o700 });
+  const copy = join(scratch, 'usage.sqlite');
+  copyFileSync(source, copy);
+  if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, `${copy}-wal`);
+  return copy;
+}
+
+function assertPlusStopped(source: string): void {
+  if (plusLockHeld(source)) {
+    throw new ServerError(
+      'data_dir_locked',
+      `CPA Manager Plus is still running on ${source} (it holds ${source}${PLUS_LOCK_SUFFIX}). Stop Plus, then start cpamp again: the first start copies Plus's data, and Plus's files stay as they are.`,
+    );
+  }
+}
+
+/**
+ * `cpamp migrate-from-plus` into a cpamp database that already exists: the events (duplicates skipped) and,
+ * where cpamp has none yet, the prices, aliases, connection, policy and owned disables.
+ */
+export async function migratePlusInto(store: Store, config: Config, sourcePath: string, opts: MigratePlusOptions): Promise<PlusMigrationReport> {
+  const started = opts.now();
+  assertPlusStopped(sourcePath);
+  const scratch = join(config.dataDir, '.cpamp-plus-migration');
+  rmSync(scratch, { recursive: true, force: true });
+  try {
+    const copy = copySource(sourcePath, scratch);
+    const source = readPlusSource(copy, plusDataKey(config, sourcePath), sourcePath);
+    const report = await store.io.importSqlite(copy, { normalize: normalizeRecord, chunkSize: 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    await carrySettings(store, source, opts.now(), true);
+    return {
+      source: sourcePath,
+      target: config.dbPath,
+      events: report.read,
+      inserted: report.inserted,
+      duplicates: report.duplicates,
+      rejected: report.rejected,
+      prices: source.prices.length,
+      aliases: source.aliases.length,
+      ownedDisables: source.ownedDisables.length,
+      connection: source.connection !== null,
+      adminCredential: source.adminCredential !== null,
+      durationMs: opts.now() - started,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -135,6 +199,10 @@ export interface MigratePlusOptions {
   /** One human line per 100k events and at the end. */
   progress: (line: string) => void;
   now: () => number;
+  /** `cpamp migrate-from-plus`: Plus's data.key is the one next to its database, not the data dir's. */
+  keyBesideSource?: boolean;
+  /** Per-chunk progress of the event import (the CLI's progress line). */
+  onProgress?: (p: ImportProgress) => void;
 }
 
 /**
@@ -143,24 +211,15 @@ export interface MigratePlusOptions {
  */
 export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: MigratePlusOptions): Promise<PlusMigrationReport> {
   const started = opts.now();
-  if (plusLockHeld(plan.source)) {
-    throw new ServerError(
-      'data_dir_locked',
-      `CPA Manager Plus is still running on ${plan.source} (it holds ${plan.source}${PLUS_LOCK_SUFFIX}). Stop Plus, then start cpamp again: the first start copies Plus's data, and Plus's files stay as they are.`,
-    );
-  }
+  assertPlusStopped(plan.source);
   const scratch = join(dirname(plan.target), '.cpamp-plus-migration');
   const tmpTarget = `${plan.target}.plus-migration.tmp`;
   rmSync(scratch, { recursive: true, force: true });
   removeDb(tmpTarget);
-  mkdirSync(scratch, { recursive: true, mode: 0o700 });
   let store: Store | null = null;
   try {
-    // A copy of the database and its WAL: SQLite writes the -shm of any database it opens, even read-only.
-    const copy = join(scratch, 'usage.sqlite');
-    copyFileSync(plan.source, copy);
-    if (existsSync(`${plan.source}-wal`)) copyFileSync(`${plan.source}-wal`, `${copy}-wal`);
-    const source = readPlusSource(copy, plusDataKey(config));
+    const copy = copySource(plan.source, scratch);
+    const source = readPlusSource(copy, plusDataKey(config, opts.keyBesideSource ? plan.source : undefined), plan.source);
     opts.progress(`cpamp: migrating CPA Manager Plus data from ${plan.source}: ${source.eventCount} events, ${source.prices.length} prices, ${source.aliases.length} aliases${source.connection ? ', the saved CPA connection' : ''}`);
     store = await openStore({
       path: tmpTarget,
@@ -173,6 +232,7 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
       normalize: normalizeRecord,
       chunkSize: 5000,
       onProgress: (p) => {
+        opts.onProgress?.(p);
         while (p.read >= nextLine) {
           opts.progress(`cpamp: migrated ${nextLine} of ${source.eventCount} events`);
           nextLine += PROGRESS_EVERY;

@@ -226,10 +226,10 @@ function ownedDisablesOf(db: Database.Database, path: string, tables: Set<string
  * Reads everything but the events from a Plus usage.sqlite (a copy). `dataKey` is Plus's key (as Plus derived
  * it), or null when none is known; it is needed only when a connection was saved.
  */
-export function readPlusSource(path: string, dataKey: Buffer | null): PlusSource {
+export function readPlusSource(copyPath: string, dataKey: Buffer | null, path = copyPath): PlusSource {
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(copyPath, { readonly: true, fileMustExist: true });
   } catch (cause) {
     throw new StoreError('import_source_invalid', `Cannot open the CPA Manager Plus database ${path}: ${(cause as Error).message}.`, { cause });
   }
