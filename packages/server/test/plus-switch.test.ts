@@ -3,7 +3,7 @@
 // key; Plus's usage.sqlite and data.key stay byte-for-byte the same; a later start uses cpamp's own file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '@cpamp/store';
@@ -22,6 +22,8 @@ afterEach(async () => {
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const DB = Database as unknown as SqliteCtor;
+/** Fields Plus's importer reads from an exported event that its own export leaves out when empty (omitempty). */
+const PLUS_IMPORT_FIELDS = new Set(['cache_input_mode', 'response_service_tier', 'fail_body', 'reasoning_effort', 'service_tier', 'method', 'path', 'auth_type', 'source', 'api_key_hash', 'ttft_ms', 'fail_status_code']);
 
 function plusEnv(dir: string, extra: Record<string, string> = {}): ReturnType<typeof loadConfig> {
   // Plus's compose: USAGE_DATA_DIR and (optionally) USAGE_DB_PATH; the data key from <dir>/data.key.
@@ -242,5 +244,43 @@ describe('start in place on a CPA Manager Plus data dir', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('`cpamp export --format plus` writes the lines Plus imports: only what Plus lacks by default, its fields, the same tokens', async () => {
+    const plusDir = tempDir('cpamp-plus-');
+    const data = tempDir('cpamp-data-');
+    cleanups.push(plusDir.cleanup, data.cleanup);
+    const plus = buildPlusDataDir(plusDir.path, { Database: DB, events: 40 });
+    expect((await runCli(['migrate-from-plus', plus.dbPath], memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path))).code).toBe(EXIT.ok);
+    // After the switch cpamp collects more: a raw CPA record newer than anything Plus had.
+    const after = join(data.path, 'after.jsonl');
+    const records = [...generateUsage({ seed: 5, events: 3, days: 1 })].map((r, i) => ({ ...r, timestamp: new Date(Date.UTC(2027, 0, 1) + i * 1000).toISOString() }));
+    writeFileSync(after, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    expect((await runCli(['import', after], memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path))).code).toBe(EXIT.ok);
+    const out = join(data.path, 'rollback.jsonl');
+    const io = memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path);
+    expect((await runCli(['export', '--format', 'plus', '--out', out], io)).code, io.errText()).toBe(EXIT.ok);
+    // Only what Plus does not have: the events collected after the switch.
+    expect(io.errText()).toMatch(/Exported 3 events collected after the switch from Plus .* in CPA Manager Plus's import format/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.timestamp_ms)).toEqual(records.map((r) => Date.parse(r.timestamp)));
+    const all = join(data.path, 'all.jsonl');
+    expect((await runCli(['export', '--format', 'plus', '--from', '0', '--out', all], memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path))).code).toBe(EXIT.ok);
+    const allLines = readFileSync(all, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(allLines).toHaveLength(43);
+    // Every field is one Plus's own export line has (recorded from the real Plus when present).
+    const recorded = join(__dirname, '../../../test/fixtures/plus-v1.12.2/usage-export.jsonl');
+    const plusFields = existsSync(recorded)
+      ? new Set(readFileSync(recorded, 'utf8').trim().split('\n').flatMap((l) => Object.keys(JSON.parse(l) as object)))
+      : null;
+    for (const l of allLines) {
+      expect(typeof l.timestamp_ms).toBe('number');
+      expect(l.event_hash).toBeTruthy();
+      expect(l.model).toBeTruthy();
+      if (plusFields) for (const k of Object.keys(l)) expect(plusFields.has(k) || PLUS_IMPORT_FIELDS.has(k), k).toBe(true);
+    }
+    const fromPlus = allLines.slice(0, 40);
+    expect(fromPlus.reduce((n, l) => n + (l.total_tokens as number), 0)).toBe(plus.totalTokens);
+    expect(await runCli(['export', '--format', 'xml'], memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path))).toMatchObject({ code: EXIT.usage });
   });
 });

@@ -103,3 +103,4 @@ export { derivePlusDataKey, parseDataKey, parseStoredDataKey } from './crypto/da
 export { plusUnprotect } from './crypto/plus-secret';
 export { readPlusSource } from './io/plus-source';
 export type { PlusSource, PlusConnection, PlusPrice, PlusOwnedDisable, PlusAdminCredential, PlusCollectorSettings } from './io/plus-source';
+export { toPlusExportRecord, toPlusExportLines } from './io/plus-export';

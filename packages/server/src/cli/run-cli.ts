@@ -84,10 +84,12 @@ Refuses to run while a server holds the data directory (exit 3).
 ${CONFIG_FLAG_HELP}
 
 ${EXIT_HELP}`,
-  export: `cpamp export [--out <file>] [--from <ms>] [--to <ms>] [flags]
+  export: `cpamp export [--out <file>] [--from <ms>] [--to <ms>] [--format cpamp|plus] [flags]
 
 Offline: streams every event (or those with from <= timestamp < to, epoch ms) as JSONL to <file> or stdout.
-The output re-imports with \`cpamp import\`. Refuses to run while a server holds the data directory (exit 3).
+The output re-imports with \`cpamp import\`. With --format plus, the lines are CPA Manager Plus's export
+format, which Plus's import takes (events that came from Plus keep their hash, so Plus skips them).
+Refuses to run while a server holds the data directory (exit 3).
 
 ${CONFIG_FLAG_HELP}
 

@@ -31,6 +31,8 @@ export interface PlusMigrationReport {
   ownedDisables: number;
   connection: boolean;
   adminCredential: boolean;
+  /** Plus's newest event (ms): `export --format plus` starts after it, as Plus has everything up to there. */
+  lastEventMs: number;
   durationMs: number;
 }
 
@@ -175,7 +177,8 @@ export async function migratePlusInto(store: Store, config: Config, sourcePath: 
     const source = readPlusSource(copy, plusDataKey(config, sourcePath), sourcePath);
     const report = await store.io.importSqlite(copy, { normalize: normalizeRecord, chunkSize: 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     await carrySettings(store, source, opts.now(), true);
-    return {
+    const previous = await store.settings.get<{ lastEventMs?: number }>(PLUS_MIGRATION_KEY);
+    const result: PlusMigrationReport = {
       source: sourcePath,
       target: config.dbPath,
       events: report.read,
@@ -187,8 +190,11 @@ export async function migratePlusInto(store: Store, config: Config, sourcePath: 
       ownedDisables: source.ownedDisables.length,
       connection: source.connection !== null,
       adminCredential: source.adminCredential !== null,
+      lastEventMs: Math.max(source.lastEventMs, previous?.lastEventMs ?? 0),
       durationMs: opts.now() - started,
     };
+    await store.settings.set(PLUS_MIGRATION_KEY, { ...result, atMs: opts.now() });
+    return result;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -252,6 +258,7 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
       ownedDisables: source.ownedDisables.length,
       connection: source.connection !== null,
       adminCredential: source.adminCredential !== null,
+      lastEventMs: source.lastEventMs,
       durationMs: 0,
     };
     result.durationMs = opts.now() - started;

@@ -63,6 +63,8 @@ export interface PlusSource {
   aliases: { apiKeyHash: string; alias: string }[];
   ownedDisables: PlusOwnedDisable[];
   eventCount: number;
+  /** The newest event's time (ms), 0 without events: what was collected after the switch is newer. */
+  lastEventMs: number;
 }
 
 type Row = Record<string, unknown>;
@@ -250,6 +252,7 @@ export function readPlusSource(copyPath: string, dataKey: Buffer | null, path = 
     const managerConfig = json(path, 'manager_config_v1', settings.get('manager_config_v1'));
     const admin = json(path, 'admin_credential_v1', settings.get('admin_credential_v1'));
     const eventCount = readTable(path, 'usage_events', () => db.prepare('SELECT count(*) FROM usage_events').pluck().get() as number);
+    const lastEventMs = readTable(path, 'usage_events', () => (db.prepare('SELECT max(timestamp_ms) FROM usage_events').pluck().get() as number | null) ?? 0);
     return {
       connection: connectionOf(path, dataKey, settings),
       automation: json(path, 'automation_settings_v1', settings.get('automation_settings_v1')),
@@ -266,6 +269,7 @@ export function readPlusSource(copyPath: string, dataKey: Buffer | null, path = 
         : [],
       ownedDisables: ownedDisablesOf(db, path, tables),
       eventCount,
+      lastEventMs,
     };
   } finally {
     db.close();
