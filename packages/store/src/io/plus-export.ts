@@ -41,7 +41,8 @@ export function toPlusExportRecord(e: Line): Line {
     // cpamp keeps input without the cache parts: say so, so Plus adds them back exactly once.
     cache_input_mode: 'separate_from_input',
     input_tokens: num(e.inputTokens) + num(e.unclassifiedTokens),
-    output_tokens: num(e.outputTokens),
+    // Plus counts reasoning inside output (as CPA reports it); cpamp keeps the two apart.
+    output_tokens: num(e.outputTokens) + num(e.reasoningTokens),
     reasoning_tokens: num(e.reasoningTokens),
     cached_tokens: 0,
     cache_tokens: 0,
