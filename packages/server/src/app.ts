@@ -22,7 +22,7 @@ import panelPlugin from './plugins/panel';
 import poolPlugin from './plugins/pool';
 import storePlugin from './plugins/store';
 import storeRoutes from './plugins/store-routes';
-import { migratePlus, planPlusSwitch } from './plus-switch/migrate-plus';
+import { migratePlus, planPlusSwitch, plusSideBySideOf } from './plus-switch/migrate-plus';
 import collectorRoutes from './routes/collector.routes';
 import metricsRoutes from './routes/metrics.routes';
 import { registerOpenApi } from './routes/openapi.routes';
@@ -177,7 +177,8 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     const storeStatus = store ? { store } : {};
     await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus });
     await app.register(panelPlugin, { panelPath: config.panelPath });
-    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus });
+    const plusSideBySide = store ? () => plusSideBySideOf(store) : undefined;
+    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
     await app.register(setupRoutes, { config, connection, now, admin: adminCheck, ...(deps.cpaDispatcher !== undefined ? { cpaDispatcher: deps.cpaDispatcher } : {}) });
     await app.register(collectorRoutes, { collector: app.collector, connection, settings, now });
     // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.

@@ -3,7 +3,7 @@
 // key; Plus's usage.sqlite and data.key stay byte-for-byte the same; a later start uses cpamp's own file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '@cpamp/store';
@@ -282,5 +282,22 @@ describe('start in place on a CPA Manager Plus data dir', () => {
     const fromPlus = allLines.slice(0, 40);
     expect(fromPlus.reduce((n, l) => n + (l.total_tokens as number), 0)).toBe(plus.totalTokens);
     expect(await runCli(['export', '--format', 'xml'], memoryCliIo({ USAGE_DATA_DIR: data.path }, data.path))).toMatchObject({ code: EXIT.usage });
+  });
+
+  it('/status and the doctor say so when Plus still runs beside cpamp on the data it switched from', async () => {
+    const dir = tempDir('cpamp-plus-');
+    cleanups.push(dir.cleanup);
+    const plus = buildPlusDataDir(dir.path, { Database: DB, events: 3, cpaBaseUrl: 'http://127.0.0.1:9' });
+    const { app, url } = await start(plusEnv(dir.path), [], { collector: false });
+    cleanups.push(() => app.close());
+    const auth = { authorization: `Bearer ${plus.adminKey}` };
+    const status = async () => ((await (await fetch(`${url}/status`, { headers: auth })).json()) as { plusSideBySide: { detected: boolean; detail: string | null } | null }).plusSideBySide;
+    expect(await status()).toMatchObject({ detected: false });
+    // Plus writes to its database again (it was started beside cpamp): its files are newer than the switch.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(plus.dbPath, later, later);
+    expect(await status()).toMatchObject({ detected: true, detail: expect.stringMatching(/changed after cpamp took it over/) });
+    const doctor = (await (await fetch(`${url}/v0/management/collector/doctor`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })).json()) as { findings: { id: string; ok: boolean | null }[] };
+    expect(doctor.findings.find((f) => f.id === 'plus-side-by-side')).toMatchObject({ ok: false });
   });
 });

@@ -12,6 +12,7 @@ import type { Config } from '../config';
 import { ServerError } from '../errors';
 import { writePlusCredential } from '../security/admin-credential';
 import { isPlusDatabase, plusLockHeld, PLUS_LOCK_SUFFIX } from './plus-files';
+import { detectPlusSideBySide, type PlusSideBySide } from './plus-side-by-side';
 
 /** Where the first start reads Plus's data from and writes cpamp's database to. */
 export interface PlusSwitchPlan {
@@ -280,4 +281,20 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** /status and the doctor: is Plus still running beside cpamp on the database cpamp switched from? */
+export async function plusSideBySideOf(store: { settings: { get<T>(key: string): Promise<T | undefined> } }): Promise<PlusSideBySide | null> {
+  const migration = await store.settings.get<{ source?: string; atMs?: number }>(PLUS_MIGRATION_KEY);
+  if (!migration?.source || !migration.atMs) return null;
+  return detectPlusSideBySide(migration.source, migration.atMs);
+}
+
+/** The same, as a doctor finding (null when cpamp did not switch from Plus). */
+export async function plusSideBySideFinding(store: { settings: { get<T>(key: string): Promise<T | undefined> } }): Promise<{ id: 'plus-side-by-side'; level: 'ok' | 'error'; ok: boolean; title: string; detail: string; fix?: string } | null> {
+  const found = await plusSideBySideOf(store);
+  if (!found) return null;
+  return found.detected
+    ? { id: 'plus-side-by-side', level: 'error', ok: false, title: 'CPA Manager Plus still runs beside cpamp: two collectors split the records', detail: found.detail ?? '', fix: 'Stop Plus (or, for a trial, run cpamp with USAGE_COLLECTOR_MODE=subscribe so it receives every record).' }
+    : { id: 'plus-side-by-side', level: 'ok', ok: true, title: 'CPA Manager Plus is not running on the data cpamp switched from', detail: `Plus's database ${found.source} has not changed since the switch.` };
 }
