@@ -57,7 +57,7 @@ export const CONFIG_TABLE = {
     default: (ctx) => join(ctx.dataDir, 'cpamp.sqlite'),
     doc: {
       default: '`<dataDir>/cpamp.sqlite`',
-      notes: "a different name from Plus's `usage.sqlite`, so a Plus database in the same volume stays untouched for migration",
+      notes: "a different name from Plus's `usage.sqlite`; naming a Plus database (Plus's compose sets `/data/usage.sqlite`) makes it the migration source, read only, with cpamp's own file beside it",
     },
   }),
   /** Env-managed CPA connection (unattended start) when both this and the management key are set. */

@@ -233,6 +233,9 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
       ...(config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath }),
       logger: opts.logger,
       now: opts.now,
+      // A one-off bulk write: no analytics are served from this handle, so no column cache or snapshot.
+      columnCache: false,
+      cacheSnapshot: false,
     });
     let nextLine = PROGRESS_EVERY;
     const report = await store.io.importSqlite(copy, {
