@@ -23,7 +23,7 @@ import panelPlugin from './plugins/panel';
 import poolPlugin from './plugins/pool';
 import storePlugin from './plugins/store';
 import storeRoutes from './plugins/store-routes';
-import { assertNotPlusDatabase } from './plus-db-guard';
+import { migratePlus, planPlusSwitch, plusSideBySideOf } from './plus-switch/migrate-plus';
 import collectorRoutes from './routes/collector.routes';
 import metricsRoutes from './routes/metrics.routes';
 import { registerOpenApi } from './routes/openapi.routes';
@@ -46,6 +46,8 @@ export interface AppDeps {
   store?: Store | false;
   /** Called once with a freshly generated admin key; default prints it to stdout. */
   onAdminKeyGenerated?: (key: string) => void;
+  /** Progress lines of a first start on a CPA Manager Plus data dir (one per 100k events); default: none. */
+  onMigrationProgress?: (line: string) => void;
   bruteForce?: BruteForceOptions;
   /** Run the usage collector (default true when there is a store). */
   collector?: boolean;
@@ -80,10 +82,26 @@ export function adminKeyBanner(key: string): string {
   return `\n${line}\ncpamp admin key (shown once; only a hash is stored):\n\n  ${key}\n\nLog in to the panel with it. Lost it? Run \`cpamp reset-admin-key\`.\n${line}\n\n`;
 }
 
+const noop = (): void => undefined;
+const SILENT_LOGGER = { debug: noop, info: noop, warn: noop, error: noop };
+
 export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const config = ConfigSchema.parse(configInput);
+  const parsed = ConfigSchema.parse(configInput);
   const now = deps.now ?? Date.now;
-  const lock: DataDirLock | null = deps.lock === false ? null : acquireDataDirLock(config.dataDir);
+  const lock: DataDirLock | null = deps.lock === false ? null : acquireDataDirLock(parsed.dataDir);
+  // On a CPA Manager Plus data dir (or USAGE_DB_PATH naming Plus's database) cpamp uses its own file beside
+  // Plus's; the first start fills it from Plus's, before the admin key is checked (Plus's key carries over).
+  const switchPlan = deps.store === undefined && !deps.settings ? planPlusSwitch(parsed) : { dbPath: parsed.dbPath, plan: null };
+  const config: Config = { ...parsed, dbPath: switchPlan.dbPath };
+  if (switchPlan.plan) {
+    try {
+      const progress = deps.onMigrationProgress ?? (() => undefined);
+      await migratePlus(config, switchPlan.plan, { logger: SILENT_LOGGER, progress, now });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
   let ownedStore: Store | null = null;
   // The admin-key check (scrypt on the libuv pool when a key is supplied) runs while the store opens;
   // cpamp-auth is registered with its result, so nothing is served without it.
@@ -114,7 +132,6 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
 
     let store: Store | null = null;
     if (deps.store === undefined && !deps.settings) {
-      assertNotPlusDatabase(config.dbPath);
       ownedStore = await openServerStore(config, app.log.child({ module: 'store' }), now);
       store = ownedStore;
     } else if (deps.store) {
@@ -163,7 +180,8 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     const storeStatus = store ? { store } : {};
     await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus });
     await app.register(panelPlugin, { panelPath: config.panelPath });
-    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus });
+    const plusSideBySide = store ? () => plusSideBySideOf(store) : undefined;
+    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
     await app.register(setupRoutes, { config, connection, now, admin: adminCheck, ...(deps.cpaDispatcher !== undefined ? { cpaDispatcher: deps.cpaDispatcher } : {}) });
     await app.register(collectorRoutes, { collector: app.collector, connection, settings, now });
     // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.

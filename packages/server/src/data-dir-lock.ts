@@ -3,7 +3,7 @@
 // host), when it is our own pid from an earlier life (a container restarted as pid 1), or when a holder on
 // another host stopped touching it.
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DataDirLockedError, ServerError } from './errors';
@@ -76,7 +76,16 @@ export function acquireDataDirLock(dataDir: string, options: LockOptions = {}): 
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EEXIST') {
-        throw new ServerError('data_dir_unusable', `Cannot create the lock file ${path}: ${(error as Error).message}. Check the data directory's permissions.`, { cause: error });
+        // A CPA Manager Plus volume is owned by root (Plus's image runs as root); cpamp's image does not.
+        const plusVolume = (error as NodeJS.ErrnoException).code === 'EACCES' && existsSync(join(dataDir, 'usage.sqlite'));
+        throw new ServerError(
+          'data_dir_unusable',
+          `Cannot create the lock file ${path}: ${(error as Error).message}. Check the data directory's permissions.` +
+            (plusVolume
+              ? ` This looks like a CPA Manager Plus volume, which Plus's image writes as root: run cpamp with \`user: "0:0"\` in compose, or give the volume to cpamp's user once (\`docker compose run --rm --user 0 --entrypoint chown <service> -R cpamp:cpamp /data\`; see docs/guides/migrate-from-plus.md).`
+              : ''),
+          { cause: error },
+        );
       }
       const holder = readLock(path);
       if (holder && !isStale(path, holder, staleAfterMs, now)) throw new DataDirLockedError(path, holder.pid, holder.host);

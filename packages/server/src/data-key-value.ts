@@ -1,17 +1,15 @@
 // A data key given to the server as a value (CPA_MANAGER_DATA_KEY / _FILE, CPAMP_DATA_KEY / _FILE) is checked
-// at start-up like every other setting: a bad one is a configuration error (exit 2) naming the variable,
-// instead of a store failure later that talks about a key file.
+// at start-up like every other setting. Like CPA Manager Plus, any non-empty value is usable: a key form
+// (64 hex characters, base64 of 32 bytes, 32 characters) is the key, any other text is turned into one with
+// HKDF-SHA256 by the store — so only an empty value is an error here.
 import { ConfigError } from './errors';
 
-/** The store reads a string key as 64 hex characters or base64; either must give 32 bytes. */
 export function assertDataKeyValue(value: string, key: string): void {
-  const text = value.trim();
-  const bytes = /^[0-9a-fA-F]{64}$/.test(text) ? 32 : Buffer.from(text, 'base64').length;
-  if (bytes === 32) return;
+  if (value.trim() !== '') return;
   throw new ConfigError(
     key,
-    `(${text.length} characters, not shown)`,
-    `the data key decodes to ${bytes} bytes; it must be 32 bytes, given as 64 hex characters or base64`,
-    'generate one with `openssl rand -hex 32`, or set the key that encrypted the stored secrets',
+    '(empty)',
+    'the data key is empty',
+    'set the key that encrypted the stored secrets (for a CPA Manager Plus data dir: the CPA_MANAGER_DATA_KEY Plus ran with), or unset the variable to use <dataDir>/data.key',
   );
 }

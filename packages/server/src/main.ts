@@ -36,6 +36,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const startedAt = Date.now();
   const app = await buildApp(config, {
     onAdminKeyGenerated: (key) => out.write(adminKeyBanner(key)),
+    onMigrationProgress: (line) => out.write(`${line}\n`),
     ...options,
   });
   try {

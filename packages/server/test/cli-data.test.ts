@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
@@ -138,9 +138,12 @@ describe('cpamp import / export / migrate-from-plus', () => {
     const again = memoryIo({ USAGE_DATA_DIR: data }, work);
     expect((await runCli(['migrate-from-plus', plusPath], again)).code).toBe(EXIT.ok);
     expect(again.text()).toMatch(/0 added, 12 skipped/);
-    // A Plus compose that points USAGE_DB_PATH at that file does not get it rewritten: start-up refuses.
+    // A Plus compose that points USAGE_DB_PATH at that file does not get it rewritten: it is the migration source.
     const before = readFileSync(plusPath);
-    await expect(buildApp(defineConfig({ dataDir: dir(), dbPath: plusPath, logLevel: 'silent' }), { onAdminKeyGenerated: () => undefined })).rejects.toThrow(/CPA Manager \(Plus\) usage database.*migrate-from-plus/);
+    const switched = dir();
+    const fromPlus = await buildApp(defineConfig({ dataDir: switched, dbPath: plusPath, logLevel: 'silent' }), { onAdminKeyGenerated: () => undefined, collector: false, retentionSchedule: false });
+    await fromPlus.close();
+    expect(existsSync(join(switched, 'cpamp.sqlite'))).toBe(true);
     expect(readFileSync(plusPath).equals(before)).toBe(true);
     // cpamp's own database passes the same check
     const own = dir();

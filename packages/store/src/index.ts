@@ -109,3 +109,9 @@ export type {
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
+// Switching from CPA Manager Plus: its data key forms, its sealed secrets, what its database holds besides events.
+export { derivePlusDataKey, parseDataKey, parseStoredDataKey } from './crypto/data-key';
+export { plusUnprotect } from './crypto/plus-secret';
+export { readPlusSource } from './io/plus-source';
+export type { PlusSource, PlusConnection, PlusPrice, PlusOwnedDisable, PlusAdminCredential, PlusCollectorSettings } from './io/plus-source';
+export { toPlusExportRecord, toPlusExportLines } from './io/plus-export';

@@ -40,7 +40,7 @@ describe('openStore paths', () => {
 
   it('says "the file" only for a key that came from a file', async () => {
     const dir = tmp();
-    const fromValue = await openStore({ path: join(dir, 'a.sqlite'), dataKey: 'short' }).catch(
+    const fromValue = await openStore({ path: join(dir, 'a.sqlite'), dataKey: ' ' }).catch(
       (e: unknown) => e,
     );
     expect(isStoreError(fromValue) && fromValue.code).toBe('data_key_invalid');

@@ -66,14 +66,18 @@ describe('openStore', () => {
     expect(await s3.settings.getManagementKey()).toBe('secret-management-key');
   });
 
-  it('accepts an env-provided key (hex) and rejects a key of the wrong size', async () => {
+  it('accepts an env-provided key (hex, or any text as Plus derives it) and rejects an empty one', async () => {
     const dir = tmp();
     const s = await openStore({ path: join(dir, 'a.sqlite'), dataKey: 'ab'.repeat(32) });
     stores.push(s);
     await s.settings.setManagementKey('k');
     expect(await s.settings.getManagementKey()).toBe('k');
-    const err = await openStore({ path: join(dir, 'b.sqlite'), dataKey: 'short' }).catch((e: unknown) => e);
+    const err = await openStore({ path: join(dir, 'b.sqlite'), dataKey: '  ' }).catch((e: unknown) => e);
     expect(isStoreError(err) && err.code).toBe('data_key_invalid');
+    const derived = await openStore({ path: join(dir, 'c.sqlite'), dataKey: 'a plus passphrase' });
+    stores.push(derived);
+    await derived.settings.setManagementKey('k2');
+    expect(await derived.settings.getManagementKey()).toBe('k2');
   });
 
   it('throws store_closed after close', async () => {

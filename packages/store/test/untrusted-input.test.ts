@@ -57,17 +57,22 @@ describe('client key labels', () => {
 });
 
 describe('an uploaded SQLite file is untrusted', () => {
-  it('a view (e.g. a never-ending recursive query) or a trigger is refused before any row is read', async () => {
+  it('a view (e.g. a never-ending recursive query) is refused before any row is read; triggers (Plus v1.12 has some) are not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cpamp-crafted-'));
     dirs.push(dir);
     const s = await openStore({ path: ':memory:' });
     stores.push(s);
     const crafted = [
       ['view', `CREATE VIEW usage_events AS WITH RECURSIVE c(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM c) SELECT id FROM c`],
-      ['trigger', `CREATE TABLE usage_events (id INTEGER PRIMARY KEY, timestamp TEXT); CREATE TABLE t (x); CREATE TRIGGER boom AFTER INSERT ON t BEGIN SELECT 1; END`],
+      ['view', `CREATE TABLE usage_events (id INTEGER PRIMARY KEY, timestamp TEXT); CREATE VIEW v AS SELECT 1`],
     ] as const;
-    for (const [kind, ddl] of crafted) {
-      const path = join(dir, `${kind}.sqlite`);
+    const withTrigger = join(dir, 'trigger.sqlite');
+    const t = new Database(withTrigger);
+    t.exec(`CREATE TABLE usage_events (id INTEGER PRIMARY KEY, timestamp TEXT); CREATE TABLE t (x); CREATE TRIGGER boom AFTER INSERT ON t BEGIN SELECT 1; END`);
+    t.close();
+    expect((await s.io.importSqlite(withTrigger, { normalize: (raw) => ({ ok: false, reason: String(raw) }) })).read).toBe(0);
+    for (const [i, [kind, ddl]] of crafted.entries()) {
+      const path = join(dir, `${kind}-${i}.sqlite`);
       const db = new Database(path);
       db.exec(ddl);
       db.close();

@@ -50,3 +50,5 @@ export type { UsageTarget, EmitUsageOptions, EmitUsageResult } from './generator
 export { createFakeQuotaAccounts } from './fake-cpa/quota-accounts';
 export type { FakeQuotaAccounts, FakeQuotaInput, FakeQuotaState, FakeQuotaWindowInput } from './fake-cpa/quota-accounts';
 export { startFakeTelegram, type FakeTelegram, type FakeTelegramMessage } from './fake-telegram';
+export { buildPlusDataDir, plusProtect, plusAdminCredential, plusEventRow, PLUS_SCHEMA } from './plus-data-dir';
+export type { PlusDataDir, PlusDataDirOptions, SqliteCtor } from './plus-data-dir';

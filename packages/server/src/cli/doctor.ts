@@ -3,6 +3,7 @@
 import { createCollector, type Finding } from '@cpamp/collector';
 import { collectorOptions } from '../collector-host';
 import { createConnectionService } from '../connection';
+import { plusSideBySideFinding } from '../plus-switch/migrate-plus';
 import { parseCommandArgs, withDataDirStore } from './import-export';
 import type { CliIo, CliResult } from './run-cli';
 
@@ -38,8 +39,13 @@ export async function doctorCommand(args: readonly string[], io: CliIo): Promise
         if (f.detail && f.severity !== 'ok') io.out.write(`          ${f.detail}\n`);
         if (f.fix && f.ok === false) io.out.write(`          fix: ${f.fix}\n`);
       }
+      const plus = await plusSideBySideFinding(store);
+      if (plus) {
+        io.out.write(`  [${plus.ok ? MARK.ok : MARK.error}] ${plus.id}: ${plus.title}\n`);
+        if (!plus.ok) io.out.write(`          ${plus.detail}\n          fix: ${plus.fix ?? ''}\n`);
+      }
       const notConfigured = report.findings.some((f) => f.id === 'not-configured' && f.ok === false);
-      const errors = report.findings.filter((f) => f.severity === 'error' && f.ok === false).length;
+      const errors = report.findings.filter((f) => f.severity === 'error' && f.ok === false).length + (plus && !plus.ok ? 1 : 0);
       io.out.write(errors === 0 ? 'Healthy.\n' : `${errors} problem(s) found.\n`);
       return { code: notConfigured ? 2 : errors > 0 ? 1 : 0 };
     } finally {

@@ -3,10 +3,11 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { normalizeRecord } from '@cpamp/collector';
-import { isStoreError, StoreImportError, type ImportProgress, type ImportReport, type Store } from '@cpamp/store';
+import { isStoreError, StoreImportError, toPlusExportLines, type ImportProgress, type ImportReport, type Store } from '@cpamp/store';
 import { CONFIG_FLAGS, type Config } from '../config';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { openServerStore } from '../open-server-store';
+import { PLUS_MIGRATION_KEY } from '../plus-switch/migrate-plus';
 import type { CliIo, CliResult } from './run-cli';
 
 const noop = (): void => undefined;
@@ -105,22 +106,35 @@ function parseMs(value: string | boolean | undefined): number | undefined | null
 }
 
 export async function exportCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
-  const { values, positionals, configArgs } = parseCommandArgs(args, { out: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } });
+  const { values, positionals, configArgs } = parseCommandArgs(args, { out: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' } });
   const from = parseMs(values.from);
   const to = parseMs(values.to);
-  if (positionals.length > 0 || from === null || to === null) {
-    io.err.write('cpamp: export takes [--out <file>] [--from <ms>] [--to <ms>] (epoch milliseconds). Run `cpamp export --help`.\n');
+  const format = values.format ?? 'cpamp';
+  if (positionals.length > 0 || from === null || to === null || (format !== 'cpamp' && format !== 'plus')) {
+    io.err.write('cpamp: export takes [--out <file>] [--from <ms>] [--to <ms>] (epoch milliseconds) [--format cpamp|plus]. Run `cpamp export --help`.\n');
     return { code: 2 };
   }
   const config = io.loadConfig(configArgs);
   const outPath = typeof values.out === 'string' ? values.out : null;
   let lines = 0;
+  let note = '';
   await withDataDirStore(config, async (store) => {
+    // Rolling back to Plus: Plus already has every event up to its newest one, and cpamp keeps a shorter
+    // hash than Plus's, so only what was collected after the switch is written (unless --from says otherwise).
+    let since = from;
+    if (format === 'plus' && since === undefined) {
+      const migration = await store.settings.get<{ lastEventMs?: number }>(PLUS_MIGRATION_KEY);
+      if (migration?.lastEventMs) {
+        since = migration.lastEventMs + 1;
+        note = ` collected after the switch from Plus (since ${new Date(since).toISOString()}; --from 0 writes all)`;
+      }
+    }
     const file = outPath ? createWriteStream(outPath, { mode: 0o600 }) : null;
     const opened = file ? new Promise<void>((resolve, reject) => file.once('open', () => resolve()).once('error', reject)) : Promise.resolve();
     await opened;
     try {
-      for await (const chunk of store.io.exportJsonl({ ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) })) {
+      const events = store.io.exportJsonl({ ...(since !== undefined ? { from: since } : {}), ...(to !== undefined ? { to } : {}) });
+      for await (const chunk of format === 'plus' ? toPlusExportLines(events) : events) {
         for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) lines += 1;
         if (file) {
           if (!file.write(chunk)) await new Promise<void>((r) => file.once('drain', () => r()));
@@ -130,6 +144,6 @@ export async function exportCommand(args: readonly string[], io: CliIo): Promise
       if (file) await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
     }
   });
-  io.err.write(`Exported ${lines} events${outPath ? ` to ${outPath}` : ''}.\n`);
+  io.err.write(`Exported ${lines} events${note}${format === 'plus' ? " in CPA Manager Plus's import format" : ''}${outPath ? ` to ${outPath}` : ''}.\n`);
   return { code: 0 };
 }

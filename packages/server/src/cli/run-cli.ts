@@ -45,7 +45,7 @@ Commands:
   reset-admin-key   write a new admin key while the server is stopped, and print it once
   import <file>     import usage (our JSONL, Plus/CPA-Manager JSONL, raw CPA records, legacy snapshot JSON)
   export            write every event as JSONL to a file or stdout
-  migrate-from-plus import a Plus / CPA-Manager usage.sqlite (opened read-only)
+  migrate-from-plus carry a Plus / CPA-Manager usage.sqlite over (events and settings; Plus's files untouched)
   doctor            check the CPA connection and why monitoring might be empty
   backup <dir>      copy the database, data.key, admin key and config into <dir> (works while serving)
   restore <dir>     put a backup back into the data directory (server stopped; replaced files kept aside)
@@ -84,19 +84,25 @@ Refuses to run while a server holds the data directory (exit 3).
 ${CONFIG_FLAG_HELP}
 
 ${EXIT_HELP}`,
-  export: `cpamp export [--out <file>] [--from <ms>] [--to <ms>] [flags]
+  export: `cpamp export [--out <file>] [--from <ms>] [--to <ms>] [--format cpamp|plus] [flags]
 
 Offline: streams every event (or those with from <= timestamp < to, epoch ms) as JSONL to <file> or stdout.
-The output re-imports with \`cpamp import\`. Refuses to run while a server holds the data directory (exit 3).
+The output re-imports with \`cpamp import\`. With --format plus, the lines are CPA Manager Plus's export
+format, which Plus's import takes (events that came from Plus keep their hash, so Plus skips them).
+Refuses to run while a server holds the data directory (exit 3).
 
 ${CONFIG_FLAG_HELP}
 
 ${EXIT_HELP}`,
   'migrate-from-plus': `cpamp migrate-from-plus <usage.sqlite> [flags]
 
-Offline: imports the events of a CPA-Manager-Plus (or CPA-Manager) usage.sqlite, opened read-only, and
-prints added/skipped/failed. Safe to re-run: already imported events are skipped.
-Refuses to run while a server holds the data directory (exit 3).
+Offline: carries a CPA Manager Plus (or CPA-Manager) usage.sqlite over, reading a copy of it and its WAL
+(Plus's files are never written). Into a data directory without a cpamp database: every event, prices,
+aliases, the saved CPA connection (decrypted with Plus's data key: CPA_MANAGER_DATA_KEY(_FILE), else the
+data.key next to the database), the account-processing policy, inspection settings, owned disables and the
+admin key — the same as the first \`cpamp serve\` on Plus's data directory. Into an existing one: the events
+(already imported ones are skipped) and what cpamp does not have yet. Prints added/skipped/failed.
+Refuses while Plus runs on that database, or while a server holds the data directory (exit 3).
 
 ${CONFIG_FLAG_HELP}
 

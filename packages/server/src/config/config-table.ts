@@ -57,7 +57,7 @@ export const CONFIG_TABLE = {
     default: (ctx) => join(ctx.dataDir, 'cpamp.sqlite'),
     doc: {
       default: '`<dataDir>/cpamp.sqlite`',
-      notes: "a different name from Plus's `usage.sqlite`, so a Plus database in the same volume stays untouched for migration",
+      notes: "a different name from Plus's `usage.sqlite`; naming a Plus database (Plus's compose sets `/data/usage.sqlite`) makes it the migration source, read only, with cpamp's own file beside it",
     },
   }),
   /** Env-managed CPA connection (unattended start) when both this and the management key are set. */
@@ -92,7 +92,7 @@ export const CONFIG_TABLE = {
     file: 'dataKeyFile',
     secretFile: '/run/secrets/cpa_data_key',
     default: null,
-    doc: { notes: 'encrypts stored credentials; 32 bytes: raw, 64 hex or base64' },
+    doc: { notes: 'encrypts stored credentials; 64 hex, base64 of 32 bytes, or any text (derived with HKDF as Plus does)' },
   }),
   dataKeyPath: setting({
     type: path(),

@@ -9,6 +9,7 @@ import type { CollectorHost } from '../collector-host';
 import type { ConnectionService, SettingsPort } from '../connection';
 import { toDoctorReport, type DoctorReport } from '../doctor/run-doctor';
 import { collectorStatus } from './system.routes';
+import { plusSideBySideFinding } from '../plus-switch/migrate-plus';
 
 const GAPS_KEY = 'coverage_gaps';
 const DOCTOR_KEY = 'collector_doctor_last';
@@ -82,6 +83,8 @@ export default async function collectorRoutes(fastify: FastifyInstance, opts: Co
               : { id: 'not-configured', level: 'error', ok: false, title: 'No CPA connection is configured', detail: 'The server has no CPA URL and management key, so it cannot collect usage.', fix: 'Complete setup in the panel, or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY.' },
           ],
         };
+    const plus = await plusSideBySideFinding({ settings });
+    if (plus) report.findings.push(plus);
     await settings.set(DOCTOR_KEY, report);
     return report;
   });

@@ -7,6 +7,7 @@ import type { ConnectionService } from '../connection';
 import type { CpaProxy } from '../proxy/forward';
 import type { JobRunner } from '../jobs/job-runner';
 import { jobView } from '../jobs/jobs.schema';
+import type { PlusSideBySide } from '../plus-switch/plus-side-by-side';
 
 /** Who is running and since when (/health, /status, /metrics). */
 export interface ServerInfo {
@@ -22,6 +23,8 @@ export interface SystemRoutesOptions extends ServerInfo {
   proxy: Pick<CpaProxy, 'inFlight'>;
   /** The store's in-memory cache figures; absent when the server runs without a store. */
   store?: Pick<Store, 'cacheStatus'>;
+  /** Whether CPA Manager Plus still runs beside cpamp on the data it switched from (null: not a switch). */
+  plusSideBySide?: () => Promise<PlusSideBySide | null>;
 }
 
 export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
@@ -69,6 +72,8 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       jobs: await jobsStatus(app.jobs),
       // Start-up warnings that stay true until the operator acts (e.g. a short Plus admin key).
       securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
+      // Two collectors on one CPA split its records: said plainly when Plus still runs beside cpamp.
+      plusSideBySide: ctx.plusSideBySide ? await ctx.plusSideBySide() : null,
     };
   });
 }

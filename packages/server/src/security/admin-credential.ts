@@ -1,7 +1,7 @@
 // The cpamp admin key: generated once (`cpamp_` + 32 alphanumerics) or supplied by env/file; only a salted
 // scrypt hash is stored, in <dataDir>/admin-key.json (mode 0600). Verification is constant-time; a key that
 // verified once is remembered as an in-memory HMAC so later requests skip the (deliberately slow) scrypt.
-import { createHmac, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHmac, pbkdf2 as pbkdf2Cb, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ export const ADMIN_CREDENTIAL_FILE = 'admin-key.json';
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 32 } as const;
 
-const CredentialSchema = z.object({
+const ScryptCredentialSchema = z.object({
   version: z.literal(1),
   algorithm: z.literal('scrypt'),
   N: z.number().int().positive(),
@@ -26,8 +26,26 @@ const CredentialSchema = z.object({
   createdAtMs: z.number(),
   rotatedAtMs: z.number(),
 });
+/**
+ * Carried over from CPA Manager Plus (its settings row admin_credential_v1): HMAC-SHA256 of the key under a
+ * 16-byte salt (PBKDF2-SHA256 when Plus recorded more than one iteration). Kept so the admin key users had in
+ * Plus keeps working; the first successful login replaces it with cpamp's scrypt record.
+ */
+const PlusCredentialSchema = z.object({
+  version: z.literal(1),
+  algorithm: z.literal('plus-hmac-sha256'),
+  iterations: z.number().int().nonnegative(),
+  salt: z.string().min(16),
+  hash: z.string().min(16),
+  source: z.literal('plus'),
+  createdAtMs: z.number(),
+  rotatedAtMs: z.number(),
+});
+const CredentialSchema = z.discriminatedUnion('algorithm', [ScryptCredentialSchema, PlusCredentialSchema]);
 export type AdminCredentialRecord = z.infer<typeof CredentialSchema>;
+export type PlusCredentialRecord = z.infer<typeof PlusCredentialSchema>;
 export type AdminKeySource = AdminCredentialRecord['source'];
+type ScryptSource = z.infer<typeof ScryptCredentialSchema>['source'];
 
 /** `cpamp_` + 32 characters from [0-9A-Za-z], uniformly chosen by crypto.randomInt (no modulo bias). */
 export function generateAdminKey(): string {
@@ -71,7 +89,7 @@ export function readCredential(dataDir: string): AdminCredentialRecord | null {
 }
 
 /** Hashes and writes (atomically, 0600) a credential for `key`. */
-export async function writeCredential(dataDir: string, key: string, source: AdminKeySource, now: number, previous: AdminCredentialRecord | null): Promise<AdminCredentialRecord> {
+export async function writeCredential(dataDir: string, key: string, source: ScryptSource, now: number, previous: AdminCredentialRecord | null): Promise<AdminCredentialRecord> {
   const salt = randomBytes(16);
   const hash = await scrypt(key, salt, SCRYPT);
   const record: AdminCredentialRecord = {
@@ -94,9 +112,40 @@ export async function writeCredential(dataDir: string, key: string, source: Admi
   return record;
 }
 
+/** Writes the credential carried over from Plus (atomically, 0600), unless cpamp already has one. */
+export function writePlusCredential(dataDir: string, plus: { salt: string; keyHash: string; iterations: number; createdAtMs: number }, now: number): boolean {
+  if (readCredential(dataDir) !== null) return false;
+  const record: PlusCredentialRecord = {
+    version: 1,
+    algorithm: 'plus-hmac-sha256',
+    iterations: plus.iterations,
+    salt: plus.salt,
+    hash: plus.keyHash,
+    source: 'plus',
+    createdAtMs: plus.createdAtMs || now,
+    rotatedAtMs: now,
+  };
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = credentialPath(dataDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
+  return true;
+}
+
+function plusHash(record: PlusCredentialRecord, key: string): Promise<Buffer> {
+  const salt = Buffer.from(record.salt, 'base64');
+  // Plus trims the key before hashing.
+  const trimmed = key.trim();
+  if (record.iterations <= 1) return Promise.resolve(createHmac('sha256', salt).update(trimmed).digest());
+  return new Promise((resolvePromise, reject) => {
+    pbkdf2Cb(trimmed, salt, record.iterations, 32, 'sha256', (err, derived) => (err ? reject(err) : resolvePromise(derived)));
+  });
+}
+
 export async function verifyAgainstRecord(record: AdminCredentialRecord, key: string): Promise<boolean> {
   const expected = Buffer.from(record.hash, 'base64');
-  const actual = await scrypt(key, Buffer.from(record.salt, 'base64'), record);
+  const actual = record.algorithm === 'plus-hmac-sha256' ? await plusHash(record, key) : await scrypt(key, Buffer.from(record.salt, 'base64'), record);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

@@ -1,29 +1,79 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors';
 
 const VERSION = 'v1';
 
-/** Accepts 32 raw bytes, or 64 hex characters, or base64 of 32 bytes. */
+/**
+ * A stored key as CPA Manager Plus reads its data.key: unpadded standard base64 (what Plus writes), padded
+ * standard base64, unpadded URL-safe base64 — each of 32 bytes — or 32 characters taken as they are.
+ * Returns null for anything else. Decoding is strict about the alphabet, as Go's decoders are.
+ */
+export function parseStoredDataKey(value: string): Buffer | null {
+  const t = value.trim();
+  if (t === '') return null;
+  if (/^[A-Za-z0-9+/]+$/.test(t) && t.length % 4 !== 1) {
+    const b = Buffer.from(t, 'base64');
+    if (b.length === 32) return b;
+  }
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(t) && t.length % 4 === 0) {
+    const b = Buffer.from(t, 'base64');
+    if (b.length === 32) return b;
+  }
+  if (/^[A-Za-z0-9_-]+$/.test(t) && t.length % 4 !== 1) {
+    const b = Buffer.from(t, 'base64url');
+    if (b.length === 32) return b;
+  }
+  const raw = Buffer.from(t, 'utf8');
+  return raw.length === 32 ? raw : null;
+}
+
+/**
+ * A key given as a value (CPA_MANAGER_DATA_KEY and friends), read exactly as Plus reads it: a stored-key
+ * form when it is one, else HKDF-SHA256 of the text (salt "cpa-manager-plus", info "data-key-v1").
+ */
+export function derivePlusDataKey(value: string): Buffer {
+  const t = value.trim();
+  return parseStoredDataKey(t) ?? Buffer.from(hkdfSync('sha256', Buffer.from(t, 'utf8'), 'cpa-manager-plus', 'data-key-v1', 32));
+}
+
+function invalidKey(where: string, length: number, fromFile: boolean): StoreError {
+  return new StoreError(
+    'data_key_invalid',
+    `The data key from ${where} is ${length} bytes and is not a key cpamp or CPA Manager Plus can read ` +
+      '(32 raw bytes, 64 hex characters, or base64 of 32 bytes). ' +
+      (fromFile
+        ? 'Fix the key or remove the file to let cpamp create a new one (stored secrets must then be re-entered).'
+        : 'Pass the key that encrypted the stored secrets, or a new one (e.g. `openssl rand -hex 32`; stored secrets must then be re-entered).'),
+  );
+}
+
+/**
+ * A key value: 64 hex characters (cpamp's documented form) or any form Plus accepts — a stored-key form, and
+ * for any other non-empty text Plus's HKDF derivation, so a Plus passphrase keeps working. A data.key file:
+ * 32 raw bytes (what cpamp writes) or the text forms Plus reads from its own data.key (what Plus writes).
+ */
 export function parseDataKey(key: Uint8Array | string, where: string, fromFile = false): Buffer {
-  let buf: Buffer;
   if (typeof key === 'string') {
     const t = key.trim();
-    buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
-  } else {
-    buf = Buffer.from(key);
+    if (t === '') throw invalidKey(where, 0, fromFile);
+    if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
+    if (fromFile) {
+      const stored = parseStoredDataKey(t);
+      if (!stored) throw invalidKey(where, Buffer.byteLength(t), true);
+      return stored;
+    }
+    return derivePlusDataKey(t);
   }
-  if (buf.length !== 32) {
-    throw new StoreError(
-      'data_key_invalid',
-      `The data key from ${where} is ${buf.length} bytes; it must be 32 bytes (raw, 64 hex characters or base64). ` +
-        (fromFile
-          ? 'Fix the key or remove the file to let cpamp create a new one (stored secrets must then be re-entered).'
-          : 'Pass the key that encrypted the stored secrets, or a new one (e.g. `openssl rand -hex 32`; stored secrets must then be re-entered).'),
-    );
+  const buf = Buffer.from(key);
+  if (buf.length === 32) return buf;
+  if (fromFile) {
+    const text = buf.toString('utf8').trim();
+    const parsed = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : parseStoredDataKey(text);
+    if (parsed) return parsed;
   }
-  return buf;
+  throw invalidKey(where, buf.length, fromFile);
 }
 
 /** Reads data.key, creating it (32 random bytes, mode 0600) when it does not exist. */

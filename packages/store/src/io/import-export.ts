@@ -11,6 +11,8 @@ import { importLegacySnapshot } from './import-legacy';
 import type { ImportReport } from './import-session';
 import type { ImportExportRepository } from '../repositories';
 import { importSqlite } from './import-sqlite';
+import { importJsonArray } from './import-json-array';
+import { topLevelShape } from './json-stream';
 import { peekFile } from './line-reader';
 import { buildUsagePayload, buildUsagePayloadBytes, type UsagePayloadOptions } from './usage-payload';
 
@@ -64,23 +66,19 @@ export function createImportExport(deps: {
       done(await importLegacySnapshot(session(opts), source, opts.normalize)),
     importSqlite: async (path, opts) => done(await importSqlite(session(opts), path, opts.normalize)),
     async importFile(path, opts = {}) {
-      const head = await peekFile(path, 4096);
+      // By content, never by line count: CPA writes its legacy export as ONE line of compact JSON, and a
+      // one-line file may as well be a single raw record. The first 64 KiB show which it is.
+      const head = await peekFile(path, 65536);
       if (head.startsWith('SQLite format 3'))
         return api.importSqlite(path, { ...opts, normalize: needNormalize(opts, path) });
-      const t = head.trimStart();
+      const t = head.replace(/^\uFEFF/, '').trimStart();
+      if (t.startsWith('['))
+        return done(await importJsonArray(session(opts), path, opts));
       if (t.startsWith('{')) {
-        const firstLine = t.split('\n', 1)[0]!;
-        let obj: Record<string, unknown> | null = null;
-        try {
-          obj = JSON.parse(firstLine) as Record<string, unknown>;
-        } catch {
-          obj = null;
-        }
-        // A pretty-printed object, or a one-line object with usage/apis, is a legacy snapshot.
-        if (
-          (obj === null && firstLine.trim() === '{') ||
-          (obj !== null && ('usage' in obj || 'apis' in obj))
-        ) {
+        const shape = topLevelShape(t);
+        // A snapshot is one document whose top level has usage (the export, the /usage payload, a Management
+        // Center save) or apis (a bare snapshot); an event or raw record has neither.
+        if (!shape.multipleValues && (shape.objectKeys.includes('usage') || shape.objectKeys.includes('apis'))) {
           return api.importLegacySnapshot(path, { ...opts, normalize: needNormalize(opts, path) });
         }
       }

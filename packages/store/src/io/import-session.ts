@@ -18,7 +18,11 @@ export interface ImportReport extends ImportProgress {
     | 'mixed_jsonl'
     | 'legacy_snapshot'
     | 'plus_sqlite'
-    | 'cpa_manager_sqlite';
+    | 'cpa_manager_sqlite'
+    | 'json_array'
+    | 'cpamp_json_array'
+    | 'plus_json_array'
+    | 'raw_cpa_json_array';
   /** Position skipped because a checkpoint said it was already committed. */
   resumedFrom: number;
   /** First rejected records (normaliser reasons), at most 100. */

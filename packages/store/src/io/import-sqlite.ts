@@ -7,19 +7,20 @@ import { normalizePlusRow } from './record-adapters';
 type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 /**
- * An uploaded file is untrusted: Plus and CPA-Manager databases hold plain tables only, so a view (which
- * could hide a recursive query that never ends) or a trigger means a crafted file. Schema-defined
- * functions are not trusted either.
+ * An uploaded file is untrusted: a view (which could hide a recursive query that never ends), or a
+ * usage_events that is not a plain table, means a crafted file. Triggers are allowed — Plus v1.12 keeps
+ * search-index triggers on usage_events — since they fire only on writes and the source is opened
+ * read-only. Schema-defined functions are not trusted either.
  */
 function refuseCraftedSchema(src: Database.Database, path: string): void {
   src.pragma('trusted_schema = OFF');
   const crafted = src
-    .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('view', 'trigger') OR (name = 'usage_events' AND type <> 'table') LIMIT 1")
+    .prepare("SELECT type, name FROM sqlite_master WHERE type = 'view' OR (name = 'usage_events' AND type <> 'table') LIMIT 1")
     .get() as { type: string; name: string } | undefined;
   if (crafted) {
     throw new StoreError(
       'import_source_invalid',
-      `${path} contains a ${crafted.type} "${crafted.name}"; a CPA Manager (Plus) database has plain tables only. Import the usage.sqlite the manager wrote, not a modified copy.`,
+      `${path} contains a ${crafted.type} "${crafted.name}"; a CPA Manager (Plus) database has no views. Import the usage.sqlite the manager wrote, not a modified copy.`,
     );
   }
 }

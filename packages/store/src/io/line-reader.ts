@@ -6,7 +6,7 @@ import { StoreError } from '../errors';
 export type ImportSource =
   string | Readable | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
 
-function toReadable(source: ImportSource): Readable {
+export function toReadable(source: ImportSource): Readable {
   if (typeof source === 'string') return createReadStream(source);
   if (source instanceof Readable) return source;
   return Readable.from(source);
