@@ -98,3 +98,5 @@ export type {
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
+export { dashboardView } from './analytics/dashboard-view';
+export type { DashboardView, DashboardOptions, DashboardTop, DashboardFailure } from './analytics/dashboard-view';
