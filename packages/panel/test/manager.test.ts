@@ -11,6 +11,7 @@ import {
   ensureArtifacts,
   failedLoad,
   launchChromium,
+  navTo,
   openPage,
   openSeededStore,
   startPanelServer,
@@ -81,7 +82,7 @@ describe('panel in Chromium (manager mode)', () => {
 
   it('Monitoring shows the server totals, and the preset and a filter change them', async () => {
     await adminLogin(page, url, ADMIN_KEY);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
+    await navTo(page, 'Monitoring');
     await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
     const tz = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
     const day = await api(`/summary?range=24h&tz=${encodeURIComponent(tz)}`);
@@ -130,7 +131,7 @@ describe('panel in Chromium (manager mode): security warnings from the server', 
       await adminLogin(page, url, ADMIN_KEY);
       const banner = page.getByRole('alert').filter({ hasText: warning });
       await banner.waitFor();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await navTo(page, 'Monitoring');
       await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
       await banner.waitFor();
       await page.context().close();

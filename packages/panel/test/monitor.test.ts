@@ -187,7 +187,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
 
   it('Requests: live rows arrive over SSE, past events page with a cursor, a row opens its details', async () => {
     await connectedAndLoggedIn();
-    await nav('Live requests');
+    await nav('Requests');
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
     // The whole seeded history (the default range is the last 24 hours).
     await page.getByRole('button', { name: 'Last 30 days' }).click();
@@ -268,7 +268,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
       await cpaPage.locator('input[name="cpamp-url"]').fill(url);
       await cpaPage.locator('input[name="cpamp-admin-key"]').fill(ADMIN_KEY);
       await cpaPage.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
-      await navLinks.getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await navTo(cpaPage, 'Monitoring');
       await cpaPage.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
       await cpaPage.getByRole('button', { name: 'Last 30 days' }).click();
       // The 30-day numbers replace the default 24-hour ones.

@@ -1,7 +1,7 @@
 import { parseHash, type RouteId } from './routes';
 
-/** How long a restore keeps trying while the page is still loading its content (ms). */
-const RESTORE_FOR_MS = 1500;
+/** How long a restore keeps trying while the page is still loading its content (ms); the user scrolling ends it. */
+const RESTORE_FOR_MS = 5000;
 
 /**
  * Hash router. It also owns the page scroll (the window is the one scroll container): a new page opens
@@ -29,6 +29,10 @@ export class Router {
     win.addEventListener('scroll', () => {
       if (this.#restoring === 0) this.#offsets.set(this.#entry, win.scrollY);
     }, { passive: true });
+    const userScrolls = () => {
+      if (this.#restoring !== 0) this.#restoring = 0;
+    };
+    for (const type of ['wheel', 'touchstart', 'keydown', 'mousedown'] as const) win.addEventListener(type, userScrolls, { passive: true });
     win.addEventListener('hashchange', () => {
       const prevRoute = this.current.route;
       const known = this.#entryId();

@@ -1,0 +1,143 @@
+import { generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MESSAGES } from '../src/lib/i18n';
+import { ROUTES } from '../src/lib/state/routes';
+import { pageTitle } from '../src/lib/state/page-titles';
+import { buildPanel, type BuiltPanel } from './build-panel';
+import {
+  adminLogin,
+  ARTIFACTS,
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
+
+// Issue #19 in Chromium against a real cpamp server (real SQLite, fake CPA): the dashboard's usage from the
+// dashboard view, kept live over SSE; the menu in groups with headings equal to labels, old hash links and
+// the scroll position per history entry.
+const ADMIN_KEY = 'test-admin-key-ux-0123456789abcdef';
+const fmt = (n: number) => new Intl.NumberFormat('en').format(n);
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000 });
+
+describe('panel-ux in Chromium (manager mode)', () => {
+  let built: BuiltPanel;
+  let fake: FakeCpa;
+  let seeded: SeededStore;
+  let app: FastifyInstance;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const api = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${url}/v0/management${path}`, { headers: auth });
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    await ensureArtifacts();
+    built = await buildPanel();
+    fake = await startFakeCpa({ authFiles: generateAccounts({ seed: 19, accounts: 12 }) });
+    seeded = await openSeededStore('ux', { seed: 19, events: 500, days: 2, end: Date.now(), keys: 4, accounts: 12, models: 5, failureRate: 0.1 });
+    // The real collector reads the fake CPA's usage queue: new requests reach the page over the live stream.
+    ({ app, url } = await startPanelServer({ seeded, panelDir: built.dir, adminKey: ADMIN_KEY, fake, deps: { retentionSchedule: false } }));
+    browser = await launchChromium();
+  }, 120_000);
+
+  beforeEach(async () => {
+    page = await openPage(browser, { height: 860 });
+    collectErrors(page, problems);
+  });
+
+  afterEach(async () => {
+    await page.context().close();
+    expect(problems.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await closeInOrder(browser, app, seeded, fake, built);
+  });
+
+  it('dashboard: usage of today from one request, labelled tops in order, pool counts from the server, live over SSE', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
+    const tz = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    type Dash = { today: { requests: number }; rpm: number; topModels: { name: string }[]; topAccounts: unknown[] };
+    const dash = () => api<Dash>(`/analytics/dashboard?tz=${encodeURIComponent(tz)}`);
+    const d = await dash();
+    await poll(() => page.getByTestId('dash-requests').textContent()).toBe(fmt(d.today.requests));
+    await poll(() => page.getByTestId('dash-top-models').locator('tbody tr').count()).toBe(d.topModels.length);
+    expect(await page.getByTestId('dash-top-models').locator('tbody tr').first().locator('td').first().textContent()).toBe(d.topModels[0]!.name);
+    // Every number has a column header, and the busiest accounts are in the order of their request counts.
+    const heads = await page.getByTestId('dash-top-accounts').locator('thead th').allTextContents();
+    expect(heads).toEqual(['Account', 'Requests', 'Failures']);
+    const counts = (await page.getByTestId('dash-top-accounts').locator('tbody tr td:nth-child(2)').allTextContents()).map((s) => Number(s.replace(/,/g, '')));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    // Account states are the pool's own summary, not recounted in the page.
+    const overview = await api<{ counts: Record<string, number> }>('/pool/overview');
+    const shown = await page.getByTestId('dash-account-status').locator('li .num').allTextContents();
+    const expected = Object.entries(overview.counts).filter(([k]) => k !== 'total').map(([, n]) => n);
+    expect(shown.map((s) => Number(s.replace(/,/g, ''))).sort()).toEqual(expected.sort());
+    await themeShots(page, 'ux-dashboard');
+
+    // Live: three new requests arrive over the stream and the numbers move without a reload.
+    await poll(() => page.getByTestId('dash-live').textContent()).toContain('Live');
+    await poll(() => fake.subscriberCount('usage') + fake.stats().popped).toBeGreaterThan(0);
+    const before = (await dash()).today.requests;
+    for (const r of generateUsage({ seed: 91, events: 3, days: 0.0001, end: Date.now(), failureRate: 0 })) fake.enqueueUsage(r);
+    await poll(async () => (await dash()).today.requests).toBe(before + 3);
+    await poll(() => page.getByTestId('dash-requests').textContent()).toBe(fmt(before + 3));
+    expect(Number((await page.getByTestId('dash-rpm').textContent())!.replace(/,/g, ''))).toBeGreaterThanOrEqual(3);
+
+    // 375 px: nothing wider than the screen, the tables keep their number columns.
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.getByTestId('dash-top-models').locator('thead th').last().isVisible()).toBe(true);
+    await themeShots(page, 'ux-dashboard-375');
+  });
+
+  it('menu: at most eight groups, every heading equals its menu label, old hash links open their page', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.locator('ul.groups > li').count()).toBeLessThanOrEqual(8);
+    for (const route of ROUTES) {
+      await page.goto(`${url}/management.html#/${route === 'dashboard' ? '' : route}`);
+      const label = pageTitle(MESSAGES.en, route);
+      await page.locator('#sidenav a[aria-current="page"]', { hasText: label }).waitFor();
+      expect(await page.locator('main h1').first().textContent(), route).toBe(label);
+      expect(await page.title()).toBe(`${label} · cpamp`);
+    }
+    await page.goto(`${url}/management.html#/requests`);
+    await page.getByTestId('subnav').waitFor();
+    await themeShots(page, 'ux-menu-usage');
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.screenshot({ path: `${ARTIFACTS}ux-menu-375-light.png` });
+  });
+
+  it('a new page opens at the top; Back returns to where the page was left', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
+    await navTo(page, 'Monitoring');
+    await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+    await page.getByTestId('breakdown').waitFor();
+    await poll(() => page.evaluate(() => document.documentElement.scrollHeight > window.innerHeight + 400)).toBe(true);
+    await page.evaluate(() => window.scrollTo(0, 400));
+    await poll(() => page.evaluate(() => window.scrollY)).toBe(400);
+    // The sticky menu's link (a click on it does not scroll the page first).
+    await page.locator('#sidenav').getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+    await poll(() => page.evaluate(() => window.scrollY)).toBe(400);
+  });
+});
