@@ -120,6 +120,9 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     await page.locator('input[name="management-key"]').fill('not-the-management-key');
     await page.getByRole('button', { name: 'Check connection' }).click();
     await page.locator('[data-testid="setup-findings"], [data-testid="setup-error"], .notice.warn').first().waitFor();
+    // A failed check is saved only after an explicit confirmation (issue #19).
+    const confirm = page.locator('input[name="confirm-save"]');
+    if (await confirm.isVisible()) await confirm.check();
     await page.getByTestId('setup-save').click();
     await page.getByTestId('setup-error').getByText('CPA refused the management key.').waitFor();
 

@@ -9,9 +9,11 @@ import { buildPanel, type BuiltPanel } from './build-panel';
 import {
   adminLogin,
   ARTIFACTS,
+  submitAdminKey,
   closeInOrder,
   collectErrors,
   ensureArtifacts,
+  failedLoad,
   launchChromium,
   navTo,
   openPage,
@@ -44,6 +46,15 @@ describe('panel-ux in Chromium (manager mode)', () => {
     return (await res.json()) as T;
   };
 
+  /** The wizard's frame has one Theme toggle (light → dark → …): a screenshot in each. */
+  async function frameShots(name: string) {
+    await page.screenshot({ path: `${ARTIFACTS}${name}-light.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Theme' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await page.screenshot({ path: `${ARTIFACTS}${name}-dark.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Theme' }).click();
+  }
+
   beforeAll(async () => {
     await ensureArtifacts();
     built = await buildPanel();
@@ -56,7 +67,8 @@ describe('panel-ux in Chromium (manager mode)', () => {
 
   beforeEach(async () => {
     page = await openPage(browser, { height: 860 });
-    collectErrors(page, problems);
+    // The wizard's deliberate failed save answers 4xx, which Chromium logs as a failed resource.
+    collectErrors(page, problems, { ignore: (m) => failedLoad(m, /\/setup(\/check)?$/) });
   });
 
   afterEach(async () => {
@@ -139,5 +151,58 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await page.goBack();
     await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
     await poll(() => page.evaluate(() => window.scrollY)).toBe(400);
+  });
+
+  it('setup wizard on a working install: prefilled with the live connection, no "Save anyway", no green rows for an unreachable URL', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
+    await navTo(page, 'Monitoring');
+    await page.getByRole('button', { name: 'CPA connection' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Connect cpamp to CPA' }).waitFor();
+    await poll(() => page.locator('input[name="cpa-url"]').inputValue()).toBe(fake.url);
+    await page.getByTestId('setup-prefilled').waitFor();
+    await page.locator('input[name="cpa-url"]').fill('http://127.0.0.1:9');
+    await page.locator('input[name="management-key"]').fill('some-key');
+    await page.getByRole('button', { name: 'Check connection' }).click();
+    await page.getByTestId('setup-findings').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('setup-findings').locator('li[data-level="ok"]').count()).toBe(0);
+    await page.getByTestId('setup-working').waitFor();
+    expect(await page.locator('input[name="confirm-save"]').count()).toBe(0);
+    expect(await page.getByTestId('setup-save').isDisabled()).toBe(true);
+    expect(await page.getByTestId('setup-save').textContent()).not.toContain('anyway');
+    await frameShots('ux-setup-working');
+  });
+
+  it('setup wizard on a new install: "Save anyway" only after confirming, and the whole error text', async () => {
+    const fresh = await openSeededStore('ux-first', { seed: 5, events: 10, days: 1, end: Date.now() });
+    const first = await startPanelServer({ seeded: fresh, panelDir: built.dir, adminKey: ADMIN_KEY, deps: { retentionSchedule: false, collector: false } });
+    try {
+      await page.goto(`${first.url}/management.html`);
+      await submitAdminKey(page, ADMIN_KEY);
+      await page.getByRole('heading', { level: 1, name: 'Connect cpamp to CPA' }).waitFor();
+      const body = { cpaBaseUrl: 'http://127.0.0.1:9', managementKey: 'some-key', collectorMode: 'auto' };
+      await page.locator('input[name="cpa-url"]').fill(body.cpaBaseUrl);
+      await page.locator('input[name="management-key"]').fill(body.managementKey);
+      await page.getByRole('button', { name: 'Check connection' }).click();
+      await page.getByTestId('setup-findings').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('setup-findings').locator('li[data-level="ok"]').count()).toBe(0);
+      // The unreachable row quotes CPA's whole message, not one cut mid-word.
+      expect(await page.getByTestId('setup-findings').textContent()).toContain('(scheme, host, port, path prefix)');
+      const save = page.getByTestId('setup-save');
+      expect(await save.isDisabled()).toBe(true);
+      await page.locator('input[name="confirm-save"]').check();
+      expect(await save.textContent()).toContain('Save anyway');
+      await save.click();
+      const res = await fetch(`${first.url}/setup`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.ok).toBe(false);
+      const { error: message } = (await res.json()) as { error: string };
+      expect(message.length).toBeGreaterThan(20);
+      await poll(() => page.getByTestId('setup-error').textContent()).toContain(message);
+      await frameShots('ux-setup-failed');
+      // Editing an input takes the confirmation back.
+      await page.locator('input[name="management-key"]').fill('other-key');
+      expect(await page.locator('input[name="confirm-save"]').count()).toBe(0);
+    } finally {
+      await closeInOrder(first.app, fresh);
+    }
   });
 });
