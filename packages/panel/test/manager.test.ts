@@ -12,6 +12,7 @@ import {
   failedLoad,
   launchChromium,
   navTo,
+  pickFilter,
   openPage,
   openSeededStore,
   startPanelServer,
@@ -97,7 +98,7 @@ describe('panel in Chromium (manager mode)', () => {
     await shot('manager-monitoring');
 
     const model = events[0]!.model;
-    await page.locator('select[name="filter-model"]').selectOption(model);
+    await pickFilter(page, 'filter-model', model);
     const byModel = await api(`/summary?range=30d&model=${encodeURIComponent(model)}`);
     expect(byModel.requests).toBeLessThan(month.requests);
     await expect.poll(kpi).toBe(fmt(byModel.requests));

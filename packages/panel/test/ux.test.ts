@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
@@ -204,5 +205,76 @@ describe('panel-ux in Chromium (manager mode)', () => {
     } finally {
       await closeInOrder(first.app, fresh);
     }
+  });
+
+  it('monitoring: Δ on every KPI, searchable filters by keyboard, tab/sort/page/auto-refresh in the URL, export of the rows shown', async () => {
+    await page.context().close();
+    page = await openPage(browser, { height: 860, acceptDownloads: true });
+    collectErrors(page, problems);
+    await adminLogin(page, url, ADMIN_KEY);
+    await navTo(page, 'Monitoring');
+    await page.getByRole('button', { name: 'Last 7 days' }).click();
+    await page.getByTestId('breakdown').waitFor();
+    // Every KPI card carries its change against the previous period.
+    const cards = page.locator('.kpis section');
+    await poll(() => page.locator('.kpis .delta').count()).toBe(await cards.count());
+    expect(await page.getByTestId('delta-requests').textContent()).toMatch(/vs previous period|nothing in the previous period/);
+
+    // Combobox: type part of a key's name, arrow down, Enter.
+    type Opts = { keys: { hash: string; label: string; alias: string | null }[]; models: { name: string }[] };
+    const opts = await api<Opts>('/analytics/filter-options?range=7d');
+    const model = opts.models[1]!.name;
+    const input = page.locator('input[name="filter-model"]');
+    await input.click();
+    await input.fill(model.slice(0, Math.max(3, model.length - 2)));
+    await page.getByRole('listbox').waitFor();
+    expect(await page.getByRole('listbox').getByRole('option').nth(1).textContent()).toContain(model.slice(0, 3));
+    await page.getByRole('listbox').getByRole('option', { name: new RegExp(`^${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`) }).first().click();
+    await poll(() => page.evaluate(() => location.hash)).toContain(`model=${encodeURIComponent(model)}`);
+    // Keyboard only: clear the text, Enter picks "Any"; then type, ↓ and Enter pick the second match.
+    await input.click();
+    await input.fill('');
+    await input.press('Enter');
+    await poll(() => page.evaluate(() => location.hash)).not.toContain('model=');
+    await input.click();
+    const names = opts.models.map((o) => o.name);
+    const prefix = names.map((n) => n.slice(0, 3)).find((p) => names.filter((n) => n.startsWith(p)).length >= 2) ?? names[0]!.slice(0, 3);
+    await input.pressSequentially(prefix);
+    await input.press('ArrowDown');
+    const second = (await page.locator('[role="listbox"] li.active span').first().textContent())!.trim();
+    expect(second.startsWith(prefix)).toBe(true);
+    await input.press('Enter');
+    await poll(() => page.evaluate(() => location.hash)).toContain(`model=${encodeURIComponent(second)}`);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await poll(() => page.evaluate(() => location.hash)).not.toContain('model=');
+
+    // Tab, sort, page and auto-refresh go into the URL and survive a reload.
+    await page.getByRole('tab', { name: 'Accounts' }).click();
+    await page.getByTestId('breakdown').getByRole('button', { name: /^Tokens/ }).click();
+    await page.locator('select[name="auto-refresh"]').selectOption('60');
+    await poll(() => page.evaluate(() => location.hash)).toMatch(/tab=account/);
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toMatch(/sort=tokens/);
+    expect(hash).toMatch(/auto=60/);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
+    await page.getByTestId('breakdown').waitFor();
+    expect(await page.getByRole('tab', { name: 'Accounts' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator('select[name="auto-refresh"]').inputValue()).toBe('60');
+
+    // Export: exactly the rows on screen, in their order.
+    const shown = await page.getByTestId('breakdown').locator('tbody tr td:first-child').allTextContents();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('account,label,requests,failures,tokens,cost_usd,last_seen');
+    expect(lines.length - 1).toBe(shown.length);
+    const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+    const jsonl = (await readFile((await dl2.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { label: string; account: string });
+    expect(jsonl.map((r) => r.label || r.account)).toEqual(shown.map((s) => s.trim()));
+    await themeShots(page, 'ux-monitoring');
+    await page.setViewportSize({ width: 375, height: 812 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await themeShots(page, 'ux-monitoring-375');
   });
 });

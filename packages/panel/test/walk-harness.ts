@@ -175,6 +175,15 @@ export async function navLink(page: Page, name: string): Promise<Locator> {
   return link;
 }
 
+/** Picks `value` in a filter combobox (issue #19): types it, then chooses the matching option. */
+export async function pickFilter(page: Page, name: string, value: string): Promise<void> {
+  const input = page.locator(`input[name="${name}"]`);
+  await input.click();
+  await input.fill(value);
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await page.getByRole('listbox').getByRole('option', { name: new RegExp(`^${escaped}(\\s|$)`) }).first().click();
+}
+
 export async function navTo(page: Page, name: string): Promise<void> {
   await (await navLink(page, name)).click();
 }
