@@ -1,6 +1,7 @@
 // The slice of an @cpamp/sdk-cpa client the collector uses (structural, so tests can pass stubs),
 // and the mapping of any transport/CPA failure onto the collector's closed error codes.
 import { CollectorAuthError, CollectorError, CollectorUnsupportedError, type CollectorErrorCode } from './errors';
+import { clipText } from './clip-text';
 
 export interface CollectorCpa {
   getServerVersion(opts?: { refresh?: boolean; signal?: AbortSignal }): Promise<{ version: string | null }>;
@@ -95,7 +96,7 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
   ) {
     return auth(
       'auth_rejected',
-      `CPA rejected the management key (${transport}: ${message.slice(0, 120)}). Set the correct CPA management key; the collector stopped retrying so CPA does not ban this host.`,
+      `CPA rejected the management key (${transport}: ${clipText(message, 160)}). Set the correct CPA management key; the collector stopped retrying so CPA does not ban this host.`,
     );
   }
   if (status === 404 || status === 405 || status === 501 || code === 'management_disabled') {
@@ -110,7 +111,7 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
   }
   if (UNKNOWN_COMMAND.test(message)) {
     return unsupported(
-      `CPA does not support the ${transport} transport (${message.slice(0, 100)}). SUBSCRIBE needs CPA v7.0.7+, RESP pop v6.9.38+, and v7.1.17 disabled RESP entirely.`,
+      `CPA does not support the ${transport} transport (${clipText(message, 160)}). SUBSCRIBE needs CPA v7.0.7+, RESP pop v6.9.38+, and v7.1.17 disabled RESP entirely.`,
     );
   }
   const unreachable =
@@ -124,8 +125,8 @@ export function classifyError(e: unknown, transport: string, nowMs: number): Cla
     error: new CollectorError(
       unreachable ? 'cpa_unreachable' : 'cpa_error',
       unreachable
-        ? `Cannot reach CPA (${transport}): ${message.slice(0, 160)}. Check that CPA is running and the URL is right from the collector's network; retrying with backoff.`
-        : `CPA ${transport} error: ${message.slice(0, 200)}. Retrying with backoff.`,
+        ? `Cannot reach CPA (${transport}): ${clipText(message, 400)}. Check that CPA is running and the URL is right from the collector's network; retrying with backoff.`
+        : `CPA ${transport} error: ${clipText(message, 400)}. Retrying with backoff.`,
       { cause: e },
     ),
   };

@@ -142,7 +142,7 @@ describe('admin pages in Chromium (manager mode)', () => {
   });
 
   it('Aliases: keys with traffic are listed by masked label; an alias save and clear round-trip', async () => {
-    await nav('Key aliases');
+    await nav('API key aliases');
     await page.getByRole('heading', { level: 1, name: 'API key aliases' }).waitFor();
     const hashes = new Set(events.map((e) => e.apiKeyHash).filter(Boolean));
     for (const h of hashes) await page.locator(`tr[data-hash="${h}"]`).waitFor();
@@ -182,7 +182,7 @@ describe('admin pages in Chromium (manager mode)', () => {
   });
 
   it('Import: a chunked upload shows progress, survives a failed chunk with Resume, and reports inserted/duplicates/bad lines', async () => {
-    await nav('Import / export');
+    await nav('Import and export');
     await page.getByRole('heading', { level: 1, name: 'Import and export' }).waitFor();
     const lines: string[] = [];
     for (const raw of generateUsage({ seed: 99, events: 200, days: 3, end: Date.now() - 2 * HOUR, keys: 3, accounts: 4, models: 3 })) lines.push(JSON.stringify(raw));
@@ -233,7 +233,7 @@ describe('admin pages in Chromium (manager mode)', () => {
   });
 
   it('Export: CSV and JSONL downloads stream every event of the range', async () => {
-    await nav('Import / export');
+    await nav('Import and export');
     await page.getByRole('heading', { level: 1, name: 'Import and export' }).waitFor();
     const total = (await api<{ requests: number }>('/analytics/summary?from=0')).requests;
     await page.locator('select[name="export-format"]').selectOption('csv');

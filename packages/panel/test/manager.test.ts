@@ -11,6 +11,8 @@ import {
   ensureArtifacts,
   failedLoad,
   launchChromium,
+  navTo,
+  pickFilter,
   openPage,
   openSeededStore,
   startPanelServer,
@@ -81,7 +83,7 @@ describe('panel in Chromium (manager mode)', () => {
 
   it('Monitoring shows the server totals, and the preset and a filter change them', async () => {
     await adminLogin(page, url, ADMIN_KEY);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
+    await navTo(page, 'Monitoring');
     await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
     const tz = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
     const day = await api(`/summary?range=24h&tz=${encodeURIComponent(tz)}`);
@@ -96,7 +98,7 @@ describe('panel in Chromium (manager mode)', () => {
     await shot('manager-monitoring');
 
     const model = events[0]!.model;
-    await page.locator('select[name="filter-model"]').selectOption(model);
+    await pickFilter(page, 'filter-model', model);
     const byModel = await api(`/summary?range=30d&model=${encodeURIComponent(model)}`);
     expect(byModel.requests).toBeLessThan(month.requests);
     await expect.poll(kpi).toBe(fmt(byModel.requests));
@@ -130,7 +132,7 @@ describe('panel in Chromium (manager mode): security warnings from the server', 
       await adminLogin(page, url, ADMIN_KEY);
       const banner = page.getByRole('alert').filter({ hasText: warning });
       await banner.waitFor();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await navTo(page, 'Monitoring');
       await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
       await banner.waitFor();
       await page.context().close();

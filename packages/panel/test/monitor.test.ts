@@ -15,6 +15,7 @@ import {
   failedLoad,
   launchChromium,
   navTo,
+  pickFilter,
   openPage,
   openSeededStore,
   startPanelServer,
@@ -120,6 +121,9 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     await page.locator('input[name="management-key"]').fill('not-the-management-key');
     await page.getByRole('button', { name: 'Check connection' }).click();
     await page.locator('[data-testid="setup-findings"], [data-testid="setup-error"], .notice.warn').first().waitFor();
+    // A failed check is saved only after an explicit confirmation (issue #19).
+    const confirm = page.locator('input[name="confirm-save"]');
+    if (await confirm.isVisible()) await confirm.check();
     await page.getByTestId('setup-save').click();
     await page.getByTestId('setup-error').getByText('CPA refused the management key.').waitFor();
 
@@ -164,7 +168,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
 
     const model = events[0]!.model;
-    await page.locator('select[name="filter-model"]').selectOption(model);
+    await pickFilter(page, 'filter-model', model);
     const byModel = await api(`/summary?range=30d&model=${encodeURIComponent(model)}`);
     expect(byModel.requests).toBeLessThan(month.requests);
     await expect.poll(kpi).toBe(fmt(byModel.requests));
@@ -174,7 +178,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
     await expect.poll(kpi).toBe(fmt(byModel.requests));
-    await expect.poll(() => page.locator('select[name="filter-model"]').inputValue()).toBe(model);
+    await expect.poll(() => page.locator('input[name="filter-model"]').inputValue()).toBe(model);
 
     await page.locator('select[name="filter-status"]').selectOption('failure');
     const failures = await api(`/summary?range=30d&model=${encodeURIComponent(model)}&status=failure`);
@@ -187,7 +191,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
 
   it('Requests: live rows arrive over SSE, past events page with a cursor, a row opens its details', async () => {
     await connectedAndLoggedIn();
-    await nav('Live requests');
+    await nav('Requests');
     await page.getByRole('heading', { level: 1, name: 'Requests' }).waitFor();
     // The whole seeded history (the default range is the last 24 hours).
     await page.getByRole('button', { name: 'Last 30 days' }).click();
@@ -268,7 +272,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
       await cpaPage.locator('input[name="cpamp-url"]').fill(url);
       await cpaPage.locator('input[name="cpamp-admin-key"]').fill(ADMIN_KEY);
       await cpaPage.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
-      await navLinks.getByRole('link', { name: 'Monitoring', exact: true }).click();
+      await navTo(cpaPage, 'Monitoring');
       await cpaPage.getByRole('heading', { level: 1, name: 'Monitoring' }).waitFor();
       await cpaPage.getByRole('button', { name: 'Last 30 days' }).click();
       // The 30-day numbers replace the default 24-hour ones.

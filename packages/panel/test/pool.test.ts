@@ -332,7 +332,7 @@ describe('pool, inspection and alerts pages in Chromium', () => {
 
     // The pool page in Chinese: every label comes from the pool area's zh-CN messages.
     await page.locator('select#lang').selectOption('zh-CN');
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: '账号池', exact: true }).click();
+    await navTo(page, '账号池');
     await page.getByRole('heading', { level: 1, name: '账号池' }).waitFor();
     await page.getByTestId('forecast-card').first().waitFor();
     expect(await page.locator('main').textContent()).not.toMatch(/undefined|NaN/);

@@ -161,8 +161,31 @@ export async function adminLogin(page: Page, url: string, key: string): Promise<
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 }
 
-export function navTo(page: Page, name: string): Promise<void> {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+/**
+ * A link of the main menu by its label. The menu shows groups (issue #19): collapsed groups are opened
+ * first (a group button only opens, it does not navigate), so any page's link can be found by name.
+ */
+export async function navLink(page: Page, name: string): Promise<Locator> {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const link = nav.getByRole('link', { name, exact: true });
+  if ((await link.count()) === 0) {
+    const closed = nav.locator('button[aria-expanded="false"]');
+    for (let n = await closed.count(); n > 0; n--) await closed.first().click();
+  }
+  return link;
+}
+
+/** Picks `value` in a filter combobox (issue #19): types it, then chooses the matching option. */
+export async function pickFilter(page: Page, name: string, value: string): Promise<void> {
+  const input = page.locator(`input[name="${name}"]`);
+  await input.click();
+  await input.fill(value);
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await page.getByRole('listbox').getByRole('option', { name: new RegExp(`^${escaped}(\\s|$)`) }).first().click();
+}
+
+export async function navTo(page: Page, name: string): Promise<void> {
+  await (await navLink(page, name)).click();
 }
 
 /**

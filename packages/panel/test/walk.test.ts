@@ -7,7 +7,8 @@ import { LOCALES, MESSAGES, type LocaleId } from '../src/lib/i18n';
 import { MANAGER_ROUTES, ROUTES, type RouteId } from '../src/lib/state/routes';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
-import { brokenTableRows, englishLeaks, has, launchChromium, placeholderProblems, startDemoCpa, startDemoServer, waitFor, watchPage, type DemoCpa, type DemoServer, type PageWatch } from './walk-harness';
+import { pageTitle } from '../src/lib/state/page-titles';
+import { brokenTableRows, englishLeaks, has, launchChromium, navLink, placeholderProblems, startDemoCpa, startDemoServer, waitFor, watchPage, type DemoCpa, type DemoServer, type PageWatch } from './walk-harness';
 
 // The whole-app walk (the panel's definition of done): every route, against the demo, in both modes and all four
 // languages. A visit fails on: no real data (per-page probe below), an error box, console errors, page errors,
@@ -48,8 +49,6 @@ const DATA: Record<RouteId, Checks> = {
   system: (p) => [['CPA version', has(tid(p, 'sys-cpa-version'), { text: /\d+\.\d+/ })], ['model count', has(tid(p, 'model-count'), { text: /[1-9]/ })]],
 };
 
-const NAV_KEY = (r: RouteId) => r.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof (typeof MESSAGES)['en']['nav'];
-
 interface Visit {
   mode: 'manager' | 'cpa' | 'cpa+cpamp';
   locale: LocaleId;
@@ -89,8 +88,8 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
   async function visit(page: Page, watch: PageWatch, mode: Visit['mode'], locale: LocaleId, route: RouteId): Promise<Visit> {
     const start = Date.now();
     const failures: string[] = [];
-    const label = MESSAGES[locale].nav[NAV_KEY(route)];
-    const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
+    const label = pageTitle(MESSAGES[locale], route);
+    const link = await navLink(page, label);
     try {
       await link.click({ timeout: 5_000 });
       await page.locator('#sidenav a[aria-current="page"]', { hasText: label }).waitFor({ timeout: 5_000 });
@@ -213,7 +212,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       await page.locator('input[name="cpamp-url"]').fill(server.url);
       await page.locator('input[name="cpamp-admin-key"]').fill(server.adminKey);
       await page.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring', exact: true }).waitFor();
+      await (await navLink(page, 'Monitoring')).waitFor();
       for (const route of ROUTES.filter((r) => MANAGER_ROUTES.has(r))) {
         const v = await visit(page, watch, 'cpa+cpamp', 'en', route);
         if (route === 'monitoring' && v.failures.length === 0) await shot(page, 'walk-cpa-linked-monitoring-light');

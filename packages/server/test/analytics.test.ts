@@ -259,3 +259,22 @@ describe('account history', () => {
     expect((await get(`${BASE}/accounts/x`, false)).statusCode).toBe(401);
   });
 });
+
+describe('analytics dashboard view', () => {
+  it('answers the dashboard in one request: today, yesterday so far, rate, 24 hourly points, tops, failures, collector', async () => {
+    const res = await get(`${BASE}/dashboard`);
+    expect(res.statusCode).toBe(200);
+    const d = res.json();
+    expect(d.nowMs).toBe(END);
+    expect(d.todayStartMs).toBe(Date.UTC(2026, 7, 22));
+    expect(d.today.requests).toBe((await store.analytics.totals({ from: d.todayStartMs, to: END + 1 })).requests);
+    expect(d.series).toHaveLength(24);
+    expect(d.topModels.length).toBeGreaterThan(0);
+    const counts = d.topModels.map((m: { requests: number }) => m.requests);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(d.recentFailures.every((f: { statusCode: number }) => f.statusCode === 0 || f.statusCode >= 400)).toBe(true);
+    expect(d.collector).toHaveProperty('state');
+    expect((await get(`${BASE}/dashboard?tz=Mars/Olympus`)).statusCode).toBe(400);
+    expect((await get(`${BASE}/dashboard`, false)).statusCode).toBe(401);
+  });
+});

@@ -115,3 +115,5 @@ export { plusUnprotect } from './crypto/plus-secret';
 export { readPlusSource } from './io/plus-source';
 export type { PlusSource, PlusConnection, PlusPrice, PlusOwnedDisable, PlusAdminCredential, PlusCollectorSettings } from './io/plus-source';
 export { toPlusExportRecord, toPlusExportLines } from './io/plus-export';
+export { dashboardView } from './analytics/dashboard-view';
+export type { DashboardView, DashboardOptions, DashboardTop, DashboardFailure } from './analytics/dashboard-view';

@@ -15,6 +15,7 @@ import priceRoutes from '../routes/prices.routes';
 import shareRoutes from '../routes/share.routes';
 import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
 import usageRoutes from '../routes/usage.routes';
+import dashboardRoutes from '../routes/dashboard.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -35,6 +36,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
   await app.register(budgetRoutes, { budgets: app.budgets, store });
   await app.register(shareRoutes, { store, budgets: app.budgets, pool: app.pool, now });
+  await app.register(dashboardRoutes, { store, collector: app.collector, connection: app.cpa.connection, now });
 }
 
 export default fp(storeRoutes, {

@@ -26,3 +26,19 @@ describe('auth file stats', () => {
     expect(matchesSearch(files[1]!, 'alice')).toBe(false);
   });
 });
+
+describe('topFiles (busiest accounts)', () => {
+  it('orders by the number shown next to each file', async () => {
+    const { topFiles, requestTotal } = await import('./auth-stats');
+    const files = [
+      { name: 'a', success: 10, failed: 0, recent_requests: [{ success: 1, failed: 0 }] },
+      { name: 'b', success: 0, failed: 0, recent_requests: [{ success: 20, failed: 2 }] },
+      { name: 'c', success: 5, failed: 1, recent_requests: [{ success: 6, failed: 0 }] },
+      { name: 'd', success: 0, failed: 0 },
+    ] as unknown as Parameters<typeof topFiles>[0];
+    const top = topFiles(files, 8);
+    expect(top.map((f) => f.name)).toEqual(['b', 'a', 'c']);
+    const shown = top.map(requestTotal);
+    expect(shown).toEqual([22, 10, 6]);
+  });
+});

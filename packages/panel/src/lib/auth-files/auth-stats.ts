@@ -78,11 +78,20 @@ export function sum(xs: readonly number[]): number {
   return s;
 }
 
+/**
+ * Requests of one file as the dashboard shows it: CPA's lifetime counters, or the recent buckets when
+ * those hold more (counters reset on restart, the buckets are kept in the file).
+ */
+export function requestTotal(f: AuthFile): number {
+  return Math.max((f.success ?? 0) + (f.failed ?? 0), sum(recentSeries(f)));
+}
+
+/** The n files with most requests, ordered by the number the dashboard shows next to them. */
 export function topFiles(files: readonly AuthFile[], n: number): AuthFile[] {
   return [...files]
-    .map((f) => ({ f, total: (f.success ?? 0) + (f.failed ?? 0) + sum(recentSeries(f)) }))
+    .map((f) => ({ f, total: requestTotal(f) }))
     .filter((x) => x.total > 0)
-    .sort((a, b) => b.total - a.total)
+    .sort((a, b) => b.total - a.total || a.f.name.localeCompare(b.f.name))
     .slice(0, n)
     .map((x) => x.f);
 }

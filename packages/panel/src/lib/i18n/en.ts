@@ -2,6 +2,7 @@ import { monitoringEn } from './areas/monitoring/en';
 import { adminEn } from './areas/admin/en';
 import { poolEn } from './areas/pool/en';
 import { budgetsEn } from './areas/budgets/en';
+import { uxEn } from './areas/ux/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -288,6 +289,7 @@ export const en = {
   admin: adminEn,
   pool: poolEn,
   budgets: budgetsEn,
+  ux: uxEn,
 };
 
 export type Messages = typeof en;

@@ -2,6 +2,7 @@ import { monitoringRu } from './areas/monitoring/ru';
 import { adminRu } from './areas/admin/ru';
 import { poolRu } from './areas/pool/ru';
 import { budgetsRu } from './areas/budgets/ru';
+import { uxRu } from './areas/ux/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -297,4 +298,5 @@ export const ru: Messages = {
   admin: adminRu,
   pool: poolRu,
   budgets: budgetsRu,
+  ux: uxRu,
 };

@@ -2,6 +2,7 @@ import { monitoringZhCn } from './areas/monitoring/zh-cn';
 import { adminZhCn } from './areas/admin/zh-cn';
 import { poolZhCn } from './areas/pool/zh-cn';
 import { budgetsZhCn } from './areas/budgets/zh-cn';
+import { uxZhCn } from './areas/ux/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -289,4 +290,5 @@ export const zhCn: Messages = {
   admin: adminZhCn,
   pool: poolZhCn,
   budgets: budgetsZhCn,
+  ux: uxZhCn,
 };

@@ -2,6 +2,7 @@ import { monitoringZhTw } from './areas/monitoring/zh-tw';
 import { adminZhTw } from './areas/admin/zh-tw';
 import { poolZhTw } from './areas/pool/zh-tw';
 import { budgetsZhTw } from './areas/budgets/zh-tw';
+import { uxZhTw } from './areas/ux/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -289,4 +290,5 @@ export const zhTw: Messages = {
   admin: adminZhTw,
   pool: poolZhTw,
   budgets: budgetsZhTw,
+  ux: uxZhTw,
 };

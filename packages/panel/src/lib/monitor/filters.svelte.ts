@@ -1,5 +1,8 @@
 import { getContext, setContext } from 'svelte';
-import { browserTimeZone, PRESETS, type AnalyticsQuery, type RangeId } from '../api/analytics-api';
+import { browserTimeZone, DIMENSIONS, PRESETS, SORTS, type AnalyticsQuery, type BreakdownSort, type Dimension, type RangeId } from '../api/analytics-api';
+
+/** Auto-refresh periods in seconds (0 = off). */
+export const AUTO_REFRESH = [0, 30, 60, 300] as const;
 
 const FIELDS = ['key', 'account', 'model', 'provider', 'status'] as const;
 type Field = (typeof FIELDS)[number];
@@ -18,6 +21,13 @@ export class MonitorFilters {
   provider = $state('');
   status = $state('');
   readonly tz = browserTimeZone();
+  // What the Monitoring page shows, kept in the hash too (a reload or a shared link opens the same view):
+  // the breakdown tab, its sort and page, and the auto-refresh period. Not part of `query`.
+  tab = $state<Dimension>('model');
+  sort = $state<BreakdownSort>('requests');
+  order = $state<'asc' | 'desc'>('desc');
+  page = $state(0);
+  auto = $state(0);
 
   readonly query = $derived<AnalyticsQuery>({
     range: this.range,
@@ -50,6 +60,16 @@ export class MonitorFilters {
       this.to = null;
     }
     for (const f of FIELDS) this[f] = q.get(f) ?? '';
+    const tab = q.get('tab') ?? '';
+    this.tab = (DIMENSIONS as readonly string[]).includes(tab) ? (tab as Dimension) : 'model';
+    const sort = q.get('sort') ?? '';
+    this.sort = (SORTS as readonly string[]).includes(sort) ? (sort as BreakdownSort) : 'requests';
+    const order = q.get('order');
+    this.order = order === 'asc' || order === 'desc' ? order : this.sort === 'name' ? 'asc' : 'desc';
+    const page = Number(q.get('page'));
+    this.page = Number.isInteger(page) && page > 1 ? page - 1 : 0;
+    const auto = Number(q.get('auto'));
+    this.auto = (AUTO_REFRESH as readonly number[]).includes(auto) ? auto : 0;
   }
 
   /** Hash query for these settings (defaults left out). */
@@ -61,6 +81,11 @@ export class MonitorFilters {
       out['to'] = String(this.to);
     }
     for (const f of FIELDS) if (this[f]) out[f] = this[f];
+    if (this.tab !== 'model') out['tab'] = this.tab;
+    if (this.sort !== 'requests') out['sort'] = this.sort;
+    if (this.order !== (this.sort === 'name' ? 'asc' : 'desc')) out['order'] = this.order;
+    if (this.page > 0) out['page'] = String(this.page + 1);
+    if (this.auto > 0) out['auto'] = String(this.auto);
     return out;
   }
 

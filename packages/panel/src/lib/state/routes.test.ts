@@ -14,3 +14,20 @@ describe('hash routes', () => {
     expect(parseHash(hrefFor('config', { tab: 'source' })).query.get('tab')).toBe('source');
   });
 });
+
+describe('menu groups', () => {
+  it('has at most eight groups and lists every route exactly once', async () => {
+    const { NAV_GROUP_IDS, groupRoutes, groupOf } = await import('./nav-groups');
+    const { ROUTES } = await import('./routes');
+    expect(NAV_GROUP_IDS.length).toBeLessThanOrEqual(8);
+    const all = NAV_GROUP_IDS.flatMap((g) => groupRoutes(g));
+    expect([...all].sort()).toEqual([...ROUTES].sort());
+    for (const r of ROUTES) expect(groupRoutes(groupOf(r))).toContain(r);
+  });
+
+  it('keeps every old route id as its own hash', () => {
+    for (const r of ['requests', 'pool', 'auth-files', 'quota', 'aliases', 'error-logs'] as const) {
+      expect(parseHash(hrefFor(r)).route).toBe(r);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { CpaClient, defaultCpaUrl, normalizeCpaUrl } from '../api/cpa-client';
 import type { CpaMeta } from '../api/management-client';
 import { ManagerClient } from '../api/manager-client';
 import { isPanelError } from '../api/errors';
+import { getLiveConnection, type LiveConnection } from '../api/setup-api';
 import { detectManager, type ManagerInfo } from '../api/manager-detect';
 import { clearAllStores, readStore, removeStore, STORE_PREFIX, writeStore } from './storage';
 
@@ -196,6 +197,13 @@ export class SessionState {
     const info = await detectManager(this.#win.location.href);
     this.managerInfo = info ? { ...info, configured: true, setupRequired: false } : { configured: true, setupRequired: false };
     this.phase = 'ready';
+  }
+
+  /** Manager mode: the server's current CPA connection and whether it works now (the wizard's prefill). */
+  liveConnection(signal?: AbortSignal): Promise<LiveConnection> {
+    const c = this.#manager;
+    if (!c || this.mode !== 'manager') return Promise.reject(new Error('Setup needs a manager-mode login.'));
+    return getLiveConnection(c, this.#adminKey, signal ? { signal } : {});
   }
 
   openSetup(): void {
