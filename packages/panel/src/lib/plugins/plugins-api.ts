@@ -52,9 +52,14 @@ export const deletePlugin = (c: CpaClient, id: string) =>
   c.json('DELETE', `/plugins/${encodeURIComponent(id)}`, z.looseObject({}));
 
 /**
- * The address of a plugin page. CPA serves plugin resources under /v0/resource/plugins/<id>/ without the
- * management key (the plugin guards them), so the page can load in a sandboxed frame.
+ * A plugin page's HTML, for a sandboxed frame's srcdoc. It is fetched with the client's key because in
+ * manager mode cpamp's proxy only forwards /v0/resource/plugins/* for admins (a frame's own request carries no
+ * key); a <base> makes the page's relative links resolve against its own directory.
  */
-export function pluginPageUrl(baseUrl: string, menu: PluginMenu): string {
-  return `${baseUrl}${menu.path.startsWith('/') ? '' : '/'}${menu.path}`;
+export async function pluginPageHtml(c: CpaClient, menu: PluginMenu, signal?: AbortSignal): Promise<string> {
+  const path = menu.path.startsWith('/') ? menu.path : `/${menu.path}`;
+  const res = await c.resource(path, signal ? { signal } : {});
+  const html = await res.text();
+  const base = `<base href="${c.baseUrl}${path.replace(/[^/]*$/, '')}">`;
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => h + base) : base + html;
 }
