@@ -54,12 +54,9 @@ export const deletePlugin = (c: CpaClient, id: string) =>
 /**
  * A plugin page's HTML, for a sandboxed frame's srcdoc. It is fetched with the client's key because in
  * manager mode cpamp's proxy only forwards /v0/resource/plugins/* for admins (a frame's own request carries no
- * key); a <base> makes the page's relative links resolve against its own directory.
+ * key). No <base> is added: the panel's CSP (base-uri 'none') applies to srcdoc frames too.
  */
 export async function pluginPageHtml(c: CpaClient, menu: PluginMenu, signal?: AbortSignal): Promise<string> {
   const path = menu.path.startsWith('/') ? menu.path : `/${menu.path}`;
-  const res = await c.resource(path, signal ? { signal } : {});
-  const html = await res.text();
-  const base = `<base href="${c.baseUrl}${path.replace(/[^/]*$/, '')}">`;
-  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => h + base) : base + html;
+  return (await c.resource(path, signal ? { signal } : {})).text();
 }
