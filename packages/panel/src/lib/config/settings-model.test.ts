@@ -40,6 +40,12 @@ describe('settings model', () => {
     expect(v['payload']).toContain('a: 1');
   });
 
+  it('writes under a parent left empty in config.yaml', () => {
+    const text = 'streaming:\n# later\nport: 1\n';
+    const out = applyToYaml(text, { 'streaming.keepalive-seconds': '15' }, ['streaming.keepalive-seconds']);
+    expect(readValues(parseConfig(out))['streaming.keepalive-seconds']).toBe('15');
+  });
+
   it('rejects a non-integer and broken YAML blocks', () => {
     const draft = { 'request-retry': '2.5', payload: 'a: [' };
     expect(validate(draft, ['request-retry', 'payload'])).toEqual({ 'request-retry': 'int', payload: 'yaml' });

@@ -129,8 +129,17 @@ export function applyToYaml(text: string, draft: FormValues, keys: readonly stri
     const s = SETTINGS.find((x) => x.key === key);
     if (!s) continue;
     const value = yamlValue(s, draft[key]!);
-    if (value === undefined) doc.deleteIn(pathOf(key));
-    else doc.setIn(pathOf(key), value);
+    const path = pathOf(key);
+    if (value === undefined) {
+      doc.deleteIn(path);
+      continue;
+    }
+    // A parent written as `streaming:` (null) or a scalar cannot take a child: make it a mapping first.
+    for (let i = 1; i < path.length; i++) {
+      const parent = doc.getIn(path.slice(0, i), true);
+      if (parent !== undefined && !isMap(parent)) doc.setIn(path.slice(0, i), doc.createNode({}));
+    }
+    doc.setIn(path, value);
   }
   return doc.toString();
 }
