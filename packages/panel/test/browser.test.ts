@@ -159,6 +159,7 @@ describe('panel in Chromium (CPA mode)', () => {
   it('configuration: a visual change and a YAML edit both reach CPA', async () => {
     await login();
     await go('Configuration', 'Configuration');
+    await page.locator('a[data-group="logging"]').click(); // debug lives in the "Logging and statistics" group
     const debug = page.locator('input[name="debug"]');
     await debug.waitFor();
     expect(await debug.isChecked()).toBe(false);
@@ -171,7 +172,8 @@ describe('panel in Chromium (CPA mode)', () => {
     await page.getByRole('tab', { name: 'config.yaml' }).click();
     const ta = page.locator('textarea[name="config-yaml"]');
     await ta.waitFor();
-    const yaml = await ta.inputValue();
+    const yaml = await (await mgmt('/config.yaml')).text();
+    await expect.poll(() => ta.inputValue()).toBe(yaml);
     expect(yaml).toMatch(/request-retry:\s*3/);
     await ta.fill(yaml.replace(/request-retry:\s*3/, 'request-retry: 5'));
     await page.getByRole('button', { name: 'Review changes' }).click();

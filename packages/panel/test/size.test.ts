@@ -2,8 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 
-// The "panel ≤ 250 kB gzip" target (docs/design.md): the single management.html must stay at or under 250 kB gzip.
-const BUDGET_GZIP_BYTES = 250 * 1000;
+// The single management.html must stay at or under its gzip budget: P9, 300 kB since issue #20 (every CPA setting
+// in forms, a highlighted YAML editor: about +59 kB, of which the yaml library is 30 kB); docs/design.md had 250 kB.
+const BUDGET_GZIP_BYTES = 300 * 1000;
 
 describe('panel bundle', () => {
   let built: BuiltPanel;

@@ -38,7 +38,7 @@ const DATA: Record<RouteId, Checks> = {
   data: (p) => [['export model options', has(p.locator('select[name="export-model"] option'), { min: 2 })]],
   collector: (p) => [['collector state', has(tid(p, 'collector-state'), { text: /\S/ })], ['inserted count', has(tid(p, 'collector-inserted'), { text: /[1-9]/ })]],
   storage: (p) => [['stored events', has(tid(p, 'storage-events'), { text: /[1-9]/ })], ['table sizes', has(tid(p, 'storage-objects').locator('tbody tr'))]],
-  config: (p) => [['request-retry field', inputValue(p, 'input[name="request-retry"]', /^\d+$/)]],
+  config: (p) => [['client API keys field', inputValue(p, 'textarea[name="api-keys"]', /\S/)]],
   providers: (p) => [['provider key rows', has(p.locator('section[data-section] tbody tr'))]],
   'auth-files': (p) => [['auth files count', has(tid(p, 'auth-shown'), { text: /[1-9]/ })], ['auth file rows', has(tid(p, 'auth-viewport').locator('[role="row"], tr, .row'))]],
   oauth: (p) => [['provider cards', has(p.locator('section[data-provider]'), { min: 2 })]],

@@ -11,6 +11,7 @@ import { registerConfigRoutes } from './routes/config.routes';
 import { registerLogRoutes } from './routes/logs.routes';
 import { completeLogin, handleOAuthCallbackRoute, registerOAuthRoutes } from './routes/oauth.routes';
 import { registerPluginRoutes } from './routes/plugins.routes';
+import { servePluginResource } from './routes/plugin-resources';
 import { NOT_FOUND_BODY, registerUsageRoutes } from './routes/usage.routes';
 import { registerProviderRoutes } from './routes/providers.routes';
 import { registerVertexImportRoutes } from './routes/vertex-import.routes';
@@ -145,6 +146,7 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       }
     }
     if (!pathname.startsWith(`${MGMT}/`) && pathname !== MGMT) {
+      if (servePluginResource(state, req.method ?? 'GET', pathname, res)) return;
       if (CLIENT_MODEL_PATHS.has(pathname) && req.method === 'GET') {
         const answer = clientModelsAnswer(state, clientKey(req.headers, url));
         res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8' });
@@ -332,6 +334,9 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
     appendLog(line) {
       const ts = Math.floor(now() / 1000);
       state.logs.push({ ts, line: line.startsWith('[') ? line : `[${fmtLogTime(ts)}] [info] ${line}` });
+    },
+    installPlugin(p) {
+      state.plugins.set(p.id, p);
     },
     setApiCallResponder(fn) {
       apiCallResponder = fn;

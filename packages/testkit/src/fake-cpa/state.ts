@@ -116,6 +116,8 @@ export interface PluginInfo {
   id: string;
   name: string;
   version: string;
+  /** Pages the plugin adds (GET resource routes with a menu), served under /v0/resource/plugins/<id>/. */
+  menus?: { path: string; menu: string; description?: string; html: string }[];
 }
 
 export class FakeState {

@@ -1,5 +1,6 @@
 /** Public types of the fake CPA (docs/design.md, "CPA protocol, as cpamp relies on it"). */
 import type { FakeQuotaAccounts } from './quota-accounts';
+import type { PluginInfo } from './state';
 
 /** One OAuth credential file in the fake auth-dir: its file name and JSON content. */
 export interface FakeAuthFile {
@@ -123,6 +124,8 @@ export interface FakeCpa {
   completeOAuth(state: string, error?: string): void;
   appendLog(line: string): void;
   setApiCallResponder(fn: ApiCallResponder | null): void;
+  /** Puts a plugin file in plugins-dir (menus: pages it serves under /v0/resource/plugins/<id>/). */
+  installPlugin(p: PluginInfo): void;
   /** Current auth files (name + content), e.g. after uploads via the API. */
   authFiles(): FakeAuthFile[];
   /** Add or replace an auth file (sends {"refresh":true} to usage subscribers, like CPA's watcher). */

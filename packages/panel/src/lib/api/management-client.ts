@@ -75,6 +75,11 @@ export abstract class ManagementClient {
     return this.send(method, `${this.baseUrl}${fullPath}`, opts, headers);
   }
 
+  /** GET outside /v0/management with this client's key: plugin pages under /v0/resource/plugins/ (cpamp's proxy wants the key). */
+  async resource(fullPath: string, opts: RequestOptions = {}): Promise<Response> {
+    return this.send('GET', `${this.baseUrl}${fullPath}`, opts, { Authorization: `Bearer ${this.#key}` });
+  }
+
   async json<S extends z.ZodType>(method: string, path: string, schema: S, opts: RequestOptions = {}): Promise<z.output<S>> {
     const res = await this.raw(method, path, opts);
     return parseJson(res, schema, this.url(path));

@@ -3,6 +3,7 @@ import { adminEn } from './areas/admin/en';
 import { poolEn } from './areas/pool/en';
 import { budgetsEn } from './areas/budgets/en';
 import { uxEn } from './areas/ux/en';
+import { cpaFormsEn } from './areas/cpa-forms/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -290,6 +291,7 @@ export const en = {
   pool: poolEn,
   budgets: budgetsEn,
   ux: uxEn,
+  cpaForms: cpaFormsEn,
 };
 
 export type Messages = typeof en;

@@ -3,6 +3,7 @@ import { adminRu } from './areas/admin/ru';
 import { poolRu } from './areas/pool/ru';
 import { budgetsRu } from './areas/budgets/ru';
 import { uxRu } from './areas/ux/ru';
+import { cpaFormsRu } from './areas/cpa-forms/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -299,4 +300,5 @@ export const ru: Messages = {
   pool: poolRu,
   budgets: budgetsRu,
   ux: uxRu,
+  cpaForms: cpaFormsRu,
 };

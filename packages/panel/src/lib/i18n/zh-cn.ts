@@ -3,6 +3,7 @@ import { adminZhCn } from './areas/admin/zh-cn';
 import { poolZhCn } from './areas/pool/zh-cn';
 import { budgetsZhCn } from './areas/budgets/zh-cn';
 import { uxZhCn } from './areas/ux/zh-cn';
+import { cpaFormsZhCn } from './areas/cpa-forms/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -291,4 +292,5 @@ export const zhCn: Messages = {
   pool: poolZhCn,
   budgets: budgetsZhCn,
   ux: uxZhCn,
+  cpaForms: cpaFormsZhCn,
 };

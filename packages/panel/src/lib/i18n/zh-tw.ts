@@ -3,6 +3,7 @@ import { adminZhTw } from './areas/admin/zh-tw';
 import { poolZhTw } from './areas/pool/zh-tw';
 import { budgetsZhTw } from './areas/budgets/zh-tw';
 import { uxZhTw } from './areas/ux/zh-tw';
+import { cpaFormsZhTw } from './areas/cpa-forms/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -291,4 +292,5 @@ export const zhTw: Messages = {
   pool: poolZhTw,
   budgets: budgetsZhTw,
   ux: uxZhTw,
+  cpaForms: cpaFormsZhTw,
 };

@@ -10,7 +10,7 @@ const STORE = [
 /** pluginIDFromRequest: ids are config keys and file names. */
 const PLUGIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-function entry(id: string, p: PluginInfo | undefined, config: JsonObject | undefined): JsonObject {
+function entry(id: string, p: PluginInfo | undefined, config: JsonObject | undefined, globalOn: boolean): JsonObject {
   // pluginInstanceEnabled: a missing or non-true `enabled` key means disabled.
   const enabled = config?.enabled === true;
   return {
@@ -19,12 +19,13 @@ function entry(id: string, p: PluginInfo | undefined, config: JsonObject | undef
     configured: config !== undefined,
     registered: p !== undefined,
     enabled,
-    effective_enabled: enabled && p !== undefined,
+    // ListPlugins: EffectiveEnabled = plugins.enabled && entry.Enabled && entry.Registered.
+    effective_enabled: globalOn && enabled && p !== undefined,
     supports_oauth: id === 'gemini-cli',
     oauth_provider: id === 'gemini-cli' ? 'gemini-cli' : '',
     logo: '',
     config_fields: [],
-    menus: [],
+    menus: (p?.menus ?? []).map((m) => ({ path: m.path, menu: m.menu, description: m.description ?? '' })),
     ...(p
       ? {
           metadata: {
@@ -69,14 +70,20 @@ function invalidConfig(ctx: RouteCtx, cfg: JsonObject): boolean {
   return bad;
 }
 
+/** The global plugins.enabled switch of config.yaml. */
+function pluginsEnabled(ctx: RouteCtx): boolean {
+  const p = ctx.core.state.config['plugins'];
+  return isObject(p) && p.enabled === true;
+}
+
 export function registerPluginRoutes(r: Router): void {
   const list = (ctx: RouteCtx) => {
     const { plugins, pluginConfigs } = ctx.core.state;
     const ids = [...new Set([...plugins.keys(), ...pluginConfigs.keys()])].sort();
     ctx.json(200, {
-      plugins_enabled: true,
+      plugins_enabled: pluginsEnabled(ctx),
       plugins_dir: 'plugins',
-      plugins: ids.map((id) => entry(id, plugins.get(id), pluginConfigs.get(id))),
+      plugins: ids.map((id) => entry(id, plugins.get(id), pluginConfigs.get(id), pluginsEnabled(ctx))),
     });
   };
   r.get('/plugins', list);
