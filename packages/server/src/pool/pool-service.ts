@@ -170,9 +170,11 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
     }
     for (const p of s.providers) {
       const subject = `pool:${p.provider}${p.plan ? `:${p.plan}` : ''}`;
-      if (p.verdict === 'exhausts-before-reset' || p.verdict === 'at-risk') {
+      if (p.verdict === 'empty' || p.verdict === 'at-risk') {
         forecastOpen.add(subject);
-        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: p.exhaustAtMs, nextResetAtMs: p.nextResetAtMs });
+        // An empty pool runs dry now and stays so until the first account comes back.
+        const empty = p.verdict === 'empty';
+        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: empty ? s.generatedAtMs : p.exhaustAtMs, nextResetAtMs: empty ? p.emptyUntilMs : p.nextResetAtMs });
       } else if (forecastOpen.delete(subject)) {
         o.emit({ kind: 'resolved', resolves: 'pool-exhaustion-forecast', subject });
       }
