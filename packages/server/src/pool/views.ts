@@ -26,6 +26,7 @@ import {
 
 const HOUR = 3_600_000;
 const SERIES_BUCKET_MS = 30 * 60_000;
+const SERIES_AHEAD_MS = 24 * HOUR;
 
 export interface PoolSnapshot {
   generatedAtMs: number;
@@ -226,8 +227,10 @@ export async function buildSnapshot(
       points.push({ tMs: nowMs, remainingPercent: f.avgRemainingPercent, projected: true });
       const end = f.verdict === 'empty' ? f.emptyUntilMs : (f.exhaustAtMs ?? f.nextResetAtMs);
       if (end !== null && end > nowMs) {
-        const left = f.verdict === 'empty' ? 0 : Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((end - nowMs) / HOUR));
-        points.push({ tMs: end, remainingPercent: Math.round(left * 100) / 100, projected: true });
+        // The chart shows a day either side of now: a weekly reset days ahead is cut at +24 h on the same slope.
+        const stop = Math.min(end, nowMs + SERIES_AHEAD_MS);
+        const left = f.verdict === 'empty' ? 0 : Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((stop - nowMs) / HOUR));
+        points.push({ tMs: stop, remainingPercent: Math.round(left * 100) / 100, projected: true });
       }
     }
     series.push({ provider, plan, points });
