@@ -11,6 +11,7 @@ import type { PoolCpa } from './cpa-port';
 import { createEvidenceScanner, type EvidenceScanner } from './evidence';
 import { createInspectionService, inspectionTargets, type InspectionService, type StartInspection } from './inspection';
 import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, type PoolPolicy, type PoolPolicyPatch } from './policy';
+import { scheduleDue, scheduled } from './schedule';
 import type { PoolDeps, PoolLogger, PoolRunRow } from './types';
 import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage, type SnapshotInputs } from './views';
 
@@ -208,6 +209,7 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
         providers: p.inspectionProviders,
         ...(opts.provider ? { provider: opts.provider } : {}),
         ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
+        sampleSize: p.inspectionSampleSize,
       });
       const run = await inspections.start(targets, opts);
       if (!run) return { running: inspections.active()?.id ?? 0 };
@@ -227,10 +229,10 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       await automation.recoverDue();
       await automation.resolveExhaustedDue();
       const p = policy();
-      if (p.inspectionIntervalMinutes > 0 && !inspections.active() && o.cpa()) {
+      if (scheduled(p) && !inspections.active() && o.cpa()) {
         const last = await settings.get<number>(LAST_SCHEDULED_KEY);
         if (last === undefined) await settings.set(LAST_SCHEDULED_KEY, t);
-        else if (t - last >= p.inspectionIntervalMinutes * 60_000) {
+        else if (scheduleDue(p, last, t)) {
           await settings.set(LAST_SCHEDULED_KEY, t);
           await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
         }
