@@ -98,3 +98,5 @@ export type {
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
+export type { AlertSilencesAsync } from './repositories';
+export type { AlertSilenceRecord } from './alerts/alert-silences.repository';

@@ -22,6 +22,7 @@ import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
 import { createPricesRepository } from './prices/prices.repository';
 import { createAlertsRepository } from './alerts/alerts.repository';
+import { createAlertSilencesRepository } from './alerts/alert-silences.repository';
 import type { SettingsRepository, StoreRepositories } from './repositories';
 import { createSettingsRepository, verifyDataKey } from './settings/settings.repository';
 import { silentLogger, type StoreLogger } from './types';
@@ -251,6 +252,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
     const pool = createPoolRepository({ writer, reader: read, now });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
+    const alertSilences = createAlertSilencesRepository({ writer, now });
     const jobs = createJobsRepository({ writer, reader: read, now });
     const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
@@ -292,6 +294,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       io: asyncFacade(io, ['exportJsonl', 'usagePayload', 'usagePayloadBytes']),
       pool: asyncFacade(pool),
       alerts: asyncFacade(alerts),
+      alertSilences: asyncFacade(alertSilences),
       jobs,
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),

@@ -14,6 +14,7 @@ import type {
   AlertRuleInput,
   AlertRuleRecord,
 } from './alerts/alerts.types';
+import type { AlertSilenceRecord } from './alerts/alert-silences.repository';
 import type { AggSource } from './analytics/aggregate';
 import type {
   AnalyticsFilter,
@@ -346,10 +347,22 @@ export interface StoreRepositories {
   readonly io: ImportExportRepository;
   readonly pool: PoolRepository;
   readonly alerts: AlertsRepository;
+  /** Acks and mutes of alert incidents and rules. */
+  readonly alertSilences: AlertSilencesAsync;
   /** Background jobs (the server's job runner). */
   readonly jobs: JobsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */
   close(): Promise<void>;
+}
+
+/** Acks and mutes of alerts (SQLite only: Postgres has no alert tables). */
+export interface AlertSilencesAsync {
+  ack(incidentId: number, note?: string): Promise<AlertSilenceRecord>;
+  unack(incidentId: number): Promise<boolean>;
+  mute(input: { scope: 'incident' | 'rule'; targetId: number; untilMs: number | null; note?: string }): Promise<AlertSilenceRecord>;
+  remove(id: number): Promise<boolean>;
+  active(nowMs: number): Promise<AlertSilenceRecord[]>;
+  pruneExpired(nowMs: number): Promise<number>;
 }

@@ -43,7 +43,8 @@ describe('client key labels', () => {
     // Put the database back to what the previous version wrote: an 8-character label, migration not applied.
     const db = new Database(path);
     db.prepare(`UPDATE api_key SET label = 'sk-t…m-a'`).run();
-    db.prepare(`DELETE FROM kysely_migration WHERE name = '0006-remask-key-labels'`).run();
+    // Later migrations are forgotten too (an older version had none of them; theirs are idempotent DDL).
+    db.prepare(`DELETE FROM kysely_migration WHERE name >= '0006-remask-key-labels'`).run();
     db.close();
     const again = await openStore({ path, cacheSnapshot: false });
     stores.push(again);
