@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config';
 import alertsRoutes from '../routes/alerts.routes';
+import alertSilencesRoutes from '../routes/alert-silences.routes';
 import aliasRoutes from '../routes/aliases.routes';
 import analyticsRoutes from '../routes/analytics.routes';
 import importRoutes from '../routes/import.routes';
@@ -31,6 +32,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });
   await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
+  await app.register(alertSilencesRoutes, { store, now });
 }
 
 export default fp(storeRoutes, {
