@@ -267,9 +267,11 @@ describe('views, policy and validation', () => {
     await h.inspect();
     const overview = (await h.app.inject({ url: '/v0/management/pool/overview' })).json();
     expect(overview.counts).toMatchObject({ total: 3, active: 3 });
-    // 5h: remaining 70+50+30 = 150 % at 3 × 10 %/h → 5 h, after the 5h reset in 3 h → at risk.
-    expect(overview.providers[0]).toMatchObject({ provider: 'codex', plan: 'plus', accounts: 3, verdict: 'at-risk', exhaustAtMs: T0 + 6 * 60 * MIN });
-    expect(overview.providers[0].message).toBe('Codex (plus) pool at risk: empty at 16:00 UTC at the current pace (next 5h reset 14:00 UTC)');
+    // 5h: remaining 70+50+30 = 150 % at 3 × 10 %/h → 5 h, after the 5h reset in 3 h → safe on that window;
+    // weekly: the same 150 % at 30 %/h, long before the weekly reset → at risk, bound by the weekly window.
+    expect(overview.providers[0]).toMatchObject({ provider: 'codex', plan: 'plus', accounts: 3, verdict: 'at-risk', reason: 'runs-dry', bindingWindow: 'weekly', exhaustAtMs: T0 + 6 * 60 * MIN });
+    expect(overview.providers[0].message).toBe('Codex (plus) pool runs dry 16:00 UTC at the current pace, before the weekly reset Mon 10:00 UTC.');
+    expect(overview.series[0]).toMatchObject({ provider: 'codex', plan: 'plus' });
     expect(overview.series[0].points.some((p: { projected: boolean }) => p.projected)).toBe(true);
     const page1 = (await h.app.inject({ url: '/v0/management/pool/accounts?sort=name&limit=2' })).json();
     expect(page1).toMatchObject({ total: 3, nextCursor: '2' });

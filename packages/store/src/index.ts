@@ -117,3 +117,5 @@ export type { PlusSource, PlusConnection, PlusPrice, PlusOwnedDisable, PlusAdmin
 export { toPlusExportRecord, toPlusExportLines } from './io/plus-export';
 export { dashboardView } from './analytics/dashboard-view';
 export type { DashboardView, DashboardOptions, DashboardTop, DashboardFailure } from './analytics/dashboard-view';
+export type { AlertSilencesAsync } from './repositories';
+export type { AlertSilenceRecord } from './alerts/alert-silences.repository';

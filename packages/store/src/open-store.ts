@@ -23,6 +23,7 @@ import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
 import { createPricesRepository } from './prices/prices.repository';
 import { createAlertsRepository } from './alerts/alerts.repository';
+import { createAlertSilencesRepository } from './alerts/alert-silences.repository';
 import type { SettingsRepository, StoreRepositories } from './repositories';
 import { createSettingsRepository, verifyDataKey } from './settings/settings.repository';
 import { silentLogger, type StoreLogger } from './types';
@@ -252,6 +253,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
     const pool = createPoolRepository({ writer, reader: read, now });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
+    const alertSilences = createAlertSilencesRepository({ writer, now });
     const jobs = createJobsRepository({ writer, reader: read, now });
     const budgets = createBudgetsRepository({ writer, now, dataKey });
     const evidence = createEventEvidenceReader(read);
@@ -294,6 +296,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       io: asyncFacade(io, ['exportJsonl', 'usagePayload', 'usagePayloadBytes']),
       pool: asyncFacade(pool),
       alerts: asyncFacade(alerts),
+      alertSilences: asyncFacade(alertSilences),
       jobs,
       budgets: asyncFacade(budgets),
       insertBatch: asyncEvents.insertBatch,

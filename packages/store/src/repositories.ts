@@ -14,6 +14,7 @@ import type {
   AlertRuleInput,
   AlertRuleRecord,
 } from './alerts/alerts.types';
+import type { AlertSilenceRecord } from './alerts/alert-silences.repository';
 import type { AggSource } from './analytics/aggregate';
 import type { BudgetsRepository } from './budgets/budgets.repository';
 import type {
@@ -221,7 +222,7 @@ export interface PoolRepository {
   historyBuckets(
     sinceMs: number,
     bucketMs: number,
-  ): Promise<{ provider: string; window: string; tMs: number; remainingPercent: number }[]>;
+  ): Promise<{ provider: string; plan: string | null; window: string; tMs: number; remainingPercent: number }[]>;
   /** Per account and window: the earliest observation since `sinceMs` in the current cycle (for slopes). */
   cycleStarts(
     sinceMs: number,
@@ -347,6 +348,8 @@ export interface StoreRepositories {
   readonly io: ImportExportRepository;
   readonly pool: PoolRepository;
   readonly alerts: AlertsRepository;
+  /** Acks and mutes of alert incidents and rules. */
+  readonly alertSilences: AlertSilencesAsync;
   /** Background jobs (the server's job runner). */
   readonly jobs: JobsRepository;
   /** Budgets per API key, enforcement holds, the budget log and read-only share links. */
@@ -355,4 +358,14 @@ export interface StoreRepositories {
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */
   close(): Promise<void>;
+}
+
+/** Acks and mutes of alerts (SQLite only: Postgres has no alert tables). */
+export interface AlertSilencesAsync {
+  ack(incidentId: number, note?: string): Promise<AlertSilenceRecord>;
+  unack(incidentId: number): Promise<boolean>;
+  mute(input: { scope: 'incident' | 'rule'; targetId: number; untilMs: number | null; note?: string }): Promise<AlertSilenceRecord>;
+  remove(id: number): Promise<boolean>;
+  active(nowMs: number): Promise<AlertSilenceRecord[]>;
+  pruneExpired(nowMs: number): Promise<number>;
 }

@@ -48,7 +48,7 @@ export type { ProviderConfigLists } from './generator/accounts';
 export type { ModelSpec } from './generator/catalog';
 export type { UsageTarget, EmitUsageOptions, EmitUsageResult } from './generator/emit-usage';
 export { createFakeQuotaAccounts } from './fake-cpa/quota-accounts';
-export type { FakeQuotaAccounts, FakeQuotaInput, FakeQuotaState, FakeQuotaWindowInput } from './fake-cpa/quota-accounts';
+export type { FakeQuotaAccounts, FakeQuotaInput, FakeQuotaState, FakeQuotaStateName, FakeQuotaWindowInput } from './fake-cpa/quota-accounts';
 export { startFakeTelegram, type FakeTelegram, type FakeTelegramMessage } from './fake-telegram';
 export { buildPlusDataDir, plusProtect, plusAdminCredential, plusEventRow, PLUS_SCHEMA } from './plus-data-dir';
 export type { PlusDataDir, PlusDataDirOptions, SqliteCtor } from './plus-data-dir';

@@ -2,7 +2,7 @@
 // rule's channels once per incident, repeats only after the rule's quiet period, and sends 'resolved' when
 // the condition clears. Deliveries are logged first and sent after, retried with exponential backoff.
 // All time comes from `now` (injectable); the caller drives tick() from a timer.
-import type { AlertsRepository } from '@cpamp/store';
+import type { AlertSilencesAsync, AlertsRepository } from '@cpamp/store';
 import { ServerError } from '../errors';
 import {
   incidentView,
@@ -17,6 +17,7 @@ import {
 import type { FetchLike, PostResult } from './http-post';
 import { EVENT_KINDS, evaluate, type RuleParams } from './rule-kinds';
 import type { AlertSignal } from './signal-bus';
+import { channelsHear, silenceOf } from './silences';
 import { escapeHtml, redactToken, sendTelegram } from './telegram-sender';
 import { sendWebhook } from './webhook-sender';
 
@@ -45,10 +46,17 @@ export interface AlertEngineOptions {
 
 export interface AlertEngineDeps extends AlertEngineOptions {
   alerts: AlertsRepository;
+  /** Acks and mutes (stored server-side); without it nothing is ever silenced. */
+  silences?: Pick<AlertSilencesAsync, 'active' | 'pruneExpired'>;
+  /**
+   * Bursts: once a rule has opened `after` incidents within `windowMs`, further openings go out as one
+   * digest per rule when the window ends (default 3 in 10 minutes; after 0 = no digests).
+   */
+  digest?: { after: number; windowMs: number };
   now: () => number;
   logger: AlertLogger;
   /** Puts an incident on the live SSE stream (`live.publish('alert', …)`). */
-  publish: (incident: IncidentView & { event: AlertEvent; test?: boolean }) => void;
+  publish: (incident: IncidentView & { event: AlertEvent; test?: boolean; muted?: boolean }) => void;
 }
 
 export interface AlertEngine {
@@ -88,9 +96,9 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   // Signals are handled in order, one at a time (each reads what the previous one wrote).
   let handling: Promise<void> = Promise.resolve();
 
-  const publish = (incident: IncidentRecord, event: AlertEvent) => {
+  const publish = (incident: IncidentRecord, event: AlertEvent, muted = false) => {
     try {
-      deps.publish({ ...incidentView(incident), event });
+      deps.publish({ ...incidentView(incident), event, ...(muted ? { muted: true } : {}) });
     } catch (err) {
       logger.warn({ err }, 'alerts: publishing to the live stream failed');
     }
@@ -183,14 +191,30 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     return run;
   };
 
-  const notify = async (incident: IncidentRecord, rule: RuleRecord | null, event: AlertEvent) => {
-    publish(incident, event);
-    if (!rule) return;
-    const payload = JSON.stringify({ incident: incidentView(incident), rule: ruleView(rule), event } satisfies Payload);
+  const digestAfter = Math.max(0, deps.digest?.after ?? 3);
+  const digestWindowMs = deps.digest?.windowMs ?? 10 * 60_000;
+  // Per rule: when its recent incidents opened, and the openings held back for the next digest.
+  const openings = new Map<number, number[]>();
+  const held = new Map<number, { sinceMs: number; items: IncidentRecord[] }>();
+  /** True when this opening joins a digest instead of going out alone. */
+  const holdForDigest = (incident: IncidentRecord, rule: RuleRecord): boolean => {
+    if (digestAfter === 0) return false;
+    const t = incident.openedAtMs;
+    const recent = (openings.get(rule.id) ?? []).filter((x) => t - x < digestWindowMs);
+    recent.push(t);
+    openings.set(rule.id, recent);
+    if (recent.length <= digestAfter) return false;
+    const h = held.get(rule.id) ?? { sinceMs: t, items: [] };
+    h.items.push(incident);
+    held.set(rule.id, h);
+    return true;
+  };
+
+  const sendToChannels = async (rule: RuleRecord, incidentId: number | null, event: 'opened' | 'repeated' | 'resolved', payload: string) => {
     for (const channelId of rule.channelIds) {
       const channel = await alerts.getChannel(channelId);
       if (!channel || !channel.enabled) continue;
-      const base = { incidentId: incident.id, channelId, channelName: channel.name, test: false, event, payload };
+      const base = { incidentId, channelId, channelName: channel.name, test: false, event, payload };
       if (channel.type === 'sse') {
         await alerts.insertDelivery({ ...base, state: 'sent', attempts: 1, lastError: null, nextAttemptAtMs: null });
         continue;
@@ -198,6 +222,37 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
       // Logged before it is sent, as due now: a crash mid-send means a retry after restart, not a loss.
       const d = await alerts.insertDelivery({ ...base, state: 'retrying', attempts: 0, lastError: null, nextAttemptAtMs: now() });
       void attempt(d, maxAttempts);
+    }
+  };
+
+  const notify = async (incident: IncidentRecord, rule: RuleRecord | null, event: 'opened' | 'repeated' | 'resolved') => {
+    const silence = deps.silences ? silenceOf(await deps.silences.active(now()), incident.id, incident.ruleId) : null;
+    const hear = silence === null || channelsHear(silence, event);
+    publish(incident, event, !hear);
+    if (!rule || !hear) return;
+    if (event === 'opened' && holdForDigest(incident, rule)) return;
+    const payload = JSON.stringify({ incident: incidentView(incident), rule: ruleView(rule), event } satisfies Payload);
+    await sendToChannels(rule, incident.id, event, payload);
+  };
+
+  /** Sends the held openings of each rule whose digest window has ended, as one message per rule. */
+  const flushDigests = async (t: number) => {
+    for (const [ruleId, h] of held) {
+      if (t - h.sinceMs < digestWindowMs) continue;
+      held.delete(ruleId);
+      const rule = await alerts.getRule(ruleId);
+      if (!rule || h.items.length === 0) continue;
+      const first = h.items[0]!;
+      const subjects = h.items.map((i) => i.subject);
+      const shown = subjects.slice(0, 10).join(', ');
+      const incident: IncidentView = {
+        ...incidentView(first),
+        id: 0,
+        subject: 'digest',
+        count: h.items.length,
+        message: `${h.items.length} more incidents of "${rule.name}" in ${Math.round(digestWindowMs / 60_000)} min: ${shown}${subjects.length > 10 ? ` and ${subjects.length - 10} more` : ''}`,
+      };
+      await sendToChannels(rule, null, 'opened', JSON.stringify({ incident, rule: ruleView(rule), event: 'opened', digest: { count: h.items.length, incidentIds: h.items.map((i) => i.id) } }));
     }
   };
 
@@ -260,8 +315,10 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
           const rule = await alerts.getRule(inc.ruleId);
           if (t - inc.lastSeenAtMs >= (rule?.quietMinutes ?? 0) * 60_000) await resolve(inc, t, true);
         }
+      await flushDigests(t);
       if (t - lastPruneMs >= HOUR) {
         lastPruneMs = t;
+        await deps.silences?.pruneExpired(t);
         await alerts.prune();
       }
     },

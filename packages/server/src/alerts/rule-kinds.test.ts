@@ -20,6 +20,8 @@ describe('rule kinds', () => {
     expect(evaluate({ remainingPercentBelow: 5 }, q, 0).verdict).toBe('clear');
     expect(evaluate({ remainingPercentBelow: 10, provider: 'claude' }, q, 0).verdict).toBe('skip');
     expect(evaluate({ remainingPercentBelow: 10, window: 'weekly' }, q, 0).verdict).toBe('skip');
+    expect(evaluate({ remainingPercentBelow: 10, authIndex: q.subject }, q, 0).verdict).toBe('fire');
+    expect(evaluate({ remainingPercentBelow: 10, authIndex: 'someone-else' }, q, 0).verdict).toBe('skip');
 
     const f = { kind: 'pool-exhaustion-forecast', subject: 'pool:codex', provider: 'codex', plan: null, exhaustAtMs: 5 * H, nextResetAtMs: 6 * H } as const;
     expect(evaluate({ withinHours: 6 }, f, 0).verdict).toBe('fire');

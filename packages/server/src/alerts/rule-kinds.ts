@@ -6,6 +6,8 @@ import type { AlertSignal, AlertSignalKind } from './signal-bus';
 const optionalText = (max: number) =>
   z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().trim().min(1).max(max).optional());
 const provider = optionalText(100);
+/** One account (its auth_index), picked from a list in the panel; empty = every account. */
+const authIndex = optionalText(200);
 const keyHash = z.preprocess(
   (v) => (v === '' || v === null ? undefined : v),
   z
@@ -21,6 +23,7 @@ export const RULE_PARAMS = {
     remainingPercentBelow: z.number().min(0).max(100).default(10),
     provider,
     window: optionalText(50),
+    authIndex,
   }),
   'pool-exhaustion-forecast': z.object({
     /** Fire when the projected exhaustion is at most this far ahead (and before the next reset). */
@@ -30,9 +33,10 @@ export const RULE_PARAMS = {
   'account-auth-issue': z.object({
     issue: z.enum(['any', 'unauthorized', 'expired', 'banned']).default('any'),
     provider,
+    authIndex,
   }),
-  'cooldown-entered': z.object({ provider }),
-  'cooldown-recovered': z.object({ provider }),
+  'cooldown-entered': z.object({ provider, authIndex }),
+  'cooldown-recovered': z.object({ provider, authIndex }),
   'error-rate-spike': z.object({
     /** A fraction: 0.2 means 20 % of requests failed. */
     errorRateAbove: z
@@ -68,6 +72,9 @@ export const ALERT_KINDS = Object.keys(RULE_PARAMS) as [AlertSignalKind, ...Aler
 export const EVENT_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['cooldown-recovered', 'collector-gap']);
 
 export type RuleParams = Record<string, number | string | boolean>;
+
+/** Kinds whose subject is one account's auth_index (the `authIndex` param scopes them). */
+const ACCOUNT_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['quota-low', 'account-auth-issue', 'cooldown-entered', 'cooldown-recovered']);
 
 /** Validates params for a kind; the error names the field (`params.<field>`). */
 export function parseRuleParams(kind: AlertSignalKind, params: unknown): { ok: true; params: RuleParams } | { ok: false; error: string } {
@@ -112,6 +119,9 @@ export function evaluate(params: RuleParams, signal: Exclude<AlertSignal, { kind
   const skip: Verdict = { verdict: 'skip', message: '' };
   const prov = str(params, 'provider');
   if (prov !== undefined && 'provider' in signal && signal.provider !== prov) return skip;
+  // Account-scoped kinds carry the account's auth_index as their subject.
+  const acct = str(params, 'authIndex');
+  if (acct !== undefined && ACCOUNT_KINDS.has(signal.kind) && signal.subject !== acct) return skip;
   const fireIf = (cond: boolean, message: string): Verdict => ({ verdict: cond ? 'fire' : 'clear', message });
   switch (signal.kind) {
     case 'quota-low': {

@@ -10,7 +10,7 @@ import { boolean, cpaUrl, httpAddr, integer, nullable, oneOf, origins, path, rea
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** Providers an account-pool inspection can probe (those with a known quota endpoint). */
-export const INSPECTION_PROVIDERS = ['codex', 'claude'] as const;
+export const INSPECTION_PROVIDERS = ['codex', 'claude', 'antigravity', 'kimi', 'xai'] as const;
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;

@@ -194,11 +194,11 @@ describe('loadConfig rejects bad values naming key, value and fix', () => {
 });
 
 describe('account-pool policy keys (CPAMP_POOL_*)', () => {
-  it('defaults: dry run off, auto-restore on, no schedule, 4 probes, codex and claude; nothing locked', () => {
+  it('defaults: dry run off, auto-restore on, no schedule, 4 probes, every provider Plus covers; nothing locked', () => {
     const a = load().automation;
-    expect(a).toMatchObject({ poolDryRun: false, poolAutoRestore: true, poolInspectionIntervalMinutes: 0, poolInspectionConcurrency: 4, poolInspectionProviders: ['codex', 'claude'] });
+    expect(a).toMatchObject({ poolDryRun: false, poolAutoRestore: true, poolInspectionIntervalMinutes: 0, poolInspectionConcurrency: 4, poolInspectionProviders: ['codex', 'claude', 'antigravity', 'kimi', 'xai'] });
     expect(lockedFields(a)).toEqual({});
-    expect(effectivePolicy(a, undefined)).toMatchObject({ dryRun: false, autoRestoreAtReset: true, inspectionIntervalMinutes: 0, inspectionConcurrency: 4, inspectionProviders: ['codex', 'claude'] });
+    expect(effectivePolicy(a, undefined)).toMatchObject({ dryRun: false, autoRestoreAtReset: true, inspectionIntervalMinutes: 0, inspectionConcurrency: 4, inspectionProviders: ['codex', 'claude', 'antigravity', 'kimi', 'xai'], inspectionSchedule: 'interval', inspectionUsedPercentThreshold: 100, inspectionAutoAction: 'none', xaiInferenceProbe: false });
   });
 
   it('env sets and locks each field, naming the env variable', () => {

@@ -18,7 +18,7 @@ export interface AlertsRuntime {
 }
 
 export interface AlertsPluginOptions {
-  store: Pick<Store, 'alerts' | 'analytics' | 'events'>;
+  store: Pick<Store, 'alerts' | 'analytics' | 'events'> & Partial<Pick<Store, 'alertSilences'>>;
   signals: SignalBus;
   live: Pick<LiveHub, 'publish'>;
   /** The running collector, watched for stalls; omitted when none runs. */
@@ -38,6 +38,7 @@ async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Pr
   const engine = createAlertEngine({
     ...opts.engine,
     alerts: store.alerts,
+    ...(store.alertSilences ? { silences: store.alertSilences } : {}),
     now,
     logger,
     publish: (incident) => opts.live.publish('alert', incident),

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config';
 import alertsRoutes from '../routes/alerts.routes';
+import alertSilencesRoutes from '../routes/alert-silences.routes';
 import aliasRoutes from '../routes/aliases.routes';
 import analyticsRoutes from '../routes/analytics.routes';
 import budgetRoutes from '../routes/budgets.routes';
@@ -37,6 +38,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(budgetRoutes, { budgets: app.budgets, store });
   await app.register(shareRoutes, { store, budgets: app.budgets, pool: app.pool, now });
   await app.register(dashboardRoutes, { store, collector: app.collector, connection: app.cpa.connection, now });
+  await app.register(alertSilencesRoutes, { store, now });
 }
 
 export default fp(storeRoutes, {

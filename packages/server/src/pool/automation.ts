@@ -40,6 +40,12 @@ export interface Automation {
    * had): cpamp drops its ownership, and a disable answers the account's `exhausted` issue.
    */
   userSetDisabled(fileName: string, disabled: boolean): Promise<void>;
+  /**
+   * One action on an account outside the issue queue (an inspection's auto-action or a bulk apply of a run's
+   * suggestions): performed (or, in dry run, only logged) and logged with its reason. A user's action ends
+   * cpamp's ownership of the account's state. Returns the log entry.
+   */
+  act(acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete', reason: string, opts?: { dryRun?: boolean; actor?: 'cpamp' | 'user' }): Promise<PoolActionRow>;
 }
 
 export function createAutomation(d: PoolDeps): Automation {
@@ -272,6 +278,14 @@ export function createAutomation(d: PoolDeps): Automation {
         if (issue.issue !== 'exhausted') d.emit({ kind: 'resolved', resolves: 'account-auth-issue', subject: issue.authIndex });
       }
       return { issue: next, action: entry };
+    },
+
+    async act(acc, action, reason, opts = {}) {
+      const actor = opts.actor ?? 'cpamp';
+      const dryRun = opts.dryRun === true || d.policy().dryRun;
+      if (actor === 'user' && !dryRun) await automation.revokeOwnership(acc.authIndex, `${action}: ${reason}`);
+      const error = dryRun ? null : await apply(acc, action);
+      return log(acc, action, actor, reason, dryRun, error);
     },
   };
   return automation;

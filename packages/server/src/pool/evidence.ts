@@ -19,7 +19,9 @@ export interface EvidenceScanner {
 /** Only fresh traffic may disable an account (an import of old rows must not). */
 const EXHAUSTION_MAX_AGE_MS = 15 * 60_000;
 const AUTH_ISSUE_MAX_AGE_MS = 24 * 3_600_000;
-const AUTH_FAILURE = /token_expired|token_revoked|invalid_grant|account_deactivated|deactivated_workspace|invalid_api_key|authentication/i;
+const AUTH_FAILURE = /token_expired|token_revoked|invalid_grant|account_deactivated|deactivated_workspace|workspace_deactivated|invalid_api_key|authentication/i;
+/** xAI's `permission_denied` on the chat endpoint: the credential is rejected (Plus: review it). */
+const XAI_PERMISSION = /permission_denied/i;
 
 export function createEvidenceScanner(d: PoolDeps, automation: Automation): EvidenceScanner {
   let watermark: number | undefined;
@@ -60,7 +62,11 @@ export function createEvidenceScanner(d: PoolDeps, automation: Automation): Evid
               const resetAt = limit?.resetAtMs ?? (full.length ? Math.max(...full.map((w) => w.resetAtMs as number)) : null);
               // A generic 429 (Retry-After alone) is not a quota exhaustion (Plus's rule).
               if ((limit || full.length) && (resetAt === null || resetAt > d.now())) await automation.onExhausted(acc, resetAt, `usage limit reached (HTTP 429 at ${new Date(r.timestampMs).toISOString()})`);
-            } else if ((r.statusCode === 401 || r.statusCode === 403) && age <= AUTH_ISSUE_MAX_AGE_MS && AUTH_FAILURE.test(r.failBody ?? '')) {
+            } else if (
+              (r.statusCode === 401 || r.statusCode === 403 || r.statusCode === 402) &&
+              age <= AUTH_ISSUE_MAX_AGE_MS &&
+              (AUTH_FAILURE.test(r.failBody ?? '') || (acc.provider === 'xai' && r.statusCode !== 402 && XAI_PERMISSION.test(r.failBody ?? '')))
+            ) {
               const text = r.failBody ?? '';
               const issue = /deactivated/i.test(text) ? 'banned' : /expired/i.test(text) ? 'expired' : 'unauthorized';
               // Traffic evidence queues the issue; only a probe may auto-disable (401 alone is not proof).

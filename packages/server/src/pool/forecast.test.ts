@@ -45,8 +45,10 @@ describe('windowExhaustAt / accountExhaustAt', () => {
     expect(windowExhaustAt({ window: '5h', usedPercent: 50, resetAtMs: NOW + 4 * H, observedAtMs: NOW, ratePerHour: 10 }, NOW)).toBeNull();
     expect(windowExhaustAt({ window: '5h', usedPercent: 50, resetAtMs: NOW + 4 * H, observedAtMs: NOW, ratePerHour: null }, NOW)).toBeNull();
   });
-  it('a full window is exhausted since it was observed', () => {
-    expect(windowExhaustAt({ window: '5h', usedPercent: 100, resetAtMs: NOW + H, observedAtMs: NOW - 60_000, ratePerHour: 0 }, NOW)).toBe(NOW - 60_000);
+  it('a full window has no "runs out" time (never one in the past); the account is empty until its reset', () => {
+    const full = { window: '5h', usedPercent: 100, resetAtMs: NOW + H, observedAtMs: NOW - 60_000, ratePerHour: 0 };
+    expect(windowExhaustAt(full, NOW)).toBeNull();
+    expect(accountExhaustAt([full, { window: 'weekly', usedPercent: 50, resetAtMs: THU_0900, observedAtMs: NOW, ratePerHour: 10 }], NOW)).toEqual({ exhaustAtMs: null, window: '5h', emptyUntilMs: NOW + H });
   });
   it('the account takes its tightest window', () => {
     const r = accountExhaustAt(
@@ -56,7 +58,7 @@ describe('windowExhaustAt / accountExhaustAt', () => {
       ],
       NOW,
     );
-    expect(r).toEqual({ exhaustAtMs: NOW + 2 * H, window: 'weekly' });
+    expect(r).toEqual({ exhaustAtMs: NOW + 2 * H, window: 'weekly', emptyUntilMs: null });
   });
 });
 
@@ -67,15 +69,12 @@ const member = (used: number, rate: number, resetAtMs: number, usable = true): P
 });
 
 describe('poolForecast', () => {
-  it('sums remaining capacity and rates: (60 + 20) % at 20 %/h = 4 h, before Thursday\'s reset', () => {
+  it('sums remaining capacity and rates: (60 + 20) % at 20 %/h = 4 h, before Thursday\'s reset: at risk', () => {
     const f = poolForecast([member(40, 10, THU_0900), member(80, 10, THU_0900)], NOW);
-    expect(f.exhaustAtMs).toBe(NOW + 4 * H);
-    expect(f.nextResetAtMs).toBe(THU_0900);
-    expect(f.verdict).toBe('exhausts-before-reset');
-    expect(f.bindingWindow).toBe('weekly');
+    expect(f).toMatchObject({ exhaustAtMs: NOW + 4 * H, dryAtMs: NOW + 4 * H, nextResetAtMs: THU_0900, verdict: 'at-risk', reason: 'runs-dry', bindingWindow: 'weekly' });
     expect(f.windows).toEqual([{ window: 'weekly', avgUsedPercent: 60, minRemainingPercent: 20, nextResetAtMs: THU_0900 }]);
     expect(f.burnPerHour).toEqual({ requests: 2, tokens: 200, costMicros: 2_000 });
-    expect(forecastMessage('codex', null, f, NOW)).toBe('Codex pool empty at 14:30 UTC; weekly reset Thu 09:00 UTC');
+    expect(forecastMessage('codex', null, f, NOW)).toBe('Codex pool runs dry 14:30 UTC at the current pace, before the weekly reset Thu 09:00 UTC.');
   });
   it('leaves unusable accounts out of the capacity: 20 % at 10 %/h = 2 h', () => {
     const f = poolForecast([member(40, 10, THU_0900, false), member(80, 10, THU_0900)], NOW);
@@ -99,27 +98,26 @@ describe('poolForecast', () => {
       burn: { requests: 0, tokens: 0, costMicros: 0 },
     };
     const f = poolForecast([active, disabled], NOW);
-    // weekly: 60 % left at 10 %/h = 6 h (16:30); 5h: 80 % at 10 %/h = 8 h. weekly-opus (disabled only) is no capacity.
-    expect(f.bindingWindow).toBe('weekly');
-    expect(f.exhaustAtMs).toBe(NOW + 6 * H);
-    expect(f.verdict).toBe('exhausts-before-reset');
+    // weekly: 60 % left at 10 %/h = 6 h (16:30), before Thursday: at risk. 5h: 80 % at 10 %/h = 8 h, after its reset in 4 h.
+    expect(f).toMatchObject({ bindingWindow: 'weekly', exhaustAtMs: NOW + 6 * H, verdict: 'at-risk' });
     expect(f.windows).toEqual([
       { window: '5h', avgUsedPercent: 20, minRemainingPercent: 80, nextResetAtMs: NOW + 4 * H },
       { window: 'weekly', avgUsedPercent: 40, minRemainingPercent: 60, nextResetAtMs: THU_0900 },
     ]);
-    expect(forecastMessage('claude', null, f, NOW)).toBe('Claude pool empty at 16:30 UTC; weekly reset Thu 09:00 UTC');
     // Nothing can serve: empty now, and the windows still say when capacity comes back.
     const none = poolForecast([{ ...active, usable: false }, disabled], NOW);
-    expect(none).toMatchObject({ exhaustAtMs: NOW, verdict: 'exhausts-before-reset', avgRemainingPercent: 0 });
-    expect(none.nextResetAtMs).not.toBeNull();
+    expect(none).toMatchObject({ exhaustAtMs: null, verdict: 'empty', reason: 'no-usable', emptyUntilMs: THU_0900, avgRemainingPercent: 0 });
+    expect(forecastMessage('claude', null, none, NOW)).toBe('Claude pool is empty until Thu 09:00 UTC: no account can serve.');
   });
-  it('is at risk when it empties within 6 h but after the reset', () => {
-    const f = poolForecast([member(40, 10, NOW + 2 * H), member(80, 10, NOW + 2 * H)], NOW);
-    expect(f.verdict).toBe('at-risk');
-    expect(forecastMessage('codex', 'plus', f, NOW)).toBe('Codex (plus) pool at risk: empty at 14:30 UTC at the current pace (next weekly reset 12:30 UTC)');
+  it('runs dry after more than 6 h but before the reset: watch', () => {
+    const f = poolForecast([member(40, 5, THU_0900), member(80, 5, THU_0900)], NOW);
+    expect(f).toMatchObject({ verdict: 'watch', reason: 'runs-dry', exhaustAtMs: NOW + 8 * H });
   });
-  it('is ok far away and no-data without windows', () => {
-    expect(poolForecast([member(10, 0.1, THU_0900)], NOW).verdict).toBe('ok');
+  it('reaches the reset before it runs dry, however close: safe', () => {
+    const f = poolForecast([member(60, 10, NOW + 3.8 * H), member(60, 10, NOW + 3.8 * H)], NOW);
+    expect(f).toMatchObject({ verdict: 'safe', reason: 'reset-first', exhaustAtMs: null, dryAtMs: NOW + 4 * H });
+  });
+  it('no-data without windows', () => {
     const empty = poolForecast([{ usable: true, windows: [], burn: { requests: 0, tokens: 0, costMicros: 0 } }], NOW);
     expect(empty.verdict).toBe('no-data');
     expect(forecastMessage('claude', null, empty, NOW)).toBe('No quota data for the Claude pool yet; run an inspection.');

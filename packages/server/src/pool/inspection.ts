@@ -3,7 +3,8 @@
 // One run at a time; cancel aborts in-flight probes (their accounts get no result).
 import { setMaxListeners } from 'node:events';
 import type { Automation } from './automation';
-import { classifyProbe, probeRequest, type ParsedWindow, type ProbeOutcome } from './quota-parse';
+import { runProbe } from './probe-runner';
+import { probeRequest, type ParsedWindow, type ProbeOutcome } from './quota-parse';
 import { toRun, type InspectionResultKind, type InspectionRun, type PoolAccountRow, type PoolDeps, type PoolResultRow, type PoolRunRow, type PoolWindowRow } from './types';
 
 export interface StartInspection {
@@ -41,14 +42,20 @@ function suggested(acc: PoolAccountRow, o: ProbeOutcome, owned: boolean): PoolRe
 }
 
 /** The accounts an inspection would probe: those with a known quota endpoint, filtered. */
-export function inspectionTargets(accounts: readonly PoolAccountRow[], opts: { providers: readonly string[]; provider?: string; authIndexes?: readonly string[] }): PoolAccountRow[] {
+export function inspectionTargets(
+  accounts: readonly PoolAccountRow[],
+  opts: { providers: readonly string[]; provider?: string; authIndexes?: readonly string[]; sampleSize?: number },
+): PoolAccountRow[] {
   const wanted = opts.authIndexes ? new Set(opts.authIndexes) : null;
-  return accounts.filter((a) => {
+  const all = accounts.filter((a) => {
     if (a.deletedMs !== null) return false;
     if (wanted) return wanted.has(a.authIndex) && probeRequest(a.provider, a.chatgptAccountId) !== null;
     if (opts.provider ? a.provider !== opts.provider : !opts.providers.includes(a.provider)) return false;
     return probeRequest(a.provider, a.chatgptAccountId) !== null;
   });
+  // A sample: the least recently inspected first (never-inspected before all), so runs rotate through the pool.
+  if (wanted || !opts.sampleSize || all.length <= opts.sampleSize) return all;
+  return [...all].sort((a, b) => (a.lastInspectionMs ?? -1) - (b.lastInspectionMs ?? -1) || (a.authIndex < b.authIndex ? -1 : 1)).slice(0, opts.sampleSize);
 }
 
 export function createInspectionService(d: PoolDeps, automation: Automation, onFinished: () => Promise<void> | void = () => {}): InspectionService {
@@ -75,14 +82,15 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
     };
     const probe = async (acc: PoolAccountRow): Promise<void> => {
       const cpa = d.cpa();
-      const req = probeRequest(acc.provider, acc.chatgptAccountId);
-      if (!req) return;
+      if (!probeRequest(acc.provider, acc.chatgptAccountId)) return;
       let outcome: ProbeOutcome;
       if (!cpa) outcome = { result: 'error', httpStatus: null, detail: 'cpamp is not connected to CPA', windows: [], resetAtMs: null, expired: false, plan: null };
       else {
         try {
-          const res = await cpa.apiCall({ authIndex: acc.authIndex, ...req }, abort.signal);
-          outcome = classifyProbe(acc.provider, res.statusCode, res.body, d.now());
+          // Retries, timeout, User-Agent, used-% threshold and xAI's inference probe come from the policy.
+          const got = await runProbe(cpa, acc, d.policy(), abort.signal, d.now);
+          if (!got) return;
+          outcome = got;
         } catch (err) {
           if (abort.signal.aborted) return;
           outcome = { result: 'error', httpStatus: null, detail: `CPA api-call failed: ${(err as Error).message.slice(0, 300)}`, windows: [], resetAtMs: null, expired: false, plan: null };
@@ -108,7 +116,12 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
       try {
         if (outcome.result === 'exhausted') await automation.onExhausted(acc, outcome.resetAtMs, `inspection: ${outcome.detail}`, { dryRun });
         else if (outcome.result === 'unauthorized') await automation.onAuthIssue(acc, outcome.expired ? 'expired' : 'unauthorized', outcome.detail, { dryRun });
-        else if (outcome.result === 'banned') await automation.onAuthIssue(acc, 'banned', outcome.detail, { dryRun });
+        else if (outcome.result === 'banned') {
+          await automation.onAuthIssue(acc, 'banned', outcome.detail, { dryRun });
+          // The policy's auto-action for a banned account (Plus: disable or delete; none = suggest only).
+          const act = d.policy().inspectionAutoAction;
+          if (act !== 'none' && !(act === 'disable' && acc.disabled)) await automation.act(acc, act, `inspection run #${run.id}: ${outcome.detail.slice(0, 160)}`, { dryRun });
+        }
         else if (outcome.result === 'ok') await automation.onHealthy(acc);
       } catch (err) {
         d.logger.error({ err, authIndex: acc.authIndex }, 'pool: automation after a probe failed');

@@ -13,7 +13,47 @@ export interface PoolPolicy {
   inspectionIntervalMinutes: number;
   inspectionConcurrency: number;
   inspectionProviders: string[];
+  /** 'interval' runs every inspectionIntervalMinutes; 'time-points' at each HH:MM of inspectionTimePoints in inspectionTimeZone. */
+  inspectionSchedule: 'interval' | 'time-points';
+  inspectionTimePoints: string[];
+  /** An IANA zone ('UTC', 'Asia/Shanghai'). */
+  inspectionTimeZone: string;
+  /** An answer whose fullest window is at or above this used % counts as exhausted (Plus: 100). */
+  inspectionUsedPercentThreshold: number;
+  /** Probe at most this many accounts per run, least recently inspected first (0 = all). */
+  inspectionSampleSize: number;
+  /** Extra attempts after a failed probe (transport errors, 5xx, generic 429). */
+  inspectionRetries: number;
+  inspectionTimeoutMs: number;
+  /** Replaces the probe's User-Agent when set ('' = each provider's own). */
+  inspectionUserAgent: string;
+  /** What a run does with an account it finds banned: disable it, delete its auth file, or only suggest. */
+  inspectionAutoAction: 'disable' | 'delete' | 'none';
+  /** xAI: also send one tiny completion (billing alone misses free-usage and permission failures). */
+  xaiInferenceProbe: boolean;
 }
+
+export const INSPECTION_DEFAULTS = {
+  inspectionSchedule: 'interval',
+  inspectionTimePoints: [],
+  inspectionTimeZone: 'UTC',
+  inspectionUsedPercentThreshold: 100,
+  inspectionSampleSize: 0,
+  inspectionRetries: 0,
+  inspectionTimeoutMs: 15_000,
+  inspectionUserAgent: '',
+  inspectionAutoAction: 'none',
+  xaiInferenceProbe: false,
+} as const satisfies Partial<PoolPolicy>;
+
+const validZone = (z: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: z });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const PoolPolicyPatchSchema = z
   .object({
@@ -25,13 +65,23 @@ export const PoolPolicyPatchSchema = z
     inspectionIntervalMinutes: z.number().int().min(0).max(10_080),
     inspectionConcurrency: z.number().int().min(1).max(64),
     inspectionProviders: z.array(z.string().trim().min(1).max(40)).max(20),
+    inspectionSchedule: z.enum(['interval', 'time-points']),
+    inspectionTimePoints: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')).max(48),
+    inspectionTimeZone: z.string().min(1).max(64).refine(validZone, 'unknown time zone'),
+    inspectionUsedPercentThreshold: z.number().min(1).max(100),
+    inspectionSampleSize: z.number().int().min(0).max(100_000),
+    inspectionRetries: z.number().int().min(0).max(5),
+    inspectionTimeoutMs: z.number().int().min(1_000).max(120_000),
+    inspectionUserAgent: z.string().max(300),
+    inspectionAutoAction: z.enum(['disable', 'delete', 'none']),
+    xaiInferenceProbe: z.boolean(),
   })
   .partial()
   .strict();
 export type PoolPolicyPatch = z.infer<typeof PoolPolicyPatchSchema>;
 
 /** Policy field → the env variable that locks it (Plus's names for the toggles Plus has, CPAMP_POOL_* for the rest). */
-const ENV_FIELDS: Record<keyof PoolPolicy, string> = {
+const ENV_FIELDS: Partial<Record<keyof PoolPolicy, string>> = {
   autoDisableOnExhaustion: 'USAGE_QUOTA_COOLDOWN_ENABLED',
   autoRestoreAtReset: 'CPAMP_POOL_AUTO_RESTORE',
   authIssueQueue: 'USAGE_ACCOUNT_ACTIONS_ENABLED',
@@ -53,6 +103,8 @@ export function policyDefaults(automation: Config['automation']): PoolPolicy {
     inspectionIntervalMinutes: automation.poolInspectionIntervalMinutes,
     inspectionConcurrency: automation.poolInspectionConcurrency,
     inspectionProviders: [...automation.poolInspectionProviders],
+    ...INSPECTION_DEFAULTS,
+    inspectionTimePoints: [],
   };
 }
 

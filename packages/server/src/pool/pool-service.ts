@@ -11,6 +11,7 @@ import type { PoolCpa } from './cpa-port';
 import { createEvidenceScanner, type EvidenceScanner } from './evidence';
 import { createInspectionService, inspectionTargets, type InspectionService, type StartInspection } from './inspection';
 import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, type PoolPolicy, type PoolPolicyPatch } from './policy';
+import { scheduleDue, scheduled } from './schedule';
 import type { PoolDeps, PoolLogger, PoolRunRow } from './types';
 import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage, type SnapshotInputs } from './views';
 
@@ -170,9 +171,11 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
     }
     for (const p of s.providers) {
       const subject = `pool:${p.provider}${p.plan ? `:${p.plan}` : ''}`;
-      if (p.verdict === 'exhausts-before-reset' || p.verdict === 'at-risk') {
+      if (p.verdict === 'empty' || p.verdict === 'at-risk') {
         forecastOpen.add(subject);
-        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: p.exhaustAtMs, nextResetAtMs: p.nextResetAtMs });
+        // An empty pool runs dry now and stays so until the first account comes back.
+        const empty = p.verdict === 'empty';
+        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: empty ? s.generatedAtMs : p.exhaustAtMs, nextResetAtMs: empty ? p.emptyUntilMs : p.nextResetAtMs });
       } else if (forecastOpen.delete(subject)) {
         o.emit({ kind: 'resolved', resolves: 'pool-exhaustion-forecast', subject });
       }
@@ -206,6 +209,7 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
         providers: p.inspectionProviders,
         ...(opts.provider ? { provider: opts.provider } : {}),
         ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
+        sampleSize: p.inspectionSampleSize,
       });
       const run = await inspections.start(targets, opts);
       if (!run) return { running: inspections.active()?.id ?? 0 };
@@ -225,10 +229,10 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       await automation.recoverDue();
       await automation.resolveExhaustedDue();
       const p = policy();
-      if (p.inspectionIntervalMinutes > 0 && !inspections.active() && o.cpa()) {
+      if (scheduled(p) && !inspections.active() && o.cpa()) {
         const last = await settings.get<number>(LAST_SCHEDULED_KEY);
         if (last === undefined) await settings.set(LAST_SCHEDULED_KEY, t);
-        else if (t - last >= p.inspectionIntervalMinutes * 60_000) {
+        else if (scheduleDue(p, last, t)) {
           await settings.set(LAST_SCHEDULED_KEY, t);
           await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
         }

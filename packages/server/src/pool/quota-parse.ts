@@ -1,6 +1,7 @@
 // Provider quota probes (what CPA's panel sends through /api-call; docs/design.md, "Auth files") and the
 // parsers that turn their answers — or the rate-limit headers of ordinary usage rows — into quota windows.
-// Pure: no I/O, the clock comes in as an argument.
+// Pure: no I/O, the clock comes in as an argument. Antigravity, Kimi and xAI live in provider-probes.ts.
+import { extraProbeRequest, parseAntigravityQuota, parseKimiUsage, parseXaiBilling, xaiFailureOutcome, type ProbeContext } from './provider-probes';
 
 export interface ParsedWindow {
   window: string;
@@ -37,10 +38,10 @@ export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
 export const CODEX_USER_AGENT = 'codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal';
 
 /** Providers cpamp can probe for quota through CPA's api-call. */
-export const PROBE_PROVIDERS = ['codex', 'claude'] as const;
+export const PROBE_PROVIDERS = ['codex', 'claude', 'antigravity', 'kimi', 'xai'] as const;
 
 /** The probe for one account, or null when the provider has no quota endpoint we know. */
-export function probeRequest(provider: string, chatgptAccountId: string | null): ProbeRequest | null {
+export function probeRequest(provider: string, chatgptAccountId: string | null, ctx: ProbeContext = {}): ProbeRequest | null {
   if (provider === 'codex') {
     const header: Record<string, string> = {
       Authorization: 'Bearer $TOKEN$',
@@ -58,7 +59,7 @@ export function probeRequest(provider: string, chatgptAccountId: string | null):
       header: { Authorization: 'Bearer $TOKEN$', 'anthropic-beta': 'oauth-2025-04-20', 'Content-Type': 'application/json' },
     };
   }
-  return null;
+  return extraProbeRequest(provider, ctx);
 }
 
 /** '5h', 'weekly', 'monthly' or '<n>h' / '<n>m' from a window length. */
@@ -204,8 +205,17 @@ export function classifyProbe(provider: string, statusCode: number, bodyText: st
       windows = p.windows;
       limitReached = p.limitReached;
       plan = p.plan;
-    } else if (provider === 'claude') {
-      windows = parseClaudeUsage(body);
+    } else {
+      windows =
+        provider === 'claude'
+          ? parseClaudeUsage(body)
+          : provider === 'antigravity'
+            ? parseAntigravityQuota(body)
+            : provider === 'kimi'
+              ? parseKimiUsage(body, nowMs, windowName)
+              : provider === 'xai'
+                ? parseXaiBilling(body)
+                : [];
       limitReached = windows.some((w) => (w.usedPercent ?? 0) >= 100);
     }
     if (windows.length === 0) return { ...base, result: 'error', detail: `no quota windows in the ${provider} answer` };
@@ -225,6 +235,9 @@ export function classifyProbe(provider: string, statusCode: number, bodyText: st
     return { ...base, windows, plan, result: 'ok', detail: windows.map((w) => `${w.window} ${w.usedPercent ?? '?'}%`).join(', ') };
   }
   const text = errorText(body, bodyText);
+  // A deactivated workspace answers 402 on every provider (Plus: delete the stale auth file).
+  if (statusCode === 402 && /deactivated_workspace|workspace_deactivated/.test(bodyText)) return { ...base, result: 'banned', detail: `workspace deactivated: ${text}` };
+  if (provider === 'xai') return xaiFailureOutcome(statusCode, bodyText, nowMs);
   if (statusCode === 401) {
     const expired = /expired|token_expired|invalid_grant/i.test(text);
     return { ...base, result: 'unauthorized', expired, detail: text || 'HTTP 401' };
@@ -235,6 +248,5 @@ export function classifyProbe(provider: string, statusCode: number, bodyText: st
     return { ...base, result: 'error', detail: `rate limited (HTTP 429): ${text}` };
   }
   if (statusCode === 403) return { ...base, result: 'banned', detail: text || 'HTTP 403' };
-  if (statusCode === 402 && /deactivated_workspace/.test(text)) return { ...base, result: 'banned', detail: text };
   return { ...base, result: 'error', detail: `HTTP ${statusCode}: ${text}` };
 }

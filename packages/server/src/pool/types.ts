@@ -3,6 +3,7 @@ import type { EventsRepository, PoolRepository, SettingsRepository } from '@cpam
 import type { AlertSignal } from '../alerts/signal-bus';
 import type { PoolPolicy } from './policy';
 import type { PoolCpa } from './cpa-port';
+import type { ForecastReason, PoolVerdict } from './forecast';
 
 export type {
   PoolAccountRow,
@@ -40,6 +41,8 @@ export type PoolAccount = {
   usage24h: { requests: number; failures: number; tokens: number; costMicros: number };
   burnPerHour: UsageNumbers;
   exhaustAtMs: number | null;
+  /** An exhausted account: when its full windows reset (null when not exhausted or no reset known). */
+  emptyUntilMs: number | null;
   valueMicros: number;
 };
 export type InspectionRun = {
@@ -75,9 +78,17 @@ export type ProviderForecast = {
   exhausted: number;
   burnPerHour: UsageNumbers;
   windows: { window: string; avgUsedPercent: number | null; minRemainingPercent: number | null; nextResetAtMs: number | null }[];
+  /** When the pool runs dry before capacity comes back (watch / at-risk); never in the past. */
   exhaustAtMs: number | null;
+  /** When it would run dry at the current pace ignoring resets (reset-first: after nextResetAtMs). */
+  dryAtMs: number | null;
   nextResetAtMs: number | null;
-  verdict: 'ok' | 'at-risk' | 'exhausts-before-reset' | 'no-data';
+  /** Empty pools: when the first account comes back. */
+  emptyUntilMs: number | null;
+  bindingWindow: string | null;
+  verdict: PoolVerdict;
+  reason: ForecastReason;
+  /** The card's sentence in English (the panel builds its own from the fields above). */
   message: string;
 };
 

@@ -26,6 +26,7 @@ import {
 
 const HOUR = 3_600_000;
 const SERIES_BUCKET_MS = 30 * 60_000;
+const SERIES_AHEAD_MS = 24 * HOUR;
 
 export interface PoolSnapshot {
   generatedAtMs: number;
@@ -35,7 +36,7 @@ export interface PoolSnapshot {
   providers: ProviderForecast[];
   /** Forecast per provider (all plans), for the series and the exhaustion signal. */
   providerTotals: Map<string, PoolForecast>;
-  series: { provider: string; points: { tMs: number; remainingPercent: number | null; projected: boolean }[] }[];
+  series: { provider: string; plan: string | null; points: { tMs: number; remainingPercent: number | null; projected: boolean }[] }[];
   /** Sort orders computed on demand (pageAccounts). */
   orders: Map<AccountSort, PoolAccount[]>;
 }
@@ -119,6 +120,7 @@ export async function buildSnapshot(
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
   for (const acc of rows) {
     const ws = windows.get(acc.authIndex) ?? [];
+    const idle = (u24.get(acc.authIndex)?.requests ?? 0) === 0 && usage.u24.size > 0;
     const fws: ForecastWindow[] = ws.map((w) => {
       const cur: WindowPoint = { tMs: w.observedAtMs, usedPercent: w.usedPercent ?? 0, resetAtMs: w.resetAtMs };
       return {
@@ -131,7 +133,8 @@ export async function buildSnapshot(
           w.usedPercent === null
             ? null
             : (percentPerHour(starts.has(`${acc.authIndex}\u0000${w.window}`) ? [starts.get(`${acc.authIndex}\u0000${w.window}`)!] : [], cur, nowMs) ??
-              cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs)),
+              // The pace since the cycle began says nothing about an account with no traffic for 24 h (idle).
+              (idle ? 0 : cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs))),
       };
     });
     const exhausted =
@@ -156,7 +159,7 @@ export async function buildSnapshot(
       lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
       usage24h: { ...a24 },
       burnPerHour: burn,
-      exhaustAtMs: accountExhaustAt(fws, nowMs).exhaustAtMs,
+      ...exhaustion(fws, nowMs),
       valueMicros: value,
     };
     accounts.push(account);
@@ -188,8 +191,12 @@ export async function buildSnapshot(
       burnPerHour: f.burnPerHour as UsageNumbers,
       windows: f.windows,
       exhaustAtMs: f.exhaustAtMs,
+      dryAtMs: f.dryAtMs,
       nextResetAtMs: f.nextResetAtMs,
+      emptyUntilMs: f.emptyUntilMs,
+      bindingWindow: f.bindingWindow,
       verdict: f.verdict,
+      reason: f.reason,
       message: forecastMessage(first.provider, first.plan, f, nowMs),
     });
   }
@@ -198,30 +205,45 @@ export async function buildSnapshot(
   const providerTotals = new Map<string, PoolForecast>();
   for (const [p, list] of perProvider) providerTotals.set(p, poolForecast(list, nowMs));
 
-  // Past points: average remaining % of each provider's binding window per 30-minute bucket.
+  // One line per provider and plan: past points are the average remaining % of the plan's binding window
+  // per 30-minute bucket; projected points run from now to the reset (or to where it runs dry first).
+  const planForecasts = new Map<string, { provider: string; plan: string | null; f: PoolForecast }>();
+  for (const list of members.values()) {
+    const first = list[0]!;
+    planForecasts.set(`${first.provider}\u0000${first.plan ?? ''}`, { provider: first.provider, plan: first.plan, f: poolForecast(list.map((m) => m.member), nowMs) });
+  }
   const buckets = new Map<string, { tMs: number; remainingPercent: number }[]>();
   for (const b of inputs.buckets) {
-    if (providerTotals.get(b.provider)?.bindingWindow !== b.window) continue;
-    const list = buckets.get(b.provider) ?? [];
+    const key = `${b.provider}\u0000${b.plan ?? ''}`;
+    if (planForecasts.get(key)?.f.bindingWindow !== b.window) continue;
+    const list = buckets.get(key) ?? [];
     list.push({ tMs: b.tMs, remainingPercent: b.remainingPercent });
-    buckets.set(b.provider, list);
+    buckets.set(key, list);
   }
   const series: PoolSnapshot['series'] = [];
-  for (const [provider, f] of providerTotals) {
-    const points: PoolSnapshot['series'][number]['points'] = (buckets.get(provider) ?? []).map((b) => ({ ...b, projected: false }));
+  for (const [key, { provider, plan, f }] of planForecasts) {
+    const points: PoolSnapshot['series'][number]['points'] = (buckets.get(key) ?? []).map((b) => ({ ...b, projected: false }));
     if (f.avgRemainingPercent !== null) {
       points.push({ tMs: nowMs, remainingPercent: f.avgRemainingPercent, projected: true });
-      const end = f.exhaustAtMs !== null && (f.nextResetAtMs === null || f.exhaustAtMs <= f.nextResetAtMs) ? f.exhaustAtMs : f.nextResetAtMs;
+      const end = f.verdict === 'empty' ? f.emptyUntilMs : (f.exhaustAtMs ?? f.nextResetAtMs);
       if (end !== null && end > nowMs) {
-        const left = Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((end - nowMs) / HOUR));
-        points.push({ tMs: end, remainingPercent: Math.round(left * 100) / 100, projected: true });
+        // The chart shows a day either side of now: a weekly reset days ahead is cut at +24 h on the same slope.
+        const stop = Math.min(end, nowMs + SERIES_AHEAD_MS);
+        const left = f.verdict === 'empty' ? 0 : Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((stop - nowMs) / HOUR));
+        points.push({ tMs: stop, remainingPercent: Math.round(left * 100) / 100, projected: true });
       }
     }
-    series.push({ provider, points });
+    series.push({ provider, plan, points });
   }
-  series.sort((a, b) => a.provider.localeCompare(b.provider));
+  series.sort((a, b) => a.provider.localeCompare(b.provider) || (a.plan ?? '').localeCompare(b.plan ?? ''));
 
   return { generatedAtMs: nowMs, accounts, byIndex: new Map(accounts.map((a) => [a.authIndex, a])), counts, providers, providerTotals, series, orders: new Map() };
+}
+
+/** An account's "runs out" time (never in the past) or, when exhausted, until when it is empty. */
+function exhaustion(fws: readonly ForecastWindow[], nowMs: number): { exhaustAtMs: number | null; emptyUntilMs: number | null } {
+  const e = accountExhaustAt(fws, nowMs);
+  return { exhaustAtMs: e.exhaustAtMs, emptyUntilMs: e.emptyUntilMs };
 }
 
 export type AccountSort = 'exhaust' | 'usage' | 'value' | 'name';
@@ -235,7 +257,8 @@ function sortedAccounts(snap: PoolSnapshot, sort: AccountSort): PoolAccount[] {
   const names = new Map(snap.accounts.map((a) => [a, (a.email ?? a.fileName ?? a.authIndex).toLowerCase()]));
   const byName = (a: PoolAccount, b: PoolAccount) => cmpStr(names.get(a)!, names.get(b)!) || cmpStr(a.authIndex, b.authIndex);
   const cmp: Record<AccountSort, (a: PoolAccount, b: PoolAccount) => number> = {
-    exhaust: (a, b) => (a.exhaustAtMs ?? Infinity) - (b.exhaustAtMs ?? Infinity) || byName(a, b),
+    // Empty accounts first (by when they come back), then by when they run out.
+    exhaust: (a, b) => (a.exhaustAtMs ?? (a.emptyUntilMs !== null ? 0 : Infinity)) - (b.exhaustAtMs ?? (b.emptyUntilMs !== null ? 0 : Infinity)) || byName(a, b),
     usage: (a, b) => b.usage24h.requests - a.usage24h.requests || byName(a, b),
     value: (a, b) => b.valueMicros - a.valueMicros || byName(a, b),
     name: byName,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Store } from '@cpamp/store';
 import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
+import { applySuggestions, BULK_ACTIONS } from '../pool/apply-suggestions';
 import { PoolPolicyPatchSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
 import { ACCOUNT_STATUSES, toResult, toRun } from '../pool/types';
@@ -27,6 +28,14 @@ const IdParams = z.object({ id: z.coerce.number().int().min(1) });
 const InspectionBody = z
   .object({
     provider: z.string().trim().min(1).max(40).optional(),
+    authIndexes: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict()
+  .default({});
+const ApplyBody = z
+  .object({
+    actions: z.array(z.enum(BULK_ACTIONS as unknown as ['disable', 'enable', 'delete'])).min(1).max(3).optional(),
     authIndexes: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
     dryRun: z.boolean().optional(),
   })
@@ -133,6 +142,15 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     const active = s.inspections.active();
     if (active && active.id === run.id) await active.done;
     return { run: toRun((await opts.store.pool.getRun(run.id))!) };
+  });
+
+  app.post(`${base}/inspections/:id/apply`, { schema: { params: IdParams, body: ApplyBody } }, async (request) => {
+    const run = await opts.store.pool.getRun(request.params.id);
+    if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
+    if (!request.body.dryRun && !opts.connection.current()) {
+      throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup before changing accounts.');
+    }
+    return applySuggestions(opts.store.pool, opts.pool.automation, run.id, request.body);
   });
 
   app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {

@@ -6,6 +6,7 @@ import * as m0004 from './0004-jobs';
 import * as m0005 from './0005-pool-settings';
 import * as m0006 from './0006-remask-key-labels';
 import * as m0009 from './0009-budgets';
+import * as m0011 from './0011-alert-silences';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-pool-settings': m0005,
   '0006-remask-key-labels': m0006,
   '0009-budgets': m0009,
+  '0011-alert-silences': m0011,
 };

@@ -6,6 +6,7 @@
  * `utilization: 100`); an expired token answers 401, a banned account 403.
  * Accounts without a state set fall back to the fake's canned answers.
  */
+import { deactivatedAnswer, providerAnswer, providerKindOf, type ProviderKind } from './provider-quota';
 import type { ApiCallRequest, ApiCallResponse } from './types';
 
 const FIVE_HOURS_S = 18_000;
@@ -25,10 +26,15 @@ export interface FakeQuotaInput {
   primary?: FakeQuotaWindowInput;
   /** The weekly window. */
   secondary?: FakeQuotaWindowInput;
-  /** `expired` answers 401, `banned` 403, `error` 500; `ok` (default) answers from the windows. */
-  state?: 'ok' | 'expired' | 'banned' | 'error';
+  /**
+   * `expired` answers 401, `banned` 403, `error` 500; `ok` (default) answers from the windows. The other
+   * states are for the providers of provider-quota.ts (xAI free usage / permission, a 402 deactivated workspace).
+   */
+  state?: FakeQuotaStateName;
   plan?: string;
 }
+
+export type FakeQuotaStateName = 'ok' | 'expired' | 'banned' | 'error' | 'free-usage-exhausted' | 'permission-denied' | 'workspace-deactivated';
 
 export interface FakeQuotaWindowState {
   usedPercent: number;
@@ -39,7 +45,7 @@ export interface FakeQuotaWindowState {
 export interface FakeQuotaState {
   primary: FakeQuotaWindowState;
   secondary: FakeQuotaWindowState;
-  state: 'ok' | 'expired' | 'banned' | 'error';
+  state: FakeQuotaStateName;
   plan: string;
 }
 
@@ -81,7 +87,7 @@ function json(body: unknown, status = 200, extra: Record<string, string[]> = {})
   };
 }
 
-type Kind = 'codex' | 'claude';
+type Kind = 'codex' | 'claude' | ProviderKind;
 
 function kindOf(url: string): Kind | null {
   let u: URL;
@@ -92,7 +98,7 @@ function kindOf(url: string): Kind | null {
   }
   if (u.hostname === 'chatgpt.com' && u.pathname.endsWith('/wham/usage')) return 'codex';
   if (u.hostname === 'api.anthropic.com' && u.pathname === '/api/oauth/usage') return 'claude';
-  return null;
+  return providerKindOf(u);
 }
 
 export function createFakeQuotaAccounts(now: () => number): FakeQuotaResponder {
@@ -137,6 +143,8 @@ export function createFakeQuotaAccounts(now: () => number): FakeQuotaResponder {
 
   const answer = (kind: Kind, s: FakeQuotaState): ApiCallResponse => {
     const t = now();
+    if (kind !== 'codex' && kind !== 'claude') return providerAnswer(kind, s, t);
+    if (s.state === 'workspace-deactivated') return deactivatedAnswer();
     const nowS = Math.floor(t / 1000);
     if (s.state === 'expired') {
       return json(

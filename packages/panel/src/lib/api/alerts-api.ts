@@ -129,3 +129,37 @@ export const listIncidents = (c: ManagerClient, state: 'open' | 'resolved', limi
   c.json('GET', `${A}/incidents`, items(IncidentSchema), { query: { state, limit }, ...o });
 export const listDeliveries = (c: ManagerClient, q: { limit?: number; channelId?: number }, o: Opts = {}) =>
   c.json('GET', `${A}/deliveries`, items(DeliverySchema), { query: { limit: q.limit, channelId: q.channelId }, ...o });
+
+// Incidents as people read them (subject by name, link target, ack and mute) and the ack / mute calls.
+const LinkSchema = z
+  .union([
+    z.looseObject({ kind: z.literal('account'), authIndex: str }),
+    z.looseObject({ kind: z.literal('key'), hash: str }),
+    z.looseObject({ kind: z.literal('pool'), provider: str, plan: str.nullable() }),
+    z.looseObject({ kind: z.literal('collector') }),
+  ])
+  .nullable()
+  .catch(null);
+export type SubjectLink = z.output<typeof LinkSchema>;
+const MuteRef = z.looseObject({ id: num, scope: str, untilMs: nnum }).nullable();
+export const ReadableIncidentSchema = IncidentSchema.extend({
+  subjectLabel: str,
+  link: LinkSchema,
+  acked: z.boolean(),
+  ackedAtMs: nnum,
+  mute: MuteRef,
+});
+export type ReadableIncident = z.output<typeof ReadableIncidentSchema>;
+const IncidentWrite = z.looseObject({ incident: ReadableIncidentSchema });
+export const MuteSchema = z.looseObject({ id: num, kind: str, scope: str, targetId: num, untilMs: nnum, createdAtMs: num, note: str });
+export type AlertMute = z.output<typeof MuteSchema>;
+
+export const listReadableIncidents = (c: ManagerClient, state: 'open' | 'resolved', limit = 100, o: Opts = {}) =>
+  c.json('GET', `${A}/incidents/readable`, items(ReadableIncidentSchema), { query: { state, limit }, ...o });
+export const ackIncident = (c: ManagerClient, id: number) => c.json('POST', `${A}/incidents/${id}/ack`, IncidentWrite, { body: {} });
+export const unackIncident = (c: ManagerClient, id: number) => c.json('DELETE', `${A}/incidents/${id}/ack`, IncidentWrite);
+/** minutes null = until unmuted. */
+export const muteAlerts = (c: ManagerClient, body: { scope: 'incident' | 'rule'; targetId: number; minutes: number | null }) =>
+  c.json('POST', `${A}/mutes`, z.looseObject({ mute: MuteSchema }), { body });
+export const listMutes = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${A}/mutes`, items(MuteSchema), o);
+export const unmute = (c: ManagerClient, id: number) => c.json('DELETE', `${A}/mutes/${id}`, z.looseObject({}));

@@ -46,6 +46,7 @@ export const PoolAccountSchema = z.looseObject({
   usage24h: z.looseObject({ requests: num, failures: num, tokens: num, costMicros: num }),
   burnPerHour: Burn,
   exhaustAtMs: nnum,
+  emptyUntilMs: nnum.optional().default(null),
   valueMicros: num,
 });
 export type PoolAccount = z.output<typeof PoolAccountSchema>;
@@ -128,8 +129,12 @@ export const ProviderForecastSchema = z.looseObject({
   burnPerHour: Burn,
   windows: z.array(z.looseObject({ window: str, avgUsedPercent: nnum, minRemainingPercent: nnum, nextResetAtMs: nnum })),
   exhaustAtMs: nnum,
+  dryAtMs: nnum.optional().default(null),
   nextResetAtMs: nnum,
+  emptyUntilMs: nnum.optional().default(null),
+  bindingWindow: str.nullable().optional().default(null),
   verdict: str,
+  reason: str.optional().default('no-data'),
   message: str,
 });
 export type ProviderForecast = z.output<typeof ProviderForecastSchema>;
@@ -141,7 +146,7 @@ const OverviewSchema = z.looseObject({
   generatedAtMs: num,
   counts: Counts,
   providers: z.array(ProviderForecastSchema),
-  series: z.array(z.looseObject({ provider: str, points: z.array(SeriesPointSchema) })),
+  series: z.array(z.looseObject({ provider: str, plan: str.nullable().optional().default(null), points: z.array(SeriesPointSchema) })),
 });
 export type PoolOverview = z.output<typeof OverviewSchema>;
 

@@ -4,6 +4,7 @@ import { poolEn } from './areas/pool/en';
 import { budgetsEn } from './areas/budgets/en';
 import { uxEn } from './areas/ux/en';
 import { cpaFormsEn } from './areas/cpa-forms/en';
+import { poolIntelEn } from './areas/pool-intel/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -292,6 +293,7 @@ export const en = {
   budgets: budgetsEn,
   ux: uxEn,
   cpaForms: cpaFormsEn,
+  poolIntel: poolIntelEn,
 };
 
 export type Messages = typeof en;

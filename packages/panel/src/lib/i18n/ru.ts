@@ -4,6 +4,7 @@ import { poolRu } from './areas/pool/ru';
 import { budgetsRu } from './areas/budgets/ru';
 import { uxRu } from './areas/ux/ru';
 import { cpaFormsRu } from './areas/cpa-forms/ru';
+import { poolIntelRu } from './areas/pool-intel/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -301,4 +302,5 @@ export const ru: Messages = {
   budgets: budgetsRu,
   ux: uxRu,
   cpaForms: cpaFormsRu,
+  poolIntel: poolIntelRu,
 };

@@ -4,6 +4,7 @@ import { poolZhCn } from './areas/pool/zh-cn';
 import { budgetsZhCn } from './areas/budgets/zh-cn';
 import { uxZhCn } from './areas/ux/zh-cn';
 import { cpaFormsZhCn } from './areas/cpa-forms/zh-cn';
+import { poolIntelZhCn } from './areas/pool-intel/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -293,4 +294,5 @@ export const zhCn: Messages = {
   budgets: budgetsZhCn,
   ux: uxZhCn,
   cpaForms: cpaFormsZhCn,
+  poolIntel: poolIntelZhCn,
 };

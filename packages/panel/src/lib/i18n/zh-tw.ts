@@ -4,6 +4,7 @@ import { poolZhTw } from './areas/pool/zh-tw';
 import { budgetsZhTw } from './areas/budgets/zh-tw';
 import { uxZhTw } from './areas/ux/zh-tw';
 import { cpaFormsZhTw } from './areas/cpa-forms/zh-tw';
+import { poolIntelZhTw } from './areas/pool-intel/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -293,4 +294,5 @@ export const zhTw: Messages = {
   budgets: budgetsZhTw,
   ux: uxZhTw,
   cpaForms: cpaFormsZhTw,
+  poolIntel: poolIntelZhTw,
 };

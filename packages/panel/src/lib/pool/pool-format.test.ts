@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forecastText, newerRun, formatClock, formatMoney, providerLabel, resultTone, runPercent, stateTone, statusTone, tightestWindow, usedPercent, verdictTone, windowBar } from './pool-format';
+import { poolIntelEn } from '../i18n/areas/pool-intel/en';
+import { forecastSentence, forecastText, newerRun, formatClock, formatMoney, providerLabel, resultTone, runPercent, stateTone, statusTone, tightestWindow, usedPercent, verdictTone, windowBar } from './pool-format';
 
 const w = (window: string, usedPercent: number | null, remainingPercent: number | null, resetAtMs: number | null = null) => ({ window, usedPercent, remainingPercent, resetAtMs, source: 'inspection', observedAtMs: 0 });
 // Monday 2026-11-23 12:00 UTC.
@@ -7,9 +8,10 @@ const NOW = Date.UTC(2026, 10, 23, 12, 0);
 
 describe('pool formatting', () => {
   it('colours verdicts, statuses, results and states', () => {
-    expect(verdictTone('ok')).toBe('ok');
+    expect(verdictTone('safe')).toBe('ok');
+    expect(verdictTone('watch')).toBe('info');
     expect(verdictTone('at-risk')).toBe('warn');
-    expect(verdictTone('exhausts-before-reset')).toBe('bad');
+    expect(verdictTone('empty')).toBe('bad');
     expect(verdictTone('no-data')).toBe('');
     expect(verdictTone('something-new')).toBe('');
     expect(statusTone('auth-issue')).toBe('bad');
@@ -81,5 +83,20 @@ describe('pool formatting', () => {
     expect(newerRun(r('done', 31), r('running', 27))).toEqual(r('done', 31));
     expect(newerRun(r('running', 31), r('done', 31))).toEqual(r('done', 31));
     expect(newerRun(r('running', 3), r('cancelled', 3))).toEqual(r('cancelled', 3));
+  });
+});
+
+describe('forecastSentence', () => {
+  const H = 3_600_000;
+  const base = { bindingWindow: '5h', exhaustAtMs: null, dryAtMs: null, nextResetAtMs: null, emptyUntilMs: null };
+  it('says why in one sentence, in the given zone', () => {
+    expect(forecastSentence({ ...base, reason: 'idle' }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBe('Safe: no quota is being used.');
+    expect(forecastSentence({ ...base, reason: 'reset-first', nextResetAtMs: NOW + 3 * H, dryAtMs: NOW + 4 * H }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBe('The 5h quota resets 15:00, before it would run dry (16:00).');
+    expect(forecastSentence({ ...base, bindingWindow: 'weekly', reason: 'runs-dry', exhaustAtMs: NOW + 2 * H, nextResetAtMs: NOW + 50 * H }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBe('Runs dry 14:00 at the current pace, before the weekly reset Wed 14:00.');
+    expect(forecastSentence({ ...base, reason: 'empty', emptyUntilMs: NOW + H }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBe('Empty until 13:00, when the first 5h quota resets.');
+    expect(forecastSentence({ ...base, reason: 'no-data' }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBeNull();
+  });
+  it('never shows a runs-dry time in the past', () => {
+    expect(forecastSentence({ ...base, reason: 'runs-dry', exhaustAtMs: NOW - 2 * H }, poolIntelEn.reason, NOW, 'en', 'UTC')).toBe('Runs dry 12:00 at the current pace; no reset is known.');
   });
 });

@@ -2,10 +2,11 @@
 // browser-local clock times (reset times are epoch ms from the server and formatted only here: CPA Manager
 // Plus formatted them on the server, 8 h off in a UTC container).
 import type { ProviderForecast, QuotaWindow } from '../api/pool-api';
+import type { PoolIntelMessages } from '../i18n/areas/pool-intel/en';
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | '';
 
-const VERDICT_TONE: Record<string, Tone> = { ok: 'ok', 'at-risk': 'warn', 'exhausts-before-reset': 'bad', 'no-data': '' };
+const VERDICT_TONE: Record<string, Tone> = { safe: 'ok', watch: 'info', 'at-risk': 'warn', empty: 'bad', 'no-data': '' };
 const STATUS_TONE: Record<string, Tone> = { active: 'ok', disabled: '', cooldown: 'warn', 'auth-issue': 'bad', unknown: '' };
 const RESULT_TONE: Record<string, Tone> = { ok: 'ok', exhausted: 'warn', unauthorized: 'bad', banned: 'bad', error: 'warn' };
 const STATE_TONE: Record<string, Tone> = {
@@ -126,4 +127,44 @@ export function newerRun<R extends { state: string; done: number }>(prev: R | un
   const nt = TERMINAL.has(next.state);
   if (pt !== nt) return pt ? prev : next;
   return next.done >= prev.done ? next : prev;
+}
+
+/**
+ * The forecast card's one sentence (why this verdict), in the browser's zone and language. Times come from
+ * the server as epoch ms; a "runs dry" time is only ever shown when it is ahead of now.
+ */
+export function forecastSentence(
+  f: Pick<ProviderForecast, 'reason' | 'bindingWindow' | 'exhaustAtMs' | 'dryAtMs' | 'nextResetAtMs' | 'emptyUntilMs'>,
+  m: PoolIntelMessages['reason'],
+  nowMs: number,
+  lang: string,
+  timeZone?: string,
+): string | null {
+  const at = (ms: number | null | undefined) => (ms == null ? null : formatClock(ms, nowMs, lang, timeZone));
+  const window = f.bindingWindow ?? '';
+  switch (f.reason) {
+    case 'idle':
+      return m.idle;
+    case 'reset-first': {
+      const reset = at(f.nextResetAtMs);
+      const dry = at(f.dryAtMs);
+      return reset && dry ? m.resetFirst({ window, reset, dry }) : m.idle;
+    }
+    case 'runs-dry': {
+      const time = at(f.exhaustAtMs !== null && f.exhaustAtMs !== undefined ? Math.max(f.exhaustAtMs, nowMs) : null);
+      if (!time) return null;
+      const reset = at(f.nextResetAtMs);
+      return reset ? m.runsDry({ window, time, reset }) : m.runsDryNoReset({ time });
+    }
+    case 'empty': {
+      const until = at(f.emptyUntilMs);
+      return until ? m.empty({ window, until }) : m.emptyNoReset;
+    }
+    case 'no-usable': {
+      const until = at(f.emptyUntilMs);
+      return until ? m.noUsable({ until }) : m.noUsableNoReset;
+    }
+    default:
+      return null;
+  }
 }

@@ -2,7 +2,8 @@
 // not (a newer server) are kept as they are when a rule is edited.
 
 /** 'usd' is stored as micro-dollars and 'percent' as a fraction (0.2); both are edited in human units. */
-export type ParamType = 'number' | 'string' | 'boolean' | 'usd' | 'percent' | 'select';
+/** 'key' and 'account' are picked from a searchable list (a key's SHA-256, an account's auth_index). */
+export type ParamType = 'number' | 'string' | 'boolean' | 'usd' | 'percent' | 'select' | 'key' | 'account';
 
 export interface ParamSpec {
   key: string;
@@ -13,15 +14,16 @@ export interface ParamSpec {
 }
 
 const provider: ParamSpec = { key: 'provider', type: 'string' };
-const keyHash: ParamSpec = { key: 'apiKeyHash', type: 'string' };
+const keyHash: ParamSpec = { key: 'apiKeyHash', type: 'key' };
+const account: ParamSpec = { key: 'authIndex', type: 'account' };
 
 // Mirrors packages/server/src/alerts/rule-kinds.ts (RULE_PARAMS).
 export const PARAM_SPECS: Record<string, readonly ParamSpec[]> = {
-  'quota-low': [{ key: 'remainingPercentBelow', type: 'number', initial: 10 }, provider, { key: 'window', type: 'string' }],
+  'quota-low': [{ key: 'remainingPercentBelow', type: 'number', initial: 10 }, provider, { key: 'window', type: 'string' }, account],
   'pool-exhaustion-forecast': [{ key: 'withinHours', type: 'number', initial: 24 }, provider],
-  'account-auth-issue': [{ key: 'issue', type: 'select', initial: 'any', options: ['any', 'unauthorized', 'expired', 'banned'] }, provider],
-  'cooldown-entered': [provider],
-  'cooldown-recovered': [provider],
+  'account-auth-issue': [{ key: 'issue', type: 'select', initial: 'any', options: ['any', 'unauthorized', 'expired', 'banned'] }, provider, account],
+  'cooldown-entered': [provider, account],
+  'cooldown-recovered': [provider, account],
   'error-rate-spike': [
     { key: 'errorRateAbove', type: 'percent', initial: 0.2 },
     { key: 'minRequests', type: 'number', initial: 20 },
@@ -75,7 +77,7 @@ export function draftToParams(kind: string, draft: ParamDraft, previous: Record<
     }
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (text === '') continue;
-    if (s.type === 'string' || s.type === 'select') {
+    if (s.type === 'string' || s.type === 'select' || s.type === 'key' || s.type === 'account') {
       params[s.key] = text;
       continue;
     }
