@@ -98,3 +98,10 @@ export type {
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
+export { explainCost } from './prices/cost-explain';
+export type { CostExplanation, CostLine } from './prices/cost-explain';
+export { resolveRates, selectContextTier } from './prices/cost';
+export type { ContextTier, CostBucket, RateSource } from './prices/cost';
+export type { PriceVersion } from './prices/price-versions';
+export type { PriceChange, PriceEditOptions } from './prices/prices.repository';
+export type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
