@@ -105,3 +105,4 @@ export type { ContextTier, CostBucket, RateSource } from './prices/cost';
 export type { PriceVersion } from './prices/price-versions';
 export type { PriceChange, PriceEditOptions } from './prices/prices.repository';
 export type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
+export { usdDecimal } from './io/export-units';

@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import alertsRoutes from '../routes/alerts.routes';
 import aliasRoutes from '../routes/aliases.routes';
 import analyticsRoutes from '../routes/analytics.routes';
+import eventDetailRoutes from '../routes/event-detail.routes';
 import importRoutes from '../routes/import.routes';
 import poolRoutes from '../routes/pool.routes';
 import priceRoutes from '../routes/prices.routes';
@@ -31,6 +32,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });
   await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
+  await app.register(eventDetailRoutes, { store });
 }
 
 export default fp(storeRoutes, {

@@ -187,6 +187,14 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
     },
   );
 
+  // Models with traffic whose events have no price (the cost figures are incomplete until they get one):
+  // the fix is a PUT of the model's price, which prices its whole history.
+  app.get('/v0/management/model-prices/unpriced', { exposeHeadRoute: false }, async () => {
+    const { rows } = await store.analytics.breakdown({ from: 0, to: Number.MAX_SAFE_INTEGER }, { by: 'model', sort: 'requests', order: 'desc', limit: 1000 });
+    const models = rows.filter((r) => r.unpricedRequests > 0).map((r) => ({ model: r.name, calls: r.requests, unpricedCalls: r.unpricedRequests, fix: { method: 'PUT', path: '/v0/management/model-prices', body: { model: r.name, price: { input: null, output: null } } } }));
+    return { models };
+  });
+
   // Which models were called and whether each has a price (the price editor lists the unpriced first).
   app.get('/v0/management/model-prices/usage-summary', { exposeHeadRoute: false }, async () => {
     const { rows, total } = await store.analytics.breakdown({ from: 0, to: Number.MAX_SAFE_INTEGER }, { by: 'model', sort: 'requests', order: 'desc', limit: 1000 });
