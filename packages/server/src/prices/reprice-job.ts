@@ -25,44 +25,79 @@ export interface RepriceCursor {
 }
 
 export interface RepriceResult {
-  models: { model: string; fromMs: number | null; matched: number; updated: number; missingPrice: number }[];
+  models: { model: string; fromMs: number | null }[];
+  /** Events of the models looked at, re-priced (cost or price flags changed), still without a price. */
+  matched: number;
   updated: number;
+  missingPrice: number;
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A chunk's target duration: views wait at most about this long for the writer between chunks. */
+export const CHUNK_BUDGET_MS = 8;
+
+export interface RepriceLoopState {
+  matched: number;
+  updated: number;
+  missingPrice: number;
+  lastId: number;
+  maxId: number;
+  chunks: number;
+  span: number;
+}
+
+/**
+ * Re-prices the events of `models` from `fromMs` on, chunk after chunk with a turn of the event loop in
+ * between. The chunk's id span adapts so one chunk takes about `budgetMs` (more rows when the machine
+ * is idle, fewer under load), which bounds how long a view request waits behind the writer.
+ */
+export async function repriceEvents(
+  events: Pick<Store['events'], 'repriceChunk'>,
+  req: { models: string[] | null; fromMs: number | null },
+  opts: { afterId?: number; signal?: AbortSignal; budgetMs?: number; onChunk?: (s: RepriceLoopState) => void } = {},
+): Promise<RepriceLoopState> {
+  const budget = opts.budgetMs ?? CHUNK_BUDGET_MS;
+  const s: RepriceLoopState = { matched: 0, updated: 0, missingPrice: 0, lastId: opts.afterId ?? 0, maxId: 0, chunks: 0, span: 2000 };
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const t = performance.now();
+    const r = await events.repriceChunk({ ...req, afterId: s.lastId, span: s.span });
+    const ms = performance.now() - t;
+    s.chunks++;
+    s.lastId = r.lastId;
+    s.maxId = r.maxId;
+    s.matched += r.matched;
+    s.updated += r.updated;
+    s.missingPrice += r.missingPrice;
+    // Aim the next chunk at the budget: at most double or halve at a time, between 200 and 100,000 ids.
+    s.span = Math.round(Math.min(100_000, Math.max(200, s.span * Math.min(2, Math.max(0.5, budget / Math.max(ms, 0.1))))));
+    opts.onChunk?.(s);
+    if (r.done) return s;
+    await turn();
+  }
+}
 
 export function defineRepriceJob(jobs: JobRunner, store: Pick<Store, 'events'>): void {
   jobs.define<RepriceParams, RepriceCursor, RepriceResult>(
     REPRICE_JOB,
     async (ctx) => {
       const { targets } = ctx.params;
-      const result: RepriceResult = { models: [], updated: 0 };
-      let target = ctx.cursor?.target ?? 0;
-      let afterId = ctx.cursor?.afterId ?? 0;
-      for (; target < targets.length; target++, afterId = 0) {
-        const t = targets[target]!;
-        const line = { model: t.model, fromMs: t.fromMs, matched: 0, updated: 0, missingPrice: 0 };
-        result.models.push(line);
-        for (;;) {
-          ctx.signal.throwIfAborted();
-          const r = await store.events.repriceChunk({ models: [t.model], fromMs: t.fromMs, afterId });
-          afterId = r.lastId;
-          line.matched += r.matched;
-          line.updated += r.updated;
-          line.missingPrice += r.missingPrice;
-          result.updated += r.updated;
-          // Progress in event ids scanned, over all targets.
-          ctx.progress({
-            done: target * r.maxId + r.lastId,
-            total: targets.length * r.maxId,
-            message: `${t.model}: ${line.updated} events re-priced`,
-            cursor: { target, afterId },
-          });
-          if (r.done) break;
-          await turn();
-        }
-      }
-      return result;
+      // One pass over the events for all changed models: each event is priced with the version in effect
+      // at its time, so an event outside a target's range gets its unchanged cost and is left alone.
+      const models = [...new Set(targets.map((t) => t.model))];
+      const fromMs = targets.some((t) => t.fromMs === null) ? null : Math.min(...targets.map((t) => t.fromMs as number));
+      const s = await repriceEvents(
+        store.events,
+        { models, fromMs },
+        {
+          afterId: ctx.cursor?.afterId ?? 0,
+          signal: ctx.signal,
+          // Progress in event ids scanned.
+          onChunk: (st) => ctx.progress({ done: st.lastId, total: st.maxId, message: `${st.updated} events re-priced`, cursor: { target: 0, afterId: st.lastId } }),
+        },
+      );
+      return { models: targets, matched: s.matched, updated: s.updated, missingPrice: s.missingPrice };
     },
     { resumable: true },
   );

@@ -114,6 +114,15 @@ export function createRepriceChunker(deps: {
     const rows = writer.prepare(`SELECT ${COLS} FROM events WHERE ${where.join(' AND ')}`).all(...params) as Row[];
     const version = prices.currentVersion();
     const changed: number[] = [];
+    // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.
+    const deltas = new Map<string, [number, number]>();
+    const addDelta = (k: string, dCost: number, dUnpriced: number) => {
+      const d = deltas.get(k);
+      if (d) {
+        d[0] += dCost;
+        d[1] += dUnpriced;
+      } else deltas.set(k, [dCost, dUnpriced]);
+    };
     let updated = 0;
     let missingPrice = 0;
     writer.transaction(() => {
@@ -136,11 +145,17 @@ export function createRepriceChunker(deps: {
         const sclass = statusClass((r.flags & FLAG_FAILED) !== 0, r.status);
         const hour = Math.floor(r.ts / HOUR_MS);
         const day = Math.floor(r.ts / DAY_MS);
-        hourDelta.run(dCost, dUnpriced, hour, r.model_id, r.provider_id, sclass);
-        dayKeyDelta.run(dCost, dUnpriced, day, r.key_id, sclass);
-        dayAccountDelta.run(dCost, dUnpriced, day, r.account_id, sclass);
+        addDelta(`h|${hour}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
+        addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
+        addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
+      }
+      for (const [k, [dCost, dUnpriced]] of deltas) {
+        const [kind, ...parts] = k.split('|');
+        const keys = parts.map(Number);
+        const stmt = kind === 'h' ? hourDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
+        stmt.run(dCost, dUnpriced, ...keys);
       }
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.
       if (updated) bumpCacheEpoch(writer, Date.now());

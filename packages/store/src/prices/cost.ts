@@ -205,17 +205,56 @@ export function resolveRates(e: CostInput, price: ModelPrice): ResolvedRates {
  * cost = uncached·in + cacheRead·cr + cacheWrite·cw + output·out + reasoning·(reasoning ?? out)
  *        (+ unclassified·in, flagged estimated), × service-tier multiplier, + per-request fee.
  * The buckets are mutually exclusive, so nothing is counted twice. Rates in USD/1M tokens, so
- * tokens × rate is micro-dollars. explainCost() (cost-explain.ts) itemises the same sum.
+ * tokens × rate is micro-dollars. explainCost() (cost-explain.ts) itemises the same sum from
+ * resolveRates(); the 40-case table test checks that both agree.
  */
 export function computeCost(e: CostInput, price: ModelPrice | undefined): CostResult {
   if (!price || price.input === null || price.output === null)
     return { costMicros: null, missing: true, estimated: false };
-  const r = resolveRates(e, price);
-  let micros = r.perRequestFee * 1e6;
-  let estimated = false;
-  for (const x of r.rates) {
-    micros += x.tokens * x.rate * x.multiplier;
-    if (x.estimated) estimated = true;
+  // The same rules as resolveRates(), without its per-bucket objects: this runs for every stored event.
+  const prompt = e.inputTokens + e.cacheReadTokens + e.cacheCreationTokens;
+  const ctx = price.contextTiers?.length ? selectContextTier(price.contextTiers, prompt) : null;
+  const over200k = !ctx && prompt > LONG_CONTEXT_THRESHOLD;
+  const tier = effectiveServiceTier(e);
+  const explicit = tier ? price.tierPrices?.[tier] : undefined;
+  const mult = tier ? (price[`${tier}Multiplier`] ?? DEFAULT_MULTIPLIER[tier]) : 1;
+  const plain = !ctx && !over200k;
+  let rate = 0;
+  let m = 1;
+  // Sets `rate` / `m` for one rate key; false when neither the long-context, tier nor base rate is set.
+  const pick = (k: RateKey): boolean => {
+    if (ctx) {
+      const v = ctx[k];
+      if (v !== undefined && v !== null) return ((rate = v), (m = mult), true);
+    } else if (over200k) {
+      const v = price[ABOVE[k]] as number | null;
+      if (v !== null) return ((rate = v), (m = mult), true);
+    }
+    const t = plain ? explicit?.[k] : undefined;
+    if (t !== undefined && t !== null) return ((rate = t), (m = 1), true);
+    const b = price[k];
+    if (b === null) return false;
+    return ((rate = b), (m = mult), true);
+  };
+  pick('input');
+  const inRate = rate;
+  const inM = m;
+  pick('output');
+  const outRate = rate;
+  const outM = m;
+  let estimated = e.unclassifiedTokens > 0;
+  let micros = (e.inputTokens + e.unclassifiedTokens) * inRate * inM + e.outputTokens * outRate * outM;
+  if (pick('cacheRead')) micros += e.cacheReadTokens * rate * m;
+  else {
+    micros += e.cacheReadTokens * inRate * 0.1 * inM;
+    if (e.cacheReadTokens > 0) estimated = true;
   }
+  if (pick('cacheCreation')) micros += e.cacheCreationTokens * rate * m;
+  else {
+    micros += e.cacheCreationTokens * inRate * inM;
+    if (e.cacheCreationTokens > 0) estimated = true;
+  }
+  micros += e.reasoningTokens * (price.reasoning ?? outRate) * outM;
+  micros += (price.perRequestFee ?? 0) * 1e6;
   return { costMicros: Math.round(micros), missing: false, estimated };
 }
