@@ -54,6 +54,9 @@ import type { ModelPrice } from './prices/cost';
 import type { PriceInput } from './prices/price-input';
 import type { PriceSource } from './prices/price-source';
 import type { PriceSyncReport } from './prices/price-sync-plan';
+import type { PriceChange, PriceEditOptions } from './prices/prices.repository';
+import type { PriceVersion } from './prices/price-versions';
+import type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 import type { InsertResult, NormalizeFn, StoredEvent, UsageEventInput } from './types';
 
 /** What answered an analytics query: the column cache, rollups, raw events or both. */
@@ -76,6 +79,8 @@ export interface EventsRepository {
   }>;
   /** Synchronous: registers a listener called after each committed batch; returns its removal. */
   onInserted(listener: (events: readonly StoredEventSummary[]) => void): () => void;
+  /** One step of a per-model re-price; call again with `afterId = lastId` until `done`. */
+  repriceChunk(req: RepriceChunkRequest): Promise<RepriceChunkResult>;
 }
 
 export interface AnalyticsRepository {
@@ -125,7 +130,13 @@ export interface PricesRepository {
   currentVersion(): Promise<number>;
   /** The price for an event's model, trying the resolved model, then the alias, then name variants. */
   lookup(model: string, alias: string): Promise<ModelPrice | undefined>;
-  sync(source: PriceSource, opts?: { models?: string[] }): Promise<PriceSyncReport>;
+  sync(source: PriceSource, opts?: { models?: string[] } & PriceEditOptions): Promise<PriceSyncReport>;
+  /** A manual edit with its effective date (null: all history); the caller re-prices the range. */
+  apply(model: string, price: PriceInput, opts?: PriceEditOptions): Promise<PriceChange>;
+  /** Every version of a model's price with its effective range, oldest first. */
+  versions(model: string): Promise<PriceVersion[]>;
+  /** The price in effect for an event of `model` / `alias` at `ts`. */
+  priceAt(model: string, alias: string, ts: number): Promise<ModelPrice | undefined>;
 }
 
 export interface AccountsRepository {

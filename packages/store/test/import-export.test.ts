@@ -60,14 +60,18 @@ describe('JSONL export / import', () => {
     );
     expect(progress).toEqual([2, 3]);
     expect(dump.trim().split('\n')).toHaveLength(3);
-    // Every line carries exactly the stored event's fields (id and price version are store-local).
+    // Every line carries exactly the stored event's fields (id and price version are store-local), plus
+    // the export-only cost_usd (costMicros as a decimal) and the key's alias.
     const stored = (await a.events.list({})).events.reverse();
     dump
       .trim()
       .split('\n')
       .forEach((l, i) => {
         const { id: _i, priceVersion: _p, costEstimated: _c, ...fields } = stored[i]!;
-        expect(JSON.parse(l)).toEqual(fields);
+        const { cost_usd: usd, apiKeyAlias, ...line } = JSON.parse(l) as Record<string, unknown>;
+        expect(line).toEqual(fields);
+        expect(usd).toBe(fields.costMicros === null ? null : fields.costMicros / 1e6);
+        expect(apiKeyAlias).toBeNull();
       });
 
     const b = await open();

@@ -1,7 +1,12 @@
 // CSV export: the store's JSONL export re-shaped row by row (RFC 4180: CRLF line ends, every field that
 // holds a comma, quote or line break is quoted, quotes doubled). Memory stays at one store batch.
+// Units: costMicros is integer micro-dollars, cost_usd the same as a USD decimal with 6 places; timestamp is
+// ISO 8601 in the zone asked for (UTC by default), timestampMs epoch milliseconds; apiKeyAlias is the name
+// given to the key (apiKeyLabel its masked form).
 // Text cells that a spreadsheet would run as a formula (=, +, -, @, their full-width forms ＝＋－＠, tab or CR
 // first, also after leading spaces) get a leading ' .
+
+import { usdDecimal } from '@cpamp/store';
 
 /** Column order of the CSV export (the header row). Only JSONL fields; nothing secret is in the JSONL. */
 export const CSV_COLUMNS = [
@@ -17,6 +22,7 @@ export const CSV_COLUMNS = [
   'authIndex',
   'source',
   'apiKeyLabel',
+  'apiKeyAlias',
   'apiKeyHash',
   'clientIp',
   'userAgent',
@@ -37,6 +43,7 @@ export const CSV_COLUMNS = [
   'totalTokens',
   'tokenQuality',
   'costMicros',
+  'cost_usd',
   'priceMissing',
   'failBody',
   'dedupKey',
@@ -60,7 +67,12 @@ export function csvRow(values: readonly unknown[]): string {
 function rowOf(event: Record<string, unknown>): string {
   return csvRow(
     CSV_COLUMNS.map((c) => {
-      if (c === 'timestamp') return typeof event.timestampMs === 'number' ? new Date(event.timestampMs).toISOString() : '';
+      if (c === 'timestamp') {
+        if (typeof event.time === 'string') return event.time;
+        return typeof event.timestampMs === 'number' ? new Date(event.timestampMs).toISOString() : '';
+      }
+      // From the integer micros, so no float rounding shows up in the decimal.
+      if (c === 'cost_usd') return typeof event.costMicros === 'number' ? usdDecimal(event.costMicros) : '';
       return event[c];
     }),
   );

@@ -10,6 +10,7 @@ import alertSilencesRoutes from '../routes/alert-silences.routes';
 import aliasRoutes from '../routes/aliases.routes';
 import analyticsRoutes from '../routes/analytics.routes';
 import budgetRoutes from '../routes/budgets.routes';
+import eventDetailRoutes from '../routes/event-detail.routes';
 import importRoutes from '../routes/import.routes';
 import poolRoutes from '../routes/pool.routes';
 import priceRoutes from '../routes/prices.routes';
@@ -39,6 +40,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(shareRoutes, { store, budgets: app.budgets, pool: app.pool, now });
   await app.register(dashboardRoutes, { store, collector: app.collector, connection: app.cpa.connection, now });
   await app.register(alertSilencesRoutes, { store, now });
+  await app.register(eventDetailRoutes, { store });
 }
 
 export default fp(storeRoutes, {

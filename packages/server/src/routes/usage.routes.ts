@@ -25,7 +25,18 @@ const ExportQuery = RangeQuery.extend({
   model: names,
   provider: names,
   status: z.string().regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' }).optional(),
+  /** IANA zone for the export's local times (CSV `timestamp`, JSONL `time`); default UTC. */
+  tz: z.string().max(64).refine(isTimeZone, { message: 'use an IANA time zone such as Europe/Berlin' }).optional(),
 });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Plus caps the snapshot at 50,000 details: beyond that the legacy JSON is too big for its consumers. */
 const SNAPSHOT_CAP = 50_000;
@@ -59,7 +70,7 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: UsageR
   app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const q = request.query;
     const status = q.status === undefined || q.status === 'success' || q.status === 'failure' ? q.status : Number(q.status);
-    const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, status });
+    const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, status, ...(q.tz ? { timeZone: q.tz } : {}) });
     if (request.query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8; header=present')

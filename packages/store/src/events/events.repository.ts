@@ -24,6 +24,7 @@ import { outcomeSql } from './event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
 import { decodeCursor, encodeCursor, pageLimit, searchTerms } from './event-list-query';
 import { repriceCost, type RepriceTokens } from './event-reprice';
+import { createRepriceChunker, type RepriceChunkRequest, type RepriceChunkResult } from './event-reprice-chunk';
 import { eventTokens } from './event-tokens';
 
 export interface EventListFilter {
@@ -57,6 +58,8 @@ export interface EventsRepository {
     version: number;
   };
   onInserted(listener: (events: readonly StoredEventSummary[]) => void): () => void;
+  /** One step of a per-model re-price (a short transaction); call again with `afterId = lastId` until done. */
+  repriceChunk(req: RepriceChunkRequest): RepriceChunkResult;
 }
 
 export interface StoredEventSummary {
@@ -110,7 +113,8 @@ export function createEventsRepository(deps: {
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
       assertEvent(e, i);
-      const cost = computeCost(e, prices.lookup(e.model, e.alias));
+      // The price in effect at the event's time: an import of old events gets the version of its day.
+      const cost = computeCost(e, prices.priceAt(e.model, e.alias, e.timestampMs));
       const enc = encodeEvent(e, cost);
       // Key, account, then the simple dictionaries: the order entries are created in decides new ids.
       const ids = eventDictIds(
@@ -371,6 +375,8 @@ export function createEventsRepository(deps: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    repriceChunk: createRepriceChunker({ writer, dict, prices, cache, assertOpen: deps.assertOpen }),
   };
   return repo;
 }

@@ -4,6 +4,7 @@ import type { EventRow } from '../events/event-codec';
 import { decodeRequestId, dedupKeyOf, qualityOf } from '../events/event-codec';
 import { placeholders } from '../events/events.repository';
 import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
+import { usdDecimal, zonedIso } from './export-units';
 
 export interface ExportOptions {
   from?: number;
@@ -16,14 +17,19 @@ export interface ExportOptions {
   status?: 'success' | 'failure' | number;
   /** Rows per read (the reader is released between batches, so WAL checkpoints progress). */
   batchSize?: number;
+  /** IANA zone: each line also gets `time`, the local time with its offset (default: none; timestampMs is UTC epoch ms). */
+  timeZone?: string;
   onProgress?: (p: { exported: number }) => void;
 }
 
 /**
- * One JSON line per event with every UsageEvent field (fixed key order) plus the stored cost, built as a string with dictionary values escaped
+ * One JSON line per event with every UsageEvent field (fixed key order) plus the stored cost
+ * (`costMicros`, integer micro-dollars, and `cost_usd`, the same as a 6-place USD decimal), the key's
+ * alias beside its masked label and, with a time zone, the local `time`. Built as a string with dictionary values escaped
  * once per export: the export is dominated by per-field work, and this avoids two objects per row.
  */
-function lineBuilder(dict: DictionaryCache): (r: EventRow) => string {
+function lineBuilder(dict: DictionaryCache, timeZone?: string): (r: EventRow) => string {
+  const local = zonedIso();
   const memo = new Map<string, string>();
   const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label', id: number) => {
     const k = `${table}:${id}`;
@@ -38,7 +44,9 @@ function lineBuilder(dict: DictionaryCache): (r: EventRow) => string {
       const k = id ? dict.key(id) : undefined;
       keyMemo.set(
         id,
-        (v = `"apiKeyHash":${JSON.stringify(k?.hash ?? '')},"apiKeyLabel":${JSON.stringify(k?.label ?? '')}`),
+        (v =
+          `"apiKeyHash":${JSON.stringify(k?.hash ?? '')},"apiKeyLabel":${JSON.stringify(k?.label ?? '')},` +
+          `"apiKeyAlias":${k?.alias ? JSON.stringify(k.alias) : 'null'}`),
       );
     }
     return v;
@@ -54,7 +62,7 @@ function lineBuilder(dict: DictionaryCache): (r: EventRow) => string {
     const f = r.flags;
     return (
       `{"dedupKey":"${dedupKeyOf(r.dedup)}","requestId":${JSON.stringify(decodeRequestId(r.req, r.req_text))},` +
-      `"timestampMs":${r.ts},"provider":${q('provider', r.provider_id)},"executorType":${q('label', r.executor_id)},` +
+      `"timestampMs":${r.ts},${timeZone ? `"time":"${local(r.ts, timeZone)}",` : ''}"provider":${q('provider', r.provider_id)},"executorType":${q('label', r.executor_id)},` +
       `"model":${q('model', r.model_id)},"alias":${q('model', r.alias_id)},"endpoint":${q('endpoint', r.endpoint_id)},` +
       `"authType":${q('label', r.auth_type_id)},"authIndex":${acc(r.account_id)},"source":${q('label', r.source_id)},` +
       `${keyPart(r.key_id)},"clientIp":${q('client_ip', r.ip_id)},"userAgent":${q('user_agent', r.ua_id)},` +
@@ -65,7 +73,8 @@ function lineBuilder(dict: DictionaryCache): (r: EventRow) => string {
       `"cacheCreationTokens":${r.cache_creation},"outputTokens":${r.output},"reasoningTokens":${r.reasoning},` +
       `"unclassifiedTokens":${r.unclassified},"totalTokens":${total},"tokenQuality":"${qualityOf(f)}",` +
       (r.headers ? `"rateLimitHeaders":${r.headers},` : '') +
-      `"costMicros":${r.cost === null ? 'null' : r.cost},"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0}}`
+      `"costMicros":${r.cost === null ? 'null' : r.cost},"cost_usd":${usdDecimal(r.cost) ?? 'null'},` +
+      `"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0}}`
     );
   };
 }
@@ -79,7 +88,7 @@ export async function* exportJsonl(
   const batch = opts.batchSize ?? 500;
   const from = opts.from ?? Number.MIN_SAFE_INTEGER;
   const to = opts.to ?? Number.MAX_SAFE_INTEGER;
-  const line = lineBuilder(dict);
+  const line = lineBuilder(dict, opts.timeZone);
   const where = filterSql(dict, opts);
   if (where === null) return;
   let lastTs = from;

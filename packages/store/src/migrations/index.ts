@@ -5,6 +5,7 @@ import * as m0003 from './0003-alerts';
 import * as m0004 from './0004-jobs';
 import * as m0005 from './0005-pool-settings';
 import * as m0006 from './0006-remask-key-labels';
+import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
 import * as m0011 from './0011-alert-silences';
 
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '0004-jobs': m0004,
   '0005-pool-settings': m0005,
   '0006-remask-key-labels': m0006,
+  '0008-price-versions': m0008,
   '0009-budgets': m0009,
   '0011-alert-silences': m0011,
 };

@@ -294,6 +294,13 @@ export function createPgEventsRepository(deps: {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+
+    // Postgres re-prices the whole range at the current prices in one step (per-model ranges are SQLite's).
+    async repriceChunk(req) {
+      const r = await repo.repriceRange({ from: req.fromMs ?? 0, to: req.toMs ?? Number.MAX_SAFE_INTEGER });
+      const maxId = Number((await rows(db, sql<{ m: number | null }>`SELECT max(id) AS m FROM events`))[0]?.m ?? 0);
+      return { lastId: maxId, maxId, matched: r.updated, updated: r.updated, missingPrice: r.missingPrice, done: true };
+    },
   };
   return repo;
 }

@@ -5,6 +5,15 @@ import { PriceLookup } from '../prices/price-lookup';
 import { priceFromRow, type PriceRow } from '../prices/price-row';
 import { loadPriceSource } from '../prices/price-source';
 import { matchPriceTargets, parsePriceFile, syncedPrices } from '../prices/price-sync-plan';
+import {
+  closeBefore,
+  defaultEffectiveFrom,
+  ratesDiffer,
+  versionAt,
+  versionFromRow,
+  type PriceVersion,
+  type PriceVersionRow,
+} from '../prices/price-versions';
 import type { PricesRepository } from '../repositories';
 import { rows, type PgDb, type PgExec } from './pg-connection';
 
@@ -52,12 +61,13 @@ export async function createPgPricesRepository(
     await sql`INSERT INTO model_price (model, input, output, cache_read, cache_creation, reasoning,
         input_above_200k, output_above_200k, cache_read_above_200k, cache_creation_above_200k,
         priority_multiplier, flex_multiplier, batch_multiplier, tier_prices, per_request_fee,
-        source, source_model_id, manual, updated_ms)
+        source, source_model_id, manual, updated_ms, context_tiers)
       VALUES (${p.model}, ${p.input}, ${p.output}, ${p.cacheRead}, ${p.cacheCreation}, ${p.reasoning},
         ${p.inputAbove200k}, ${p.outputAbove200k}, ${p.cacheReadAbove200k}, ${p.cacheCreationAbove200k},
         ${p.priorityMultiplier}, ${p.flexMultiplier}, ${p.batchMultiplier},
         ${p.tierPrices ? JSON.stringify(p.tierPrices) : null}, ${p.perRequestFee},
-        ${p.source}, ${p.sourceModelId}, ${p.manual}, ${p.updatedMs})
+        ${p.source}, ${p.sourceModelId}, ${p.manual}, ${p.updatedMs},
+        ${p.contextTiers?.length ? JSON.stringify(p.contextTiers) : null})
       ON CONFLICT (model) DO UPDATE SET input = excluded.input, output = excluded.output,
         cache_read = excluded.cache_read, cache_creation = excluded.cache_creation, reasoning = excluded.reasoning,
         input_above_200k = excluded.input_above_200k, output_above_200k = excluded.output_above_200k,
@@ -66,7 +76,8 @@ export async function createPgPricesRepository(
         priority_multiplier = excluded.priority_multiplier, flex_multiplier = excluded.flex_multiplier,
         batch_multiplier = excluded.batch_multiplier, tier_prices = excluded.tier_prices,
         per_request_fee = excluded.per_request_fee, source = excluded.source,
-        source_model_id = excluded.source_model_id, manual = excluded.manual, updated_ms = excluded.updated_ms`.execute(
+        source_model_id = excluded.source_model_id, manual = excluded.manual, updated_ms = excluded.updated_ms,
+        context_tiers = excluded.context_tiers`.execute(
       exec,
     );
   };
@@ -105,6 +116,18 @@ export async function createPgPricesRepository(
 
   const lookupNow = (model: string, alias: string) => priceLookup.find(model, alias);
 
+  const versionsOf = async (exec: PgExec, key: string): Promise<PriceVersion[]> =>
+    (
+      await rows(exec, sql<PriceVersionRow>`SELECT * FROM model_price_version WHERE model = ${key} ORDER BY id`)
+    ).map(versionFromRow);
+  /** Records `price` for `key` from `fromMs` on, cutting the versions it replaces (inside a publish). */
+  const addVersion = async (exec: PgExec, key: string, fromMs: number | null, price: ModelPrice | null, reason: string) => {
+    for (const c of closeBefore(await versionsOf(exec, key), fromMs))
+      await sql`UPDATE model_price_version SET to_ms = ${c.toMs} WHERE id = ${c.id}`.execute(exec);
+    await sql`INSERT INTO model_price_version (model, from_ms, to_ms, price, created_ms, reason)
+      VALUES (${key}, ${fromMs}, NULL, ${price ? JSON.stringify(price) : null}, ${opts.now()}, ${reason})`.execute(exec);
+  };
+
   const repo: PgPricesRepository = {
     refresh,
     lookupNow,
@@ -118,14 +141,34 @@ export async function createPgPricesRepository(
       return prices.get(model.toLowerCase());
     },
     async set(model, input) {
-      let out: ModelPrice | undefined;
+      return (await repo.apply(model, input)).price;
+    },
+    async apply(model, input, edit = {}) {
+      let out: { price: ModelPrice; effectiveFrom: number | null; changed: boolean } | undefined;
+      const key = model.toLowerCase();
       await publish(`manual:${model}`, async (trx, next) => {
-        const p = manualPrice(next.get(model.toLowerCase()), model, input, opts.now());
+        const previous = next.get(key);
+        const now = opts.now();
+        const p = manualPrice(previous, model, input, now);
+        const effectiveFrom = edit.effectiveFrom === undefined ? defaultEffectiveFrom(previous, now) : edit.effectiveFrom;
+        const changed = ratesDiffer(previous, p);
         await write(trx, p);
-        next.set(model.toLowerCase(), p);
-        out = p;
+        if (changed) await addVersion(trx, key, effectiveFrom, p, `manual:${model}`);
+        next.set(key, p);
+        out = { price: p, effectiveFrom, changed };
       });
       return out!;
+    },
+    async versions(model) {
+      return versionsOf(db, model.toLowerCase());
+    },
+    async priceAt(model, alias, ts) {
+      await refresh(db);
+      const current = lookupNow(model, alias);
+      if (!current) return undefined;
+      const list = await versionsOf(db, current.model.toLowerCase());
+      if (list.length === 0) return current;
+      return versionAt(list, ts)?.price ?? undefined;
     },
     async delete(model) {
       await refresh(db);
@@ -153,9 +196,18 @@ export async function createPgPricesRepository(
       await publish('sync:litellm', async (trx, next) => {
         const updates = syncedPrices(pairs, (m) => next.get(m), now, report);
         if (updates.length === 0) throw new NothingToPublish();
+        const changes: { model: string; effectiveFrom: number | null }[] = [];
+        report.changes = changes;
         for (const p of updates) {
+          const key = p.model.toLowerCase();
+          const previous = next.get(key);
           await write(trx, p);
-          next.set(p.model.toLowerCase(), p);
+          if (ratesDiffer(previous, p)) {
+            const from = syncOpts.effectiveFrom === undefined ? defaultEffectiveFrom(previous, now) : syncOpts.effectiveFrom;
+            await addVersion(trx, key, from, p, 'sync');
+            changes.push({ model: p.model, effectiveFrom: from });
+          }
+          next.set(key, p);
         }
       }).catch((e: unknown) => {
         if (!(e instanceof NothingToPublish)) throw e;

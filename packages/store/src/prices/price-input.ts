@@ -32,6 +32,7 @@ const emptyPrice = (model: string): ModelPrice => ({
   batchMultiplier: null,
   tierPrices: null,
   perRequestFee: null,
+  contextTiers: null,
   source: 'manual',
   sourceModelId: null,
   manual: true,
@@ -52,6 +53,7 @@ export function manualPrice(
   const next: ModelPrice = { ...base, source: 'manual', manual: true, updatedMs: now };
   for (const [k, v] of Object.entries(input)) {
     if (k === 'tierPrices') next.tierPrices = (v as ModelPrice['tierPrices']) ?? null;
+    else if (k === 'contextTiers') next.contextTiers = (v as ModelPrice['contextTiers']) ?? null;
     else if (k in base) (next as unknown as Record<string, unknown>)[k] = validRate(k, v);
   }
   return next;

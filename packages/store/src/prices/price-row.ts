@@ -1,4 +1,4 @@
-import type { ModelPrice, ServiceTier, TierRates } from './cost';
+import type { ContextTier, ModelPrice, ServiceTier, TierRates } from './cost';
 
 /** A model_price row as either dialect returns it (SQLite stores `manual` as 0/1, Postgres as boolean). */
 export interface PriceRow {
@@ -21,6 +21,8 @@ export interface PriceRow {
   source_model_id: string | null;
   manual: number | boolean;
   updated_ms: number;
+  /** Added by migration 0008. */
+  context_tiers?: string | null;
 }
 
 export const priceFromRow = (r: PriceRow): ModelPrice => ({
@@ -39,6 +41,7 @@ export const priceFromRow = (r: PriceRow): ModelPrice => ({
   batchMultiplier: r.batch_multiplier,
   tierPrices: r.tier_prices ? (JSON.parse(r.tier_prices) as Partial<Record<ServiceTier, TierRates>>) : null,
   perRequestFee: r.per_request_fee,
+  contextTiers: r.context_tiers ? (JSON.parse(r.context_tiers) as ContextTier[]) : null,
   source: r.source,
   sourceModelId: r.source_model_id,
   manual: r.manual === true || r.manual === 1,

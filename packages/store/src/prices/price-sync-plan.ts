@@ -12,6 +12,8 @@ export interface PriceSyncReport {
   preservedManual: string[];
   /** Entries in the file that were not usable (sample_spec, embeddings, no prices). */
   skippedEntries: number;
+  /** Models whose price now bills differently, with the date the new price takes effect (null = all history). */
+  changes?: { model: string; effectiveFrom: number | null }[];
 }
 
 export interface ParsedPriceFile {

@@ -237,3 +237,8 @@ export const getRetention = (c: ManagerClient, o: Sig = {}) => c.json('GET', '/r
 export const saveRetention = (c: ManagerClient, r: { rawDays: number | null; maxDbMegabytes: number | null }) =>
   c.json('PUT', '/retention', RetentionSchema, { body: r });
 export const runRetention = (c: ManagerClient) => c.json('POST', '/retention/run', RetentionRunSchema, { body: {}, timeoutMs: 300_000 });
+
+/** "all" (all history), "now", or an ISO date: from when a price change applies (history is re-priced in the background). */
+export type ApplyFrom = 'all' | 'now' | string;
+export const savePriceApplied = (c: ManagerClient, model: string, price: PriceInput, applyFrom: ApplyFrom | undefined) =>
+  c.json('PUT', '/model-prices', z.looseObject({}), { body: applyFrom === undefined ? { model, price } : { model, price, applyFrom } });

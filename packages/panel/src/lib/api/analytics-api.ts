@@ -308,3 +308,45 @@ export function browserTimeZone(): string {
     return 'UTC';
   }
 }
+
+// --- one event with the store's cost explanation ---
+
+const CostLineSchema = z.looseObject({
+  bucket: z.string(),
+  tokens: z.number(),
+  rate: z.number(),
+  source: z.string(),
+  multiplier: z.number(),
+  micros: z.number(),
+  estimated: z.boolean(),
+});
+const EventDetailSchema = z.looseObject({
+  event: EventSchema,
+  costExplanation: z.looseObject({
+    costMicros: z.number().nullable(),
+    missing: z.boolean(),
+    estimated: z.boolean(),
+    serviceTier: z.string().nullable(),
+    serviceTierFrom: z.enum(['requested', 'response']).nullable(),
+    longContext: z.boolean(),
+    contextTierThreshold: z.number().nullable(),
+    priceModel: z.string().nullable(),
+    priceSource: z.string().nullable(),
+    lines: z.array(CostLineSchema),
+  }),
+  price: z
+    .looseObject({
+      model: z.string(),
+      source: z.string().optional().default(''),
+      manual: z.boolean().optional().default(false),
+      updatedMs: z.number().optional().default(0),
+      versionId: z.number().nullable().optional().default(null),
+      effectiveFromMs: z.number().nullable().optional().default(null),
+      effectiveToMs: z.number().nullable().optional().default(null),
+    })
+    .nullable(),
+});
+export type EventDetail = z.output<typeof EventDetailSchema>;
+/** One event and how the store computed its cost (with the price version in effect at its time). */
+export const getEventDetail = (c: ManagerClient, id: number, o: Opts = {}) =>
+  c.json('GET', `${BASE}/events/${id}`, EventDetailSchema, o);

@@ -5,6 +5,7 @@ import { budgetsEn } from './areas/budgets/en';
 import { uxEn } from './areas/ux/en';
 import { cpaFormsEn } from './areas/cpa-forms/en';
 import { poolIntelEn } from './areas/pool-intel/en';
+import { costEn } from './areas/cost/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -294,6 +295,7 @@ export const en = {
   ux: uxEn,
   cpaForms: cpaFormsEn,
   poolIntel: poolIntelEn,
+  cost: costEn,
 };
 
 export type Messages = typeof en;

@@ -5,6 +5,7 @@ import { budgetsRu } from './areas/budgets/ru';
 import { uxRu } from './areas/ux/ru';
 import { cpaFormsRu } from './areas/cpa-forms/ru';
 import { poolIntelRu } from './areas/pool-intel/ru';
+import { costRu } from './areas/cost/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -303,4 +304,5 @@ export const ru: Messages = {
   ux: uxRu,
   cpaForms: cpaFormsRu,
   poolIntel: poolIntelRu,
+  cost: costRu,
 };

@@ -5,6 +5,7 @@ import { budgetsZhCn } from './areas/budgets/zh-cn';
 import { uxZhCn } from './areas/ux/zh-cn';
 import { cpaFormsZhCn } from './areas/cpa-forms/zh-cn';
 import { poolIntelZhCn } from './areas/pool-intel/zh-cn';
+import { costZhCn } from './areas/cost/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -295,4 +296,5 @@ export const zhCn: Messages = {
   ux: uxZhCn,
   cpaForms: cpaFormsZhCn,
   poolIntel: poolIntelZhCn,
+  cost: costZhCn,
 };

@@ -5,6 +5,7 @@ import { budgetsZhTw } from './areas/budgets/zh-tw';
 import { uxZhTw } from './areas/ux/zh-tw';
 import { cpaFormsZhTw } from './areas/cpa-forms/zh-tw';
 import { poolIntelZhTw } from './areas/pool-intel/zh-tw';
+import { costZhTw } from './areas/cost/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -295,4 +296,5 @@ export const zhTw: Messages = {
   ux: uxZhTw,
   cpaForms: cpaFormsZhTw,
   poolIntel: poolIntelZhTw,
+  cost: costZhTw,
 };

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial';
 import * as m0002 from './0002-jobs';
 import * as m0006 from './0006-remask-key-labels';
+import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
@@ -9,5 +10,6 @@ export const pgMigrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-jobs': m0002,
   '0006-remask-key-labels': m0006,
+  '0008-price-versions': m0008,
   '0009-budgets': m0009,
 };

@@ -1,0 +1,52 @@
+import type { CostMessages } from './en';
+
+export const costRu: CostMessages = {
+  explain: {
+    loading: 'Загружаем расчёт стоимости…',
+    failed: 'Не удалось загрузить расчёт стоимости.',
+    bucket: {
+      input: 'Ввод',
+      unclassified: 'Неразмеченные токены',
+      cacheRead: 'Чтение кэша',
+      cacheCreation: 'Запись в кэш',
+      output: 'Вывод',
+      reasoning: 'Рассуждение',
+      requestFee: 'Плата за запрос',
+    },
+    source: {
+      base: 'базовая цена',
+      above200k: 'цена >200k',
+      contextTier: 'цена диапазона контекста',
+      serviceTier: 'цена уровня обслуживания',
+      inputTenth: '10 % цены ввода (оценка)',
+      inputRate: 'цена ввода (оценка)',
+      outputRate: 'цена вывода',
+      fee: 'USD за запрос',
+    },
+    rate: 'Цена',
+    multiplier: 'Множитель',
+    tierFromRequested: 'запрошенный уровень (Codex тарифицирует запрошенный уровень)',
+    tierFromResponse: 'уровень из ответа провайдера',
+    longContext: 'Запрос длиннее 200k токенов: цены длинного контекста',
+    contextTier: (p: { n: string }) => `Диапазон контекста свыше ${p.n} токенов`,
+    version: (p: { id: number; from: string; to: string }) => `Версия цены ${p.id}, действует ${p.from} – ${p.to}`,
+    sinceStart: 'с начала',
+    open: 'сейчас',
+  },
+  applyTo: {
+    title: 'Применить цену к',
+    allHistory: 'Всей истории (пересчитать все прошлые запросы этой модели)',
+    fromNow: 'С этого момента (прошлые запросы сохраняют стоимость)',
+    fromDate: 'С даты:',
+    defaultNew: 'Модель без цены по умолчанию оценивается за всю историю.',
+    repricing: (p: { name: string }) => `Пересчитываем историю ${p.name} в фоне…`,
+    badDate: 'Выберите дату, с которой применить цену.',
+  },
+  unpriced: {
+    title: 'Модели с трафиком, но без цены',
+    hint: 'Их стоимость неизвестна, а не равна нулю. Добавьте цену — история будет пересчитана.',
+    calls: (p: { n: string }) => `${p.n} запросов`,
+    addPrice: 'Добавить цену',
+    none: 'У всех моделей с трафиком есть цена.',
+  },
+};

@@ -1,0 +1,52 @@
+import type { CostMessages } from './en';
+
+export const costZhCn: CostMessages = {
+  explain: {
+    loading: '正在加载费用计算明细…',
+    failed: '无法加载费用计算明细。',
+    bucket: {
+      input: '输入',
+      unclassified: '未分类 token',
+      cacheRead: '缓存读取',
+      cacheCreation: '缓存写入',
+      output: '输出',
+      reasoning: '推理',
+      requestFee: '按次费用',
+    },
+    source: {
+      base: '基础价格',
+      above200k: '>200k 价格',
+      contextTier: '上下文档位价格',
+      serviceTier: '服务等级价格',
+      inputTenth: '输入价格的 10 %（估算）',
+      inputRate: '输入价格（估算）',
+      outputRate: '输出价格',
+      fee: '美元/次',
+    },
+    rate: '单价',
+    multiplier: '倍率',
+    tierFromRequested: '请求的等级（Codex 按请求的等级计费）',
+    tierFromResponse: '上游返回的等级',
+    longContext: '提示超过 200k token：使用长上下文价格',
+    contextTier: (p: { n: string }) => `上下文档位：超过 ${p.n} token`,
+    version: (p: { id: number; from: string; to: string }) => `价格版本 ${p.id}，生效于 ${p.from} – ${p.to}`,
+    sinceStart: '最早',
+    open: '现在',
+  },
+  applyTo: {
+    title: '此价格适用于',
+    allHistory: '全部历史（重新计算该模型所有过去请求的费用）',
+    fromNow: '从现在起（过去的请求保留原费用）',
+    fromDate: '从某日期起：',
+    defaultNew: '没有价格的模型默认按全部历史计价。',
+    repricing: (p: { name: string }) => `正在后台重新计算 ${p.name} 的历史费用…`,
+    badDate: '请选择价格生效的日期。',
+  },
+  unpriced: {
+    title: '有流量但没有价格的模型',
+    hint: '它们的费用是未知，而不是零。添加价格后会为其历史计价。',
+    calls: (p: { n: string }) => `${p.n} 次请求`,
+    addPrice: '添加价格',
+    none: '所有有流量的模型都有价格。',
+  },
+};

@@ -1,0 +1,52 @@
+import type { CostMessages } from './en';
+
+export const costZhTw: CostMessages = {
+  explain: {
+    loading: '正在載入費用計算明細…',
+    failed: '無法載入費用計算明細。',
+    bucket: {
+      input: '輸入',
+      unclassified: '未分類 token',
+      cacheRead: '快取讀取',
+      cacheCreation: '快取寫入',
+      output: '輸出',
+      reasoning: '推理',
+      requestFee: '按次費用',
+    },
+    source: {
+      base: '基礎價格',
+      above200k: '>200k 價格',
+      contextTier: '上下文級距價格',
+      serviceTier: '服務等級價格',
+      inputTenth: '輸入價格的 10 %（估算）',
+      inputRate: '輸入價格（估算）',
+      outputRate: '輸出價格',
+      fee: '美元/次',
+    },
+    rate: '單價',
+    multiplier: '倍率',
+    tierFromRequested: '請求的等級（Codex 依請求的等級計費）',
+    tierFromResponse: '上游回報的等級',
+    longContext: '提示超過 200k token：使用長上下文價格',
+    contextTier: (p: { n: string }) => `上下文級距：超過 ${p.n} token`,
+    version: (p: { id: number; from: string; to: string }) => `價格版本 ${p.id}，生效於 ${p.from} – ${p.to}`,
+    sinceStart: '最早',
+    open: '現在',
+  },
+  applyTo: {
+    title: '此價格適用於',
+    allHistory: '全部歷史（重新計算此模型所有過去請求的費用）',
+    fromNow: '從現在起（過去的請求保留原費用）',
+    fromDate: '從某日期起：',
+    defaultNew: '沒有價格的模型預設依全部歷史計價。',
+    repricing: (p: { name: string }) => `正在背景重新計算 ${p.name} 的歷史費用…`,
+    badDate: '請選擇價格生效的日期。',
+  },
+  unpriced: {
+    title: '有流量但沒有價格的模型',
+    hint: '它們的費用是未知，而不是零。新增價格後會為其歷史計價。',
+    calls: (p: { n: string }) => `${p.n} 次請求`,
+    addPrice: '新增價格',
+    none: '所有有流量的模型都有價格。',
+  },
+};
