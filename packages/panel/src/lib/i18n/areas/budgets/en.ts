@@ -15,6 +15,8 @@ export const budgetsEn = {
   spentOf: (p: { spent: string; limit: string }) => `${p.spent} of ${p.limit}`,
   budgetTitle: (p: { name: string }) => `Budget of ${p.name}`,
   none: 'No API keys seen yet.',
+  addKey: 'Add a budget or share link for',
+  noneSet: 'No key has a budget or a share link yet.',
   noBudget: 'No budget',
   save: 'Save budget',
   remove: 'Remove budget',

@@ -16,6 +16,8 @@ export const budgetsRu: BudgetsMessages = {
   spentOf: (p: { spent: string; limit: string }) => `${p.spent} из ${p.limit}`,
   budgetTitle: (p: { name: string }) => `Бюджет ключа ${p.name}`,
   none: 'API-ключей пока не видно.',
+  addKey: 'Добавить бюджет или ссылку для ключа',
+  noneSet: 'Ни у одного ключа пока нет бюджета или ссылки.',
   noBudget: 'Без бюджета',
   save: 'Сохранить бюджет',
   remove: 'Удалить бюджет',

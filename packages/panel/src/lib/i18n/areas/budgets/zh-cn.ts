@@ -16,6 +16,8 @@ export const budgetsZhCn: BudgetsMessages = {
   spentOf: (p: { spent: string; limit: string }) => `${p.spent} / ${p.limit}`,
   budgetTitle: (p: { name: string }) => `${p.name} 的预算`,
   none: '尚未见到任何 API 密钥。',
+  addKey: '为以下密钥添加预算或分享链接',
+  noneSet: '还没有密钥设置预算或分享链接。',
   noBudget: '无预算',
   save: '保存预算',
   remove: '删除预算',

@@ -16,6 +16,8 @@ export const budgetsZhTw: BudgetsMessages = {
   spentOf: (p: { spent: string; limit: string }) => `${p.spent} / ${p.limit}`,
   budgetTitle: (p: { name: string }) => `${p.name} 的預算`,
   none: '尚未看到任何 API 金鑰。',
+  addKey: '為以下金鑰新增預算或分享連結',
+  noneSet: '還沒有金鑰設定預算或分享連結。',
   noBudget: '無預算',
   save: '儲存預算',
   remove: '刪除預算',
