@@ -159,6 +159,17 @@ describe('start in place on a CPA Manager Plus data dir', () => {
     stopHolder();
     await waitFor(() => !plusLockHeld(plus.dbPath), { what: 'the lock released' });
 
+    // Pages of usage_events overwritten (a damaged disk or a torn copy): the error names the table.
+    const torn = tempDir('cpamp-plus-torn-');
+    cleanups.push(torn.cleanup);
+    const big = buildPlusDataDir(torn.path, { Database: DB, events: 3000 });
+    const bytes = readFileSync(big.dbPath);
+    bytes.fill(0x5a, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+    writeFileSync(big.dbPath, bytes);
+    await expect(start(plusEnv(torn.path))).rejects.toThrow(/table "usage_events" cannot be read/);
+    expect(existsSync(join(torn.path, 'cpamp.sqlite'))).toBe(false);
+    expect(readdirSync(torn.path).filter((f) => f.includes('migration'))).toEqual([]);
+
     const db = new Database(plus.dbPath);
     db.prepare("UPDATE settings SET value = '{broken' WHERE key = 'manager_config_v1'").run();
     db.close();
