@@ -195,7 +195,8 @@ describe('start in place on a CPA Manager Plus data dir', () => {
       cpSync(recorded, dir.path, { recursive: true });
       const before = { db: sha(join(dir.path, 'usage.sqlite')), key: sha(join(dir.path, 'data.key')) };
       const lines: string[] = [];
-      const { app, url } = await start(plusEnv(dir.path), lines, { collector: false, onAdminKeyGenerated: () => undefined });
+      // Plus's env as its image has it, CPA_MANAGER_CONFIG at the config.json Plus wrote included.
+      const { app, url } = await start(plusEnv(dir.path, { CPA_MANAGER_CONFIG: join(dir.path, 'config.json'), CPA_MANAGER_DATA_KEY_PATH: join(dir.path, 'data.key') }), lines, { collector: false, onAdminKeyGenerated: () => undefined });
       try {
         expect(lines.at(-1)).toMatch(/migration finished/);
         const key = env?.adminKey ?? process.env.CPAMP_TEST_PLUS_ADMIN_KEY;
