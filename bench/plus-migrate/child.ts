@@ -14,6 +14,7 @@ if (!plan) throw new Error(`no Plus database to migrate in ${dir}`);
 const noop = (): void => undefined;
 const lines: string[] = [];
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 const report = await migratePlus(config, plan, {
   logger: { debug: noop, info: noop, warn: noop, error: noop },
   progress: (line) => {
@@ -23,6 +24,8 @@ const report = await migratePlus(config, plan, {
   now: Date.now,
 });
 const ms = performance.now() - t;
+const cpu = process.cpuUsage(cpu0);
+const cpuSec = (cpu.user + cpu.system) / 1e6;
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
-process.stdout.write(`${JSON.stringify({ ms, rssMb: Math.round(peak / 1048576), report, progressLines: lines.length })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuSec, rssMb: Math.round(peak / 1048576), report, progressLines: lines.length })}\n`);

@@ -27,7 +27,7 @@ if (res.status !== 0) {
   console.error(res.stdout);
   process.exit(res.status ?? 1);
 }
-const child = JSON.parse(res.stdout.trim().split('\n').pop()!) as { ms: number; rssMb: number; report: { inserted: number; rejected: number; events: number }; progressLines: number };
+const child = JSON.parse(res.stdout.trim().split('\n').pop()!) as { ms: number; cpuSec: number; rssMb: number; report: { inserted: number; rejected: number; events: number }; progressLines: number };
 const cpampMb = Math.round(statSync(join(DIR, 'cpamp.sqlite')).size / 1048576);
 const results = {
   date: new Date().toISOString(),
@@ -37,6 +37,9 @@ const results = {
   cpampDbMb: cpampMb,
   migrateSec: +(child.ms / 1000).toFixed(1),
   eventsPerSec: Math.round(EVENTS / (child.ms / 1000)),
+  // CPU time of the migrating process: on a loaded machine the wall time is mostly waiting for a core.
+  cpuSec: +child.cpuSec.toFixed(1),
+  loadAvg1mAtEnd: loadavg()[0],
   peakRssMb: child.rssMb,
   rssIncludes: 'the tsx loader (the built server would be lower)',
   inserted: child.report.inserted,

@@ -159,6 +159,17 @@ describe('start in place on a CPA Manager Plus data dir', () => {
     stopHolder();
     await waitFor(() => !plusLockHeld(plus.dbPath), { what: 'the lock released' });
 
+    // Pages of usage_events overwritten (a damaged disk or a torn copy): the error names the table.
+    const torn = tempDir('cpamp-plus-torn-');
+    cleanups.push(torn.cleanup);
+    const big = buildPlusDataDir(torn.path, { Database: DB, events: 3000 });
+    const bytes = readFileSync(big.dbPath);
+    bytes.fill(0x5a, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 16_384);
+    writeFileSync(big.dbPath, bytes);
+    await expect(start(plusEnv(torn.path))).rejects.toThrow(/table "usage_events" cannot be read/);
+    expect(existsSync(join(torn.path, 'cpamp.sqlite'))).toBe(false);
+    expect(readdirSync(torn.path).filter((f) => f.includes('migration'))).toEqual([]);
+
     const db = new Database(plus.dbPath);
     db.prepare("UPDATE settings SET value = '{broken' WHERE key = 'manager_config_v1'").run();
     db.close();
@@ -184,7 +195,8 @@ describe('start in place on a CPA Manager Plus data dir', () => {
       cpSync(recorded, dir.path, { recursive: true });
       const before = { db: sha(join(dir.path, 'usage.sqlite')), key: sha(join(dir.path, 'data.key')) };
       const lines: string[] = [];
-      const { app, url } = await start(plusEnv(dir.path), lines, { collector: false, onAdminKeyGenerated: () => undefined });
+      // Plus's env as its image has it, CPA_MANAGER_CONFIG at the config.json Plus wrote included.
+      const { app, url } = await start(plusEnv(dir.path, { CPA_MANAGER_CONFIG: join(dir.path, 'config.json'), CPA_MANAGER_DATA_KEY_PATH: join(dir.path, 'data.key') }), lines, { collector: false, onAdminKeyGenerated: () => undefined });
       try {
         expect(lines.at(-1)).toMatch(/migration finished/);
         const key = env?.adminKey ?? process.env.CPAMP_TEST_PLUS_ADMIN_KEY;

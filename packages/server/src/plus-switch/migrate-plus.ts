@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { normalizeRecord } from '@cpamp/collector';
-import { derivePlusDataKey, openStore, parseDataKey, readPlusSource, type ImportProgress, type PlusSource, type Store, type StoreLogger } from '@cpamp/store';
+import { derivePlusDataKey, isStoreError, openStore, StoreError, parseDataKey, readPlusSource, type ImportProgress, type PlusSource, type Store, type StoreLogger } from '@cpamp/store';
 import type { CollectorSettings } from '../connection';
 import { MANAGER_CONFIG_KEY } from '../connection';
 import type { Config } from '../config';
@@ -155,6 +155,20 @@ function copySource(source: string, scratch: string): string {
   return copy;
 }
 
+/** A page of usage_events that SQLite cannot read (a damaged file) is reported naming the table. */
+async function readEvents<T>(source: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isStoreError(error)) throw error;
+    throw new StoreError(
+      'import_source_invalid',
+      `The CPA Manager Plus database ${source} is damaged: table "usage_events" cannot be read (${(error as Error).message}). Nothing was migrated. Restore a good copy of usage.sqlite (with its -wal file) or run Plus once so it repairs it.`,
+      { cause: error },
+    );
+  }
+}
+
 function assertPlusStopped(source: string): void {
   if (plusLockHeld(source)) {
     throw new ServerError(
@@ -176,7 +190,7 @@ export async function migratePlusInto(store: Store, config: Config, sourcePath: 
   try {
     const copy = copySource(sourcePath, scratch);
     const source = readPlusSource(copy, plusDataKey(config, sourcePath), sourcePath);
-    const report = await store.io.importSqlite(copy, { normalize: normalizeRecord, chunkSize: 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const report = await readEvents(sourcePath, () => store.io.importSqlite(copy, { normalize: normalizeRecord, chunkSize: 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
     await carrySettings(store, source, opts.now(), true);
     const previous = await store.settings.get<{ lastEventMs?: number }>(PLUS_MIGRATION_KEY);
     const result: PlusMigrationReport = {
@@ -238,7 +252,8 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
       cacheSnapshot: false,
     });
     let nextLine = PROGRESS_EVERY;
-    const report = await store.io.importSqlite(copy, {
+    const target = store;
+    const report = await readEvents(plan.source, () => target.io.importSqlite(copy, {
       normalize: normalizeRecord,
       chunkSize: 5000,
       onProgress: (p) => {
@@ -248,7 +263,7 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
           nextLine += PROGRESS_EVERY;
         }
       },
-    });
+    }));
     await carrySettings(store, source, opts.now());
     const result: PlusMigrationReport = {
       source: plan.source,

@@ -6,6 +6,15 @@ import { normalizePlusRow } from './record-adapters';
 
 type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
+/** The usage_events columns normalizePlusRow reads (plusRowToRaw and the hash / key hash it keeps). */
+const ROW_COLUMNS = new Set([
+  'id', 'raw_json', 'timestamp', 'timestamp_ms', 'failed', 'fail_status_code', 'method', 'path', 'request_id', 'provider',
+  'executor_type', 'resolved_model', 'model', 'requested_model', 'endpoint', 'auth_type', 'auth_index', 'source', 'client_ip',
+  'user_agent', 'latency_ms', 'ttft_ms', 'fail_body', 'fail_summary', 'reasoning_effort', 'request_service_tier', 'service_tier',
+  'response_service_tier', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_tokens', 'cache_tokens',
+  'cache_read_tokens', 'cache_creation_tokens', 'total_tokens', 'event_hash', 'eventHash', 'api_key_hash',
+]);
+
 /**
  * An uploaded file is untrusted: a view (which could hide a recursive query that never ends), or a
  * usage_events that is not a plain table, means a crafted file. Triggers are allowed — Plus v1.12 keeps
@@ -60,7 +69,10 @@ export async function importSqlite(
         ? 'plus_sqlite'
         : 'cpa_manager_sqlite';
     const session = new ImportSession(deps, format);
-    const stmt = src.prepare('SELECT * FROM usage_events WHERE id > ? ORDER BY id LIMIT 1000');
+    // Only the columns the row adapter reads: Plus's table has ~60, and building each row object costs per column.
+    const wanted = cols.filter((c) => ROW_COLUMNS.has(c));
+    const select = wanted.includes('id') ? wanted.map((c) => `"${c}"`).join(', ') : '*';
+    const stmt = src.prepare(`SELECT ${select} FROM usage_events WHERE id > ? ORDER BY id LIMIT 1000`);
     let cursor = session.report.resumedFrom;
     for (;;) {
       const rows = stmt.all(cursor) as Record<string, unknown>[];
