@@ -100,3 +100,4 @@ export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
 export { dashboardView } from './analytics/dashboard-view';
 export type { DashboardView, DashboardOptions, DashboardTop, DashboardFailure } from './analytics/dashboard-view';
+export type { SavedView, SavedViewsRepository } from './views/saved-views';

@@ -17,6 +17,7 @@ import { createEventsRepository } from './events/events.repository';
 import { createImportExport } from './io/import-export';
 import { createMaintenance, type StorageReport } from './maintenance/maintenance';
 import { createJobsRepository } from './jobs/jobs.repository';
+import { createSavedViewsRepository } from './views/saved-views.repository';
 import { migrations } from './migrations/index';
 import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
@@ -252,6 +253,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const pool = createPoolRepository({ writer, reader: read, now });
     const alerts = createAlertsRepository({ writer, reader: read, now, dataKey });
     const jobs = createJobsRepository({ writer, reader: read, now });
+    const savedViews = createSavedViewsRepository({ writer, now, assertOpen });
     const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
     const schedule: typeof maintenance.schedule = (o) => {
@@ -293,6 +295,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       pool: asyncFacade(pool),
       alerts: asyncFacade(alerts),
       jobs,
+      savedViews,
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),

@@ -53,6 +53,7 @@ import type { PriceInput } from './prices/price-input';
 import type { PriceSource } from './prices/price-source';
 import type { PriceSyncReport } from './prices/price-sync-plan';
 import type { InsertResult, NormalizeFn, StoredEvent, UsageEventInput } from './types';
+import type { SavedViewsRepository } from './views/saved-views';
 
 /** What answered an analytics query: the column cache, rollups, raw events or both. */
 export type AnalyticsSource = AggSource;
@@ -348,6 +349,8 @@ export interface StoreRepositories {
   readonly alerts: AlertsRepository;
   /** Background jobs (the server's job runner). */
   readonly jobs: JobsRepository;
+  /** Named analytics views (the Monitoring page's saved range, filters and tab). */
+  readonly savedViews: SavedViewsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */

@@ -19,6 +19,7 @@ import { PgDictionary } from './pg-dictionary';
 import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
+import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
 
@@ -41,6 +42,7 @@ export interface OpenPgStoreOptions {
 export type PgStoreRepositories = Pick<
   StoreRepositories,
   'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'insertBatch' | 'close'
+  | 'savedViews'
 >;
 
 /** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
@@ -151,6 +153,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       apiKeys: createPgApiKeysRepository({ db, dict, now, assertOpen }),
       settings: createPgSettingsRepository({ db, dataKey, now, assertOpen }),
       jobs: createPgJobsRepository({ db, now, assertOpen }),
+      savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;
