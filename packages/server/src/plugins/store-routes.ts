@@ -14,6 +14,7 @@ import priceRoutes from '../routes/prices.routes';
 import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
 import usageRoutes from '../routes/usage.routes';
 import dashboardRoutes from '../routes/dashboard.routes';
+import savedViewsRoutes from '../routes/saved-views.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -33,6 +34,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
   await app.register(dashboardRoutes, { store, collector: app.collector, connection: app.cpa.connection, now });
+  await app.register(savedViewsRoutes, { store });
 }
 
 export default fp(storeRoutes, {

@@ -52,6 +52,12 @@ export const uxEn = {
     unpriced: (p: { n: number }) => `${p.n} unpriced`,
   },
   mon: {
+    savedViews: 'Saved views',
+    pickView: 'Open a saved view…',
+    saveView: 'Save view',
+    viewName: 'View name',
+    deleteView: 'Delete view',
+    viewSaved: 'View saved.',
     noMatch: 'No match',
     vsPrev: (p: { pct: string }) => `${p.pct} vs previous period`,
     noPrev: 'nothing in the previous period',

@@ -52,6 +52,12 @@ export const uxRu: UxMessages = {
     unpriced: (p: { n: number }) => `без цены: ${p.n}`,
   },
   mon: {
+    savedViews: 'Сохранённые виды',
+    pickView: 'Открыть сохранённый вид…',
+    saveView: 'Сохранить вид',
+    viewName: 'Название вида',
+    deleteView: 'Удалить вид',
+    viewSaved: 'Вид сохранён.',
     noMatch: 'Ничего не найдено',
     vsPrev: (p: { pct: string }) => `${p.pct} к предыдущему периоду`,
     noPrev: 'в предыдущем периоде данных нет',

@@ -52,6 +52,12 @@ export const uxZhCn: UxMessages = {
     unpriced: (p: { n: number }) => `${p.n} 个无价格`,
   },
   mon: {
+    savedViews: '已保存的视图',
+    pickView: '打开已保存的视图…',
+    saveView: '保存视图',
+    viewName: '视图名称',
+    deleteView: '删除视图',
+    viewSaved: '视图已保存。',
     noMatch: '无匹配项',
     vsPrev: (p: { pct: string }) => `较上一周期 ${p.pct}`,
     noPrev: '上一周期无数据',

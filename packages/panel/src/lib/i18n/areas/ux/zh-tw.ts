@@ -52,6 +52,12 @@ export const uxZhTw: UxMessages = {
     unpriced: (p: { n: number }) => `${p.n} 個無價格`,
   },
   mon: {
+    savedViews: '已儲存的檢視',
+    pickView: '開啟已儲存的檢視…',
+    saveView: '儲存檢視',
+    viewName: '檢視名稱',
+    deleteView: '刪除檢視',
+    viewSaved: '檢視已儲存。',
     noMatch: '無符合項目',
     vsPrev: (p: { pct: string }) => `較上一週期 ${p.pct}`,
     noPrev: '上一週期無資料',
