@@ -215,6 +215,9 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await navTo(page, 'Monitoring');
     await page.getByRole('button', { name: 'Last 7 days' }).click();
     await page.getByTestId('breakdown').waitFor();
+    // The entity × model matrix: top keys by the top models, with a total per row.
+    await poll(() => page.getByTestId('matrix').locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('matrix').locator('thead th').count()).toBeGreaterThan(2);
     // Every KPI card carries its change against the previous period.
     const cards = page.locator('.kpis section');
     await poll(() => page.locator('.kpis .delta').count()).toBe(await cards.count());

@@ -52,6 +52,9 @@ export const uxEn = {
     unpriced: (p: { n: number }) => `${p.n} unpriced`,
   },
   mon: {
+    matrix: 'Requests by entity × model',
+    matrixRows: 'Rows',
+    total: 'Total',
     savedViews: 'Saved views',
     pickView: 'Open a saved view…',
     saveView: 'Save view',

@@ -52,6 +52,9 @@ export const uxRu: UxMessages = {
     unpriced: (p: { n: number }) => `без цены: ${p.n}`,
   },
   mon: {
+    matrix: 'Запросы: объект × модель',
+    matrixRows: 'Строки',
+    total: 'Всего',
     savedViews: 'Сохранённые виды',
     pickView: 'Открыть сохранённый вид…',
     saveView: 'Сохранить вид',

@@ -52,6 +52,9 @@ export const uxZhCn: UxMessages = {
     unpriced: (p: { n: number }) => `${p.n} 个无价格`,
   },
   mon: {
+    matrix: '请求：对象 × 模型',
+    matrixRows: '行',
+    total: '合计',
     savedViews: '已保存的视图',
     pickView: '打开已保存的视图…',
     saveView: '保存视图',

@@ -52,6 +52,9 @@ export const uxZhTw: UxMessages = {
     unpriced: (p: { n: number }) => `${p.n} 個無價格`,
   },
   mon: {
+    matrix: '請求：對象 × 模型',
+    matrixRows: '列',
+    total: '合計',
     savedViews: '已儲存的檢視',
     pickView: '開啟已儲存的檢視…',
     saveView: '儲存檢視',
