@@ -215,6 +215,9 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await navTo(page, 'Monitoring');
     await page.getByRole('button', { name: 'Last 7 days' }).click();
     await page.getByTestId('breakdown').waitFor();
+    // The entity × model matrix: top keys by the top models, with a total per row.
+    await poll(() => page.getByTestId('matrix').locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('matrix').locator('thead th').count()).toBeGreaterThan(2);
     // Every KPI card carries its change against the previous period.
     const cards = page.locator('.kpis section');
     await poll(() => page.locator('.kpis .delta').count()).toBe(await cards.count());
@@ -276,5 +279,27 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await themeShots(page, 'ux-monitoring-375');
+  });
+
+  it('saved views: the current range, filters and tab saved on the server under a name, opened again from the list', async () => {
+    await adminLogin(page, url, ADMIN_KEY);
+    await page.goto(`${url}/management.html#/monitoring?range=7d&tab=key&sort=cost`);
+    await page.getByTestId('breakdown').waitFor();
+    const views = page.getByTestId('saved-views');
+    await views.getByRole('button', { name: 'Save view' }).click();
+    await views.locator('input[name="view-name"]').fill('Keys by cost, 7 days');
+    await views.getByRole('button', { name: 'Save view' }).click();
+    await page.getByText('View saved.').waitFor();
+    const saved = await api<{ views: { name: string; state: Record<string, string> }[] }>('/analytics/views');
+    expect(saved.views).toEqual([expect.objectContaining({ name: 'Keys by cost, 7 days', state: { range: '7d', tab: 'key', sort: 'cost' } })]);
+    await page.goto(`${url}/management.html#/monitoring`);
+    await poll(() => page.evaluate(() => location.hash)).toBe('#/monitoring');
+    await page.locator('select[name="saved-view"] option', { hasText: 'Keys by cost, 7 days' }).waitFor({ state: 'attached' });
+    await page.locator('select[name="saved-view"]').selectOption({ label: 'Keys by cost, 7 days' });
+    await poll(() => page.evaluate(() => location.hash)).toContain('range=7d');
+    const hash = await page.evaluate(() => location.hash);
+    expect(hash).toContain('tab=key');
+    expect(hash).toContain('sort=cost');
+    expect(await page.getByRole('tab', { name: 'API keys' }).getAttribute('aria-selected')).toBe('true');
   });
 });

@@ -278,3 +278,20 @@ describe('analytics dashboard view', () => {
     expect((await get(`${BASE}/dashboard`, false)).statusCode).toBe(401);
   });
 });
+
+describe('saved analytics views', () => {
+  it('saves, lists, replaces by name, deletes; bad input is a 400', async () => {
+    const post = (body: unknown) => t.app.inject({ method: 'POST', url: `${BASE}/views`, headers: { ...bearer(t.adminKey), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const a = await post({ name: 'Week by key', state: { range: '7d', tab: 'key' } });
+    expect(a.statusCode).toBe(201);
+    const id = a.json().view.id as number;
+    expect((await post({ name: 'Week by key', state: { range: '7d', tab: 'key', sort: 'cost' } })).json().view).toMatchObject({ id, state: { sort: 'cost' } });
+    expect((await get(`${BASE}/views`)).json().views.map((v: { name: string }) => v.name)).toEqual(['Week by key']);
+    expect((await post({ name: '', state: {} })).statusCode).toBe(400);
+    expect((await post({ name: 'x', state: { 'bad key!': '1' } })).statusCode).toBe(400);
+    const del = await t.app.inject({ method: 'DELETE', url: `${BASE}/views/${id}`, headers: bearer(t.adminKey) });
+    expect(del.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'DELETE', url: `${BASE}/views/${id}`, headers: bearer(t.adminKey) })).statusCode).toBe(404);
+    expect((await get(`${BASE}/views`, false)).statusCode).toBe(401);
+  });
+});

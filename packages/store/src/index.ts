@@ -127,3 +127,4 @@ export type { PriceVersion } from './prices/price-versions';
 export type { PriceChange, PriceEditOptions } from './prices/prices.repository';
 export type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 export { usdDecimal } from './io/export-units';
+export type { SavedView, SavedViewsRepository } from './views/saved-views';

@@ -18,6 +18,7 @@ import { createImportExport } from './io/import-export';
 import { createMaintenance, type StorageReport } from './maintenance/maintenance';
 import { createJobsRepository } from './jobs/jobs.repository';
 import { createBudgetsRepository } from './budgets/budgets.repository';
+import { createSavedViewsRepository } from './views/saved-views.repository';
 import { migrations } from './migrations/index';
 import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
@@ -256,6 +257,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const alertSilences = createAlertSilencesRepository({ writer, now });
     const jobs = createJobsRepository({ writer, reader: read, now });
     const budgets = createBudgetsRepository({ writer, now, dataKey });
+    const savedViews = createSavedViewsRepository({ writer, now, assertOpen });
     const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
     const schedule: typeof maintenance.schedule = (o) => {
@@ -299,6 +301,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       alertSilences: asyncFacade(alertSilences),
       jobs,
       budgets: asyncFacade(budgets),
+      savedViews,
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),

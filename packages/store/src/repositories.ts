@@ -58,6 +58,7 @@ import type { PriceChange, PriceEditOptions } from './prices/prices.repository';
 import type { PriceVersion } from './prices/price-versions';
 import type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 import type { InsertResult, NormalizeFn, StoredEvent, UsageEventInput } from './types';
+import type { SavedViewsRepository } from './views/saved-views';
 
 /** What answered an analytics query: the column cache, rollups, raw events or both. */
 export type AnalyticsSource = AggSource;
@@ -365,6 +366,8 @@ export interface StoreRepositories {
   readonly jobs: JobsRepository;
   /** Budgets per API key, enforcement holds, the budget log and read-only share links. */
   readonly budgets: BudgetsRepository;
+  /** Named analytics views (the Monitoring page's saved range, filters and tab). */
+  readonly savedViews: SavedViewsRepository;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */

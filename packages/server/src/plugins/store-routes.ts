@@ -18,6 +18,7 @@ import shareRoutes from '../routes/share.routes';
 import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
 import usageRoutes from '../routes/usage.routes';
 import dashboardRoutes from '../routes/dashboard.routes';
+import savedViewsRoutes from '../routes/saved-views.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -41,6 +42,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(dashboardRoutes, { store, collector: app.collector, connection: app.cpa.connection, now });
   await app.register(alertSilencesRoutes, { store, now });
   await app.register(eventDetailRoutes, { store });
+  await app.register(savedViewsRoutes, { store });
 }
 
 export default fp(storeRoutes, {

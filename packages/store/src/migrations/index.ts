@@ -8,6 +8,7 @@ import * as m0006 from './0006-remask-key-labels';
 import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
 import * as m0011 from './0011-alert-silences';
+import * as m0012 from './0012-saved-views';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0008-price-versions': m0008,
   '0009-budgets': m0009,
   '0011-alert-silences': m0011,
+  '0012-saved-views': m0012,
 };

@@ -20,6 +20,7 @@ import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgBudgetsRepository } from './pg-budgets.repository';
+import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
 
@@ -41,7 +42,7 @@ export interface OpenPgStoreOptions {
 /** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
 export type PgStoreRepositories = Pick<
   StoreRepositories,
-  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'insertBatch' | 'close'
+  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close'
 >;
 
 /** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
@@ -153,6 +154,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       settings: createPgSettingsRepository({ db, dataKey, now, assertOpen }),
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
+      savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;

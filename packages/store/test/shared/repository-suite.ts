@@ -494,5 +494,28 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         ]);
       });
     });
+
+    describe('saved views', () => {
+      it('saves by name (a second save replaces the state), lists by name, deletes, validates, survives a reopen', async () => {
+        let t = 1_000;
+        const { store: s, location } = await openStore({ now: () => t });
+        const a = await s.savedViews.save('Week by key', { range: '7d', tab: 'key' });
+        t = 2_000;
+        await s.savedViews.save('All failures', { status: 'failure' });
+        t = 3_000;
+        const a2 = await s.savedViews.save(' Week by key ', { range: '7d', tab: 'key', sort: 'cost' });
+        expect(a2).toMatchObject({ id: a.id, createdMs: 1_000, updatedMs: 3_000, state: { range: '7d', tab: 'key', sort: 'cost' } });
+        expect((await s.savedViews.list()).map((v) => v.name)).toEqual(['All failures', 'Week by key']);
+        expect(codeOf(await caught(() => s.savedViews.save('  ', {})))).toBe('invalid_query');
+        expect(codeOf(await caught(() => s.savedViews.save('x'.repeat(81), {})))).toBe('invalid_query');
+        await s.close();
+        const s2 = await fresh({ location });
+        const views = await s2.savedViews.list();
+        expect(views).toHaveLength(2);
+        expect(await s2.savedViews.delete(views[0]!.id)).toBe(true);
+        expect(await s2.savedViews.delete(views[0]!.id)).toBe(false);
+        expect((await s2.savedViews.list()).map((v) => v.name)).toEqual(['Week by key']);
+      });
+    });
   });
 }

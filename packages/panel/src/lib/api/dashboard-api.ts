@@ -58,3 +58,15 @@ export function deltaPct(now: number, base: number): number | null {
   if (!Number.isFinite(now) || !Number.isFinite(base) || base === 0) return null;
   return ((now - base) / base) * 100;
 }
+
+// --- saved analytics views (/analytics/views) ---
+
+const ViewSchema = z.looseObject({ id: z.number(), name: z.string(), state: z.record(z.string(), z.string()) });
+export type SavedView = z.output<typeof ViewSchema>;
+const ViewsSchema = z.looseObject({ views: z.array(ViewSchema) });
+
+export const listViews = (c: ManagerClient, o: Opts = {}) => c.json('GET', '/analytics/views', ViewsSchema, o);
+export const saveView = (c: ManagerClient, name: string, state: Record<string, string>, o: Opts = {}) =>
+  c.json('POST', '/analytics/views', z.looseObject({ view: ViewSchema }), { body: { name, state }, ...o });
+export const deleteView = (c: ManagerClient, id: number, o: Opts = {}) =>
+  c.json('DELETE', `/analytics/views/${id}`, z.looseObject({ ok: z.boolean() }), o);
