@@ -7,7 +7,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
-import { adminLogin, closeInOrder, collectErrors, launchChromium, navTo, openPage, openSeededStore, startPanelServer, type SeededStore } from './walk-harness';
+import {
+  adminLogin,
+  closeInOrder,
+  collectErrors,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  type SeededStore,
+} from './walk-harness';
 
 const ADMIN_KEY = 'test-admin-key-alerts-act-0123456789';
 const EMAIL = 'ana.ops@example.com';
@@ -28,13 +38,33 @@ describe('alerts an operator can act on (Chromium)', () => {
   beforeAll(async () => {
     built = await buildPanel();
     const files: FakeAuthFile[] = [
-      { name: `codex-${EMAIL}.json`, authIndex: INDEX, content: { type: 'codex', email: EMAIL, access_token: 'tok-ana' } },
-      { name: 'codex-bo@example.com.json', authIndex: 'b1b2c3d4e5f60718', content: { type: 'codex', email: 'bo@example.com', access_token: 'tok-bo' } },
+      {
+        name: `codex-${EMAIL}.json`,
+        authIndex: INDEX,
+        content: { type: 'codex', email: EMAIL, access_token: 'tok-ana' },
+      },
+      {
+        name: 'codex-bo@example.com.json',
+        authIndex: 'b1b2c3d4e5f60718',
+        content: { type: 'codex', email: 'bo@example.com', access_token: 'tok-bo' },
+      },
     ];
     fake = await startFakeCpa({ authFiles: files });
     fake.accounts.expire(INDEX);
-    fake.accounts.setQuota('b1b2c3d4e5f60718', { primary: { usedPercent: 20 }, secondary: { usedPercent: 30 } });
-    seeded = await openSeededStore('alerts-act', { seed: 3, events: 20, days: 1, end: Date.now(), accounts: 2, keys: 1, models: 1, failureRate: 0 });
+    fake.accounts.setQuota('b1b2c3d4e5f60718', {
+      primary: { usedPercent: 20 },
+      secondary: { usedPercent: 30 },
+    });
+    seeded = await openSeededStore('alerts-act', {
+      seed: 3,
+      events: 20,
+      days: 1,
+      end: Date.now(),
+      accounts: 2,
+      keys: 1,
+      models: 1,
+      failureRate: 0,
+    });
     ({ app, url } = await startPanelServer({
       seeded,
       panelDir: built.dir,
@@ -44,14 +74,27 @@ describe('alerts an operator can act on (Chromium)', () => {
       deps: { collector: false },
     }));
     // A rule on auth issues, then an inspection finds the expired token: one critical incident.
-    const rule = await fetch(`${url}/v0/management/alerts/rules`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Auth issues', kind: 'account-auth-issue', severity: 'critical' }) });
+    const rule = await fetch(`${url}/v0/management/alerts/rules`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'Auth issues', kind: 'account-auth-issue', severity: 'critical' }),
+    });
     expect(rule.status).toBe(201);
-    const run = await fetch(`${url}/v0/management/pool/inspections`, { method: 'POST', headers: auth, body: '{}' });
+    const run = await fetch(`${url}/v0/management/pool/inspections`, {
+      method: 'POST',
+      headers: auth,
+      body: '{}',
+    });
     expect(run.status).toBe(202);
-    const server = app as unknown as { pool: { inspections: { active(): { done: Promise<void> } | null } }; alerts: { engine: { idle(): Promise<void> } } };
+    const server = app as unknown as {
+      pool: { inspections: { active(): { done: Promise<void> } | null } };
+      alerts: { engine: { idle(): Promise<void> } };
+    };
     await server.pool.inspections.active()?.done;
     await server.alerts.engine.idle();
-    const open = (await (await fetch(`${url}/v0/management/alerts/incidents?state=open`, { headers: auth })).json()) as { items: unknown[] };
+    const open = (await (
+      await fetch(`${url}/v0/management/alerts/incidents?state=open`, { headers: auth })
+    ).json()) as { items: unknown[] };
     expect(open.items).toHaveLength(1);
     browser = await launchChromium();
     page = await openPage(browser, { timeoutMs: 15_000 });
@@ -82,13 +125,17 @@ describe('alerts an operator can act on (Chromium)', () => {
     expect(await row.getByTestId('muted').textContent()).toMatch(/^muted until /);
 
     // Stored on the server: the API says the same.
-    const listed = (await (await fetch(`${url}/v0/management/alerts/incidents/readable?state=open`, { headers: auth })).json()) as { items: { acked: boolean; mute: { scope: string } | null }[] };
+    const listed = (await (
+      await fetch(`${url}/v0/management/alerts/incidents/readable?state=open`, { headers: auth })
+    ).json()) as { items: { acked: boolean; mute: { scope: string } | null }[] };
     expect(listed.items[0]).toMatchObject({ acked: true, mute: { scope: 'rule' } });
 
     // Follow the link: the account opens.
     await row.getByTestId('incident-link').click();
     await poll(() => page.evaluate(() => location.hash));
-    expect(await page.evaluate(() => location.hash)).toMatch(/^#\/(accounts|pool)\?account=a1b2c3d4e5f60718$/);
+    expect(await page.evaluate(() => location.hash)).toMatch(
+      /^#\/(accounts|pool)\?account=a1b2c3d4e5f60718$/,
+    );
     const drawer = page.getByTestId('account-drawer');
     await drawer.waitFor();
     expect(await drawer.textContent()).toContain(EMAIL);

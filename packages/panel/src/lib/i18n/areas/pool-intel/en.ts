@@ -11,8 +11,10 @@ export const poolIntelEn = {
   } as Record<string, string>,
   reason: {
     idle: 'Safe: no quota is being used.',
-    resetFirst: (p: W & { reset: string; dry: string }) => `The ${p.window} quota resets ${p.reset}, before it would run dry (${p.dry}).`,
-    runsDry: (p: W & T & { reset: string }) => `Runs dry ${p.time} at the current pace, before the ${p.window} reset ${p.reset}.`,
+    resetFirst: (p: W & { reset: string; dry: string }) =>
+      `The ${p.window} quota resets ${p.reset}, before it would run dry (${p.dry}).`,
+    runsDry: (p: W & T & { reset: string }) =>
+      `Runs dry ${p.time} at the current pace, before the ${p.window} reset ${p.reset}.`,
     runsDryNoReset: (p: T) => `Runs dry ${p.time} at the current pace; no reset is known.`,
     empty: (p: W & { until: string }) => `Empty until ${p.until}, when the first ${p.window} quota resets.`,
     emptyNoReset: 'Empty: every account has used its quota and no reset is known.',
@@ -77,7 +79,8 @@ export const poolIntelEn = {
     xaiInferenceProbe: 'xAI: also send one tiny completion',
     apply: 'Apply suggestions',
     applyDry: 'Dry run',
-    applied: (p: { n: number; failed: number; skipped: number }) => `${p.n} applied, ${p.failed} failed, ${p.skipped} already done`,
+    applied: (p: { n: number; failed: number; skipped: number }) =>
+      `${p.n} applied, ${p.failed} failed, ${p.skipped} already done`,
     applyConfirm: (p: { n: number }) => `Apply ${p.n} suggested actions of this run?`,
   },
   emptyUntil: (p: T) => `empty until ${p.time}`,
