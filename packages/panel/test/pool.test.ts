@@ -268,6 +268,8 @@ describe('pool, inspection and alerts pages in Chromium', () => {
   it('Alerts: webhook and Telegram channels and a rule are created, test sends reach the receivers, incidents arrive live', async () => {
     await nav('Alerts');
     await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    // Rules and channels have their own tab; incidents come first.
+    await page.getByRole('tab', { name: 'Rules and channels' }).click();
     await page.getByRole('button', { name: 'New channel' }).click();
     await page.locator('input[name="channel-name"]').fill('ops hook');
     await page.locator('input[name="channel-url"]').fill(receiverUrl);
@@ -326,6 +328,7 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     expect(created.status).toBe(201);
     const started = await fetch(`${url}/v0/management/pool/inspections`, { method: 'POST', headers: json, body: '{}' });
     expect(started.status).toBe(202);
+    await page.getByRole('tab', { name: 'Incidents' }).click();
     await poll(() => page.getByTestId('incidents').locator('tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await page.getByTestId('incidents').getByText('Critical').first().waitFor();
     await shot('alerts');

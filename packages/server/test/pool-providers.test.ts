@@ -11,7 +11,13 @@ const file = (type: string, i: number): FakeAuthFile => ({
   authIndex: `${type}${i}`,
   content: { type, email: `${type}${i}@pool.test`, access_token: `tok-${type}-${i}` },
 });
-type Result = { authIndex: string; result: string; detail: string; suggestedAction: string; windows: { window: string; usedPercent: number; resetAtMs: number | null }[] };
+type Result = {
+  authIndex: string;
+  result: string;
+  detail: string;
+  suggestedAction: string;
+  windows: { window: string; usedPercent: number; resetAtMs: number | null }[];
+};
 
 let h: PoolHarness;
 afterEach(async () => {
@@ -19,17 +25,35 @@ afterEach(async () => {
 });
 
 async function results(runId: number): Promise<Map<string, Result>> {
-  const body = (await h.app.inject({ url: `/v0/management/pool/inspections/${runId}?limit=100` })).json() as { results: Result[] };
+  const body = (await h.app.inject({ url: `/v0/management/pool/inspections/${runId}?limit=100` })).json() as {
+    results: Result[];
+  };
   return new Map(body.results.map((r) => [r.authIndex, r]));
 }
 
 describe('provider quota probes through the fake CPA', () => {
   it('reads Antigravity, Kimi and xAI quota windows; classifies free usage, 402 and exhaustion', async () => {
-    const files = [file('antigravity', 1), file('kimi', 1), file('kimi', 2), file('xai', 1), file('xai', 2), codexFile(1)];
+    const files = [
+      file('antigravity', 1),
+      file('kimi', 1),
+      file('kimi', 2),
+      file('xai', 1),
+      file('xai', 2),
+      codexFile(1),
+    ];
     h = await startPoolHarness({ files });
-    h.fake.accounts.setQuota('antigravity1', { primary: { usedPercent: 30, resetInSeconds: 3600 }, secondary: { usedPercent: 55 } });
-    h.fake.accounts.setQuota('kimi1', { primary: { usedPercent: 20, resetInSeconds: 1800 }, secondary: { usedPercent: 40 } });
-    h.fake.accounts.setQuota('kimi2', { primary: { usedPercent: 100, resetInSeconds: 7200 }, secondary: { usedPercent: 60 } });
+    h.fake.accounts.setQuota('antigravity1', {
+      primary: { usedPercent: 30, resetInSeconds: 3600 },
+      secondary: { usedPercent: 55 },
+    });
+    h.fake.accounts.setQuota('kimi1', {
+      primary: { usedPercent: 20, resetInSeconds: 1800 },
+      secondary: { usedPercent: 40 },
+    });
+    h.fake.accounts.setQuota('kimi2', {
+      primary: { usedPercent: 100, resetInSeconds: 7200 },
+      secondary: { usedPercent: 60 },
+    });
     h.fake.accounts.setQuota('xai1', { secondary: { usedPercent: 35, resetInSeconds: 3 * 86_400 } });
     h.fake.accounts.setQuota('xai2', { state: 'free-usage-exhausted' });
     h.fake.accounts.setQuota('a1', { state: 'workspace-deactivated' });
@@ -41,15 +65,30 @@ describe('provider quota probes through the fake CPA', () => {
       ['claude-5h', 30, T0 + H],
       ['gemini-weekly', 55, T0 + 7 * 24 * H],
     ]);
-    expect(r.get('kimi1')!.windows.map((w) => [w.window, w.usedPercent])).toEqual([['weekly', 40], ['5h', 20]]);
+    expect(r.get('kimi1')!.windows.map((w) => [w.window, w.usedPercent])).toEqual([
+      ['weekly', 40],
+      ['5h', 20],
+    ]);
     expect(r.get('kimi2')).toMatchObject({ result: 'exhausted', suggestedAction: 'disable' });
-    expect(r.get('xai1')!.windows).toMatchObject([{ window: 'weekly', usedPercent: 35, resetAtMs: T0 + 3 * 86_400_000 }]);
+    expect(r.get('xai1')!.windows).toMatchObject([
+      { window: 'weekly', usedPercent: 35, resetAtMs: T0 + 3 * 86_400_000 },
+    ]);
     // Free usage refills over a rolling 24 h: the account cools down for 24 h.
-    expect(r.get('xai2')).toMatchObject({ result: 'exhausted', detail: expect.stringContaining('free usage') });
-    const issues = (await h.app.inject({ url: '/v0/management/pool/issues' })).json().items as { authIndex: string; issue: string }[];
+    expect(r.get('xai2')).toMatchObject({
+      result: 'exhausted',
+      detail: expect.stringContaining('free usage'),
+    });
+    const issues = (await h.app.inject({ url: '/v0/management/pool/issues' })).json().items as {
+      authIndex: string;
+      issue: string;
+    }[];
     expect(issues.find((i) => i.authIndex === 'xai2')).toMatchObject({ issue: 'exhausted' });
     expect(await h.store.settings.get('pool.exhausted_until:xai2')).toBe(T0 + 24 * H);
-    expect(r.get('a1')).toMatchObject({ result: 'banned', suggestedAction: 'delete', detail: expect.stringContaining('workspace deactivated') });
+    expect(r.get('a1')).toMatchObject({
+      result: 'banned',
+      suggestedAction: 'delete',
+      detail: expect.stringContaining('workspace deactivated'),
+    });
   });
 
   it('xAI inference probe: permission_denied is an auth issue, a completed answer is healthy; retries cover a 5xx', async () => {
@@ -60,7 +99,11 @@ describe('provider quota probes through the fake CPA', () => {
     const run = await h.inspect();
     const r = await results(run.id);
     expect(r.get('xai1')).toMatchObject({ result: 'ok', detail: expect.stringContaining('inference OK') });
-    expect(r.get('xai2')).toMatchObject({ result: 'unauthorized', suggestedAction: 'reauth', detail: expect.stringContaining('permission_denied') });
+    expect(r.get('xai2')).toMatchObject({
+      result: 'unauthorized',
+      suggestedAction: 'reauth',
+      detail: expect.stringContaining('permission_denied'),
+    });
     // Billing + inference per account.
     expect(h.fake.accounts.calls('xai1')).toBe(2);
     h.fake.accounts.setQuota('xai1', { state: 'error' });
@@ -72,7 +115,8 @@ describe('provider quota probes through the fake CPA', () => {
   it('samples the least recently inspected accounts, auto-deletes banned ones in dry run, applies suggestions in bulk', async () => {
     const files = [file('kimi', 1), file('kimi', 2), file('kimi', 3)];
     h = await startPoolHarness({ files });
-    for (const i of [1, 2, 3]) h.fake.accounts.setQuota(`kimi${i}`, { primary: { usedPercent: 100, resetInSeconds: 3600 } });
+    for (const i of [1, 2, 3])
+      h.fake.accounts.setQuota(`kimi${i}`, { primary: { usedPercent: 100, resetInSeconds: 3600 } });
     await h.service.updatePolicy({ inspectionSampleSize: 2, autoDisableOnExhaustion: false });
     const first = await h.inspect();
     expect(first.counts.exhausted).toBe(2);
@@ -82,18 +126,41 @@ describe('provider quota probes through the fake CPA', () => {
     expect([...(await results(second.id)).keys()]).toContain('kimi3');
 
     // Bulk: a dry run only logs; the real apply disables through CPA.
-    const dry = (await h.app.inject({ method: 'POST', url: `/v0/management/pool/inspections/${first.id}/apply`, payload: { dryRun: true } })).json();
+    const dry = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v0/management/pool/inspections/${first.id}/apply`,
+        payload: { dryRun: true },
+      })
+    ).json();
     expect(dry).toMatchObject({ applied: 2, failed: 0 });
     expect(files.filter((f) => h.disabledInCpa(f.authIndex!))).toHaveLength(0);
-    const real = (await h.app.inject({ method: 'POST', url: `/v0/management/pool/inspections/${first.id}/apply`, payload: { actions: ['disable'] } })).json();
+    const real = (
+      await h.app.inject({
+        method: 'POST',
+        url: `/v0/management/pool/inspections/${first.id}/apply`,
+        payload: { actions: ['disable'] },
+      })
+    ).json();
     expect(real).toMatchObject({ applied: 2, failed: 0 });
-    expect(real.actions.every((a: { actor: string; action: string }) => a.actor === 'user' && a.action === 'disable')).toBe(true);
-    expect((await h.app.inject({ method: 'POST', url: '/v0/management/pool/inspections/999/apply', payload: {} })).statusCode).toBe(404);
+    expect(
+      real.actions.every(
+        (a: { actor: string; action: string }) => a.actor === 'user' && a.action === 'disable',
+      ),
+    ).toBe(true);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/management/pool/inspections/999/apply', payload: {} }))
+        .statusCode,
+    ).toBe(404);
 
     h.fake.accounts.setQuota('kimi3', { state: 'workspace-deactivated' });
     await h.service.updatePolicy({ inspectionAutoAction: 'delete', dryRun: true, inspectionSampleSize: 0 });
     await h.inspect({ authIndexes: ['kimi3'] });
-    const log = (await h.app.inject({ url: '/v0/management/pool/actions' })).json().items as { authIndex: string; action: string; dryRun: boolean }[];
+    const log = (await h.app.inject({ url: '/v0/management/pool/actions' })).json().items as {
+      authIndex: string;
+      action: string;
+      dryRun: boolean;
+    }[];
     expect(log.find((a) => a.authIndex === 'kimi3' && a.action === 'delete')).toMatchObject({ dryRun: true });
     expect(h.fake.authFiles().some((f) => f.authIndex === 'kimi3')).toBe(true);
   });

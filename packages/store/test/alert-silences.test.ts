@@ -14,7 +14,9 @@ describe('alert silences (migration 0011)', () => {
     expect(await store.alertSilences.ack(7)).toEqual(a);
     const m1 = await store.alertSilences.mute({ scope: 'rule', targetId: 3, untilMs: 5_000 });
     await store.alertSilences.mute({ scope: 'incident', targetId: 9, untilMs: null, note: 'known' });
-    expect((await store.alertSilences.active(t)).map((s) => [s.kind, s.scope, s.targetId, s.untilMs])).toEqual([
+    expect(
+      (await store.alertSilences.active(t)).map((s) => [s.kind, s.scope, s.targetId, s.untilMs]),
+    ).toEqual([
       ['ack', 'incident', 7, null],
       ['mute', 'rule', 3, 5_000],
       ['mute', 'incident', 9, null],

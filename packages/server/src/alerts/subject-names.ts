@@ -5,14 +5,21 @@ import type { StoreRepositories } from '@cpamp/store';
 
 export interface SubjectName {
   label: string;
-  link: { kind: 'account'; authIndex: string } | { kind: 'key'; hash: string } | { kind: 'pool'; provider: string; plan: string | null } | { kind: 'collector' } | null;
+  link:
+    | { kind: 'account'; authIndex: string }
+    | { kind: 'key'; hash: string }
+    | { kind: 'pool'; provider: string; plan: string | null }
+    | { kind: 'collector' }
+    | null;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export type SubjectNamer = (subject: string) => SubjectName;
 
-export async function subjectNamer(store: Pick<StoreRepositories, 'pool' | 'apiKeys'>): Promise<SubjectNamer> {
+export async function subjectNamer(
+  store: Pick<StoreRepositories, 'pool' | 'apiKeys'>,
+): Promise<SubjectNamer> {
   const accounts = new Map((await store.pool.listAccounts()).map((a) => [a.authIndex, a]));
   const keys = new Map((await store.apiKeys.list()).map((k) => [k.hash, k]));
   const keyName = (hash: string) => {
@@ -21,16 +28,21 @@ export async function subjectNamer(store: Pick<StoreRepositories, 'pool' | 'apiK
   };
   return (subject) => {
     const acc = accounts.get(subject);
-    if (acc) return { label: acc.email ?? acc.fileName ?? subject, link: { kind: 'account', authIndex: subject } };
+    if (acc)
+      return { label: acc.email ?? acc.fileName ?? subject, link: { kind: 'account', authIndex: subject } };
     const pool = /^pool:([^:]+)(?::(.+))?$/.exec(subject);
     if (pool) {
       const provider = pool[1]!;
       const plan = pool[2] ?? null;
-      return { label: `${provider[0]!.toUpperCase()}${provider.slice(1)}${plan ? ` (${plan})` : ''} pool`, link: { kind: 'pool', provider, plan } };
+      return {
+        label: `${provider[0]!.toUpperCase()}${provider.slice(1)}${plan ? ` (${plan})` : ''} pool`,
+        link: { kind: 'pool', provider, plan },
+      };
     }
     // Analytics rules: a key, a key on one provider, a provider, or all traffic.
     const scoped = /^([0-9a-f]{64})@provider:(.+)$/.exec(subject);
-    if (scoped) return { label: `${keyName(scoped[1]!)} on ${scoped[2]}`, link: { kind: 'key', hash: scoped[1]! } };
+    if (scoped)
+      return { label: `${keyName(scoped[1]!)} on ${scoped[2]}`, link: { kind: 'key', hash: scoped[1]! } };
     if (HEX64.test(subject)) return { label: keyName(subject), link: { kind: 'key', hash: subject } };
     if (subject.startsWith('provider:')) return { label: subject.slice('provider:'.length), link: null };
     if (subject === 'total') return { label: 'all traffic', link: null };

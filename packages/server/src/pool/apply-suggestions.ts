@@ -30,11 +30,21 @@ export async function applySuggestions(
       if (!wanted.has(action) || (only && !only.has(r.authIndex))) continue;
       const acc = await repo.getAccount(r.authIndex);
       // Gone, or already in the suggested state since the run: nothing to do.
-      if (!acc || acc.deletedMs !== null || (action === 'disable' && acc.disabled) || (action === 'enable' && !acc.disabled)) {
+      if (
+        !acc ||
+        acc.deletedMs !== null ||
+        (action === 'disable' && acc.disabled) ||
+        (action === 'enable' && !acc.disabled)
+      ) {
         out.skipped++;
         continue;
       }
-      const entry = await automation.act(acc, action, `inspection run #${runId} suggested ${action} (${r.result}: ${r.detail.slice(0, 120)})`, { actor: 'user', dryRun: opts.dryRun === true });
+      const entry = await automation.act(
+        acc,
+        action,
+        `inspection run #${runId} suggested ${action} (${r.result}: ${r.detail.slice(0, 120)})`,
+        { actor: 'user', dryRun: opts.dryRun === true },
+      );
       out.actions.push(entry);
       if (entry.ok) out.applied++;
       else out.failed++;

@@ -3,15 +3,36 @@
 // xAI an optional inference probe after billing. Returns the classified outcome.
 import type { PoolCpa } from './cpa-port';
 import type { PoolPolicy } from './policy';
-import { xaiFailureOutcome, xaiInferenceHealthy, xaiInferenceRequest, type ProbeContext } from './provider-probes';
+import {
+  xaiFailureOutcome,
+  xaiInferenceHealthy,
+  xaiInferenceRequest,
+  type ProbeContext,
+} from './provider-probes';
 import { classifyProbe, probeRequest, type ProbeOutcome, type ProbeRequest } from './quota-parse';
 
-type RunnerPolicy = Pick<PoolPolicy, 'inspectionRetries' | 'inspectionTimeoutMs' | 'inspectionUserAgent' | 'inspectionUsedPercentThreshold' | 'xaiInferenceProbe'>;
+type RunnerPolicy = Pick<
+  PoolPolicy,
+  | 'inspectionRetries'
+  | 'inspectionTimeoutMs'
+  | 'inspectionUserAgent'
+  | 'inspectionUsedPercentThreshold'
+  | 'xaiInferenceProbe'
+>;
 
-const failed = (detail: string): ProbeOutcome => ({ result: 'error', httpStatus: null, detail, windows: [], resetAtMs: null, expired: false, plan: null });
+const failed = (detail: string): ProbeOutcome => ({
+  result: 'error',
+  httpStatus: null,
+  detail,
+  windows: [],
+  resetAtMs: null,
+  expired: false,
+  plan: null,
+});
 
 /** A failure worth another attempt: CPA unreachable, upstream 5xx, or a plain rate limit. */
-const transient = (o: ProbeOutcome): boolean => o.result === 'error' && (o.httpStatus === null || o.httpStatus >= 500 || o.httpStatus === 429);
+const transient = (o: ProbeOutcome): boolean =>
+  o.result === 'error' && (o.httpStatus === null || o.httpStatus >= 500 || o.httpStatus === 429);
 
 function withAgent(req: ProbeRequest, userAgent: string): ProbeRequest {
   if (!userAgent) return req;
@@ -21,13 +42,23 @@ function withAgent(req: ProbeRequest, userAgent: string): ProbeRequest {
   return { ...req, header };
 }
 
-async function call(cpa: PoolCpa, authIndex: string, req: ProbeRequest, timeoutMs: number, signal: AbortSignal): Promise<{ statusCode: number; body: string }> {
+async function call(
+  cpa: PoolCpa,
+  authIndex: string,
+  req: ProbeRequest,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ statusCode: number; body: string }> {
   const timeout = AbortSignal.timeout(timeoutMs);
   return cpa.apiCall({ authIndex, ...req }, AbortSignal.any([signal, timeout]));
 }
 
 /** Runs `attempt` up to 1 + retries times while its outcome is transient. */
-async function withRetries(retries: number, signal: AbortSignal, attempt: () => Promise<ProbeOutcome>): Promise<ProbeOutcome> {
+async function withRetries(
+  retries: number,
+  signal: AbortSignal,
+  attempt: () => Promise<ProbeOutcome>,
+): Promise<ProbeOutcome> {
   let out = await attempt();
   for (let i = 0; i < retries && transient(out) && !signal.aborted; i++) out = await attempt();
   return out;
@@ -44,7 +75,10 @@ export async function runProbe(
   const base = probeRequest(acc.provider, acc.chatgptAccountId, ctx);
   if (!base) return null;
   const req = withAgent(base, policy.inspectionUserAgent);
-  const once = async (r: ProbeRequest, classify: (status: number, body: string) => ProbeOutcome): Promise<ProbeOutcome> => {
+  const once = async (
+    r: ProbeRequest,
+    classify: (status: number, body: string) => ProbeOutcome,
+  ): Promise<ProbeOutcome> => {
     try {
       const res = await call(cpa, acc.authIndex, r, policy.inspectionTimeoutMs, signal);
       return classify(res.statusCode, res.body);
@@ -53,17 +87,32 @@ export async function runProbe(
       return failed(`CPA api-call failed: ${(err as Error).message.slice(0, 300)}`);
     }
   };
-  let outcome = await withRetries(policy.inspectionRetries, signal, () => once(req, (s, b) => classifyProbe(acc.provider, s, b, now())));
+  let outcome = await withRetries(policy.inspectionRetries, signal, () =>
+    once(req, (s, b) => classifyProbe(acc.provider, s, b, now())),
+  );
   outcome = applyThreshold(outcome, policy.inspectionUsedPercentThreshold);
-  if (acc.provider === 'xai' && policy.xaiInferenceProbe && (outcome.result === 'ok' || outcome.result === 'error')) {
+  if (
+    acc.provider === 'xai' &&
+    policy.xaiInferenceProbe &&
+    (outcome.result === 'ok' || outcome.result === 'error')
+  ) {
     const inf = withAgent(xaiInferenceRequest(ctx), policy.inspectionUserAgent);
     const billing = outcome;
     const verdict = await withRetries(policy.inspectionRetries, signal, () =>
       once(inf, (status, body) => {
         if (status >= 200 && status < 300) {
           return xaiInferenceHealthy(body)
-            ? { ...billing, result: 'ok', httpStatus: status, detail: `${billing.result === 'ok' ? billing.detail : 'billing unavailable'}; inference OK` }
-            : { ...failed('xAI inference answered without a completed output (protocol changed?)'), httpStatus: status, windows: billing.windows };
+            ? {
+                ...billing,
+                result: 'ok',
+                httpStatus: status,
+                detail: `${billing.result === 'ok' ? billing.detail : 'billing unavailable'}; inference OK`,
+              }
+            : {
+                ...failed('xAI inference answered without a completed output (protocol changed?)'),
+                httpStatus: status,
+                windows: billing.windows,
+              };
         }
         return xaiFailureOutcome(status, body, now(), billing.windows);
       }),

@@ -6,7 +6,16 @@ const DAY = 86_400_000;
 
 /** The zone's offset from UTC at `ms` (ms to add to UTC to get the wall clock). */
 function offsetAt(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(ms);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall - Math.floor(ms / 1000) * 1000;
@@ -35,15 +44,30 @@ export function lastTimePoint(points: readonly string[], timeZone: string, nowMs
 }
 
 /** Whether a scheduled run is due now, given when the last scheduled run started (undefined = never). */
-export function scheduleDue(p: Pick<PoolPolicy, 'inspectionSchedule' | 'inspectionIntervalMinutes' | 'inspectionTimePoints' | 'inspectionTimeZone'>, lastMs: number | undefined, nowMs: number): boolean {
+export function scheduleDue(
+  p: Pick<
+    PoolPolicy,
+    'inspectionSchedule' | 'inspectionIntervalMinutes' | 'inspectionTimePoints' | 'inspectionTimeZone'
+  >,
+  lastMs: number | undefined,
+  nowMs: number,
+): boolean {
   if (p.inspectionSchedule === 'time-points') {
     const point = lastTimePoint(p.inspectionTimePoints, p.inspectionTimeZone, nowMs);
     // A point passed since the last run (a fresh install waits for the next point, as the interval waits one interval).
     return point !== null && lastMs !== undefined && point > lastMs;
   }
-  return p.inspectionIntervalMinutes > 0 && lastMs !== undefined && nowMs - lastMs >= p.inspectionIntervalMinutes * 60_000;
+  return (
+    p.inspectionIntervalMinutes > 0 &&
+    lastMs !== undefined &&
+    nowMs - lastMs >= p.inspectionIntervalMinutes * 60_000
+  );
 }
 
 /** Whether the policy schedules inspections at all. */
-export const scheduled = (p: Pick<PoolPolicy, 'inspectionSchedule' | 'inspectionIntervalMinutes' | 'inspectionTimePoints'>): boolean =>
-  p.inspectionSchedule === 'time-points' ? p.inspectionTimePoints.length > 0 : p.inspectionIntervalMinutes > 0;
+export const scheduled = (
+  p: Pick<PoolPolicy, 'inspectionSchedule' | 'inspectionIntervalMinutes' | 'inspectionTimePoints'>,
+): boolean =>
+  p.inspectionSchedule === 'time-points'
+    ? p.inspectionTimePoints.length > 0
+    : p.inspectionIntervalMinutes > 0;

@@ -17,7 +17,12 @@ export interface AlertSilencesRepository {
   /** Acknowledges an incident (idempotent: the first ack is kept). */
   ack(incidentId: number, note?: string): AlertSilenceRecord;
   unack(incidentId: number): boolean;
-  mute(input: { scope: 'incident' | 'rule'; targetId: number; untilMs: number | null; note?: string }): AlertSilenceRecord;
+  mute(input: {
+    scope: 'incident' | 'rule';
+    targetId: number;
+    untilMs: number | null;
+    note?: string;
+  }): AlertSilenceRecord;
   /** Removes one mute (or ack) by id. */
   remove(id: number): boolean;
   /** Acks and mutes still in force at `nowMs` (expired mutes are left out). */
@@ -46,16 +51,27 @@ const toRecord = (r: Row): AlertSilenceRecord => ({
   note: r.note,
 });
 
-export function createAlertSilencesRepository(deps: { writer: Database.Database; now: () => number }): AlertSilencesRepository {
+export function createAlertSilencesRepository(deps: {
+  writer: Database.Database;
+  now: () => number;
+}): AlertSilencesRepository {
   const { writer: db, now } = deps;
   // Tiny and written by this process: reads go to the writer (a mute set a moment ago is always seen).
   const s = {
-    findAck: db.prepare<[number], Row>(`SELECT * FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`),
-    insert: db.prepare(`INSERT INTO alert_silence(kind, scope, target_id, until_ms, created_ms, note) VALUES (?, ?, ?, ?, ?, ?)`),
+    findAck: db.prepare<[number], Row>(
+      `SELECT * FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`,
+    ),
+    insert: db.prepare(
+      `INSERT INTO alert_silence(kind, scope, target_id, until_ms, created_ms, note) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
     get: db.prepare<[number | bigint], Row>('SELECT * FROM alert_silence WHERE id = ?'),
-    delAck: db.prepare(`DELETE FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`),
+    delAck: db.prepare(
+      `DELETE FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`,
+    ),
     del: db.prepare('DELETE FROM alert_silence WHERE id = ?'),
-    active: db.prepare<[number], Row>('SELECT * FROM alert_silence WHERE until_ms IS NULL OR until_ms > ? ORDER BY id'),
+    active: db.prepare<[number], Row>(
+      'SELECT * FROM alert_silence WHERE until_ms IS NULL OR until_ms > ? ORDER BY id',
+    ),
     prune: db.prepare('DELETE FROM alert_silence WHERE until_ms IS NOT NULL AND until_ms <= ?'),
   };
   return {

@@ -83,18 +83,16 @@ export function defaultApiCallResponse(req: ApiCallRequest, nowMs: number): ApiC
     });
   }
   if (u.hostname.endsWith('googleapis.com') && u.pathname.includes('retrieveUserQuotaSummary')) {
+    // Antigravity's quota summary: groups of buckets with a remaining fraction (what CPA Manager Plus reads).
+    const bucket = (id: string, name: string, salt: string) => ({
+      bucketId: id,
+      displayName: name,
+      remainingFraction: 1 - pct(seed, salt) / 100,
+      resetTime: new Date(nowMs + 86400_000).toISOString(),
+    });
     return json({
-      quotaSummaries: [
-        {
-          modelId: 'gemini-2.5-pro',
-          remainingFraction: 1 - pct(seed, 'g25') / 100,
-          resetTime: new Date(nowMs + 86400_000).toISOString(),
-        },
-        {
-          modelId: 'gemini-3-pro-preview',
-          remainingFraction: 1 - pct(seed, 'g3') / 100,
-          resetTime: new Date(nowMs + 86400_000).toISOString(),
-        },
+      groups: [
+        { displayName: 'Gemini', buckets: [bucket('gemini-2-5-pro', 'Gemini 2.5 Pro', 'g25'), bucket('gemini-3-pro', 'Gemini 3 Pro', 'g3')] },
       ],
     });
   }
@@ -115,9 +113,16 @@ export function defaultApiCallResponse(req: ApiCallRequest, nowMs: number): ApiC
     });
   }
   if (u.hostname.endsWith('grok.com') && u.pathname.includes('/billing')) {
+    // xAI billing (`?format=credits`): a `config` with the weekly credit usage and its period.
     return json({
-      credits: { total: 1000, used: pct(seed, 'xai') * 10 },
-      period_end: new Date(nowMs + 86400_000 * 20).toISOString(),
+      config: {
+        credit_usage_percent: pct(seed, 'xai'),
+        current_period: {
+          type: 'BILLING_PERIOD_TYPE_WEEKLY',
+          start: new Date(nowMs - 86400_000).toISOString(),
+          end: new Date(nowMs + 86400_000 * 6).toISOString(),
+        },
+      },
     });
   }
   return json(

@@ -23,13 +23,22 @@ export interface ProviderQuotaState {
   state: string;
 }
 
-const json = (body: unknown, status = 200): ApiCallResponse => ({ statusCode: status, header: { 'Content-Type': ['application/json'] }, body: JSON.stringify(body) });
+const json = (body: unknown, status = 200): ApiCallResponse => ({
+  statusCode: status,
+  header: { 'Content-Type': ['application/json'] },
+  body: JSON.stringify(body),
+});
 
 export function providerKindOf(u: URL): ProviderKind | null {
-  if (u.hostname.endsWith('googleapis.com') && u.pathname.endsWith(':retrieveUserQuotaSummary')) return 'antigravity';
+  if (u.hostname.endsWith('googleapis.com') && u.pathname.endsWith(':retrieveUserQuotaSummary'))
+    return 'antigravity';
   if (u.hostname === 'api.kimi.com' && u.pathname === '/coding/v1/usages') return 'kimi';
   if (u.hostname === 'cli-chat-proxy.grok.com' && u.pathname === '/v1/billing') return 'xai-billing';
-  if ((u.hostname === 'cli-chat-proxy.grok.com' || u.hostname === 'api.x.ai') && u.pathname === '/v1/responses') return 'xai-inference';
+  if (
+    (u.hostname === 'cli-chat-proxy.grok.com' || u.hostname === 'api.x.ai') &&
+    u.pathname === '/v1/responses'
+  )
+    return 'xai-inference';
   return null;
 }
 
@@ -37,42 +46,91 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A deactivated workspace: 402 with `deactivated_workspace` (as ChatGPT answers) on every provider here. */
 export const deactivatedAnswer = (): ApiCallResponse =>
-  json({ detail: { code: 'deactivated_workspace' }, error: { code: 'workspace_deactivated', message: 'This workspace has been deactivated.' } }, 402);
+  json(
+    {
+      detail: { code: 'deactivated_workspace' },
+      error: { code: 'workspace_deactivated', message: 'This workspace has been deactivated.' },
+    },
+    402,
+  );
 
 export function providerAnswer(kind: ProviderKind, s: ProviderQuotaState, nowMs: number): ApiCallResponse {
   if (s.state === 'workspace-deactivated') return deactivatedAnswer();
-  if (s.state === 'expired') return json({ error: { code: 'unauthenticated:bad-credentials', message: 'invalid or expired credentials' } }, 401);
+  if (s.state === 'expired')
+    return json(
+      { error: { code: 'unauthenticated:bad-credentials', message: 'invalid or expired credentials' } },
+      401,
+    );
   if (s.state === 'error') return json({ error: { message: 'upstream error' } }, 500);
   if (kind === 'xai-billing' || kind === 'xai-inference') {
     if (s.state === 'free-usage-exhausted') {
-      return json({ code: 'subscription:free-usage-exhausted', error: 'You have used all of your included free usage. It refills over the next 24 hours.' }, 429);
+      return json(
+        {
+          code: 'subscription:free-usage-exhausted',
+          error: 'You have used all of your included free usage. It refills over the next 24 hours.',
+        },
+        429,
+      );
     }
     if (s.state === 'permission-denied' && kind === 'xai-inference') {
-      return json({ code: 'permission_denied', error: 'The credential is not permitted to use the chat endpoint.' }, 403);
+      return json(
+        { code: 'permission_denied', error: 'The credential is not permitted to use the chat endpoint.' },
+        403,
+      );
     }
   }
-  if (s.state === 'banned') return json({ error: { code: 403, message: 'The caller does not have permission', status: 'PERMISSION_DENIED' } }, 403);
+  if (s.state === 'banned')
+    return json(
+      { error: { code: 403, message: 'The caller does not have permission', status: 'PERMISSION_DENIED' } },
+      403,
+    );
   switch (kind) {
     case 'antigravity':
       return json({
         groups: [
           {
             displayName: 'Claude',
-            buckets: [{ bucketId: 'claude-5h', displayName: 'Claude 5h', window: '5h', remainingFraction: 1 - s.primary.usedPercent / 100, resetTime: iso(s.primary.resetAtMs) }],
+            buckets: [
+              {
+                bucketId: 'claude-5h',
+                displayName: 'Claude 5h',
+                window: '5h',
+                remainingFraction: 1 - s.primary.usedPercent / 100,
+                resetTime: iso(s.primary.resetAtMs),
+              },
+            ],
           },
           {
             displayName: 'Gemini',
-            buckets: [{ bucketId: 'gemini-weekly', displayName: 'Gemini weekly', window: '7d', remainingFraction: 1 - s.secondary.usedPercent / 100, resetTime: iso(s.secondary.resetAtMs) }],
+            buckets: [
+              {
+                bucketId: 'gemini-weekly',
+                displayName: 'Gemini weekly',
+                window: '7d',
+                remainingFraction: 1 - s.secondary.usedPercent / 100,
+                resetTime: iso(s.secondary.resetAtMs),
+              },
+            ],
           },
         ],
       });
     case 'kimi':
       return json({
-        usage: { limit: '100', used: String(s.secondary.usedPercent), remaining: String(100 - s.secondary.usedPercent), resetTime: iso(s.secondary.resetAtMs) },
+        usage: {
+          limit: '100',
+          used: String(s.secondary.usedPercent),
+          remaining: String(100 - s.secondary.usedPercent),
+          resetTime: iso(s.secondary.resetAtMs),
+        },
         limits: [
           {
             window: { duration: s.primary.windowSeconds / 60, timeUnit: 'TIME_UNIT_MINUTE' },
-            detail: { limit: '100', used: String(s.primary.usedPercent), remaining: String(100 - s.primary.usedPercent), resetTime: iso(s.primary.resetAtMs) },
+            detail: {
+              limit: '100',
+              used: String(s.primary.usedPercent),
+              remaining: String(100 - s.primary.usedPercent),
+              resetTime: iso(s.primary.resetAtMs),
+            },
           },
         ],
       });
@@ -80,7 +138,11 @@ export function providerAnswer(kind: ProviderKind, s: ProviderQuotaState, nowMs:
       return json({
         config: {
           credit_usage_percent: s.secondary.usedPercent,
-          current_period: { type: 'BILLING_PERIOD_TYPE_WEEKLY', start: iso(s.secondary.resetAtMs - s.secondary.windowSeconds * 1000), end: iso(s.secondary.resetAtMs) },
+          current_period: {
+            type: 'BILLING_PERIOD_TYPE_WEEKLY',
+            start: iso(s.secondary.resetAtMs - s.secondary.windowSeconds * 1000),
+            end: iso(s.secondary.resetAtMs),
+          },
           product_usage: [],
         },
       });

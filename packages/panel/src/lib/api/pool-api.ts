@@ -214,3 +214,7 @@ export const listActions = (c: ManagerClient, q: { limit?: number; cursor?: stri
 
 export const getPolicy = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${P}/policy`, PolicyEnvelopeSchema, o);
 export const putPolicy = (c: ManagerClient, patch: Partial<PoolPolicy>) => c.json('PUT', `${P}/policy`, PolicyEnvelopeSchema, { body: patch });
+
+/** Applies a run's suggestions (disable / enable / delete) as the admin's decision; dry run only logs. */
+export const applyRunSuggestions = (c: ManagerClient, runId: number, body: { actions?: string[]; dryRun?: boolean }) =>
+  c.json('POST', `${P}/inspections/${runId}/apply`, z.looseObject({ applied: num, failed: num, skipped: num }), { body });

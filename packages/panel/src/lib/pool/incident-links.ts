@@ -11,7 +11,9 @@ export function subjectHref(link: SubjectLink, routes: readonly string[] = ROUTE
   if (!link) return null;
   switch (link.kind) {
     case 'account':
-      return routes.includes('accounts') ? `#/accounts?${new URLSearchParams({ account: link.authIndex }).toString()}` : hrefFor('pool', { account: link.authIndex });
+      return routes.includes('accounts')
+        ? `#/accounts?${new URLSearchParams({ account: link.authIndex }).toString()}`
+        : hrefFor('pool', { account: link.authIndex });
     case 'key':
       return hrefFor('aliases', { key: link.hash });
     case 'pool':
@@ -28,8 +30,20 @@ const LOUD = new Set(['warning', 'critical']);
 /** A toast only for a newly opened incident of warning or worse that is not muted. */
 export function shouldToast(payload: unknown): boolean {
   if (typeof payload !== 'object' || payload === null) return false;
-  const p = payload as { event?: unknown; state?: unknown; severity?: unknown; muted?: unknown; test?: unknown };
-  return p.event === 'opened' && p.state === 'open' && LOUD.has(String(p.severity)) && p.muted !== true && p.test !== true;
+  const p = payload as {
+    event?: unknown;
+    state?: unknown;
+    severity?: unknown;
+    muted?: unknown;
+    test?: unknown;
+  };
+  return (
+    p.event === 'opened' &&
+    p.state === 'open' &&
+    LOUD.has(String(p.severity)) &&
+    p.muted !== true &&
+    p.test !== true
+  );
 }
 
 /** Mute durations offered, in minutes (null = until unmuted). */

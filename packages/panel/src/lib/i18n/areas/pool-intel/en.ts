@@ -11,8 +11,10 @@ export const poolIntelEn = {
   } as Record<string, string>,
   reason: {
     idle: 'Safe: no quota is being used.',
-    resetFirst: (p: W & { reset: string; dry: string }) => `The ${p.window} quota resets ${p.reset}, before it would run dry (${p.dry}).`,
-    runsDry: (p: W & T & { reset: string }) => `Runs dry ${p.time} at the current pace, before the ${p.window} reset ${p.reset}.`,
+    resetFirst: (p: W & { reset: string; dry: string }) =>
+      `The ${p.window} quota resets ${p.reset}, before it would run dry (${p.dry}).`,
+    runsDry: (p: W & T & { reset: string }) =>
+      `Runs dry ${p.time} at the current pace, before the ${p.window} reset ${p.reset}.`,
     runsDryNoReset: (p: T) => `Runs dry ${p.time} at the current pace; no reset is known.`,
     empty: (p: W & { until: string }) => `Empty until ${p.until}, when the first ${p.window} quota resets.`,
     emptyNoReset: 'Empty: every account has used its quota and no reset is known.',
@@ -57,6 +59,29 @@ export const poolIntelEn = {
     noMatch: 'No match.',
     ackDone: (p: { name: string }) => `${p.name}: acknowledged`,
     muteDone: (p: { name: string }) => `${p.name}: muted`,
+  },
+  policy: {
+    section: 'Inspection schedule and probes',
+    inspectionSchedule: 'Schedule',
+    interval: 'Every N minutes',
+    timePoints: 'At times of day',
+    inspectionTimePoints: 'Times (HH:MM, comma-separated)',
+    inspectionTimeZone: 'Time zone',
+    inspectionUsedPercentThreshold: 'Counts as exhausted at used %',
+    inspectionSampleSize: 'Accounts per run (0 = all)',
+    inspectionRetries: 'Retries',
+    inspectionTimeoutSeconds: 'Timeout (seconds)',
+    inspectionUserAgent: 'User agent (empty = each provider’s own)',
+    inspectionAutoAction: 'Banned accounts',
+    aaNone: 'Only suggest',
+    aaDisable: 'Disable',
+    aaDelete: 'Delete the auth file',
+    xaiInferenceProbe: 'xAI: also send one tiny completion',
+    apply: 'Apply suggestions',
+    applyDry: 'Dry run',
+    applied: (p: { n: number; failed: number; skipped: number }) =>
+      `${p.n} applied, ${p.failed} failed, ${p.skipped} already done`,
+    applyConfirm: (p: { n: number }) => `Apply ${p.n} suggested actions of this run?`,
   },
   emptyUntil: (p: T) => `empty until ${p.time}`,
 };
