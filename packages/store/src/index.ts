@@ -106,3 +106,5 @@ export type { PriceVersion } from './prices/price-versions';
 export type { PriceChange, PriceEditOptions } from './prices/prices.repository';
 export type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 export { usdDecimal } from './io/export-units';
+export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/price-formats';
+export type { PriceFileFormat } from './prices/price-formats';
