@@ -9,8 +9,10 @@ import type { LiteLlmEntry } from './litellm';
 
 export type PriceFileFormat = 'litellm' | 'models.dev' | 'openrouter';
 
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const rate = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+const rate = (v: unknown): number | null =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 /** USD per token (a decimal string or number) → USD per 1M tokens, rounded off float noise. */
 const perTokenToPerM = (v: unknown): number | null => {
   const n = typeof v === 'string' ? Number(v) : v;
@@ -20,10 +22,15 @@ const perTokenToPerM = (v: unknown): number | null => {
 
 /** Which format a parsed price file is in (by shape, not by name). */
 export function detectPriceFormat(json: unknown): PriceFileFormat {
-  if (isObj(json) && Array.isArray(json.data) && json.data.some((m) => isObj(m) && isObj(m.pricing))) return 'openrouter';
+  if (isObj(json) && Array.isArray(json.data) && json.data.some((m) => isObj(m) && isObj(m.pricing)))
+    return 'openrouter';
   if (isObj(json)) {
     const values = Object.values(json);
-    if (values.length > 0 && values.filter(isObj).every((v) => isObj(v.models)) && values.some((v) => isObj(v) && isObj(v.models)))
+    if (
+      values.length > 0 &&
+      values.filter(isObj).every((v) => isObj(v.models)) &&
+      values.some((v) => isObj(v) && isObj(v.models))
+    )
       return 'models.dev';
   }
   return 'litellm';
@@ -50,7 +57,12 @@ const base = (source: string, sourceModelId: string): LiteLlmEntry['price'] => (
 });
 
 function modelsDevRates(c: Record<string, unknown>): TierRates {
-  return { input: rate(c.input), output: rate(c.output), cacheRead: rate(c.cache_read), cacheCreation: rate(c.cache_write) };
+  return {
+    input: rate(c.input),
+    output: rate(c.output),
+    cacheRead: rate(c.cache_read),
+    cacheCreation: rate(c.cache_write),
+  };
 }
 
 /** models.dev api.json: one entry per provider and model (the same id may appear under several providers). */
@@ -78,15 +90,27 @@ export function parseModelsDev(json: unknown): { entries: LiteLlmEntry[]; skippe
       }
       const tiers: ContextTier[] = [];
       for (const t of Array.isArray(cost.tiers) ? cost.tiers : []) {
-        if (!isObj(t) || !isObj(t.tier) || t.tier.type !== 'context' || typeof t.tier.size !== 'number' || t.tier.size <= 0) continue;
+        if (
+          !isObj(t) ||
+          !isObj(t.tier) ||
+          t.tier.type !== 'context' ||
+          typeof t.tier.size !== 'number' ||
+          t.tier.size <= 0
+        )
+          continue;
         const r = modelsDevRates(t);
         const tier: ContextTier = { thresholdTokens: t.tier.size as number };
-        for (const k of ['input', 'output', 'cacheRead', 'cacheCreation'] as const) if (r[k] !== null) tier[k] = r[k];
+        for (const k of ['input', 'output', 'cacheRead', 'cacheCreation'] as const)
+          if (r[k] !== null) tier[k] = r[k];
         if (!tiers.some((x) => x.thresholdTokens === tier.thresholdTokens)) tiers.push(tier);
       }
       if (tiers.length) price.contextTiers = tiers.sort((a, b) => a.thresholdTokens - b.thresholdTokens);
-      const fast = isObj(m) && isObj(m.experimental) && isObj(m.experimental.modes) && isObj(m.experimental.modes.fast) ? m.experimental.modes.fast : null;
-      if (fast && isObj(fast.cost)) price.tierPrices = { priority: modelsDevRates(fast.cost) } as Partial<Record<ServiceTier, TierRates>>;
+      const fast =
+        isObj(m) && isObj(m.experimental) && isObj(m.experimental.modes) && isObj(m.experimental.modes.fast)
+          ? m.experimental.modes.fast
+          : null;
+      if (fast && isObj(fast.cost))
+        price.tierPrices = { priority: modelsDevRates(fast.cost) } as Partial<Record<ServiceTier, TierRates>>;
       entries.push({ key: id, provider, price });
     }
   }
@@ -113,9 +137,16 @@ export function parseOpenRouter(json: unknown): { entries: LiteLlmEntry[]; skipp
     price.cacheRead = perTokenToPerM(pricing.input_cache_read ?? pricing.cache_read);
     price.cacheCreation = perTokenToPerM(pricing.input_cache_write ?? pricing.cache_write);
     price.reasoning = perTokenToPerM(pricing.internal_reasoning) || null;
-    const fee = typeof pricing.request === 'string' || typeof pricing.request === 'number' ? Number(pricing.request) : 0;
+    const fee =
+      typeof pricing.request === 'string' || typeof pricing.request === 'number'
+        ? Number(pricing.request)
+        : 0;
     price.perRequestFee = Number.isFinite(fee) && fee > 0 ? fee : null;
-    entries.push({ key: id, provider: id.includes('/') ? id.slice(0, id.indexOf('/')) : 'openrouter', price });
+    entries.push({
+      key: id,
+      provider: id.includes('/') ? id.slice(0, id.indexOf('/')) : 'openrouter',
+      price,
+    });
   }
   return { entries, skipped };
 }
