@@ -128,3 +128,5 @@ export type { PriceChange, PriceEditOptions } from './prices/prices.repository';
 export type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 export { usdDecimal } from './io/export-units';
 export type { SavedView, SavedViewsRepository } from './views/saved-views';
+export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/price-formats';
+export type { PriceFileFormat } from './prices/price-formats';

@@ -131,7 +131,7 @@ export interface PricesRepository {
   currentVersion(): Promise<number>;
   /** The price for an event's model, trying the resolved model, then the alias, then name variants. */
   lookup(model: string, alias: string): Promise<ModelPrice | undefined>;
-  sync(source: PriceSource, opts?: { models?: string[] } & PriceEditOptions): Promise<PriceSyncReport>;
+  sync(source: PriceSource, opts?: { models?: string[]; select?: Record<string, string> } & PriceEditOptions): Promise<PriceSyncReport>;
   /** A manual edit with its effective date (null: all history); the caller re-prices the range. */
   apply(model: string, price: PriceInput, opts?: PriceEditOptions): Promise<PriceChange>;
   /** Every version of a model's price with its effective range, oldest first. */

@@ -15,6 +15,8 @@ import { defineRepriceJob, startReprice, type RepriceTarget } from '../prices/re
 const SYNC_BODY_LIMIT = 64 * 1024 * 1024;
 /** Where a sync without a URL (Plus's `{"models":[…]}` body) reads prices. */
 export const LITELLM_URL = 'https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json';
+/** The published files of each price source (a sync may also name any URL; the format is detected). */
+export const PRICE_SOURCE_URLS = { litellm: LITELLM_URL, 'models.dev': 'https://models.dev/api.json', openrouter: 'https://openrouter.ai/api/v1/models' } as const;
 
 const rate = z.number().finite().min(0).nullable().optional();
 const TierRatesSchema = z.object({ input: rate, output: rate, cacheRead: rate, cacheCreation: rate }).partial();
@@ -74,7 +76,11 @@ const ModelParams = z.object({ model: modelName });
 /** `{url}` (optionally with `models`), or the LiteLLM JSON document itself as the body. */
 const UrlSyncBody = z
   .object({
-    url: z.string().url().max(2000).refine((u) => /^https?:\/\//i.test(u), { message: 'use an http(s) URL' }).default(LITELLM_URL),
+    url: z.string().url().max(2000).refine((u) => /^https?:\/\//i.test(u), { message: 'use an http(s) URL' }).optional(),
+    /** Without a URL: which published source to read (default LiteLLM, as Plus's `{"models":[…]}`). */
+    source: z.enum(['litellm', 'models.dev', 'openrouter']).optional(),
+    /** Picks among a model's candidates (models.dev lists a model under several providers): model → sourceModelId. */
+    select: z.record(modelName, z.string().max(300)).optional(),
     models: z.array(modelName).max(10_000).optional(),
     timeoutMs: z.number().int().min(1000).max(300_000).optional(),
   })
@@ -156,7 +162,7 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
         throw new ServerError('bad_request', 'Invalid body: send {"url":"https://…/model_prices_and_context_window.json"} or the LiteLLM JSON file itself (Content-Type: application/json).');
       }
-      const looksLikeUrlRequest = 'url' in body || Object.keys(body).length === 0 || 'models' in body;
+      const looksLikeUrlRequest = 'url' in body || Object.keys(body).length === 0 || 'models' in body || 'source' in body || 'select' in body;
       let report;
       if (looksLikeUrlRequest) {
         const parsed = UrlSyncBody.safeParse(body);
@@ -166,8 +172,9 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
           throw new ServerError('bad_request', `Invalid ${where}: ${issue?.message ?? 'invalid'}. Send {"url":"https://…"} or upload the LiteLLM JSON file.`);
         }
         const models = parsed.data.models ?? request.query.models;
-        const json = await fetchPriceFile(parsed.data.url, { timeoutMs: parsed.data.timeoutMs ?? 30_000, allowLocalTargets: opts.allowLocalTargets });
-        report = await store.prices.sync({ json }, models ? { models } : {});
+        const url = parsed.data.url ?? PRICE_SOURCE_URLS[parsed.data.source ?? 'litellm'];
+        const json = await fetchPriceFile(url, { timeoutMs: parsed.data.timeoutMs ?? 30_000, allowLocalTargets: opts.allowLocalTargets });
+        report = await store.prices.sync({ json }, { ...(models ? { models } : {}), ...(parsed.data.select ? { select: parsed.data.select } : {}) });
       } else {
         const models = request.query.models;
         report = await store.prices.sync({ json: body }, models ? { models } : {});
@@ -176,7 +183,7 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
       const targets = (report.changes ?? []).map((c) => ({ model: c.model, fromMs: c.effectiveFrom }));
       const job = await reprice(targets, 'sync', request.query.wait === 'true');
       return {
-        source: 'litellm',
+        source: report.format ?? 'litellm',
         ...report,
         imported: report.matched.length,
         skipped: report.skippedEntries,

@@ -111,7 +111,9 @@ export function createRepriceChunker(deps: {
       const list = ids.join(', '); // dictionary ids: integers from our own table
       where.push(`(model_id IN (${list}) OR alias_id IN (${list}))`);
     }
-    const rows = writer.prepare(`SELECT ${COLS} FROM events WHERE ${where.join(' AND ')}`).all(...params) as Row[];
+    const rows = writer
+      .prepare(`SELECT ${COLS} FROM events WHERE ${where.join(' AND ')}`)
+      .all(...params) as Row[];
     const version = prices.currentVersion();
     const changed: number[] = [];
     // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.

@@ -191,7 +191,7 @@ export async function createPgPricesRepository(
     async sync(source, syncOpts = {}) {
       const file = parsePriceFile(await loadPriceSource(source));
       const targets = syncOpts.models ?? (await opts.knownModels());
-      const { pairs, report } = matchPriceTargets(file, targets, version);
+      const { pairs, report } = matchPriceTargets(file, targets, version, syncOpts.select);
       const now = opts.now();
       await publish('sync:litellm', async (trx, next) => {
         const updates = syncedPrices(pairs, (m) => next.get(m), now, report);

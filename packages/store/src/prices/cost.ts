@@ -135,8 +135,7 @@ export function selectContextTier(
   return found;
 }
 
-const RATE_KEYS = ['input', 'output', 'cacheRead', 'cacheCreation'] as const;
-type RateKey = (typeof RATE_KEYS)[number];
+type RateKey = 'input' | 'output' | 'cacheRead' | 'cacheCreation';
 const ABOVE: Record<RateKey, keyof ModelPrice> = {
   input: 'inputAbove200k',
   output: 'outputAbove200k',

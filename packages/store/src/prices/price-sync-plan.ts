@@ -1,6 +1,8 @@
 import { StoreError } from '../errors';
 import type { ModelPrice } from './cost';
 import { indexLiteLlm, matchLiteLlm, parseLiteLlm, type LiteLlmEntry } from './litellm';
+import { detectPriceFormat, parseModelsDev, parseOpenRouter, type PriceFileFormat } from './price-formats';
+import { ratesDiffer } from './price-versions';
 
 export interface PriceSyncReport {
   version: number;
@@ -14,23 +16,35 @@ export interface PriceSyncReport {
   skippedEntries: number;
   /** Models whose price now bills differently, with the date the new price takes effect (null = all history). */
   changes?: { model: string; effectiveFrom: number | null }[];
+  /** The file's format (detected from its shape). */
+  format?: PriceFileFormat;
+  /**
+   * Models the file prices differently under several providers (models.dev): not applied until the user
+   * picks one (`select: {<model>: <sourceModelId>}`).
+   */
+  candidates?: { model: string; candidates: { sourceModelId: string; provider: string; price: LiteLlmEntry['price'] }[] }[];
 }
 
 export interface ParsedPriceFile {
   entries: LiteLlmEntry[];
   skipped: number;
+  format?: PriceFileFormat;
 }
 
 /** Parses a LiteLLM file; one with no usable entry is an error (a wrong file, not "no prices"). */
 export function parsePriceFile(json: unknown): ParsedPriceFile {
-  const { entries, skipped } = parseLiteLlm(json);
+  const format = detectPriceFormat(json);
+  const parse = format === 'models.dev' ? parseModelsDev : format === 'openrouter' ? parseOpenRouter : parseLiteLlm;
+  const { entries, skipped } = parse(json);
   if (entries.length === 0) {
     throw new StoreError(
       'price_source_failed',
-      'The price file has no usable LiteLLM entries; check that it is model_prices_and_context_window.json.',
+      format === 'litellm'
+        ? 'The price file has no usable LiteLLM entries; check that it is model_prices_and_context_window.json.'
+        : `The ${format} price file has no usable entries.`,
     );
   }
-  return { entries, skipped };
+  return { entries, skipped, format };
 }
 
 /**
@@ -41,6 +55,7 @@ export function matchPriceTargets(
   file: ParsedPriceFile,
   targets: readonly string[],
   version: number,
+  select: Readonly<Record<string, string>> = {},
 ): { pairs: [string, LiteLlmEntry][]; report: PriceSyncReport } {
   const report: PriceSyncReport = {
     version,
@@ -48,6 +63,23 @@ export function matchPriceTargets(
     unmatched: [],
     preservedManual: [],
     skippedEntries: file.skipped,
+    format: file.format ?? 'litellm',
+    candidates: [],
+  };
+  // The same model id under several providers (models.dev): a candidate list when their prices differ.
+  const byKey = new Map<string, LiteLlmEntry[]>();
+  for (const e of file.entries) {
+    const k = e.key.toLowerCase();
+    byKey.set(k, [...(byKey.get(k) ?? []), e]);
+  }
+  const choose = (model: string, e: LiteLlmEntry): LiteLlmEntry | null => {
+    const all = byKey.get(e.key.toLowerCase()) ?? [e];
+    const picked = select[model];
+    if (picked !== undefined) return all.find((x) => x.price.sourceModelId === picked) ?? null;
+    if (all.length < 2 || all.every((x) => !ratesDiffer({ ...x.price, model, manual: false, updatedMs: 0 }, { ...e.price, model, manual: false, updatedMs: 0 })))
+      return e;
+    report.candidates!.push({ model, candidates: all.map((x) => ({ sourceModelId: x.price.sourceModelId ?? x.key, provider: x.provider, price: x.price })) });
+    return null;
   };
   const pairs: [string, LiteLlmEntry][] = [];
   if (targets.length === 0) {
@@ -56,8 +88,11 @@ export function matchPriceTargets(
     const index = indexLiteLlm(file.entries);
     for (const m of targets) {
       const e = matchLiteLlm(index, m);
-      if (e) pairs.push([m, e]);
-      else report.unmatched.push(m);
+      if (!e) report.unmatched.push(m);
+      else {
+        const chosen = choose(m, e);
+        if (chosen) pairs.push([m, chosen]);
+      }
     }
   }
   return { pairs, report };

@@ -47,7 +47,7 @@ export interface PricesRepository {
   currentVersion(): number;
   /** The price for an event's model, trying the resolved model, then the alias, then name variants. */
   lookup(model: string, alias: string): ModelPrice | undefined;
-  sync(source: PriceSource, opts?: { models?: string[] } & PriceEditOptions): Promise<PriceSyncReport>;
+  sync(source: PriceSource, opts?: { models?: string[]; select?: Record<string, string> } & PriceEditOptions): Promise<PriceSyncReport>;
 }
 
 export function createPricesRepository(
@@ -179,7 +179,7 @@ export function createPricesRepository(
     async sync(source, syncOpts = {}) {
       const file = parsePriceFile(await loadPriceSource(source));
       const targets = syncOpts.models ?? opts.knownModels();
-      const { pairs, report } = matchPriceTargets(file, targets, version);
+      const { pairs, report } = matchPriceTargets(file, targets, version, syncOpts.select);
       const now = opts.now();
       const updates = syncedPrices(pairs, (m) => prices.get(m), now, report);
       const changes: NonNullable<PriceSyncReport['changes']> = [];
