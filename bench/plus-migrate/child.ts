@@ -19,7 +19,9 @@ const report = await migratePlus(config, plan, {
   logger: { debug: noop, info: noop, warn: noop, error: noop },
   progress: (line) => {
     lines.push(line);
-    process.stderr.write(`${line} (${Math.round((performance.now() - t) / 1000)} s, RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB)\n`);
+    process.stderr.write(
+      `${line} (${Math.round((performance.now() - t) / 1000)} s, RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB)\n`,
+    );
   },
   now: Date.now,
 });
@@ -28,4 +30,6 @@ const cpu = process.cpuUsage(cpu0);
 const cpuSec = (cpu.user + cpu.system) / 1e6;
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
-process.stdout.write(`${JSON.stringify({ ms, cpuSec, rssMb: Math.round(peak / 1048576), report, progressLines: lines.length })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuSec, rssMb: Math.round(peak / 1048576), report, progressLines: lines.length })}\n`,
+);

@@ -22,16 +22,33 @@ const plusMb = Math.round(statSync(plus.dbPath).size / 1048576);
 console.log(`built in ${buildSec.toFixed(1)} s (usage.sqlite ${plusMb} MB); migrating in a child process`);
 
 const load = loadavg()[0]!;
-const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/plus-migrate/child.ts'), DIR], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/plus-migrate/child.ts'), DIR], {
+  cwd: root,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 16 * 1024 * 1024,
+});
 if (res.status !== 0) {
   console.error(res.stdout);
   process.exit(res.status ?? 1);
 }
-const child = JSON.parse(res.stdout.trim().split('\n').pop()!) as { ms: number; cpuSec: number; rssMb: number; report: { inserted: number; rejected: number; events: number }; progressLines: number };
+const child = JSON.parse(res.stdout.trim().split('\n').pop()!) as {
+  ms: number;
+  cpuSec: number;
+  rssMb: number;
+  report: { inserted: number; rejected: number; events: number };
+  progressLines: number;
+};
 const cpampMb = Math.round(statSync(join(DIR, 'cpamp.sqlite')).size / 1048576);
 const results = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 1e9), node: process.version, loadAvg1mAtStart: load, note: 'shared machine, loaded by other work while measuring' },
+  machine: {
+    cpus: cpus().length,
+    memGb: Math.round(totalmem() / 1e9),
+    node: process.version,
+    loadAvg1mAtStart: load,
+    note: 'shared machine, loaded by other work while measuring',
+  },
   events: EVENTS,
   plusDbMb: plusMb,
   cpampDbMb: cpampMb,

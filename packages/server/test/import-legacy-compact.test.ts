@@ -22,7 +22,11 @@ function compactExport(): string {
     tokens: { input_tokens: 10, output_tokens: 5, reasoning_tokens: 0, cached_tokens: 0, total_tokens: 15 },
     failed: false,
   }));
-  return JSON.stringify({ version: 1, exported_at: '2026-01-01T00:00:00Z', usage: { total_requests: 12, apis: { 'sk-client': { models: { 'gpt-5': { details } } } } } });
+  return JSON.stringify({
+    version: 1,
+    exported_at: '2026-01-01T00:00:00Z',
+    usage: { total_requests: 12, apis: { 'sk-client': { models: { 'gpt-5': { details } } } } },
+  });
 }
 
 describe('POST /v0/management/usage/import with a compact legacy export', () => {
@@ -30,7 +34,13 @@ describe('POST /v0/management/usage/import with a compact legacy export', () => 
     t = await startTestApp({}, { collector: false, retentionSchedule: false });
     const body = compactExport();
     expect(body.trimEnd().split('\n')).toHaveLength(1);
-    const post = () => t!.app.inject({ method: 'POST', url: '/v0/management/usage/import', payload: body, headers: { 'content-type': 'application/json', ...bearer(t!.adminKey) } });
+    const post = () =>
+      t!.app.inject({
+        method: 'POST',
+        url: '/v0/management/usage/import',
+        payload: body,
+        headers: { 'content-type': 'application/json', ...bearer(t!.adminKey) },
+      });
     const first = await post();
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json()).toMatchObject({ format: 'legacy_snapshot', added: 12, failed: 0 });

@@ -23,7 +23,9 @@ describe('data key like Plus', () => {
     expect(parseStoredDataKey(key.toString('base64').replace(/=+$/, ''))).toEqual(key);
     expect(parseStoredDataKey(key.toString('base64'))).toEqual(key);
     expect(parseStoredDataKey(key.toString('base64url'))).toEqual(key);
-    expect(parseStoredDataKey('0123456789abcdef0123456789abcdef')).toEqual(Buffer.from('0123456789abcdef0123456789abcdef'));
+    expect(parseStoredDataKey('0123456789abcdef0123456789abcdef')).toEqual(
+      Buffer.from('0123456789abcdef0123456789abcdef'),
+    );
     expect(parseStoredDataKey('too short')).toBeNull();
   });
 
@@ -36,7 +38,9 @@ describe('data key like Plus', () => {
   });
 
   it('derives any other value with HKDF-SHA256 (salt cpa-manager-plus, info data-key-v1)', () => {
-    const expected = Buffer.from(hkdfSync('sha256', Buffer.from('my passphrase'), 'cpa-manager-plus', 'data-key-v1', 32));
+    const expected = Buffer.from(
+      hkdfSync('sha256', Buffer.from('my passphrase'), 'cpa-manager-plus', 'data-key-v1', 32),
+    );
     expect(derivePlusDataKey('  my passphrase\n')).toEqual(expected);
     expect(parseDataKey('my passphrase', 'CPA_MANAGER_DATA_KEY')).toEqual(expected);
     expect(parseDataKey('ab'.repeat(32), 'CPAMP_DATA_KEY')).toEqual(Buffer.from('ab'.repeat(32), 'hex'));

@@ -36,7 +36,13 @@ function detail(i: number): Record<string, unknown> {
     latency_ms: 100 + (i % 50),
     source: 'sk-…abcd',
     auth_index: `a${i % 3}`,
-    tokens: { input_tokens: 10 + (i % 7), output_tokens: 5, reasoning_tokens: 0, cached_tokens: 0, total_tokens: 15 + (i % 7) },
+    tokens: {
+      input_tokens: 10 + (i % 7),
+      output_tokens: 5,
+      reasoning_tokens: 0,
+      cached_tokens: 0,
+      total_tokens: 15 + (i % 7),
+    },
     failed: i % 11 === 0,
   };
 }
@@ -46,7 +52,9 @@ function snapshot(n: number): Record<string, unknown> {
   for (let i = 0; i < n; i += 1) {
     const api = `key-${i % 2}`;
     const model = i % 3 === 0 ? 'gpt-5' : 'claude-sonnet-4-5';
-    const a = (apis[api] ??= { total_requests: 0, models: {} }) as { models: Record<string, { details: unknown[] }> };
+    const a = (apis[api] ??= { total_requests: 0, models: {} }) as {
+      models: Record<string, { details: unknown[] }>;
+    };
     (a.models[model] ??= { details: [] }).details.push(detail(i));
   }
   return { total_requests: n, success_count: n, failure_count: 0, total_tokens: 0, apis };
@@ -75,10 +83,16 @@ describe('import formats, detected by content', () => {
     const bare = join(dir, 'bare.json');
     writeFileSync(bare, JSON.stringify(snapshot(9)));
     const saved = join(dir, 'usage-export-saved.json');
-    writeFileSync(saved, `\uFEFF${JSON.stringify({ version: 1, exported_at: 'x', usage: snapshot(9) }, null, 4)}\n`);
+    writeFileSync(
+      saved,
+      `\uFEFF${JSON.stringify({ version: 1, exported_at: 'x', usage: snapshot(9) }, null, 4)}\n`,
+    );
     for (const f of [payload, bare, saved]) {
       const s = await open();
-      expect(await s.io.importFile(f, { normalize: testNormalize })).toMatchObject({ format: 'legacy_snapshot', inserted: 9 });
+      expect(await s.io.importFile(f, { normalize: testNormalize })).toMatchObject({
+        format: 'legacy_snapshot',
+        inserted: 9,
+      });
     }
   });
 
@@ -87,11 +101,24 @@ describe('import formats, detected by content', () => {
     const one = join(dir, 'one.jsonl');
     writeFileSync(one, `${JSON.stringify({ ...detail(1), model: 'gpt-5' })}\n`);
     const s = await open();
-    expect(await s.io.importFile(one, { normalize: testNormalize })).toMatchObject({ format: 'raw_cpa_jsonl', inserted: 1 });
+    expect(await s.io.importFile(one, { normalize: testNormalize })).toMatchObject({
+      format: 'raw_cpa_jsonl',
+      inserted: 1,
+    });
     const arr = join(dir, 'events.json');
-    const plusRow = (i: number) => ({ event_hash: `h${i}`, timestamp_ms: Date.UTC(2026, 1, 1) + i, model: 'gpt-5', input_tokens: 3, output_tokens: 4, total_tokens: 7 });
+    const plusRow = (i: number) => ({
+      event_hash: `h${i}`,
+      timestamp_ms: Date.UTC(2026, 1, 1) + i,
+      model: 'gpt-5',
+      input_tokens: 3,
+      output_tokens: 4,
+      total_tokens: 7,
+    });
     writeFileSync(arr, JSON.stringify([plusRow(1), plusRow(2), plusRow(3)], null, 1));
-    expect(await s.io.importFile(arr, { normalize: testNormalize })).toMatchObject({ format: 'plus_json_array', inserted: 3 });
+    expect(await s.io.importFile(arr, { normalize: testNormalize })).toMatchObject({
+      format: 'plus_json_array',
+      inserted: 3,
+    });
   });
 
   it('a truncated export names the problem and keeps whole chunks only', async () => {
@@ -99,15 +126,23 @@ describe('import formats, detected by content', () => {
     const f = join(dir, 'cut.json');
     writeFileSync(f, JSON.stringify({ version: 1, usage: snapshot(50) }).slice(0, 3000));
     const s = await open();
-    await expect(s.io.importFile(f, { normalize: testNormalize })).rejects.toThrow(/ends before its JSON document does/);
+    await expect(s.io.importFile(f, { normalize: testNormalize })).rejects.toThrow(
+      /ends before its JSON document does/,
+    );
   });
 
   it('the streaming reader finds values at any depth across chunk borders, strings with braces and escapes included', async () => {
-    const doc = { a: { 'k"ey': [1, { x: '}]{[' }, 'y\\"z'], apis: { e: { models: { m: { details: [{ t: 'a,b' }, { t: 2 }] } } } } } };
+    const doc = {
+      a: {
+        'k"ey': [1, { x: '}]{[' }, 'y\\"z'],
+        apis: { e: { models: { m: { details: [{ t: 'a,b' }, { t: 2 }] } } } },
+      },
+    };
     const text = JSON.stringify(doc);
     const chunks = text.match(/.{1,3}/gs)!;
     const seen: unknown[] = [];
-    for await (const v of streamJsonValues(chunks, { where: 't', want: (p) => p[p.length - 1] === '[]' })) seen.push(v.value);
+    for await (const v of streamJsonValues(chunks, { where: 't', want: (p) => p[p.length - 1] === '[]' }))
+      seen.push(v.value);
     expect(seen).toEqual([1, { x: '}]{[' }, 'y\\"z', { t: 'a,b' }, { t: 2 }]);
     expect(topLevelShape('{"version":1,"usage":{"apis":{').objectKeys).toEqual(['usage']);
     expect(topLevelShape('{"a":1}\n{"a":2}').multipleValues).toBe(true);
@@ -121,7 +156,11 @@ describe('import formats, detected by content', () => {
     const r = await s.io.importFile(f, { normalize: testNormalize });
     expect(r).toMatchObject({ format: 'legacy_snapshot', inserted: 12, rejected: 0 });
     const plus = recorded('plus-v1.12.2/usage-export.jsonl');
-    if (existsSync(plus)) expect(await s.io.importFile(plus, { normalize: testNormalize })).toMatchObject({ format: 'plus_jsonl', inserted: 300 });
+    if (existsSync(plus))
+      expect(await s.io.importFile(plus, { normalize: testNormalize })).toMatchObject({
+        format: 'plus_jsonl',
+        inserted: 300,
+      });
   });
 
   it('a large compact legacy export is streamed: the heap grows far less than the file', async () => {
@@ -130,8 +169,11 @@ describe('import formats, detected by content', () => {
     const n = 40_000;
     // Written as CPA does: one line, compact; built piece by piece so the test itself stays small.
     const out = createWriteStream(f);
-    const write = (s: string) => new Promise<void>((resolve) => (out.write(s) ? resolve() : out.once('drain', resolve)));
-    await write('{"version":1,"exported_at":"2026-01-01T00:00:00Z","usage":{"total_requests":0,"apis":{"key-0":{"models":{"gpt-5":{"details":[');
+    const write = (s: string) =>
+      new Promise<void>((resolve) => (out.write(s) ? resolve() : out.once('drain', resolve)));
+    await write(
+      '{"version":1,"exported_at":"2026-01-01T00:00:00Z","usage":{"total_requests":0,"apis":{"key-0":{"models":{"gpt-5":{"details":[',
+    );
     for (let i = 0; i < n; i += 1) await write(`${i ? ',' : ''}${JSON.stringify(detail(i))}`);
     await write(']}}}}}}');
     await new Promise<void>((resolve) => out.end(resolve));

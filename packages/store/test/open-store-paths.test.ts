@@ -40,9 +40,7 @@ describe('openStore paths', () => {
 
   it('says "the file" only for a key that came from a file', async () => {
     const dir = tmp();
-    const fromValue = await openStore({ path: join(dir, 'a.sqlite'), dataKey: ' ' }).catch(
-      (e: unknown) => e,
-    );
+    const fromValue = await openStore({ path: join(dir, 'a.sqlite'), dataKey: ' ' }).catch((e: unknown) => e);
     expect(isStoreError(fromValue) && fromValue.code).toBe('data_key_invalid');
     expect((fromValue as Error).message).not.toContain('the file');
     writeFileSync(join(dir, 'bad.key'), 'short');

@@ -76,7 +76,14 @@ export function plusAdminCredential(adminKey: string, createdAtMs: number): stri
   const salt = randomBytes(16);
   const raw = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
   const keyHash = createHmac('sha256', salt).update(adminKey.trim()).digest();
-  return JSON.stringify({ version: 1, salt: raw(salt), keyHash: raw(keyHash), iterations: 1, createdAtMs, source: 'generated' });
+  return JSON.stringify({
+    version: 1,
+    salt: raw(salt),
+    keyHash: raw(keyHash),
+    iterations: 1,
+    createdAtMs,
+    source: 'generated',
+  });
 }
 
 export interface PlusDataDirOptions {
@@ -114,9 +121,30 @@ export function plusEventRow(i: number, startMs: number, apiKeyHash: string): un
   const cacheRead = i % 3 === 0 ? 40 : 0;
   const failed = i % 97 === 0 ? 1 : 0;
   return [
-    `req-${i}`, `plus-${i.toString(16).padStart(12, '0')}`, ts, new Date(ts).toISOString(), i % 3 === 2 ? 'claude' : 'codex',
-    'openai', model, '/v1/chat/completions', 'POST', '/v1/chat/completions', `auth-${i % 5}`, apiKeyHash, `account${i % 5}@example.com`,
-    model, model, input, output, cacheRead, cacheRead, input + output, 300 + (i % 100), failed, failed ? 400 : null, ts,
+    `req-${i}`,
+    `plus-${i.toString(16).padStart(12, '0')}`,
+    ts,
+    new Date(ts).toISOString(),
+    i % 3 === 2 ? 'claude' : 'codex',
+    'openai',
+    model,
+    '/v1/chat/completions',
+    'POST',
+    '/v1/chat/completions',
+    `auth-${i % 5}`,
+    apiKeyHash,
+    `account${i % 5}@example.com`,
+    model,
+    model,
+    input,
+    output,
+    cacheRead,
+    cacheRead,
+    input + output,
+    300 + (i % 100),
+    failed,
+    failed ? 400 : null,
+    ts,
   ];
 }
 
@@ -147,14 +175,38 @@ export function buildPlusDataDir(dir: string, opts: PlusDataDirOptions): PlusDat
     'manager_config_v1',
     JSON.stringify({
       cpaConnection: { cpaBaseUrl, managementKey: plusProtect(dataKey, managementKey) },
-      collector: { enabled: true, collectorMode: 'http', queue: 'usage', popSide: 'right', batchSize: 100, pollIntervalMs: 500, queryLimit: 50000 },
-      codexInspection: { enabled: true, schedule: { mode: 'interval', intervalMinutes: 45 }, targetTypes: ['codex'], workers: 3, usedPercentThreshold: 100, autoActionMode: 'none' },
+      collector: {
+        enabled: true,
+        collectorMode: 'http',
+        queue: 'usage',
+        popSide: 'right',
+        batchSize: 100,
+        pollIntervalMs: 500,
+        queryLimit: 50000,
+      },
+      codexInspection: {
+        enabled: true,
+        schedule: { mode: 'interval', intervalMinutes: 45 },
+        targetTypes: ['codex'],
+        workers: 3,
+        usedPercentThreshold: 100,
+        autoActionMode: 'none',
+      },
       externalUsageService: { enabled: false },
       updatedAtMs: now,
     }),
     now,
   );
-  setting.run('automation_settings_v1', JSON.stringify({ codexQuotaCooldownEnabled: true, authIssueQueueEnabled: true, authIssueAutoDisableEnabled: false, updatedAtMs: now }), now);
+  setting.run(
+    'automation_settings_v1',
+    JSON.stringify({
+      codexQuotaCooldownEnabled: true,
+      authIssueQueueEnabled: true,
+      authIssueAutoDisableEnabled: false,
+      updatedAtMs: now,
+    }),
+    now,
+  );
   db.prepare(
     `insert into model_prices (model, prompt_per_1m, completion_per_1m, cache_per_1m, cache_read_per_1m, prompt_configured,
       completion_configured, cache_read_configured, source, updated_at_ms) values ('gpt-5', 1.25, 10, 0, 0.125, 1, 1, 1, 'manual', ?)`,
@@ -193,7 +245,16 @@ export function buildPlusDataDir(dir: string, opts: PlusDataDirOptions): PlusDat
     const row = plusEventRow(events, startMs, apiKeyHash);
     extra.run(...row);
     totalTokens += row[19] as number;
-    return { dir, dbPath, dataKey, adminKey, managementKey, totalTokens, apiKeyHash, close: () => void db.close() };
+    return {
+      dir,
+      dbPath,
+      dataKey,
+      adminKey,
+      managementKey,
+      totalTokens,
+      apiKeyHash,
+      close: () => void db.close(),
+    };
   }
   db.close();
   return { dir, dbPath, dataKey, adminKey, managementKey, totalTokens, apiKeyHash };

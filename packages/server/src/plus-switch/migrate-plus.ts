@@ -5,7 +5,18 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { normalizeRecord } from '@cpamp/collector';
-import { derivePlusDataKey, isStoreError, openStore, StoreError, parseDataKey, readPlusSource, type ImportProgress, type PlusSource, type Store, type StoreLogger } from '@cpamp/store';
+import {
+  derivePlusDataKey,
+  isStoreError,
+  openStore,
+  StoreError,
+  parseDataKey,
+  readPlusSource,
+  type ImportProgress,
+  type PlusSource,
+  type Store,
+  type StoreLogger,
+} from '@cpamp/store';
 import type { CollectorSettings } from '../connection';
 import { MANAGER_CONFIG_KEY } from '../connection';
 import type { Config } from '../config';
@@ -57,7 +68,8 @@ export function planPlusSwitch(config: Config): { dbPath: string; plan: PlusSwit
     return { dbPath: target, plan: existsSync(target) ? null : { source: config.dbPath, target } };
   }
   const beside = join(config.dataDir, 'usage.sqlite');
-  if (config.dbPath === own && !existsSync(own) && isPlusDatabase(beside)) return { dbPath: own, plan: { source: beside, target: own } };
+  if (config.dbPath === own && !existsSync(own) && isPlusDatabase(beside))
+    return { dbPath: own, plan: { source: beside, target: own } };
   return { dbPath: config.dbPath, plan: null };
 }
 
@@ -81,7 +93,9 @@ const COLLECTOR_MODES = new Set(['auto', 'http', 'resp', 'subscribe', 'resp-pop'
 function collectorOf(plus: NonNullable<PlusSource['connection']>['collector']): Partial<CollectorSettings> {
   return {
     ...(plus.enabled !== undefined ? { enabled: plus.enabled } : {}),
-    ...(plus.collectorMode && COLLECTOR_MODES.has(plus.collectorMode) ? { mode: plus.collectorMode as CollectorSettings['mode'] } : {}),
+    ...(plus.collectorMode && COLLECTOR_MODES.has(plus.collectorMode)
+      ? { mode: plus.collectorMode as CollectorSettings['mode'] }
+      : {}),
     ...(plus.queue ? { queue: plus.queue } : {}),
     ...(plus.popSide === 'left' || plus.popSide === 'right' ? { popSide: plus.popSide } : {}),
     ...(plus.batchSize ? { batchSize: plus.batchSize } : {}),
@@ -94,24 +108,40 @@ function collectorOf(plus: NonNullable<PlusSource['connection']>['collector']): 
 function policyOf(source: PlusSource): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const a = source.automation ?? {};
-  if (typeof a.codexQuotaCooldownEnabled === 'boolean') out.autoDisableOnExhaustion = a.codexQuotaCooldownEnabled;
+  if (typeof a.codexQuotaCooldownEnabled === 'boolean')
+    out.autoDisableOnExhaustion = a.codexQuotaCooldownEnabled;
   if (typeof a.authIssueQueueEnabled === 'boolean') out.authIssueQueue = a.authIssueQueueEnabled;
-  if (typeof a.authIssueAutoDisableEnabled === 'boolean') out.autoDisableAuthIssues = a.authIssueAutoDisableEnabled;
+  if (typeof a.authIssueAutoDisableEnabled === 'boolean')
+    out.autoDisableAuthIssues = a.authIssueAutoDisableEnabled;
   const i = source.codexInspection;
   if (i) {
     const schedule = (i.schedule ?? {}) as Record<string, unknown>;
     const interval = typeof schedule.intervalMinutes === 'number' ? Math.round(schedule.intervalMinutes) : 0;
-    if (typeof i.enabled === 'boolean') out.inspectionIntervalMinutes = i.enabled && schedule.mode !== 'manual' ? Math.min(Math.max(interval, 0), 10_080) : 0;
-    if (typeof i.workers === 'number' && i.workers >= 1) out.inspectionConcurrency = Math.min(Math.round(i.workers), 64);
-    const targets = Array.isArray(i.targetTypes) ? i.targetTypes : typeof i.targetType === 'string' ? [i.targetType] : [];
-    const providers = targets.filter((t): t is string => typeof t === 'string' && t.trim() !== '').slice(0, 20);
+    if (typeof i.enabled === 'boolean')
+      out.inspectionIntervalMinutes =
+        i.enabled && schedule.mode !== 'manual' ? Math.min(Math.max(interval, 0), 10_080) : 0;
+    if (typeof i.workers === 'number' && i.workers >= 1)
+      out.inspectionConcurrency = Math.min(Math.round(i.workers), 64);
+    const targets = Array.isArray(i.targetTypes)
+      ? i.targetTypes
+      : typeof i.targetType === 'string'
+        ? [i.targetType]
+        : [];
+    const providers = targets
+      .filter((t): t is string => typeof t === 'string' && t.trim() !== '')
+      .slice(0, 20);
     if (providers.length > 0) out.inspectionProviders = providers;
   }
   return out;
 }
 
 /** With `onlyMissing` (an existing cpamp database), what cpamp already has is kept. */
-async function carrySettings(store: Store, source: PlusSource, now: number, onlyMissing = false): Promise<void> {
+async function carrySettings(
+  store: Store,
+  source: PlusSource,
+  now: number,
+  onlyMissing = false,
+): Promise<void> {
   const known = onlyMissing ? new Set((await store.prices.list()).map((p) => p.model)) : new Set<string>();
   for (const p of source.prices) {
     if (known.has(p.model)) continue;
@@ -121,28 +151,55 @@ async function carrySettings(store: Store, source: PlusSource, now: number, only
       cacheRead: p.cacheRead,
       cacheCreation: p.cacheCreation,
       ...(p.above200k
-        ? { inputAbove200k: p.above200k.prompt, outputAbove200k: p.above200k.completion, cacheReadAbove200k: p.above200k.cacheRead, cacheCreationAbove200k: p.above200k.cacheCreation }
+        ? {
+            inputAbove200k: p.above200k.prompt,
+            outputAbove200k: p.above200k.completion,
+            cacheReadAbove200k: p.above200k.cacheRead,
+            cacheCreationAbove200k: p.above200k.cacheCreation,
+          }
         : {}),
     });
   }
-  const aliased = onlyMissing ? new Set((await store.apiKeys.list()).filter((k) => k.alias).map((k) => k.hash)) : new Set<string>();
+  const aliased = onlyMissing
+    ? new Set((await store.apiKeys.list()).filter((k) => k.alias).map((k) => k.hash))
+    : new Set<string>();
   for (const a of source.aliases) {
     const hash = a.apiKeyHash.toLowerCase();
-    if (/^[0-9a-f]{64}$/.test(hash) && a.alias.trim() !== '' && !aliased.has(hash)) await store.apiKeys.setAlias(hash, a.alias.trim());
+    if (/^[0-9a-f]{64}$/.test(hash) && a.alias.trim() !== '' && !aliased.has(hash))
+      await store.apiKeys.setAlias(hash, a.alias.trim());
   }
   if (onlyMissing && (await store.settings.get(MANAGER_CONFIG_KEY)) !== undefined) {
     // cpamp already has a saved connection: keep it.
   } else if (source.connection) {
-    await store.settings.set(MANAGER_CONFIG_KEY, { cpaBaseUrl: source.connection.cpaBaseUrl, collector: collectorOf(source.connection.collector), updatedAtMs: now });
-    if (source.connection.managementKey !== null) await store.settings.setManagementKey(source.connection.managementKey);
+    await store.settings.set(MANAGER_CONFIG_KEY, {
+      cpaBaseUrl: source.connection.cpaBaseUrl,
+      collector: collectorOf(source.connection.collector),
+      updatedAtMs: now,
+    });
+    if (source.connection.managementKey !== null)
+      await store.settings.setManagementKey(source.connection.managementKey);
   }
   const policy = policyOf(source);
-  if (Object.keys(policy).length > 0 && !(onlyMissing && (await store.settings.get(POLICY_KEY)) !== undefined)) await store.settings.set(POLICY_KEY, policy);
+  if (
+    Object.keys(policy).length > 0 &&
+    !(onlyMissing && (await store.settings.get(POLICY_KEY)) !== undefined)
+  )
+    await store.settings.set(POLICY_KEY, policy);
   if (source.automation) await store.settings.set(PLUS_AUTOMATION_KEY, source.automation);
   if (source.codexInspection) await store.settings.set(PLUS_INSPECTION_KEY, source.codexInspection);
   for (const d of source.ownedDisables) {
-    if (d.authIndex === '' || (onlyMissing && (await store.pool.getOwnership(d.authIndex)) !== undefined)) continue;
-    await store.pool.setOwnership({ authIndex: d.authIndex, fileName: d.fileName || null, provider: d.provider, kind: d.kind, reason: d.reason, window: d.window, disabledAtMs: d.disabledAtMs, recoverAtMs: d.recoverAtMs });
+    if (d.authIndex === '' || (onlyMissing && (await store.pool.getOwnership(d.authIndex)) !== undefined))
+      continue;
+    await store.pool.setOwnership({
+      authIndex: d.authIndex,
+      fileName: d.fileName || null,
+      provider: d.provider,
+      kind: d.kind,
+      reason: d.reason,
+      window: d.window,
+      disabledAtMs: d.disabledAtMs,
+      recoverAtMs: d.recoverAtMs,
+    });
   }
 }
 
@@ -182,7 +239,12 @@ function assertPlusStopped(source: string): void {
  * `cpamp migrate-from-plus` into a cpamp database that already exists: the events (duplicates skipped) and,
  * where cpamp has none yet, the prices, aliases, connection, policy and owned disables.
  */
-export async function migratePlusInto(store: Store, config: Config, sourcePath: string, opts: MigratePlusOptions): Promise<PlusMigrationReport> {
+export async function migratePlusInto(
+  store: Store,
+  config: Config,
+  sourcePath: string,
+  opts: MigratePlusOptions,
+): Promise<PlusMigrationReport> {
   const started = opts.now();
   assertPlusStopped(sourcePath);
   const scratch = join(config.dataDir, '.cpamp-plus-migration');
@@ -190,7 +252,13 @@ export async function migratePlusInto(store: Store, config: Config, sourcePath: 
   try {
     const copy = copySource(sourcePath, scratch);
     const source = readPlusSource(copy, plusDataKey(config, sourcePath), sourcePath);
-    const report = await readEvents(sourcePath, () => store.io.importSqlite(copy, { normalize: normalizeRecord, chunkSize: 5000, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }));
+    const report = await readEvents(sourcePath, () =>
+      store.io.importSqlite(copy, {
+        normalize: normalizeRecord,
+        chunkSize: 5000,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      }),
+    );
     await carrySettings(store, source, opts.now(), true);
     const previous = await store.settings.get<{ lastEventMs?: number }>(PLUS_MIGRATION_KEY);
     const result: PlusMigrationReport = {
@@ -230,7 +298,11 @@ export interface MigratePlusOptions {
  * Migrates Plus's data dir into `plan.target`. Throws (leaving no target file) when Plus is running, when the
  * Plus database is damaged or partial (the error names the table), or when its secrets do not decrypt.
  */
-export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: MigratePlusOptions): Promise<PlusMigrationReport> {
+export async function migratePlus(
+  config: Config,
+  plan: PlusSwitchPlan,
+  opts: MigratePlusOptions,
+): Promise<PlusMigrationReport> {
   const started = opts.now();
   assertPlusStopped(plan.source);
   const scratch = join(dirname(plan.target), '.cpamp-plus-migration');
@@ -240,8 +312,14 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
   let store: Store | null = null;
   try {
     const copy = copySource(plan.source, scratch);
-    const source = readPlusSource(copy, plusDataKey(config, opts.keyBesideSource ? plan.source : undefined), plan.source);
-    opts.progress(`cpamp: migrating CPA Manager Plus data from ${plan.source}: ${source.eventCount} events, ${source.prices.length} prices, ${source.aliases.length} aliases${source.connection ? ', the saved CPA connection' : ''}`);
+    const source = readPlusSource(
+      copy,
+      plusDataKey(config, opts.keyBesideSource ? plan.source : undefined),
+      plan.source,
+    );
+    opts.progress(
+      `cpamp: migrating CPA Manager Plus data from ${plan.source}: ${source.eventCount} events, ${source.prices.length} prices, ${source.aliases.length} aliases${source.connection ? ', the saved CPA connection' : ''}`,
+    );
     store = await openStore({
       path: tmpTarget,
       ...(config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath }),
@@ -253,17 +331,19 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
     });
     let nextLine = PROGRESS_EVERY;
     const target = store;
-    const report = await readEvents(plan.source, () => target.io.importSqlite(copy, {
-      normalize: normalizeRecord,
-      chunkSize: 5000,
-      onProgress: (p) => {
-        opts.onProgress?.(p);
-        while (p.read >= nextLine) {
-          opts.progress(`cpamp: migrated ${nextLine} of ${source.eventCount} events`);
-          nextLine += PROGRESS_EVERY;
-        }
-      },
-    }));
+    const report = await readEvents(plan.source, () =>
+      target.io.importSqlite(copy, {
+        normalize: normalizeRecord,
+        chunkSize: 5000,
+        onProgress: (p) => {
+          opts.onProgress?.(p);
+          while (p.read >= nextLine) {
+            opts.progress(`cpamp: migrated ${nextLine} of ${source.eventCount} events`);
+            nextLine += PROGRESS_EVERY;
+          }
+        },
+      }),
+    );
     await carrySettings(store, source, opts.now());
     const result: PlusMigrationReport = {
       source: plan.source,
@@ -286,11 +366,14 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
     await store.close();
     store = null;
     // Everything is in the file now; an empty -wal / -shm left behind belongs to the temporary name only.
-    for (const side of [`${tmpTarget}-wal`, `${tmpTarget}-shm`]) if (existsSync(side) && (side.endsWith('-shm') || statSync(side).size === 0)) rmSync(side);
+    for (const side of [`${tmpTarget}-wal`, `${tmpTarget}-shm`])
+      if (existsSync(side) && (side.endsWith('-shm') || statSync(side).size === 0)) rmSync(side);
     if (existsSync(`${tmpTarget}-wal`)) renameSync(`${tmpTarget}-wal`, `${plan.target}-wal`);
     renameSync(tmpTarget, plan.target);
     if (source.adminCredential) writePlusCredential(config.dataDir, source.adminCredential, opts.now());
-    opts.progress(`cpamp: migration finished: ${report.inserted} events added (${report.duplicates} duplicates, ${report.rejected} rejected) in ${(result.durationMs / 1000).toFixed(1)} s; Plus's files were not changed`);
+    opts.progress(
+      `cpamp: migration finished: ${report.inserted} events added (${report.duplicates} duplicates, ${report.rejected} rejected) in ${(result.durationMs / 1000).toFixed(1)} s; Plus's files were not changed`,
+    );
     return result;
   } catch (error) {
     if (store) await store.close().catch(() => undefined);
@@ -302,17 +385,41 @@ export async function migratePlus(config: Config, plan: PlusSwitchPlan, opts: Mi
 }
 
 /** /status and the doctor: is Plus still running beside cpamp on the database cpamp switched from? */
-export async function plusSideBySideOf(store: { settings: { get<T>(key: string): Promise<T | undefined> } }): Promise<PlusSideBySide | null> {
+export async function plusSideBySideOf(store: {
+  settings: { get<T>(key: string): Promise<T | undefined> };
+}): Promise<PlusSideBySide | null> {
   const migration = await store.settings.get<{ source?: string; atMs?: number }>(PLUS_MIGRATION_KEY);
   if (!migration?.source || !migration.atMs) return null;
   return detectPlusSideBySide(migration.source, migration.atMs);
 }
 
 /** The same, as a doctor finding (null when cpamp did not switch from Plus). */
-export async function plusSideBySideFinding(store: { settings: { get<T>(key: string): Promise<T | undefined> } }): Promise<{ id: 'plus-side-by-side'; level: 'ok' | 'error'; ok: boolean; title: string; detail: string; fix?: string } | null> {
+export async function plusSideBySideFinding(store: {
+  settings: { get<T>(key: string): Promise<T | undefined> };
+}): Promise<{
+  id: 'plus-side-by-side';
+  level: 'ok' | 'error';
+  ok: boolean;
+  title: string;
+  detail: string;
+  fix?: string;
+} | null> {
   const found = await plusSideBySideOf(store);
   if (!found) return null;
   return found.detected
-    ? { id: 'plus-side-by-side', level: 'error', ok: false, title: 'CPA Manager Plus still runs beside cpamp: two collectors split the records', detail: found.detail ?? '', fix: 'Stop Plus (or, for a trial, run cpamp with USAGE_COLLECTOR_MODE=subscribe so it receives every record).' }
-    : { id: 'plus-side-by-side', level: 'ok', ok: true, title: 'CPA Manager Plus is not running on the data cpamp switched from', detail: `Plus's database ${found.source} has not changed since the switch.` };
+    ? {
+        id: 'plus-side-by-side',
+        level: 'error',
+        ok: false,
+        title: 'CPA Manager Plus still runs beside cpamp: two collectors split the records',
+        detail: found.detail ?? '',
+        fix: 'Stop Plus (or, for a trial, run cpamp with USAGE_COLLECTOR_MODE=subscribe so it receives every record).',
+      }
+    : {
+        id: 'plus-side-by-side',
+        level: 'ok',
+        ok: true,
+        title: 'CPA Manager Plus is not running on the data cpamp switched from',
+        detail: `Plus's database ${found.source} has not changed since the switch.`,
+      };
 }

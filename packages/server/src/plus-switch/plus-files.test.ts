@@ -20,7 +20,10 @@ describe('plusLockHeld', () => {
     const major = (Math.floor(st.dev / 256) & 0xfff).toString(16).padStart(2, '0');
     const minor = ((st.dev & 0xff) | ((st.dev >> 12) & 0xfff00)).toString(16).padStart(2, '0');
     const locks = join(dir, 'locks');
-    writeFileSync(locks, `1: POSIX  ADVISORY  READ 10 fe:00:1 128 128\n2: FLOCK  ADVISORY  WRITE 2813 ${major}:${minor}:${st.ino} 0 EOF\n`);
+    writeFileSync(
+      locks,
+      `1: POSIX  ADVISORY  READ 10 fe:00:1 128 128\n2: FLOCK  ADVISORY  WRITE 2813 ${major}:${minor}:${st.ino} 0 EOF\n`,
+    );
     expect(plusLockHeld(db, locks)).toBe(true);
     writeFileSync(locks, `2: FLOCK  ADVISORY  WRITE 2813 ${major}:${minor}:${st.ino + 1} 0 EOF\n`);
     expect(plusLockHeld(db, locks)).toBe(false);

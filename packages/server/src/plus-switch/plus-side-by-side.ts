@@ -16,7 +16,11 @@ export interface PlusSideBySide {
 }
 
 /** `migratedAtMs`: when cpamp copied Plus's data (the plus.migration setting). */
-export function detectPlusSideBySide(source: string, migratedAtMs: number, procLocks?: string): PlusSideBySide {
+export function detectPlusSideBySide(
+  source: string,
+  migratedAtMs: number,
+  procLocks?: string,
+): PlusSideBySide {
   if (plusLockHeld(source, procLocks)) {
     return {
       detected: true,
@@ -25,7 +29,9 @@ export function detectPlusSideBySide(source: string, migratedAtMs: number, procL
     };
   }
   // A second of slack: the copy was taken right after Plus's last write.
-  const changed = [source, `${source}-wal`].find((p) => existsSync(p) && statSync(p).mtimeMs > migratedAtMs + 1000);
+  const changed = [source, `${source}-wal`].find(
+    (p) => existsSync(p) && statSync(p).mtimeMs > migratedAtMs + 1000,
+  );
   if (changed) {
     return {
       detected: true,

@@ -35,7 +35,10 @@ export function parseStoredDataKey(value: string): Buffer | null {
  */
 export function derivePlusDataKey(value: string): Buffer {
   const t = value.trim();
-  return parseStoredDataKey(t) ?? Buffer.from(hkdfSync('sha256', Buffer.from(t, 'utf8'), 'cpa-manager-plus', 'data-key-v1', 32));
+  return (
+    parseStoredDataKey(t) ??
+    Buffer.from(hkdfSync('sha256', Buffer.from(t, 'utf8'), 'cpa-manager-plus', 'data-key-v1', 32))
+  );
 }
 
 function invalidKey(where: string, length: number, fromFile: boolean): StoreError {

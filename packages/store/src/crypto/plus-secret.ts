@@ -24,7 +24,10 @@ export function plusUnprotect(dataKey: Buffer, value: string): string | null {
     const decipher = createDecipheriv('aes-256-gcm', plusSecretsKey(dataKey), nonce);
     decipher.setAAD(Buffer.from('settings-secret'));
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   } catch {
     return null;
   }

@@ -72,13 +72,15 @@ export function createImportExport(deps: {
       if (head.startsWith('SQLite format 3'))
         return api.importSqlite(path, { ...opts, normalize: needNormalize(opts, path) });
       const t = head.replace(/^\uFEFF/, '').trimStart();
-      if (t.startsWith('['))
-        return done(await importJsonArray(session(opts), path, opts));
+      if (t.startsWith('[')) return done(await importJsonArray(session(opts), path, opts));
       if (t.startsWith('{')) {
         const shape = topLevelShape(t);
         // A snapshot is one document whose top level has usage (the export, the /usage payload, a Management
         // Center save) or apis (a bare snapshot); an event or raw record has neither.
-        if (!shape.multipleValues && (shape.objectKeys.includes('usage') || shape.objectKeys.includes('apis'))) {
+        if (
+          !shape.multipleValues &&
+          (shape.objectKeys.includes('usage') || shape.objectKeys.includes('apis'))
+        ) {
           return api.importLegacySnapshot(path, { ...opts, normalize: needNormalize(opts, path) });
         }
       }

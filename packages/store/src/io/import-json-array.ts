@@ -9,12 +9,19 @@ import { detectLine, type LineKind } from './record-adapters';
 
 type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
-export async function importJsonArray(deps: SessionDeps, source: ImportSource, opts: ImportOptions): Promise<ImportReport> {
+export async function importJsonArray(
+  deps: SessionDeps,
+  source: ImportSource,
+  opts: ImportOptions,
+): Promise<ImportReport> {
   const session = new ImportSession(deps, 'json_array');
   const where = typeof source === 'string' ? source : 'the import stream';
   const kinds = new Set<LineKind>();
   let pos = 0;
-  for await (const { value } of streamJsonValues(source, { where, want: (p) => p.length === 1 && p[0] === '[]' })) {
+  for await (const { value } of streamJsonValues(source, {
+    where,
+    want: (p) => p.length === 1 && p[0] === '[]',
+  })) {
     pos++;
     session.report.read = pos;
     if (session.skip(pos)) continue;
@@ -30,7 +37,8 @@ export async function importJsonArray(deps: SessionDeps, source: ImportSource, o
   }
   if (kinds.size === 1) {
     const k = [...kinds][0]!;
-    session.report.format = k === 'cpamp' ? 'cpamp_json_array' : k === 'plus_export' ? 'plus_json_array' : 'raw_cpa_json_array';
+    session.report.format =
+      k === 'cpamp' ? 'cpamp_json_array' : k === 'plus_export' ? 'plus_json_array' : 'raw_cpa_json_array';
   }
   return session.finish();
 }

@@ -36,12 +36,23 @@ interface Detail {
 }
 
 /** An in-memory snapshot: endpoints and models in sorted order (as Plus iterates them). */
-function* detailsOfObject(doc: Record<string, unknown>, where: string, counts: { failed: number; unsupported: number }): Generator<Detail> {
+function* detailsOfObject(
+  doc: Record<string, unknown>,
+  where: string,
+  counts: { failed: number; unsupported: number },
+): Generator<Detail> {
   if ('version' in doc && doc.version !== 0 && doc.version !== 1) {
-    throw new StoreError('import_format_unknown', `${where} has unsupported version ${String(doc.version)}; legacy snapshots are version 0 or 1.`);
+    throw new StoreError(
+      'import_format_unknown',
+      `${where} has unsupported version ${String(doc.version)}; legacy snapshots are version 0 or 1.`,
+    );
   }
   const usage = isObj(doc.usage) ? doc.usage : doc;
-  if (!isObj(usage.apis)) throw new StoreError('import_format_unknown', `${where} has no usage.apis object; it is not a CPA usage snapshot.`);
+  if (!isObj(usage.apis))
+    throw new StoreError(
+      'import_format_unknown',
+      `${where} has no usage.apis object; it is not a CPA usage snapshot.`,
+    );
   for (const apiName of Object.keys(usage.apis).sort()) {
     const api = usage.apis[apiName];
     if (!isObj(api) || !isObj(api.models)) {
@@ -67,9 +78,16 @@ function* detailsOfObject(doc: Record<string, unknown>, where: string, counts: {
  * A snapshot file, streamed: CPA writes its legacy export as one line of compact JSON (gin's c.JSON) that can
  * be gigabytes; only one detail at a time is held. Details come in file order.
  */
-async function* detailsOfFile(source: ImportSource, where: string, counts: { failed: number; unsupported: number }): AsyncGenerator<Detail> {
+async function* detailsOfFile(
+  source: ImportSource,
+  where: string,
+  counts: { failed: number; unsupported: number },
+): AsyncGenerator<Detail> {
   // A model (…apis.<api>.models.<model>) that closes without a non-empty details array is "unsupported".
-  const isModel = (p: readonly string[]) => (p.length === 4 || (p.length === 5 && p[0] === 'usage')) && p[p.length - 2] === 'models' && p[p.length - 4] === 'apis';
+  const isModel = (p: readonly string[]) =>
+    (p.length === 4 || (p.length === 5 && p[0] === 'usage')) &&
+    p[p.length - 2] === 'models' &&
+    p[p.length - 4] === 'apis';
   let modelHadDetails = false;
   const onClose = (p: readonly string[], count: number): void => {
     if (p[p.length - 1] === 'details' && isModel(p.slice(0, -1)) && count > 0) modelHadDetails = true;
@@ -85,7 +103,10 @@ async function* detailsOfFile(source: ImportSource, where: string, counts: { fai
   })) {
     if (path.length === 1) {
       if (value !== 0 && value !== 1) {
-        throw new StoreError('import_format_unknown', `${where} has unsupported version ${String(value)}; legacy snapshots are version 0 or 1.`);
+        throw new StoreError(
+          'import_format_unknown',
+          `${where} has unsupported version ${String(value)}; legacy snapshots are version 0 or 1.`,
+        );
       }
       continue;
     }
@@ -107,7 +128,11 @@ export async function importLegacySnapshot(
 ): Promise<ImportReport> {
   const where = typeof source === 'string' ? source : `the ${LEGACY_WHERE}`;
   const counts = { failed: 0, unsupported: 0 };
-  const isPlainObject = isObj(source) && !(source instanceof Readable) && !(Symbol.asyncIterator in source) && !(Symbol.iterator in source);
+  const isPlainObject =
+    isObj(source) &&
+    !(source instanceof Readable) &&
+    !(Symbol.asyncIterator in source) &&
+    !(Symbol.iterator in source);
   const details: AsyncIterable<Detail> | Iterable<Detail> = isPlainObject
     ? detailsOfObject(source as Record<string, unknown>, where, counts)
     : detailsOfFile(source as ImportSource, where, counts);
@@ -147,6 +172,7 @@ export async function importLegacySnapshot(
     'legacy_usage_source_matching_may_be_approximate',
   );
   if (counts.failed) session.report.warnings.push(`legacy_usage_failed_entries:${counts.failed}`);
-  if (counts.unsupported) session.report.warnings.push(`legacy_usage_models_without_details:${counts.unsupported}`);
+  if (counts.unsupported)
+    session.report.warnings.push(`legacy_usage_models_without_details:${counts.unsupported}`);
   return session.finish();
 }

@@ -33,7 +33,10 @@ interface Frame {
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
 /** Yields `{path, value}` for every wanted value, in document order. Throws on a truncated document. */
-export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOptions): AsyncGenerator<{ path: string[]; value: unknown }> {
+export async function* streamJsonValues(
+  source: ImportSource,
+  opts: JsonStreamOptions,
+): AsyncGenerator<{ path: string[]; value: unknown }> {
   const maxChars = opts.maxValueChars ?? 16 * 1024 * 1024;
   const stack: Frame[] = [];
   const names: string[] = [];
@@ -45,7 +48,14 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
   let scalar = false;
   let rootDone = false;
   // The wanted value being collected: its text so far, where it started in this chunk, and its depth.
-  let capture: { parts: string[]; size: number; start: number; depth: number; path: string[]; kind: 'container' | 'string' | 'scalar' } | null = null;
+  let capture: {
+    parts: string[];
+    size: number;
+    start: number;
+    depth: number;
+    path: string[];
+    kind: 'container' | 'string' | 'scalar';
+  } | null = null;
   const out: { path: string[]; value: unknown }[] = [];
 
   const slotPath = (): string[] => {
@@ -61,12 +71,20 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
     try {
       out.push({ path: c.path, value: JSON.parse(text) as unknown });
     } catch (cause) {
-      throw new StoreError('import_parse_error', `${opts.where} holds a value at ${c.path.join('.')} that is not valid JSON: ${(cause as Error).message}`, { cause });
+      throw new StoreError(
+        'import_parse_error',
+        `${opts.where} holds a value at ${c.path.join('.')} that is not valid JSON: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   };
   const beginValue = (i: number, kind: 'container' | 'string' | 'scalar'): void => {
     if (stack.length === 0) {
-      if (rootDone) throw new StoreError('import_parse_error', `${opts.where} holds more than one JSON value; expected a single document.`);
+      if (rootDone)
+        throw new StoreError(
+          'import_parse_error',
+          `${opts.where} holds more than one JSON value; expected a single document.`,
+        );
     } else stack[stack.length - 1]!.count += 1;
     if (capture) return;
     const path = slotPath();
@@ -128,7 +146,11 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
           break;
         case 0x7d: // }
         case 0x5d: // ]
-          if (stack.length === 0) throw new StoreError('import_parse_error', `${opts.where} is not valid JSON: an unmatched "${String.fromCharCode(ch)}".`);
+          if (stack.length === 0)
+            throw new StoreError(
+              'import_parse_error',
+              `${opts.where} is not valid JSON: an unmatched "${String.fromCharCode(ch)}".`,
+            );
           if (opts.onClose) opts.onClose(names.slice(), stack[stack.length - 1]!.count);
           stack.pop();
           if (stack.length > 0) names.pop();
@@ -146,7 +168,11 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
       const c = capture as { parts: string[]; size: number; start: number };
       c.parts.push(chunk.slice(c.start));
       c.size += chunk.length - c.start;
-      if (c.size > maxChars) throw new StoreError('import_parse_error', `${opts.where} holds a value larger than ${maxChars} characters at ${capture.path.join('.')}; it is not a usage export.`);
+      if (c.size > maxChars)
+        throw new StoreError(
+          'import_parse_error',
+          `${opts.where} holds a value larger than ${maxChars} characters at ${capture.path.join('.')}; it is not a usage export.`,
+        );
     }
     if (stringIsKey && inString) keyParts.push(chunk.slice(keyStart));
   };
@@ -159,12 +185,17 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
     if (out.length > 0) yield* out.splice(0);
   } catch (error) {
     if (error instanceof StoreError) throw error;
-    throw new StoreError('import_source_invalid', `Cannot read ${opts.where}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError('import_source_invalid', `Cannot read ${opts.where}: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     stream.destroy();
   }
   if (stack.length > 0 || inString) {
-    throw new StoreError('import_parse_error', `${opts.where} ends before its JSON document does (truncated at depth ${stack.length}); nothing after the last complete detail was read.`);
+    throw new StoreError(
+      'import_parse_error',
+      `${opts.where} ends before its JSON document does (truncated at depth ${stack.length}); nothing after the last complete detail was read.`,
+    );
   }
 }
 
@@ -172,7 +203,11 @@ export async function* streamJsonValues(source: ImportSource, opts: JsonStreamOp
  * The keys of the top-level object as far as `head` (the first bytes of a file) shows them, and whether the
  * first top-level value ended inside the head and another began after it (then the file is JSONL).
  */
-export function topLevelShape(head: string): { keys: string[]; objectKeys: string[]; multipleValues: boolean } {
+export function topLevelShape(head: string): {
+  keys: string[];
+  objectKeys: string[];
+  multipleValues: boolean;
+} {
   const keys: string[] = [];
   const objectKeys: string[] = [];
   let depth = 0;

@@ -30,7 +30,12 @@ export interface PlusPrice {
   cacheRead: number | null;
   cacheCreation: number | null;
   /** Rates above Plus's 200k-token context tier, when one is set. */
-  above200k: { prompt: number | null; completion: number | null; cacheRead: number | null; cacheCreation: number | null } | null;
+  above200k: {
+    prompt: number | null;
+    completion: number | null;
+    cacheRead: number | null;
+    cacheCreation: number | null;
+  } | null;
   source: string | null;
 }
 
@@ -95,7 +100,11 @@ function json(path: string, key: string, raw: string | undefined): Record<string
     const v = JSON.parse(raw) as unknown;
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch (cause) {
-    throw new StoreError('import_source_invalid', `The CPA Manager Plus database ${path} is damaged: table "settings", key "${key}" is not JSON.`, { cause });
+    throw new StoreError(
+      'import_source_invalid',
+      `The CPA Manager Plus database ${path} is damaged: table "settings", key "${key}" is not JSON.`,
+      { cause },
+    );
   }
 }
 
@@ -110,7 +119,10 @@ function rate(row: Row, column: string, flag: string | null): number | null {
 function secret(path: string, dataKey: Buffer | null, sealed: string): string | null {
   if (sealed.trim() === '') return null;
   if (dataKey === null) {
-    throw new StoreError('data_key_mismatch', `The saved CPA connection in ${path} is encrypted, and no CPA Manager Plus data key was found. Set CPA_MANAGER_DATA_KEY(_FILE) or CPA_MANAGER_DATA_KEY_PATH as Plus had them.`);
+    throw new StoreError(
+      'data_key_mismatch',
+      `The saved CPA connection in ${path} is encrypted, and no CPA Manager Plus data key was found. Set CPA_MANAGER_DATA_KEY(_FILE) or CPA_MANAGER_DATA_KEY_PATH as Plus had them.`,
+    );
   }
   const plain = plusUnprotect(dataKey, sealed);
   if (plain === null) {
@@ -122,7 +134,11 @@ function secret(path: string, dataKey: Buffer | null, sealed: string): string | 
   return plain;
 }
 
-function connectionOf(path: string, dataKey: Buffer | null, settings: Map<string, string>): PlusConnection | null {
+function connectionOf(
+  path: string,
+  dataKey: Buffer | null,
+  settings: Map<string, string>,
+): PlusConnection | null {
   const cfg = json(path, 'manager_config_v1', settings.get('manager_config_v1'));
   const conn = cfg?.cpaConnection as Row | undefined;
   if (conn && str(conn.cpaBaseUrl) !== '') {
@@ -147,7 +163,10 @@ function connectionOf(path: string, dataKey: Buffer | null, settings: Map<string
     return {
       cpaBaseUrl: str(setup.cpaBaseUrl),
       managementKey: secret(path, dataKey, str(setup.managementKey)),
-      collector: { ...(str(setup.queue) ? { queue: str(setup.queue) } : {}), ...(str(setup.popSide) ? { popSide: str(setup.popSide) } : {}) },
+      collector: {
+        ...(str(setup.queue) ? { queue: str(setup.queue) } : {}),
+        ...(str(setup.popSide) ? { popSide: str(setup.popSide) } : {}),
+      },
     };
   }
   return null;
@@ -158,13 +177,17 @@ function pricesOf(db: Database.Database, path: string, tables: Set<string>): Plu
   const tiers = new Map<string, Row>();
   if (tables.has('model_price_context_tiers')) {
     readTable(path, 'model_price_context_tiers', () => {
-      for (const row of db.prepare('SELECT * FROM model_price_context_tiers WHERE threshold_tokens = 200000').all() as Row[]) tiers.set(str(row.model), row);
+      for (const row of db
+        .prepare('SELECT * FROM model_price_context_tiers WHERE threshold_tokens = 200000')
+        .all() as Row[])
+        tiers.set(str(row.model), row);
     });
   }
   return readTable(path, 'model_prices', () =>
     (db.prepare('SELECT * FROM model_prices ORDER BY model').all() as Row[]).map((row) => {
       const tier = tiers.get(str(row.model));
-      const cacheRead = rate(row, 'cache_read_per_1m', 'cache_read_configured') ?? rate(row, 'cache_per_1m', null);
+      const cacheRead =
+        rate(row, 'cache_read_per_1m', 'cache_read_configured') ?? rate(row, 'cache_per_1m', null);
       return {
         model: str(row.model),
         prompt: rate(row, 'prompt_per_1m', 'prompt_configured'),
@@ -175,7 +198,9 @@ function pricesOf(db: Database.Database, path: string, tables: Set<string>): Plu
           ? {
               prompt: rate(tier, 'prompt_per_1m', 'prompt_configured'),
               completion: rate(tier, 'completion_per_1m', 'completion_configured'),
-              cacheRead: rate(tier, 'cache_read_per_1m', 'cache_read_configured') ?? rate(tier, 'cache_per_1m', 'cache_configured'),
+              cacheRead:
+                rate(tier, 'cache_read_per_1m', 'cache_read_configured') ??
+                rate(tier, 'cache_per_1m', 'cache_configured'),
               cacheCreation: rate(tier, 'cache_creation_per_1m', 'cache_creation_configured'),
             }
           : null,
@@ -190,7 +215,9 @@ function ownedDisablesOf(db: Database.Database, path: string, tables: Set<string
   if (tables.has('quota_cooldowns')) {
     readTable(path, 'quota_cooldowns', () => {
       // Only what Plus disabled and has not restored yet is still Plus's to restore.
-      const rows = db.prepare("SELECT * FROM quota_cooldowns WHERE status = 'active' ORDER BY id").all() as Row[];
+      const rows = db
+        .prepare("SELECT * FROM quota_cooldowns WHERE status = 'active' ORDER BY id")
+        .all() as Row[];
       for (const row of rows) {
         out.push({
           kind: 'quota',
@@ -233,7 +260,11 @@ export function readPlusSource(copyPath: string, dataKey: Buffer | null, path = 
   try {
     db = new Database(copyPath, { readonly: true, fileMustExist: true });
   } catch (cause) {
-    throw new StoreError('import_source_invalid', `Cannot open the CPA Manager Plus database ${path}: ${(cause as Error).message}.`, { cause });
+    throw new StoreError(
+      'import_source_invalid',
+      `Cannot open the CPA Manager Plus database ${path}: ${(cause as Error).message}.`,
+      { cause },
+    );
   }
   try {
     db.pragma('trusted_schema = OFF');
@@ -246,25 +277,47 @@ export function readPlusSource(copyPath: string, dataKey: Buffer | null, path = 
     }
     // CPA-Manager (before Plus) kept no settings table: then only the events carry over.
     const settings = new Map<string, string>();
-    if (tables.has('settings')) readTable(path, 'settings', () => {
-      for (const row of db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]) settings.set(row.key, row.value);
-    });
+    if (tables.has('settings'))
+      readTable(path, 'settings', () => {
+        for (const row of db.prepare('SELECT key, value FROM settings').all() as {
+          key: string;
+          value: string;
+        }[])
+          settings.set(row.key, row.value);
+      });
     const managerConfig = json(path, 'manager_config_v1', settings.get('manager_config_v1'));
     const admin = json(path, 'admin_credential_v1', settings.get('admin_credential_v1'));
-    const eventCount = readTable(path, 'usage_events', () => db.prepare('SELECT count(*) FROM usage_events').pluck().get() as number);
-    const lastEventMs = readTable(path, 'usage_events', () => (db.prepare('SELECT max(timestamp_ms) FROM usage_events').pluck().get() as number | null) ?? 0);
+    const eventCount = readTable(
+      path,
+      'usage_events',
+      () => db.prepare('SELECT count(*) FROM usage_events').pluck().get() as number,
+    );
+    const lastEventMs = readTable(
+      path,
+      'usage_events',
+      () => (db.prepare('SELECT max(timestamp_ms) FROM usage_events').pluck().get() as number | null) ?? 0,
+    );
     return {
       connection: connectionOf(path, dataKey, settings),
       automation: json(path, 'automation_settings_v1', settings.get('automation_settings_v1')),
       codexInspection: (managerConfig?.codexInspection as Record<string, unknown> | undefined) ?? null,
       adminCredential:
         admin && str(admin.salt) && str(admin.keyHash)
-          ? { salt: str(admin.salt), keyHash: str(admin.keyHash), iterations: num(admin.iterations) ?? 1, createdAtMs: num(admin.createdAtMs) ?? 0 }
+          ? {
+              salt: str(admin.salt),
+              keyHash: str(admin.keyHash),
+              iterations: num(admin.iterations) ?? 1,
+              createdAtMs: num(admin.createdAtMs) ?? 0,
+            }
           : null,
       prices: pricesOf(db, path, tables),
       aliases: tables.has('api_key_aliases')
         ? readTable(path, 'api_key_aliases', () =>
-            (db.prepare('SELECT api_key_hash, alias FROM api_key_aliases ORDER BY api_key_hash').all() as Row[]).map((r) => ({ apiKeyHash: str(r.api_key_hash), alias: str(r.alias) })),
+            (
+              db
+                .prepare('SELECT api_key_hash, alias FROM api_key_aliases ORDER BY api_key_hash')
+                .all() as Row[]
+            ).map((r) => ({ apiKeyHash: str(r.api_key_hash), alias: str(r.alias) })),
           )
         : [],
       ownedDisables: ownedDisablesOf(db, path, tables),
