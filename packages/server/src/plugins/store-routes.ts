@@ -13,6 +13,7 @@ import poolRoutes from '../routes/pool.routes';
 import priceRoutes from '../routes/prices.routes';
 import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.routes';
 import usageRoutes from '../routes/usage.routes';
+import plusCompatRoutes from '../plus-compat/plus-compat.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -31,6 +32,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(storageRoutes, { store, now, ...(opts.retentionSchedule !== undefined ? { retentionSchedule: opts.retentionSchedule } : {}) });
   await app.register(poolRoutes, { pool: app.pool, store, connection: app.cpa.connection, now });
   await app.register(alertsRoutes, { alerts: store.alerts, engine: app.alerts.engine });
+  await app.register(plusCompatRoutes, { store, pool: app.pool, connection: app.cpa.connection, now });
 }
 
 export default fp(storeRoutes, {

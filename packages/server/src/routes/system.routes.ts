@@ -7,6 +7,8 @@ import type { ConnectionService } from '../connection';
 import type { CpaProxy } from '../proxy/forward';
 import type { JobRunner } from '../jobs/job-runner';
 import { jobView } from '../jobs/jobs.schema';
+import { markPartial } from '../plus-compat/partial';
+import { dataMigration, databaseFiles, databaseMaintenance } from '../plus-compat/status-sections';
 
 /** Who is running and since when (/health, /status, /metrics). */
 export interface ServerInfo {
@@ -27,7 +29,7 @@ export interface SystemRoutesOptions extends ServerInfo {
 export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
   const ctx = opts;
 
-  app.get('/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', service: 'cpamp', version: ctx.version }));
+  app.get('/health', { config: { auth: 'public' } }, async () => ({ ok: true, status: 'ok', service: 'cpamp', version: ctx.version }));
 
   app.get('/usage-service/info', { config: { auth: 'public' } }, async () => {
     const configured = ctx.connection.isConfigured();
@@ -47,10 +49,13 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
     };
   });
 
-  app.get('/status', async () => {
+  app.get('/status', async (request, reply) => {
+    const cacheState = ctx.store ? ctx.store.cacheStatus().state : null;
+    // Plus's ?scope=database-maintenance answers only that section (its panel polls it).
+    if ((request.query as { scope?: unknown }).scope === 'database-maintenance') return { databaseMaintenance: databaseMaintenance(cacheState) };
     const connection = ctx.connection.current();
     const collector = ctx.connection.collectorSettings();
-    return {
+    const body = {
       service: 'cpamp',
       version: ctx.version,
       startedAt: ctx.startedAt,
@@ -61,15 +66,21 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       connectionSource: connection?.source ?? null,
       upstream: connection?.baseUrl ?? null,
       // From the store's in-memory column cache: no count(*) per call.
-      events: ctx.store ? ctx.store.cacheStatus().events : null,
+      events: ctx.store ? ctx.store.cacheStatus().events : 0,
       eventCache: ctx.store ? ctx.store.cacheStatus().state : null,
-      deadLetters: null,
+      // Plus's top-level copy of the collector's dead-letter count.
+      deadLetters: ctx.collector.status()?.counters.deadLettered ?? 0,
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
       // Start-up warnings that stay true until the operator acts (e.g. a short Plus admin key).
       securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
+      dataMigration: dataMigration(ctx.store ? ctx.store.cacheStatus().events : 0, ctx.now()),
+      databaseMaintenance: databaseMaintenance(cacheState),
+      ...(ctx.store ? { database: await databaseFiles(ctx.config.dbPath) } : {}),
     };
+    if (ctx.store) markPartial(reply, ['database.checkpoint']);
+    return body;
   });
 }
 

@@ -1,0 +1,145 @@
+// Plus's inspection, action-candidate and quota-snapshot records, mapped from cpamp's pool model (runs,
+// results, auth issues and quota windows in the store's pool repository).
+import type { PoolIssueRow, PoolResultRow, PoolRunRow, PoolWindowRow } from '@cpamp/store';
+
+const RUN_STATUS: Record<PoolRunRow['state'], string> = { running: 'running', done: 'completed', cancelled: 'cancelled', failed: 'failed' };
+const ACTION: Record<PoolResultRow['suggestedAction'], string> = { none: 'keep', disable: 'disable', enable: 'enable', delete: 'delete', reauth: 'reauth' };
+
+/** Plus's CodexInspectionRun from a cpamp inspection run (cpamp has no per-run settings snapshot). */
+export function plusRun(r: PoolRunRow, results: readonly PoolResultRow[] = [], settings: object = {}) {
+  const count = (a: PoolResultRow['suggestedAction']) => results.filter((x) => x.suggestedAction === a).length;
+  return {
+    id: r.id,
+    triggerType: r.trigger === 'schedule' ? 'scheduled' : 'manual',
+    triggerKey: r.trigger === 'schedule' ? 'scheduled' : 'manual',
+    status: RUN_STATUS[r.state],
+    startedAtMs: r.startedAtMs,
+    ...(r.finishedAtMs !== null ? { finishedAtMs: r.finishedAtMs } : {}),
+    totalFiles: r.total,
+    probeSetCount: r.total,
+    sampledCount: r.done,
+    disabledCount: r.counts.exhausted + r.counts.banned,
+    enabledCount: r.counts.ok,
+    deleteCount: count('delete'),
+    disableCount: count('disable'),
+    enableCount: count('enable'),
+    reauthCount: count('reauth'),
+    keepCount: count('none'),
+    ...(r.error ? { error: r.error } : {}),
+    settings,
+    createdAtMs: r.startedAtMs,
+    updatedAtMs: r.finishedAtMs ?? r.startedAtMs,
+    active: r.state === 'running',
+    cancellable: r.state === 'running',
+  };
+}
+
+/** Plus's CodexInspectionResult; `id` is the result's 1-based position in its run (cpamp keys results by run and account). */
+export function plusResult(r: PoolResultRow, id: number) {
+  const worst = r.windows.reduce<number | null>((m, w) => (w.usedPercent === null ? m : Math.max(m ?? 0, w.usedPercent)), null);
+  return {
+    id,
+    runId: r.runId,
+    accountKey: r.authIndex,
+    fileName: r.fileName ?? '',
+    displayAccount: r.fileName ?? r.authIndex,
+    authIndex: r.authIndex,
+    provider: r.provider,
+    disabled: r.result === 'exhausted' || r.result === 'banned',
+    status: r.result,
+    action: ACTION[r.suggestedAction],
+    actionReason: r.detail,
+    actionStatus: r.suggestedAction === 'none' ? 'none' : 'pending',
+    ...(r.httpStatus !== null ? { statusCode: r.httpStatus } : {}),
+    ...(worst !== null ? { usedPercent: worst } : {}),
+    isQuota: r.result === 'exhausted',
+    autoRecoverEligible: r.result === 'exhausted',
+    ...(r.result === 'error' ? { error: r.detail } : {}),
+    quotaWindows: r.windows.map((w) => ({ id: w.window, usedPercent: w.usedPercent, resetAtMs: w.resetAtMs, windowSeconds: w.windowSeconds })),
+    quotaInventoryObserved: r.windows.length > 0,
+    createdAtMs: r.atMs,
+  };
+}
+
+const CANDIDATE_STATUS: Record<PoolIssueRow['state'], string> = { open: 'pending', ignored: 'ignored', resolved: 'resolved' };
+
+/** Plus's AccountActionCandidate from a cpamp auth issue. */
+export function plusCandidate(i: PoolIssueRow, autoDisable: boolean) {
+  return {
+    id: i.id,
+    actionType: 'disable',
+    status: CANDIDATE_STATUS[i.state],
+    provider: i.provider,
+    authFileName: i.fileName ?? '',
+    authIndex: i.authIndex,
+    reasonCode: i.issue,
+    reason: i.detail,
+    autoDisableEligible: autoDisable,
+    firstSeenAtMs: i.firstSeenMs,
+    lastSeenAtMs: i.lastSeenMs,
+    hitCount: i.count,
+    createdAtMs: i.firstSeenMs,
+    updatedAtMs: i.lastSeenMs,
+  };
+}
+
+export const candidateStatusFilter = (status: string | undefined): PoolIssueRow['state'] | undefined =>
+  status === 'pending' ? 'open' : status === 'ignored' || status === 'resolved' ? status : undefined;
+
+/** Plus's quota-snapshot window from a cpamp quota window. */
+export function plusWindow(w: PoolWindowRow, now: number) {
+  const start = w.resetAtMs !== null && w.windowSeconds !== null ? w.resetAtMs - w.windowSeconds * 1000 : null;
+  return {
+    provider_window_id: w.window,
+    window_kind: w.window,
+    window_mode: w.resetAtMs !== null ? 'fixed' : 'unknown',
+    model_scope_kind: 'all',
+    source: w.source === 'inspection' ? 'inspection' : 'response_header',
+    observed_at_ms: w.observedAtMs,
+    boundary_accuracy: w.resetAtMs !== null ? 'exact' : 'unknown',
+    ...(start !== null ? { cycle_start_ms: start } : {}),
+    ...(w.resetAtMs !== null ? { cycle_end_ms: w.resetAtMs } : {}),
+    ...(w.windowSeconds !== null ? { duration_seconds: w.windowSeconds } : {}),
+    ...(w.usedPercent !== null ? { used_percent: w.usedPercent } : {}),
+    ...(w.remainingPercent !== null ? { remaining_percent: w.remainingPercent } : {}),
+    stale: w.resetAtMs !== null && w.resetAtMs < now,
+    availability: 'active',
+    first_seen_at_ms: w.observedAtMs,
+    last_seen_at_ms: w.observedAtMs,
+  };
+}
+
+/** A cpamp quota window from a window Plus's clients write (POST /quota-snapshots). */
+export function windowFromPlus(w: { provider_window_id: string; source?: string | undefined; observed_at_ms?: number | undefined; cycle_end_ms?: number | null | undefined; duration_seconds?: number | null | undefined; used_percent?: number | null | undefined; remaining_percent?: number | null | undefined }, now: number): PoolWindowRow {
+  const used = w.used_percent ?? (w.remaining_percent != null ? 100 - w.remaining_percent : null);
+  return {
+    window: w.provider_window_id,
+    usedPercent: used,
+    remainingPercent: w.remaining_percent ?? (used !== null ? 100 - used : null),
+    resetAtMs: w.cycle_end_ms ?? null,
+    windowSeconds: w.duration_seconds ?? null,
+    source: w.source === 'response_header' ? 'response-header' : 'inspection',
+    observedAtMs: w.observed_at_ms || now,
+  };
+}
+
+/**
+ * Plus's `evidence` on a quota cooldown: what showed the account exhausted. cpamp keeps the quota window the
+ * cooldown was taken on, so the evidence is that window's last observation (Plus only has it for xAI bodies).
+ */
+export function cooldownEvidence(o: { provider: string; window: string | null; recoverAtMs: number | null }, windows: readonly PoolWindowRow[]) {
+  const w = windows.find((x) => x.window === o.window) ?? windows[0];
+  if (!w) return null;
+  return {
+    provider: o.provider,
+    kind: 'quota_window',
+    state: 'exhausted',
+    unit: 'percent',
+    ...(w.usedPercent !== null ? { actual: w.usedPercent, limit: 100 } : {}),
+    ...(w.remainingPercent !== null ? { remaining: w.remainingPercent } : {}),
+    window_kind: w.window,
+    observed_at_ms: w.observedAtMs,
+    ...(o.recoverAtMs !== null ? { recover_at_ms: o.recoverAtMs, recover_at_estimated: w.resetAtMs === null } : {}),
+    source: w.source === 'inspection' ? 'inspection' : 'response_header',
+  };
+}
