@@ -11,6 +11,7 @@ import type { PoolService } from '../pool/pool-service';
 import { plusDashboardSummary } from './dashboard-summary';
 import { plusAccountHistory, plusAccountWindowUsage, plusHeaderSnapshots } from './monitoring-accounts';
 import { plusAnalytics } from './monitoring-analytics';
+import { plusCodexInspection } from './config-sections';
 import { markPartial } from './partial';
 import {
   AccountHistoryBody,
@@ -74,30 +75,32 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
     const run = await store.pool.getRun(id);
     if (!run) throw new ServerError('not_found', `codex inspection run not found: no inspection run ${id}; list them with GET ${CI}/runs.`);
     const { items } = await store.pool.listResults(id, { limit: 10_000, offset: 0 });
-    return { run: plusRun(run, items), results: items.map((r, i) => plusResult(r, i + 1)), logs: [] as unknown[] };
+    return { run: plusRun(run, items, plusCodexInspection(pool)), results: items.map((r, i) => plusResult(r, i + 1)), logs: [] as unknown[] };
   };
 
   app.post(`${CI}/run`, async (_request, reply) => {
     if (!opts.connection.current()) throw new ServerError('usage_service_not_configured', NOT_CONFIGURED);
     const started = await pool.startInspection({ trigger: 'manual' });
     if ('running' in started) throw new ServerError('inspection_running', `Inspection run ${started.running} is still running; wait for it or cancel it (POST ${CI}/runs/${started.running}/cancel).`);
-    markPartial(reply, ['logs', 'run.settings']);
+    markPartial(reply, ['logs']);
     return detail(started.run.id);
   });
 
   app.get(`${CI}/runs`, { schema: { querystring: RunsQuery } }, async (request) => ({ items: (await store.pool.listRuns(request.query.limit)).map((r) => plusRun(r)) }));
 
   app.get(`${CI}/runs/:id`, { schema: { params: RunIdParams } }, async (request, reply) => {
-    markPartial(reply, ['logs', 'run.settings']);
+    markPartial(reply, ['logs']);
     return detail(request.params.id);
   });
 
   app.post(`${CI}/runs/:id/cancel`, { schema: { params: RunIdParams } }, async (request, reply) => {
-    const run = await pool.inspections.cancel(request.params.id);
-    if (!run) throw new ServerError('not_found', `codex inspection run not found: no inspection run ${request.params.id}.`);
+    const existing = await store.pool.getRun(request.params.id);
+    if (!existing) throw new ServerError('not_found', `codex inspection run not found: no inspection run ${request.params.id}.`);
+    if (existing.state !== 'running') throw new ServerError('inspection_not_running', `codex inspection run cannot be cancelled: run ${existing.id} is ${existing.state}.`);
+    const run = (await pool.inspections.cancel(existing.id)) ?? existing;
     const active = pool.inspections.active();
     if (active && active.id === run.id) await active.done;
-    markPartial(reply, ['logs', 'run.settings']);
+    markPartial(reply, ['logs']);
     return detail(run.id);
   });
 
@@ -128,7 +131,7 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
         outcomes.push({ ...base, status: 'skipped', success: false, error: `action ${action} is not run from inspection results in cpamp` });
       }
     }
-    markPartial(reply, ['logs', 'run.settings', 'delete/reauth actions']);
+    markPartial(reply, ['logs', 'delete/reauth actions']);
     return { outcomes, detail: await detail(request.params.id) };
   });
 
@@ -138,7 +141,7 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
     const auto = pool.policy().autoDisableAuthIssues;
     const items = await store.pool.listIssues(candidateStatusFilter(q.status), q.limit);
     const pending = await store.pool.listIssues('open');
-    return { items: items.map((i) => plusCandidate(i, auto)), pendingCount: pending.length };
+    return { items: await Promise.all(items.map(async (i) => plusCandidate(i, auto, (await store.pool.getAccount(i.authIndex))?.email ?? null))), pendingCount: pending.length };
   });
 
   const candidateAction = async (id: number, action: 'ignore' | 'resolve' | 'enable' | 'delete') => {
@@ -146,7 +149,7 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
     const out = await pool.automation.issueAction(id, action);
     if (!out) throw new ServerError('not_found', `account action candidate not found: no auth issue ${id}; list them with GET ${AC}.`);
     const issue = await store.pool.getIssue(id);
-    return { item: issue ? plusCandidate(issue, pool.policy().autoDisableAuthIssues) : null };
+    return { item: issue ? plusCandidate(issue, pool.policy().autoDisableAuthIssues, (await store.pool.getAccount(issue.authIndex))?.email ?? null) : null };
   };
   app.post(`${AC}/:id/:action`, { schema: { params: CandidateParams } }, async (request) => candidateAction(request.params.id, request.params.action));
   app.delete(`${AC}/:id/auth-file`, { schema: { params: CandidateIdParams } }, async (request) => candidateAction(request.params.id, 'delete'));

@@ -55,7 +55,16 @@ export function plusResult(r: PoolResultRow, id: number) {
     isQuota: r.result === 'exhausted',
     autoRecoverEligible: r.result === 'exhausted',
     ...(r.result === 'error' ? { error: r.detail } : {}),
-    quotaWindows: r.windows.map((w) => ({ id: w.window, usedPercent: w.usedPercent, resetAtMs: w.resetAtMs, windowSeconds: w.windowSeconds })),
+    quotaWindows: r.windows.map((w) => ({
+      id: w.window,
+      labelKey: `codex_quota.${w.window}_window`,
+      usedPercent: w.usedPercent,
+      resetLabel: w.resetAtMs !== null ? new Date(w.resetAtMs).toISOString() : '',
+      resetAtMs: w.resetAtMs,
+      resetAccuracy: w.resetAtMs !== null ? 'exact' : 'unknown',
+      limitWindowSeconds: w.windowSeconds,
+      modelScope: { kind: 'all', key: '', complete: true },
+    })),
     quotaInventoryObserved: r.windows.length > 0,
     createdAtMs: r.atMs,
   };
@@ -63,18 +72,29 @@ export function plusResult(r: PoolResultRow, id: number) {
 
 const CANDIDATE_STATUS: Record<PoolIssueRow['state'], string> = { open: 'pending', ignored: 'ignored', resolved: 'resolved' };
 
-/** Plus's AccountActionCandidate from a cpamp auth issue. */
-export function plusCandidate(i: PoolIssueRow, autoDisable: boolean) {
+/** What Plus would do about each kind of cpamp auth issue, and its reason code for it. */
+const CANDIDATE_KIND: Record<PoolIssueRow['issue'], { actionType: string; reasonCode: string }> = {
+  unauthorized: { actionType: 'reauth', reasonCode: 'invalid_credentials' },
+  expired: { actionType: 'reauth', reasonCode: 'invalid_credentials' },
+  banned: { actionType: 'delete', reasonCode: 'account_deactivated' },
+  exhausted: { actionType: 'disable', reasonCode: 'usage_limit_reached' },
+};
+
+/** Plus's AccountActionCandidate from a cpamp auth issue (`email`: the pool account's, when known). */
+export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: string | null = null) {
+  const kind = CANDIDATE_KIND[i.issue];
   return {
     id: i.id,
-    actionType: 'disable',
+    actionType: kind.actionType,
     status: CANDIDATE_STATUS[i.state],
     provider: i.provider,
     authFileName: i.fileName ?? '',
     authIndex: i.authIndex,
-    reasonCode: i.issue,
+    ...(email ? { accountSnapshot: email, authLabel: email } : {}),
+    reasonCode: kind.reasonCode,
     reason: i.detail,
     autoDisableEligible: autoDisable,
+    evidence: { issue: i.issue, detail: i.detail, provider: i.provider, authIndex: i.authIndex, authFileName: i.fileName ?? '', firstSeenMs: i.firstSeenMs, lastSeenMs: i.lastSeenMs },
     firstSeenAtMs: i.firstSeenMs,
     lastSeenAtMs: i.lastSeenMs,
     hitCount: i.count,
