@@ -209,6 +209,25 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
           source_hashes: accs.rows.map((a) => sha(a.label)),
           ...stat(r),
           models: models.rows.map(modelRow),
+          // The credentials this key's requests went through.
+          contexts: await Promise.all(
+            accs.rows.map(async (a) => ({
+              id: `${a.name}:${sha(a.label)}`,
+              auth_provider_snapshot: await providerOf(a.name),
+              auth_index: a.name,
+              source: a.label,
+              source_hash: sha(a.label),
+              calls: a.requests,
+              success_calls: a.requests - a.failures,
+              failure_calls: a.failures,
+              success_rate: rate(a.requests - a.failures, a.requests),
+              failure_rate: rate(a.failures, a.requests),
+              total_tokens: a.tokens.total,
+              cost: usd(a.costMicros),
+              average_latency_ms: null,
+              last_seen_ms: a.lastSeenMs,
+            })),
+          ),
         };
       }),
     );

@@ -2,9 +2,9 @@
 // cpamp's analytics and pool models. Registered in the store-routes scope, so these static paths win over
 // the proxy's /v0/management/* wildcard and never reach CPA. An answer that lacks data cpamp does not keep
 // says so in the X-Cpamp-Partial header (see partial.ts) instead of looking like "nothing to do".
-import type { Store } from '@cpamp/store';
+import type { PoolIssueRow, Store } from '@cpamp/store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import type { PoolService } from '../pool/pool-service';
@@ -40,6 +40,17 @@ export interface PlusCompatRoutesOptions {
 const M = '/v0/management';
 const CI = `${M}/codex-inspection`;
 const AC = `${M}/account-action-candidates`;
+interface ActionOutcome {
+  resultId: number;
+  accountKey?: string;
+  fileName: string;
+  displayAccount: string;
+  action: string;
+  status: 'success' | 'failed' | 'skipped';
+  success: boolean;
+  error?: string;
+}
+
 const NOT_CONFIGURED = 'cpamp is not connected to CPA yet: finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY) first.';
 
 export default async function plusCompatRoutes(appBase: FastifyInstance, opts: PlusCompatRoutesOptions): Promise<void> {
@@ -74,8 +85,11 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
   const detail = async (id: number) => {
     const run = await store.pool.getRun(id);
     if (!run) throw new ServerError('not_found', `codex inspection run not found: no inspection run ${id}; list them with GET ${CI}/runs.`);
-    const { items } = await store.pool.listResults(id, { limit: 10_000, offset: 0 });
-    return { run: plusRun(run, items, plusCodexInspection(pool)), results: items.map((r, i) => plusResult(r, i + 1)), logs: [] as unknown[] };
+    // Result ids are positions in a stable order (auth file name), so a resultId stays valid between calls.
+    const key = (r: { fileName: string | null; authIndex: string }) => r.fileName ?? r.authIndex;
+    const items = (await store.pool.listResults(id, { limit: 10_000, offset: 0 })).items.sort((a, b) => key(a).localeCompare(key(b)));
+    const accounts = new Map((await store.pool.listAccounts({ includeDeleted: true })).map((a) => [a.authIndex, a]));
+    return { run: plusRun(run, items, plusCodexInspection(pool)), results: items.map((r, i) => plusResult(r, i + 1, accounts.get(r.authIndex))), logs: [] as unknown[] };
   };
 
   app.post(`${CI}/run`, async (_request, reply) => {
@@ -86,7 +100,7 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
     return detail(started.run.id);
   });
 
-  app.get(`${CI}/runs`, { schema: { querystring: RunsQuery } }, async (request) => ({ items: (await store.pool.listRuns(request.query.limit)).map((r) => plusRun(r)) }));
+  app.get(`${CI}/runs`, { schema: { querystring: RunsQuery } }, async (request) => ({ items: (await store.pool.listRuns(request.query.limit)).map((r) => plusRun(r, [], plusCodexInspection(pool))) }));
 
   app.get(`${CI}/runs/:id`, { schema: { params: RunIdParams } }, async (request, reply) => {
     markPartial(reply, ['logs']);
@@ -110,7 +124,7 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
     const ids = request.body.resultIds ?? [];
     if (ids.length === 0) throw new ServerError('bad_request', 'resultIds are required: pick results from GET ' + `${CI}/runs/${request.params.id}.`);
     const overrides = new Map((request.body.actionOverrides ?? []).map((o) => [o.resultId, o.action]));
-    const outcomes = [];
+    const outcomes: ActionOutcome[] = [];
     for (const id of ids) {
       const r = d.results[id - 1];
       if (!r) {
@@ -132,27 +146,41 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
       }
     }
     markPartial(reply, ['logs', 'delete/reauth actions']);
-    return { outcomes, detail: await detail(request.params.id) };
+    // cpamp keeps no action state per inspection result: the outcomes of this call are shown on the results
+    // in this reply (the action log, GET /v0/management/pool/actions, keeps them).
+    const after = await detail(request.params.id);
+    const results = after.results.map((r) => {
+      const o = outcomes.find((x) => x.resultId === r.id);
+      return o ? { ...r, actionStatus: o.status, executedAction: o.success ? o.action : '', actionError: o.error ?? '' } : r;
+    });
+    return { outcomes, detail: { ...after, results } };
   });
 
   // Account action candidates = cpamp's auth issues.
-  app.get(AC, { schema: { querystring: CandidatesQuery } }, async (request) => {
+  /** A candidate with its account's email and the last failed request of that account as evidence. */
+  const candidate = async (i: PoolIssueRow, reply: FastifyReply) => {
+    const email = (await store.pool.getAccount(i.authIndex))?.email ?? null;
+    const event = (await store.events.list({ authIndex: i.authIndex, status: 'failure', to: i.lastSeenMs + 1 }, { limit: 1 })).events[0] ?? null;
+    if (!event) markPartial(reply, ['evidence (no failed request recorded for the account)']);
+    return plusCandidate(i, pool.policy().autoDisableAuthIssues, email, event);
+  };
+
+  app.get(AC, { schema: { querystring: CandidatesQuery } }, async (request, reply) => {
     const q = request.query;
-    const auto = pool.policy().autoDisableAuthIssues;
     const items = await store.pool.listIssues(candidateStatusFilter(q.status), q.limit);
     const pending = await store.pool.listIssues('open');
-    return { items: await Promise.all(items.map(async (i) => plusCandidate(i, auto, (await store.pool.getAccount(i.authIndex))?.email ?? null))), pendingCount: pending.length };
+    return { items: await Promise.all(items.map((i) => candidate(i, reply))), pendingCount: pending.length };
   });
 
-  const candidateAction = async (id: number, action: 'ignore' | 'resolve' | 'enable' | 'delete') => {
+  const candidateAction = async (id: number, action: 'ignore' | 'resolve' | 'enable' | 'delete', reply: FastifyReply) => {
     if ((action === 'enable' || action === 'delete') && !opts.connection.current()) throw new ServerError('usage_service_not_configured', NOT_CONFIGURED);
     const out = await pool.automation.issueAction(id, action);
     if (!out) throw new ServerError('not_found', `account action candidate not found: no auth issue ${id}; list them with GET ${AC}.`);
     const issue = await store.pool.getIssue(id);
-    return { item: issue ? plusCandidate(issue, pool.policy().autoDisableAuthIssues, (await store.pool.getAccount(issue.authIndex))?.email ?? null) : null };
+    return { item: issue ? await candidate(issue, reply) : null };
   };
-  app.post(`${AC}/:id/:action`, { schema: { params: CandidateParams } }, async (request) => candidateAction(request.params.id, request.params.action));
-  app.delete(`${AC}/:id/auth-file`, { schema: { params: CandidateIdParams } }, async (request) => candidateAction(request.params.id, 'delete'));
+  app.post(`${AC}/:id/:action`, { schema: { params: CandidateParams } }, async (request, reply) => candidateAction(request.params.id, request.params.action, reply));
+  app.delete(`${AC}/:id/auth-file`, { schema: { params: CandidateIdParams } }, async (request, reply) => candidateAction(request.params.id, 'delete', reply));
 
   // Quota snapshots = cpamp's quota windows per account (auth_index is the account key).
   app.post(`${M}/quota-snapshots`, { schema: { body: QuotaSnapshotWriteBody } }, async (request, reply) => {
@@ -179,10 +207,11 @@ export default async function plusCompatRoutes(appBase: FastifyInstance, opts: P
       request.body.accounts.map(async (a) => {
         const authIndex = a.account.auth_index;
         const windows = authIndex ? await store.pool.windows(authIndex) : [];
-        return { row_key: a.row_key, account_key: authIndex ? `cpamp:auth-index:${authIndex}` : '', provider: a.provider, windows: windows.map((w) => plusWindow(w, t)) };
+        const plan = authIndex ? ((await store.pool.getAccount(authIndex))?.plan ?? null) : null;
+        return { row_key: a.row_key, account_key: authIndex ? `cpamp:auth-index:${authIndex}` : '', provider: a.provider, windows: windows.map((w, i) => plusWindow(w, t, i + 1, plan)) };
       }),
     );
-    markPartial(reply, ['cycles', 'field_sources', 'model scopes']);
+    markPartial(reply, ['cycle history', 'field_sources', 'model scopes', 'provider_window_aliases']);
     return { generated_at_ms: now(), items };
   });
 }

@@ -1,6 +1,6 @@
 // Plus's inspection, action-candidate and quota-snapshot records, mapped from cpamp's pool model (runs,
 // results, auth issues and quota windows in the store's pool repository).
-import type { PoolIssueRow, PoolResultRow, PoolRunRow, PoolWindowRow } from '@cpamp/store';
+import type { PoolAccountRow, PoolIssueRow, PoolResultRow, PoolRunRow, PoolWindowRow } from '@cpamp/store';
 
 const RUN_STATUS: Record<PoolRunRow['state'], string> = { running: 'running', done: 'completed', cancelled: 'cancelled', failed: 'failed' };
 const ACTION: Record<PoolResultRow['suggestedAction'], string> = { none: 'keep', disable: 'disable', enable: 'enable', delete: 'delete', reauth: 'reauth' };
@@ -35,15 +35,17 @@ export function plusRun(r: PoolRunRow, results: readonly PoolResultRow[] = [], s
 }
 
 /** Plus's CodexInspectionResult; `id` is the result's 1-based position in its run (cpamp keys results by run and account). */
-export function plusResult(r: PoolResultRow, id: number) {
+export function plusResult(r: PoolResultRow, id: number, account?: Pick<PoolAccountRow, 'email' | 'plan' | 'chatgptAccountId'>) {
   const worst = r.windows.reduce<number | null>((m, w) => (w.usedPercent === null ? m : Math.max(m ?? 0, w.usedPercent)), null);
   return {
     id,
     runId: r.runId,
     accountKey: r.authIndex,
     fileName: r.fileName ?? '',
-    displayAccount: r.fileName ?? r.authIndex,
+    displayAccount: account?.email ?? r.fileName ?? r.authIndex,
+    accountSnapshot: account?.email ?? '',
     authIndex: r.authIndex,
+    accountId: account?.chatgptAccountId ?? '',
     provider: r.provider,
     disabled: r.result === 'exhausted' || r.result === 'banned',
     status: r.result,
@@ -55,6 +57,7 @@ export function plusResult(r: PoolResultRow, id: number) {
     isQuota: r.result === 'exhausted',
     autoRecoverEligible: r.result === 'exhausted',
     ...(r.result === 'error' ? { error: r.detail } : {}),
+    planType: account?.plan ?? '',
     quotaWindows: r.windows.map((w) => ({
       id: w.window,
       labelKey: `codex_quota.${w.window}_window`,
@@ -80,9 +83,54 @@ const CANDIDATE_KIND: Record<PoolIssueRow['issue'], { actionType: string; reason
   exhausted: { actionType: 'disable', reasonCode: 'usage_limit_reached' },
 };
 
+/** The failed request an issue was raised from, when cpamp has one (inspection-raised issues have none). */
+export interface CandidateEvent {
+  requestId: string;
+  dedupKey: string;
+  timestampMs: number;
+  endpoint: string;
+  model: string;
+  statusCode: number;
+  failBody: string;
+}
+
+function errorFields(body: string): { errorCode: string; errorType: string } {
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: unknown; type?: unknown } }).error;
+    return { errorCode: typeof e?.code === 'string' ? e.code : '', errorType: typeof e?.type === 'string' ? e.type : '' };
+  } catch {
+    return { errorCode: '', errorType: '' };
+  }
+}
+
 /** Plus's AccountActionCandidate from a cpamp auth issue (`email`: the pool account's, when known). */
-export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: string | null = null) {
+export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: string | null = null, event: CandidateEvent | null = null) {
   const kind = CANDIDATE_KIND[i.issue];
+  const evidence = {
+    accountIdSnapshot: '',
+    accountSnapshot: email ?? '',
+    actionType: kind.actionType,
+    authFileName: i.fileName ?? '',
+    authIndex: i.authIndex,
+    authLabel: email ?? '',
+    autoDisableEligible: autoDisable,
+    confidence: event ? 'high' : 'medium',
+    endpoint: event?.endpoint ?? '',
+    ...errorFields(event?.failBody ?? ''),
+    eventHash: event?.dedupKey ?? '',
+    failSummary: event?.failBody ?? i.detail,
+    headerErrorCode: '',
+    headerErrorKind: '',
+    headerTraceId: '',
+    model: event?.model ?? '',
+    provider: i.provider,
+    reason: i.detail,
+    reasonCode: kind.reasonCode,
+    requestId: event?.requestId ?? '',
+    statusCode: event?.statusCode ?? 0,
+    timestamp: new Date(event?.timestampMs ?? i.lastSeenMs).toISOString(),
+    timestampMs: event?.timestampMs ?? i.lastSeenMs,
+  };
   return {
     id: i.id,
     actionType: kind.actionType,
@@ -94,7 +142,7 @@ export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: stri
     reasonCode: kind.reasonCode,
     reason: i.detail,
     autoDisableEligible: autoDisable,
-    evidence: { issue: i.issue, detail: i.detail, provider: i.provider, authIndex: i.authIndex, authFileName: i.fileName ?? '', firstSeenMs: i.firstSeenMs, lastSeenMs: i.lastSeenMs },
+    evidence,
     firstSeenAtMs: i.firstSeenMs,
     lastSeenAtMs: i.lastSeenMs,
     hitCount: i.count,
@@ -106,26 +154,44 @@ export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: stri
 export const candidateStatusFilter = (status: string | undefined): PoolIssueRow['state'] | undefined =>
   status === 'pending' ? 'open' : status === 'ignored' || status === 'resolved' ? status : undefined;
 
-/** Plus's quota-snapshot window from a cpamp quota window. */
-export function plusWindow(w: PoolWindowRow, now: number) {
+/** Plus's quota-snapshot window from a cpamp quota window (`n`: its 1-based position, Plus's logical id). */
+export function plusWindow(w: PoolWindowRow, now: number, n: number, plan: string | null) {
   const start = w.resetAtMs !== null && w.windowSeconds !== null ? w.resetAtMs - w.windowSeconds * 1000 : null;
+  const accuracy = w.resetAtMs !== null ? 'exact' : 'unknown';
   return {
     provider_window_id: w.window,
+    provider_window_aliases: [] as string[],
     window_kind: w.window,
     window_mode: w.resetAtMs !== null ? 'fixed' : 'unknown',
     model_scope_kind: 'all',
+    model_scope_key: '',
     source: w.source === 'inspection' ? 'inspection' : 'response_header',
     observed_at_ms: w.observedAtMs,
-    boundary_accuracy: w.resetAtMs !== null ? 'exact' : 'unknown',
+    boundary_accuracy: accuracy,
     ...(start !== null ? { cycle_start_ms: start } : {}),
     ...(w.resetAtMs !== null ? { cycle_end_ms: w.resetAtMs } : {}),
     ...(w.windowSeconds !== null ? { duration_seconds: w.windowSeconds } : {}),
     ...(w.usedPercent !== null ? { used_percent: w.usedPercent } : {}),
     ...(w.remainingPercent !== null ? { remaining_percent: w.remainingPercent } : {}),
+    plan_type: plan ?? '',
     stale: w.resetAtMs !== null && w.resetAtMs < now,
+    logical_window_id: n,
+    activation_generation: 1,
     availability: 'active',
     first_seen_at_ms: w.observedAtMs,
     last_seen_at_ms: w.observedAtMs,
+    // cpamp keeps one current cycle per window (no cycle history): it is described from the window itself.
+    current_cycle: {
+      id: n,
+      activation_id: n,
+      state: w.resetAtMs !== null && w.resetAtMs < now ? 'ended' : 'active',
+      ...(start !== null ? { scheduled_start_ms: start } : {}),
+      ...(w.resetAtMs !== null ? { scheduled_end_ms: w.resetAtMs } : {}),
+      actual_start_ms: start ?? w.observedAtMs,
+      ...(w.windowSeconds !== null ? { duration_seconds: w.windowSeconds } : {}),
+      boundary_accuracy: accuracy,
+      forecast_eligible: w.resetAtMs !== null,
+    },
   };
 }
 
