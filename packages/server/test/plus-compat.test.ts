@@ -243,3 +243,24 @@ describe('routing', () => {
     expect(recorder.paths.slice(before)).toContain('GET /v0/management/config');
   });
 });
+
+describe('Plus config PUT reply', () => {
+  it('PUT /usage-service/config answers the saved view in Plus shape (with ok/upstream beside it)', async () => {
+    const other = await startFakeCpa();
+    const app = await startTestApp({}, { store: false, collector: false });
+    try {
+      const put = await app.app.inject({
+        method: 'PUT',
+        url: '/usage-service/config',
+        headers: bearer(app.adminKey),
+        payload: { config: { cpaConnection: { cpaBaseUrl: other.url, managementKey: other.managementKey }, collector: { enabled: true, collectorMode: 'http' } } },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json()).toMatchObject({ ok: true, upstream: other.url, source: expect.any(String) });
+      expect(shapeDiff(plusAnswer('put-usage-service-config'), put.json(), String(put.headers['x-cpamp-partial'] ?? ''))).toEqual([]);
+    } finally {
+      await app.close();
+      await other.close();
+    }
+  });
+});

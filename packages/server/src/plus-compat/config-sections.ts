@@ -13,7 +13,7 @@ export function plusCodexInspection(pool: Pick<PoolService, 'policy'> | null) {
     enabled: interval > 0,
     schedule: { mode: 'interval', intervalMinutes: interval > 0 ? interval : 60 },
     targetType: 'codex',
-    targetTypes: p?.inspectionProviders ?? [],
+    targetTypes: p?.inspectionProviders ?? ['codex'],
     workers: p?.inspectionConcurrency ?? 4,
     deleteWorkers: p?.inspectionConcurrency ?? 4,
     timeout: 15_000,
