@@ -9,7 +9,7 @@ export const PlusAnalyticsBody = z
   .object({
     from_ms: epochMs,
     to_ms: epochMs,
-    now_ms: z.number().int().min(0).optional(),
+    now_ms: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
     time_zone: z.string().max(100).optional(),
     search_query: z.string().max(1000).optional(),
     search_api_key_hash: z.string().max(200).optional(),
@@ -65,12 +65,12 @@ export const PlusAnalyticsBody = z
   .refine((b) => b.from_ms < b.to_ms, { message: 'from_ms and to_ms are required and from_ms must be less than to_ms' });
 export type PlusAnalyticsBody = z.infer<typeof PlusAnalyticsBody>;
 
-const optInt = z.coerce.number().int().optional();
+const optInt = (max: number) => z.coerce.number().int().min(0).max(max).optional();
 export const DashboardQuery = z.object({
-  today_start_ms: z.coerce.number().int().min(1, { message: 'today_start_ms must be a positive integer' }),
-  now_ms: optInt,
-  top_models: optInt,
-  recent_failures: optInt,
+  today_start_ms: z.coerce.number().int().min(1, { message: 'today_start_ms must be a positive integer' }).max(8_640_000_000_000_000),
+  now_ms: optInt(8_640_000_000_000_000),
+  top_models: optInt(100),
+  recent_failures: optInt(100),
 });
 
 /** The account fields Plus's account targets carry (history, window usage, quota snapshots). */
@@ -154,7 +154,7 @@ export const QuotaSnapshotWriteBody = z
 export const QuotaSnapshotQueryBody = z
   .object({
     accounts: z.array(z.object({ row_key: z.string().max(500), provider: z.string().max(40), account: accountTarget }).strict()).min(1, { message: 'accounts are required' }).max(500),
-    now_ms: z.number().int().optional(),
+    now_ms: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
     include_inactive: z.boolean().optional(),
   })
   .strict();

@@ -1,6 +1,7 @@
 // /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
 import type { Store } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { CollectorHost } from '../collector-host';
 import type { Config } from '../config';
 import type { ConnectionService } from '../connection';
@@ -9,6 +10,9 @@ import type { JobRunner } from '../jobs/job-runner';
 import { jobView } from '../jobs/jobs.schema';
 import { markPartial } from '../plus-compat/partial';
 import { dataMigration, databaseFiles, databaseMaintenance } from '../plus-compat/status-sections';
+
+/** `scope=database-maintenance` (Plus): only that section; any other scope gives the full answer, as in Plus. */
+const StatusQuery = z.object({ scope: z.string().max(100).optional() });
 
 /** Who is running and since when (/health, /status, /metrics). */
 export interface ServerInfo {
@@ -49,10 +53,10 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
     };
   });
 
-  app.get('/status', async (request, reply) => {
+  app.get('/status', { schema: { querystring: StatusQuery } }, async (request, reply) => {
     const cacheState = ctx.store ? ctx.store.cacheStatus().state : null;
     // Plus's ?scope=database-maintenance answers only that section (its panel polls it).
-    if ((request.query as { scope?: unknown }).scope === 'database-maintenance') return { databaseMaintenance: databaseMaintenance(cacheState) };
+    if ((request.query as z.infer<typeof StatusQuery>).scope === 'database-maintenance') return { databaseMaintenance: databaseMaintenance(cacheState) };
     const connection = ctx.connection.current();
     const collector = ctx.connection.collectorSettings();
     const body = {
