@@ -264,3 +264,15 @@ describe('Plus config PUT reply', () => {
     }
   });
 });
+
+describe('Plus routes cpamp already had', () => {
+  it('/usage-service/info, account-processing-policy and api-key-aliases GET/PUT keep Plus shapes', async () => {
+    expectShape('get-usage-service-info', await call('GET', '/usage-service/info'));
+    expectShape('get-usage-service-account-processing-policy', await call('GET', '/usage-service/account-processing-policy'));
+    const hash = 'fe2d34132ad56ce3dda30d3ad469d3d3735ba723069947296448f7759a96710b';
+    const put = await call('PUT', `${M}/api-key-aliases`, { items: [{ apiKeyHash: hash, alias: 'team-a' }] });
+    expectShape('put-api-key-aliases', put);
+    expect(put.partial).toContain('updatedAtMs');
+    expectShape('get-api-key-aliases', await call('GET', `${M}/api-key-aliases`));
+  });
+});
