@@ -20,3 +20,4 @@ export { default as alertsRoutes } from './routes/alerts.routes';
 export { default as poolRoutes } from './routes/pool.routes';
 export { default as streamRoutes, STREAM_PATH } from './routes/stream.routes';
 export { createRetentionService } from './maintenance/retention';
+export { plusModelUsage } from './plus-compat/usage-summary';

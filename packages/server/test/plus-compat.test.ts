@@ -10,6 +10,7 @@ import { openStore, type Store } from '@cpamp/store';
 import { generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, startTestApp, tempDir, type TestApp } from './helpers';
+import { plusModelUsage } from '../src/testing';
 import { plusAnswer, shapeDiff } from './plus-shape';
 
 const END = Date.UTC(2026, 11, 6, 12);
@@ -274,5 +275,19 @@ describe('Plus routes cpamp already had', () => {
     expectShape('put-api-key-aliases', put);
     expect(put.partial).toContain('updatedAtMs');
     expectShape('get-api-key-aliases', await call('GET', `${M}/api-key-aliases`));
+  });
+});
+
+describe('model usage rows for model-prices/usage-summary', () => {
+  it('split calls into requested_calls and resolved_calls, in Plus shape', async () => {
+    const summary = await plusModelUsage(store);
+    expect(shapeDiff(plusAnswer('get-model-prices-usage-summary'), summary)).toEqual([]);
+    expect(summary.sampled_events).toBe(await store.events.count());
+    const requested = summary.models.reduce((n, m) => n + m.requested_calls, 0);
+    expect(requested).toBe(summary.sampled_events);
+    // The generated traffic asks for some models by an alias CPA resolves to a dated model name.
+    expect(summary.models.some((m) => m.resolved_calls > 0)).toBe(true);
+    const small = await plusModelUsage(store, 10);
+    expect(small).toMatchObject({ sampled_events: 10, truncated: true });
   });
 });
