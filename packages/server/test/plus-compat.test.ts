@@ -18,20 +18,29 @@ const DAY = 86_400_000;
 const M = '/v0/management';
 
 /** A real HTTP hop in front of the fake CPA that records every path reaching CPA. */
-async function startRecorder(target: string): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
+async function startRecorder(
+  target: string,
+): Promise<{ url: string; paths: string[]; close(): Promise<void> }> {
   const paths: string[] = [];
   const to = new URL(target);
   const server: Server = createServer((req, res) => {
     paths.push(`${req.method} ${req.url}`);
-    const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = httpRequest(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paths, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    paths,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 let fake: FakeCpa;
@@ -42,9 +51,17 @@ let t: TestApp;
 let authIndex = '';
 
 beforeAll(async () => {
-  const files = [1, 2, 3].map((i) => ({ name: `codex-u${i}@pool.test-plus.json`, authIndex: `a${i}`, content: { type: 'codex', email: `u${i}@pool.test`, access_token: `tok-${i}`, account_id: `acc-${i}` } }));
+  const files = [1, 2, 3].map((i) => ({
+    name: `codex-u${i}@pool.test-plus.json`,
+    authIndex: `a${i}`,
+    content: { type: 'codex', email: `u${i}@pool.test`, access_token: `tok-${i}`, account_id: `acc-${i}` },
+  }));
   fake = await startFakeCpa({ authFiles: files, now: () => END });
-  fake.accounts.setQuota('a1', { primary: { usedPercent: 30 }, secondary: { usedPercent: 10 }, plan: 'plus' });
+  fake.accounts.setQuota('a1', {
+    primary: { usedPercent: 30 },
+    secondary: { usedPercent: 10 },
+    plan: 'plus',
+  });
   fake.accounts.exhaust('a2', { resetInSeconds: 3600, window: 'secondary' });
   fake.accounts.expire('a3');
   recorder = await startRecorder(fake.url);
@@ -52,7 +69,16 @@ beforeAll(async () => {
   store = await openStore({ path: join(storeDir.path, 'usage.sqlite') });
   // The same generator settings as the events imported into Plus for the recorded answers.
   const events = [];
-  for (const raw of generateUsage({ seed: 15, events: 300, days: 3, end: END, keys: 3, accounts: 5, models: 3, failureRate: 0.1 })) {
+  for (const raw of generateUsage({
+    seed: 15,
+    events: 300,
+    days: 3,
+    end: END,
+    keys: 3,
+    accounts: 5,
+    models: 3,
+    failureRate: 0.1,
+  })) {
     const r = normalizeRecord(raw);
     if (r.ok) events.push(r.event);
   }
@@ -62,7 +88,12 @@ beforeAll(async () => {
     { cpaUpstreamUrl: recorder.url, cpaManagementKey: fake.managementKey },
     { store, collector: false, now: () => END },
   );
-  const policy = await t.app.inject({ method: 'PATCH', url: '/usage-service/account-processing-policy', headers: bearer(t.adminKey), payload: { codexQuotaCooldownEnabled: true, authIssueQueueEnabled: true } });
+  const policy = await t.app.inject({
+    method: 'PATCH',
+    url: '/usage-service/account-processing-policy',
+    headers: bearer(t.adminKey),
+    payload: { codexQuotaCooldownEnabled: true, authIssueQueueEnabled: true },
+  });
   expect(policy.statusCode).toBe(200);
 }, 30_000);
 
@@ -75,8 +106,17 @@ afterAll(async () => {
 });
 
 async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) {
-  const res = await t.app.inject({ method, url, headers: bearer(t.adminKey), ...(payload ? { payload } : {}) });
-  return { status: res.statusCode, body: res.json() as unknown, partial: String(res.headers['x-cpamp-partial'] ?? '') };
+  const res = await t.app.inject({
+    method,
+    url,
+    headers: bearer(t.adminKey),
+    ...(payload ? { payload } : {}),
+  });
+  return {
+    status: res.statusCode,
+    body: res.json() as unknown,
+    partial: String(res.headers['x-cpamp-partial'] ?? ''),
+  };
 }
 
 function expectShape(fixture: string, res: { status: number; body: unknown; partial: string }) {
@@ -135,13 +175,22 @@ describe('Plus dashboard and monitoring', () => {
     const res = await call('GET', `${M}/dashboard/summary?today_start_ms=${END - DAY}&now_ms=${END}`);
     expectShape('get-dashboard-summary', res);
     const body = res.body as { today: { total_calls: number }; traffic_timeline: unknown[] };
-    expect(body.today.total_calls).toBe((await store.analytics.totals({ from: END - DAY, to: END })).requests);
+    expect(body.today.total_calls).toBe(
+      (await store.analytics.totals({ from: END - DAY, to: END })).requests,
+    );
     expect(body.traffic_timeline).toHaveLength(24);
     expect((await call('GET', `${M}/dashboard/summary`)).status).toBe(400);
   });
 
   it('POST monitoring/analytics with every section', async () => {
-    const res = await call('POST', `${M}/monitoring/analytics`, { from_ms: END - 4 * DAY, to_ms: END, now_ms: END, time_zone: 'UTC', filters: {}, include: ALL_SECTIONS });
+    const res = await call('POST', `${M}/monitoring/analytics`, {
+      from_ms: END - 4 * DAY,
+      to_ms: END,
+      now_ms: END,
+      time_zone: 'UTC',
+      filters: {},
+      include: ALL_SECTIONS,
+    });
     expectShape('post-monitoring-analytics', res);
     const body = res.body as { summary: { total_calls: number; failure_calls: number } };
     const totals = await store.analytics.totals({ from: END - 4 * DAY, to: END });
@@ -152,20 +201,40 @@ describe('Plus dashboard and monitoring', () => {
   });
 
   it('POST monitoring/analytics with only the summary is complete apart from the named fields', async () => {
-    const res = await call('POST', `${M}/monitoring/analytics`, { from_ms: END - 4 * DAY, to_ms: END, include: { summary: true } });
+    const res = await call('POST', `${M}/monitoring/analytics`, {
+      from_ms: END - 4 * DAY,
+      to_ms: END,
+      include: { summary: true },
+    });
     expectShape('post-monitoring-analytics-summary', res);
     expect(Object.keys(res.body as object).sort()).toEqual(['generated_at_ms', 'granularity', 'summary']);
   });
 
   it('POST monitoring/account-history and account-window-usage', async () => {
-    const history = await call('POST', `${M}/monitoring/account-history`, { accounts: [{ row_key: 'r1', auth_index: authIndex }, { row_key: 'r2', auth_index: 'nobody' }] });
+    const history = await call('POST', `${M}/monitoring/account-history`, {
+      accounts: [
+        { row_key: 'r1', auth_index: authIndex },
+        { row_key: 'r2', auth_index: 'nobody' },
+      ],
+    });
     expectShape('post-monitoring-account-history', history);
     const items = (history.body as { items: { matched: boolean; total_requests: number }[] }).items;
     expect(items[0]).toMatchObject({ matched: true });
-    expect(items[0]!.total_requests).toBe((await store.analytics.totals({ from: 0, to: END + 1, authIndex })).requests);
+    expect(items[0]!.total_requests).toBe(
+      (await store.analytics.totals({ from: 0, to: END + 1, authIndex })).requests,
+    );
     expect(items[1]).toMatchObject({ matched: false, total_requests: 0, success_rate: null });
     const window = await call('POST', `${M}/monitoring/account-window-usage`, {
-      windows: [{ row_key: 'r1', provider_window_id: 'primary', auth_index: authIndex, auth_provider_snapshot: 'codex', from_ms: END - 4 * DAY, to_ms: END }],
+      windows: [
+        {
+          row_key: 'r1',
+          provider_window_id: 'primary',
+          auth_index: authIndex,
+          auth_provider_snapshot: 'codex',
+          from_ms: END - 4 * DAY,
+          to_ms: END,
+        },
+      ],
     });
     expectShape('post-monitoring-account-window-usage', window);
     expect((await call('POST', `${M}/monitoring/account-history`, { accounts: [] })).status).toBe(400);
@@ -195,7 +264,10 @@ describe('Plus inspection, candidates, cooldowns and quota snapshots', () => {
     expect(results.map((r) => r.authIndex).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(results.find((r) => r.authIndex === 'a3')!.action).toBe('reauth');
     const keep = results.find((r) => r.authIndex === 'a1')!;
-    expectShape('post-codex-inspection-runs-id-actions', await call('POST', `${M}/codex-inspection/runs/${runId}/actions`, { resultIds: [keep.id] }));
+    expectShape(
+      'post-codex-inspection-runs-id-actions',
+      await call('POST', `${M}/codex-inspection/runs/${runId}/actions`, { resultIds: [keep.id] }),
+    );
     const cancel = await call('POST', `${M}/codex-inspection/runs/${runId}/cancel`);
     expect(cancel.status).toBe(409);
     expect((await call('GET', `${M}/codex-inspection/runs/999`)).status).toBe(404);
@@ -204,7 +276,9 @@ describe('Plus inspection, candidates, cooldowns and quota snapshots', () => {
   it('account-action-candidates list and ignore (from cpamp’s auth issues)', async () => {
     const list = await call('GET', `${M}/account-action-candidates`);
     expectShape('get-account-action-candidates', list);
-    const item = (list.body as { items: { id: number; authIndex: string; status: string }[] }).items.find((i) => i.authIndex === 'a3')!;
+    const item = (list.body as { items: { id: number; authIndex: string; status: string }[] }).items.find(
+      (i) => i.authIndex === 'a3',
+    )!;
     expect(item.status).toBe('pending');
     const ignored = await call('POST', `${M}/account-action-candidates/${item.id}/ignore`);
     expectShape('post-account-action-candidates-id-ignore', ignored);
@@ -215,20 +289,54 @@ describe('Plus inspection, candidates, cooldowns and quota snapshots', () => {
   it('usage-service/quota-cooldowns carries evidence', async () => {
     const res = await call('GET', '/usage-service/quota-cooldowns');
     expectShape('get-usage-service-quota-cooldowns', res);
-    const item = (res.body as { items: { authIndex: string; evidence: { state: string } | null }[] }).items.find((i) => i.authIndex === 'a2')!;
+    const item = (
+      res.body as { items: { authIndex: string; evidence: { state: string } | null }[] }
+    ).items.find((i) => i.authIndex === 'a2')!;
     expect(item.evidence).toMatchObject({ state: 'exhausted', provider: 'codex' });
   });
 
   it('POST quota-snapshots writes a window that quota-snapshots/query reads back', async () => {
     const account = { auth_index: 'a1', auth_file_snapshot: 'codex-a.json', auth_provider_snapshot: 'codex' };
     const write = await call('POST', `${M}/quota-snapshots`, {
-      entries: [{ row_key: 'r1', provider: 'codex', account, observation: { source: 'api_query', observed_at_ms: END, inventory_scope_key: 'codex', inventory_mode: 'complete' }, windows: [{ provider_window_id: 'five-hour', window_kind: 'five_hour', window_mode: 'fixed', model_scope_kind: 'all', source: 'api_query', observed_at_ms: END, boundary_accuracy: 'exact', cycle_end_ms: END + 3_600_000, duration_seconds: 18_000, used_percent: 42, remaining_percent: 58, plan_type: 'plus' }] }],
+      entries: [
+        {
+          row_key: 'r1',
+          provider: 'codex',
+          account,
+          observation: {
+            source: 'api_query',
+            observed_at_ms: END,
+            inventory_scope_key: 'codex',
+            inventory_mode: 'complete',
+          },
+          windows: [
+            {
+              provider_window_id: 'five-hour',
+              window_kind: 'five_hour',
+              window_mode: 'fixed',
+              model_scope_kind: 'all',
+              source: 'api_query',
+              observed_at_ms: END,
+              boundary_accuracy: 'exact',
+              cycle_end_ms: END + 3_600_000,
+              duration_seconds: 18_000,
+              used_percent: 42,
+              remaining_percent: 58,
+              plan_type: 'plus',
+            },
+          ],
+        },
+      ],
     });
     expectShape('post-quota-snapshots', write);
     expect(write.partial).not.toBe('');
-    const query = await call('POST', `${M}/quota-snapshots/query`, { accounts: [{ row_key: 'r1', provider: 'codex', account }] });
+    const query = await call('POST', `${M}/quota-snapshots/query`, {
+      accounts: [{ row_key: 'r1', provider: 'codex', account }],
+    });
     expectShape('post-quota-snapshots-query', query);
-    const w = (query.body as { items: { windows: { provider_window_id: string; used_percent: number }[] }[] }).items[0]!.windows.find((x) => x.provider_window_id === 'five-hour');
+    const w = (
+      query.body as { items: { windows: { provider_window_id: string; used_percent: number }[] }[] }
+    ).items[0]!.windows.find((x) => x.provider_window_id === 'five-hour');
     expect(w?.used_percent).toBe(42);
     expect((await call('POST', `${M}/quota-snapshots`, { entries: [] })).status).toBe(400);
   });
@@ -236,7 +344,8 @@ describe('Plus inspection, candidates, cooldowns and quota snapshots', () => {
 
 describe('routing', () => {
   it('none of the Plus routes reached CPA (a proxied route does)', async () => {
-    const plus = /^[A-Z]+ (\/v0\/management\/(dashboard|monitoring|codex-inspection|account-action-candidates|quota-snapshots)|\/usage-service\/|\/health|\/status)/;
+    const plus =
+      /^[A-Z]+ (\/v0\/management\/(dashboard|monitoring|codex-inspection|account-action-candidates|quota-snapshots)|\/usage-service\/|\/health|\/status)/;
     expect(recorder.paths.length).toBeGreaterThan(0);
     expect(recorder.paths.filter((p) => plus.test(p))).toEqual([]);
     const before = recorder.paths.length;
@@ -254,11 +363,22 @@ describe('Plus config PUT reply', () => {
         method: 'PUT',
         url: '/usage-service/config',
         headers: bearer(app.adminKey),
-        payload: { config: { cpaConnection: { cpaBaseUrl: other.url, managementKey: other.managementKey }, collector: { enabled: true, collectorMode: 'http' } } },
+        payload: {
+          config: {
+            cpaConnection: { cpaBaseUrl: other.url, managementKey: other.managementKey },
+            collector: { enabled: true, collectorMode: 'http' },
+          },
+        },
       });
       expect(put.statusCode, put.body).toBe(200);
       expect(put.json()).toMatchObject({ ok: true, upstream: other.url, source: expect.any(String) });
-      expect(shapeDiff(plusAnswer('put-usage-service-config'), put.json(), String(put.headers['x-cpamp-partial'] ?? ''))).toEqual([]);
+      expect(
+        shapeDiff(
+          plusAnswer('put-usage-service-config'),
+          put.json(),
+          String(put.headers['x-cpamp-partial'] ?? ''),
+        ),
+      ).toEqual([]);
     } finally {
       await app.close();
       await other.close();
@@ -269,7 +389,10 @@ describe('Plus config PUT reply', () => {
 describe('Plus routes cpamp already had', () => {
   it('/usage-service/info, account-processing-policy and api-key-aliases GET/PUT keep Plus shapes', async () => {
     expectShape('get-usage-service-info', await call('GET', '/usage-service/info'));
-    expectShape('get-usage-service-account-processing-policy', await call('GET', '/usage-service/account-processing-policy'));
+    expectShape(
+      'get-usage-service-account-processing-policy',
+      await call('GET', '/usage-service/account-processing-policy'),
+    );
     const hash = 'fe2d34132ad56ce3dda30d3ad469d3d3735ba723069947296448f7759a96710b';
     const put = await call('PUT', `${M}/api-key-aliases`, { items: [{ apiKeyHash: hash, alias: 'team-a' }] });
     expectShape('put-api-key-aliases', put);

@@ -6,7 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const PLUS_ROUTES_DIR = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'plus-v1.12.2', 'routes');
+export const PLUS_ROUTES_DIR = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'plus-v1.12.2',
+  'routes',
+);
 
 export function plusAnswer(name: string): unknown {
   return JSON.parse(readFileSync(join(PLUS_ROUTES_DIR, `${name}.json`), 'utf8'));
@@ -31,7 +40,9 @@ export function shapeDiff(plus: unknown, ours: unknown, partialHeader = '', path
     if (kind(p) === 'object') {
       const po = p as Record<string, unknown>;
       const oo = o as Record<string, unknown>;
-      return Object.keys(po).flatMap((k) => (k in oo ? walk(po[k], oo[k], `${at}.${k}`, k) : tolerated(k) ? [] : [`${at}.${k}: missing in cpamp`]));
+      return Object.keys(po).flatMap((k) =>
+        k in oo ? walk(po[k], oo[k], `${at}.${k}`, k) : tolerated(k) ? [] : [`${at}.${k}: missing in cpamp`],
+      );
     }
     return [];
   };

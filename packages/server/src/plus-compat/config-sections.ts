@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { PoolService } from '../pool/pool-service';
 
-export const CODEX_INSPECTION_PARTIAL = 'config.codexInspection.userAgent/xai*/usedPercentThreshold (Plus defaults, not cpamp settings)';
+export const CODEX_INSPECTION_PARTIAL =
+  'config.codexInspection.userAgent/xai*/usedPercentThreshold (Plus defaults, not cpamp settings)';
 
 export function plusCodexInspection(pool: Pick<PoolService, 'policy'> | null) {
   const p = pool?.policy();
@@ -28,5 +29,7 @@ export function plusCodexInspection(pool: Pick<PoolService, 'policy'> | null) {
 
 /** The pool service when the server runs with a store (the pool plugin registers after the setup routes). */
 export function poolOf(app: FastifyInstance): PoolService | null {
-  return app.hasDecorator('pool') ? ((app as unknown as { pool: PoolService | undefined }).pool ?? null) : null;
+  return app.hasDecorator('pool')
+    ? ((app as unknown as { pool: PoolService | undefined }).pool ?? null)
+    : null;
 }

@@ -33,7 +33,11 @@ function channelTone(successRate: number, failures: number): string {
   return successRate < 0.95 || failures > 0 ? 'warn' : 'good';
 }
 
-export async function plusDashboardSummary(store: DashboardStore, p: DashboardParams, generatedAt: number): Promise<PlusAnswer<Record<string, unknown>>> {
+export async function plusDashboardSummary(
+  store: DashboardStore,
+  p: DashboardParams,
+  generatedAt: number,
+): Promise<PlusAnswer<Record<string, unknown>>> {
   const today: AnalyticsFilter = { from: p.todayStartMs, to: Math.max(p.nowMs, p.todayStartMs + 1) };
   const rollingStart = p.nowMs - 30 * 60_000;
   const [t, rolling, models, accounts] = await Promise.all([
@@ -43,13 +47,25 @@ export async function plusDashboardSummary(store: DashboardStore, p: DashboardPa
     store.analytics.breakdown(today, { by: 'account', sort: 'failures', order: 'desc', limit: 200 }),
   ]);
   const tokens = plusTokens(t.tokens);
-  const modelRow = (r: (typeof models.rows)[number]) => ({ model: r.name, calls: r.requests, tokens: r.tokens.total, cost: usd(r.costMicros), success_rate: rate(r.requests - r.failures, r.requests) });
+  const modelRow = (r: (typeof models.rows)[number]) => ({
+    model: r.name,
+    calls: r.requests,
+    tokens: r.tokens.total,
+    cost: usd(r.costMicros),
+    success_rate: rate(r.requests - r.failures, r.requests),
+  });
 
   const hourly = await Promise.all(
     Array.from({ length: 24 }, async (_, i) => {
       const from = p.todayStartMs + i * HOUR;
-      const x = from >= p.nowMs ? null : await store.analytics.totals({ from, to: Math.min(from + HOUR, p.nowMs) });
-      return { bucket_ms: from, calls: x?.requests ?? 0, tokens: x?.tokens.total ?? 0, failures: x?.failures ?? 0 };
+      const x =
+        from >= p.nowMs ? null : await store.analytics.totals({ from, to: Math.min(from + HOUR, p.nowMs) });
+      return {
+        bucket_ms: from,
+        calls: x?.requests ?? 0,
+        tokens: x?.tokens.total ?? 0,
+        failures: x?.failures ?? 0,
+      };
     }),
   );
   const maxCalls = Math.max(1, ...hourly.map((h) => h.calls));
@@ -61,22 +77,43 @@ export async function plusDashboardSummary(store: DashboardStore, p: DashboardPa
     Array.from({ length: Math.min(healthBuckets, 288) }, async (_, i) => {
       const from = p.todayStartMs + i * HEALTH_BUCKET;
       const future = from >= p.nowMs;
-      const x = future ? null : await store.analytics.totals({ from, to: Math.min(from + HEALTH_BUCKET, p.nowMs) });
+      const x = future
+        ? null
+        : await store.analytics.totals({ from, to: Math.min(from + HEALTH_BUCKET, p.nowMs) });
       const calls = x?.requests ?? 0;
       const failure = x?.failures ?? 0;
-      return { bucket_ms: from, calls, tokens: x?.tokens.total ?? 0, success: calls - failure, failure, success_rate: rate(calls - failure, calls), failure_rate: rate(failure, calls), tone: stripTone(calls, rate(failure, calls), future), intensity: 0, future };
+      return {
+        bucket_ms: from,
+        calls,
+        tokens: x?.tokens.total ?? 0,
+        success: calls - failure,
+        failure,
+        success_rate: rate(calls - failure, calls),
+        failure_rate: rate(failure, calls),
+        tone: stripTone(calls, rate(failure, calls), future),
+        intensity: 0,
+        future,
+      };
     }),
   );
   const maxStrip = Math.max(1, ...points.map((x) => x.calls));
   for (const x of points) x.intensity = x.calls / maxStrip;
 
-  const mixTotal = Math.max(1, t.tokens.input + t.tokens.cacheRead + t.tokens.cacheCreation + t.tokens.output + t.tokens.reasoning);
+  const mixTotal = Math.max(
+    1,
+    t.tokens.input + t.tokens.cacheRead + t.tokens.cacheCreation + t.tokens.output + t.tokens.reasoning,
+  );
   const providers = new Map<string, string>();
   const providerOf = async (authIndex: string) => {
-    if (!providers.has(authIndex)) providers.set(authIndex, (await store.accounts.get(authIndex))?.provider ?? '');
+    if (!providers.has(authIndex))
+      providers.set(authIndex, (await store.accounts.get(authIndex))?.provider ?? '');
     return providers.get(authIndex)!;
   };
-  const recent = p.recentFailures > 0 ? (await store.events.list({ ...today, status: 'failure' }, { limit: Math.min(p.recentFailures, 100) })).events : [];
+  const recent =
+    p.recentFailures > 0
+      ? (await store.events.list({ ...today, status: 'failure' }, { limit: Math.min(p.recentFailures, 100) }))
+          .events
+      : [];
 
   const body = {
     generated_at_ms: generatedAt,
@@ -97,15 +134,44 @@ export async function plusDashboardSummary(store: DashboardStore, p: DashboardPa
       average_latency_ms: null,
       zero_token_calls: 0,
     },
-    rolling_30m: { rpm: rolling.requests / 30, tpm: rolling.tokens.total / 30, total_calls: rolling.requests, total_tokens: rolling.tokens.total },
+    rolling_30m: {
+      rpm: rolling.requests / 30,
+      tpm: rolling.tokens.total / 30,
+      total_calls: rolling.requests,
+      total_tokens: rolling.tokens.total,
+    },
     top_models_today: models.rows.slice(0, p.topModels).map(modelRow),
     model_cost_rank: [...models.rows]
       .sort((a, b) => b.costMicros - a.costMicros)
       .slice(0, p.topModels)
       .map((r) => ({ ...modelRow(r), cost_share: rate(r.costMicros, t.costMicros) })),
-    traffic_timeline: hourly.map((h) => ({ bucket_ms: h.bucket_ms, calls: h.calls, tokens: h.tokens, success: h.calls - h.failures, failure: h.failures, calls_share: h.calls / maxCalls, tokens_share: h.tokens / maxTokens, failure_rate: rate(h.failures, h.calls) })),
-    hourly_activity: hourly.map((h, i) => ({ hour_index: i, bucket_ms: h.bucket_ms, calls: h.calls, tokens: h.tokens, intensity: h.tokens / maxTokens })),
-    today_request_health_timeline: { from_ms: today.from, to_ms: today.to, bucket_ms: HEALTH_BUCKET, success_calls: t.successes, failure_calls: t.failures, total_calls: t.requests, success_rate: rate(t.successes, t.requests), points },
+    traffic_timeline: hourly.map((h) => ({
+      bucket_ms: h.bucket_ms,
+      calls: h.calls,
+      tokens: h.tokens,
+      success: h.calls - h.failures,
+      failure: h.failures,
+      calls_share: h.calls / maxCalls,
+      tokens_share: h.tokens / maxTokens,
+      failure_rate: rate(h.failures, h.calls),
+    })),
+    hourly_activity: hourly.map((h, i) => ({
+      hour_index: i,
+      bucket_ms: h.bucket_ms,
+      calls: h.calls,
+      tokens: h.tokens,
+      intensity: h.tokens / maxTokens,
+    })),
+    today_request_health_timeline: {
+      from_ms: today.from,
+      to_ms: today.to,
+      bucket_ms: HEALTH_BUCKET,
+      success_calls: t.successes,
+      failure_calls: t.failures,
+      total_calls: t.requests,
+      success_rate: rate(t.successes, t.requests),
+      points,
+    },
     token_mix: [
       { key: 'input', tokens: t.tokens.input + t.tokens.cacheCreation },
       { key: 'cached', tokens: t.tokens.cacheRead },
@@ -115,7 +181,19 @@ export async function plusDashboardSummary(store: DashboardStore, p: DashboardPa
     channel_health: await Promise.all(
       accounts.rows.map(async (r) => {
         const successRate = rate(r.requests - r.failures, r.requests);
-        return { auth_index: r.name, source: r.label, auth_provider_snapshot: await providerOf(r.name), calls: r.requests, failures: r.failures, failure_rate: rate(r.failures, r.requests), success_rate: successRate, tokens: r.tokens.total, cost: usd(r.costMicros), average_latency_ms: null, tone: channelTone(successRate, r.failures) };
+        return {
+          auth_index: r.name,
+          source: r.label,
+          auth_provider_snapshot: await providerOf(r.name),
+          calls: r.requests,
+          failures: r.failures,
+          failure_rate: rate(r.failures, r.requests),
+          success_rate: successRate,
+          tokens: r.tokens.total,
+          cost: usd(r.costMicros),
+          average_latency_ms: null,
+          tone: channelTone(successRate, r.failures),
+        };
       }),
     ),
     failure_sources: await Promise.all(
@@ -123,7 +201,18 @@ export async function plusDashboardSummary(store: DashboardStore, p: DashboardPa
         .filter((r) => r.failures > 0)
         .map(async (r) => {
           const failureRate = rate(r.failures, r.requests);
-          return { source: r.label, source_hash: sha(r.label), auth_index: r.name, auth_provider_snapshot: await providerOf(r.name), calls: r.requests, failures: r.failures, failure_rate: failureRate, last_seen_ms: r.lastSeenMs, average_latency_ms: null, tone: failureRate >= 0.5 || r.failures >= 5 ? 'bad' : 'warn' };
+          return {
+            source: r.label,
+            source_hash: sha(r.label),
+            auth_index: r.name,
+            auth_provider_snapshot: await providerOf(r.name),
+            calls: r.requests,
+            failures: r.failures,
+            failure_rate: failureRate,
+            last_seen_ms: r.lastSeenMs,
+            average_latency_ms: null,
+            tone: failureRate >= 0.5 || r.failures >= 5 ? 'bad' : 'warn',
+          };
         }),
     ),
     recent_failures: recent.map(failureRow),

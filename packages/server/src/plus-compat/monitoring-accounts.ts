@@ -8,16 +8,26 @@ import type { AccountHistoryBody, AccountWindowUsageBody } from './plus-compat.s
 import { rate, usd } from './plus-numbers';
 
 type MonitoringStore = Pick<Store, 'analytics' | 'events' | 'accounts'>;
-type Target = { auth_index?: string | undefined; account_snapshot?: string | undefined; auth_label_snapshot?: string | undefined; auth_file_snapshot?: string | undefined; source?: string | undefined };
+type Target = {
+  auth_index?: string | undefined;
+  account_snapshot?: string | undefined;
+  auth_label_snapshot?: string | undefined;
+  auth_file_snapshot?: string | undefined;
+  source?: string | undefined;
+};
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const END_OF_TIME = 8_640_000_000_000_000;
 
 async function resolveAuthIndex(store: MonitoringStore, t: Target): Promise<string | null> {
   if (t.auth_index) return t.auth_index;
-  const names = [t.account_snapshot, t.auth_label_snapshot, t.auth_file_snapshot, t.source].filter((s): s is string => Boolean(s));
+  const names = [t.account_snapshot, t.auth_label_snapshot, t.auth_file_snapshot, t.source].filter(
+    (s): s is string => Boolean(s),
+  );
   if (names.length === 0) return null;
-  const hit = (await store.accounts.list()).find((a) => names.some((n) => n === a.email || n === a.label || n === a.fileName));
+  const hit = (await store.accounts.list()).find((a) =>
+    names.some((n) => n === a.email || n === a.label || n === a.fileName),
+  );
   return hit?.authIndex ?? null;
 }
 
@@ -27,7 +37,11 @@ async function usageFor(store: MonitoringStore, authIndex: string | null, from: 
   return rows[0] ?? null;
 }
 
-export async function plusAccountHistory(store: MonitoringStore, body: z.infer<typeof AccountHistoryBody>, now: number) {
+export async function plusAccountHistory(
+  store: MonitoringStore,
+  body: z.infer<typeof AccountHistoryBody>,
+  now: number,
+) {
   const maxId = await store.events.maxId();
   const items = await Promise.all(
     body.accounts.map(async (t) => {
@@ -52,10 +66,18 @@ export async function plusAccountHistory(store: MonitoringStore, body: z.infer<t
     }),
   );
   // cpamp's analytics read every committed event directly: there is no catch-up checkpoint to wait for.
-  return { generated_at_ms: now, checkpoint: { last_event_id: maxId, latest_id: maxId, pending: false, processed: 0 }, items };
+  return {
+    generated_at_ms: now,
+    checkpoint: { last_event_id: maxId, latest_id: maxId, pending: false, processed: 0 },
+    items,
+  };
 }
 
-export async function plusAccountWindowUsage(store: MonitoringStore, body: z.infer<typeof AccountWindowUsageBody>, now: number) {
+export async function plusAccountWindowUsage(
+  store: MonitoringStore,
+  body: z.infer<typeof AccountWindowUsageBody>,
+  now: number,
+) {
   const items = await Promise.all(
     body.windows.map(async (w) => {
       const authIndex = await resolveAuthIndex(store, w);
@@ -89,14 +111,20 @@ export async function plusAccountWindowUsage(store: MonitoringStore, body: z.inf
 }
 
 /** The most recent events that carried quota / rate-limit response headers, newest first. */
-export async function plusHeaderSnapshots(store: MonitoringStore, q: { days?: number | undefined; limit?: number | undefined }, now: number) {
+export async function plusHeaderSnapshots(
+  store: MonitoringStore,
+  q: { days?: number | undefined; limit?: number | undefined },
+  now: number,
+) {
   const days = q.days || 30;
   const limit = q.limit || 200;
   const from = now - days * 86_400_000;
   const maxId = await store.events.maxId();
   // evidenceAfter reads forward from an id; the newest stretch of the log is enough for the newest snapshots.
   const scan = Math.max(limit * 50, 20_000);
-  const rows = (await store.events.evidenceAfter(Math.max(0, maxId - scan), scan)).filter((r) => r.headers !== null && r.timestampMs >= from);
+  const rows = (await store.events.evidenceAfter(Math.max(0, maxId - scan), scan)).filter(
+    (r) => r.headers !== null && r.timestampMs >= from,
+  );
   const picked = rows.slice(-limit).reverse();
   const items = [];
   for (const r of picked) {
@@ -113,7 +141,10 @@ export async function plusHeaderSnapshots(store: MonitoringStore, q: { days?: nu
       auth_provider_snapshot: e.provider,
       source: e.source,
       source_hash: sha(e.source),
-      response_metadata: { response: { content_type: r.headers?.['content-type'] ?? '' }, headers: r.headers },
+      response_metadata: {
+        response: { content_type: r.headers?.['content-type'] ?? '' },
+        headers: r.headers,
+      },
     });
   }
   return { generated_at_ms: now, from_ms: from, to_ms: now, items };

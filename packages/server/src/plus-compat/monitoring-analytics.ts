@@ -46,7 +46,11 @@ function modelRow(r: BreakdownRow) {
   };
 }
 
-export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBody, now: number): Promise<PlusAnswer<Record<string, unknown>>> {
+export async function plusAnalytics(
+  store: AnalyticsStore,
+  body: PlusAnalyticsBody,
+  now: number,
+): Promise<PlusAnswer<Record<string, unknown>>> {
   const inc = body.include ?? {};
   const filter = plusFilter(body);
   const tz = body.time_zone || 'UTC';
@@ -57,14 +61,28 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
 
   const providers = new Map<string, string>();
   const providerOf = async (authIndex: string) => {
-    if (!providers.has(authIndex)) providers.set(authIndex, (await store.accounts.get(authIndex))?.provider ?? '');
+    if (!providers.has(authIndex))
+      providers.set(authIndex, (await store.accounts.get(authIndex))?.provider ?? '');
     return providers.get(authIndex)!;
   };
-  const accounts = async () => (await store.analytics.breakdown(filter, { by: 'account', sort: 'requests', order: 'desc', limit: MAX_ROWS })).rows;
+  const accounts = async () =>
+    (
+      await store.analytics.breakdown(filter, {
+        by: 'account',
+        sort: 'requests',
+        order: 'desc',
+        limit: MAX_ROWS,
+      })
+    ).rows;
 
   if (inc.summary) {
     out.summary = await summary(store, filter, body.now_ms ?? now);
-    partial.push('summary.average_latency_ms', 'summary.p95_ttft_ms', 'summary.zero_token_calls', 'summary.approx_tasks');
+    partial.push(
+      'summary.average_latency_ms',
+      'summary.p95_ttft_ms',
+      'summary.zero_token_calls',
+      'summary.approx_tasks',
+    );
   }
   if (inc.summary_comparison) {
     const span = filter.to - filter.from;
@@ -86,7 +104,11 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
     const step = granularity === 'hour' ? 3_600_000 : 86_400_000;
     out.timeline = await Promise.all(
       points.map(async (p) => {
-        const t = await store.analytics.totals({ ...filter, from: Math.max(p.startMs, filter.from), to: Math.min(p.startMs + step, filter.to) });
+        const t = await store.analytics.totals({
+          ...filter,
+          from: Math.max(p.startMs, filter.from),
+          to: Math.min(p.startMs + step, filter.to),
+        });
         return {
           bucket_ms: p.startMs,
           label: p.label,
@@ -135,8 +157,19 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
     }
   }
   if (inc.model_share || inc.model_stats) {
-    const { rows } = await store.analytics.breakdown(filter, { by: 'model', sort: 'requests', order: 'desc', limit: MAX_ROWS });
-    if (inc.model_share) out.model_share = rows.map((r) => ({ model: r.name, calls: r.requests, tokens: r.tokens.total, cost: usd(r.costMicros) }));
+    const { rows } = await store.analytics.breakdown(filter, {
+      by: 'model',
+      sort: 'requests',
+      order: 'desc',
+      limit: MAX_ROWS,
+    });
+    if (inc.model_share)
+      out.model_share = rows.map((r) => ({
+        model: r.name,
+        calls: r.requests,
+        tokens: r.tokens.total,
+        cost: usd(r.costMicros),
+      }));
     if (inc.model_stats) out.model_stats = rows.map(modelRow);
   }
   if (inc.channel_share || inc.failure_sources) {
@@ -175,7 +208,12 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
     partial.push('average_latency_ms');
   }
   const accountStat = async (r: BreakdownRow, id: string) => {
-    const models = (await store.analytics.breakdown({ ...filter, authIndex: r.name }, { by: 'model', sort: 'requests', order: 'desc', limit: 50 })).rows;
+    const models = (
+      await store.analytics.breakdown(
+        { ...filter, authIndex: r.name },
+        { by: 'model', sort: 'requests', order: 'desc', limit: 50 },
+      )
+    ).rows;
     return {
       id,
       auth_index: r.name,
@@ -189,10 +227,17 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
       models: models.map(modelRow),
     };
   };
-  if (inc.account_stats) out.account_stats = await Promise.all((await accounts()).map((r) => accountStat(r, r.label || r.name)));
-  if (inc.credential_stats) out.credential_stats = await Promise.all((await accounts()).map((r) => accountStat(r, r.name)));
+  if (inc.account_stats)
+    out.account_stats = await Promise.all((await accounts()).map((r) => accountStat(r, r.label || r.name)));
+  if (inc.credential_stats)
+    out.credential_stats = await Promise.all((await accounts()).map((r) => accountStat(r, r.name)));
   if (inc.api_key_stats) {
-    const { rows } = await store.analytics.breakdown(filter, { by: 'key', sort: 'requests', order: 'desc', limit: MAX_ROWS });
+    const { rows } = await store.analytics.breakdown(filter, {
+      by: 'key',
+      sort: 'requests',
+      order: 'desc',
+      limit: MAX_ROWS,
+    });
     out.api_key_stats = await Promise.all(
       rows.map(async (r) => {
         const scoped = { ...filter, apiKeyHash: r.name };
@@ -248,10 +293,21 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
     // Plus's selector lists are the stats rows themselves plus three name lists.
     const opts = await store.analytics.filterOptions(filter);
     out.filter_options = {
-      account_stats: out.account_stats ?? (await Promise.all((await accounts()).map((r) => accountStat(r, r.label || r.name)))),
+      account_stats:
+        out.account_stats ??
+        (await Promise.all((await accounts()).map((r) => accountStat(r, r.label || r.name)))),
       api_key_stats: out.api_key_stats ?? [],
       channel_share: out.channel_share ?? [],
-      model_stats: out.model_stats ?? (await store.analytics.breakdown(filter, { by: 'model', sort: 'requests', order: 'desc', limit: MAX_ROWS })).rows.map(modelRow),
+      model_stats:
+        out.model_stats ??
+        (
+          await store.analytics.breakdown(filter, {
+            by: 'model',
+            sort: 'requests',
+            order: 'desc',
+            limit: MAX_ROWS,
+          })
+        ).rows.map(modelRow),
       providers: opts.providers.map((p) => p.name),
       request_types: [],
       header_quota_plans: [],
@@ -259,12 +315,23 @@ export async function plusAnalytics(store: AnalyticsStore, body: PlusAnalyticsBo
     partial.push('filter_options.request_types', 'filter_options.header_quota_plans');
   }
   if (inc.recent_failures && inc.recent_failures > 0) {
-    const page = await store.events.list({ ...filter, status: 'failure' }, { limit: Math.min(inc.recent_failures, 200) });
-    out.recent_failures = await Promise.all(page.events.map(async (e) => ({ ...failureRow(e), auth_provider_snapshot: e.provider || (await providerOf(e.authIndex)) })));
+    const page = await store.events.list(
+      { ...filter, status: 'failure' },
+      { limit: Math.min(inc.recent_failures, 200) },
+    );
+    out.recent_failures = await Promise.all(
+      page.events.map(async (e) => ({
+        ...failureRow(e),
+        auth_provider_snapshot: e.provider || (await providerOf(e.authIndex)),
+      })),
+    );
   }
   if (inc.events_page) {
     const limit = inc.events_page.limit ?? 50;
-    const page = await store.events.list(filter, { limit, ...(inc.events_page.cursor ? { cursor: inc.events_page.cursor } : {}) });
+    const page = await store.events.list(filter, {
+      limit,
+      ...(inc.events_page.cursor ? { cursor: inc.events_page.cursor } : {}),
+    });
     const last = page.events[page.events.length - 1];
     out.events = {
       items: page.events.map(eventRow),

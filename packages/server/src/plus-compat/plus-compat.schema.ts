@@ -55,19 +55,32 @@ export const PlusAnalyticsBody = z
         anomaly_points: z.boolean().optional(),
         task_buckets: z.boolean().optional(),
         recent_failures: z.number().int().min(0).max(1000).optional(),
-        events_page: z.object({ limit: z.number().int().min(1).max(50_000).optional(), cursor: z.string().max(200).optional() }).passthrough().nullable().optional(),
+        events_page: z
+          .object({
+            limit: z.number().int().min(1).max(50_000).optional(),
+            cursor: z.string().max(200).optional(),
+          })
+          .passthrough()
+          .nullable()
+          .optional(),
         granularity: z.string().max(20).optional(),
       })
       .passthrough()
       .optional(),
   })
   .passthrough()
-  .refine((b) => b.from_ms < b.to_ms, { message: 'from_ms and to_ms are required and from_ms must be less than to_ms' });
+  .refine((b) => b.from_ms < b.to_ms, {
+    message: 'from_ms and to_ms are required and from_ms must be less than to_ms',
+  });
 export type PlusAnalyticsBody = z.infer<typeof PlusAnalyticsBody>;
 
 const optInt = (max: number) => z.coerce.number().int().min(0).max(max).optional();
 export const DashboardQuery = z.object({
-  today_start_ms: z.coerce.number().int().min(1, { message: 'today_start_ms must be a positive integer' }).max(8_640_000_000_000_000),
+  today_start_ms: z.coerce
+    .number()
+    .int()
+    .min(1, { message: 'today_start_ms must be a positive integer' })
+    .max(8_640_000_000_000_000),
   now_ms: optInt(8_640_000_000_000_000),
   top_models: optInt(100),
   recent_failures: optInt(100),
@@ -86,9 +99,17 @@ const target = {
 };
 
 export const AccountHistoryBody = z
-  .object({ accounts: z.array(z.object({ row_key: z.string().trim().min(1).max(500), ...target }).strict()).min(1).max(200), catch_up: z.boolean().optional() })
+  .object({
+    accounts: z
+      .array(z.object({ row_key: z.string().trim().min(1).max(500), ...target }).strict())
+      .min(1)
+      .max(200),
+    catch_up: z.boolean().optional(),
+  })
   .strict()
-  .refine((b) => new Set(b.accounts.map((a) => a.row_key)).size === b.accounts.length, { message: 'row_key must be unique' });
+  .refine((b) => new Set(b.accounts.map((a) => a.row_key)).size === b.accounts.length, {
+    message: 'row_key must be unique',
+  });
 
 export const AccountWindowUsageBody = z
   .object({
@@ -107,15 +128,22 @@ export const AccountWindowUsageBody = z
             ...target,
           })
           .strict()
-          .refine((w) => w.from_ms < w.to_ms, { message: 'from_ms and to_ms are required and from_ms must be less than to_ms' })
-          .refine((w) => Boolean(w.provider_window_id || w.window_key), { message: 'provider_window_id is required' }),
+          .refine((w) => w.from_ms < w.to_ms, {
+            message: 'from_ms and to_ms are required and from_ms must be less than to_ms',
+          })
+          .refine((w) => Boolean(w.provider_window_id || w.window_key), {
+            message: 'provider_window_id is required',
+          }),
       )
       .min(1)
       .max(400),
   })
   .strict();
 
-export const HeaderSnapshotsQuery = z.object({ days: z.coerce.number().int().min(0).max(365).optional(), limit: z.coerce.number().int().min(0).max(1000).optional() });
+export const HeaderSnapshotsQuery = z.object({
+  days: z.coerce.number().int().min(0).max(365).optional(),
+  limit: z.coerce.number().int().min(0).max(1000).optional(),
+});
 
 const accountTarget = z.object({ ...target }).strict();
 const windowInput = z
@@ -153,7 +181,14 @@ export const QuotaSnapshotWriteBody = z
   .strict();
 export const QuotaSnapshotQueryBody = z
   .object({
-    accounts: z.array(z.object({ row_key: z.string().max(500), provider: z.string().max(40), account: accountTarget }).strict()).min(1, { message: 'accounts are required' }).max(500),
+    accounts: z
+      .array(
+        z
+          .object({ row_key: z.string().max(500), provider: z.string().max(40), account: accountTarget })
+          .strict(),
+      )
+      .min(1, { message: 'accounts are required' })
+      .max(500),
     now_ms: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
     include_inactive: z.boolean().optional(),
   })
@@ -164,9 +199,18 @@ export const RunIdParams = z.object({ id: z.coerce.number().int().min(1) });
 export const ExecuteActionsBody = z
   .object({
     resultIds: z.array(z.number().int().min(1)).max(10_000).optional(),
-    actionOverrides: z.array(z.object({ resultId: z.number().int(), action: z.string().max(20) })).max(10_000).optional(),
+    actionOverrides: z
+      .array(z.object({ resultId: z.number().int(), action: z.string().max(20) }))
+      .max(10_000)
+      .optional(),
   })
   .passthrough();
-export const CandidatesQuery = z.object({ status: z.string().max(40).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
-export const CandidateParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable']) });
+export const CandidatesQuery = z.object({
+  status: z.string().max(40).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const CandidateParams = z.object({
+  id: z.coerce.number().int().min(1),
+  action: z.enum(['ignore', 'resolve', 'enable']),
+});
 export const CandidateIdParams = z.object({ id: z.coerce.number().int().min(1) });

@@ -25,5 +25,9 @@ export function plusTokens(t: TokenTotals) {
 /** Plus's per-model cache columns (model_stats rows and the models inside account rows). */
 export function plusCacheHit(t: TokenTotals) {
   const input = t.input + t.cacheRead + t.cacheCreation;
-  return { cache_hit_tokens: t.cacheRead, cache_hit_input_tokens: input, cache_hit_rate: rate(t.cacheRead, input) };
+  return {
+    cache_hit_tokens: t.cacheRead,
+    cache_hit_input_tokens: input,
+    cache_hit_rate: rate(t.cacheRead, input),
+  };
 }

@@ -2,12 +2,24 @@
 // results, auth issues and quota windows in the store's pool repository).
 import type { PoolAccountRow, PoolIssueRow, PoolResultRow, PoolRunRow, PoolWindowRow } from '@cpamp/store';
 
-const RUN_STATUS: Record<PoolRunRow['state'], string> = { running: 'running', done: 'completed', cancelled: 'cancelled', failed: 'failed' };
-const ACTION: Record<PoolResultRow['suggestedAction'], string> = { none: 'keep', disable: 'disable', enable: 'enable', delete: 'delete', reauth: 'reauth' };
+const RUN_STATUS: Record<PoolRunRow['state'], string> = {
+  running: 'running',
+  done: 'completed',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+const ACTION: Record<PoolResultRow['suggestedAction'], string> = {
+  none: 'keep',
+  disable: 'disable',
+  enable: 'enable',
+  delete: 'delete',
+  reauth: 'reauth',
+};
 
 /** Plus's CodexInspectionRun from a cpamp inspection run (cpamp has no per-run settings snapshot). */
 export function plusRun(r: PoolRunRow, results: readonly PoolResultRow[] = [], settings: object = {}) {
-  const count = (a: PoolResultRow['suggestedAction']) => results.filter((x) => x.suggestedAction === a).length;
+  const count = (a: PoolResultRow['suggestedAction']) =>
+    results.filter((x) => x.suggestedAction === a).length;
   return {
     id: r.id,
     triggerType: r.trigger === 'schedule' ? 'scheduled' : 'manual',
@@ -35,8 +47,15 @@ export function plusRun(r: PoolRunRow, results: readonly PoolResultRow[] = [], s
 }
 
 /** Plus's CodexInspectionResult; `id` is the result's 1-based position in its run (cpamp keys results by run and account). */
-export function plusResult(r: PoolResultRow, id: number, account?: Pick<PoolAccountRow, 'email' | 'plan' | 'chatgptAccountId'>) {
-  const worst = r.windows.reduce<number | null>((m, w) => (w.usedPercent === null ? m : Math.max(m ?? 0, w.usedPercent)), null);
+export function plusResult(
+  r: PoolResultRow,
+  id: number,
+  account?: Pick<PoolAccountRow, 'email' | 'plan' | 'chatgptAccountId'>,
+) {
+  const worst = r.windows.reduce<number | null>(
+    (m, w) => (w.usedPercent === null ? m : Math.max(m ?? 0, w.usedPercent)),
+    null,
+  );
   return {
     id,
     runId: r.runId,
@@ -73,7 +92,11 @@ export function plusResult(r: PoolResultRow, id: number, account?: Pick<PoolAcco
   };
 }
 
-const CANDIDATE_STATUS: Record<PoolIssueRow['state'], string> = { open: 'pending', ignored: 'ignored', resolved: 'resolved' };
+const CANDIDATE_STATUS: Record<PoolIssueRow['state'], string> = {
+  open: 'pending',
+  ignored: 'ignored',
+  resolved: 'resolved',
+};
 
 /** What Plus would do about each kind of cpamp auth issue, and its reason code for it. */
 const CANDIDATE_KIND: Record<PoolIssueRow['issue'], { actionType: string; reasonCode: string }> = {
@@ -97,14 +120,22 @@ export interface CandidateEvent {
 function errorFields(body: string): { errorCode: string; errorType: string } {
   try {
     const e = (JSON.parse(body) as { error?: { code?: unknown; type?: unknown } }).error;
-    return { errorCode: typeof e?.code === 'string' ? e.code : '', errorType: typeof e?.type === 'string' ? e.type : '' };
+    return {
+      errorCode: typeof e?.code === 'string' ? e.code : '',
+      errorType: typeof e?.type === 'string' ? e.type : '',
+    };
   } catch {
     return { errorCode: '', errorType: '' };
   }
 }
 
 /** Plus's AccountActionCandidate from a cpamp auth issue (`email`: the pool account's, when known). */
-export function plusCandidate(i: PoolIssueRow, autoDisable: boolean, email: string | null = null, event: CandidateEvent | null = null) {
+export function plusCandidate(
+  i: PoolIssueRow,
+  autoDisable: boolean,
+  email: string | null = null,
+  event: CandidateEvent | null = null,
+) {
   const kind = CANDIDATE_KIND[i.issue];
   const evidence = {
     accountIdSnapshot: '',
@@ -156,7 +187,8 @@ export const candidateStatusFilter = (status: string | undefined): PoolIssueRow[
 
 /** Plus's quota-snapshot window from a cpamp quota window (`n`: its 1-based position, Plus's logical id). */
 export function plusWindow(w: PoolWindowRow, now: number, n: number, plan: string | null) {
-  const start = w.resetAtMs !== null && w.windowSeconds !== null ? w.resetAtMs - w.windowSeconds * 1000 : null;
+  const start =
+    w.resetAtMs !== null && w.windowSeconds !== null ? w.resetAtMs - w.windowSeconds * 1000 : null;
   const accuracy = w.resetAtMs !== null ? 'exact' : 'unknown';
   return {
     provider_window_id: w.window,
@@ -196,7 +228,18 @@ export function plusWindow(w: PoolWindowRow, now: number, n: number, plan: strin
 }
 
 /** A cpamp quota window from a window Plus's clients write (POST /quota-snapshots). */
-export function windowFromPlus(w: { provider_window_id: string; source?: string | undefined; observed_at_ms?: number | undefined; cycle_end_ms?: number | null | undefined; duration_seconds?: number | null | undefined; used_percent?: number | null | undefined; remaining_percent?: number | null | undefined }, now: number): PoolWindowRow {
+export function windowFromPlus(
+  w: {
+    provider_window_id: string;
+    source?: string | undefined;
+    observed_at_ms?: number | undefined;
+    cycle_end_ms?: number | null | undefined;
+    duration_seconds?: number | null | undefined;
+    used_percent?: number | null | undefined;
+    remaining_percent?: number | null | undefined;
+  },
+  now: number,
+): PoolWindowRow {
   const used = w.used_percent ?? (w.remaining_percent != null ? 100 - w.remaining_percent : null);
   return {
     window: w.provider_window_id,
@@ -213,7 +256,10 @@ export function windowFromPlus(w: { provider_window_id: string; source?: string 
  * Plus's `evidence` on a quota cooldown: what showed the account exhausted. cpamp keeps the quota window the
  * cooldown was taken on, so the evidence is that window's last observation (Plus only has it for xAI bodies).
  */
-export function cooldownEvidence(o: { provider: string; window: string | null; recoverAtMs: number | null }, windows: readonly PoolWindowRow[]) {
+export function cooldownEvidence(
+  o: { provider: string; window: string | null; recoverAtMs: number | null },
+  windows: readonly PoolWindowRow[],
+) {
   const w = windows.find((x) => x.window === o.window) ?? windows[0];
   if (!w) return null;
   return {
@@ -225,7 +271,9 @@ export function cooldownEvidence(o: { provider: string; window: string | null; r
     ...(w.remainingPercent !== null ? { remaining: w.remainingPercent } : {}),
     window_kind: w.window,
     observed_at_ms: w.observedAtMs,
-    ...(o.recoverAtMs !== null ? { recover_at_ms: o.recoverAtMs, recover_at_estimated: w.resetAtMs === null } : {}),
+    ...(o.recoverAtMs !== null
+      ? { recover_at_ms: o.recoverAtMs, recover_at_estimated: w.resetAtMs === null }
+      : {}),
     source: w.source === 'inspection' ? 'inspection' : 'response_header',
   };
 }

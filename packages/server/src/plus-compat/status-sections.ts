@@ -18,7 +18,16 @@ async function size(path: string): Promise<number> {
  * tokens already split by kind, so there is nothing to migrate: the migration is reported complete.
  */
 export function dataMigration(events: number, now: number) {
-  return { name: 'usage_cache_accounting_v2', status: 'completed', lastEventId: events, targetEventId: events, processedRows: 0, changedRows: 0, appliedRows: 0, updatedAtMs: now };
+  return {
+    name: 'usage_cache_accounting_v2',
+    status: 'completed',
+    lastEventId: events,
+    targetEventId: events,
+    processedRows: 0,
+    changedRows: 0,
+    appliedRows: 0,
+    updatedAtMs: now,
+  };
 }
 
 /** Plus's maintenance flag; cpamp's only slow state is the event cache still warming up after a start. */
@@ -42,6 +51,13 @@ export async function databaseFiles(dbPath: string) {
     shmBytes: shm,
     totalBytes: db + wal + shm,
     journalSizeLimitBytes: JOURNAL_SIZE_LIMIT,
-    checkpoint: { mode: 'passive', busy: 0, logFrames: 0, checkpointedFrames: 0, executedAtMs: 0, durationMs: 0 },
+    checkpoint: {
+      mode: 'passive',
+      busy: 0,
+      logFrames: 0,
+      checkpointedFrames: 0,
+      executedAtMs: 0,
+      durationMs: 0,
+    },
   };
 }

@@ -15,7 +15,10 @@ export interface PlusModelUsage {
   resolved_calls: number;
 }
 
-export async function plusModelUsage(store: Pick<Store, 'events'>, sample = USAGE_SUMMARY_SAMPLE): Promise<{ sampled_events: number; total_events: number; truncated: boolean; models: PlusModelUsage[] }> {
+export async function plusModelUsage(
+  store: Pick<Store, 'events'>,
+  sample = USAGE_SUMMARY_SAMPLE,
+): Promise<{ sampled_events: number; total_events: number; truncated: boolean; models: PlusModelUsage[] }> {
   const rows = new Map<string, PlusModelUsage>();
   const row = (model: string) => {
     let r = rows.get(model);
