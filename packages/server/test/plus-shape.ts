@@ -6,19 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const PLUS_ROUTES_DIR = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'test',
-  'fixtures',
-  'plus-v1.12.2',
-  'routes',
-);
+/** The recorded answers; PLUS_ROUTES_DIR points the comparison at another recording of the same routes. */
+export const PLUS_ROUTES_DIR =
+  process.env.PLUS_ROUTES_DIR ??
+  join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'plus-v1.12.2', 'routes');
 
+/** A recorded answer: the JSON body (recordings that wrap it as {request, status, contentType, body} are unwrapped). */
 export function plusAnswer(name: string): unknown {
-  return JSON.parse(readFileSync(join(PLUS_ROUTES_DIR, `${name}.json`), 'utf8'));
+  const raw = JSON.parse(readFileSync(join(PLUS_ROUTES_DIR, `${name}.json`), 'utf8')) as unknown;
+  const wrapped =
+    raw !== null && typeof raw === 'object' && 'request' in raw && 'status' in raw && 'body' in raw;
+  return wrapped ? (raw as { body: unknown }).body : raw;
 }
 
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);

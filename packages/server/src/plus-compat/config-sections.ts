@@ -18,6 +18,9 @@ export function plusCodexInspection(pool: Pick<PoolService, 'policy'> | null) {
     workers: p?.inspectionConcurrency ?? 4,
     deleteWorkers: p?.inspectionConcurrency ?? 4,
     timeout: 15_000,
+    retries: 0,
+    // 0: every account of the pool is probed (cpamp does not sample).
+    sampleSize: 0,
     userAgent: 'codex_cli_rs/0.76.0 (Debian 13.0.0; x86_64) WindowsTerminal',
     xaiInferenceUserAgent: 'xai-grok-workspace/0.2.101',
     xaiInferenceModel: 'grok-4.5',

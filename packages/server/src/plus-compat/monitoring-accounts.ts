@@ -88,6 +88,7 @@ export async function plusAccountWindowUsage(
       return {
         request_key: w.request_key || [w.row_key, windowId, w.window_key ?? '', period].join('\u0000'),
         row_key: w.row_key,
+        ...(w.window_key ? { window_key: w.window_key } : {}),
         provider_window_id: windowId,
         period,
         from_ms: w.from_ms,

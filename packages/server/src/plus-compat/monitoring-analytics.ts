@@ -309,6 +309,10 @@ export async function plusAnalytics(
           })
         ).rows.map(modelRow),
       providers: opts.providers.map((p) => p.name),
+      models: opts.models.map((m) => m.name),
+      api_key_hashes: opts.keys.map((k) => k.hash),
+      account_count: opts.accounts.length,
+      api_key_count: opts.keys.length,
       request_types: [],
       header_quota_plans: [],
     };
@@ -391,6 +395,15 @@ async function summary(store: AnalyticsStore, filter: AnalyticsFilter, nowMs: nu
   };
 }
 
+/** Plus's response metadata: cpamp keeps the quota / rate-limit headers CPA forwarded, not the content type. */
+function responseMetadata(e: StoredEvent) {
+  const h = e.rateLimitHeaders ?? {};
+  return {
+    response: { content_type: h['content-type'] ?? '' },
+    ...(Object.keys(h).length ? { headers: h } : {}),
+  };
+}
+
 export function failureRow(e: StoredEvent) {
   return {
     timestamp_ms: e.timestampMs,
@@ -403,6 +416,7 @@ export function failureRow(e: StoredEvent) {
     duration_ms: e.latencyMs,
     fail_status_code: e.statusCode,
     fail_summary: (e.failBody ?? '').slice(0, 200),
+    response_metadata: responseMetadata(e),
   };
 }
 
@@ -442,6 +456,8 @@ export function eventRow(e: StoredEvent) {
     ttft_ms: e.ttftMs,
     failed: e.failed,
     fail_status_code: e.statusCode,
+    fail_summary: e.failed ? (e.failBody ?? '').slice(0, 200) : '',
+    response_metadata: responseMetadata(e),
     cost: e.costMicros === null ? null : usd(e.costMicros),
   };
 }
