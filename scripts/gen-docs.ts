@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouteOptions } from 'fastify';
-import { CONFIG_KEYS, SERVER_ERROR_DOCS, STATUS_BY_CODE, buildApp, defineConfig } from '@cpamp/server';
+import { CONFIG_KEYS, SERVER_ERROR_DOCS, STATUS_BY_CODE, buildApp, defineConfig, isPlusRoute } from '@cpamp/server';
 
 const root = join(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
@@ -60,9 +60,10 @@ async function httpApi(): Promise<string> {
         const body = op?.requestBody?.content?.['application/json']?.schema;
         const b = body?.properties ? fields(Object.entries(body.properties).map(([name, schema]) => ({ name, required: (body.required ?? []).includes(name), schema }))) : body ? esc(typeOf(body)) : '';
         const auth = r.auth === 'public' ? 'O' : r.auth === 'admin-if-configured' ? 'O\\*' : 'A';
-        rows.push(`| ${r.method} | \`${r.url}\` | ${auth} | ${q} | ${b} |`);
+        const plus = isPlusRoute(r.method, r.url) ? 'Plus' : '';
+        rows.push(`| ${r.method} | \`${r.url}\` | ${auth} | ${plus} | ${q} | ${b} |`);
       }
-      return ['| Method | Path | Auth | Query | JSON body |', '|---|---|---|---|---|', ...rows].join('\n');
+      return ['| Method | Path | Auth | Origin | Query | JSON body |', '|---|---|---|---|---|---|', ...rows].join('\n');
     } finally {
       await app.close();
     }

@@ -166,7 +166,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         credentials: false,
         methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
         allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With'],
-        exposedHeaders: ['Retry-After', 'Content-Disposition', 'ETag', 'X-Request-Id'],
+        exposedHeaders: ['Retry-After', 'Content-Disposition', 'ETag', 'X-Request-Id', 'X-Cpamp-Partial'],
         maxAge: 600,
       });
     }

@@ -43,6 +43,7 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   usage_import_session_quota_exceeded: 'an import session that would pass `USAGE_IMPORT_DISK_QUOTA_BYTES` together with the active ones',
   api_key_alias_duplicate: 'an API key alias already used by another key (compared case-insensitively)',
   inspection_running: 'starting an inspection while another run is still running; wait for it or cancel it',
+  inspection_not_running: 'cancelling an inspection run (Plus route `/codex-inspection/runs/:id/cancel`) that has already finished',
   setting_locked: 'changing a pool policy field that an environment variable sets',
   account_processing_policy_env_locked: "Plus's account-processing-policy route changing a field that an environment variable sets",
   request_failed: 'unexpected error (details only in the server log)',

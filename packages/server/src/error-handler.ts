@@ -49,6 +49,7 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   usage_import_session_quota_exceeded: 507,
   api_key_alias_duplicate: 409,
   inspection_running: 409,
+  inspection_not_running: 409,
   setting_locked: 409,
   account_processing_policy_env_locked: 409,
   request_failed: 500,

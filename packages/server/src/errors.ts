@@ -43,6 +43,7 @@ export type ServerErrorCode =
   | 'usage_import_session_quota_exceeded'
   | 'api_key_alias_duplicate'
   | 'inspection_running'
+  | 'inspection_not_running'
   | 'setting_locked'
   | 'account_processing_policy_env_locked'
   | 'request_failed';

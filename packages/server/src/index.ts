@@ -15,3 +15,4 @@ export type { DataDirLock } from './data-dir-lock';
 export { generateAdminKey, resetAdminKey, ADMIN_KEY_PREFIX } from './security/admin-credential';
 export { startServer } from './main';
 export type { StartServerOptions, RunningServer } from './main';
+export { isPlusRoute } from './plus-compat/plus-origin';

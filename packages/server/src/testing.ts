@@ -21,3 +21,4 @@ export { default as poolRoutes } from './routes/pool.routes';
 export { default as streamRoutes, STREAM_PATH } from './routes/stream.routes';
 export { createRetentionService } from './maintenance/retention';
 export { default as alertSilencesRoutes } from './routes/alert-silences.routes';
+export { plusModelUsage } from './plus-compat/usage-summary';

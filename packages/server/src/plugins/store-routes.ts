@@ -19,6 +19,7 @@ import storageRoutes, { type StorageRoutesOptions } from '../routes/storage.rout
 import usageRoutes from '../routes/usage.routes';
 import dashboardRoutes from '../routes/dashboard.routes';
 import savedViewsRoutes from '../routes/saved-views.routes';
+import plusCompatRoutes from '../plus-compat/plus-compat.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -43,6 +44,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   await app.register(alertSilencesRoutes, { store, now });
   await app.register(eventDetailRoutes, { store });
   await app.register(savedViewsRoutes, { store });
+  await app.register(plusCompatRoutes, { store, pool: app.pool, connection: app.cpa.connection, now });
 }
 
 export default fp(storeRoutes, {

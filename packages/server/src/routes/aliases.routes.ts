@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServerError } from '../errors';
+import { markPartial } from '../plus-compat/partial';
 
 const keyHash = z
   .string()
@@ -24,10 +25,11 @@ const PutBody = z.object({
 const HashParams = z.object({ hash: keyHash });
 
 
-async function items(store: AliasStore): Promise<{ apiKeyHash: string; alias: string; label: string }[]> {
+// Plus's items carry `updatedAtMs`; cpamp does not record when an alias changed (null, named in X-Cpamp-Partial).
+async function items(store: AliasStore): Promise<{ apiKeyHash: string; alias: string; label: string; updatedAtMs: null }[]> {
   return (await store.apiKeys.list())
     .filter((k) => k.alias !== null && k.alias !== '')
-    .map((k) => ({ apiKeyHash: k.hash, alias: k.alias as string, label: k.label }))
+    .map((k) => ({ apiKeyHash: k.hash, alias: k.alias as string, label: k.label, updatedAtMs: null }))
     .sort((a, b) => a.alias.localeCompare(b.alias));
 }
 
@@ -37,9 +39,12 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { stor
   const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async () => ({ items: await items(store) }));
+  app.get('/v0/management/api-key-aliases', { exposeHeadRoute: false }, async (_request, reply) => {
+    markPartial(reply, ['updatedAtMs']);
+    return { items: await items(store) };
+  });
 
-  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request) => {
+  app.put('/v0/management/api-key-aliases', { schema: { body: PutBody } }, async (request, reply) => {
     // Aliases are unique case-insensitively, within the request and against other hashes' aliases.
     const owner = new Map<string, string>();
     for (const k of await store.apiKeys.list()) if (k.alias) owner.set(k.alias.toLowerCase(), k.hash);
@@ -54,6 +59,7 @@ export default async function aliasRoutes(appBase: FastifyInstance, opts: { stor
       incoming.set(lower, it.apiKeyHash);
     }
     for (const it of request.body.items) await store.apiKeys.setAlias(it.apiKeyHash, it.alias);
+    markPartial(reply, ['updatedAtMs']);
     return { items: await items(store) };
   });
 

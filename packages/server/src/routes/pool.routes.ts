@@ -11,6 +11,7 @@ import { PoolPolicyPatchSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
 import { ACCOUNT_STATUSES, toResult, toRun } from '../pool/types';
 import { pageAccounts } from '../pool/views';
+import { cooldownEvidence } from '../plus-compat/pool-compat';
 
 const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
 const intQ = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -242,6 +243,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
             owner: 'cpamp',
             reasonCode: o.provider === 'codex' ? 'codex_usage_limit_reached' : 'usage_limit_reached',
             windowKind: o.window,
+            evidence: cooldownEvidence(o, await repo.windows(o.authIndex)),
             recoverAtMs: o.recoverAtMs,
             disabledAtMs: o.disabledAtMs,
             createdAtMs: o.disabledAtMs,

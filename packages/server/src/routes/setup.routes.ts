@@ -11,6 +11,8 @@ import type { CollectorSettings, ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { checkCandidate } from '../doctor/run-doctor';
 import { requireAdmin, type AdminCheck } from '../plugins/auth';
+import { markPartial } from '../plus-compat/partial';
+import { CODEX_INSPECTION_PARTIAL, plusCodexInspection, poolOf } from '../plus-compat/config-sections';
 
 export interface SetupRoutesOptions {
   config: Pick<Config, 'proxy' | 'queryLimit'>;
@@ -203,15 +205,21 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: SetupR
   app.get('/usage-service/config', {
     config: { auth: 'admin-if-configured' },
     schema: { querystring: z.object({ reveal: z.enum(['0', '1', 'true', 'false']).optional() }) },
-  }, async (request) => {
+  }, async (request, reply) => {
     const reveal = request.query.reveal === '1' || request.query.reveal === 'true';
     const connection = ctx.connection.current();
     if (reveal) {
       await requireAdmin(ctx.admin, request);
       request.log.warn('CPA management key revealed to an admin (?reveal=1)');
     }
+    markPartial(reply, [CODEX_INSPECTION_PARTIAL]);
+    return configView(reveal, connection ? await liveCpaUsage(ctx, connection.baseUrl, connection.managementKey, request.log) : undefined);
+  });
+
+  /** Plus's {config, source, cpaUsage?} answer, shared by GET and the PUT reply. */
+  function configView(reveal: boolean, cpaUsage: Awaited<ReturnType<typeof liveCpaUsage>> | undefined) {
+    const connection = ctx.connection.current();
     const collector = ctx.connection.collectorSettings();
-    const cpaUsage = connection ? await liveCpaUsage(ctx, connection.baseUrl, connection.managementKey, request.log) : undefined;
     return {
       ...(cpaUsage ? { cpaUsage } : {}),
       config: {
@@ -230,14 +238,15 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: SetupR
           queryLimit: ctx.config.queryLimit,
           tlsSkipVerify: collector.tlsSkipVerify,
         },
+        codexInspection: plusCodexInspection(poolOf(app)),
         externalUsageService: { enabled: false },
         updatedAtMs: ctx.connection.updatedAtMs(),
       },
       source: connection?.source ?? '',
     };
-  });
+  }
 
-  app.put('/usage-service/config', { schema: { body: ConfigPutBody } }, async (request) => {
+  app.put('/usage-service/config', { schema: { body: ConfigPutBody } }, async (request, reply) => {
     const input = request.body.config;
     const patch = collectorPatch(input.collector ?? {});
     const current = ctx.connection.current();
@@ -273,6 +282,8 @@ export default async function setupRoutes(fastify: FastifyInstance, opts: SetupR
       if (current && baseUrl !== current.baseUrl) request.log.warn({ from: current.baseUrl, to: baseUrl }, 'CPA connection moved to a new address');
       await ctx.connection.save({ baseUrl, managementKey: key, collector: patch }, ctx.now());
     }
-    return { ok: true, upstream: baseUrl };
+    // Plus answers a saved config with the same {config, source} view GET gives; ok/upstream stay for cpamp clients.
+    markPartial(reply, [CODEX_INSPECTION_PARTIAL]);
+    return { ok: true, upstream: baseUrl, ...configView(false, undefined) };
   });
 }

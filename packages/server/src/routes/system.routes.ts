@@ -1,6 +1,7 @@
 // /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
 import type { Store } from '@cpamp/store';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { CollectorHost } from '../collector-host';
 import type { Config } from '../config';
 import type { ConnectionService } from '../connection';
@@ -8,6 +9,11 @@ import type { CpaProxy } from '../proxy/forward';
 import type { JobRunner } from '../jobs/job-runner';
 import { jobView } from '../jobs/jobs.schema';
 import type { PlusSideBySide } from '../plus-switch/plus-side-by-side';
+import { markPartial } from '../plus-compat/partial';
+import { dataMigration, databaseFiles, databaseMaintenance } from '../plus-compat/status-sections';
+
+/** `scope=database-maintenance` (Plus): only that section; any other scope gives the full answer, as in Plus. */
+const StatusQuery = z.object({ scope: z.string().max(100).optional() });
 
 /** Who is running and since when (/health, /status, /metrics). */
 export interface ServerInfo {
@@ -30,7 +36,7 @@ export interface SystemRoutesOptions extends ServerInfo {
 export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
   const ctx = opts;
 
-  app.get('/health', { config: { auth: 'public' } }, async () => ({ status: 'ok', service: 'cpamp', version: ctx.version }));
+  app.get('/health', { config: { auth: 'public' } }, async () => ({ ok: true, status: 'ok', service: 'cpamp', version: ctx.version }));
 
   app.get('/usage-service/info', { config: { auth: 'public' } }, async () => {
     const configured = ctx.connection.isConfigured();
@@ -50,10 +56,13 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
     };
   });
 
-  app.get('/status', async () => {
+  app.get('/status', { schema: { querystring: StatusQuery } }, async (request, reply) => {
+    const cacheState = ctx.store ? ctx.store.cacheStatus().state : null;
+    // Plus's ?scope=database-maintenance answers only that section (its panel polls it).
+    if ((request.query as z.infer<typeof StatusQuery>).scope === 'database-maintenance') return { databaseMaintenance: databaseMaintenance(cacheState) };
     const connection = ctx.connection.current();
     const collector = ctx.connection.collectorSettings();
-    return {
+    const body = {
       service: 'cpamp',
       version: ctx.version,
       startedAt: ctx.startedAt,
@@ -64,9 +73,10 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       connectionSource: connection?.source ?? null,
       upstream: connection?.baseUrl ?? null,
       // From the store's in-memory column cache: no count(*) per call.
-      events: ctx.store ? ctx.store.cacheStatus().events : null,
+      events: ctx.store ? ctx.store.cacheStatus().events : 0,
       eventCache: ctx.store ? ctx.store.cacheStatus().state : null,
-      deadLetters: null,
+      // Plus's top-level copy of the collector's dead-letter count.
+      deadLetters: ctx.collector.status()?.counters.deadLettered ?? 0,
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
@@ -74,7 +84,12 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
       // Two collectors on one CPA split its records: said plainly when Plus still runs beside cpamp.
       plusSideBySide: ctx.plusSideBySide ? await ctx.plusSideBySide() : null,
+      dataMigration: dataMigration(ctx.store ? ctx.store.cacheStatus().events : 0, ctx.now()),
+      databaseMaintenance: databaseMaintenance(cacheState),
+      ...(ctx.store ? { database: await databaseFiles(ctx.config.dbPath) } : {}),
     };
+    if (ctx.store) markPartial(reply, ['database.checkpoint']);
+    return body;
   });
 }
 
