@@ -229,6 +229,7 @@ describe('Plus dashboard and monitoring', () => {
         {
           row_key: 'r1',
           provider_window_id: 'primary',
+          window_key: 'primary', // Plus echoes it only when sent (the recorded request sent it)
           auth_index: authIndex,
           auth_provider_snapshot: 'codex',
           from_ms: END - 4 * DAY,

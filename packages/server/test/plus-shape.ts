@@ -3,17 +3,24 @@
 // fields. null on either side matches any type (Plus writes null for "no data yet", cpamp for "unknown").
 // An empty cpamp array where Plus has items is accepted only when the answer's X-Cpamp-Partial header
 // names it (a header token, after its last '.', that occurs in the field's name).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The recorded answers; PLUS_ROUTES_DIR points the comparison at another recording of the same routes. */
-export const PLUS_ROUTES_DIR =
-  process.env.PLUS_ROUTES_DIR ??
-  join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'plus-v1.12.2', 'routes');
+const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'plus-v1.12.2');
+
+/**
+ * Where recorded answers are read, first match wins: `routes-pool/` (Plus with a pool: inspection runs, candidates,
+ * cooldowns; recorded by hand, see its README), then `routes/` (test/fixtures/record/record.mjs). PLUS_ROUTES_DIR
+ * points the comparison at one other recording instead.
+ */
+export const PLUS_ROUTES_DIRS = process.env.PLUS_ROUTES_DIR
+  ? [process.env.PLUS_ROUTES_DIR]
+  : [join(FIXTURES, 'routes-pool'), join(FIXTURES, 'routes')];
 
 /** A recorded answer: the JSON body (recordings that wrap it as {request, status, contentType, body} are unwrapped). */
 export function plusAnswer(name: string): unknown {
-  const raw = JSON.parse(readFileSync(join(PLUS_ROUTES_DIR, `${name}.json`), 'utf8')) as unknown;
+  const dir = PLUS_ROUTES_DIRS.find((d) => existsSync(join(d, `${name}.json`))) ?? PLUS_ROUTES_DIRS[0]!;
+  const raw = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as unknown;
   const wrapped =
     raw !== null && typeof raw === 'object' && 'request' in raw && 'status' in raw && 'body' in raw;
   return wrapped ? (raw as { body: unknown }).body : raw;
