@@ -275,9 +275,12 @@ describe('panel-ux in Chromium (manager mode)', () => {
     const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
     const jsonl = (await readFile((await dl2.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { label: string; account: string });
     expect(jsonl.map((r) => r.label || r.account)).toEqual(shown.map((s) => s.trim()));
+    // Full-page shots from the top (a scrolled page would paint the sticky header mid-page).
+    await page.evaluate(() => window.scrollTo(0, 0));
     await themeShots(page, 'ux-monitoring');
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await themeShots(page, 'ux-monitoring-375');
   });
 
