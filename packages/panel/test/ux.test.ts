@@ -275,9 +275,12 @@ describe('panel-ux in Chromium (manager mode)', () => {
     const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
     const jsonl = (await readFile((await dl2.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { label: string; account: string });
     expect(jsonl.map((r) => r.label || r.account)).toEqual(shown.map((s) => s.trim()));
+    // Full-page shots from the top (a scrolled page would paint the sticky header mid-page).
+    await page.evaluate(() => window.scrollTo(0, 0));
     await themeShots(page, 'ux-monitoring');
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await themeShots(page, 'ux-monitoring-375');
   });
 
@@ -301,5 +304,64 @@ describe('panel-ux in Chromium (manager mode)', () => {
     expect(hash).toContain('tab=key');
     expect(hash).toContain('sort=cost');
     expect(await page.getByRole('tab', { name: 'API keys' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('walkthrough: everyday tasks in at most three clicks from the obvious page', async () => {
+    await page.context().close();
+    page = await openPage(browser, { height: 860, acceptDownloads: true });
+    collectErrors(page, problems);
+    await adminLogin(page, url, ADMIN_KEY);
+    let clicks = 0;
+    const click = async (l: { click(): Promise<void> }) => {
+      clicks++;
+      await l.click();
+    };
+    const fresh = async (hash: string, heading: string) => {
+      await page.goto(`${url}/management.html#/${hash}`);
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      clicks = 0;
+    };
+
+    // 1. The top-spending key of the last 7 days (from Monitoring): 7 days, API keys, sort by cost.
+    await fresh('monitoring', 'Monitoring');
+    await click(page.getByRole('button', { name: 'Last 7 days' }));
+    await click(page.getByRole('tab', { name: 'API keys' }));
+    await page.getByTestId('breakdown').waitFor();
+    await click(page.getByTestId('breakdown').getByRole('button', { name: /^Cost/ }));
+    await poll(() => page.evaluate(() => location.hash)).toContain('sort=cost');
+    const top = await api<{ rows: { label: string; name: string }[] }>('/analytics/breakdown/key?range=7d&sort=cost&limit=1');
+    await poll(async () => (await page.getByTestId('breakdown').locator('tbody tr').first().locator('td').first().textContent())?.trim()).toBe(top.rows[0]!.label || top.rows[0]!.name);
+    expect(clicks).toBeLessThanOrEqual(3);
+
+    // 2. The failure rate of one model: a click on its name filters every card; the success rate KPI answers.
+    await fresh('monitoring?range=7d', 'Monitoring');
+    await page.getByTestId('breakdown').waitFor();
+    const model = ((await page.getByTestId('breakdown').locator('tbody tr').first().locator('td').first().textContent()) ?? '').trim();
+    await click(page.getByTestId('breakdown').getByRole('button', { name: model, exact: true }));
+    await poll(() => page.evaluate(() => location.hash)).toContain(`model=${encodeURIComponent(model)}`);
+    const sum = await api<{ successRate: number | null }>(`/analytics/summary?range=7d&model=${encodeURIComponent(model)}`);
+    const pct = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 }).format(sum.successRate ?? 0);
+    await poll(() => page.getByTestId('kpi-success').textContent()).toBe(pct);
+    expect(clicks).toBeLessThanOrEqual(3);
+
+    // 3. Adding a price (from Model prices): the unpriced model's Add button, two rates, Save.
+    await fresh('prices', 'Model prices');
+    const row = page.locator('[data-testid="prices-table"] tr.missing').first();
+    await row.waitFor();
+    const priced = (await row.getAttribute('data-model'))!;
+    await click(row.getByRole('button', { name: `Add price ${priced}` }));
+    await page.locator('input[name="price-input"]').fill('2');
+    await page.locator('input[name="price-output"]').fill('8');
+    await click(page.getByRole('button', { name: 'Save', exact: true }));
+    await poll(async () => (await api<{ prices: Record<string, { input: number }> }>('/model-prices')).prices[priced]?.input).toBe(2);
+    expect(clicks).toBeLessThanOrEqual(3);
+
+    // 4. Exporting CSV (from Monitoring): one click on the breakdown's CSV button.
+    await fresh('monitoring', 'Monitoring');
+    await page.getByTestId('export-csv').waitFor();
+    clicks++;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+    expect(download.suggestedFilename()).toMatch(/^breakdown-model-24h\.csv$/);
+    expect(clicks).toBeLessThanOrEqual(3);
   });
 });

@@ -16,7 +16,13 @@ describe('dashboardView', () => {
     await s.insertBatch([
       makeEvent({ timestampMs: NOW - 20_000, model: 'gpt-5', inputTokens: 100, outputTokens: 0 }),
       makeEvent({ timestampMs: NOW - 2 * H, model: 'gpt-5', authIndex: 'acc-b' }),
-      makeEvent({ timestampMs: NOW - 3 * H, model: 'claude-x', failed: true, statusCode: 429, failBody: 'rate limited: try later' }),
+      makeEvent({
+        timestampMs: NOW - 3 * H,
+        model: 'claude-x',
+        failed: true,
+        statusCode: 429,
+        failBody: 'rate limited: try later',
+      }),
       // Yesterday 09:00 UTC: before the same time of day, so it is in yesterdaySoFar.
       makeEvent({ timestampMs: NOW - 25.5 * H, model: 'gpt-5' }),
       // Yesterday 11:00 UTC: in the last 24 h, not in yesterdaySoFar.
@@ -37,7 +43,11 @@ describe('dashboardView', () => {
     ]);
     expect(d.topAccounts[0]!.requests).toBeGreaterThanOrEqual(d.topAccounts.at(-1)!.requests);
     expect(d.recentFailures).toHaveLength(1);
-    expect(d.recentFailures[0]).toMatchObject({ model: 'claude-x', statusCode: 429, message: 'rate limited: try later' });
+    expect(d.recentFailures[0]).toMatchObject({
+      model: 'claude-x',
+      statusCode: 429,
+      message: 'rate limited: try later',
+    });
   });
 
   it('starts today at midnight of the asked time zone', async () => {

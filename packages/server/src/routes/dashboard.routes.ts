@@ -22,7 +22,9 @@ const DashboardQuery = z.object({
   tz: z
     .string()
     .max(100)
-    .refine(isTimeZone, { message: 'unknown time zone: use an IANA name such as UTC, Europe/Berlin or Asia/Shanghai' })
+    .refine(isTimeZone, {
+      message: 'unknown time zone: use an IANA name such as UTC, Europe/Berlin or Asia/Shanghai',
+    })
     .optional(),
   top: z.coerce.number().int().min(1).max(20).optional(),
 });
@@ -34,23 +36,39 @@ export interface DashboardRoutesOptions {
   now: () => number;
 }
 
-export default async function dashboardRoutes(appBase: FastifyInstance, opts: DashboardRoutesOptions): Promise<void> {
+export default async function dashboardRoutes(
+  appBase: FastifyInstance,
+  opts: DashboardRoutesOptions,
+): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
-  app.get('/v0/management/analytics/dashboard', { schema: { querystring: DashboardQuery } }, async (request) => {
-    const q = request.query;
-    const view = await dashboardView(opts.store, { now: opts.now(), timeZone: q.tz ?? 'UTC', ...(q.top ? { top: q.top } : {}) });
-    const settings = opts.connection.collectorSettings();
-    const s = collectorStatus(opts.collector, opts.connection.current()?.baseUrl ?? '', settings.mode, settings.queue);
-    return {
-      ...view,
-      collector: {
-        state: s.state,
-        transport: s.transport,
-        lastConsumedAt: s.lastConsumedAt,
-        lastInsertedAt: s.lastInsertedAt,
-        totalInserted: s.totalInserted,
-        lastError: s.lastError,
-      },
-    };
-  });
+  app.get(
+    '/v0/management/analytics/dashboard',
+    { schema: { querystring: DashboardQuery } },
+    async (request) => {
+      const q = request.query;
+      const view = await dashboardView(opts.store, {
+        now: opts.now(),
+        timeZone: q.tz ?? 'UTC',
+        ...(q.top ? { top: q.top } : {}),
+      });
+      const settings = opts.connection.collectorSettings();
+      const s = collectorStatus(
+        opts.collector,
+        opts.connection.current()?.baseUrl ?? '',
+        settings.mode,
+        settings.queue,
+      );
+      return {
+        ...view,
+        collector: {
+          state: s.state,
+          transport: s.transport,
+          lastConsumedAt: s.lastConsumedAt,
+          lastInsertedAt: s.lastInsertedAt,
+          totalInserted: s.totalInserted,
+          lastError: s.lastError,
+        },
+      };
+    },
+  );
 }

@@ -9,11 +9,21 @@ import { ServerError } from '../errors';
 const BASE = '/v0/management/analytics/views';
 const SaveBody = z.object({
   name: z.string().trim().min(1).max(80),
-  state: z.record(z.string().regex(/^[a-z][a-zA-Z]{0,31}$/, { message: 'state keys are URL param names such as range, model, tab' }), z.string().max(1000)),
+  state: z.record(
+    z
+      .string()
+      .regex(/^[a-z][a-zA-Z]{0,31}$/, {
+        message: 'state keys are URL param names such as range, model, tab',
+      }),
+    z.string().max(1000),
+  ),
 });
 const IdParams = z.object({ id: z.coerce.number().int().min(1) });
 
-export default async function savedViewsRoutes(appBase: FastifyInstance, opts: { store: Pick<Store, 'savedViews'> }): Promise<void> {
+export default async function savedViewsRoutes(
+  appBase: FastifyInstance,
+  opts: { store: Pick<Store, 'savedViews'> },
+): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const views = opts.store.savedViews;
 
@@ -25,7 +35,8 @@ export default async function savedViewsRoutes(appBase: FastifyInstance, opts: {
   });
 
   app.delete(`${BASE}/:id`, { schema: { params: IdParams } }, async (request) => {
-    if (!(await views.delete(request.params.id))) throw new ServerError('not_found', `No saved view with id ${request.params.id}.`);
+    if (!(await views.delete(request.params.id)))
+      throw new ServerError('not_found', `No saved view with id ${request.params.id}.`);
     return { ok: true };
   });
 }

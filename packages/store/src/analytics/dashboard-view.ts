@@ -80,7 +80,10 @@ export async function dashboardView(
   const day = { from: now - 24 * H, to: now + 1 };
   // The daily series of the last 26 h ends with today's bucket, whose start is midnight in the zone
   // (DST-correct, without a second time-zone implementation here).
-  const days = await analytics.timeSeries({ from: now - 26 * H, to: now + 1 }, { granularity: 'day', timeZone });
+  const days = await analytics.timeSeries(
+    { from: now - 26 * H, to: now + 1 },
+    { granularity: 'day', timeZone },
+  );
   const todayStartMs = Math.min(now, days.points[days.points.length - 1]?.startMs ?? now);
   const [today, yesterdaySoFar, minute, hourly, models, accounts, failed] = await Promise.all([
     analytics.totals({ from: todayStartMs, to: now + 1 }),

@@ -3,12 +3,18 @@ import { checkView, viewFromRow, type SavedViewRow, type SavedViewsRepository } 
 import { rows, type PgDb } from './pg-connection';
 
 /** Postgres: the same table and answers as the SQLite repository. */
-export function createPgSavedViewsRepository(deps: { db: PgDb; now: () => number; assertOpen: () => void }): SavedViewsRepository {
+export function createPgSavedViewsRepository(deps: {
+  db: PgDb;
+  now: () => number;
+  assertOpen: () => void;
+}): SavedViewsRepository {
   const { db, now } = deps;
   return {
     async list() {
       deps.assertOpen();
-      return (await rows(db, sql<SavedViewRow>`SELECT * FROM saved_views ORDER BY name, id`)).map(viewFromRow);
+      return (await rows(db, sql<SavedViewRow>`SELECT * FROM saved_views ORDER BY name, id`)).map(
+        viewFromRow,
+      );
     },
     async save(name, state) {
       deps.assertOpen();

@@ -15,8 +15,22 @@ const TotalsSchema = z.looseObject({
   unpricedRequests: z.number().optional().default(0),
 });
 export type DashboardTotals = z.output<typeof TotalsSchema>;
-const Point = z.looseObject({ label: z.string(), startMs: z.number(), requests: z.number(), failures: z.number(), tokens: z.number(), costMicros: z.number() });
-const Top = z.looseObject({ name: z.string(), label: z.string(), requests: z.number(), failures: z.number(), tokens: z.number(), costMicros: z.number() });
+const Point = z.looseObject({
+  label: z.string(),
+  startMs: z.number(),
+  requests: z.number(),
+  failures: z.number(),
+  tokens: z.number(),
+  costMicros: z.number(),
+});
+const Top = z.looseObject({
+  name: z.string(),
+  label: z.string(),
+  requests: z.number(),
+  failures: z.number(),
+  tokens: z.number(),
+  costMicros: z.number(),
+});
 export type DashboardTop = z.output<typeof Top>;
 const Failure = z.looseObject({
   id: z.number(),
@@ -61,11 +75,16 @@ export function deltaPct(now: number, base: number): number | null {
 
 // --- saved analytics views (/analytics/views) ---
 
-const ViewSchema = z.looseObject({ id: z.number(), name: z.string(), state: z.record(z.string(), z.string()) });
+const ViewSchema = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  state: z.record(z.string(), z.string()),
+});
 export type SavedView = z.output<typeof ViewSchema>;
 const ViewsSchema = z.looseObject({ views: z.array(ViewSchema) });
 
-export const listViews = (c: ManagerClient, o: Opts = {}) => c.json('GET', '/analytics/views', ViewsSchema, o);
+export const listViews = (c: ManagerClient, o: Opts = {}) =>
+  c.json('GET', '/analytics/views', ViewsSchema, o);
 export const saveView = (c: ManagerClient, name: string, state: Record<string, string>, o: Opts = {}) =>
   c.json('POST', '/analytics/views', z.looseObject({ view: ViewSchema }), { body: { name, state }, ...o });
 export const deleteView = (c: ManagerClient, id: number, o: Opts = {}) =>

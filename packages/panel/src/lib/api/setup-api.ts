@@ -9,7 +9,10 @@ import { parseJson, type SignalOptions as Opts } from './management-client';
 const LiveSchema = z.looseObject({
   cpaUsage: z.looseObject({}).optional(),
   config: z.looseObject({
-    cpaConnection: z.looseObject({ cpaBaseUrl: z.string().optional().default(''), managementKeySet: z.boolean().optional().default(false) }),
+    cpaConnection: z.looseObject({
+      cpaBaseUrl: z.string().optional().default(''),
+      managementKeySet: z.boolean().optional().default(false),
+    }),
     collector: z.looseObject({ collectorMode: z.string().optional().default('auto') }).optional(),
   }),
 });
@@ -22,9 +25,18 @@ export interface LiveConnection {
   working: boolean;
 }
 
-export async function getLiveConnection(c: ManagerClient, adminKey: string, o: Opts = {}): Promise<LiveConnection> {
+export async function getLiveConnection(
+  c: ManagerClient,
+  adminKey: string,
+  o: Opts = {},
+): Promise<LiveConnection> {
   const url = `${c.baseUrl}/usage-service/config`;
-  const res = await c.external('GET', '/usage-service/config', { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' }, o);
+  const res = await c.external(
+    'GET',
+    '/usage-service/config',
+    { Authorization: `Bearer ${adminKey}`, Accept: 'application/json' },
+    o,
+  );
   const body = await parseJson(res, LiveSchema, url);
   const mode = body.config.collector?.collectorMode ?? 'auto';
   return {

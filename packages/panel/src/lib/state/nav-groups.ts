@@ -2,7 +2,16 @@ import { ROUTES, type RouteId } from './routes';
 
 // The menu: at most eight groups, each with its pages (issue #19). Every route id keeps its own hash, so
 // old links open the same page; a group is only a heading over them.
-export const NAV_GROUP_IDS = ['overview', 'usage', 'accounts', 'alerts', 'costs', 'cpa', 'data', 'system'] as const;
+export const NAV_GROUP_IDS = [
+  'overview',
+  'usage',
+  'accounts',
+  'alerts',
+  'costs',
+  'cpa',
+  'data',
+  'system',
+] as const;
 export type NavGroupId = (typeof NAV_GROUP_IDS)[number];
 
 export const NAV_GROUP_ROUTES: Record<NavGroupId, readonly RouteId[]> = {

@@ -12,6 +12,7 @@ export class Router {
   #hash = $state('');
   readonly current = $derived(parseHash(this.#hash));
   readonly #win: Window;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- scroll bookkeeping, never rendered
   readonly #offsets = new Map<string, number>();
   #nextId = 0;
   #entry = '';
