@@ -35,7 +35,7 @@ export interface RepriceResult {
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A chunk's target duration: views wait at most about this long for the writer between chunks. */
-export const CHUNK_BUDGET_MS = 8;
+export const CHUNK_BUDGET_MS = 10;
 
 export interface RepriceLoopState {
   matched: number;
@@ -70,8 +70,8 @@ export async function repriceEvents(
     s.matched += r.matched;
     s.updated += r.updated;
     s.missingPrice += r.missingPrice;
-    // Aim the next chunk at the budget: at most double or halve at a time, between 200 and 100,000 ids.
-    s.span = Math.round(Math.min(100_000, Math.max(200, s.span * Math.min(2, Math.max(0.5, budget / Math.max(ms, 0.1))))));
+    // Aim the next chunk at the budget: at most double or halve at a time, between 1,000 and 100,000 ids.
+    s.span = Math.round(Math.min(100_000, Math.max(1000, s.span * Math.min(2, Math.max(0.5, budget / Math.max(ms, 0.1))))));
     opts.onChunk?.(s);
     if (r.done) return s;
     await turn();

@@ -74,12 +74,16 @@ export function createRepriceChunker(deps: {
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 
   /** Dictionary ids of the model names that resolve to one of `models` (a price key matches its name variants). */
+  let memo: { key: string; size: number; ids: number[] } | null = null;
   const modelIds = (models: string[]): number[] => {
+    const entries = dict.entries('model');
+    const key = models.join('\u0000');
+    // Every chunk of one job asks the same: resolve again only when the dictionary grew.
+    if (memo && memo.key === key && memo.size === entries.length) return memo.ids;
     const keys = new Set(models.map((m) => m.toLowerCase()));
-    return dict
-      .entries('model')
-      .filter((m) => m.name !== '' && modelNameCandidates(m.name).some((c) => keys.has(c)))
-      .map((m) => m.id);
+    const ids = entries.filter((m) => m.name !== '' && modelNameCandidates(m.name).some((c) => keys.has(c))).map((m) => m.id);
+    memo = { key, size: entries.length, ids };
+    return ids;
   };
 
   return (req) => {

@@ -242,3 +242,6 @@ export const runRetention = (c: ManagerClient) => c.json('POST', '/retention/run
 export type ApplyFrom = 'all' | 'now' | string;
 export const savePriceApplied = (c: ManagerClient, model: string, price: PriceInput, applyFrom: ApplyFrom | undefined) =>
   c.json('PUT', '/model-prices', z.looseObject({}), { body: applyFrom === undefined ? { model, price } : { model, price, applyFrom } });
+/** Confirms one of a model's candidate prices from a price file (models.dev lists a model under several providers). */
+export const syncPriceCandidate = (c: ManagerClient, url: string, model: string, sourceModelId: string) =>
+  c.json('POST', '/model-prices/sync', SyncReportSchema, { body: { url, models: [model], select: { [model]: sourceModelId } }, timeoutMs: 120_000 });

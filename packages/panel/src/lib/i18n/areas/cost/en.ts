@@ -41,6 +41,11 @@ export const costEn = {
     repricing: (p: { name: string }) => `Re-pricing the history of ${p.name} in the background…`,
     badDate: 'Pick a date to apply the price from.',
   },
+  candidates: {
+    title: 'Several prices found: pick the one you are billed',
+    use: 'Use this price',
+    perM: (p: { input: string; output: string }) => `$${p.input} in / $${p.output} out per 1M`,
+  },
   unpriced: {
     title: 'Models with traffic but no price',
     hint: 'Their cost counts as unknown, not zero. Add a price and their history is priced.',

@@ -42,6 +42,11 @@ export const costZhCn: CostMessages = {
     repricing: (p: { name: string }) => `正在后台重新计算 ${p.name} 的历史费用…`,
     badDate: '请选择价格生效的日期。',
   },
+  candidates: {
+    title: '找到多个价格：请选择实际计费的那一个',
+    use: '使用此价格',
+    perM: (p: { input: string; output: string }) => `每 1M：输入 $${p.input} / 输出 $${p.output}`,
+  },
   unpriced: {
     title: '有流量但没有价格的模型',
     hint: '它们的费用是未知，而不是零。添加价格后会为其历史计价。',

@@ -42,6 +42,11 @@ export const costZhTw: CostMessages = {
     repricing: (p: { name: string }) => `正在背景重新計算 ${p.name} 的歷史費用…`,
     badDate: '請選擇價格生效的日期。',
   },
+  candidates: {
+    title: '找到多個價格：請選擇實際計費的那一個',
+    use: '使用此價格',
+    perM: (p: { input: string; output: string }) => `每 1M：輸入 $${p.input} / 輸出 $${p.output}`,
+  },
   unpriced: {
     title: '有流量但沒有價格的模型',
     hint: '它們的費用是未知，而不是零。新增價格後會為其歷史計價。',
