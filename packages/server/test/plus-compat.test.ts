@@ -414,4 +414,12 @@ describe('model usage rows for model-prices/usage-summary', () => {
     const small = await plusModelUsage(store, 10);
     expect(small).toMatchObject({ sampled_events: 10, truncated: true });
   });
+
+  it('the route answers them beside cpamp’s priced / unpricedCalls fields', async () => {
+    const res = await call('GET', `${M}/model-prices/usage-summary`);
+    expectShape('get-model-prices-usage-summary', res);
+    const models = (res.body as { models: { requested_calls: number; priced: boolean; unpricedCalls: number }[] }).models;
+    expect(models.reduce((n, m) => n + m.requested_calls, 0)).toBe(await store.events.count());
+    expect(models.every((m) => typeof m.priced === 'boolean' && typeof m.unpricedCalls === 'number')).toBe(true);
+  });
 });

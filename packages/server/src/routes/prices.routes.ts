@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ServerError } from '../errors';
 import { jobView } from '../jobs/jobs.schema';
 import { fetchPriceFile } from '../net/fetch-price-file';
+import { plusModelUsage } from '../plus-compat/usage-summary';
 import { isPlusEntry, plusToPriceInput, PlusPriceSchema, withPlusFields } from '../prices/plus-price-shape';
 import { defineRepriceJob, startReprice, type RepriceTarget } from '../prices/reprice-job';
 
@@ -208,7 +209,12 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
     const models = await Promise.all(
       rows.map(async (r) => ({ model: r.name, calls: r.requests, unpricedCalls: r.unpricedRequests, priced: (await store.prices.lookup(r.name, '')) !== undefined })),
     );
-    const totalEvents = models.reduce((n, m) => n + m.calls, 0);
-    return { sampled_events: totalEvents, total_events: totalEvents, truncated: total > rows.length, models };
+    // Plus's split per name (requested by clients vs served under another requested name), over a recent sample.
+    const plus = await plusModelUsage(store);
+    const split = new Map(plus.models.map((m) => [m.model, m]));
+    const merged = models.map((m) => ({ ...m, requested_calls: split.get(m.model)?.requested_calls ?? 0, resolved_calls: split.get(m.model)?.resolved_calls ?? 0 }));
+    const known = new Set(models.map((m) => m.model));
+    const aliasOnly = plus.models.filter((m) => !known.has(m.model)).map((m) => ({ ...m, unpricedCalls: 0, priced: false }));
+    return { sampled_events: plus.sampled_events, total_events: plus.total_events, truncated: plus.truncated || total > rows.length, models: [...merged, ...aliasOnly] };
   });
 }
