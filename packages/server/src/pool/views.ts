@@ -228,6 +228,11 @@ export async function buildSnapshot(
     const broad = list.filter((b) => b.accounts >= Math.ceil(size / 2));
     if (broad.length >= 2) buckets.set(key, broad);
   }
+  // Look ahead as far as the chart looks back (at least 6 h, at most 24 h): with no history yet, a weekly
+  // reset days away would squeeze everything measured into the left edge.
+  let firstPast = nowMs;
+  for (const list of buckets.values()) for (const b of list) firstPast = Math.min(firstPast, b.tMs);
+  const ahead = Math.min(SERIES_AHEAD_MS, Math.max(6 * HOUR, nowMs - firstPast));
   const series: PoolSnapshot['series'] = [];
   for (const [key, { provider, plan, f }] of planForecasts) {
     const points: PoolSnapshot['series'][number]['points'] = (buckets.get(key) ?? []).map((b) => ({ tMs: b.tMs, remainingPercent: b.remainingPercent, projected: false }));
@@ -235,8 +240,8 @@ export async function buildSnapshot(
       points.push({ tMs: nowMs, remainingPercent: f.avgRemainingPercent, projected: true });
       const end = f.verdict === 'empty' ? f.emptyUntilMs : (f.exhaustAtMs ?? f.nextResetAtMs);
       if (end !== null && end > nowMs) {
-        // The chart shows a day either side of now: a weekly reset days ahead is cut at +24 h on the same slope.
-        const stop = Math.min(end, nowMs + SERIES_AHEAD_MS);
+        // A reset beyond the horizon is cut there, on the same slope.
+        const stop = Math.min(end, nowMs + ahead);
         const left = f.verdict === 'empty' ? 0 : Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((stop - nowMs) / HOUR));
         points.push({ tMs: stop, remainingPercent: Math.round(left * 100) / 100, projected: true });
       }
