@@ -141,4 +141,25 @@ describe('alerts an operator can act on (Chromium)', () => {
     expect(await drawer.textContent()).toContain(EMAIL);
     expect(problems).toEqual([]);
   });
+
+  it('a rule picks its account from a searchable list (no auth index typed)', async () => {
+    await page.goto(`${url}/management.html#/alerts?tab=rules`);
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.locator('select[name="rule-kind"]').selectOption('account-auth-issue');
+    await page.locator('input[name="rule-name"]').fill('Ana only');
+    const picker = page.getByTestId('picker-param-authIndex');
+    await picker.locator('input[type="search"]').fill('ana');
+    await picker
+      .getByRole('option', { name: new RegExp(EMAIL) })
+      .getByRole('button')
+      .click();
+    expect(await page.getByTestId('picked-param-authIndex').textContent()).toBe(EMAIL);
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('rules').getByText('Ana only').waitFor();
+    const rules = (await (await fetch(`${url}/v0/management/alerts/rules`, { headers: auth })).json()) as {
+      items: { name: string; params: Record<string, unknown> }[];
+    };
+    expect(rules.items.find((r) => r.name === 'Ana only')?.params).toMatchObject({ authIndex: INDEX });
+    expect(problems).toEqual([]);
+  });
 });

@@ -32,7 +32,18 @@ const DATA: Record<RouteId, Checks> = {
   requests: (p) => [['past event rows', has(tid(p, 'events-row'))]],
   pool: (p) => [['pool total', has(tid(p, 'pool-total'), { text: /[1-9]/ })], ['forecast card', has(tid(p, 'forecast-card'))]],
   inspection: (p) => [['inspection runs', has(tid(p, 'run-list').locator('li'))]],
-  alerts: (p) => [['alert rules', has(tid(p, 'rules').locator('li'))], ['alert channels', has(tid(p, 'channels').locator('li, tr'))]],
+  // Incidents come first; rules and channels sit on the page's second tab.
+  alerts: (p) => [
+    [
+      'alert rules',
+      async () => {
+        if ((await tid(p, 'rules').count()) > 0) return has(tid(p, 'rules').locator('li'))();
+        await p.getByRole('tablist').first().getByRole('tab').nth(1).click({ timeout: 1_000 });
+        return 'opening the rules tab';
+      },
+    ],
+    ['alert channels', has(tid(p, 'channels').locator('li, tr'))],
+  ],
   prices: (p) => [['price rows', has(tid(p, 'prices-table').locator('tbody tr'))]],
   aliases: (p) => [['key rows', has(tid(p, 'aliases-table').locator('tbody tr'))]],
   data: (p) => [['export model options', has(p.locator('select[name="export-model"] option'), { min: 2 })]],

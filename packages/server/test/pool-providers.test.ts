@@ -165,3 +165,28 @@ describe('provider quota probes through the fake CPA', () => {
     expect(h.fake.authFiles().some((f) => f.authIndex === 'kimi3')).toBe(true);
   });
 });
+
+describe('xAI evidence in the traffic', () => {
+  it('a free-usage 429 starts a 24 h cooldown; permission_denied queues an auth issue', async () => {
+    h = await startPoolHarness({ files: [file('xai', 1), file('xai', 2)], automation: { quotaCooldownEnabled: true, accountActionsEnabled: true } });
+    await h.service.sync();
+    const ev = (i: number, authIndex: string, statusCode: number, failBody: string) => ({
+      dedupKey: String(i).repeat(64), requestId: `abcd000${i}`, timestampMs: T0 + i, provider: 'xai', executorType: 'xai', model: 'grok-4',
+      alias: 'grok-4', endpoint: '/v1/responses', authType: 'oauth', source: '', apiKeyHash: '', apiKeyLabel: '', clientIp: '', userAgent: '',
+      failed: true, statusCode, failBody, latencyMs: 5, ttftMs: 1, reasoningEffort: '', serviceTier: '', responseServiceTier: '',
+      generate: true, inputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, outputTokens: 0, reasoningTokens: 0, unclassifiedTokens: 0,
+      totalTokens: 0, tokenQuality: 'complete' as const, authIndex,
+    });
+    await h.store.insertBatch([
+      ev(1, 'xai1', 429, '{"code":"subscription:free-usage-exhausted","error":"You have used all of your included free usage"}'),
+      ev(2, 'xai2', 403, '{"code":"permission_denied","error":"The credential is not permitted to use the chat endpoint"}'),
+    ]);
+    await h.service.evidence.scan();
+    expect(h.disabledInCpa('xai1')).toBe(true);
+    expect(await h.store.pool.getOwnership('xai1')).toMatchObject({ kind: 'quota', recoverAtMs: T0 + 1 + 24 * H });
+    const issues = (await h.app.inject({ url: '/v0/management/pool/issues' })).json().items as { authIndex: string; issue: string }[];
+    expect(issues.find((i) => i.authIndex === 'xai2')).toMatchObject({ issue: 'unauthorized' });
+    // Traffic evidence never disables for an auth issue (only a probe may).
+    expect(h.disabledInCpa('xai2')).toBe(false);
+  });
+});

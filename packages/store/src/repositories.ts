@@ -234,7 +234,7 @@ export interface PoolRepository {
   historyBuckets(
     sinceMs: number,
     bucketMs: number,
-  ): Promise<{ provider: string; plan: string | null; window: string; tMs: number; remainingPercent: number }[]>;
+  ): Promise<{ provider: string; plan: string | null; accounts: number; window: string; tMs: number; remainingPercent: number }[]>;
   /** Per account and window: the earliest observation since `sinceMs` in the current cycle (for slopes). */
   cycleStarts(
     sinceMs: number,

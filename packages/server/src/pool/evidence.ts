@@ -3,6 +3,7 @@
 // path), records response-header windows, and hands 429 usage-limit and 401/403 failures to the automation.
 import type { Automation } from './automation';
 import { toWindowRows } from './inspection';
+import { classifyXaiFailure, XAI_FREE_USAGE_COOLDOWN_MS } from './provider-probes';
 import { usageLimitReset, windowsFromHeaders } from './quota-parse';
 import type { PoolDeps } from './types';
 
@@ -56,7 +57,10 @@ export function createEvidenceScanner(d: PoolDeps, automation: Automation): Evid
             const age = d.now() - r.timestampMs;
             const acc = await d.repo.getAccount(r.authIndex);
             if (!acc) continue;
-            if (r.statusCode === 429 && age <= EXHAUSTION_MAX_AGE_MS) {
+            if (acc.provider === 'xai' && age <= EXHAUSTION_MAX_AGE_MS && classifyXaiFailure(r.statusCode, r.failBody ?? '') === 'free_quota_exhausted') {
+              // xAI's free usage refills over a rolling 24 h with no published reset: cool down 24 h from the failure.
+              await automation.onExhausted(acc, r.timestampMs + XAI_FREE_USAGE_COOLDOWN_MS, `xAI free usage exhausted (HTTP ${r.statusCode} at ${new Date(r.timestampMs).toISOString()})`);
+            } else if (r.statusCode === 429 && age <= EXHAUSTION_MAX_AGE_MS) {
               const limit = usageLimitReset(r.failBody, r.timestampMs);
               const full = windows.filter((w) => (w.usedPercent ?? 0) >= 100 && w.resetAtMs !== null);
               const resetAt = limit?.resetAtMs ?? (full.length ? Math.max(...full.map((w) => w.resetAtMs as number)) : null);

@@ -207,28 +207,41 @@ export async function buildSnapshot(
 
   // One line per provider and plan: past points are the average remaining % of the plan's binding window
   // per 30-minute bucket; projected points run from now to the reset (or to where it runs dry first).
-  const planForecasts = new Map<string, { provider: string; plan: string | null; f: PoolForecast }>();
+  const planForecasts = new Map<string, { provider: string; plan: string | null; f: PoolForecast; size: number }>();
   for (const list of members.values()) {
     const first = list[0]!;
-    planForecasts.set(`${first.provider}\u0000${first.plan ?? ''}`, { provider: first.provider, plan: first.plan, f: poolForecast(list.map((m) => m.member), nowMs) });
+    planForecasts.set(`${first.provider}\u0000${first.plan ?? ''}`, { provider: first.provider, plan: first.plan, f: poolForecast(list.map((m) => m.member), nowMs), size: list.length });
   }
-  const buckets = new Map<string, { tMs: number; remainingPercent: number }[]>();
+  const buckets = new Map<string, { tMs: number; remainingPercent: number; accounts: number }[]>();
   for (const b of inputs.buckets) {
     const key = `${b.provider}\u0000${b.plan ?? ''}`;
     if (planForecasts.get(key)?.f.bindingWindow !== b.window) continue;
     const list = buckets.get(key) ?? [];
-    list.push({ tMs: b.tMs, remainingPercent: b.remainingPercent });
+    list.push({ tMs: b.tMs, remainingPercent: b.remainingPercent, accounts: b.accounts });
     buckets.set(key, list);
   }
+  // A bucket that saw only a few of the plan's accounts (one request's rate-limit headers) is not the plan's
+  // level, and plotting it makes the line jump: keep buckets that saw at least half the plan (an inspection),
+  // unless that leaves fewer than two points.
+  for (const [key, list] of buckets) {
+    const size = planForecasts.get(key)?.size ?? 1;
+    const broad = list.filter((b) => b.accounts >= Math.ceil(size / 2));
+    if (broad.length >= 2) buckets.set(key, broad);
+  }
+  // Look ahead as far as the chart looks back (at least 6 h, at most 24 h): with no history yet, a weekly
+  // reset days away would squeeze everything measured into the left edge.
+  let firstPast = nowMs;
+  for (const list of buckets.values()) for (const b of list) firstPast = Math.min(firstPast, b.tMs);
+  const ahead = Math.min(SERIES_AHEAD_MS, Math.max(6 * HOUR, nowMs - firstPast));
   const series: PoolSnapshot['series'] = [];
   for (const [key, { provider, plan, f }] of planForecasts) {
-    const points: PoolSnapshot['series'][number]['points'] = (buckets.get(key) ?? []).map((b) => ({ ...b, projected: false }));
+    const points: PoolSnapshot['series'][number]['points'] = (buckets.get(key) ?? []).map((b) => ({ tMs: b.tMs, remainingPercent: b.remainingPercent, projected: false }));
     if (f.avgRemainingPercent !== null) {
       points.push({ tMs: nowMs, remainingPercent: f.avgRemainingPercent, projected: true });
       const end = f.verdict === 'empty' ? f.emptyUntilMs : (f.exhaustAtMs ?? f.nextResetAtMs);
       if (end !== null && end > nowMs) {
-        // The chart shows a day either side of now: a weekly reset days ahead is cut at +24 h on the same slope.
-        const stop = Math.min(end, nowMs + SERIES_AHEAD_MS);
+        // A reset beyond the horizon is cut there, on the same slope.
+        const stop = Math.min(end, nowMs + ahead);
         const left = f.verdict === 'empty' ? 0 : Math.max(0, f.avgRemainingPercent - f.remainingPercentPerHour * ((stop - nowMs) / HOUR));
         points.push({ tMs: stop, remainingPercent: Math.round(left * 100) / 100, projected: true });
       }

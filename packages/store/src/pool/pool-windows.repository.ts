@@ -142,15 +142,17 @@ export function createPoolWindows(db: PoolDb): PoolWindowsTable {
 
     historyBuckets(sinceMs, bucketMs) {
       const rows = rd(
-        `SELECT a.provider, h.window, (h.observed_ms / ?) * ? AS t, avg(100 - h.used_percent) AS rem, a.plan
+        `SELECT a.provider, h.window, (h.observed_ms / ?) * ? AS t, avg(100 - h.used_percent) AS rem, a.plan,
+                count(DISTINCT h.auth_index) AS n
            FROM pool_window_history h JOIN pool_account a ON a.auth_index = h.auth_index
            WHERE h.observed_ms >= ? AND a.deleted_ms IS NULL GROUP BY a.provider, a.plan, h.window, t ORDER BY t`,
       )
         .raw()
-        .all(bucketMs, bucketMs, sinceMs) as [string, string, number, number, string | null][];
-      return rows.map(([provider, window, tMs, rem, plan]) => ({
+        .all(bucketMs, bucketMs, sinceMs) as [string, string, number, number, string | null, number][];
+      return rows.map(([provider, window, tMs, rem, plan, n]) => ({
         provider,
         plan,
+        accounts: n,
         window,
         tMs,
         remainingPercent: Math.round(rem * 100) / 100,
