@@ -14,12 +14,12 @@ import {
   type PoolMember,
   type WindowPoint,
 } from './forecast';
+import { accountStatus, countStates } from './account-status';
 import {
-  ACCOUNT_STATUSES,
   toQuotaWindow,
   type AccountStatus,
   type PoolAccount,
-  type PoolAccountRow,
+  type PoolIssueRow,
   type ProviderForecast,
   type UsageNumbers,
 } from './types';
@@ -71,16 +71,6 @@ async function usageByAccount(store: ViewStore, from: number, to: number): Promi
   return out;
 }
 
-function statusOf(acc: PoolAccountRow, owned: { kind: string } | undefined, openIssues: number, exhausted: boolean): { status: AccountStatus; disabledBy: 'cpamp' | 'user' | null } {
-  const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
-  if (openIssues > 0) return { status: 'auth-issue', disabledBy };
-  if (owned?.kind === 'quota' && acc.disabled) return { status: 'cooldown', disabledBy };
-  if (acc.disabled) return { status: 'disabled', disabledBy };
-  if (exhausted) return { status: 'cooldown', disabledBy };
-  if (acc.cpaStatus === null && acc.lastResult === null) return { status: 'unknown', disabledBy };
-  return { status: 'active', disabledBy };
-}
-
 /** What changes only with new observations (results, evidence), kept across action-only rebuilds. */
 export interface SnapshotInputs {
   atMs: number;
@@ -111,9 +101,12 @@ export async function buildSnapshot(
   const repo = store.pool;
   const rows = await repo.listAccounts();
   const ownership = new Map((await repo.listOwnership()).map((o) => [o.authIndex, o]));
-  // An open `exhausted` issue is a quota state (cooldown), not an auth problem.
-  const issues = await repo.openIssueCounts(['unauthorized', 'expired', 'banned']);
-  const exhaustedIssues = await repo.openIssueCounts(['exhausted']);
+  const issues = new Map<string, PoolIssueRow[]>();
+  for (const i of await repo.listIssues('open', 1_000_000)) {
+    const list = issues.get(i.authIndex) ?? [];
+    list.push(i);
+    issues.set(i.authIndex, list);
+  }
   const { u3, u24, u7d } = usage;
   const accounts: PoolAccount[] = [];
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
@@ -134,11 +127,17 @@ export async function buildSnapshot(
               cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs)),
       };
     });
-    const exhausted =
-      ws.some((w) => (w.usedPercent ?? 0) >= 100 && (w.resetAtMs === null || w.resetAtMs > nowMs)) ||
-      (acc.lastResult === 'exhausted' && !ws.length) ||
-      exhaustedIssues.has(acc.authIndex);
-    const { status, disabledBy } = statusOf(acc, ownership.get(acc.authIndex), issues.get(acc.authIndex) ?? 0, exhausted);
+    const owned = ownership.get(acc.authIndex);
+    const verdict = accountStatus({
+      file: { disabled: acc.disabled, cpaStatus: acc.cpaStatus, statusMessage: acc.statusMessage },
+      ownership: owned ? { kind: owned.kind, reason: owned.reason, disabledAtMs: owned.disabledAtMs, recoverAtMs: owned.recoverAtMs } : null,
+      openIssues: issues.get(acc.authIndex) ?? [],
+      windows: ws,
+      lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
+      nowMs,
+    });
+    const status = verdict.state;
+    const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
     const a3 = u3.get(acc.authIndex) ?? ZERO;
     const a24 = u24.get(acc.authIndex) ?? ZERO;
     const burn = burnPerHour(a3, a24);
@@ -151,6 +150,9 @@ export async function buildSnapshot(
       email: acc.email,
       plan: acc.plan,
       status,
+      owner: verdict.owner,
+      untilMs: verdict.untilMs,
+      evidence: verdict.evidence,
       disabledBy,
       windows: ws.map(toQuotaWindow),
       lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
@@ -161,15 +163,14 @@ export async function buildSnapshot(
     };
     accounts.push(account);
     const key = `${acc.provider}\u0000${acc.plan ?? ''}`;
-    const usable = status === 'active' || (status === 'cooldown' && !acc.disabled);
+    // Forecast members: enabled accounts, exhausted ones included (their quota returns at the reset).
+    const usable = !acc.disabled && (verdict.usable || status === 'exhausted');
     const list = members.get(key) ?? [];
     list.push({ provider: acc.provider, plan: acc.plan, member: { usable, windows: fws, burn }, status });
     members.set(key, list);
   }
 
-  const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as Record<AccountStatus, number> & { total: number };
-  for (const a of accounts) counts[a.status]++;
-  counts.total = accounts.length;
+  const counts = countStates(accounts.map((a) => a.status));
 
   const providers: ProviderForecast[] = [];
   const perProvider = new Map<string, PoolMember[]>();
@@ -184,7 +185,7 @@ export async function buildSnapshot(
       plan: first.plan,
       accounts: list.length,
       active: list.filter((m) => m.status === 'active').length,
-      exhausted: list.filter((m) => m.status === 'cooldown').length,
+      exhausted: list.filter((m) => m.status === 'cooldown' || m.status === 'exhausted').length,
       burnPerHour: f.burnPerHour as UsageNumbers,
       windows: f.windows,
       exhaustAtMs: f.exhaustAtMs,

@@ -8,7 +8,8 @@ import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { PoolPolicyPatchSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
-import { ACCOUNT_STATUSES, toResult, toRun } from '../pool/types';
+import { toResult, toRun } from '../pool/types';
+import { ACCOUNT_STATES } from '../pool/account-status';
 import { pageAccounts } from '../pool/views';
 
 const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
@@ -16,7 +17,7 @@ const intQ = (min: number, max: number, def: number) => z.coerce.number().int().
 
 const AccountsQuery = z.object({
   provider: z.string().trim().min(1).max(40).optional(),
-  status: z.enum(ACCOUNT_STATUSES as unknown as ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown']).optional(),
+  status: z.enum(ACCOUNT_STATES).optional(),
   q: z.string().max(200).optional(),
   sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
   limit: intQ(1, 500, 100),
