@@ -1,6 +1,7 @@
 import { monitoringEn } from './areas/monitoring/en';
 import { adminEn } from './areas/admin/en';
 import { poolEn } from './areas/pool/en';
+import { accountsEn } from './areas/accounts/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -286,6 +287,7 @@ export const en = {
   monitoring: monitoringEn,
   admin: adminEn,
   pool: poolEn,
+  accounts: accountsEn,
 };
 
 export type Messages = typeof en;

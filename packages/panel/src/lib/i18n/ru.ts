@@ -1,6 +1,7 @@
 import { monitoringRu } from './areas/monitoring/ru';
 import { adminRu } from './areas/admin/ru';
 import { poolRu } from './areas/pool/ru';
+import { accountsRu } from './areas/accounts/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -295,4 +296,5 @@ export const ru: Messages = {
   monitoring: monitoringRu,
   admin: adminRu,
   pool: poolRu,
+  accounts: accountsRu,
 };

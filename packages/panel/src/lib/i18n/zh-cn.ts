@@ -1,6 +1,7 @@
 import { monitoringZhCn } from './areas/monitoring/zh-cn';
 import { adminZhCn } from './areas/admin/zh-cn';
 import { poolZhCn } from './areas/pool/zh-cn';
+import { accountsZhCn } from './areas/accounts/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -287,4 +288,5 @@ export const zhCn: Messages = {
   monitoring: monitoringZhCn,
   admin: adminZhCn,
   pool: poolZhCn,
+  accounts: accountsZhCn,
 };

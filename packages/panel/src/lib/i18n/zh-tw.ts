@@ -1,6 +1,7 @@
 import { monitoringZhTw } from './areas/monitoring/zh-tw';
 import { adminZhTw } from './areas/admin/zh-tw';
 import { poolZhTw } from './areas/pool/zh-tw';
+import { accountsZhTw } from './areas/accounts/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -287,4 +288,5 @@ export const zhTw: Messages = {
   monitoring: monitoringZhTw,
   admin: adminZhTw,
   pool: poolZhTw,
+  accounts: accountsZhTw,
 };
