@@ -98,3 +98,5 @@ export type {
 } from './jobs/jobs.types';
 export { openPgStore } from './pg/open-pg-store';
 export type { OpenPgStoreOptions, PgStore, PgStoreRepositories } from './pg/open-pg-store';
+export { accountKey, DEFAULT_UPSTREAM } from './accounts/account-key';
+export type { AccountKeyInput } from './accounts/account-key';

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Kysely, SqliteDialect } from 'kysely';
 import { openStore, type Store } from '../src/index';
+import { migrations } from '../src/migrations/index';
 import { makeEvent } from './helpers/events';
 
 const stores: Store[] = [];
@@ -40,6 +42,13 @@ describe('client key labels', () => {
     const first = await openStore({ path, cacheSnapshot: false });
     await first.insertBatch([makeEvent()]);
     await first.close();
+    // Undo the migrations after 0006 (newest first), so 0006 is again the next one to run.
+    const k = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    for (const name of Object.keys(migrations).filter((n) => n > '0006-remask-key-labels').sort().reverse()) {
+      await migrations[name]!.down?.(k);
+      await k.deleteFrom('kysely_migration' as never).where('name' as never, '=', name as never).execute();
+    }
+    await k.destroy();
     // Put the database back to what the previous version wrote: an 8-character label, migration not applied.
     const db = new Database(path);
     db.prepare(`UPDATE api_key SET label = 'sk-t…m-a'`).run();

@@ -45,7 +45,12 @@ export type PoolAccount = {
   disabledBy: 'cpamp' | 'user' | null;
   windows: QuotaWindow[];
   lastInspection: { atMs: number; result: InspectionResultKind } | null;
+  /** Canonical identity (upstream/provider/account id|email): usage and costs of every auth_index it had. */
+  accountKey: string;
   usage24h: { requests: number; failures: number; tokens: number; costMicros: number };
+  usage7d: { requests: number; failures: number; tokens: number; costMicros: number };
+  /** Newest usage record of the account in the last 7 days. */
+  lastSeenMs: number | null;
   burnPerHour: UsageNumbers;
   exhaustAtMs: number | null;
   valueMicros: number;

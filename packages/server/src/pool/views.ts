@@ -40,8 +40,24 @@ export interface PoolSnapshot {
   orders: Map<AccountSort, PoolAccount[]>;
 }
 
-type Usage = { requests: number; failures: number; tokens: number; costMicros: number };
-const ZERO: Usage = { requests: 0, failures: 0, tokens: 0, costMicros: 0 };
+type Usage = { requests: number; failures: number; tokens: number; costMicros: number; lastSeenMs: number };
+const ZERO: Usage = { requests: 0, failures: 0, tokens: 0, costMicros: 0, lastSeenMs: 0 };
+
+/** Usage per canonical account key: every auth_index the account ever had adds to it (history follows it). */
+function byKey(usage: Map<string, Usage>, keyOf: (authIndex: string) => string): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  for (const [authIndex, u] of usage) {
+    const k = keyOf(authIndex);
+    const cur = out.get(k);
+    out.set(
+      k,
+      cur
+        ? { requests: cur.requests + u.requests, failures: cur.failures + u.failures, tokens: cur.tokens + u.tokens, costMicros: cur.costMicros + u.costMicros, lastSeenMs: Math.max(cur.lastSeenMs, u.lastSeenMs) }
+        : u,
+    );
+  }
+  return out;
+}
 
 /** Usage per account (by auth_index) over the last 3 h, 24 h and 7 days. */
 export interface PoolUsage {
@@ -67,7 +83,7 @@ export async function readUsage(store: ViewStore, nowMs: number): Promise<PoolUs
 async function usageByAccount(store: ViewStore, from: number, to: number): Promise<Map<string, Usage>> {
   const out = new Map<string, Usage>();
   const { rows } = await store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
-  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros });
+  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros, lastSeenMs: r.lastSeenMs });
   return out;
 }
 
@@ -107,11 +123,23 @@ export async function buildSnapshot(
     list.push(i);
     issues.set(i.authIndex, list);
   }
-  const { u3, u24, u7d } = usage;
+  const identities = await repo.identities();
+  const keyOf = (authIndex: string) => identities.get(authIndex) ?? authIndex;
+  const u3 = byKey(usage.u3, keyOf);
+  const u24 = byKey(usage.u24, keyOf);
+  const u7d = byKey(usage.u7d, keyOf);
   const accounts: PoolAccount[] = [];
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
+  // Windows follow the account too: a new auth_index without a reading yet shows its account's newest one.
+  const keyWindows = new Map<string, { at: number; ws: NonNullable<ReturnType<typeof windows.get>> }>();
+  for (const [authIndex, ws] of windows) {
+    const at = Math.max(0, ...ws.map((w) => w.observedAtMs));
+    const k = keyOf(authIndex);
+    if (ws.length && (keyWindows.get(k)?.at ?? -1) < at) keyWindows.set(k, { at, ws });
+  }
   for (const acc of rows) {
-    const ws = windows.get(acc.authIndex) ?? [];
+    const own = windows.get(acc.authIndex) ?? [];
+    const ws = own.length ? own : (keyWindows.get(keyOf(acc.authIndex))?.ws ?? []);
     const fws: ForecastWindow[] = ws.map((w) => {
       const cur: WindowPoint = { tMs: w.observedAtMs, usedPercent: w.usedPercent ?? 0, resetAtMs: w.resetAtMs };
       return {
@@ -138,11 +166,13 @@ export async function buildSnapshot(
     });
     const status = verdict.state;
     const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
-    const a3 = u3.get(acc.authIndex) ?? ZERO;
-    const a24 = u24.get(acc.authIndex) ?? ZERO;
+    const ownKey = keyOf(acc.authIndex);
+    const a3 = u3.get(ownKey) ?? ZERO;
+    const a24 = u24.get(ownKey) ?? ZERO;
+    const a7 = u7d.get(ownKey) ?? ZERO;
     const burn = burnPerHour(a3, a24);
     const weekly = ws.some((w) => w.window.startsWith('weekly'));
-    const value = (weekly ? u7d.get(acc.authIndex) : a24)?.costMicros ?? 0;
+    const value = (weekly ? a7 : a24).costMicros;
     const account: PoolAccount = {
       authIndex: acc.authIndex,
       fileName: acc.fileName,
@@ -156,7 +186,10 @@ export async function buildSnapshot(
       disabledBy,
       windows: ws.map(toQuotaWindow),
       lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
-      usage24h: { ...a24 },
+      accountKey: ownKey,
+      usage24h: { requests: a24.requests, failures: a24.failures, tokens: a24.tokens, costMicros: a24.costMicros },
+      usage7d: { requests: a7.requests, failures: a7.failures, tokens: a7.tokens, costMicros: a7.costMicros },
+      lastSeenMs: a7.lastSeenMs || null,
       burnPerHour: burn,
       exhaustAtMs: accountExhaustAt(fws, nowMs).exhaustAtMs,
       valueMicros: value,

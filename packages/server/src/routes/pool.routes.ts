@@ -86,7 +86,12 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     if (!account) throw new ServerError('not_found', `No pool account with auth_index ${authIndex}; list them with GET ${base}/accounts (run an inspection or wait for the next sync if it is new).`);
     const repo = opts.store.pool;
     const byWindow = new Map<string, { tMs: number; usedPercent: number }[]>();
-    for (const p of await repo.windowHistory(authIndex, opts.now() - 7 * 86_400_000)) {
+    // History follows the account: every auth_index with the same canonical key (a re-login, a renamed file).
+    const ids = await repo.identities();
+    const siblings = [...ids].filter(([, k]) => k === account.accountKey).map(([i]) => i);
+    const since = opts.now() - 7 * 86_400_000;
+    const points = siblings.length > 1 ? (await Promise.all(siblings.map((i) => repo.windowHistory(i, since)))).flat().sort((a, b) => a.tMs - b.tMs) : await repo.windowHistory(authIndex, since);
+    for (const p of points) {
       const list = byWindow.get(p.window) ?? [];
       list.push({ tMs: p.tMs, usedPercent: p.usedPercent });
       byWindow.set(p.window, list);
@@ -94,7 +99,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     return {
       account,
       windowHistory: [...byWindow].map(([window, points]) => ({ window, points })),
-      actions: await repo.listActions({ limit: 50, authIndex }),
+      actions: siblings.length > 1 ? (await Promise.all(siblings.map((i) => repo.listActions({ limit: 50, authIndex: i })))).flat().sort((a, b) => b.atMs - a.atMs).slice(0, 50) : await repo.listActions({ limit: 50, authIndex }),
       inspections: (await repo.resultsFor(authIndex, 20)).map(toResult),
     };
   });

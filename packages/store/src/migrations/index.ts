@@ -5,6 +5,7 @@ import * as m0003 from './0003-alerts';
 import * as m0004 from './0004-jobs';
 import * as m0005 from './0005-pool-settings';
 import * as m0006 from './0006-remask-key-labels';
+import * as m0010 from './0010-account-identity';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-jobs': m0004,
   '0005-pool-settings': m0005,
   '0006-remask-key-labels': m0006,
+  '0010-account-identity': m0010,
 };
