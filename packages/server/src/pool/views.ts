@@ -281,17 +281,18 @@ function sortedAccounts(snap: PoolSnapshot, sort: AccountSort): PoolAccount[] {
 
 export function pageAccounts(
   snap: PoolSnapshot,
-  q: { provider?: string; status?: AccountStatus; q?: string; sort: AccountSort; limit: number; offset: number },
+  q: { provider?: string; status?: AccountStatus; plan?: string; q?: string; sort: AccountSort; limit: number; offset: number },
 ): { items: PoolAccount[]; total: number; nextOffset: number | null } {
   const needle = q.q?.trim().toLowerCase() ?? '';
   const sorted = sortedAccounts(snap, q.sort);
   const list =
-    !q.provider && !q.status && !needle
+    !q.provider && !q.status && !q.plan && !needle
       ? sorted
       : sorted.filter(
           (a) =>
             (!q.provider || a.provider === q.provider) &&
             (!q.status || a.status === q.status) &&
+            (!q.plan || (a.plan ?? '') === q.plan) &&
             (!needle || a.authIndex.toLowerCase().includes(needle) || (a.email ?? '').toLowerCase().includes(needle) || (a.fileName ?? '').toLowerCase().includes(needle)),
         );
   const items = list.slice(q.offset, q.offset + q.limit);

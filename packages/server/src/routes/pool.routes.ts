@@ -18,6 +18,7 @@ const intQ = (min: number, max: number, def: number) => z.coerce.number().int().
 const AccountsQuery = z.object({
   provider: z.string().trim().min(1).max(40).optional(),
   status: z.enum(ACCOUNT_STATES).optional(),
+  plan: z.string().trim().min(1).max(60).optional(),
   q: z.string().max(200).optional(),
   sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
   limit: intQ(1, 500, 100),
@@ -71,6 +72,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     const page = pageAccounts(await opts.pool.snapshot(), {
       ...(q.provider ? { provider: q.provider } : {}),
       ...(q.status ? { status: q.status } : {}),
+      ...(q.plan ? { plan: q.plan } : {}),
       ...(q.q ? { q: q.q } : {}),
       sort: q.sort,
       limit: q.limit,

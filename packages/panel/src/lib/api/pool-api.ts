@@ -41,6 +41,9 @@ export const PoolAccountSchema = z.looseObject({
   email: str.nullable(),
   plan: str.nullable(),
   status: str,
+  accountKey: str.optional(),
+  usage7d: z.looseObject({ requests: num, failures: num, tokens: num, costMicros: num }).optional(),
+  lastSeenMs: nnum.optional(),
   owner: str.nullable().optional(),
   untilMs: nnum.optional(),
   evidence: z.array(z.looseObject({ source: str, fact: str, detail: str, atMs: nnum })).optional(),
@@ -177,6 +180,7 @@ export const ProgressEventSchema = z.looseObject({ type: z.literal('inspection-p
 export interface AccountQuery {
   provider?: string;
   status?: string;
+  plan?: string;
   q?: string;
   sort?: AccountSort;
   limit?: number;
@@ -189,7 +193,7 @@ const seg = encodeURIComponent;
 export const getOverview = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${P}/overview`, OverviewSchema, o);
 export const listAccounts = (c: ManagerClient, q: AccountQuery, o: Opts = {}) =>
   c.json('GET', `${P}/accounts`, AccountsSchema, {
-    query: { provider: q.provider || undefined, status: q.status || undefined, q: q.q || undefined, sort: q.sort, limit: q.limit, cursor: q.cursor ?? undefined },
+    query: { provider: q.provider || undefined, status: q.status || undefined, plan: q.plan || undefined, q: q.q || undefined, sort: q.sort, limit: q.limit, cursor: q.cursor ?? undefined },
     ...o,
   });
 export const getAccount = (c: ManagerClient, authIndex: string, o: Opts = {}) =>

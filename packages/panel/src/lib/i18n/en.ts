@@ -40,6 +40,7 @@ export const en = {
     cpaMode: 'CPA panel mode',
   },
   nav: {
+    accounts: 'Accounts',
     requests: 'Live requests',
     pool: 'Account pool',
     inspection: 'Inspection',

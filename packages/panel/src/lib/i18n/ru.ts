@@ -49,6 +49,7 @@ export const ru: Messages = {
     cpaMode: 'Режим панели CPA',
   },
   nav: {
+    accounts: 'Аккаунты',
     requests: 'Запросы онлайн',
     pool: 'Пул аккаунтов',
     inspection: 'Проверка',

@@ -41,6 +41,7 @@ export const zhCn: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    accounts: '账号',
     requests: '实时请求',
     pool: '账号池',
     inspection: '巡检',

@@ -41,6 +41,7 @@ export const zhTw: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    accounts: '帳號',
     requests: '即時請求',
     pool: '帳號池',
     inspection: '巡檢',
