@@ -62,35 +62,39 @@ async function main(): Promise<void> {
       await page.goto(`${url}/management.html#/dashboard`);
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
       const start = Date.now();
-      await page.evaluate(() => (location.hash = '#/accounts'));
-      await page.waitForFunction((n) => document.querySelector('[data-testid="pool-total"]')?.textContent?.replace(/\D/g, '') === String(n) && document.querySelectorAll('[data-testid="pool-viewport"] [role="row"]').length > 5, FILES);
+      await page.evaluate("location.hash = '#/accounts'");
+      await page.waitForFunction(
+        `document.querySelector('[data-testid="pool-total"]')?.textContent?.replace(/\\D/g, '') === '${FILES}' && document.querySelectorAll('[data-testid="pool-viewport"] [role="row"]').length > 5`,
+      );
       runs.push(Date.now() - start);
     }
     result['interactiveMs'] = { runs, best: Math.min(...runs), median: [...runs].sort((a, b) => a - b)[1], target: 1000 };
     log('interactive', runs);
 
     // SSE: one account changed elsewhere → how many rows does the table re-create?
-    await page.evaluate(() => {
-      const w = window as unknown as { __replaced: number };
-      w.__replaced = 0;
+    await page.evaluate(`(() => {
+      window.__replaced = 0;
       const spacer = document.querySelector('[data-testid="pool-viewport"] .spacer-y');
       new MutationObserver((ms) => {
-        for (const m of ms) w.__replaced += [...m.addedNodes].filter((n) => n instanceof HTMLElement && n.getAttribute('role') === 'row').length;
-      }).observe(spacer!, { childList: true });
-    });
+        for (const m of ms) window.__replaced += [...m.addedNodes].filter((n) => n.nodeType === 1 && n.getAttribute('role') === 'row').length;
+      }).observe(spacer, { childList: true });
+    })()`);
     const firstRow = await page.locator('[data-testid="pool-viewport"] [role="row"]').first().getAttribute('data-auth-index');
-    const firstFile = files.find((f) => f.name === (await app.inject({ url: `/v0/management/pool/accounts/${firstRow}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json().account.fileName);
+    const firstName = ((await app.inject({ url: `/v0/management/pool/accounts/${firstRow}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { account: { fileName: string } }).account.fileName;
+    const firstFile = files.find((f) => f.name === firstName);
     await app.inject({ method: 'PATCH', url: '/v0/management/auth-files/status', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, payload: { name: firstFile?.name, disabled: true } });
-    await page.waitForFunction((i) => document.querySelector(`[data-auth-index="${i}"] [data-testid="row-status"]`)?.getAttribute('data-status') === 'disabled_by_user', firstRow, { timeout: 30_000 }).catch(() => undefined);
-    result['sseRowsReplaced'] = await page.evaluate(() => (window as unknown as { __replaced: number }).__replaced);
+    await page
+      .waitForFunction(`document.querySelector('[data-auth-index="${firstRow}"] [data-testid="row-status"]')?.getAttribute('data-status') === 'disabled_by_user'`, undefined, { timeout: 30_000 })
+      .catch(() => undefined);
+    result['sseRowsReplaced'] = await page.evaluate('window.__replaced');
     result['renderedRows'] = await page.locator('[data-testid="pool-viewport"] [role="row"]').count();
 
     // Bulk: 1,000 Codex accounts disabled through the page, with progress.
     await page.locator('select[name="pool-provider"]').selectOption('codex');
-    await page.waitForFunction((n) => document.querySelector('[data-testid="pool-shown"]')?.textContent?.endsWith(`of ${n}`) ?? false, BULK);
+    await page.waitForFunction(`document.querySelector('[data-testid="pool-shown"]')?.textContent?.endsWith('of ${BULK}') ?? false`);
     const tSel = Date.now();
     await page.getByRole('button', { name: 'Select all shown' }).click();
-    await page.waitForFunction((n) => document.querySelector('[data-testid="picked-count"]')?.textContent === `${n} selected`, BULK);
+    await page.waitForFunction(`document.querySelector('[data-testid="picked-count"]')?.textContent === '${BULK} selected'`);
     result['selectAllMs'] = Date.now() - tSel;
     await page.locator('select[name="bulk-action"]').selectOption('disable');
     await page.getByTestId('bulk-apply').click();
