@@ -26,7 +26,7 @@ function memoryIo(cwd: string): CliIo & { stdout: string[] } {
 type Account = { authIndex: string; fileName: string | null; status: string; owner: string | null; untilMs: number | null; evidence: { source: string; fact: string }[]; disabledBy: string | null };
 
 describe('one account status model on the demo pool', () => {
-  it('the pool summary, the accounts list, the issue queue and the alerts agree; demo roles get their states', async () => {
+  it('the pool summary, the accounts list, the metrics, the issue queue and the alerts agree; demo roles get their states', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const io = memoryIo(dir.path);
@@ -61,6 +61,9 @@ describe('one account status model on the demo pool', () => {
       expect(total).toBe(accounts.length);
       expect(Object.fromEntries(Object.entries(byState).filter(([, n]) => n > 0))).toEqual(tally);
       expect(accounts.every((a) => a.evidence.length > 0)).toBe(true);
+      // Metrics report the same numbers.
+      const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
+      for (const [state, n] of Object.entries(byState)) expect(metrics, state).toContain(`cpamp_accounts{state="${state}"} ${n}\n`);
       // The list filtered by each state returns the same accounts.
       for (const [state, n] of Object.entries(tally)) expect((await get<{ total: number }>(`/v0/management/pool/accounts?status=${state}&limit=1`)).total, state).toBe(n);
 
