@@ -20,6 +20,18 @@ const BULK = Number(process.env.ACCOUNTS_BENCH_BULK ?? 1000);
 const ADMIN_KEY = 'cpamp_accounts_bench_admin_key_0123456789';
 const root = new URL('../..', import.meta.url).pathname;
 const log = (...a: unknown[]) => console.log(...a);
+// What the in-page functions use (the bench compiles without the DOM lib; the panel's CSP forbids string eval).
+interface El {
+  textContent: string | null;
+  getAttribute(n: string): string | null;
+  nodeType: number;
+}
+interface PageGlobals {
+  document: { querySelector(s: string): El | null; querySelectorAll(s: string): { length: number } };
+  location: { hash: string };
+  __replaced: number;
+  MutationObserver: new (cb: (ms: { addedNodes: Iterable<El> }[]) => void) => { observe(el: El, o: object): void };
+}
 
 async function main(): Promise<void> {
   // BULK Codex accounts, the rest Claude: filtering by provider selects exactly BULK.
@@ -62,9 +74,10 @@ async function main(): Promise<void> {
       await page.goto(`${url}/management.html#/dashboard`);
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
       const start = Date.now();
-      await page.evaluate("location.hash = '#/accounts'");
+      await page.evaluate(() => void ((globalThis as unknown as PageGlobals).location.hash = '#/accounts'));
       await page.waitForFunction(
-        `document.querySelector('[data-testid="pool-total"]')?.textContent?.replace(/\\D/g, '') === '${FILES}' && document.querySelectorAll('[data-testid="pool-viewport"] [role="row"]').length > 5`,
+        (n) => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="pool-total"]')?.textContent?.replace(/\D/g, '') === String(n) && (globalThis as unknown as PageGlobals).document.querySelectorAll('[data-testid="pool-viewport"] [role="row"]').length > 5,
+        FILES,
       );
       runs.push(Date.now() - start);
     }
@@ -72,29 +85,30 @@ async function main(): Promise<void> {
     log('interactive', runs);
 
     // SSE: one account changed elsewhere → how many rows does the table re-create?
-    await page.evaluate(`(() => {
-      window.__replaced = 0;
-      const spacer = document.querySelector('[data-testid="pool-viewport"] .spacer-y');
-      new MutationObserver((ms) => {
-        for (const m of ms) window.__replaced += [...m.addedNodes].filter((n) => n.nodeType === 1 && n.getAttribute('role') === 'row').length;
-      }).observe(spacer, { childList: true });
-    })()`);
+    await page.evaluate(() => {
+      const w = (globalThis as unknown as PageGlobals);
+      w.__replaced = 0;
+      const spacer = w.document.querySelector('[data-testid="pool-viewport"] .spacer-y');
+      new w.MutationObserver((ms) => {
+        for (const m of ms) w.__replaced += [...m.addedNodes].filter((n) => n.nodeType === 1 && n.getAttribute('role') === 'row').length;
+      }).observe(spacer!, { childList: true });
+    });
     const firstRow = await page.locator('[data-testid="pool-viewport"] [role="row"]').first().getAttribute('data-auth-index');
     const firstName = ((await app.inject({ url: `/v0/management/pool/accounts/${firstRow}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { account: { fileName: string } }).account.fileName;
     const firstFile = files.find((f) => f.name === firstName);
     await app.inject({ method: 'PATCH', url: '/v0/management/auth-files/status', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, payload: { name: firstFile?.name, disabled: true } });
     await page
-      .waitForFunction(`document.querySelector('[data-auth-index="${firstRow}"] [data-testid="row-status"]')?.getAttribute('data-status') === 'disabled_by_user'`, undefined, { timeout: 30_000 })
+      .waitForFunction((i) => (globalThis as unknown as PageGlobals).document.querySelector(`[data-auth-index="${i}"] [data-testid="row-status"]`)?.getAttribute('data-status') === 'disabled_by_user', firstRow, { timeout: 30_000 })
       .catch(() => undefined);
-    result['sseRowsReplaced'] = await page.evaluate('window.__replaced');
+    result['sseRowsReplaced'] = await page.evaluate(() => (globalThis as unknown as PageGlobals).__replaced);
     result['renderedRows'] = await page.locator('[data-testid="pool-viewport"] [role="row"]').count();
 
     // Bulk: 1,000 Codex accounts disabled through the page, with progress.
     await page.locator('select[name="pool-provider"]').selectOption('codex');
-    await page.waitForFunction(`document.querySelector('[data-testid="pool-shown"]')?.textContent?.endsWith('of ${BULK}') ?? false`);
+    await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="pool-shown"]')?.textContent?.endsWith(`of ${n}`) ?? false, BULK);
     const tSel = Date.now();
     await page.getByRole('button', { name: 'Select all shown' }).click();
-    await page.waitForFunction(`document.querySelector('[data-testid="picked-count"]')?.textContent === '${BULK} selected'`);
+    await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="picked-count"]')?.textContent === `${n} selected`, BULK);
     result['selectAllMs'] = Date.now() - tSel;
     await page.locator('select[name="bulk-action"]').selectOption('disable');
     await page.getByTestId('bulk-apply').click();
@@ -102,13 +116,16 @@ async function main(): Promise<void> {
     const tBulk = Date.now();
     const ticks: number[] = [];
     await page.getByTestId('bulk-confirm').click();
-    for (;;) {
-      const done = Number(await page.getByTestId('bulk-progress').getAttribute('data-done'));
+    // At most 4 minutes: a slower run reports how far it got.
+    let done = 0;
+    while (Date.now() - tBulk < 240_000) {
+      done = Number(await page.getByTestId('bulk-progress').getAttribute('data-done'));
       ticks.push(done);
-      if (done >= BULK - 1 && (await page.getByTestId('bulk-progress').getAttribute('data-done')) === (await page.getByTestId('bulk-progress').getAttribute('data-total'))) break;
-      await page.waitForTimeout(100);
+      if (done >= BULK) break;
+      await page.waitForTimeout(250);
     }
-    result['bulk1000Ms'] = Date.now() - tBulk;
+    result['bulk1000Ms'] = done >= BULK ? Date.now() - tBulk : null;
+    result['bulkDoneAfterMs'] = { done, ms: Date.now() - tBulk };
     result['bulkProgressSamples'] = ticks.length;
     result['bulkDisabledInCpa'] = fake.authFiles().filter((f) => f.content.type === 'codex' && f.content.disabled === true).length;
     log('bulk', result['bulk1000Ms'], 'ms, disabled in CPA:', result['bulkDisabledInCpa']);
