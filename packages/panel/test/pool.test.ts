@@ -336,7 +336,8 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     // The pool page in Chinese: every label comes from the pool area's zh-CN messages.
     await page.locator('select#lang').selectOption('zh-CN');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: '账号池', exact: true }).click();
-    await page.getByRole('heading', { level: 1, name: '账号池' }).waitFor();
+    // The pool link opens the Accounts workspace (issue #17).
+    await page.getByRole('heading', { level: 1, name: '账号' }).waitFor();
     await page.getByTestId('forecast-card').first().waitFor();
     expect(await page.locator('main').textContent()).not.toMatch(/undefined|NaN/);
     await page.screenshot({ path: `${ART}pool-zh-CN-light.png`, fullPage: true });
