@@ -206,7 +206,8 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     expect(overview.counts.total).toBeGreaterThan(0);
 
     await nav('Account pool');
-    await page.getByRole('heading', { level: 1, name: 'Account pool' }).waitFor();
+    // The Account pool link opens the one Accounts workspace (issue #17).
+    await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
     await poll(() => page.getByTestId('pool-total').textContent()).toBe(new Intl.NumberFormat('en').format(overview.counts.total));
     expect(await page.getByTestId('forecast-card').count()).toBe(overview.providers.length);
     await poll(() => page.getByTestId('pool-shown').textContent()).toMatch(new RegExp(`of ${overview.counts.total}$`));
@@ -216,7 +217,7 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     await shot('pool');
 
     // Filter by status: the table follows.
-    await page.locator('select[name="pool-status"]').selectOption('auth-issue');
+    await page.locator('select[name="pool-status"]').selectOption('banned');
     await poll(() => page.getByTestId('pool-shown').textContent()).not.toMatch(new RegExp(`of ${overview.counts.total}$`));
     await page.locator('select[name="pool-status"]').selectOption('');
     await poll(() => page.getByTestId('pool-shown').textContent()).toMatch(new RegExp(`of ${overview.counts.total}$`));
@@ -229,7 +230,9 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     const pickB = await codexRows.nth(1).getAttribute('data-auth-index');
     await page.locator(`[data-auth-index="${pickA}"] input[name="pick"]`).check();
     await page.locator(`[data-auth-index="${pickB}"] input[name="pick"]`).check();
-    await page.getByRole('button', { name: 'Inspect 2 selected' }).click();
+    await page.locator('select[name="bulk-action"]').selectOption('inspect');
+    await page.getByTestId('bulk-apply').click();
+    await page.getByTestId('bulk-confirm').click();
     await page.getByRole('link', { name: 'Open inspection' }).waitFor();
     expect((await latestRun())?.total).toBe(2);
     await poll(async () => (await latestRun())?.state).toBe('done');
@@ -335,8 +338,9 @@ describe('pool, inspection and alerts pages in Chromium', () => {
 
     // The pool page in Chinese: every label comes from the pool area's zh-CN messages.
     await page.locator('select#lang').selectOption('zh-CN');
-    await navTo(page, '账号池');
-    await page.getByRole('heading', { level: 1, name: '账号池' }).waitFor();
+    // Pool, Auth files and Quota fold into the Accounts workspace (one menu entry).
+    await navTo(page, '账号');
+    await page.getByRole('heading', { level: 1, name: '账号' }).waitFor();
     await page.getByTestId('forecast-card').first().waitFor();
     expect(await page.locator('main').textContent()).not.toMatch(/undefined|NaN/);
     await page.screenshot({ path: `${ART}pool-zh-CN-light.png`, fullPage: true });

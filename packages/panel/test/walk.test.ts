@@ -51,9 +51,11 @@ const DATA: Record<RouteId, Checks> = {
   storage: (p) => [['stored events', has(tid(p, 'storage-events'), { text: /[1-9]/ })], ['table sizes', has(tid(p, 'storage-objects').locator('tbody tr'))]],
   config: (p) => [['client API keys field', inputValue(p, 'textarea[name="api-keys"]', /\S/)]],
   providers: (p) => [['provider key rows', has(p.locator('section[data-section] tbody tr'))]],
-  'auth-files': (p) => [['auth files count', has(tid(p, 'auth-shown'), { text: /[1-9]/ })], ['auth file rows', has(tid(p, 'auth-viewport').locator('[role="row"], tr, .row'))]],
+  // With a cpamp server, Auth files and Quota open the Accounts workspace (issue #17); without one, the CPA pages.
+  accounts: (p) => [['accounts or auth files', has(p.locator('[data-testid="pool-total"], [data-testid="auth-shown"]'), { text: /[1-9]/ })], ['account rows', has(p.locator('[data-testid="pool-viewport"] [role="row"], [data-testid="auth-viewport"] [role="row"]'))]],
+  'auth-files': (p) => [['accounts or auth files', has(p.locator('[data-testid="pool-total"], [data-testid="auth-shown"]'), { text: /[1-9]/ })], ['account rows', has(p.locator('[data-testid="pool-viewport"] [role="row"], [data-testid="auth-viewport"] [role="row"]'))]],
   oauth: (p) => [['provider cards', has(p.locator('section[data-provider]'), { min: 2 })]],
-  quota: (p) => [['account cards', has(p.locator('section.q'))]],
+  quota: (p) => [['account cards or accounts', has(p.locator('section.q, [data-testid="pool-total"]'))]],
   logs: (p) => [['log lines', has(tid(p, 'log-count'), { text: /[1-9]/ })]],
   'error-logs': (p) => [['error log rows', has(p.locator('main table tbody tr'))]],
   plugins: (p) => [['installed plugins', has(p.locator('section[data-plugin]'))]],

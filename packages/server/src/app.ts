@@ -178,7 +178,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     // Before the system and store routes: /status and retention read `app.jobs`.
     await app.register(jobsPlugin, { store, live, now });
     const storeStatus = store ? { store } : {};
-    await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus });
+    await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus, accountStates: async () => (app.hasDecorator('pool') ? (await app.pool.snapshot()).counts : null) });
     await app.register(panelPlugin, { panelPath: config.panelPath });
     const plusSideBySide = store ? () => plusSideBySideOf(store) : undefined;
     await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });

@@ -83,7 +83,7 @@ describe('pool in the app', () => {
     expect(disabledInCpa(1)).toBe(true);
     const log = (await app.inject({ url: '/v0/management/pool/actions?limit=1', headers: auth })).json();
     expect(log.items[0]).toMatchObject({ authIndex: 'a1', action: 'disable', actor: 'user' });
-    expect((await app.inject({ url: '/v0/management/pool/accounts/a1', headers: auth })).json().account).toMatchObject({ status: 'disabled', disabledBy: 'user' });
+    expect((await app.inject({ url: '/v0/management/pool/accounts/a1', headers: auth })).json().account).toMatchObject({ status: 'disabled_by_user', disabledBy: 'user' });
 
     // The tap never alters what CPA receives: a disable of an unowned account goes through as sent.
     expect((await patch(codexFile(2).name, true)).statusCode).toBe(200);

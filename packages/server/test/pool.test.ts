@@ -31,7 +31,7 @@ describe('quota cooldown with ownership (fake clock)', () => {
     expect(cooldowns).toMatchObject([{ authIndex: 'a2', owner: 'cpamp', recoverAtMs: T0 + 60 * MIN }]);
     const detail = (await h.app.inject({ url: '/v0/management/pool/accounts/a2' })).json();
     expect(detail.account).toMatchObject({ status: 'cooldown', disabledBy: 'cpamp' });
-    expect((await h.app.inject({ url: '/v0/management/pool/accounts/a3' })).json().account).toMatchObject({ status: 'disabled', disabledBy: 'user' });
+    expect((await h.app.inject({ url: '/v0/management/pool/accounts/a3' })).json().account).toMatchObject({ status: 'disabled_by_user', disabledBy: 'user', owner: 'user' });
 
     h.advance(59 * MIN);
     await h.service.tick();
@@ -133,7 +133,7 @@ describe('exhausted accounts cpamp does not cool down', () => {
     let open = await issuesOf(h);
     expect(open.map((i) => [i.authIndex, i.issue]).sort()).toEqual([['a2', 'exhausted'], ['c1', 'exhausted']]);
     expect(open.find((i) => i.authIndex === 'c1')!.detail).toContain('quota resets at 2026-11-16T11:00:00.000Z');
-    expect((await h.app.inject({ url: '/v0/management/pool/accounts/c1' })).json().account).toMatchObject({ status: 'cooldown', disabledBy: null });
+    expect((await h.app.inject({ url: '/v0/management/pool/accounts/c1' })).json().account).toMatchObject({ status: 'exhausted', disabledBy: null });
     expect(h.signals.some((s) => s.kind === 'account-auth-issue')).toBe(false);
 
     // Seen again: the same issue, counted twice.

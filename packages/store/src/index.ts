@@ -130,3 +130,5 @@ export { usdDecimal } from './io/export-units';
 export type { SavedView, SavedViewsRepository } from './views/saved-views';
 export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/price-formats';
 export type { PriceFileFormat } from './prices/price-formats';
+export { accountKey, DEFAULT_UPSTREAM } from './accounts/account-key';
+export type { AccountKeyInput } from './accounts/account-key';

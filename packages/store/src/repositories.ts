@@ -287,6 +287,11 @@ export interface PoolRepository {
   listOwnership(): Promise<PoolOwnershipRow[]>;
   dropOwnership(authIndex: string): Promise<boolean>;
 
+  /** Maps auth_indexes to canonical account keys (account_identity); a re-link moves the index. */
+  linkIdentities(rows: readonly { authIndex: string; accountKey: string; provider: string | null }[]): Promise<void>;
+  /** auth_index → account key, for every index ever linked. */
+  identities(): Promise<Map<string, string>>;
+
   /** Applies retention to history, runs, actions and resolved issues. */
   prune(opts?: PoolRetention): Promise<{ history: number; runs: number; actions: number; issues: number }>;
 }

@@ -124,9 +124,26 @@ async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promis
     setImmediate(() => {
       syncQueued = false;
       if (closed) return;
-      void running.sync().catch((err: unknown) => logger.warn({ err }, 'pool: sync after an auth-file change failed'));
+      syncSoon();
     });
   });
+  // One sync at a time: changes that arrive while one runs (a bulk action on 1,000 files) fold into one
+  // more sync after it, instead of a re-read of every auth file per change.
+  let syncing = false;
+  let syncAgain = false;
+  function syncSoon(): void {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = true;
+    void (async () => {
+      do {
+        syncAgain = false;
+        await running.sync().catch((err: unknown) => logger.warn({ err }, 'pool: sync after an auth-file change failed'));
+      } while (syncAgain && !closed);
+    })().finally(() => (syncing = false));
+  }
 
   let busy = false;
   const tick = async () => {

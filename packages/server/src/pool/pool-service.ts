@@ -2,7 +2,7 @@
 // the policy's schedule), scans traffic evidence, restores cooldowns at their reset, emits alert signals
 // and serves cached views. Time always comes from `now`; `tick()` is the one periodic step (the plugin's
 // timer calls it, tests call it after moving the clock).
-import type { StoreRepositories } from '@cpamp/store';
+import { accountKey, type StoreRepositories } from '@cpamp/store';
 import type { CpaAuthFile } from '@cpamp/sdk-cpa';
 import type { Config } from '../config';
 import type { AlertSignal } from '../alerts/signal-bus';
@@ -112,9 +112,17 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
     const cpa = o.cpa();
     if (!cpa) return { accounts: 0 };
     const files = await cpa.listAuthFiles();
+    const listed = files.filter((f) => (f.auth_index ?? '') !== '');
+    // The canonical identity of each file (upstream + provider + account id / email): history follows it.
+    await repo.linkIdentities(
+      listed.map((f) => ({
+        authIndex: f.auth_index as string,
+        provider: providerOf(f),
+        accountKey: accountKey({ provider: providerOf(f), accountId: f.id_token?.chatgpt_account_id ?? null, email: f.email ?? null, authIndex: f.auth_index as string }),
+      })),
+    );
     await repo.syncAccounts(
-      files
-        .filter((f) => (f.auth_index ?? '') !== '')
+      listed
         .map((f) => ({
           authIndex: f.auth_index as string,
           fileName: f.name,

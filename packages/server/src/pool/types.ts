@@ -4,6 +4,7 @@ import type { AlertSignal } from '../alerts/signal-bus';
 import type { PoolPolicy } from './policy';
 import type { PoolCpa } from './cpa-port';
 import type { ForecastReason, PoolVerdict } from './forecast';
+import { ACCOUNT_STATES, type AccountState, type AccountStateOwner, type StatusEvidence } from './account-status';
 
 export type {
   PoolAccountRow,
@@ -24,8 +25,9 @@ export type QuotaWindow = {
   source: 'inspection' | 'response-header';
   observedAtMs: number;
 };
-export type AccountStatus = 'active' | 'disabled' | 'cooldown' | 'auth-issue' | 'unknown';
-export const ACCOUNT_STATUSES: readonly AccountStatus[] = ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown'];
+// One status model for every page, route, alert and metric (account-status.ts).
+export type AccountStatus = AccountState;
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ACCOUNT_STATES;
 export type InspectionResultKind = 'ok' | 'unauthorized' | 'exhausted' | 'banned' | 'error';
 export type UsageNumbers = { requests: number; tokens: number; costMicros: number };
 export type PoolAccount = {
@@ -35,10 +37,21 @@ export type PoolAccount = {
   email: string | null;
   plan: string | null;
   status: AccountStatus;
+  /** Who holds the disable or cooldown (cpamp, the user, or CPA's own back-off). */
+  owner: AccountStateOwner | null;
+  /** End of a cooldown or an exhaustion, when known. */
+  untilMs: number | null;
+  /** The facts behind `status`, strongest first. */
+  evidence: StatusEvidence[];
   disabledBy: 'cpamp' | 'user' | null;
   windows: QuotaWindow[];
   lastInspection: { atMs: number; result: InspectionResultKind } | null;
+  /** Canonical identity (upstream/provider/account id|email): usage and costs of every auth_index it had. */
+  accountKey: string;
   usage24h: { requests: number; failures: number; tokens: number; costMicros: number };
+  usage7d: { requests: number; failures: number; tokens: number; costMicros: number };
+  /** Newest usage record of the account in the last 7 days. */
+  lastSeenMs: number | null;
   burnPerHour: UsageNumbers;
   exhaustAtMs: number | null;
   /** An exhausted account: when its full windows reset (null when not exhausted or no reset known). */

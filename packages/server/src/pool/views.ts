@@ -14,12 +14,12 @@ import {
   type PoolMember,
   type WindowPoint,
 } from './forecast';
+import { accountStatus, countStates } from './account-status';
 import {
-  ACCOUNT_STATUSES,
   toQuotaWindow,
   type AccountStatus,
   type PoolAccount,
-  type PoolAccountRow,
+  type PoolIssueRow,
   type ProviderForecast,
   type UsageNumbers,
 } from './types';
@@ -41,8 +41,24 @@ export interface PoolSnapshot {
   orders: Map<AccountSort, PoolAccount[]>;
 }
 
-type Usage = { requests: number; failures: number; tokens: number; costMicros: number };
-const ZERO: Usage = { requests: 0, failures: 0, tokens: 0, costMicros: 0 };
+type Usage = { requests: number; failures: number; tokens: number; costMicros: number; lastSeenMs: number };
+const ZERO: Usage = { requests: 0, failures: 0, tokens: 0, costMicros: 0, lastSeenMs: 0 };
+
+/** Usage per canonical account key: every auth_index the account ever had adds to it (history follows it). */
+function byKey(usage: Map<string, Usage>, keyOf: (authIndex: string) => string): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  for (const [authIndex, u] of usage) {
+    const k = keyOf(authIndex);
+    const cur = out.get(k);
+    out.set(
+      k,
+      cur
+        ? { requests: cur.requests + u.requests, failures: cur.failures + u.failures, tokens: cur.tokens + u.tokens, costMicros: cur.costMicros + u.costMicros, lastSeenMs: Math.max(cur.lastSeenMs, u.lastSeenMs) }
+        : u,
+    );
+  }
+  return out;
+}
 
 /** Usage per account (by auth_index) over the last 3 h, 24 h and 7 days. */
 export interface PoolUsage {
@@ -68,18 +84,8 @@ export async function readUsage(store: ViewStore, nowMs: number): Promise<PoolUs
 async function usageByAccount(store: ViewStore, from: number, to: number): Promise<Map<string, Usage>> {
   const out = new Map<string, Usage>();
   const { rows } = await store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
-  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros });
+  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros, lastSeenMs: r.lastSeenMs });
   return out;
-}
-
-function statusOf(acc: PoolAccountRow, owned: { kind: string } | undefined, openIssues: number, exhausted: boolean): { status: AccountStatus; disabledBy: 'cpamp' | 'user' | null } {
-  const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
-  if (openIssues > 0) return { status: 'auth-issue', disabledBy };
-  if (owned?.kind === 'quota' && acc.disabled) return { status: 'cooldown', disabledBy };
-  if (acc.disabled) return { status: 'disabled', disabledBy };
-  if (exhausted) return { status: 'cooldown', disabledBy };
-  if (acc.cpaStatus === null && acc.lastResult === null) return { status: 'unknown', disabledBy };
-  return { status: 'active', disabledBy };
 }
 
 /** What changes only with new observations (results, evidence), kept across action-only rebuilds. */
@@ -112,15 +118,30 @@ export async function buildSnapshot(
   const repo = store.pool;
   const rows = await repo.listAccounts();
   const ownership = new Map((await repo.listOwnership()).map((o) => [o.authIndex, o]));
-  // An open `exhausted` issue is a quota state (cooldown), not an auth problem.
-  const issues = await repo.openIssueCounts(['unauthorized', 'expired', 'banned']);
-  const exhaustedIssues = await repo.openIssueCounts(['exhausted']);
-  const { u3, u24, u7d } = usage;
+  const issues = new Map<string, PoolIssueRow[]>();
+  for (const i of await repo.listIssues('open', 1_000_000)) {
+    const list = issues.get(i.authIndex) ?? [];
+    list.push(i);
+    issues.set(i.authIndex, list);
+  }
+  const identities = await repo.identities();
+  const keyOf = (authIndex: string) => identities.get(authIndex) ?? authIndex;
+  const u3 = byKey(usage.u3, keyOf);
+  const u24 = byKey(usage.u24, keyOf);
+  const u7d = byKey(usage.u7d, keyOf);
   const accounts: PoolAccount[] = [];
   const members = new Map<string, { provider: string; plan: string | null; member: PoolMember; status: AccountStatus }[]>();
+  // Windows follow the account too: a new auth_index without a reading yet shows its account's newest one.
+  const keyWindows = new Map<string, { at: number; ws: NonNullable<ReturnType<typeof windows.get>> }>();
+  for (const [authIndex, ws] of windows) {
+    const at = Math.max(0, ...ws.map((w) => w.observedAtMs));
+    const k = keyOf(authIndex);
+    if (ws.length && (keyWindows.get(k)?.at ?? -1) < at) keyWindows.set(k, { at, ws });
+  }
   for (const acc of rows) {
-    const ws = windows.get(acc.authIndex) ?? [];
-    const idle = (u24.get(acc.authIndex)?.requests ?? 0) === 0 && usage.u24.size > 0;
+    const own = windows.get(acc.authIndex) ?? [];
+    const ws = own.length ? own : (keyWindows.get(keyOf(acc.authIndex))?.ws ?? []);
+    const idle = (u24.get(keyOf(acc.authIndex))?.requests ?? 0) === 0 && usage.u24.size > 0;
     const fws: ForecastWindow[] = ws.map((w) => {
       const cur: WindowPoint = { tMs: w.observedAtMs, usedPercent: w.usedPercent ?? 0, resetAtMs: w.resetAtMs };
       return {
@@ -137,16 +158,24 @@ export async function buildSnapshot(
               (idle ? 0 : cyclePace(w.usedPercent, w.windowSeconds, w.resetAtMs, w.observedAtMs))),
       };
     });
-    const exhausted =
-      ws.some((w) => (w.usedPercent ?? 0) >= 100 && (w.resetAtMs === null || w.resetAtMs > nowMs)) ||
-      (acc.lastResult === 'exhausted' && !ws.length) ||
-      exhaustedIssues.has(acc.authIndex);
-    const { status, disabledBy } = statusOf(acc, ownership.get(acc.authIndex), issues.get(acc.authIndex) ?? 0, exhausted);
-    const a3 = u3.get(acc.authIndex) ?? ZERO;
-    const a24 = u24.get(acc.authIndex) ?? ZERO;
+    const owned = ownership.get(acc.authIndex);
+    const verdict = accountStatus({
+      file: { disabled: acc.disabled, cpaStatus: acc.cpaStatus, statusMessage: acc.statusMessage },
+      ownership: owned ? { kind: owned.kind, reason: owned.reason, disabledAtMs: owned.disabledAtMs, recoverAtMs: owned.recoverAtMs } : null,
+      openIssues: issues.get(acc.authIndex) ?? [],
+      windows: ws,
+      lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
+      nowMs,
+    });
+    const status = verdict.state;
+    const disabledBy = acc.disabled ? (owned ? 'cpamp' : 'user') : null;
+    const ownKey = keyOf(acc.authIndex);
+    const a3 = u3.get(ownKey) ?? ZERO;
+    const a24 = u24.get(ownKey) ?? ZERO;
+    const a7 = u7d.get(ownKey) ?? ZERO;
     const burn = burnPerHour(a3, a24);
     const weekly = ws.some((w) => w.window.startsWith('weekly'));
-    const value = (weekly ? u7d.get(acc.authIndex) : a24)?.costMicros ?? 0;
+    const value = (weekly ? a7 : a24).costMicros;
     const account: PoolAccount = {
       authIndex: acc.authIndex,
       fileName: acc.fileName,
@@ -154,25 +183,30 @@ export async function buildSnapshot(
       email: acc.email,
       plan: acc.plan,
       status,
+      owner: verdict.owner,
+      untilMs: verdict.untilMs,
+      evidence: verdict.evidence,
       disabledBy,
       windows: ws.map(toQuotaWindow),
       lastInspection: acc.lastInspectionMs !== null && acc.lastResult !== null ? { atMs: acc.lastInspectionMs, result: acc.lastResult } : null,
-      usage24h: { ...a24 },
+      accountKey: ownKey,
+      usage24h: { requests: a24.requests, failures: a24.failures, tokens: a24.tokens, costMicros: a24.costMicros },
+      usage7d: { requests: a7.requests, failures: a7.failures, tokens: a7.tokens, costMicros: a7.costMicros },
+      lastSeenMs: a7.lastSeenMs || null,
       burnPerHour: burn,
       ...exhaustion(fws, nowMs),
       valueMicros: value,
     };
     accounts.push(account);
     const key = `${acc.provider}\u0000${acc.plan ?? ''}`;
-    const usable = status === 'active' || (status === 'cooldown' && !acc.disabled);
+    // Forecast members: enabled accounts, exhausted ones included (their quota returns at the reset).
+    const usable = !acc.disabled && (verdict.usable || status === 'exhausted');
     const list = members.get(key) ?? [];
     list.push({ provider: acc.provider, plan: acc.plan, member: { usable, windows: fws, burn }, status });
     members.set(key, list);
   }
 
-  const counts = Object.fromEntries(ACCOUNT_STATUSES.map((s) => [s, 0])) as Record<AccountStatus, number> & { total: number };
-  for (const a of accounts) counts[a.status]++;
-  counts.total = accounts.length;
+  const counts = countStates(accounts.map((a) => a.status));
 
   const providers: ProviderForecast[] = [];
   const perProvider = new Map<string, PoolMember[]>();
@@ -187,7 +221,7 @@ export async function buildSnapshot(
       plan: first.plan,
       accounts: list.length,
       active: list.filter((m) => m.status === 'active').length,
-      exhausted: list.filter((m) => m.status === 'cooldown').length,
+      exhausted: list.filter((m) => m.status === 'cooldown' || m.status === 'exhausted').length,
       burnPerHour: f.burnPerHour as UsageNumbers,
       windows: f.windows,
       exhaustAtMs: f.exhaustAtMs,
@@ -283,17 +317,18 @@ function sortedAccounts(snap: PoolSnapshot, sort: AccountSort): PoolAccount[] {
 
 export function pageAccounts(
   snap: PoolSnapshot,
-  q: { provider?: string; status?: AccountStatus; q?: string; sort: AccountSort; limit: number; offset: number },
+  q: { provider?: string; status?: AccountStatus; plan?: string; q?: string; sort: AccountSort; limit: number; offset: number },
 ): { items: PoolAccount[]; total: number; nextOffset: number | null } {
   const needle = q.q?.trim().toLowerCase() ?? '';
   const sorted = sortedAccounts(snap, q.sort);
   const list =
-    !q.provider && !q.status && !needle
+    !q.provider && !q.status && !q.plan && !needle
       ? sorted
       : sorted.filter(
           (a) =>
             (!q.provider || a.provider === q.provider) &&
             (!q.status || a.status === q.status) &&
+            (!q.plan || (a.plan ?? '') === q.plan) &&
             (!needle || a.authIndex.toLowerCase().includes(needle) || (a.email ?? '').toLowerCase().includes(needle) || (a.fileName ?? '').toLowerCase().includes(needle)),
         );
   const items = list.slice(q.offset, q.offset + q.limit);

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CollectorHost } from '../collector-host';
 import { STREAM_PATH } from './stream.routes';
+import { ACCOUNT_STATES } from '../pool/account-status';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STATES = [
@@ -44,6 +45,8 @@ export interface MetricsOptions {
   collector: Pick<CollectorHost, 'status'>;
   /** Database file sizes and the cached event count; absent when the server runs without a store. */
   store?: Pick<Store, 'path' | 'cacheStatus'>;
+  /** Accounts per state of the one status model (pool/account-status.ts); null when the pool is not running. */
+  accountStates?: () => Promise<Record<string, number> | null>;
 }
 
 async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
@@ -147,6 +150,15 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promis
         'gauge',
         "Events in the store (from the store's in-memory cache; 0 while it warms).",
         [['', ctx.store.cacheStatus().events]],
+      );
+    }
+    const states = await ctx.accountStates?.().catch(() => null);
+    if (states) {
+      metric(
+        'cpamp_accounts',
+        'gauge',
+        'Accounts per state (the same states the pages and the pool API show).',
+        ACCOUNT_STATES.map((st) => [`{state="${st}"}`, states[st] ?? 0]),
       );
     }
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [

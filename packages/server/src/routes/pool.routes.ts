@@ -9,7 +9,8 @@ import { ServerError } from '../errors';
 import { applySuggestions, BULK_ACTIONS } from '../pool/apply-suggestions';
 import { PoolPolicyPatchSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
-import { ACCOUNT_STATUSES, toResult, toRun } from '../pool/types';
+import { toResult, toRun } from '../pool/types';
+import { ACCOUNT_STATES } from '../pool/account-status';
 import { pageAccounts } from '../pool/views';
 import { cooldownEvidence } from '../plus-compat/pool-compat';
 
@@ -18,7 +19,8 @@ const intQ = (min: number, max: number, def: number) => z.coerce.number().int().
 
 const AccountsQuery = z.object({
   provider: z.string().trim().min(1).max(40).optional(),
-  status: z.enum(ACCOUNT_STATUSES as unknown as ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown']).optional(),
+  status: z.enum(ACCOUNT_STATES).optional(),
+  plan: z.string().trim().min(1).max(60).optional(),
   q: z.string().max(200).optional(),
   sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
   limit: intQ(1, 500, 100),
@@ -80,6 +82,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     const page = pageAccounts(await opts.pool.snapshot(), {
       ...(q.provider ? { provider: q.provider } : {}),
       ...(q.status ? { status: q.status } : {}),
+      ...(q.plan ? { plan: q.plan } : {}),
       ...(q.q ? { q: q.q } : {}),
       sort: q.sort,
       limit: q.limit,
@@ -95,7 +98,12 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     if (!account) throw new ServerError('not_found', `No pool account with auth_index ${authIndex}; list them with GET ${base}/accounts (run an inspection or wait for the next sync if it is new).`);
     const repo = opts.store.pool;
     const byWindow = new Map<string, { tMs: number; usedPercent: number }[]>();
-    for (const p of await repo.windowHistory(authIndex, opts.now() - 7 * 86_400_000)) {
+    // History follows the account: every auth_index with the same canonical key (a re-login, a renamed file).
+    const ids = await repo.identities();
+    const siblings = [...ids].filter(([, k]) => k === account.accountKey).map(([i]) => i);
+    const since = opts.now() - 7 * 86_400_000;
+    const points = siblings.length > 1 ? (await Promise.all(siblings.map((i) => repo.windowHistory(i, since)))).flat().sort((a, b) => a.tMs - b.tMs) : await repo.windowHistory(authIndex, since);
+    for (const p of points) {
       const list = byWindow.get(p.window) ?? [];
       list.push({ tMs: p.tMs, usedPercent: p.usedPercent });
       byWindow.set(p.window, list);
@@ -103,7 +111,7 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     return {
       account,
       windowHistory: [...byWindow].map(([window, points]) => ({ window, points })),
-      actions: await repo.listActions({ limit: 50, authIndex }),
+      actions: siblings.length > 1 ? (await Promise.all(siblings.map((i) => repo.listActions({ limit: 50, authIndex: i })))).flat().sort((a, b) => b.atMs - a.atMs).slice(0, 50) : await repo.listActions({ limit: 50, authIndex }),
       inspections: (await repo.resultsFor(authIndex, 20)).map(toResult),
     };
   });

@@ -7,6 +7,7 @@ import * as m0005 from './0005-pool-settings';
 import * as m0006 from './0006-remask-key-labels';
 import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
+import * as m0010 from './0010-account-identity';
 import * as m0011 from './0011-alert-silences';
 import * as m0012 from './0012-saved-views';
 
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0006-remask-key-labels': m0006,
   '0008-price-versions': m0008,
   '0009-budgets': m0009,
+  '0010-account-identity': m0010,
   '0011-alert-silences': m0011,
   '0012-saved-views': m0012,
 };

@@ -7,6 +7,7 @@ import { createPoolDb } from './pool-db';
 import { createPoolInspections } from './pool-inspections.repository';
 import { createPoolIssues } from './pool-issues.repository';
 import { createPoolOwnership } from './pool-ownership.repository';
+import { createPoolIdentity } from './pool-identity.repository';
 import { createPoolWindows } from './pool-windows.repository';
 
 /** The pool repository as the SQLite store runs it (synchronously); the async boundary is in open-store.ts. */
@@ -32,6 +33,7 @@ export function createPoolRepository(deps: PoolRepositoryDeps): SyncPoolReposito
     ...issues,
     ...actions,
     ...createPoolOwnership(db),
+    ...createPoolIdentity(db),
     prune(opts = {}) {
       return {
         history: pruneHistory(opts),

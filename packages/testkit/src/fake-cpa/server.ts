@@ -348,6 +348,9 @@ export async function startFakeCpa(options: FakeCpaOptions = {}): Promise<FakeCp
       state.putAuthFile(file);
       notifyRefresh();
     },
+    reloginAs(fileName) {
+      state.reloginAs = { name: fileName, done: (authIndex) => quotaAccounts.setQuota(authIndex, { primary: { usedPercent: 0 } }) };
+    },
     async close() {
       for (const t of timers) clearInterval(t);
       timers.clear();

@@ -129,6 +129,8 @@ export class FakeState {
   readonly errorLogs = new Map<string, { content: string; modified: number }>();
   readonly requestLogs = new Map<string, string>();
   readonly oauth = new Map<string, OAuthSession>();
+  /** A re-login under test: the next finished OAuth login writes fresh tokens into this auth file. */
+  reloginAs: { name: string; done: (authIndex: string) => void } | null = null;
   readonly plugins = new Map<string, PluginInfo>();
   /** `plugins.configs.<id>` of config.yaml: `enabled`, `priority` and the plugin's own keys, as one object. */
   readonly pluginConfigs = new Map<string, JsonObject>();

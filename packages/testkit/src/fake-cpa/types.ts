@@ -130,5 +130,7 @@ export interface FakeCpa {
   authFiles(): FakeAuthFile[];
   /** Add or replace an auth file (sends {"refresh":true} to usage subscribers, like CPA's watcher). */
   putAuthFile(file: FakeAuthFile): void;
+  /** The next finished OAuth login is a re-login of this auth file: fresh tokens, same name and auth_index, quota answers ok again. */
+  reloginAs(fileName: string): void;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ import type { SignalOptions as Opts } from './management-client';
 // The cpamp server's account-pool API (/v0/management/pool/*, docs/reference/http-api.md). Loose objects: the panel reads
 // what it shows and tolerates fields added later.
 
-export const ACCOUNT_STATUSES = ['active', 'disabled', 'cooldown', 'auth-issue', 'unknown'] as const;
+// The server's one status model (packages/server/src/pool/account-status.ts), in its order.
+export const ACCOUNT_STATUSES = ['active', 'cooldown', 'exhausted', 'disabled_by_user', 'disabled_by_cpamp', 'expired', 'unauthorized', 'banned', 'error'] as const;
 export const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
 export const ACCOUNT_SORTS = ['exhaust', 'usage', 'value', 'name'] as const;
 export const ISSUE_STATES = ['open', 'ignored', 'resolved'] as const;
@@ -40,6 +41,12 @@ export const PoolAccountSchema = z.looseObject({
   email: str.nullable(),
   plan: str.nullable(),
   status: str,
+  accountKey: str.optional(),
+  usage7d: z.looseObject({ requests: num, failures: num, tokens: num, costMicros: num }).optional(),
+  lastSeenMs: nnum.optional(),
+  owner: str.nullable().optional(),
+  untilMs: nnum.optional(),
+  evidence: z.array(z.looseObject({ source: str, fact: str, detail: str, atMs: nnum })).optional(),
   disabledBy: str.nullable(),
   windows: z.array(QuotaWindowSchema),
   lastInspection: z.looseObject({ atMs: num, result: str }).nullable(),
@@ -178,6 +185,7 @@ export const ProgressEventSchema = z.looseObject({ type: z.literal('inspection-p
 export interface AccountQuery {
   provider?: string;
   status?: string;
+  plan?: string;
   q?: string;
   sort?: AccountSort;
   limit?: number;
@@ -190,7 +198,7 @@ const seg = encodeURIComponent;
 export const getOverview = (c: ManagerClient, o: Opts = {}) => c.json('GET', `${P}/overview`, OverviewSchema, o);
 export const listAccounts = (c: ManagerClient, q: AccountQuery, o: Opts = {}) =>
   c.json('GET', `${P}/accounts`, AccountsSchema, {
-    query: { provider: q.provider || undefined, status: q.status || undefined, q: q.q || undefined, sort: q.sort, limit: q.limit, cursor: q.cursor ?? undefined },
+    query: { provider: q.provider || undefined, status: q.status || undefined, plan: q.plan || undefined, q: q.q || undefined, sort: q.sort, limit: q.limit, cursor: q.cursor ?? undefined },
     ...o,
   });
 export const getAccount = (c: ManagerClient, authIndex: string, o: Opts = {}) =>

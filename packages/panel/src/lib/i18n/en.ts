@@ -6,6 +6,7 @@ import { uxEn } from './areas/ux/en';
 import { cpaFormsEn } from './areas/cpa-forms/en';
 import { poolIntelEn } from './areas/pool-intel/en';
 import { costEn } from './areas/cost/en';
+import { accountsEn } from './areas/accounts/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -44,6 +45,7 @@ export const en = {
     cpaMode: 'CPA panel mode',
   },
   nav: {
+    accounts: 'Accounts',
     requests: 'Live requests',
     pool: 'Account pool',
     inspection: 'Inspection',
@@ -296,6 +298,7 @@ export const en = {
   cpaForms: cpaFormsEn,
   poolIntel: poolIntelEn,
   cost: costEn,
+  accounts: accountsEn,
 };
 
 export type Messages = typeof en;

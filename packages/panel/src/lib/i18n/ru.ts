@@ -6,6 +6,7 @@ import { uxRu } from './areas/ux/ru';
 import { cpaFormsRu } from './areas/cpa-forms/ru';
 import { poolIntelRu } from './areas/pool-intel/ru';
 import { costRu } from './areas/cost/ru';
+import { accountsRu } from './areas/accounts/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -53,6 +54,7 @@ export const ru: Messages = {
     cpaMode: 'Режим панели CPA',
   },
   nav: {
+    accounts: 'Аккаунты',
     requests: 'Запросы онлайн',
     pool: 'Пул аккаунтов',
     inspection: 'Проверка',
@@ -305,4 +307,5 @@ export const ru: Messages = {
   cpaForms: cpaFormsRu,
   poolIntel: poolIntelRu,
   cost: costRu,
+  accounts: accountsRu,
 };

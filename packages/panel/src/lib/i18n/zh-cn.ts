@@ -6,6 +6,7 @@ import { uxZhCn } from './areas/ux/zh-cn';
 import { cpaFormsZhCn } from './areas/cpa-forms/zh-cn';
 import { poolIntelZhCn } from './areas/pool-intel/zh-cn';
 import { costZhCn } from './areas/cost/zh-cn';
+import { accountsZhCn } from './areas/accounts/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -45,6 +46,7 @@ export const zhCn: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    accounts: '账号',
     requests: '实时请求',
     pool: '账号池',
     inspection: '巡检',
@@ -297,4 +299,5 @@ export const zhCn: Messages = {
   cpaForms: cpaFormsZhCn,
   poolIntel: poolIntelZhCn,
   cost: costZhCn,
+  accounts: accountsZhCn,
 };

@@ -6,6 +6,7 @@ import { uxZhTw } from './areas/ux/zh-tw';
 import { cpaFormsZhTw } from './areas/cpa-forms/zh-tw';
 import { poolIntelZhTw } from './areas/pool-intel/zh-tw';
 import { costZhTw } from './areas/cost/zh-tw';
+import { accountsZhTw } from './areas/accounts/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -45,6 +46,7 @@ export const zhTw: Messages = {
     cpaMode: 'CPA 面板模式',
   },
   nav: {
+    accounts: '帳號',
     requests: '即時請求',
     pool: '帳號池',
     inspection: '巡檢',
@@ -297,4 +299,5 @@ export const zhTw: Messages = {
   cpaForms: cpaFormsZhTw,
   poolIntel: poolIntelZhTw,
   cost: costZhTw,
+  accounts: accountsZhTw,
 };

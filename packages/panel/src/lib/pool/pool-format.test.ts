@@ -14,7 +14,7 @@ describe('pool formatting', () => {
     expect(verdictTone('empty')).toBe('bad');
     expect(verdictTone('no-data')).toBe('');
     expect(verdictTone('something-new')).toBe('');
-    expect(statusTone('auth-issue')).toBe('bad');
+    expect(statusTone('banned')).toBe('bad');
     expect(statusTone('cooldown')).toBe('warn');
     expect(resultTone('banned')).toBe('bad');
     expect(resultTone('exhausted')).toBe('warn');

@@ -7,7 +7,10 @@ import type { PoolIntelMessages } from '../i18n/areas/pool-intel/en';
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | '';
 
 const VERDICT_TONE: Record<string, Tone> = { safe: 'ok', watch: 'info', 'at-risk': 'warn', empty: 'bad', 'no-data': '' };
-const STATUS_TONE: Record<string, Tone> = { active: 'ok', disabled: '', cooldown: 'warn', 'auth-issue': 'bad', unknown: '' };
+const STATUS_TONE: Record<string, Tone> = {
+  active: 'ok', cooldown: 'warn', exhausted: 'warn', disabled_by_user: '', disabled_by_cpamp: 'info',
+  expired: 'bad', unauthorized: 'bad', banned: 'bad', error: 'warn',
+};
 const RESULT_TONE: Record<string, Tone> = { ok: 'ok', exhausted: 'warn', unauthorized: 'bad', banned: 'bad', error: 'warn' };
 const STATE_TONE: Record<string, Tone> = {
   running: 'info', done: 'ok', cancelled: '', failed: 'bad', open: 'bad', ignored: '', resolved: 'ok',

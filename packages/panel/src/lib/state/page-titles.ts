@@ -11,6 +11,8 @@ export function pageTitle(t: Messages, route: RouteId): string {
       return t.monitoring.title;
     case 'requests':
       return t.monitoring.requestsTitle;
+    case 'accounts':
+      return t.accounts.title;
     case 'pool':
       return t.pool.overview.title;
     case 'inspection':

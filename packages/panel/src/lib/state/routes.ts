@@ -14,6 +14,7 @@ export const ROUTES = [
   'storage',
   'config',
   'providers',
+  'accounts',
   'auth-files',
   'oauth',
   'quota',

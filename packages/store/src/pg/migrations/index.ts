@@ -4,6 +4,7 @@ import * as m0002 from './0002-jobs';
 import * as m0006 from './0006-remask-key-labels';
 import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
+import * as m0010 from './0010-account-identity';
 import * as m0012 from './0012-saved-views';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
@@ -13,5 +14,6 @@ export const pgMigrations: Record<string, Migration> = {
   '0006-remask-key-labels': m0006,
   '0008-price-versions': m0008,
   '0009-budgets': m0009,
+  '0010-account-identity': m0010,
   '0012-saved-views': m0012,
 };

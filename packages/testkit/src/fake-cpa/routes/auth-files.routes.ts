@@ -13,6 +13,9 @@ const OPERATOR_FIELDS = [
   'proxy_url',
   'websockets',
   'request_retry',
+  // CPA persists any field of a PATCH into the auth file; the per-account model rules are these two.
+  'excluded_models',
+  'model_aliases',
 ] as const;
 
 function iso(ms: number): string {

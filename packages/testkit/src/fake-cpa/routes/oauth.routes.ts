@@ -1,6 +1,6 @@
 /** OAuth login URLs, status polling, cancel and the callback relay (auth_files_provider_oauth.go, oauth_callback.go). */
 import { isObject, type RouteCtx, type Router } from '../http-kit';
-import type { FakeState, OAuthSession } from '../state';
+import { fakeAuthIndex, type FakeState, type OAuthSession } from '../state';
 
 interface ProviderFlow {
   path: string;
@@ -69,6 +69,18 @@ export function completeLogin(state: FakeState, stateId: string, nowMs: number):
   const session = state.oauth.get(stateId);
   if (!session) return false;
   session.result = { status: 'ok' };
+  // A re-login of a known account: CPA writes the new token into the same file (same name, same auth_index).
+  const again = state.reloginAs ? state.authFiles.get(state.reloginAs.name) : undefined;
+  if (again && state.reloginAs) {
+    const done = state.reloginAs.done;
+    state.reloginAs = null;
+    state.putAuthFile({
+      ...again.file,
+      content: { ...again.file.content, access_token: `fake-access-${stateId}`, refresh_token: `fake-refresh-${stateId}`, last_refresh: new Date(nowMs).toISOString(), expired: new Date(nowMs + 3600_000).toISOString() },
+    });
+    done(fakeAuthIndex(again.file));
+    return true;
+  }
   const email = `oauth-${stateId.slice(0, 6)}@example.com`;
   state.putAuthFile({
     name: `${session.provider}-${email}.json`,

@@ -1,0 +1,46 @@
+// Migration 0010 links the accounts a store already knew to canonical account keys (issue #17).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { accountKey, openStore, type Store } from '../src/index';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('account identity (migration 0010)', () => {
+  it('links pool accounts and usage accounts stored before it to the same keys accountKey() gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-identity-'));
+    dirs.push(dir);
+    const path = join(dir, 'cpamp.sqlite');
+    const first = await openStore({ path, cacheSnapshot: false });
+    await first.pool.syncAccounts([
+      { authIndex: 'a1', fileName: 'codex-old.json', provider: 'codex', email: 'U1@x.test', plan: 'plus', chatgptAccountId: 'ACC-1', disabled: false, cpaStatus: 'active', statusMessage: null },
+      { authIndex: 'g1', fileName: 'gemini.json', provider: 'gemini', email: null, plan: null, chatgptAccountId: null, disabled: false, cpaStatus: 'active', statusMessage: null },
+    ]);
+    await first.close();
+    // What the previous version left: no identity table, a usage-only account row with an email.
+    const db = new Database(path);
+    db.prepare(`DROP TABLE account_identity`).run();
+    db.prepare(`DELETE FROM kysely_migration WHERE name = '0010-account-identity'`).run();
+    db.prepare(`INSERT INTO account (auth_index, email, provider, first_seen_ms) VALUES ('c9', 'C9@x.test', 'claude', 5), ('n9', NULL, 'codex', 5)`).run();
+    db.close();
+
+    const again = await openStore({ path, cacheSnapshot: false });
+    stores.push(again);
+    const ids = await again.pool.identities();
+    expect(ids.get('a1')).toBe(accountKey({ provider: 'codex', accountId: 'ACC-1', email: 'U1@x.test', authIndex: 'a1' }));
+    expect(ids.get('g1')).toBe(accountKey({ provider: 'gemini', authIndex: 'g1' }));
+    expect(ids.get('c9')).toBe('default/claude/c9@x.test');
+    expect(ids.has('n9')).toBe(false);
+    // A re-login links a new auth_index to the same key; the old link stays.
+    await again.pool.linkIdentities([{ authIndex: 'a1-new', accountKey: ids.get('a1')!, provider: 'codex' }]);
+    const after = await again.pool.identities();
+    expect(after.get('a1-new')).toBe(after.get('a1'));
+  });
+});
