@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Kysely, SqliteDialect } from 'kysely';
 import { openStore, type Store } from '../src/index';
 import * as remask from '../src/migrations/0006-remask-key-labels';
 import { makeEvent } from './helpers/events';
