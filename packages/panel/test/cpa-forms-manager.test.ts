@@ -2,7 +2,7 @@ import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parseYaml } from '../src/lib/config/yaml-codec';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { adminLogin, closeInOrder, collectErrors, launchChromium, openPage, openSeededStore, startPanelServer, type SeededStore } from './walk-harness';
 
@@ -46,7 +46,7 @@ describe('CPA forms in Chromium (manager mode)', () => {
     await page.locator('input[name="transient-error-cooldown-seconds"]').fill('-1');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByTestId('settings-changes').getByText('No changes').waitFor();
-    const doc = parse(await (await cpa('/config.yaml')).text()) as Record<string, unknown>;
+    const doc = parseYaml(await (await cpa('/config.yaml')).text()) as Record<string, unknown>;
     expect(doc['max-retry-interval']).toBe(45);
     expect(doc['transient-error-cooldown-seconds']).toBe(-1);
 

@@ -1,8 +1,8 @@
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse, parseDocument } from 'yaml';
 import { GROUPS, SETTINGS, type SettingField } from '../src/lib/config/settings-schema';
+import { parseYaml } from '../src/lib/config/yaml-codec';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
 import { launchChromium } from './walk-harness';
@@ -34,7 +34,7 @@ describe('CPA settings forms in Chromium (CPA mode)', () => {
 
   const mgmt = (path: string, init: RequestInit = {}) =>
     fetch(`${fake.url}/v0/management${path}`, { ...init, headers: { Authorization: `Bearer ${fake.managementKey}`, ...(init.headers ?? {}) } });
-  const configYaml = async () => parseDocument(await (await mgmt('/config.yaml')).text());
+  const configYaml = async () => parseYaml(await (await mgmt('/config.yaml')).text());
 
   beforeAll(async () => {
     built = await buildPanel();
@@ -101,7 +101,7 @@ describe('CPA settings forms in Chromium (CPA mode)', () => {
       }
       case 'block':
         await el.fill(BLOCKS[s.key]!);
-        return parse(BLOCKS[s.key]!);
+        return parseYaml(BLOCKS[s.key]!);
       default: {
         const v = s.key === 'proxy-url' ? 'socks5://127.0.0.1:1080' : `value-${i}`;
         await el.fill(v);
@@ -134,8 +134,8 @@ describe('CPA settings forms in Chromium (CPA mode)', () => {
       await page.getByTestId('settings-changes').getByText('No changes').waitFor();
       const doc = await configYaml();
       for (const s of fields) {
-        const got = doc.getIn(s.key.split('.'));
-        expect(got !== null && typeof got === 'object' && 'toJSON' in got ? (got as { toJSON(): unknown }).toJSON() : got, `${g}: ${s.key}`).toEqual(expected[s.key]);
+        const got = s.key.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), doc);
+        expect(got, `${g}: ${s.key}`).toEqual(expected[s.key]);
       }
       // The form shows what CPA now holds (reloaded after the save), not the draft.
       if (fields[0]?.kind === 'bool') expect(await page.locator(`[name="${fields[0].key}"]`).isChecked()).toBe(expected[fields[0].key]);

@@ -2,11 +2,10 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
 
-// The single management.html must stay at or under its gzip budget. The target (P9) is 300 kB; this round ends at
-// about 310 kB: every CPA setting in forms with a highlighted YAML editor (+59 kB, of which the yaml library is 30 kB),
-// the accounts workspace, budgets and share page, dashboard usage and analytics, pool intelligence. Until the yaml
-// library is replaced by something smaller, this guard stops further growth instead.
-const BUDGET_GZIP_BYTES = 312 * 1000;
+// The single management.html must stay at or under its gzip budget of 300 kB. Measured here at
+// 293.5 kB (929.8 kB raw) after the `yaml` library gave way to js-yaml and a line patcher for config.yaml
+// (it was 307.4 kB with `yaml`).
+const BUDGET_GZIP_BYTES = 300 * 1000;
 
 describe('panel bundle', () => {
   let built: BuiltPanel;

@@ -40,6 +40,16 @@ describe('settings model', () => {
     expect(v['payload']).toContain('a: 1');
   });
 
+  it('changes only the lines of the keys it writes', () => {
+    const loaded = readValues(parseConfig(YAML));
+    const draft = { ...loaded, 'quota-exceeded.switch-project': false, 'api-keys': 'k1\nk2', 'streaming.keepalive-seconds': '15', payload: '' };
+    const out = applyToYaml(YAML, draft, ['quota-exceeded.switch-project', 'api-keys', 'streaming.keepalive-seconds', 'payload']);
+    expect(out).toBe(
+      YAML.replace('switch-project: true', 'switch-project: false').replace('  - "k1"\n', '  - k1\n  - k2\n') +
+        'streaming:\n  keepalive-seconds: 15\n',
+    );
+  });
+
   it('writes under a parent left empty in config.yaml', () => {
     const text = 'streaming:\n# later\nport: 1\n';
     const out = applyToYaml(text, { 'streaming.keepalive-seconds': '15' }, ['streaming.keepalive-seconds']);

@@ -1,7 +1,8 @@
 // The Settings form's data: values read from config.yaml, validation, and the plan that writes the changed
 // keys back (CPA's per-key routes where they exist, one PUT /config.yaml for the rest, comments kept).
-import { isMap, parseDocument, stringify, type Document } from 'yaml';
 import { SETTINGS, type SettingField } from './settings-schema';
+import { dumpYaml, parseYaml } from './yaml-codec';
+import { patchYaml } from './yaml-patch';
 
 /** Form value of one key: a switch, or the text of its input (numbers, lines and YAML blocks are text). */
 export type FormValue = boolean | string;
@@ -9,8 +10,14 @@ export type FormValues = Record<string, FormValue>;
 
 const pathOf = (key: string): string[] => key.split('.');
 
-function toJs(v: unknown): unknown {
-  return v !== null && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v;
+/** The value at a key path of parsed YAML, or undefined when a part of the path is missing or not a mapping. */
+function getIn(data: unknown, path: readonly string[]): unknown {
+  let v = data;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
 }
 
 function formValue(field: SettingField, raw: unknown): FormValue {
@@ -25,22 +32,20 @@ function formValue(field: SettingField, raw: unknown): FormValue {
     case 'block':
       if (v === undefined || v === null) return '';
       if ((Array.isArray(v) && v.length === 0) || (typeof v === 'object' && Object.keys(v).length === 0)) return '';
-      return stringify(v).trimEnd();
+      return dumpYaml(v).trimEnd();
     default:
       return v === undefined || v === null ? '' : String(v);
   }
 }
 
-/** Parses config.yaml; CPA's file may hold several YAML errors CPA itself tolerates, so only fatal ones throw. */
-export function parseConfig(text: string): Document {
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new Error(doc.errors[0]!.message);
-  return doc;
+/** Parses config.yaml (null when it is empty); throws a YAMLException, with the line, when it is not valid YAML. */
+export function parseConfig(text: string): unknown {
+  return parseYaml(text);
 }
 
-export function readValues(doc: Document): FormValues {
+export function readValues(config: unknown): FormValues {
   const out: FormValues = {};
-  for (const s of SETTINGS) out[s.key] = formValue(s, toJs(doc.getIn(pathOf(s.key))));
+  for (const s of SETTINGS) out[s.key] = formValue(s, getIn(config, pathOf(s.key)));
   return out;
 }
 
@@ -62,8 +67,11 @@ export function validate(draft: FormValues, keys: readonly string[]): Record<str
     if (!s || typeof v !== 'string') continue;
     if (s.kind === 'int' && !/^-?\d+$/.test(v.trim())) errors[key] = 'int';
     if (s.kind === 'block' && v.trim() !== '') {
-      const d = parseDocument(v);
-      if (d.errors.length) errors[key] = 'yaml';
+      try {
+        parseYaml(v);
+      } catch {
+        errors[key] = 'yaml';
+      }
     }
   }
   return errors;
@@ -82,7 +90,7 @@ export function yamlValue(s: SettingField, v: FormValue): unknown {
         .map((l) => l.trim())
         .filter((l) => l !== '');
     case 'block':
-      return text.trim() === '' ? undefined : toJs(parseDocument(text).contents);
+      return text.trim() === '' ? undefined : parseYaml(text);
     case 'enum':
       return text === 'true' ? true : text === 'false' ? false : text;
     default:
@@ -121,25 +129,16 @@ export function planSave(draft: FormValues, keys: readonly string[]): SavePlan {
   return plan;
 }
 
-/** config.yaml with the given keys set from the draft; comments and the order of other keys are kept. */
+/**
+ * config.yaml with the given keys set from the draft. Only the lines of those keys change: comments, blank lines
+ * and the order and formatting of every other key are kept (yaml-patch.ts). A parent written as `streaming:`
+ * (null) or as a scalar becomes a mapping.
+ */
 export function applyToYaml(text: string, draft: FormValues, keys: readonly string[]): string {
-  const doc = parseConfig(text);
-  if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as never;
+  let out = text;
   for (const key of keys) {
     const s = SETTINGS.find((x) => x.key === key);
-    if (!s) continue;
-    const value = yamlValue(s, draft[key]!);
-    const path = pathOf(key);
-    if (value === undefined) {
-      doc.deleteIn(path);
-      continue;
-    }
-    // A parent written as `streaming:` (null) or a scalar cannot take a child: make it a mapping first.
-    for (let i = 1; i < path.length; i++) {
-      const parent = doc.getIn(path.slice(0, i), true);
-      if (parent !== undefined && !isMap(parent)) doc.setIn(path.slice(0, i), doc.createNode({}));
-    }
-    doc.setIn(path, value);
+    if (s) out = patchYaml(out, pathOf(key), yamlValue(s, draft[key]!));
   }
-  return doc.toString();
+  return out;
 }

@@ -10,7 +10,7 @@ import 'prism-code-editor/layout.css';
 import 'prism-code-editor/guides.css';
 import { matchBrackets } from 'prism-code-editor/match-brackets';
 import 'prism-code-editor/prism/languages/yaml';
-import { parseDocument } from 'yaml';
+import { parseYaml, yamlErrorAt } from './yaml-codec';
 
 export interface YamlProblem {
   line: number;
@@ -19,11 +19,14 @@ export interface YamlProblem {
 
 /** The first YAML error of a text (1-based line), or null when it parses. */
 export function yamlProblem(text: string): YamlProblem | null {
-  const doc = parseDocument(text, { prettyErrors: false });
-  const err = doc.errors[0];
-  if (!err) return null;
-  const line = text.slice(0, err.pos[0]).split('\n').length;
-  return { line, message: err.message.split('\n')[0] ?? err.message };
+  try {
+    parseYaml(text);
+    return null;
+  } catch (e) {
+    const at = yamlErrorAt(e);
+    if (!at) throw e;
+    return at;
+  }
 }
 
 /** Mounts the editor in `parent`; `onChange` gets the whole text after each edit. */

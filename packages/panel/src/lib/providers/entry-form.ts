@@ -1,7 +1,7 @@
 // The provider entry editor's data: one entry of a CPA provider list (gemini-api-key, codex-api-key, …) as
 // form fields, and back. Fields without their own input stay in an "other fields" YAML block, so every field
 // CPA returns round-trips, including ones a newer CPA adds.
-import { parseDocument, stringify } from 'yaml';
+import { dumpYaml, parseYaml } from '../config/yaml-codec';
 
 export type Entry = Record<string, unknown>;
 
@@ -83,7 +83,7 @@ export function toDraft(e: Entry | undefined): EntryDraft {
       const { name, alias, ...rest } = m;
       return { name: str(name), alias: str(alias), rest };
     }),
-    other: Object.keys(other).length ? stringify(other).trimEnd() : '',
+    other: Object.keys(other).length ? dumpYaml(other).trimEnd() : '',
   };
 }
 
@@ -99,9 +99,13 @@ const lines = (s: string) =>
 export function fromDraft(section: string, d: EntryDraft, prev: Entry | undefined): Entry | { error: DraftError; field: string } {
   let out: Entry = {};
   if (d.other.trim()) {
-    const doc = parseDocument(d.other);
-    const v: unknown = doc.toJSON();
-    if (doc.errors.length || !isRecord(v)) return { error: 'yaml', field: 'other' };
+    let v: unknown;
+    try {
+      v = parseYaml(d.other);
+    } catch {
+      return { error: 'yaml', field: 'other' };
+    }
+    if (!isRecord(v)) return { error: 'yaml', field: 'other' };
     out = { ...v };
   }
   const openai = section === 'openai-compatibility';
