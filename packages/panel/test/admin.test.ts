@@ -300,7 +300,8 @@ describe('admin pages in Chromium (manager mode)', () => {
       return (await res.json()) as T;
     };
     // Auth files → Model rules: exclusions and aliases land in CPA's config.
-    await nav('Auth files');
+    // With a cpamp server, Auth files is the Accounts page; its Model rules button is there.
+    await nav('Accounts');
     await page.getByRole('button', { name: 'Model rules', exact: true }).click();
     await page.locator('input[name="rules-provider"]').fill('codex');
     await page.locator('textarea[name="excluded-models"]').fill('gpt-4*\no1-mini');

@@ -330,6 +330,8 @@ describe('panel in Chromium (CPA mode)', () => {
     await login();
     await page.setViewportSize({ width: 375, height: 812 });
     await page.goto(`${host.url}/management.html#/`);
+    // A fresh page: menu groups opened by earlier tests stay open otherwise (the menu keeps them for the session).
+    await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     await page.getByTestId('auth-count').waitFor();
     const overflow = await page.evaluate(() =>
@@ -342,6 +344,8 @@ describe('panel in Chromium (CPA mode)', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await shot('mobile-dashboard');
     await page.getByRole('button', { name: 'Menu' }).click();
+    // The menu slides in: wait until it rests before picking a link in it.
+    await page.waitForFunction(() => getComputedStyle(document.getElementById('sidenav')!).transform === 'none');
     await navTo(page, 'Auth files');
     await page.getByTestId('auth-shown').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);

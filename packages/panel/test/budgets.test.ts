@@ -89,7 +89,7 @@ describe('budgets and share links in Chromium', () => {
 
   it('makes a share link on the Aliases page; the share page shows that key only, calls only the share API, and stops when revoked', async () => {
     await adminLogin(page, url, ADMIN_KEY);
-    await navTo(page, 'Key aliases');
+    await navTo(page, 'API key aliases');
     const card = page.getByTestId('budgets-card');
     const aliceRow = card.locator(`tr[data-hash="${HA}"]`);
     await aliceRow.getByRole('button', { name: 'Create share link' }).click();

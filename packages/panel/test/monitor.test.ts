@@ -70,7 +70,7 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
   beforeEach(async () => {
     page = await openPage(browser);
     // The deliberate wrong CPA key makes /setup answer 4xx, which Chromium logs as a failed resource.
-    collectErrors(page, problems, { ignore: (m) => failedLoad(m, /\/setup(\/check)?$/) });
+    collectErrors(page, problems, { withLocation: true, ignore: (m) => failedLoad(m, /\/setup(\/check)?$/) });
   });
 
   afterEach(async () => {

@@ -205,8 +205,8 @@ describe('pool, inspection and alerts pages in Chromium', () => {
     const overview = (await res.json()) as { counts: { total: number }; providers: { verdict: string }[] };
     expect(overview.counts.total).toBeGreaterThan(0);
 
-    await nav('Account pool');
-    // The Account pool link opens the one Accounts workspace (issue #17).
+    await nav('Accounts');
+    // The one Accounts workspace holds the pool (issue #17).
     await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
     await poll(() => page.getByTestId('pool-total').textContent()).toBe(new Intl.NumberFormat('en').format(overview.counts.total));
     expect(await page.getByTestId('forecast-card').count()).toBe(overview.providers.length);

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MESSAGES } from '../src/lib/i18n';
 import { ROUTES } from '../src/lib/state/routes';
+import { shownRoute } from '../src/lib/state/nav-groups';
 import { pageTitle } from '../src/lib/state/page-titles';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import {
@@ -124,7 +125,8 @@ describe('panel-ux in Chromium (manager mode)', () => {
     expect(await nav.locator('ul.groups > li').count()).toBeLessThanOrEqual(8);
     for (const route of ROUTES) {
       await page.goto(`${url}/management.html#/${route === 'dashboard' ? '' : route}`);
-      const label = pageTitle(MESSAGES.en, route);
+      // Pool, Auth files and Quota open the Accounts page with a cpamp server (issue #17).
+      const label = pageTitle(MESSAGES.en, shownRoute(route, true));
       await page.locator('#sidenav a[aria-current="page"]', { hasText: label }).waitFor();
       expect(await page.locator('main h1').first().textContent(), route).toBe(label);
       expect(await page.title()).toBe(`${label} · cpamp`);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCALES, MESSAGES, type LocaleId } from '../src/lib/i18n';
-import { MANAGER_ROUTES, ROUTES, type RouteId } from '../src/lib/state/routes';
+import { menuRoutes } from '../src/lib/state/nav-groups';
+import { MANAGER_ROUTES, type RouteId } from '../src/lib/state/routes';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import { startPanelHost, type PanelHost } from './panel-host';
 import { pageTitle } from '../src/lib/state/page-titles';
@@ -182,7 +183,8 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       expect(watch.take(), 'manager-mode login').toEqual([]);
       for (const locale of LOCALES) {
         await setLocale(page, locale);
-        for (const route of ROUTES) {
+        // Every menu entry (Pool, Auth files and Quota are in Accounts with a cpamp server).
+        for (const route of menuRoutes(true, MANAGER_ROUTES)) {
           const v = await visit(page, watch, 'manager', locale, route);
           if (locale === 'en') {
             for (const theme of ['light', 'dark'] as const) {
@@ -190,7 +192,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
               await shot(page, `walk-${route}-${theme}`);
             }
             await setTheme(page, 'light');
-          } else if ((route === 'dashboard' || route === 'pool') && v.failures.length === 0) {
+          } else if ((route === 'dashboard' || route === 'accounts') && v.failures.length === 0) {
             await shot(page, `walk-${route}-${locale.toLowerCase()}-light`);
           }
         }
@@ -213,7 +215,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       await page.getByRole('button', { name: 'Connect' }).click();
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
       expect(watch.take(), 'CPA-mode login').toEqual([]);
-      const cpaRoutes = ROUTES.filter((r) => !MANAGER_ROUTES.has(r));
+      const cpaRoutes = menuRoutes(false, MANAGER_ROUTES);
       for (const locale of LOCALES) {
         await setLocale(page, locale);
         for (const route of cpaRoutes) await visit(page, watch, 'cpa', locale, route);
@@ -226,7 +228,7 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       await page.locator('input[name="cpamp-admin-key"]').fill(server.adminKey);
       await page.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
       await (await navLink(page, 'Monitoring')).waitFor();
-      for (const route of ROUTES.filter((r) => MANAGER_ROUTES.has(r))) {
+      for (const route of menuRoutes(true, MANAGER_ROUTES).filter((r) => !cpaRoutes.includes(r))) {
         const v = await visit(page, watch, 'cpa+cpamp', 'en', route);
         if (route === 'monitoring' && v.failures.length === 0) await shot(page, 'walk-cpa-linked-monitoring-light');
       }

@@ -214,7 +214,8 @@ export default async function priceRoutes(appBase: FastifyInstance, opts: { stor
     const split = new Map(plus.models.map((m) => [m.model, m]));
     const merged = models.map((m) => ({ ...m, requested_calls: split.get(m.model)?.requested_calls ?? 0, resolved_calls: split.get(m.model)?.resolved_calls ?? 0 }));
     const known = new Set(models.map((m) => m.model));
-    const aliasOnly = plus.models.filter((m) => !known.has(m.model)).map((m) => ({ ...m, unpricedCalls: 0, priced: false }));
+    // Names clients asked for that CPA served under another model: Plus lists them; cpamp's price list skips them.
+    const aliasOnly = plus.models.filter((m) => !known.has(m.model)).map((m) => ({ ...m, unpricedCalls: 0, priced: false, requestedNameOnly: true }));
     return { sampled_events: plus.sampled_events, total_events: plus.total_events, truncated: plus.truncated || total > rows.length, models: [...merged, ...aliasOnly] };
   });
 }

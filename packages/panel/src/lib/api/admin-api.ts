@@ -41,7 +41,7 @@ export type ModelPrice = z.output<typeof ModelPriceSchema>;
 const PricesSchema = z.looseObject({ prices: z.record(z.string(), ModelPriceSchema), version: z.number().optional() });
 
 const PriceUsageSchema = z.looseObject({
-  models: z.array(z.looseObject({ model: z.string(), calls: z.number(), unpricedCalls: z.number().catch(0), priced: z.boolean() })),
+  models: z.array(z.looseObject({ model: z.string(), calls: z.number(), unpricedCalls: z.number().catch(0), priced: z.boolean(), requestedNameOnly: z.boolean().optional() })),
   truncated: z.boolean().optional(),
 });
 export type PriceUsage = z.output<typeof PriceUsageSchema>;

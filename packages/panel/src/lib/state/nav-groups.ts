@@ -48,6 +48,11 @@ export function inMenu(route: RouteId, hasManager: boolean, managerOnly: Readonl
   return hasManager ? !FOLDED_WITH_MANAGER.has(route) : !managerOnly.has(route) && route !== 'accounts';
 }
 
+/** The page a route shows: with a cpamp server, Pool, Auth files and Quota are the Accounts page. */
+export function shownRoute(route: RouteId, hasManager: boolean): RouteId {
+  return hasManager && (route === 'pool' || FOLDED_WITH_MANAGER.has(route)) ? 'accounts' : route;
+}
+
 /** The old Pool page opens Accounts (bookmarks, alerts' links): in no menu group, but under Accounts. */
 const OPENS_ACCOUNTS: ReadonlySet<RouteId> = new Set<RouteId>(['pool']);
 
@@ -58,6 +63,11 @@ export function groupRoutes(group: NavGroupId): RouteId[] {
   const listed = new Set<RouteId>(NAV_GROUP_IDS.flatMap((g) => NAV_GROUP_ROUTES[g]));
   const extra = group === FALLBACK ? ROUTES.filter((r) => !listed.has(r) && !OPENS_ACCOUNTS.has(r)) : [];
   return [...NAV_GROUP_ROUTES[group], ...extra];
+}
+
+/** Every route the menu shows, in menu order. */
+export function menuRoutes(hasManager: boolean, managerOnly: ReadonlySet<RouteId>): RouteId[] {
+  return NAV_GROUP_IDS.flatMap((g) => groupRoutes(g)).filter((r) => inMenu(r, hasManager, managerOnly));
 }
 
 export function groupOf(route: RouteId): NavGroupId {
