@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountKey, openStore, type Store } from '../src/index';
+import * as identityMigration from '../src/migrations/0010-account-identity';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -27,9 +29,11 @@ describe('account identity (migration 0010)', () => {
     // What the previous version left: no identity table, a usage-only account row with an email.
     const db = new Database(path);
     db.prepare(`DROP TABLE account_identity`).run();
-    db.prepare(`DELETE FROM kysely_migration WHERE name = '0010-account-identity'`).run();
     db.prepare(`INSERT INTO account (auth_index, email, provider, first_seen_ms) VALUES ('c9', 'C9@x.test', 'claude', 5), ('n9', NULL, 'codex', 5)`).run();
-    db.close();
+    // Run 0010 on it directly: un-recording it would put it before later migrations, which the migrator refuses.
+    const k = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    await identityMigration.up(k);
+    await k.destroy();
 
     const again = await openStore({ path, cacheSnapshot: false });
     stores.push(again);
