@@ -63,7 +63,7 @@ describe('the Accounts workspace on the demo pool', () => {
     expect(overview.counts['cooldown']).toBe(plan.exhausted.length);
     const states = Object.entries(overview.counts).filter(([k, n]) => k !== 'total' && n > 0);
     // Dashboard legend: one entry per state, with the summary's number.
-    const legend = page.locator('section[aria-labelledby="d-status"] li');
+    const legend = page.getByTestId('dash-account-status').locator('li');
     await poll(() => legend.count()).toBe(states.length);
     const { MESSAGES } = await import('../src/lib/i18n');
     const labels = MESSAGES.en.accounts.state;
@@ -98,6 +98,8 @@ describe('the Accounts workspace on the demo pool', () => {
 
   it('bulk-disables the banned accounts with a summary, then progress', async () => {
     await page.locator('select[name="pool-status"]').selectOption('banned');
+    // The filtered rows arrive from the server: select them once they are there.
+    await poll(() => page.getByTestId('pool-viewport').locator('[data-testid="row-status"][data-status="banned"]').count()).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Select all shown' }).click();
     await poll(() => page.getByTestId('picked-count').textContent()).toMatch(/^[1-9]\d* selected$/);
     await page.locator('select[name="bulk-action"]').selectOption('disable');
