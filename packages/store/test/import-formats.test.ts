@@ -1,7 +1,7 @@
 // Every import format users hold is recognised by its content, never by its line count: CPA's legacy export
 // written as one line of compact JSON (as CPA's gin c.JSON writes it) or pretty-printed, the /usage payload,
 // a bare snapshot, Plus / CPA-Manager JSONL, a JSON array of events, and a large export streamed with bounded memory.
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,19 +148,17 @@ describe('import formats, detected by content', () => {
     expect(topLevelShape('{"a":1}\n{"a":2}').multipleValues).toBe(true);
   });
 
-  it('the compact legacy export recorded from the real CPA v6.9.49 imports', async (ctx) => {
+  it('the compact legacy export recorded from the real CPA v6.9.49 imports', async () => {
     const f = recorded('cpa-v6.9.49/usage-export.json');
-    if (!existsSync(f)) return ctx.skip();
     expect(readFileSync(f, 'utf8').trimEnd().split('\n')).toHaveLength(1);
     const s = await open();
     const r = await s.io.importFile(f, { normalize: testNormalize });
     expect(r).toMatchObject({ format: 'legacy_snapshot', inserted: 12, rejected: 0 });
     const plus = recorded('plus-v1.12.2/usage-export.jsonl');
-    if (existsSync(plus))
-      expect(await s.io.importFile(plus, { normalize: testNormalize })).toMatchObject({
-        format: 'plus_jsonl',
-        inserted: 300,
-      });
+    expect(await s.io.importFile(plus, { normalize: testNormalize })).toMatchObject({
+      format: 'plus_jsonl',
+      inserted: 300,
+    });
   });
 
   it('a large compact legacy export is streamed: the heap grows far less than the file', async () => {

@@ -6,6 +6,7 @@
 // the candidate list comes from.
 import type { ContextTier, ServiceTier, TierRates } from './cost';
 import type { LiteLlmEntry } from './litellm';
+import { noRates } from './price-input';
 
 export type PriceFileFormat = 'litellm' | 'models.dev' | 'openrouter';
 
@@ -37,21 +38,7 @@ export function detectPriceFormat(json: unknown): PriceFileFormat {
 }
 
 const base = (source: string, sourceModelId: string): LiteLlmEntry['price'] => ({
-  input: null,
-  output: null,
-  cacheRead: null,
-  cacheCreation: null,
-  reasoning: null,
-  inputAbove200k: null,
-  outputAbove200k: null,
-  cacheReadAbove200k: null,
-  cacheCreationAbove200k: null,
-  priorityMultiplier: null,
-  flexMultiplier: null,
-  batchMultiplier: null,
-  tierPrices: null,
-  perRequestFee: null,
-  contextTiers: null,
+  ...noRates(),
   source,
   sourceModelId,
 });

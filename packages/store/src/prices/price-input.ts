@@ -16,23 +16,30 @@ function validRate(name: string, v: unknown): number | null {
   return v;
 }
 
+/** Every rate of a price, unset: the start of a price built field by field (manual input, price files). */
+export function noRates(): Required<{ [K in keyof PriceInput]: null }> {
+  return {
+    input: null,
+    output: null,
+    cacheRead: null,
+    cacheCreation: null,
+    reasoning: null,
+    inputAbove200k: null,
+    outputAbove200k: null,
+    cacheReadAbove200k: null,
+    cacheCreationAbove200k: null,
+    priorityMultiplier: null,
+    flexMultiplier: null,
+    batchMultiplier: null,
+    tierPrices: null,
+    perRequestFee: null,
+    contextTiers: null,
+  };
+}
+
 const emptyPrice = (model: string): ModelPrice => ({
   model,
-  input: null,
-  output: null,
-  cacheRead: null,
-  cacheCreation: null,
-  reasoning: null,
-  inputAbove200k: null,
-  outputAbove200k: null,
-  cacheReadAbove200k: null,
-  cacheCreationAbove200k: null,
-  priorityMultiplier: null,
-  flexMultiplier: null,
-  batchMultiplier: null,
-  tierPrices: null,
-  perRequestFee: null,
-  contextTiers: null,
+  ...noRates(),
   source: 'manual',
   sourceModelId: null,
   manual: true,
