@@ -52,3 +52,7 @@ export type { FakeQuotaAccounts, FakeQuotaInput, FakeQuotaState, FakeQuotaStateN
 export { startFakeTelegram, type FakeTelegram, type FakeTelegramMessage } from './fake-telegram';
 export { buildPlusDataDir, plusProtect, plusAdminCredential, plusEventRow, PLUS_SCHEMA } from './plus-data-dir';
 export type { PlusDataDir, PlusDataDirOptions, SqliteCtor } from './plus-data-dir';
+
+// A throwaway PostgreSQL cluster (initdb + postgres on a unix socket) for Postgres tests.
+export { startTestPostgres, pgTestsDisabled } from './postgres';
+export type { TestPostgres } from './postgres';

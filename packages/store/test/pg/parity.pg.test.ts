@@ -9,7 +9,7 @@ import {
   type AnalyticsFilter,
 } from '../../src/index';
 import { makeEvent } from '../helpers/events';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
 import { DATA_KEY } from '../shared/repository-suite';
 
 const suite = pgTestsDisabled() ? describe.skip : describe;

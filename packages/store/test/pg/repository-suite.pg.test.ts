@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isStoreError, openPgStore } from '../../src/index';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
 import { makeEvent } from '../helpers/events';
 import { defineRepositorySuite, DATA_KEY } from '../shared/repository-suite';
 

@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL cluster for the store's Postgres tests: initdb in a temp dir, a server on a
+// A throwaway PostgreSQL cluster for the Postgres tests (store, server, bench): initdb in a temp dir, a server on a
 // unix socket inside it (no port to race for), torn down after the suite. CPAMP_TEST_PG_URL points
 // the tests at an existing server instead; CPAMP_TEST_PG=off skips them (CI installs postgresql).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
