@@ -23,6 +23,7 @@ import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
+import { createPgPendingRepositories } from './pg-pending';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -39,13 +40,10 @@ export interface OpenPgStoreOptions {
   now?: () => number;
 }
 
-/** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
-export type PgStoreRepositories = Pick<
-  StoreRepositories,
-  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close'
->;
+/** The repositories of the Postgres store: all of them (those in pg-pending.ts reject as 'unsupported' for now). */
+export type PgStoreRepositories = StoreRepositories;
 
-/** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
+/** The Postgres store: the same async repository interface as `Store`. */
 export interface PgStore extends PgStoreRepositories {
   readonly kind: 'postgres';
   readonly schema: string;
@@ -144,6 +142,8 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       ...createPgEventEvidence({ db, assertOpen }),
     };
     const store: PgStore = {
+      // Pending repositories first: the real ones listed below win as they land.
+      ...createPgPendingRepositories(),
       kind: 'postgres',
       schema: schema ?? 'public',
       events,
