@@ -23,6 +23,9 @@ import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
+import { createPgPoolRepository } from './pg-pool.repository';
+import { createPgAlertsRepository } from './pg-alerts.repository';
+import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -43,6 +46,7 @@ export interface OpenPgStoreOptions {
 export type PgStoreRepositories = Pick<
   StoreRepositories,
   'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close'
+  | 'pool' | 'alerts' | 'alertSilences'
 >;
 
 /** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
@@ -155,6 +159,9 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
+      pool: createPgPoolRepository({ db, now, assertOpen }),
+      alerts: createPgAlertsRepository({ db, now, dataKey, assertOpen }),
+      alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;
