@@ -35,7 +35,7 @@ suite('postgres pool and alerts', () => {
     await client?.end();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('a channel secret sealed by SQLite reads back on Postgres, and the other way round', async () => {
     const path = join(dir, 'store.sqlite');
