@@ -379,7 +379,7 @@ export interface StoreRepositories {
   close(): Promise<void>;
 }
 
-/** Acks and mutes of alerts (SQLite only: Postgres has no alert tables). */
+/** Acks and mutes of alerts (both dialects: SQLite migration 0011, Postgres 0014). */
 export interface AlertSilencesAsync {
   ack(incidentId: number, note?: string): Promise<AlertSilenceRecord>;
   unack(incidentId: number): Promise<boolean>;

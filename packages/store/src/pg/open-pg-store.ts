@@ -24,6 +24,9 @@ import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
 import { createPgPendingRepositories } from './pg-pending';
+import { createPgPoolRepository } from './pg-pool.repository';
+import { createPgAlertsRepository } from './pg-alerts.repository';
+import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -40,7 +43,7 @@ export interface OpenPgStoreOptions {
   now?: () => number;
 }
 
-/** The repositories of the Postgres store: all of them (those in pg-pending.ts reject as 'unsupported' for now). */
+/** The repositories of the Postgres store: all of them (maintenance and io in pg-pending.ts reject as 'unsupported' for now). */
 export type PgStoreRepositories = StoreRepositories;
 
 /** The Postgres store: the same async repository interface as `Store`. */
@@ -155,6 +158,9 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
+      pool: createPgPoolRepository({ db, now, assertOpen }),
+      alerts: createPgAlertsRepository({ db, now, dataKey, assertOpen }),
+      alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;

@@ -1,22 +1,16 @@
-// TEMPORARY: the repositories Postgres does not have yet (maintenance, io, pool, alerts, alert silences),
+// TEMPORARY: the repositories Postgres does not have yet (maintenance, io),
 // as stubs so `PgStore` is a whole `StoreRepositories` and the server compiles and starts on Postgres.
 // Every call rejects with StoreError 'unsupported' naming what is missing. The real repositories
-// (pg-pool-alerts, pg-io-maint) replace this file; delete it when the last stub is gone.
+// (pg-io-maint) replace this file; delete it when the last stub is gone.
 import { StoreError } from '../errors';
 import type {
-  AlertSilencesAsync,
-  AlertsRepository,
   ImportExportRepository,
   MaintenanceRepository,
-  PoolRepository,
 } from '../repositories';
 
 export interface PgPendingRepositories {
   maintenance: MaintenanceRepository;
   io: ImportExportRepository;
-  pool: PoolRepository;
-  alerts: AlertsRepository;
-  alertSilences: AlertSilencesAsync;
 }
 
 function unsupported(repo: string, method: string): StoreError {
@@ -60,11 +54,5 @@ export function createPgPendingRepositories(): PgPendingRepositories {
       usagePayload: pendingStream<string>('io', 'usagePayload'),
       usagePayloadBytes: undefined,
     }),
-    pool: pending<PoolRepository>('pool', {
-      // Run at every start: with no pool tables there is no run left 'running', which is the honest answer.
-      interruptRunningRuns: () => Promise.resolve(0),
-    }),
-    alerts: pending<AlertsRepository>('alerts'),
-    alertSilences: pending<AlertSilencesAsync>('alertSilences'),
   };
 }
