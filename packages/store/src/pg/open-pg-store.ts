@@ -18,6 +18,8 @@ import {
 import { PgDictionary } from './pg-dictionary';
 import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
+import { createPgImportExport } from './pg-io.repository';
+import { createPgMaintenance } from './pg-maintenance.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
@@ -42,7 +44,7 @@ export interface OpenPgStoreOptions {
 /** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
 export type PgStoreRepositories = Pick<
   StoreRepositories,
-  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close'
+  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close' | 'maintenance' | 'io'
 >;
 
 /** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
@@ -155,6 +157,8 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
+      maintenance: createPgMaintenance({ db, lock, logger, assertOpen }),
+      io: createPgImportExport({ db, events, logger, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;
