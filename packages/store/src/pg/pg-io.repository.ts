@@ -63,7 +63,9 @@ export function createPgImportExport(deps: {
       const ids = (
         await rows(
           db,
-          sql<{ id: number }>`SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(col)} = ANY(${names}::text[])`,
+          sql<{
+            id: number;
+          }>`SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(col)} = ANY(${names}::text[])`,
         )
       ).map((r) => r.id);
       if (ids.length === 0) return null;

@@ -121,7 +121,9 @@ export function createPgMaintenance(deps: {
     const pages = async () => {
       const [r] = await rows(
         db,
-        sql<{ p: number }>`SELECT ((pg_relation_size(to_regclass('events')) + pg_relation_size(to_regclass('event_extra')))
+        sql<{
+          p: number;
+        }>`SELECT ((pg_relation_size(to_regclass('events')) + pg_relation_size(to_regclass('event_extra')))
           / current_setting('block_size')::int)::int AS p`,
       );
       return r?.p ?? 0;

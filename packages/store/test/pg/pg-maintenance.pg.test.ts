@@ -40,7 +40,11 @@ suite('postgres retention in chunks', () => {
     for (let d = 0; d < 10; d++)
       await s.insertBatch(
         Array.from({ length: 100 }, (_, i) =>
-          makeEvent({ timestampMs: T0 + d * D + i * 1000, failed: i % 10 === 0, failBody: i % 10 === 0 ? 'boom' : '' }),
+          makeEvent({
+            timestampMs: T0 + d * D + i * 1000,
+            failed: i % 10 === 0,
+            failBody: i % 10 === 0 ? 'boom' : '',
+          }),
         ),
       );
     const { db } = await createPgDb({ connectionString: server!.url, schema, poolSize: 2 });
@@ -57,7 +61,8 @@ suite('postgres retention in chunks', () => {
           chunks++;
           const r = await lock(fn);
           // Between two chunks another writer gets in (a new event, newer than the cutoff).
-          insertedMeanwhile += (await s.insertBatch([makeEvent({ timestampMs: T0 + 9 * D + chunks })])).inserted;
+          insertedMeanwhile += (await s.insertBatch([makeEvent({ timestampMs: T0 + 9 * D + chunks })]))
+            .inserted;
           return r;
         },
       });

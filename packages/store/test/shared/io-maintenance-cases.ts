@@ -131,7 +131,9 @@ export function defineIoMaintenanceCases(fresh: () => Promise<PgStoreRepositorie
       const dump = await collect(s.io.exportJsonl({ batchSize: 7 }));
       expect(dump).toBe(await collect(ref.io.exportJsonl()));
       const first = JSON.parse(dump.split('\n')[0]!) as Record<string, unknown>;
-      expect(Object.keys(first)).toEqual(expect.arrayContaining(['dedupKey', 'costMicros', 'cost_usd', 'apiKeyAlias']));
+      expect(Object.keys(first)).toEqual(
+        expect.arrayContaining(['dedupKey', 'costMicros', 'cost_usd', 'apiKeyAlias']),
+      );
 
       // Filters and options mean the same on both.
       const opts = [
@@ -143,7 +145,8 @@ export function defineIoMaintenanceCases(fresh: () => Promise<PgStoreRepositorie
         { model: 'no-such-model' },
         { from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 6, 1), timeZone: 'Asia/Shanghai' },
       ];
-      for (const o of opts) expect(await collect(s.io.exportJsonl(o))).toBe(await collect(ref.io.exportJsonl(o)));
+      for (const o of opts)
+        expect(await collect(s.io.exportJsonl(o))).toBe(await collect(ref.io.exportJsonl(o)));
 
       const back = await fresh();
       expect(await back.io.importJsonl([dump])).toMatchObject({ format: 'cpamp_jsonl', rejected: 0 });
