@@ -91,25 +91,35 @@ export function createPgMaintenance(deps: {
     return { total, used, events, perEvent: events ? live / events : 0 };
   };
 
-  /** Deletes up to `limit` of the oldest events matching `before` (or any), one bounded transaction per chunk. */
+  /**
+   * Deletes up to `limit` of the oldest events matching `before` (or any), one bounded transaction per chunk.
+   * Each chunk continues after the last (ts, id) the previous one reached, so the index scan never walks
+   * again over the entries of rows already deleted (they stay in the index until VACUUM).
+   */
   const deleteOldest = async (limit: number, before?: number): Promise<number> => {
     let deleted = 0;
+    let lastTs = Number.MIN_SAFE_INTEGER;
+    let lastId = -1;
     while (deleted < limit) {
       deps.assertOpen();
       const take = Math.min(chunk, limit - deleted);
-      const cond = before === undefined ? sql`` : sql`WHERE ts < ${before}`;
+      const cond = before === undefined ? sql`` : sql`AND ts < ${before}`;
       const [r] = await deps.lock(() =>
         rows(
           db,
-          sql<{ n: number }>`WITH doomed AS (SELECT id FROM events ${cond} ORDER BY ts, id LIMIT ${take}),
+          sql<{ seen: number; n: number; ts: number | null; id: number | null }>`WITH doomed AS (
+              SELECT id, ts FROM events WHERE (ts, id) > (${lastTs}, ${lastId}) ${cond} ORDER BY ts, id LIMIT ${take}),
             gone AS (DELETE FROM events e USING doomed d WHERE e.id = d.id RETURNING e.id),
-            extra AS (DELETE FROM event_extra x USING gone g WHERE x.event_id = g.id)
-            SELECT count(*)::int AS n FROM gone`,
+            extra AS (DELETE FROM event_extra x USING gone g WHERE x.event_id = g.id),
+            last AS (SELECT ts, id FROM doomed ORDER BY ts DESC, id DESC LIMIT 1)
+            SELECT (SELECT count(*)::int FROM doomed) AS seen, (SELECT count(*)::int FROM gone) AS n,
+              (SELECT ts FROM last) AS ts, (SELECT id FROM last) AS id`,
         ),
       );
-      const n = r?.n ?? 0;
-      deleted += n;
-      if (n < take) break;
+      deleted += r?.n ?? 0;
+      if (!r || r.seen < take || r.ts === null || r.id === null) break;
+      lastTs = r.ts;
+      lastId = r.id;
     }
     return deleted;
   };
