@@ -427,13 +427,3 @@ export async function* writeUsagePayload(s: Selection, dict: EventNames): AsyncG
   w.ascii('}}');
   yield w.takeBytes();
 }
-
-/** The same payload as text chunks (ASCII: each chunk is a plain byte copy). */
-export async function* buildUsagePayload(
-  reader: () => Database.Database,
-  dict: DictionaryCache,
-  opts: UsagePayloadOptions,
-  cache?: () => ColumnCache | null,
-): AsyncGenerator<string> {
-  for await (const b of buildUsagePayloadBytes(reader, dict, opts, cache)) yield b.toString('latin1');
-}
