@@ -1,7 +1,7 @@
 // Imports of every format users hold, the JSONL export, the legacy /usage payload, retention and the storage
 // report: the same assertions on SQLite and Postgres. Where a result is long (an export, a payload), the case
 // builds the same data in an in-memory SQLite store and compares: on the Postgres run that is the parity check.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,10 @@ export function defineIoMaintenanceCases(fresh: () => Promise<PgStoreRepositorie
         rejected: 0,
       });
       // The same Plus install's database holds the events of its export: each one is a duplicate now.
-      const fromDb = await s.io.importFile(PLUS_SQLITE, { normalize: testNormalize, chunkSize: 64 });
+      // A copy: opening a WAL database, even read-only, leaves -shm / -wal files beside it.
+      const db = join(tmp(), 'usage.sqlite');
+      copyFileSync(PLUS_SQLITE, db);
+      const fromDb = await s.io.importFile(db, { normalize: testNormalize, chunkSize: 64 });
       expect(fromDb).toMatchObject({ format: 'plus_sqlite', read: 300, rejected: 0 });
       expect(fromDb.inserted + fromDb.duplicates).toBe(300);
       expect(await s.io.importFile(RAW_QUEUE, { normalize: testNormalize })).toMatchObject({
