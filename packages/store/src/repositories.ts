@@ -171,13 +171,17 @@ export interface SettingsRepository {
 export interface MaintenanceRepository {
   /** Deletes raw events older than the cutoff in batches; rollups are kept. */
   pruneByAge(olderThanMs: number): Promise<RetentionResult>;
-  /** Deletes the oldest raw events until the database fits in `maxBytes` (rollups are kept). */
+  /**
+   * Deletes the oldest raw events until the database fits in `maxBytes` (rollups are kept). Postgres
+   * measures its live data (space freed earlier is reused, not returned to the file system).
+   */
   pruneToSize(maxBytes: number): Promise<RetentionResult>;
   incrementalVacuum(pages?: number): Promise<number>;
   checkpoint(mode?: 'PASSIVE' | 'TRUNCATE'): Promise<{ busy: number; log: number; checkpointed: number }>;
   /**
    * Synchronous: starts the periodic PASSIVE checkpoint (TRUNCATE when the WAL outgrows
-   * `walLimitBytes` and is caught up); returns its stop handle.
+   * `walLimitBytes` and is caught up); returns its stop handle. On Postgres (which checkpoints itself)
+   * checkpoint() and schedule() do nothing.
    */
   schedule(opts?: { intervalMs?: number; walLimitBytes?: number }): { stop(): void };
   storageReport(): Promise<StorageReport>;

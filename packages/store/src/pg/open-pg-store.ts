@@ -18,12 +18,13 @@ import {
 import { PgDictionary } from './pg-dictionary';
 import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
+import { createPgImportExport } from './pg-io.repository';
+import { createPgMaintenance } from './pg-maintenance.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
-import { createPgPendingRepositories } from './pg-pending';
 import { createPgPoolRepository } from './pg-pool.repository';
 import { createPgAlertsRepository } from './pg-alerts.repository';
 import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
@@ -43,7 +44,7 @@ export interface OpenPgStoreOptions {
   now?: () => number;
 }
 
-/** The repositories of the Postgres store: all of them (maintenance and io in pg-pending.ts reject as 'unsupported' for now). */
+/** The repositories of the Postgres store: every one of `StoreRepositories`. */
 export type PgStoreRepositories = StoreRepositories;
 
 /** The Postgres store: the same async repository interface as `Store`. */
@@ -145,8 +146,6 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       ...createPgEventEvidence({ db, assertOpen }),
     };
     const store: PgStore = {
-      // Pending repositories first: the real ones listed below win as they land.
-      ...createPgPendingRepositories(),
       kind: 'postgres',
       schema: schema ?? 'public',
       events,
@@ -161,6 +160,8 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       pool: createPgPoolRepository({ db, now, assertOpen }),
       alerts: createPgAlertsRepository({ db, now, dataKey, assertOpen }),
       alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
+      maintenance: createPgMaintenance({ db, lock, logger, assertOpen }),
+      io: createPgImportExport({ db, events, logger, now, assertOpen }),
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;

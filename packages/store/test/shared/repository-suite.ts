@@ -8,6 +8,7 @@ import { defineAnalyticsCases } from './analytics-cases';
 import { defineBudgetsCases } from './budgets-cases';
 import { definePoolCases } from './pool-cases';
 import { defineAlertsCases } from './alerts-cases';
+import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -296,6 +297,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineBudgetsCases(fresh, openStore);
     definePoolCases(fresh);
     defineAlertsCases(fresh, openStore);
+    defineIoMaintenanceCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
