@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'import_format_unknown'
   | 'import_no_details'
   | 'import_source_invalid'
-  | 'write_failed';
+  | 'write_failed'
+  | 'migrate_refused';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
