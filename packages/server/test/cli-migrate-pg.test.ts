@@ -81,7 +81,11 @@ suite('cpamp migrate --to postgres', () => {
     expect(out).not.toMatch(/MISMATCH/);
     expect(out).toMatch(/Management key: decrypts on Postgres with the same data key/);
     expect(out).toMatch(/USAGE_DB_URL=/);
-    const s = await openPgStore({ connectionString: pg!.url, dataKeyPath: join(d, 'data.key'), schema: 'cli_ok' });
+    const s = await openPgStore({
+      connectionString: pg!.url,
+      dataKeyPath: join(d, 'data.key'),
+      schema: 'cli_ok',
+    });
     try {
       expect(await s.events.count()).toBe(250);
       expect(await s.settings.getManagementKey()).toBe('mgmt-key-from-sqlite');
@@ -96,9 +100,14 @@ suite('cpamp migrate --to postgres', () => {
   it('refuses a target with other data (exit 1), and reports usage errors (exit 2)', async () => {
     const a = await dataDir(5);
     const b = await dataDir(7);
-    expect((await runCli(['migrate', '--to', pg!.url, '--schema', 'cli_taken'], memoryCliIo({ USAGE_DATA_DIR: a }, a))).code).toBe(
-      EXIT.ok,
-    );
+    expect(
+      (
+        await runCli(
+          ['migrate', '--to', pg!.url, '--schema', 'cli_taken'],
+          memoryCliIo({ USAGE_DATA_DIR: a }, a),
+        )
+      ).code,
+    ).toBe(EXIT.ok);
     const io = memoryCliIo({ USAGE_DATA_DIR: b }, b);
     expect((await runCli(['migrate', '--to', pg!.url, '--schema', 'cli_taken'], io)).code).toBe(EXIT.failure);
     expect(io.errText()).toMatch(/another SQLite database/);

@@ -55,7 +55,9 @@ function progressPrinter(io: CliIo, now: () => number): (p: CopyProgress) => voi
 }
 
 export function verificationTable(checks: readonly CopyCheck[]): string {
-  const lines = [`  ${pad('table', 28)} ${pad('check', 22)} ${pad('sqlite', 16)} ${pad('postgres', 16)} result`];
+  const lines = [
+    `  ${pad('table', 28)} ${pad('check', 22)} ${pad('sqlite', 16)} ${pad('postgres', 16)} result`,
+  ];
   for (const c of checks)
     lines.push(
       `  ${pad(c.table, 28)} ${pad(c.check, 22)} ${pad(num(c.source), 16)} ${pad(num(c.target), 16)} ${c.ok ? 'ok' : 'MISMATCH'}`,
@@ -73,7 +75,9 @@ function summary(io: CliIo, r: CopyFromSqliteReport, url: string, config: Config
   io.out.write(`\nVerification (SQLite → Postgres):\n${verificationTable(r.checks)}`);
   for (const t of r.tables)
     if (t.sourceOnlyColumns.length > 0)
-      io.out.write(`  note: ${t.table}: columns not copied (no Postgres column): ${t.sourceOnlyColumns.join(', ')}\n`);
+      io.out.write(
+        `  note: ${t.table}: columns not copied (no Postgres column): ${t.sourceOnlyColumns.join(', ')}\n`,
+      );
   if (r.notCopied.length > 0) io.out.write(`Not copied (no Postgres table): ${r.notCopied.join(', ')}\n`);
   io.out.write(
     r.managementKey === 'same'
@@ -81,10 +85,13 @@ function summary(io: CliIo, r: CopyFromSqliteReport, url: string, config: Config
       : 'Management key: none stored.\n',
   );
   if (!r.ok) {
-    io.out.write('\nSome checks do not match: the copy is incomplete or the target was changed. Do not switch yet.\n');
+    io.out.write(
+      '\nSome checks do not match: the copy is incomplete or the target was changed. Do not switch yet.\n',
+    );
     return;
   }
-  const key = config.dataKey !== null ? 'CPA_MANAGER_DATA_KEY (as now)' : `the data key file ${config.dataKeyPath}`;
+  const key =
+    config.dataKey !== null ? 'CPA_MANAGER_DATA_KEY (as now)' : `the data key file ${config.dataKeyPath}`;
   io.out.write(`\nAll checks match. Next: run cpamp with USAGE_DB_URL=${redact(url)} and ${key}.\n`);
 }
 
@@ -96,7 +103,9 @@ export async function migrateToPostgresCommand(args: readonly string[], io: CliI
   });
   const url = values.to as string | undefined;
   if (positionals.length > 0 || url === undefined || !/^postgres(ql)?:\/\//.test(url)) {
-    io.err.write('cpamp: migrate needs --to postgres://user:password@host:5432/database. Run `cpamp migrate --help`.\n');
+    io.err.write(
+      'cpamp: migrate needs --to postgres://user:password@host:5432/database. Run `cpamp migrate --help`.\n',
+    );
     return { code: 2 };
   }
   const chunk = values['chunk-size'] === undefined ? undefined : Number(values['chunk-size']);
@@ -106,7 +115,9 @@ export async function migrateToPostgresCommand(args: readonly string[], io: CliI
   }
   const config = io.loadConfig(configArgs);
   if (!existsSync(config.dbPath)) {
-    io.err.write(`cpamp: there is no SQLite database at ${config.dbPath} (set USAGE_DATA_DIR or USAGE_DB_PATH).\n`);
+    io.err.write(
+      `cpamp: there is no SQLite database at ${config.dbPath} (set USAGE_DATA_DIR or USAGE_DB_PATH).\n`,
+    );
     return { code: 2 };
   }
   const keyOpts = config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath };
@@ -114,7 +125,9 @@ export async function migrateToPostgresCommand(args: readonly string[], io: CliI
   try {
     // Brings the SQLite schema up to this version first (and checks the data key), as `serve` would.
     await (await openStore({ path: config.dbPath, ...keyOpts })).close();
-    io.err.write(`Copying ${config.dbPath} → ${redact(url)}${values.schema ? ` (schema ${values.schema as string})` : ''}\n`);
+    io.err.write(
+      `Copying ${config.dbPath} → ${redact(url)}${values.schema ? ` (schema ${values.schema as string})` : ''}\n`,
+    );
     const report = await copyFromSqlite({
       sqlitePath: config.dbPath,
       connectionString: url,

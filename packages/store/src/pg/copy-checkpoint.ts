@@ -24,7 +24,9 @@ export interface CopyMarker {
 }
 
 export async function readCopyMarker(db: PgExec): Promise<CopyMarker | undefined> {
-  const r = (await rows(db, sql<{ value: string }>`SELECT value FROM settings WHERE key = ${COPY_MARKER_KEY}`))[0];
+  const r = (
+    await rows(db, sql<{ value: string }>`SELECT value FROM settings WHERE key = ${COPY_MARKER_KEY}`)
+  )[0];
   return r ? (JSON.parse(r.value) as CopyMarker) : undefined;
 }
 

@@ -8,8 +8,14 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { decryptSecret, loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError } from '../errors';
-import { COPY_MARKER_KEY, readCopyMarker, writeCopyMarker, type CopyMarker, type TableCheckpoint } from './copy-checkpoint';
-import { buildCopyPlan, pgTables, quoteSqlite, toPgValue, type CopyTable } from './copy-plan';
+import {
+  COPY_MARKER_KEY,
+  readCopyMarker,
+  writeCopyMarker,
+  type CopyMarker,
+  type TableCheckpoint,
+} from './copy-checkpoint';
+import { buildCopyPlan, pgTables, quoteSqlite, pgConverter, type CopyTable } from './copy-plan';
 import { verifyCopy, type CopyCheck } from './copy-verify';
 import { open as openPg } from './copy-target';
 import { rows, type PgDb } from './pg-connection';
@@ -83,7 +89,10 @@ function readSourceKey(opts: CopyFromSqliteOptions): Buffer {
       );
     return loadOrCreateDataKeyFile(opts.dataKeyPath).key;
   }
-  throw new StoreError('data_key_invalid', 'Copying to Postgres needs the source data key: pass dataKey or dataKeyPath.');
+  throw new StoreError(
+    'data_key_invalid',
+    'Copying to Postgres needs the source data key: pass dataKey or dataKeyPath.',
+  );
 }
 
 function settingValue(db: Database.Database, key: string): string | undefined {
@@ -96,9 +105,14 @@ function openSource(path: string): Database.Database {
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (cause) {
-    throw new StoreError('open_failed', `Cannot open the SQLite database ${path}: ${(cause as Error).message}`, { cause });
+    throw new StoreError(
+      'open_failed',
+      `Cannot open the SQLite database ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
   }
-  const has = (t: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(t) !== undefined;
+  const has = (t: string) =>
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(t) !== undefined;
   if (!has('events') || !has('settings')) {
     db.close();
     throw new StoreError('open_failed', `${path} is not a cpamp database (no events / settings tables).`);
@@ -122,9 +136,14 @@ async function checkTarget(db: PgDb, schema: string, sourceId: string, sourcePat
   const busy: string[] = [];
   for (const t of tables) {
     const n = Number((await rows(db, sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(t)}`))[0]!.n);
-    const fresh = t === 'settings'
-      ? Number((await rows(db, sql<{ n: number }>`SELECT count(*) AS n FROM settings WHERE key = ${KEY_CHECK}`))[0]!.n)
-      : (FRESH_ROWS[t] ?? 0);
+    const fresh =
+      t === 'settings'
+        ? Number(
+            (
+              await rows(db, sql<{ n: number }>`SELECT count(*) AS n FROM settings WHERE key = ${KEY_CHECK}`)
+            )[0]!.n,
+          )
+        : (FRESH_ROWS[t] ?? 0);
     if (n > fresh) busy.push(`${t} (${n} rows)`);
   }
   if (busy.length > 0)
@@ -139,13 +158,17 @@ async function checkTarget(db: PgDb, schema: string, sourceId: string, sourcePat
 function selectChunk(t: CopyTable, resume: boolean): string {
   const key = t.sourceKey.map(quoteSqlite);
   const cols = [...t.columns.map((c) => quoteSqlite(c.name)), ...key.map((k, i) => `${k} AS "__k${i}"`)];
-  const after = key.length === 1 ? `${key[0]} > ?` : `(${key.join(', ')}) > (${key.map(() => '?').join(', ')})`;
+  const after =
+    key.length === 1 ? `${key[0]} > ?` : `(${key.join(', ')}) > (${key.map(() => '?').join(', ')})`;
   return `SELECT ${cols.join(', ')} FROM ${quoteSqlite(t.name)}${resume ? ` WHERE ${after}` : ''} ORDER BY ${key.join(', ')} LIMIT ?`;
 }
 
 /** One multi-row INSERT for a chunk: one array parameter per column, unnested server-side. */
 function insertChunk(t: CopyTable, chunk: Record<string, unknown>[]) {
-  const arrays = t.columns.map((c) => chunk.map((r) => toPgValue(r[c.name], c.pgType)));
+  const arrays = t.columns.map((c) => {
+    const convert = pgConverter(c.pgType);
+    return chunk.map((r) => convert(r[c.name]));
+  });
   const cols = sql.join(t.columns.map((c) => sql.ref(c.name)));
   const unnest = sql.join(t.columns.map((c, i) => sql`${arrays[i]}::${sql.raw(`${c.pgType}[]`)}`));
   const rest = t.columns.filter((c) => !t.targetKey.includes(c.name));
@@ -205,13 +228,17 @@ export async function copyFromSqlite(opts: CopyFromSqliteOptions): Promise<CopyF
         const cp: TableCheckpoint = marker.tables[t.name] ?? { after: null, copied: 0, done: false };
         marker.tables[t.name] = cp;
         const resumed = cp.copied > 0 || cp.done;
-        const total = (source.prepare(`SELECT count(*) AS n FROM ${quoteSqlite(t.name)}`).get() as { n: number }).n;
+        const total = (
+          source.prepare(`SELECT count(*) AS n FROM ${quoteSqlite(t.name)}`).get() as { n: number }
+        ).n;
         let thisRun = 0;
         const tableStart = now();
         const stmt = source.prepare(selectChunk(t, true));
         const first = source.prepare(selectChunk(t, false));
         while (!cp.done) {
-          const chunk = (cp.after === null ? first.all(chunkSize) : stmt.all(...cp.after, chunkSize)) as Record<string, unknown>[];
+          const chunk = (
+            cp.after === null ? first.all(chunkSize) : stmt.all(...cp.after, chunkSize)
+          ) as Record<string, unknown>[];
           if (chunk.length === 0) {
             cp.done = true;
             await writeCopyMarker(target.db, marker, now());
@@ -231,11 +258,24 @@ export async function copyFromSqlite(opts: CopyFromSqliteOptions): Promise<CopyF
           thisRun += chunk.length;
           rowsCopied += chunk.length;
           const secs = Math.max(now() - tableStart, 1) / 1000;
-          opts.onProgress?.({ table: t.name, copied: cp.copied, total, rate: Math.round(thisRun / secs), done: cp.done });
+          opts.onProgress?.({
+            table: t.name,
+            copied: cp.copied,
+            total,
+            rate: Math.round(thisRun / secs),
+            done: cp.done,
+          });
           await opts.afterChunk?.(t.name, cp.copied);
         }
-        if (thisRun === 0) opts.onProgress?.({ table: t.name, copied: cp.copied, total, rate: 0, done: true });
-        copied.push({ table: t.name, rows: total, copiedThisRun: thisRun, resumed, sourceOnlyColumns: t.sourceOnlyColumns });
+        if (thisRun === 0)
+          opts.onProgress?.({ table: t.name, copied: cp.copied, total, rate: 0, done: true });
+        copied.push({
+          table: t.name,
+          rows: total,
+          copiedThisRun: thisRun,
+          resumed,
+          sourceOnlyColumns: t.sourceOnlyColumns,
+        });
       }
       await resetSequences(target.db, plan.tables);
       if (marker.finishedMs === null) marker.finishedMs = now();
@@ -275,7 +315,7 @@ async function checkManagementKey(
   if (plain === null || copied !== plain)
     throw new StoreError(
       'data_key_mismatch',
-      'The management key copied to Postgres does not decrypt to the source\'s with the same data key: the keys differ.',
+      "The management key copied to Postgres does not decrypt to the source's with the same data key: the keys differ.",
     );
   return 'same';
 }

@@ -44,7 +44,11 @@ export const quoteSqlite = (name: string): string => `"${name.replace(/"/g, '""'
 
 export function sqliteTables(db: Database.Database): string[] {
   return (
-    db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as {
+    db
+      .prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+      )
+      .all() as {
       name: string;
     }[]
   )
@@ -56,7 +60,9 @@ export async function pgTables(db: PgExec, schema: string): Promise<string[]> {
   return (
     await rows(
       db,
-      sql<{ name: string }>`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      sql<{
+        name: string;
+      }>`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = ${schema} AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname`,
     )
   )
@@ -71,7 +77,8 @@ function orderByForeignKeys(names: string[], edges: { child: string; parent: str
   const visit = (n: string, path: Set<string>) => {
     if (seen.has(n) || path.has(n)) return;
     path.add(n);
-    for (const e of edges) if (e.child === n && e.parent !== n && names.includes(e.parent)) visit(e.parent, path);
+    for (const e of edges)
+      if (e.child === n && e.parent !== n && names.includes(e.parent)) visit(e.parent, path);
     seen.add(n);
     out.push(n);
   };
@@ -79,7 +86,11 @@ function orderByForeignKeys(names: string[], edges: { child: string; parent: str
   return out;
 }
 
-export async function buildCopyPlan(source: Database.Database, target: PgExec, schema: string): Promise<CopyPlan> {
+export async function buildCopyPlan(
+  source: Database.Database,
+  target: PgExec,
+  schema: string,
+): Promise<CopyPlan> {
   const inSource = sqliteTables(source);
   const inTarget = new Set(await pgTables(target, schema));
   const pgColumns = await rows(
@@ -109,10 +120,15 @@ export async function buildCopyPlan(source: Database.Database, target: PgExec, s
   const common = inSource.filter((t) => inTarget.has(t));
   const tables: CopyTable[] = [];
   for (const name of orderByForeignKeys(common, edges)) {
-    const info = source.prepare(`PRAGMA table_info(${quoteSqlite(name)})`).all() as { name: string; pk: number }[];
+    const info = source.prepare(`PRAGMA table_info(${quoteSqlite(name)})`).all() as {
+      name: string;
+      pk: number;
+    }[];
     const sourceCols = new Set(info.map((c) => c.name));
     const targetCols = pgColumns.filter((c) => c.table === name);
-    const columns = targetCols.filter((c) => sourceCols.has(c.column)).map((c) => ({ name: c.column, pgType: c.type }));
+    const columns = targetCols
+      .filter((c) => sourceCols.has(c.column))
+      .map((c) => ({ name: c.column, pgType: c.type }));
     const copied = new Set(columns.map((c) => c.name));
     const declaredKey = info
       .filter((c) => c.pk > 0)
@@ -132,20 +148,32 @@ export async function buildCopyPlan(source: Database.Database, target: PgExec, s
 }
 
 /**
- * One SQLite value as the Postgres column wants it. SQLite keeps booleans as 0/1, blobs as Buffers and may
- * hand back text as a number (type affinity); Postgres is strict about all three.
+ * How one SQLite value becomes what the Postgres column wants (chosen once per column, not per value).
+ * SQLite keeps booleans as 0/1, blobs as Buffers and may hand back text as a number (type affinity);
+ * Postgres is strict about all three.
  */
-export function toPgValue(value: unknown, pgType: string): unknown {
-  if (value === null || value === undefined) return null;
-  if (pgType === 'boolean') {
-    if (typeof value === 'string') return value === '1' || value.toLowerCase() === 'true';
-    return Boolean(Number(value));
-  }
-  if (pgType === 'bytea') return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
-  if (pgType === 'text' || pgType.startsWith('character') || pgType === 'json' || pgType === 'jsonb') {
-    return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : String(value);
-  }
-  if (pgType.startsWith('timestamp') && typeof value === 'number') return new Date(value).toISOString();
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+export function pgConverter(pgType: string): (value: unknown) => unknown {
+  if (pgType === 'boolean')
+    return (v) =>
+      v === null || v === undefined
+        ? null
+        : typeof v === 'string'
+          ? v === '1' || v.toLowerCase() === 'true'
+          : Boolean(Number(v));
+  if (pgType === 'bytea')
+    return (v) =>
+      v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8');
+  if (pgType === 'text' || pgType.startsWith('character') || pgType === 'json' || pgType === 'jsonb')
+    return (v) =>
+      v === null || v === undefined
+        ? null
+        : typeof v === 'string'
+          ? v
+          : Buffer.isBuffer(v)
+            ? v.toString('utf8')
+            : String(v);
+  if (pgType.startsWith('timestamp'))
+    return (v) =>
+      v === null || v === undefined ? null : typeof v === 'number' ? new Date(v).toISOString() : v;
+  return (v) => (v === undefined ? null : typeof v === 'bigint' ? v.toString() : v);
 }

@@ -43,15 +43,19 @@ export async function verifyCopy(
   for (const t of tables) {
     const sums = summedColumns(t);
     const exprs = ['count(*)', ...sums.map((c) => `coalesce(sum(${quoteSqlite(c)}), 0)`)];
-    const s = source.prepare(`SELECT ${exprs.join(', ')} FROM ${quoteSqlite(t.name)}`).raw().get() as number[];
+    const s = source
+      .prepare(`SELECT ${exprs.join(', ')} FROM ${quoteSqlite(t.name)}`)
+      .raw()
+      .get() as number[];
     // The target's own bookkeeping row is not part of the copy.
     const where = t.name === 'settings' ? sql` WHERE key <> ${COPY_MARKER_KEY}` : sql``;
     const p = (
       await rows(
         target,
-        sql<Record<string, number>>`SELECT ${sql.join(
-          [sql`count(*) AS c0`, ...sums.map((c, i) => sql`coalesce(sum(${sql.ref(c)}), 0) AS ${sql.ref(`c${i + 1}`)}`)],
-        )} FROM ${sql.table(t.name)}${where}`,
+        sql<Record<string, number>>`SELECT ${sql.join([
+          sql`count(*) AS c0`,
+          ...sums.map((c, i) => sql`coalesce(sum(${sql.ref(c)}), 0) AS ${sql.ref(`c${i + 1}`)}`),
+        ])} FROM ${sql.table(t.name)}${where}`,
       )
     )[0]!;
     ['rows', ...sums.map((c) => `sum(${c})`)].forEach((check, i) => {

@@ -47,7 +47,11 @@ async function fillSource(path: string): Promise<void> {
     );
   for (const batch of [events(START, 150), events(START + 2 * 24 * H, 150)]) await s.insertBatch(batch);
   clock = START + 4 * 24 * H;
-  await s.prices.apply('gpt-5', { input: 2, output: 12, cacheRead: 0.2 }, { effectiveFrom: START + 4 * 24 * H });
+  await s.prices.apply(
+    'gpt-5',
+    { input: 2, output: 12, cacheRead: 0.2 },
+    { effectiveFrom: START + 4 * 24 * H },
+  );
   await s.insertBatch(events(START + 4 * 24 * H, 120));
   await s.apiKeys.setAlias(KEYS[0]!, 'team-a');
   await s.settings.set('inspection', { intervalMinutes: 30, probes: ['quota'] });
@@ -57,12 +61,40 @@ async function fillSource(path: string): Promise<void> {
   await s.budgets.logAction({ keyHash: KEYS[1]!, action: 'removed', ok: true, detail: 'at budget' });
   await s.savedViews.save('last week', { range: '7d', model: 'gpt-5' });
   const job = await s.jobs.create({ kind: 'reprice', params: { from: 5 } });
-  await s.jobs.update(job.id, { state: 'succeeded', progress: { done: 1, total: 1 }, result: { repriced: 1 } });
+  await s.jobs.update(job.id, {
+    state: 'succeeded',
+    progress: { done: 1, total: 1 },
+    result: { repriced: 1 },
+  });
   await s.pool.syncAccounts([
-    { authIndex: 'acc-0', fileName: 'codex-0.json', provider: 'codex', email: 'u0@x.test', plan: 'plus', chatgptAccountId: 'c0', disabled: false, cpaStatus: 'active', statusMessage: null },
+    {
+      authIndex: 'acc-0',
+      fileName: 'codex-0.json',
+      provider: 'codex',
+      email: 'u0@x.test',
+      plan: 'plus',
+      chatgptAccountId: 'c0',
+      disabled: false,
+      cpaStatus: 'active',
+      statusMessage: null,
+    },
   ]);
-  const ch = await s.alerts.createChannel({ name: 'tg', type: 'telegram', enabled: true, config: { chatId: '1' }, secret: 'bot-token' });
-  await s.alerts.createRule({ name: 'quota', kind: 'quota-low', enabled: true, severity: 'warning', params: { remainingPercentBelow: 10 }, channelIds: [ch.id], quietMinutes: 30 });
+  const ch = await s.alerts.createChannel({
+    name: 'tg',
+    type: 'telegram',
+    enabled: true,
+    config: { chatId: '1' },
+    secret: 'bot-token',
+  });
+  await s.alerts.createRule({
+    name: 'quota',
+    kind: 'quota-low',
+    enabled: true,
+    severity: 'warning',
+    params: { remainingPercentBelow: 10 },
+    channelIds: [ch.id],
+    quietMinutes: 30,
+  });
   await s.close();
 }
 
@@ -71,7 +103,10 @@ async function snapshot(s: PgStoreRepositories) {
   const list: unknown[] = [];
   let cursor: string | null = null;
   do {
-    const p: Awaited<ReturnType<PgStoreRepositories['events']['list']>> = await s.events.list({}, { limit: 100, cursor });
+    const p: Awaited<ReturnType<PgStoreRepositories['events']['list']>> = await s.events.list(
+      {},
+      { limit: 100, cursor },
+    );
     list.push(...p.events);
     cursor = p.nextCursor;
   } while (cursor);
@@ -79,7 +114,9 @@ async function snapshot(s: PgStoreRepositories) {
     totals: await s.analytics.totals(f),
     failures: await s.analytics.totals({ ...f, status: 'failure' }),
     breakdowns: await Promise.all(
-      (['model', 'key', 'account', 'provider'] as const).map((by) => s.analytics.breakdown(f, { by, limit: 50 })),
+      (['model', 'key', 'account', 'provider'] as const).map((by) =>
+        s.analytics.breakdown(f, { by, limit: 50 }),
+      ),
     ),
     series: await s.analytics.timeSeries(f, { granularity: 'day', timeZone: 'UTC', splitTopModels: 9 }),
     list,
@@ -102,7 +139,12 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
   let dir: string;
   let source: string;
   let expected: Awaited<ReturnType<typeof snapshot>>;
-  const target = (schema: string) => ({ sqlitePath: source, connectionString: pg!.url, schema, dataKey: DATA_KEY });
+  const target = (schema: string) => ({
+    sqlitePath: source,
+    connectionString: pg!.url,
+    schema,
+    dataKey: DATA_KEY,
+  });
 
   beforeAll(async () => {
     pg = await startTestPostgres();
@@ -120,7 +162,11 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
 
   it('copies every common table; the Postgres store answers the same; a second run is a no-op', async () => {
     const progress: string[] = [];
-    const report = await copyFromSqlite({ ...target('full'), chunkSize: 64, onProgress: (p) => progress.push(p.table) });
+    const report = await copyFromSqlite({
+      ...target('full'),
+      chunkSize: 64,
+      onProgress: (p) => progress.push(p.table),
+    });
     expect(report.ok).toBe(true);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.managementKey).toBe('same');
@@ -205,7 +251,11 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
     await expect(copyFromSqlite({ ...target('wrongkey'), dataKey: '22'.repeat(32) })).rejects.toMatchObject({
       code: 'data_key_mismatch',
     });
-    const sealed = await openPgStore({ connectionString: pg!.url, dataKey: '33'.repeat(32), schema: 'otherkey' });
+    const sealed = await openPgStore({
+      connectionString: pg!.url,
+      dataKey: '33'.repeat(32),
+      schema: 'otherkey',
+    });
     await sealed.close();
     await expect(copyFromSqlite(target('otherkey'))).rejects.toMatchObject({
       code: 'data_key_mismatch',
