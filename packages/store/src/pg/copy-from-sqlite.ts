@@ -180,12 +180,12 @@ function insertChunk(t: CopyTable, chunk: Record<string, unknown>[]) {
           rest.map((c) => sql`${sql.ref(c.name)} = excluded.${sql.ref(c.name)}`),
         )}`
       : sql`ON CONFLICT DO NOTHING`;
-  return sql`INSERT INTO ${sql.table(t.name)} (${cols}) SELECT * FROM unnest(${unnest}) ${conflict}`;
+  return sql`INSERT INTO ${sql.table(t.name)} (${cols}) ${t.identity ? sql`OVERRIDING SYSTEM VALUE ` : sql``}SELECT * FROM unnest(${unnest}) ${conflict}`;
 }
 
 async function resetSequences(db: PgDb, tables: readonly CopyTable[]): Promise<void> {
   for (const t of tables)
-    for (const c of t.identity)
+    for (const c of t.sequenced)
       await sql`SELECT setval(pg_get_serial_sequence(${t.name}, ${c}), m) FROM (SELECT max(${sql.ref(c)}) AS m FROM ${sql.table(
         t.name,
       )}) x WHERE m IS NOT NULL`.execute(db);

@@ -21,8 +21,10 @@ export interface CopyTable {
   sourceKey: string[];
   /** The Postgres primary key when every column of it is copied (the ON CONFLICT target), else empty. */
   targetKey: string[];
-  /** Identity columns whose sequences are moved past the copied ids. */
-  identity: string[];
+  /** Columns with a sequence (identity or serial), moved past the copied ids at the end. */
+  sequenced: string[];
+  /** Has identity columns: the INSERT overrides them (GENERATED ALWAYS would refuse the copied ids). */
+  identity: boolean;
   /** SQLite columns Postgres has no place for (reported, not copied). */
   sourceOnlyColumns: string[];
 }
@@ -38,6 +40,7 @@ interface PgColumnRow {
   column: string;
   type: string;
   identity: boolean;
+  sequence: boolean;
 }
 
 export const quoteSqlite = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -96,7 +99,8 @@ export async function buildCopyPlan(
   const pgColumns = await rows(
     target,
     sql<PgColumnRow>`SELECT c.relname AS "table", a.attname AS "column", format_type(a.atttypid, a.atttypmod) AS type,
-        a.attidentity <> '' AS identity
+        a.attidentity <> '' AS identity,
+        pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) IS NOT NULL AS sequence
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ${schema} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
         AND a.attgenerated = ''
@@ -140,7 +144,8 @@ export async function buildCopyPlan(
       columns,
       sourceKey: declaredKey.length > 0 ? declaredKey : ['rowid'],
       targetKey: targetKey.length > 0 && targetKey.every((k) => copied.has(k)) ? targetKey : [],
-      identity: targetCols.filter((c) => c.identity && copied.has(c.column)).map((c) => c.column),
+      sequenced: targetCols.filter((c) => c.sequence && copied.has(c.column)).map((c) => c.column),
+      identity: targetCols.some((c) => c.identity && copied.has(c.column)),
       sourceOnlyColumns: info.map((c) => c.name).filter((c) => !copied.has(c)),
     });
   }
