@@ -14,6 +14,8 @@ import {
   type Store,
 } from '../../src/index';
 import Database from 'better-sqlite3';
+import pgDriver from 'pg';
+import { decryptSecret } from '../../src/crypto/data-key';
 import { sqliteTables } from '../../src/pg/copy-plan';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
@@ -243,6 +245,42 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
       expect(await snapshot(s)).toEqual(expected);
     } finally {
       await s.close();
+    }
+  }, 60_000);
+
+  it('picks up tables that arrive on the Postgres side later (pool / alerts), converting booleans and JSON', async () => {
+    // Until the Postgres store has alert tables, made here by hand after its migrations (IF NOT EXISTS:
+    // once its own migrations create them, those are the ones copied).
+    const pre = await openPgStore({ connectionString: pg!.url, dataKey: DATA_KEY, schema: 'later' });
+    await pre.close();
+    const c = new pgDriver.Client({ connectionString: pg!.url });
+    await c.connect();
+    try {
+      await c.query(`CREATE TABLE IF NOT EXISTS later.alert_channel (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, type text NOT NULL,
+        enabled boolean NOT NULL, config jsonb NOT NULL, secret_enc text, created_ms bigint NOT NULL, updated_ms bigint NOT NULL)`);
+      const report = await copyFromSqlite(target('later'));
+      expect(report.ok).toBe(true);
+      expect(report.tables.map((t) => t.table)).toContain('alert_channel');
+      expect(report.notCopied).not.toContain('alert_channel');
+      expect(report.checks.find((k) => k.table === 'alert_channel' && k.check === 'rows')).toMatchObject({
+        source: 1,
+        target: 1,
+      });
+      const row = (await c.query('SELECT * FROM later.alert_channel')).rows[0] as Record<string, unknown>;
+      expect([true, 1, '1']).toContain(row.enabled);
+      // jsonb comes back parsed; a text column would hold the same JSON text.
+      expect(typeof row.config === 'string' ? JSON.parse(row.config) : row.config).toEqual({ chatId: '1' });
+      if (row.secret_enc !== undefined) {
+        expect(decryptSecret(Buffer.from(DATA_KEY, 'hex'), row.secret_enc as string)).toBe('bot-token');
+      }
+      const seqName = (await c.query(`SELECT pg_get_serial_sequence('later.alert_channel', 'id') AS s`))
+        .rows[0].s as string;
+      const last = (await c.query(`SELECT last_value FROM ${seqName}`)).rows[0].last_value as string;
+      const max = (await c.query('SELECT max(id) AS m FROM later.alert_channel')).rows[0].m as string;
+      expect(Number(last)).toBe(Number(max));
+    } finally {
+      await c.end();
     }
   }, 60_000);
 
