@@ -275,10 +275,13 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
         expect(decryptSecret(Buffer.from(DATA_KEY, 'hex'), row.secret_enc as string)).toBe('bot-token');
       }
       const seqName = (await c.query(`SELECT pg_get_serial_sequence('later.alert_channel', 'id') AS s`))
-        .rows[0].s as string;
-      const last = (await c.query(`SELECT last_value FROM ${seqName}`)).rows[0].last_value as string;
-      const max = (await c.query('SELECT max(id) AS m FROM later.alert_channel')).rows[0].m as string;
-      expect(Number(last)).toBe(Number(max));
+        .rows[0].s as string | null;
+      // The sequence moved past the copied ids (when the table has one: ids are copied as they are).
+      if (seqName !== null) {
+        const last = (await c.query(`SELECT last_value FROM ${seqName}`)).rows[0].last_value as string;
+        const max = (await c.query('SELECT max(id) AS m FROM later.alert_channel')).rows[0].m as string;
+        expect(Number(last)).toBe(Number(max));
+      }
     } finally {
       await c.end();
     }
