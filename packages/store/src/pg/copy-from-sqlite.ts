@@ -209,90 +209,111 @@ export async function copyFromSqlite(opts: CopyFromSqliteOptions): Promise<CopyF
     source.exec('BEGIN');
     const target = await openPg(opts, key, now);
     try {
-      await checkTarget(target.db, target.schema, sourceId, opts.sqlitePath);
-      await target.migrate();
-      const plan = await buildCopyPlan(source, target.db, target.schema);
-      const marker: CopyMarker = (await readCopyMarker(target.db)) ?? {
-        version: 1,
-        source: sourceId,
-        sourcePath: opts.sqlitePath,
-        startedMs: started,
-        finishedMs: null,
-        tables: {},
-      };
-      const alreadyComplete = marker.finishedMs !== null;
-      await writeCopyMarker(target.db, marker, now());
-      const copied: CopiedTable[] = [];
-      let rowsCopied = 0;
-      for (const t of plan.tables) {
-        const cp: TableCheckpoint = marker.tables[t.name] ?? { after: null, copied: 0, done: false };
-        marker.tables[t.name] = cp;
-        const resumed = cp.copied > 0 || cp.done;
-        const total = (
-          source.prepare(`SELECT count(*) AS n FROM ${quoteSqlite(t.name)}`).get() as { n: number }
-        ).n;
-        let thisRun = 0;
-        const tableStart = now();
-        const stmt = source.prepare(selectChunk(t, true));
-        const first = source.prepare(selectChunk(t, false));
-        while (!cp.done) {
-          const chunk = (
-            cp.after === null ? first.all(chunkSize) : stmt.all(...cp.after, chunkSize)
-          ) as Record<string, unknown>[];
-          if (chunk.length === 0) {
-            cp.done = true;
-            await writeCopyMarker(target.db, marker, now());
-            break;
-          }
-          const last = chunk[chunk.length - 1]!;
-          const next: TableCheckpoint = {
-            after: t.sourceKey.map((_, i) => last[`__k${i}`]),
-            copied: cp.copied + chunk.length,
-            done: chunk.length < chunkSize,
+      // One connection for the whole copy, holding a lock: a second copy into the same schema meanwhile is refused.
+      return await target.db.connection().execute(async (db) => {
+        const lockKey = `cpamp-migrate:${target.schema}`;
+        const [got] = await rows(
+          db,
+          sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(hashtext(${lockKey})) AS ok`,
+        );
+        if (!got?.ok)
+          throw new StoreError(
+            'migrate_refused',
+            `Another cpamp migrate is copying into this Postgres target (schema ${target.schema}) right now. Wait for it to finish.`,
+          );
+        try {
+          await checkTarget(db, target.schema, sourceId, opts.sqlitePath);
+          await target.migrate();
+          const plan = await buildCopyPlan(source, db, target.schema);
+          const marker: CopyMarker = (await readCopyMarker(db)) ?? {
+            version: 1,
+            source: sourceId,
+            sourcePath: opts.sqlitePath,
+            startedMs: started,
+            finishedMs: null,
+            tables: {},
           };
-          await target.db.transaction().execute(async (trx) => {
-            await insertChunk(t, chunk).execute(trx);
-            await writeCopyMarker(trx, { ...marker, tables: { ...marker.tables, [t.name]: next } }, now());
-          });
-          Object.assign(cp, next);
-          thisRun += chunk.length;
-          rowsCopied += chunk.length;
-          const secs = Math.max(now() - tableStart, 1) / 1000;
-          opts.onProgress?.({
-            table: t.name,
-            copied: cp.copied,
-            total,
-            rate: Math.round(thisRun / secs),
-            done: cp.done,
-          });
-          await opts.afterChunk?.(t.name, cp.copied);
+          const alreadyComplete = marker.finishedMs !== null;
+          await writeCopyMarker(db, marker, now());
+          const copied: CopiedTable[] = [];
+          let rowsCopied = 0;
+          for (const t of plan.tables) {
+            const cp: TableCheckpoint = marker.tables[t.name] ?? { after: null, copied: 0, done: false };
+            marker.tables[t.name] = cp;
+            const resumed = cp.copied > 0 || cp.done;
+            const total = (
+              source.prepare(`SELECT count(*) AS n FROM ${quoteSqlite(t.name)}`).get() as { n: number }
+            ).n;
+            let thisRun = 0;
+            const tableStart = now();
+            const stmt = source.prepare(selectChunk(t, true));
+            const first = source.prepare(selectChunk(t, false));
+            while (!cp.done) {
+              const chunk = (
+                cp.after === null ? first.all(chunkSize) : stmt.all(...cp.after, chunkSize)
+              ) as Record<string, unknown>[];
+              if (chunk.length === 0) {
+                cp.done = true;
+                await writeCopyMarker(db, marker, now());
+                break;
+              }
+              const last = chunk[chunk.length - 1]!;
+              const next: TableCheckpoint = {
+                after: t.sourceKey.map((_, i) => last[`__k${i}`]),
+                copied: cp.copied + chunk.length,
+                done: chunk.length < chunkSize,
+              };
+              await db.transaction().execute(async (trx) => {
+                await insertChunk(t, chunk).execute(trx);
+                await writeCopyMarker(
+                  trx,
+                  { ...marker, tables: { ...marker.tables, [t.name]: next } },
+                  now(),
+                );
+              });
+              Object.assign(cp, next);
+              thisRun += chunk.length;
+              rowsCopied += chunk.length;
+              const secs = Math.max(now() - tableStart, 1) / 1000;
+              opts.onProgress?.({
+                table: t.name,
+                copied: cp.copied,
+                total,
+                rate: Math.round(thisRun / secs),
+                done: cp.done,
+              });
+              await opts.afterChunk?.(t.name, cp.copied);
+            }
+            if (thisRun === 0)
+              opts.onProgress?.({ table: t.name, copied: cp.copied, total, rate: 0, done: true });
+            copied.push({
+              table: t.name,
+              rows: total,
+              copiedThisRun: thisRun,
+              resumed,
+              sourceOnlyColumns: t.sourceOnlyColumns,
+            });
+          }
+          await resetSequences(db, plan.tables);
+          if (marker.finishedMs === null) marker.finishedMs = now();
+          await writeCopyMarker(db, marker, now());
+          const checks = await verifyCopy(source, db, plan.tables);
+          const managementKey = await checkManagementKey(source, key, target);
+          return {
+            source: sourceId,
+            tables: copied,
+            notCopied: plan.sourceOnly,
+            checks,
+            managementKey,
+            alreadyComplete: alreadyComplete && rowsCopied === 0,
+            rowsCopied,
+            elapsedMs: now() - started,
+            ok: checks.every((c) => c.ok),
+          };
+        } finally {
+          await sql`SELECT pg_advisory_unlock(hashtext(${lockKey}))`.execute(db);
         }
-        if (thisRun === 0)
-          opts.onProgress?.({ table: t.name, copied: cp.copied, total, rate: 0, done: true });
-        copied.push({
-          table: t.name,
-          rows: total,
-          copiedThisRun: thisRun,
-          resumed,
-          sourceOnlyColumns: t.sourceOnlyColumns,
-        });
-      }
-      await resetSequences(target.db, plan.tables);
-      if (marker.finishedMs === null) marker.finishedMs = now();
-      await writeCopyMarker(target.db, marker, now());
-      const checks = await verifyCopy(source, target.db, plan.tables);
-      const managementKey = await checkManagementKey(source, key, target);
-      return {
-        source: sourceId,
-        tables: copied,
-        notCopied: plan.sourceOnly,
-        checks,
-        managementKey,
-        alreadyComplete: alreadyComplete && rowsCopied === 0,
-        rowsCopied,
-        elapsedMs: now() - started,
-        ok: checks.every((c) => c.ok),
-      };
+      });
     } finally {
       await target.close();
     }

@@ -306,6 +306,17 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
       message: expect.stringContaining('another SQLite database'),
     });
 
+    // A copy already running into that schema (its lock held here by hand).
+    const holder = new pgDriver.Client({ connectionString: pg!.url });
+    await holder.connect();
+    await holder.query(`SELECT pg_advisory_lock(hashtext('cpamp-migrate:locked'))`);
+    await expect(copyFromSqlite(target('locked'))).rejects.toMatchObject({
+      code: 'migrate_refused',
+      message: expect.stringContaining('Another cpamp migrate'),
+    });
+    await holder.end();
+    expect((await copyFromSqlite(target('locked'))).ok).toBe(true);
+
     await expect(copyFromSqlite({ ...target('wrongkey'), dataKey: '22'.repeat(32) })).rejects.toMatchObject({
       code: 'data_key_mismatch',
     });
