@@ -22,7 +22,8 @@ both schemas have (events, dictionaries, rollups, prices and their versions, ali
 secrets still sealed, budgets, saved views, jobs, and pool / alerts where Postgres has those tables).
 Chunked and resumable: an interrupted copy continues where it stopped when run again. At the end the row
 counts and the token / cost sums of events and rollups are compared on both sides (exit 1 on a mismatch).
-Refuses a target that holds other data. The SQLite database is only read.
+Refuses a target that holds other data. The SQLite database is only read (after its schema is brought up
+to this version, as \`serve\` would).
 Then run cpamp with USAGE_DB_URL=<postgres-url> and the SAME data key (data.key or CPA_MANAGER_DATA_KEY).
 Refuses to run while a server holds the data directory (exit 3).`;
 
