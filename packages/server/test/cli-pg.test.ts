@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openPgStore } from '@cpamp/store';
-import { buildPlusDataDir, generateUsage, pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { buildPlusDataDir, generateUsage, pgTestsDisabled, startTestPostgres, type SqliteCtor, type TestPostgres } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors';
 import { EXIT, runCli } from '../src/testing';
@@ -107,7 +107,7 @@ suite('the CLI on a real Postgres', () => {
     const plusDir = dir('cpamp-plus-');
     const data = dir('cpamp-cli-pg-');
     const e = env(data);
-    const plus = buildPlusDataDir(plusDir, { Database, events: 30 });
+    const plus = buildPlusDataDir(plusDir, { Database: Database as unknown as SqliteCtor, events: 30 });
     const io = memoryCliIo(e, data);
     const code = (await runCli(['migrate-from-plus', plus.dbPath], io)).code;
     if (code !== EXIT.ok && notOnPgYet(io.errText())) return ctx.skip('waits for pg-io-maint (importSqlite on Postgres)');
