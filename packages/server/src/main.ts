@@ -1,6 +1,7 @@
 // startServer: build, listen first, then report; graceful shutdown on SIGTERM/SIGINT when asked to.
 import { statSync } from 'node:fs';
 import { removeMigrationBackups } from '@cpamp/store';
+import { redactDbUrl } from './config/db-url';
 import type { FastifyInstance } from 'fastify';
 import { adminKeyBanner, buildApp, type AppDeps } from './app';
 import type { Config } from './config';
@@ -50,10 +51,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const shownHost = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
-  out.write(`cpamp ${url}/management.html (listening on ${config.http.host}:${port}, data ${config.dataDir})\n`);
+  const db = config.dbUrl !== null ? `, database ${redactDbUrl(config.dbUrl)} schema ${config.dbSchema}` : '';
+  out.write(`cpamp ${url}/management.html (listening on ${config.http.host}:${port}, data ${config.dataDir}${db})\n`);
   warnIfDataDirShared(app, config.dataDir);
   // Started: copies taken before earlier schema migrations are no longer needed (this start's copy stays).
-  for (const removed of removeMigrationBackups(config.dbPath, startedAt)) app.log.info({ removed }, 'removed an old pre-migration copy');
+  if (config.dbUrl === null) for (const removed of removeMigrationBackups(config.dbPath, startedAt)) app.log.info({ removed }, 'removed an old pre-migration copy');
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

@@ -1,10 +1,11 @@
 // End to end: the real built `cpamp serve` process (dist/cli.js) against the fake CPA. Setup over HTTP,
 // records flow to /status, analytics, SSE and /metrics; SIGTERM; a restart on the same data dir brings the
-// data and the saved connection back; a second instance on the same dir is refused by the lock.
+// data and the saved connection back; a second instance on the same dir is refused by the lock. Run twice:
+// on SQLite (the default) and on a throwaway Postgres (USAGE_DB_URL; skipped when CPAMP_TEST_PG=off).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { emitUsage, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import { emitUsage, generateUsage, pgTestsDisabled, startFakeCpa, startTestPostgres, type FakeCpa, type TestPostgres } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from './helpers';
 
@@ -33,10 +34,10 @@ interface Proc {
   err: () => string;
   exit: Promise<number | null>;
 }
-function serve(dataDir: string): Proc {
+function serve(dataDir: string, dbEnv: Record<string, string> = {}): Proc {
   const child = spawn(process.execPath, [CLI, 'serve'], {
     cwd: dataDir,
-    env: { PATH: process.env.PATH, USAGE_DATA_DIR: dataDir, HTTP_ADDR: '127.0.0.1:0', CPAMP_ADMIN_KEY: ADMIN_KEY, CPAMP_LOG_LEVEL: 'warn', CPAMP_DOCKER: '0' },
+    env: { PATH: process.env.PATH, USAGE_DATA_DIR: dataDir, HTTP_ADDR: '127.0.0.1:0', CPAMP_ADMIN_KEY: ADMIN_KEY, CPAMP_LOG_LEVEL: 'warn', CPAMP_DOCKER: '0', ...dbEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -67,23 +68,33 @@ const json = async (base: string, path: string, init: RequestInit = {}) => {
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 };
 
-describe('e2e: the cpamp process against the fake CPA', () => {
+/** Where the store lives: SQLite in the data dir, or a schema of its own on a throwaway Postgres. */
+const ENGINES = [
+  { name: 'sqlite', run: describe, db: async (): Promise<Record<string, string>> => ({}) },
+  { name: 'postgres', run: pgTestsDisabled() ? describe.skip : describe, db: async (pg: () => Promise<TestPostgres>) => ({ USAGE_DB_URL: (await pg()).url, USAGE_DB_SCHEMA: `e2e_${process.pid}` }) },
+] as const;
+
+for (const engine of ENGINES) engine.run(`e2e (${engine.name}): the cpamp process against the fake CPA`, () => {
   let fake: FakeCpa;
   let dir: { path: string; cleanup(): void };
+  let pg: TestPostgres | undefined;
+  let dbEnv: Record<string, string> = {};
   const procs: Proc[] = [];
   beforeAll(async () => {
     ensureBuilt();
     fake = await startFakeCpa();
     dir = tempDir('cpamp-e2e-');
+    dbEnv = await engine.db(async () => (pg ??= await startTestPostgres()));
   }, 240_000);
   afterAll(async () => {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await fake?.close();
+    await pg?.stop();
     dir?.cleanup();
   });
 
   it('setup, ingest, status/analytics/SSE/metrics, SIGTERM, restart, lock', async () => {
-    const first = serve(dir.path);
+    const first = serve(dir.path, dbEnv);
     procs.push(first);
     const base = await first.url;
     expect((await fetch(`${base}/health`)).status).toBe(200);
@@ -115,6 +126,12 @@ describe('e2e: the cpamp process against the fake CPA', () => {
     const stored = status.body.collector.totalInserted as number;
     expect(stored + status.body.collector.totalSkipped).toBe(N);
     expect(stored).toBeGreaterThan(N * 0.9);
+    expect(status.body.storeEngine).toBe(engine.name);
+    if (engine.name === 'postgres') {
+      // No column cache on Postgres; the connection is named without its password.
+      expect(status.body.eventCache).toBeNull();
+      expect(status.body.database).toMatchObject({ engine: 'postgres', schema: dbEnv.USAGE_DB_SCHEMA });
+    }
     expect(await Promise.race([sawUsage, new Promise((r) => setTimeout(() => r('timeout'), 5_000))])).toBe(true);
     sse.abort();
 
@@ -123,9 +140,14 @@ describe('e2e: the cpamp process against the fake CPA', () => {
     expect(summary.body.requests).toBe(stored);
     const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
     expect(metrics).toMatch(new RegExp(`^cpamp_events_ingested_total ${stored}$`, 'm'));
+    if (engine.name === 'postgres') {
+      // Not a local file: no file sizes; the event count comes from the database.
+      expect(metrics).not.toMatch(/^cpamp_db_bytes/m);
+      expect(metrics).toMatch(new RegExp(`^cpamp_db_events ${stored}$`, 'm'));
+    }
 
     // a second instance on the same data dir is refused (exit 3) with the lock message
-    const second = serve(dir.path);
+    const second = serve(dir.path, dbEnv);
     procs.push(second);
     expect(await second.exit).toBe(3);
     expect(second.err()).toMatch(/data directory is in use by process \d+/);
@@ -133,7 +155,7 @@ describe('e2e: the cpamp process against the fake CPA', () => {
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
 
-    const again = serve(dir.path);
+    const again = serve(dir.path, dbEnv);
     procs.push(again);
     const base2 = await again.url;
     const restored = await until(() => json(base2, '/status'), (s) => s.body.events === stored);
@@ -145,5 +167,5 @@ describe('e2e: the cpamp process against the fake CPA', () => {
     expect(more.body.collector.totalInserted).toBe(1);
     again.child.kill('SIGTERM');
     expect(await again.exit).toBe(0);
-  }, 30_000);
+  }, 60_000);
 });

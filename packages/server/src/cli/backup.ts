@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { basename, join, resolve } from 'node:path';
 import { backupSqliteFile, checkSqliteFile } from '@cpamp/store';
 import type { Config } from '../config';
+import { redactDbUrl } from '../config/db-url';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { ADMIN_CREDENTIAL_FILE } from '../security/admin-credential';
 import { packageVersion } from '../version';
@@ -112,6 +113,16 @@ export function restoreBackup(config: Config, dir: string, now: number): { moved
   }
 }
 
+/** `cpamp backup` / `restore` copy a SQLite file; a Postgres database is backed up with its own tools. */
+function postgresBackupRefusal(dbUrl: string, schema: string, command: 'backup' | 'restore'): string {
+  const url = redactDbUrl(dbUrl);
+  const hint =
+    command === 'backup'
+      ? `back it up with pg_dump, e.g. \`pg_dump --format=custom --schema=${schema} --file=cpamp.dump '${url}'\` (give the real password via PGPASSWORD or ~/.pgpass), and keep the data key (data.key or CPA_MANAGER_DATA_KEY) with it: without it the stored secrets cannot be read`
+      : `restore a pg_dump with pg_restore, e.g. \`pg_restore --clean --if-exists --dbname='${url}' cpamp.dump\`, with the data key that was in use when the dump was taken`;
+  return `cpamp: ${command} works on the SQLite database; this install uses Postgres (${url}, schema ${schema}): ${hint}.\n`;
+}
+
 export async function backupCommand(args: readonly string[], io: CliIo): Promise<CliResult> {
   const { positionals, configArgs } = parseCommandArgs(args, {});
   if (positionals.length !== 1) {
@@ -119,6 +130,10 @@ export async function backupCommand(args: readonly string[], io: CliIo): Promise
     return { code: EXIT.usage };
   }
   const config = io.loadConfig(configArgs);
+  if (config.dbUrl !== null) {
+    io.err.write(postgresBackupRefusal(config.dbUrl, config.dbSchema, 'backup'));
+    return { code: EXIT.usage };
+  }
   const manifest = createBackup(config, positionals[0]!, Date.now());
   const target = resolve(positionals[0]!);
   io.out.write(`Backup written to ${target}: ${Object.values(manifest.files).filter(Boolean).join(', ')}, ${MANIFEST}\n`);
@@ -134,6 +149,10 @@ export async function restoreCommand(args: readonly string[], io: CliIo): Promis
     return { code: EXIT.usage };
   }
   const config = io.loadConfig(configArgs);
+  if (config.dbUrl !== null) {
+    io.err.write(postgresBackupRefusal(config.dbUrl, config.dbSchema, 'restore'));
+    return { code: EXIT.usage };
+  }
   const { movedTo, restored } = restoreBackup(config, positionals[0]!, Date.now());
   io.out.write(`Restored ${restored.join(', ')}\n`);
   if (movedTo) io.out.write(`The files it replaced are in ${movedTo} (delete them once the server runs well).\n`);

@@ -20,7 +20,7 @@ export function redactDbUrl(url: string): string {
 export function dbUrl(): ValueType<z.ZodNullable<z.ZodString>> {
   return {
     schema: z.string().nullable(),
-    values: '`postgres://user:password@host:5432/database` (or `postgresql://`; a unix socket as `host=%2Fvar%2Frun%2Fpostgresql`); empty: SQLite',
+    values: '`postgres://user:password@host:5432/database` (or `postgresql://`; a unix socket as `postgresql://user@%2Fvar%2Frun%2Fpostgresql/database`); empty: SQLite',
     read(value) {
       if (typeof value !== 'string') throw new InvalidValue(JSON.stringify(value), 'expected a string', 'quote the connection string in the config file');
       const s = value.trim();

@@ -72,7 +72,7 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       startedAt: ctx.startedAt,
       uptimeMs: ctx.now() - ctx.startedAt,
       dataDir: ctx.config.dataDir,
-      dbPath: ctx.config.dbPath,
+      dbPath: store?.kind === 'postgres' ? null : ctx.config.dbPath,
       configured: connection !== null,
       connectionSource: connection?.source ?? null,
       upstream: connection?.baseUrl ?? null,
