@@ -1,8 +1,6 @@
 // The CLI commands on Postgres (USAGE_DB_URL): doctor checks the connection and says what it found, backup
 // and restore refuse with a pg_dump hint, import / export / migrate-from-plus write into and read from
-// Postgres, and the connection string's password shows up nowhere. Import, export and the Plus migration
-// need the Postgres io repository: until pg-io-maint lands they are skipped (the CLI says "not available on
-// Postgres yet").
+// Postgres, and the connection string's password shows up nowhere.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,8 +24,6 @@ function dir(prefix: string): string {
   cleanups.push(d.cleanup);
   return d.path;
 }
-const notOnPgYet = (text: string) => /not available on Postgres yet/.test(text);
-
 describe('the CLI with USAGE_DB_URL (no database needed)', () => {
   it('backup and restore refuse on Postgres with a pg_dump / pg_restore hint, the password redacted', async () => {
     const data = dir('cpamp-cli-pg-');
@@ -82,14 +78,13 @@ suite('the CLI on a real Postgres', () => {
     expect(io.text()).toContain('Not configured');
   });
 
-  it('import then export round-trips through Postgres', async (ctx) => {
+  it('import then export round-trips through Postgres', async () => {
     const data = dir('cpamp-cli-pg-');
     const e = env(data);
     const file = join(data, 'records.jsonl');
     writeFileSync(file, `${[...generateUsage({ seed: 21, events: 50, days: 1 })].map((r) => JSON.stringify(r)).join('\n')}\n`);
     const io = memoryCliIo(e, data);
     const code = (await runCli(['import', file], io)).code;
-    if (code !== EXIT.ok && notOnPgYet(io.errText())) return ctx.skip('waits for pg-io-maint (io on Postgres)');
     expect(code, io.errText()).toBe(EXIT.ok);
     expect(io.text()).toMatch(/50 added/);
     const out = join(data, 'export.jsonl');
@@ -103,14 +98,13 @@ suite('the CLI on a real Postgres', () => {
     }
   });
 
-  it('migrate-from-plus writes Plus data into Postgres (events, prices, the saved connection)', async (ctx) => {
+  it('migrate-from-plus writes Plus data into Postgres (events, prices, the saved connection)', async () => {
     const plusDir = dir('cpamp-plus-');
     const data = dir('cpamp-cli-pg-');
     const e = env(data);
     const plus = buildPlusDataDir(plusDir, { Database: Database as unknown as SqliteCtor, events: 30 });
     const io = memoryCliIo(e, data);
     const code = (await runCli(['migrate-from-plus', plus.dbPath], io)).code;
-    if (code !== EXIT.ok && notOnPgYet(io.errText())) return ctx.skip('waits for pg-io-maint (importSqlite on Postgres)');
     expect(code, io.errText()).toBe(EXIT.ok);
     expect(io.text()).toMatch(/30 added, 0 skipped/);
     const store = await openPgStore({ connectionString: pg.url, schema: e.USAGE_DB_SCHEMA, dataKeyPath: join(data, 'data.key') });

@@ -1,8 +1,7 @@
 // The same app on SQLite and on Postgres answers the same: one set of events goes into both stores, then
 // the same requests (reads of analytics, the legacy /usage payload, and writes + reads of prices, aliases,
 // settings, jobs, budgets and saved views) go to both apps through app.inject, and the bodies must match.
-// Only what names the engine (`source`: column cache vs SQL) is left out of the comparison. A request that
-// needs a repository Postgres does not have yet (501 `unsupported`) is skipped, naming the lane it waits for.
+// Only what names the engine (`source`: column cache vs SQL) is left out of the comparison.
 import { join } from 'node:path';
 import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
 import { openPgStore, openStore } from '@cpamp/store';
@@ -54,8 +53,6 @@ interface Step {
   method?: 'GET' | 'PUT' | 'POST' | 'DELETE';
   url: string;
   payload?: unknown;
-  /** The lane whose Postgres repository this request needs, while Postgres answers 501 `unsupported`. */
-  waitsFor?: string;
   /** Keys whose values differ by design (said at the step). */
   loose?: string[];
 }
@@ -76,8 +73,8 @@ const steps = (events: UsageEvent[]): Step[] => {
     { name: 'analytics heatmap', url: `${A}/heatmap?range=30d` },
     { name: 'analytics events page', url: `${A}/events?range=30d&limit=25` },
     { name: 'analytics dashboard', url: `${A}/dashboard?range=7d` },
-    { name: 'legacy /usage payload', url: '/v0/management/usage', waitsFor: 'pg-io-maint' },
-    { name: 'usage export (jsonl)', url: '/v0/management/usage/export', waitsFor: 'pg-io-maint' },
+    { name: 'legacy /usage payload', url: '/v0/management/usage' },
+    { name: 'usage export (jsonl)', url: '/v0/management/usage/export' },
     {
       name: 'prices: set one (re-priced from all history, waited for)',
       method: 'PUT',
@@ -118,19 +115,18 @@ const steps = (events: UsageEvent[]): Step[] => {
     { name: 'views: delete', method: 'DELETE', url: `${A}/views/1` },
     { name: 'views: list after delete', url: `${A}/views` },
     // Storage sizes are the engine's own; both must answer, with the same event count.
-    { name: 'storage report', url: '/v0/management/storage', waitsFor: 'pg-io-maint', loose: ['fileBytes', 'walBytes', 'pageSize', 'pageCount', 'freePages', 'objects', 'bytesPerEvent'] },
+    { name: 'storage report', url: '/v0/management/storage', loose: ['fileBytes', 'walBytes', 'pageSize', 'pageCount', 'freePages', 'objects', 'bytesPerEvent'] },
     {
       name: 'alerts: create a rule',
       method: 'POST',
       url: '/v0/management/alerts/rules',
       payload: { name: 'quota low', kind: 'quota-low', params: { remainingPercentBelow: 15 } },
-      waitsFor: 'pg-pool-alerts',
     },
-    { name: 'alerts: list rules', url: '/v0/management/alerts/rules', waitsFor: 'pg-pool-alerts' },
-    { name: 'alerts: incidents', url: '/v0/management/alerts/incidents', waitsFor: 'pg-pool-alerts' },
-    { name: 'alerts: mutes', url: '/v0/management/alerts/mutes', waitsFor: 'pg-pool-alerts' },
-    { name: 'pool: accounts', url: '/v0/management/pool/accounts', waitsFor: 'pg-pool-alerts' },
-    { name: 'pool: inspection runs', url: '/v0/management/pool/inspections', waitsFor: 'pg-pool-alerts' },
+    { name: 'alerts: list rules', url: '/v0/management/alerts/rules' },
+    { name: 'alerts: incidents', url: '/v0/management/alerts/incidents' },
+    { name: 'alerts: mutes', url: '/v0/management/alerts/mutes' },
+    { name: 'pool: accounts', url: '/v0/management/pool/accounts' },
+    { name: 'pool: inspection runs', url: '/v0/management/pool/inspections' },
   ];
 };
 
@@ -176,7 +172,7 @@ suite('the app on Postgres answers as on SQLite', () => {
 
   // Steps run in order: the writes come before the reads that must see them.
   for (const step of steps(EVENTS)) {
-    it(step.name, async (ctx) => {
+    it(step.name, async () => {
       const call = (side: Side) =>
         side.app.app.inject({
           method: step.method ?? 'GET',
@@ -185,10 +181,6 @@ suite('the app on Postgres answers as on SQLite', () => {
           ...(step.payload !== undefined ? { payload: step.payload as object } : {}),
         });
       const [a, b] = [await call(sqlite!), await call(postgres!)];
-      if (step.waitsFor && b.statusCode === 501 && b.json().code === 'unsupported') {
-        ctx.skip(`Postgres lacks this repository until ${step.waitsFor} lands`);
-        return;
-      }
       expect(a.statusCode, a.body).toBeLessThan(300);
       expect(b.statusCode, b.body).toBe(a.statusCode);
       const type = a.headers['content-type'] ?? '';
