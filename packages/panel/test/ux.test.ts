@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import { generateAccountPool, generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,9 +42,10 @@ describe('panel-ux in Chromium (manager mode)', () => {
   let page: Page;
   const problems: string[] = [];
   const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
-  const api = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${url}/v0/management${path}`, { headers: auth });
-    expect(res.status).toBe(200);
+  const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+    const body = init.body === undefined ? {} : { body: JSON.stringify(init.body) };
+    const res = await fetch(`${url}/v0/management${path}`, { method: init.method ?? 'GET', headers: { ...auth, ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }) }, ...body });
+    expect(res.status).toBeLessThan(300);
     return (await res.json()) as T;
   };
 
@@ -358,7 +359,53 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await poll(async () => (await api<{ prices: Record<string, { input: number }> }>('/model-prices')).prices[priced]?.input).toBe(2);
     expect(clicks).toBeLessThanOrEqual(3);
 
-    // 4. Exporting CSV (from Monitoring): one click on the breakdown's CSV button.
+    // 4. Finding and fixing an exhausted account (from the Dashboard): its state in the account legend opens
+    // the Accounts page filtered to that state, the row opens the drawer, one action takes it out of
+    // rotation (or, when cpamp already holds it in cooldown, puts it back).
+    const target = generateAccountPool({ seed: 19, accounts: 12 }).find((x) => x.provider === 'codex' && x.file && x.file.content.disabled !== true)!;
+    fake.accounts.exhaust(target.authIndex, { resetInSeconds: 3600 });
+    const { run } = await api<{ run: { id: number } }>('/pool/inspections', { method: 'POST', body: { authIndexes: [target.authIndex] } });
+    await poll(async () => (await api<{ run: { state: string } }>(`/pool/inspections/${run.id}?limit=1`)).run.state).not.toBe('running');
+    type Acc = { account: { status: string; disabledBy: string | null } };
+    const state = (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.status;
+    expect(['exhausted', 'cooldown']).toContain(state);
+    await fresh('', 'Dashboard');
+    page.on('dialog', (d) => void d.accept());
+    const legendRow = page.getByTestId('dash-account-status').locator(`li[data-status="${state}"] a`);
+    await poll(() => legendRow.count()).toBe(1);
+    await click(legendRow);
+    await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+    expect(await page.locator('select[name="pool-status"]').inputValue()).toBe(state);
+    const accRow = page.locator(`[data-auth-index="${target.authIndex}"]`);
+    await click(accRow);
+    const drawer = page.getByTestId('account-drawer');
+    const fix = drawer.getByRole('button', { name: state === 'cooldown' ? 'Re-enable now' : 'Disable', exact: true });
+    await fix.waitFor();
+    await click(fix);
+    const fileOf = () => fake.authFiles().find((f) => f.name === target.file!.name)?.content.disabled === true;
+    if (state === 'cooldown') await poll(async () => (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.disabledBy).toBe(null);
+    else await poll(fileOf).toBe(true);
+    await poll(async () => (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.status).not.toBe(state);
+    expect(clicks).toBeLessThanOrEqual(3);
+    await drawer.getByRole('button', { name: 'Close' }).click();
+
+    // 5. Setting up a webhook alert (from Alerts): the "Webhook alert" action, the URL, Save: one channel and
+    // the usual rules sending to it.
+    await fresh('alerts', 'Alerts');
+    const hook = 'https://hooks.example.test/cpamp-walkthrough';
+    await click(page.getByTestId('webhook-alert-open'));
+    await page.locator('input[name="webhook-url"]').fill(hook);
+    await click(page.getByRole('button', { name: 'Save', exact: true }));
+    type Channels = { items: { id: number; type: string; config: { url?: string } }[] };
+    await poll(async () => (await api<Channels>('/alerts/channels')).items.filter((c) => c.config.url === hook).length).toBe(1);
+    const channel = (await api<Channels>('/alerts/channels')).items.find((c) => c.config.url === hook)!;
+    expect(channel.type).toBe('webhook');
+    const rules = (await api<{ items: { kind: string; channelIds: number[] }[] }>('/alerts/rules')).items.filter((r) => r.channelIds.includes(channel.id));
+    expect(rules.map((r) => r.kind).sort()).toEqual(['account-auth-issue', 'collector-stalled', 'error-rate-spike', 'quota-low']);
+    await page.getByTestId('rules').getByText('Error-rate spike').first().waitFor();
+    expect(clicks).toBeLessThanOrEqual(3);
+
+    // 6. Exporting CSV (from Monitoring): one click on the breakdown's CSV button.
     await fresh('monitoring', 'Monitoring');
     await page.getByTestId('export-csv').waitFor();
     clicks++;
