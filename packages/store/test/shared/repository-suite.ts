@@ -6,6 +6,7 @@ import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from 
 import { makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
 import { defineBudgetsCases } from './budgets-cases';
+import { defineTtftCases } from './ttft-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -291,6 +292,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     });
 
     defineAnalyticsCases(fresh);
+    defineTtftCases(fresh);
     defineBudgetsCases(fresh, openStore);
 
     describe('api keys and accounts', () => {
