@@ -7,6 +7,7 @@ import { MESSAGES } from '../src/lib/i18n';
 import { ROUTES } from '../src/lib/state/routes';
 import { shownRoute } from '../src/lib/state/nav-groups';
 import { pageTitle } from '../src/lib/state/page-titles';
+import { fmtMs } from '../src/lib/monitor/monitor-format';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import {
   adminLogin,
@@ -221,6 +222,18 @@ describe('panel-ux in Chromium (manager mode)', () => {
     // The entity × model matrix: top keys by the top models, with a total per row.
     await poll(() => page.getByTestId('matrix').locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('matrix').locator('thead th').count()).toBeGreaterThan(2);
+    // Time to first token: p50 / p95 over all models from the TTFT histogram, and two columns per model.
+    type Pcts = { rows: { name: string; count: number; percentiles: (number | null)[] }[] };
+    const ttftAll = await api<Pcts>('/analytics/latency-percentiles?range=7d&metric=ttft&by=none');
+    expect(ttftAll.rows[0]!.count).toBeGreaterThan(0);
+    await poll(() => page.getByTestId('kpi-ttft-p50').textContent()).toBe(fmtMs(ttftAll.rows[0]!.percentiles[0], 'en'));
+    expect(await page.getByTestId('kpi-ttft-p95').textContent()).toBe(fmtMs(ttftAll.rows[0]!.percentiles[1], 'en'));
+    expect(await page.getByTestId('latency').locator('thead th').allTextContents()).toEqual(expect.arrayContaining(['TTFT p50', 'TTFT p95']));
+    const ttftModels = await api<Pcts>('/analytics/latency-percentiles?range=7d&metric=ttft');
+    const firstLat = page.getByTestId('latency').locator('tbody tr').first();
+    const firstName = ((await firstLat.locator('td').first().textContent()) ?? '').trim();
+    const want = ttftModels.rows.find((r) => r.name === firstName)?.percentiles ?? [null, null];
+    expect(await firstLat.locator('td:nth-child(5)').textContent()).toBe(fmtMs(want[0], 'en'));
     // Every KPI card carries its change against the previous period.
     const cards = page.locator('.kpis section');
     await poll(() => page.locator('.kpis .delta').count()).toBe(await cards.count());
