@@ -26,7 +26,7 @@ function layoutOf(page: Page): Promise<Layout> {
     // The innermost elements that reach past the screen's right edge (what makes the page too wide).
     const name = (el: Element) => `${el.tagName.toLowerCase()}.${[...el.classList].filter((c) => !c.startsWith('svelte-')).join('.')}`;
     const past = (el: Element) => el.getBoundingClientRect().right > window.innerWidth + 1;
-    const wide = [...document.querySelectorAll('body *')].filter((el) => past(el) && ![...el.children].some(past) && !el.closest('.table-wrap, [data-testid$="viewport"]')).slice(0, 5).map((el) => `${name(el.parentElement!)} > ${name(el)}`);
+    const wide = [...document.querySelectorAll('body *')].filter((el) => past(el) && ![...el.children].some(past)).slice(0, 5).map((el) => `${name(el.parentElement!)} > ${name(el)}`);
     return { width: document.documentElement.scrollWidth, nested, wide };
   });
 }
