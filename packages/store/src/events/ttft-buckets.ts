@@ -39,5 +39,8 @@ export function bucketSql(col: string): string {
   return `(CASE ${parts.join(' ')} ELSE ${below} END)`;
 }
 
+/** latencyBucket of every ms below 65,536 (64 kB, built once): a cache scan looks a TTFT's bucket up instead of taking a log. */
+export const BUCKET_OF_MS: Readonly<Uint8Array> = Uint8Array.from({ length: 65_536 }, (_, ms) => latencyBucket(ms));
+
 /** The TTFT bucket of one event; 0 (left out) when CPA did not report it. */
 export const ttftBucket = (ms: number): number => (ms > 0 ? latencyBucket(ms) : 0);
