@@ -143,7 +143,9 @@ const get = async (path: string) => {
 const VIEWS: Record<string, () => Promise<unknown>> = {
   dashboard: () => get('/dashboard?tz=UTC'),
   'delta (summary now + previous period)': () => Promise.all([get(`/summary?${q}`), get(`/summary?${prev}`)]),
-  'rpm/tpm series (timeline, hourly, split by top 10 models)': () => get(`/timeline?${q}&granularity=hour&splitTopModels=10`),
+  // What the trend card loads (30 days: daily points), and its heaviest option (hourly, split by model).
+  'rpm/tpm series (timeline as the card loads it)': () => get(`/timeline?${q}`),
+  'rpm/tpm series (hourly, split by top 10 models)': () => get(`/timeline?${q}&granularity=hour&splitTopModels=10`),
   'entity x model matrix (keys x top 6 models)': async () => {
     const [, cols] = (await Promise.all([get(`/breakdown/key?${q}&sort=requests&limit=10`), get(`/breakdown/model?${q}&sort=requests&limit=6`)])) as [unknown, { rows: { name: string }[] }];
     await Promise.all(cols.rows.map((c) => get(`/breakdown/key?${q}&model=${encodeURIComponent(c.name)}&sort=requests&limit=1000`)));
