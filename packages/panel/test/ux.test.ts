@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
+import { generateAccountPool, generateAccounts, generateUsage, startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { MESSAGES } from '../src/lib/i18n';
 import { ROUTES } from '../src/lib/state/routes';
 import { shownRoute } from '../src/lib/state/nav-groups';
 import { pageTitle } from '../src/lib/state/page-titles';
+import { fmtMs } from '../src/lib/monitor/monitor-format';
 import { buildPanel, type BuiltPanel } from './build-panel';
 import {
   adminLogin,
@@ -42,9 +43,10 @@ describe('panel-ux in Chromium (manager mode)', () => {
   let page: Page;
   const problems: string[] = [];
   const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
-  const api = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${url}/v0/management${path}`, { headers: auth });
-    expect(res.status).toBe(200);
+  const api = async <T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> => {
+    const body = init.body === undefined ? {} : { body: JSON.stringify(init.body) };
+    const res = await fetch(`${url}/v0/management${path}`, { method: init.method ?? 'GET', headers: { ...auth, ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }) }, ...body });
+    expect(res.status).toBeLessThan(300);
     return (await res.json()) as T;
   };
 
@@ -220,6 +222,18 @@ describe('panel-ux in Chromium (manager mode)', () => {
     // The entity × model matrix: top keys by the top models, with a total per row.
     await poll(() => page.getByTestId('matrix').locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('matrix').locator('thead th').count()).toBeGreaterThan(2);
+    // Time to first token: p50 / p95 over all models from the TTFT histogram, and two columns per model.
+    type Pcts = { rows: { name: string; count: number; percentiles: (number | null)[] }[] };
+    const ttftAll = await api<Pcts>('/analytics/latency-percentiles?range=7d&metric=ttft&by=none');
+    expect(ttftAll.rows[0]!.count).toBeGreaterThan(0);
+    await poll(() => page.getByTestId('kpi-ttft-p50').textContent()).toBe(fmtMs(ttftAll.rows[0]!.percentiles[0], 'en'));
+    expect(await page.getByTestId('kpi-ttft-p95').textContent()).toBe(fmtMs(ttftAll.rows[0]!.percentiles[1], 'en'));
+    expect(await page.getByTestId('latency').locator('thead th').allTextContents()).toEqual(expect.arrayContaining(['TTFT p50', 'TTFT p95']));
+    const ttftModels = await api<Pcts>('/analytics/latency-percentiles?range=7d&metric=ttft');
+    const firstLat = page.getByTestId('latency').locator('tbody tr').first();
+    const firstName = ((await firstLat.locator('td').first().textContent()) ?? '').trim();
+    const want = ttftModels.rows.find((r) => r.name === firstName)?.percentiles ?? [null, null];
+    expect(await firstLat.locator('td:nth-child(5)').textContent()).toBe(fmtMs(want[0], 'en'));
     // Every KPI card carries its change against the previous period.
     const cards = page.locator('.kpis section');
     await poll(() => page.locator('.kpis .delta').count()).toBe(await cards.count());
@@ -358,7 +372,53 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await poll(async () => (await api<{ prices: Record<string, { input: number }> }>('/model-prices')).prices[priced]?.input).toBe(2);
     expect(clicks).toBeLessThanOrEqual(3);
 
-    // 4. Exporting CSV (from Monitoring): one click on the breakdown's CSV button.
+    // 4. Finding and fixing an exhausted account (from the Dashboard): its state in the account legend opens
+    // the Accounts page filtered to that state, the row opens the drawer, one action takes it out of
+    // rotation (or, when cpamp already holds it in cooldown, puts it back).
+    const target = generateAccountPool({ seed: 19, accounts: 12 }).find((x) => x.provider === 'codex' && x.file && x.file.content.disabled !== true)!;
+    fake.accounts.exhaust(target.authIndex, { resetInSeconds: 3600 });
+    const { run } = await api<{ run: { id: number } }>('/pool/inspections', { method: 'POST', body: { authIndexes: [target.authIndex] } });
+    await poll(async () => (await api<{ run: { state: string } }>(`/pool/inspections/${run.id}?limit=1`)).run.state).not.toBe('running');
+    type Acc = { account: { status: string; disabledBy: string | null } };
+    const state = (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.status;
+    expect(['exhausted', 'cooldown']).toContain(state);
+    await fresh('', 'Dashboard');
+    page.on('dialog', (d) => void d.accept());
+    const legendRow = page.getByTestId('dash-account-status').locator(`li[data-status="${state}"] a`);
+    await poll(() => legendRow.count()).toBe(1);
+    await click(legendRow);
+    await page.getByRole('heading', { level: 1, name: 'Accounts' }).waitFor();
+    expect(await page.locator('select[name="pool-status"]').inputValue()).toBe(state);
+    const accRow = page.locator(`[data-auth-index="${target.authIndex}"]`);
+    await click(accRow);
+    const drawer = page.getByTestId('account-drawer');
+    const fix = drawer.getByRole('button', { name: state === 'cooldown' ? 'Re-enable now' : 'Disable', exact: true });
+    await fix.waitFor();
+    await click(fix);
+    const fileOf = () => fake.authFiles().find((f) => f.name === target.file!.name)?.content.disabled === true;
+    if (state === 'cooldown') await poll(async () => (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.disabledBy).toBe(null);
+    else await poll(fileOf).toBe(true);
+    await poll(async () => (await api<Acc>(`/pool/accounts/${target.authIndex}`)).account.status).not.toBe(state);
+    expect(clicks).toBeLessThanOrEqual(3);
+    await drawer.getByRole('button', { name: 'Close' }).click();
+
+    // 5. Setting up a webhook alert (from Alerts): the "Webhook alert" action, the URL, Save: one channel and
+    // the usual rules sending to it.
+    await fresh('alerts', 'Alerts');
+    const hook = 'https://hooks.example.test/cpamp-walkthrough';
+    await click(page.getByTestId('webhook-alert-open'));
+    await page.locator('input[name="webhook-url"]').fill(hook);
+    await click(page.getByRole('button', { name: 'Save', exact: true }));
+    type Channels = { items: { id: number; type: string; config: { url?: string } }[] };
+    await poll(async () => (await api<Channels>('/alerts/channels')).items.filter((c) => c.config.url === hook).length).toBe(1);
+    const channel = (await api<Channels>('/alerts/channels')).items.find((c) => c.config.url === hook)!;
+    expect(channel.type).toBe('webhook');
+    const rules = (await api<{ items: { kind: string; channelIds: number[] }[] }>('/alerts/rules')).items.filter((r) => r.channelIds.includes(channel.id));
+    expect(rules.map((r) => r.kind).sort()).toEqual(['account-auth-issue', 'collector-stalled', 'error-rate-spike', 'quota-low']);
+    await page.getByTestId('rules').getByText('Error-rate spike').first().waitFor();
+    expect(clicks).toBeLessThanOrEqual(3);
+
+    // 6. Exporting CSV (from Monitoring): one click on the breakdown's CSV button.
     await fresh('monitoring', 'Monitoring');
     await page.getByTestId('export-csv').waitFor();
     clicks++;

@@ -100,6 +100,13 @@ describe('analytics API', () => {
     expect(lat.percentiles).toEqual([50, 95, 99]);
     expect(lat.rows).toEqual(plain((await store.analytics.latencyPercentiles({ from: END - 7 * DAY, to: END }, { by: 'model', percentiles: [0.5, 0.95, 0.99] })).rows));
     expect((await get(`${BASE}/latency-percentiles?percentiles=0,50`)).statusCode).toBe(400);
+    // Time to first token: its own histogram, requests without a reported ttft left out.
+    const ttft = (await get(`${BASE}/latency-percentiles?range=7d&metric=ttft&by=none`)).json();
+    expect(ttft.metric).toBe('ttft');
+    const ttftStore = await store.analytics.latencyPercentiles({ from: END - 7 * DAY, to: END }, { by: 'none', metric: 'ttft' });
+    expect(ttft.rows).toEqual(plain(ttftStore.rows));
+    expect(ttft.rows[0].count).toBe(events.filter((e) => e.timestampMs >= END - 7 * DAY && e.ttftMs > 0).length);
+    expect((await get(`${BASE}/latency-percentiles?metric=speed`)).statusCode).toBe(400);
 
     const heat = (await get(`${BASE}/heatmap?range=30d&tz=Europe/Berlin`)).json();
     expect(heat.cells).toEqual(plain((await store.analytics.heatmap(range, { timeZone: 'Europe/Berlin' })).cells));

@@ -106,7 +106,7 @@ export interface AnalyticsRepository {
   }>;
   latencyPercentiles(
     filter: AnalyticsFilter,
-    opts?: { by?: 'model' | 'none'; percentiles?: number[] },
+    opts?: { by?: 'model' | 'none'; percentiles?: number[]; metric?: 'latency' | 'ttft' },
   ): Promise<{
     rows: { name: string; count: number; percentiles: (number | null)[] }[];
     source: AnalyticsSource;

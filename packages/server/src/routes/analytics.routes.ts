@@ -63,6 +63,8 @@ const BreakdownQuery = FilterQuery.extend({
 });
 const LatencyQuery = FilterQuery.extend({
   by: z.enum(['model', 'none']).optional(),
+  /** latency (default) or ttft: time to first token, requests without a reported ttft left out. */
+  metric: z.enum(['latency', 'ttft']).optional(),
   /** Percentiles in percent, comma separated (default 50,95). */
   percentiles: z
     .string()
@@ -155,8 +157,8 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: An
     if (percents.some((p) => !(p > 0 && p <= 100))) {
       throw new ServerError('bad_request', 'Invalid querystring.percentiles: each value must be > 0 and <= 100 (e.g. 50,95,99).');
     }
-    const result = await store.analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100) });
-    return { range, percentiles: percents, ...result };
+    const result = await store.analytics.latencyPercentiles(toFilter(q, range), { by: q.by ?? 'model', percentiles: percents.map((p) => p / 100), metric: q.metric ?? 'latency' });
+    return { range, percentiles: percents, metric: q.metric ?? 'latency', ...result };
   });
 
   app.get(`${base}/heatmap`, { schema: { querystring: FilterQuery } }, async (request) => {

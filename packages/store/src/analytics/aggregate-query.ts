@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { failedSql, outcomeSql } from '../events/event-flags';
 import { TOKEN_COLUMNS, ZERO_TOKENS, type TokenCounts } from '../events/event-tokens';
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
+import { bucketSql } from '../events/ttft-buckets';
 import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
 import type { AggSource, AggSpec } from './aggregate';
 import { DIM_COLUMN } from './analytics-filter';
@@ -109,11 +110,15 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
     FROM ${from} WHERE ${cond} GROUP BY 1, 2`;
   let histogram: RawBuilder<Record<string, number>> | null = null;
   if (spec.histogram) {
+    const ttft = spec.histMetric === 'ttft';
+    // Raw events keep only the ttft itself: its bucket is a CASE ladder (unreported ttft 0 left out).
+    const bucket = sql.raw(ttft ? bucketSql('ttft') : 'lat_bucket');
+    const known = ttft ? sql` AND ttft > 0` : sql``;
     histogram = rollup
       ? sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, bucket, sum(n) AS n
-          FROM ${sql.table(rollup.hist!)} WHERE ${cond} GROUP BY 1, 2, 3`
-      : sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, lat_bucket AS bucket, count(*) AS n
-          FROM events WHERE ${cond} GROUP BY 1, 2, 3`;
+          FROM ${sql.table((ttft ? rollup.ttftHist : rollup.hist)!)} WHERE ${cond} GROUP BY 1, 2, 3`
+      : sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, ${bucket} AS bucket, count(*) AS n
+          FROM events WHERE ${cond}${known} GROUP BY 1, 2, 3`;
   }
   return { metrics, histogram };
 }

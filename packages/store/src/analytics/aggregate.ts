@@ -1,5 +1,6 @@
 import { FLAG_FAILED } from '../events/event-flags';
-import { LATENCY_BUCKETS } from '../events/latency-buckets';
+import { LATENCY_BUCKETS, latencyBucket } from '../events/latency-buckets';
+import { BUCKET_OF_MS } from '../events/ttft-buckets';
 import type { AggGroup, AggGroups } from './aggregate-query';
 import { BLOCK, BLOCK_SHIFT, type ColumnCache } from './column-cache';
 import { QUARTER_MS, type BucketMap } from './time-zone';
@@ -29,6 +30,8 @@ export interface AggSpec {
   /** For dim 'time': quarter hour → bucket group. */
   buckets?: BucketMap;
   histogram?: boolean;
+  /** What the histogram counts: latency (default) or time to first token (bucket 0 = not reported). */
+  histMetric?: 'latency' | 'ttft';
 }
 
 /** Dense per-group sums of a cache scan (group g at index g). */
@@ -147,6 +150,10 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
     lastTs: rl,
   } = r;
   const hist = r.hist;
+  // TTFT has no bucket column in the cache: its bucket is computed from the raw ttft, only when asked for.
+  const ttftMode = spec.histMetric === 'ttft';
+  const ttftCol = c.ttft;
+  const bucketOf = BUCKET_OF_MS;
   const dim2 = spec.dim2 !== undefined;
   // Locals, not module bindings, in the per-row loop.
   const failedBit = FLAG_FAILED;
@@ -201,7 +208,15 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
       if (Number.isNaN(cst)) rup[g]! += 1;
       else rc[g]! += cst;
       if (t > rl[g]!) rl[g] = t;
-      if (hist !== null) hist[g * LATENCY_BUCKETS + latBucket[i]!]! += 1;
+      if (hist !== null) {
+        let b: number;
+        if (!ttftMode) b = latBucket[i]!;
+        else {
+          const v = ttftCol[i]!;
+          b = v < 65_536 ? bucketOf[v]! : latencyBucket(v);
+        }
+        hist[g * LATENCY_BUCKETS + b]! += 1;
+      }
     }
   }
   return { groups: sparse(r, dim2, size2), source: 'cache' };

@@ -198,11 +198,15 @@ export function latencyRowsOf(
   r: AggGroups,
   percentiles: readonly number[],
   nameOf: NameOf | null,
+  metric: 'latency' | 'ttft' = 'latency',
 ): ReturnType<AnalyticsRepository['latencyPercentiles']> {
+  // TTFT: bucket 0 holds requests CPA reported no ttft for; count = requests with a ttft.
+  if (metric === 'ttft') for (const x of r.groups) x.hist![0] = 0;
+  const countOf = (x: AggGroup) => (metric === 'ttft' ? x.hist!.reduce((s, n) => s + n, 0) : x.n);
   return {
     rows: byCount(r.groups).map((x) => ({
       name: nameOf ? nameOf(x.g).name : 'all',
-      count: x.n,
+      count: countOf(x),
       percentiles: percentiles.map((p) => percentileFromHistogram(x.hist!, p)),
     })),
     source: r.source,

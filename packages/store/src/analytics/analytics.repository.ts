@@ -104,7 +104,7 @@ export interface AnalyticsRepository {
   };
   latencyPercentiles(
     filter: AnalyticsFilter,
-    opts?: { by?: 'model' | 'none'; percentiles?: number[] },
+    opts?: { by?: 'model' | 'none'; percentiles?: number[]; metric?: 'latency' | 'ttft' },
   ): { rows: { name: string; count: number; percentiles: (number | null)[] }[]; source: AggSource };
   heatmap(
     filter: AnalyticsFilter,
@@ -217,8 +217,9 @@ export function createAnalyticsRepository(deps: {
 
     latencyPercentiles(filter, opts = {}) {
       const byModel = (opts.by ?? 'model') === 'model';
-      const r = run({ filter: resolve(filter), dim: byModel ? 'model' : 'none', histogram: true });
-      return latencyRowsOf(r, opts.percentiles ?? [0.5, 0.95], byModel ? namesOf('model') : null);
+      const metric = opts.metric ?? 'latency';
+      const r = run({ filter: resolve(filter), dim: byModel ? 'model' : 'none', histogram: true, histMetric: metric });
+      return latencyRowsOf(r, opts.percentiles ?? [0.5, 0.95], byModel ? namesOf('model') : null, metric);
     },
 
     heatmap(filter, opts = {}) {

@@ -13,6 +13,7 @@ import {
 import type { StoredEventSummary } from './events.repository';
 import { eventTokens } from './event-tokens';
 import { latencyBucket } from './latency-buckets';
+import { ttftBucket } from './ttft-buckets';
 
 /** The event_extra payload of an event, or null when it has none (no fail body, no headers). */
 export function eventExtra(e: UsageEventInput): { failBody: string | null; headers: string | null } | null {
@@ -84,6 +85,7 @@ export function rollupContribution(
     cost: costMicros,
     latency: e.latencyMs,
     latBucket,
+    ttftBucket: ttftBucket(e.ttftMs),
   };
 }
 

@@ -134,9 +134,10 @@ export function createPgAnalyticsRepository(deps: {
         filter: await resolve(filter),
         dim: perModel ? 'model' : 'none',
         histogram: true,
+        histMetric: opts.metric ?? 'latency',
       });
       const names = perModel ? await namesOf('model', live(r.groups)) : null;
-      return latencyRowsOf(r, opts.percentiles ?? [0.5, 0.95], names);
+      return latencyRowsOf(r, opts.percentiles ?? [0.5, 0.95], names, opts.metric ?? 'latency');
     },
 
     async heatmap(filter, opts = {}) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
+import { bucketSql } from '../events/ttft-buckets';
 import {
   DAY_MS,
   HOUR_MS,
@@ -42,7 +43,7 @@ async function upsert(
 
 /** Adds a batch's contributions to every rollup (inside the caller's transaction). */
 export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const { hour, dayKey, dayAccount, latency } = aggregateRollups(items);
+  const { hour, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
   await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
   await upsert(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], sortedEntries(dayKey));
   await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAccount));
@@ -51,6 +52,13 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
     await sql`INSERT INTO rollup_hour_latency AS t (hour, model_id, bucket, n)
       SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::bigint[], ${l.map((x) => x[0][1]!)}::int[],
         ${l.map((x) => x[0][2]!)}::int[], ${l.map((x) => x[1])}::bigint[])
+      ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
+  }
+  const tt = sortedEntries(ttft);
+  if (tt.length) {
+    await sql`INSERT INTO rollup_hour_ttft AS t (hour, model_id, bucket, n)
+      SELECT * FROM unnest(${tt.map((x) => x[0][0]!)}::bigint[], ${tt.map((x) => x[0][1]!)}::int[],
+        ${tt.map((x) => x[0][2]!)}::int[], ${tt.map((x) => x[1])}::bigint[])
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
 }
@@ -66,6 +74,7 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
   const sclass = sql.raw(STATUS_CLASS_SQL);
   await sql`DELETE FROM rollup_hour WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_hour_latency WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
+  await sql`DELETE FROM rollup_hour_ttft WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_day_key WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
   await sql`DELETE FROM rollup_day_account WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
   await sql`INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${m})
@@ -74,6 +83,9 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
   await sql`INSERT INTO rollup_hour_latency (hour, model_id, bucket, n)
     SELECT ts / ${sql.lit(HOUR_MS)}, model_id, lat_bucket, count(*) FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+  await sql`INSERT INTO rollup_hour_ttft (hour, model_id, bucket, n)
+    SELECT ts / ${sql.lit(HOUR_MS)}, model_id, ${sql.raw(bucketSql('ttft'))}, count(*) FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} AND ttft > 0 GROUP BY 1, 2, 3`.execute(exec);
   await sql`INSERT INTO rollup_day_key (day, key_id, sclass, ${m})
     SELECT ts / ${sql.lit(DAY_MS)}, key_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);

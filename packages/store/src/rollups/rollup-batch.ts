@@ -15,6 +15,8 @@ export interface RollupContribution extends TokenCounts {
   cost: number | null;
   latency: number;
   latBucket: number;
+  /** Time-to-first-token bucket; 0 = not reported (left out of the TTFT histogram). */
+  ttftBucket?: number;
 }
 
 /** The rollup metric columns, in the order of a RollupAgg's values. */
@@ -41,6 +43,8 @@ export interface RollupBatch {
   dayAccount: Map<string, RollupAgg>;
   /** hour|model_id|bucket → n */
   latency: Map<string, number>;
+  /** hour|model_id|bucket → n, events with a reported TTFT only */
+  ttft: Map<string, number>;
 }
 
 function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
@@ -65,7 +69,7 @@ function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): v
 
 /** Sums a batch in memory, so each rollup row is upserted once per batch. */
 export function aggregateRollups(items: readonly RollupContribution[]): RollupBatch {
-  const out: RollupBatch = { hour: new Map(), dayKey: new Map(), dayAccount: new Map(), latency: new Map() };
+  const out: RollupBatch = { hour: new Map(), dayKey: new Map(), dayAccount: new Map(), latency: new Map(), ttft: new Map() };
   for (const c of items) {
     const h = Math.floor(c.ts / HOUR_MS);
     const d = Math.floor(c.ts / DAY_MS);
@@ -74,6 +78,10 @@ export function aggregateRollups(items: readonly RollupContribution[]): RollupBa
     addTo(out.dayAccount, `${d}|${c.accountId}|${c.sclass}`, c);
     const lk = `${h}|${c.modelId}|${c.latBucket}`;
     out.latency.set(lk, (out.latency.get(lk) ?? 0) + 1);
+    if (c.ttftBucket) {
+      const tk = `${h}|${c.modelId}|${c.ttftBucket}`;
+      out.ttft.set(tk, (out.ttft.get(tk) ?? 0) + 1);
+    }
   }
   return out;
 }

@@ -11,6 +11,8 @@ export interface RollupTable {
   dims: Set<Dim>;
   /** Its latency-histogram table, if any. */
   hist: string | null;
+  /** Its time-to-first-token histogram table, if any. */
+  ttftHist?: string | null;
 }
 
 // The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
@@ -21,6 +23,7 @@ export const ROLLUPS: readonly RollupTable[] = [
     timeCol: 'hour',
     dims: new Set<Dim>(['model', 'provider']),
     hist: 'rollup_hour_latency',
+    ttftHist: 'rollup_hour_ttft',
   },
   { name: 'rollup_day_key', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['key']), hist: null },
   { name: 'rollup_day_account', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['account']), hist: null },
@@ -33,6 +36,7 @@ export interface RollupQuery {
   dim2?: 'model';
   buckets?: Pick<BucketMap, 'wholeHours'>;
   histogram?: boolean;
+  histMetric?: 'latency' | 'ttft';
 }
 
 /** The first rollup whose dimensions cover the filter and grouping, if any. */
@@ -50,7 +54,7 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
     if (spec.dim === 'time') {
       if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
     } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
-    if (spec.histogram && (!t.hist || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
+    if (spec.histogram && (!(spec.histMetric === 'ttft' ? t.ttftHist : t.hist) || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
       continue;
     return t;
   }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
+import { bucketSql } from '../events/ttft-buckets';
 import {
   DAY_MS,
   HOUR_MS,
@@ -21,6 +22,7 @@ const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures,
 export class RollupWriter {
   private readonly hourStmt: Database.Statement;
   private readonly latStmt: Database.Statement;
+  private readonly ttftStmt: Database.Statement;
   private readonly dayKeyStmt: Database.Statement;
   private readonly dayAccountStmt: Database.Statement;
 
@@ -31,6 +33,10 @@ export class RollupWriter {
     );
     this.latStmt = db.prepare(
       `INSERT INTO rollup_hour_latency (hour, model_id, bucket, n) VALUES (?,?,?,?)
+       ON CONFLICT(hour, model_id, bucket) DO UPDATE SET n = n + excluded.n`,
+    );
+    this.ttftStmt = db.prepare(
+      `INSERT INTO rollup_hour_ttft (hour, model_id, bucket, n) VALUES (?,?,?,?)
        ON CONFLICT(hour, model_id, bucket) DO UPDATE SET n = n + excluded.n`,
     );
     this.dayKeyStmt = db.prepare(
@@ -44,11 +50,12 @@ export class RollupWriter {
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const { hour, dayKey, dayAccount, latency } = aggregateRollups(items);
+    const { hour, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
     for (const [k, a] of hour) this.hourStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, a] of dayKey) this.dayKeyStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, a] of dayAccount) this.dayAccountStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
+    for (const [k, n] of ttft) this.ttftStmt.run(...rollupKeyParts(k), n);
   }
 }
 
@@ -63,6 +70,7 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
   const { d0, d1, t0, t1, h0, h1 } = rollupRebuildRange(fromMs, toMs);
   db.prepare('DELETE FROM rollup_hour WHERE hour >= ? AND hour < ?').run(h0, h1);
   db.prepare('DELETE FROM rollup_hour_latency WHERE hour >= ? AND hour < ?').run(h0, h1);
+  db.prepare('DELETE FROM rollup_hour_ttft WHERE hour >= ? AND hour < ?').run(h0, h1);
   db.prepare('DELETE FROM rollup_day_key WHERE day >= ? AND day < ?').run(d0, d1);
   db.prepare('DELETE FROM rollup_day_account WHERE day >= ? AND day < ?').run(d0, d1);
   db.prepare(
@@ -73,6 +81,10 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
   db.prepare(
     `INSERT INTO rollup_hour_latency (hour, model_id, bucket, n)
      SELECT ts / ${HOUR_MS}, model_id, lat_bucket, count(*) FROM events WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3`,
+  ).run(t0, t1);
+  db.prepare(
+    `INSERT INTO rollup_hour_ttft (hour, model_id, bucket, n)
+     SELECT ts / ${HOUR_MS}, model_id, ${bucketSql('ttft')}, count(*) FROM events WHERE ts >= ? AND ts < ? AND ttft > 0 GROUP BY 1, 2, 3`,
   ).run(t0, t1);
   db.prepare(
     `INSERT INTO rollup_day_key (day, key_id, sclass, ${METRICS})

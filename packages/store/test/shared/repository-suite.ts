@@ -9,6 +9,7 @@ import { defineBudgetsCases } from './budgets-cases';
 import { definePoolCases } from './pool-cases';
 import { defineAlertsCases } from './alerts-cases';
 import { defineIoMaintenanceCases } from './io-maintenance-cases';
+import { defineTtftCases } from './ttft-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -294,6 +295,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     });
 
     defineAnalyticsCases(fresh);
+    defineTtftCases(fresh);
     defineBudgetsCases(fresh, openStore);
     definePoolCases(fresh);
     defineAlertsCases(fresh, openStore);

@@ -212,8 +212,9 @@ export const getFilterOptions = (c: ManagerClient, q: AnalyticsQuery, o: Opts = 
   const { range, from, to, tz } = analyticsParams(q);
   return c.json('GET', `${BASE}/filter-options`, OptionsSchema, { query: { range, from, to, tz }, ...o });
 };
-export const getLatency = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
-  c.json('GET', `${BASE}/latency-percentiles`, LatencySchema, { query: { ...analyticsParams(q), by: 'model', percentiles: '50,95' }, ...o });
+/** p50 / p95 of latency or of time to first token (`ttft`), per model or over all (`none`). */
+export const getLatency = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}, p: { metric?: 'latency' | 'ttft'; by?: 'model' | 'none' } = {}) =>
+  c.json('GET', `${BASE}/latency-percentiles`, LatencySchema, { query: { ...analyticsParams(q), by: p.by ?? 'model', percentiles: '50,95', metric: p.metric }, ...o });
 export const getHeatmap = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
   c.json('GET', `${BASE}/heatmap`, HeatmapSchema, { query: analyticsParams(q), ...o });
 /** Newest first, keyset paged: pass the previous page's nextCursor. */

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../src/index';
+import { makeEvent } from './helpers/events';
+
+// Migration 0015 on an install that predates it: the TTFT rollup is filled from the events still kept.
+describe('migration 0015 (TTFT rollup)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('backfills rollup_hour_ttft from stored events, leaving out unreported ttft', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-ttft-'));
+    dirs.push(dir);
+    const path = join(dir, 'usage.db');
+    const at = Date.UTC(2026, 7, 22, 14, 0, 0);
+    const s1 = await openStore({ path });
+    await s1.insertBatch([100, 0, 400, 1320].map((ttftMs, i) => makeEvent({ timestampMs: at + i * 1000, ttftMs, requestId: `ab${i}` })));
+    await s1.close();
+    // As before the migration: no table, not recorded as applied.
+    const raw = new Database(path);
+    raw.exec("DROP TABLE rollup_hour_ttft; DELETE FROM kysely_migration WHERE name = '0015-ttft-rollup'");
+    raw.close();
+    const s2 = await openStore({ path });
+    const r = await s2.analytics.latencyPercentiles({ from: at - 3_600_000, to: at + 7_200_000 }, { metric: 'ttft', by: 'none', percentiles: [0, 1] });
+    expect(r.rows).toEqual([{ name: 'all', count: 3, percentiles: [99, 1328] }]);
+    await s2.close();
+    const check = new Database(path, { readonly: true });
+    expect((check.prepare('SELECT sum(n) AS n FROM rollup_hour_ttft').get() as { n: number }).n).toBe(3);
+    check.close();
+  });
+});
