@@ -132,3 +132,9 @@ export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/pri
 export type { PriceFileFormat } from './prices/price-formats';
 export { accountKey, DEFAULT_UPSTREAM } from './accounts/account-key';
 export type { AccountKeyInput } from './accounts/account-key';
+export type { LeaseRecord, LeasesRepository } from './leases/leases';
+export type {
+  InsertNotice,
+  NotificationSubscription,
+  StoreNotifications,
+} from './notifications/store-notifications';

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type MigrationProvider } from 'kysely';
 import { TimeZones } from '../analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError, isStoreError } from '../errors';
 import { silentLogger, type StoreLogger } from '../types';
 import type { StoreRepositories } from '../repositories';
+import type { StoreNotifications } from '../notifications/store-notifications';
 import { pgMigrations } from './migrations/index';
 import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
 import { createPgAnalyticsRepository } from './pg-analytics.repository';
@@ -23,6 +25,8 @@ import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
+import { createPgLeasesRepository } from './pg-leases.repository';
+import { createPgNotifications } from './pg-notifications';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -36,19 +40,24 @@ export interface OpenPgStoreOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
   logger?: StoreLogger;
+  /** The store's clock; without it leases use the database's clock (instances on several machines agree on it). */
   now?: () => number;
+  /** This process's id among instances sharing the database (its notifications carry it); default a random UUID. */
+  instanceId?: string;
 }
 
 /** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
 export type PgStoreRepositories = Pick<
   StoreRepositories,
-  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'insertBatch' | 'close'
+  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'leases' | 'insertBatch' | 'close'
 >;
 
 /** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
 export interface PgStore extends PgStoreRepositories {
   readonly kind: 'postgres';
   readonly schema: string;
+  /** Insert batches of the other instances on this database (LISTEN / NOTIFY). */
+  readonly notifications: StoreNotifications;
 }
 
 export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
@@ -143,6 +152,15 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       ...createPgEventsRepository({ db, dict, prices, lock, assertOpen }),
       ...createPgEventEvidence({ db, assertOpen }),
     };
+    const notifications = createPgNotifications({
+      db,
+      connectionString: opts.connectionString,
+      schema: schema ?? 'public',
+      instanceId: opts.instanceId ?? randomUUID(),
+      logger,
+    });
+    // After each committed batch (onInserted runs after COMMIT): the other instances' live feeds.
+    events.onInserted((summaries) => notifications.notify(summaries));
     const store: PgStore = {
       kind: 'postgres',
       schema: schema ?? 'public',
@@ -155,12 +173,15 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
+      leases: createPgLeasesRepository({ db, now: opts.now, assertOpen }),
+      notifications,
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;
         closed = true;
         // Let a running write finish before the pool goes away.
         await lock(async () => {});
+        await notifications.close();
         await db.destroy();
       },
     };
