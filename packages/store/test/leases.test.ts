@@ -8,8 +8,10 @@ import { makeEvent } from './helpers/events';
 const DATA_KEY = 'a'.repeat(64);
 
 /** The lease rules, the same on both dialects; `clock.t` is the store's injected time. */
-function leaseCases(open: (clock: { t: number }) => Promise<StoreRepositories>) {
-  let store: StoreRepositories;
+type LeaseStore = Pick<StoreRepositories, 'leases' | 'close'>;
+
+function leaseCases(open: (clock: { t: number }) => Promise<LeaseStore>) {
+  let store: LeaseStore;
   let leases: LeasesRepository;
   const clock = { t: 1_000_000 };
   beforeAll(async () => {
