@@ -3,7 +3,7 @@
 import cors from '@fastify/cors';
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from './server-store';
 import { createSignalBus } from './alerts/signal-bus';
 import { ConfigSchema, type Config } from './config';
 import { createMemorySettings, type SettingsPort } from './connection';
@@ -45,7 +45,7 @@ export interface AppDeps {
   /** Settings storage; default: the store's settings (memory only when `store: false`). */
   settings?: SettingsPort;
   /** A store to use (left open on close), or false to run without one; default: open config.dbPath. */
-  store?: Store | false;
+  store?: ServerStore | false;
   /** Called once with a freshly generated admin key; default prints it to stdout. */
   onAdminKeyGenerated?: (key: string) => void;
   /** Progress lines of a first start on a CPA Manager Plus data dir (one per 100k events); default: none. */
@@ -106,7 +106,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       throw error;
     }
   }
-  let ownedStore: Store | null = null;
+  let ownedStore: ServerStore | null = null;
   // The admin-key check (scrypt on the libuv pool when a key is supplied) runs while the store opens;
   // cpamp-auth is registered with its result, so nothing is served without it.
   const adminPending = ensureAdminKey(config.dataDir, config.adminKey, now());
@@ -134,7 +134,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     app.setNotFoundHandler(notFoundHandler);
     for (const warning of config.warnings) app.log.warn(warning);
 
-    let store: Store | null = null;
+    let store: ServerStore | null = null;
     if (deps.store === undefined && !deps.settings) {
       ownedStore = await openServerStore(config, app.log.child({ module: 'store' }), now);
       store = ownedStore;

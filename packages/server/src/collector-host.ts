@@ -2,7 +2,7 @@
 // setup saves a new connection, stopped (and drained into the store) on close.
 import { join } from 'node:path';
 import { createCollector, type Collector, type CollectorEvents, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from './server-store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorSettings, ConnectionService, CpaConnection } from './connection';
 
@@ -55,7 +55,7 @@ export function collectorOptions(connection: CpaConnection, settings: CollectorS
   };
 }
 
-export function createCollectorHost(opts: { connection: ConnectionService; store: Store; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
+export function createCollectorHost(opts: { connection: ConnectionService; store: ServerStore; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
   let collector: Collector | null = null;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;

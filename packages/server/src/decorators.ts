@@ -1,6 +1,6 @@
 // What the server's fastify-plugin plugins add to Fastify, typed in one place. Each decorator is set by
 // exactly one plugin (named in its comment); a plugin that reads one lists that plugin in `dependencies`.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from './server-store';
 import type { AlertsRuntime } from './plugins/alerts';
 import type { BudgetService } from './budgets/budget-service';
 import type { CollectorHost } from './collector-host';
@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** The usage database (cpamp-store); registered only when the server runs with one. */
-    store: Store;
+    store: ServerStore;
     /** The CPA connection and the streaming proxy towards it (cpamp-cpa). */
     cpa: CpaServices;
     /** The usage collector, or an idle stand-in when none runs (cpamp-collector). */

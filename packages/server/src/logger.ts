@@ -20,6 +20,8 @@ export const REDACT_PATHS = [
   'cpaManagementKey',
   'adminKey',
   'dataKey',
+  '*.dbUrl',
+  'dbUrl',
 ];
 
 /** Removes secret-looking query parameters from a logged URL (`?key=…`, `?token=…`). */

@@ -1,18 +1,26 @@
-// Opens the SQLite store for the server: the database at config.dbPath, secrets encrypted with the data
-// key (CPA_MANAGER_DATA_KEY(_FILE) or <dataDir>/data.key). The store owns the crypto; we only pass keys.
-import { openStore, isStoreError, type Store, type StoreLogger } from '@cpamp/store';
+// Opens the server's store: Postgres when config.dbUrl is set, else the SQLite database at config.dbPath.
+// Secrets are encrypted with the data key (CPA_MANAGER_DATA_KEY(_FILE) or <dataDir>/data.key) on either
+// engine; the store owns the crypto, we only pass keys.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { openPgStore, openStore, isStoreError, type StoreLogger } from '@cpamp/store';
 import type { Config } from './config';
 import { ServerError } from './errors';
+import type { ServerStore } from './server-store';
 
-export async function openServerStore(config: Config, logger: StoreLogger, now: () => number): Promise<Store> {
+export async function openServerStore(
+  config: Pick<Config, 'dbPath' | 'dbUrl' | 'dbSchema' | 'dataKey' | 'dataKeyPath'>,
+  logger: StoreLogger,
+  now: () => number,
+): Promise<ServerStore> {
+  const key = config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath };
   try {
-    return await openStore({
-      path: config.dbPath,
-      ...(config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath }),
-      logger,
-      now,
-      warmCache: true,
-    });
+    if (config.dbUrl !== null) {
+      // Several instances may share the database: this id names this process in leases and notifications.
+      const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      return await openPgStore({ connectionString: config.dbUrl, schema: config.dbSchema, ...key, logger, now, instanceId });
+    }
+    return await openStore({ path: config.dbPath, ...key, logger, now, warmCache: true });
   } catch (error) {
     if (isStoreError(error)) throw new ServerError('store_unavailable', error.message, { cause: error });
     throw error;

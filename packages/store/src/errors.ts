@@ -14,7 +14,8 @@ export type StoreErrorCode =
   | 'import_format_unknown'
   | 'import_no_details'
   | 'import_source_invalid'
-  | 'write_failed';
+  | 'write_failed'
+  | 'unsupported'; // the operation exists on SQLite but this store's engine (Postgres) does not offer it (yet)
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

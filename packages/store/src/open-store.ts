@@ -79,6 +79,8 @@ export interface StoreTables {
 
 /** The SQLite store: every repository, plus what only a local file has (its path, the column cache). */
 export interface Store extends StoreRepositories {
+  /** Which engine: lets code that takes either store tell them apart (Postgres: 'postgres'). */
+  readonly kind: 'sqlite';
   readonly path: string;
   /** Shorthand for maintenance.storageReport(). */
   storageReport(): Promise<StorageReport>;
@@ -289,6 +291,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     };
     const asyncMaintenance = { ...asyncFacade(maintenance, ['schedule']), schedule };
     const store: Store = {
+      kind: 'sqlite',
       path,
       events: asyncEvents,
       analytics: asyncFacade(analytics),

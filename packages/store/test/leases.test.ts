@@ -76,7 +76,7 @@ pgSuite('leases and notifications on Postgres', () => {
   let n = 0;
   const prefix = `l${process.pid}_${Date.now().toString(36)}`;
   const schemas: string[] = [];
-  const openPg = (schema: string, extra: { now?: () => number; instanceId?: string } = {}) =>
+  const openPg = (schema: string, extra: { leaseNow?: () => number; instanceId?: string } = {}) =>
     openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, poolSize: 3, ...extra });
   const newSchema = () => {
     const s = `${prefix}_${++n}`;
@@ -98,7 +98,7 @@ pgSuite('leases and notifications on Postgres', () => {
   });
 
   describe('lease rules', () => {
-    leaseCases((clock) => openPg(newSchema(), { now: () => clock.t }));
+    leaseCases((clock) => openPg(newSchema(), { leaseNow: () => clock.t }));
   });
 
   it('ten instances racing for a lease: exactly one wins (database clock)', async () => {

@@ -3,7 +3,8 @@
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { normalizeRecord } from '@cpamp/collector';
-import { isStoreError, StoreImportError, toPlusExportLines, type ImportProgress, type ImportReport, type Store } from '@cpamp/store';
+import { isStoreError, StoreImportError, toPlusExportLines, type ImportProgress, type ImportReport } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import { CONFIG_FLAGS, type Config } from '../config';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { openServerStore } from '../open-server-store';
@@ -29,7 +30,7 @@ export function parseCommandArgs<O extends Record<string, { type: 'string' | 'bo
 }
 
 /** Opens the store of the configured data dir under the data-dir lock; closes and releases afterwards. */
-export async function withDataDirStore<T>(config: Config, run: (store: Store) => Promise<T>): Promise<T> {
+export async function withDataDirStore<T>(config: Config, run: (store: ServerStore) => Promise<T>): Promise<T> {
   const lock = acquireDataDirLock(config.dataDir);
   try {
     const store = await openServerStore(config, silent, Date.now);

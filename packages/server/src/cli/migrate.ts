@@ -35,7 +35,8 @@ export async function migrateFromPlusCommand(args: readonly string[], io: CliIo)
   const options = { logger: silent, progress: (line: string) => io.err.write(`${line}\n`), now: Date.now };
   try {
     let report: PlusMigrationReport;
-    if (!existsSync(config.dbPath) && !isPlusDatabase(config.dbPath)) {
+    // A fresh SQLite data dir gets the whole switch; an existing database, or Postgres, gets the events added.
+    if (config.dbUrl === null && !existsSync(config.dbPath) && !isPlusDatabase(config.dbPath)) {
       const lock = acquireDataDirLock(config.dataDir);
       try {
         report = await migratePlus(config, { source, target: config.dbPath }, { ...options, keyBesideSource: true });

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { COLLECTOR_MODES } from '@cpamp/collector';
 import { z } from 'zod';
+import { dbSchema, dbUrl } from './db-url';
 import { derived, setting } from './setting';
 import { boolean, cpaUrl, httpAddr, integer, nullable, oneOf, origins, path, readPort, secretText, subsetOf, text, trustProxy } from './value-types';
 
@@ -356,6 +357,26 @@ export const CONFIG_TABLE = {
     // must not start writing to /data because /.dockerenv happens to exist.
     default: false,
     doc: { default: 'off (the image sets `1`)', notes: 'selects the `/data` default; `/.dockerenv` is not consulted' },
+  }),
+  /** Postgres instead of SQLite when set (the connection string is a secret: logged redacted). */
+  dbUrl: setting({
+    type: dbUrl(),
+    env: ['USAGE_DB_URL'],
+    file: 'dbUrl',
+    flag: { name: 'db-url', arg: '<url>', help: 'Postgres connection string (instead of the SQLite file)' },
+    default: null,
+    doc: {
+      default: 'empty (SQLite at `dbPath`)',
+      notes: 'runs the server and every command on Postgres (see docs/guides/postgres.md); the password is shown as `***` in logs, `/status` and `cpamp doctor`; the data key and the lock stay in the data directory',
+    },
+  }),
+  dbSchema: setting({
+    type: dbSchema(),
+    env: ['USAGE_DB_SCHEMA'],
+    file: 'dbSchema',
+    flag: { name: 'db-schema', arg: '<name>', help: 'Postgres schema for the tables' },
+    default: 'public',
+    doc: { notes: 'with `dbUrl`: the schema holding cpamp\'s tables (created when missing); one schema per cpamp install' },
   }),
   /** Non-fatal remarks (unknown config.json keys, ignored settings) for the start-up log. */
   warnings: derived(z.array(z.string()), 'warnings'),

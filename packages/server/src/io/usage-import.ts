@@ -2,13 +2,14 @@
 // into the store with the collector's normalizeRecord. Shared by the one-shot upload and the chunked
 // upload sessions; the caller's mistakes (a broken line, an unknown format) come back as a 400 body.
 import { normalizeRecord } from '@cpamp/collector';
-import { StoreImportError, isStoreError, type ImportReport, type Store } from '@cpamp/store';
+import { StoreImportError, isStoreError, type ImportReport } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 
 export type ImportResult = ReturnType<typeof toImportResult>;
 export type ImportOutcome = { ok: true; result: ImportResult } | { ok: false; error: { error: string; code: string; [k: string]: unknown } };
 
 /** What an import needs of the store. */
-export type UsageImportStore = { io: Pick<Store['io'], 'importFile'> };
+export type UsageImportStore = { io: Pick<ServerStore['io'], 'importFile'> };
 
 export function toImportResult(report: ImportReport) {
   return {

@@ -1,7 +1,7 @@
 // Creates the job runner (when there is a store), decorates the app with it as `jobs` (fastify-plugin, so
 // every route plugin can define and start jobs), registers the job routes, recovers jobs a previous process
 // left behind once the app is ready (after every plugin defined its kinds) and stops running jobs on close.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { LiveHub } from '../live/live-hub';
@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 export interface JobsPluginOptions {
-  store: Pick<Store, 'jobs'> | null;
+  store: Pick<ServerStore, 'jobs'> | null;
   live: Pick<LiveHub, 'publish'>;
   now: () => number;
   /** Jobs of one kind running at once (default 1; a kind may set its own). */

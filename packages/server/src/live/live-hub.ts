@@ -1,7 +1,8 @@
 // The live feed behind GET /v0/management/events/stream: a bounded ring of recent events (usage rows the
 // collector committed, collector state changes, coverage gaps) with monotonically increasing ids, so a
 // reconnecting client can replay what it missed with Last-Event-ID. Nothing here touches the database.
-import type { Store, StoredEvent, StoredEventSummary, UsageEventInput } from '@cpamp/store';
+import type { StoredEvent, StoredEventSummary, UsageEventInput } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { CollectorHost } from '../collector-host';
 
 export type LiveKind = 'usage' | 'collector' | 'gap' | 'alert' | 'pool' | 'job';
@@ -29,7 +30,7 @@ export interface LiveHub {
    * Feeds the ring from the collector's own events ('committed', 'state', 'gap', via CollectorHost.on) and
    * takes the row ids from the store's onInserted hook (no DB reads). Call once; close() detaches.
    */
-  attach(source: { store: Pick<Store, 'events'> | null; collector: LiveCollectorSource | null }): void;
+  attach(source: { store: Pick<ServerStore, 'events'> | null; collector: LiveCollectorSource | null }): void;
   /** Entries after `lastId` still in the ring; `truncated` when some were already dropped. */
   since(lastId: number): { entries: LiveEntry[]; truncated: boolean };
   /** Publishes usage rows another instance inserted (heard through the store's notifications). */

@@ -2,7 +2,7 @@
 // log, as `app.alerts`. Wires the engine to the signal bus and the collector and analytics watchers to the
 // bus, drives everything from one unref'd timer (time itself always comes from `now`) and stops it all
 // when the app closes. The alerts routes are registered with the other store-backed routes.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createAlertEngine, type AlertEngine, type AlertEngineOptions } from '../alerts/alert-engine';
@@ -19,7 +19,7 @@ export interface AlertsRuntime {
 }
 
 export interface AlertsPluginOptions {
-  store: Pick<Store, 'alerts' | 'analytics' | 'events'> & Partial<Pick<Store, 'alertSilences'>>;
+  store: Pick<ServerStore, 'alerts' | 'analytics' | 'events'> & Partial<Pick<ServerStore, 'alertSilences'>>;
   signals: SignalBus;
   live: Pick<LiveHub, 'publish'>;
   /** The running collector, watched for stalls; omitted when none runs. */

@@ -2,7 +2,7 @@
 // api-keys) as `app.budgets`. A check runs on a timer (a new period puts held keys back) and soon after new
 // usage arrives (coalesced: one check at a time, one more queued at most). The budget routes are
 // registered with the other store-backed routes.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SignalBus } from '../alerts/signal-bus';
@@ -12,7 +12,7 @@ import type { ConnectionService } from '../connection';
 import { runsSchedulers } from './ha';
 
 export interface BudgetsPluginOptions {
-  store: Pick<Store, 'budgets' | 'analytics' | 'apiKeys' | 'events'>;
+  store: Pick<ServerStore, 'budgets' | 'analytics' | 'apiKeys' | 'events'>;
   connection: Pick<ConnectionService, 'current'>;
   /** Per-call timeout towards CPA. */
   cpaTimeoutMs: number;

@@ -5,7 +5,7 @@
 // small JSON body of an auth-file PATCH is tapped as the proxy reads it: an explicit `disabled` (even one
 // that changes nothing in CPA) is the user's decision. The pool routes are registered with the other
 // store-backed routes (plugins/store-routes.ts).
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import { createPoolService } from '../pool/pool-service';
 import { runsSchedulers } from './ha';
 
 export interface PoolPluginOptions {
-  store: Store;
+  store: ServerStore;
   connection: ConnectionService;
   automation: Config['automation'];
   /** Per-call timeout towards CPA. */

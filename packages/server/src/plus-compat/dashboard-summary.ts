@@ -2,11 +2,12 @@
 // buckets from today_start_ms, a 10-minute health strip, token mix, channel health and recent failures,
 // all computed from cpamp's analytics views.
 import { createHash } from 'node:crypto';
-import type { AnalyticsFilter, Store } from '@cpamp/store';
+import type { AnalyticsFilter } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import { failureRow, type PlusAnswer } from './monitoring-analytics';
 import { plusTokens, rate, usd } from './plus-numbers';
 
-type DashboardStore = Pick<Store, 'analytics' | 'events' | 'accounts'>;
+type DashboardStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 
 const HOUR = 3_600_000;
 const HEALTH_BUCKET = 600_000;

@@ -2,12 +2,12 @@
 // cpamp's analytics totals and event log. Targets are matched by auth_index, else by the account's email,
 // label or auth file name as cpamp recorded them.
 import { createHash } from 'node:crypto';
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { z } from 'zod';
 import type { AccountHistoryBody, AccountWindowUsageBody } from './plus-compat.schema';
 import { rate, usd } from './plus-numbers';
 
-type MonitoringStore = Pick<Store, 'analytics' | 'events' | 'accounts'>;
+type MonitoringStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 type Target = {
   auth_index?: string | undefined;
   account_snapshot?: string | undefined;

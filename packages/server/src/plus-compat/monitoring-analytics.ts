@@ -2,12 +2,13 @@
 // `include` flag maps to one section; sections cpamp has no data for are answered with the right shape and
 // named in the partial list (the route turns it into the X-Cpamp-Partial header).
 import { createHash } from 'node:crypto';
-import type { AnalyticsFilter, BreakdownRow, Store, StoredEvent } from '@cpamp/store';
+import type { AnalyticsFilter, BreakdownRow, StoredEvent } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import { timelineGranularity } from '../analytics/timeline-granularity';
 import type { PlusAnalyticsBody } from './plus-compat.schema';
 import { plusCacheHit, plusTokens, rate, usd } from './plus-numbers';
 
-type AnalyticsStore = Pick<Store, 'analytics' | 'events' | 'accounts'>;
+type AnalyticsStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 
 const MAX_BUCKETS = 400;
 const MAX_ROWS = 200;

@@ -2,7 +2,8 @@
 // cpamp's analytics and pool models. Registered in the store-routes scope, so these static paths win over
 // the proxy's /v0/management/* wildcard and never reach CPA. An answer that lacks data cpamp does not keep
 // says so in the X-Cpamp-Partial header (see partial.ts) instead of looking like "nothing to do".
-import type { PoolIssueRow, Store } from '@cpamp/store';
+import type { PoolIssueRow } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConnectionService } from '../connection';
@@ -38,7 +39,7 @@ import {
 } from './pool-compat';
 
 export interface PlusCompatRoutesOptions {
-  store: Pick<Store, 'analytics' | 'events' | 'accounts' | 'pool'>;
+  store: Pick<ServerStore, 'analytics' | 'events' | 'accounts' | 'pool'>;
   pool: PoolService;
   connection: Pick<ConnectionService, 'current'>;
   now: () => number;

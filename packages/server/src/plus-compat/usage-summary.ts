@@ -2,7 +2,7 @@
 // (`requested_calls`: the client's model, i.e. the alias when CPA mapped one) and how many were served by it
 // under another requested name (`resolved_calls`), over the most recent events (a sample, as in Plus).
 // The route itself lives in routes/prices.routes.ts (the price work's file); it answers with these rows.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 
 /** At most this many recent events are read, newest first (Plus also samples). */
 export const USAGE_SUMMARY_SAMPLE = 50_000;
@@ -16,7 +16,7 @@ export interface PlusModelUsage {
 }
 
 export async function plusModelUsage(
-  store: Pick<Store, 'events'>,
+  store: Pick<ServerStore, 'events'>,
   sample = USAGE_SUMMARY_SAMPLE,
 ): Promise<{ sampled_events: number; total_events: number; truncated: boolean; models: PlusModelUsage[] }> {
   const rows = new Map<string, PlusModelUsage>();

@@ -20,6 +20,8 @@ import {
 import type { CollectorSettings } from '../connection';
 import { MANAGER_CONFIG_KEY } from '../connection';
 import type { Config } from '../config';
+import { redactDbUrl } from '../config/db-url';
+import type { ServerStore } from '../server-store';
 import { ServerError } from '../errors';
 import { writePlusCredential } from '../security/admin-credential';
 import { isPlusDatabase, plusLockHeld, PLUS_LOCK_SUFFIX } from './plus-files';
@@ -62,6 +64,8 @@ const PROGRESS_EVERY = 100_000;
  * is `<dataDir>/usage.sqlite`; cpamp's own file is then `<dataDir>/cpamp.sqlite`.
  */
 export function planPlusSwitch(config: Config): { dbPath: string; plan: PlusSwitchPlan | null } {
+  // On Postgres no SQLite file is made: `cpamp migrate-from-plus <usage.sqlite>` writes Plus's data into it.
+  if (config.dbUrl !== null) return { dbPath: config.dbPath, plan: null };
   const own = join(config.dataDir, 'cpamp.sqlite');
   if (isPlusDatabase(config.dbPath)) {
     const target = config.dbPath === own ? join(config.dataDir, 'cpamp-own.sqlite') : own;
@@ -137,7 +141,7 @@ function policyOf(source: PlusSource): Record<string, unknown> {
 
 /** With `onlyMissing` (an existing cpamp database), what cpamp already has is kept. */
 async function carrySettings(
-  store: Store,
+  store: ServerStore,
   source: PlusSource,
   now: number,
   onlyMissing = false,
@@ -240,7 +244,7 @@ function assertPlusStopped(source: string): void {
  * where cpamp has none yet, the prices, aliases, connection, policy and owned disables.
  */
 export async function migratePlusInto(
-  store: Store,
+  store: ServerStore,
   config: Config,
   sourcePath: string,
   opts: MigratePlusOptions,
@@ -263,7 +267,7 @@ export async function migratePlusInto(
     const previous = await store.settings.get<{ lastEventMs?: number }>(PLUS_MIGRATION_KEY);
     const result: PlusMigrationReport = {
       source: sourcePath,
-      target: config.dbPath,
+      target: config.dbUrl !== null ? redactDbUrl(config.dbUrl) : config.dbPath,
       events: report.read,
       inserted: report.inserted,
       duplicates: report.duplicates,

@@ -2,7 +2,7 @@
 // each changed model's events in id-range chunks (one short store transaction each, then a turn of the
 // event loop), so views keep answering. Progress goes to the live stream and /status like every job;
 // after a restart the job resumes at its saved cursor.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { JobRunner } from '../jobs/job-runner';
 
 export const REPRICE_JOB = 'reprice';
@@ -53,7 +53,7 @@ export interface RepriceLoopState {
  * is idle, fewer under load), which bounds how long a view request waits behind the writer.
  */
 export async function repriceEvents(
-  events: Pick<Store['events'], 'repriceChunk'>,
+  events: Pick<ServerStore['events'], 'repriceChunk'>,
   req: { models: string[] | null; fromMs: number | null },
   opts: { afterId?: number; signal?: AbortSignal; budgetMs?: number; onChunk?: (s: RepriceLoopState) => void } = {},
 ): Promise<RepriceLoopState> {
@@ -78,7 +78,7 @@ export async function repriceEvents(
   }
 }
 
-export function defineRepriceJob(jobs: JobRunner, store: Pick<Store, 'events'>): void {
+export function defineRepriceJob(jobs: JobRunner, store: Pick<ServerStore, 'events'>): void {
   jobs.define<RepriceParams, RepriceCursor, RepriceResult>(
     REPRICE_JOB,
     async (ctx) => {

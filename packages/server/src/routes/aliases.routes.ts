@@ -1,6 +1,6 @@
 // API key aliases keyed by sha256(api key) (Plus's shape): the plaintext key never reaches this server; the
 // panel hashes the keys from CPA's config to label them. PUT is an upsert: nothing is deleted implicitly.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -33,7 +33,7 @@ async function items(store: AliasStore): Promise<{ apiKeyHash: string; alias: st
     .sort((a, b) => a.alias.localeCompare(b.alias));
 }
 
-type AliasStore = Pick<Store, 'apiKeys'>;
+type AliasStore = Pick<ServerStore, 'apiKeys'>;
 
 export default async function aliasRoutes(appBase: FastifyInstance, opts: { store: AliasStore }): Promise<void> {
   const { store } = opts;

@@ -1,7 +1,8 @@
 // The panel's analytics API: one GET per view under /v0/management/analytics/, answered locally from the
 // store (these static routes win over the proxy's /v0/management/* wildcard). Query params are checked
 // with zod, so a bad value is a 400 that names the param (e.g. an unknown time zone), never a 500.
-import type { Store, AnalyticsFilter, EventListFilter } from '@cpamp/store';
+import type { AnalyticsFilter, EventListFilter } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -107,7 +108,7 @@ function toFilter(q: FilterQueryT, range: ResolvedRange): AnalyticsFilter {
 
 
 export interface AnalyticsRoutesOptions {
-  store: Pick<Store, 'analytics' | 'events' | 'accounts'>;
+  store: Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
   now: () => number;
 }
 

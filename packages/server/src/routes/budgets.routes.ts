@@ -1,6 +1,6 @@
 // Budgets per API key, the budget action log and share links (admin auth, the default). Keys are named by
 // their sha256 hex, never the key itself; a share link's token is returned once, at creation.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -40,7 +40,7 @@ const SharesQuery = z.object({ keyHash: keyHash.optional() });
 
 export interface BudgetRoutesOptions {
   budgets: BudgetService;
-  store: Pick<Store, 'budgets' | 'apiKeys'>;
+  store: Pick<ServerStore, 'budgets' | 'apiKeys'>;
 }
 
 export default async function budgetRoutes(appBase: FastifyInstance, opts: BudgetRoutesOptions): Promise<void> {

@@ -1,7 +1,8 @@
 // GET /v0/management/analytics/dashboard: everything the panel's dashboard shows in one request (today's
 // totals and the same time yesterday, the rate of the last minute, 24 h by hour, top models and accounts,
 // recent failures) plus the collector's state. Plus's /dashboard/summary adapts this answer.
-import { dashboardView, type Store } from '@cpamp/store';
+import { dashboardView } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -30,7 +31,7 @@ const DashboardQuery = z.object({
 });
 
 export interface DashboardRoutesOptions {
-  store: Pick<Store, 'analytics' | 'events'>;
+  store: Pick<ServerStore, 'analytics' | 'events'>;
   collector: Pick<CollectorHost, 'status'>;
   connection: Pick<ConnectionService, 'current' | 'collectorSettings'>;
   now: () => number;

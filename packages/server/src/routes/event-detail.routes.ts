@@ -1,7 +1,8 @@
 // One event with how its cost was computed: the store's explainCost() over the price version in effect at
 // the event's time (the one it was priced with: a price change re-prices exactly the events its range
 // covers), so the panel shows the store's arithmetic instead of re-deriving it.
-import { explainCost, type Store } from '@cpamp/store';
+import { explainCost } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { ServerError } from '../errors';
 
 const Params = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 
-export default async function eventDetailRoutes(appBase: FastifyInstance, opts: { store: Pick<Store, 'events' | 'prices'> }): Promise<void> {
+export default async function eventDetailRoutes(appBase: FastifyInstance, opts: { store: Pick<ServerStore, 'events' | 'prices'> }): Promise<void> {
   const { store } = opts;
   const app = appBase.withTypeProvider<ZodTypeProvider>();
 

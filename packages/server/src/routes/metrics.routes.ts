@@ -3,7 +3,7 @@
 // set) and status class, and process RSS. Registered with fastify-plugin so its onResponse hook sees
 // every route.
 import { statSync } from 'node:fs';
-import type { Store } from '@cpamp/store';
+import { eventCounter, type ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CollectorHost } from '../collector-host';
@@ -43,8 +43,8 @@ export interface MetricsOptions {
   startedAt: number;
   now: () => number;
   collector: Pick<CollectorHost, 'status'>;
-  /** Database file sizes and the cached event count; absent when the server runs without a store. */
-  store?: Pick<Store, 'path' | 'cacheStatus'>;
+  /** Database file sizes (SQLite) and the event count; absent when the server runs without a store. */
+  store?: Pick<ServerStore, 'kind' | 'path' | 'cacheStatus' | 'events'>;
   /** Accounts per state of the one status model (pool/account-status.ts); null when the pool is not running. */
   accountStates?: () => Promise<Record<string, number> | null>;
 }
@@ -52,6 +52,7 @@ export interface MetricsOptions {
 async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
   const ctx = opts;
   const http = new Map<string, Series>();
+  const countEvents = ctx.store ? eventCounter(ctx.store, ctx.now) : null;
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -137,20 +138,26 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promis
         [['', Math.max(0, ctx.now() - lastInserted) / 1000]],
       );
     }
-    if (ctx.store) {
+    if (ctx.store && countEvents) {
+      // SQLite only: a Postgres database is not a local file (its sizes are on the storage page).
       const path = ctx.store.path;
-      const file = path === ':memory:' ? 0 : fileSize(path);
-      const wal = path === ':memory:' ? 0 : fileSize(`${path}-wal`);
-      metric('cpamp_db_bytes', 'gauge', 'SQLite database size on disk by file.', [
-        ['{file="main"}', file],
-        ['{file="wal"}', wal],
-      ]);
-      metric(
-        'cpamp_db_events',
-        'gauge',
-        "Events in the store (from the store's in-memory cache; 0 while it warms).",
-        [['', ctx.store.cacheStatus().events]],
-      );
+      if (ctx.store.kind === 'sqlite' && path !== undefined) {
+        const file = path === ':memory:' ? 0 : fileSize(path);
+        const wal = path === ':memory:' ? 0 : fileSize(`${path}-wal`);
+        metric('cpamp_db_bytes', 'gauge', 'SQLite database size on disk by file.', [
+          ['{file="main"}', file],
+          ['{file="wal"}', wal],
+        ]);
+      }
+      const events = await countEvents().catch(() => null);
+      if (events !== null) {
+        metric(
+          'cpamp_db_events',
+          'gauge',
+          "Events in the store (SQLite: from the in-memory cache, 0 while it warms; Postgres: count(*), kept 5 s).",
+          [['', events]],
+        );
+      }
     }
     const states = await ctx.accountStates?.().catch(() => null);
     if (states) {

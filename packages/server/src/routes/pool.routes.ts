@@ -3,7 +3,7 @@
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { applySuggestions, BULK_ACTIONS } from '../pool/apply-suggestions';
@@ -63,7 +63,7 @@ function locked(field: string, env: string, code: 'setting_locked' | 'account_pr
 
 export interface PoolRoutesOptions {
   pool: PoolService;
-  store: Pick<Store, 'pool'>;
+  store: Pick<ServerStore, 'pool'>;
   connection: Pick<ConnectionService, 'current'>;
   now: () => number;
 }

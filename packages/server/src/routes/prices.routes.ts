@@ -1,7 +1,8 @@
 // Model prices, answered locally from the store (these static routes win over the proxy's wildcard):
 // list, upsert (a manual edit, never overwritten by a sync), delete, LiteLLM sync from a URL or an uploaded
 // model_prices_and_context_window.json, and a per-model usage summary for the price editor.
-import type { ModelPrice, PriceInput, Store } from '@cpamp/store';
+import type { ModelPrice, PriceInput } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -104,7 +105,7 @@ const modelsQuery = z.object({
     .optional(),
 });
 
-type PriceStore = Pick<Store, 'prices' | 'analytics' | 'events'>;
+type PriceStore = Pick<ServerStore, 'prices' | 'analytics' | 'events'>;
 
 export default async function priceRoutes(appBase: FastifyInstance, opts: { store: PriceStore; allowLocalTargets: boolean }): Promise<void> {
   const { store } = opts;

@@ -1,6 +1,6 @@
 // Saved analytics views (issue #19): the Monitoring page's named range + filters + tab, kept on the server
 // so they follow the install, not the browser. State is the page's URL params, checked here with zod.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -22,7 +22,7 @@ const IdParams = z.object({ id: z.coerce.number().int().min(1) });
 
 export default async function savedViewsRoutes(
   appBase: FastifyInstance,
-  opts: { store: Pick<Store, 'savedViews'> },
+  opts: { store: Pick<ServerStore, 'savedViews'> },
 ): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const views = opts.store.savedViews;

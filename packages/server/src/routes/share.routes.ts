@@ -3,7 +3,7 @@
 // quota resets. Everything comes from the store; nothing here calls CPA. Guarded per client address:
 // unknown tokens count as failed attempts (the admin key's brute-force guard, its own instance), and every
 // request counts against a plain request rate.
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 const TokenParams = z.object({ token: z.string().max(200) });
 
 export interface ShareRoutesOptions {
-  store: Pick<Store, 'budgets' | 'analytics' | 'apiKeys'>;
+  store: Pick<ServerStore, 'budgets' | 'analytics' | 'apiKeys'>;
   budgets: Pick<BudgetService, 'status'>;
   pool: Pick<PoolService, 'snapshot'>;
   now: () => number;

@@ -1,6 +1,6 @@
 // Storage report and raw-event retention (settings, background schedule, run now) for the admin pages.
 // Store-backed: registered in the store scope (plugins/store-routes.ts).
-import type { Store } from '@cpamp/store';
+import { storageReportOf, type ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -20,7 +20,7 @@ const RetentionRunQuery = z.object({
 });
 
 export interface StorageRoutesOptions {
-  store: Store;
+  store: ServerStore;
   now: () => number;
   /** Background retention timer (default: first run after 60 s, then hourly); false turns it off. */
   retentionSchedule?: { intervalMs?: number; firstDelayMs?: number } | false;
@@ -47,7 +47,7 @@ export default async function storageRoutes(fastify: FastifyInstance, opts: Stor
     });
   }
 
-  app.get('/v0/management/storage', { exposeHeadRoute: false }, async () => ({ ...(await store.storageReport()), retention: await retention.get() }));
+  app.get('/v0/management/storage', { exposeHeadRoute: false }, async () => ({ ...(await storageReportOf(store)), retention: await retention.get() }));
 
   app.get('/v0/management/retention', { exposeHeadRoute: false }, async () => retention.get());
 

@@ -1,5 +1,5 @@
 // /health, /usage-service/info (Plus-compatible shape) and /status. Nothing here scans the database.
-import type { Store } from '@cpamp/store';
+import { eventCounter, postgresStatus, type ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CollectorHost } from '../collector-host';
@@ -23,18 +23,20 @@ export interface ServerInfo {
 }
 
 export interface SystemRoutesOptions extends ServerInfo {
-  config: Pick<Config, 'dataDir' | 'dbPath' | 'proxy' | 'warnings'>;
+  config: Pick<Config, 'dataDir' | 'dbPath' | 'proxy' | 'warnings'> & Partial<Pick<Config, 'dbUrl'>>;
   connection: ConnectionService;
   collector: Pick<CollectorHost, 'status'>;
   proxy: Pick<CpaProxy, 'inFlight'>;
-  /** The store's in-memory cache figures; absent when the server runs without a store. */
-  store?: Pick<Store, 'cacheStatus'>;
+  /** The store (its engine, event count, SQLite's in-memory cache figures); absent when the server runs without a store. */
+  store?: Pick<ServerStore, 'kind' | 'cacheStatus' | 'events' | 'schema'>;
   /** Whether CPA Manager Plus still runs beside cpamp on the data it switched from (null: not a switch). */
   plusSideBySide?: () => Promise<PlusSideBySide | null>;
 }
 
 export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
   const ctx = opts;
+  const store = ctx.store;
+  const countEvents = store ? eventCounter(store, ctx.now) : async () => 0;
 
   app.get('/health', { config: { auth: 'public' } }, async () => ({ ok: true, status: 'ok', service: 'cpamp', version: ctx.version }));
 
@@ -57,11 +59,13 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
   });
 
   app.get('/status', { schema: { querystring: StatusQuery } }, async (request, reply) => {
-    const cacheState = ctx.store ? ctx.store.cacheStatus().state : null;
+    // Postgres has no column cache: no cache state, nothing warming.
+    const cacheState = store?.cacheStatus ? store.cacheStatus().state : null;
     // Plus's ?scope=database-maintenance answers only that section (its panel polls it).
     if ((request.query as z.infer<typeof StatusQuery>).scope === 'database-maintenance') return { databaseMaintenance: databaseMaintenance(cacheState) };
     const connection = ctx.connection.current();
     const collector = ctx.connection.collectorSettings();
+    const events = await countEvents();
     const body = {
       service: 'cpamp',
       version: ctx.version,
@@ -72,9 +76,10 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       configured: connection !== null,
       connectionSource: connection?.source ?? null,
       upstream: connection?.baseUrl ?? null,
-      // From the store's in-memory column cache: no count(*) per call.
-      events: ctx.store ? ctx.store.cacheStatus().events : 0,
-      eventCache: ctx.store ? ctx.store.cacheStatus().state : null,
+      // SQLite: from the store's in-memory column cache (no count(*) per call); Postgres: a count kept a few seconds.
+      events,
+      eventCache: cacheState,
+      storeEngine: store ? store.kind : null,
       // Plus's top-level copy of the collector's dead-letter count.
       deadLetters: ctx.collector.status()?.counters.deadLettered ?? 0,
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
@@ -86,11 +91,12 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
       // Two collectors on one CPA split its records: said plainly when Plus still runs beside cpamp.
       plusSideBySide: ctx.plusSideBySide ? await ctx.plusSideBySide() : null,
-      dataMigration: dataMigration(ctx.store ? ctx.store.cacheStatus().events : 0, ctx.now()),
+      dataMigration: dataMigration(events, ctx.now()),
       databaseMaintenance: databaseMaintenance(cacheState),
-      ...(ctx.store ? { database: await databaseFiles(ctx.config.dbPath) } : {}),
+      ...(store?.kind === 'sqlite' ? { database: await databaseFiles(ctx.config.dbPath) } : {}),
+      ...(store?.kind === 'postgres' ? { database: postgresStatus(ctx.config.dbUrl ?? null, store.schema) } : {}),
     };
-    if (ctx.store) markPartial(reply, ['database.checkpoint']);
+    if (store?.kind === 'sqlite') markPartial(reply, ['database.checkpoint']);
     return body;
   });
 }

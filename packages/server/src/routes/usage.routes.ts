@@ -3,7 +3,7 @@
 // default) and GET /v0/management/usage/export (our JSONL, every event in the range: a full backup; or the
 // same rows as CSV for spreadsheets).
 import { Readable } from 'node:stream';
-import type { Store } from '@cpamp/store';
+import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -50,7 +50,7 @@ function range(q: z.infer<typeof RangeQuery>): { from: number; to: number } {
 }
 
 export interface UsageRoutesOptions {
-  store: Pick<Store, 'io'>;
+  store: Pick<ServerStore, 'io'>;
   /** Most events in the legacy snapshot (USAGE_QUERY_LIMIT). */
   queryLimit: number;
 }

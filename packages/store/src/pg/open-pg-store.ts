@@ -25,6 +25,7 @@ import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
+import { createPgPendingRepositories } from './pg-pending';
 import { createPgLeasesRepository } from './pg-leases.repository';
 import { createPgNotifications } from './pg-notifications';
 
@@ -40,19 +41,17 @@ export interface OpenPgStoreOptions {
   /** Connections in the pool (default 10). */
   poolSize?: number;
   logger?: StoreLogger;
-  /** The store's clock; without it leases use the database's clock (instances on several machines agree on it). */
   now?: () => number;
+  /** The clock leases judge expiry by; default the database's (instances on several machines agree on it). */
+  leaseNow?: () => number;
   /** This process's id among instances sharing the database (its notifications carry it); default a random UUID. */
   instanceId?: string;
 }
 
-/** The repositories the Postgres store implements so far (the rest of `StoreRepositories` is SQLite-only). */
-export type PgStoreRepositories = Pick<
-  StoreRepositories,
-  'events' | 'analytics' | 'prices' | 'accounts' | 'apiKeys' | 'settings' | 'jobs' | 'budgets' | 'savedViews' | 'leases' | 'insertBatch' | 'close'
->;
+/** The repositories of the Postgres store: all of them (those in pg-pending.ts reject as 'unsupported' for now). */
+export type PgStoreRepositories = StoreRepositories;
 
-/** The Postgres store: the same async repository interface as `Store`, for the repositories it has. */
+/** The Postgres store: the same async repository interface as `Store`. */
 export interface PgStore extends PgStoreRepositories {
   readonly kind: 'postgres';
   readonly schema: string;
@@ -162,6 +161,8 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
     // After each committed batch (onInserted runs after COMMIT): the other instances' live feeds.
     events.onInserted((summaries) => notifications.notify(summaries));
     const store: PgStore = {
+      // Pending repositories first: the real ones listed below win as they land.
+      ...createPgPendingRepositories(),
       kind: 'postgres',
       schema: schema ?? 'public',
       events,
@@ -173,7 +174,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
-      leases: createPgLeasesRepository({ db, now: opts.now, assertOpen }),
+      leases: createPgLeasesRepository({ db, now: opts.leaseNow, assertOpen }),
       notifications,
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
