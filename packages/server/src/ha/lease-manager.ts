@@ -178,6 +178,8 @@ export function createLeaseManager(opts: LeaseManagerOptions): LeaseManager {
       started = true;
       if (mode === 'single') {
         for (const e of entries.values()) gain(e, { holder: instanceId, expiresAtMs: Number.MAX_SAFE_INTEGER }, now());
+        // As before leases existed: the roles (e.g. job recovery) have started when the app is ready.
+        await Promise.all([...entries.values()].map((e) => e.chain));
         return;
       }
       if (opts.timer !== false) {

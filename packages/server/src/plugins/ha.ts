@@ -30,9 +30,11 @@ async function haPlugin(app: FastifyInstance, opts: HaPluginOptions): Promise<vo
   // The pool / alerts / budget / retention timers ask holds('scheduler') at each tick; jobs left behind
   // by a stopped instance are recovered by whoever takes it (jobs.plugin adds that role).
   if (opts.store) manager.role(SCHEDULER_LEASE, { start: () => undefined, stop: () => undefined });
-  // Not awaited: the first heartbeat (a database round trip) must not hold up listening.
+  // Single mode: the roles start before ready resolves (as before). Shared: not awaited, the first
+  // heartbeat (a database round trip) must not hold up listening.
   app.addHook('onReady', async () => {
-    void manager.start().catch((err: unknown) => app.log.error({ err }, 'ha: first lease heartbeat failed'));
+    const started = manager.start().catch((err: unknown) => app.log.error({ err }, 'ha: first lease heartbeat failed'));
+    if (manager.mode === 'single') await started;
   });
   app.addHook('onClose', async () => manager.stop());
 }
