@@ -167,8 +167,26 @@ suite('ha: two cpamp processes on one Postgres', () => {
     const inserted = async (p: Proc) => ((await status(p)).collector?.totalInserted ?? 0) as number;
 
     // Phase 1: steady records; kill -9 the leader mid-ingest.
+    // A standby's live stream shows the leader's rows (LISTEN / NOTIFY relay).
+    const watcher = all.find((p) => p !== leader1)!;
+    const sse = new AbortController();
+    const stream = await fetch(`${await watcher.url}/v0/management/events/stream?types=usage`, { headers: auth, signal: sse.signal });
+    expect(stream.status).toBe(200);
+    const relayed = (async () => {
+      const reader = stream.body!.getReader();
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return 0;
+        text += Buffer.from(value).toString();
+        const n = text.match(/event: usage\n/g)?.length ?? 0;
+        if (n >= 20) return n;
+      }
+    })().catch(() => 0);
     const first = emit(0, 5_000);
     await until(async () => (await inserted(leader1)) >= 150, 15_000);
+    expect(await Promise.race([relayed, new Promise((r) => setTimeout(() => r('timeout'), 10_000))])).toBeGreaterThanOrEqual(20);
+    sse.abort();
     mark(`${leader1.name} killed`);
     leader1.child.kill('SIGKILL');
     const killedAt = Date.now();
