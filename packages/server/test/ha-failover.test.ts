@@ -92,7 +92,7 @@ suite('ha: two cpamp processes on one Postgres', () => {
   const status = async (p: Proc): Promise<Record<string, any>> => (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Record<string, any>>;
   const holds = async (p: Proc, lease: string): Promise<boolean> =>
     ((await status(p)).instance?.leases ?? []).some((l: { name: string; held: boolean }) => l.name === lease && l.held);
-  const until = <T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number) => waitFor(probe, { timeoutMs });
+  const until = <T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> => waitFor(probe, { timeoutMs }) as Promise<T>;
   const query = async <T extends Record<string, unknown>>(text: string): Promise<T> => {
     const c = new pg.Client({ connectionString: pgServer.url });
     await c.connect();
