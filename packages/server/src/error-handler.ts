@@ -80,8 +80,6 @@ function storeStatus(code: StoreErrorCode): { status: number; code: string; erro
   if (STORE_BAD_INPUT.has(code)) return { status: 400, code, error: null };
   if (code === 'store_closed') return { status: 503, code: 'store_unavailable', error: 'The usage database is closed (the server is shutting down); retry shortly.' };
   if (code === 'price_source_failed') return { status: 502, code, error: 'Fetching the price source failed; see the server log for details.' };
-  // A feature this store's engine does not have (yet): the message names it and says what to use instead.
-  if (code === 'unsupported') return { status: 501, code, error: null };
   return { status: 500, code: 'request_failed', error: 'The usage database failed; see the server log for details.' };
 }
 

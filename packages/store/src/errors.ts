@@ -15,7 +15,7 @@ export type StoreErrorCode =
   | 'import_no_details'
   | 'import_source_invalid'
   | 'write_failed'
-  | 'unsupported'; // the operation exists on SQLite but this store's engine (Postgres) does not offer it (yet)
+  | 'migrate_refused'; // cpamp migrate --to: the Postgres target holds data that did not come from this SQLite database
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -132,6 +132,9 @@ export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/pri
 export type { PriceFileFormat } from './prices/price-formats';
 export { accountKey, DEFAULT_UPSTREAM } from './accounts/account-key';
 export type { AccountKeyInput } from './accounts/account-key';
+export { copyFromSqlite } from './pg/copy-from-sqlite';
+export type { CopyFromSqliteOptions, CopyFromSqliteReport, CopyProgress, CopiedTable } from './pg/copy-from-sqlite';
+export type { CopyCheck } from './pg/copy-verify';
 export type { LeaseRecord, LeasesRepository } from './leases/leases';
 export type {
   InsertNotice,

@@ -173,13 +173,17 @@ export interface SettingsRepository {
 export interface MaintenanceRepository {
   /** Deletes raw events older than the cutoff in batches; rollups are kept. */
   pruneByAge(olderThanMs: number): Promise<RetentionResult>;
-  /** Deletes the oldest raw events until the database fits in `maxBytes` (rollups are kept). */
+  /**
+   * Deletes the oldest raw events until the database fits in `maxBytes` (rollups are kept). Postgres
+   * measures its live data (space freed earlier is reused, not returned to the file system).
+   */
   pruneToSize(maxBytes: number): Promise<RetentionResult>;
   incrementalVacuum(pages?: number): Promise<number>;
   checkpoint(mode?: 'PASSIVE' | 'TRUNCATE'): Promise<{ busy: number; log: number; checkpointed: number }>;
   /**
    * Synchronous: starts the periodic PASSIVE checkpoint (TRUNCATE when the WAL outgrows
-   * `walLimitBytes` and is caught up); returns its stop handle.
+   * `walLimitBytes` and is caught up); returns its stop handle. On Postgres (which checkpoints itself)
+   * checkpoint() and schedule() do nothing.
    */
   schedule(opts?: { intervalMs?: number; walLimitBytes?: number }): { stop(): void };
   storageReport(): Promise<StorageReport>;
@@ -385,7 +389,7 @@ export interface StoreRepositories {
   close(): Promise<void>;
 }
 
-/** Acks and mutes of alerts (SQLite only: Postgres has no alert tables). */
+/** Acks and mutes of alerts (both dialects: SQLite migration 0011, Postgres 0014). */
 export interface AlertSilencesAsync {
   ack(incidentId: number, note?: string): Promise<AlertSilenceRecord>;
   unack(incidentId: number): Promise<boolean>;

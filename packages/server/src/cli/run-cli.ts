@@ -12,6 +12,7 @@ import { backupCommand, restoreCommand } from './backup';
 import { doctorCommand } from './doctor';
 import { exportCommand, importCommand } from './import-export';
 import { migrateFromPlusCommand } from './migrate';
+import { MIGRATE_HELP_TEXT, migrateToPostgresCommand } from './migrate-to-postgres';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, locked: 3 } as const;
 
@@ -46,6 +47,7 @@ Commands:
   import <file>     import usage (our JSONL, Plus/CPA-Manager JSONL, raw CPA records, legacy snapshot JSON)
   export            write every event as JSONL to a file or stdout
   migrate-from-plus carry a Plus / CPA-Manager usage.sqlite over (events and settings; Plus's files untouched)
+  migrate --to <url> copy this install's SQLite database into Postgres (resumable, verified)
   doctor            check the CPA connection and why monitoring might be empty
   backup <dir>      copy the database, data.key, admin key and config into <dir> (works while serving)
   restore <dir>     put a backup back into the data directory (server stopped; replaced files kept aside)
@@ -103,6 +105,11 @@ data.key next to the database), the account-processing policy, inspection settin
 admin key — the same as the first \`cpamp serve\` on Plus's data directory. Into an existing one: the events
 (already imported ones are skipped) and what cpamp does not have yet. Prints added/skipped/failed.
 Refuses while Plus runs on that database, or while a server holds the data directory (exit 3).
+
+${CONFIG_FLAG_HELP}
+
+${EXIT_HELP}`,
+  migrate: `${MIGRATE_HELP_TEXT}
 
 ${CONFIG_FLAG_HELP}
 
@@ -237,6 +244,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
         return await exportCommand(args, io);
       case 'migrate-from-plus':
         return await migrateFromPlusCommand(args, io);
+      case 'migrate':
+        return await migrateToPostgresCommand(args, io);
       case 'doctor':
         return await doctorCommand(args, io);
       case 'backup':

@@ -1,11 +1,24 @@
 import type Database from 'better-sqlite3';
 import { decryptSecret, encryptSecret } from '../crypto/data-key';
 import { StoreError } from '../errors';
+import {
+  channelOf,
+  clampLimit,
+  deliveryOf,
+  incidentOf,
+  ruleColumns,
+  ruleOf,
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_MAX_RESOLVED,
+  PRUNE_EVERY,
+  type ChannelRow,
+  type DeliveryRow,
+  type IncidentRow,
+  type RuleRow,
+} from './alert-rows';
 import type {
-  AlertChannelConfig,
   AlertChannelInput,
   AlertChannelRecord,
-  AlertChannelType,
   AlertDeliveryInput,
   AlertDeliveryRecord,
   AlertDeliveryUpdate,
@@ -13,7 +26,6 @@ import type {
   AlertIncidentState,
   AlertRuleInput,
   AlertRuleRecord,
-  AlertSeverityLevel,
 } from './alerts.types';
 
 /** Alert rules, channels, incidents (de-duplication and quiet periods) and the delivery log. */
@@ -71,116 +83,6 @@ export interface AlertsRepositoryDeps {
   /** The store's 32-byte data key (AES-256-GCM for secrets at rest). */
   dataKey: Buffer;
 }
-
-interface RuleRow {
-  id: number;
-  name: string;
-  kind: string;
-  enabled: number;
-  severity: string;
-  params: string;
-  channel_ids: string;
-  quiet_minutes: number;
-  created_ms: number;
-  updated_ms: number;
-}
-interface ChannelRow {
-  id: number;
-  name: string;
-  type: string;
-  enabled: number;
-  config: string;
-  secret_enc: string | null;
-  created_ms: number;
-  updated_ms: number;
-}
-interface IncidentRow {
-  id: number;
-  rule_id: number;
-  kind: string;
-  subject: string;
-  severity: string;
-  state: string;
-  opened_ms: number;
-  last_seen_ms: number;
-  resolved_ms: number | null;
-  count: number;
-  message: string;
-  last_notified_ms: number | null;
-}
-interface DeliveryRow {
-  id: number;
-  incident_id: number | null;
-  channel_id: number;
-  channel_name: string;
-  at_ms: number;
-  state: string;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_ms: number | null;
-  test: number;
-  event: string;
-  payload: string;
-}
-
-const DEFAULT_MAX_DELIVERIES = 5_000;
-const DEFAULT_MAX_RESOLVED = 5_000;
-/** Prune the log every this many inserted deliveries, so history stays bounded without a scheduler. */
-const PRUNE_EVERY = 200;
-
-const ruleOf = (r: RuleRow): AlertRuleRecord => ({
-  id: r.id,
-  name: r.name,
-  kind: r.kind,
-  enabled: r.enabled === 1,
-  severity: r.severity as AlertSeverityLevel,
-  params: JSON.parse(r.params) as AlertRuleRecord['params'],
-  channelIds: JSON.parse(r.channel_ids) as number[],
-  quietMinutes: r.quiet_minutes,
-  createdAtMs: r.created_ms,
-  updatedAtMs: r.updated_ms,
-});
-const channelOf = (r: ChannelRow): AlertChannelRecord => ({
-  id: r.id,
-  name: r.name,
-  type: r.type as AlertChannelType,
-  enabled: r.enabled === 1,
-  config: JSON.parse(r.config) as AlertChannelConfig,
-  secretSet: r.secret_enc !== null,
-  createdAtMs: r.created_ms,
-  updatedAtMs: r.updated_ms,
-});
-const incidentOf = (r: IncidentRow): AlertIncidentRecord => ({
-  id: r.id,
-  ruleId: r.rule_id,
-  kind: r.kind,
-  subject: r.subject,
-  severity: r.severity,
-  state: r.state as AlertIncidentState,
-  openedAtMs: r.opened_ms,
-  lastSeenAtMs: r.last_seen_ms,
-  resolvedAtMs: r.resolved_ms,
-  count: r.count,
-  message: r.message,
-  lastNotifiedAtMs: r.last_notified_ms,
-});
-const deliveryOf = (r: DeliveryRow): AlertDeliveryRecord => ({
-  id: r.id,
-  incidentId: r.incident_id,
-  channelId: r.channel_id,
-  channelName: r.channel_name,
-  atMs: r.at_ms,
-  state: r.state as AlertDeliveryRecord['state'],
-  attempts: r.attempts,
-  lastError: r.last_error,
-  nextAttemptAtMs: r.next_attempt_ms,
-  test: r.test === 1,
-  event: r.event as AlertDeliveryRecord['event'],
-  payload: r.payload,
-});
-
-const clampLimit = (limit: number | undefined, dflt: number) =>
-  Math.max(1, Math.min(1000, Math.floor(limit ?? dflt)));
 
 export function createAlertsRepository(deps: AlertsRepositoryDeps): AlertsRepository {
   const { writer: db, now, dataKey } = deps;
@@ -278,17 +180,10 @@ export function createAlertsRepository(deps: AlertsRepositoryDeps): AlertsReposi
     if (secret === null || secret === '') return null;
     return encryptSecret(dataKey, secret);
   };
-  const ruleParams = (r: AlertRuleInput, id?: number) => ({
-    ...(id === undefined ? {} : { id }),
-    name: r.name,
-    kind: r.kind,
-    enabled: r.enabled ? 1 : 0,
-    severity: r.severity,
-    params: JSON.stringify(r.params),
-    channel_ids: JSON.stringify([...new Set(r.channelIds)]),
-    quiet_minutes: Math.max(0, Math.floor(r.quietMinutes)),
-    now: now(),
-  });
+  const ruleParams = (r: AlertRuleInput, id?: number) => {
+    const c = ruleColumns(r);
+    return { ...(id === undefined ? {} : { id }), ...c, enabled: c.enabled ? 1 : 0, now: now() };
+  };
   const write = <T>(what: string, fn: () => T): T => {
     try {
       return fn();

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { DictionaryCache } from '../dictionary/dictionary-cache';
-import type { EventRow } from '../events/event-codec';
+import type { DictionaryCache, KeyEntry } from '../dictionary/dictionary-cache';
+import type { EventNames, EventRow } from '../events/event-codec';
 import { decodeRequestId, dedupKeyOf, qualityOf } from '../events/event-codec';
 import { placeholders } from '../events/events.repository';
 import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
@@ -22,13 +22,21 @@ export interface ExportOptions {
   onProgress?: (p: { exported: number }) => void;
 }
 
+/** The id → name lookups an export line needs (the SQLite DictionaryCache, or names loaded per chunk on Postgres). */
+export interface ExportNames extends Omit<EventNames, 'key'> {
+  key(id: number): Pick<KeyEntry, 'hash' | 'label' | 'alias'> | undefined;
+}
+
+/** Reads the next chunk of events after (lastTs, lastId) in (ts, id) order, each with its fail_body and headers. */
+export type EventChunkRead = (lastTs: number, lastId: number, limit: number) => EventRow[] | Promise<EventRow[]>;
+
 /**
  * One JSON line per event with every UsageEvent field (fixed key order) plus the stored cost
  * (`costMicros`, integer micro-dollars, and `cost_usd`, the same as a 6-place USD decimal), the key's
  * alias beside its masked label and, with a time zone, the local `time`. Built as a string with dictionary values escaped
  * once per export: the export is dominated by per-field work, and this avoids two objects per row.
  */
-function lineBuilder(dict: DictionaryCache, timeZone?: string): (r: EventRow) => string {
+export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: EventRow) => string {
   const local = zonedIso();
   const memo = new Map<string, string>();
   const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label', id: number) => {
@@ -85,22 +93,38 @@ export async function* exportJsonl(
   dict: DictionaryCache,
   opts: ExportOptions = {},
 ): AsyncGenerator<string> {
-  const batch = opts.batchSize ?? 500;
-  const from = opts.from ?? Number.MIN_SAFE_INTEGER;
   const to = opts.to ?? Number.MAX_SAFE_INTEGER;
-  const line = lineBuilder(dict, opts.timeZone);
   const where = filterSql(dict, opts);
   if (where === null) return;
-  let lastTs = from;
+  yield* exportLines(
+    (lastTs, lastId, limit) =>
+      reader()
+        .prepare(
+          `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
+           WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where.sql} ORDER BY e.ts, e.id LIMIT ${limit}`,
+        )
+        .all(lastTs, to, lastTs, lastId, ...where.params) as EventRow[],
+    dict,
+    opts,
+  );
+}
+
+/**
+ * The dialect-neutral export loop: keyset pages from `read` (which applies the filters and the `to` bound),
+ * one string of lines per page. `names` must answer for every row `read` has returned so far.
+ */
+export async function* exportLines(
+  read: EventChunkRead,
+  names: ExportNames,
+  opts: ExportOptions = {},
+): AsyncGenerator<string> {
+  const batch = opts.batchSize ?? 500;
+  const line = exportLineBuilder(names, opts.timeZone);
+  let lastTs = opts.from ?? Number.MIN_SAFE_INTEGER;
   let lastId = -1;
   let exported = 0;
   for (;;) {
-    const rows = reader()
-      .prepare(
-        `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
-         WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where.sql} ORDER BY e.ts, e.id LIMIT ${batch}`,
-      )
-      .all(lastTs, to, lastTs, lastId, ...where.params) as EventRow[];
+    const rows = await read(lastTs, lastId, batch);
     if (rows.length === 0) break;
     let out = '';
     for (const r of rows) out += line(r) + '\n';

@@ -5,16 +5,16 @@ import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError } from '../errors';
 import type { EventsRepository } from '../events/events.repository';
 import type { NormalizeFn, StoreLogger } from '../types';
-import { exportJsonl } from './export';
+import { exportJsonl, type ExportOptions } from './export';
 import { importJsonl, type ImportOptions } from './import-jsonl';
 import { importLegacySnapshot } from './import-legacy';
-import type { ImportReport } from './import-session';
+import { sqliteImportSink, type ImportReport, type ImportSink, type SessionDeps } from './import-session';
 import type { ImportExportRepository } from '../repositories';
 import { importSqlite } from './import-sqlite';
 import { importJsonArray } from './import-json-array';
 import { topLevelShape } from './json-stream';
 import { peekFile } from './line-reader';
-import { buildUsagePayload, buildUsagePayloadBytes, type UsagePayloadOptions } from './usage-payload';
+import { buildUsagePayloadBytes, type UsagePayloadOptions } from './usage-payload';
 
 /** The import/export side of the store (the async interface is the one the store exports). */
 export type ImportExport = ImportExportRepository;
@@ -30,9 +30,28 @@ export function createImportExport(deps: {
   /** The column cache, when the legacy payload may be served from it (once warm). */
   cache?: () => ColumnCache | null;
 }): ImportExport {
-  const session = (o: ImportOptions) => ({
-    writer: deps.writer,
-    events: deps.events,
+  return buildImportExport({
+    sink: sqliteImportSink(deps.writer, deps.events),
+    logger: deps.logger,
+    now: deps.now,
+    exportJsonl: (opts) => exportJsonl(deps.reader, deps.dict, opts),
+    usagePayloadBytes: (opts) => buildUsagePayloadBytes(deps.reader, deps.dict, opts, deps.cache),
+  });
+}
+
+/**
+ * The import / export repository over any dialect: the importers write through `sink`; the export and the
+ * legacy payload come from the dialect's readers. Format detection, sessions and reports are shared.
+ */
+export function buildImportExport(deps: {
+  sink: ImportSink;
+  logger: StoreLogger;
+  now: () => number;
+  exportJsonl: (opts?: ExportOptions) => AsyncGenerator<string>;
+  usagePayloadBytes: (opts: UsagePayloadOptions) => AsyncGenerator<Uint8Array>;
+}): ImportExport {
+  const session = (o: ImportOptions): SessionDeps => ({
+    sink: deps.sink,
     now: deps.now,
     chunkSize: o.chunkSize ?? 1000,
     ...(o.checkpointKey !== undefined ? { checkpointKey: o.checkpointKey } : {}),
@@ -60,7 +79,7 @@ export function createImportExport(deps: {
     }
   };
   const api: ImportExport = {
-    exportJsonl: (opts) => exportJsonl(deps.reader, deps.dict, opts),
+    exportJsonl: (opts) => deps.exportJsonl(opts),
     importJsonl: async (source, opts = {}) => done(await importJsonl(session(opts), source, opts)),
     importLegacySnapshot: async (source, opts) =>
       done(await importLegacySnapshot(session(opts), source, opts.normalize)),
@@ -88,12 +107,17 @@ export function createImportExport(deps: {
     },
     usagePayload: (opts) => {
       checkRange(opts);
-      return buildUsagePayload(deps.reader, deps.dict, opts, deps.cache);
+      return latin1Chunks(deps.usagePayloadBytes(opts));
     },
     usagePayloadBytes: (opts) => {
       checkRange(opts);
-      return buildUsagePayloadBytes(deps.reader, deps.dict, opts, deps.cache);
+      return deps.usagePayloadBytes(opts);
     },
   };
   return api;
+}
+
+/** The payload as text chunks (ASCII: each chunk is a plain byte copy). */
+async function* latin1Chunks(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  for await (const b of bytes) yield Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }

@@ -1,20 +1,18 @@
 // A JSON array of event objects (what Plus's importer also takes): streamed element by element, each handled
 // like a JSONL line (our export, a Plus / CPA-Manager exported event, or a raw CPA record).
-import type { ImportReport } from './import-session';
-import { ImportSession } from './import-session';
+import { ImportSession, type ImportReport, type SessionDeps } from './import-session';
 import { toEvent, type ImportOptions } from './import-jsonl';
 import { streamJsonValues } from './json-stream';
 import type { ImportSource } from './line-reader';
 import { detectLine, type LineKind } from './record-adapters';
 
-type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 export async function importJsonArray(
   deps: SessionDeps,
   source: ImportSource,
   opts: ImportOptions,
 ): Promise<ImportReport> {
-  const session = new ImportSession(deps, 'json_array');
+  const session = await ImportSession.open(deps, 'json_array');
   const where = typeof source === 'string' ? source : 'the import stream';
   const kinds = new Set<LineKind>();
   let pos = 0;
@@ -32,7 +30,10 @@ export async function importJsonArray(
     const kind = detectLine(value as Record<string, unknown>);
     kinds.add(kind);
     const res = toEvent(value as Record<string, unknown>, kind, opts.normalize, where);
-    if (res.ok) session.add(res.event, pos);
+    if (res.ok) {
+      const added = session.add(res.event, pos);
+      if (added) await added;
+    }
     else session.reject(pos, res.reason);
   }
   if (kinds.size === 1) {

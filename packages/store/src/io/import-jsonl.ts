@@ -1,6 +1,6 @@
 import { StoreError, StoreImportError } from '../errors';
 import type { NormalizeFn, UsageEventInput } from '../types';
-import { ImportSession, type ImportProgress, type ImportReport } from './import-session';
+import { ImportSession, type SessionDeps, type ImportProgress, type ImportReport } from './import-session';
 import { normalizeKeyFields } from './key-fields';
 import { readLines, type ImportSource } from './line-reader';
 import { UsageEventLineSchema, detectLine, normalizePlusRow, type LineKind } from './record-adapters';
@@ -17,7 +17,6 @@ export interface ImportOptions {
   onBrokenLine?: 'fail' | 'skip';
 }
 
-type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 export function toEvent(
   obj: Record<string, unknown>,
@@ -50,7 +49,7 @@ export async function importJsonl(
   source: ImportSource,
   opts: ImportOptions,
 ): Promise<ImportReport> {
-  const session = new ImportSession(deps, 'mixed_jsonl');
+  const session = await ImportSession.open(deps, 'mixed_jsonl');
   const where = typeof source === 'string' ? source : 'the import stream';
   const kinds = new Set<LineKind>();
   for await (const { line, no } of readLines(source)) {
@@ -89,7 +88,10 @@ export async function importJsonl(
     const kind = detectLine(obj as Record<string, unknown>);
     kinds.add(kind);
     const res = toEvent(obj as Record<string, unknown>, kind, opts.normalize, where);
-    if (res.ok) session.add(res.event, no);
+    if (res.ok) {
+      const added = session.add(res.event, no);
+      if (added) await added;
+    }
     else session.reject(no, res.reason);
   }
   if (kinds.size === 1) {

@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
 import { StoreError } from '../errors';
 import type { NormalizeFn } from '../types';
-import { ImportSession, type ImportReport } from './import-session';
+import { ImportSession, type SessionDeps, type ImportReport } from './import-session';
 import { streamJsonValues } from './json-stream';
 import type { ImportSource } from './line-reader';
 
-type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 const ENDPOINT = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S+/;
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -136,7 +135,7 @@ export async function importLegacySnapshot(
   const details: AsyncIterable<Detail> | Iterable<Detail> = isPlainObject
     ? detailsOfObject(source as Record<string, unknown>, where, counts)
     : detailsOfFile(source as ImportSource, where, counts);
-  const session = new ImportSession(deps, 'legacy_snapshot');
+  const session = await ImportSession.open(deps, 'legacy_snapshot');
   let pos = 0;
   for await (const { api: apiName, model, detail: d } of details) {
     pos++;
@@ -156,7 +155,10 @@ export async function importLegacySnapshot(
     if (ENDPOINT.test(apiName)) raw.endpoint = apiName;
     else raw.api_key = apiName;
     const res = normalize(raw);
-    if (res.ok) session.add(res.event, pos);
+    if (res.ok) {
+      const added = session.add(res.event, pos);
+      if (added) await added;
+    }
     else session.reject(pos, res.reason);
     // A long file: let the server breathe between chunks.
     if (pos % 5000 === 0) await new Promise<void>((r) => setImmediate(r));

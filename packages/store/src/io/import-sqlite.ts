@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors';
 import type { NormalizeFn } from '../types';
-import { ImportSession, type ImportReport } from './import-session';
+import { ImportSession, type SessionDeps, type ImportReport } from './import-session';
 import { normalizePlusRow } from './record-adapters';
 
-type SessionDeps = ConstructorParameters<typeof ImportSession>[0];
 
 /** The usage_events columns normalizePlusRow reads (plusRowToRaw and the hash / key hash it keeps). */
 const ROW_COLUMNS = new Set([
@@ -68,7 +67,7 @@ export async function importSqlite(
       cols.includes('auth_file_snapshot') || cols.includes('normalized_total_input_tokens')
         ? 'plus_sqlite'
         : 'cpa_manager_sqlite';
-    const session = new ImportSession(deps, format);
+    const session = await ImportSession.open(deps, format);
     // Only the columns the row adapter reads: Plus's table has ~60, and building each row object costs per column.
     const wanted = cols.filter((c) => ROW_COLUMNS.has(c));
     const select = wanted.includes('id') ? wanted.map((c) => `"${c}"`).join(', ') : '*';
@@ -81,11 +80,14 @@ export async function importSqlite(
         const id = row.id as number;
         session.report.read++;
         const res = normalizePlusRow(row, normalize);
-        if (res.ok) session.add(res.event, id);
+        if (res.ok) {
+      const added = session.add(res.event, id);
+      if (added) await added;
+    }
         else session.reject(id, res.reason);
         cursor = id;
       }
-      session.flush(cursor);
+      await session.flush(cursor);
       // Let the server breathe between chunks.
       await new Promise<void>((r) => setImmediate(r));
     }

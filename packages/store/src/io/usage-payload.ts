@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BLOCK_SHIFT, COMBO_WIDTH, type ColumnCache } from '../analytics/column-cache';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
+import type { EventNames } from '../events/event-codec';
 import { FLAG_CACHE_HAS_REQ, FLAG_FAILED } from '../events/event-flags';
 import { analyticsModel } from '../prices/model-match';
 import { ByteWriter } from './byte-writer';
@@ -17,7 +18,7 @@ export interface UsagePayloadOptions {
  * SQL read when it is cold. The label ids that the cache interns as a combo are kept as a combo id here
  * too (SQL rows get combos from a local table).
  */
-interface Selection {
+export interface Selection {
   n: number;
   ts: Float64Array;
   id: Float64Array;
@@ -131,18 +132,23 @@ function selectFromCache(c: ColumnCache, db: Database.Database, o: UsagePayloadO
   return s;
 }
 
+/** The events columns a payload row needs, in the order selectionFromRows reads them. */
+export const USAGE_ROW_COLUMNS = `ts, id, req, req_text, latency, ttft, key_id, account_id, model_id, provider_id, status, flags,
+         input, cache_read, cache_creation, output, reasoning, unclassified,
+         alias_id, endpoint_id, source_id, executor_id, effort_id, tier_id, resp_tier_id`;
+
 /** The same selection with one SQL read (cache cold or disabled). */
 function selectFromSql(db: Database.Database, o: UsagePayloadOptions): Selection {
   const limit = o.limit !== undefined && o.limit > 0 ? `LIMIT ${Math.floor(o.limit)}` : '';
   const rows = db
-    .prepare(
-      `SELECT ts, id, req, req_text, latency, ttft, key_id, account_id, model_id, provider_id, status, flags,
-         input, cache_read, cache_creation, output, reasoning, unclassified,
-         alias_id, endpoint_id, source_id, executor_id, effort_id, tier_id, resp_tier_id
-       FROM events WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC ${limit}`,
-    )
+    .prepare(`SELECT ${USAGE_ROW_COLUMNS} FROM events WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC ${limit}`)
     .raw()
     .all(o.from, o.to) as (number | string | null)[][];
+  return selectionFromRows(rows);
+}
+
+/** Rows of USAGE_ROW_COLUMNS (as arrays, newest first) as a selection; either dialect's SQL read. */
+export function selectionFromRows(rows: readonly (number | string | null)[][]): Selection {
   const comboIds: number[] = [];
   const comboIndex = new Map<string, number>();
   const s = allocSelection(rows.length, comboIds);
@@ -198,7 +204,14 @@ export async function* buildUsagePayloadBytes(
   cache?: () => ColumnCache | null,
 ): AsyncGenerator<Buffer> {
   const c = cache?.() ?? null;
-  const s = c ? selectFromCache(c, reader(), opts) : selectFromSql(reader(), opts);
+  yield* writeUsagePayload(c ? selectFromCache(c, reader(), opts) : selectFromSql(reader(), opts), dict);
+}
+
+/**
+ * The dialect-neutral writer: one selection (newest first) as the payload bytes. `dict` must know every id
+ * the selection holds.
+ */
+export async function* writeUsagePayload(s: Selection, dict: EventNames): AsyncGenerator<Buffer> {
   const W = COMBO_WIDTH;
   const cids = s.comboIds;
 
@@ -413,14 +426,4 @@ export async function* buildUsagePayloadBytes(
   }
   w.ascii('}}');
   yield w.takeBytes();
-}
-
-/** The same payload as text chunks (ASCII: each chunk is a plain byte copy). */
-export async function* buildUsagePayload(
-  reader: () => Database.Database,
-  dict: DictionaryCache,
-  opts: UsagePayloadOptions,
-  cache?: () => ColumnCache | null,
-): AsyncGenerator<string> {
-  for await (const b of buildUsagePayloadBytes(reader, dict, opts, cache)) yield b.toString('latin1');
 }

@@ -2,7 +2,7 @@ import { ddlMigration } from './migration-steps';
 
 // Acknowledgements and mutes of alerts, kept server-side (every browser and every channel sees them):
 // an ack marks an incident as seen (no more repeats); a mute silences an incident or a whole rule until a
-// time (null = until unmuted). Postgres has no alert tables, so there is no PG counterpart. Idempotent DDL:
+// time (null = until unmuted). The Postgres twin is pg/migrations/0014-alerts.ts. Idempotent DDL:
 // a database that forgot this migration (tests replaying an older version) re-applies it safely.
 const statements = [
   `CREATE TABLE IF NOT EXISTS alert_silence (

@@ -20,12 +20,16 @@ import {
 import { PgDictionary } from './pg-dictionary';
 import { createPgEventEvidence } from './pg-event-evidence';
 import { createPgEventsRepository } from './pg-events.repository';
+import { createPgImportExport } from './pg-io.repository';
+import { createPgMaintenance } from './pg-maintenance.repository';
 import { createPgJobsRepository } from './pg-jobs.repository';
 import { createPgBudgetsRepository } from './pg-budgets.repository';
 import { createPgSavedViewsRepository } from './pg-saved-views.repository';
 import { createPgPricesRepository } from './pg-prices.repository';
 import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repository';
-import { createPgPendingRepositories } from './pg-pending';
+import { createPgPoolRepository } from './pg-pool.repository';
+import { createPgAlertsRepository } from './pg-alerts.repository';
+import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
 import { createPgLeasesRepository } from './pg-leases.repository';
 import { createPgNotifications } from './pg-notifications';
 
@@ -48,7 +52,7 @@ export interface OpenPgStoreOptions {
   instanceId?: string;
 }
 
-/** The repositories of the Postgres store: all of them (those in pg-pending.ts reject as 'unsupported' for now). */
+/** The repositories of the Postgres store: every one of `StoreRepositories`. */
 export type PgStoreRepositories = StoreRepositories;
 
 /** The Postgres store: the same async repository interface as `Store`. */
@@ -161,8 +165,6 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
     // After each committed batch (onInserted runs after COMMIT): the other instances' live feeds.
     events.onInserted((summaries) => notifications.notify(summaries));
     const store: PgStore = {
-      // Pending repositories first: the real ones listed below win as they land.
-      ...createPgPendingRepositories(),
       kind: 'postgres',
       schema: schema ?? 'public',
       events,
@@ -174,6 +176,11 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       jobs: createPgJobsRepository({ db, now, assertOpen }),
       budgets: createPgBudgetsRepository({ db, now, dataKey, assertOpen }),
       savedViews: createPgSavedViewsRepository({ db, now, assertOpen }),
+      pool: createPgPoolRepository({ db, now, assertOpen }),
+      alerts: createPgAlertsRepository({ db, now, dataKey, assertOpen }),
+      alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
+      maintenance: createPgMaintenance({ db, lock, logger, assertOpen }),
+      io: createPgImportExport({ db, events, logger, now, assertOpen }),
       leases: createPgLeasesRepository({ db, now: opts.leaseNow, assertOpen }),
       notifications,
       insertBatch: (batch) => events.insertBatch(batch),

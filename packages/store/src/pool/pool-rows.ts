@@ -1,4 +1,4 @@
-// Row → record mapping for the pool tables (SQLite column names to the camelCase records).
+// Row → record mapping for the pool tables (column names, the same in both dialects, to the camelCase records).
 import type {
   PoolAccountRow,
   PoolActionKind,
@@ -27,6 +27,8 @@ export type Row = Record<string, unknown>;
 
 export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A flag column: SQLite keeps 0/1, Postgres a boolean. */
+export const flag = (v: unknown): boolean => v === 1 || v === true;
 
 export const toAccount = (r: Row): PoolAccountRow => ({
   authIndex: r.auth_index as string,
@@ -35,7 +37,7 @@ export const toAccount = (r: Row): PoolAccountRow => ({
   email: str(r.email),
   plan: str(r.plan),
   chatgptAccountId: str(r.chatgpt_account_id),
-  disabled: r.disabled === 1,
+  disabled: flag(r.disabled),
   cpaStatus: str(r.cpa_status),
   statusMessage: str(r.status_message),
   lastInspectionMs: num(r.last_inspection_ms),
@@ -67,7 +69,7 @@ export const toRun = (r: Row): PoolRunRow => ({
   finishedAtMs: num(r.finished_ms),
   total: r.total as number,
   done: r.done as number,
-  dryRun: r.dry_run === 1,
+  dryRun: flag(r.dry_run),
   counts: { ...EMPTY_COUNTS(), ...(JSON.parse(r.counts as string) as object) },
   error: str(r.error),
 });
@@ -103,8 +105,8 @@ export const toAction = (r: Row): PoolActionRow => ({
   action: r.action as PoolActionKind,
   actor: r.actor as PoolActor,
   reason: r.reason as string,
-  dryRun: r.dry_run === 1,
-  ok: r.ok === 1,
+  dryRun: flag(r.dry_run),
+  ok: flag(r.ok),
   error: str(r.error),
 });
 export const toOwnership = (r: Row): PoolOwnershipRow => ({

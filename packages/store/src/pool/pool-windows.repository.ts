@@ -141,8 +141,9 @@ export function createPoolWindows(db: PoolDb): PoolWindowsTable {
     },
 
     historyBuckets(sinceMs, bucketMs) {
+      // CAST: better-sqlite3 binds a JS number as REAL, and REAL division would not truncate to the bucket.
       const rows = rd(
-        `SELECT a.provider, h.window, (h.observed_ms / ?) * ? AS t, avg(100 - h.used_percent) AS rem, a.plan,
+        `SELECT a.provider, h.window, (h.observed_ms / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS t, avg(100 - h.used_percent) AS rem, a.plan,
                 count(DISTINCT h.auth_index) AS n
            FROM pool_window_history h JOIN pool_account a ON a.auth_index = h.auth_index
            WHERE h.observed_ms >= ? AND a.deleted_ms IS NULL GROUP BY a.provider, a.plan, h.window, t ORDER BY t`,

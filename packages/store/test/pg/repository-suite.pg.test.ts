@@ -26,7 +26,8 @@ suite('postgres store', () => {
       await client.end();
     }
     await server.stop();
-  });
+    // Stopping removes the cluster's files: one schema per opened store, slow on a loaded machine.
+  }, 60_000);
 
   defineRepositorySuite('postgres', {
     async open({ location, dataKey, now }) {

@@ -6,6 +6,9 @@ import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from 
 import { makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
 import { defineBudgetsCases } from './budgets-cases';
+import { definePoolCases } from './pool-cases';
+import { defineAlertsCases } from './alerts-cases';
+import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -292,6 +295,9 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
 
     defineAnalyticsCases(fresh);
     defineBudgetsCases(fresh, openStore);
+    definePoolCases(fresh);
+    defineAlertsCases(fresh, openStore);
+    defineIoMaintenanceCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

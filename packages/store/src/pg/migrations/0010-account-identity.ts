@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { accountKeySql } from '../../accounts/account-key';
 
 // Postgres twin of migrations/0010-account-identity.ts: the auth_index → account key map, linked for the
-// usage `account` rows that carry an email (Postgres stores have no pool tables).
+// usage `account` rows that carry an email (the pool tables came later, in 0013, and link their own).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE TABLE account_identity (
       auth_index text PRIMARY KEY, account_key text NOT NULL, provider text,

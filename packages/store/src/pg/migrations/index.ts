@@ -6,7 +6,10 @@ import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
 import * as m0010 from './0010-account-identity';
 import * as m0012 from './0012-saved-views';
+import * as m0013 from './0013-pool';
+import * as m0014 from './0014-alerts';
 import * as m0017 from './0017-leases';
+import * as m0018 from './0018-import-checkpoint';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
@@ -17,5 +20,8 @@ export const pgMigrations: Record<string, Migration> = {
   '0009-budgets': m0009,
   '0010-account-identity': m0010,
   '0012-saved-views': m0012,
+  '0013-pool': m0013,
+  '0014-alerts': m0014,
   '0017-leases': m0017,
+  '0018-import-checkpoint': m0018,
 };
