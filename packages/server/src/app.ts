@@ -22,6 +22,8 @@ import cpaPlugin from './plugins/cpa';
 import panelPlugin from './plugins/panel';
 import poolPlugin from './plugins/pool';
 import storePlugin from './plugins/store';
+import haPlugin from './plugins/ha';
+import { attachLiveRelay } from './ha/live-relay';
 import storeRoutes from './plugins/store-routes';
 import { migratePlus, planPlusSwitch, plusSideBySideOf } from './plus-switch/migrate-plus';
 import collectorRoutes from './routes/collector.routes';
@@ -63,6 +65,8 @@ export interface AppDeps {
   cpaDispatcher?: unknown;
   /** Budget check timer in ms (default 60 s); 0 turns it off (tests call app.budgets.check()). */
   budgetsTickMs?: number;
+  /** Lease timing for several instances on one database (tests shorten it); default ttl 15 s, heartbeat 5 s. */
+  ha?: { ttlMs?: number; heartbeatMs?: number };
 }
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
@@ -148,6 +152,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       lock?.release();
     });
     if (store) await app.register(storePlugin, { store });
+    await app.register(haPlugin, { store, now, ...deps.ha });
     await app.register(cpaPlugin, { config, settings, dispatcher: deps.cpaDispatcher });
     await app.register(collectorPlugin, {
       enabled: deps.collector !== false,
@@ -158,6 +163,9 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     const { connection, proxy } = app.cpa;
     const live = createLiveHub({ now });
     live.attach({ store, collector: app.collector.active ? app.collector : null });
+    // Several instances on one database: the others' batches reach this one's stream clients too.
+    const relay = store?.notifications ? attachLiveRelay({ notifications: store.notifications, live, logger: app.log.child({ module: 'live' }) }) : null;
+    if (relay) app.addHook('onClose', () => relay.close());
 
     if (config.corsOrigins.length > 0) {
       const any = config.corsOrigins.includes('*');

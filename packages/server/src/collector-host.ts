@@ -10,6 +10,8 @@ export interface CollectorHost {
   /** False for the idle stand-in used when no collector runs (no store, or turned off). */
   readonly active: boolean;
   start(): Promise<void>;
+  /** Stops and drains the collector but may start again (its lease went to another instance). */
+  pause(): Promise<void>;
   stop(): Promise<void>;
   status(): CollectorStatus | null;
   /** Runs the running collector's doctor; null when no collector runs (not configured or disabled). */
@@ -57,6 +59,8 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
   let collector: Collector | null = null;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  // Started and not paused: a connection change restarts the collector only then (see pause()).
+  let wanted = false;
   const listeners = new Map<keyof CollectorEvents, Set<(...args: unknown[]) => void>>();
   const forward = (event: keyof CollectorEvents, args: unknown[]): void => {
     for (const l of listeners.get(event) ?? []) {
@@ -84,7 +88,7 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
   const startCurrent = async (): Promise<void> => {
     const connection = opts.connection.current();
     const settings = opts.connection.collectorSettings();
-    if (closed || !connection || !settings.enabled) return;
+    if (closed || !wanted || !connection || !settings.enabled) return;
     collector = createCollector({
       ...collectorOptions(connection, settings, opts.dataDir),
       sink: opts.store,
@@ -111,7 +115,14 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
   });
   return {
     active: true,
-    start: () => enqueue(startCurrent),
+    start: () => {
+      wanted = true;
+      return enqueue(startCurrent);
+    },
+    pause: () => {
+      wanted = false;
+      return enqueue(stopCurrent);
+    },
     stop: () => {
       closed = true;
       return enqueue(stopCurrent);
@@ -135,6 +146,7 @@ export function createIdleCollectorHost(): CollectorHost {
   return {
     active: false,
     start: () => Promise.resolve(),
+    pause: () => Promise.resolve(),
     stop: () => Promise.resolve(),
     status: () => null,
     diagnose: () => Promise.resolve(null),

@@ -6,6 +6,7 @@ import type { BudgetService } from './budgets/budget-service';
 import type { CollectorHost } from './collector-host';
 import type { CpaServices } from './plugins/cpa';
 import type { PoolService } from './pool/pool-service';
+import type { LeaseManager } from './ha/lease-manager';
 
 /** Route-level auth: secure by default, routes opt out explicitly. */
 /** `metrics`: the admin key, or the read-only scrape token (CPAMP_METRICS_TOKEN) when one is configured. */
@@ -32,5 +33,7 @@ declare module 'fastify' {
     alerts: AlertsRuntime;
     /** Budgets per API key: spend, forecast, alert signals, enforcement (cpamp-budgets; with a store only). */
     budgets: BudgetService;
+    /** This instance's id and leases: which of several instances collects and runs the schedulers (cpamp-ha). */
+    ha: LeaseManager;
   }
 }

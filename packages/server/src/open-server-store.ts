@@ -1,6 +1,8 @@
 // Opens the server's store: Postgres when config.dbUrl is set, else the SQLite database at config.dbPath.
 // Secrets are encrypted with the data key (CPA_MANAGER_DATA_KEY(_FILE) or <dataDir>/data.key) on either
 // engine; the store owns the crypto, we only pass keys.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { openPgStore, openStore, isStoreError, type StoreLogger } from '@cpamp/store';
 import type { Config } from './config';
 import { ServerError } from './errors';
@@ -14,7 +16,9 @@ export async function openServerStore(
   const key = config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath };
   try {
     if (config.dbUrl !== null) {
-      return await openPgStore({ connectionString: config.dbUrl, schema: config.dbSchema, ...key, logger, now });
+      // Several instances may share the database: this id names this process in leases and notifications.
+      const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      return await openPgStore({ connectionString: config.dbUrl, schema: config.dbSchema, ...key, logger, now, instanceId });
     }
     return await openStore({ path: config.dbPath, ...key, logger, now, warmCache: true });
   } catch (error) {

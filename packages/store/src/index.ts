@@ -135,3 +135,9 @@ export type { AccountKeyInput } from './accounts/account-key';
 export { copyFromSqlite } from './pg/copy-from-sqlite';
 export type { CopyFromSqliteOptions, CopyFromSqliteReport, CopyProgress, CopiedTable } from './pg/copy-from-sqlite';
 export type { CopyCheck } from './pg/copy-verify';
+export type { LeaseRecord, LeasesRepository } from './leases/leases';
+export type {
+  InsertNotice,
+  NotificationSubscription,
+  StoreNotifications,
+} from './notifications/store-notifications';

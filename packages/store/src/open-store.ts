@@ -19,6 +19,7 @@ import { createMaintenance, type StorageReport } from './maintenance/maintenance
 import { createJobsRepository } from './jobs/jobs.repository';
 import { createBudgetsRepository } from './budgets/budgets.repository';
 import { createSavedViewsRepository } from './views/saved-views.repository';
+import { createLeasesRepository } from './leases/leases.repository';
 import { migrations } from './migrations/index';
 import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
@@ -260,6 +261,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const jobs = createJobsRepository({ writer, reader: read, now });
     const budgets = createBudgetsRepository({ writer, now, dataKey });
     const savedViews = createSavedViewsRepository({ writer, now, assertOpen });
+    const leases = createLeasesRepository({ writer, now, assertOpen });
     const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
     const schedule: typeof maintenance.schedule = (o) => {
@@ -305,6 +307,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       jobs,
       budgets: asyncFacade(budgets),
       savedViews,
+      leases,
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),

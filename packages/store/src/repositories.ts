@@ -59,6 +59,8 @@ import type { PriceVersion } from './prices/price-versions';
 import type { RepriceChunkRequest, RepriceChunkResult } from './events/event-reprice-chunk';
 import type { InsertResult, NormalizeFn, StoredEvent, UsageEventInput } from './types';
 import type { SavedViewsRepository } from './views/saved-views';
+import type { LeasesRepository } from './leases/leases';
+import type { StoreNotifications } from './notifications/store-notifications';
 
 /** What answered an analytics query: the column cache, rollups, raw events or both. */
 export type AnalyticsSource = AggSource;
@@ -377,6 +379,10 @@ export interface StoreRepositories {
   readonly budgets: BudgetsRepository;
   /** Named analytics views (the Monitoring page's saved range, filters and tab). */
   readonly savedViews: SavedViewsRepository;
+  /** Named leases with a holder and an expiry: which instance collects, which runs the schedulers. */
+  readonly leases: LeasesRepository;
+  /** Insert batches committed by other instances sharing the database (Postgres); absent on SQLite. */
+  readonly notifications?: StoreNotifications;
   /** Shorthand for events.insertBatch: the store satisfies the collector's UsageSink. */
   insertBatch(events: readonly UsageEventInput[]): Promise<InsertResult>;
   /** Stops background work and releases the database; idempotent. */

@@ -5,6 +5,7 @@ import type { ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { LiveHub } from '../live/live-hub';
+import { SCHEDULER_LEASE } from '../ha/lease-manager';
 import { createJobRunner, type JobRunner } from './job-runner';
 import jobsRoutes from './jobs.routes';
 import { jobView } from './jobs.schema';
@@ -40,9 +41,14 @@ async function jobsPlugin(app: FastifyInstance, opts: JobsPluginOptions): Promis
   app.decorate('jobs', runner);
   await app.register(jobsRoutes, { runner });
   if (!runner) return;
-  app.addHook('onReady', async () => {
-    await runner.recover();
-  });
+  // With several instances on one database, only the scheduler lease's holder recovers (cpamp-ha).
+  if (app.hasDecorator('ha')) {
+    app.ha.role(SCHEDULER_LEASE, { start: () => runner.recover(), stop: () => undefined });
+  } else {
+    app.addHook('onReady', async () => {
+      await runner.recover();
+    });
+  }
   app.addHook('onClose', async () => {
     await runner.close();
   });

@@ -1,7 +1,7 @@
 // The live feed behind GET /v0/management/events/stream: a bounded ring of recent events (usage rows the
 // collector committed, collector state changes, coverage gaps) with monotonically increasing ids, so a
 // reconnecting client can replay what it missed with Last-Event-ID. Nothing here touches the database.
-import type { StoredEventSummary, UsageEventInput } from '@cpamp/store';
+import type { StoredEvent, StoredEventSummary, UsageEventInput } from '@cpamp/store';
 import type { ServerStore } from '../server-store';
 import type { CollectorHost } from '../collector-host';
 
@@ -33,6 +33,8 @@ export interface LiveHub {
   attach(source: { store: Pick<ServerStore, 'events'> | null; collector: LiveCollectorSource | null }): void;
   /** Entries after `lastId` still in the ring; `truncated` when some were already dropped. */
   since(lastId: number): { entries: LiveEntry[]; truncated: boolean };
+  /** Publishes usage rows another instance inserted (heard through the store's notifications). */
+  relay(events: readonly StoredEvent[]): void;
   /** Publishes an alert, pool or background-job event (always passes the stream's usage filters). */
   publish(kind: 'alert' | 'pool' | 'job', payload: unknown): void;
   subscribe(listener: (entry: LiveEntry) => void): () => void;
@@ -186,6 +188,20 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
     },
     publish(kind, payload) {
       publish(kind, payload, null);
+    },
+    relay(events) {
+      for (const e of events) {
+        // The same payload as a row this instance's collector committed.
+        const { dedupKey: _dedup, priceVersion: _v, priceMissing: _m, costEstimated: _c, id, costMicros, ...row } = e;
+        publish('usage', { id, ...row, costMicros }, {
+          apiKeyHash: e.apiKeyHash,
+          authIndex: e.authIndex,
+          model: e.model,
+          provider: e.provider,
+          statusCode: e.statusCode,
+          failed: e.failed,
+        });
+      }
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -10,6 +10,7 @@ import { createAnalyticsWatcher, type AnalyticsWatcher } from '../alerts/analyti
 import { createCollectorWatcher, type CollectorWatcher, type WatchedCollector } from '../alerts/collector-watcher';
 import type { SignalBus } from '../alerts/signal-bus';
 import type { LiveHub } from '../live/live-hub';
+import { runsSchedulers } from './ha';
 
 export interface AlertsRuntime {
   engine: AlertEngine;
@@ -51,7 +52,7 @@ async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Pr
 
   let busy = false;
   const tick = async (t: { forceWatchers?: boolean } = {}) => {
-    if (busy) return;
+    if (busy || !runsSchedulers(app)) return;
     busy = true;
     try {
       const at = now();

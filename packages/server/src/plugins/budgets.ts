@@ -9,6 +9,7 @@ import type { SignalBus } from '../alerts/signal-bus';
 import { createBudgetCpaProvider } from '../budgets/budget-cpa';
 import { createBudgetService, type BudgetService } from '../budgets/budget-service';
 import type { ConnectionService } from '../connection';
+import { runsSchedulers } from './ha';
 
 export interface BudgetsPluginOptions {
   store: Pick<ServerStore, 'budgets' | 'analytics' | 'apiKeys' | 'events'>;
@@ -37,7 +38,7 @@ async function budgetsPlugin(app: FastifyInstance, opts: BudgetsPluginOptions): 
   let closed = false;
   let queued = false;
   const run = () => {
-    if (closed || queued) return;
+    if (closed || queued || !runsSchedulers(app)) return;
     queued = true;
     setImmediate(() => {
       queued = false;

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createCollectorHost, createIdleCollectorHost } from '../collector-host';
+import { collectorLease } from '../ha/lease-manager';
 
 export interface CollectorPluginOptions {
   /** Run the collector (it also needs cpamp-store). */
@@ -28,10 +29,15 @@ async function collectorPlugin(app: FastifyInstance, opts: CollectorPluginOption
     ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
   });
   app.decorate('collector', host);
-  // Listener first: the collector starts once the app is ready, never before.
-  app.addHook('onReady', async () => {
-    void host.start();
-  });
+  // Listener first: the collector starts once the app is ready, never before — and, with several instances
+  // on one database, only while this one holds the upstream's lease (cpamp-ha starts it at onReady).
+  if (app.hasDecorator('ha')) {
+    app.ha.role(collectorLease('default'), { start: () => void host.start(), stop: () => host.pause() });
+  } else {
+    app.addHook('onReady', async () => {
+      void host.start();
+    });
+  }
   app.addHook('onClose', async () => host.stop());
 }
 

@@ -15,6 +15,7 @@ import type { ConnectionService } from '../connection';
 import type { LiveHub } from '../live/live-hub';
 import { createPoolCpaProvider } from '../pool/cpa-port';
 import { createPoolService } from '../pool/pool-service';
+import { runsSchedulers } from './ha';
 
 export interface PoolPluginOptions {
   store: ServerStore;
@@ -147,7 +148,7 @@ async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promis
 
   let busy = false;
   const tick = async () => {
-    if (busy || closed) return;
+    if (busy || closed || !runsSchedulers(app)) return;
     busy = true;
     try {
       await running.tick();

@@ -8,6 +8,7 @@ import { STATUS_BY_CODE } from '../error-handler';
 import { ServerError } from '../errors';
 import { jobView } from '../jobs/jobs.schema';
 import { createRetentionService, RETENTION_JOB, type RetentionCursor, type RetentionRunResult } from '../maintenance/retention';
+import { runsSchedulers } from '../plugins/ha';
 
 const RetentionBody = z.object({
   rawDays: z.number().int().min(1).max(36_500).nullable().optional(),
@@ -38,7 +39,7 @@ export default async function storageRoutes(fastify: FastifyInstance, opts: Stor
     app.addHook('onReady', async () => {
       // A scheduled run joins nothing: one already queued or running does the same work.
       timer = retention.schedule(opts.retentionSchedule || {}, async () => {
-        if (jobs.pending(RETENTION_JOB) === 0) await jobs.start(RETENTION_JOB, { trigger: 'schedule' });
+        if (runsSchedulers(fastify) && jobs.pending(RETENTION_JOB) === 0) await jobs.start(RETENTION_JOB, { trigger: 'schedule' });
       });
     });
     app.addHook('onClose', async () => {

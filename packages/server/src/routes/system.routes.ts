@@ -85,6 +85,8 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
+      // This process among instances sharing the database: its id and the leases (collector, scheduler) it holds.
+      instance: app.hasDecorator('ha') ? app.ha.status() : null,
       // Start-up warnings that stay true until the operator acts (e.g. a short Plus admin key).
       securityWarnings: ctx.config.warnings.filter((w) => w.startsWith('SECURITY:')),
       // Two collectors on one CPA split its records: said plainly when Plus still runs beside cpamp.

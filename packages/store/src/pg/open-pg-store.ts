@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type MigrationProvider } from 'kysely';
 import { TimeZones } from '../analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError, isStoreError } from '../errors';
 import { silentLogger, type StoreLogger } from '../types';
 import type { StoreRepositories } from '../repositories';
+import type { StoreNotifications } from '../notifications/store-notifications';
 import { pgMigrations } from './migrations/index';
 import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
 import { createPgAnalyticsRepository } from './pg-analytics.repository';
@@ -28,6 +30,8 @@ import { createPgSettingsRepository, verifyPgDataKey } from './pg-settings.repos
 import { createPgPoolRepository } from './pg-pool.repository';
 import { createPgAlertsRepository } from './pg-alerts.repository';
 import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
+import { createPgLeasesRepository } from './pg-leases.repository';
+import { createPgNotifications } from './pg-notifications';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -42,6 +46,10 @@ export interface OpenPgStoreOptions {
   poolSize?: number;
   logger?: StoreLogger;
   now?: () => number;
+  /** The clock leases judge expiry by; default the database's (instances on several machines agree on it). */
+  leaseNow?: () => number;
+  /** This process's id among instances sharing the database (its notifications carry it); default a random UUID. */
+  instanceId?: string;
 }
 
 /** The repositories of the Postgres store: every one of `StoreRepositories`. */
@@ -51,6 +59,8 @@ export type PgStoreRepositories = StoreRepositories;
 export interface PgStore extends PgStoreRepositories {
   readonly kind: 'postgres';
   readonly schema: string;
+  /** Insert batches of the other instances on this database (LISTEN / NOTIFY). */
+  readonly notifications: StoreNotifications;
 }
 
 export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
@@ -145,6 +155,15 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       ...createPgEventsRepository({ db, dict, prices, lock, assertOpen }),
       ...createPgEventEvidence({ db, assertOpen }),
     };
+    const notifications = createPgNotifications({
+      db,
+      connectionString: opts.connectionString,
+      schema: schema ?? 'public',
+      instanceId: opts.instanceId ?? randomUUID(),
+      logger,
+    });
+    // After each committed batch (onInserted runs after COMMIT): the other instances' live feeds.
+    events.onInserted((summaries) => notifications.notify(summaries));
     const store: PgStore = {
       kind: 'postgres',
       schema: schema ?? 'public',
@@ -162,12 +181,15 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
       maintenance: createPgMaintenance({ db, lock, logger, assertOpen }),
       io: createPgImportExport({ db, events, logger, now, assertOpen }),
+      leases: createPgLeasesRepository({ db, now: opts.leaseNow, assertOpen }),
+      notifications,
       insertBatch: (batch) => events.insertBatch(batch),
       async close() {
         if (closed) return;
         closed = true;
         // Let a running write finish before the pool goes away.
         await lock(async () => {});
+        await notifications.close();
         await db.destroy();
       },
     };
