@@ -413,8 +413,13 @@ describe('panel-ux in Chromium (manager mode)', () => {
     await poll(async () => (await api<Channels>('/alerts/channels')).items.filter((c) => c.config.url === hook).length).toBe(1);
     const channel = (await api<Channels>('/alerts/channels')).items.find((c) => c.config.url === hook)!;
     expect(channel.type).toBe('webhook');
-    const rules = (await api<{ items: { kind: string; channelIds: number[] }[] }>('/alerts/rules')).items.filter((r) => r.channelIds.includes(channel.id));
-    expect(rules.map((r) => r.kind).sort()).toEqual(['account-auth-issue', 'collector-stalled', 'error-rate-spike', 'quota-low']);
+    // The form makes the channel, then its rules one by one: wait for all of them.
+    const ruleKinds = async () =>
+      (await api<{ items: { kind: string; channelIds: number[] }[] }>('/alerts/rules')).items
+        .filter((r) => r.channelIds.includes(channel.id))
+        .map((r) => r.kind)
+        .sort();
+    await poll(ruleKinds).toEqual(['account-auth-issue', 'collector-stalled', 'error-rate-spike', 'quota-low']);
     await page.getByTestId('rules').getByText('Error-rate spike').first().waitFor();
     expect(clicks).toBeLessThanOrEqual(3);
 

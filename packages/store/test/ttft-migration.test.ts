@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as ttftMigration from '../src/migrations/0015-ttft-rollup';
 import { openStore } from '../src/index';
 import { makeEvent } from './helpers/events';
 
@@ -21,10 +23,13 @@ describe('migration 0015 (TTFT rollup)', () => {
     const s1 = await openStore({ path });
     await s1.insertBatch([100, 0, 400, 1320].map((ttftMs, i) => makeEvent({ timestampMs: at + i * 1000, ttftMs, requestId: `ab${i}` })));
     await s1.close();
-    // As before the migration: no table, not recorded as applied.
+    // As before the migration: no table. Then the migration's step runs on it (through the Migrator it would
+    // refuse to re-run 0015 under the later migrations already applied).
     const raw = new Database(path);
-    raw.exec("DROP TABLE rollup_hour_ttft; DELETE FROM kysely_migration WHERE name = '0015-ttft-rollup'");
-    raw.close();
+    raw.exec('DROP TABLE rollup_hour_ttft');
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+    await ttftMigration.up(db);
+    await db.destroy();
     const s2 = await openStore({ path });
     const r = await s2.analytics.latencyPercentiles({ from: at - 3_600_000, to: at + 7_200_000 }, { metric: 'ttft', by: 'none', percentiles: [0, 1] });
     expect(r.rows).toEqual([{ name: 'all', count: 3, percentiles: [99, 1328] }]);
