@@ -132,3 +132,4 @@ export { detectPriceFormat, parseModelsDev, parseOpenRouter } from './prices/pri
 export type { PriceFileFormat } from './prices/price-formats';
 export { accountKey, DEFAULT_UPSTREAM } from './accounts/account-key';
 export type { AccountKeyInput } from './accounts/account-key';
+export { DEFAULT_UPSTREAM_ID, upstreamDedupKey, upstreamOf } from './events/event-upstream';

@@ -10,6 +10,7 @@ import * as m0009 from './0009-budgets';
 import * as m0010 from './0010-account-identity';
 import * as m0011 from './0011-alert-silences';
 import * as m0012 from './0012-saved-views';
+import * as m0016 from './0016-upstreams';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0010-account-identity': m0010,
   '0011-alert-silences': m0011,
   '0012-saved-views': m0012,
+  '0016-upstreams': m0016,
 };

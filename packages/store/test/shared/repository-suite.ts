@@ -6,6 +6,7 @@ import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from 
 import { makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
 import { defineBudgetsCases } from './budgets-cases';
+import { defineUpstreamCases } from './upstream-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -78,7 +79,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         await s.insertBatch([e]);
         const got = (await s.events.list({})).events[0]!;
         const { id, costMicros, priceVersion, priceMissing, costEstimated: _ce, ...fields } = got;
-        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24) });
+        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24), upstream: 'default' });
         expect(priceMissing).toBe(true);
         expect(costMicros).toBeNull();
         expect(priceVersion).toBe(1);
@@ -292,6 +293,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
 
     defineAnalyticsCases(fresh);
     defineBudgetsCases(fresh, openStore);
+    defineUpstreamCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
