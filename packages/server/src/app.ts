@@ -181,7 +181,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus, accountStates: async () => (app.hasDecorator('pool') ? (await app.pool.snapshot()).counts : null) });
     await app.register(panelPlugin, { panelPath: config.panelPath });
     const plusSideBySide = store ? () => plusSideBySideOf(store) : undefined;
-    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
+    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, upstreams: app.cpa.upstreams, collectors: app.collectors, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
     await app.register(setupRoutes, { config, connection, now, admin: adminCheck, ...(deps.cpaDispatcher !== undefined ? { cpaDispatcher: deps.cpaDispatcher } : {}) });
     await app.register(collectorRoutes, { collector: app.collector, connection, settings, now });
     // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
@@ -205,7 +205,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     } else {
       await app.register(storeUnavailableRoutes);
     }
-    await app.register(proxyRoutes, { connection, proxy, publicProxy: app.cpa.publicProxy });
+    await app.register(proxyRoutes, { connection, proxy, publicProxy: app.cpa.publicProxy, upstreams: app.cpa.upstreams });
 
     if (admin.generatedKey) {
       (deps.onAdminKeyGenerated ?? ((key: string) => process.stdout.write(adminKeyBanner(key))))(admin.generatedKey);
