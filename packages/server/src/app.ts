@@ -165,7 +165,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         origin: any ? '*' : config.corsOrigins,
         credentials: false,
         methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With', 'X-Cpamp-Upstream'],
         exposedHeaders: ['Retry-After', 'Content-Disposition', 'ETag', 'X-Request-Id', 'X-Cpamp-Partial'],
         maxAge: 600,
       });

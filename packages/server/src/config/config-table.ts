@@ -369,7 +369,7 @@ export const CONFIG_TABLE = {
     doc: {
       default: 'none',
       notes:
-        'several CPAs into one cpamp: each entry `{name, url, managementKey | managementKeyFile, collectorMode?}` gets a collector and is picked in the panel and the proxy by name (`X-Cpamp-Upstream`); names are lower-case slugs, unique; an entry named `default` stands for `CPA_UPSTREAM_URL`; see docs/guides/several-cpas.md',
+        'several CPAs into one cpamp: each entry (name, url, managementKey or managementKeyFile, optional collectorMode) gets its own collector and is picked in the panel and the proxy by name (`X-Cpamp-Upstream`); names are lower-case slugs, unique; an entry named `default` stands for `CPA_UPSTREAM_URL`; see docs/guides/several-cpas.md',
     },
   }),
 };

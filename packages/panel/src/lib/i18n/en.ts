@@ -7,6 +7,7 @@ import { cpaFormsEn } from './areas/cpa-forms/en';
 import { poolIntelEn } from './areas/pool-intel/en';
 import { costEn } from './areas/cost/en';
 import { accountsEn } from './areas/accounts/en';
+import { upstreamsEn } from './areas/upstreams/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -299,6 +300,7 @@ export const en = {
   poolIntel: poolIntelEn,
   cost: costEn,
   accounts: accountsEn,
+  upstreams: upstreamsEn,
 };
 
 export type Messages = typeof en;

@@ -7,6 +7,7 @@ import { cpaFormsRu } from './areas/cpa-forms/ru';
 import { poolIntelRu } from './areas/pool-intel/ru';
 import { costRu } from './areas/cost/ru';
 import { accountsRu } from './areas/accounts/ru';
+import { upstreamsRu } from './areas/upstreams/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -308,4 +309,5 @@ export const ru: Messages = {
   poolIntel: poolIntelRu,
   cost: costRu,
   accounts: accountsRu,
+  upstreams: upstreamsRu,
 };

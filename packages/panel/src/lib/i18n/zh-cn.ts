@@ -7,6 +7,7 @@ import { cpaFormsZhCn } from './areas/cpa-forms/zh-cn';
 import { poolIntelZhCn } from './areas/pool-intel/zh-cn';
 import { costZhCn } from './areas/cost/zh-cn';
 import { accountsZhCn } from './areas/accounts/zh-cn';
+import { upstreamsZhCn } from './areas/upstreams/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -300,4 +301,5 @@ export const zhCn: Messages = {
   poolIntel: poolIntelZhCn,
   cost: costZhCn,
   accounts: accountsZhCn,
+  upstreams: upstreamsZhCn,
 };

@@ -7,6 +7,7 @@ import { cpaFormsZhTw } from './areas/cpa-forms/zh-tw';
 import { poolIntelZhTw } from './areas/pool-intel/zh-tw';
 import { costZhTw } from './areas/cost/zh-tw';
 import { accountsZhTw } from './areas/accounts/zh-tw';
+import { upstreamsZhTw } from './areas/upstreams/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -300,4 +301,5 @@ export const zhTw: Messages = {
   poolIntel: poolIntelZhTw,
   cost: costZhTw,
   accounts: accountsZhTw,
+  upstreams: upstreamsZhTw,
 };
