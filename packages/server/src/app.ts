@@ -11,6 +11,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
 import './decorators';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { createLiveHub } from './live/live-hub';
+import { liveCollectorSource } from './upstreams/live-source';
 import { loggerOptions } from './logger';
 import { openServerStore } from './open-server-store';
 import alertsPlugin from './plugins/alerts';
@@ -157,7 +158,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     });
     const { connection, proxy } = app.cpa;
     const live = createLiveHub({ now });
-    live.attach({ store, collector: app.collector.active ? app.collector : null });
+    live.attach({ store, collector: app.collector.active ? liveCollectorSource(app.collector, app.collectors) : null });
 
     if (config.corsOrigins.length > 0) {
       const any = config.corsOrigins.includes('*');
