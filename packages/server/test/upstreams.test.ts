@@ -109,4 +109,22 @@ describe('two CPAs into one store', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('upstream_unknown');
   });
+
+  // Last: it breaks east's collector on purpose.
+  it('opens a collector alert for the CPA whose collector stalls, named by its upstream', async () => {
+    const rule = await t.app.inject({ method: 'POST', url: '/v0/management/alerts/rules', headers: bearer(t.adminKey), payload: { name: 'Collector down', kind: 'collector-stalled', params: { afterMinutes: 0 } } });
+    expect(rule.statusCode, rule.body).toBeLessThan(300);
+    east.setManagementKey('rotated-east-key');
+    await waitFor(
+      async () => {
+        const s = (await get('/status')).json();
+        return s.upstreams.find((u: { name: string }) => u.name === 'east').collector.state === 'auth-stopped';
+      },
+      { timeoutMs: 10_000, what: "east's collector to stop on the rotated key" },
+    );
+    await t.app.alerts.tick({ forceWatchers: true });
+    await t.app.alerts.engine.idle();
+    const incidents = (await get('/v0/management/alerts/incidents')).json().items as { subject: string; state: string }[];
+    expect(incidents.map((i) => [i.subject, i.state])).toEqual([['collector:east', 'open']]);
+  });
 });
