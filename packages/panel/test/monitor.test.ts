@@ -107,6 +107,8 @@ describe('monitoring pages in Chromium (manager mode, first run)', () => {
     try {
       await firstRun(first.url);
     } finally {
+      // Leave the page first: the Dashboard's calls still in flight would meet a closing server (503).
+      await page.goto('about:blank');
       await closeInOrder(first.app, firstStore);
     }
   }, 90_000);

@@ -11,6 +11,7 @@ import { acquireDataDirLock, type DataDirLock } from './data-dir-lock';
 import './decorators';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { createLiveHub } from './live/live-hub';
+import { liveCollectorSource } from './upstreams/live-source';
 import { loggerOptions } from './logger';
 import { openServerStore } from './open-server-store';
 import alertsPlugin from './plugins/alerts';
@@ -162,7 +163,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     });
     const { connection, proxy } = app.cpa;
     const live = createLiveHub({ now });
-    live.attach({ store, collector: app.collector.active ? app.collector : null });
+    live.attach({ store, collector: app.collector.active ? liveCollectorSource(app.collector, app.collectors) : null });
     // Several instances on one database: the others' batches reach this one's stream clients too.
     const relay = store?.notifications ? attachLiveRelay({ notifications: store.notifications, live, logger: app.log.child({ module: 'live' }) }) : null;
     if (relay) app.addHook('onClose', () => relay.close());
@@ -173,7 +174,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         origin: any ? '*' : config.corsOrigins,
         credentials: false,
         methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'If-None-Match', 'X-Requested-With', 'X-Cpamp-Upstream'],
         exposedHeaders: ['Retry-After', 'Content-Disposition', 'ETag', 'X-Request-Id', 'X-Cpamp-Partial'],
         maxAge: 600,
       });
@@ -189,7 +190,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     await app.register(metricsRoutes, { startedAt: info.startedAt, now, collector: app.collector, ...storeStatus, accountStates: async () => (app.hasDecorator('pool') ? (await app.pool.snapshot()).counts : null) });
     await app.register(panelPlugin, { panelPath: config.panelPath });
     const plusSideBySide = store ? () => plusSideBySideOf(store) : undefined;
-    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
+    await app.register(systemRoutes, { ...info, config, connection, collector: app.collector, upstreams: app.cpa.upstreams, collectors: app.collectors, proxy, ...storeStatus, ...(plusSideBySide ? { plusSideBySide } : {}) });
     await app.register(setupRoutes, { config, connection, now, admin: adminCheck, ...(deps.cpaDispatcher !== undefined ? { cpaDispatcher: deps.cpaDispatcher } : {}) });
     await app.register(collectorRoutes, { collector: app.collector, connection, settings, now });
     // Local routes under /v0/management/ are static paths, so they win over the proxy's wildcard.
@@ -207,13 +208,13 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         signals,
         live,
       });
-      await app.register(alertsPlugin, { store, signals, live, now, engine: { allowLocalTargets: config.allowLocalTargets }, ...(app.collector.active ? { collector: app.collector } : {}) });
+      await app.register(alertsPlugin, { store, signals, live, now, engine: { allowLocalTargets: config.allowLocalTargets }, ...(app.collector.active ? { collector: app.collector, upstreamCollectors: new Map([...app.collectors].filter(([name]) => name !== app.cpa.upstreams.default.name)) } : {}) });
       await app.register(budgetsPlugin, { store, connection, cpaTimeoutMs: config.proxy.timeoutMs, dispatcher: deps.cpaDispatcher, now, signals, ...(deps.budgetsTickMs !== undefined ? { tickMs: deps.budgetsTickMs } : {}) });
       await app.register(storeRoutes, { config, now, ...(deps.retentionSchedule !== undefined ? { retentionSchedule: deps.retentionSchedule } : {}) });
     } else {
       await app.register(storeUnavailableRoutes);
     }
-    await app.register(proxyRoutes, { connection, proxy, publicProxy: app.cpa.publicProxy });
+    await app.register(proxyRoutes, { connection, proxy, publicProxy: app.cpa.publicProxy, upstreams: app.cpa.upstreams });
 
     if (admin.generatedKey) {
       (deps.onAdminKeyGenerated ?? ((key: string) => process.stdout.write(adminKeyBanner(key))))(admin.generatedKey);

@@ -2,6 +2,7 @@
 // setup saves a new connection, stopped (and drained into the store) on close.
 import { join } from 'node:path';
 import { createCollector, type Collector, type CollectorEvents, type CollectorStatus, type DiagnoseOptions, type DiagnoseReport } from '@cpamp/collector';
+import { upstreamDedupKey } from '@cpamp/store';
 import type { ServerStore } from './server-store';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorSettings, ConnectionService, CpaConnection } from './connection';
@@ -55,7 +56,28 @@ export function collectorOptions(connection: CpaConnection, settings: CollectorS
   };
 }
 
-export function createCollectorHost(opts: { connection: ConnectionService; store: ServerStore; dataDir: string; logger: FastifyBaseLogger; now: () => number; stopTimeoutMs?: number }): CollectorHost {
+/**
+ * The store as one upstream's collector sees it: each event is tagged with the upstream, and for every
+ * upstream but the default one its dedup key is mixed with the name (identical records from two CPAs stay
+ * two events; the default upstream's keys are unchanged, so existing rows still deduplicate).
+ */
+export function upstreamSink(store: Pick<ServerStore, 'insertBatch'>, upstream: string | undefined): Pick<ServerStore, 'insertBatch'> {
+  if (upstream === undefined) return store;
+  return {
+    insertBatch: (events) => store.insertBatch(events.map((e) => ({ ...e, upstream, dedupKey: upstreamDedupKey(upstream, e.dedupKey) }))),
+  };
+}
+
+export function createCollectorHost(opts: {
+  connection: ConnectionService;
+  store: ServerStore;
+  dataDir: string;
+  logger: FastifyBaseLogger;
+  now: () => number;
+  stopTimeoutMs?: number;
+  /** A named upstream (not the default one): events are tagged with it and its spool gets its own folder. */
+  upstream?: string;
+}): CollectorHost {
   let collector: Collector | null = null;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
@@ -89,9 +111,11 @@ export function createCollectorHost(opts: { connection: ConnectionService; store
     const connection = opts.connection.current();
     const settings = opts.connection.collectorSettings();
     if (closed || !wanted || !connection || !settings.enabled) return;
+    const options = collectorOptions(connection, settings, opts.dataDir);
     collector = createCollector({
-      ...collectorOptions(connection, settings, opts.dataDir),
-      sink: opts.store,
+      ...options,
+      ...(opts.upstream !== undefined ? { dataDir: join(options.dataDir, 'upstreams', opts.upstream) } : {}),
+      sink: upstreamSink(opts.store, opts.upstream),
       cpaTimeoutMs: COLLECTOR_CPA_TIMEOUT_MS,
       logger: opts.logger,
       now: opts.now,

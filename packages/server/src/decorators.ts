@@ -27,6 +27,8 @@ declare module 'fastify' {
     cpa: CpaServices;
     /** The usage collector, or an idle stand-in when none runs (cpamp-collector). */
     collector: CollectorHost;
+    /** Every upstream's collector by upstream name, the default one included (cpamp-collector). */
+    collectors: ReadonlyMap<string, CollectorHost>;
     /** Account-pool operations (cpamp-pool; with a store only). */
     pool: PoolService;
     /** The alert engine and its periodic step (cpamp-alerts; with a store only). */

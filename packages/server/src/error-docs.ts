@@ -10,6 +10,7 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   invalid_admin_key: 'missing or wrong `Authorization: Bearer <admin key>`',
   too_many_attempts: '10 wrong admin keys from one address within 15 min; `Retry-After` grows 10 s, 20 s, 40 s … 15 min; a success resets',
   usage_service_not_configured: 'a proxied call before setup',
+  upstream_unknown: '`X-Cpamp-Upstream` or `?upstream=` names no configured CPA',
   cpa_connection_required: 'setup without URL or key, or an unusable URL',
   cpa_connection_required_for_monitoring: 'enabling the collector without a connection',
   setup_env_managed: 'setup while the connection comes from `CPA_UPSTREAM_URL` + `CPA_MANAGEMENT_KEY`',

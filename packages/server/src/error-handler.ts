@@ -53,6 +53,7 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   setting_locked: 409,
   account_processing_policy_env_locked: 409,
   request_failed: 500,
+  upstream_unknown: 404,
 };
 
 export interface ErrorBody {

@@ -46,7 +46,8 @@ export type ServerErrorCode =
   | 'inspection_not_running'
   | 'setting_locked'
   | 'account_processing_policy_env_locked'
-  | 'request_failed';
+  | 'request_failed'
+  | 'upstream_unknown';
 
 export class ServerError extends Error {
   override readonly name: string = 'ServerError';

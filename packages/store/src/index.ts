@@ -141,3 +141,4 @@ export type {
   NotificationSubscription,
   StoreNotifications,
 } from './notifications/store-notifications';
+export { DEFAULT_UPSTREAM_ID, upstreamDedupKey, upstreamOf } from './events/event-upstream';

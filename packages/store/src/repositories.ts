@@ -105,6 +105,8 @@ export interface AnalyticsRepository {
     accounts: { authIndex: string; label: string; count: number }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
+    /** Upstream (CPA) names, in the order they were first stored. */
+    upstreams: { name: string }[];
   }>;
   latencyPercentiles(
     filter: AnalyticsFilter,

@@ -37,6 +37,8 @@ export interface UsageEventInput {
   totalTokens: number;
   tokenQuality: 'complete' | 'inconsistent' | 'unclassified' | 'legacy';
   rateLimitHeaders?: Record<string, string>;
+  /** The CPA the event came from (a configured upstream's name); absent: "default". */
+  upstream?: string;
 }
 
 export type InsertResult = { inserted: number; duplicates: number };

@@ -3,7 +3,7 @@
 // how long is too long) plus the matching 'resolved' once it runs again. Listens like the live hub does,
 // through CollectorHost.on, which survives collector restarts.
 import type { CoverageGap } from '@cpamp/collector';
-import type { SignalBus } from './signal-bus';
+import type { CollectorSubject, SignalBus } from './signal-bus';
 
 /** What the watcher reads of the collector host (CollectorHost satisfies it). */
 export interface WatchedCollector {
@@ -24,7 +24,10 @@ export function createCollectorWatcher(deps: {
   collector: WatchedCollector;
   signals: SignalBus;
   now: () => number;
+  /** Several CPAs: 'collector:<upstream>' for a named upstream's collector (default 'collector'). */
+  subject?: CollectorSubject;
 }): CollectorWatcher {
+  const subject: CollectorSubject = deps.subject ?? 'collector';
   let badSince: number | null = null;
   let reason = '';
 
@@ -38,10 +41,10 @@ export function createCollectorWatcher(deps: {
         badSince = deps.now();
         report = true;
       }
-      if (report) deps.signals.emit({ kind: 'collector-stalled', subject: 'collector', reason, sinceMs: badSince });
+      if (report) deps.signals.emit({ kind: 'collector-stalled', subject, reason, sinceMs: badSince });
     } else if (badSince !== null) {
       badSince = null;
-      deps.signals.emit({ kind: 'resolved', resolves: 'collector-stalled', subject: 'collector' });
+      deps.signals.emit({ kind: 'resolved', resolves: 'collector-stalled', subject });
     }
   };
 
@@ -49,7 +52,7 @@ export function createCollectorWatcher(deps: {
     deps.collector.on('gap', (gap) =>
       deps.signals.emit({
         kind: 'collector-gap',
-        subject: 'collector',
+        subject,
         fromMs: gap.startMs,
         toMs: gap.endMs,
         reason: `${gap.kind}${gap.detail ? `: ${gap.detail}` : ''}`,

@@ -23,8 +23,8 @@ export type AlertSignal =
   | { kind: 'cooldown-recovered'; subject: string; provider: string }
   | { kind: 'error-rate-spike'; subject: string; errorRate: number; requests: number; windowMs: number }
   | { kind: 'spend-threshold'; subject: string; spentMicros: number; thresholdMicros: number; periodMs: number }
-  | { kind: 'collector-stalled'; subject: 'collector'; reason: string; sinceMs: number }
-  | { kind: 'collector-gap'; subject: 'collector'; fromMs: number; toMs: number; reason: string; lossLikely?: boolean }
+  | { kind: 'collector-stalled'; subject: CollectorSubject; reason: string; sinceMs: number }
+  | { kind: 'collector-gap'; subject: CollectorSubject; fromMs: number; toMs: number; reason: string; lossLikely?: boolean }
   /** A key's spend is projected to pass its budget by the period's end (measured by the budget service; subject = key hash). */
   | { kind: 'budget-forecast'; subject: string; keyName: string; spentMicros: number; forecastMicros: number; limitMicros: number; periodEndMs: number }
   /** A key's spend reached its budget (subject = key hash); a new period clears it. */
@@ -57,3 +57,6 @@ export function createSignalBus(opts: { now: () => number; onListenerError?: (er
     },
   };
 }
+
+/** A collector alert's subject: 'collector' for the default CPA's, 'collector:<upstream>' for another CPA's. */
+export type CollectorSubject = 'collector' | `collector:${string}`;

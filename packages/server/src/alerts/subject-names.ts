@@ -47,6 +47,7 @@ export async function subjectNamer(
     if (subject.startsWith('provider:')) return { label: subject.slice('provider:'.length), link: null };
     if (subject === 'total') return { label: 'all traffic', link: null };
     if (subject === 'collector') return { label: 'collector', link: { kind: 'collector' } };
+    if (subject.startsWith('collector:')) return { label: `collector of CPA ${subject.slice('collector:'.length)}`, link: { kind: 'collector' } };
     return { label: subject, link: null };
   };
 }

@@ -7,6 +7,7 @@ import { COLLECTOR_MODES } from '@cpamp/collector';
 import { z } from 'zod';
 import { dbSchema, dbUrl } from './db-url';
 import { derived, setting } from './setting';
+import { upstreamList } from './upstreams-type';
 import { boolean, cpaUrl, httpAddr, integer, nullable, oneOf, origins, path, readPort, secretText, subsetOf, text, trustProxy } from './value-types';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -380,4 +381,16 @@ export const CONFIG_TABLE = {
   }),
   /** Non-fatal remarks (unknown config.json keys, ignored settings) for the start-up log. */
   warnings: derived(z.array(z.string()), 'warnings'),
+  /** Further CPAs, each with its own connection and collector, beside the default one (CPA_UPSTREAM_URL). */
+  upstreams: setting({
+    type: upstreamList(),
+    env: ['CPA_UPSTREAMS_FILE'],
+    file: 'upstreams',
+    default: [],
+    doc: {
+      default: 'none',
+      notes:
+        'several CPAs into one cpamp: each entry (name, url, managementKey or managementKeyFile, optional collectorMode) gets its own collector and is picked in the panel and the proxy by name (`X-Cpamp-Upstream`); names are lower-case slugs, unique; an entry named `default` stands for `CPA_UPSTREAM_URL`; see docs/guides/several-cpas.md',
+    },
+  }),
 };

@@ -11,6 +11,7 @@ import { ConfigSchema, type Config } from './config-schema';
 import { CONFIG_TABLE } from './config-table';
 import { isLeaf, settingsOf, type DefaultContext, type Setting, type TableNode } from './setting';
 import { InvalidValue, path, type ReadContext } from './value-types';
+import { foldDefaultUpstream } from './upstreams-type';
 
 export interface LoadConfigOptions {
   env: Record<string, string | undefined>;
@@ -206,7 +207,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     if (node.kind === 'setting') return valueOf(node);
     return node.from === 'lockedByEnv' ? lockedByEnv : warnings;
   };
-  const candidate = build(CONFIG_TABLE) as Config;
+  const candidate = guarded('upstreams', () => foldDefaultUpstream(build(CONFIG_TABLE) as Config));
 
   if (candidate.cpaUpstreamUrl && !candidate.cpaManagementKey) {
     warnings.push('CPA_UPSTREAM_URL is set without CPA_MANAGEMENT_KEY(_FILE): the connection is not env-managed; finish setup in the panel');

@@ -47,6 +47,7 @@ export const CSV_COLUMNS = [
   'priceMissing',
   'failBody',
   'dedupKey',
+  'upstream',
 ] as const;
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -24,6 +24,8 @@ export interface AlertsPluginOptions {
   live: Pick<LiveHub, 'publish'>;
   /** The running collector, watched for stalls; omitted when none runs. */
   collector?: WatchedCollector;
+  /** Several CPAs: every named upstream's collector (the default one is `collector`). */
+  upstreamCollectors?: ReadonlyMap<string, WatchedCollector>;
   now: () => number;
   /** Engine tuning (retries, timeouts, fetch); defaults suit production. */
   engine?: AlertEngineOptions;
@@ -46,7 +48,11 @@ async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Pr
   });
   const watchIntervalMs = opts.watchIntervalMs ?? 60_000;
   const analytics: AnalyticsWatcher = createAnalyticsWatcher({ alerts: store.alerts, store, signals, now, logger, intervalMs: watchIntervalMs });
-  const collector: CollectorWatcher | null = opts.collector ? createCollectorWatcher({ collector: opts.collector, signals, now }) : null;
+  // One watcher per CPA's collector: the default one's subject stays 'collector'.
+  const watchers: CollectorWatcher[] = [];
+  if (opts.collector) watchers.push(createCollectorWatcher({ collector: opts.collector, signals, now }));
+  for (const [name, c] of opts.upstreamCollectors ?? []) watchers.push(createCollectorWatcher({ collector: c, signals, now, subject: `collector:${name}` }));
+  const collector: CollectorWatcher | null = watchers.length ? { check: () => watchers.forEach((w) => w.check()), stop: () => watchers.forEach((w) => w.stop()) } : null;
   const offSignals = signals.on((signal, atMs) => void engine.handle(signal, atMs));
   let lastCollectorCheck = Number.NEGATIVE_INFINITY;
 

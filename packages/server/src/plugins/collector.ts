@@ -3,7 +3,7 @@
 // stand-in takes its place so readers need no null checks.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createCollectorHost, createIdleCollectorHost } from '../collector-host';
+import { createCollectorHost, createIdleCollectorHost, type CollectorHost } from '../collector-host';
 import { collectorLease } from '../ha/lease-manager';
 
 export interface CollectorPluginOptions {
@@ -18,27 +18,40 @@ export interface CollectorPluginOptions {
 async function collectorPlugin(app: FastifyInstance, opts: CollectorPluginOptions): Promise<void> {
   if (!opts.enabled || !app.hasDecorator('store')) {
     app.decorate('collector', createIdleCollectorHost());
+    app.decorate('collectors', new Map<string, CollectorHost>());
     return;
   }
-  const host = createCollectorHost({
-    connection: app.cpa.connection,
-    store: app.store,
-    dataDir: opts.dataDir,
-    logger: app.log.child({ module: 'collector' }),
-    now: opts.now,
-    ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
-  });
-  app.decorate('collector', host);
-  // Listener first: the collector starts once the app is ready, never before — and, with several instances
-  // on one database, only while this one holds the upstream's lease (cpamp-ha starts it at onReady).
+  // One collector per upstream; the default upstream's is `app.collector`, as with a single CPA.
+  const hosts = new Map<string, CollectorHost>();
+  for (const upstream of app.cpa.upstreams.list()) {
+    hosts.set(
+      upstream.name,
+      createCollectorHost({
+        connection: upstream.connection,
+        store: app.store,
+        dataDir: opts.dataDir,
+        logger: app.log.child(upstream.isDefault ? { module: 'collector' } : { module: 'collector', upstream: upstream.name }),
+        now: opts.now,
+        ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}),
+        ...(upstream.isDefault ? {} : { upstream: upstream.name }),
+      }),
+    );
+  }
+  app.decorate('collector', hosts.get(app.cpa.upstreams.default.name)!);
+  app.decorate('collectors', hosts);
+  // Listener first: the collectors start once the app is ready, never before — and, with several instances
+  // on one database, each only while this instance holds its upstream's lease (cpamp-ha starts it at onReady).
   if (app.hasDecorator('ha')) {
-    app.ha.role(collectorLease('default'), { start: () => void host.start(), stop: () => host.pause() });
+    for (const [name, host] of hosts) app.ha.role(collectorLease(name), { start: () => void host.start(), stop: () => host.pause() });
   } else {
     app.addHook('onReady', async () => {
-      void host.start();
+      for (const host of hosts.values()) void host.start();
     });
   }
-  app.addHook('onClose', async () => host.stop());
+  // Stopped together: each drains its in-flight pop within the same bound.
+  app.addHook('onClose', async () => {
+    await Promise.all([...hosts.values()].map((host) => host.stop()));
+  });
 }
 
 export default fp(collectorPlugin, { name: 'cpamp-collector', fastify: '5.x', dependencies: ['cpamp-cpa'] });

@@ -5,9 +5,12 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config';
 import { createConnectionService, type ConnectionService, type SettingsPort } from '../connection';
 import { createCpaProxy, type CpaProxy } from '../proxy/forward';
+import { createUpstreamSet, type UpstreamSet } from '../upstreams/upstream-set';
 
 export interface CpaServices {
   connection: ConnectionService;
+  /** Every CPA (the default one's connection is `connection`); requests pick one by X-Cpamp-Upstream. */
+  upstreams: UpstreamSet;
   proxy: CpaProxy;
   /** For the unauthenticated model list: a small budget of its own (4 at once, 16 waiting). */
   publicProxy: CpaProxy;
@@ -22,8 +25,10 @@ export interface CpaPluginOptions {
 }
 
 async function cpaPlugin(app: FastifyInstance, opts: CpaPluginOptions): Promise<void> {
+  const connection = await createConnectionService(opts.config, opts.settings);
   const services: CpaServices = {
-    connection: await createConnectionService(opts.config, opts.settings),
+    connection,
+    upstreams: createUpstreamSet(opts.config, connection),
     proxy: createCpaProxy(opts.config.proxy),
     publicProxy: createCpaProxy({ ...opts.config.proxy, maxConcurrency: Math.min(4, opts.config.proxy.maxConcurrency), maxQueue: 16 }),
     ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),

@@ -18,6 +18,8 @@ const CLIENT_ADDRESS = new Set([
   'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'x-cluster-client-ip', 'fastly-client-ip', 'via',
 ]);
 const CREDENTIALS = new Set(['authorization', 'x-management-key', 'cookie']);
+// cpamp's own routing header (which CPA a call goes to) is not CPA's business.
+const CPAMP_ONLY = new Set(['x-cpamp-upstream']);
 
 export interface ProxyOptions {
   timeoutMs: number;
@@ -47,7 +49,7 @@ export function requestHeadersForUpstream(headers: FastifyRequest['headers'], au
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || CLIENT_ADDRESS.has(lower) || CREDENTIALS.has(lower) || listed.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || CLIENT_ADDRESS.has(lower) || CREDENTIALS.has(lower) || CPAMP_ONLY.has(lower) || listed.has(lower)) continue;
     out[lower] = value;
   }
   if (authorization !== null) out.authorization = authorization;

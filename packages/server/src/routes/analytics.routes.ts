@@ -41,6 +41,8 @@ const FilterQuery = z.object({
   account: multi,
   model: multi,
   provider: multi,
+  /** The CPA (upstream name) events came from. */
+  upstream: multi,
   status: z
     .string()
     .regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' })
@@ -104,6 +106,7 @@ function toFilter(q: FilterQueryT, range: ResolvedRange): AnalyticsFilter {
   if (q.account?.length) f.authIndex = q.account;
   if (q.model?.length) f.model = q.model;
   if (q.provider?.length) f.provider = q.provider;
+  if (q.upstream?.length) f.upstream = q.upstream;
   if (q.status !== undefined) f.status = q.status === 'success' || q.status === 'failure' ? q.status : Number(q.status);
   return f;
 }

@@ -6,6 +6,7 @@ import type { ConnectionService } from '../connection';
 import type { CpaProxy } from '../proxy/forward';
 import { ServerError } from '../errors';
 import { decodeProxyPath } from '../proxy/proxy-path';
+import type { UpstreamSet } from '../upstreams/upstream-set';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -18,10 +19,12 @@ export interface ProxyRoutesOptions {
   proxy: Pick<CpaProxy, 'forward'>;
   /** The public model list's own connections and queue, so anonymous callers cannot use up the admin's. */
   publicProxy: Pick<CpaProxy, 'forward'>;
+  /** Several CPAs: a call goes to the one X-Cpamp-Upstream (or ?upstream=) names, else to `connection`. */
+  upstreams?: Pick<UpstreamSet, 'of'>;
 }
 
-function requireConnection(ctx: ProxyRoutesOptions) {
-  const connection = ctx.connection.current();
+function requireConnection(ctx: ProxyRoutesOptions, request: FastifyRequest) {
+  const connection = (ctx.upstreams ? ctx.upstreams.of(request).connection : ctx.connection).current();
   if (!connection) {
     throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: open /management.html and finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY).');
   }
@@ -39,7 +42,7 @@ export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoute
     if (isUsageQueue(path)) {
       throw new ServerError('usage_queue_proxy_refused', 'cpamp does not proxy /v0/management/usage-queue: popping the queue would take usage records away from cpamp\'s own collector. Read usage from cpamp (/v0/management/usage) instead.');
     }
-    const connection = requireConnection(ctx);
+    const connection = requireConnection(ctx, request);
     await ctx.proxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: `Bearer ${connection.managementKey}` });
   };
 
@@ -48,7 +51,7 @@ export default async function proxyRoutes(app: FastifyInstance, opts: ProxyRoute
 
   const models = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     decodeProxyPath(request.raw.url ?? '');
-    const connection = requireConnection(ctx);
+    const connection = requireConnection(ctx, request);
     const auth = request.headers.authorization;
     await ctx.publicProxy.forward(request, reply, { baseUrl: connection.baseUrl, authorization: typeof auth === 'string' ? auth : null });
   };

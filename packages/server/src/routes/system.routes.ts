@@ -11,6 +11,7 @@ import { jobView } from '../jobs/jobs.schema';
 import type { PlusSideBySide } from '../plus-switch/plus-side-by-side';
 import { markPartial } from '../plus-compat/partial';
 import { dataMigration, databaseFiles, databaseMaintenance } from '../plus-compat/status-sections';
+import type { UpstreamSet } from '../upstreams/upstream-set';
 
 /** `scope=database-maintenance` (Plus): only that section; any other scope gives the full answer, as in Plus. */
 const StatusQuery = z.object({ scope: z.string().max(100).optional() });
@@ -31,6 +32,9 @@ export interface SystemRoutesOptions extends ServerInfo {
   store?: Pick<ServerStore, 'kind' | 'cacheStatus' | 'events' | 'schema'>;
   /** Whether CPA Manager Plus still runs beside cpamp on the data it switched from (null: not a switch). */
   plusSideBySide?: () => Promise<PlusSideBySide | null>;
+  /** Every CPA and its collector (several CPAs); absent: only the default one, as `collector`. */
+  upstreams?: Pick<UpstreamSet, 'list'>;
+  collectors?: ReadonlyMap<string, Pick<CollectorHost, 'status'>>;
 }
 
 export default async function systemRoutes(app: FastifyInstance, opts: SystemRoutesOptions): Promise<void> {
@@ -83,6 +87,8 @@ export default async function systemRoutes(app: FastifyInstance, opts: SystemRou
       // Plus's top-level copy of the collector's dead-letter count.
       deadLetters: ctx.collector.status()?.counters.deadLettered ?? 0,
       collector: collectorStatus(ctx.collector, connection?.baseUrl ?? '', collector.mode, collector.queue),
+      // Every CPA with its collector's state, the default one first.
+      upstreams: upstreamsStatus(ctx),
       proxy: { inFlight: ctx.proxy.inFlight(), maxConcurrency: ctx.config.proxy.maxConcurrency },
       jobs: await jobsStatus(app.jobs),
       // This process among instances sharing the database: its id and the leases (collector, scheduler) it holds.
@@ -136,4 +142,21 @@ export function collectorStatus(collector: Pick<CollectorHost, 'status'>, upstre
     lastErrorHint: s?.lastError?.hint ?? null,
     counters: s?.counters ?? null,
   };
+}
+
+/** One line per upstream: its name, URL and its collector's block (as `collector` gives the default's). */
+function upstreamsStatus(ctx: SystemRoutesOptions) {
+  const list = ctx.upstreams?.list() ?? [];
+  return list.map((u) => {
+    const connection = u.connection.current();
+    const settings = u.connection.collectorSettings();
+    const host = ctx.collectors?.get(u.name) ?? (u.isDefault ? ctx.collector : null);
+    return {
+      name: u.name,
+      default: u.isDefault,
+      configured: connection !== null,
+      url: connection?.baseUrl ?? null,
+      collector: collectorStatus(host ?? { status: () => null }, connection?.baseUrl ?? '', settings.mode, settings.queue),
+    };
+  });
 }

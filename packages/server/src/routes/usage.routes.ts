@@ -24,6 +24,8 @@ const ExportQuery = RangeQuery.extend({
   account: names,
   model: names,
   provider: names,
+  /** The CPA (upstream name) events came from. */
+  upstream: names,
   status: z.string().regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' }).optional(),
   /** IANA zone for the export's local times (CSV `timestamp`, JSONL `time`); default UTC. */
   tz: z.string().max(64).refine(isTimeZone, { message: 'use an IANA time zone such as Europe/Berlin' }).optional(),
@@ -70,7 +72,7 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: UsageR
   app.get('/v0/management/usage/export', { schema: { querystring: ExportQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const q = request.query;
     const status = q.status === undefined || q.status === 'success' || q.status === 'failure' ? q.status : Number(q.status);
-    const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, status, ...(q.tz ? { timeZone: q.tz } : {}) });
+    const chunks = store.io.exportJsonl({ ...range(q), apiKeyHash: q.key, authIndex: q.account, model: q.model, provider: q.provider, upstream: q.upstream, status, ...(q.tz ? { timeZone: q.tz } : {}) });
     if (request.query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8; header=present')

@@ -88,6 +88,7 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
   if (f.accountIds) where.push(idIn(DIM_COLUMN.account, f.accountIds));
   if (f.modelIds) where.push(idIn(DIM_COLUMN.model, f.modelIds));
   if (f.providerIds) where.push(idIn(DIM_COLUMN.provider, f.providerIds));
+  if (f.upstreamIds) where.push(idIn(DIM_COLUMN.upstream, f.upstreamIds));
   if (f.status === 'success' || f.status === 'failure')
     where.push(sql.raw(outcomeSql(f.status, { rollup: rollup !== null })));
   else if (typeof f.status === 'number') where.push(sql`status = ${f.status}`);

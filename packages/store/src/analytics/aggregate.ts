@@ -13,6 +13,8 @@ export interface ResolvedFilter {
   accountIds?: number[];
   modelIds?: number[];
   providerIds?: number[];
+  /** No rollup and no column-cache column carries the upstream: a filter on it reads raw events. */
+  upstreamIds?: number[];
   status?: 'success' | 'failure' | number;
 }
 

@@ -3,14 +3,15 @@ import { filterValues } from '../events/event-list-query';
 import type { ResolvedFilter } from './aggregate';
 
 /** The dictionary dimensions a filter can name. */
-export type FilterDim = 'key' | 'account' | 'model' | 'provider';
-export const FILTER_DIMS: readonly FilterDim[] = ['key', 'account', 'model', 'provider'];
+export type FilterDim = 'key' | 'account' | 'model' | 'provider' | 'upstream';
+export const FILTER_DIMS: readonly FilterDim[] = ['key', 'account', 'model', 'provider', 'upstream'];
 /** The id column of each dimension in events and rollups. */
 export const DIM_COLUMN: Record<FilterDim, string> = {
   key: 'key_id',
   account: 'account_id',
   model: 'model_id',
   provider: 'provider_id',
+  upstream: 'upstream_id',
 };
 
 /** The name filters shared by analytics, the event list and exports. */
@@ -19,6 +20,8 @@ export interface NameFilter {
   authIndex?: string | string[];
   model?: string | string[];
   provider?: string | string[];
+  /** The CPA (upstream name) events came from. */
+  upstream?: string | string[];
 }
 
 /** The dictionary table and name column of each dimension. */
@@ -27,6 +30,7 @@ export const NAME_COLUMN: Record<FilterDim, [table: string, column: string]> = {
   account: ['account', 'auth_index'],
   model: ['model', 'name'],
   provider: ['provider', 'name'],
+  upstream: ['upstream', 'name'],
 };
 
 export type PerDim<T> = Partial<Record<FilterDim, T>>;
@@ -42,6 +46,7 @@ export function filterNames(f: NameFilter): PerDim<string[]> {
   put('account', f.authIndex);
   put('model', f.model);
   put('provider', f.provider);
+  put('upstream', f.upstream);
   return out;
 }
 
@@ -65,6 +70,7 @@ export function idFilter(ids: PerDim<number[]>): Omit<ResolvedFilter, 'from' | '
   if (ids.account) r.accountIds = ids.account;
   if (ids.model) r.modelIds = ids.model;
   if (ids.provider) r.providerIds = ids.provider;
+  if (ids.upstream) r.upstreamIds = ids.upstream;
   return r;
 }
 

@@ -175,10 +175,11 @@ export function breakdownOf(
 
 /** Filter options from request counts per dimension (most requests first, ties by id). */
 export function filterOptionsOf(
-  counts: Record<FilterDim, readonly Pick<AggGroup, 'g' | 'n'>[]>,
+  counts: Record<Exclude<FilterDim, 'upstream'>, readonly Pick<AggGroup, 'g' | 'n'>[]>,
   nameOf: (dim: FilterDim) => NameOf,
+  upstreams: readonly string[] = [],
 ): ReturnType<AnalyticsRepository['filterOptions']> {
-  const pick = <T>(dim: FilterDim, fn: (nm: DimNames, count: number) => T): T[] => {
+  const pick = <T>(dim: Exclude<FilterDim, 'upstream'>, fn: (nm: DimNames, count: number) => T): T[] => {
     const names = nameOf(dim);
     return counts[dim]
       .filter((x) => x.n > 0)
@@ -190,6 +191,8 @@ export function filterOptionsOf(
     accounts: pick('account', (nm, count) => ({ authIndex: nm.name, label: nm.label, count })),
     models: pick('model', (nm, count) => ({ name: nm.name, count })),
     providers: pick('provider', (nm, count) => ({ name: nm.name, count })),
+    // Every upstream ever stored (dictionary order), without counts: rollups do not carry the dimension.
+    upstreams: upstreams.map((name) => ({ name })),
   };
 }
 

@@ -35,6 +35,8 @@ export interface AnalyticsFilter {
   authIndex?: string | string[];
   model?: string | string[];
   provider?: string | string[];
+  /** The CPA (upstream name) events came from. */
+  upstream?: string | string[];
   /** 'success', 'failure' or an exact HTTP status code. */
   status?: 'success' | 'failure' | number;
 }
@@ -101,6 +103,8 @@ export interface AnalyticsRepository {
     accounts: { authIndex: string; label: string; count: number }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
+    /** Upstream (CPA) names, in the order they were first stored. */
+    upstreams: { name: string }[];
   };
   latencyPercentiles(
     filter: AnalyticsFilter,
@@ -148,7 +152,9 @@ export function createAnalyticsRepository(deps: {
             ? dict.size('provider')
             : 1;
 
-  const viaCache = (f: ResolvedFilter) => deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs();
+  // The column cache has no upstream column: a filter on the upstream reads rollup-free SQL over raw events.
+  const viaCache = (f: ResolvedFilter) =>
+    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && !f.upstreamIds;
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {
@@ -202,7 +208,7 @@ export function createAnalyticsRepository(deps: {
             provider: sizeOf('provider'),
           })
         : null;
-      const groups = (dim: FilterDim): Pick<AggGroup, 'g' | 'n'>[] =>
+      const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
         counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }).groups;
       return filterOptionsOf(
         {
@@ -212,6 +218,10 @@ export function createAnalyticsRepository(deps: {
           provider: groups('provider'),
         },
         namesOf,
+        dict
+          .entries('upstream')
+          .sort((a, b) => a.id - b.id)
+          .map((x) => x.name),
       );
     },
 

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { FilterDim } from '../analytics/analytics-filter';
 
-export type SimpleDictionary = 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label';
-const SIMPLE: SimpleDictionary[] = ['model', 'provider', 'endpoint', 'client_ip', 'user_agent', 'label'];
+export type SimpleDictionary = 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label' | 'upstream';
+const SIMPLE: SimpleDictionary[] = ['model', 'provider', 'endpoint', 'client_ip', 'user_agent', 'label', 'upstream'];
 
 interface Dict {
   byName: Map<string, number>;

@@ -11,6 +11,7 @@ import {
   QUALITY_SHIFT,
 } from './event-flags';
 import { rowTokens } from './event-tokens';
+import { DEFAULT_UPSTREAM } from './event-upstream';
 
 const QUALITIES = ['complete', 'inconsistent', 'unclassified', 'legacy'] as const;
 
@@ -113,6 +114,8 @@ export interface EventRow {
   unclassified: number;
   cost: number | null;
   price_ver: number;
+  /** Absent in rows read before migration 0016's column was selected. */
+  upstream_id?: number;
   fail_body?: string | null;
   headers?: string | null;
 }
@@ -160,6 +163,7 @@ export function decodeEvent(r: EventRow, d: EventNames): StoredEvent {
     priceVersion: r.price_ver,
     priceMissing: (r.flags & FLAG_PRICE_MISSING) !== 0,
     costEstimated: (r.flags & FLAG_COST_ESTIMATED) !== 0,
+    upstream: r.upstream_id ? d.name('upstream', r.upstream_id) || DEFAULT_UPSTREAM : DEFAULT_UPSTREAM,
   };
   if (r.headers) e.rateLimitHeaders = JSON.parse(r.headers) as Record<string, string>;
   return e;

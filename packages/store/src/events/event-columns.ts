@@ -29,6 +29,7 @@ export const EVENT_COLUMNS = [
   ...TOKEN_COLUMNS,
   'cost',
   'price_ver',
+  'upstream_id',
 ] as const;
 
 export type EventColumn = (typeof EVENT_COLUMNS)[number];
@@ -49,6 +50,7 @@ export interface EventDictIds {
   effortId: number;
   tierId: number;
   respTierId: number;
+  upstreamId: number;
 }
 
 /** The encoded values of a new events row that are not plain event fields or ids. */
@@ -100,5 +102,6 @@ export function eventColumnValues(
     e.unclassifiedTokens,
     c.costMicros,
     priceVersion,
+    ids.upstreamId,
   ];
 }

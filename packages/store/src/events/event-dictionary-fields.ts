@@ -1,4 +1,5 @@
 import type { SimpleDictionary } from '../dictionary/dictionary-cache';
+import { upstreamOf } from './event-upstream';
 import type { UsageEventInput } from '../types';
 import type { EventColumn, EventDictIds } from './event-columns';
 
@@ -28,6 +29,7 @@ export const DICTIONARY_FIELDS = [
   { field: 'authType', table: 'label', column: 'auth_type_id', id: 'authTypeId' },
   { field: 'clientIp', table: 'client_ip', column: 'ip_id', id: 'ipId' },
   { field: 'userAgent', table: 'user_agent', column: 'ua_id', id: 'uaId' },
+  { field: 'upstream', table: 'upstream', column: 'upstream_id', id: 'upstreamId' },
 ] as const satisfies readonly DictionaryField[];
 
 /** An event's dictionary ids: its key and account ids plus a simple-dictionary id per field (in DICTIONARY_FIELDS order). */
@@ -38,10 +40,14 @@ export function eventDictIds(
   id: (table: SimpleDictionary, name: string) => number,
 ): EventDictIds {
   const ids = { keyId, accountId } as EventDictIds;
-  for (const f of DICTIONARY_FIELDS) ids[f.id] = id(f.table, e[f.field]);
+  for (const f of DICTIONARY_FIELDS) ids[f.id] = id(f.table, dictionaryName(e, f.field));
   return ids;
 }
 
 /** The event fields of each simple dictionary. */
 export const fieldsOf = (table: SimpleDictionary): (typeof DICTIONARY_FIELDS)[number][] =>
   DICTIONARY_FIELDS.filter((f) => f.table === table);
+
+/** The name an event stores for a dictionary field (an absent upstream is the default one). */
+export const dictionaryName = (e: UsageEventInput, field: (typeof DICTIONARY_FIELDS)[number]['field']): string =>
+  field === 'upstream' ? upstreamOf(e) : e[field];

@@ -34,6 +34,8 @@ export interface EventListFilter {
   authIndex?: string | string[];
   model?: string | string[];
   provider?: string | string[];
+  /** The CPA (upstream name) events came from. */
+  upstream?: string | string[];
   status?: 'success' | 'failure' | number;
   minLatencyMs?: number;
   /** Matches request ids (hex prefix) and model / alias names (substring, case-insensitive). */
@@ -291,7 +293,8 @@ export function createEventsRepository(deps: {
         // The plain range term lets SQLite seek the ts index; the OR alone would scan from the top.
         add('e.ts <= ? AND (e.ts < ? OR e.id < ?)', cursor.ts, cursor.ts, cursor.id);
       }
-      if (deps.useCache() && cache.warm) return listViaCache(filter, limit, cursor);
+      // The column cache has no upstream column: an upstream filter reads the events table.
+      if (deps.useCache() && cache.warm && filter.upstream === undefined) return listViaCache(filter, limit, cursor);
       const sql = `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts DESC, e.id DESC LIMIT ${limit}`;
       const rows = deps

@@ -5,6 +5,7 @@ import { decodeRequestId, dedupKeyOf, qualityOf } from '../events/event-codec';
 import { placeholders } from '../events/events.repository';
 import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
 import { usdDecimal, zonedIso } from './export-units';
+import { DEFAULT_UPSTREAM_ID } from '../events/event-upstream';
 
 export interface ExportOptions {
   from?: number;
@@ -14,6 +15,8 @@ export interface ExportOptions {
   authIndex?: string | string[];
   model?: string | string[];
   provider?: string | string[];
+  /** The CPA (upstream name) events came from. */
+  upstream?: string | string[];
   status?: 'success' | 'failure' | number;
   /** Rows per read (the reader is released between batches, so WAL checkpoints progress). */
   batchSize?: number;
@@ -39,7 +42,7 @@ export type EventChunkRead = (lastTs: number, lastId: number, limit: number) => 
 export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: EventRow) => string {
   const local = zonedIso();
   const memo = new Map<string, string>();
-  const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label', id: number) => {
+  const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label' | 'upstream', id: number) => {
     const k = `${table}:${id}`;
     let v = memo.get(k);
     if (v === undefined) memo.set(k, (v = JSON.stringify(dict.name(table, id))));
@@ -82,7 +85,7 @@ export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: Eve
       `"unclassifiedTokens":${r.unclassified},"totalTokens":${total},"tokenQuality":"${qualityOf(f)}",` +
       (r.headers ? `"rateLimitHeaders":${r.headers},` : '') +
       `"costMicros":${r.cost === null ? 'null' : r.cost},"cost_usd":${usdDecimal(r.cost) ?? 'null'},` +
-      `"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0}}`
+      `"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0},"upstream":${q('upstream', r.upstream_id ?? DEFAULT_UPSTREAM_ID)}}`
     );
   };
 }
@@ -155,7 +158,8 @@ function filterSql(dict: DictionaryCache, opts: ExportOptions): { sql: string; p
     !clause('e.key_id', opts.apiKeyHash, (h) => dict.keyByHash(h)?.id) ||
     !clause('e.account_id', opts.authIndex, (a) => dict.findAccount(a)) ||
     !clause('e.model_id', opts.model, (m) => dict.find('model', m)) ||
-    !clause('e.provider_id', opts.provider, (x) => dict.find('provider', x))
+    !clause('e.provider_id', opts.provider, (x) => dict.find('provider', x)) ||
+    !clause('e.upstream_id', opts.upstream, (x) => dict.find('upstream', x))
   )
     return null;
   if (opts.status === 'success' || opts.status === 'failure')

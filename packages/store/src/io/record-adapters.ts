@@ -40,6 +40,7 @@ export const UsageEventLineSchema = z.object({
   totalTokens: cnt,
   tokenQuality: z.enum(['complete', 'inconsistent', 'unclassified', 'legacy']).catch('legacy'),
   rateLimitHeaders: z.record(z.string(), z.string()).optional(),
+  upstream: z.string().min(1).max(64).optional().catch(undefined),
 });
 
 export type LineKind = 'cpamp' | 'plus_export' | 'raw_cpa';

@@ -11,6 +11,7 @@ import * as m0010 from './0010-account-identity';
 import * as m0011 from './0011-alert-silences';
 import * as m0012 from './0012-saved-views';
 import * as m0015 from './0015-ttft-rollup';
+import * as m0016 from './0016-upstreams';
 import * as m0017 from './0017-leases';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0011-alert-silences': m0011,
   '0012-saved-views': m0012,
   '0015-ttft-rollup': m0015,
+  '0016-upstreams': m0016,
   '0017-leases': m0017,
 };

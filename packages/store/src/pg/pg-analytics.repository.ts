@@ -119,13 +119,18 @@ export function createPgAnalyticsRepository(deps: {
 
     async filterOptions(filter) {
       const f = await resolve(filter);
-      const counts = {} as Record<FilterDim, { g: number; n: number }[]>;
+      const counts = {} as Record<Exclude<FilterDim, 'upstream'>, { g: number; n: number }[]>;
       const names = {} as Record<FilterDim, NameOf>;
       for (const dim of ['key', 'account', 'model', 'provider'] as const) {
         counts[dim] = (await run({ filter: f, dim })).groups;
         names[dim] = await namesOf(dim, live(counts[dim]));
       }
-      return filterOptionsOf(counts, (dim) => names[dim]);
+      const upstreams = await rows(db, sql<{ name: string }>`SELECT name FROM upstream ORDER BY id`);
+      return filterOptionsOf(
+        counts,
+        (dim) => names[dim],
+        upstreams.map((r) => r.name),
+      );
     },
 
     async latencyPercentiles(filter, opts = {}) {

@@ -4,7 +4,7 @@ import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
 import { assertEvent, dedupBytes } from '../events/event-codec';
 import { EVENT_COLUMNS, eventColumnValues, type EventColumn } from '../events/event-columns';
-import { DICTIONARY_FIELDS, eventDictIds, fieldsOf } from '../events/event-dictionary-fields';
+import { DICTIONARY_FIELDS, dictionaryName, eventDictIds, fieldsOf } from '../events/event-dictionary-fields';
 import { outcomeSql } from '../events/event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '../events/event-insert-plan';
 import { decodeCursor, encodeCursor, pageLimit, searchTerms } from '../events/event-list-query';
@@ -28,6 +28,7 @@ const TABLES = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))];
 /** Postgres array type of each events column (inserts go through unnest). */
 const PG_TYPES: Record<EventColumn, string> = {
   ts: 'bigint',
+  upstream_id: 'int',
   dedup: 'bytea',
   req: 'bigint',
   req_text: 'text',
@@ -105,7 +106,7 @@ export function createPgEventsRepository(deps: {
         const fields = fieldsOf(table);
         await dtx.load(
           table,
-          batch.flatMap(({ e }) => fields.map((f) => e[f.field])),
+          batch.flatMap(({ e }) => fields.map((f) => dictionaryName(e, f.field))),
         );
       }
       await dtx.loadKeys(batch.map(({ e }) => ({ hash: e.apiKeyHash, label: e.apiKeyLabel })));

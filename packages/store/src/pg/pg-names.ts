@@ -28,7 +28,10 @@ export function addSimpleId(ids: NameIds, table: SimpleDictionary, id: number): 
 export function nameIdsOfRows(found: readonly EventRow[]): NameIds {
   const ids = emptyNameIds();
   for (const r of found) {
-    for (const f of DICTIONARY_FIELDS) addSimpleId(ids, f.table, r[f.column]);
+    for (const f of DICTIONARY_FIELDS) {
+      const id = r[f.column];
+      if (id !== undefined) addSimpleId(ids, f.table, id);
+    }
     ids.keys.add(r.key_id);
     ids.accounts.add(r.account_id);
   }

@@ -43,6 +43,8 @@ export interface RollupQuery {
 export function pickRollup(spec: RollupQuery): RollupTable | null {
   const f = spec.filter;
   if (typeof f.status === 'number') return null;
+  // Rollups are not kept per upstream.
+  if (f.upstreamIds) return null;
   const used: Dim[] = [];
   if (f.keyIds) used.push('key');
   if (f.accountIds) used.push('account');

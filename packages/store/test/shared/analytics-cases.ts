@@ -190,6 +190,7 @@ export function defineAnalyticsCases(fresh: () => Promise<PgStoreRepositories>):
           { name: 'codex', count: 4 },
           { name: 'claude', count: 2 },
         ],
+        upstreams: [{ name: 'default' }],
       });
       const failures = await s.analytics.filterOptions({ ...ALL, status: 'failure' });
       expect(failures.models).toEqual([{ name: 'claude-x', count: 2 }]);

@@ -10,6 +10,7 @@ import { definePoolCases } from './pool-cases';
 import { defineAlertsCases } from './alerts-cases';
 import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { defineTtftCases } from './ttft-cases';
+import { defineUpstreamCases } from './upstream-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -82,7 +83,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         await s.insertBatch([e]);
         const got = (await s.events.list({})).events[0]!;
         const { id, costMicros, priceVersion, priceMissing, costEstimated: _ce, ...fields } = got;
-        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24) });
+        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24), upstream: 'default' });
         expect(priceMissing).toBe(true);
         expect(costMicros).toBeNull();
         expect(priceVersion).toBe(1);
@@ -300,6 +301,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     definePoolCases(fresh);
     defineAlertsCases(fresh, openStore);
     defineIoMaintenanceCases(fresh);
+    defineUpstreamCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

@@ -25,6 +25,8 @@ export interface AnalyticsQuery {
   account?: string;
   model?: string;
   provider?: string;
+  /** The CPA (upstream name) events came from; '' = every CPA. */
+  upstream?: string;
   /** '' | 'success' | 'failure' | an HTTP status code such as '429'. */
   status?: string;
 }
@@ -88,6 +90,8 @@ const OptionsSchema = z.looseObject({
   accounts: z.array(z.looseObject({ authIndex: z.string(), label: z.string() })).optional().default([]),
   models: z.array(Counted),
   providers: z.array(Counted),
+  /** Several CPAs: every upstream name stored (an older server sends none). */
+  upstreams: z.array(z.looseObject({ name: z.string() })).optional().default([]),
 });
 export type FilterOptions = z.output<typeof OptionsSchema>;
 
@@ -108,6 +112,7 @@ const EventSchema = z.looseObject({
   requestId: z.string().optional().default(''),
   timestampMs: z.number(),
   provider: z.string().optional().default(''),
+  upstream: z.string().optional().default('default'),
   model: z.string().optional().default(''),
   alias: z.string().optional().default(''),
   endpoint: z.string().optional().default(''),
@@ -190,6 +195,7 @@ export function analyticsParams(q: AnalyticsQuery): Record<string, string | unde
     account: q.account || undefined,
     model: q.model || undefined,
     provider: q.provider || undefined,
+    upstream: q.upstream || undefined,
     status: q.status || undefined,
   };
 }

@@ -16,6 +16,8 @@ export interface ManagementClientOptions {
   fetchFn?: typeof fetch;
   /** Called with the version headers CPA puts on every management response (cpamp passes them on). */
   onMeta?: (meta: CpaMeta) => void;
+  /** Sent with every request, e.g. X-Cpamp-Upstream: which CPA the cpamp server's proxy forwards to. */
+  headers?: Record<string, string>;
 }
 
 export interface RequestOptions {
@@ -96,7 +98,7 @@ export abstract class ManagementClient {
   }
 
   private async send(method: string, url: string, opts: RequestOptions, auth: Record<string, string>): Promise<Response> {
-    const headers: Record<string, string> = { ...auth };
+    const headers: Record<string, string> = { ...this.options.headers, ...auth };
     let body: BodyInit | undefined;
     if (opts.body !== undefined) {
       if (typeof opts.body === 'string' || opts.body instanceof FormData || opts.body instanceof Blob) {

@@ -8,6 +8,7 @@ import { poolIntelEn } from './areas/pool-intel/en';
 import { costEn } from './areas/cost/en';
 import { accountsEn } from './areas/accounts/en';
 import { panel19En } from './areas/panel19/en';
+import { upstreamsEn } from './areas/upstreams/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -301,6 +302,7 @@ export const en = {
   cost: costEn,
   accounts: accountsEn,
   panel19: panel19En,
+  upstreams: upstreamsEn,
 };
 
 export type Messages = typeof en;

@@ -8,6 +8,7 @@ import { poolIntelRu } from './areas/pool-intel/ru';
 import { costRu } from './areas/cost/ru';
 import { accountsRu } from './areas/accounts/ru';
 import { panel19Ru } from './areas/panel19/ru';
+import { upstreamsRu } from './areas/upstreams/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -310,4 +311,5 @@ export const ru: Messages = {
   cost: costRu,
   accounts: accountsRu,
   panel19: panel19Ru,
+  upstreams: upstreamsRu,
 };

@@ -8,6 +8,7 @@ import { poolIntelZhCn } from './areas/pool-intel/zh-cn';
 import { costZhCn } from './areas/cost/zh-cn';
 import { accountsZhCn } from './areas/accounts/zh-cn';
 import { panel19ZhCn } from './areas/panel19/zh-cn';
+import { upstreamsZhCn } from './areas/upstreams/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -302,4 +303,5 @@ export const zhCn: Messages = {
   cost: costZhCn,
   accounts: accountsZhCn,
   panel19: panel19ZhCn,
+  upstreams: upstreamsZhCn,
 };

@@ -8,6 +8,7 @@ import { poolIntelZhTw } from './areas/pool-intel/zh-tw';
 import { costZhTw } from './areas/cost/zh-tw';
 import { accountsZhTw } from './areas/accounts/zh-tw';
 import { panel19ZhTw } from './areas/panel19/zh-tw';
+import { upstreamsZhTw } from './areas/upstreams/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -302,4 +303,5 @@ export const zhTw: Messages = {
   cost: costZhTw,
   accounts: accountsZhTw,
   panel19: panel19ZhTw,
+  upstreams: upstreamsZhTw,
 };

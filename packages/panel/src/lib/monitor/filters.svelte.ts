@@ -4,7 +4,7 @@ import { browserTimeZone, DIMENSIONS, PRESETS, SORTS, type AnalyticsQuery, type 
 /** Auto-refresh periods in seconds (0 = off). */
 export const AUTO_REFRESH = [0, 30, 60, 300] as const;
 
-const FIELDS = ['key', 'account', 'model', 'provider', 'status'] as const;
+const FIELDS = ['key', 'account', 'model', 'provider', 'status', 'upstream'] as const;
 type Field = (typeof FIELDS)[number];
 
 /**
@@ -20,6 +20,8 @@ export class MonitorFilters {
   model = $state('');
   provider = $state('');
   status = $state('');
+  /** Several CPAs: one CPA's events only ('' = all). */
+  upstream = $state('');
   readonly tz = browserTimeZone();
   // What the Monitoring page shows, kept in the hash too (a reload or a shared link opens the same view):
   // the breakdown tab, its sort and page, and the auto-refresh period. Not part of `query`.
@@ -39,6 +41,7 @@ export class MonitorFilters {
     model: this.model,
     provider: this.provider,
     status: this.status,
+    upstream: this.upstream,
   });
   readonly active = $derived(FIELDS.some((f) => this[f] !== ''));
 

@@ -15,6 +15,7 @@ const CREDS_KEY = `${STORE_PREFIX}session`;
 const URL_KEY = `${STORE_PREFIX}cpa-url`;
 const ADMIN_KEY = `${STORE_PREFIX}admin-session`;
 const LINK_KEY = `${STORE_PREFIX}cpamp-link`;
+const UPSTREAM_KEY = `${STORE_PREFIX}upstream`;
 
 /** CPA mode: an optional cpamp server the manager pages talk to (URL + its admin key). */
 export interface CpampLink {
@@ -59,6 +60,10 @@ export class SessionState {
   loginError = $state.raw<unknown>(null);
   /** Warnings the cpamp server keeps until the operator acts (e.g. a short admin key), from GET /status. */
   securityWarnings = $state.raw<string[]>([]);
+  /** Manager mode: the CPAs the server collects from, default first (the top bar's switcher shows with two or more). */
+  upstreams = $state.raw<string[]>([]);
+  /** The CPA the CPA pages manage through the server's proxy. */
+  upstream = $state('default');
   /** CPA's management API: directly in CPA mode, through the cpamp server's proxy in manager mode. */
   client = $state.raw<CpaClient | null>(null);
   /** Manager mode: the cpamp server's own API (same origin and key as `client`). */
@@ -139,7 +144,9 @@ export class SessionState {
     this.loginError = null;
     const options = { baseUrl: this.defaultUrl, managementKey: adminKey, onMeta: (m: CpaMeta) => (this.meta = m) };
     try {
-      this.securityWarnings = await securityWarningsOf(await (precheck ?? this.statusCheck(adminKey)));
+      const status = await (precheck ?? this.statusCheck(adminKey));
+      this.securityWarnings = await securityWarningsOf(status);
+      this.upstreams = await upstreamsOf(status);
     } catch (e) {
       this.loginError = e;
       this.phase = 'manager-login';
@@ -155,7 +162,9 @@ export class SessionState {
     this.#adminKey = adminKey;
     const manager = new ManagerClient(options);
     this.#manager = manager;
-    this.client = manager.cpaViaProxy();
+    const saved = readStore('session', UPSTREAM_KEY);
+    this.upstream = saved && this.upstreams.includes(saved) ? saved : 'default';
+    this.client = manager.cpaViaProxy(this.upstream === 'default' ? undefined : this.upstream);
     this.mode = 'manager';
     this.phase = this.needsSetup ? 'setup' : 'ready';
     return true;
@@ -250,7 +259,17 @@ export class SessionState {
     return this.mode === 'manager' ? this.defaultUrl : this.cpaUrl;
   }
 
+  /** Manager mode: points the CPA pages at another CPA (they reload: the shell keys them on it). */
+  selectUpstream(name: string): void {
+    if (!this.#manager || !this.upstreams.includes(name)) return;
+    this.upstream = name;
+    writeStore('session', UPSTREAM_KEY, name);
+    this.client = this.#manager.cpaViaProxy(name === 'default' ? undefined : name);
+  }
+
   logout(): void {
+    this.upstreams = [];
+    this.upstream = 'default';
     this.forgetCreds();
     this.mode = 'cpa';
     this.client = null;
@@ -288,6 +307,7 @@ export class SessionState {
     removeStore('local', ADMIN_KEY);
     removeStore('session', LINK_KEY);
     removeStore('local', LINK_KEY);
+    removeStore('session', UPSTREAM_KEY);
   }
 }
 
@@ -299,6 +319,19 @@ async function securityWarningsOf(status: unknown): Promise<string[]> {
   try {
     const parsed = StatusWarnings.safeParse(await status.clone().json());
     return parsed.success ? parsed.data.securityWarnings : [];
+  } catch {
+    return [];
+  }
+}
+
+const StatusUpstreams = z.object({ upstreams: z.array(z.object({ name: z.string() })).catch([]) });
+
+/** The upstream names of a /status answer (an older server lists none). */
+async function upstreamsOf(status: unknown): Promise<string[]> {
+  if (!(status instanceof Response)) return [];
+  try {
+    const parsed = StatusUpstreams.safeParse(await status.clone().json());
+    return parsed.success ? parsed.data.upstreams.map((u) => u.name) : [];
   } catch {
     return [];
   }

@@ -9,6 +9,7 @@ import * as m0012 from './0012-saved-views';
 import * as m0013 from './0013-pool';
 import * as m0014 from './0014-alerts';
 import * as m0015 from './0015-ttft-rollup';
+import * as m0016 from './0016-upstreams';
 import * as m0017 from './0017-leases';
 import * as m0018 from './0018-import-checkpoint';
 
@@ -24,6 +25,7 @@ export const pgMigrations: Record<string, Migration> = {
   '0013-pool': m0013,
   '0014-alerts': m0014,
   '0015-ttft-rollup': m0015,
+  '0016-upstreams': m0016,
   '0017-leases': m0017,
   '0018-import-checkpoint': m0018,
 };
