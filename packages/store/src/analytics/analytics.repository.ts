@@ -148,7 +148,8 @@ export function createAnalyticsRepository(deps: {
             ? dict.size('provider')
             : 1;
 
-  const viaCache = (f: ResolvedFilter) => deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs();
+  const viaCache = (f: ResolvedFilter) =>
+    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {

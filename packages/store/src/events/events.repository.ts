@@ -291,7 +291,8 @@ export function createEventsRepository(deps: {
         // The plain range term lets SQLite seek the ts index; the OR alone would scan from the top.
         add('e.ts <= ? AND (e.ts < ? OR e.id < ?)', cursor.ts, cursor.ts, cursor.id);
       }
-      if (deps.useCache() && cache.warm) return listViaCache(filter, limit, cursor);
+      if (deps.useCache() && cache.warm && cache.covers(filter.from))
+        return listViaCache(filter, limit, cursor);
       const sql = `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts DESC, e.id DESC LIMIT ${limit}`;
       const rows = deps

@@ -197,7 +197,8 @@ export async function* buildUsagePayloadBytes(
   opts: UsagePayloadOptions,
   cache?: () => ColumnCache | null,
 ): AsyncGenerator<Buffer> {
-  const c = cache?.() ?? null;
+  const warm = cache?.() ?? null;
+  const c = warm?.covers(opts.from) ? warm : null;
   const s = c ? selectFromCache(c, reader(), opts) : selectFromSql(reader(), opts);
   const W = COMBO_WIDTH;
   const cids = s.comboIds;

@@ -6,6 +6,7 @@ import * as m0008 from './0008-price-versions';
 import * as m0009 from './0009-budgets';
 import * as m0010 from './0010-account-identity';
 import * as m0012 from './0012-saved-views';
+import * as m0019 from './0019-scale-indexes';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const pgMigrations: Record<string, Migration> = {
   '0009-budgets': m0009,
   '0010-account-identity': m0010,
   '0012-saved-views': m0012,
+  '0019-scale-indexes': m0019,
 };
