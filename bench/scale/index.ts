@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     writers: { type: 'string', default: '2' },
     // SQLite: the column cache's bound (openStore columnCacheMaxEvents; default: the store's default).
     'cache-max': { type: 'string' },
+    // Appended to the results name: bench/results/scale-<dialect>-<tag>.json.
+    tag: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events ?? process.env.SCALE_EVENTS ?? 10_000_000);
@@ -299,7 +301,7 @@ try {
   log('summary', summary);
 
   const out = {
-    bench: `scale-${dialect}`,
+    bench: `scale-${dialect}${args.tag ? `-${args.tag}` : ''}`,
     date: new Date().toISOString(),
     events: inserted,
     days: 365,
@@ -321,8 +323,9 @@ try {
     summary,
     cellsMs: cells,
   };
-  writeFileSync(join(root, `bench/results/scale-${dialect}.json`), JSON.stringify(out, null, 2) + '\n');
-  log(`wrote bench/results/scale-${dialect}.json`);
+  const name = `scale-${dialect}${args.tag ? `-${args.tag}` : ''}`;
+  writeFileSync(join(root, `bench/results/${name}.json`), JSON.stringify(out, null, 2) + '\n');
+  log(`wrote bench/results/${name}.json`);
 } finally {
   await store.close();
   await pg?.stop();
