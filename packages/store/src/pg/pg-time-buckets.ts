@@ -26,10 +26,15 @@ const METRIC_FOLD = sql.raw(
 );
 
 /** The metrics query of a step, folded to output buckets for time views (else unchanged). */
-export function foldMetrics(spec: AggSpec, q: RawBuilder<Record<string, number>>): RawBuilder<Record<string, number>> {
+export function foldMetrics(
+  spec: AggSpec,
+  q: RawBuilder<Record<string, number>>,
+): RawBuilder<Record<string, number>> {
   const r = representatives(spec);
   if (!r) return q;
-  return sql<Record<string, number>>`SELECT (${r.rep}::int[])[(s.a - ${r.q0})::int + 1] AS a, s.b, ${METRIC_FOLD}
+  return sql<
+    Record<string, number>
+  >`SELECT (${r.rep}::int[])[(s.a - ${r.q0})::int + 1] AS a, s.b, ${METRIC_FOLD}
     FROM (${q}) s GROUP BY 1, 2`;
 }
 
@@ -40,6 +45,8 @@ export function foldHistogram(
 ): RawBuilder<Record<string, number>> {
   const r = representatives(spec);
   if (!r) return q;
-  return sql<Record<string, number>>`SELECT (${r.rep}::int[])[(s.a - ${r.q0})::int + 1] AS a, s.b, s.bucket, sum(s.n) AS n
+  return sql<
+    Record<string, number>
+  >`SELECT (${r.rep}::int[])[(s.a - ${r.q0})::int + 1] AS a, s.b, s.bucket, sum(s.n) AS n
     FROM (${q}) s GROUP BY 1, 2, 3`;
 }
