@@ -7,6 +7,7 @@ import { createAccountsRepository, createApiKeysRepository } from './accounts/ac
 import { createAnalyticsRepository } from './analytics/analytics.repository';
 import { asyncFacade, settle } from './async-facade';
 import { ColumnCache } from './analytics/column-cache';
+import { DEFAULT_CACHE_MAX_EVENTS } from './analytics/cache-window';
 import { readCacheEpoch, readSnapshot, writeSnapshot, writeSnapshotSync } from './analytics/cache-snapshot';
 import { TimeZones } from './analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
@@ -43,6 +44,11 @@ export interface OpenStoreOptions {
   columnCache?: boolean;
   /** Start filling the column cache in the background right after open (default false). */
   warmCache?: boolean;
+  /**
+   * Memory bound of the column cache: beyond this many events it holds only the newest ones and older
+   * ranges come from rollups + SQL (default 3,000,000, ~180 MB; 0 = every event). See cache-window.ts.
+   */
+  columnCacheMaxEvents?: number;
   /**
    * Keep a binary snapshot of the column cache beside the database (`<path>.colcache`), written on
    * close and periodically, so the next open is warm in milliseconds (default true for files).
@@ -208,6 +214,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
           .filter((n) => n !== ''),
       onChange: () => {},
     });
+    cache.maxEvents = opts.columnCacheMaxEvents ?? DEFAULT_CACHE_MAX_EVENTS;
     const useCache = opts.columnCache ?? true;
     const events = createEventsRepository({
       writer,
@@ -318,7 +325,13 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         for (const s of schedules) s.stop();
         if (snapshotTimer) clearInterval(snapshotTimer);
         await snapshotting;
-        if (snapshotPath && cache.warm && cache.n > 0 && cache.n !== cache.snapshotRows) {
+        if (
+          snapshotPath &&
+          cache.warm &&
+          cache.floorMs === -Infinity &&
+          cache.n > 0 &&
+          cache.n !== cache.snapshotRows
+        ) {
           try {
             writeSnapshotSync(cache, snapshotPath, readCacheEpoch(writer));
           } catch (e) {
@@ -336,7 +349,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const snapshotTimer =
       snapshotPath && interval > 0
         ? setInterval(() => {
-            if (!cache.warm || cache.n - cache.snapshotRows < 10_000) return;
+            if (!cache.warm || cache.floorMs !== -Infinity || cache.n - cache.snapshotRows < 10_000) return;
             const rows = cache.n;
             snapshotting = writeSnapshot(cache, snapshotPath, readCacheEpoch(writer)).then(
               (bytes) => {
@@ -364,8 +377,15 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 }
 
 /** A copy of an existing database that has migrations pending (a new database has nothing to lose). */
-function backupBeforeMigration(writer: Database.Database, path: string, now: number, logger: StoreLogger): void {
-  const hasTable = writer.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'").get();
+function backupBeforeMigration(
+  writer: Database.Database,
+  path: string,
+  now: number,
+  logger: StoreLogger,
+): void {
+  const hasTable = writer
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kysely_migration'")
+    .get();
   if (!hasTable) return;
   const applied = new Set(
     (writer.prepare('SELECT name FROM kysely_migration').all() as { name: string }[]).map((r) => r.name),

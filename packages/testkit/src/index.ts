@@ -55,4 +55,4 @@ export type { PlusDataDir, PlusDataDirOptions, SqliteCtor } from './plus-data-di
 
 // A throwaway PostgreSQL cluster (initdb + postgres on a unix socket) for Postgres tests.
 export { startTestPostgres, pgTestsDisabled } from './postgres';
-export type { TestPostgres } from './postgres';
+export type { TestPostgres, TestPostgresOptions } from './postgres';

@@ -65,7 +65,15 @@ async function waitReady(url: string, server: ChildProcess, log: () => string): 
   }
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export interface TestPostgresOptions {
+  /**
+   * Extra server settings (`-c name=value`), applied after the test defaults so they override them; e.g. the
+   * scale benchmark's `{ shared_buffers: '512MB', work_mem: '64MB' }`.
+   */
+  settings?: Record<string, string | number>;
+}
+
+export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const t0 = performance.now();
   const external = process.env.CPAMP_TEST_PG_URL;
   if (external) return { url: external, startMs: performance.now() - t0, stop: async () => {} };
@@ -124,6 +132,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     'shared_buffers=16MB',
     '-c',
     'max_connections=40',
+    ...Object.entries(options.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
   ]);
   let output = '';
   const server = spawn(srvCmd!, srvArgs, { stdio: ['ignore', 'pipe', 'pipe'] });

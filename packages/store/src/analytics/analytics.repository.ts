@@ -154,7 +154,7 @@ export function createAnalyticsRepository(deps: {
 
   // The column cache has no upstream column: a filter on the upstream reads rollup-free SQL over raw events.
   const viaCache = (f: ResolvedFilter) =>
-    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && !f.upstreamIds;
+    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from) && !f.upstreamIds;
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { FLAG_CACHE_HAS_REQ } from '../events/event-flags';
 import type { StoreLogger } from '../types';
+import { cacheWindow } from './cache-window';
 
 /** One event as the cache keeps it (what aggregate views and the legacy payload need). */
 export interface CacheRow {
@@ -191,6 +192,12 @@ export class ColumnCache {
   private generation = 0;
   /** Rows [0, snapshotRows) came from (or were written to) the snapshot file. */
   snapshotRows = 0;
+  /**
+   * Memory bound (see cache-window.ts): when set (> 0) and the store holds more events, a load keeps only
+   * the newest `maxEvents`; `floorMs` is then the first instant from which every event is in the cache.
+   */
+  maxEvents = 0;
+  floorMs = -Infinity;
 
   constructor(
     private readonly db: Database.Database,
@@ -366,8 +373,15 @@ export class ColumnCache {
     this.n = 0;
     this.snapshotRows = 0;
     this.setCombos([]);
+    this.floorMs = -Infinity;
     let cursor = 0;
-    if (this.restore) {
+    const window = cacheWindow(this.db, this.maxEvents);
+    if (window) {
+      // Newest events only (a snapshot holds all of them): start after the last left-out id.
+      cursor = window.afterId;
+      this.floorMs = window.floorMs;
+      this.grow(Math.ceil(this.maxEvents * 1.02) + 1024);
+    } else if (this.restore) {
       try {
         const rows = await this.restore(this);
         if (gen !== this.generation) return;
@@ -383,7 +397,7 @@ export class ColumnCache {
       }
     }
     const restored = this.n;
-    if (restored === 0) {
+    if (restored === 0 && !window) {
       const count = (this.db.prepare('SELECT count(*) AS c FROM events').get() as { c: number }).c;
       this.grow(Math.ceil(count * 1.02) + 1024);
     }
@@ -427,9 +441,14 @@ export class ColumnCache {
     // The last empty read and this flip happen in one tick: no insert can fall between them.
     this.state = 'warm';
     this.logger.info(
-      { events: this.n, fromSnapshot: restored, ms: Date.now() - started },
+      { events: this.n, fromSnapshot: restored, ms: Date.now() - started, floorMs: this.floorMs },
       'store column cache warm',
     );
+  }
+
+  /** Whether every event from `fromMs` on is in the cache (always, unless a window left old ones out). */
+  covers(fromMs: number | undefined): boolean {
+    return this.floorMs === -Infinity || (fromMs !== undefined && fromMs >= this.floorMs);
   }
 
   /** Row index of an event id (rows are in ascending id order), or -1. */

@@ -294,7 +294,8 @@ export function createEventsRepository(deps: {
         add('e.ts <= ? AND (e.ts < ? OR e.id < ?)', cursor.ts, cursor.ts, cursor.id);
       }
       // The column cache has no upstream column: an upstream filter reads the events table.
-      if (deps.useCache() && cache.warm && filter.upstream === undefined) return listViaCache(filter, limit, cursor);
+      if (deps.useCache() && cache.warm && cache.covers(filter.from) && filter.upstream === undefined)
+        return listViaCache(filter, limit, cursor);
       const sql = `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts DESC, e.id DESC LIMIT ${limit}`;
       const rows = deps

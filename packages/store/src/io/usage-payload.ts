@@ -203,7 +203,8 @@ export async function* buildUsagePayloadBytes(
   opts: UsagePayloadOptions,
   cache?: () => ColumnCache | null,
 ): AsyncGenerator<Buffer> {
-  const c = cache?.() ?? null;
+  const warm = cache?.() ?? null;
+  const c = warm?.covers(opts.from) ? warm : null;
   yield* writeUsagePayload(c ? selectFromCache(c, reader(), opts) : selectFromSql(reader(), opts), dict);
 }
 

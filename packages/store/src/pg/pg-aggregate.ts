@@ -7,6 +7,7 @@ import {
   type ValueRow,
 } from '../analytics/aggregate-query';
 import { rows, type PgExec } from './pg-connection';
+import { foldHistogram, foldMetrics } from './pg-time-buckets';
 
 /** Rows as their values in SELECT order (pg keeps the column order in each row object). */
 const valueRows = async (db: PgExec, query: RawBuilder<Record<string, number>>): Promise<ValueRow[]> =>
@@ -17,8 +18,8 @@ export async function aggregatePg(db: PgExec, spec: AggSpec): Promise<AggGroups>
   const { steps, source } = aggregateQueries(spec);
   const out = new AggregateCollector(spec);
   for (const s of steps) {
-    out.addMetrics(await valueRows(db, s.metrics));
-    if (s.histogram) out.addHistogram(await valueRows(db, s.histogram));
+    out.addMetrics(await valueRows(db, foldMetrics(spec, s.metrics)));
+    if (s.histogram) out.addHistogram(await valueRows(db, foldHistogram(spec, s.histogram)));
   }
   return out.result(source);
 }

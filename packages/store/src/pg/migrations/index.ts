@@ -12,6 +12,7 @@ import * as m0015 from './0015-ttft-rollup';
 import * as m0016 from './0016-upstreams';
 import * as m0017 from './0017-leases';
 import * as m0018 from './0018-import-checkpoint';
+import * as m0019 from './0019-scale-indexes';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const pgMigrations: Record<string, Migration> = {
   '0016-upstreams': m0016,
   '0017-leases': m0017,
   '0018-import-checkpoint': m0018,
+  '0019-scale-indexes': m0019,
 };
