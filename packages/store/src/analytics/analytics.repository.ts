@@ -25,7 +25,8 @@ import {
 import type { ColumnCache } from './column-cache';
 import { aggregateSql } from './sqlite-aggregate';
 import type { TimeZones } from './time-zone';
-import { matrixIds, matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
+import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
+import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -123,9 +124,6 @@ export interface AnalyticsRepository {
   /** Top entities × top models with per-cell and total requests, tokens, cost and failures (one scan). */
   matrix(filter: AnalyticsFilter, opts: MatrixOptions): MatrixView;
 }
-
-/** Dense entity × model sums above this many pairs (88 bytes each) would cost too much memory. */
-const MATRIX_DENSE_MAX = 1 << 19;
 
 export function createAnalyticsRepository(deps: {
   reader: () => Database.Database;
@@ -246,18 +244,12 @@ export function createAnalyticsRepository(deps: {
 
     matrix(filter, opts) {
       const f = resolve(filter);
-      let r: MatrixGroups;
-      if (viaCache(f) && sizeOf(opts.by) * sizeOf('model') > MATRIX_DENSE_MAX) {
-        // Too many entity × model pairs for one dense scan: totals per entity and per model, then the
-        // top models' cells one scan each (bounded memory; only huge dictionaries come here).
-        const rowTotals = run({ filter: f, dim: opts.by }).groups;
-        const columnTotals = run({ filter: f, dim: 'model' }).groups;
-        const { columnIds } = matrixIds({ groups: [], rowTotals, columnTotals, source: 'cache' }, opts);
-        const groups = columnIds.flatMap((m) =>
-          run({ filter: { ...f, modelIds: [m] }, dim: opts.by }).groups.map((x) => ({ ...x, g2: m })),
-        );
-        r = { groups, rowTotals, columnTotals, source: 'cache' };
-      } else r = run({ filter: f, dim: opts.by, dim2: 'model' });
+      const sizes = { entities: sizeOf(opts.by), models: sizeOf('model') };
+      // Past the flat arrays' bound (tens of thousands of keys × models), SQL's sparse GROUP BY answers.
+      const r: MatrixGroups =
+        viaCache(f) && sizes.entities * sizes.models <= MATRIX_CACHE_MAX_PAIRS
+          ? matrixCache(deps.cache, f, opts, sizes)
+          : aggregateSql(deps.reader(), { filter: f, dim: opts.by, dim2: 'model' });
       return matrixOf(r, opts, namesOf(opts.by), namesOf('model'));
     },
   };
