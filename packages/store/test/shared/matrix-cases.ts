@@ -1,6 +1,6 @@
 // The entity × model matrix (issue #19): every cell equals the per-entity breakdown filtered by that
 // model, row totals equal the entity's breakdown, column totals the model's, from SQL (rollups or raw
-// events) and, on SQLite, from the column cache.
+// events) and, on SQLite, from the column cache (with the split time series, which scans it the same way).
 import { describe, expect, it } from 'vitest';
 import type { MatrixBy, PgStoreRepositories } from '../../src/index';
 import { dataset, GPT5_PRICE, KEY_A, T0 } from './dataset';
@@ -61,9 +61,15 @@ export function defineMatrixCases(fresh: () => Promise<PgStoreRepositories>): vo
       expect(top.rows.map((r) => r.name)).toEqual(byCost.rows.map((r) => r.name));
       expect(top.columns).toHaveLength(1);
       expect(top.sort).toBe('cost');
+      const split = await s.analytics.timeSeries(ALL, { granularity: 'hour', splitTopModels: 2 });
       const cached = s as PgStoreRepositories & { warmCache?: () => Promise<void> };
       if (cached.warmCache) {
         await cached.warmCache();
+        // The split series from one flat cache pass equals the SQL one (rollups + edge events).
+        const warmSplit = await s.analytics.timeSeries(ALL, { granularity: 'hour', splitTopModels: 2 });
+        expect(warmSplit.source).toBe('cache');
+        expect({ ...warmSplit, source: 'x' }).toEqual({ ...split, source: 'x' });
+        expect(warmSplit.byModel).toHaveLength(2);
         const warm = await check(s, 'key', ALL);
         expect(warm.source).toBe('cache');
         expect({ ...warm, source: 'x' }).toEqual({ ...byKey, source: 'x' });
