@@ -33,7 +33,22 @@ export function matrixCache(
   const pm = idMask(f.providerIds);
   const st = f.status;
   const { from, to } = f;
-  const { ts, key, account, model, provider, status, flags, input, cacheRead, cacheCreation, output, reasoning, unclassified, cost } = c;
+  const {
+    ts,
+    key,
+    account,
+    model,
+    provider,
+    status,
+    flags,
+    input,
+    cacheRead,
+    cacheCreation,
+    output,
+    reasoning,
+    unclassified,
+    cost,
+  } = c;
   const ent = by === 'key' ? key : by === 'account' ? account : provider;
   const failedBit = FLAG_FAILED;
   const { blockMin, blockMax } = c;
@@ -49,11 +64,13 @@ export function matrixCache(
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       const failed = (flags[i]! & failedBit) !== 0;
-      if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st)) continue;
+      if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st))
+        continue;
       const g = ent[i]! * nM + model[i]!;
       n[g]! += 1;
       if (failed) fails[g]! += 1;
-      tok[g]! += input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
+      tok[g]! +=
+        input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
       // The cache keeps an unpriced event's cost as NaN: it adds nothing (as in the SQL sums).
       const x = cost[i]!;
       if (x === x) cst[g]! += x;

@@ -117,7 +117,12 @@ function totalsOf(r: MatrixGroups): { rowTot: Map<number, Acc>; colTot: Map<numb
   return { rowTot, colTot };
 }
 
-export function matrixOf(r: MatrixGroups, opts: MatrixOptions, rowNames: NameOf, modelNames: NameOf): MatrixView {
+export function matrixOf(
+  r: MatrixGroups,
+  opts: MatrixOptions,
+  rowNames: NameOf,
+  modelNames: NameOf,
+): MatrixView {
   const { sort } = matrixLimits(opts);
   const { rowTot, colTot } = totalsOf(r);
   const { rowIds, columnIds } = matrixIds(r, opts);

@@ -34,7 +34,22 @@ export function seriesSplitCache(
   const st = f.status;
   const { from, to } = f;
   const { q0, map } = buckets;
-  const { ts, key, account, model, provider, status, flags, input, cacheRead, cacheCreation, output, reasoning, unclassified, cost } = c;
+  const {
+    ts,
+    key,
+    account,
+    model,
+    provider,
+    status,
+    flags,
+    input,
+    cacheRead,
+    cacheCreation,
+    output,
+    reasoning,
+    unclassified,
+    cost,
+  } = c;
   const failedBit = FLAG_FAILED;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
@@ -49,13 +64,15 @@ export function seriesSplitCache(
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
       const failed = (flags[i]! & failedBit) !== 0;
-      if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st)) continue;
+      if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st))
+        continue;
       const bk = map[Math.floor(t / QUARTER_MS) - q0];
       if (bk === undefined) continue;
       const g = bk * nM + model[i]!;
       n[g]! += 1;
       if (failed) fails[g]! += 1;
-      tok[g]! += input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
+      tok[g]! +=
+        input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
       // The cache keeps an unpriced event's cost as NaN: it adds nothing.
       const x = cost[i]!;
       if (x === x) cst[g]! += x;
@@ -76,7 +93,14 @@ export function seriesSplitCache(
       cs += cst[g]!;
       perModel[m]! += n[g]!;
     }
-    points.push({ label: buckets.labels[bk]!, startMs: buckets.starts[bk]!, requests: rq, failures: fl, tokens: tk, costMicros: Math.round(cs) });
+    points.push({
+      label: buckets.labels[bk]!,
+      startMs: buckets.starts[bk]!,
+      requests: rq,
+      failures: fl,
+      tokens: tk,
+      costMicros: Math.round(cs),
+    });
   }
   const order: number[] = [];
   for (let m = 0; m < nM; m++) if (perModel[m]! > 0) order.push(m);
@@ -85,7 +109,14 @@ export function seriesSplitCache(
     id: m,
     points: buckets.labels.map((label, bk) => {
       const g = bk * nM + m;
-      return { label, startMs: buckets.starts[bk]!, requests: n[g]!, failures: fails[g]!, tokens: tok[g]!, costMicros: Math.round(cst[g]!) };
+      return {
+        label,
+        startMs: buckets.starts[bk]!,
+        requests: n[g]!,
+        failures: fails[g]!,
+        tokens: tok[g]!,
+        costMicros: Math.round(cst[g]!),
+      };
     }),
   }));
   return { points, byModel, source: 'cache' };

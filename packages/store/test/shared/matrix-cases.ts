@@ -17,9 +17,15 @@ export function defineMatrixCases(fresh: () => Promise<PgStoreRepositories>): vo
   };
 
   /** Checks the matrix against breakdowns: cells, row totals, column totals and the grand total. */
-  const check = async (s: PgStoreRepositories, by: MatrixBy, filter: typeof ALL & { apiKeyHash?: string }) => {
+  const check = async (
+    s: PgStoreRepositories,
+    by: MatrixBy,
+    filter: typeof ALL & { apiKeyHash?: string },
+  ) => {
     const mx = await s.analytics.matrix(filter, { by, rows: 10, columns: 6 });
-    const cell = (r: { requests: number; failures: number; tokens: { total: number }; costMicros: number } | undefined) => ({
+    const cell = (
+      r: { requests: number; failures: number; tokens: { total: number }; costMicros: number } | undefined,
+    ) => ({
       requests: r?.requests ?? 0,
       failures: r?.failures ?? 0,
       tokens: r?.tokens.total ?? 0,
@@ -37,7 +43,12 @@ export function defineMatrixCases(fresh: () => Promise<PgStoreRepositories>): vo
       for (const r of mx.rows) expect(r.cells[ci]).toEqual(at.get(r.name) ?? cell(undefined));
     }
     const t = await s.analytics.totals(filter);
-    expect(mx.total).toEqual({ requests: t.requests, failures: t.failures, tokens: t.tokens.total, costMicros: t.costMicros });
+    expect(mx.total).toEqual({
+      requests: t.requests,
+      failures: t.failures,
+      tokens: t.tokens.total,
+      costMicros: t.costMicros,
+    });
     expect(mx.entityCount).toBe(rows.total);
     expect(mx.modelCount).toBe(cols.total);
     return mx;
