@@ -222,6 +222,8 @@ describe('panel-ux in Chromium (manager mode)', () => {
     // The entity × model matrix: top keys by the top models, with a total per row.
     await poll(() => page.getByTestId('matrix').locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('matrix').locator('thead th').count()).toBeGreaterThan(2);
+    // One request answers it, with a total per column and the grand total in the footer.
+    expect(await page.getByTestId('matrix').locator('tfoot td').count()).toBe(await page.getByTestId('matrix').locator('thead th').count() - 1);
     // Time to first token: p50 / p95 over all models from the TTFT histogram, and two columns per model.
     type Pcts = { rows: { name: string; count: number; percentiles: (number | null)[] }[] };
     const ttftAll = await api<Pcts>('/analytics/latency-percentiles?range=7d&metric=ttft&by=none');

@@ -92,6 +92,27 @@ describe('analytics API', () => {
     expect(bad.json().error).toMatch(/dimension/);
   });
 
+  it('matrix: top entities × top models in one request, cells as the store computes them', async () => {
+    const range = { from: END - 30 * DAY, to: END };
+    const res = await get(`${BASE}/matrix?range=30d&by=account&sort=tokens&rows=3&columns=2`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject(plain(await store.analytics.matrix(range, { by: 'account', sort: 'tokens', rows: 3, columns: 2 })) as object);
+    expect(body.rows).toHaveLength(3);
+    expect(body.columns).toHaveLength(2);
+    expect(body.total.requests).toBe(events.length);
+    // A cell is the account's requests of that model.
+    const [row] = body.rows as { name: string; cells: { requests: number }[] }[];
+    const model = (body.columns as { name: string }[])[0]!.name;
+    expect(row!.cells[0]!.requests).toBe(events.filter((e) => e.authIndex === row!.name && e.model === model).length);
+    // Defaults: keys by requests, 10 × 6.
+    const dflt = (await get(`${BASE}/matrix?range=30d`)).json();
+    expect(dflt).toMatchObject({ by: 'key', sort: 'requests' });
+    expect(dflt.rows).toHaveLength(5);
+    expect((await get(`${BASE}/matrix?by=model`)).statusCode).toBe(400);
+    expect((await get(`${BASE}/matrix?columns=31`)).statusCode).toBe(400);
+  });
+
   it('filter options, latency percentiles and heatmap', async () => {
     const range = { from: END - 30 * DAY, to: END };
     expect((await get(`${BASE}/filter-options?range=30d`)).json()).toMatchObject(plain(await store.analytics.filterOptions(range)) as object);
@@ -154,7 +175,7 @@ describe('analytics API', () => {
   });
 
   it('every analytics route needs the admin key', async () => {
-    for (const path of ['summary', 'timeline', 'breakdown/model', 'filter-options', 'latency-percentiles', 'heatmap', 'events']) {
+    for (const path of ['summary', 'timeline', 'breakdown/model', 'filter-options', 'latency-percentiles', 'heatmap', 'matrix', 'events']) {
       const res = await get(`${BASE}/${path}`, false);
       expect(res.statusCode, path).toBe(401);
       expect(res.json().code).toBe('invalid_admin_key');

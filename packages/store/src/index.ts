@@ -142,3 +142,5 @@ export type {
   StoreNotifications,
 } from './notifications/store-notifications';
 export { DEFAULT_UPSTREAM_ID, upstreamDedupKey, upstreamOf } from './events/event-upstream';
+export type { MatrixView, MatrixOptions, MatrixBy, MatrixSort, MatrixCell } from './analytics/matrix-view';
+export { MATRIX_MAX_ROWS, MATRIX_MAX_COLUMNS } from './analytics/matrix-view';

@@ -17,6 +17,7 @@ import type {
 import type { AlertSilenceRecord } from './alerts/alert-silences.repository';
 import type { AggSource } from './analytics/aggregate';
 import type { BudgetsRepository } from './budgets/budgets.repository';
+import type { MatrixOptions, MatrixView } from './analytics/matrix-view';
 import type {
   AnalyticsFilter,
   BreakdownBy,
@@ -124,6 +125,8 @@ export interface AnalyticsRepository {
   }>;
   /** Which engine answers now: the warm column cache, or rollups + SQL. */
   engine(): Promise<'cache' | 'sql'>;
+  /** Top entities × top models with per-cell and total requests, tokens, cost and failures (one scan). */
+  matrix(filter: AnalyticsFilter, opts: MatrixOptions): Promise<MatrixView>;
 }
 
 export interface PricesRepository {

@@ -56,6 +56,13 @@ const TimelineQuery = FilterQuery.extend({
   granularity: z.enum(['hour', 'day']).optional(),
   splitTopModels: z.coerce.number().int().min(0).max(20).optional(),
 });
+const MatrixQuery = FilterQuery.extend({
+  /** The matrix's rows: top keys, accounts or providers. */
+  by: z.enum(['key', 'account', 'provider']).optional(),
+  sort: z.enum(['requests', 'tokens', 'cost', 'failures']).optional(),
+  rows: limitParam(100),
+  columns: limitParam(30),
+});
 const BreakdownParams = z.object({ dimension: z.enum(['model', 'key', 'account', 'provider']) });
 const BreakdownQuery = FilterQuery.extend({
   sort: z.enum(['requests', 'failures', 'tokens', 'cost', 'lastSeen', 'name']).optional(),
@@ -146,6 +153,19 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: An
       offset: q.offset ?? 0,
     });
     return { range, dimension: request.params.dimension, ...result };
+  });
+
+  // Top entities × top models in one scan (the Monitoring matrix): cells, row and column totals.
+  app.get(`${base}/matrix`, { schema: { querystring: MatrixQuery } }, async (request) => {
+    const q = request.query;
+    const range = resolveRange(q, now());
+    const result = await store.analytics.matrix(toFilter(q, range), {
+      by: q.by ?? 'key',
+      ...(q.sort ? { sort: q.sort } : {}),
+      rows: q.rows ?? 10,
+      columns: q.columns ?? 6,
+    });
+    return { range, ...result };
   });
 
   app.get(`${base}/filter-options`, { schema: { querystring: FilterQuery } }, async (request) => {

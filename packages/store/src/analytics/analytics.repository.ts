@@ -24,7 +24,10 @@ import {
 } from './analytics-views';
 import type { ColumnCache } from './column-cache';
 import { aggregateSql } from './sqlite-aggregate';
-import type { TimeZones } from './time-zone';
+import type { BucketMap, TimeZones } from './time-zone';
+import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
+import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
+import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -119,6 +122,8 @@ export interface AnalyticsRepository {
   };
   /** Which engine answers now: the warm column cache, or rollups + SQL. */
   engine(): 'cache' | 'sql';
+  /** Top entities × top models with per-cell and total requests, tokens, cost and failures (one scan). */
+  matrix(filter: AnalyticsFilter, opts: MatrixOptions): MatrixView;
 }
 
 export function createAnalyticsRepository(deps: {
@@ -163,6 +168,10 @@ export function createAnalyticsRepository(deps: {
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
   };
 
+  // Split: one pass grouped by time × model gives the totals, the top models and their series.
+  const splitRun = (f: ResolvedFilter, buckets: BucketMap, top: number): AggGroups =>
+    run(top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets });
+
   const namesOf = (dim: FilterDim): NameOf => {
     if (dim === 'model' || dim === 'provider') return (id) => ({ ...NO_NAMES, name: dict.name(dim, id) });
     if (dim === 'key')
@@ -184,11 +193,12 @@ export function createAnalyticsRepository(deps: {
       const f = resolve(filter);
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, opts.granularity);
       const top = opts.splitTopModels ?? 0;
-      // Split: one pass grouped by time × model gives the totals, the top models and their series.
-      const r = run(
-        top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets },
-      );
-      const s = seriesOf(buckets, r, top);
+      const models = sizeOf('model');
+      // Split from the warm cache: one flat pass of the four figures a point shows (see series-split-cache).
+      const s =
+        top > 0 && viaCache(f) && buckets.labels.length * models <= SPLIT_CACHE_MAX_PAIRS
+          ? seriesSplitCache(deps.cache, f, buckets, top, models)
+          : seriesOf(buckets, splitRun(f, buckets, top), top);
       const model = namesOf('model');
       return { ...s, byModel: s.byModel.map((m) => ({ model: model(m.id).name, points: m.points })) };
     },
@@ -236,6 +246,17 @@ export function createAnalyticsRepository(deps: {
       const f = resolve(filter);
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, 'weekdayHour');
       return heatmapOf(run({ filter: f, dim: 'time', buckets }));
+    },
+
+    matrix(filter, opts) {
+      const f = resolve(filter);
+      const sizes = { entities: sizeOf(opts.by), models: sizeOf('model') };
+      // Past the flat arrays' bound (tens of thousands of keys × models), SQL's sparse GROUP BY answers.
+      const r: MatrixGroups =
+        viaCache(f) && sizes.entities * sizes.models <= MATRIX_CACHE_MAX_PAIRS
+          ? matrixCache(deps.cache, f, opts, sizes)
+          : aggregateSql(deps.reader(), { filter: f, dim: opts.by, dim2: 'model' });
+      return matrixOf(r, opts, namesOf(opts.by), namesOf('model'));
     },
   };
   return repo;

@@ -21,6 +21,7 @@ import {
   type NameOf,
 } from '../analytics/analytics-views';
 import type { TimeZones } from '../analytics/time-zone';
+import { matrixIds, matrixOf } from '../analytics/matrix-view';
 import type { AnalyticsRepository } from '../repositories';
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
@@ -149,6 +150,13 @@ export function createPgAnalyticsRepository(deps: {
       const f = await resolve(filter);
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, 'weekdayHour');
       return heatmapOf(await run({ filter: f, dim: 'time', buckets }));
+    },
+
+    async matrix(filter, opts) {
+      // One GROUP BY entity, model over the rollup that has both (provider × model: hourly) or raw events.
+      const r = await run({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
+      const { rowIds, columnIds } = matrixIds(r, opts);
+      return matrixOf(r, opts, await namesOf(opts.by, rowIds), await namesOf('model', columnIds));
     },
   };
   return repo;

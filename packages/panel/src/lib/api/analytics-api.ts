@@ -106,6 +106,14 @@ const HeatmapSchema = z.looseObject({
 });
 export type HeatmapData = z.output<typeof HeatmapSchema>;
 
+const Cell = z.looseObject({ requests: z.number(), failures: z.number(), tokens: z.number(), costMicros: z.number() });
+const MatrixSchema = z.looseObject({
+  columns: z.array(z.looseObject({ name: z.string(), total: Cell })),
+  rows: z.array(z.looseObject({ name: z.string(), label: z.string(), total: Cell, cells: z.array(Cell) })),
+  total: Cell,
+});
+export type MatrixData = z.output<typeof MatrixSchema>;
+
 /** One stored usage event as the events route and the live stream send it. */
 const EventSchema = z.looseObject({
   id: z.number(),
@@ -223,6 +231,9 @@ export const getLatency = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}, p:
   c.json('GET', `${BASE}/latency-percentiles`, LatencySchema, { query: { ...analyticsParams(q), by: p.by ?? 'model', percentiles: '50,95', metric: p.metric }, ...o });
 export const getHeatmap = (c: ManagerClient, q: AnalyticsQuery, o: Opts = {}) =>
   c.json('GET', `${BASE}/heatmap`, HeatmapSchema, { query: analyticsParams(q), ...o });
+/** Top keys / accounts / providers × top models in one request (cells, row and column totals). */
+export const getMatrix = (c: ManagerClient, q: AnalyticsQuery, p: { by: Exclude<Dimension, 'model'>; rows: number; columns: number }, o: Opts = {}) =>
+  c.json('GET', `${BASE}/matrix`, MatrixSchema, { query: { ...analyticsParams(q), by: p.by, rows: p.rows, columns: p.columns }, ...o });
 /** Newest first, keyset paged: pass the previous page's nextCursor. */
 export const getEvents = (c: ManagerClient, q: AnalyticsQuery, p: { search?: string; cursor?: string | null; limit?: number }, o: Opts = {}) =>
   c.json('GET', `${BASE}/events`, EventPageSchema, {
