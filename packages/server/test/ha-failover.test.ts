@@ -2,41 +2,27 @@
 // (the collector pops over HTTP, so what CPA handed out is exact: FakeCpa stats). kill -9 the leader
 // mid-ingest: the other takes the collector lease within 30 s, nothing is doubled, at most one batch
 // (USAGE_BATCH_SIZE) is lost. Then a graceful SIGTERM of the new leader hands over with nothing lost.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { normalizeRecord } from '@cpamp/collector';
-import { emitUsage, generateUsage, pgTestsDisabled, startFakeCpa, startTestPostgres, type FakeCpa, type TestPostgres } from '@cpamp/testkit';
+import {
+  emitUsage,
+  generateUsage,
+  pgTestsDisabled,
+  startFakeCpa,
+  startTestPostgres,
+  type FakeCpa,
+  type TestPostgres,
+} from '@cpamp/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, serveBuilt, type ServeProc } from './built-cli';
 import { tempDir, waitFor } from './helpers';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const CLI = join(ROOT, 'packages', 'server', 'dist', 'cli.js');
 const ADMIN_KEY = 'cpamp_haTestAdminKey0123456789abcdefABCD';
 const DATA_KEY = 'c'.repeat(64);
 const BATCH = 50;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
-function ensureBuilt(): void {
-  const deps = ['sdk-cpa', 'store', 'collector', 'panel'].filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist')));
-  const stale = !existsSync(CLI) || changedSince(join(ROOT, 'packages', 'server', 'src'), statSync(CLI).mtimeMs);
-  for (const pkg of [...deps, ...(stale ? ['store', 'server'] : [])]) {
-    const r = spawnSync('npm', ['run', 'build', '--silent', '-w', `@cpamp/${pkg}`], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`building @cpamp/${pkg} failed:\n${r.stdout}\n${r.stderr}`);
-  }
-}
-function changedSince(dir: string, ms: number): boolean {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > ms);
-}
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  url: Promise<string>;
-  err: () => string;
-  exit: Promise<number | null>;
-}
+type Proc = ServeProc & { name: string };
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 
@@ -50,49 +36,38 @@ suite('ha: two cpamp processes on one Postgres', () => {
   const serve = (name: string): Proc => {
     const dir = tempDir(`cpamp-ha-${name}-`);
     dirs.push(dir);
-    const child = spawn(process.execPath, [CLI, 'serve'], {
-      cwd: dir.path,
-      env: {
-        PATH: process.env.PATH,
-        USAGE_DATA_DIR: dir.path,
-        HTTP_ADDR: '127.0.0.1:0',
-        CPAMP_ADMIN_KEY: ADMIN_KEY,
-        CPAMP_LOG_LEVEL: 'warn',
-        CPAMP_DOCKER: '0',
-        USAGE_DB_URL: pgServer.url,
-        USAGE_DB_SCHEMA: schema,
-        // The shared data key: a secret one instance encrypts, the other reads.
-        CPA_MANAGER_DATA_KEY: DATA_KEY,
-        CPA_UPSTREAM_URL: fake.url,
-        CPA_MANAGEMENT_KEY: fake.managementKey,
-        USAGE_COLLECTOR_MODE: 'http',
-        USAGE_BATCH_SIZE: String(BATCH),
-        USAGE_POLL_INTERVAL_MS: '50',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const url = new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /cpamp (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`cpamp ${name} exited with ${code} before listening:\n${out}\n${err}`)));
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    url.catch(() => undefined);
-    const p = { name, child, url, err: () => err, exit };
+    const p: Proc = {
+      name,
+      ...serveBuilt(
+        dir.path,
+        {
+          CPAMP_ADMIN_KEY: ADMIN_KEY,
+          CPAMP_LOG_LEVEL: 'warn',
+          USAGE_DB_URL: pgServer.url,
+          USAGE_DB_SCHEMA: schema,
+          // The shared data key: a secret one instance encrypts, the other reads.
+          CPA_MANAGER_DATA_KEY: DATA_KEY,
+          CPA_UPSTREAM_URL: fake.url,
+          CPA_MANAGEMENT_KEY: fake.managementKey,
+          USAGE_COLLECTOR_MODE: 'http',
+          USAGE_BATCH_SIZE: String(BATCH),
+          USAGE_POLL_INTERVAL_MS: '50',
+        },
+        `cpamp ${name}`,
+      ),
+    };
     procs.push(p);
     return p;
   };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const status = async (p: Proc): Promise<Record<string, any>> => (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Record<string, any>>;
+  const status = async (p: Proc): Promise<Record<string, any>> =>
+    (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Record<string, any>>;
   const holds = async (p: Proc, lease: string): Promise<boolean> =>
-    ((await status(p)).instance?.leases ?? []).some((l: { name: string; held: boolean }) => l.name === lease && l.held);
-  const until = <T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> => waitFor(probe, { timeoutMs }) as Promise<T>;
+    ((await status(p)).instance?.leases ?? []).some(
+      (l: { name: string; held: boolean }) => l.name === lease && l.held,
+    );
+  const until = <T>(probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> =>
+    waitFor(probe, { timeoutMs }) as Promise<T>;
   const query = async <T extends Record<string, unknown>>(text: string): Promise<T> => {
     const c = new pg.Client({ connectionString: pgServer.url });
     await c.connect();
@@ -105,7 +80,10 @@ suite('ha: two cpamp processes on one Postgres', () => {
   };
   /** Emitting stopped: waits until CPA handed out everything and the store stopped growing. */
   const drained = async () => {
-    await until(async () => fake.stats().popped + fake.stats().expired >= fake.stats().enqueued, 20_000).catch((e: unknown) => {
+    await until(
+      async () => fake.stats().popped + fake.stats().expired >= fake.stats().enqueued,
+      20_000,
+    ).catch((e: unknown) => {
       throw new Error(`CPA still holds records: ${JSON.stringify(fake.stats())}`, { cause: e });
     });
     let last = -1;
@@ -124,7 +102,8 @@ suite('ha: two cpamp processes on one Postgres', () => {
     t0 = Date.now();
   }, 240_000);
   afterAll(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exit));
     await fake?.close();
     await pgServer?.stop();
@@ -135,7 +114,12 @@ suite('ha: two cpamp processes on one Postgres', () => {
   const mark = (what: string) => console.log(`ha ${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
   it('kill -9 the leader mid-ingest: takeover ≤ 30 s, 0 doubled, ≤ one batch lost; SIGTERM hands over with 0 lost', async () => {
     const records = [...generateUsage({ seed: 21, events: 10_000, days: 1 })];
-    const distinct = (n: number) => new Set(records.slice(0, n).map((r) => (normalizeRecord(r) as { ok: true; event: { dedupKey: string } }).event.dedupKey)).size;
+    const distinct = (n: number) =>
+      new Set(
+        records
+          .slice(0, n)
+          .map((r) => (normalizeRecord(r) as { ok: true; event: { dedupKey: string } }).event.dedupKey),
+      ).size;
     // Three instances start together: one takes the collector lease, the others stand by.
     const all = [serve('a'), serve('b'), serve('c')];
     const collecting = async (among: Proc[]) => {
@@ -152,16 +136,21 @@ suite('ha: two cpamp processes on one Postgres', () => {
     const leaderId = (await status(leader1)).instance.instanceId as string;
     for (const s of standby) {
       expect(s.instance.instanceId).not.toBe(leaderId);
-      expect(s.instance.leases.find((l: { name: string }) => l.name === 'collector:default')).toMatchObject({ held: false, holder: leaderId });
+      expect(s.instance.leases.find((l: { name: string }) => l.name === 'collector:default')).toMatchObject({
+        held: false,
+        holder: leaderId,
+      });
     }
 
     let emittedSoFar = 0;
     const emit = (from: number, to: number) => {
       const stop = new AbortController();
-      const done = emitUsage(fake, records.slice(from, to), { ratePerSecond: 100, signal: stop.signal }).then((r) => {
-        emittedSoFar += r.emitted;
-        return r;
-      });
+      const done = emitUsage(fake, records.slice(from, to), { ratePerSecond: 100, signal: stop.signal }).then(
+        (r) => {
+          emittedSoFar += r.emitted;
+          return r;
+        },
+      );
       return { stop, done };
     };
     const inserted = async (p: Proc) => ((await status(p)).collector?.totalInserted ?? 0) as number;
@@ -170,7 +159,10 @@ suite('ha: two cpamp processes on one Postgres', () => {
     // A standby's live stream shows the leader's rows (LISTEN / NOTIFY relay).
     const watcher = all.find((p) => p !== leader1)!;
     const sse = new AbortController();
-    const stream = await fetch(`${await watcher.url}/v0/management/events/stream?types=usage`, { headers: auth, signal: sse.signal });
+    const stream = await fetch(`${await watcher.url}/v0/management/events/stream?types=usage`, {
+      headers: auth,
+      signal: sse.signal,
+    });
     expect(stream.status).toBe(200);
     const relayed = (async () => {
       const reader = stream.body!.getReader();
@@ -185,7 +177,9 @@ suite('ha: two cpamp processes on one Postgres', () => {
     })().catch(() => 0);
     const first = emit(0, 5_000);
     await until(async () => (await inserted(leader1)) >= 150, 15_000);
-    expect(await Promise.race([relayed, new Promise((r) => setTimeout(() => r('timeout'), 10_000))])).toBeGreaterThanOrEqual(20);
+    expect(
+      await Promise.race([relayed, new Promise((r) => setTimeout(() => r('timeout'), 10_000))]),
+    ).toBeGreaterThanOrEqual(20);
     sse.abort();
     mark(`${leader1.name} killed`);
     leader1.child.kill('SIGKILL');
@@ -224,7 +218,15 @@ suite('ha: two cpamp processes on one Postgres', () => {
     const check = await query<{ n: number; d: number; r: number }>(
       'SELECT count(*)::int AS n, count(DISTINCT dedup)::int AS d, (SELECT coalesce(sum(n), 0)::int FROM rollup_hour) AS r FROM events',
     );
-    const summary = { takeoverMs, collectedAfterMs, handoverMs, emitted: emittedSoFar, stored: end.n, lostKill, lostGraceful: lostTotal - lostKill };
+    const summary = {
+      takeoverMs,
+      collectedAfterMs,
+      handoverMs,
+      emitted: emittedSoFar,
+      stored: end.n,
+      lostKill,
+      lostGraceful: lostTotal - lostKill,
+    };
     console.log(`ha failover: ${JSON.stringify(summary)}`);
     expect(check.n).toBe(check.d);
     expect(check.r).toBe(check.n);

@@ -31,7 +31,8 @@ export interface AlertSilencesRepository {
   pruneExpired(nowMs: number): number;
 }
 
-interface Row {
+/** An alert_silence row as both dialects read it. */
+export interface SilenceRow {
   id: number;
   kind: string;
   scope: string;
@@ -41,7 +42,7 @@ interface Row {
   note: string;
 }
 
-const toRecord = (r: Row): AlertSilenceRecord => ({
+export const silenceRecord = (r: SilenceRow): AlertSilenceRecord => ({
   id: r.id,
   kind: r.kind === 'ack' ? 'ack' : 'mute',
   scope: r.scope === 'rule' ? 'rule' : 'incident',
@@ -58,18 +59,18 @@ export function createAlertSilencesRepository(deps: {
   const { writer: db, now } = deps;
   // Tiny and written by this process: reads go to the writer (a mute set a moment ago is always seen).
   const s = {
-    findAck: db.prepare<[number], Row>(
+    findAck: db.prepare<[number], SilenceRow>(
       `SELECT * FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`,
     ),
     insert: db.prepare(
       `INSERT INTO alert_silence(kind, scope, target_id, until_ms, created_ms, note) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    get: db.prepare<[number | bigint], Row>('SELECT * FROM alert_silence WHERE id = ?'),
+    get: db.prepare<[number | bigint], SilenceRow>('SELECT * FROM alert_silence WHERE id = ?'),
     delAck: db.prepare(
       `DELETE FROM alert_silence WHERE kind = 'ack' AND scope = 'incident' AND target_id = ?`,
     ),
     del: db.prepare('DELETE FROM alert_silence WHERE id = ?'),
-    active: db.prepare<[number], Row>(
+    active: db.prepare<[number], SilenceRow>(
       'SELECT * FROM alert_silence WHERE until_ms IS NULL OR until_ms > ? ORDER BY id',
     ),
     prune: db.prepare('DELETE FROM alert_silence WHERE until_ms IS NOT NULL AND until_ms <= ?'),
@@ -77,17 +78,17 @@ export function createAlertSilencesRepository(deps: {
   return {
     ack(incidentId, note = '') {
       const found = s.findAck.get(incidentId);
-      if (found) return toRecord(found);
+      if (found) return silenceRecord(found);
       const info = s.insert.run('ack', 'incident', incidentId, null, now(), note);
-      return toRecord(s.get.get(info.lastInsertRowid)!);
+      return silenceRecord(s.get.get(info.lastInsertRowid)!);
     },
     unack: (incidentId) => s.delAck.run(incidentId).changes > 0,
     mute(input) {
       const info = s.insert.run('mute', input.scope, input.targetId, input.untilMs, now(), input.note ?? '');
-      return toRecord(s.get.get(info.lastInsertRowid)!);
+      return silenceRecord(s.get.get(info.lastInsertRowid)!);
     },
     remove: (id) => s.del.run(id).changes > 0,
-    active: (nowMs) => s.active.all(nowMs).map(toRecord),
+    active: (nowMs) => s.active.all(nowMs).map(silenceRecord),
     pruneExpired: (nowMs) => s.prune.run(nowMs).changes,
   };
 }
