@@ -78,7 +78,7 @@ export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
 
 function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null): AggregateStep {
   const f = spec.filter;
-  const rollup = range.kind === 'rollup' ? table! : null;
+  const rollup = range.kind === 'rollup' ? (range.table ?? table!) : null;
   const where: RawBuilder<unknown>[] = rollup
     ? [
         sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,

@@ -23,6 +23,8 @@ import {
   type NameOf,
 } from './analytics-views';
 import type { ColumnCache } from './column-cache';
+import { DAY_MS } from '../rollups/rollup-batch';
+import { planAggregateRanges } from '../rollups/rollup-choice';
 import { aggregateSql } from './sqlite-aggregate';
 import type { TimeZones } from './time-zone';
 
@@ -121,6 +123,8 @@ export interface AnalyticsRepository {
   engine(): 'cache' | 'sql';
 }
 
+const DEFAULT_CACHE_SCAN_LIMIT = 1_000_000;
+
 export function createAnalyticsRepository(deps: {
   reader: () => Database.Database;
   dict: DictionaryCache;
@@ -130,7 +134,10 @@ export function createAnalyticsRepository(deps: {
   useCache: () => boolean;
   /** Raw events before this instant were removed by retention: such ranges come from rollups. */
   rawFloorMs: () => number;
+  /** See OpenStoreOptions.cacheScanLimit. */
+  cacheScanLimit?: number;
 }): AnalyticsRepository {
+  const scanLimit = deps.cacheScanLimit ?? DEFAULT_CACHE_SCAN_LIMIT;
   const { dict, zones } = deps;
 
   const resolve = (f: AnalyticsFilter): ResolvedFilter => {
@@ -158,9 +165,23 @@ export function createAnalyticsRepository(deps: {
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {
-    if (!viaCache(spec.filter)) return aggregateSql(deps.reader(), spec);
+    if (!viaCache(spec.filter) || rollupsCheaper(spec)) return aggregateSql(deps.reader(), spec);
     const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
+  };
+
+  /**
+   * A long range that daily rollups answer exactly reads far fewer rows from them than from the cache (a year:
+   * ~20k rollup_day rows vs 10M cached events): above scanLimit scanned rows, rollups win.
+   */
+  const rollupsCheaper = (spec: AggSpec): boolean => {
+    const f = spec.filter;
+    if (f.to - f.from < 2 * DAY_MS || deps.cache.rowsIn(f.from, f.to) <= scanLimit) return false;
+    const { table, ranges } = planAggregateRanges(spec);
+    if (!table) return false;
+    // Only when whole days carry the bulk of the range (raw-event edges stay under a day at each end).
+    const daily = ranges.filter((r) => r.kind === 'rollup' && (r.table ?? table).unit === DAY_MS);
+    return daily.reduce((t, r) => t + r.to - r.from, 0) >= (f.to - f.from) / 2;
   };
 
   const namesOf = (dim: FilterDim): NameOf => {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { SqliteQueryCompiler, createQueryId, type RawBuilder } from 'kysely';
 import type { AggSpec } from './aggregate';
 import { AggregateCollector, aggregateQueries, type AggGroups, type ValueRow } from './aggregate-query';
+import { sqliteTimeFold } from './sqlite-time-fold';
 
 /** A dialect-neutral kysely `sql` query run synchronously on a better-sqlite3 connection, rows as value arrays. */
 export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown>): ValueRow[] {
@@ -16,9 +17,10 @@ export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown
 export function aggregateSql(db: Database.Database, spec: AggSpec): AggGroups {
   const { steps, source } = aggregateQueries(spec);
   const out = new AggregateCollector(spec);
+  const fold = sqliteTimeFold(spec);
   for (const s of steps) {
-    out.addMetrics(sqliteValueRows(db, s.metrics));
-    if (s.histogram) out.addHistogram(sqliteValueRows(db, s.histogram));
+    out.addMetrics(sqliteValueRows(db, fold.metrics(s.metrics)));
+    if (s.histogram) out.addHistogram(sqliteValueRows(db, fold.histogram(s.histogram)));
   }
   return out.result(source);
 }

@@ -11,6 +11,7 @@ import { defineAlertsCases } from './alerts-cases';
 import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { defineTtftCases } from './ttft-cases';
 import { defineUpstreamCases } from './upstream-cases';
+import { defineRollupDayCases } from './rollup-day-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -302,6 +303,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineAlertsCases(fresh, openStore);
     defineIoMaintenanceCases(fresh);
     defineUpstreamCases(fresh);
+    defineRollupDayCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
