@@ -48,8 +48,11 @@ export function sqliteTimeFold(spec: AggSpec): {
   if (!runs) return { metrics: (q) => q, histogram: (q) => q };
   const rep = sql.raw(tree(runs, 0, runs.length));
   return {
-    metrics: (q) => sql<Record<string, number>>`SELECT ${rep} AS a, s.b, ${METRIC_FOLD} FROM (${q}) s GROUP BY 1, 2`,
+    metrics: (q) =>
+      sql<Record<string, number>>`SELECT ${rep} AS a, s.b, ${METRIC_FOLD} FROM (${q}) s GROUP BY 1, 2`,
     histogram: (q) =>
-      sql<Record<string, number>>`SELECT ${rep} AS a, s.b, s.bucket, sum(s.n) AS n FROM (${q}) s GROUP BY 1, 2, 3`,
+      sql<
+        Record<string, number>
+      >`SELECT ${rep} AS a, s.b, s.bucket, sum(s.n) AS n FROM (${q}) s GROUP BY 1, 2, 3`,
   };
 }
