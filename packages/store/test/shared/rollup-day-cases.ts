@@ -61,7 +61,8 @@ export function defineRollupDayCases(fresh: () => Promise<PgStoreRepositories>):
       const CHANGE = T0 + 4 * DAY + 6 * H;
       await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
       for (let afterId = 0, done = false; !done;) {
-        const r = await s.events.repriceChunk({ models: null, fromMs: null, afterId, span: 50 });
+        // From the change on only: Postgres re-prices a range at today's prices (SQLite: at each event's time).
+        const r = await s.events.repriceChunk({ models: null, fromMs: CHANGE, afterId, span: 50 });
         afterId = r.lastId;
         done = r.done;
       }
