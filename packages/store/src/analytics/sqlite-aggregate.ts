@@ -15,12 +15,11 @@ export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown
 
 /** An aggregate over rollups and raw events in SQLite (see aggregateQueries). */
 export function aggregateSql(db: Database.Database, spec: AggSpec): AggGroups {
-  const { steps, source } = aggregateQueries(spec);
+  const { steps, source } = aggregateQueries(spec, sqliteTimeFold(spec));
   const out = new AggregateCollector(spec);
-  const fold = sqliteTimeFold(spec);
   for (const s of steps) {
-    out.addMetrics(sqliteValueRows(db, fold.metrics(s.metrics)));
-    if (s.histogram) out.addHistogram(sqliteValueRows(db, fold.histogram(s.histogram)));
+    out.addMetrics(sqliteValueRows(db, s.metrics));
+    if (s.histogram) out.addHistogram(sqliteValueRows(db, s.histogram));
   }
   return out.result(source);
 }

@@ -1,12 +1,12 @@
-import { sql, type RawBuilder } from 'kysely';
 import type { AggSpec } from './aggregate';
+import type { TimeFold } from './aggregate-query';
 
 /**
  * Time views on SQLite fold quarter hours into their output buckets in SQL (as pg-time-buckets.ts does on
  * Postgres), so a year split by model comes back as days × models, not ~35k quarters × models rows into JS.
  * SQLite has no arrays: the bucket's first quarter is chosen by a balanced CASE tree over the runs of quarters
- * that share a bucket (≤ ~10 comparisons a row). Views with very many runs (hourly series, heatmaps over long
- * ranges) already come back one row per hour from rollup_hour and are left to the collector.
+ * that share a bucket (≤ ~12 comparisons a row), placed in the step's own GROUP BY (one grouping pass).
+ * Views with very many runs (hourly series, heatmaps over long ranges) are left to the collector.
  */
 const MAX_RUNS = 4096;
 
@@ -28,31 +28,16 @@ function runsOf(spec: AggSpec): [number, number][] | null {
   return runs.length > 0 && runs.length < map.length ? runs : null;
 }
 
-/** CASE tree over runs[lo, hi): the representative quarter of `s.a` (integers generated here, never input). */
-function tree(runs: [number, number][], lo: number, hi: number): string {
+/** CASE tree over runs[lo, hi) on `x` (numbers generated here, never input). */
+function tree(x: string, runs: [number, number][], lo: number, hi: number): string {
   if (hi - lo === 1) return String(runs[lo]![1]);
   const mid = (lo + hi) >> 1;
-  return `CASE WHEN s.a < ${runs[mid]![0]} THEN ${tree(runs, lo, mid)} ELSE ${tree(runs, mid, hi)} END`;
+  return `CASE WHEN ${x} < ${runs[mid]![0]} THEN ${tree(x, runs, lo, mid)} ELSE ${tree(x, runs, mid, hi)} END`;
 }
 
-const METRIC_FOLD = sql.raw(
-  [...Array.from({ length: 10 }, (_, i) => `sum(m${i}) AS m${i}`), 'max(m10) AS m10'].join(', '),
-);
-
-/** The metrics and histogram queries of a step, folded to output buckets for time views (else unchanged). */
-export function sqliteTimeFold(spec: AggSpec): {
-  metrics: (q: RawBuilder<Record<string, number>>) => RawBuilder<Record<string, number>>;
-  histogram: (q: RawBuilder<Record<string, number>>) => RawBuilder<Record<string, number>>;
-} {
+/** The fold of a time view's quarter expression, or undefined when there is nothing to fold. */
+export function sqliteTimeFold(spec: AggSpec): TimeFold | undefined {
   const runs = runsOf(spec);
-  if (!runs) return { metrics: (q) => q, histogram: (q) => q };
-  const rep = sql.raw(tree(runs, 0, runs.length));
-  return {
-    metrics: (q) =>
-      sql<Record<string, number>>`SELECT ${rep} AS a, s.b, ${METRIC_FOLD} FROM (${q}) s GROUP BY 1, 2`,
-    histogram: (q) =>
-      sql<
-        Record<string, number>
-      >`SELECT ${rep} AS a, s.b, s.bucket, sum(s.n) AS n FROM (${q}) s GROUP BY 1, 2, 3`,
-  };
+  if (!runs) return undefined;
+  return (q) => tree(`(${q})`, runs, 0, runs.length);
 }
