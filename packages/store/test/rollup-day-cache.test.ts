@@ -66,6 +66,7 @@ describe('rollup_day on SQLite', () => {
       expect(strip(await viaRollups.analytics.timeSeries(f, opts))).toEqual(
         strip(await cached.analytics.timeSeries(f, opts)),
       );
+      expect(await viaRollups.analytics.filterOptions(f)).toEqual(await cached.analytics.filterOptions(f));
       for (const by of ['model', 'provider', 'account'] as const)
         expect(strip(await viaRollups.analytics.breakdown(f, { by }))).toEqual(
           strip(await cached.analytics.breakdown(f, { by })),

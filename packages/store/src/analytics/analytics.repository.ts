@@ -221,7 +221,10 @@ export function createAnalyticsRepository(deps: {
 
     filterOptions(filter) {
       const f = resolve(filter);
-      const counts = viaCache(f)
+      // One cache pass counts all four; rollups only when each of the four has a daily one for the range.
+      const viaRollups = () =>
+        (['key', 'account', 'model', 'provider'] as const).every((dim) => rollupsCheaper({ filter: f, dim }));
+      const counts = viaCache(f) && !viaRollups()
         ? countDimsCache(deps.cache, f, {
             key: sizeOf('key'),
             account: sizeOf('account'),
