@@ -50,6 +50,11 @@ export interface OpenStoreOptions {
    */
   columnCacheMaxEvents?: number;
   /**
+   * Beyond this many cached rows in a range that daily rollups answer exactly, views read the rollups instead
+   * of scanning the cache (default 1,000,000; the answers are the same).
+   */
+  cacheScanLimit?: number;
+  /**
    * Keep a binary snapshot of the column cache beside the database (`<path>.colcache`), written on
    * close and periodically, so the next open is warm in milliseconds (default true for files).
    */
@@ -235,6 +240,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       accountLabels: () => accounts.labels(),
       useCache: () => useCache,
       rawFloorMs: () => rawFloor,
+      cacheScanLimit: opts.cacheScanLimit,
     });
     const settings = createSettingsRepository(writer, dataKey, now);
     // Raw events older than this were removed by retention: only rollups know about them.

@@ -76,9 +76,17 @@ export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
   return ids.length === 0 ? sql`false` : sql`${sql.ref(col)} IN (${sql.join(ids)})`;
 }
 
-function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null): AggregateStep {
+/** Maps the quarter-hour expression of a time view to its bucket's representative quarter (SQL text). */
+export type TimeFold = (quarterExpr: string) => string;
+
+function stepOf(
+  spec: AggSpec,
+  range: AggregateRange,
+  table: RollupTable | null,
+  fold: TimeFold = (q) => q,
+): AggregateStep {
   const f = spec.filter;
-  const rollup = range.kind === 'rollup' ? table! : null;
+  const rollup = range.kind === 'rollup' ? (range.table ?? table!) : null;
   const where: RawBuilder<unknown>[] = rollup
     ? [
         sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,
@@ -97,9 +105,7 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
     spec.dim === 'none'
       ? '0'
       : spec.dim === 'time'
-        ? rollup
-          ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}`
-          : `ts / ${QUARTER_MS}`
+        ? fold(rollup ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}` : `ts / ${QUARTER_MS}`)
         : DIM_COLUMN[spec.dim],
   );
   const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
@@ -125,9 +131,12 @@ function stepOf(spec: AggSpec, range: AggregateRange, table: RollupTable | null)
 }
 
 /** Rollups for the whole hours/days of the range, raw events for the edges (or for everything). */
-export function aggregateQueries(spec: AggSpec): { steps: AggregateStep[]; source: AggSource } {
+export function aggregateQueries(
+  spec: AggSpec,
+  fold?: TimeFold,
+): { steps: AggregateStep[]; source: AggSource } {
   const { table, ranges, source } = planAggregateRanges(spec);
-  return { steps: ranges.map((r) => stepOf(spec, r, table)), source };
+  return { steps: ranges.map((r) => stepOf(spec, r, table, fold)), source };
 }
 
 export const emptyGroup = (g: number, g2: number, histogram: boolean): AggGroup => ({

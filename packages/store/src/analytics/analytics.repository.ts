@@ -23,6 +23,8 @@ import {
   type NameOf,
 } from './analytics-views';
 import type { ColumnCache } from './column-cache';
+import { DAY_MS } from '../rollups/rollup-batch';
+import { planAggregateRanges } from '../rollups/rollup-choice';
 import { aggregateSql } from './sqlite-aggregate';
 import type { BucketMap, TimeZones } from './time-zone';
 import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
@@ -126,6 +128,8 @@ export interface AnalyticsRepository {
   matrix(filter: AnalyticsFilter, opts: MatrixOptions): MatrixView;
 }
 
+const DEFAULT_CACHE_SCAN_LIMIT = 1_000_000;
+
 export function createAnalyticsRepository(deps: {
   reader: () => Database.Database;
   dict: DictionaryCache;
@@ -135,7 +139,10 @@ export function createAnalyticsRepository(deps: {
   useCache: () => boolean;
   /** Raw events before this instant were removed by retention: such ranges come from rollups. */
   rawFloorMs: () => number;
+  /** See OpenStoreOptions.cacheScanLimit. */
+  cacheScanLimit?: number;
 }): AnalyticsRepository {
+  const scanLimit = deps.cacheScanLimit ?? DEFAULT_CACHE_SCAN_LIMIT;
   const { dict, zones } = deps;
 
   const resolve = (f: AnalyticsFilter): ResolvedFilter => {
@@ -163,7 +170,7 @@ export function createAnalyticsRepository(deps: {
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {
-    if (!viaCache(spec.filter)) return aggregateSql(deps.reader(), spec);
+    if (!viaCache(spec.filter) || rollupsCheaper(spec)) return aggregateSql(deps.reader(), spec);
     const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
   };
@@ -171,6 +178,20 @@ export function createAnalyticsRepository(deps: {
   // Split: one pass grouped by time × model gives the totals, the top models and their series.
   const splitRun = (f: ResolvedFilter, buckets: BucketMap, top: number): AggGroups =>
     run(top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets });
+
+  /**
+   * A long range that daily rollups answer exactly reads far fewer rows from them than from the cache (a year:
+   * ~20k rollup_day rows vs 10M cached events): above scanLimit scanned rows, rollups win.
+   */
+  const rollupsCheaper = (spec: AggSpec): boolean => {
+    const f = spec.filter;
+    if (f.to - f.from < 2 * DAY_MS || deps.cache.rowsIn(f.from, f.to) <= scanLimit) return false;
+    const { table, ranges } = planAggregateRanges(spec);
+    if (!table) return false;
+    // Only when whole days carry the bulk of the range (raw-event edges stay under a day at each end).
+    const daily = ranges.filter((r) => r.kind === 'rollup' && (r.table ?? table).unit === DAY_MS);
+    return daily.reduce((t, r) => t + r.to - r.from, 0) >= (f.to - f.from) / 2;
+  };
 
   const namesOf = (dim: FilterDim): NameOf => {
     if (dim === 'model' || dim === 'provider') return (id) => ({ ...NO_NAMES, name: dict.name(dim, id) });
@@ -196,7 +217,10 @@ export function createAnalyticsRepository(deps: {
       const models = sizeOf('model');
       // Split from the warm cache: one flat pass of the four figures a point shows (see series-split-cache).
       const s =
-        top > 0 && viaCache(f) && buckets.labels.length * models <= SPLIT_CACHE_MAX_PAIRS
+        top > 0 &&
+        viaCache(f) &&
+        buckets.labels.length * models <= SPLIT_CACHE_MAX_PAIRS &&
+        !rollupsCheaper({ filter: f, dim: 'time', dim2: 'model', buckets })
           ? seriesSplitCache(deps.cache, f, buckets, top, models)
           : seriesOf(buckets, splitRun(f, buckets, top), top);
       const model = namesOf('model');
@@ -210,7 +234,10 @@ export function createAnalyticsRepository(deps: {
 
     filterOptions(filter) {
       const f = resolve(filter);
-      const counts = viaCache(f)
+      // One cache pass counts all four; rollups only when each of the four has a daily one for the range.
+      const viaRollups = () =>
+        (['key', 'account', 'model', 'provider'] as const).every((dim) => rollupsCheaper({ filter: f, dim }));
+      const counts = viaCache(f) && !viaRollups()
         ? countDimsCache(deps.cache, f, {
             key: sizeOf('key'),
             account: sizeOf('account'),

@@ -451,6 +451,15 @@ export class ColumnCache {
     return this.floorMs === -Infinity || (fromMs !== undefined && fromMs >= this.floorMs);
   }
 
+  /** Rows a scan of [fromMs, toMs) would read: those of every block whose time span overlaps it (an upper bound). */
+  rowsIn(fromMs: number, toMs: number): number {
+    let rows = 0;
+    const nBlocks = (this.n + BLOCK - 1) >> BLOCK_SHIFT;
+    for (let b = 0; b < nBlocks; b++)
+      if (this.blockMax[b]! >= fromMs && this.blockMin[b]! < toMs) rows += Math.min(BLOCK, this.n - (b << BLOCK_SHIFT));
+    return rows;
+  }
+
   /** Row index of an event id (rows are in ascending id order), or -1. */
   indexOf(id: number): number {
     let lo = 0;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { SqliteQueryCompiler, createQueryId, type RawBuilder } from 'kysely';
 import type { AggSpec } from './aggregate';
 import { AggregateCollector, aggregateQueries, type AggGroups, type ValueRow } from './aggregate-query';
+import { sqliteTimeFold } from './sqlite-time-fold';
 
 /** A dialect-neutral kysely `sql` query run synchronously on a better-sqlite3 connection, rows as value arrays. */
 export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown>): ValueRow[] {
@@ -14,7 +15,7 @@ export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown
 
 /** An aggregate over rollups and raw events in SQLite (see aggregateQueries). */
 export function aggregateSql(db: Database.Database, spec: AggSpec): AggGroups {
-  const { steps, source } = aggregateQueries(spec);
+  const { steps, source } = aggregateQueries(spec, sqliteTimeFold(spec));
   const out = new AggregateCollector(spec);
   for (const s of steps) {
     out.addMetrics(sqliteValueRows(db, s.metrics));

@@ -16,6 +16,8 @@ export interface BucketMap {
   starts: number[];
   /** True when every offset in the range is a whole hour (hourly rollups can be used). */
   wholeHours: boolean;
+  /** True when every UTC day of the range falls into one group (UTC daily buckets: daily rollups can be used). */
+  wholeDays?: boolean;
 }
 
 /** Per-store helper (no module state): formatters and offsets cached per zone. */
@@ -82,6 +84,8 @@ export class TimeZones {
     const starts: number[] = [];
     const seen = new Map<number, number>();
     let wholeHours = true;
+    // Daily buckets at offset 0 throughout: each UTC day is one bucket.
+    let wholeDays = kind === 'day';
     let hourStart = -1;
     let offA = 0;
     let offB = 0;
@@ -96,6 +100,7 @@ export class TimeZones {
       // A transition inside the hour makes the ends differ: then resolve each quarter exactly.
       const off = offA === offB ? offA : this.offset(tz, ms);
       if (off % HOUR_MS !== 0) wholeHours = false;
+      if (off !== 0) wholeDays = false;
       const local = ms + off;
       let key: number;
       if (kind === 'hour') key = Math.floor(local / HOUR_MS);
@@ -121,6 +126,6 @@ export class TimeZones {
         starts.push(0);
       }
     }
-    return { q0, map, labels, starts, wholeHours };
+    return { q0, map, labels, starts, wholeHours, wholeDays };
   }
 }

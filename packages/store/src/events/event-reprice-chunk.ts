@@ -68,6 +68,7 @@ export function createRepriceChunker(deps: {
   const delta = (table: string, keys: string) =>
     writer.prepare(`UPDATE ${table} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${keys}`);
   const hourDelta = delta('rollup_hour', 'hour = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
+  const dayDelta = delta('rollup_day', 'day = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
   const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
   const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
@@ -152,6 +153,7 @@ export function createRepriceChunker(deps: {
         const hour = Math.floor(r.ts / HOUR_MS);
         const day = Math.floor(r.ts / DAY_MS);
         addDelta(`h|${hour}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
+        addDelta(`d|${day}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
@@ -160,7 +162,7 @@ export function createRepriceChunker(deps: {
       for (const [k, [dCost, dUnpriced]] of deltas) {
         const [kind, ...parts] = k.split('|');
         const keys = parts.map(Number);
-        const stmt = kind === 'h' ? hourDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
+        const stmt = kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);
       }
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.

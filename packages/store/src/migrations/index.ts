@@ -13,6 +13,7 @@ import * as m0012 from './0012-saved-views';
 import * as m0015 from './0015-ttft-rollup';
 import * as m0016 from './0016-upstreams';
 import * as m0017 from './0017-leases';
+import * as m0020 from './0020-rollup-day';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0015-ttft-rollup': m0015,
   '0016-upstreams': m0016,
   '0017-leases': m0017,
+  '0020-rollup-day': m0020,
 };

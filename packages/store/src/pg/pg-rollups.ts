@@ -43,8 +43,9 @@ async function upsert(
 
 /** Adds a batch's contributions to every rollup (inside the caller's transaction). */
 export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const { hour, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
+  const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
   await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
+  await upsert(exec, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], sortedEntries(day));
   await upsert(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], sortedEntries(dayKey));
   await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAccount));
   const l = sortedEntries(latency);
@@ -75,10 +76,14 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
   await sql`DELETE FROM rollup_hour WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_hour_latency WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
   await sql`DELETE FROM rollup_hour_ttft WHERE hour >= ${h0} AND hour < ${h1}`.execute(exec);
+  await sql`DELETE FROM rollup_day WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
   await sql`DELETE FROM rollup_day_key WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
   await sql`DELETE FROM rollup_day_account WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
   await sql`INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${m})
     SELECT ts / ${sql.lit(HOUR_MS)}, model_id, provider_id, ${sclass}, ${sums} FROM events
+    WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3, 4`.execute(exec);
+  await sql`INSERT INTO rollup_day (day, model_id, provider_id, sclass, ${m})
+    SELECT ts / ${sql.lit(DAY_MS)}, model_id, provider_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3, 4`.execute(exec);
   await sql`INSERT INTO rollup_hour_latency (hour, model_id, bucket, n)
     SELECT ts / ${sql.lit(HOUR_MS)}, model_id, lat_bucket, count(*) FROM events

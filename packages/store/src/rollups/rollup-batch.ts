@@ -37,6 +37,8 @@ export type RollupAgg = number[];
 export interface RollupBatch {
   /** hour|model_id|provider_id|sclass */
   hour: Map<string, RollupAgg>;
+  /** day|model_id|provider_id|sclass: the hourly rollup summed per UTC day (long ranges read 24× fewer rows) */
+  day: Map<string, RollupAgg>;
   /** day|key_id|sclass */
   dayKey: Map<string, RollupAgg>;
   /** day|account_id|sclass */
@@ -69,11 +71,12 @@ function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): v
 
 /** Sums a batch in memory, so each rollup row is upserted once per batch. */
 export function aggregateRollups(items: readonly RollupContribution[]): RollupBatch {
-  const out: RollupBatch = { hour: new Map(), dayKey: new Map(), dayAccount: new Map(), latency: new Map(), ttft: new Map() };
+  const out: RollupBatch = { hour: new Map(), day: new Map(), dayKey: new Map(), dayAccount: new Map(), latency: new Map(), ttft: new Map() };
   for (const c of items) {
     const h = Math.floor(c.ts / HOUR_MS);
     const d = Math.floor(c.ts / DAY_MS);
     addTo(out.hour, `${h}|${c.modelId}|${c.providerId}|${c.sclass}`, c);
+    addTo(out.day, `${d}|${c.modelId}|${c.providerId}|${c.sclass}`, c);
     addTo(out.dayKey, `${d}|${c.keyId}|${c.sclass}`, c);
     addTo(out.dayAccount, `${d}|${c.accountId}|${c.sclass}`, c);
     const lk = `${h}|${c.modelId}|${c.latBucket}`;

@@ -29,12 +29,24 @@ export const ROLLUPS: readonly RollupTable[] = [
   { name: 'rollup_day_account', unit: DAY_MS, timeCol: 'day', dims: new Set<Dim>(['account']), hist: null },
 ];
 
+/**
+ * The daily rollup over the same dimensions as rollup_hour (no histograms): the whole UTC days inside a long
+ * range come from it, the hours at its edges from rollup_hour.
+ */
+export const DAY_ROLLUP: RollupTable = {
+  name: 'rollup_day',
+  unit: DAY_MS,
+  timeCol: 'day',
+  dims: new Set<Dim>(['model', 'provider']),
+  hist: null,
+};
+
 /** What an aggregate asks for, as far as the choice of rollup goes. */
 export interface RollupQuery {
   filter: ResolvedFilter;
   dim: Dim;
   dim2?: 'model';
-  buckets?: Pick<BucketMap, 'wholeHours'>;
+  buckets?: Pick<BucketMap, 'wholeHours' | 'wholeDays'>;
   histogram?: boolean;
   histMetric?: 'latency' | 'ttft';
 }
@@ -68,11 +80,37 @@ export interface AggregateRange {
   kind: 'rollup' | 'events';
   from: number;
   to: number;
+  /** The rollup of this piece when it is not the plan's table (the daily rollup inside an hourly plan). */
+  table?: RollupTable;
+}
+
+/** Whether whole UTC days may come from rollup_day: no histogram, and time views only in UTC daily buckets. */
+const dayRollupFits = (spec: RollupQuery): boolean =>
+  !spec.histogram && (spec.dim !== 'time' || spec.buckets?.wholeDays === true);
+
+/** [from, to) in the table's whole units and the raw-event edges, appended to ranges. */
+function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, to: number, day: boolean): void {
+  const h0 = Math.ceil(from / table.unit) * table.unit;
+  const h1 = Math.floor(to / table.unit) * table.unit;
+  if (h1 <= h0) {
+    ranges.push({ kind: 'events', from, to });
+    return;
+  }
+  if (from < h0) ranges.push({ kind: 'events', from, to: h0 });
+  const d0 = day ? Math.ceil(h0 / DAY_MS) * DAY_MS : 0;
+  const d1 = day ? Math.floor(h1 / DAY_MS) * DAY_MS : 0;
+  if (day && d1 > d0) {
+    if (h0 < d0) ranges.push({ kind: 'rollup', from: h0, to: d0 });
+    ranges.push({ kind: 'rollup', from: d0, to: d1, table: DAY_ROLLUP });
+    if (d1 < h1) ranges.push({ kind: 'rollup', from: d1, to: h1 });
+  } else ranges.push({ kind: 'rollup', from: h0, to: h1 });
+  if (h1 < to) ranges.push({ kind: 'events', from: h1, to });
 }
 
 /**
  * Splits [filter.from, filter.to) into the whole units the chosen rollup answers and the raw-event
- * edges around them (or raw events for everything when no rollup fits).
+ * edges around them (or raw events for everything when no rollup fits). Inside an hourly plan, whole UTC
+ * days come from rollup_day when the grouping allows it.
  */
 export function planAggregateRanges(spec: RollupQuery): {
   table: RollupTable | null;
@@ -82,15 +120,8 @@ export function planAggregateRanges(spec: RollupQuery): {
   const f = spec.filter;
   const ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
-  if (table) {
-    const h0 = Math.ceil(f.from / table.unit) * table.unit;
-    const h1 = Math.floor(f.to / table.unit) * table.unit;
-    if (h1 > h0) {
-      if (f.from < h0) ranges.push({ kind: 'events', from: f.from, to: h0 });
-      ranges.push({ kind: 'rollup', from: h0, to: h1 });
-      if (h1 < f.to) ranges.push({ kind: 'events', from: h1, to: f.to });
-    } else ranges.push({ kind: 'events', from: f.from, to: f.to });
-  } else ranges.push({ kind: 'events', from: f.from, to: f.to });
+  if (table) splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec));
+  else ranges.push({ kind: 'events', from: f.from, to: f.to });
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };

@@ -21,6 +21,7 @@ const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures,
 /** Aggregates a batch in memory, then upserts once per rollup row (inside the caller's transaction). */
 export class RollupWriter {
   private readonly hourStmt: Database.Statement;
+  private readonly dayStmt: Database.Statement;
   private readonly latStmt: Database.Statement;
   private readonly ttftStmt: Database.Statement;
   private readonly dayKeyStmt: Database.Statement;
@@ -30,6 +31,10 @@ export class RollupWriter {
     this.hourStmt = db.prepare(
       `INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
        ON CONFLICT(hour, model_id, provider_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
+    );
+    this.dayStmt = db.prepare(
+      `INSERT INTO rollup_day (day, model_id, provider_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+       ON CONFLICT(day, model_id, provider_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
     );
     this.latStmt = db.prepare(
       `INSERT INTO rollup_hour_latency (hour, model_id, bucket, n) VALUES (?,?,?,?)
@@ -50,8 +55,9 @@ export class RollupWriter {
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const { hour, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
+    const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
     for (const [k, a] of hour) this.hourStmt.run(...rollupKeyParts(k), ...a);
+    for (const [k, a] of day) this.dayStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, a] of dayKey) this.dayKeyStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, a] of dayAccount) this.dayAccountStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
@@ -71,11 +77,17 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
   db.prepare('DELETE FROM rollup_hour WHERE hour >= ? AND hour < ?').run(h0, h1);
   db.prepare('DELETE FROM rollup_hour_latency WHERE hour >= ? AND hour < ?').run(h0, h1);
   db.prepare('DELETE FROM rollup_hour_ttft WHERE hour >= ? AND hour < ?').run(h0, h1);
+  db.prepare('DELETE FROM rollup_day WHERE day >= ? AND day < ?').run(d0, d1);
   db.prepare('DELETE FROM rollup_day_key WHERE day >= ? AND day < ?').run(d0, d1);
   db.prepare('DELETE FROM rollup_day_account WHERE day >= ? AND day < ?').run(d0, d1);
   db.prepare(
     `INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${METRICS})
      SELECT ts / ${HOUR_MS}, model_id, provider_id, ${STATUS_CLASS_SQL} AS sc, ${SUMS} FROM events WHERE ts >= ? AND ts < ?
+     GROUP BY 1, 2, 3, 4`,
+  ).run(t0, t1);
+  db.prepare(
+    `INSERT INTO rollup_day (day, model_id, provider_id, sclass, ${METRICS})
+     SELECT ts / ${DAY_MS}, model_id, provider_id, ${STATUS_CLASS_SQL} AS sc, ${SUMS} FROM events WHERE ts >= ? AND ts < ?
      GROUP BY 1, 2, 3, 4`,
   ).run(t0, t1);
   db.prepare(

@@ -12,6 +12,7 @@ import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { defineTtftCases } from './ttft-cases';
 import { defineUpstreamCases } from './upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
+import { defineRollupDayCases } from './rollup-day-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -304,6 +305,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineIoMaintenanceCases(fresh);
     defineUpstreamCases(fresh);
     defineMatrixCases(fresh);
+    defineRollupDayCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

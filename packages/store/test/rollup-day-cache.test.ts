@@ -1,0 +1,98 @@
+// A long range that daily rollups answer exactly reads them instead of scanning the column cache once the
+// scan would pass cacheScanLimit rows; the figures stay those of the cache. Also: migration 0020 backfills
+// rollup_day from rollup_hour in an existing database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type Store, type UsageEventInput } from '../src/index';
+import { makeEvent } from './helpers/events';
+
+const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
+const KEY = 'cd'.repeat(32);
+const stores: Store[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** One event every 37 minutes over ~10 days, two models, some failures, one model unpriced. */
+function events(n: number): UsageEventInput[] {
+  return Array.from({ length: n }, (_, i) =>
+    makeEvent({
+      timestampMs: T0 + i * 37 * 60_000,
+      model: i % 3 ? 'gpt-5' : 'claude-x',
+      provider: i % 3 ? 'codex' : 'claude',
+      authIndex: `acc${i % 4}`,
+      failed: i % 7 === 0,
+      statusCode: i % 7 === 0 ? 500 : 200,
+      inputTokens: 1000 + i,
+      outputTokens: 50 + i,
+    }),
+  );
+}
+
+async function filled(): Promise<string> {
+  const d = mkdtempSync(join(tmpdir(), 'cpamp-rollday-'));
+  dirs.push(d);
+  const path = join(d, 'usage.sqlite');
+  const w = await openStore({ path, dataKey: KEY, columnCache: false });
+  await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
+  await w.insertBatch(events(400));
+  await w.close();
+  return path;
+}
+
+describe('rollup_day on SQLite', () => {
+  it('prefers daily rollups over a long cache scan, with the same figures as the cache', async () => {
+    const path = await filled();
+    const cached = await openStore({ path, dataKey: KEY, cacheSnapshot: false });
+    const viaRollups = await openStore({ path, dataKey: KEY, cacheSnapshot: false, cacheScanLimit: 0 });
+    stores.push(cached, viaRollups);
+    await cached.warmCache();
+    await viaRollups.warmCache();
+    const long = { from: T0 + 5 * 3_600_000 + 600_000, to: T0 + 9 * 86_400_000 + 600_000 };
+    const short = { from: T0 + 3_600_000, to: T0 + 30 * 3_600_000 };
+    expect((await cached.analytics.totals(long)).source).toBe('cache');
+    expect((await viaRollups.analytics.totals(long)).source).toBe('rollup+events');
+    // Less than two days, or an hourly view: the cache still answers.
+    expect((await viaRollups.analytics.totals(short)).source).toBe('cache');
+    const strip = <T extends object>(x: T) => ({ ...x, source: '' });
+    for (const f of [long, { ...long, model: 'gpt-5' }, { ...long, status: 'failure' as const }]) {
+      expect(strip(await viaRollups.analytics.totals(f))).toEqual(strip(await cached.analytics.totals(f)));
+      const opts = { granularity: 'day' as const, splitTopModels: 2 };
+      expect(strip(await viaRollups.analytics.timeSeries(f, opts))).toEqual(
+        strip(await cached.analytics.timeSeries(f, opts)),
+      );
+      expect(await viaRollups.analytics.filterOptions(f)).toEqual(await cached.analytics.filterOptions(f));
+      for (const by of ['model', 'provider', 'account'] as const)
+        expect(strip(await viaRollups.analytics.breakdown(f, { by }))).toEqual(
+          strip(await cached.analytics.breakdown(f, { by })),
+        );
+    }
+  });
+
+  it('migration 0020 backfills rollup_day from rollup_hour', async () => {
+    const path = await filled();
+    const raw = new Database(path);
+    const before = raw.prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day').get();
+    raw.exec('DROP TABLE rollup_day');
+    raw.prepare("DELETE FROM kysely_migration WHERE name = '0020-rollup-day'").run();
+    raw.close();
+    const s = await openStore({ path, dataKey: KEY, columnCache: false });
+    stores.push(s);
+    const check = new Database(path, { readonly: true });
+    const after = check
+      .prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day')
+      .get();
+    const hour = check
+      .prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_hour')
+      .get();
+    check.close();
+    expect(after).toEqual(before);
+    expect(after).toEqual(hour);
+    expect((after as { n: number }).n).toBe(400);
+  });
+});
