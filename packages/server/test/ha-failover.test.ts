@@ -23,6 +23,8 @@ const BATCH = 50;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 type Proc = ServeProc & { name: string };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- /status is read loosely here
+type Json = Record<string, any>;
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 
@@ -59,9 +61,7 @@ suite('ha: two cpamp processes on one Postgres', () => {
     procs.push(p);
     return p;
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const status = async (p: Proc): Promise<Record<string, any>> =>
-    (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Record<string, any>>;
+  const status = async (p: Proc): Promise<Json> => (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Json>;
   const holds = async (p: Proc, lease: string): Promise<boolean> =>
     ((await status(p)).instance?.leases ?? []).some(
       (l: { name: string; held: boolean }) => l.name === lease && l.held,
