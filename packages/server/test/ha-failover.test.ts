@@ -61,7 +61,8 @@ suite('ha: two cpamp processes on one Postgres', () => {
     procs.push(p);
     return p;
   };
-  const status = async (p: Proc): Promise<Json> => (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Json>;
+  const status = async (p: Proc): Promise<Json> =>
+    (await fetch(`${await p.url}/status`, { headers: auth })).json() as Promise<Json>;
   const holds = async (p: Proc, lease: string): Promise<boolean> =>
     ((await status(p)).instance?.leases ?? []).some(
       (l: { name: string; held: boolean }) => l.name === lease && l.held,
