@@ -106,7 +106,11 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       await rows(db, sql`SELECT 1`);
       // Existence first: CREATE SCHEMA IF NOT EXISTS still needs CREATE on the database.
       if (schema && !(await rows(db, sql`SELECT 1 FROM pg_namespace WHERE nspname = ${schema}`)).length)
-        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
+        await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db).catch((e: unknown) => {
+          // Two instances starting at once on a new schema: IF NOT EXISTS is not atomic, the loser gets a
+          // unique violation on pg_namespace, and the schema it wanted exists.
+          if ((e as { code?: string }).code !== '23505') throw e;
+        });
     } catch (cause) {
       throw new StoreError(
         'open_failed',
