@@ -5,6 +5,7 @@
 //
 //   npm run bench -- scale                      (both dialects, SCALE_EVENTS or 10,000,000 events)
 //   node --expose-gc --import tsx bench/scale/index.ts --events 1000000 [--dialect sqlite|postgres] [--runs 20]
+//     [--views byKey,latency] [--filters none,key] [--ranges 365d]   (measure only these cells)
 //
 // Each dialect runs in its own child process, so the RSS figure is that dialect's alone.
 import { spawnSync } from 'node:child_process';
@@ -32,6 +33,10 @@ const { values: args } = parseArgs({
     'cache-max': { type: 'string' },
     // Appended to the results name: bench/results/scale-<dialect>-<tag>.json.
     tag: { type: 'string' },
+    // Comma lists: measure only these views / filters / ranges (e.g. --views byKey,latency --ranges 365d).
+    views: { type: 'string' },
+    filters: { type: 'string' },
+    ranges: { type: 'string' },
   },
 });
 const EVENTS = Number(args.events ?? process.env.SCALE_EVENTS ?? 10_000_000);
@@ -263,6 +268,11 @@ try {
     runs: RUNS,
     giveUpMs: 3000,
     sampleRss,
+    only: {
+      views: args.views?.split(','),
+      filters: args.filters?.split(','),
+      ranges: args.ranges?.split(','),
+    },
     onCell: (c) => {
       if (c.p95 > TARGET_MS) log(`  over: ${c.view}/${c.filter}/${c.range} p95 ${c.p95} ms`);
     },

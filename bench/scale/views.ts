@@ -72,6 +72,8 @@ export interface MatrixOptions {
   giveUpMs: number;
   onCell?: (c: Cell) => void;
   sampleRss: () => void;
+  /** Measure only these views / filters / ranges (names as in the JSON); all when absent. */
+  only?: { views?: string[]; filters?: string[]; ranges?: string[] };
 }
 
 /** Runs every view × filter × range cell `runs` times (after one warm-up call) and the dashboard view. */
@@ -109,14 +111,18 @@ export async function runMatrix(
     cells.push(c);
     o.onCell?.(c);
   };
+  const picked = (list: string[] | undefined, name: string) => !list || list.includes(name);
   for (const [vn, v] of Object.entries(VIEWS))
     for (const [fname, f] of Object.entries(filters))
       for (const rn of v.ranges) {
+        if (!picked(o.only?.views, vn) || !picked(o.only?.filters, fname) || !picked(o.only?.ranges, rn))
+          continue;
         const filter = { from: maxTs - RANGES[rn], to: maxTs, ...f } as AnalyticsFilter;
         await measure(vn, fname, rn, () => v.fn(repos, filter));
       }
-  await measure('dashboard', 'none', 'today', () =>
-    dashboardView(repos, { now: maxTs, timeZone: 'Europe/Berlin' }),
-  );
+  if (picked(o.only?.views, 'dashboard'))
+    await measure('dashboard', 'none', 'today', () =>
+      dashboardView(repos, { now: maxTs, timeZone: 'Europe/Berlin' }),
+    );
   return cells;
 }
