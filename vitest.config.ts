@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -26,6 +27,9 @@ const project = (name: string, extra: Record<string, unknown> = {}) => ({
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core minus one: a single worker on a 2-core box. Most files wait on
+    // a browser, a child server or a socket rather than the CPU, so two workers halve the wall time there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       project('sdk-cpa'),
       project('store'),
