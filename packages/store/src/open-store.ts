@@ -97,6 +97,7 @@ export interface Store extends StoreRepositories {
   storageReport(): Promise<StorageReport>;
   /** Fills the in-process column cache now (analytics are served from it once warm). */
   warmCache(): Promise<void>;
+  /** `events`: every stored event once warm (the cache's rows plus those older than its window); 0 while cold. */
   cacheStatus(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
 }
 
@@ -324,7 +325,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
-      cacheStatus: () => ({ state: cache.loadState, events: cache.n, bytes: cache.bytes() }),
+      cacheStatus: () => ({ state: cache.loadState, events: cache.n + cache.leftOut, bytes: cache.bytes() }),
       async close() {
         if (closed) return;
         closed = true;

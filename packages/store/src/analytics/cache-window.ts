@@ -14,6 +14,8 @@ export interface CacheWindow {
   afterId: number;
   /** Every event at or after this instant has id > afterId. */
   floorMs: number;
+  /** Events left out (id <= afterId): the store's count is the cache's rows plus these. */
+  leftOut: number;
 }
 
 /** The window for a load, or null when every event fits (or no bound is set). */
@@ -27,5 +29,5 @@ export function cacheWindow(db: Database.Database, maxEvents: number): CacheWind
     .get(count - maxEvents - 1) as number;
   // Ids follow arrival, not event time (imports, late records): the floor is past every left-out event.
   const maxLeftOut = db.prepare('SELECT max(ts) FROM events WHERE id <= ?').pluck().get(afterId) as number;
-  return { afterId, floorMs: maxLeftOut + 1 };
+  return { afterId, floorMs: maxLeftOut + 1, leftOut: count - maxEvents };
 }

@@ -198,6 +198,9 @@ export class ColumnCache {
    */
   maxEvents = 0;
   floorMs = -Infinity;
+  /** With a window: how many stored events are older than it (ids up to windowAfterId), for the event count. */
+  leftOut = 0;
+  private windowAfterId = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -374,12 +377,15 @@ export class ColumnCache {
     this.snapshotRows = 0;
     this.setCombos([]);
     this.floorMs = -Infinity;
+    this.leftOut = 0;
     let cursor = 0;
     const window = cacheWindow(this.db, this.maxEvents);
     if (window) {
       // Newest events only (a snapshot holds all of them): start after the last left-out id.
       cursor = window.afterId;
       this.floorMs = window.floorMs;
+      this.leftOut = window.leftOut;
+      this.windowAfterId = window.afterId;
       this.grow(Math.ceil(this.maxEvents * 1.02) + 1024);
     } else if (this.restore) {
       try {
@@ -485,6 +491,8 @@ export class ColumnCache {
       void this.warmUp().catch((e) => this.logger.error({ err: e }, 'store column cache reload failed'));
       return;
     }
+    // Retention deletes the oldest events first: those outside the window only lower the count.
+    if (this.leftOut > 0) for (const id of ids) if (id <= this.windowAfterId) this.leftOut--;
     const gone = new Set(ids);
     let out = 0;
     for (let i = 0; i < this.n; i++) {
@@ -515,6 +523,7 @@ export class ColumnCache {
     this.generation++;
     this.state = 'cold';
     this.n = 0;
+    this.leftOut = 0;
     this.snapshotRows = 0;
   }
 
