@@ -6,20 +6,18 @@
 //    (one /matrix request, and the 8 breakdowns the card made before) and TTFT p50 / p95 (overall and per model).
 // The data set ends now (the Dashboard shows today), 30 days, seed 42; it is rebuilt when older than 6 h.
 // Env (bench only): PANEL_VIEWS_EVENTS (default 1,000,000), PANEL_VIEWS_REPS (default 20), PANEL_VIEWS_RUNS (default 5).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { normalizeRecord } from '@cpamp/collector';
-import { openStore, type UsageEventInput } from '@cpamp/store';
-import { MODEL_CATALOG, generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { startFakeCpa } from '@cpamp/testkit';
 import { chromium } from 'playwright-core';
+import { buildBenchData } from '../lib/bench-data';
+import { BENCH_CLI as CLI, spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
 
 const EVENTS = Number(process.env.PANEL_VIEWS_EVENTS ?? 1_000_000);
 const REPS = Number(process.env.PANEL_VIEWS_REPS ?? 20);
 const RUNS = Number(process.env.PANEL_VIEWS_RUNS ?? 5);
 const root = new URL('../..', import.meta.url).pathname;
-const CLI = join(root, 'packages/server/dist/cli.js');
 const PANEL = join(root, 'packages/panel/dist/management.html');
 const ADMIN_KEY = 'cpamp_panel_views_bench_admin_key_012345';
 const DATA_DIR = join(tmpdir(), `cpamp-panel-views-bench-${EVENTS}`);
@@ -48,62 +46,17 @@ async function buildDataDir(): Promise<number> {
   rmSync(DATA_DIR, { recursive: true, force: true });
   mkdirSync(DATA_DIR, { recursive: true });
   const end = Date.now();
-  log(`building ${EVENTS.toLocaleString()} events (30 days up to now) into ${DATA_DIR}`);
-  const t = performance.now();
-  const store = await openStore({ path: join(DATA_DIR, 'cpamp.sqlite'), dataKeyPath: join(DATA_DIR, 'data.key') });
-  try {
-    await store.prices.sync(
-      { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-      { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-    );
-  } catch {
-    // price fixture missing: costs stay unpriced
-  }
-  let batch: UsageEventInput[] = [];
-  let inserted = 0;
-  for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30, end })) {
-    const r = normalizeRecord(rec);
-    if (!r.ok) continue;
-    batch.push(r.event);
-    if (batch.length === 500) {
-      inserted += (await store.insertBatch(batch)).inserted;
-      batch = [];
-    }
-  }
-  if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
-  await store.maintenance.checkpoint('TRUNCATE');
-  await store.close();
+  const { inserted } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, end, log });
   writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted, end }));
-  log(`  built ${inserted.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   return end;
-}
-
-function spawnServer(env: Record<string, string>): { proc: ChildProcess; url: Promise<string> } {
-  const base: Record<string, string | undefined> = { ...process.env };
-  for (const k of ['CPA_UPSTREAM_URL', 'CPA_MANAGEMENT_KEY', 'CPA_MANAGEMENT_KEY_FILE', 'CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY']) delete base[k];
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: DATA_DIR,
-    env: { ...base, USAGE_DATA_DIR: DATA_DIR, HTTP_ADDR: '127.0.0.1:0', CPAMP_ADMIN_KEY: ADMIN_KEY, PANEL_PATH: PANEL, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  process.once('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) resolve(m[0]);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out.slice(-2000)}`)));
-  });
-  return { proc, url };
 }
 
 /** The browser globals the page-side function uses (this file has no DOM library). */
 interface PageGlobals {
-  document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } };
+  document: {
+    querySelector(selector: string): { textContent: string | null } | null;
+    querySelectorAll(selector: string): { length: number };
+  };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -113,21 +66,20 @@ const pct = (xs: number[], p: number): number => {
 
 const end = await buildDataDir();
 const fake = await startFakeCpa({});
-const server = spawnServer({ CPA_UPSTREAM_URL: fake.url, CPA_MANAGEMENT_KEY: fake.managementKey });
+const server = spawnBenchServer(DATA_DIR, ADMIN_KEY, {
+  CPA_UPSTREAM_URL: fake.url,
+  CPA_MANAGEMENT_KEY: fake.managementKey,
+  PANEL_PATH: PANEL,
+});
 const base = await server.url;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const warmT0 = performance.now();
-let cache = 'unknown';
-for (let i = 0; i < 1200; i++) {
-  try {
-    cache = String(((await (await fetch(`${base}/status`, { headers: auth })).json()) as { eventCache?: unknown }).eventCache);
-    if (cache === 'warm') break;
-  } catch {
-    // not yet
-  }
-  await sleep(100);
-}
-log(`server ${base}: event cache '${cache}' after ${Math.round(performance.now() - warmT0)} ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+const cache = await waitForWarmCache(base, ADMIN_KEY);
+log(
+  `server ${base}: event cache '${cache}' after ${Math.round(performance.now() - warmT0)} ms; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 
 // The views, as the panel asks for them, over the last 30 days of the data set (the widest preset).
 const to = end + 1;
@@ -145,16 +97,30 @@ const VIEWS: Record<string, () => Promise<unknown>> = {
   'delta (summary now + previous period)': () => Promise.all([get(`/summary?${q}`), get(`/summary?${prev}`)]),
   // What the trend card loads (30 days: daily points), and its heaviest option (hourly, split by model).
   'rpm/tpm series (timeline as the card loads it)': () => get(`/timeline?${q}`),
-  'rpm/tpm series (hourly, split by top 10 models)': () => get(`/timeline?${q}&granularity=hour&splitTopModels=10`),
+  'rpm/tpm series (hourly, split by top 10 models)': () =>
+    get(`/timeline?${q}&granularity=hour&splitTopModels=10`),
   // What the matrix card asks for now: one request, one scan.
-  'entity x model matrix (one /matrix request, keys x top 6 models)': () => get(`/matrix?${q}&by=key&rows=10&columns=6`),
-  'entity x model matrix, accounts (one /matrix request)': () => get(`/matrix?${q}&by=account&rows=10&columns=6`),
+  'entity x model matrix (one /matrix request, keys x top 6 models)': () =>
+    get(`/matrix?${q}&by=key&rows=10&columns=6`),
+  'entity x model matrix, accounts (one /matrix request)': () =>
+    get(`/matrix?${q}&by=account&rows=10&columns=6`),
   // The card's former way (8 breakdown requests), kept to compare under the same load.
   'entity x model matrix, before: 8 breakdown requests': async () => {
-    const [, cols] = (await Promise.all([get(`/breakdown/key?${q}&sort=requests&limit=10`), get(`/breakdown/model?${q}&sort=requests&limit=6`)])) as [unknown, { rows: { name: string }[] }];
-    await Promise.all(cols.rows.map((c) => get(`/breakdown/key?${q}&model=${encodeURIComponent(c.name)}&sort=requests&limit=1000`)));
+    const [, cols] = (await Promise.all([
+      get(`/breakdown/key?${q}&sort=requests&limit=10`),
+      get(`/breakdown/model?${q}&sort=requests&limit=6`),
+    ])) as [unknown, { rows: { name: string }[] }];
+    await Promise.all(
+      cols.rows.map((c) =>
+        get(`/breakdown/key?${q}&model=${encodeURIComponent(c.name)}&sort=requests&limit=1000`),
+      ),
+    );
   },
-  'ttft p50/p95 (per model + overall)': () => Promise.all([get(`/latency-percentiles?${q}&metric=ttft`), get(`/latency-percentiles?${q}&metric=ttft&by=none`)]),
+  'ttft p50/p95 (per model + overall)': () =>
+    Promise.all([
+      get(`/latency-percentiles?${q}&metric=ttft`),
+      get(`/latency-percentiles?${q}&metric=ttft&by=none`),
+    ]),
 };
 const views: { view: string; p50Ms: number; p95Ms: number; maxMs: number; ok: boolean }[] = [];
 for (const [view, fn] of Object.entries(VIEWS)) {
@@ -172,7 +138,13 @@ for (const [view, fn] of Object.entries(VIEWS)) {
 // The Dashboard's first meaningful render in Chromium: requests today drawn and the top models listed.
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+  ],
 });
 const renders: { run: number; ms: number; requests: string }[] = [];
 const errors: string[] = [];
@@ -180,7 +152,9 @@ try {
   // Run 0 warms the browser's own caches (V8 code cache of the panel's script); it is reported, not ranked.
   for (let run = 0; run <= RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    await context.addInitScript(`sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`);
+    await context.addInitScript(
+      `sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`,
+    );
     const page = await context.newPage();
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
@@ -216,7 +190,9 @@ log('\n#19 — each new Monitoring view over HTTP, 30 days of 1M events, warm co
 log('| view | p50 ms | p95 ms | max ms | ≤ 100 ms p95 |');
 log('|---|---|---|---|---|');
 for (const v of views) log(`| ${v.view} | ${v.p50Ms} | ${v.p95Ms} | ${v.maxMs} | ${v.ok ? 'yes' : 'NO'} |`);
-log(`\n#19 — Dashboard first meaningful render (requests today ${renders[0]?.requests ?? '?'} + top models): first run ${renders[0]?.ms} ms, p50 ${pct(ranked, 0.5)} ms, max ${renderMax} ms (target ≤ ${RENDER_TARGET_MS} ms) ${renderMax <= RENDER_TARGET_MS ? 'OK' : 'MISSED'}`);
+log(
+  `\n#19 — Dashboard first meaningful render (requests today ${renders[0]?.requests ?? '?'} + top models): first run ${renders[0]?.ms} ms, p50 ${pct(ranked, 0.5)} ms, max ${renderMax} ms (target ≤ ${RENDER_TARGET_MS} ms) ${renderMax <= RENDER_TARGET_MS ? 'OK' : 'MISSED'}`,
+);
 if (errors.length) log(`console errors: ${errors.slice(0, 5).join(' | ')}`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(
@@ -224,11 +200,23 @@ writeFileSync(
   `${JSON.stringify(
     {
       at: new Date().toISOString(),
-      machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverage: loadavg() },
+      machine: {
+        cpus: cpus().length,
+        memGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        loadAverage: loadavg(),
+      },
       events: EVENTS,
       reps: REPS,
       views: { targetP95Ms: VIEW_TARGET_MS, rows: views },
-      dashboardRender: { targetMs: RENDER_TARGET_MS, firstRunMs: renders[0]?.ms, p50Ms: pct(ranked, 0.5), maxMs: renderMax, ok: renderMax <= RENDER_TARGET_MS, runs: renders },
+      dashboardRender: {
+        targetMs: RENDER_TARGET_MS,
+        firstRunMs: renders[0]?.ms,
+        p50Ms: pct(ranked, 0.5),
+        maxMs: renderMax,
+        ok: renderMax <= RENDER_TARGET_MS,
+        runs: renders,
+      },
       consoleErrors: errors,
     },
     null,

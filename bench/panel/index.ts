@@ -5,19 +5,17 @@
 // loaded (breakdown, latency, heatmap, failure analysis).
 // Env (bench only): PANEL_BENCH_EVENTS (default 1,000,000), PANEL_BENCH_RUNS (default 5 per preset).
 // The data dir is built once per event count (or copied from the server bench's cached one).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { normalizeRecord } from '@cpamp/collector';
-import { openStore, type UsageEventInput } from '@cpamp/store';
-import { MODEL_CATALOG, USAGE_DEFAULT_END_MS, generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { USAGE_DEFAULT_END_MS, startFakeCpa } from '@cpamp/testkit';
 import { chromium } from 'playwright-core';
+import { buildBenchData } from '../lib/bench-data';
+import { BENCH_CLI as CLI, spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
 
 const EVENTS = Number(process.env.PANEL_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.PANEL_BENCH_RUNS ?? 5);
 const root = new URL('../..', import.meta.url).pathname;
-const CLI = join(root, 'packages/server/dist/cli.js');
 const PANEL = join(root, 'packages/panel/dist/management.html');
 const ADMIN_KEY = 'cpamp_panel_bench_admin_key_0123456789';
 const DATA_DIR = join(tmpdir(), `cpamp-panel-bench-${EVENTS}`);
@@ -43,66 +41,23 @@ async function buildDataDir(): Promise<void> {
   mkdirSync(DATA_DIR, { recursive: true });
   // The server bench builds the same data set (seed 42): copy its checkpointed files instead of rebuilding.
   if (existsSync(join(SERVER_BENCH_DIR, 'bench-ready.json'))) {
-    for (const f of ['cpamp.sqlite', 'data.key', 'bench-ready.json']) copyFileSync(join(SERVER_BENCH_DIR, f), join(DATA_DIR, f));
+    for (const f of ['cpamp.sqlite', 'data.key', 'bench-ready.json'])
+      copyFileSync(join(SERVER_BENCH_DIR, f), join(DATA_DIR, f));
     log(`copied data set from ${SERVER_BENCH_DIR}`);
     return;
   }
-  log(`building ${EVENTS.toLocaleString()} events into ${DATA_DIR}`);
-  const t = performance.now();
-  const store = await openStore({ path: join(DATA_DIR, 'cpamp.sqlite'), dataKeyPath: join(DATA_DIR, 'data.key') });
-  try {
-    await store.prices.sync(
-      { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-      { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-    );
-  } catch {
-    // price fixture missing: costs stay unpriced
-  }
-  let batch: UsageEventInput[] = [];
-  let inserted = 0;
-  for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
-    const r = normalizeRecord(rec);
-    if (!r.ok) continue;
-    batch.push(r.event);
-    if (batch.length === 500) {
-      inserted += (await store.insertBatch(batch)).inserted;
-      batch = [];
-    }
-  }
-  if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
-  await store.maintenance.checkpoint('TRUNCATE');
-  await store.close();
+  const { inserted } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, log });
   writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted }));
-  log(`  built ${inserted.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
-
-function spawnServer(env: Record<string, string>): { proc: ChildProcess; url: Promise<string> } {
-  const base: Record<string, string | undefined> = { ...process.env };
-  for (const k of ['CPA_UPSTREAM_URL', 'CPA_MANAGEMENT_KEY', 'CPA_MANAGEMENT_KEY_FILE', 'CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY']) delete base[k];
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: DATA_DIR,
-    env: { ...base, USAGE_DATA_DIR: DATA_DIR, HTTP_ADDR: '127.0.0.1:0', CPAMP_ADMIN_KEY: ADMIN_KEY, PANEL_PATH: PANEL, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  process.once('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) resolve(m[0]);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out.slice(-2000)}`)));
-  });
-  return { proc, url };
 }
 
 /** The few browser globals the page-side functions use (this file has no DOM library). */
 interface PageGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null };
-  performance: { getEntriesByType(type: string): { name: string; startTime: number; responseEnd: number; domContentLoadedEventEnd?: number }[] };
+  performance: {
+    getEntriesByType(
+      type: string,
+    ): { name: string; startTime: number; responseEnd: number; domContentLoadedEventEnd?: number }[];
+  };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -112,23 +67,16 @@ const pct = (xs: number[], p: number): number => {
 
 await buildDataDir();
 const fake = await startFakeCpa({});
-const server = spawnServer({ CPA_UPSTREAM_URL: fake.url, CPA_MANAGEMENT_KEY: fake.managementKey });
+const server = spawnBenchServer(DATA_DIR, ADMIN_KEY, {
+  CPA_UPSTREAM_URL: fake.url,
+  CPA_MANAGEMENT_KEY: fake.managementKey,
+  PANEL_PATH: PANEL,
+});
 const base = await server.url;
-const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 // Wait for the column cache: P10 is about a running server, not the first seconds after a cold start.
 const warmT0 = performance.now();
-let cache = 'unknown';
-for (let i = 0; i < 600; i++) {
-  try {
-    const s = (await (await fetch(`${base}/status`, { headers: auth })).json()) as { eventCache?: unknown; events?: unknown };
-    cache = String(s.eventCache);
-    if (cache === 'warm') break;
-  } catch {
-    // not yet
-  }
-  await sleep(100);
-}
+const cache = await waitForWarmCache(base, ADMIN_KEY, 600);
 log(`server ${base}: event cache '${cache}' after ${Math.round(performance.now() - warmT0)} ms`);
 
 // The generator's data set ends at its fixed default end (not now): anchor the custom range there, or the
@@ -140,7 +88,13 @@ const hashFor = (preset: string) => `#/monitoring?range=custom&from=${maxTs - PR
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+  ],
 });
 
 interface Sample {
@@ -159,7 +113,9 @@ try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
       // Logged in already (as after a reload): the admin key is in sessionStorage.
       // An init script is injected by the browser itself, so it may be a string despite the page's CSP.
-      await context.addInitScript(`sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`);
+      await context.addInitScript(
+        `sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`,
+      );
       const page = await context.newPage();
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       page.on('pageerror', (e) => errors.push(e.message));
@@ -179,8 +135,12 @@ try {
       const all = await page.waitForFunction(
         () => {
           const d = (globalThis as unknown as PageGlobals).document;
-          const cards = ['breakdown', 'latency', 'heatmap'].every((id) => d.querySelector(`[data-testid="${id}"]`));
-          return cards && d.querySelector('[data-testid="status-codes"], #m-fail ~ .cols .empty') ? performance.now() : null;
+          const cards = ['breakdown', 'latency', 'heatmap'].every((id) =>
+            d.querySelector(`[data-testid="${id}"]`),
+          );
+          return cards && d.querySelector('[data-testid="status-codes"], #m-fail ~ .cols .empty')
+            ? performance.now()
+            : null;
         },
         undefined,
         { timeout: 60_000, polling: 'raf' },
@@ -193,12 +153,27 @@ try {
           const res = perf
             .getEntriesByType('resource')
             .filter((r) => /usage-service\/info|\/status$|analytics\/(summary|timeline)/.test(r.name))
-            .map((r) => `${r.name.replace(/^.*?(\/usage-service|\/status|\/v0\/management)/, '$1').split('?')[0]} ${Math.round(r.startTime)}→${Math.round(r.responseEnd)}`);
-          return { html: nav ? Math.round(nav.responseEnd) : null, domReady: nav ? Math.round(nav.domContentLoadedEventEnd ?? 0) : null, res };
+            .map(
+              (r) =>
+                `${r.name.replace(/^.*?(\/usage-service|\/status|\/v0\/management)/, '$1').split('?')[0]} ${Math.round(r.startTime)}→${Math.round(r.responseEnd)}`,
+            );
+          return {
+            html: nav ? Math.round(nav.responseEnd) : null,
+            domReady: nav ? Math.round(nav.domContentLoadedEventEnd ?? 0) : null,
+            res,
+          };
         });
-        log(`  30d run 1 timeline (ms from navigation): html ${timing.html}, DOMContentLoaded ${timing.domReady}; ${timing.res.join('; ')}`);
+        log(
+          `  30d run 1 timeline (ms from navigation): html ${timing.html}, DOMContentLoaded ${timing.domReady}; ${timing.res.join('; ')}`,
+        );
       }
-      samples.push({ preset, run, firstRenderMs: Math.round(f.ms), allCardsMs: Math.round((await all.jsonValue()) as number), requests: f.k });
+      samples.push({
+        preset,
+        run,
+        firstRenderMs: Math.round(f.ms),
+        allCardsMs: Math.round((await all.jsonValue()) as number),
+        requests: f.k,
+      });
       await context.close();
     }
   }
@@ -220,18 +195,31 @@ const rows = ['24h', '7d', '30d'].map((preset) => {
     preset,
     requests: s[0]?.requests ?? '',
     firstRunMs: cold?.firstRenderMs ?? NaN,
-    firstRenderP50: pct(s.map((x) => x.firstRenderMs), 0.5),
+    firstRenderP50: pct(
+      s.map((x) => x.firstRenderMs),
+      0.5,
+    ),
     firstRenderMax: Math.max(...s.map((x) => x.firstRenderMs)),
-    allCardsP50: pct(s.map((x) => x.allCardsMs), 0.5),
+    allCardsP50: pct(
+      s.map((x) => x.allCardsMs),
+      0.5,
+    ),
     allCardsMax: Math.max(...s.map((x) => x.allCardsMs)),
   };
 });
 log('\nP10 — Monitoring first meaningful render (KPI number + timeline drawn), from navigation start');
-log('| preset | requests shown | first run ms | render p50 ms | render max ms | all cards p50 ms | all cards max ms |');
+log(
+  '| preset | requests shown | first run ms | render p50 ms | render max ms | all cards p50 ms | all cards max ms |',
+);
 log('|---|---|---|---|---|---|---|');
-for (const r of rows) log(`| ${r.preset} | ${r.requests} | ${r.firstRunMs} | ${r.firstRenderP50} | ${r.firstRenderMax} | ${r.allCardsP50} | ${r.allCardsMax} |`);
+for (const r of rows)
+  log(
+    `| ${r.preset} | ${r.requests} | ${r.firstRunMs} | ${r.firstRenderP50} | ${r.firstRenderMax} | ${r.allCardsP50} | ${r.allCardsMax} |`,
+  );
 const worst = Math.max(...rows.map((r) => r.firstRenderMax));
-log(`\nP10 worst first meaningful render: ${worst} ms (target ≤ ${TARGET_MS} ms) ${worst <= TARGET_MS ? 'OK' : 'MISSED'}`);
+log(
+  `\nP10 worst first meaningful render: ${worst} ms (target ≤ ${TARGET_MS} ms) ${worst <= TARGET_MS ? 'OK' : 'MISSED'}`,
+);
 if (errors.length) log(`console errors: ${errors.slice(0, 5).join(' | ')}`);
 
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -7,19 +7,18 @@
 //
 // Opening runs pending migrations on that file, and the file's data-key check is dropped (the scale bench's
 // key is not kept; the file holds no secrets): pass a copy you may change.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
 
 const { values: args } = parseArgs({
   options: { db: { type: 'string' }, tag: { type: 'string' }, runs: { type: 'string', default: '3' } },
 });
 if (!args.db) throw new Error('--db <scale SQLite file> is required');
 const root = new URL('../..', import.meta.url).pathname;
-const CLI = join(root, 'packages', 'server', 'dist', 'cli.js');
 const KEY = 'bench-serve-rss-admin-key-0123456789';
 const H = 3_600_000;
 const RANGES = { '7d': 168 * H, '30d': 720 * H, '365d': 8760 * H } as const;
@@ -29,32 +28,15 @@ db.prepare(`DELETE FROM settings WHERE key = 'data_key_check'`).run();
 db.close();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cpamp-serve-rss-'));
-const child = spawn(process.execPath, [CLI, 'serve'], {
-  env: {
-    PATH: process.env.PATH,
-    USAGE_DATA_DIR: dataDir,
-    USAGE_DB_PATH: args.db,
-    HTTP_ADDR: '127.0.0.1:0',
-    CPAMP_ADMIN_KEY: KEY,
-    CPAMP_LOG_LEVEL: 'warn',
-    CPAMP_DOCKER: '0',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const { proc: child, url } = spawnBenchServer(dataDir, KEY, { USAGE_DB_PATH: args.db, CPAMP_DOCKER: '0' });
 const kb = (field: string): number => {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${child.pid}/status`, 'utf8'),
+  );
   return m ? Number(m[1]) : 0;
 };
 const mb = (k: number) => Math.round(k / 1024);
-let out = '';
-const base = await new Promise<string>((resolve, reject) => {
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /cpamp (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  child.once('exit', (code) => reject(new Error(`cpamp serve exited with ${code}:\n${out}`)));
-});
+const base = await url;
 const get = async (path: string): Promise<unknown> => {
   const res = await fetch(base + path, { headers: { authorization: `Bearer ${KEY}` } });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
@@ -62,24 +44,25 @@ const get = async (path: string): Promise<unknown> => {
 };
 
 const t0 = performance.now();
-type Status = { events: number; eventCache: string | null };
-let status = (await get('/status')) as Status;
-while (status.eventCache && status.eventCache !== 'warm') {
-  await new Promise((r) => setTimeout(r, 500));
-  status = (await get('/status')) as Status;
-}
+const cache = await waitForWarmCache(base, KEY, 6000);
+const status = (await get('/status')) as { events: number };
 const warmSec = +((performance.now() - t0) / 1000).toFixed(1);
 const rssWarm = mb(kb('VmRSS'));
-console.log(`${status.events} events; cache warm after ${warmSec} s; RSS ${rssWarm} MB`);
+console.log(`${status.events} events; cache ${cache} after ${warmSec} s; RSS ${rssWarm} MB`);
 
 const maxTs = Date.now();
-const last = (await get(`/v0/management/analytics/events?limit=1`)) as { events?: { timestampMs?: number }[] };
+const last = (await get(`/v0/management/analytics/events?limit=1`)) as {
+  events?: { timestampMs?: number }[];
+};
 const newest = last.events?.[0]?.timestampMs ?? maxTs;
 const options = (await get(`/v0/management/analytics/filter-options?from=0&to=${newest}`)) as {
   keys?: { hash: string }[];
 };
 const topKey = options.keys?.[0]?.hash;
-const filters: Record<string, string> = { none: '', ...(topKey ? { key: `&key=${encodeURIComponent(topKey)}` } : {}) };
+const filters: Record<string, string> = {
+  none: '',
+  ...(topKey ? { key: `&key=${encodeURIComponent(topKey)}` } : {}),
+};
 
 const paths = (q: string) => [
   `/v0/management/analytics/summary?${q}`,

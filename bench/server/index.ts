@@ -3,14 +3,15 @@
 // running as a child process on the 1M-event data set.
 // Env (bench only): SERVER_BENCH_EVENTS (default 1,000,000). The data dir is cached under os.tmpdir()
 // keyed by event count, so a re-run skips the build.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type UsageEventInput } from '@cpamp/store';
-import { MODEL_CATALOG, generateUsage, startFakeCpa } from '@cpamp/testkit';
-import { normalizeRecord } from '@cpamp/collector';
+import { openStore } from '@cpamp/store';
+import { generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { buildBenchData } from '../lib/bench-data';
+import { spawnBenchServer } from '../lib/bench-server';
 
 const EVENTS = Number(process.env.SERVER_BENCH_EVENTS ?? 1_000_000);
 const root = new URL('../..', import.meta.url).pathname;
@@ -40,38 +41,10 @@ async function buildDataDir(): Promise<void> {
   }
   rmSync(DATA_DIR, { recursive: true, force: true });
   mkdirSync(DATA_DIR, { recursive: true });
-  log(`building ${EVENTS.toLocaleString()} events into ${DATA_DIR}`);
-  const t = performance.now();
-  const store = await openStore({ path: join(DATA_DIR, 'cpamp.sqlite'), dataKeyPath: join(DATA_DIR, 'data.key') });
-  try {
-    await store.prices.sync(
-      { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-      { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-    );
-  } catch {
-    // price fixture missing: costs stay unpriced
-  }
-  let batch: UsageEventInput[] = [];
-  let inserted = 0;
-  for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
-    const r = normalizeRecord(rec);
-    if (!r.ok) continue;
-    batch.push(r.event);
-    if (batch.length === 500) {
-      inserted += (await store.insertBatch(batch)).inserted;
-      batch = [];
-      if (inserted % 200_000 === 0) log(`  ${inserted.toLocaleString()} inserted`);
-    }
-  }
-  if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
-  await store.maintenance.checkpoint('TRUNCATE');
   // A warm cache is snapshotted on close (<db>.colcache): the server then starts as after a restart.
   // The data set's newest event: P11 later adds a few records at "now", which must not move the ranges.
-  const maxTs = (await store.events.list({}, { limit: 1 })).events[0]?.timestampMs ?? Date.now();
-  await store.warmCache();
-  await store.close();
+  const { inserted, maxTs } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, snapshot: true, log });
   writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted, maxTs }));
-  log(`  built ${inserted.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 // --- child server ---
@@ -82,35 +55,7 @@ interface Child {
 }
 function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Child {
   const startedAt = performance.now();
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of ['CPA_UPSTREAM_URL', 'CPA_MANAGEMENT_KEY', 'CPA_MANAGEMENT_KEY_FILE', 'CPAMP_DATA_KEY', 'CPA_MANAGER_DATA_KEY'])
-    delete env[k];
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
-    cwd: dataDir,
-    env: {
-      ...env,
-      USAGE_DATA_DIR: dataDir,
-      HTTP_ADDR: '127.0.0.1:0',
-      CPAMP_ADMIN_KEY: ADMIN_KEY,
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Never leave an orphaned server holding the data-dir lock if the bench dies.
-  process.once('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
-  let out = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (m) resolve(m[0]);
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${out.slice(-2000)}`)));
-  });
-  return { proc, url, startedAt };
+  return { ...spawnBenchServer(dataDir, ADMIN_KEY, extraEnv), startedAt };
 }
 async function stopServer(c: Child): Promise<void> {
   if (c.proc.exitCode !== null) return;
@@ -170,7 +115,10 @@ await buildDataDir();
 // The server ignores a column-cache snapshot of an older format (it then warms from SQL, so P1/P6 would
 // measure a warm-up): open and close the store once, which rewrites a stale snapshot (a current one is kept).
 {
-  const s = await openStore({ path: join(DATA_DIR, 'cpamp.sqlite'), dataKeyPath: join(DATA_DIR, 'data.key') });
+  const s = await openStore({
+    path: join(DATA_DIR, 'cpamp.sqlite'),
+    dataKeyPath: join(DATA_DIR, 'data.key'),
+  });
   await s.warmCache();
   await s.close();
 }
@@ -209,7 +157,9 @@ log(`P7 spawn -> /health 200: ${p7Ms} ms (${base}, pid ${pid}; column-cache snap
 const newest = (await get(base, '/v0/management/analytics/events?limit=1')).body as {
   events: { timestampMs: number }[];
 };
-const markerMaxTs = (JSON.parse(readFileSync(join(DATA_DIR, 'bench-ready.json'), 'utf8')) as { maxTs?: number }).maxTs;
+const markerMaxTs = (
+  JSON.parse(readFileSync(join(DATA_DIR, 'bench-ready.json'), 'utf8')) as { maxTs?: number }
+).maxTs;
 const maxTs = (markerMaxTs ?? newest.events[0]?.timestampMs ?? Date.now()) + 1;
 const H = 3_600_000;
 const rng = (hours: number) => `from=${maxTs - hours * H}&to=${maxTs}`;
@@ -315,8 +265,11 @@ for (const [fn, f] of Object.entries(filters)) {
     p1s.push(first.ms);
     let cursor = (first.body as { nextCursor: string | null }).nextCursor;
     for (let pg = 2; pg < 50 && cursor; pg++)
-      cursor = ((await get(base, `${A}/events?limit=50${f}&cursor=${enc(cursor)}`)).body as { nextCursor: string | null })
-        .nextCursor;
+      cursor = (
+        (await get(base, `${A}/events?limit=50${f}&cursor=${enc(cursor)}`)).body as {
+          nextCursor: string | null;
+        }
+      ).nextCursor;
     if (cursor) p50s.push((await get(base, `${A}/events?limit=50${f}&cursor=${enc(cursor)}`)).ms);
   }
   p2[fn] = { page1: p95(p1s), page50: p50s.length ? p95(p50s) : -1 };
@@ -331,7 +284,10 @@ async function runP11(): Promise<{ samples: number[]; p95: number; max: number }
   const ac = new AbortController();
   try {
     const url = base;
-    const res = await fetch(`${url}/v0/management/events/stream?types=usage`, { headers: auth, signal: ac.signal });
+    const res = await fetch(`${url}/v0/management/events/stream?types=usage`, {
+      headers: auth,
+      signal: ac.signal,
+    });
     if (res.status !== 200 || !res.body) throw new Error(`stream -> ${res.status}`);
     const reader = res.body.getReader();
     const dec = new TextDecoder();
@@ -355,7 +311,8 @@ async function runP11(): Promise<{ samples: number[]; p95: number; max: number }
       }
     })().catch(() => undefined);
     // Let the collector connect first.
-    for (let i = 0; i < 100 && fake.subscriberCount('usage') === 0 && fake.stats().requests === 0; i++) await sleep(100);
+    for (let i = 0; i < 100 && fake.subscriberCount('usage') === 0 && fake.stats().requests === 0; i++)
+      await sleep(100);
     await sleep(1000);
     const samples: number[] = [];
     const tmpl = [...generateUsage({ seed: 9, events: 5, days: 1, end: Date.now() })];
@@ -383,7 +340,12 @@ log('P11 emit -> SSE arrival (ms):', p11);
 
 const p2Worst = Math.max(...Object.values(p2).flatMap((x) => [x.page1, x.page50]));
 const results = {
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   events: EVENTS,
   dataDir: DATA_DIR,
   P1: { targetMs: 100, reps: REPS, warm, coldSingleRequest: cold, cacheState },

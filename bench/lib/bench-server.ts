@@ -1,0 +1,76 @@
+// The built `cpamp serve` as a bench child: a free port, the bench's admin key, none of the caller's CPA or
+// data-key variables, killed if the bench dies (an orphan would hold the data-dir lock).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+export const BENCH_CLI = join(root, 'packages/server/dist/cli.js');
+
+export interface BenchServer {
+  proc: ChildProcess;
+  /** The base URL once the server listens (rejects if it exits first). */
+  url: Promise<string>;
+}
+
+export function spawnBenchServer(
+  dataDir: string,
+  adminKey: string,
+  env: Record<string, string> = {},
+): BenchServer {
+  const base: Record<string, string | undefined> = { ...process.env };
+  for (const k of [
+    'CPA_UPSTREAM_URL',
+    'CPA_MANAGEMENT_KEY',
+    'CPA_MANAGEMENT_KEY_FILE',
+    'CPAMP_DATA_KEY',
+    'CPA_MANAGER_DATA_KEY',
+  ])
+    delete base[k];
+  const proc = spawn(process.execPath, [BENCH_CLI, 'serve'], {
+    cwd: dataDir,
+    env: {
+      ...base,
+      USAGE_DATA_DIR: dataDir,
+      HTTP_ADDR: '127.0.0.1:0',
+      CPAMP_ADMIN_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  process.once('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
+  let out = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (m) resolve(m[0]);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) =>
+      reject(new Error(`server exited with ${code} before listening:\n${out.slice(-2000)}`)),
+    );
+  });
+  return { proc, url };
+}
+
+/** Polls /status until the column cache is warm (or `tries` × 100 ms pass); returns the last state seen. */
+export async function waitForWarmCache(base: string, adminKey: string, tries = 1200): Promise<string> {
+  let cache = 'unknown';
+  for (let i = 0; i < tries; i++) {
+    try {
+      const s = (await (
+        await fetch(`${base}/status`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json()) as {
+        eventCache?: unknown;
+      };
+      cache = String(s.eventCache);
+      if (cache === 'warm' || cache === 'null') break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return cache;
+}
