@@ -201,6 +201,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       await app.register(poolPlugin, {
         store,
         connection,
+        upstreams: app.cpa.upstreams,
         automation: config.automation,
         cpaTimeoutMs: config.proxy.timeoutMs,
         dispatcher: deps.cpaDispatcher,
