@@ -18,6 +18,8 @@ import { requestedUpstream } from '../upstreams/upstream-set';
 
 const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
 const intQ = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
+/** Several CPAs: one CPA's pool (checked against the configured names by scopeOf). */
+const upstreamQ = z.string().trim().min(1).max(64).optional();
 
 const AccountsQuery = z.object({
   provider: z.string().trim().min(1).max(40).optional(),
@@ -27,6 +29,7 @@ const AccountsQuery = z.object({
   sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
   limit: intQ(1, 500, 100),
   cursor: z.string().regex(/^\d{1,9}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+  upstream: upstreamQ,
 });
 const AuthIndexParams = z.object({ authIndex: z.string().min(1).max(200) });
 const IdParams = z.object({ id: z.coerce.number().int().min(1) });
@@ -48,11 +51,12 @@ const ApplyBody = z
   .default({});
 const RunsQuery = z.object({ limit: intQ(1, 200, 20) });
 const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0) });
-const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional() });
+const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional(), upstream: upstreamQ });
 const IssueActionParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable', 'disable', 'delete']) });
 const ActionsQuery = z.object({
   limit: intQ(1, 500, 100),
   cursor: z.string().regex(/^\d{1,15}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+  upstream: upstreamQ,
 });
 const PlusPolicyPatch = z
   .object({ codexQuotaCooldownEnabled: z.boolean(), authIssueQueueEnabled: z.boolean(), authIssueAutoDisableEnabled: z.boolean() })
