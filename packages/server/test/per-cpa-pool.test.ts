@@ -3,6 +3,7 @@
 import { startFakeCpa, type FakeAuthFile, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../src/index';
+import { readUsage } from '../src/pool/views';
 import { bearer, startTestApp, type TestApp } from './helpers';
 
 const file = (who: string, i: number): FakeAuthFile => ({
@@ -104,6 +105,25 @@ describe('the account pool per CPA', () => {
     const listed = (await req('GET', '/v0/management/alerts/incidents/readable')).items as { subject: string; subjectLabel: string }[];
     expect(listed.find((i) => i.subject === 'east~a1')?.subjectLabel).toBe('u1@east.test (CPA east)');
     expect(listed.find((i) => i.subject === 'a2')?.subjectLabel).toBe('u2@main.test');
+  });
+
+  it('reads traffic evidence and usage per CPA: an event of east\'s a1 is about east\'s account only', async () => {
+    const now = Date.now();
+    const ev = (i: number, upstream: string, failed: boolean) => ({
+      dedupKey: `${upstream}-${i}`.padEnd(64, '0'), requestId: `ev${i}`, timestampMs: now - 1000 + i, provider: 'codex', executorType: 'codex', model: 'gpt-5',
+      alias: 'gpt-5', endpoint: '/v1/responses', authType: 'oauth', source: '', apiKeyHash: '', apiKeyLabel: '', clientIp: '', userAgent: '',
+      failed, statusCode: failed ? 429 : 200, failBody: failed ? '{"error":{"type":"usage_limit_reached","resets_in_seconds":1800}}' : '', latencyMs: 5, ttftMs: 1,
+      reasoningEffort: '', serviceTier: '', responseServiceTier: '', generate: true, inputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0, outputTokens: 5,
+      reasoningTokens: 0, unclassifiedTokens: 0, totalTokens: 15, tokenQuality: 'complete' as const, authIndex: 'a1', upstream,
+    });
+    await t.app.store.insertBatch([ev(1, 'east', true), ev(2, 'default', false), ev(3, 'default', false)]);
+    await t.app.pool.evidence.scan();
+    // East's a1 hit its usage limit: cpamp puts it in a cooldown on east; the default CPA's a1 is untouched.
+    expect(disabledIn(east, 'a1')).toBe(true);
+    expect(disabledIn(main, 'a1')).toBe(false);
+    const usage = await readUsage(t.app.store, Date.now(), ['default', 'east']);
+    expect([usage.u24.get('a1')?.requests, usage.u24.get('east~a1')?.requests]).toEqual([2, 1]);
+    await expect.poll(async () => (await accounts()).map(([u, i, , s]) => `${u}/${i}:${s}`)).toEqual(['default/a1:active', 'default/a2:cooldown', 'east/east~a1:cooldown']);
   });
 
   it('a user\'s disable through the proxy reaches the chosen CPA and the pool follows it there only', async () => {
