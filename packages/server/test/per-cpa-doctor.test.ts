@@ -27,7 +27,12 @@ describe('cpamp doctor with several CPAs', () => {
     const work = dir();
     const list = join(work, 'upstreams.json');
     writeFileSync(list, JSON.stringify([{ name: 'east', url: east.url, managementKey: 'east-key' }]));
-    const env = { USAGE_DATA_DIR: dir(), CPA_UPSTREAM_URL: main.url, CPA_MANAGEMENT_KEY: main.managementKey, CPA_UPSTREAMS_FILE: list };
+    const env = {
+      USAGE_DATA_DIR: dir(),
+      CPA_UPSTREAM_URL: main.url,
+      CPA_MANAGEMENT_KEY: main.managementKey,
+      CPA_UPSTREAMS_FILE: list,
+    };
     const io = memoryCliIo(env, work);
     const code = (await runCli(['doctor', '--probe-window-ms', '200'], io)).code;
     const text = io.text();

@@ -9,7 +9,12 @@ import { bearer, startTestApp, type TestApp } from './helpers';
 const file = (who: string, i: number): FakeAuthFile => ({
   name: `codex-u${i}.json`,
   authIndex: `a${i}`,
-  content: { type: 'codex', email: `u${i}@${who}.test`, access_token: `tok-${who}-${i}`, account_id: `acc-${who}-${i}` },
+  content: {
+    type: 'codex',
+    email: `u${i}@${who}.test`,
+    access_token: `tok-${who}-${i}`,
+    account_id: `acc-${who}-${i}`,
+  },
 });
 
 let main: FakeCpa;
@@ -37,17 +42,36 @@ afterAll(async () => {
   await east?.close();
 });
 
-const req = async (method: 'GET' | 'POST' | 'PATCH', url: string, opts: { headers?: Record<string, string>; payload?: object } = {}) => {
-  const res = await t.app.inject({ method, url, headers: { ...bearer(t.adminKey), ...opts.headers }, ...(opts.payload ? { payload: opts.payload } : {}) });
+const req = async (
+  method: 'GET' | 'POST' | 'PATCH',
+  url: string,
+  opts: { headers?: Record<string, string>; payload?: object } = {},
+) => {
+  const res = await t.app.inject({
+    method,
+    url,
+    headers: { ...bearer(t.adminKey), ...opts.headers },
+    ...(opts.payload ? { payload: opts.payload } : {}),
+  });
   expect(res.statusCode, res.body).toBeLessThan(300);
   return res.json();
 };
-type Account = { authIndex: string; upstream: string; email: string; status: string; disabledBy: string | null };
-const accounts = async (query = '', headers: Record<string, string> = {}) => ((await req('GET', `/v0/management/pool/accounts?sort=name${query}`, { headers })).items as Account[]).map((a) => [a.upstream, a.authIndex, a.email, a.status]).sort((x, y) => `${x[0]}${x[1]}`.localeCompare(`${y[0]}${y[1]}`));
-const disabledIn = (cpa: FakeCpa, authIndex: string) => cpa.authFiles().find((f) => f.authIndex === authIndex)?.content.disabled === true;
+type Account = {
+  authIndex: string;
+  upstream: string;
+  email: string;
+  status: string;
+  disabledBy: string | null;
+};
+const accounts = async (query = '', headers: Record<string, string> = {}) =>
+  ((await req('GET', `/v0/management/pool/accounts?sort=name${query}`, { headers })).items as Account[])
+    .map((a) => [a.upstream, a.authIndex, a.email, a.status])
+    .sort((x, y) => `${x[0]}${x[1]}`.localeCompare(`${y[0]}${y[1]}`));
+const disabledIn = (cpa: FakeCpa, authIndex: string) =>
+  cpa.authFiles().find((f) => f.authIndex === authIndex)?.content.disabled === true;
 
 describe('the account pool per CPA', () => {
-  it('lists every CPA\'s accounts, keyed by CPA: the same auth_index on two CPAs is two accounts', async () => {
+  it("lists every CPA's accounts, keyed by CPA: the same auth_index on two CPAs is two accounts", async () => {
     expect(await accounts()).toEqual([
       ['default', 'a1', 'u1@main.test', 'active'],
       ['default', 'a2', 'u2@main.test', 'active'],
@@ -55,9 +79,14 @@ describe('the account pool per CPA', () => {
     ]);
     expect(await accounts('&upstream=east')).toEqual([['east', 'east~a1', 'u1@east.test', 'active']]);
     expect(await accounts('', { 'x-cpamp-upstream': 'default' })).toHaveLength(2);
-    const overview = await req('GET', '/v0/management/pool/overview', { headers: { 'x-cpamp-upstream': 'east' } });
+    const overview = await req('GET', '/v0/management/pool/overview', {
+      headers: { 'x-cpamp-upstream': 'east' },
+    });
     expect(overview.counts.total).toBe(1);
-    const unknown = await t.app.inject({ url: '/v0/management/pool/accounts?upstream=nowhere', headers: bearer(t.adminKey) });
+    const unknown = await t.app.inject({
+      url: '/v0/management/pool/accounts?upstream=nowhere',
+      headers: bearer(t.adminKey),
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().code).toBe('upstream_unknown');
     const detail = await req('GET', '/v0/management/pool/accounts/east~a1');
@@ -66,9 +95,23 @@ describe('the account pool per CPA', () => {
 
   it('inspects each CPA through its own connection and acts on the right CPA only; alerts name the CPA', async () => {
     const rules = {
-      east: await req('POST', '/v0/management/alerts/rules', { payload: { name: 'East quota', kind: 'quota-low', params: { remainingPercentBelow: 40, upstream: 'east' } } }),
-      main: await req('POST', '/v0/management/alerts/rules', { payload: { name: 'Main quota', kind: 'quota-low', params: { remainingPercentBelow: 40, upstream: 'default' } } }),
-      any: await req('POST', '/v0/management/alerts/rules', { payload: { name: 'Cooldowns', kind: 'cooldown-entered', params: {} } }),
+      east: await req('POST', '/v0/management/alerts/rules', {
+        payload: {
+          name: 'East quota',
+          kind: 'quota-low',
+          params: { remainingPercentBelow: 40, upstream: 'east' },
+        },
+      }),
+      main: await req('POST', '/v0/management/alerts/rules', {
+        payload: {
+          name: 'Main quota',
+          kind: 'quota-low',
+          params: { remainingPercentBelow: 40, upstream: 'default' },
+        },
+      }),
+      any: await req('POST', '/v0/management/alerts/rules', {
+        payload: { name: 'Cooldowns', kind: 'cooldown-entered', params: {} },
+      }),
     };
     // The same auth_index: 80 % used on east, 10 % on the default CPA; the default CPA's a2 is exhausted.
     east.accounts.setQuota('a1', { primary: { usedPercent: 80 } });
@@ -84,15 +127,24 @@ describe('the account pool per CPA', () => {
     expect(disabledIn(main, 'a1')).toBe(false);
     expect(disabledIn(east, 'a1')).toBe(false);
     const left = async (upstream: string, authIndex: string) => {
-      const acc = ((await req('GET', `/v0/management/pool/accounts?upstream=${upstream}`)).items as (Account & { windows: { window: string; remainingPercent: number }[] })[]).find((a) => a.authIndex === authIndex);
+      const acc = (
+        (await req('GET', `/v0/management/pool/accounts?upstream=${upstream}`)).items as (Account & {
+          windows: { window: string; remainingPercent: number }[];
+        })[]
+      ).find((a) => a.authIndex === authIndex);
       return Math.min(...acc!.windows.map((w) => w.remainingPercent));
     };
     expect(await left('east', 'east~a1')).toBe(20);
     expect(await left('default', 'a1')).toBe(90);
 
     await t.app.alerts.engine.idle();
-    const incidents = (await req('GET', '/v0/management/alerts/incidents')).items as { ruleId: number; subject: string; message: string }[];
-    const of = (rule: { id?: number; rule?: { id: number } }) => incidents.filter((i) => i.ruleId === (rule.rule?.id ?? rule.id));
+    const incidents = (await req('GET', '/v0/management/alerts/incidents')).items as {
+      ruleId: number;
+      subject: string;
+      message: string;
+    }[];
+    const of = (rule: { id?: number; rule?: { id: number } }) =>
+      incidents.filter((i) => i.ruleId === (rule.rule?.id ?? rule.id));
     // Each rule sees its own CPA only: east's a1 (20 % left) for the east rule, the default CPA's exhausted a2
     // (not its a1 with 90 % left, the same auth_index as east's a1) for the default one.
     expect(of(rules.east).map((i) => i.subject)).toEqual(['east~a1']);
@@ -102,19 +154,50 @@ describe('the account pool per CPA', () => {
     const cooldown = of(rules.any);
     expect(cooldown.map((i) => [i.subject, i.message.startsWith('[CPA')])).toEqual([['a2', false]]);
     // The page's names: another CPA's account says which CPA it lives in.
-    const listed = (await req('GET', '/v0/management/alerts/incidents/readable')).items as { subject: string; subjectLabel: string }[];
+    const listed = (await req('GET', '/v0/management/alerts/incidents/readable')).items as {
+      subject: string;
+      subjectLabel: string;
+    }[];
     expect(listed.find((i) => i.subject === 'east~a1')?.subjectLabel).toBe('u1@east.test (CPA east)');
     expect(listed.find((i) => i.subject === 'a2')?.subjectLabel).toBe('u2@main.test');
   });
 
-  it('reads traffic evidence and usage per CPA: an event of east\'s a1 is about east\'s account only', async () => {
+  it("reads traffic evidence and usage per CPA: an event of east's a1 is about east's account only", async () => {
     const now = Date.now();
     const ev = (i: number, upstream: string, failed: boolean) => ({
-      dedupKey: `${upstream}-${i}`.padEnd(64, '0'), requestId: `ev${i}`, timestampMs: now - 1000 + i, provider: 'codex', executorType: 'codex', model: 'gpt-5',
-      alias: 'gpt-5', endpoint: '/v1/responses', authType: 'oauth', source: '', apiKeyHash: '', apiKeyLabel: '', clientIp: '', userAgent: '',
-      failed, statusCode: failed ? 429 : 200, failBody: failed ? '{"error":{"type":"usage_limit_reached","resets_in_seconds":1800}}' : '', latencyMs: 5, ttftMs: 1,
-      reasoningEffort: '', serviceTier: '', responseServiceTier: '', generate: true, inputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0, outputTokens: 5,
-      reasoningTokens: 0, unclassifiedTokens: 0, totalTokens: 15, tokenQuality: 'complete' as const, authIndex: 'a1', upstream,
+      dedupKey: `${upstream}-${i}`.padEnd(64, '0'),
+      requestId: `ev${i}`,
+      timestampMs: now - 1000 + i,
+      provider: 'codex',
+      executorType: 'codex',
+      model: 'gpt-5',
+      alias: 'gpt-5',
+      endpoint: '/v1/responses',
+      authType: 'oauth',
+      source: '',
+      apiKeyHash: '',
+      apiKeyLabel: '',
+      clientIp: '',
+      userAgent: '',
+      failed,
+      statusCode: failed ? 429 : 200,
+      failBody: failed ? '{"error":{"type":"usage_limit_reached","resets_in_seconds":1800}}' : '',
+      latencyMs: 5,
+      ttftMs: 1,
+      reasoningEffort: '',
+      serviceTier: '',
+      responseServiceTier: '',
+      generate: true,
+      inputTokens: 10,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      outputTokens: 5,
+      reasoningTokens: 0,
+      unclassifiedTokens: 0,
+      totalTokens: 15,
+      tokenQuality: 'complete' as const,
+      authIndex: 'a1',
+      upstream,
     });
     await t.app.store.insertBatch([ev(1, 'east', true), ev(2, 'default', false), ev(3, 'default', false)]);
     await t.app.pool.evidence.scan();
@@ -123,14 +206,21 @@ describe('the account pool per CPA', () => {
     expect(disabledIn(main, 'a1')).toBe(false);
     const usage = await readUsage(t.app.store, Date.now(), ['default', 'east']);
     expect([usage.u24.get('a1')?.requests, usage.u24.get('east~a1')?.requests]).toEqual([2, 1]);
-    await expect.poll(async () => (await accounts()).map(([u, i, , s]) => `${u}/${i}:${s}`)).toEqual(['default/a1:active', 'default/a2:cooldown', 'east/east~a1:cooldown']);
+    await expect
+      .poll(async () => (await accounts()).map(([u, i, , s]) => `${u}/${i}:${s}`))
+      .toEqual(['default/a1:active', 'default/a2:cooldown', 'east/east~a1:cooldown']);
   });
 
-  it('a user\'s disable through the proxy reaches the chosen CPA and the pool follows it there only', async () => {
-    await req('PATCH', '/v0/management/auth-files/status', { headers: { 'x-cpamp-upstream': 'east', 'content-type': 'application/json' }, payload: { name: 'codex-u1.json', disabled: true } });
+  it("a user's disable through the proxy reaches the chosen CPA and the pool follows it there only", async () => {
+    await req('PATCH', '/v0/management/auth-files/status', {
+      headers: { 'x-cpamp-upstream': 'east', 'content-type': 'application/json' },
+      payload: { name: 'codex-u1.json', disabled: true },
+    });
     expect(disabledIn(east, 'a1')).toBe(true);
     expect(disabledIn(main, 'a1')).toBe(false);
     const state = async () => (await accounts()).map(([u, i, , s]) => `${u}/${i}:${s}`);
-    await expect.poll(state, { timeout: 5_000 }).toEqual(['default/a1:active', 'default/a2:cooldown', 'east/east~a1:disabled_by_user']);
+    await expect
+      .poll(state, { timeout: 5_000 })
+      .toEqual(['default/a1:active', 'default/a2:cooldown', 'east/east~a1:disabled_by_user']);
   });
 });

@@ -84,7 +84,16 @@ async function checkCpa(
     const c = u.connection.current();
     if (!c) continue;
     const spool = u.isDefault ? config.dataDir : join(config.dataDir, 'collector', 'upstreams', u.name);
-    const one = await diagnoseOne(c, u.connection.collectorSettings(), spool, !u.isDefault, store, probeWindowMs, io, upstreams.length > 1 ? u.name : null);
+    const one = await diagnoseOne(
+      c,
+      u.connection.collectorSettings(),
+      spool,
+      !u.isDefault,
+      store,
+      probeWindowMs,
+      io,
+      upstreams.length > 1 ? u.name : null,
+    );
     errors += one.errors;
     notConfigured ||= u.isDefault && one.notConfigured;
   }
@@ -119,7 +128,9 @@ async function diagnoseOne(
   try {
     // The second-consumer probe would pop records; offline we only look, never consume.
     const report = await collector.diagnose({ probeSecondConsumer: false, probeWindowMs });
-    io.out.write(`cpamp doctor — ${name === null ? '' : `CPA ${name}: `}CPA at ${current.baseUrl} (connection from ${current.source})\n`);
+    io.out.write(
+      `cpamp doctor — ${name === null ? '' : `CPA ${name}: `}CPA at ${current.baseUrl} (connection from ${current.source})\n`,
+    );
     for (const f of report.findings) {
       io.out.write(`  [${MARK[f.severity]}] ${name === null ? '' : `${name}: `}${f.id}: ${f.title}\n`);
       if (f.detail && f.severity !== 'ok') io.out.write(`          ${f.detail}\n`);

@@ -33,8 +33,17 @@ export function definePoolUpstreamCases(fresh: () => Promise<PgStoreRepositories
     it('names the CPA of every evidence row; the same auth_index of two CPAs is two pool accounts', async () => {
       const s = await fresh();
       const start = await s.events.maxId();
-      const limit = makeEvent({ requestId: 'r1', authIndex: 'idx1', failed: true, statusCode: 429, failBody: '{"error":{"type":"usage_limit_reached"}}' });
-      await s.insertBatch([limit, { ...limit, upstream: 'east', dedupKey: upstreamDedupKey('east', limit.dedupKey) }]);
+      const limit = makeEvent({
+        requestId: 'r1',
+        authIndex: 'idx1',
+        failed: true,
+        statusCode: 429,
+        failBody: '{"error":{"type":"usage_limit_reached"}}',
+      });
+      await s.insertBatch([
+        limit,
+        { ...limit, upstream: 'east', dedupKey: upstreamDedupKey('east', limit.dedupKey) },
+      ]);
       const rows = await s.events.evidenceAfter(start, 10);
       expect(rows.map((r) => [r.authIndex, r.upstream, r.statusCode])).toEqual([
         ['idx1', 'default', 429],
@@ -42,7 +51,10 @@ export function definePoolUpstreamCases(fresh: () => Promise<PgStoreRepositories
       ]);
 
       const pool = s.pool;
-      expect(await pool.syncAccounts([acc('idx1', 'main@x.test'), acc('east~idx1', 'east@x.test')])).toEqual({ upserted: 2, missing: 0 });
+      expect(await pool.syncAccounts([acc('idx1', 'main@x.test'), acc('east~idx1', 'east@x.test')])).toEqual({
+        upserted: 2,
+        missing: 0,
+      });
       await pool.recordWindows('idx1', [win(10, T0)]);
       await pool.recordWindows('east~idx1', [win(80, T0)]);
       await pool.setAccountDisabled('east~idx1', true);
