@@ -41,8 +41,10 @@ describe('several CPAs in Chromium', () => {
 
   beforeAll(async () => {
     built = await buildPanel();
-    main = await startFakeCpa({ config: { 'proxy-url': 'socks5://main' } });
-    east = await startFakeCpa({ managementKey: 'east-key', config: { 'proxy-url': 'socks5://east' } });
+    // Both CPAs keep an auth file of the same name and auth_index (the same container layout) for two accounts.
+    const file = (name: string, email: string) => ({ name, authIndex: 'a1', content: { type: 'codex', email, access_token: `tok-${email}` } });
+    main = await startFakeCpa({ config: { 'proxy-url': 'socks5://main' }, authFiles: [file('shared.json', 'u1@main.test'), { ...file('main-only.json', 'u2@main.test'), authIndex: 'a2' }] });
+    east = await startFakeCpa({ managementKey: 'east-key', config: { 'proxy-url': 'socks5://east' }, authFiles: [file('shared.json', 'u1@east.test')] });
     const dir = await mkdtemp(join(tmpdir(), 'cpamp-panel-upstreams-'));
     const store = await openStore({ path: join(dir, 'usage.sqlite') });
     const now = Date.now();
@@ -80,7 +82,8 @@ describe('several CPAs in Chromium', () => {
     });
     await page.evaluate(() => (window.location.hash = '#/config'));
     await expect.poll(() => sent.length).toBeGreaterThan(0);
-    expect(sent.every((s) => s.upstream === undefined)).toBe(true);
+    // With two or more CPAs every call names the chosen one, the default one included.
+    expect(sent.every((s) => s.upstream === 'default')).toBe(true);
     const eastBefore = east.stats().requests;
     sent.length = 0;
     await switcher.selectOption('east');
@@ -107,6 +110,58 @@ describe('several CPAs in Chromium', () => {
     expect(await page.evaluate(() => window.location.hash)).toMatch(/upstream=east/);
     const res = await fetch(`${url}/v0/management/analytics/summary?range=24h&upstream=east`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
     expect((await res.json()).requests).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the chosen CPA on the config and auth-files (accounts) pages; a write goes to that CPA only', async () => {
+    const switcher = page.getByTestId('upstream-switcher');
+    const sent: { method: string; path: string; upstream: string | undefined }[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/v0/management/')) sent.push({ method: r.method(), path, upstream: r.headers()['x-cpamp-upstream'] });
+    });
+    const proxyUrl = async () => {
+      await page.evaluate(() => (window.location.hash = '#/config'));
+      await page.locator('a[data-group="network"]').click();
+      const field = page.locator('[name="proxy-url"]');
+      await expect.poll(() => field.inputValue()).toMatch(/^socks5:/);
+      return field.inputValue();
+    };
+    // With a cpamp server the auth-files page is the accounts page: the pool's copy of the CPA's auth files.
+    await app.pool.sync();
+    const rows = page.locator('[data-auth-index]');
+    const authFiles = async (count: number) => {
+      await page.evaluate(() => (window.location.hash = '#/auth-files'));
+      await expect.poll(() => rows.count()).toBe(count);
+      const texts = await rows.allTextContents();
+      return (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-auth-index')))).map((k, i) => `${k} ${/u\d@\w+\.test/.exec(texts[i]!)?.[0]}`).sort();
+    };
+    await switcher.selectOption('east');
+    expect(await proxyUrl()).toBe('socks5://east');
+    expect(await authFiles(1)).toEqual(['east~a1 u1@east.test']);
+    await switcher.selectOption('default');
+    expect(await proxyUrl()).toBe('socks5://main');
+    expect(await authFiles(2)).toEqual(['a1 u1@main.test', 'a2 u2@main.test']);
+
+    // A write: disable shared.json on east from its drawer; the default CPA's file of the same name stays enabled.
+    await switcher.selectOption('east');
+    await authFiles(1);
+    sent.length = 0;
+    page.once('dialog', (d) => void d.accept());
+    await rows.first().click();
+    const drawer = page.getByTestId('account-drawer');
+    await drawer.getByRole('button', { name: 'Disable', exact: true }).click();
+    const disabled = (cpa: FakeCpa) => cpa.authFiles().find((f) => f.name === 'shared.json')?.content.disabled === true;
+    await expect.poll(() => disabled(east)).toBe(true);
+    expect(disabled(main)).toBe(false);
+    const writes = sent.filter((s) => s.method !== 'GET');
+    expect(writes.map((s) => [s.method, s.path, s.upstream])).toContainEqual(['PATCH', '/v0/management/auth-files/status', 'east']);
+    expect(sent.every((s) => s.upstream === 'east')).toBe(true);
+    // The pool follows the change on east only.
+    await expect.poll(async () => (await app.inject({ url: '/v0/management/pool/accounts?upstream=east', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json().items[0].status).toBe('disabled_by_user');
+    expect((await app.inject({ url: '/v0/management/pool/accounts?upstream=default', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json().items.map((a: { status: string }) => a.status)).toEqual(['active', 'active']);
+    await drawer.getByRole('button', { name: 'Close' }).click();
+    await switcher.selectOption('default');
     expect(problems).toEqual([]);
   });
 });

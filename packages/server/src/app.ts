@@ -201,6 +201,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
       await app.register(poolPlugin, {
         store,
         connection,
+        upstreams: app.cpa.upstreams,
         automation: config.automation,
         cpaTimeoutMs: config.proxy.timeoutMs,
         dispatcher: deps.cpaDispatcher,
@@ -209,7 +210,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
         live,
       });
       await app.register(alertsPlugin, { store, signals, live, now, engine: { allowLocalTargets: config.allowLocalTargets }, ...(app.collector.active ? { collector: app.collector, upstreamCollectors: new Map([...app.collectors].filter(([name]) => name !== app.cpa.upstreams.default.name)) } : {}) });
-      await app.register(budgetsPlugin, { store, connection, cpaTimeoutMs: config.proxy.timeoutMs, dispatcher: deps.cpaDispatcher, now, signals, ...(deps.budgetsTickMs !== undefined ? { tickMs: deps.budgetsTickMs } : {}) });
+      await app.register(budgetsPlugin, { store, connection, upstreams: app.cpa.upstreams, cpaTimeoutMs: config.proxy.timeoutMs, dispatcher: deps.cpaDispatcher, now, signals, ...(deps.budgetsTickMs !== undefined ? { tickMs: deps.budgetsTickMs } : {}) });
       await app.register(storeRoutes, { config, now, ...(deps.retentionSchedule !== undefined ? { retentionSchedule: deps.retentionSchedule } : {}) });
     } else {
       await app.register(storeUnavailableRoutes);

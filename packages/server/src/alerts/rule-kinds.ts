@@ -1,6 +1,8 @@
 // What each rule kind accepts as params and how it judges a signal: 'fire' (the condition holds for this
 // rule), 'clear' (it no longer holds: close the open incident) or 'skip' (the signal is not about this rule).
 import { z } from 'zod';
+import { DEFAULT_UPSTREAM_NAME } from '../config/upstreams-type';
+import { upstreamOfKey } from '../pool/pool-key';
 import type { AlertSignal, AlertSignalKind } from './signal-bus';
 
 const optionalText = (max: number) =>
@@ -8,6 +10,8 @@ const optionalText = (max: number) =>
 const provider = optionalText(100);
 /** One account (its auth_index), picked from a list in the panel; empty = every account. */
 const authIndex = optionalText(200);
+/** Several CPAs: only this CPA's signals (an upstream name); empty = every CPA. */
+const upstream = optionalText(32);
 const keyHash = z.preprocess(
   (v) => (v === '' || v === null ? undefined : v),
   z
@@ -24,19 +28,22 @@ export const RULE_PARAMS = {
     provider,
     window: optionalText(50),
     authIndex,
+    upstream,
   }),
   'pool-exhaustion-forecast': z.object({
     /** Fire when the projected exhaustion is at most this far ahead (and before the next reset). */
     withinHours: z.number().positive().max(24 * 31).default(24),
     provider,
+    upstream,
   }),
   'account-auth-issue': z.object({
     issue: z.enum(['any', 'unauthorized', 'expired', 'banned']).default('any'),
     provider,
     authIndex,
+    upstream,
   }),
-  'cooldown-entered': z.object({ provider, authIndex }),
-  'cooldown-recovered': z.object({ provider, authIndex }),
+  'cooldown-entered': z.object({ provider, authIndex, upstream }),
+  'cooldown-recovered': z.object({ provider, authIndex, upstream }),
   'error-rate-spike': z.object({
     /** A fraction: 0.2 means 20 % of requests failed. */
     errorRateAbove: z
@@ -56,10 +63,11 @@ export const RULE_PARAMS = {
     periodHours: z.number().int().min(1).max(24 * 31).default(24),
     apiKeyHash: keyHash,
   }),
-  'collector-stalled': z.object({ afterMinutes: z.number().min(0).max(24 * 60).default(5) }),
+  'collector-stalled': z.object({ afterMinutes: z.number().min(0).max(24 * 60).default(5), upstream }),
   'collector-gap': z.object({
     minMinutes: z.number().min(0).max(24 * 60).default(0),
     lossLikelyOnly: z.boolean().default(false),
+    upstream,
   }),
   // Budgets: measured by the budget service for every key with a budget; apiKeyHash narrows a rule to one key.
   'budget-forecast': z.object({ apiKeyHash: keyHash }),
@@ -72,6 +80,19 @@ export const ALERT_KINDS = Object.keys(RULE_PARAMS) as [AlertSignalKind, ...Aler
 export const EVENT_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['cooldown-recovered', 'collector-gap']);
 
 export type RuleParams = Record<string, number | string | boolean>;
+
+/**
+ * The CPA a signal is about, from its subject: a pool key or pool subject (`<upstream>~…`, pool-key.ts),
+ * `collector:<upstream>`; anything else is the default CPA's (or, for traffic kinds, not a CPA's at all).
+ */
+export function upstreamOfSubject(subject: string): string {
+  if (subject === 'collector') return DEFAULT_UPSTREAM_NAME;
+  if (subject.startsWith('collector:')) return subject.slice('collector:'.length);
+  return upstreamOfKey(subject);
+}
+
+/** Kinds about one CPA (pool, accounts, collector): their messages name it and `upstream` scopes them. */
+const UPSTREAM_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['quota-low', 'pool-exhaustion-forecast', 'account-auth-issue', 'cooldown-entered', 'cooldown-recovered', 'collector-stalled', 'collector-gap']);
 
 /** Kinds whose subject is one account's auth_index (the `authIndex` param scopes them). */
 const ACCOUNT_KINDS: ReadonlySet<string> = new Set<AlertSignalKind>(['quota-low', 'account-auth-issue', 'cooldown-entered', 'cooldown-recovered']);
@@ -114,8 +135,21 @@ const scopeLabel = (subject: string) => {
   return `API key ${subject.slice(0, 12)}…${at > 0 ? ` on provider ${subject.slice(at + 10)}` : ''}`;
 };
 
-/** Judges one signal against one rule (the rule's kind equals the signal's). */
+/**
+ * Judges one signal against one rule (the rule's kind equals the signal's). Several CPAs: a CPA-scoped kind
+ * skips other CPAs' signals when the rule names one, and its message names the CPA (not the default one's:
+ * with one CPA the messages stay as they were).
+ */
 export function evaluate(params: RuleParams, signal: Exclude<AlertSignal, { kind: 'resolved' }>, atMs: number): Verdict {
+  if (!UPSTREAM_KINDS.has(signal.kind)) return judge(params, signal, atMs);
+  const cpa = upstreamOfSubject(signal.subject);
+  const only = str(params, 'upstream');
+  if (only !== undefined && only !== cpa) return { verdict: 'skip', message: '' };
+  const v = judge(params, signal, atMs);
+  return cpa === DEFAULT_UPSTREAM_NAME || v.message === '' ? v : { ...v, message: `[CPA ${cpa}] ${v.message}` };
+}
+
+function judge(params: RuleParams, signal: Exclude<AlertSignal, { kind: 'resolved' }>, atMs: number): Verdict {
   const skip: Verdict = { verdict: 'skip', message: '' };
   const prov = str(params, 'provider');
   if (prov !== undefined && 'provider' in signal && signal.provider !== prov) return skip;

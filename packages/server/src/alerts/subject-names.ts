@@ -2,6 +2,8 @@
 // client key's alias (or masked label) instead of its SHA-256, a readable pool name. Also the target the
 // panel links to. Built once per listing from two bulk reads, not one query per incident.
 import type { StoreRepositories } from '@cpamp/store';
+import { DEFAULT_UPSTREAM_NAME } from '../config/upstreams-type';
+import { splitPoolKey } from '../pool/pool-key';
 
 export interface SubjectName {
   label: string;
@@ -27,15 +29,18 @@ export async function subjectNamer(
     return k ? (k.alias ?? k.label) : `key ${hash.slice(0, 8)}…`;
   };
   return (subject) => {
+    // Several CPAs: another CPA's account or pool subject carries its name (pool-key.ts); the label says it.
+    const { upstream, authIndex: bare } = splitPoolKey(subject);
+    const on = upstream === DEFAULT_UPSTREAM_NAME ? '' : ` (CPA ${upstream})`;
     const acc = accounts.get(subject);
     if (acc)
-      return { label: acc.email ?? acc.fileName ?? subject, link: { kind: 'account', authIndex: subject } };
-    const pool = /^pool:([^:]+)(?::(.+))?$/.exec(subject);
+      return { label: `${acc.email ?? acc.fileName ?? bare}${on}`, link: { kind: 'account', authIndex: subject } };
+    const pool = /^pool:([^:]+)(?::(.+))?$/.exec(bare);
     if (pool) {
       const provider = pool[1]!;
       const plan = pool[2] ?? null;
       return {
-        label: `${provider[0]!.toUpperCase()}${provider.slice(1)}${plan ? ` (${plan})` : ''} pool`,
+        label: `${provider[0]!.toUpperCase()}${provider.slice(1)}${plan ? ` (${plan})` : ''} pool${on}`,
         link: { kind: 'pool', provider, plan },
       };
     }

@@ -123,7 +123,8 @@ export function createBudgetService(deps: BudgetServiceDeps): BudgetService {
       return;
     }
     try {
-      if (!(await cpa.listKeys()).includes(key)) await cpa.addKey(key);
+      // addKey leaves a key that is there already alone (and, with several CPAs, goes to those it left).
+      await cpa.addKey(key);
     } catch (err) {
       return failed(hold.keyHash, 'restore-failed', `CPA did not take the key back: ${(err as Error).message}`);
     }

@@ -2,7 +2,9 @@
 // each finding with its fix. Exit 0 healthy, 1 error-level findings, 2 no connection configured.
 import { createCollector, type Finding } from '@cpamp/collector';
 import { collectorOptions } from '../collector-host';
-import { createConnectionService } from '../connection';
+import { join } from 'node:path';
+import { createConnectionService, type CollectorSettings, type CpaConnection } from '../connection';
+import { createUpstreamSet } from '../upstreams/upstream-set';
 import { plusSideBySideFinding } from '../plus-switch/migrate-plus';
 import type { Config } from '../config';
 import { redactDbUrl } from '../config/db-url';
@@ -74,32 +76,70 @@ async function checkCpa(
     );
     return { code: 2 };
   }
-  const settings = connection.collectorSettings();
+  // Several CPAs: one block of findings per CPA, each through its own connection (the default CPA first).
+  const upstreams = createUpstreamSet(config, connection).list();
+  let errors = 0;
+  let notConfigured = false;
+  for (const u of upstreams) {
+    const c = u.connection.current();
+    if (!c) continue;
+    const spool = u.isDefault ? config.dataDir : join(config.dataDir, 'collector', 'upstreams', u.name);
+    const one = await diagnoseOne(
+      c,
+      u.connection.collectorSettings(),
+      spool,
+      !u.isDefault,
+      store,
+      probeWindowMs,
+      io,
+      upstreams.length > 1 ? u.name : null,
+    );
+    errors += one.errors;
+    notConfigured ||= u.isDefault && one.notConfigured;
+  }
+  const plus = await plusSideBySideFinding(store);
+  if (plus) {
+    io.out.write(`  [${plus.ok ? MARK.ok : MARK.error}] ${plus.id}: ${plus.title}\n`);
+    if (!plus.ok) io.out.write(`          ${plus.detail}\n          fix: ${plus.fix ?? ''}\n`);
+  }
+  errors += plus && !plus.ok ? 1 : 0;
+  io.out.write(errors === 0 ? 'Healthy.\n' : `${errors} problem(s) found.\n`);
+  return { code: notConfigured ? 2 : errors > 0 ? 1 : 0 };
+}
+
+/** One CPA's collector findings (`name`: printed when there are several CPAs). */
+async function diagnoseOne(
+  current: CpaConnection,
+  settings: CollectorSettings,
+  dataDir: string,
+  ownSpool: boolean,
+  store: ServerStore,
+  probeWindowMs: number,
+  io: CliIo,
+  name: string | null,
+): Promise<{ errors: number; notConfigured: boolean }> {
+  const options = collectorOptions(current, settings, dataDir);
   const collector = createCollector({
-    ...collectorOptions(current, settings, config.dataDir),
+    ...options,
+    ...(ownSpool ? { dataDir } : {}),
     sink: store,
     logger: silent,
   });
   try {
     // The second-consumer probe would pop records; offline we only look, never consume.
     const report = await collector.diagnose({ probeSecondConsumer: false, probeWindowMs });
-    io.out.write(`cpamp doctor — CPA at ${current.baseUrl} (connection from ${current.source})\n`);
+    io.out.write(
+      `cpamp doctor — ${name === null ? '' : `CPA ${name}: `}CPA at ${current.baseUrl} (connection from ${current.source})\n`,
+    );
     for (const f of report.findings) {
-      io.out.write(`  [${MARK[f.severity]}] ${f.id}: ${f.title}\n`);
+      io.out.write(`  [${MARK[f.severity]}] ${name === null ? '' : `${name}: `}${f.id}: ${f.title}\n`);
       if (f.detail && f.severity !== 'ok') io.out.write(`          ${f.detail}\n`);
       if (f.fix && f.ok === false) io.out.write(`          fix: ${f.fix}\n`);
     }
-    const plus = await plusSideBySideFinding(store);
-    if (plus) {
-      io.out.write(`  [${plus.ok ? MARK.ok : MARK.error}] ${plus.id}: ${plus.title}\n`);
-      if (!plus.ok) io.out.write(`          ${plus.detail}\n          fix: ${plus.fix ?? ''}\n`);
-    }
-    const notConfigured = report.findings.some((f) => f.id === 'not-configured' && f.ok === false);
-    const errors =
-      report.findings.filter((f) => f.severity === 'error' && f.ok === false).length +
-      (plus && !plus.ok ? 1 : 0);
-    io.out.write(errors === 0 ? 'Healthy.\n' : `${errors} problem(s) found.\n`);
-    return { code: notConfigured ? 2 : errors > 0 ? 1 : 0 };
+    return {
+      errors: report.findings.filter((f) => f.severity === 'error' && f.ok === false).length,
+      notConfigured: report.findings.some((f) => f.id === 'not-configured' && f.ok === false),
+    };
   } finally {
     await collector.stop().catch(noop);
   }

@@ -6,14 +6,16 @@ import type { ServerStore } from '../server-store';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SignalBus } from '../alerts/signal-bus';
-import { createBudgetCpaProvider } from '../budgets/budget-cpa';
+import { createBudgetCpaProvider, type BudgetUpstreams } from '../budgets/budget-cpa';
 import { createBudgetService, type BudgetService } from '../budgets/budget-service';
 import type { ConnectionService } from '../connection';
 import { runsSchedulers } from './ha';
 
 export interface BudgetsPluginOptions {
-  store: Pick<ServerStore, 'budgets' | 'analytics' | 'apiKeys' | 'events'>;
+  store: Pick<ServerStore, 'budgets' | 'analytics' | 'apiKeys' | 'events' | 'settings'>;
   connection: Pick<ConnectionService, 'current'>;
+  /** Several CPAs: enforcement takes a key out of every CPA that lists it (none: the default CPA only). */
+  upstreams?: BudgetUpstreams;
   /** Per-call timeout towards CPA. */
   cpaTimeoutMs: number;
   dispatcher?: unknown;
@@ -25,7 +27,7 @@ export interface BudgetsPluginOptions {
 
 async function budgetsPlugin(app: FastifyInstance, opts: BudgetsPluginOptions): Promise<void> {
   const logger = app.log.child({ module: 'budgets' });
-  const cpa = createBudgetCpaProvider({ connection: opts.connection, timeoutMs: opts.cpaTimeoutMs, dispatcher: opts.dispatcher });
+  const cpa = createBudgetCpaProvider({ connection: opts.connection, ...(opts.upstreams ? { upstreams: opts.upstreams } : {}), settings: opts.store.settings, timeoutMs: opts.cpaTimeoutMs, dispatcher: opts.dispatcher });
   const service = createBudgetService({
     store: opts.store,
     cpa: () => cpa.current(),

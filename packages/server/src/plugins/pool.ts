@@ -15,11 +15,15 @@ import type { ConnectionService } from '../connection';
 import type { LiveHub } from '../live/live-hub';
 import { createPoolCpaProvider } from '../pool/cpa-port';
 import { createPoolService } from '../pool/pool-service';
+import { requestedUpstream, type UpstreamSet } from '../upstreams/upstream-set';
+import { DEFAULT_UPSTREAM_NAME } from '../config/upstreams-type';
 import { runsSchedulers } from './ha';
 
 export interface PoolPluginOptions {
   store: ServerStore;
   connection: ConnectionService;
+  /** Several CPAs: the pool reads and changes each CPA through its own connection (none: the default one only). */
+  upstreams?: UpstreamSet;
   automation: Config['automation'];
   /** Per-call timeout towards CPA. */
   cpaTimeoutMs: number;
@@ -59,10 +63,10 @@ export function userStateChange(body: Buffer): { fileName: string; disabled: boo
 async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promise<void> {
   const { store } = opts;
   const logger = app.log.child({ module: 'pool' });
-  const cpa = createPoolCpaProvider({ connection: opts.connection, timeoutMs: opts.cpaTimeoutMs, dispatcher: opts.dispatcher });
+  const cpa = createPoolCpaProvider({ connection: opts.connection, ...(opts.upstreams ? { upstreams: opts.upstreams } : {}), timeoutMs: opts.cpaTimeoutMs, dispatcher: opts.dispatcher });
   const running = await createPoolService({
     store,
-    cpa: () => cpa.current(),
+    cpa,
     automationConfig: opts.automation,
     now: opts.now,
     emit: (signal) => opts.signals.emit(signal),
@@ -114,7 +118,8 @@ async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promis
       const change = userStateChange(Buffer.concat(tap.chunks));
       if (change) {
         try {
-          await running.automation.userSetDisabled(change.fileName, change.disabled);
+          // The proxy sent it to the CPA the request names (X-Cpamp-Upstream / ?upstream=).
+          await running.automation.userSetDisabled(change.fileName, change.disabled, requestedUpstream(request) ?? DEFAULT_UPSTREAM_NAME);
         } catch (err) {
           logger.warn({ err }, 'pool: reading a proxied auth-file change failed');
         }

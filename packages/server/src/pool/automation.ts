@@ -5,6 +5,8 @@
 // not put in a cooldown (policy off, dry run, or the disable failed) goes to the queue as `exhausted`, resolved
 // by itself at the reset or when a probe finds quota again. Every action is logged with its reason; in dry-run
 // mode the log says what would have happened and CPA is left alone.
+import { DEFAULT_UPSTREAM_NAME } from '../config/upstreams-type';
+import { upstreamOfKey } from './pool-key';
 import type { PoolAccountRow, PoolActionRow, PoolDeps, PoolIssueRow } from './types';
 
 /** Default cooldown when the provider gave no reset time (Codex's 5 h window). */
@@ -39,7 +41,8 @@ export interface Automation {
    * A user explicitly enabled or disabled an auth file through cpamp's proxy (even to the state it already
    * had): cpamp drops its ownership, and a disable answers the account's `exhausted` issue.
    */
-  userSetDisabled(fileName: string, disabled: boolean): Promise<void>;
+  /** `upstream`: the CPA the change went to (file names are unique within one CPA only); none: the default one. */
+  userSetDisabled(fileName: string, disabled: boolean, upstream?: string): Promise<void>;
   /**
    * One action on an account outside the issue queue (an inspection's auto-action or a bulk apply of a run's
    * suggestions): performed (or, in dry run, only logged) and logged with its reason. A user's action ends
@@ -60,7 +63,7 @@ export function createAutomation(d: PoolDeps): Automation {
 
   /** Performs one CPA change; returns the error text or null. */
   const apply = async (acc: PoolAccountRow, action: 'disable' | 'enable' | 'delete'): Promise<string | null> => {
-    const cpa = d.cpa();
+    const cpa = d.cpa(acc.authIndex);
     if (!cpa) return 'cpamp is not connected to CPA';
     if (!acc.fileName) return 'the account has no auth file name (config api-key credentials cannot be changed here)';
     try {
@@ -230,8 +233,8 @@ export function createAutomation(d: PoolDeps): Automation {
       if (o.kind === 'quota') d.emit({ kind: 'resolved', resolves: 'cooldown-entered', subject: authIndex });
     },
 
-    async userSetDisabled(fileName, disabled) {
-      const acc = (await repo.listAccounts()).find((a) => a.fileName === fileName);
+    async userSetDisabled(fileName, disabled, upstream = DEFAULT_UPSTREAM_NAME) {
+      const acc = (await repo.listAccounts()).find((a) => a.fileName === fileName && upstreamOfKey(a.authIndex) === upstream);
       if (!acc) return;
       await repo.setAccountDisabled(acc.authIndex, disabled);
       if (await repo.getOwnership(acc.authIndex)) {

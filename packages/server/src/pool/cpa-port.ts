@@ -1,7 +1,9 @@
-// The few CPA calls the pool makes, over @cpamp/sdk-cpa, for whatever connection is current. One client per
-// connection (base URL + key); a changed connection closes the old client.
+// The few CPA calls the pool makes, over @cpamp/sdk-cpa, for each CPA's current connection. One client per
+// CPA and connection (base URL + key); a changed connection closes the old client. A port speaks pool keys
+// (pool-key.ts): it strips the CPA's prefix before an auth_index goes to that CPA.
 import { createCpaClient, type CpaAuthFile, type CpaClient } from '@cpamp/sdk-cpa';
 import type { ConnectionService } from '../connection';
+import { splitPoolKey } from './pool-key';
 
 export interface PoolCpa {
   listAuthFiles(signal?: AbortSignal): Promise<CpaAuthFile[]>;
@@ -11,48 +13,59 @@ export interface PoolCpa {
 }
 
 export interface PoolCpaProvider {
+  /** The default CPA's port (null before setup). */
   current(): PoolCpa | null;
+  /** The port of the CPA named `upstream` (null when it is unknown or not connected). */
+  of(upstream: string): PoolCpa | null;
+  /** Every CPA's name, the default one first. */
+  names(): string[];
   close(): Promise<void>;
 }
 
-export function createPoolCpaProvider(opts: { connection: ConnectionService; timeoutMs: number; dispatcher?: unknown }): PoolCpaProvider {
-  let client: CpaClient | null = null;
-  let key = '';
-  let port: PoolCpa | null = null;
+export interface PoolUpstreams {
+  list(): readonly { name: string; isDefault: boolean; connection: Pick<ConnectionService, 'current'> }[];
+}
+
+export function createPoolCpaProvider(opts: { connection?: Pick<ConnectionService, 'current'>; upstreams?: PoolUpstreams; timeoutMs: number; dispatcher?: unknown }): PoolCpaProvider {
+  const upstreams: PoolUpstreams = opts.upstreams ?? { list: () => (opts.connection ? [{ name: 'default', isDefault: true, connection: opts.connection }] : []) };
+  const clients = new Map<string, { key: string; client: CpaClient; port: PoolCpa }>();
   let closed = false;
+  const of = (name: string): PoolCpa | null => {
+    if (closed) return null;
+    const u = upstreams.list().find((x) => x.name === name);
+    const c = u?.connection.current();
+    if (!c) return null;
+    const k = `${c.baseUrl}\u0000${c.managementKey}`;
+    const hit = clients.get(name);
+    if (hit && hit.key === k) return hit.port;
+    void hit?.client.close().catch(() => undefined);
+    const cl = createCpaClient({
+      baseUrl: c.baseUrl,
+      managementKey: c.managementKey,
+      timeoutMs: opts.timeoutMs,
+      retries: 0,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher as never } : {}),
+    });
+    const port: PoolCpa = {
+      listAuthFiles: (signal) => cl.authFiles.list(undefined, signal ? { signal } : undefined),
+      apiCall: async (req, signal) => {
+        const r = await cl.apiCall({ ...req, authIndex: splitPoolKey(req.authIndex).authIndex }, signal ? { signal } : undefined);
+        return { statusCode: r.statusCode, body: r.body };
+      },
+      setDisabled: (fileName, disabled, authIndex) => cl.authFiles.setDisabled(fileName, disabled, { authIndex: splitPoolKey(authIndex).authIndex }),
+      deleteFile: (fileName) => cl.authFiles.delete(fileName),
+    };
+    clients.set(name, { key: k, client: cl, port });
+    return port;
+  };
   return {
-    current() {
-      const c = closed ? null : opts.connection.current();
-      if (!c) return null;
-      const k = `${c.baseUrl}\u0000${c.managementKey}`;
-      if (!client || k !== key) {
-        void client?.close().catch(() => undefined);
-        key = k;
-        const cl = createCpaClient({
-          baseUrl: c.baseUrl,
-          managementKey: c.managementKey,
-          timeoutMs: opts.timeoutMs,
-          retries: 0,
-          ...(opts.dispatcher ? { dispatcher: opts.dispatcher as never } : {}),
-        });
-        client = cl;
-        port = {
-          listAuthFiles: (signal) => cl.authFiles.list(undefined, signal ? { signal } : undefined),
-          apiCall: async (req, signal) => {
-            const r = await cl.apiCall(req, signal ? { signal } : undefined);
-            return { statusCode: r.statusCode, body: r.body };
-          },
-          setDisabled: (name, disabled, authIndex) => cl.authFiles.setDisabled(name, disabled, { authIndex }),
-          deleteFile: (name) => cl.authFiles.delete(name),
-        };
-      }
-      return port;
-    },
+    current: () => of(upstreams.list().find((u) => u.isDefault)?.name ?? 'default'),
+    of,
+    names: () => upstreams.list().map((u) => u.name),
     async close() {
       closed = true;
-      await client?.close().catch(() => undefined);
-      client = null;
-      port = null;
+      await Promise.all([...clients.values()].map((c) => c.client.close().catch(() => undefined)));
+      clients.clear();
     },
   };
 }

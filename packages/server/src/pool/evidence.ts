@@ -5,6 +5,7 @@ import type { Automation } from './automation';
 import { toWindowRows } from './inspection';
 import { classifyXaiFailure, XAI_FREE_USAGE_COOLDOWN_MS } from './provider-probes';
 import { usageLimitReset, windowsFromHeaders } from './quota-parse';
+import { poolKey } from './pool-key';
 import type { PoolDeps } from './types';
 
 const WATERMARK_KEY = 'pool.evidence_watermark';
@@ -51,11 +52,13 @@ export function createEvidenceScanner(d: PoolDeps, automation: Automation): Evid
           if (rows.length === 0) break;
           for (const r of rows) {
             seen++;
+            // Several CPAs: the event's CPA and auth_index make the pool's key (pool-key.ts).
+            const key = poolKey(r.upstream, r.authIndex);
             const windows = windowsFromHeaders(r.headers, r.timestampMs);
-            if (windows.length) await d.repo.recordWindows(r.authIndex, toWindowRows(windows, r.timestampMs, 'response-header'));
+            if (windows.length) await d.repo.recordWindows(key, toWindowRows(windows, r.timestampMs, 'response-header'));
             if (!r.failed || r.authIndex === '') continue;
             const age = d.now() - r.timestampMs;
-            const acc = await d.repo.getAccount(r.authIndex);
+            const acc = await d.repo.getAccount(key);
             if (!acc) continue;
             if (acc.provider === 'xai' && age <= EXHAUSTION_MAX_AGE_MS && classifyXaiFailure(r.statusCode, r.failBody ?? '') === 'free_quota_exhausted') {
               // xAI's free usage refills over a rolling 24 h with no published reset: cool down 24 h from the failure.

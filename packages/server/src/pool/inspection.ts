@@ -12,6 +12,8 @@ export interface StartInspection {
   provider?: string;
   authIndexes?: string[];
   dryRun?: boolean;
+  /** Only this CPA's accounts (several CPAs); none: every CPA's. */
+  upstream?: string;
 }
 
 export interface InspectionService {
@@ -81,7 +83,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
       if (!final) d.publish({ type: 'inspection-progress', run: toRun(row) });
     };
     const probe = async (acc: PoolAccountRow): Promise<void> => {
-      const cpa = d.cpa();
+      const cpa = d.cpa(acc.authIndex);
       if (!probeRequest(acc.provider, acc.chatgptAccountId)) return;
       let outcome: ProbeOutcome;
       if (!cpa) outcome = { result: 'error', httpStatus: null, detail: 'cpamp is not connected to CPA', windows: [], resetAtMs: null, expired: false, plan: null };

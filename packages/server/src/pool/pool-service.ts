@@ -4,10 +4,12 @@
 // timer calls it, tests call it after moving the clock).
 import { accountKey, type StoreRepositories } from '@cpamp/store';
 import type { CpaAuthFile } from '@cpamp/sdk-cpa';
+import type { PoolAccountRow, PoolAccountSnapshot } from '@cpamp/store';
 import type { Config } from '../config';
 import type { AlertSignal } from '../alerts/signal-bus';
 import { createAutomation, type Automation } from './automation';
-import type { PoolCpa } from './cpa-port';
+import type { PoolCpaProvider } from './cpa-port';
+import { poolKey, upstreamOfKey } from './pool-key';
 import { createEvidenceScanner, type EvidenceScanner } from './evidence';
 import { createInspectionService, inspectionTargets, type InspectionService, type StartInspection } from './inspection';
 import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, type PoolPolicy, type PoolPolicyPatch } from './policy';
@@ -32,7 +34,8 @@ const USAGE_TTL_MS = 60_000;
 
 export interface PoolServiceOptions {
   store: Pick<StoreRepositories, 'pool' | 'analytics' | 'settings' | 'events'>;
-  cpa: () => PoolCpa | null;
+  /** Every CPA's port (cpa-port.ts): `of(name)` is null while that CPA is not connected. */
+  cpa: Pick<PoolCpaProvider, 'of' | 'names'>;
   automationConfig: Config['automation'];
   now: () => number;
   emit: (signal: AlertSignal) => void;
@@ -50,14 +53,23 @@ export interface PoolService {
   savedPolicy(): PoolPolicyPatch;
   /** Saves a partial policy; `{ locked }` names the env variable when a locked field would change. */
   updatePolicy(patch: PoolPolicyPatch): Promise<{ ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string }>;
-  /** Re-reads CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
+  /** Re-reads every CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
   sync(): Promise<{ accounts: number }>;
   /** Syncs, then starts an inspection; `{ running }` when one already runs. */
   startInspection(opts: StartInspection): Promise<{ run: PoolRunRow } | { running: number }>;
-  snapshot(): Promise<PoolSnapshot>;
+  /** The pool of one CPA (`upstream`), or of every CPA. */
+  snapshot(upstream?: string): Promise<PoolSnapshot>;
+  /** Every CPA's name, the default one first. */
+  upstreams(): string[];
   /** One periodic step: scheduled inspection, evidence, recovery, signals, pruning. */
   tick(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A stored account as a sync entry (a CPA that cannot be read keeps what the pool knew). */
+function snapshotOf(a: PoolAccountRow): PoolAccountSnapshot {
+  const { lastInspectionMs: _l, lastResult: _r, syncedMs: _s, deletedMs: _d, ...rest } = a;
+  return rest;
 }
 
 function providerOf(f: CpaAuthFile): string {
@@ -68,12 +80,13 @@ function providerOf(f: CpaAuthFile): string {
 export async function createPoolService(o: PoolServiceOptions): Promise<PoolService> {
   const repo = o.store.pool;
   const settings = o.store.settings;
-  let snap: PoolSnapshot | null = null;
-  let hardDirty = true;
-  let softDirtyAt: number | null = null;
+  // Snapshots per scope ('' = every CPA, else one CPA's name), all made stale together: `gen` counts hard
+  // changes, `softGen` soft ones (traffic evidence: a scope is rebuilt at most every SOFT_TTL_MS for them).
+  const snaps = new Map<string, { snap: PoolSnapshot; gen: number; softGen: number; builtAt: number }>();
+  let gen = 0;
+  let softGen = 0;
   let lastSync = Number.NEGATIVE_INFINITY;
   let lastPrune = Number.NEGATIVE_INFINITY;
-  let snapBuiltAt = 0;
   let usage: PoolUsage | null = null;
   let inputs: SnapshotInputs | null = null;
   /** Last remaining-% reading sent per account. */
@@ -82,21 +95,24 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
   // The saved policy is read once and kept: only updatePolicy() writes it.
   let saved = (await settings.get<PoolPolicyPatch>(POLICY_KEY)) ?? {};
   const policy = () => effectivePolicy(o.automationConfig, saved);
-  let building: Promise<PoolSnapshot> | null = null;
+  const building = new Map<string, Promise<PoolSnapshot>>();
+  const names = () => o.cpa.names();
+  const several = () => names().length > 1;
+  const connected = () => names().some((n) => o.cpa.of(n) !== null);
 
   const deps: PoolDeps = {
     repo,
     settings,
     events: o.store.events,
-    cpa: o.cpa,
+    cpa: (key) => o.cpa.of(key === undefined ? (names()[0] ?? 'default') : upstreamOfKey(key)),
     now: o.now,
     policy,
     emit: o.emit,
     publish: o.publish,
     logger: o.logger,
     invalidate(kind) {
-      if (kind === 'soft') softDirtyAt ??= Date.now();
-      else hardDirty = true;
+      if (kind === 'soft') softGen++;
+      else gen++;
       if (kind !== 'state') inputs = null;
     },
   };
@@ -104,65 +120,100 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
   await repo.interruptRunningRuns();
   const automation = createAutomation(deps);
   // Signals follow a finished run at once (quota-low, forecasts), not only the next tick.
-  const inspections = createInspectionService(deps, automation, async () => signals(await snapshot()));
+  const inspections = createInspectionService(deps, automation, () => signals());
   const evidence = createEvidenceScanner(deps, automation);
   await evidence.init();
 
+  /** One CPA's auth files as the pool stores them (keys per pool-key.ts); null when it is not connected. */
+  const listOf = async (upstream: string) => {
+    const cpa = o.cpa.of(upstream);
+    if (!cpa) return null;
+    const files = (await cpa.listAuthFiles()).filter((f) => (f.auth_index ?? '') !== '');
+    return files.map((f) => ({ f, key: poolKey(upstream, f.auth_index as string), upstream }));
+  };
+
   const sync = async () => {
-    const cpa = o.cpa();
-    if (!cpa) return { accounts: 0 };
-    const files = await cpa.listAuthFiles();
-    const listed = files.filter((f) => (f.auth_index ?? '') !== '');
+    const all = names();
+    const listed: { f: CpaAuthFile; key: string; upstream: string }[] = [];
+    const kept: PoolAccountSnapshot[] = [];
+    let reached = 0;
+    let firstError: unknown = null;
+    for (const upstream of all) {
+      try {
+        const got = await listOf(upstream);
+        if (got) {
+          reached++;
+          listed.push(...got);
+          continue;
+        }
+      } catch (err) {
+        firstError ??= err;
+        o.logger.warn({ err, upstream }, 'pool: reading a CPA\'s auth files failed');
+      }
+      // A CPA that cannot be read now keeps its accounts as they were (the sync replaces the whole pool).
+      if (all.length > 1) for (const a of await repo.listAccounts()) if (upstreamOfKey(a.authIndex) === upstream) kept.push(snapshotOf(a));
+    }
+    if (reached === 0) {
+      if (firstError) throw firstError;
+      return { accounts: 0 };
+    }
     // The canonical identity of each file (upstream + provider + account id / email): history follows it.
     await repo.linkIdentities(
-      listed.map((f) => ({
-        authIndex: f.auth_index as string,
+      listed.map(({ f, key, upstream }) => ({
+        authIndex: key,
         provider: providerOf(f),
-        accountKey: accountKey({ provider: providerOf(f), accountId: f.id_token?.chatgpt_account_id ?? null, email: f.email ?? null, authIndex: f.auth_index as string }),
+        accountKey: accountKey({ upstream, provider: providerOf(f), accountId: f.id_token?.chatgpt_account_id ?? null, email: f.email ?? null, authIndex: f.auth_index as string }),
       })),
     );
-    await repo.syncAccounts(
-      listed
-        .map((f) => ({
-          authIndex: f.auth_index as string,
-          fileName: f.name,
-          provider: providerOf(f),
-          email: f.email ?? null,
-          plan: f.id_token?.plan_type ?? null,
-          chatgptAccountId: f.id_token?.chatgpt_account_id ?? null,
-          disabled: f.disabled === true || f.status === 'disabled',
-          cpaStatus: f.status ?? null,
-          statusMessage: f.status_message ?? null,
-        })),
-    );
+    await repo.syncAccounts([
+      ...listed.map(({ f, key }) => ({
+        authIndex: key,
+        fileName: f.name,
+        provider: providerOf(f),
+        email: f.email ?? null,
+        plan: f.id_token?.plan_type ?? null,
+        chatgptAccountId: f.id_token?.chatgpt_account_id ?? null,
+        disabled: f.disabled === true || f.status === 'disabled',
+        cpaStatus: f.status ?? null,
+        statusMessage: f.status_message ?? null,
+      })),
+      ...kept,
+    ]);
     lastSync = o.now();
     await automation.reconcile();
-    hardDirty = true;
-    return { accounts: files.length };
+    gen++;
+    return { accounts: listed.length };
   };
 
-  const rebuild = async (): Promise<PoolSnapshot> => {
+  const rebuild = async (scope: string): Promise<PoolSnapshot> => {
     const t = o.now();
-    // Cleared first: a change while this build reads marks the result stale again.
-    hardDirty = false;
-    softDirtyAt = null;
-    if (!usage || t - usage.atMs >= USAGE_TTL_MS || t < usage.atMs) usage = await readUsage(o.store, t);
+    // Taken first: a change while this build reads marks the result stale again.
+    const at = { gen, softGen, builtAt: Date.now() };
+    const ups = names();
+    if (!usage || t - usage.atMs >= USAGE_TTL_MS || t < usage.atMs) usage = await readUsage(o.store, t, ups.length > 1 ? ups : undefined);
     if (!inputs || t - inputs.atMs >= USAGE_TTL_MS || t < inputs.atMs) inputs = await readInputs(o.store, t);
-    snap = await buildSnapshot(o.store, t, usage, inputs);
-    snapBuiltAt = Date.now();
+    const snap = await buildSnapshot(o.store, t, usage, inputs, scope === '' ? undefined : scope);
+    snaps.set(scope, { snap, ...at });
     return snap;
   };
-  const snapshot = async (): Promise<PoolSnapshot> => {
-    const stale = hardDirty || !snap || (softDirtyAt !== null && Date.now() - snapBuiltAt >= SOFT_TTL_MS);
-    if (!stale) return snap as PoolSnapshot;
+  const snapshot = async (upstream?: string): Promise<PoolSnapshot> => {
+    const scope = upstream ?? '';
+    const hit = snaps.get(scope);
+    const stale = !hit || hit.gen !== gen || (hit.softGen !== softGen && Date.now() - hit.builtAt >= SOFT_TTL_MS);
+    if (!stale) return hit.snap;
     // Concurrent readers share one build.
-    building ??= rebuild().finally(() => {
-      building = null;
-    });
-    return building;
+    let b = building.get(scope);
+    if (!b) {
+      b = rebuild(scope).finally(() => building.delete(scope));
+      building.set(scope, b);
+    }
+    return b;
   };
 
-  const signals = (s: PoolSnapshot) => {
+  // Account subjects are pool keys and pool subjects carry the same CPA prefix (pool-key.ts), so every
+  // alert is per CPA: the same account name or provider on two CPAs opens two incidents.
+  const signals = async () => {
+    const s = await snapshot();
     for (const a of s.accounts) {
       const low = a.windows
         .filter((w) => w.remainingPercent !== null && w.remainingPercent < QUOTA_LOW_PERCENT && (w.resetAtMs === null || w.resetAtMs > s.generatedAtMs))
@@ -177,13 +228,16 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
         o.emit({ kind: 'resolved', resolves: 'quota-low', subject: a.authIndex });
       }
     }
-    for (const p of s.providers) {
-      const subject = `pool:${p.provider}${p.plan ? `:${p.plan}` : ''}`;
+    const scopes: [string, PoolSnapshot][] = [];
+    if (several()) for (const n of names()) scopes.push([n, await snapshot(n)]);
+    else scopes.push([names()[0] ?? 'default', s]);
+    for (const [upstream, one] of scopes) for (const p of one.providers) {
+      const subject = poolKey(upstream, `pool:${p.provider}${p.plan ? `:${p.plan}` : ''}`);
       if (p.verdict === 'empty' || p.verdict === 'at-risk') {
         forecastOpen.add(subject);
         // An empty pool runs dry now and stays so until the first account comes back.
         const empty = p.verdict === 'empty';
-        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: empty ? s.generatedAtMs : p.exhaustAtMs, nextResetAtMs: empty ? p.emptyUntilMs : p.nextResetAtMs });
+        o.emit({ kind: 'pool-exhaustion-forecast', subject, provider: p.provider, plan: p.plan, exhaustAtMs: empty ? one.generatedAtMs : p.exhaustAtMs, nextResetAtMs: empty ? p.emptyUntilMs : p.nextResetAtMs });
       } else if (forecastOpen.delete(subject)) {
         o.emit({ kind: 'resolved', resolves: 'pool-exhaustion-forecast', subject });
       }
@@ -213,7 +267,8 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       if (active) return { running: active.id };
       await sync();
       const p = policy();
-      const targets = inspectionTargets(await repo.listAccounts(), {
+      const accounts = (await repo.listAccounts()).filter((a) => opts.upstream === undefined || upstreamOfKey(a.authIndex) === opts.upstream);
+      const targets = inspectionTargets(accounts, {
         providers: p.inspectionProviders,
         ...(opts.provider ? { provider: opts.provider } : {}),
         ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
@@ -224,12 +279,13 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       return { run };
     },
     snapshot,
+    upstreams: names,
     async tick() {
       const t = o.now();
       try {
         // Recovery decides on fresh state: a due cooldown forces a sync.
         const due = (await repo.listOwnership()).some((w) => w.kind === 'quota' && w.recoverAtMs !== null && w.recoverAtMs <= t);
-        if (o.cpa() && (due || t - lastSync >= SYNC_EVERY_MS)) await sync();
+        if (connected() && (due || t - lastSync >= SYNC_EVERY_MS)) await sync();
       } catch (err) {
         o.logger.warn({ err }, 'pool: reading CPA auth files failed');
       }
@@ -237,7 +293,7 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       await automation.recoverDue();
       await automation.resolveExhaustedDue();
       const p = policy();
-      if (scheduled(p) && !inspections.active() && o.cpa()) {
+      if (scheduled(p) && !inspections.active() && connected()) {
         const last = await settings.get<number>(LAST_SCHEDULED_KEY);
         if (last === undefined) await settings.set(LAST_SCHEDULED_KEY, t);
         else if (scheduleDue(p, last, t)) {
@@ -245,7 +301,7 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
           await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
         }
       }
-      signals(await snapshot());
+      await signals();
       if (t - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = t;
         await repo.prune();

@@ -31,7 +31,10 @@ export const ACCOUNT_STATUSES: readonly AccountStatus[] = ACCOUNT_STATES;
 export type InspectionResultKind = 'ok' | 'unauthorized' | 'exhausted' | 'banned' | 'error';
 export type UsageNumbers = { requests: number; tokens: number; costMicros: number };
 export type PoolAccount = {
+  /** The pool's key: CPA's auth_index, prefixed `<upstream>~` for a CPA other than the default one (pool-key.ts). */
   authIndex: string;
+  /** The CPA the account lives in ('default' for the single CPA_UPSTREAM_URL one). */
+  upstream: string;
   fileName: string | null;
   provider: string;
   email: string | null;
@@ -140,8 +143,8 @@ export interface PoolDeps {
   settings: SettingsRepository;
   /** The event log, read after a watermark for quota and auth evidence. */
   events: Pick<EventsRepository, 'maxId' | 'evidenceAfter'>;
-  /** The CPA client for the current connection, or null before setup. */
-  cpa(): PoolCpa | null;
+  /** The port of the CPA a pool key belongs to (pool-key.ts; none: the default CPA), or null when not connected. */
+  cpa(key?: string): PoolCpa | null;
   now(): number;
   policy(): PoolPolicy;
   emit(signal: AlertSignal): void;

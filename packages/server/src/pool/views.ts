@@ -15,6 +15,7 @@ import {
   type WindowPoint,
 } from './forecast';
 import { accountStatus, countStates } from './account-status';
+import { poolKey, upstreamOfKey } from './pool-key';
 import {
   toQuotaWindow,
   type AccountStatus,
@@ -71,20 +72,24 @@ export interface PoolUsage {
 /** The repositories the pool views read. */
 type ViewStore = Pick<StoreRepositories, 'pool' | 'analytics'>;
 
-export async function readUsage(store: ViewStore, nowMs: number): Promise<PoolUsage> {
+/**
+ * `upstreams`: several CPAs, whose auth indexes may collide: usage is read per CPA and keyed by pool key
+ * (pool-key.ts). Without it, one read over every event keyed by auth_index (the single-CPA case).
+ */
+export async function readUsage(store: ViewStore, nowMs: number, upstreams?: readonly string[]): Promise<PoolUsage> {
   const to = nowMs + 1;
-  return {
-    atMs: nowMs,
-    u3: await usageByAccount(store, nowMs - 3 * HOUR, to),
-    u24: await usageByAccount(store, nowMs - 24 * HOUR, to),
-    u7d: await usageByAccount(store, nowMs - 7 * 24 * HOUR, to),
+  const read = async (from: number) => {
+    if (!upstreams) return usageByAccount(store, from, to);
+    const out = new Map<string, Usage>();
+    for (const u of upstreams) await usageByAccount(store, from, to, u, out);
+    return out;
   };
+  return { atMs: nowMs, u3: await read(nowMs - 3 * HOUR), u24: await read(nowMs - 24 * HOUR), u7d: await read(nowMs - 7 * 24 * HOUR) };
 }
 
-async function usageByAccount(store: ViewStore, from: number, to: number): Promise<Map<string, Usage>> {
-  const out = new Map<string, Usage>();
-  const { rows } = await store.analytics.breakdown({ from, to }, { by: 'account', limit: 1_000_000 });
-  for (const r of rows) out.set(r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros, lastSeenMs: r.lastSeenMs });
+async function usageByAccount(store: ViewStore, from: number, to: number, upstream?: string, out = new Map<string, Usage>()): Promise<Map<string, Usage>> {
+  const { rows } = await store.analytics.breakdown(upstream ? { from, to, upstream } : { from, to }, { by: 'account', limit: 1_000_000 });
+  for (const r of rows) out.set(upstream ? poolKey(upstream, r.name) : r.name, { requests: r.requests, failures: r.failures, tokens: r.tokens.total, costMicros: r.costMicros, lastSeenMs: r.lastSeenMs });
   return out;
 }
 
@@ -111,12 +116,14 @@ export async function buildSnapshot(
   nowMs: number,
   usage?: PoolUsage,
   inputs?: SnapshotInputs,
+  /** One CPA's accounts only (several CPAs); none: every CPA's. */
+  upstream?: string,
 ): Promise<PoolSnapshot> {
   usage ??= await readUsage(store, nowMs);
   inputs ??= await readInputs(store, nowMs);
   const { windows, starts } = inputs;
   const repo = store.pool;
-  const rows = await repo.listAccounts();
+  const rows = (await repo.listAccounts()).filter((a) => upstream === undefined || upstreamOfKey(a.authIndex) === upstream);
   const ownership = new Map((await repo.listOwnership()).map((o) => [o.authIndex, o]));
   const issues = new Map<string, PoolIssueRow[]>();
   for (const i of await repo.listIssues('open', 1_000_000)) {
@@ -178,6 +185,7 @@ export async function buildSnapshot(
     const value = (weekly ? a7 : a24).costMicros;
     const account: PoolAccount = {
       authIndex: acc.authIndex,
+      upstream: upstreamOfKey(acc.authIndex),
       fileName: acc.fileName,
       provider: acc.provider,
       email: acc.email,

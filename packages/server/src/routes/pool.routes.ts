@@ -1,7 +1,7 @@
 // Account-pool routes (docs/reference/http-api.md) and Plus's automation routes
 // (/usage-service/account-processing-policy, /usage-service/quota-cooldowns). Admin auth (the default).
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ServerStore } from '../server-store';
 import type { ConnectionService } from '../connection';
@@ -13,9 +13,13 @@ import { toResult, toRun } from '../pool/types';
 import { ACCOUNT_STATES } from '../pool/account-status';
 import { pageAccounts } from '../pool/views';
 import { cooldownEvidence } from '../plus-compat/pool-compat';
+import { upstreamOfKey } from '../pool/pool-key';
+import { requestedUpstream } from '../upstreams/upstream-set';
 
 const RESULT_KINDS = ['ok', 'unauthorized', 'exhausted', 'banned', 'error'] as const;
 const intQ = (min: number, max: number, def: number) => z.coerce.number().int().min(min).max(max).default(def);
+/** Several CPAs: one CPA's pool (checked against the configured names by scopeOf). */
+const upstreamQ = z.string().trim().min(1).max(64).optional();
 
 const AccountsQuery = z.object({
   provider: z.string().trim().min(1).max(40).optional(),
@@ -25,6 +29,7 @@ const AccountsQuery = z.object({
   sort: z.enum(['exhaust', 'usage', 'value', 'name']).default('exhaust'),
   limit: intQ(1, 500, 100),
   cursor: z.string().regex(/^\d{1,9}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+  upstream: upstreamQ,
 });
 const AuthIndexParams = z.object({ authIndex: z.string().min(1).max(200) });
 const IdParams = z.object({ id: z.coerce.number().int().min(1) });
@@ -46,11 +51,12 @@ const ApplyBody = z
   .default({});
 const RunsQuery = z.object({ limit: intQ(1, 200, 20) });
 const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0) });
-const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional() });
+const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional(), upstream: upstreamQ });
 const IssueActionParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable', 'disable', 'delete']) });
 const ActionsQuery = z.object({
   limit: intQ(1, 500, 100),
   cursor: z.string().regex(/^\d{1,15}$/, { message: 'cursor must be a nextCursor value from a previous page' }).optional(),
+  upstream: upstreamQ,
 });
 const PlusPolicyPatch = z
   .object({ codexQuotaCooldownEnabled: z.boolean(), authIssueQueueEnabled: z.boolean(), authIssueAutoDisableEnabled: z.boolean() })
@@ -71,15 +77,27 @@ export interface PoolRoutesOptions {
 export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRoutesOptions): Promise<void> {
   const app = appBase.withTypeProvider<ZodTypeProvider>();
   const base = '/v0/management/pool';
+  /**
+   * Several CPAs: the CPA a request is about (X-Cpamp-Upstream header or ?upstream=, as the proxy reads it;
+   * the panel sends the switcher's CPA), or undefined for every CPA.
+   */
+  const scopeOf = (request: FastifyRequest): string | undefined => {
+    const name = requestedUpstream(request);
+    if (name === null) return undefined;
+    const names = opts.pool.upstreams();
+    if (!names.includes(name)) throw new ServerError('upstream_unknown', `No upstream is named "${name.slice(0, 64)}": use one of ${names.join(', ')} (X-Cpamp-Upstream header or ?upstream=).`);
+    return name;
+  };
+  const inScope = (scope: string | undefined, key: string) => scope === undefined || upstreamOfKey(key) === scope;
 
-  app.get(`${base}/overview`, async () => {
-    const s = await opts.pool.snapshot();
+  app.get(`${base}/overview`, async (request) => {
+    const s = await opts.pool.snapshot(scopeOf(request));
     return { generatedAtMs: s.generatedAtMs, counts: s.counts, providers: s.providers, series: s.series };
   });
 
   app.get(`${base}/accounts`, { schema: { querystring: AccountsQuery } }, async (request) => {
     const q = request.query;
-    const page = pageAccounts(await opts.pool.snapshot(), {
+    const page = pageAccounts(await opts.pool.snapshot(scopeOf(request)), {
       ...(q.provider ? { provider: q.provider } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.plan ? { plan: q.plan } : {}),
@@ -120,8 +138,10 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     const s = opts.pool;
     if (!opts.connection.current()) throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup (or set CPA_UPSTREAM_URL and CPA_MANAGEMENT_KEY) before inspecting accounts.');
     const body = request.body ?? {};
+    const scope = scopeOf(request);
     const started = await s.startInspection({
       trigger: 'manual',
+      ...(scope ? { upstream: scope } : {}),
       ...(body.provider ? { provider: body.provider } : {}),
       ...(body.authIndexes ? { authIndexes: body.authIndexes } : {}),
       ...(body.dryRun !== undefined ? { dryRun: body.dryRun } : {}),
@@ -163,7 +183,8 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
   });
 
   app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {
-    return { items: await opts.store.pool.listIssues(request.query.state) };
+    const scope = scopeOf(request);
+    return { items: (await opts.store.pool.listIssues(request.query.state)).filter((i) => inScope(scope, i.authIndex)) };
   });
 
   app.post(`${base}/issues/:id/:action`, { schema: { params: IssueActionParams } }, async (request) => {
@@ -179,9 +200,11 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
 
   app.get(`${base}/actions`, { schema: { querystring: ActionsQuery } }, async (request) => {
     const { limit, cursor } = request.query;
+    const scope = scopeOf(request);
     const items = await opts.store.pool.listActions({ limit: limit + 1, ...(cursor ? { beforeId: Number(cursor) } : {}) });
     const page = items.slice(0, limit);
-    return { items: page, nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
+    // One CPA: a page of every CPA's log, filtered (a page may hold fewer than `limit`; the cursor still moves on).
+    return { items: page.filter((a) => inScope(scope, a.authIndex)), nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
   });
 
   app.get(`${base}/policy`, async () => {

@@ -17,6 +17,7 @@ interface EvidenceRow {
   flags: number;
   auth_index: string;
   provider: string;
+  upstream: string | null;
 }
 
 export function parseEvidenceHeaders(text: unknown): Record<string, string> | null {
@@ -39,9 +40,10 @@ export function createEventEvidenceReader(reader: () => Database.Database): Even
       s = {
         max: db.prepare('SELECT max(id) FROM events').pluck(),
         after: db.prepare(
-          `SELECT x.event_id, x.fail_body, x.headers, e.ts, e.status, e.flags, a.auth_index, p.name AS provider
+          `SELECT x.event_id, x.fail_body, x.headers, e.ts, e.status, e.flags, a.auth_index, p.name AS provider, u.name AS upstream
            FROM event_extra x JOIN events e ON e.id = x.event_id
            JOIN account a ON a.id = e.account_id JOIN provider p ON p.id = e.provider_id
+           LEFT JOIN upstream u ON u.id = e.upstream_id
            WHERE x.event_id > ? ORDER BY x.event_id LIMIT ?`,
         ),
       };
@@ -56,6 +58,7 @@ export function createEventEvidenceReader(reader: () => Database.Database): Even
         eventId: r.event_id,
         timestampMs: r.ts,
         authIndex: r.auth_index,
+        upstream: r.upstream ?? 'default',
         provider: r.provider,
         statusCode: r.status,
         failed: (r.flags & FLAG_FAILED) !== 0,

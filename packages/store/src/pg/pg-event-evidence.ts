@@ -29,16 +29,19 @@ export function createPgEventEvidence(deps: {
           flags: number;
           auth_index: string;
           provider: string;
+          upstream: string | null;
         }>`SELECT x.event_id::text AS event_id, x.fail_body, x.headers, e.ts::text AS ts, e.status, e.flags,
-             a.auth_index, p.name AS provider
+             a.auth_index, p.name AS provider, u.name AS upstream
            FROM event_extra x JOIN events e ON e.id = x.event_id
            JOIN account a ON a.id = e.account_id JOIN provider p ON p.id = e.provider_id
+           LEFT JOIN upstream u ON u.id = e.upstream_id
            WHERE x.event_id > ${afterEventId} ORDER BY x.event_id LIMIT ${limit}`,
       );
       return found.map((r) => ({
         eventId: Number(r.event_id),
         timestampMs: Number(r.ts),
         authIndex: r.auth_index,
+        upstream: r.upstream ?? 'default',
         provider: r.provider,
         statusCode: r.status,
         failed: (r.flags & FLAG_FAILED) !== 0,

@@ -116,6 +116,8 @@ export interface PoolEvidenceRow {
   eventId: number;
   timestampMs: number;
   authIndex: string;
+  /** The CPA the event came from ('default' for the single CPA_UPSTREAM_URL one). */
+  upstream: string;
   provider: string;
   statusCode: number;
   failed: boolean;

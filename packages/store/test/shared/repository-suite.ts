@@ -11,6 +11,7 @@ import { defineAlertsCases } from './alerts-cases';
 import { defineIoMaintenanceCases } from './io-maintenance-cases';
 import { defineTtftCases } from './ttft-cases';
 import { defineUpstreamCases } from './upstream-cases';
+import { definePoolUpstreamCases } from './pool-upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
@@ -304,6 +305,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineAlertsCases(fresh, openStore);
     defineIoMaintenanceCases(fresh);
     defineUpstreamCases(fresh);
+    definePoolUpstreamCases(fresh);
     defineMatrixCases(fresh);
     defineRollupDayCases(fresh);
 

@@ -5,9 +5,11 @@ import { ManagementClient } from './management-client';
 export class ManagerClient extends ManagementClient {
   readonly server = 'manager';
 
-  /** CPA's API through this server's proxy, which sees (and records) what passes, e.g. a user's enable/disable. */
-  cpaViaProxy(upstream?: string): CpaClient {
-    // Several CPAs: the proxy forwards to the one X-Cpamp-Upstream names (none: the default CPA).
-    return new CpaClient(upstream ? { ...this.options, headers: { ...this.options.headers, 'X-Cpamp-Upstream': upstream } } : this.options);
+  /**
+   * CPA's API through this server's proxy, which sees (and records) what passes, e.g. a user's enable/disable.
+   * Several CPAs: it keeps this client's X-Cpamp-Upstream (the session's CPA), which the proxy forwards to.
+   */
+  cpaViaProxy(): CpaClient {
+    return new CpaClient(this.options);
   }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkSetup, saveSetup, type SetupCheck, type SetupInput } from '../api/analytics-api';
 import { getConfig } from '../api/cpa-api';
 import { CpaClient, defaultCpaUrl, normalizeCpaUrl } from '../api/cpa-client';
-import type { CpaMeta } from '../api/management-client';
+import type { CpaMeta, ManagementClientOptions } from '../api/management-client';
 import { ManagerClient } from '../api/manager-client';
 import { isPanelError } from '../api/errors';
 import { getLiveConnection, type LiveConnection } from '../api/setup-api';
@@ -73,6 +73,7 @@ export class SessionState {
   readonly defaultUrl: string;
   readonly #win: Window;
   #adminKey = '';
+  #options: ManagementClientOptions | null = null;
 
   constructor(win: Window) {
     this.#win = win;
@@ -160,11 +161,9 @@ export class SessionState {
     if (remember) writeStore('local', ADMIN_KEY, adminKey);
     else removeStore('local', ADMIN_KEY);
     this.#adminKey = adminKey;
-    const manager = new ManagerClient(options);
-    this.#manager = manager;
+    this.#options = options;
     const saved = readStore('session', UPSTREAM_KEY);
-    this.upstream = saved && this.upstreams.includes(saved) ? saved : 'default';
-    this.client = manager.cpaViaProxy(this.upstream === 'default' ? undefined : this.upstream);
+    this.selectUpstream(saved && this.upstreams.includes(saved) ? saved : 'default');
     this.mode = 'manager';
     this.phase = this.needsSetup ? 'setup' : 'ready';
     return true;
@@ -259,12 +258,18 @@ export class SessionState {
     return this.mode === 'manager' ? this.defaultUrl : this.cpaUrl;
   }
 
-  /** Manager mode: points the CPA pages at another CPA (they reload: the shell keys them on it). */
+  /**
+   * Manager mode: points the CPA pages at another CPA (they reload: the shell keys them on it). With two or
+   * more CPAs every call names it (X-Cpamp-Upstream): the proxy forwards to it and the pool pages show its
+   * accounts; analytics ignore the header (Monitoring has its own CPA filter).
+   */
   selectUpstream(name: string): void {
-    if (!this.#manager || !this.upstreams.includes(name)) return;
+    const o = this.#options;
+    if (!o || (name !== 'default' && !this.upstreams.includes(name))) return;
     this.upstream = name;
     writeStore('session', UPSTREAM_KEY, name);
-    this.client = this.#manager.cpaViaProxy(name === 'default' ? undefined : name);
+    this.#manager = new ManagerClient(this.upstreams.length > 1 ? { ...o, headers: { 'X-Cpamp-Upstream': name } } : o);
+    this.client = this.#manager.cpaViaProxy();
   }
 
   logout(): void {
@@ -274,6 +279,7 @@ export class SessionState {
     this.mode = 'cpa';
     this.client = null;
     this.#manager = null;
+    this.#options = null;
     this.cpamp = null;
     this.#adminKey = '';
     this.meta = EMPTY_META;

@@ -1,0 +1,72 @@
+// The pool with several CPAs (issue #21 item 2), on both dialects: the event log's evidence rows name their
+// CPA, and the pool keeps the same auth_index of two CPAs as two accounts (the server keys another CPA's
+// account as `<upstream>~<auth_index>`, packages/server/src/pool/pool-key.ts).
+import { describe, expect, it } from 'vitest';
+import { upstreamDedupKey, type PgStoreRepositories } from '../../src/index';
+import { makeEvent } from '../helpers/events';
+
+const T0 = Date.UTC(2026, 10, 16, 10, 0);
+
+const acc = (authIndex: string, email: string) => ({
+  authIndex,
+  fileName: 'codex-1.json',
+  provider: 'codex',
+  email,
+  plan: 'plus',
+  chatgptAccountId: null,
+  disabled: false,
+  cpaStatus: 'active',
+  statusMessage: null,
+});
+const win = (used: number, at: number) => ({
+  window: '5h',
+  usedPercent: used,
+  remainingPercent: 100 - used,
+  resetAtMs: T0 + 3_600_000,
+  windowSeconds: 18000,
+  source: 'inspection' as const,
+  observedAtMs: at,
+});
+
+export function definePoolUpstreamCases(fresh: () => Promise<PgStoreRepositories>): void {
+  describe('pool per CPA', () => {
+    it('names the CPA of every evidence row; the same auth_index of two CPAs is two pool accounts', async () => {
+      const s = await fresh();
+      const start = await s.events.maxId();
+      const limit = makeEvent({
+        requestId: 'r1',
+        authIndex: 'idx1',
+        failed: true,
+        statusCode: 429,
+        failBody: '{"error":{"type":"usage_limit_reached"}}',
+      });
+      await s.insertBatch([
+        limit,
+        { ...limit, upstream: 'east', dedupKey: upstreamDedupKey('east', limit.dedupKey) },
+      ]);
+      const rows = await s.events.evidenceAfter(start, 10);
+      expect(rows.map((r) => [r.authIndex, r.upstream, r.statusCode])).toEqual([
+        ['idx1', 'default', 429],
+        ['idx1', 'east', 429],
+      ]);
+
+      const pool = s.pool;
+      expect(await pool.syncAccounts([acc('idx1', 'main@x.test'), acc('east~idx1', 'east@x.test')])).toEqual({
+        upserted: 2,
+        missing: 0,
+      });
+      await pool.recordWindows('idx1', [win(10, T0)]);
+      await pool.recordWindows('east~idx1', [win(80, T0)]);
+      await pool.setAccountDisabled('east~idx1', true);
+      const listed = (await pool.listAccounts()).map((a) => [a.authIndex, a.email, a.disabled]).sort();
+      expect(listed).toEqual([
+        ['east~idx1', 'east@x.test', true],
+        ['idx1', 'main@x.test', false],
+      ]);
+      expect((await pool.windows('east~idx1')).map((w) => w.usedPercent)).toEqual([80]);
+      expect((await pool.windows('idx1')).map((w) => w.usedPercent)).toEqual([10]);
+      // A sync that lists only one CPA's account marks the other deleted (the server re-submits a CPA it cannot read).
+      expect(await pool.syncAccounts([acc('idx1', 'main@x.test')])).toEqual({ upserted: 1, missing: 1 });
+    });
+  });
+}
