@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     views: { type: 'string' },
     filters: { type: 'string' },
     ranges: { type: 'string' },
-    // Spread events over 1–3 CPAs (upstreams); with 2+ the 'upstream' filter (the largest CPA) is measured.
+    // Spread events over 1–3 CPAs (upstreams); with 2+ the 'upstream' / 'upstream2' filters are measured.
     upstreams: { type: 'string', default: '1' },
   },
 });
@@ -260,7 +260,10 @@ try {
     key: { apiKeyHash: opts.keys[0]!.hash },
     model: { model: opts.models[0]!.name },
     account: { authIndex: opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex },
-    ...(Number(args.upstreams) > 1 ? { upstream: { upstream: 'default' } } : {}),
+    // With 2+ CPAs: the largest (the unnamed default, 50–60 %) and the second, named one (30–40 %).
+    ...(Number(args.upstreams) > 1
+      ? { upstream: { upstream: 'default' }, upstream2: { upstream: 'cpa-2' } }
+      : {}),
   };
   const share = (n: number) => `${((100 * n) / inserted).toFixed(1)}%`;
   log(
