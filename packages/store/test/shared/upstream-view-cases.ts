@@ -124,6 +124,8 @@ export function defineUpstreamViewCases(
     });
 
     it('the same with a small cache window: recent ranges in memory, older ones from SQL', async () => {
+      // Postgres has no column cache: the case above already read everything from SQL.
+      if (!('warmCache' in (await fresh()))) return;
       const s = await check({ columnCacheMaxEvents: 50 });
       if ((s as { warmCache?: unknown }).warmCache) {
         expect((await s.analytics.totals({ ...RECENT, upstream: 'west' })).source).toBe('cache');
