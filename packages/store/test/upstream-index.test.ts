@@ -16,7 +16,10 @@ const T = Date.UTC(2026, 3, 1);
 
 /** SQLite's plan for the metrics query of an aggregate filtered by these upstream ids. */
 function planOf(db: Database.Database, upstreamIds: number[]): string {
-  const { steps } = aggregateQueries({ filter: { from: T - 3_600_000, to: T + 3_600_000, upstreamIds }, dim: 'model' });
+  const { steps } = aggregateQueries({
+    filter: { from: T - 3_600_000, to: T + 3_600_000, upstreamIds },
+    dim: 'model',
+  });
   const c = new SqliteQueryCompiler().compileQuery(steps[0]!.metrics.toOperationNode(), createQueryId());
   const rows = db.prepare(`EXPLAIN QUERY PLAN ${c.sql}`).all(...c.parameters) as { detail: string }[];
   return rows.map((r) => r.detail).join('; ');
@@ -36,7 +39,12 @@ describe('events_upstream_ts (migration 0024)', () => {
     expect(sql).toMatch(/WHERE upstream_id <> 1/);
     const east = db.prepare("SELECT id FROM upstream WHERE name = 'east'").pluck().get() as number;
     // Only the 100 events of the named CPA are in the index.
-    expect(db.prepare('SELECT count(*) FROM events INDEXED BY events_upstream_ts WHERE upstream_id <> 1').pluck().get()).toBe(100);
+    expect(
+      db
+        .prepare('SELECT count(*) FROM events INDEXED BY events_upstream_ts WHERE upstream_id <> 1')
+        .pluck()
+        .get(),
+    ).toBe(100);
     expect(planOf(db, [east])).toMatch(/events_upstream_ts/);
     // The default CPA (and a mix with it) reads the time index: the partial index does not hold its rows.
     expect(planOf(db, [1])).not.toMatch(/events_upstream_ts/);

@@ -53,7 +53,9 @@ function traffic(): UsageEventInput[] {
 
 /** An answer without sources and dictionary ids (the two stores number their dictionaries differently). */
 function plain(x: unknown): unknown {
-  return JSON.parse(JSON.stringify(x), (k: string, v: unknown) => (k === 'source' || k === 'id' ? undefined : v));
+  return JSON.parse(JSON.stringify(x), (k: string, v: unknown) =>
+    k === 'source' || k === 'id' ? undefined : v,
+  );
 }
 
 type Views = Record<string, (s: PgStoreRepositories, f: AnalyticsFilter) => Promise<unknown>>;
@@ -62,7 +64,9 @@ const VIEWS: Views = {
   totals: (s, f) => Promise.resolve(s.analytics.totals(f)),
   seriesHour: (s, f) => Promise.resolve(s.analytics.timeSeries(f, { granularity: 'hour' })),
   seriesDaySplit: (s, f) =>
-    Promise.resolve(s.analytics.timeSeries(f, { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 2 })),
+    Promise.resolve(
+      s.analytics.timeSeries(f, { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 2 }),
+    ),
   byKey: (s, f) => Promise.resolve(s.analytics.breakdown(f, { by: 'key' })),
   byAccount: (s, f) => Promise.resolve(s.analytics.breakdown(f, { by: 'account', sort: 'tokens' })),
   byModel: (s, f) => Promise.resolve(s.analytics.breakdown(f, { by: 'model', sort: 'cost' })),
@@ -75,7 +79,8 @@ const VIEWS: Views = {
   ttft: (s, f) => Promise.resolve(s.analytics.latencyPercentiles(f, { metric: 'ttft', by: 'none' })),
   heatmap: (s, f) => Promise.resolve(s.analytics.heatmap(f, { timeZone: 'America/New_York' })),
   matrix: (s, f) => Promise.resolve(s.analytics.matrix(f, { by: 'key', rows: 5, columns: 5 })),
-  failedByModel: (s, f) => Promise.resolve(s.analytics.breakdown({ ...f, status: 'failure' }, { by: 'model', sort: 'name' })),
+  failedByModel: (s, f) =>
+    Promise.resolve(s.analytics.breakdown({ ...f, status: 'failure' }, { by: 'model', sort: 'name' })),
   eventPage: async (s, f) => (await s.events.list(f, { limit: 25 })).events,
 };
 
@@ -108,7 +113,9 @@ export function defineUpstreamViewCases(
           for (const [name, view] of Object.entries(VIEWS)) {
             const got = plain(await view(s, { ...range, upstream: typeof up === 'string' ? up : [...up] }));
             const want = plain(await view(only, range));
-            expect(got, `${name} upstream=${names.join(',')} ${range === ALL ? 'all' : 'recent'}`).toEqual(want);
+            expect(got, `${name} upstream=${names.join(',')} ${range === ALL ? 'all' : 'recent'}`).toEqual(
+              want,
+            );
           }
       }
       return s;
