@@ -9,7 +9,8 @@ import { sql, type Kysely } from 'kysely';
  * lets both planners use a partial index. The default CPA's filter reads the time index, as before.
  *
  * Why an index and not an upstream dimension in the rollups: measured at 1M events over two CPAs (60 / 40 %,
- * bench/results README "scale, upstream filter"), the index makes a named CPA's SQL views ~1.5–2.5× faster and
+ * bench/results README "scale, upstream filter"), the index makes a named CPA's SQLite SQL views ~1.5–2.5× faster
+ * (p50); Postgres at a 40 % share showed no measurable change (a smaller share may pick it; not measured). It
  * costs ~18 B per indexed event (7 MB for 400k) and nothing for a one-CPA install (4 KB and 5 s to build on the
  * 10M file; a full (upstream_id, ts) index there is 162 MB = 16 B/event and 26 s). It does not bring 365-day views
  * under 300 ms: those read 400k+ raw rows either way. That needs per-CPA rollup tiers, which would re-key or double
