@@ -86,6 +86,7 @@ const MAX_ATTEMPTS = 3;
 
 interface RepriceRow extends RepriceTokens {
   id: number;
+  ts: number;
   flags: number;
   model: string;
   alias: string;
@@ -143,7 +144,8 @@ export function createPgEventsRepository(deps: {
       batch.sort((a, b) => a.e.timestampMs - b.e.timestampMs || Buffer.compare(a.dedup, b.dedup));
       const cols: unknown[][] = EVENT_COLUMNS.map(() => []);
       const prepared = batch.map(({ e, dedup, hex }) => {
-        const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
+        // The price in force at the event's time (an imported old event after a price change), as on SQLite.
+        const cost = computeCost(e, prices.priceAtNow(e.model, e.alias, e.timestampMs));
         const enc = encodeEvent(e, cost);
         const ids = eventDictIds(e, dtx.keyId(e.apiKeyHash), dtx.accountId(e.authIndex), dictId);
         const values = eventColumnValues(e, enc, ids, dedup, version);
@@ -268,7 +270,7 @@ export function createPgEventsRepository(deps: {
             const batch = await rows(
               trx,
               sql<RepriceRow>`
-                SELECT e.id, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
+                SELECT e.id, e.ts, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
                   m.name AS model, al.name AS alias, p.name AS provider, ti.name AS tier, rt.name AS resp_tier
                 FROM events e
                 JOIN model m ON m.id = e.model_id JOIN model al ON al.id = e.alias_id
@@ -285,7 +287,7 @@ export function createPgEventsRepository(deps: {
               const cost = repriceCost(
                 { provider: r.provider, serviceTier: r.tier, responseServiceTier: r.resp_tier },
                 r,
-                prices.lookupNow(r.model, r.alias),
+                prices.priceAtNow(r.model, r.alias, r.ts),
               );
               ids.push(r.id);
               costs.push(cost.costMicros);
@@ -309,7 +311,8 @@ export function createPgEventsRepository(deps: {
       return () => listeners.delete(listener);
     },
 
-    // Postgres re-prices the whole range at the current prices in one step (per-model ranges are SQLite's).
+    // Postgres re-prices the whole range in one step, each event at the price in force at its time (per-model
+    // ranges and rollup deltas are SQLite's; here the range's rollups are rebuilt).
     async repriceChunk(req) {
       const r = await repo.repriceRange({ from: req.fromMs ?? 0, to: req.toMs ?? Number.MAX_SAFE_INTEGER });
       const maxId = Number((await rows(db, sql<{ m: number | null }>`SELECT max(id) AS m FROM events`))[0]?.m ?? 0);
