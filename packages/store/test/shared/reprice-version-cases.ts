@@ -16,7 +16,9 @@ const event = (ts: number) =>
 /** Stored cost of each event of the model, oldest first. */
 async function costs(s: PgStoreRepositories): Promise<[number, number | null][]> {
   const { events } = await s.events.list({ model: MODEL });
-  return events.map((e): [number, number | null] => [e.timestampMs, e.costMicros]).sort((a, b) => a[0] - b[0]);
+  return events
+    .map((e): [number, number | null] => [e.timestampMs, e.costMicros])
+    .sort((a, b) => a[0] - b[0]);
 }
 
 export function defineRepriceVersionCases(fresh: () => Promise<PgStoreRepositories>): void {
@@ -37,7 +39,7 @@ export function defineRepriceVersionCases(fresh: () => Promise<PgStoreRepositori
       const day = await s.analytics.totals({ from: T0, to: T0 + 24 * H });
       expect(day.costMicros).toBe(12_000);
 
-      for (let afterId = 0, done = false; !done; ) {
+      for (let afterId = 0, done = false; !done;) {
         const c = await s.events.repriceChunk({ models: null, fromMs: null, afterId, span: 2 });
         afterId = c.lastId;
         done = c.done;
