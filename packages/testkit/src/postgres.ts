@@ -74,7 +74,8 @@ export interface TestPostgresOptions {
   /**
    * Keep the cluster in this directory (its data in `<dir>/data`, the socket in `<dir>`): created by initdb when
    * missing, re-started when present, and left in place by stop(), so a benchmark can measure the same loaded
-   * data again later. Without it the cluster lives in a temp dir that stop() removes.
+   * data again later. Without it the cluster lives in a temp dir that stop() removes. (As root, the `postgres`
+   * user must be able to reach it: its parents must be world-searchable, as /tmp is.)
    */
   dir?: string;
 }
