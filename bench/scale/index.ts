@@ -25,7 +25,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '20' },
     dir: { type: 'string' },
     batch: { type: 'string', default: '5000' },
-    // SQLite: keep the database file of an earlier run with the same --events and measure the views again.
+    // Keep the data of an earlier run with the same --events and measure the views again (SQLite: the file;
+    // Postgres: the cluster kept in <dir>/pg-<events>).
     reuse: { type: 'boolean', default: false },
     // Postgres: stores (connections) inserting in parallel while loading.
     writers: { type: 'string', default: '2' },
@@ -106,11 +107,14 @@ log(
 const dataKey = 'ab'.repeat(32);
 let pg: Awaited<ReturnType<typeof startTestPostgres>> | null = null;
 const dbPath = join(DIR, `scale-${EVENTS}.sqlite`);
-const loadInfoPath = `${dbPath}.load.json`;
-const reuse = dialect === 'sqlite' && args.reuse && existsSync(loadInfoPath);
+const pgDir = join(DIR, `pg-${EVENTS}`);
+const loadInfoPath = dialect === 'sqlite' ? `${dbPath}.load.json` : join(DIR, `pg-${EVENTS}.load.json`);
+const reuse = args.reuse && existsSync(loadInfoPath);
 if (dialect === 'sqlite' && !reuse)
   for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}.colcache`])
     rmSync(f, { force: true });
+if (dialect === 'postgres' && !reuse) rmSync(pgDir, { recursive: true, force: true });
+if (!reuse) rmSync(loadInfoPath, { force: true });
 const store =
   dialect === 'sqlite'
     ? await openStore({
@@ -120,7 +124,8 @@ const store =
         ...(args['cache-max'] !== undefined ? { columnCacheMaxEvents: Number(args['cache-max']) } : {}),
       })
     : await openPgStore({
-        connectionString: (pg = await startTestPostgres({ settings: PG_SETTINGS })).url,
+        // A cluster kept in --dir: `--reuse` re-starts it and measures the views on the same loaded data.
+        connectionString: (pg = await startTestPostgres({ settings: PG_SETTINGS, dir: pgDir })).url,
         dataKey,
       });
 let pgInfo: Record<string, unknown> | null = null;
@@ -140,7 +145,7 @@ try {
     ? (JSON.parse(readFileSync(loadInfoPath, 'utf8')) as { inserted: number })
     : await load();
   if (reuse) loadInfo.reused = true;
-  else if (dialect === 'sqlite') writeFileSync(loadInfoPath, JSON.stringify(loadInfo));
+  else writeFileSync(loadInfoPath, JSON.stringify(loadInfo));
   const inserted = loadInfo.inserted;
   log('load', loadInfo);
   /** Generates batches and inserts them; on Postgres with several stores (connections) in flight at once. */
@@ -213,7 +218,7 @@ try {
     const c = new Client({ connectionString: pg!.url });
     await c.connect();
     const ta = performance.now();
-    await c.query('VACUUM ANALYZE');
+    await c.query(reuse ? 'ANALYZE' : 'VACUUM ANALYZE');
     const vacuumSec = +((performance.now() - ta) / 1000).toFixed(1);
     const size = Number((await c.query('SELECT pg_database_size(current_database()) AS b')).rows[0].b);
     const rels = (

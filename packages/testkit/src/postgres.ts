@@ -2,7 +2,7 @@
 // unix socket inside it (no port to race for), torn down after the suite. CPAMP_TEST_PG_URL points
 // the tests at an existing server instead; CPAMP_TEST_PG=off skips them (CI installs postgresql).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -71,6 +71,13 @@ export interface TestPostgresOptions {
    * scale benchmark's `{ shared_buffers: '512MB', work_mem: '64MB' }`.
    */
   settings?: Record<string, string | number>;
+  /**
+   * Keep the cluster in this directory (its data in `<dir>/data`, the socket in `<dir>`): created by initdb when
+   * missing, re-started when present, and left in place by stop(), so a benchmark can measure the same loaded
+   * data again later. Without it the cluster lives in a temp dir that stop() removes. (As root, the `postgres`
+   * user must be able to reach it: its parents must be world-searchable, as /tmp is.)
+   */
+  dir?: string;
 }
 
 export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
@@ -88,9 +95,15 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
   }
   const user = asServerUser();
   // The server user must reach the socket directory: as root, use /tmp rather than a private TMPDIR.
-  const dir = mkdtempSync(join(user ? '/tmp' : tmpdir(), 'cpamp-pg-'));
+  const persistent = options.dir !== undefined;
+  if (persistent) mkdirSync(options.dir!, { recursive: true });
+  const dir = options.dir ?? mkdtempSync(join(user ? '/tmp' : tmpdir(), 'cpamp-pg-'));
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');
+  const fresh = !existsSync(join(data, 'PG_VERSION'));
+  const removeDir = () => {
+    if (!persistent) rmSync(dir, { recursive: true, force: true });
+  };
   const run = (cmd: string, args: string[]) => (user ? [...user.prefix, cmd, ...args] : [cmd, ...args]);
 
   const [initCmd, ...initArgs] = run(join(bin, 'initdb'), [
@@ -106,9 +119,9 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     '--no-sync',
     '--no-instructions',
   ]);
-  const init = spawnSync(initCmd!, initArgs, { encoding: 'utf8' });
-  if (init.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
+  const init = fresh ? spawnSync(initCmd!, initArgs, { encoding: 'utf8' }) : null;
+  if (init && init.status !== 0) {
+    removeDir();
     throw new Error(`initdb failed (${init.status}): ${init.stderr || init.stdout}`);
   }
 
@@ -146,10 +159,13 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     if (server.exitCode === null) {
       const exited = new Promise((r) => server.once('exit', r));
       server.kill('SIGINT'); // fast shutdown
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      // A kept cluster (fsync off) must finish its shutdown checkpoint: a kill would leave it unusable.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, persistent ? 600_000 : 5000)))]);
+      clearTimeout(timer);
       if (server.exitCode === null) server.kill('SIGKILL');
     }
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   };
 
   const socketUrl = (db: string) => `postgresql://postgres@${encodeURIComponent(dir)}/${db}`;
@@ -157,7 +173,8 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
     await waitReady(socketUrl('postgres'), server, () => output);
     const c = new pg.Client({ connectionString: socketUrl('postgres') });
     await c.connect();
-    await c.query('CREATE DATABASE cpamp_test');
+    const exists = (await c.query(`SELECT 1 FROM pg_database WHERE datname = 'cpamp_test'`)).rowCount;
+    if (!exists) await c.query('CREATE DATABASE cpamp_test');
     await c.end();
   } catch (e) {
     await stop();

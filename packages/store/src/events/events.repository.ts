@@ -75,6 +75,7 @@ export interface StoredEventSummary {
 
 interface RepriceRow extends RepriceTokens {
   id: number;
+  ts: number;
   model_id: number;
   alias_id: number;
   provider_id: number;
@@ -330,7 +331,7 @@ export function createEventsRepository(deps: {
       deps.assertOpen();
       const version = prices.currentVersion();
       const select = writer.prepare(
-        `SELECT id, model_id, alias_id, provider_id, tier_id, resp_tier_id, flags, input, cache_read, cache_creation,
+        `SELECT id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, flags, input, cache_read, cache_creation,
            output, reasoning, unclassified FROM events WHERE ts >= ? AND ts < ? AND id > ? ORDER BY id LIMIT 5000`,
       );
       const update = writer.prepare('UPDATE events SET cost = ?, price_ver = ?, flags = ? WHERE id = ?');
@@ -351,7 +352,8 @@ export function createEventsRepository(deps: {
                 responseServiceTier: dict.name('label', r.resp_tier_id),
               },
               r,
-              prices.lookup(model, dict.name('model', r.alias_id)),
+              // The price in force at the event's time, as on insert and in repriceChunk.
+              prices.priceAt(model, dict.name('model', r.alias_id), r.ts),
             );
             const flags = repricedFlags(r.flags, cost);
             update.run(cost.costMicros, version, flags, r.id);

@@ -16,6 +16,7 @@ import {
   type TableCheckpoint,
 } from './copy-checkpoint';
 import { buildCopyPlan, pgTables, quoteSqlite, pgConverter, type CopyTable } from './copy-plan';
+import { intArray, textArray } from './pg-array';
 import { verifyCopy, type CopyCheck } from './copy-verify';
 import { open as openPg } from './copy-target';
 import { rows, type PgDb } from './pg-connection';
@@ -163,14 +164,43 @@ function selectChunk(t: CopyTable, resume: boolean): string {
   return `SELECT ${cols.join(', ')} FROM ${quoteSqlite(t.name)}${resume ? ` WHERE ${after}` : ''} ORDER BY ${key.join(', ')} LIMIT ?`;
 }
 
+const INT_TYPES = new Set(['bigint', 'integer', 'smallint']);
+
+/**
+ * A column's values as one array parameter plus the expression that reads it from unnest(): integers and
+ * text as prebuilt literals (pg-array.ts; node-pg's per-element escaping dominated the copier's CPU), blobs
+ * as hex text decoded in SQL, anything else as a JS array.
+ */
+function columnParam(pgType: string, values: unknown[], alias: string) {
+  const asArray = sql`${values}::${sql.raw(`${pgType}[]`)}`;
+  if (INT_TYPES.has(pgType))
+    return values.every((v) => v === null || typeof v === 'number')
+      ? { param: sql`${intArray(values as (number | null)[])}::${sql.raw(`${pgType}[]`)}`, read: alias }
+      : { param: asArray, read: alias };
+  if (pgType === 'text')
+    return { param: sql`${textArray(values as (string | null)[])}::text[]`, read: alias };
+  if (pgType === 'bytea')
+    return {
+      param: sql`${textArray((values as (Buffer | null)[]).map((b) => (b === null ? null : b.toString('hex'))))}::text[]`,
+      read: `decode(${alias}, 'hex')`,
+    };
+  return { param: asArray, read: alias };
+}
+
 /** One multi-row INSERT for a chunk: one array parameter per column, unnested server-side. */
 function insertChunk(t: CopyTable, chunk: Record<string, unknown>[]) {
-  const arrays = t.columns.map((c) => {
+  const params = t.columns.map((c, i) => {
     const convert = pgConverter(c.pgType);
-    return chunk.map((r) => convert(r[c.name]));
+    return columnParam(
+      c.pgType,
+      chunk.map((r) => convert(r[c.name])),
+      `c${i}`,
+    );
   });
   const cols = sql.join(t.columns.map((c) => sql.ref(c.name)));
-  const unnest = sql.join(t.columns.map((c, i) => sql`${arrays[i]}::${sql.raw(`${c.pgType}[]`)}`));
+  const unnest = sql.join(params.map((p) => p.param));
+  const aliases = sql.raw(t.columns.map((_, i) => `c${i}`).join(', '));
+  const select = sql.raw(params.map((p) => p.read).join(', '));
   const rest = t.columns.filter((c) => !t.targetKey.includes(c.name));
   // The target's own rows for the same key (the settings check value, the initial price version) give way
   // to the source's; anything else conflicting is left alone, and the counts at the end tell.
@@ -180,7 +210,7 @@ function insertChunk(t: CopyTable, chunk: Record<string, unknown>[]) {
           rest.map((c) => sql`${sql.ref(c.name)} = excluded.${sql.ref(c.name)}`),
         )}`
       : sql`ON CONFLICT DO NOTHING`;
-  return sql`INSERT INTO ${sql.table(t.name)} (${cols}) ${t.identity ? sql`OVERRIDING SYSTEM VALUE ` : sql``}SELECT * FROM unnest(${unnest}) ${conflict}`;
+  return sql`INSERT INTO ${sql.table(t.name)} (${cols}) ${t.identity ? sql`OVERRIDING SYSTEM VALUE ` : sql``}SELECT ${select} FROM unnest(${unnest}) AS u(${aliases}) ${conflict}`;
 }
 
 async function resetSequences(db: PgDb, tables: readonly CopyTable[]): Promise<void> {

@@ -21,6 +21,7 @@ import { rows, type PgDb } from './pg-connection';
 import type { PgDictionary } from './pg-dictionary';
 import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
 import type { PgPricesRepository } from './pg-prices.repository';
+import { hexArray, intArray, textArray } from './pg-array';
 import { applyRollups, rebuildPgRollups } from './pg-rollups';
 
 /** The simple dictionaries, in the order a batch loads them. */
@@ -62,12 +63,31 @@ const PG_TYPES: Record<EventColumn, string> = {
   price_ver: 'int',
 };
 
+/**
+ * One multi-row INSERT of a batch's events: each column one array literal (pg-array.ts), the dedup values as
+ * hex text (decoded in SQL); returns the new rows' ids by dedup hex (duplicates of stored events return nothing).
+ */
+function insertEventsSql(cols: readonly unknown[][], dedupHex: readonly string[]) {
+  const names = EVENT_COLUMNS.map((_, i) => `c${i}`);
+  const params = EVENT_COLUMNS.map((col, i) => {
+    const type = PG_TYPES[col];
+    if (col === 'dedup') return sql`${hexArray(dedupHex)}::text[]`;
+    const lit = type === 'text' ? textArray(cols[i] as (string | null)[]) : intArray(cols[i] as (number | null)[]);
+    return sql`${lit}::${sql.raw(type)}[]`;
+  });
+  const select = EVENT_COLUMNS.map((col, i) => (col === 'dedup' ? `decode(c${i}, 'hex')` : `c${i}`)).join(', ');
+  return sql<{ id: number; dedup: string }>`INSERT INTO events (${sql.raw(EVENT_COLUMNS.join(', '))})
+    SELECT ${sql.raw(select)} FROM unnest(${sql.join(params)}) AS u(${sql.raw(names.join(', '))})
+    ON CONFLICT (dedup) DO NOTHING RETURNING id, encode(dedup, 'hex') AS dedup`;
+}
+
 /** deadlock_detected, serialization_failure, unique_violation (a dictionary race under READ COMMITTED). */
 const RETRYABLE = new Set(['40P01', '40001', '23505']);
 const MAX_ATTEMPTS = 3;
 
 interface RepriceRow extends RepriceTokens {
   id: number;
+  ts: number;
   flags: number;
   model: string;
   alias: string;
@@ -93,13 +113,13 @@ export function createPgEventsRepository(deps: {
       const version = prices.versionNow();
       // The same record twice in one batch is one attempt: keep the first.
       const seen = new Set<string>();
-      const batch: { e: UsageEventInput; dedup: Buffer }[] = [];
+      const batch: { e: UsageEventInput; dedup: Buffer; hex: string }[] = [];
       for (const e of events) {
         const dedup = dedupBytes(e.dedupKey, e.timestampMs);
         const hex = dedup.toString('hex');
         if (seen.has(hex)) continue;
         seen.add(hex);
-        batch.push({ e, dedup });
+        batch.push({ e, dedup, hex });
       }
       const dtx = dict.begin(trx);
       const dictId = dtx.id.bind(dtx);
@@ -124,27 +144,22 @@ export function createPgEventsRepository(deps: {
       // (After the dictionaries: a new account's label and a key's label follow input order, as in SQLite.)
       batch.sort((a, b) => a.e.timestampMs - b.e.timestampMs || Buffer.compare(a.dedup, b.dedup));
       const cols: unknown[][] = EVENT_COLUMNS.map(() => []);
-      const prepared = batch.map(({ e, dedup }) => {
-        const cost = computeCost(e, prices.lookupNow(e.model, e.alias));
+      const prepared = batch.map(({ e, dedup, hex }) => {
+        // The price in force at the event's time (an imported old event after a price change), as on SQLite.
+        const cost = computeCost(e, prices.priceAtNow(e.model, e.alias, e.timestampMs));
         const enc = encodeEvent(e, cost);
         const ids = eventDictIds(e, dtx.keyId(e.apiKeyHash), dtx.accountId(e.authIndex), dictId);
         const values = eventColumnValues(e, enc, ids, dedup, version);
         values.forEach((v, i) => cols[i]!.push(v));
-        return { e, dedup, enc, ids };
+        return { e, hex, enc, ids };
       });
-      const colNames = sql.raw(EVENT_COLUMNS.join(', '));
-      const inserted = await rows(
-        trx,
-        sql<{ id: number; dedup: Buffer }>`INSERT INTO events (${colNames})
-          SELECT * FROM unnest(${sql.join(cols.map((c, i) => sql`${c}::${sql.raw(PG_TYPES[EVENT_COLUMNS[i]!])}[]`))})
-          ON CONFLICT (dedup) DO NOTHING RETURNING id, dedup`,
-      );
-      const idOf = new Map(inserted.map((r) => [r.dedup.toString('hex'), r.id]));
+      const inserted = await rows(trx, insertEventsSql(cols, prepared.map((p) => p.hex)));
+      const idOf = new Map(inserted.map((r) => [r.dedup, r.id]));
       const contributions: RollupContribution[] = [];
       const summaries: StoredEventSummary[] = [];
       const extras: [number, string | null, string | null][] = [];
       for (const p of prepared) {
-        const id = idOf.get(p.dedup.toString('hex'));
+        const id = idOf.get(p.hex);
         if (id === undefined) continue;
         if (p.enc.extra) extras.push([id, p.enc.extra.failBody, p.enc.extra.headers]);
         contributions.push(rollupContribution(p.e, p.ids, p.enc.costMicros, p.enc.latBucket));
@@ -152,8 +167,8 @@ export function createPgEventsRepository(deps: {
       }
       if (extras.length) {
         await sql`INSERT INTO event_extra (event_id, fail_body, headers)
-          SELECT * FROM unnest(${extras.map((x) => x[0])}::bigint[], ${extras.map((x) => x[1])}::text[],
-            ${extras.map((x) => x[2])}::text[])`.execute(trx);
+          SELECT * FROM unnest(${intArray(extras.map((x) => x[0]))}::bigint[], ${textArray(extras.map((x) => x[1]))}::text[],
+            ${textArray(extras.map((x) => x[2]))}::text[])`.execute(trx);
       }
       await applyRollups(trx, contributions);
       return { dtx, summaries };
@@ -258,7 +273,7 @@ export function createPgEventsRepository(deps: {
             const batch = await rows(
               trx,
               sql<RepriceRow>`
-                SELECT e.id, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
+                SELECT e.id, e.ts, e.flags, e.input, e.cache_read, e.cache_creation, e.output, e.reasoning, e.unclassified,
                   m.name AS model, al.name AS alias, p.name AS provider, ti.name AS tier, rt.name AS resp_tier
                 FROM events e
                 JOIN model m ON m.id = e.model_id JOIN model al ON al.id = e.alias_id
@@ -275,7 +290,7 @@ export function createPgEventsRepository(deps: {
               const cost = repriceCost(
                 { provider: r.provider, serviceTier: r.tier, responseServiceTier: r.resp_tier },
                 r,
-                prices.lookupNow(r.model, r.alias),
+                prices.priceAtNow(r.model, r.alias, r.ts),
               );
               ids.push(r.id);
               costs.push(cost.costMicros);
@@ -299,7 +314,8 @@ export function createPgEventsRepository(deps: {
       return () => listeners.delete(listener);
     },
 
-    // Postgres re-prices the whole range at the current prices in one step (per-model ranges are SQLite's).
+    // Postgres re-prices the whole range in one step, each event at the price in force at its time (per-model
+    // ranges and rollup deltas are SQLite's; here the range's rollups are rebuilt).
     async repriceChunk(req) {
       const r = await repo.repriceRange({ from: req.fromMs ?? 0, to: req.toMs ?? Number.MAX_SAFE_INTEGER });
       const maxId = Number((await rows(db, sql<{ m: number | null }>`SELECT max(id) AS m FROM events`))[0]?.m ?? 0);

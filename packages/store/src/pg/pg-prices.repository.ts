@@ -23,6 +23,8 @@ export interface PgPricesRepository extends PricesRepository {
   refresh(exec: PgExec): Promise<void>;
   /** From memory; call refresh() first in the transaction that uses it. */
   lookupNow(model: string, alias: string): ModelPrice | undefined;
+  /** The price in force at `ts` (the model's versions), from memory like lookupNow; SQLite's priceAt. */
+  priceAtNow(model: string, alias: string, ts: number): ModelPrice | undefined;
   versionNow(): number;
 }
 
@@ -41,6 +43,19 @@ export async function createPgPricesRepository(
   const prices = new Map<string, ModelPrice>();
   const priceLookup = new PriceLookup(prices);
   let version = 0;
+  /** Each price key's effective-range versions (model_price_version), reloaded with the prices. */
+  let versions = new Map<string, PriceVersion[]>();
+
+  const loadVersions = async (exec: PgExec) => {
+    const out = new Map<string, PriceVersion[]>();
+    for (const r of await rows(exec, sql<PriceVersionRow>`SELECT * FROM model_price_version ORDER BY id`)) {
+      const pv = versionFromRow(r);
+      const list = out.get(pv.model) ?? [];
+      list.push(pv);
+      out.set(pv.model, list);
+    }
+    return out;
+  };
 
   const latest = async (exec: PgExec) =>
     (await rows(exec, sql<{ v: number | null }>`SELECT max(id) AS v FROM price_version`))[0]?.v ?? 0;
@@ -50,6 +65,7 @@ export async function createPgPricesRepository(
     prices.clear();
     priceLookup.clear();
     for (const r of all) prices.set(r.model.toLowerCase(), priceFromRow(r));
+    versions = await loadVersions(exec);
     version = await latest(exec);
   };
 
@@ -96,12 +112,13 @@ export async function createPgPricesRepository(
           sql<{ id: number }>`INSERT INTO price_version (created_ms, reason, prices)
             VALUES (${opts.now()}, ${reason}, ${JSON.stringify([...next.values()])}) RETURNING id`,
         );
-        return { next, id: r[0]!.id };
+        return { next, id: r[0]!.id, versions: await loadVersions(trx) };
       });
       // Memory follows only a committed transaction.
       prices.clear();
       for (const [k, v] of done.next) prices.set(k, v);
       priceLookup.clear();
+      versions = done.versions;
       version = done.id;
     });
 
@@ -115,6 +132,15 @@ export async function createPgPricesRepository(
   });
 
   const lookupNow = (model: string, alias: string) => priceLookup.find(model, alias);
+  const priceAtNow = (model: string, alias: string, ts: number) => {
+    const current = lookupNow(model, alias);
+    if (!current) return undefined;
+    const list = versions.get(current.model.toLowerCase());
+    // The common case: no versions, or one over all history.
+    if (!list || list.length === 0 || (list.length === 1 && list[0]!.fromMs === null && list[0]!.toMs === null))
+      return current;
+    return versionAt(list, ts)?.price ?? undefined;
+  };
 
   const versionsOf = async (exec: PgExec, key: string): Promise<PriceVersion[]> =>
     (
@@ -131,6 +157,7 @@ export async function createPgPricesRepository(
   const repo: PgPricesRepository = {
     refresh,
     lookupNow,
+    priceAtNow,
     versionNow: () => version,
     async list() {
       await refresh(db);
@@ -164,11 +191,7 @@ export async function createPgPricesRepository(
     },
     async priceAt(model, alias, ts) {
       await refresh(db);
-      const current = lookupNow(model, alias);
-      if (!current) return undefined;
-      const list = await versionsOf(db, current.model.toLowerCase());
-      if (list.length === 0) return current;
-      return versionAt(list, ts)?.price ?? undefined;
+      return priceAtNow(model, alias, ts);
     },
     async delete(model) {
       await refresh(db);

@@ -11,6 +11,7 @@ import {
   type RollupAgg,
   type RollupContribution,
 } from '../rollups/rollup-batch';
+import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
@@ -37,7 +38,7 @@ async function upsert(
     c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
   ).join(', ');
   await sql`INSERT INTO ${sql.table(table)} AS t (${sql.raw(cols.join(', '))})
-    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
+    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${intArray(a)}::bigint[]`))})
     ON CONFLICT (${sql.raw(keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
 }
 
@@ -51,15 +52,15 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
   const l = sortedEntries(latency);
   if (l.length) {
     await sql`INSERT INTO rollup_hour_latency AS t (hour, model_id, bucket, n)
-      SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::bigint[], ${l.map((x) => x[0][1]!)}::int[],
-        ${l.map((x) => x[0][2]!)}::int[], ${l.map((x) => x[1])}::bigint[])
+      SELECT * FROM unnest(${intArray(l.map((x) => x[0][0]!))}::bigint[], ${intArray(l.map((x) => x[0][1]!))}::int[],
+        ${intArray(l.map((x) => x[0][2]!))}::int[], ${intArray(l.map((x) => x[1]))}::bigint[])
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
   const tt = sortedEntries(ttft);
   if (tt.length) {
     await sql`INSERT INTO rollup_hour_ttft AS t (hour, model_id, bucket, n)
-      SELECT * FROM unnest(${tt.map((x) => x[0][0]!)}::bigint[], ${tt.map((x) => x[0][1]!)}::int[],
-        ${tt.map((x) => x[0][2]!)}::int[], ${tt.map((x) => x[1])}::bigint[])
+      SELECT * FROM unnest(${intArray(tt.map((x) => x[0][0]!))}::bigint[], ${intArray(tt.map((x) => x[0][1]!))}::int[],
+        ${intArray(tt.map((x) => x[0][2]!))}::int[], ${intArray(tt.map((x) => x[1]))}::bigint[])
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
 }

@@ -15,6 +15,7 @@ import { definePoolUpstreamCases } from './pool-upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
 import { defineUpstreamViewCases } from './upstream-view-cases';
+import { defineRepriceVersionCases } from './reprice-version-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -312,6 +313,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineMatrixCases(fresh);
     defineRollupDayCases(fresh);
     defineUpstreamViewCases((o) => fresh(o ?? {}));
+    defineRepriceVersionCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
