@@ -11,13 +11,13 @@ import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from '..
 import { decodeCursor, encodeCursor, pageLimit, searchTerms } from '../events/event-list-query';
 import { repriceCost, type RepriceTokens } from '../events/event-reprice';
 import { computeCost } from '../prices/cost';
-import type { RollupContribution } from '../rollups/rollup-batch';
+import { DAY_MS, type RollupContribution } from '../rollups/rollup-batch';
 import type { UsageEventInput } from '../types';
 import type { EventsRepository } from '../repositories';
 
 /** The event log on Postgres; maxId / evidenceAfter come from pg-event-evidence.ts. */
 type PgEventLog = Omit<EventsRepository, 'maxId' | 'evidenceAfter'>;
-import { rows, type PgDb } from './pg-connection';
+import { rows, type PgDb, type PgExec } from './pg-connection';
 import type { PgDictionary } from './pg-dictionary';
 import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
 import type { PgPricesRepository } from './pg-prices.repository';
@@ -94,6 +94,32 @@ interface RepriceRow extends RepriceTokens {
   provider: string;
   tier: string;
   resp_tier: string;
+}
+
+/**
+ * The first instant from which every UTC day still has all its raw events. Retention deletes the oldest
+ * events and keeps the rollups: a day whose rollups count more requests than its raw events (or any rollup
+ * day before the oldest event) was thinned, and rebuilding its rollups from raw events would erase history.
+ */
+async function completeRawFrom(exec: PgExec): Promise<number> {
+  const r = (
+    await rows(
+      exec,
+      sql<{ min_ts: number | null; first_day: number | null }>`
+        SELECT (SELECT min(ts) FROM events) AS min_ts, (SELECT min(day) FROM rollup_day) AS first_day`,
+    )
+  )[0];
+  if (r?.min_ts == null) return Number.MAX_SAFE_INTEGER; // no raw events: nothing to re-price
+  const minTs = Number(r.min_ts);
+  const day = Math.floor(minTs / DAY_MS);
+  if (r.first_day != null && Number(r.first_day) < day) return (day + 1) * DAY_MS;
+  const [c] = await rows(
+    exec,
+    sql<{ rolled: number | null; raw: number }>`
+      SELECT (SELECT sum(n) FROM rollup_day WHERE day = ${day}) AS rolled,
+        (SELECT count(*) FROM events WHERE ts >= ${day * DAY_MS} AND ts < ${(day + 1) * DAY_MS}) AS raw`,
+  );
+  return c && c.rolled != null && Number(c.rolled) > Number(c.raw) ? (day + 1) * DAY_MS : -Infinity;
 }
 
 export function createPgEventsRepository(deps: {
@@ -266,6 +292,9 @@ export function createPgEventsRepository(deps: {
         db.transaction().execute(async (trx) => {
           await prices.refresh(trx);
           const version = prices.versionNow();
+          // The rollups of the range are rebuilt from raw events: never touch a day retention has thinned.
+          const from = Math.max(range.from, await completeRawFrom(trx));
+          if (from >= range.to) return { updated: 0, missingPrice: 0, version };
           let updated = 0;
           let missingPrice = 0;
           let cursor = 0;
@@ -279,7 +308,7 @@ export function createPgEventsRepository(deps: {
                 JOIN model m ON m.id = e.model_id JOIN model al ON al.id = e.alias_id
                 JOIN provider p ON p.id = e.provider_id
                 JOIN label ti ON ti.id = e.tier_id JOIN label rt ON rt.id = e.resp_tier_id
-                WHERE e.ts >= ${range.from} AND e.ts < ${range.to} AND e.id > ${cursor}
+                WHERE e.ts >= ${from} AND e.ts < ${range.to} AND e.id > ${cursor}
                 ORDER BY e.id LIMIT 5000`,
             );
             if (batch.length === 0) break;
@@ -303,7 +332,7 @@ export function createPgEventsRepository(deps: {
               WHERE events.id = u.id`.execute(trx);
             cursor = ids[ids.length - 1]!;
           }
-          await rebuildPgRollups(trx, range.from, range.to);
+          await rebuildPgRollups(trx, from, range.to);
           return { updated, missingPrice, version };
         }),
       );

@@ -48,6 +48,28 @@ export function defineRepriceVersionCases(fresh: () => Promise<PgStoreRepositori
       expect((await s.analytics.totals({ from: T0, to: T0 + 24 * H })).costMicros).toBe(12_000);
     });
 
+    it('re-pricing after retention keeps the history only rollups hold', async () => {
+      const s = await fresh();
+      const D = 24 * H;
+      await s.prices.set(MODEL, V1);
+      // Day 0 and the first hour of day 1 are pruned below; day 2 stays whole.
+      await s.insertBatch([T0 + H, T0 + 2 * H, T0 + D + H, T0 + D + 3 * H, T0 + 2 * D + H].map(event));
+      expect((await s.maintenance.pruneByAge(T0 + D + 2 * H)).deleted).toBe(3);
+      const day0 = { from: T0, to: T0 + D };
+      expect((await s.analytics.totals(day0)).requests).toBe(2);
+      await s.prices.apply(MODEL, V2, { effectiveFrom: T0 });
+      for (let afterId = 0, done = false; !done;) {
+        const c = await s.events.repriceChunk({ models: null, fromMs: null, afterId, span: 2 });
+        afterId = c.lastId;
+        done = c.done;
+      }
+      const after0 = await s.analytics.totals(day0);
+      expect(after0.requests).toBe(2);
+      expect(after0.costMicros).toBe(4000);
+      const day2 = await s.analytics.totals({ from: T0 + 2 * D, to: T0 + 3 * D });
+      expect([day2.requests, day2.costMicros]).toEqual([1, 4000]);
+    });
+
     it('an event inserted after the change with an old time (an import) gets the old price', async () => {
       const s = await fresh();
       await s.prices.set(MODEL, V1);
