@@ -29,6 +29,7 @@ import { aggregateSql } from './sqlite-aggregate';
 import type { BucketMap, TimeZones } from './time-zone';
 import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
 import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
+import { seriesOfZoneSplit, topModelIds, zoneSplitPlan, type ZoneSplitPlan } from './zone-split';
 import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
 
 export interface AnalyticsFilter {
@@ -200,6 +201,13 @@ export function createAnalyticsRepository(deps: {
   const zoneTierCheaper = (spec: AggSpec): boolean =>
     spec.filter.to - spec.filter.from >= DAY_MS && pickZoneRollup(spec) !== null;
 
+  /** A split series in a non-UTC zone from the zone tiers (see zone-split.ts); always SQL: a few small reads. */
+  const zoneSplit = (plan: ZoneSplitPlan, buckets: BucketMap, top: number) => {
+    const ids = topModelIds(aggregateSql(deps.reader(), plan.ranking), top);
+    const split = ids.length ? aggregateSql(deps.reader(), plan.split(ids)) : { groups: [], source: 'rollup' as const };
+    return seriesOfZoneSplit(buckets, aggregateSql(deps.reader(), plan.totals), ids, split);
+  };
+
   const namesOf = (dim: FilterDim): NameOf => {
     if (dim === 'model' || dim === 'provider') return (id) => ({ ...NO_NAMES, name: dict.name(dim, id) });
     if (dim === 'key')
@@ -223,8 +231,10 @@ export function createAnalyticsRepository(deps: {
       const top = opts.splitTopModels ?? 0;
       const models = sizeOf('model');
       // Split from the warm cache: one flat pass of the four figures a point shows (see series-split-cache).
-      const s =
-        top > 0 &&
+      const zs = top > 0 && f.to - f.from >= DAY_MS ? zoneSplitPlan(f, buckets) : null;
+      const s = zs
+        ? zoneSplit(zs, buckets, top)
+        : top > 0 &&
         viaCache(f) &&
         buckets.labels.length * models <= SPLIT_CACHE_MAX_PAIRS &&
         !rollupsCheaper({ filter: f, dim: 'time', dim2: 'model', buckets })

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { ZONE_TIERS, zoneTierFromEvents } from '../rollups/zone-rollups';
 
 // Hour tiers for time views in non-UTC zones (issue #21; why these three: rollups/zone-rollups.ts).
-// rollup_hour_total is backfilled from rollup_hour (which outlives raw events after retention); the key and
+// rollup_hour_total and rollup_hour_model are backfilled from rollup_hour (which outlives raw events after retention); the key and
 // account tiers from the raw events still kept, a week at a time (one statement per week and tier keeps each
 // step's sort memory small; 10M events: see bench/results/README.md "zone views").
 
@@ -39,9 +39,16 @@ const TOTAL_BACKFILL = `INSERT INTO rollup_hour_total (hour, sclass, ${METRIC_NA
     sum(reasoning), sum(unclassified), sum(cost), sum(unpriced), sum(latency_sum), max(last_ts)
   FROM rollup_hour GROUP BY hour, sclass`;
 
+/** rollup_hour summed over provider and status class. */
+const MODEL_BACKFILL = `INSERT INTO rollup_hour_model (model_id, hour, ${METRIC_NAMES.join(', ')})
+  SELECT model_id, hour, sum(n), sum(failures), sum(input), sum(cache_read), sum(cache_creation), sum(output),
+    sum(reasoning), sum(unclassified), sum(cost), sum(unpriced), sum(latency_sum), max(last_ts)
+  FROM rollup_hour GROUP BY model_id, hour`;
+
 /** Fills the new tiers for existing data, the same in both dialects. */
 export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
   await sql.raw(TOTAL_BACKFILL).execute(db);
+  await sql.raw(MODEL_BACKFILL).execute(db);
   const span = (
     await sql<{ lo: number | string | null; hi: number | string | null }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db)
   ).rows[0];
@@ -50,7 +57,7 @@ export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
   const hi = Number(span.hi) + 1;
   // Whole UTC hours per chunk: an hour's row is written by exactly one statement.
   for (let t = Math.floor(lo / 3_600_000) * 3_600_000; t < hi; t += CHUNK_MS)
-    for (const tier of ZONE_TIERS.slice(1))
+    for (const tier of ZONE_TIERS.filter((x) => x.dict === 'api_key' || x.dict === 'account'))
       await sql.raw(zoneTierFromEvents(tier, [String(t), String(t + CHUNK_MS)])).execute(db);
 }
 

@@ -137,17 +137,20 @@ export const ZONE_ROLLUPS: readonly RollupTable[] = [
   { name: 'rollup_hour_total', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(), hist: null },
   { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null },
   { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null },
+  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null },
 ];
 
 /**
- * The zone hour tier for a time view (heatmap, series without a model split) in whole-hour buckets, if one fits:
- * unfiltered → rollup_hour_total; one of key / account filtered → its tier. Unfiltered daily series in UTC keep
- * reading rollup_day (fewer rows than 24 hours a day).
+ * The zone hour tier for a time view (heatmap, series) in whole-hour buckets, if one fits: key / account filtered →
+ * its tier; a model split or model filter without a status filter → rollup_hour_model; else rollup_hour_total.
+ * Unfiltered or model daily series in UTC keep reading rollup_day (fewer rows than 24 hours a day).
  */
 export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   const f = spec.filter;
-  if (spec.dim !== 'time' || spec.dim2 || spec.histogram || !spec.buckets?.wholeHours) return null;
-  if (typeof f.status === 'number' || f.upstreamIds || f.modelIds || f.providerIds) return null;
+  if (spec.dim !== 'time' || spec.histogram || !spec.buckets?.wholeHours) return null;
+  if (typeof f.status === 'number' || f.upstreamIds || f.providerIds) return null;
+  const byModel = spec.dim2 !== undefined || f.modelIds !== undefined;
+  if (byModel) return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays ? null : ZONE_ROLLUPS[3]!;
   if (f.keyIds && f.accountIds) return null;
   if (f.keyIds) return ZONE_ROLLUPS[1]!;
   if (f.accountIds) return ZONE_ROLLUPS[2]!;

@@ -53,18 +53,21 @@ const FILTERS: Partial<AnalyticsFilter>[] = [
   { authIndex: 'acc2' },
   { status: 'failure' },
   { authIndex: 'acc1', status: 'success' },
+  { model: 'claude-x' },
+  { model: ['gpt-5', 'claude-x'], apiKeyHash: KEY_B },
 ];
 
 async function expectSameAsRaw(s: PgStoreRepositories, f: Partial<AnalyticsFilter>): Promise<void> {
   const tier = { ...RANGE, ...f };
   const raw = { ...tier, upstream: 'default' };
   for (const timeZone of ZONES) {
-    for (const granularity of ['day', 'hour'] as const) {
-      const a = await s.analytics.timeSeries(tier, { granularity, timeZone });
-      const b = await s.analytics.timeSeries(raw, { granularity, timeZone });
-      expect(b.source).toBe('events');
-      expect(same(a), `${timeZone} ${granularity} ${JSON.stringify(f)}`).toEqual(same(b));
-    }
+    for (const granularity of ['day', 'hour'] as const)
+      for (const splitTopModels of [0, 1, 10]) {
+        const a = await s.analytics.timeSeries(tier, { granularity, timeZone, splitTopModels });
+        const b = await s.analytics.timeSeries(raw, { granularity, timeZone, splitTopModels });
+        expect(b.source).toBe('events');
+        expect(same(a), `${timeZone} ${granularity} top ${splitTopModels} ${JSON.stringify(f)}`).toEqual(same(b));
+      }
     const h = await s.analytics.heatmap(tier, { timeZone });
     expect(same(h), `${timeZone} heatmap ${JSON.stringify(f)}`).toEqual(
       same(await s.analytics.heatmap(raw, { timeZone })),
@@ -86,6 +89,10 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
       expect(heat.source).toBe('rollup+events');
       const want = all.filter((e) => e.timestampMs >= RANGE.from && e.timestampMs < RANGE.to && e.apiKeyHash === KEY_A);
       expect(heat.cells.reduce((n, c) => n + c.requests, 0)).toBe(want.length);
+      // A split in a +8 zone: totals, ranking and the top model's hours from three tier reads.
+      const split = await s.analytics.timeSeries(RANGE, { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 1 });
+      expect(split.source).toBe('rollup+events');
+      expect(split.byModel.map((m) => m.model)).toEqual(['gpt-5']);
       for (const f of FILTERS) await expectSameAsRaw(s, f);
 
       // Re-pricing from inside the range on: the tiers' cost must follow like the other rollups.
@@ -96,7 +103,7 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
         afterId = r.lastId;
         done = r.done;
       }
-      for (const f of FILTERS.slice(0, 4)) await expectSameAsRaw(s, f);
+      for (const f of [...FILTERS.slice(0, 4), FILTERS[6]!]) await expectSameAsRaw(s, f);
     });
   });
 }
