@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { ZONE_TIERS } from '../src/rollups/zone-rollups';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
@@ -80,6 +81,9 @@ describe('rollup_day on SQLite', () => {
     const before = raw.prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day').get();
     raw.exec('DROP TABLE rollup_day');
     raw.prepare("DELETE FROM kysely_migration WHERE name = '0020-rollup-day'").run();
+    // Later migrations must run after 0020 again (kysely refuses a gap): undo 0022 (zone hour tiers) too.
+    for (const t of ZONE_TIERS) raw.exec(`DROP TABLE ${t.name}`);
+    raw.prepare("DELETE FROM kysely_migration WHERE name = '0022-rollup-hour-zone'").run();
     raw.close();
     const s = await openStore({ path, dataKey: KEY, columnCache: false });
     stores.push(s);

@@ -231,7 +231,7 @@ export function createAnalyticsRepository(deps: {
       const top = opts.splitTopModels ?? 0;
       const models = sizeOf('model');
       // Split from the warm cache: one flat pass of the four figures a point shows (see series-split-cache).
-      const zs = top > 0 && f.to - f.from >= DAY_MS ? zoneSplitPlan(f, buckets) : null;
+      const zs = top > 0 && f.to - f.from >= DAY_MS ? zoneSplitPlan(f, buckets, opts.timeZone) : null;
       const s = zs
         ? zoneSplit(zs, buckets, top)
         : top > 0 &&

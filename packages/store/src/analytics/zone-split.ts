@@ -17,8 +17,12 @@ export interface ZoneSplitPlan {
   split: (modelIds: number[]) => AggSpec;
 }
 
-/** The plan when the zone tiers answer both the totals and the split (see pickZoneRollup), else null. */
-export function zoneSplitPlan(f: ResolvedFilter, buckets: BucketMap): ZoneSplitPlan | null {
+/**
+ * The plan when the zone tiers answer both the totals and the split (see pickZoneRollup), else null. UTC keeps
+ * its paths (daily: rollup_day; hourly: the column cache or rollup_hour), which are fast there.
+ */
+export function zoneSplitPlan(f: ResolvedFilter, buckets: BucketMap, timeZone = 'UTC'): ZoneSplitPlan | null {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return null;
   const totals: AggSpec = { filter: f, dim: 'time', buckets };
   if (!pickZoneRollup(totals) || !pickZoneRollup({ ...totals, dim2: 'model' })) return null;
   return {
