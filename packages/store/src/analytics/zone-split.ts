@@ -55,7 +55,10 @@ export function seriesOfZoneSplit(
   const source: AggSource = sources.size === 1 ? totals.source : 'rollup+events';
   return {
     points: seriesOf(buckets, totals, 0).points,
-    byModel: ids.map((id) => ({ id, points: seriesOf(buckets, { groups: perModel.get(id) ?? [], source }, 0).points })),
+    byModel: ids.map((id) => ({
+      id,
+      points: seriesOf(buckets, { groups: perModel.get(id) ?? [], source }, 0).points,
+    })),
     source,
   };
 }

@@ -28,7 +28,9 @@ export function zoneTierDdl(o: { int: string; big: string; suffix: string }): st
   const metrics = METRIC_NAMES.map((c) => `${c} ${o.big} NOT NULL`).join(', ');
   const type = (c: string) => (c === 'hour' ? o.big : o.int);
   return ZONE_TIERS.map(
-    (t) => `CREATE TABLE ${t.name} (${t.keyCols.map((c) => `${c} ${type(c)} NOT NULL`).join(', ')}, ${metrics},
+    (
+      t,
+    ) => `CREATE TABLE ${t.name} (${t.keyCols.map((c) => `${c} ${type(c)} NOT NULL`).join(', ')}, ${metrics},
       PRIMARY KEY (${t.keyCols.join(', ')}))${o.suffix}`,
   );
 }
@@ -50,7 +52,10 @@ export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
   await sql.raw(TOTAL_BACKFILL).execute(db);
   await sql.raw(MODEL_BACKFILL).execute(db);
   const span = (
-    await sql<{ lo: number | string | null; hi: number | string | null }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db)
+    await sql<{
+      lo: number | string | null;
+      hi: number | string | null;
+    }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db)
   ).rows[0];
   if (span?.lo === null || span?.lo === undefined || span.hi === null) return;
   const lo = Number(span.lo);
@@ -64,7 +69,8 @@ export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
 const TABLES = ZONE_TIERS.map((t) => t.name);
 
 export const up: Migration['up'] = async (db) => {
-  for (const s of zoneTierDdl({ int: 'INTEGER', big: 'INTEGER', suffix: ' WITHOUT ROWID' })) await sql.raw(s).execute(db);
+  for (const s of zoneTierDdl({ int: 'INTEGER', big: 'INTEGER', suffix: ' WITHOUT ROWID' }))
+    await sql.raw(s).execute(db);
   await backfillZoneTiers(db);
 };
 

@@ -115,7 +115,11 @@ export function createPgAnalyticsRepository(deps: {
         : // Split: one query grouped by time × model gives the totals, the top models and their series.
           seriesOf(
             buckets,
-            await run(top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets }),
+            await run(
+              top > 0
+                ? { filter: f, dim: 'time', dim2: 'model', buckets }
+                : { filter: f, dim: 'time', buckets },
+            ),
             top,
           );
       const model = await namesOf(

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
-import { HOUR_MS, METRIC_COLS, rollupKeyParts, rollupRebuildRange, type RollupAgg, type RollupContribution } from './rollup-batch';
+import {
+  HOUR_MS,
+  METRIC_COLS,
+  rollupKeyParts,
+  rollupRebuildRange,
+  type RollupAgg,
+  type RollupContribution,
+} from './rollup-batch';
 
 /**
  * Hour tiers for time views in any whole-hour zone (migration 0022, issue #21). A local day or a weekday × hour
@@ -76,7 +83,9 @@ export const ZONE_EVENT_SUMS = `count(*), sum(${failedSql()}), sum(input), sum(c
  * Used by the migration's chunked backfill and by the rebuild after re-pricing, in both dialects.
  */
 export function zoneTierFromEvents(tier: (typeof ZONE_TIERS)[number], ph: [string, string]): string {
-  const keys = tier.keyCols.map((c) => (c === 'hour' ? `ts / ${HOUR_MS}` : c === 'sclass' ? STATUS_CLASS_SQL : c));
+  const keys = tier.keyCols.map((c) =>
+    c === 'hour' ? `ts / ${HOUR_MS}` : c === 'sclass' ? STATUS_CLASS_SQL : c,
+  );
   return `INSERT INTO ${tier.name} (${tier.keyCols.join(', ')}, ${METRICS})
     SELECT ${keys.join(', ')}, ${ZONE_EVENT_SUMS} FROM events WHERE ts >= ${ph[0]} AND ts < ${ph[1]}
     GROUP BY ${tier.keyCols.map((_, i) => i + 1).join(', ')}`;
@@ -115,7 +124,10 @@ export class ZoneRollupWriter {
 }
 
 /** The hours of a rebuild range (whole UTC days, as rebuildRollups widens them). */
-export function zoneRebuildHours(fromMs: number, toMs: number): { h0: number; h1: number; t0: number; t1: number } {
+export function zoneRebuildHours(
+  fromMs: number,
+  toMs: number,
+): { h0: number; h1: number; t0: number; t1: number } {
   const { h0, h1, t0, t1 } = rollupRebuildRange(fromMs, toMs);
   return { h0, h1, t0, t1 };
 }
@@ -155,7 +167,12 @@ export function zoneRepriceStatements(db: Database.Database): Map<ZoneTierName, 
  * (the same as event-reprice-chunk does for the older tiers).
  */
 export function zoneRepriceDeltas(stmts: Map<ZoneTierName, Database.Statement>): {
-  add: (r: { ts: number; key_id: number; account_id: number; model_id: number }, sclass: number, dCost: number, dUnpriced: number) => void;
+  add: (
+    r: { ts: number; key_id: number; account_id: number; model_id: number },
+    sclass: number,
+    dCost: number,
+    dUnpriced: number,
+  ) => void;
   flush: () => void;
 } {
   const deltas = new Map<string, [number, number]>();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
-import { GPT5_PRICE, H, KEY_A, KEY_B, M } from './dataset';
+import { GPT5_PRICE, KEY_A, KEY_B, M } from './dataset';
 
 const START = Date.UTC(2026, 9, 22, 0, 7);
 const END = Date.UTC(2026, 10, 4, 0, 0);
@@ -66,7 +66,9 @@ async function expectSameAsRaw(s: PgStoreRepositories, f: Partial<AnalyticsFilte
         const a = await s.analytics.timeSeries(tier, { granularity, timeZone, splitTopModels });
         const b = await s.analytics.timeSeries(raw, { granularity, timeZone, splitTopModels });
         expect(b.source).toBe('events');
-        expect(same(a), `${timeZone} ${granularity} top ${splitTopModels} ${JSON.stringify(f)}`).toEqual(same(b));
+        expect(same(a), `${timeZone} ${granularity} top ${splitTopModels} ${JSON.stringify(f)}`).toEqual(
+          same(b),
+        );
       }
     const h = await s.analytics.heatmap(tier, { timeZone });
     expect(same(h), `${timeZone} heatmap ${JSON.stringify(f)}`).toEqual(
@@ -85,12 +87,21 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
       await s.insertBatch(all.filter((_, i) => i % 2 === 0));
       await s.insertBatch(all.filter((_, i) => i % 2 === 1));
 
-      const heat = await s.analytics.heatmap({ ...RANGE, apiKeyHash: KEY_A }, { timeZone: 'America/New_York' });
+      const heat = await s.analytics.heatmap(
+        { ...RANGE, apiKeyHash: KEY_A },
+        { timeZone: 'America/New_York' },
+      );
       expect(heat.source).toBe('rollup+events');
-      const want = all.filter((e) => e.timestampMs >= RANGE.from && e.timestampMs < RANGE.to && e.apiKeyHash === KEY_A);
+      const want = all.filter(
+        (e) => e.timestampMs >= RANGE.from && e.timestampMs < RANGE.to && e.apiKeyHash === KEY_A,
+      );
       expect(heat.cells.reduce((n, c) => n + c.requests, 0)).toBe(want.length);
       // A split in a +8 zone: totals, ranking and the top model's hours from three tier reads.
-      const split = await s.analytics.timeSeries(RANGE, { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 1 });
+      const split = await s.analytics.timeSeries(RANGE, {
+        granularity: 'day',
+        timeZone: 'Asia/Shanghai',
+        splitTopModels: 1,
+      });
       expect(split.source).toBe('rollup+events');
       expect(split.byModel.map((m) => m.model)).toEqual(['gpt-5']);
       for (const f of FILTERS) await expectSameAsRaw(s, f);
@@ -98,7 +109,7 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
       // Re-pricing from inside the range on: the tiers' cost must follow like the other rollups.
       const CHANGE = Date.UTC(2026, 9, 27, 9, 0);
       await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
-      for (let afterId = 0, done = false; !done; ) {
+      for (let afterId = 0, done = false; !done;) {
         const r = await s.events.repriceChunk({ models: null, fromMs: CHANGE, afterId, span: 100 });
         afterId = r.lastId;
         done = r.done;

@@ -10,5 +10,6 @@ export const up: Migration['up'] = async (db) => {
 };
 
 export const down: Required<Migration>['down'] = async (db) => {
-  for (const t of ZONE_TIERS.map((x) => x.name).reverse()) await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
+  for (const t of ZONE_TIERS.map((x) => x.name).reverse())
+    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
 };
