@@ -118,7 +118,10 @@ export class ZoneRollupWriter {
     const batch = aggregateZoneRollups(items);
     for (const t of ZONE_TIERS) {
       const stmt = this.stmts.get(t.name)!;
-      for (const [k, a] of batch[t.name]) stmt.run(...rollupKeyParts(k), ...a);
+      // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
+      const rows = [...batch[t.name]].map(([k, a]) => [...rollupKeyParts(k), ...a]);
+      rows.sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]! || (x[2] ?? 0) - (y[2] ?? 0));
+      for (const r of rows) stmt.run(...r);
     }
   }
 }
