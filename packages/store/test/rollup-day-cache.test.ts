@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { ZONE_TIERS } from '../src/rollups/zone-rollups';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
@@ -79,7 +80,9 @@ describe('rollup_day on SQLite', () => {
     const raw = new Database(path);
     const before = raw.prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day').get();
     raw.exec('DROP TABLE rollup_day');
-    // Later migrations are un-recorded too (kysely refuses a gap); they re-run idempotently (IF NOT EXISTS).
+    // Later migrations are un-recorded too (kysely refuses a gap): 0022's tables go (its backfill re-runs), the
+    // others re-run idempotently (IF NOT EXISTS).
+    for (const t of ZONE_TIERS) raw.exec(`DROP TABLE ${t.name}`);
     raw.prepare("DELETE FROM kysely_migration WHERE name >= '0020-rollup-day'").run();
     raw.close();
     const s = await openStore({ path, dataKey: KEY, columnCache: false });

@@ -9,6 +9,7 @@ import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
+import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollups';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -71,6 +72,7 @@ export function createRepriceChunker(deps: {
   const dayDelta = delta('rollup_day', 'day = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
   const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
   const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
+  const zoneStmts = zoneRepriceStatements(writer);
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 
@@ -123,6 +125,7 @@ export function createRepriceChunker(deps: {
     const changed: number[] = [];
     // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.
     const deltas = new Map<string, [number, number]>();
+    const zoneDeltas = zoneRepriceDeltas(zoneStmts);
     const addDelta = (k: string, dCost: number, dUnpriced: number) => {
       const d = deltas.get(k);
       if (d) {
@@ -156,6 +159,7 @@ export function createRepriceChunker(deps: {
         addDelta(`d|${day}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
+        zoneDeltas.add(r, sclass, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
@@ -165,6 +169,7 @@ export function createRepriceChunker(deps: {
         const stmt = kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);
       }
+      zoneDeltas.flush();
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.
       if (updated) bumpCacheEpoch(writer, Date.now());
     })();

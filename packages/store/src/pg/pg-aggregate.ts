@@ -7,7 +7,7 @@ import {
   type ValueRow,
 } from '../analytics/aggregate-query';
 import { rows, type PgExec } from './pg-connection';
-import { foldHistogram, foldMetrics } from './pg-time-buckets';
+import { foldHistogram, foldMetrics, pgTimeFold } from './pg-time-buckets';
 
 /** Rows as their values in SELECT order (pg keeps the column order in each row object). */
 const valueRows = async (db: PgExec, query: RawBuilder<Record<string, number>>): Promise<ValueRow[]> =>
@@ -15,11 +15,14 @@ const valueRows = async (db: PgExec, query: RawBuilder<Record<string, number>>):
 
 /** An aggregate over rollups and raw events in Postgres (see aggregateQueries). */
 export async function aggregatePg(db: PgExec, spec: AggSpec): Promise<AggGroups> {
-  const { steps, source } = aggregateQueries(spec);
+  // Few bucket runs: folded inside each step's GROUP BY; else each step is folded by a wrapping query.
+  const inline = pgTimeFold(spec);
+  const { steps, source } = aggregateQueries(spec, inline);
   const out = new AggregateCollector(spec);
   for (const s of steps) {
-    out.addMetrics(await valueRows(db, foldMetrics(spec, s.metrics)));
-    if (s.histogram) out.addHistogram(await valueRows(db, foldHistogram(spec, s.histogram)));
+    out.addMetrics(await valueRows(db, inline ? s.metrics : foldMetrics(spec, s.metrics)));
+    if (s.histogram)
+      out.addHistogram(await valueRows(db, inline ? s.histogram : foldHistogram(spec, s.histogram)));
   }
   return out.result(source);
 }

@@ -23,6 +23,7 @@ import {
 import type { TimeZones } from '../analytics/time-zone';
 import { matrixIds, matrixOf } from '../analytics/matrix-view';
 import type { AnalyticsRepository } from '../repositories';
+import { seriesOfZoneSplit, topModelIds, zoneSplitPlan } from '../analytics/zone-split';
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
 
@@ -101,11 +102,26 @@ export function createPgAnalyticsRepository(deps: {
       const f = await resolve(filter);
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, opts.granularity);
       const top = opts.splitTopModels ?? 0;
-      // Split: one query grouped by time × model gives the totals, the top models and their series.
-      const r = await run(
-        top > 0 ? { filter: f, dim: 'time', dim2: 'model', buckets } : { filter: f, dim: 'time', buckets },
-      );
-      const s = seriesOf(buckets, r, top);
+      // Split in a non-UTC zone: three small reads from the zone tiers (see analytics/zone-split.ts).
+      const zs = top > 0 && f.to - f.from >= 86_400_000 ? zoneSplitPlan(f, buckets, opts.timeZone) : null;
+      const ids = zs ? topModelIds(await run(zs.ranking), top) : [];
+      const s = zs
+        ? seriesOfZoneSplit(
+            buckets,
+            await run(zs.totals),
+            ids,
+            ids.length ? await run(zs.split(ids)) : { groups: [], source: 'rollup' },
+          )
+        : // Split: one query grouped by time × model gives the totals, the top models and their series.
+          seriesOf(
+            buckets,
+            await run(
+              top > 0
+                ? { filter: f, dim: 'time', dim2: 'model', buckets }
+                : { filter: f, dim: 'time', buckets },
+            ),
+            top,
+          );
       const model = await namesOf(
         'model',
         s.byModel.map((m) => m.id),

@@ -13,6 +13,7 @@ import {
 } from '../rollups/rollup-batch';
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
+import { applyPgZoneRollups, rebuildPgZoneRollups } from './pg-zone-rollups';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
@@ -63,6 +64,7 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
         ${intArray(tt.map((x) => x[0][2]!))}::int[], ${intArray(tt.map((x) => x[1]))}::bigint[])
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
+  await applyPgZoneRollups(exec, items);
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
@@ -98,4 +100,5 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
   await sql`INSERT INTO rollup_day_account (day, account_id, sclass, ${m})
     SELECT ts / ${sql.lit(DAY_MS)}, account_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+  await rebuildPgZoneRollups(exec, fromMs, toMs);
 }

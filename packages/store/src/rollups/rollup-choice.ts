@@ -53,6 +53,8 @@ export interface RollupQuery {
 
 /** The first rollup whose dimensions cover the filter and grouping, if any. */
 export function pickRollup(spec: RollupQuery): RollupTable | null {
+  const zone = pickZoneRollup(spec);
+  if (zone) return zone;
   const f = spec.filter;
   if (typeof f.status === 'number') return null;
   // Rollups are not kept per upstream.
@@ -125,4 +127,32 @@ export function planAggregateRanges(spec: RollupQuery): {
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };
+}
+
+/**
+ * The hour tiers of time views in any whole-hour zone (migration 0022; sizes and why in rollups/zone-rollups.ts):
+ * no model dimension, so neither a model split nor a model / provider filter.
+ */
+export const ZONE_ROLLUPS: readonly RollupTable[] = [
+  { name: 'rollup_hour_total', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(), hist: null },
+  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null },
+  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null },
+  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null },
+];
+
+/**
+ * The zone hour tier for a time view (heatmap, series) in whole-hour buckets, if one fits: key / account filtered →
+ * its tier; a model split or model filter without a status filter → rollup_hour_model; else rollup_hour_total.
+ * Unfiltered or model daily series in UTC keep reading rollup_day (fewer rows than 24 hours a day).
+ */
+export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
+  const f = spec.filter;
+  if (spec.dim !== 'time' || spec.histogram || !spec.buckets?.wholeHours) return null;
+  if (typeof f.status === 'number' || f.upstreamIds || f.providerIds) return null;
+  const byModel = spec.dim2 !== undefined || f.modelIds !== undefined;
+  if (byModel) return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays ? null : ZONE_ROLLUPS[3]!;
+  if (f.keyIds && f.accountIds) return null;
+  if (f.keyIds) return ZONE_ROLLUPS[1]!;
+  if (f.accountIds) return ZONE_ROLLUPS[2]!;
+  return spec.buckets.wholeDays ? null : ZONE_ROLLUPS[0]!;
 }

@@ -16,6 +16,7 @@ import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
 import { defineUpstreamViewCases } from './upstream-view-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
+import { defineZoneHourCases } from './zone-hour-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -314,6 +315,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineRollupDayCases(fresh);
     defineUpstreamViewCases((o) => fresh(o ?? {}));
     defineRepriceVersionCases(fresh);
+    defineZoneHourCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { METRIC_COLS, rollupKeyParts, type RollupContribution } from '../rollups/rollup-batch';
+import {
+  ZONE_TIERS,
+  aggregateZoneRollups,
+  zoneRebuildHours,
+  zoneTierDelete,
+  zoneTierFromEvents,
+} from '../rollups/zone-rollups';
+import type { PgExec } from './pg-connection';
+
+/** Postgres: adds a batch to the zone hour tiers (see rollups/zone-rollups.ts), inside the caller's transaction. */
+export async function applyPgZoneRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
+  const batch = aggregateZoneRollups(items);
+  const set = METRIC_COLS.map((c) =>
+    c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
+  ).join(', ');
+  for (const tier of ZONE_TIERS) {
+    // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
+    const entries = [...batch[tier.name]]
+      .map(([k, v]): [number[], number[]] => [rollupKeyParts(k), v])
+      .sort((a, b) => {
+        for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
+        return 0;
+      });
+    if (entries.length === 0) continue;
+    const nk = tier.keyCols.length;
+    const cols = [...tier.keyCols, ...METRIC_COLS];
+    const arrays = cols.map((_, i) => entries.map((e) => (i < nk ? e[0][i]! : e[1][i - nk]!)));
+    await sql`INSERT INTO ${sql.table(tier.name)} AS t (${sql.raw(cols.join(', '))})
+      SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
+      ON CONFLICT (${sql.raw(tier.keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
+  }
+}
+
+/** Postgres: recomputes the zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events. */
+export async function rebuildPgZoneRollups(exec: PgExec, fromMs: number, toMs: number): Promise<void> {
+  const { h0, h1, t0, t1 } = zoneRebuildHours(fromMs, toMs);
+  for (const tier of ZONE_TIERS) {
+    await sql.raw(zoneTierDelete(tier, [String(h0), String(h1)])).execute(exec);
+    await sql.raw(zoneTierFromEvents(tier, [String(t0), String(t1)])).execute(exec);
+  }
+}

@@ -1,0 +1,205 @@
+import type Database from 'better-sqlite3';
+import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
+import {
+  HOUR_MS,
+  METRIC_COLS,
+  rollupKeyParts,
+  rollupRebuildRange,
+  type RollupAgg,
+  type RollupContribution,
+} from './rollup-batch';
+
+/**
+ * Hour tiers for time views in any whole-hour zone (migration 0022, issue #21). A local day or a weekday × hour
+ * cell is not a union of UTC days, so such views read hours: before these tiers that was rollup_hour (~500k rows
+ * a year at 10M events: hour × model × provider × status class) or, under a key / account filter, raw events.
+ * Measured at 10M events / 365 days (bench/results/scale-sqlite-zone-views-10m.json):
+ * - rollup_hour_total: hour × status class, ~26k rows a year: unfiltered heatmaps and series;
+ * - rollup_hour_key: key × hour × status class, ~1.6M rows: the same under a key filter;
+ * - rollup_hour_account: account × hour × status class, ~4.1M rows: the same under an account filter.
+ * Key / account come first in their primary keys: a filtered view reads one contiguous range per id.
+ * - rollup_hour_model: model × hour (no provider, no status class), ~350k rows: a daily series split by its top
+ *   models reads only those models' hours (top 10 of 40: ~88k rows a year vs ~510k rollup_hour rows).
+ * The model split under a key / account filter is not here: hour × key × model measured 5.4M rows at 10M events.
+ */
+export const ZONE_TIERS = [
+  { name: 'rollup_hour_total', keyCols: ['hour', 'sclass'], dict: null },
+  { name: 'rollup_hour_key', keyCols: ['key_id', 'hour', 'sclass'], dict: 'api_key' },
+  { name: 'rollup_hour_account', keyCols: ['account_id', 'hour', 'sclass'], dict: 'account' },
+  { name: 'rollup_hour_model', keyCols: ['model_id', 'hour'], dict: 'model' },
+] as const;
+
+export type ZoneTierName = (typeof ZONE_TIERS)[number]['name'];
+
+/** A batch summed per zone-tier row; map keys are the row's key columns (in keyCols order) joined by '|'. */
+export type ZoneRollupBatch = Record<ZoneTierName, Map<string, RollupAgg>>;
+
+function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
+  let a = map.get(k);
+  if (!a) {
+    a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    map.set(k, a);
+  }
+  a[0]! += 1;
+  a[1]! += c.failed ? 1 : 0;
+  a[2]! += c.input;
+  a[3]! += c.cacheRead;
+  a[4]! += c.cacheCreation;
+  a[5]! += c.output;
+  a[6]! += c.reasoning;
+  a[7]! += c.unclassified;
+  a[8]! += c.cost ?? 0;
+  a[9]! += c.cost === null ? 1 : 0;
+  a[10]! += c.latency;
+  if (c.ts > a[11]!) a[11] = c.ts;
+}
+
+/** Sums a batch per zone-tier row (each row is upserted once per batch). */
+export function aggregateZoneRollups(items: readonly RollupContribution[]): ZoneRollupBatch {
+  const out: ZoneRollupBatch = {
+    rollup_hour_total: new Map(),
+    rollup_hour_key: new Map(),
+    rollup_hour_account: new Map(),
+    rollup_hour_model: new Map(),
+  };
+  for (const c of items) {
+    const h = Math.floor(c.ts / HOUR_MS);
+    addTo(out.rollup_hour_total, `${h}|${c.sclass}`, c);
+    addTo(out.rollup_hour_key, `${c.keyId}|${h}|${c.sclass}`, c);
+    addTo(out.rollup_hour_account, `${c.accountId}|${h}|${c.sclass}`, c);
+    addTo(out.rollup_hour_model, `${c.modelId}|${h}`, c);
+  }
+  return out;
+}
+
+const METRICS = METRIC_COLS.join(', ');
+
+/** The metric sums of raw events in METRIC_COLS order (the same text in both dialects). */
+export const ZONE_EVENT_SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
+  sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), count(*) - count(cost), sum(latency), max(ts)`;
+
+/**
+ * INSERT … SELECT of one zone tier from raw events in [$1, $2) (placeholders: '?' for SQLite, '$n' for pg).
+ * Used by the migration's chunked backfill and by the rebuild after re-pricing, in both dialects.
+ */
+export function zoneTierFromEvents(tier: (typeof ZONE_TIERS)[number], ph: [string, string]): string {
+  const keys = tier.keyCols.map((c) =>
+    c === 'hour' ? `ts / ${HOUR_MS}` : c === 'sclass' ? STATUS_CLASS_SQL : c,
+  );
+  return `INSERT INTO ${tier.name} (${tier.keyCols.join(', ')}, ${METRICS})
+    SELECT ${keys.join(', ')}, ${ZONE_EVENT_SUMS} FROM events WHERE ts >= ${ph[0]} AND ts < ${ph[1]}
+    GROUP BY ${tier.keyCols.map((_, i) => i + 1).join(', ')}`;
+}
+
+const UPDATE_SET = METRIC_COLS.map((c) =>
+  c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`,
+).join(', ');
+
+/** SQLite: adds a batch to the zone tiers (inside the caller's transaction). */
+export class ZoneRollupWriter {
+  private readonly stmts: Map<ZoneTierName, Database.Statement>;
+
+  constructor(db: Database.Database) {
+    this.stmts = new Map(
+      ZONE_TIERS.map((t) => {
+        const cols = [...t.keyCols, ...METRIC_COLS];
+        return [
+          t.name,
+          db.prepare(
+            `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(',')})
+             ON CONFLICT(${t.keyCols.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
+          ),
+        ];
+      }),
+    );
+  }
+
+  apply(items: readonly RollupContribution[]): void {
+    const batch = aggregateZoneRollups(items);
+    for (const t of ZONE_TIERS) {
+      const stmt = this.stmts.get(t.name)!;
+      // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
+      const rows = [...batch[t.name]].map(([k, a]) => [...rollupKeyParts(k), ...a]);
+      rows.sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]! || (x[2] ?? 0) - (y[2] ?? 0));
+      for (const r of rows) stmt.run(...r);
+    }
+  }
+}
+
+/** The hours of a rebuild range (whole UTC days, as rebuildRollups widens them). */
+export function zoneRebuildHours(
+  fromMs: number,
+  toMs: number,
+): { h0: number; h1: number; t0: number; t1: number } {
+  const { h0, h1, t0, t1 } = rollupRebuildRange(fromMs, toMs);
+  return { h0, h1, t0, t1 };
+}
+
+/**
+ * DELETE of a zone tier's hours [$1, $2). Key / account come first in the primary key: the ids are listed from
+ * their dictionary (every event's id is there), so each id is one range read instead of a whole-table scan.
+ */
+export function zoneTierDelete(tier: (typeof ZONE_TIERS)[number], ph: [string, string]): string {
+  const ids = tier.dict ? `${tier.keyCols[0]} IN (SELECT id FROM ${tier.dict}) AND ` : '';
+  return `DELETE FROM ${tier.name} WHERE ${ids}hour >= ${ph[0]} AND hour < ${ph[1]}`;
+}
+
+/** SQLite: recomputes the zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events. */
+export function rebuildZoneRollups(db: Database.Database, fromMs: number, toMs: number): void {
+  const { h0, h1, t0, t1 } = zoneRebuildHours(fromMs, toMs);
+  for (const t of ZONE_TIERS) {
+    db.prepare(zoneTierDelete(t, ['?', '?'])).run(h0, h1);
+    db.prepare(zoneTierFromEvents(t, ['?', '?'])).run(t0, t1);
+  }
+}
+
+/** The UPDATE statements of zoneRepriceDeltas (prepared once per store). */
+export function zoneRepriceStatements(db: Database.Database): Map<ZoneTierName, Database.Statement> {
+  return new Map(
+    ZONE_TIERS.map((t) => [
+      t.name,
+      db.prepare(
+        `UPDATE ${t.name} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${t.keyCols.map((c) => `${c} = ?`).join(' AND ')}`,
+      ),
+    ]),
+  );
+}
+
+/**
+ * SQLite re-pricing: cost / unpriced deltas summed per zone-tier row, applied once per row
+ * (the same as event-reprice-chunk does for the older tiers).
+ */
+export function zoneRepriceDeltas(stmts: Map<ZoneTierName, Database.Statement>): {
+  add: (
+    r: { ts: number; key_id: number; account_id: number; model_id: number },
+    sclass: number,
+    dCost: number,
+    dUnpriced: number,
+  ) => void;
+  flush: () => void;
+} {
+  const deltas = new Map<string, [number, number]>();
+  const add = (k: string, dCost: number, dUnpriced: number) => {
+    const d = deltas.get(k);
+    if (d) {
+      d[0] += dCost;
+      d[1] += dUnpriced;
+    } else deltas.set(k, [dCost, dUnpriced]);
+  };
+  return {
+    add(r, sclass, dCost, dUnpriced) {
+      const h = Math.floor(r.ts / HOUR_MS);
+      add(`rollup_hour_total|${h}|${sclass}`, dCost, dUnpriced);
+      add(`rollup_hour_key|${r.key_id}|${h}|${sclass}`, dCost, dUnpriced);
+      add(`rollup_hour_account|${r.account_id}|${h}|${sclass}`, dCost, dUnpriced);
+      add(`rollup_hour_model|${r.model_id}|${h}`, dCost, dUnpriced);
+    },
+    flush() {
+      for (const [k, [dCost, dUnpriced]] of deltas) {
+        const [name, ...parts] = k.split('|');
+        stmts.get(name as ZoneTierName)!.run(dCost, dUnpriced, ...parts.map(Number));
+      }
+      deltas.clear();
+    },
+  };
+}
