@@ -8,6 +8,7 @@ import { createAnalyticsRepository } from './analytics/analytics.repository';
 import { asyncFacade, settle } from './async-facade';
 import { ColumnCache } from './analytics/column-cache';
 import { DEFAULT_CACHE_MAX_EVENTS } from './analytics/cache-window';
+import { sqliteCacheKib } from './sqlite-cache-size';
 import { readCacheEpoch, readSnapshot, writeSnapshot, writeSnapshotSync } from './analytics/cache-snapshot';
 import { TimeZones } from './analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
@@ -121,9 +122,6 @@ function restrictToOwner(path: string): void {
   }
 }
 
-/** Writer page cache in MiB when `sqliteCacheMb` is not given (the reader gets half). */
-export const DEFAULT_SQLITE_CACHE_MB = 16;
-
 function pragmas(db: Database.Database, busyTimeoutMs: number, file: boolean): void {
   // Must precede the first table so deleted pages can be returned with incremental_vacuum.
   if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
@@ -141,7 +139,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const memory = opts.path === ':memory:';
   const path = memory ? ':memory:' : resolve(opts.path);
   const busy = opts.busyTimeoutMs ?? 5000;
-  const cacheKib = Math.max(1024, Math.round((opts.sqliteCacheMb ?? DEFAULT_SQLITE_CACHE_MB) * 1024));
+  const cacheKib = sqliteCacheKib(opts.sqliteCacheMb);
 
   let writer: Database.Database;
   try {
@@ -150,9 +148,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     writer = new Database(path);
     if (!memory) restrictToOwner(path);
     pragmas(writer, busy, !memory);
-    // The writer keeps the dedup / time index edges and rollups hot: 16 MiB holds them at 10M events (64 MiB
-    // was ~50 MB of resident memory once ingestion had touched that many pages; the OS page cache backs it).
-    writer.pragma(`cache_size = -${cacheKib}`);
+    // The writer keeps the dedup / time index edges and rollups hot. Its default (16 MiB, was 64) bounds what
+    // stays resident once ingestion has touched many pages; older pages come back from the OS file cache.
+    writer.pragma(`cache_size = -${cacheKib.writer}`);
   } catch (cause) {
     throw new StoreError(
       'open_failed',
@@ -199,7 +197,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       reader.pragma(`busy_timeout = ${busy}`);
       // Warm analytics come from the column cache; the reader mostly fetches pages of events by id (and the
       // warm-up's sequential scan, which a big cache would only keep resident).
-      reader.pragma(`cache_size = -${Math.max(1024, cacheKib >> 1)}`);
+      reader.pragma(`cache_size = -${cacheKib.reader}`);
     }
     const readerDb = reader ?? writer;
     let closed = false;
