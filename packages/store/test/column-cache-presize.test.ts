@@ -21,11 +21,21 @@ describe('column cache warm-up allocation', () => {
     const d = mkdtempSync(join(tmpdir(), 'cpamp-colpresize-'));
     dirs.push(d);
     const path = join(d, 'usage.sqlite');
-    const store = await openStore({ path, dataKey: 'cd'.repeat(32), columnCache: false, cacheSnapshot: false });
+    const store = await openStore({
+      path,
+      dataKey: 'cd'.repeat(32),
+      columnCache: false,
+      cacheSnapshot: false,
+    });
     const T0 = Date.UTC(2026, 7, 20);
     await store.insertBatch(
       Array.from({ length: 500 }, (_, i) =>
-        makeEvent({ timestampMs: T0 + i * 1000, latencyMs: 70_000 + i, inputTokens: 300 + i, outputTokens: 5 }),
+        makeEvent({
+          timestampMs: T0 + i * 1000,
+          latencyMs: 70_000 + i,
+          inputTokens: 300 + i,
+          outputTokens: 5,
+        }),
       ),
     );
     await store.close();
