@@ -401,7 +401,7 @@ export const CONFIG_TABLE = {
     default: 3_000_000,
     doc: {
       notes:
-        'SQLite: the newest events kept in memory for fast views (~60 bytes each, ~180 MB at the default); older ranges come from rollups and SQL; 0 = every event; see docs/guides/memory-at-scale.md',
+        'SQLite: the newest events kept in memory for fast views (~57 bytes each, ~170 MB at the default); older ranges come from rollups and SQL; 0 = every event; see docs/guides/memory-at-scale.md',
     },
   }),
   /** Memory at scale (SQLite): page cache of the writer connection (the reader gets half). */
