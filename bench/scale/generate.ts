@@ -16,7 +16,13 @@ export interface ScaleDataOptions {
   keys?: number;
   accounts?: number;
   models?: number;
+  /** Spread events over this many CPAs (1–3; default 1): 'default' 60 % / 'cpa-2' 40 %, or 50 / 30 / 20 %. */
+  upstreams?: number;
 }
+
+/** Upstream names and cumulative tenths of traffic per upstream count. */
+const UPSTREAMS = ['default', 'cpa-2', 'cpa-3'];
+const UPSTREAM_TENTHS: Record<number, number[]> = { 1: [10], 2: [6, 10], 3: [5, 8, 10] };
 
 const PROVIDER: Record<string, string> = {
   codex: 'codex',
@@ -116,6 +122,7 @@ export function* scaleBatches(o: ScaleDataOptions, batchSize: number): Generator
     const u = Math.max(1e-12, rnd());
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
   };
+  const upTenths = UPSTREAM_TENTHS[o.upstreams ?? 1] ?? UPSTREAM_TENTHS[1]!;
   let batch: UsageEventInput[] = [];
   for (let i = 0; i < o.events; i++) {
     const ts = Math.min(o.endMs - 1, Math.floor(warp(startMs + (i + rnd()) * slot)));
@@ -133,7 +140,11 @@ export function* scaleBatches(o: ScaleDataOptions, batchSize: number): Generator
     const reasoning = !failed && m.reasoning ? Math.round(output * rnd() * 0.6) : 0;
     const latency = Math.round(Math.exp(8 + 0.8 * gauss()) + (rnd() < 0.01 ? 60_000 : 0));
     const req = hex8(Math.floor(rnd() * 4294967296));
+    // From a hash of i, not rnd(): one upstream keeps the exact event stream of earlier runs.
+    const tenth = (Math.imul(i + 1, 2654435761) >>> 0) % 10;
+    const up = upTenths.findIndex((c) => tenth < c);
     batch.push({
+      ...(up > 0 ? { upstream: UPSTREAMS[up]! } : {}),
       dedupKey: `scale-${i}-${req}`,
       requestId: req,
       timestampMs: ts,

@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     views: { type: 'string' },
     filters: { type: 'string' },
     ranges: { type: 'string' },
+    // Spread events over 1–3 CPAs (upstreams); with 2+ the 'upstream' / 'upstream2' filters are measured.
+    upstreams: { type: 'string', default: '1' },
   },
 });
 const EVENTS = Number(args.events ?? process.env.SCALE_EVENTS ?? 10_000_000);
@@ -156,7 +158,10 @@ try {
     let genMs = 0;
     let nextLog = 500_000;
     const t0 = performance.now();
-    const batches = scaleBatches({ events: EVENTS, days: 365, endMs: END_MS }, BATCH);
+    const batches = scaleBatches(
+      { events: EVENTS, days: 365, endMs: END_MS, upstreams: Number(args.upstreams) },
+      BATCH,
+    );
     const idle = [...writers];
     const inFlight = new Set<Promise<void>>();
     for (;;) {
@@ -255,6 +260,10 @@ try {
     key: { apiKeyHash: opts.keys[0]!.hash },
     model: { model: opts.models[0]!.name },
     account: { authIndex: opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex },
+    // With 2+ CPAs: the largest (the unnamed default, 50–60 %) and the second, named one (30–40 %).
+    ...(Number(args.upstreams) > 1
+      ? { upstream: { upstream: 'default' }, upstream2: { upstream: 'cpa-2' } }
+      : {}),
   };
   const share = (n: number) => `${((100 * n) / inserted).toFixed(1)}%`;
   log(

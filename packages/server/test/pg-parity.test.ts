@@ -17,6 +17,8 @@ const EVENTS: UsageEvent[] = [...generateUsage({ seed: 11, events: 300, days: 30
   const r = normalizeRecord(raw);
   return r.ok ? [r.event] : [];
 });
+// Every third event from a second CPA: views filtered by CPA read the column cache on SQLite, SQL on Postgres.
+const STORED = EVENTS.map((e, i) => (i % 3 === 0 ? { ...e, upstream: 'east' } : e));
 
 interface Side {
   store: ServerStore;
@@ -73,6 +75,13 @@ const steps = (events: UsageEvent[]): Step[] => {
     { name: 'analytics heatmap', url: `${A}/heatmap?range=30d` },
     { name: 'analytics events page', url: `${A}/events?range=30d&limit=25` },
     { name: 'analytics dashboard', url: `${A}/dashboard?range=7d` },
+    { name: 'analytics summary, one CPA', url: `${A}/summary?range=30d&upstream=east` },
+    { name: 'analytics timeline, one CPA (day, Berlin)', url: `${A}/timeline?range=30d&granularity=day&tz=Europe/Berlin&upstream=default` },
+    { name: 'analytics breakdown by key, one CPA', url: `${A}/breakdown/key?range=30d&upstream=east` },
+    { name: 'analytics latency percentiles, one CPA', url: `${A}/latency-percentiles?range=30d&by=model&upstream=east` },
+    { name: 'analytics heatmap, one CPA', url: `${A}/heatmap?range=30d&upstream=east` },
+    { name: 'analytics filter options, one CPA', url: `${A}/filter-options?range=30d&upstream=east` },
+    { name: 'analytics events page, one CPA', url: `${A}/events?range=30d&limit=25&upstream=east` },
     { name: 'legacy /usage payload', url: '/v0/management/usage' },
     { name: 'usage export (jsonl)', url: '/v0/management/usage/export' },
     {
@@ -148,7 +157,7 @@ suite('the app on Postgres answers as on SQLite', () => {
     ]);
     const sides: Side[] = [];
     for (const store of stores) {
-      expect((await store.insertBatch(events)).inserted).toBe(events.length);
+      expect((await store.insertBatch(STORED)).inserted).toBe(events.length);
       // No budget timer and no retention timer: only the requests below change state.
       const app = await startTestApp({}, { store, collector: false, now: () => END, budgetsTickMs: 0, retentionSchedule: false });
       sides.push({ store, app });

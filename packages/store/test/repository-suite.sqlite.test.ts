@@ -11,9 +11,14 @@ let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 defineRepositorySuite('sqlite', {
-  async open({ location, dataKey, now }) {
+  async open({ location, dataKey, now, columnCacheMaxEvents }) {
     const path = location ?? join(dir, `store-${++n}.sqlite`);
-    const store = await openStore({ path, ...(dataKey ? { dataKey } : {}), ...(now ? { now } : {}) });
+    const store = await openStore({
+      path,
+      ...(dataKey ? { dataKey } : {}),
+      ...(now ? { now } : {}),
+      ...(columnCacheMaxEvents ? { columnCacheMaxEvents } : {}),
+    });
     return { store, location: path };
   },
 });

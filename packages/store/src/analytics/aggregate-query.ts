@@ -7,6 +7,7 @@ import { planAggregateRanges, type AggregateRange, type RollupTable } from '../r
 import type { AggSource, AggSpec } from './aggregate';
 import { DIM_COLUMN } from './analytics-filter';
 import { QUARTER_MS } from './time-zone';
+import { upstreamIndexTerm } from './upstream-index';
 
 /**
  * The SQL side of an aggregate, the same for SQLite and Postgres: kysely `sql` fragments with bound
@@ -97,6 +98,8 @@ function stepOf(
   if (f.modelIds) where.push(idIn(DIM_COLUMN.model, f.modelIds));
   if (f.providerIds) where.push(idIn(DIM_COLUMN.provider, f.providerIds));
   if (f.upstreamIds) where.push(idIn(DIM_COLUMN.upstream, f.upstreamIds));
+  const upTerm = rollup ? null : upstreamIndexTerm(DIM_COLUMN.upstream, f.upstreamIds);
+  if (upTerm) where.push(sql.raw(upTerm));
   if (f.status === 'success' || f.status === 'failure')
     where.push(sql.raw(outcomeSql(f.status, { rollup: rollup !== null })));
   else if (typeof f.status === 'number') where.push(sql`status = ${f.status}`);

@@ -13,7 +13,7 @@ export interface ResolvedFilter {
   accountIds?: number[];
   modelIds?: number[];
   providerIds?: number[];
-  /** No rollup and no column-cache column carries the upstream: a filter on it reads raw events. */
+  /** The column cache answers it like a key filter; outside it, SQL uses events_upstream_ts (migration 0024). */
   upstreamIds?: number[];
   status?: 'success' | 'failure' | number;
 }
@@ -114,6 +114,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
   const am = idMask(f.accountIds);
   const mm = idMask(f.modelIds);
   const pm = idMask(f.providerIds);
+  const um = idMask(f.upstreamIds);
   const st = f.status;
   const from = f.from;
   const to = f.to;
@@ -137,6 +138,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
     unclassified,
     cost,
     latBucket,
+    upstream,
   } = c;
   const {
     n: rn,
@@ -171,6 +173,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      if (um !== null && um[upstream[i]!] !== 1) continue;
       const fl = flags[i]!;
       if (st !== undefined) {
         const failed = (fl & failedBit) !== 0;
@@ -242,8 +245,9 @@ export function countDimsCache(
   const am = idMask(f.accountIds);
   const mm = idMask(f.modelIds);
   const pm = idMask(f.providerIds);
+  const um = idMask(f.upstreamIds);
   const st = f.status;
-  const { ts, key, account, model, provider, status, flags, blockMin, blockMax } = c;
+  const { ts, key, account, model, provider, status, flags, upstream, blockMin, blockMax } = c;
   const failedBit = FLAG_FAILED;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -256,6 +260,7 @@ export function countDimsCache(
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      if (um !== null && um[upstream[i]!] !== 1) continue;
       if (st !== undefined) {
         const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;

@@ -164,9 +164,8 @@ export function createAnalyticsRepository(deps: {
             ? dict.size('provider')
             : 1;
 
-  // The column cache has no upstream column: a filter on the upstream reads rollup-free SQL over raw events.
   const viaCache = (f: ResolvedFilter) =>
-    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from) && !f.upstreamIds;
+    deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
   /** The column cache when it is warm and covers the range, else rollups + SQL. */
   const run = (spec: AggSpec): AggGroups => {

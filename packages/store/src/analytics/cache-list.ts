@@ -18,6 +18,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
   const am = idMask(f.accountIds);
   const mm = idMask(f.modelIds);
   const pm = idMask(f.providerIds);
+  const um = idMask(f.upstreamIds);
   const sm = q.search ? idMask(q.search.modelIds) : null;
   const from = f.from ?? -Infinity;
   const to = f.to ?? Infinity;
@@ -29,7 +30,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
   // Sorted descending by (ts, id); best[k-1] is the current worst kept.
   const bestTs: number[] = [];
   const bestId: number[] = [];
-  const { ts, id, key, account, model, provider, status, flags, latency, req } = c;
+  const { ts, id, key, account, model, provider, status, flags, latency, req, upstream } = c;
   const { blockMin, blockMax } = c;
   // Locals, not module bindings, in the per-row loop.
   const failedBit = FLAG_FAILED;
@@ -51,6 +52,7 @@ export function listFromCache(c: ColumnCache, q: CacheListQuery): { id: number; 
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      if (um !== null && um[upstream[i]!] !== 1) continue;
       if (st !== undefined) {
         const failed = (flags[i]! & failedBit) !== 0;
         if (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st) continue;

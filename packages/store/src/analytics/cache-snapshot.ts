@@ -13,7 +13,8 @@ import { COLUMNS, COMBO_WIDTH, allocColumns, ctorOfWidth, type ColumnCache } fro
  * row (id, ts) still match the database; events with a larger id are then read from SQL.
  */
 const MAGIC = 0x43435043; // 'CPCC'
-const VERSION = 4;
+// 5: the upstream column (a version-4 file has one column fewer: it is rebuilt from SQL, never misread).
+const VERSION = 5;
 const HEADER = 64;
 export const CACHE_EPOCH_KEY = 'column_cache_epoch';
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,7 +10,7 @@ import { ColumnCache, type CacheRow } from './column-cache';
 const COLS = [
   'id', 'ts', 'key_id', 'account_id', 'model_id', 'provider_id', 'status', 'flags', 'lat_bucket', 'input',
   'cache_read', 'cache_creation', 'output', 'reasoning', 'unclassified', 'cost', 'req', 'latency', 'ttft',
-  'alias_id', 'endpoint_id', 'source_id', 'executor_id', 'effort_id', 'tier_id', 'resp_tier_id',
+  'alias_id', 'endpoint_id', 'source_id', 'executor_id', 'effort_id', 'tier_id', 'resp_tier_id', 'upstream_id',
 ] as const;
 
 function row(id: number, over: Partial<CacheRow> = {}): CacheRow {
@@ -18,7 +18,7 @@ function row(id: number, over: Partial<CacheRow> = {}): CacheRow {
     id, req: id, latency: 10, ts: 1_700_000_000_000 + id, keyId: 1, accountId: 2, modelId: 3, providerId: 1,
     status: 200, flags: 0, latBucket: 1, input: 5, cacheRead: 0, cacheCreation: 0, output: 7, reasoning: 0,
     unclassified: 0, cost: 0.25, ttft: 3, aliasId: 3, endpointId: 1, sourceId: 4, executorId: 1, effortId: 0,
-    tierId: 0, respTierId: 0, ...over,
+    tierId: 0, respTierId: 0, upstreamId: 1, ...over,
   };
 }
 
@@ -29,6 +29,7 @@ function insert(db: Database.Database, r: CacheRow): void {
     cache_creation: r.cacheCreation, output: r.output, reasoning: r.reasoning, unclassified: r.unclassified,
     cost: r.cost, req: r.req, latency: r.latency, ttft: r.ttft, alias_id: r.aliasId, endpoint_id: r.endpointId,
     source_id: r.sourceId, executor_id: r.executorId, effort_id: r.effortId, tier_id: r.tierId, resp_tier_id: r.respTierId,
+    upstream_id: r.upstreamId,
   };
   db.prepare(`INSERT INTO events (${COLS.join(',')}) VALUES (${COLS.map(() => '?').join(',')})`).run(...COLS.map((c) => v[c]));
 }
@@ -80,6 +81,39 @@ describe('column cache adaptive widths', () => {
     expect(restored.widths()).toEqual(cache.widths());
     for (const name of ['key', 'account', 'input', 'output', 'latency', 'cacheRead', 'ts', 'cost'] as const)
       expect([...restored.col(name).subarray(0, 5)]).toEqual([...cache.col(name).subarray(0, 5)]);
+    db.close();
+  });
+});
+
+describe('column cache upstream column', () => {
+  it('keeps each event\'s upstream through appends and a snapshot; an older-format snapshot is rebuilt from SQL', async () => {
+    const db = openDb();
+    const rows = [row(1), row(2, { upstreamId: 2 }), row(3, { upstreamId: 3 })];
+    for (const r of rows) insert(db, r);
+    const cache = new ColumnCache(db, silentLogger);
+    await cache.warmUp();
+    const extra = [row(4, { upstreamId: 2 })];
+    for (const r of extra) insert(db, r);
+    cache.append(extra);
+    expect(cache.upstream).toBeInstanceOf(Uint8Array);
+    expect([...cache.upstream.subarray(0, 4)]).toEqual([1, 2, 3, 2]);
+
+    const path = join(dir, 'db.sqlite.colcache');
+    writeSnapshotSync(cache, path, 0);
+    const restored = new ColumnCache(db, silentLogger, (c) => readSnapshot(c, path, db));
+    await restored.warmUp();
+    expect(restored.snapshotRows).toBe(4);
+    expect([...restored.upstream.subarray(0, 4)]).toEqual([1, 2, 3, 2]);
+
+    // A file of the previous format (version 4, no upstream column) is never read as this one.
+    const old = readFileSync(path);
+    old.writeUInt32LE(4, 4);
+    writeFileSync(path, old);
+    const rebuilt = new ColumnCache(db, silentLogger, (c) => readSnapshot(c, path, db));
+    await rebuilt.warmUp();
+    expect(rebuilt.snapshotRows).toBe(0);
+    expect(rebuilt.n).toBe(4);
+    expect([...rebuilt.upstream.subarray(0, 4)]).toEqual([1, 2, 3, 2]);
     db.close();
   });
 });

@@ -32,6 +32,8 @@ export interface CacheRow {
   effortId: number;
   tierId: number;
   respTierId: number;
+  /** The CPA (upstream dictionary id) the event came from; 1 = "default". */
+  upstreamId: number;
 }
 
 /** Rows per SQL read while warming: small enough that a request waits at most a few ms for the loop. */
@@ -72,6 +74,8 @@ export const COLUMNS: readonly (readonly [ColumnName, ColCtor, boolean])[] = [
   ['status', Uint8Array, true],
   ['flags', Uint8Array, false],
   ['latBucket', Uint8Array, false],
+  // One byte per event while there are under 256 CPAs: upstream filters are answered here, not by raw SQL.
+  ['upstream', Uint8Array, true],
 ];
 const CTOR_OF_WIDTH: Record<number, ColCtor> = {
   1: Uint8Array,
@@ -100,7 +104,8 @@ type AdaptiveName =
   | 'cacheCreation'
   | 'output'
   | 'reasoning'
-  | 'unclassified';
+  | 'unclassified'
+  | 'upstream';
 export type ColumnName =
   | 'ts'
   | 'cost'
@@ -122,11 +127,12 @@ export type ColumnName =
   | 'provider'
   | 'status'
   | 'flags'
-  | 'latBucket';
+  | 'latBucket'
+  | 'upstream';
 
 export const CACHE_SELECT = `SELECT id, ts, key_id, account_id, model_id, provider_id, status, flags, lat_bucket, input, cache_read,
   cache_creation, output, reasoning, unclassified, cost, req, latency, ttft, alias_id, endpoint_id, source_id,
-  executor_id, effort_id, tier_id, resp_tier_id FROM events`;
+  executor_id, effort_id, tier_id, resp_tier_id, upstream_id FROM events`;
 
 /**
  * Allocates every column for `cap` rows as views into ONE ArrayBuffer: a single external allocation
@@ -182,6 +188,8 @@ export class ColumnCache {
   reasoning: IntCol = new Uint8Array(0);
   unclassified: IntCol = new Uint8Array(0);
   cost = new Float64Array(0);
+  /** Upstream (CPA) dictionary id. */
+  upstream: IntCol = new Uint8Array(0);
   /** Min / max timestamp per block of BLOCK rows: scans skip blocks outside the range. */
   blockMin = new Float64Array(0);
   blockMax = new Float64Array(0);
@@ -347,6 +355,7 @@ export class ColumnCache {
     this.put('reasoning', i, r.reasoning);
     this.put('unclassified', i, r.unclassified);
     this.cost[i] = r.cost ?? NaN;
+    this.put('upstream', i, r.upstreamId);
   }
 
   /** Called by the write path after commit. Ignored until warm (the warm-up reads them from SQL). */
@@ -440,6 +449,7 @@ export class ColumnCache {
         this.put('reasoning', i, r[13]!);
         this.put('unclassified', i, r[14]!);
         this.cost[i] = r[15] ?? NaN;
+        this.put('upstream', i, r[26]!);
       }
       if (presize > 0) {
         // The first chunk has widened the adaptive columns to what the data needs: the full-size buffer now

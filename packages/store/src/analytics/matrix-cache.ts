@@ -31,6 +31,7 @@ export function matrixCache(
   const am = idMask(f.accountIds);
   const mm = idMask(f.modelIds);
   const pm = idMask(f.providerIds);
+  const um = idMask(f.upstreamIds);
   const st = f.status;
   const { from, to } = f;
   const {
@@ -48,6 +49,7 @@ export function matrixCache(
     reasoning,
     unclassified,
     cost,
+    upstream,
   } = c;
   const ent = by === 'key' ? key : by === 'account' ? account : provider;
   const failedBit = FLAG_FAILED;
@@ -63,6 +65,7 @@ export function matrixCache(
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      if (um !== null && um[upstream[i]!] !== 1) continue;
       const failed = (flags[i]! & failedBit) !== 0;
       if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st))
         continue;

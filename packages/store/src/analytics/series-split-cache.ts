@@ -31,6 +31,7 @@ export function seriesSplitCache(
   const am = idMask(f.accountIds);
   const mm = idMask(f.modelIds);
   const pm = idMask(f.providerIds);
+  const um = idMask(f.upstreamIds);
   const st = f.status;
   const { from, to } = f;
   const { q0, map } = buckets;
@@ -49,6 +50,7 @@ export function seriesSplitCache(
     reasoning,
     unclassified,
     cost,
+    upstream,
   } = c;
   const failedBit = FLAG_FAILED;
   const { blockMin, blockMax } = c;
@@ -63,6 +65,7 @@ export function seriesSplitCache(
       if (am !== null && am[account[i]!] !== 1) continue;
       if (mm !== null && mm[model[i]!] !== 1) continue;
       if (pm !== null && pm[provider[i]!] !== 1) continue;
+      if (um !== null && um[upstream[i]!] !== 1) continue;
       const failed = (flags[i]! & failedBit) !== 0;
       if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st))
         continue;

@@ -9,6 +9,7 @@ import {
   type NameFilter,
 } from '../analytics/analytics-filter';
 import { listFromCache } from '../analytics/cache-list';
+import { upstreamIndexTerm } from '../analytics/upstream-index';
 import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { StoreError, isStoreError } from '../errors';
@@ -154,6 +155,7 @@ export function createEventsRepository(deps: {
         effortId: ids.effortId,
         tierId: ids.tierId,
         respTierId: ids.respTierId,
+        upstreamId: ids.upstreamId,
       });
       if (listeners.size) summaries.push(eventSummary(id, e, cost.costMicros));
     }
@@ -264,6 +266,8 @@ export function createEventsRepository(deps: {
         if (list.length === 0) where.push('0');
         else add(`e.${DIM_COLUMN[dim]} IN (${placeholders(list)})`, ...list);
       }
+      const upTerm = upstreamIndexTerm('e.upstream_id', ids.upstream);
+      if (upTerm) where.push(upTerm);
       if (filter.status === 'success' || filter.status === 'failure')
         where.push(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' }));
       else if (typeof filter.status === 'number') add('e.status = ?', filter.status);
@@ -293,8 +297,7 @@ export function createEventsRepository(deps: {
         // The plain range term lets SQLite seek the ts index; the OR alone would scan from the top.
         add('e.ts <= ? AND (e.ts < ? OR e.id < ?)', cursor.ts, cursor.ts, cursor.id);
       }
-      // The column cache has no upstream column: an upstream filter reads the events table.
-      if (deps.useCache() && cache.warm && cache.covers(filter.from) && filter.upstream === undefined)
+      if (deps.useCache() && cache.warm && cache.covers(filter.from))
         return listViaCache(filter, limit, cursor);
       const sql = `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts DESC, e.id DESC LIMIT ${limit}`;

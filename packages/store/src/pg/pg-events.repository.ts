@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { DIM_COLUMN, NAME_COLUMN, filterNames, type FilterDim } from '../analytics/analytics-filter';
+import { upstreamIndexTermOfNames } from '../analytics/upstream-index';
 import { StoreError, isStoreError } from '../errors';
 import type { EventListFilter, StoredEventSummary } from '../events/events.repository';
 import { assertEvent, dedupBytes } from '../events/event-codec';
@@ -168,6 +169,8 @@ export function createPgEventsRepository(deps: {
         sql`${sql.ref(`e.${DIM_COLUMN[dim]}`)} IN (SELECT id FROM ${sql.table(table)} WHERE ${sql.ref(nameCol)} = ANY(${names}::text[]))`,
       );
     }
+    const upTerm = upstreamIndexTermOfNames('e.upstream_id', filterNames(filter).upstream);
+    if (upTerm) where.push(sql.raw(upTerm));
     if (filter.status === 'success' || filter.status === 'failure')
       where.push(sql.raw(outcomeSql(filter.status, { rollup: false, flags: 'e.flags' })));
     else if (typeof filter.status === 'number') where.push(sql`e.status = ${filter.status}`);

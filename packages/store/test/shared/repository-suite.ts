@@ -14,6 +14,7 @@ import { defineUpstreamCases } from './upstream-cases';
 import { definePoolUpstreamCases } from './pool-upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
+import { defineUpstreamViewCases } from './upstream-view-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -25,6 +26,8 @@ export interface SuiteOpenOptions {
   now?: () => number;
   /** Open this existing database (a location returned by an earlier open) instead of a new one. */
   location?: string;
+  /** SQLite: the column cache's window (openStore columnCacheMaxEvents); Postgres has no cache. */
+  columnCacheMaxEvents?: number;
 }
 
 export interface RepositorySuiteBackend {
@@ -308,6 +311,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     definePoolUpstreamCases(fresh);
     defineMatrixCases(fresh);
     defineRollupDayCases(fresh);
+    defineUpstreamViewCases((o) => fresh(o ?? {}));
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
