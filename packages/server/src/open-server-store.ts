@@ -9,7 +9,8 @@ import { ServerError } from './errors';
 import type { ServerStore } from './server-store';
 
 export async function openServerStore(
-  config: Pick<Config, 'dbPath' | 'dbUrl' | 'dbSchema' | 'dataKey' | 'dataKeyPath'>,
+  config: Pick<Config, 'dbPath' | 'dbUrl' | 'dbSchema' | 'dataKey' | 'dataKeyPath'> &
+    Partial<Pick<Config, 'columnCacheMaxEvents' | 'sqliteCacheMb'>>,
   logger: StoreLogger,
   now: () => number,
 ): Promise<ServerStore> {
@@ -20,7 +21,15 @@ export async function openServerStore(
       const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
       return await openPgStore({ connectionString: config.dbUrl, schema: config.dbSchema, ...key, logger, now, instanceId });
     }
-    return await openStore({ path: config.dbPath, ...key, logger, now, warmCache: true });
+    return await openStore({
+      path: config.dbPath,
+      ...key,
+      logger,
+      now,
+      warmCache: true,
+      columnCacheMaxEvents: config.columnCacheMaxEvents,
+      sqliteCacheMb: config.sqliteCacheMb,
+    });
   } catch (error) {
     if (isStoreError(error)) throw new ServerError('store_unavailable', error.message, { cause: error });
     throw error;

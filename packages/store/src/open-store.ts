@@ -8,6 +8,7 @@ import { createAnalyticsRepository } from './analytics/analytics.repository';
 import { asyncFacade, settle } from './async-facade';
 import { ColumnCache } from './analytics/column-cache';
 import { DEFAULT_CACHE_MAX_EVENTS } from './analytics/cache-window';
+import { sqliteCacheKib } from './sqlite-cache-size';
 import { readCacheEpoch, readSnapshot, writeSnapshot, writeSnapshotSync } from './analytics/cache-snapshot';
 import { TimeZones } from './analytics/time-zone';
 import { loadOrCreateDataKeyFile, parseDataKey } from './crypto/data-key';
@@ -49,6 +50,12 @@ export interface OpenStoreOptions {
    * ranges come from rollups + SQL (default 3,000,000, ~180 MB; 0 = every event). See cache-window.ts.
    */
   columnCacheMaxEvents?: number;
+  /**
+   * SQLite page cache of the writer connection in MiB (default 16); the read-only connection gets half.
+   * Warm views come from the column cache, so a bigger page cache mostly adds resident memory (each
+   * connection fills its cache up to this bound and keeps it). See docs/guides/memory-at-scale.md.
+   */
+  sqliteCacheMb?: number;
   /**
    * Beyond this many cached rows in a range that daily rollups answer exactly, views read the rollups instead
    * of scanning the cache (default 1,000,000; the answers are the same).
@@ -132,6 +139,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const memory = opts.path === ':memory:';
   const path = memory ? ':memory:' : resolve(opts.path);
   const busy = opts.busyTimeoutMs ?? 5000;
+  const cacheKib = sqliteCacheKib(opts.sqliteCacheMb);
 
   let writer: Database.Database;
   try {
@@ -140,8 +148,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     writer = new Database(path);
     if (!memory) restrictToOwner(path);
     pragmas(writer, busy, !memory);
-    // The writer keeps the dedup / time index edges and rollups hot.
-    writer.pragma('cache_size = -65536');
+    // The writer keeps the dedup / time index edges and rollups hot. Its default (16 MiB, was 64) bounds what
+    // stays resident once ingestion has touched many pages; older pages come back from the OS file cache.
+    writer.pragma(`cache_size = -${cacheKib.writer}`);
   } catch (cause) {
     throw new StoreError(
       'open_failed',
@@ -186,8 +195,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     if (!memory) {
       reader = new Database(path, { readonly: true, fileMustExist: true });
       reader.pragma(`busy_timeout = ${busy}`);
-      // Warm analytics come from the column cache; the reader mostly fetches pages of events by id.
-      reader.pragma('cache_size = -16000');
+      // Warm analytics come from the column cache; the reader mostly fetches pages of events by id (and the
+      // warm-up's sequential scan, which a big cache would only keep resident).
+      reader.pragma(`cache_size = -${cacheKib.reader}`);
     }
     const readerDb = reader ?? writer;
     let closed = false;

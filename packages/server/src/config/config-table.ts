@@ -393,4 +393,26 @@ export const CONFIG_TABLE = {
         'several CPAs into one cpamp: each entry (name, url, managementKey or managementKeyFile, optional collectorMode) gets its own collector and is picked in the panel and the proxy by name (`X-Cpamp-Upstream`); names are lower-case slugs, unique; an entry named `default` stands for `CPA_UPSTREAM_URL`; see docs/guides/several-cpas.md',
     },
   }),
+  /** Memory at scale (SQLite): how many of the newest events the in-process column cache holds. */
+  columnCacheMaxEvents: setting({
+    type: integer(0, 1_000_000_000),
+    env: ['USAGE_COLUMN_CACHE_MAX_EVENTS'],
+    file: 'columnCacheMaxEvents',
+    default: 3_000_000,
+    doc: {
+      notes:
+        'SQLite: the newest events kept in memory for fast views (~57 bytes each, ~170 MB at the default); older ranges come from rollups and SQL; 0 = every event; see docs/guides/memory-at-scale.md',
+    },
+  }),
+  /** Memory at scale (SQLite): page cache of the writer connection (the reader gets half). */
+  sqliteCacheMb: setting({
+    type: integer(1, 4096),
+    env: ['USAGE_SQLITE_CACHE_MB'],
+    file: 'sqliteCacheMb',
+    default: 16,
+    doc: {
+      notes:
+        'SQLite page cache of the writer connection in MiB; the read-only connection gets half; each stays resident once filled; see docs/guides/memory-at-scale.md',
+    },
+  }),
 };

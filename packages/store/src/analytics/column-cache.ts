@@ -388,6 +388,8 @@ export class ColumnCache {
     this.floorMs = -Infinity;
     this.leftOut = 0;
     let cursor = 0;
+    // Full capacity, allocated after the first chunk (see below); 0 = grow as rows come.
+    let presize = 0;
     const window = cacheWindow(this.db, this.maxEvents);
     if (window) {
       // Newest events only (a snapshot holds all of them): start after the last left-out id.
@@ -395,7 +397,7 @@ export class ColumnCache {
       this.floorMs = window.floorMs;
       this.leftOut = window.leftOut;
       this.windowAfterId = window.afterId;
-      this.grow(Math.ceil(this.maxEvents * 1.02) + 1024);
+      presize = Math.ceil(this.maxEvents * 1.02) + 1024;
     } else if (this.restore) {
       try {
         const rows = await this.restore(this);
@@ -414,7 +416,7 @@ export class ColumnCache {
     const restored = this.n;
     if (restored === 0 && !window) {
       const count = (this.db.prepare('SELECT count(*) AS c FROM events').get() as { c: number }).c;
-      this.grow(Math.ceil(count * 1.02) + 1024);
+      presize = Math.ceil(count * 1.02) + 1024;
     }
     const stmt = this.db.prepare(`${CACHE_SELECT} WHERE id > ? ORDER BY id LIMIT ${CHUNK}`).raw();
     for (;;) {
@@ -448,6 +450,12 @@ export class ColumnCache {
         this.put('unclassified', i, r[14]!);
         this.cost[i] = r[15] ?? NaN;
         this.put('upstream', i, r[26]!);
+      }
+      if (presize > 0) {
+        // The first chunk has widened the adaptive columns to what the data needs: the full-size buffer now
+        // gets those widths, instead of one-byte slices left dead (and u16 copies) by later widening.
+        this.grow(presize);
+        presize = 0;
       }
       cursor = rows[rows.length - 1]![0]!;
       if (rows.length < CHUNK) continue; // the next read is (almost always) the empty one: no yield

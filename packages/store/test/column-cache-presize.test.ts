@@ -1,0 +1,57 @@
+// The warm-up allocates the cache's full capacity once the first chunk has set each column's width: every
+// column is then a view into that one buffer, with no one-byte slices left dead by a later widening (and no
+// intermediate u16 copies) — at 10M events / a 3M window that was ~40 MB of buffers beyond the ~175 MB needed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { COLUMNS, ColumnCache } from '../src/analytics/column-cache';
+import { openStore } from '../src/index';
+import { silentLogger } from '../src/types';
+import { makeEvent } from './helpers/events';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('column cache warm-up allocation', () => {
+  it('puts every column, at its final width, into one full-size buffer', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'cpamp-colpresize-'));
+    dirs.push(d);
+    const path = join(d, 'usage.sqlite');
+    const store = await openStore({
+      path,
+      dataKey: 'cd'.repeat(32),
+      columnCache: false,
+      cacheSnapshot: false,
+    });
+    const T0 = Date.UTC(2026, 7, 20);
+    await store.insertBatch(
+      Array.from({ length: 500 }, (_, i) =>
+        makeEvent({
+          timestampMs: T0 + i * 1000,
+          latencyMs: 70_000 + i,
+          inputTokens: 300 + i,
+          outputTokens: 5,
+        }),
+      ),
+    );
+    await store.close();
+
+    for (const maxEvents of [0, 200]) {
+      const db = new Database(path, { readonly: true });
+      const cache = new ColumnCache(db, silentLogger);
+      cache.maxEvents = maxEvents;
+      await cache.warmUp();
+      expect(cache.n).toBe(maxEvents || 500);
+      expect(cache.latency).toBeInstanceOf(Uint32Array);
+      expect(cache.input).toBeInstanceOf(Uint16Array);
+      expect(cache.output).toBeInstanceOf(Uint8Array);
+      expect(new Set(COLUMNS.map(([name]) => cache.col(name).buffer)).size).toBe(1);
+      expect(cache.latency[cache.n - 1]).toBe(70_499);
+      db.close();
+    }
+  });
+});
