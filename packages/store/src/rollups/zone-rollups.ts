@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import {
   HOUR_MS,
+  addTo,
   METRIC_COLS,
   rollupKeyParts,
   rollupRebuildRange,
@@ -33,26 +34,6 @@ export type ZoneTierName = (typeof ZONE_TIERS)[number]['name'];
 
 /** A batch summed per zone-tier row; map keys are the row's key columns (in keyCols order) joined by '|'. */
 export type ZoneRollupBatch = Record<ZoneTierName, Map<string, RollupAgg>>;
-
-function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
-  let a = map.get(k);
-  if (!a) {
-    a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    map.set(k, a);
-  }
-  a[0]! += 1;
-  a[1]! += c.failed ? 1 : 0;
-  a[2]! += c.input;
-  a[3]! += c.cacheRead;
-  a[4]! += c.cacheCreation;
-  a[5]! += c.output;
-  a[6]! += c.reasoning;
-  a[7]! += c.unclassified;
-  a[8]! += c.cost ?? 0;
-  a[9]! += c.cost === null ? 1 : 0;
-  a[10]! += c.latency;
-  if (c.ts > a[11]!) a[11] = c.ts;
-}
 
 /** Sums a batch per zone-tier row (each row is upserted once per batch). */
 export function aggregateZoneRollups(items: readonly RollupContribution[]): ZoneRollupBatch {
