@@ -43,7 +43,9 @@ export function createPgPoolAccounts(pdb: PgPoolDb): PgPoolAccountsTable {
           );
         }
         return changes(
-          sql`UPDATE pool_account SET deleted_ms = ${t} WHERE synced_ms < ${t} AND deleted_ms IS NULL`,
+          // By the list, not by synced_ms: two syncs within one millisecond must still mark what the second omits.
+          sql`UPDATE pool_account SET deleted_ms = ${t}
+            WHERE deleted_ms IS NULL AND NOT (auth_index = ANY(${accounts.map((a) => a.authIndex)}::text[]))`,
           trx,
         );
       });

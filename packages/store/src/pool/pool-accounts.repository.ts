@@ -21,13 +21,14 @@ export function createPoolAccounts(db: PoolDb): PoolAccountsTable {
          synced_ms = excluded.synced_ms, deleted_ms = NULL`,
     ),
     markDeleted: writer.prepare(
-      'UPDATE pool_account SET deleted_ms = ? WHERE synced_ms < ? AND deleted_ms IS NULL',
+      // By the list, not by synced_ms: two syncs within one millisecond must still mark what the second omits.
+      'UPDATE pool_account SET deleted_ms = ? WHERE deleted_ms IS NULL AND auth_index NOT IN (SELECT value FROM json_each(?))',
     ),
   };
   const repo: PoolAccountsTable = {
     syncAccounts(accounts) {
       const t = now();
-      writer.transaction(() => {
+      return writer.transaction(() => {
         for (const a of accounts)
           stmt.upsertAccount.run(
             a.authIndex,
@@ -41,9 +42,9 @@ export function createPoolAccounts(db: PoolDb): PoolAccountsTable {
             a.statusMessage,
             t,
           );
+        const missing = stmt.markDeleted.run(t, JSON.stringify(accounts.map((a) => a.authIndex))).changes;
+        return { upserted: accounts.length, missing };
       })();
-      const missing = stmt.markDeleted.run(t, t).changes;
-      return { upserted: accounts.length, missing };
     },
     listAccounts(opts = {}) {
       const cols = `auth_index, file_name, provider, email, plan, chatgpt_account_id, disabled, cpa_status, status_message,

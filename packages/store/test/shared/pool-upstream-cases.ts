@@ -28,10 +28,13 @@ const win = (used: number, at: number) => ({
   observedAtMs: at,
 });
 
-export function definePoolUpstreamCases(fresh: () => Promise<PgStoreRepositories>): void {
+export function definePoolUpstreamCases(
+  fresh: (opts?: { now?: () => number }) => Promise<PgStoreRepositories>,
+): void {
   describe('pool per CPA', () => {
     it('names the CPA of every evidence row; the same auth_index of two CPAs is two pool accounts', async () => {
-      const s = await fresh();
+      // A stopped clock: both syncs below happen "in the same millisecond" (a sync marked nothing missing then).
+      const s = await fresh({ now: () => T0 });
       const start = await s.events.maxId();
       const limit = makeEvent({
         requestId: 'r1',
