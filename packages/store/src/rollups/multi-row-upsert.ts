@@ -63,17 +63,3 @@ export function sortByKey(rows: number[][], keyLen: number): number[][] {
     return 0;
   });
 }
-
-/** A batch map's rows as `[...keyColumns, ...values]` (keys as rollup-batch joins them), sorted by key. */
-export function batchRows(map: ReadonlyMap<string, number[] | number>): number[][] {
-  const rows: number[][] = [];
-  let keyLen = 0;
-  for (const [k, v] of map) {
-    const r = k.split('|').map(Number);
-    keyLen = r.length;
-    if (typeof v === 'number') r.push(v);
-    else for (const x of v) r.push(x);
-    rows.push(r);
-  }
-  return sortByKey(rows, keyLen);
-}

@@ -1,15 +1,9 @@
 import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import { bucketSql } from '../events/ttft-buckets';
-import {
-  DAY_MS,
-  HOUR_MS,
-  METRIC_COLS,
-  aggregateRollups,
-  rollupRebuildRange,
-  type RollupContribution,
-} from './rollup-batch';
-import { MultiRowUpsert, batchRows } from './multi-row-upsert';
+import { DAY_MS, HOUR_MS, METRIC_COLS, rollupRebuildRange, type RollupContribution } from './rollup-batch';
+import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
+import { rollupRows } from './rollup-rows';
 import { ZoneRollupWriter, rebuildZoneRollups } from './zone-rollups';
 
 const METRICS = METRIC_COLS.join(', ');
@@ -19,7 +13,13 @@ const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures,
   unclassified = unclassified + excluded.unclassified, cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced,
   latency_sum = latency_sum + excluded.latency_sum, last_ts = max(last_ts, excluded.last_ts)`;
 
-const upsert = (db: Database.Database, table: string, keyCols: readonly string[], metrics: string, set: string) =>
+const upsert = (
+  db: Database.Database,
+  table: string,
+  keyCols: readonly string[],
+  metrics: string,
+  set: string,
+) =>
   new MultiRowUpsert(
     db,
     `INSERT INTO ${table} (${keyCols.join(', ')}, ${metrics})`,
@@ -41,23 +41,35 @@ export class RollupWriter {
   private readonly zone: ZoneRollupWriter;
 
   constructor(db: Database.Database) {
-    this.hourUp = upsert(db, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], METRICS, UPDATE_SET);
+    this.hourUp = upsert(
+      db,
+      'rollup_hour',
+      ['hour', 'model_id', 'provider_id', 'sclass'],
+      METRICS,
+      UPDATE_SET,
+    );
     this.dayUp = upsert(db, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], METRICS, UPDATE_SET);
     this.latUp = upsert(db, 'rollup_hour_latency', ['hour', 'model_id', 'bucket'], 'n', 'n = n + excluded.n');
     this.ttftUp = upsert(db, 'rollup_hour_ttft', ['hour', 'model_id', 'bucket'], 'n', 'n = n + excluded.n');
     this.dayKeyUp = upsert(db, 'rollup_day_key', ['day', 'key_id', 'sclass'], METRICS, UPDATE_SET);
-    this.dayAccountUp = upsert(db, 'rollup_day_account', ['day', 'account_id', 'sclass'], METRICS, UPDATE_SET);
+    this.dayAccountUp = upsert(
+      db,
+      'rollup_day_account',
+      ['day', 'account_id', 'sclass'],
+      METRICS,
+      UPDATE_SET,
+    );
     this.zone = new ZoneRollupWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
-    this.hourUp.run(batchRows(hour));
-    this.dayUp.run(batchRows(day));
-    this.dayKeyUp.run(batchRows(dayKey));
-    this.dayAccountUp.run(batchRows(dayAccount));
-    this.latUp.run(batchRows(latency));
-    this.ttftUp.run(batchRows(ttft));
+    const { hour, day, dayKey, dayAccount, latency, ttft } = rollupRows(items);
+    this.hourUp.run(sortByKey([...hour.values()], 4));
+    this.dayUp.run(sortByKey([...day.values()], 4));
+    this.dayKeyUp.run(sortByKey([...dayKey.values()], 3));
+    this.dayAccountUp.run(sortByKey([...dayAccount.values()], 3));
+    this.latUp.run(sortByKey([...latency.values()], 3));
+    this.ttftUp.run(sortByKey([...ttft.values()], 3));
     this.zone.apply(items);
   }
 }

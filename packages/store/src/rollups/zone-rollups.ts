@@ -8,7 +8,8 @@ import {
   type RollupAgg,
   type RollupContribution,
 } from './rollup-batch';
-import { MultiRowUpsert, batchRows } from './multi-row-upsert';
+import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
+import { zoneRows } from './rollup-rows';
 
 /**
  * Hour tiers for time views in any whole-hour zone (migration 0022, issue #21). A local day or a weekday × hour
@@ -95,9 +96,10 @@ export class ZoneRollupWriter {
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const batch = aggregateZoneRollups(items);
+    const batch = zoneRows(items);
     // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
-    for (const t of ZONE_TIERS) this.ups.get(t.name)!.run(batchRows(batch[t.name]));
+    for (const t of ZONE_TIERS)
+      this.ups.get(t.name)!.run(sortByKey([...batch[t.name].values()], t.keyCols.length));
   }
 }
 
