@@ -122,6 +122,9 @@ function restrictToOwner(path: string): void {
   }
 }
 
+/** Pages of WAL after which a commit checkpoints (SQLite's default is 1,000). */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 function pragmas(db: Database.Database, busyTimeoutMs: number, file: boolean): void {
   // Must precede the first table so deleted pages can be returned with incremental_vacuum.
   if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma('auto_vacuum = INCREMENTAL');
@@ -151,6 +154,12 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     // The writer keeps the dedup / time index edges and rollups hot. Its default (16 MiB, was 64) bounds what
     // stays resident once ingestion has touched many pages; older pages come back from the OS file cache.
     writer.pragma(`cache_size = -${cacheKib.writer}`);
+    // Ingest checkpoints every ~40 MB of WAL instead of SQLite's ~4 MB. A batch of 500 events dirties ~600
+    // pages (the key / account hour tiers of 0022 put each id's rows on its own pages), so the default ran a
+    // checkpoint (two fsyncs, copying ~1,000 pages) after nearly every batch; fewer, larger checkpoints copy a
+    // page rewritten by many batches once. P3: see bench/results/README.md "ingest speed". The WAL stays under
+    // journal_size_limit (64 MiB) and the maintenance timer still checkpoints every 30 s.
+    if (!memory) writer.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   } catch (cause) {
     throw new StoreError(
       'open_failed',

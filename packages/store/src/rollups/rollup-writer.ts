@@ -1,15 +1,9 @@
 import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import { bucketSql } from '../events/ttft-buckets';
-import {
-  DAY_MS,
-  HOUR_MS,
-  METRIC_COLS,
-  aggregateRollups,
-  rollupKeyParts,
-  rollupRebuildRange,
-  type RollupContribution,
-} from './rollup-batch';
+import { DAY_MS, HOUR_MS, METRIC_COLS, rollupRebuildRange, type RollupContribution } from './rollup-batch';
+import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
+import { rollupRows } from './rollup-rows';
 import { ZoneRollupWriter, rebuildZoneRollups } from './zone-rollups';
 
 const METRICS = METRIC_COLS.join(', ');
@@ -19,52 +13,63 @@ const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures,
   unclassified = unclassified + excluded.unclassified, cost = cost + excluded.cost, unpriced = unpriced + excluded.unpriced,
   latency_sum = latency_sum + excluded.latency_sum, last_ts = max(last_ts, excluded.last_ts)`;
 
-/** Aggregates a batch in memory, then upserts once per rollup row (inside the caller's transaction). */
+const upsert = (
+  db: Database.Database,
+  table: string,
+  keyCols: readonly string[],
+  metrics: string,
+  set: string,
+) =>
+  new MultiRowUpsert(
+    db,
+    `INSERT INTO ${table} (${keyCols.join(', ')}, ${metrics})`,
+    keyCols.length + metrics.split(',').length,
+    `ON CONFLICT(${keyCols.join(', ')}) DO UPDATE SET ${set}`,
+  );
+
+/**
+ * Aggregates a batch in memory, then upserts once per rollup row (inside the caller's transaction): rows sorted
+ * by primary key, many rows per statement (multi-row-upsert.ts).
+ */
 export class RollupWriter {
-  private readonly hourStmt: Database.Statement;
-  private readonly dayStmt: Database.Statement;
-  private readonly latStmt: Database.Statement;
-  private readonly ttftStmt: Database.Statement;
-  private readonly dayKeyStmt: Database.Statement;
-  private readonly dayAccountStmt: Database.Statement;
+  private readonly hourUp: MultiRowUpsert;
+  private readonly dayUp: MultiRowUpsert;
+  private readonly latUp: MultiRowUpsert;
+  private readonly ttftUp: MultiRowUpsert;
+  private readonly dayKeyUp: MultiRowUpsert;
+  private readonly dayAccountUp: MultiRowUpsert;
   private readonly zone: ZoneRollupWriter;
 
   constructor(db: Database.Database) {
-    this.hourStmt = db.prepare(
-      `INSERT INTO rollup_hour (hour, model_id, provider_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-       ON CONFLICT(hour, model_id, provider_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
+    this.hourUp = upsert(
+      db,
+      'rollup_hour',
+      ['hour', 'model_id', 'provider_id', 'sclass'],
+      METRICS,
+      UPDATE_SET,
     );
-    this.dayStmt = db.prepare(
-      `INSERT INTO rollup_day (day, model_id, provider_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-       ON CONFLICT(day, model_id, provider_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
-    );
-    this.latStmt = db.prepare(
-      `INSERT INTO rollup_hour_latency (hour, model_id, bucket, n) VALUES (?,?,?,?)
-       ON CONFLICT(hour, model_id, bucket) DO UPDATE SET n = n + excluded.n`,
-    );
-    this.ttftStmt = db.prepare(
-      `INSERT INTO rollup_hour_ttft (hour, model_id, bucket, n) VALUES (?,?,?,?)
-       ON CONFLICT(hour, model_id, bucket) DO UPDATE SET n = n + excluded.n`,
-    );
-    this.dayKeyStmt = db.prepare(
-      `INSERT INTO rollup_day_key (day, key_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-       ON CONFLICT(day, key_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
-    );
-    this.dayAccountStmt = db.prepare(
-      `INSERT INTO rollup_day_account (day, account_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-       ON CONFLICT(day, account_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
+    this.dayUp = upsert(db, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], METRICS, UPDATE_SET);
+    this.latUp = upsert(db, 'rollup_hour_latency', ['hour', 'model_id', 'bucket'], 'n', 'n = n + excluded.n');
+    this.ttftUp = upsert(db, 'rollup_hour_ttft', ['hour', 'model_id', 'bucket'], 'n', 'n = n + excluded.n');
+    this.dayKeyUp = upsert(db, 'rollup_day_key', ['day', 'key_id', 'sclass'], METRICS, UPDATE_SET);
+    this.dayAccountUp = upsert(
+      db,
+      'rollup_day_account',
+      ['day', 'account_id', 'sclass'],
+      METRICS,
+      UPDATE_SET,
     );
     this.zone = new ZoneRollupWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
-    for (const [k, a] of hour) this.hourStmt.run(...rollupKeyParts(k), ...a);
-    for (const [k, a] of day) this.dayStmt.run(...rollupKeyParts(k), ...a);
-    for (const [k, a] of dayKey) this.dayKeyStmt.run(...rollupKeyParts(k), ...a);
-    for (const [k, a] of dayAccount) this.dayAccountStmt.run(...rollupKeyParts(k), ...a);
-    for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
-    for (const [k, n] of ttft) this.ttftStmt.run(...rollupKeyParts(k), n);
+    const { hour, day, dayKey, dayAccount, latency, ttft } = rollupRows(items);
+    this.hourUp.run(sortByKey([...hour.values()], 4));
+    this.dayUp.run(sortByKey([...day.values()], 4));
+    this.dayKeyUp.run(sortByKey([...dayKey.values()], 3));
+    this.dayAccountUp.run(sortByKey([...dayAccount.values()], 3));
+    this.latUp.run(sortByKey([...latency.values()], 3));
+    this.ttftUp.run(sortByKey([...ttft.values()], 3));
     this.zone.apply(items);
   }
 }

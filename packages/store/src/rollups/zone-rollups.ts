@@ -4,11 +4,12 @@ import {
   HOUR_MS,
   addTo,
   METRIC_COLS,
-  rollupKeyParts,
   rollupRebuildRange,
   type RollupAgg,
   type RollupContribution,
 } from './rollup-batch';
+import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
+import { zoneRows } from './rollup-rows';
 
 /**
  * Hour tiers for time views in any whole-hour zone (migration 0022, issue #21). A local day or a weekday × hour
@@ -76,34 +77,29 @@ const UPDATE_SET = METRIC_COLS.map((c) =>
   c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`,
 ).join(', ');
 
-/** SQLite: adds a batch to the zone tiers (inside the caller's transaction). */
+/** SQLite: adds a batch to the zone tiers (inside the caller's transaction), many rows per statement. */
 export class ZoneRollupWriter {
-  private readonly stmts: Map<ZoneTierName, Database.Statement>;
+  private readonly ups: Map<ZoneTierName, MultiRowUpsert>;
 
   constructor(db: Database.Database) {
-    this.stmts = new Map(
-      ZONE_TIERS.map((t) => {
-        const cols = [...t.keyCols, ...METRIC_COLS];
-        return [
-          t.name,
-          db.prepare(
-            `INSERT INTO ${t.name} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(',')})
-             ON CONFLICT(${t.keyCols.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
-          ),
-        ];
-      }),
+    this.ups = new Map(
+      ZONE_TIERS.map((t) => [
+        t.name,
+        new MultiRowUpsert(
+          db,
+          `INSERT INTO ${t.name} (${[...t.keyCols, ...METRIC_COLS].join(', ')})`,
+          t.keyCols.length + METRIC_COLS.length,
+          `ON CONFLICT(${t.keyCols.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
+        ),
+      ]),
     );
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const batch = aggregateZoneRollups(items);
-    for (const t of ZONE_TIERS) {
-      const stmt = this.stmts.get(t.name)!;
-      // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
-      const rows = [...batch[t.name]].map(([k, a]) => [...rollupKeyParts(k), ...a]);
-      rows.sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]! || (x[2] ?? 0) - (y[2] ?? 0));
-      for (const r of rows) stmt.run(...r);
-    }
+    const batch = zoneRows(items);
+    // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
+    for (const t of ZONE_TIERS)
+      this.ups.get(t.name)!.run(sortByKey([...batch[t.name].values()], t.keyCols.length));
   }
 }
 
