@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
-import { METRIC_COLS, rollupKeyParts, type RollupContribution } from '../rollups/rollup-batch';
+import { sortByKey } from '../rollups/multi-row-upsert';
+import { METRIC_COLS, type RollupContribution } from '../rollups/rollup-batch';
+import { zoneRows } from '../rollups/rollup-rows';
 import {
   ZONE_TIERS,
-  aggregateZoneRollups,
   zoneRebuildHours,
   zoneTierDelete,
   zoneTierFromEvents,
@@ -11,22 +12,17 @@ import type { PgExec } from './pg-connection';
 
 /** Postgres: adds a batch to the zone hour tiers (see rollups/zone-rollups.ts), inside the caller's transaction. */
 export async function applyPgZoneRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const batch = aggregateZoneRollups(items);
+  const batch = zoneRows(items);
   const set = METRIC_COLS.map((c) =>
     c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
   ).join(', ');
   for (const tier of ZONE_TIERS) {
-    // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
-    const entries = [...batch[tier.name]]
-      .map(([k, v]): [number[], number[]] => [rollupKeyParts(k), v])
-      .sort((a, b) => {
-        for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
-        return 0;
-      });
-    if (entries.length === 0) continue;
     const nk = tier.keyCols.length;
+    // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
+    const rows = sortByKey([...batch[tier.name].values()], nk);
+    if (rows.length === 0) continue;
     const cols = [...tier.keyCols, ...METRIC_COLS];
-    const arrays = cols.map((_, i) => entries.map((e) => (i < nk ? e[0][i]! : e[1][i - nk]!)));
+    const arrays = cols.map((_, i) => rows.map((r) => r[i]!));
     await sql`INSERT INTO ${sql.table(tier.name)} AS t (${sql.raw(cols.join(', '))})
       SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
       ON CONFLICT (${sql.raw(tier.keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);

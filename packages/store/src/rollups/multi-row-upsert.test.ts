@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
 import { aggregateRollups, rollupKeyParts, type RollupContribution } from './rollup-batch';
 import { rollupRows, zoneRows } from './rollup-rows';
-import { aggregateZoneRollups } from './zone-rollups';
 
 /** Deterministic contributions with repeated keys, null costs and fractional costs (summed in event order). */
 function contributions(n: number): RollupContribution[] {
@@ -50,7 +49,28 @@ describe('rollup rows (SQLite ingest)', () => {
       expect(sortByKey([...rows[name].values()], keyLen), name).toEqual(asRows(maps[name]));
     }
     const zone = zoneRows(items);
-    const zmaps = aggregateZoneRollups(items);
+    // The zone tiers' reference: every event added with rollup-batch's own sums (a one-row "batch" each).
+    const zmaps = {
+      rollup_hour_total: new Map<string, number[]>(),
+      rollup_hour_key: new Map<string, number[]>(),
+      rollup_hour_account: new Map<string, number[]>(),
+      rollup_hour_model: new Map<string, number[]>(),
+    };
+    const add = (m: Map<string, number[]>, k: string, c: RollupContribution) => {
+      const v = aggregateRollups([{ ...c, ts: 0 }]).hour.values().next().value!;
+      v[11] = c.ts;
+      const r = m.get(k);
+      if (!r) m.set(k, v);
+      else for (let i = 0; i < 11; i++) r[i]! += v[i]!;
+      if (r && c.ts > r[11]!) r[11] = c.ts;
+    };
+    for (const c of items) {
+      const h = Math.floor(c.ts / 3_600_000);
+      add(zmaps.rollup_hour_total, `${h}|${c.sclass}`, c);
+      add(zmaps.rollup_hour_key, `${c.keyId}|${h}|${c.sclass}`, c);
+      add(zmaps.rollup_hour_account, `${c.accountId}|${h}|${c.sclass}`, c);
+      add(zmaps.rollup_hour_model, `${c.modelId}|${h}`, c);
+    }
     for (const name of Object.keys(zmaps) as (keyof typeof zmaps)[]) {
       const keyLen = rollupKeyParts(zmaps[name].keys().next().value!).length;
       expect(sortByKey([...zone[name].values()], keyLen), name).toEqual(asRows(zmaps[name]));

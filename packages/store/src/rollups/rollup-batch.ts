@@ -49,8 +49,7 @@ export interface RollupBatch {
   ttft: Map<string, number>;
 }
 
-/** Adds one event to the rollup row `k` of `map` (creating it). */
-export function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
+function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
   let a = map.get(k);
   if (!a) {
     a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

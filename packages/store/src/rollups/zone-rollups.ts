@@ -2,10 +2,8 @@ import type Database from 'better-sqlite3';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import {
   HOUR_MS,
-  addTo,
   METRIC_COLS,
   rollupRebuildRange,
-  type RollupAgg,
   type RollupContribution,
 } from './rollup-batch';
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
@@ -32,27 +30,6 @@ export const ZONE_TIERS = [
 ] as const;
 
 export type ZoneTierName = (typeof ZONE_TIERS)[number]['name'];
-
-/** A batch summed per zone-tier row; map keys are the row's key columns (in keyCols order) joined by '|'. */
-export type ZoneRollupBatch = Record<ZoneTierName, Map<string, RollupAgg>>;
-
-/** Sums a batch per zone-tier row (each row is upserted once per batch). */
-export function aggregateZoneRollups(items: readonly RollupContribution[]): ZoneRollupBatch {
-  const out: ZoneRollupBatch = {
-    rollup_hour_total: new Map(),
-    rollup_hour_key: new Map(),
-    rollup_hour_account: new Map(),
-    rollup_hour_model: new Map(),
-  };
-  for (const c of items) {
-    const h = Math.floor(c.ts / HOUR_MS);
-    addTo(out.rollup_hour_total, `${h}|${c.sclass}`, c);
-    addTo(out.rollup_hour_key, `${c.keyId}|${h}|${c.sclass}`, c);
-    addTo(out.rollup_hour_account, `${c.accountId}|${h}|${c.sclass}`, c);
-    addTo(out.rollup_hour_model, `${c.modelId}|${h}`, c);
-  }
-  return out;
-}
 
 const METRICS = METRIC_COLS.join(', ');
 
