@@ -80,6 +80,11 @@ describe('rollup_day on SQLite', () => {
     const before = raw.prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day').get();
     raw.exec('DROP TABLE rollup_day');
     raw.prepare("DELETE FROM kysely_migration WHERE name = '0020-rollup-day'").run();
+    // Back to the schema before 0020: the later migration 0021 goes too (it runs again after 0020).
+    raw.exec(`DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
+      DROP TABLE rollup_day_key_model; DROP TABLE rollup_day_account_model;
+      DROP TABLE rollup_day_latency; DROP TABLE rollup_day_ttft`);
+    raw.prepare("DELETE FROM kysely_migration WHERE name = '0021-day-dims'").run();
     raw.close();
     const s = await openStore({ path, dataKey: KEY, columnCache: false });
     stores.push(s);

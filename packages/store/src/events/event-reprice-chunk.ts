@@ -9,6 +9,7 @@ import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
+import { CROSS_TIERS } from '../rollups/rollup-cross';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -71,6 +72,10 @@ export function createRepriceChunker(deps: {
   const dayDelta = delta('rollup_day', 'day = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
   const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
   const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
+  // The cross-dimension daily tiers (migration 0021), keyed lead|day|model|provider|sclass.
+  const crossDeltas = CROSS_TIERS.map((t) =>
+    delta(t.table, `${t.lead} = ? AND day = ? AND model_id = ? AND provider_id = ? AND sclass = ?`),
+  );
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 
@@ -156,13 +161,22 @@ export function createRepriceChunker(deps: {
         addDelta(`d|${day}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
+        CROSS_TIERS.forEach((t, i) =>
+          addDelta(
+            `x${i}|${t.lead === 'key_id' ? r.key_id : r.account_id}|${day}|${r.model_id}|${r.provider_id}|${sclass}`,
+            dCost,
+            dUnpriced,
+          ),
+        );
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
       for (const [k, [dCost, dUnpriced]] of deltas) {
         const [kind, ...parts] = k.split('|');
         const keys = parts.map(Number);
-        const stmt = kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
+        const stmt = kind!.startsWith('x')
+          ? crossDeltas[Number(kind!.slice(1))]!
+          : kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);
       }
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.

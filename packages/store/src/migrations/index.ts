@@ -14,6 +14,7 @@ import * as m0015 from './0015-ttft-rollup';
 import * as m0016 from './0016-upstreams';
 import * as m0017 from './0017-leases';
 import * as m0020 from './0020-rollup-day';
+import * as m0021 from './0021-day-dims';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0016-upstreams': m0016,
   '0017-leases': m0017,
   '0020-rollup-day': m0020,
+  '0021-day-dims': m0021,
 };

@@ -12,6 +12,7 @@ import {
   type RollupContribution,
 } from '../rollups/rollup-batch';
 import type { PgExec } from './pg-connection';
+import { applyCrossRollups, rebuildPgCrossRollups } from './pg-rollups-cross';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
@@ -62,6 +63,7 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
         ${tt.map((x) => x[0][2]!)}::int[], ${tt.map((x) => x[1])}::bigint[])
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
+  await applyCrossRollups(exec, items);
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
@@ -97,4 +99,5 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
   await sql`INSERT INTO rollup_day_account (day, account_id, sclass, ${m})
     SELECT ts / ${sql.lit(DAY_MS)}, account_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
+  await rebuildPgCrossRollups(exec, fromMs, toMs);
 }

@@ -1,6 +1,7 @@
 import type { Dim, ResolvedFilter } from '../analytics/aggregate';
 import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
+import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -63,7 +64,7 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (f.modelIds) used.push('model');
   if (f.providerIds) used.push('provider');
   if (spec.dim2) used.push('model');
-  for (const t of ROLLUPS) {
+  for (const t of [...ROLLUPS, ...CROSS_ROLLUPS]) {
     if (!used.every((d) => t.dims.has(d))) continue;
     if (spec.dim === 'time') {
       if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
@@ -84,12 +85,18 @@ export interface AggregateRange {
   table?: RollupTable;
 }
 
-/** Whether whole UTC days may come from rollup_day: no histogram, and time views only in UTC daily buckets. */
-const dayRollupFits = (spec: RollupQuery): boolean =>
-  !spec.histogram && (spec.dim !== 'time' || spec.buckets?.wholeDays === true);
+/** Whether whole UTC days may come from rollup_day (+ its day histograms): time views only in UTC daily buckets. */
+const dayRollupFits = (spec: RollupQuery): boolean => spec.dim !== 'time' || spec.buckets?.wholeDays === true;
 
 /** [from, to) in the table's whole units and the raw-event edges, appended to ranges. */
-function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, to: number, day: boolean): void {
+function splitUnits(
+  ranges: AggregateRange[],
+  table: RollupTable,
+  from: number,
+  to: number,
+  day: boolean,
+  dayTable: RollupTable = DAY_ROLLUP,
+): void {
   const h0 = Math.ceil(from / table.unit) * table.unit;
   const h1 = Math.floor(to / table.unit) * table.unit;
   if (h1 <= h0) {
@@ -101,7 +108,7 @@ function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, 
   const d1 = day ? Math.floor(h1 / DAY_MS) * DAY_MS : 0;
   if (day && d1 > d0) {
     if (h0 < d0) ranges.push({ kind: 'rollup', from: h0, to: d0 });
-    ranges.push({ kind: 'rollup', from: d0, to: d1, table: DAY_ROLLUP });
+    ranges.push({ kind: 'rollup', from: d0, to: d1, table: dayTable });
     if (d1 < h1) ranges.push({ kind: 'rollup', from: d1, to: h1 });
   } else ranges.push({ kind: 'rollup', from: h0, to: h1 });
   if (h1 < to) ranges.push({ kind: 'events', from: h1, to });
@@ -120,9 +127,20 @@ export function planAggregateRanges(spec: RollupQuery): {
   const f = spec.filter;
   const ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
-  if (table) splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec));
+  if (table)
+    splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec));
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };
 }
+
+/** rollup_day with its per-day latency / TTFT histograms (rollup_day_latency, rollup_day_ttft; migration 0021). */
+export const DAY_HIST_ROLLUP: RollupTable = {
+  ...DAY_ROLLUP,
+  hist: DAY_HIST_TABLES.latency,
+  ttftHist: DAY_HIST_TABLES.ttft,
+};
+
+/** The daily table of a plan's whole UTC days: with the day histograms when percentiles are asked for. */
+const dayTableOf = (spec: RollupQuery): RollupTable => (spec.histogram ? DAY_HIST_ROLLUP : DAY_ROLLUP);

@@ -10,6 +10,7 @@ import {
   rollupRebuildRange,
   type RollupContribution,
 } from './rollup-batch';
+import { CrossRollupWriter, rebuildCrossRollups } from './rollup-cross-writer';
 
 const METRICS = METRIC_COLS.join(', ');
 const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures, input = input + excluded.input,
@@ -26,6 +27,7 @@ export class RollupWriter {
   private readonly ttftStmt: Database.Statement;
   private readonly dayKeyStmt: Database.Statement;
   private readonly dayAccountStmt: Database.Statement;
+  private readonly cross: CrossRollupWriter;
 
   constructor(db: Database.Database) {
     this.hourStmt = db.prepare(
@@ -52,6 +54,7 @@ export class RollupWriter {
       `INSERT INTO rollup_day_account (day, account_id, sclass, ${METRICS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
        ON CONFLICT(day, account_id, sclass) DO UPDATE SET ${UPDATE_SET}`,
     );
+    this.cross = new CrossRollupWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -62,6 +65,7 @@ export class RollupWriter {
     for (const [k, a] of dayAccount) this.dayAccountStmt.run(...rollupKeyParts(k), ...a);
     for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
     for (const [k, n] of ttft) this.ttftStmt.run(...rollupKeyParts(k), n);
+    this.cross.apply(items);
   }
 }
 
@@ -106,4 +110,5 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
     `INSERT INTO rollup_day_account (day, account_id, sclass, ${METRICS})
      SELECT ts / ${DAY_MS}, account_id, ${STATUS_CLASS_SQL}, ${SUMS} FROM events WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3`,
   ).run(t0, t1);
+  rebuildCrossRollups(db, fromMs, toMs);
 }

@@ -14,6 +14,7 @@ import * as m0017 from './0017-leases';
 import * as m0018 from './0018-import-checkpoint';
 import * as m0019 from './0019-scale-indexes';
 import * as m0020 from './0020-rollup-day';
+import * as m0021 from './0021-day-dims';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const pgMigrations: Record<string, Migration> = {
   '0018-import-checkpoint': m0018,
   '0019-scale-indexes': m0019,
   '0020-rollup-day': m0020,
+  '0021-day-dims': m0021,
 };

@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import {
+  METRIC_COLS,
+  rollupKeyParts,
+  rollupRebuildRange,
+  type RollupAgg,
+  type RollupContribution,
+} from '../rollups/rollup-batch';
+import {
+  CROSS_TIERS,
+  DAY_HIST_TABLES,
+  aggregateCrossRollups,
+  crossFillSql,
+  crossKeyCols,
+  dayHistFillSql,
+} from '../rollups/rollup-cross';
+import type { PgExec } from './pg-connection';
+
+/** Sorted key order: concurrent writers then lock rows in the same order (no deadlocks). */
+const sorted = <V>(m: Map<string, V>): [number[], V][] =>
+  [...m]
+    .map(([k, v]): [number[], V] => [rollupKeyParts(k), v])
+    .sort((a, b) => {
+      for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
+      return 0;
+    });
+
+const SET = METRIC_COLS.map((c) =>
+  c === 'last_ts' ? 'last_ts = greatest(t.last_ts, excluded.last_ts)' : `${c} = t.${c} + excluded.${c}`,
+).join(', ');
+
+/** Adds a batch to the cross-dimension daily tiers and day histograms (inside the caller's transaction). */
+export async function applyCrossRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
+  const { cross, latency, ttft } = aggregateCrossRollups(items);
+  for (let i = 0; i < CROSS_TIERS.length; i++) {
+    const t = CROSS_TIERS[i]!;
+    const entries: [number[], RollupAgg][] = sorted(cross[i]!);
+    if (entries.length === 0) continue;
+    const keys = crossKeyCols(t);
+    const cols = [...keys, ...METRIC_COLS];
+    const arrays = cols.map((_, j) =>
+      j < keys.length ? entries.map((e) => e[0][j]!) : entries.map((e) => e[1][j - keys.length]!),
+    );
+    await sql`INSERT INTO ${sql.table(t.table)} AS t (${sql.raw(cols.join(', '))})
+      SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
+      ON CONFLICT (${sql.raw(keys.join(', '))}) DO UPDATE SET ${sql.raw(SET)}`.execute(exec);
+  }
+  for (const [table, m] of [
+    [DAY_HIST_TABLES.latency, latency],
+    [DAY_HIST_TABLES.ttft, ttft],
+  ] as const) {
+    const l = sorted(m);
+    if (l.length === 0) continue;
+    await sql`INSERT INTO ${sql.table(table)} AS t (day, model_id, bucket, n)
+      SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::bigint[], ${l.map((x) => x[0][1]!)}::int[],
+        ${l.map((x) => x[0][2]!)}::int[], ${l.map((x) => x[1])}::bigint[])
+      ON CONFLICT (day, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
+  }
+}
+
+/** Recomputes the cross tiers and day histograms of [fromMs, toMs), widened to whole UTC days, from raw events. */
+export async function rebuildPgCrossRollups(exec: PgExec, fromMs: number, toMs: number): Promise<void> {
+  const { d0, d1, t0, t1 } = rollupRebuildRange(fromMs, toMs);
+  for (const t of CROSS_TIERS) {
+    await sql`DELETE FROM ${sql.table(t.table)} WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
+    await sql.raw(crossFillSql(t, t0, t1)).execute(exec);
+  }
+  for (const metric of ['latency', 'ttft'] as const) {
+    await sql`DELETE FROM ${sql.table(DAY_HIST_TABLES[metric])} WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
+    await sql.raw(dayHistFillSql(metric, t0, t1)).execute(exec);
+  }
+}

@@ -1,0 +1,62 @@
+import type Database from 'better-sqlite3';
+import { METRIC_COLS, rollupKeyParts, rollupRebuildRange, type RollupContribution } from './rollup-batch';
+import {
+  CROSS_TIERS,
+  DAY_HIST_TABLES,
+  aggregateCrossRollups,
+  crossFillSql,
+  crossKeyCols,
+  dayHistFillSql,
+} from './rollup-cross';
+
+const UPDATE_SET = METRIC_COLS.map((c) =>
+  c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`,
+).join(', ');
+
+/** The SQLite upserts of the cross-dimension daily tiers and day histograms (see rollup-cross.ts). */
+export class CrossRollupWriter {
+  private readonly crossStmts: Database.Statement[];
+  private readonly latStmt: Database.Statement;
+  private readonly ttftStmt: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.crossStmts = CROSS_TIERS.map((t) => {
+      const keys = crossKeyCols(t);
+      const cols = [...keys, ...METRIC_COLS];
+      return db.prepare(
+        `INSERT INTO ${t.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(',')})
+         ON CONFLICT(${keys.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
+      );
+    });
+    const hist = (table: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (day, model_id, bucket, n) VALUES (?,?,?,?)
+         ON CONFLICT(day, model_id, bucket) DO UPDATE SET n = n + excluded.n`,
+      );
+    this.latStmt = hist(DAY_HIST_TABLES.latency);
+    this.ttftStmt = hist(DAY_HIST_TABLES.ttft);
+  }
+
+  apply(items: readonly RollupContribution[]): void {
+    const { cross, latency, ttft } = aggregateCrossRollups(items);
+    cross.forEach((m, i) => {
+      const stmt = this.crossStmts[i]!;
+      for (const [k, a] of m) stmt.run(...rollupKeyParts(k), ...a);
+    });
+    for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
+    for (const [k, n] of ttft) this.ttftStmt.run(...rollupKeyParts(k), n);
+  }
+}
+
+/** Recomputes the cross tiers and day histograms of [fromMs, toMs), widened to whole UTC days, from raw events. */
+export function rebuildCrossRollups(db: Database.Database, fromMs: number, toMs: number): void {
+  const { d0, d1, t0, t1 } = rollupRebuildRange(fromMs, toMs);
+  for (const t of CROSS_TIERS) {
+    db.prepare(`DELETE FROM ${t.table} WHERE day >= ? AND day < ?`).run(d0, d1);
+    db.exec(crossFillSql(t, t0, t1));
+  }
+  for (const metric of ['latency', 'ttft'] as const) {
+    db.prepare(`DELETE FROM ${DAY_HIST_TABLES[metric]} WHERE day >= ? AND day < ?`).run(d0, d1);
+    db.exec(dayHistFillSql(metric, t0, t1));
+  }
+}
