@@ -13,6 +13,7 @@ import { defineTtftCases } from './ttft-cases';
 import { defineUpstreamCases } from './upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
+import { defineDayDimsCases } from './day-dims-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -306,6 +307,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineUpstreamCases(fresh);
     defineMatrixCases(fresh);
     defineRollupDayCases(fresh);
+    defineDayDimsCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
