@@ -12,7 +12,20 @@ import { CROSS_TIERS, DAY_HIST_TABLES, crossFillSql, dayHistFromHourSql } from '
 const CHUNK_DAYS = 7;
 
 const metrics = (int: string) =>
-  ['n', 'failures', 'input', 'cache_read', 'cache_creation', 'output', 'reasoning', 'unclassified', 'cost', 'unpriced', 'latency_sum', 'last_ts']
+  [
+    'n',
+    'failures',
+    'input',
+    'cache_read',
+    'cache_creation',
+    'output',
+    'reasoning',
+    'unclassified',
+    'cost',
+    'unpriced',
+    'latency_sum',
+    'last_ts',
+  ]
     .map((c) => `${c} ${int} NOT NULL`)
     .join(', ');
 
@@ -45,7 +58,10 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       for (const s of create) await sql.raw(s).execute(db);
-      const { rows } = await sql<{ lo: number | null; hi: number | null }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db);
+      const { rows } = await sql<{
+        lo: number | null;
+        hi: number | null;
+      }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db);
       const lo = rows[0]?.lo;
       const hi = rows[0]?.hi;
       if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) {

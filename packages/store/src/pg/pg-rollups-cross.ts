@@ -66,7 +66,9 @@ export async function rebuildPgCrossRollups(exec: PgExec, fromMs: number, toMs: 
     await sql.raw(crossFillSql(t, t0, t1)).execute(exec);
   }
   for (const metric of ['latency', 'ttft'] as const) {
-    await sql`DELETE FROM ${sql.table(DAY_HIST_TABLES[metric])} WHERE day >= ${d0} AND day < ${d1}`.execute(exec);
+    await sql`DELETE FROM ${sql.table(DAY_HIST_TABLES[metric])} WHERE day >= ${d0} AND day < ${d1}`.execute(
+      exec,
+    );
     await sql.raw(dayHistFillSql(metric, t0, t1)).execute(exec);
   }
 }

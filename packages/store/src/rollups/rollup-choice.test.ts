@@ -68,9 +68,13 @@ describe('rollup choice over long ranges', () => {
       'rollup_day_account_model',
     );
     // A single dimension keeps its smaller tier; key × account has no tier (raw events).
-    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'none' }).table?.name).toBe('rollup_day_key');
+    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'none' }).table?.name).toBe(
+      'rollup_day_key',
+    );
     expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'account' }).table).toBeNull();
     // Percentiles under a key filter: no histogram per key.
-    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'model', histogram: true }).table).toBeNull();
+    expect(
+      planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'model', histogram: true }).table,
+    ).toBeNull();
   });
 });

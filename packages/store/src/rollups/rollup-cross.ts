@@ -23,7 +23,11 @@ export interface CrossTier {
 
 export const CROSS_TIERS: readonly CrossTier[] = [
   { table: 'rollup_day_key_model', lead: 'key_id', dims: new Set<Dim>(['key', 'model', 'provider']) },
-  { table: 'rollup_day_account_model', lead: 'account_id', dims: new Set<Dim>(['account', 'model', 'provider']) },
+  {
+    table: 'rollup_day_account_model',
+    lead: 'account_id',
+    dims: new Set<Dim>(['account', 'model', 'provider']),
+  },
 ];
 
 /** The key columns of a cross tier, in primary-key order. */
@@ -42,7 +46,11 @@ export const CROSS_ROLLUPS: readonly RollupTable[] = CROSS_TIERS.map((t) => ({
 export const DAY_HIST_TABLES = { latency: 'rollup_day_latency', ttft: 'rollup_day_ttft' } as const;
 
 /** Every table of this tier family (retention keeps them; rebuilds and the storage report cover them). */
-export const DAY_DIM_TABLES = [...CROSS_TIERS.map((t) => t.table), DAY_HIST_TABLES.latency, DAY_HIST_TABLES.ttft];
+export const DAY_DIM_TABLES = [
+  ...CROSS_TIERS.map((t) => t.table),
+  DAY_HIST_TABLES.latency,
+  DAY_HIST_TABLES.ttft,
+];
 
 /** A batch summed per row of each cross tier and day histogram; keys are the key columns joined by '|'. */
 export interface CrossBatch {
@@ -82,7 +90,9 @@ export function aggregateCrossRollups(items: readonly RollupContribution[]): Cro
   for (const c of items) {
     const d = Math.floor(c.ts / DAY_MS);
     const rest = `${d}|${c.modelId}|${c.providerId}|${c.sclass}`;
-    CROSS_TIERS.forEach((t, i) => addTo(out.cross[i]!, `${t.lead === 'key_id' ? c.keyId : c.accountId}|${rest}`, c));
+    CROSS_TIERS.forEach((t, i) =>
+      addTo(out.cross[i]!, `${t.lead === 'key_id' ? c.keyId : c.accountId}|${rest}`, c),
+    );
     bump(out.latency, `${d}|${c.modelId}|${c.latBucket}`);
     if (c.ttftBucket) bump(out.ttft, `${d}|${c.modelId}|${c.ttftBucket}`);
   }

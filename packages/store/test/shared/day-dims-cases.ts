@@ -65,7 +65,7 @@ export function defineDayDimsCases(fresh: () => Promise<PgStoreRepositories>): v
       // Re-pricing from mid-day 3 on: the tiers must follow the events (SQLite: deltas; Postgres: rebuild).
       const CHANGE = T0 + 3 * DAY + 7 * H;
       await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
-      for (let afterId = 0, done = false; !done; ) {
+      for (let afterId = 0, done = false; !done;) {
         const r = await s.events.repriceChunk({ models: null, fromMs: CHANGE, afterId, span: 40 });
         afterId = r.lastId;
         done = r.done;
@@ -95,7 +95,9 @@ export function defineDayDimsCases(fresh: () => Promise<PgStoreRepositories>): v
           for (const by of ['model', 'none'] as const) {
             const p = await s.analytics.latencyPercentiles(f, { by, metric, percentiles: [0.5, 0.9, 0.99] });
             expect(same(p), `${name} ${metric} by ${by}`).toEqual(
-              same(await s.analytics.latencyPercentiles(raw(f), { by, metric, percentiles: [0.5, 0.9, 0.99] })),
+              same(
+                await s.analytics.latencyPercentiles(raw(f), { by, metric, percentiles: [0.5, 0.9, 0.99] }),
+              ),
             );
           }
       }
