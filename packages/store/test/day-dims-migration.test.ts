@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
-import { DAY_DIM_TABLES } from '../src/rollups/rollup-cross';
+import { DAY_DIM_TABLES as DAY_TABLES } from '../src/rollups/rollup-cross';
+import { SPAN_TIERS } from '../src/rollups/rollup-spans';
 import { makeEvent } from './helpers/events';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
@@ -37,6 +38,8 @@ function events(n: number): UsageEventInput[] {
     }),
   );
 }
+
+const DAY_DIM_TABLES = [...DAY_TABLES, ...SPAN_TIERS.map((t) => t.table)];
 
 const dump = (db: Database.Database) =>
   Object.fromEntries(
@@ -68,7 +71,12 @@ describe('migration 0021 (day × key / account × model tiers, day histograms) o
     const check = new Database(path, { readonly: true });
     expect(dump(check)).toEqual(written);
     const n = check.prepare('SELECT sum(n) FROM rollup_day_account_model').pluck().get();
+    const spans = check.prepare('SELECT span, sum(n) FROM rollup_span_key_model GROUP BY span').raw().all();
     check.close();
     expect(n).toBe(600);
+    expect(spans).toEqual([
+      [8, 600],
+      [64, 600],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
 import { CROSS_TIERS } from '../rollups/rollup-cross';
+import { SPAN_TIERS, spanKeyCols, spanRowKeys } from '../rollups/rollup-spans';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -76,6 +77,8 @@ export function createRepriceChunker(deps: {
   const crossDeltas = CROSS_TIERS.map((t) =>
     delta(t.table, `${t.lead} = ? AND day = ? AND model_id = ? AND provider_id = ? AND sclass = ?`),
   );
+  // Their 8- and 64-day span blocks (rollup-spans.ts), keyed in spanKeyCols order.
+  const spanDeltas = SPAN_TIERS.map((t) => delta(t.table, spanKeyCols(t).map((c) => `${c} = ?`).join(' AND ')));
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 
@@ -168,13 +171,19 @@ export function createRepriceChunker(deps: {
             dUnpriced,
           ),
         );
+        SPAN_TIERS.forEach((t, i) => {
+          const ids = { day, keyId: r.key_id, accountId: r.account_id, modelId: r.model_id, providerId: r.provider_id, sclass };
+          for (const keys of spanRowKeys(t, ids)) addDelta(`s${i}|${keys.join('|')}`, dCost, dUnpriced);
+        });
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
       for (const [k, [dCost, dUnpriced]] of deltas) {
         const [kind, ...parts] = k.split('|');
         const keys = parts.map(Number);
-        const stmt = kind!.startsWith('x')
+        const stmt = kind!.startsWith('s')
+          ? spanDeltas[Number(kind!.slice(1))]!
+          : kind!.startsWith('x')
           ? crossDeltas[Number(kind!.slice(1))]!
           : kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);

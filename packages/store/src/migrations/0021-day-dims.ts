@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { DAY_MS } from '../rollups/rollup-batch';
 import { CROSS_TIERS, DAY_HIST_TABLES, crossFillSql, dayHistFromHourSql } from '../rollups/rollup-cross';
+import { SPANS, SPAN_TIERS, spanFillSql, spanKeyCols } from '../rollups/rollup-spans';
 
 // Daily tiers with a second dimension (issue #21, 365-day views at 10M events): UTC day × key × model and
 // UTC day × account × model (× provider × status class), and latency / TTFT histograms per UTC day × model
@@ -44,6 +45,14 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
          day ${big} NOT NULL, model_id ${int} NOT NULL, bucket ${int} NOT NULL, n ${big} NOT NULL,
          PRIMARY KEY (day, model_id, bucket))${tail}`,
     ),
+    // 8- and 64-day blocks of the four per-key / per-account daily tiers (rollups/rollup-spans.ts).
+    ...SPAN_TIERS.map(
+      (t) => `CREATE TABLE ${t.table} (
+         ${spanKeyCols(t)
+           .map((c) => `${c} ${c === 'day' ? big : int} NOT NULL`)
+           .join(', ')}, ${metrics(big)},
+         PRIMARY KEY (${spanKeyCols(t).join(', ')}))${tail}`,
+    ),
   ];
   // Built after the backfill (cheaper than maintaining them row by row while it runs).
   const indexes = [
@@ -51,6 +60,9 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
       `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, day)`,
       `CREATE INDEX ${t.table}_day ON ${t.table} (day)`,
     ]),
+    ...SPAN_TIERS.filter((t) => t.keyCols.includes('model_id')).map(
+      (t) => `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, span, day)`,
+    ),
     // A key / account filter on the single-dimension day tiers (totals under an account filter over a year).
     'CREATE INDEX rollup_day_key_key ON rollup_day_key (key_id, day)',
     'CREATE INDEX rollup_day_account_account ON rollup_day_account (account_id, day)',
@@ -69,6 +81,17 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
         for (let t0 = Math.floor(Number(lo) / DAY_MS) * DAY_MS; t0 <= Number(hi); t0 += step)
           for (const t of CROSS_TIERS) await sql.raw(crossFillSql(t, t0, t0 + step)).execute(db);
       }
+      // Span blocks from the daily tiers (which outlive raw events), 64 days per statement.
+      const { rows: days } = await sql<{ lo: number | null; hi: number | null }>`
+        SELECT min(day) AS lo, max(day) AS hi FROM rollup_day_account`.execute(db);
+      const dLo = days[0]?.lo;
+      const dHi = days[0]?.hi;
+      if (dLo !== null && dLo !== undefined && dHi !== null && dHi !== undefined) {
+        const big = SPANS[0];
+        for (let d0 = Math.floor(Number(dLo) / big) * big; d0 <= Number(dHi); d0 += big)
+          for (const t of SPAN_TIERS)
+            for (const span of SPANS) await sql.raw(spanFillSql(t, span, d0, d0 + big)).execute(db);
+      }
       await sql.raw(dayHistFromHourSql('latency')).execute(db);
       await sql.raw(dayHistFromHourSql('ttft')).execute(db);
       for (const s of indexes) await sql.raw(s).execute(db);
@@ -76,7 +99,11 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
     async down(db: Kysely<unknown>): Promise<void> {
       await sql.raw('DROP INDEX IF EXISTS rollup_day_key_key').execute(db);
       await sql.raw('DROP INDEX IF EXISTS rollup_day_account_account').execute(db);
-      for (const t of [...CROSS_TIERS.map((x) => x.table), ...Object.values(DAY_HIST_TABLES)].reverse())
+      for (const t of [
+        ...CROSS_TIERS.map((x) => x.table),
+        ...Object.values(DAY_HIST_TABLES),
+        ...SPAN_TIERS.map((x) => x.table),
+      ].reverse())
         await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
     },
   };

@@ -14,6 +14,14 @@ import {
   crossKeyCols,
   dayHistFillSql,
 } from '../rollups/rollup-cross';
+import {
+  SPANS,
+  SPAN_TIERS,
+  aggregateSpanRollups,
+  spanFillSql,
+  spanKeyCols,
+  spanRebuildDays,
+} from '../rollups/rollup-spans';
 import type { PgExec } from './pg-connection';
 
 /** Sorted key order: concurrent writers then lock rows in the same order (no deadlocks). */
@@ -29,22 +37,31 @@ const SET = METRIC_COLS.map((c) =>
   c === 'last_ts' ? 'last_ts = greatest(t.last_ts, excluded.last_ts)' : `${c} = t.${c} + excluded.${c}`,
 ).join(', ');
 
-/** Adds a batch to the cross-dimension daily tiers and day histograms (inside the caller's transaction). */
+async function upsertMetrics(
+  exec: PgExec,
+  table: string,
+  keys: string[],
+  m: Map<string, RollupAgg>,
+): Promise<void> {
+  const entries: [number[], RollupAgg][] = sorted(m);
+  if (entries.length === 0) return;
+  const cols = [...keys, ...METRIC_COLS];
+  const arrays = cols.map((_, j) =>
+    j < keys.length ? entries.map((e) => e[0][j]!) : entries.map((e) => e[1][j - keys.length]!),
+  );
+  await sql`INSERT INTO ${sql.table(table)} AS t (${sql.raw(cols.join(', '))})
+    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
+    ON CONFLICT (${sql.raw(keys.join(', '))}) DO UPDATE SET ${sql.raw(SET)}`.execute(exec);
+}
+
+/** Adds a batch to the cross-dimension daily tiers, their span blocks and the day histograms (in the caller's transaction). */
 export async function applyCrossRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
   const { cross, latency, ttft } = aggregateCrossRollups(items);
-  for (let i = 0; i < CROSS_TIERS.length; i++) {
-    const t = CROSS_TIERS[i]!;
-    const entries: [number[], RollupAgg][] = sorted(cross[i]!);
-    if (entries.length === 0) continue;
-    const keys = crossKeyCols(t);
-    const cols = [...keys, ...METRIC_COLS];
-    const arrays = cols.map((_, j) =>
-      j < keys.length ? entries.map((e) => e[0][j]!) : entries.map((e) => e[1][j - keys.length]!),
-    );
-    await sql`INSERT INTO ${sql.table(t.table)} AS t (${sql.raw(cols.join(', '))})
-      SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
-      ON CONFLICT (${sql.raw(keys.join(', '))}) DO UPDATE SET ${sql.raw(SET)}`.execute(exec);
-  }
+  for (let i = 0; i < CROSS_TIERS.length; i++)
+    await upsertMetrics(exec, CROSS_TIERS[i]!.table, crossKeyCols(CROSS_TIERS[i]!), cross[i]!);
+  const spans = aggregateSpanRollups(items);
+  for (let i = 0; i < SPAN_TIERS.length; i++)
+    await upsertMetrics(exec, SPAN_TIERS[i]!.table, spanKeyCols(SPAN_TIERS[i]!), spans[i]!);
   for (const [table, m] of [
     [DAY_HIST_TABLES.latency, latency],
     [DAY_HIST_TABLES.ttft, ttft],
@@ -70,5 +87,11 @@ export async function rebuildPgCrossRollups(exec: PgExec, fromMs: number, toMs: 
       exec,
     );
     await sql.raw(dayHistFillSql(metric, t0, t1)).execute(exec);
+  }
+  // The span blocks touching those days, from the daily tiers (rebuilt above or by the caller).
+  const { b0, b1 } = spanRebuildDays(d0, d1);
+  for (const t of SPAN_TIERS) {
+    await sql`DELETE FROM ${sql.table(t.table)} WHERE day >= ${b0} AND day < ${b1}`.execute(exec);
+    for (const span of SPANS) await sql.raw(spanFillSql(t, span, b0, b1)).execute(exec);
   }
 }

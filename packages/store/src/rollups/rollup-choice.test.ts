@@ -78,3 +78,28 @@ describe('rollup choice over long ranges', () => {
     ).toBeNull();
   });
 });
+
+describe('span blocks of the per-key / per-account daily tiers', () => {
+  it('reads whole 64-day blocks, then 8-day blocks, then days, then raw-event minutes', () => {
+    const E = Date.UTC(1970, 0, 1);
+    const DAY = 24 * H;
+    // Day 130 + 5 h to day 300 + 2 h: 64-day blocks 192–256, 8-day blocks 136–192 and 256–296, days around.
+    const f = { from: E + 130 * DAY + 5 * H, to: E + 300 * DAY + 2 * H, keyIds: [3] };
+    const pieces = planAggregateRanges({ filter: f, dim: 'model' }).ranges.map((r) => [
+      r.kind,
+      r.table?.name ?? '',
+      r.table && 'span' in r.table ? (r.table as { span: number }).span : 1,
+      (r.from - E) / DAY,
+      (r.to - E) / DAY,
+    ]);
+    expect(pieces).toEqual([
+      ['events', '', 1, 130 + 5 / 24, 131],
+      ['rollup', '', 1, 131, 136],
+      ['rollup', 'rollup_span_key_model', 8, 136, 192],
+      ['rollup', 'rollup_span_key_model', 64, 192, 256],
+      ['rollup', 'rollup_span_key_model', 8, 256, 296],
+      ['rollup', '', 1, 296, 300],
+      ['events', '', 1, 300, 300 + 2 / 24],
+    ]);
+  });
+});

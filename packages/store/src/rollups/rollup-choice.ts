@@ -2,6 +2,7 @@ import type { Dim, ResolvedFilter } from '../analytics/aggregate';
 import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
 import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
+import { splitSpans } from './rollup-spans';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -125,11 +126,13 @@ export function planAggregateRanges(spec: RollupQuery): {
   source: 'rollup' | 'events' | 'rollup+events';
 } {
   const f = spec.filter;
-  const ranges: AggregateRange[] = [];
+  let ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
   if (table)
     splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec));
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
+  // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0021).
+  ranges = ranges.flatMap((r) => splitSpans(r, table));
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };

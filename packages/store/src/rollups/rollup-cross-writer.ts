@@ -8,6 +8,14 @@ import {
   crossKeyCols,
   dayHistFillSql,
 } from './rollup-cross';
+import {
+  SPANS,
+  SPAN_TIERS,
+  aggregateSpanRollups,
+  spanFillSql,
+  spanKeyCols,
+  spanRebuildDays,
+} from './rollup-spans';
 
 const UPDATE_SET = METRIC_COLS.map((c) =>
   c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`,
@@ -18,6 +26,7 @@ export class CrossRollupWriter {
   private readonly crossStmts: Database.Statement[];
   private readonly latStmt: Database.Statement;
   private readonly ttftStmt: Database.Statement;
+  private readonly spans: SpanRollupWriter;
 
   constructor(db: Database.Database) {
     this.crossStmts = CROSS_TIERS.map((t) => {
@@ -35,6 +44,7 @@ export class CrossRollupWriter {
       );
     this.latStmt = hist(DAY_HIST_TABLES.latency);
     this.ttftStmt = hist(DAY_HIST_TABLES.ttft);
+    this.spans = new SpanRollupWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -45,6 +55,7 @@ export class CrossRollupWriter {
     });
     for (const [k, n] of latency) this.latStmt.run(...rollupKeyParts(k), n);
     for (const [k, n] of ttft) this.ttftStmt.run(...rollupKeyParts(k), n);
+    this.spans.apply(items);
   }
 }
 
@@ -58,5 +69,38 @@ export function rebuildCrossRollups(db: Database.Database, fromMs: number, toMs:
   for (const metric of ['latency', 'ttft'] as const) {
     db.prepare(`DELETE FROM ${DAY_HIST_TABLES[metric]} WHERE day >= ? AND day < ?`).run(d0, d1);
     db.exec(dayHistFillSql(metric, t0, t1));
+  }
+  rebuildSpanRollups(db, d0, d1);
+}
+
+/** The SQLite upserts of the span tables (rollup-spans.ts): each batch added to its 8- and 64-day blocks. */
+export class SpanRollupWriter {
+  private readonly stmts: Database.Statement[];
+
+  constructor(db: Database.Database) {
+    this.stmts = SPAN_TIERS.map((t) => {
+      const keys = spanKeyCols(t);
+      const cols = [...keys, ...METRIC_COLS];
+      return db.prepare(
+        `INSERT INTO ${t.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(',')})
+         ON CONFLICT(${keys.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
+      );
+    });
+  }
+
+  apply(items: readonly RollupContribution[]): void {
+    aggregateSpanRollups(items).forEach((m, i) => {
+      const stmt = this.stmts[i]!;
+      for (const [k, a] of m) stmt.run(...rollupKeyParts(k), ...a);
+    });
+  }
+}
+
+/** Recomputes the span blocks touching days [d0, d1) from the daily tiers (after those were rebuilt). */
+export function rebuildSpanRollups(db: Database.Database, d0: number, d1: number): void {
+  const { b0, b1 } = spanRebuildDays(d0, d1);
+  for (const t of SPAN_TIERS) {
+    db.prepare(`DELETE FROM ${t.table} WHERE day >= ? AND day < ?`).run(b0, b1);
+    for (const span of SPANS) db.exec(spanFillSql(t, span, b0, b1));
   }
 }

@@ -18,13 +18,13 @@ const MODELS = [
   ['gemini-y', 'gemini'],
 ] as const;
 
-/** Ten days, five hours a day: three keys, four accounts, three models; failures, unpriced models, TTFTs. */
-function tenDays(): UsageEventInput[] {
+/** `days` days, a few hours a day: three keys, four accounts, three models; failures, unpriced models, TTFTs. */
+function manyDays(days = 10, hours = [0, 4, 9, 16, 23], minutes = [5, 35]): UsageEventInput[] {
   const out: UsageEventInput[] = [];
   let i = 0;
-  for (let d = 0; d < 10; d++)
-    for (const h of [0, 4, 9, 16, 23])
-      for (const minute of [5, 35]) {
+  for (let d = 0; d < days; d++)
+    for (const h of hours)
+      for (const minute of minutes) {
         i++;
         const [model, provider] = MODELS[(i >> 1) % 3]!;
         const failed = i % 5 === 1;
@@ -61,7 +61,7 @@ export function defineDayDimsCases(fresh: () => Promise<PgStoreRepositories>): v
     it('breakdowns, totals, filter options and percentiles under key / model / account filters equal raw events, after a price change', async () => {
       const s = await fresh();
       await s.prices.set('gpt-5', { input: 2, output: 20, cacheRead: 0.2 });
-      await s.insertBatch(tenDays());
+      await s.insertBatch(manyDays());
       // Re-pricing from mid-day 3 on: the tiers must follow the events (SQLite: deltas; Postgres: rebuild).
       const CHANGE = T0 + 3 * DAY + 7 * H;
       await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
@@ -106,6 +106,40 @@ export function defineDayDimsCases(fresh: () => Promise<PgStoreRepositories>): v
       expect((await s.analytics.breakdown(filters.account!, { by: 'model' })).source).toBe('rollup+events');
       expect((await s.analytics.latencyPercentiles(filters.none!)).source).toBe('rollup+events');
       expect((await s.analytics.breakdown(raw(filters.model!), { by: 'key' })).source).toBe('events');
+    });
+
+    it('a 150-day range reads 64- and 8-day span blocks and equals raw events', async () => {
+      const s = await fresh();
+      await s.prices.set('gpt-5', { input: 2, output: 20, cacheRead: 0.2 });
+      await s.insertBatch(manyDays(150, [2, 13, 21], [15]));
+      // Re-pricing from mid-day 40 on: span blocks follow (SQLite: deltas; Postgres: rebuilt from the daily tiers).
+      const CHANGE = T0 + 40 * DAY + 9 * H;
+      await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
+      for (let afterId = 0, done = false; !done;) {
+        const r = await s.events.repriceChunk({ models: null, fromMs: CHANGE, afterId, span: 200 });
+        afterId = r.lastId;
+        done = r.done;
+      }
+      const LONG = { from: T0 + 3 * DAY + 6 * H + 10 * M, to: T0 + 146 * DAY + 11 * H + 50 * M };
+      const filters: AnalyticsFilter[] = [
+        LONG,
+        { ...LONG, apiKeyHash: KEY_B },
+        { ...LONG, model: 'claude-x' },
+        { ...LONG, authIndex: ['acc1', 'acc4'] },
+      ];
+      for (const f of filters) {
+        for (const by of ['model', 'provider', 'key', 'account'] as const)
+          expect(same(await s.analytics.breakdown(f, { by }))).toEqual(
+            same(await s.analytics.breakdown(raw(f), { by })),
+          );
+        expect(same(await s.analytics.totals(f))).toEqual(same(await s.analytics.totals(raw(f))));
+        expect(await s.analytics.filterOptions(f)).toEqual(await s.analytics.filterOptions(raw(f)));
+      }
+      const b = await s.analytics.breakdown(filters[2]!, { by: 'account' });
+      expect(b.source).toBe('rollup+events');
+      expect(b.rows.reduce((n, r) => n + r.requests, 0)).toBe(
+        (await s.analytics.totals(raw(filters[2]!))).requests,
+      );
     });
   });
 }
