@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
 import { DAY_DIM_TABLES as DAY_TABLES } from '../src/rollups/rollup-cross';
+import { HIST_SPAN_TABLES } from '../src/rollups/rollup-span-hist';
 import { SPAN_TIERS } from '../src/rollups/rollup-spans';
 import { makeEvent } from './helpers/events';
 
@@ -39,7 +40,7 @@ function events(n: number): UsageEventInput[] {
   );
 }
 
-const DAY_DIM_TABLES = [...DAY_TABLES, ...SPAN_TIERS.map((t) => t.table)];
+const DAY_DIM_TABLES = [...DAY_TABLES, ...SPAN_TIERS.map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)];
 
 const dump = (db: Database.Database) =>
   Object.fromEntries(

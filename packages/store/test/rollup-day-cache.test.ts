@@ -84,7 +84,8 @@ describe('rollup_day on SQLite', () => {
     raw.exec(`DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
       DROP TABLE rollup_day_key_model; DROP TABLE rollup_day_account_model;
       DROP TABLE rollup_day_latency; DROP TABLE rollup_day_ttft; DROP TABLE rollup_span_key;
-      DROP TABLE rollup_span_account; DROP TABLE rollup_span_key_model; DROP TABLE rollup_span_account_model`);
+      DROP TABLE rollup_span_account; DROP TABLE rollup_span_key_model; DROP TABLE rollup_span_account_model;
+      DROP TABLE rollup_span_day; DROP TABLE rollup_span_latency; DROP TABLE rollup_span_ttft`);
     raw.prepare("DELETE FROM kysely_migration WHERE name = '0021-day-dims'").run();
     raw.close();
     const s = await openStore({ path, dataKey: KEY, columnCache: false });

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { DAY_MS } from '../rollups/rollup-batch';
 import { CROSS_TIERS, DAY_HIST_TABLES, crossFillSql, dayHistFromHourSql } from '../rollups/rollup-cross';
+import { HIST_SPAN_TABLES, histSpanFillSql } from '../rollups/rollup-span-hist';
 import { SPANS, SPAN_TIERS, spanFillSql, spanKeyCols } from '../rollups/rollup-spans';
 
 // Daily tiers with a second dimension (issue #21, 365-day views at 10M events): UTC day × key × model and
@@ -53,6 +54,11 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
            .join(', ')}, ${metrics(big)},
          PRIMARY KEY (${spanKeyCols(t).join(', ')}))${tail}`,
     ),
+    ...Object.values(HIST_SPAN_TABLES).map(
+      (table) => `CREATE TABLE ${table} (
+         model_id ${int} NOT NULL, span ${int} NOT NULL, day ${big} NOT NULL, bucket ${int} NOT NULL,
+         n ${big} NOT NULL, PRIMARY KEY (model_id, span, day, bucket))${tail}`,
+    ),
   ];
   // Built after the backfill (cheaper than maintaining them row by row while it runs).
   const indexes = [
@@ -60,7 +66,7 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
       `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, day)`,
       `CREATE INDEX ${t.table}_day ON ${t.table} (day)`,
     ]),
-    ...SPAN_TIERS.filter((t) => t.keyCols.includes('model_id')).map(
+    ...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') > 0).map(
       (t) => `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, span, day)`,
     ),
     // A key / account filter on the single-dimension day tiers (totals under an account filter over a year).
@@ -81,9 +87,13 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
         for (let t0 = Math.floor(Number(lo) / DAY_MS) * DAY_MS; t0 <= Number(hi); t0 += step)
           for (const t of CROSS_TIERS) await sql.raw(crossFillSql(t, t0, t0 + step)).execute(db);
       }
+      await sql.raw(dayHistFromHourSql('latency')).execute(db);
+      await sql.raw(dayHistFromHourSql('ttft')).execute(db);
       // Span blocks from the daily tiers (which outlive raw events), 64 days per statement.
       const { rows: days } = await sql<{ lo: number | null; hi: number | null }>`
-        SELECT min(day) AS lo, max(day) AS hi FROM rollup_day_account`.execute(db);
+        SELECT min(d) AS lo, max(d) AS hi FROM (SELECT min(day) AS d FROM rollup_day UNION ALL
+          SELECT max(day) FROM rollup_day UNION ALL SELECT min(day) FROM rollup_day_account UNION ALL
+          SELECT max(day) FROM rollup_day_account) x`.execute(db);
       const dLo = days[0]?.lo;
       const dHi = days[0]?.hi;
       if (dLo !== null && dLo !== undefined && dHi !== null && dHi !== undefined) {
@@ -91,9 +101,10 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
         for (let d0 = Math.floor(Number(dLo) / big) * big; d0 <= Number(dHi); d0 += big)
           for (const t of SPAN_TIERS)
             for (const span of SPANS) await sql.raw(spanFillSql(t, span, d0, d0 + big)).execute(db);
+        for (let d0 = Math.floor(Number(dLo) / big) * big; d0 <= Number(dHi); d0 += big)
+          for (const metric of ['latency', 'ttft'] as const)
+            for (const span of SPANS) await sql.raw(histSpanFillSql(metric, span, d0, d0 + big)).execute(db);
       }
-      await sql.raw(dayHistFromHourSql('latency')).execute(db);
-      await sql.raw(dayHistFromHourSql('ttft')).execute(db);
       for (const s of indexes) await sql.raw(s).execute(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
@@ -103,6 +114,7 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
         ...CROSS_TIERS.map((x) => x.table),
         ...Object.values(DAY_HIST_TABLES),
         ...SPAN_TIERS.map((x) => x.table),
+        ...Object.values(HIST_SPAN_TABLES),
       ].reverse())
         await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
     },

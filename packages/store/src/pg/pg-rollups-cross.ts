@@ -22,6 +22,7 @@ import {
   spanKeyCols,
   spanRebuildDays,
 } from '../rollups/rollup-spans';
+import { HIST_SPAN_TABLES, aggregateHistSpans, histSpanRebuildSql } from '../rollups/rollup-span-hist';
 import type { PgExec } from './pg-connection';
 
 /** Sorted key order: concurrent writers then lock rows in the same order (no deadlocks). */
@@ -62,6 +63,18 @@ export async function applyCrossRollups(exec: PgExec, items: readonly RollupCont
   const spans = aggregateSpanRollups(items);
   for (let i = 0; i < SPAN_TIERS.length; i++)
     await upsertMetrics(exec, SPAN_TIERS[i]!.table, spanKeyCols(SPAN_TIERS[i]!), spans[i]!);
+  const hs = aggregateHistSpans(items);
+  for (const [table, m] of [
+    [HIST_SPAN_TABLES.latency, hs.latency],
+    [HIST_SPAN_TABLES.ttft, hs.ttft],
+  ] as const) {
+    const l = sorted(m);
+    if (l.length === 0) continue;
+    await sql`INSERT INTO ${sql.table(table)} AS t (model_id, span, day, bucket, n)
+      SELECT * FROM unnest(${l.map((x) => x[0][0]!)}::int[], ${l.map((x) => x[0][1]!)}::int[],
+        ${l.map((x) => x[0][2]!)}::bigint[], ${l.map((x) => x[0][3]!)}::int[], ${l.map((x) => x[1])}::bigint[])
+      ON CONFLICT (model_id, span, day, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
+  }
   for (const [table, m] of [
     [DAY_HIST_TABLES.latency, latency],
     [DAY_HIST_TABLES.ttft, ttft],
@@ -94,4 +107,5 @@ export async function rebuildPgCrossRollups(exec: PgExec, fromMs: number, toMs: 
     await sql`DELETE FROM ${sql.table(t.table)} WHERE day >= ${b0} AND day < ${b1}`.execute(exec);
     for (const span of SPANS) await sql.raw(spanFillSql(t, span, b0, b1)).execute(exec);
   }
+  for (const q of histSpanRebuildSql(b0, b1)) await sql.raw(q).execute(exec);
 }

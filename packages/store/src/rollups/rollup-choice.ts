@@ -132,7 +132,8 @@ export function planAggregateRanges(spec: RollupQuery): {
     splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec));
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
   // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0021).
-  ranges = ranges.flatMap((r) => splitSpans(r, table));
+  // Not for time views: a block row has no time inside its block.
+  if (spec.dim !== 'time') ranges = ranges.flatMap((r) => splitSpans(r, table));
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { HIST_SPAN_TABLES, aggregateHistSpans, histSpanRebuildSql } from './rollup-span-hist';
 import { METRIC_COLS, rollupKeyParts, rollupRebuildRange, type RollupContribution } from './rollup-batch';
 import {
   CROSS_TIERS,
@@ -76,6 +77,7 @@ export function rebuildCrossRollups(db: Database.Database, fromMs: number, toMs:
 /** The SQLite upserts of the span tables (rollup-spans.ts): each batch added to its 8- and 64-day blocks. */
 export class SpanRollupWriter {
   private readonly stmts: Database.Statement[];
+  private readonly histStmts: { latency: Database.Statement; ttft: Database.Statement };
 
   constructor(db: Database.Database) {
     this.stmts = SPAN_TIERS.map((t) => {
@@ -86,6 +88,12 @@ export class SpanRollupWriter {
          ON CONFLICT(${keys.join(', ')}) DO UPDATE SET ${UPDATE_SET}`,
       );
     });
+    const hist = (table: string) =>
+      db.prepare(
+        `INSERT INTO ${table} (model_id, span, day, bucket, n) VALUES (?,?,?,?,?)
+         ON CONFLICT(model_id, span, day, bucket) DO UPDATE SET n = n + excluded.n`,
+      );
+    this.histStmts = { latency: hist(HIST_SPAN_TABLES.latency), ttft: hist(HIST_SPAN_TABLES.ttft) };
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -93,6 +101,9 @@ export class SpanRollupWriter {
       const stmt = this.stmts[i]!;
       for (const [k, a] of m) stmt.run(...rollupKeyParts(k), ...a);
     });
+    const { latency, ttft } = aggregateHistSpans(items);
+    for (const [k, n] of latency) this.histStmts.latency.run(...rollupKeyParts(k), n);
+    for (const [k, n] of ttft) this.histStmts.ttft.run(...rollupKeyParts(k), n);
   }
 }
 
@@ -103,4 +114,5 @@ export function rebuildSpanRollups(db: Database.Database, d0: number, d1: number
     db.prepare(`DELETE FROM ${t.table} WHERE day >= ? AND day < ?`).run(b0, b1);
     for (const span of SPANS) db.exec(spanFillSql(t, span, b0, b1));
   }
+  for (const q of histSpanRebuildSql(b0, b1)) db.exec(q);
 }

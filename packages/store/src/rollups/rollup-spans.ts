@@ -1,6 +1,7 @@
 import type { Dim } from '../analytics/aggregate';
 import { DAY_MS, METRIC_COLS, type RollupAgg, type RollupContribution } from './rollup-batch';
 import type { AggregateRange, RollupTable } from './rollup-choice';
+import { HIST_SPAN_TABLES } from './rollup-span-hist';
 
 /**
  * Multi-day spans of the per-key / per-account daily tiers (issue #21, 365-day views at 10M events). Over a
@@ -23,6 +24,13 @@ export interface SpanTier {
 }
 
 export const SPAN_TIERS: readonly SpanTier[] = [
+  // rollup_day (with the histogram blocks of rollup-span-hist.ts): year-long percentiles and totals.
+  {
+    dayTable: 'rollup_day',
+    table: 'rollup_span_day',
+    keyCols: ['model_id', 'provider_id', 'sclass'],
+    dims: new Set<Dim>(['model', 'provider']),
+  },
   {
     dayTable: 'rollup_day_key',
     table: 'rollup_span_key',
@@ -164,6 +172,11 @@ export function splitSpans(range: AggregateRange, table: RollupTable | null): Ag
   const t = range.kind === 'rollup' ? (range.table ?? table) : null;
   const spans = t && t.unit === DAY_MS && !('span' in t) ? spanTables.get(t.name) : undefined;
   if (!spans) return [range];
+  // rollup_day with its day histograms (a percentile plan): the blocks carry the histogram blocks too.
+  const block = (span: number): RollupTable => {
+    const r = spans.bySpan.get(span)!;
+    return t!.hist ? { ...r, hist: HIST_SPAN_TABLES.latency, ttftHist: HIST_SPAN_TABLES.ttft } : r;
+  };
   const out: AggregateRange[] = [];
   const day = (from: number, to: number) => {
     if (to > from) out.push({ ...range, from, to });
@@ -176,7 +189,7 @@ export function splitSpans(range: AggregateRange, table: RollupTable | null): Ag
     const b1 = Math.floor(to / ms) * ms;
     if (b1 <= b0) return cut(from, to, level + 1);
     cut(from, b0, level + 1);
-    out.push({ kind: 'rollup', from: b0, to: b1, table: spans.bySpan.get(SPANS[level]!)! });
+    out.push({ kind: 'rollup', from: b0, to: b1, table: block(SPANS[level]!) });
     cut(b1, to, level + 1);
   };
   cut(range.from, range.to, 0);

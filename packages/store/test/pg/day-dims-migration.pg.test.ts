@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
 import { openPgStore, type UsageEventInput } from '../../src/index';
 import { DAY_DIM_TABLES } from '../../src/rollups/rollup-cross';
+import { HIST_SPAN_TABLES } from '../../src/rollups/rollup-span-hist';
 import { SPAN_TIERS } from '../../src/rollups/rollup-spans';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
@@ -12,7 +13,7 @@ import { DATA_KEY } from '../shared/repository-suite';
 const suite = pgTestsDisabled() ? describe.skip : describe;
 const T0 = Date.UTC(2026, 7, 20);
 const schema = `daydims_${process.pid}_${Date.now().toString(36)}`;
-const TABLES = [...DAY_DIM_TABLES, ...SPAN_TIERS.map((t) => t.table)];
+const TABLES = [...DAY_DIM_TABLES, ...SPAN_TIERS.map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)];
 
 /** One event every 97 minutes over ~80 days (several chunks and span blocks). */
 const events = (n: number): UsageEventInput[] =>

@@ -134,7 +134,18 @@ export function defineDayDimsCases(fresh: () => Promise<PgStoreRepositories>): v
           );
         expect(same(await s.analytics.totals(f))).toEqual(same(await s.analytics.totals(raw(f))));
         expect(await s.analytics.filterOptions(f)).toEqual(await s.analytics.filterOptions(raw(f)));
+        for (const metric of ['latency', 'ttft'] as const) {
+          const opts = { metric, percentiles: [0.5, 0.95] };
+          expect(same(await s.analytics.latencyPercentiles(f, opts))).toEqual(
+            same(await s.analytics.latencyPercentiles(raw(f), opts)),
+          );
+        }
+        // A UTC daily series keeps whole days (a block row has no day inside its block).
+        expect(same(await s.analytics.timeSeries(f, { granularity: 'day', splitTopModels: 2 }))).toEqual(
+          same(await s.analytics.timeSeries(raw(f), { granularity: 'day', splitTopModels: 2 })),
+        );
       }
+      expect((await s.analytics.latencyPercentiles(LONG)).source).toBe('rollup+events');
       const b = await s.analytics.breakdown(filters[2]!, { by: 'account' });
       expect(b.source).toBe('rollup+events');
       expect(b.rows.reduce((n, r) => n + r.requests, 0)).toBe(
