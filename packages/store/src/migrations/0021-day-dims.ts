@@ -69,6 +69,10 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
     ...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') > 0).map(
       (t) => `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, span, day)`,
     ),
+    // Unfiltered reads of a span table (a year by account, filter options): one span's blocks in a day range.
+    ...[...SPAN_TIERS.map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)].map(
+      (table) => `CREATE INDEX ${table}_span ON ${table} (span, day)`,
+    ),
     // A key / account filter on the single-dimension day tiers (totals under an account filter over a year).
     'CREATE INDEX rollup_day_key_key ON rollup_day_key (key_id, day)',
     'CREATE INDEX rollup_day_account_account ON rollup_day_account (account_id, day)',
