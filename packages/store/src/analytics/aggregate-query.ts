@@ -93,6 +93,8 @@ function stepOf(
         sql`${sql.ref(rollup.timeCol)} >= ${range.from / rollup.unit} AND ${sql.ref(rollup.timeCol)} < ${range.to / rollup.unit}`,
       ]
     : [sql`ts >= ${range.from} AND ts < ${range.to}`];
+  // A span table (rollup-spans.ts) holds 8- and 64-day blocks side by side: read the one span of this piece.
+  if (rollup && 'span' in rollup) where.push(sql`span = ${rollup.span as number}`);
   if (f.keyIds) where.push(idIn(DIM_COLUMN.key, f.keyIds));
   if (f.accountIds) where.push(idIn(DIM_COLUMN.account, f.accountIds));
   if (f.modelIds) where.push(idIn(DIM_COLUMN.model, f.modelIds));

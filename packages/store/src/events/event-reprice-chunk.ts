@@ -10,6 +10,8 @@ import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
 import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollups';
+import { CROSS_TIERS } from '../rollups/rollup-cross';
+import { SPAN_TIERS, spanKeyCols, spanRowKeys } from '../rollups/rollup-spans';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -73,6 +75,12 @@ export function createRepriceChunker(deps: {
   const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
   const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
   const zoneStmts = zoneRepriceStatements(writer);
+  // The cross-dimension daily tiers (migration 0026), keyed lead|day|model|provider|sclass.
+  const crossDeltas = CROSS_TIERS.map((t) =>
+    delta(t.table, `${t.lead} = ? AND day = ? AND model_id = ? AND provider_id = ? AND sclass = ?`),
+  );
+  // Their 8- and 64-day span blocks (rollup-spans.ts), keyed in spanKeyCols order.
+  const spanDeltas = SPAN_TIERS.map((t) => delta(t.table, spanKeyCols(t).map((c) => `${c} = ?`).join(' AND ')));
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 
@@ -160,13 +168,28 @@ export function createRepriceChunker(deps: {
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
         zoneDeltas.add(r, sclass, dCost, dUnpriced);
+        CROSS_TIERS.forEach((t, i) =>
+          addDelta(
+            `x${i}|${t.lead === 'key_id' ? r.key_id : r.account_id}|${day}|${r.model_id}|${r.provider_id}|${sclass}`,
+            dCost,
+            dUnpriced,
+          ),
+        );
+        SPAN_TIERS.forEach((t, i) => {
+          const ids = { day, keyId: r.key_id, accountId: r.account_id, modelId: r.model_id, providerId: r.provider_id, sclass };
+          for (const keys of spanRowKeys(t, ids)) addDelta(`s${i}|${keys.join('|')}`, dCost, dUnpriced);
+        });
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
       for (const [k, [dCost, dUnpriced]] of deltas) {
         const [kind, ...parts] = k.split('|');
         const keys = parts.map(Number);
-        const stmt = kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
+        const stmt = kind!.startsWith('s')
+          ? spanDeltas[Number(kind!.slice(1))]!
+          : kind!.startsWith('x')
+          ? crossDeltas[Number(kind!.slice(1))]!
+          : kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);
       }
       zoneDeltas.flush();

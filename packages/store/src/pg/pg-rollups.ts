@@ -14,6 +14,7 @@ import {
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
 import { applyPgZoneRollups, rebuildPgZoneRollups } from './pg-zone-rollups';
+import { applyCrossRollups, rebuildPgCrossRollups } from './pg-rollups-cross';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
@@ -65,6 +66,7 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
   await applyPgZoneRollups(exec, items);
+  await applyCrossRollups(exec, items);
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
@@ -101,4 +103,5 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
     SELECT ts / ${sql.lit(DAY_MS)}, account_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
   await rebuildPgZoneRollups(exec, fromMs, toMs);
+  await rebuildPgCrossRollups(exec, fromMs, toMs);
 }

@@ -30,7 +30,7 @@ describe('rollup choice over long ranges', () => {
     ).toEqual(want);
   });
 
-  it('keeps rollup_hour for hourly or local-zone series and for histograms', () => {
+  it('keeps rollup_hour for hourly or local-zone series', () => {
     const hourly = [
       ['events', '', 3.5, 4],
       ['rollup', '', 4, 122],
@@ -38,8 +38,68 @@ describe('rollup choice over long ranges', () => {
     ];
     expect(plan({ filter, dim: 'time', buckets: { wholeHours: true, wholeDays: false } })).toEqual(hourly);
     expect(plan({ filter, dim: 'time', buckets: { wholeHours: true } })).toEqual(hourly);
-    expect(plan({ filter, dim: 'model', histogram: true })).toEqual(hourly);
+    // Percentiles: whole UTC days from the day histograms (migration 0026), edge hours hourly.
+    expect(plan({ filter, dim: 'model', histogram: true })).toEqual([
+      ['events', '', 3.5, 4],
+      ['rollup', '', 4, 24],
+      ['rollup', 'rollup_day', 24, 120],
+      ['rollup', '', 120, 122],
+      ['events', '', 122, 122.25],
+    ]);
     // Per key: the daily key rollup as before.
     expect(plan({ filter, dim: 'key' })[1]).toEqual(['rollup', '', 24, 120]);
+  });
+
+  it('reads key / account × model from the cross-dimension day tiers, edge partial days from raw events', () => {
+    const keyModel = planAggregateRanges({ filter: { ...filter, modelIds: [1] }, dim: 'key' });
+    expect(keyModel.table?.name).toBe('rollup_day_key_model');
+    expect(plan({ filter: { ...filter, modelIds: [1] }, dim: 'key' })).toEqual([
+      ['events', '', 3.5, 24],
+      ['rollup', '', 24, 120],
+      ['events', '', 120, 122.25],
+    ]);
+    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'provider' }).table?.name).toBe(
+      'rollup_day_key_model',
+    );
+    expect(planAggregateRanges({ filter: { ...filter, accountIds: [1] }, dim: 'model' }).table?.name).toBe(
+      'rollup_day_account_model',
+    );
+    expect(planAggregateRanges({ filter: { ...filter, modelIds: [1] }, dim: 'account' }).table?.name).toBe(
+      'rollup_day_account_model',
+    );
+    // A single dimension keeps its smaller tier; key × account has no tier (raw events).
+    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'none' }).table?.name).toBe(
+      'rollup_day_key',
+    );
+    expect(planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'account' }).table).toBeNull();
+    // Percentiles under a key filter: no histogram per key.
+    expect(
+      planAggregateRanges({ filter: { ...filter, keyIds: [1] }, dim: 'model', histogram: true }).table,
+    ).toBeNull();
+  });
+});
+
+describe('span blocks of the per-key / per-account daily tiers', () => {
+  it('reads whole 64-day blocks, then 8-day blocks, then days, then raw-event minutes', () => {
+    const E = Date.UTC(1970, 0, 1);
+    const DAY = 24 * H;
+    // Day 130 + 5 h to day 300 + 2 h: 64-day blocks 192–256, 8-day blocks 136–192 and 256–296, days around.
+    const f = { from: E + 130 * DAY + 5 * H, to: E + 300 * DAY + 2 * H, keyIds: [3] };
+    const pieces = planAggregateRanges({ filter: f, dim: 'model' }).ranges.map((r) => [
+      r.kind,
+      r.table?.name ?? '',
+      r.table && 'span' in r.table ? (r.table as { span: number }).span : 1,
+      (r.from - E) / DAY,
+      (r.to - E) / DAY,
+    ]);
+    expect(pieces).toEqual([
+      ['events', '', 1, 130 + 5 / 24, 131],
+      ['rollup', '', 1, 131, 136],
+      ['rollup', 'rollup_span_key_model', 8, 136, 192],
+      ['rollup', 'rollup_span_key_model', 64, 192, 256],
+      ['rollup', 'rollup_span_key_model', 8, 256, 296],
+      ['rollup', '', 1, 296, 300],
+      ['events', '', 1, 300, 300 + 2 / 24],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import type { Dim, ResolvedFilter } from '../analytics/aggregate';
 import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
+import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
+import { splitSpans } from './rollup-spans';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -65,7 +67,7 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (f.modelIds) used.push('model');
   if (f.providerIds) used.push('provider');
   if (spec.dim2) used.push('model');
-  for (const t of ROLLUPS) {
+  for (const t of [...ROLLUPS, ...CROSS_ROLLUPS]) {
     if (!used.every((d) => t.dims.has(d))) continue;
     if (spec.dim === 'time') {
       if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
@@ -86,12 +88,18 @@ export interface AggregateRange {
   table?: RollupTable;
 }
 
-/** Whether whole UTC days may come from rollup_day: no histogram, and time views only in UTC daily buckets. */
-const dayRollupFits = (spec: RollupQuery): boolean =>
-  !spec.histogram && (spec.dim !== 'time' || spec.buckets?.wholeDays === true);
+/** Whether whole UTC days may come from rollup_day (+ its day histograms): time views only in UTC daily buckets. */
+const dayRollupFits = (spec: RollupQuery): boolean => spec.dim !== 'time' || spec.buckets?.wholeDays === true;
 
 /** [from, to) in the table's whole units and the raw-event edges, appended to ranges. */
-function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, to: number, day: boolean): void {
+function splitUnits(
+  ranges: AggregateRange[],
+  table: RollupTable,
+  from: number,
+  to: number,
+  day: boolean,
+  dayTable: RollupTable = DAY_ROLLUP,
+): void {
   const h0 = Math.ceil(from / table.unit) * table.unit;
   const h1 = Math.floor(to / table.unit) * table.unit;
   if (h1 <= h0) {
@@ -103,7 +111,7 @@ function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, 
   const d1 = day ? Math.floor(h1 / DAY_MS) * DAY_MS : 0;
   if (day && d1 > d0) {
     if (h0 < d0) ranges.push({ kind: 'rollup', from: h0, to: d0 });
-    ranges.push({ kind: 'rollup', from: d0, to: d1, table: DAY_ROLLUP });
+    ranges.push({ kind: 'rollup', from: d0, to: d1, table: dayTable });
     if (d1 < h1) ranges.push({ kind: 'rollup', from: d1, to: h1 });
   } else ranges.push({ kind: 'rollup', from: h0, to: h1 });
   if (h1 < to) ranges.push({ kind: 'events', from: h1, to });
@@ -120,10 +128,14 @@ export function planAggregateRanges(spec: RollupQuery): {
   source: 'rollup' | 'events' | 'rollup+events';
 } {
   const f = spec.filter;
-  const ranges: AggregateRange[] = [];
+  let ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
-  if (table) splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec));
+  if (table)
+    splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec));
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
+  // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0026).
+  // Not for time views: a block row has no time inside its block.
+  if (spec.dim !== 'time') ranges = ranges.flatMap((r) => splitSpans(r, table));
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };
@@ -156,3 +168,12 @@ export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   if (f.accountIds) return ZONE_ROLLUPS[2]!;
   return spec.buckets.wholeDays ? null : ZONE_ROLLUPS[0]!;
 }
+/** rollup_day with its per-day latency / TTFT histograms (rollup_day_latency, rollup_day_ttft; migration 0026). */
+export const DAY_HIST_ROLLUP: RollupTable = {
+  ...DAY_ROLLUP,
+  hist: DAY_HIST_TABLES.latency,
+  ttftHist: DAY_HIST_TABLES.ttft,
+};
+
+/** The daily table of a plan's whole UTC days: with the day histograms when percentiles are asked for. */
+const dayTableOf = (spec: RollupQuery): RollupTable => (spec.histogram ? DAY_HIST_ROLLUP : DAY_ROLLUP);

@@ -5,6 +5,7 @@ import { DAY_MS, HOUR_MS, METRIC_COLS, rollupRebuildRange, type RollupContributi
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
 import { rollupRows } from './rollup-rows';
 import { ZoneRollupWriter, rebuildZoneRollups } from './zone-rollups';
+import { CrossRollupWriter, rebuildCrossRollups } from './rollup-cross-writer';
 
 const METRICS = METRIC_COLS.join(', ');
 const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures, input = input + excluded.input,
@@ -39,6 +40,7 @@ export class RollupWriter {
   private readonly dayKeyUp: MultiRowUpsert;
   private readonly dayAccountUp: MultiRowUpsert;
   private readonly zone: ZoneRollupWriter;
+  private readonly cross: CrossRollupWriter;
 
   constructor(db: Database.Database) {
     this.hourUp = upsert(
@@ -60,6 +62,7 @@ export class RollupWriter {
       UPDATE_SET,
     );
     this.zone = new ZoneRollupWriter(db);
+    this.cross = new CrossRollupWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -71,6 +74,7 @@ export class RollupWriter {
     this.latUp.run(sortByKey([...latency.values()], 3));
     this.ttftUp.run(sortByKey([...ttft.values()], 3));
     this.zone.apply(items);
+    this.cross.apply(items);
   }
 }
 
@@ -116,4 +120,5 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
      SELECT ts / ${DAY_MS}, account_id, ${STATUS_CLASS_SQL}, ${SUMS} FROM events WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3`,
   ).run(t0, t1);
   rebuildZoneRollups(db, fromMs, toMs);
+  rebuildCrossRollups(db, fromMs, toMs);
 }
