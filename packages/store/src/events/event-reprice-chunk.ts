@@ -10,8 +10,9 @@ import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
 import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollups';
-import { CROSS_TIERS } from '../rollups/rollup-cross';
-import { SPAN_TIERS, spanKeyCols, spanRowKeys } from '../rollups/rollup-spans';
+import { spanCostKeys } from '../rollups/day-dims-fold';
+import { dayDimsUpto } from '../rollups/rollup-cross-writer';
+import { SPAN_TIERS, spanKeyCols } from '../rollups/rollup-spans';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -75,11 +76,8 @@ export function createRepriceChunker(deps: {
   const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
   const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
   const zoneStmts = zoneRepriceStatements(writer);
-  // The cross-dimension daily tiers (migration 0026), keyed lead|day|model|provider|sclass.
-  const crossDeltas = CROSS_TIERS.map((t) =>
-    delta(t.table, `${t.lead} = ? AND day = ? AND model_id = ? AND provider_id = ? AND sclass = ?`),
-  );
-  // Their 8- and 64-day span blocks (rollup-spans.ts), keyed in spanKeyCols order.
+  // The 8- and 64-day span blocks of the day tiers (rollup-spans.ts), keyed in spanKeyCols order; the day-dims
+  // day tiers themselves are deferred tiers (their deltas: foldRepriceDeltas).
   const spanDeltas = SPAN_TIERS.map((t) => delta(t.table, spanKeyCols(t).map((c) => `${c} = ?`).join(' AND ')));
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
@@ -134,6 +132,7 @@ export function createRepriceChunker(deps: {
     // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.
     const deltas = new Map<string, [number, number]>();
     const zoneDeltas = zoneRepriceDeltas(zoneStmts);
+    const spansUpto = dayDimsUpto(writer);
     const addDelta = (k: string, dCost: number, dUnpriced: number) => {
       const d = deltas.get(k);
       if (d) {
@@ -168,17 +167,8 @@ export function createRepriceChunker(deps: {
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
         zoneDeltas.add(r, sclass, dCost, dUnpriced);
-        CROSS_TIERS.forEach((t, i) =>
-          addDelta(
-            `x${i}|${t.lead === 'key_id' ? r.key_id : r.account_id}|${day}|${r.model_id}|${r.provider_id}|${sclass}`,
-            dCost,
-            dUnpriced,
-          ),
-        );
-        SPAN_TIERS.forEach((t, i) => {
-          const ids = { day, keyId: r.key_id, accountId: r.account_id, modelId: r.model_id, providerId: r.provider_id, sclass };
-          for (const keys of spanRowKeys(t, ids)) addDelta(`s${i}|${keys.join('|')}`, dCost, dUnpriced);
-        });
+        // Closed blocks only: an open one is derived from its (re-priced) day rows when it closes.
+        for (const x of spanCostKeys({ ...r, sclass }, spansUpto)) addDelta(`s${x.tier}|${x.key.join('|')}`, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
@@ -187,8 +177,6 @@ export function createRepriceChunker(deps: {
         const keys = parts.map(Number);
         const stmt = kind!.startsWith('s')
           ? spanDeltas[Number(kind!.slice(1))]!
-          : kind!.startsWith('x')
-          ? crossDeltas[Number(kind!.slice(1))]!
           : kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
         stmt.run(dCost, dUnpriced, ...keys);
       }

@@ -1,17 +1,15 @@
 import { sql, type Kysely, type Migration } from 'kysely';
-import { DAY_MS } from '../rollups/rollup-batch';
-import { CROSS_TIERS, DAY_HIST_TABLES, crossFillSql, dayHistFromHourSql } from '../rollups/rollup-cross';
-import { HIST_SPAN_TABLES, histSpanFillSql } from '../rollups/rollup-span-hist';
-import { SPANS, SPAN_TIERS, spanFillSql, spanKeyCols } from '../rollups/rollup-spans';
+import { DAY_DIMS_GROUP, closedDays, spanDeriveBeforeSql } from '../rollups/day-dims-fold';
+import { HOUR_MS } from '../rollups/rollup-batch';
+import { CROSS_TIERS, DAY_HIST_TABLES, dayHistFromHourSql } from '../rollups/rollup-cross';
+import { HIST_SPAN_TABLES } from '../rollups/rollup-span-hist';
+import { SPAN_TIERS, spanKeyCols } from '../rollups/rollup-spans';
 
 // Daily tiers with a second dimension (issue #21, 365-day views at 10M events): UTC day × key × model and
-// UTC day × account × model (× provider × status class), and latency / TTFT histograms per UTC day × model
-// (see rollups/rollup-cross.ts). The cross tiers are backfilled from the raw events still kept (days before
-// retention have none, as raw reads), one week per statement so no step holds more than a week's groups;
-// the day histograms from the hourly ones. Shared by both dialects: only the column types differ.
-
-/** Days per backfill statement. */
-const CHUNK_DAYS = 7;
+// UTC day × account × model (× provider × status class), latency / TTFT histograms per UTC day × model (see
+// rollups/rollup-cross.ts) and 8- / 64-day span blocks (rollup-spans.ts). They are deferred tiers of the fold
+// group `day_dims` (rollups/day-dims-fold.ts): this migration creates them empty with the group's watermark at
+// the first raw event, and the background fold fills them. Shared by both dialects: only the column types differ.
 
 const metrics = (int: string) =>
   [
@@ -60,17 +58,15 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
          n ${big} NOT NULL, PRIMARY KEY (model_id, span, day, bucket))${tail}`,
     ),
   ];
-  // Built after the backfill (cheaper than maintaining them row by row while it runs).
   const indexes = [
-    ...CROSS_TIERS.flatMap((t) => [
-      `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, day)`,
-      `CREATE INDEX ${t.table}_day ON ${t.table} (day)`,
-    ]),
+    // A model filter (the lead's filter reads the primary key; unfiltered reads do not use these tiers).
+    ...CROSS_TIERS.map((t) => `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, day)`),
     ...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') > 0).map(
       (t) => `CREATE INDEX ${t.table}_model ON ${t.table} (model_id, span, day)`,
     ),
     // Unfiltered reads of a span table (a year by account, filter options): one span's blocks in a day range.
-    ...[...SPAN_TIERS.map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)].map(
+    // Not for the cross tiers' blocks (read only under a filter, like their day rows).
+    ...[...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') <= 0).map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)].map(
       (table) => `CREATE INDEX ${table}_span ON ${table} (span, day)`,
     ),
     // A key / account filter on the single-dimension day tiers (totals under an account filter over a year).
@@ -79,39 +75,26 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
   ];
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      for (const s of create) await sql.raw(s).execute(db);
-      const { rows } = await sql<{
-        lo: number | null;
-        hi: number | null;
-      }>`SELECT min(ts) AS lo, max(ts) AS hi FROM events`.execute(db);
+      for (const s of [...create, ...indexes]) await sql.raw(s).execute(db);
+      // The fold group starts at the first stored event's hour: the background fold takes the raw events from
+      // there in day chunks (one short transaction each), so opening a big store does not wait for a backfill.
+      const { rows } = await sql<{ lo: number | string | null }>`SELECT min(ts) AS lo FROM events`.execute(db);
       const lo = rows[0]?.lo;
-      const hi = rows[0]?.hi;
-      if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) {
-        const step = CHUNK_DAYS * DAY_MS;
-        for (let t0 = Math.floor(Number(lo) / DAY_MS) * DAY_MS; t0 <= Number(hi); t0 += step)
-          for (const t of CROSS_TIERS) await sql.raw(crossFillSql(t, t0, t0 + step)).execute(db);
-      }
-      await sql.raw(dayHistFromHourSql('latency')).execute(db);
-      await sql.raw(dayHistFromHourSql('ttft')).execute(db);
-      // Span blocks from the daily tiers (which outlive raw events), 64 days per statement.
-      const { rows: days } = await sql<{ lo: number | null; hi: number | null }>`
-        SELECT min(d) AS lo, max(d) AS hi FROM (SELECT min(day) AS d FROM rollup_day UNION ALL
-          SELECT max(day) FROM rollup_day UNION ALL SELECT min(day) FROM rollup_day_account UNION ALL
-          SELECT max(day) FROM rollup_day_account) x`.execute(db);
+      const upto = lo === null || lo === undefined ? 0 : Math.floor(Number(lo) / HOUR_MS) * HOUR_MS;
+      await sql`INSERT INTO rollup_fold (name, upto) VALUES (${DAY_DIMS_GROUP}, ${upto})`.execute(db);
+      // Below it lies only history that outlived its raw events (retention): the day histograms from the hourly
+      // ones, and the closed span blocks from the day tables (the cross tiers have nothing there, as raw reads).
+      await sql.raw(dayHistFromHourSql('latency', upto / HOUR_MS)).execute(db);
+      await sql.raw(dayHistFromHourSql('ttft', upto / HOUR_MS)).execute(db);
+      const { rows: days } = await sql<{ lo: number | string | null }>`
+        SELECT min(d) AS lo FROM (SELECT min(day) AS d FROM rollup_day UNION ALL
+          SELECT min(day) FROM rollup_day_account UNION ALL SELECT min(day) FROM rollup_day_key) x`.execute(db);
       const dLo = days[0]?.lo;
-      const dHi = days[0]?.hi;
-      if (dLo !== null && dLo !== undefined && dHi !== null && dHi !== undefined) {
-        const big = SPANS[0];
-        for (let d0 = Math.floor(Number(dLo) / big) * big; d0 <= Number(dHi); d0 += big)
-          for (const t of SPAN_TIERS)
-            for (const span of SPANS) await sql.raw(spanFillSql(t, span, d0, d0 + big)).execute(db);
-        for (let d0 = Math.floor(Number(dLo) / big) * big; d0 <= Number(dHi); d0 += big)
-          for (const metric of ['latency', 'ttft'] as const)
-            for (const span of SPANS) await sql.raw(histSpanFillSql(metric, span, d0, d0 + big)).execute(db);
-      }
-      for (const s of indexes) await sql.raw(s).execute(db);
+      if (dLo !== null && dLo !== undefined)
+        for (const q of spanDeriveBeforeSql(Number(dLo), closedDays(upto))) await sql.raw(q).execute(db);
     },
     async down(db: Kysely<unknown>): Promise<void> {
+      await sql`DELETE FROM rollup_fold WHERE name = ${DAY_DIMS_GROUP}`.execute(db);
       await sql.raw('DROP INDEX IF EXISTS rollup_day_key_key').execute(db);
       await sql.raw('DROP INDEX IF EXISTS rollup_day_account_account').execute(db);
       for (const t of [

@@ -69,6 +69,7 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (spec.dim2) used.push('model');
   for (const t of [...ROLLUPS, ...CROSS_ROLLUPS]) {
     if (!used.every((d) => t.dims.has(d))) continue;
+    if (!crossReadable(t, f)) continue;
     if (spec.dim === 'time') {
       if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
     } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
@@ -177,3 +178,13 @@ export const DAY_HIST_ROLLUP: RollupTable = {
 
 /** The daily table of a plan's whole UTC days: with the day histograms when percentiles are asked for. */
 const dayTableOf = (spec: RollupQuery): RollupTable => (spec.histogram ? DAY_HIST_ROLLUP : DAY_ROLLUP);
+
+/**
+ * A cross tier (and its span blocks) is read through its primary key (a key / account filter) or its model index
+ * (a model filter); it has no index for an unfiltered day range (an unfiltered key × model matrix keeps the
+ * column cache or raw events), which saves ~120 MB at 10M events.
+ */
+function crossReadable(t: RollupTable, f: ResolvedFilter): boolean {
+  if (!CROSS_ROLLUPS.includes(t)) return true;
+  return f.modelIds !== undefined || (t.dims.has('key') ? f.keyIds : f.accountIds) !== undefined;
+}

@@ -100,7 +100,7 @@ export function aggregateCrossRollups(items: readonly RollupContribution[]): Cro
 }
 
 // The same SQL text in both dialects: integer division, CASE, count(*) - count(cost) for the unpriced.
-const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
+export const CROSS_EVENT_SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
   sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), count(*) - count(cost), sum(latency), max(ts)`;
 
 /** `ts >= t0 AND ts < t1` with integer literals (our own numbers: the same text for both dialects' drivers). */
@@ -109,7 +109,7 @@ const tsIn = (t0: number, t1: number) => `ts >= ${Math.trunc(t0)} AND ts < ${Mat
 /** INSERT … SELECT filling a cross tier from the raw events of [t0, t1): the migration's backfill and the rebuild. */
 export const crossFillSql = (t: CrossTier, t0: number, t1: number): string =>
   `INSERT INTO ${t.table} (${crossKeyCols(t).join(', ')}, ${METRIC_COLS.join(', ')})
-   SELECT ${t.lead}, ts / ${DAY_MS}, model_id, provider_id, ${STATUS_CLASS_SQL}, ${SUMS}
+   SELECT ${t.lead}, ts / ${DAY_MS}, model_id, provider_id, ${STATUS_CLASS_SQL}, ${CROSS_EVENT_SUMS}
    FROM events WHERE ${tsIn(t0, t1)} GROUP BY 1, 2, 3, 4, 5`;
 
 /** Day histograms from raw events of [t0, t1) (the rebuild). */
@@ -125,8 +125,9 @@ export const dayHistFillSql = (metric: 'latency' | 'ttft', t0: number, t1: numbe
  * Day histograms from the hourly ones (the migration's backfill): hourly histograms outlive raw events after
  * retention, so old days are complete.
  */
-export const dayHistFromHourSql = (metric: 'latency' | 'ttft'): string => {
+export const dayHistFromHourSql = (metric: 'latency' | 'ttft', beforeHour?: number): string => {
   const from = metric === 'latency' ? 'rollup_hour_latency' : 'rollup_hour_ttft';
+  const where = beforeHour === undefined ? '' : ` WHERE hour < ${Math.trunc(beforeHour)}`;
   return `INSERT INTO ${DAY_HIST_TABLES[metric]} (day, model_id, bucket, n)
-    SELECT hour / 24, model_id, bucket, sum(n) FROM ${from} GROUP BY hour / 24, model_id, bucket`;
+    SELECT hour / 24, model_id, bucket, sum(n) FROM ${from}${where} GROUP BY hour / 24, model_id, bucket`;
 };

@@ -21,6 +21,8 @@ export interface SpanTier {
   /** Key columns besides span and day, leading column first. */
   keyCols: string[];
   dims: Set<Dim>;
+  /** The dictionary of the leading key column: a DELETE of a day range walks one key range per id. */
+  dict: string;
 }
 
 export const SPAN_TIERS: readonly SpanTier[] = [
@@ -30,30 +32,35 @@ export const SPAN_TIERS: readonly SpanTier[] = [
     table: 'rollup_span_day',
     keyCols: ['model_id', 'provider_id', 'sclass'],
     dims: new Set<Dim>(['model', 'provider']),
+    dict: 'model',
   },
   {
     dayTable: 'rollup_day_key',
     table: 'rollup_span_key',
     keyCols: ['key_id', 'sclass'],
     dims: new Set<Dim>(['key']),
+    dict: 'api_key',
   },
   {
     dayTable: 'rollup_day_account',
     table: 'rollup_span_account',
     keyCols: ['account_id', 'sclass'],
     dims: new Set<Dim>(['account']),
+    dict: 'account',
   },
   {
     dayTable: 'rollup_day_key_model',
     table: 'rollup_span_key_model',
     keyCols: ['key_id', 'model_id', 'provider_id', 'sclass'],
     dims: new Set<Dim>(['key', 'model', 'provider']),
+    dict: 'api_key',
   },
   {
     dayTable: 'rollup_day_account_model',
     table: 'rollup_span_account_model',
     keyCols: ['account_id', 'model_id', 'provider_id', 'sclass'],
     dims: new Set<Dim>(['account', 'model', 'provider']),
+    dict: 'account',
   },
 ];
 
