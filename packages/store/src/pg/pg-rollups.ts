@@ -14,6 +14,8 @@ import {
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
 import { applyPgZoneRollups, rebuildPgZoneRollups } from './pg-zone-rollups';
+import { applyPgLateRollups } from './pg-fold';
+import type { FoldMarks } from '../rollups/fold-tier';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
@@ -43,8 +45,15 @@ async function upsert(
     ON CONFLICT (${sql.raw(keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
 }
 
-/** Adds a batch's contributions to every rollup (inside the caller's transaction). */
-export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
+/**
+ * Adds a batch's contributions to every rollup (inside the caller's transaction); `marks` (read FOR SHARE at the
+ * start of that transaction): the deferred tiers take only the events below their watermark.
+ */
+export async function applyRollups(
+  exec: PgExec,
+  items: readonly RollupContribution[],
+  marks: FoldMarks,
+): Promise<void> {
   const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
   await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
   await upsert(exec, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], sortedEntries(day));
@@ -65,6 +74,7 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
   await applyPgZoneRollups(exec, items);
+  await applyPgLateRollups(exec, items, marks);
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
