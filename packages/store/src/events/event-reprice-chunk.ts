@@ -13,6 +13,7 @@ import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollup
 import { spanCostKeys } from '../rollups/day-dims-fold';
 import { dayDimsUpto } from '../rollups/rollup-cross-writer';
 import { SPAN_TIERS, spanKeyCols } from '../rollups/rollup-spans';
+import { foldRepriceDeltas } from '../rollups/fold-sqlite';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -133,6 +134,8 @@ export function createRepriceChunker(deps: {
     const deltas = new Map<string, [number, number]>();
     const zoneDeltas = zoneRepriceDeltas(zoneStmts);
     const spansUpto = dayDimsUpto(writer);
+    // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
+    const foldDeltas = foldRepriceDeltas(writer);
     const addDelta = (k: string, dCost: number, dUnpriced: number) => {
       const d = deltas.get(k);
       if (d) {
@@ -169,6 +172,7 @@ export function createRepriceChunker(deps: {
         zoneDeltas.add(r, sclass, dCost, dUnpriced);
         // Closed blocks only: an open one is derived from its (re-priced) day rows when it closes.
         for (const x of spanCostKeys({ ...r, sclass }, spansUpto)) addDelta(`s${x.tier}|${x.key.join('|')}`, dCost, dUnpriced);
+        foldDeltas.add({ ...r, sclass }, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
@@ -181,6 +185,7 @@ export function createRepriceChunker(deps: {
         stmt.run(dCost, dUnpriced, ...keys);
       }
       zoneDeltas.flush();
+      foldDeltas.flush();
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.
       if (updated) bumpCacheEpoch(writer, Date.now());
     })();

@@ -14,7 +14,11 @@ import {
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
 import { applyPgZoneRollups, rebuildPgZoneRollups } from './pg-zone-rollups';
-import { applyCrossRollups, rebuildPgCrossRollups } from './pg-rollups-cross';
+import { applyPgLateRollups, readPgFoldMarks } from './pg-fold';
+import type { FoldMarks } from '../rollups/fold-tier';
+import { applyPgSpanLate, rederivePgSpanRollups } from './pg-rollups-cross';
+import { DAY_DIMS_GROUP } from '../rollups/day-dims-fold';
+import { uptoOf } from '../rollups/fold-tier';
 
 /** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
 const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
@@ -44,8 +48,15 @@ async function upsert(
     ON CONFLICT (${sql.raw(keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
 }
 
-/** Adds a batch's contributions to every rollup (inside the caller's transaction). */
-export async function applyRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
+/**
+ * Adds a batch's contributions to every rollup (inside the caller's transaction); `marks` (read FOR SHARE at the
+ * start of that transaction): the deferred tiers take only the events below their watermark.
+ */
+export async function applyRollups(
+  exec: PgExec,
+  items: readonly RollupContribution[],
+  marks: FoldMarks,
+): Promise<void> {
   const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
   await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
   await upsert(exec, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], sortedEntries(day));
@@ -66,7 +77,8 @@ export async function applyRollups(exec: PgExec, items: readonly RollupContribut
       ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
   }
   await applyPgZoneRollups(exec, items);
-  await applyCrossRollups(exec, items);
+  await applyPgLateRollups(exec, items, marks);
+  await applyPgSpanLate(exec, items, uptoOf(marks, DAY_DIMS_GROUP));
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
@@ -103,5 +115,6 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
     SELECT ts / ${sql.lit(DAY_MS)}, account_id, ${sclass}, ${sums} FROM events
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
   await rebuildPgZoneRollups(exec, fromMs, toMs);
-  await rebuildPgCrossRollups(exec, fromMs, toMs);
+  // After the day tiers (above, and the deferred ones in rebuildPgZoneRollups): their closed span blocks.
+  await rederivePgSpanRollups(exec, fromMs, toMs, uptoOf(await readPgFoldMarks(exec), DAY_DIMS_GROUP));
 }

@@ -32,7 +32,11 @@ import { SPANS, SPAN_TIERS, aggregateSpanRollups, spanFillSql, spanKeyCols } fro
 export const DAY_DIMS_GROUP = 'day_dims';
 
 /** Hourly steps: each fold transaction stays small on a busy store (the day tiers answer whole days below it). */
-export const DAY_DIMS_FOLD_GROUP: FoldGroup = { name: DAY_DIMS_GROUP, unit: HOUR_MS };
+export const DAY_DIMS_FOLD_GROUP: FoldGroup = {
+  name: DAY_DIMS_GROUP,
+  unit: HOUR_MS,
+  derive: (fromUpto, toUpto) => spanDeriveSql(fromUpto, toUpto),
+};
 
 const DAY_EXPR = `ts / ${DAY_MS}`;
 

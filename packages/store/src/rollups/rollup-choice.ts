@@ -3,6 +3,8 @@ import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
 import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 import { splitSpans } from './rollup-spans';
+import { HOUR_DIMS_GROUP, foldCut, type FoldMarks } from './fold-tier';
+import { DAY_DIMS_GROUP, dayDimsClosedDays } from './day-dims-fold';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -15,6 +17,8 @@ export interface RollupTable {
   hist: string | null;
   /** Its time-to-first-token histogram table, if any. */
   ttftHist?: string | null;
+  /** A deferred tier's fold group: it answers only below its watermark (fold-tier.ts, foldCut). */
+  fold?: string;
 }
 
 // The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
@@ -92,24 +96,29 @@ export interface AggregateRange {
 /** Whether whole UTC days may come from rollup_day (+ its day histograms): time views only in UTC daily buckets. */
 const dayRollupFits = (spec: RollupQuery): boolean => spec.dim !== 'time' || spec.buckets?.wholeDays === true;
 
-/** [from, to) in the table's whole units and the raw-event edges, appended to ranges. */
+/**
+ * [from, to) in the table's whole units and the raw-event edges, appended to ranges. A deferred tier's units end at
+ * its cut: from there on the range is raw events.
+ */
 function splitUnits(
   ranges: AggregateRange[],
   table: RollupTable,
   from: number,
   to: number,
   day: boolean,
-  dayTable: RollupTable = DAY_ROLLUP,
+  dayTable: RollupTable,
+  marks: FoldMarks | undefined,
 ): void {
   const h0 = Math.ceil(from / table.unit) * table.unit;
-  const h1 = Math.floor(to / table.unit) * table.unit;
+  const h1 = foldCut(table, marks, h0, Math.floor(to / table.unit) * table.unit);
   if (h1 <= h0) {
     ranges.push({ kind: 'events', from, to });
     return;
   }
   if (from < h0) ranges.push({ kind: 'events', from, to: h0 });
   const d0 = day ? Math.ceil(h0 / DAY_MS) * DAY_MS : 0;
-  const d1 = day ? Math.floor(h1 / DAY_MS) * DAY_MS : 0;
+  // A deferred day table (the day histograms) answers whole days below its cut; the hours after come hourly.
+  const d1 = day ? foldCut(dayTable, marks, d0, Math.floor(h1 / DAY_MS) * DAY_MS) : 0;
   if (day && d1 > d0) {
     if (h0 < d0) ranges.push({ kind: 'rollup', from: h0, to: d0 });
     ranges.push({ kind: 'rollup', from: d0, to: d1, table: dayTable });
@@ -121,9 +130,13 @@ function splitUnits(
 /**
  * Splits [filter.from, filter.to) into the whole units the chosen rollup answers and the raw-event
  * edges around them (or raw events for everything when no rollup fits). Inside an hourly plan, whole UTC
- * days come from rollup_day when the grouping allows it.
+ * days come from rollup_day when the grouping allows it. `marks`: the fold watermarks (readFoldMarks), needed
+ * when the chosen rollup is a deferred tier (without them it answers nothing: every unit is raw).
  */
-export function planAggregateRanges(spec: RollupQuery): {
+export function planAggregateRanges(
+  spec: RollupQuery,
+  marks?: FoldMarks,
+): {
   table: RollupTable | null;
   ranges: AggregateRange[];
   source: 'rollup' | 'events' | 'rollup+events';
@@ -132,11 +145,13 @@ export function planAggregateRanges(spec: RollupQuery): {
   let ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
   if (table)
-    splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec));
+    splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec), marks);
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
   // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0026).
   // Not for time views: a block row has no time inside its block.
-  if (spec.dim !== 'time') ranges = ranges.flatMap((r) => splitSpans(r, table));
+  // Closed blocks only: those ending at or below the day_dims watermark (day-dims-fold.ts).
+  const closedMs = dayDimsClosedDays(marks) * DAY_MS;
+  if (spec.dim !== 'time') ranges = ranges.flatMap((r) => splitSpans(r, table, closedMs));
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
   return { table, ranges, source };
@@ -148,9 +163,9 @@ export function planAggregateRanges(spec: RollupQuery): {
  */
 export const ZONE_ROLLUPS: readonly RollupTable[] = [
   { name: 'rollup_hour_total', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(), hist: null },
-  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null },
-  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null },
-  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null },
+  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null, fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null, fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null, fold: HOUR_DIMS_GROUP },
 ];
 
 /**
@@ -169,11 +184,15 @@ export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   if (f.accountIds) return ZONE_ROLLUPS[2]!;
   return spec.buckets.wholeDays ? null : ZONE_ROLLUPS[0]!;
 }
-/** rollup_day with its per-day latency / TTFT histograms (rollup_day_latency, rollup_day_ttft; migration 0026). */
+/**
+ * rollup_day with its per-day latency / TTFT histograms (rollup_day_latency, rollup_day_ttft; migration 0026): the
+ * histograms are deferred tiers, so whole days only below their watermark.
+ */
 export const DAY_HIST_ROLLUP: RollupTable = {
   ...DAY_ROLLUP,
   hist: DAY_HIST_TABLES.latency,
   ttftHist: DAY_HIST_TABLES.ttft,
+  fold: DAY_DIMS_GROUP,
 };
 
 /** The daily table of a plan's whole UTC days: with the day histograms when percentiles are asked for. */
@@ -188,3 +207,10 @@ function crossReadable(t: RollupTable, f: ResolvedFilter): boolean {
   if (!CROSS_ROLLUPS.includes(t)) return true;
   return f.modelIds !== undefined || (t.dims.has('key') ? f.keyIds : f.accountIds) !== undefined;
 }
+
+/** Whether an aggregate's plan reads a deferred tier (its executor then reads the fold watermarks first). */
+export const planNeedsMarks = (spec: RollupQuery): boolean => {
+  const t = pickRollup(spec);
+  // Or a plan with span blocks / day histograms (closed only below the day_dims watermark; day-dims-fold.ts).
+  return t?.fold !== undefined || (t !== null && (spec.dim !== 'time' || spec.histogram === true));
+};

@@ -9,8 +9,11 @@ import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
  */
 export class SpanLateWriter {
   private readonly ups = new Map<string, MultiRowUpsert>();
+  private readonly uptoStmt: Database.Statement;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.uptoStmt = db.prepare(`SELECT upto FROM rollup_fold WHERE name = '${DAY_DIMS_GROUP}'`).pluck();
+  }
 
   private upsert(table: string, keyCols: readonly string[], valueCols: readonly string[]): MultiRowUpsert {
     let u = this.ups.get(table);
@@ -29,8 +32,9 @@ export class SpanLateWriter {
     return u;
   }
 
-  /** Inside the batch's transaction; `upto` is the day_dims watermark read in it. */
-  apply(items: readonly RollupContribution[], upto: number): void {
+  /** Inside the batch's transaction (the watermark read there is the one the next fold starts from). */
+  apply(items: readonly RollupContribution[]): void {
+    const upto = (this.uptoStmt.get() as number | undefined) ?? -Infinity;
     for (const t of spanLateRows(items, upto))
       this.upsert(t.table, t.keyCols, t.valueCols).run(sortByKey(t.rows, t.keyCols.length));
   }

@@ -40,6 +40,8 @@ export const CROSS_ROLLUPS: readonly RollupTable[] = CROSS_TIERS.map((t) => ({
   timeCol: 'day',
   dims: t.dims,
   hist: null,
+  // Deferred (day-dims-fold.ts): whole days below the day_dims watermark only.
+  fold: 'day_dims',
 }));
 
 /** Latency / TTFT histograms per UTC day × model: the whole days of a percentile view inside an hourly plan. */

@@ -173,9 +173,10 @@ const spanTables = new Map<string, { tier: SpanTier; bySpan: Map<number, SpanRol
 
 /**
  * A whole-day piece of a plan over a daily tier with spans, split into 64-day blocks, 8-day blocks and days
- * (largest blocks in the middle). Other pieces pass through.
+ * (largest blocks in the middle). Only blocks ending at or before `closedMs` (the closed ones, day-dims-fold.ts)
+ * have rows. Other pieces pass through.
  */
-export function splitSpans(range: AggregateRange, table: RollupTable | null): AggregateRange[] {
+export function splitSpans(range: AggregateRange, table: RollupTable | null, closedMs: number): AggregateRange[] {
   const t = range.kind === 'rollup' ? (range.table ?? table) : null;
   const spans = t && t.unit === DAY_MS && !('span' in t) ? spanTables.get(t.name) : undefined;
   if (!spans) return [range];
@@ -193,7 +194,7 @@ export function splitSpans(range: AggregateRange, table: RollupTable | null): Ag
     if (level >= SPANS.length) return day(from, to);
     const ms = SPANS[level]! * DAY_MS;
     const b0 = Math.ceil(from / ms) * ms;
-    const b1 = Math.floor(to / ms) * ms;
+    const b1 = Math.min(Math.floor(to / ms) * ms, Math.floor(closedMs / ms) * ms);
     if (b1 <= b0) return cut(from, to, level + 1);
     cut(from, b0, level + 1);
     out.push({ kind: 'rollup', from: b0, to: b1, table: block(SPANS[level]!) });

@@ -5,7 +5,8 @@ import { DAY_MS, HOUR_MS, METRIC_COLS, rollupRebuildRange, type RollupContributi
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
 import { rollupRows } from './rollup-rows';
 import { ZoneRollupWriter, rebuildZoneRollups } from './zone-rollups';
-import { CrossRollupWriter, rebuildCrossRollups } from './rollup-cross-writer';
+import { SqliteFold, rebuildFoldTiers } from './fold-sqlite';
+import { SpanLateWriter, dayDimsUpto, rederiveSpanRollups } from './rollup-cross-writer';
 
 const METRICS = METRIC_COLS.join(', ');
 const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures, input = input + excluded.input,
@@ -40,7 +41,9 @@ export class RollupWriter {
   private readonly dayKeyUp: MultiRowUpsert;
   private readonly dayAccountUp: MultiRowUpsert;
   private readonly zone: ZoneRollupWriter;
-  private readonly cross: CrossRollupWriter;
+  /** The deferred tiers: late events now, the rest by the fold (fold-tier.ts). */
+  readonly fold: SqliteFold;
+  private readonly spans: SpanLateWriter;
 
   constructor(db: Database.Database) {
     this.hourUp = upsert(
@@ -62,7 +65,8 @@ export class RollupWriter {
       UPDATE_SET,
     );
     this.zone = new ZoneRollupWriter(db);
-    this.cross = new CrossRollupWriter(db);
+    this.fold = new SqliteFold(db);
+    this.spans = new SpanLateWriter(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -74,7 +78,9 @@ export class RollupWriter {
     this.latUp.run(sortByKey([...latency.values()], 3));
     this.ttftUp.run(sortByKey([...ttft.values()], 3));
     this.zone.apply(items);
-    this.cross.apply(items);
+    this.fold.applyLate(items);
+    // The span blocks of the day-dims tiers take late events into closed blocks (day-dims-fold.ts).
+    this.spans.apply(items);
   }
 }
 
@@ -120,5 +126,6 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
      SELECT ts / ${DAY_MS}, account_id, ${STATUS_CLASS_SQL}, ${SUMS} FROM events WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3`,
   ).run(t0, t1);
   rebuildZoneRollups(db, fromMs, toMs);
-  rebuildCrossRollups(db, fromMs, toMs);
+  rebuildFoldTiers(db, t0, t1);
+  rederiveSpanRollups(db, fromMs, toMs, dayDimsUpto(db));
 }

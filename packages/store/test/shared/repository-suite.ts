@@ -18,6 +18,7 @@ import { defineUpstreamViewCases } from './upstream-view-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
 import { defineZoneHourCases } from './zone-hour-cases';
 import { defineDayDimsCases } from './day-dims-cases';
+import { defineFoldTierCases } from './fold-tier-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -318,6 +319,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineRepriceVersionCases(fresh);
     defineZoneHourCases(fresh);
     defineDayDimsCases(fresh);
+    defineFoldTierCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
