@@ -228,8 +228,11 @@ export function defineDayDimsCases(fresh: (opts?: SuiteOpenOptions) => Promise<P
       await s.prices.apply('gpt-5', GPT5_PRICE, { effectiveFrom: CHANGE });
       await repriceFrom(s, CHANGE, 97);
       await expectExact(s, filters, 'after chunked re-pricing');
-      await s.prices.set('gpt-5', { input: 3, output: 30, cacheRead: 0.3 });
+      // A price version in force before the change: re-pricing a range moves the events before CHANGE.
+      await s.prices.apply('gpt-5', { input: 3, output: 30, cacheRead: 0.3 }, { effectiveFrom: T0 - DAY });
+      const before = await s.analytics.totals({ ...LONG, model: 'gpt-5' });
       await s.events.repriceRange({ from: T0 + 20 * DAY + 5 * H, to: T0 + 100 * DAY });
+      expect((await s.analytics.totals({ ...LONG, model: 'gpt-5' })).costMicros).not.toBe(before.costMicros);
       await expectExact(s, filters, 'after re-pricing a range');
     });
   });
