@@ -1,5 +1,6 @@
-// Migration 0026 on Postgres with data already stored: the backfill (raw events in week chunks, span blocks
-// from the daily tiers, day histograms from the hourly ones) gives the rows the writer keeps per batch.
+// Migration 0026 on Postgres with data already stored: it starts the day_dims fold group at the first raw event,
+// and the fold (raw events in day chunks, span blocks derived as their days close) gives the rows of a store that
+// had the tiers from the start.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
@@ -49,10 +50,11 @@ suite('migration 0026 on Postgres', () => {
     await server.stop();
   });
 
-  it('backfills the same rows the writer keeps', async () => {
-    const w = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
+  it('the fold after the migration fills the rows a store had from the start', async () => {
+    const w = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
     await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
     await w.insertBatch(events(1200));
+    await w.maintenance.foldRollups();
     await w.close();
     const client = new pg.Client({ connectionString: server!.url });
     await client.connect();
@@ -71,9 +73,16 @@ suite('migration 0026 on Postgres', () => {
       for (const t of TABLES) await client.query(`DROP TABLE "${schema}".${t}`);
       await client.query(`DROP INDEX "${schema}".rollup_day_key_key`);
       await client.query(`DROP INDEX "${schema}".rollup_day_account_account`);
+      await client.query(`DELETE FROM "${schema}".rollup_fold WHERE name = 'day_dims'`);
       await client.query(`DELETE FROM "${schema}".kysely_migration WHERE name = '0026-day-dims'`);
-      const s = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
-      await s.close();
+      const s = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+      try {
+        const upto = await client.query(`SELECT upto FROM "${schema}".rollup_fold WHERE name = 'day_dims'`);
+        expect(Number(upto.rows[0].upto)).toBe(T0);
+        expect((await s.maintenance.foldRollups()).steps).toBeGreaterThan(10);
+      } finally {
+        await s.close();
+      }
       expect(await dump()).toEqual(written);
     } finally {
       await client.end();
