@@ -12,6 +12,7 @@ import { DAY_DIM_TABLES as DAY_TABLES } from '../src/rollups/rollup-cross';
 import { HIST_SPAN_TABLES } from '../src/rollups/rollup-span-hist';
 import { SPAN_TIERS } from '../src/rollups/rollup-spans';
 import { makeEvent } from './helpers/events';
+import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
@@ -51,10 +52,7 @@ const dump = (db: Database.Database) =>
 /** Drops 0026's tables and un-records it (and its watermark): the database as main left it before 0026. */
 function undo0026(path: string): void {
   const raw = new Database(path);
-  raw.exec(`DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
-    ${DAY_DIM_TABLES.map((t) => `DROP TABLE ${t};`).join(' ')}`);
-  raw.prepare("DELETE FROM rollup_fold WHERE name = 'day_dims'").run();
-  raw.prepare("DELETE FROM kysely_migration WHERE name = '0026-day-dims'").run();
+  raw.exec(UNDO_DAY_DIMS_SQL);
   raw.close();
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type AnalyticsFilter, type Store } from '../src/index';
 import { makeEvent } from './helpers/events';
@@ -56,6 +57,8 @@ describe('migration 0025 (fold watermark)', () => {
     await s1.maintenance.foldRollups();
     await s1.close();
     const raw = new Database(path);
+    // 0026 (day-dims) goes first: kysely refuses a gap.
+    raw.exec(UNDO_DAY_DIMS_SQL);
     raw.exec(`DROP TABLE rollup_fold; DELETE FROM kysely_migration WHERE name = '0025-rollup-fold'`);
     raw.close();
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
 import { ZONE_TIERS } from '../src/rollups/zone-rollups';
+import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
@@ -80,14 +81,11 @@ describe('rollup_day on SQLite', () => {
     const raw = new Database(path);
     const before = raw.prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day').get();
     raw.exec('DROP TABLE rollup_day');
-    // Later migrations are un-recorded too (kysely refuses a gap): 0022's and 0026's tables go (their backfills
+    // Later migrations are un-recorded too (kysely refuses a gap): 0022's, 0025's and 0026's tables go (they
     // re-run), the others re-run idempotently (IF NOT EXISTS).
     for (const t of ZONE_TIERS) raw.exec(`DROP TABLE ${t.name}`);
-    raw.exec(`DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
-      DROP TABLE rollup_day_key_model; DROP TABLE rollup_day_account_model;
-      DROP TABLE rollup_day_latency; DROP TABLE rollup_day_ttft; DROP TABLE rollup_span_key;
-      DROP TABLE rollup_span_account; DROP TABLE rollup_span_key_model; DROP TABLE rollup_span_account_model;
-      DROP TABLE rollup_span_day; DROP TABLE rollup_span_latency; DROP TABLE rollup_span_ttft`);
+    raw.exec(UNDO_DAY_DIMS_SQL);
+    raw.exec('DROP TABLE rollup_fold');
     raw.prepare("DELETE FROM kysely_migration WHERE name >= '0020-rollup-day'").run();
     raw.close();
     const s = await openStore({ path, dataKey: KEY, columnCache: false });

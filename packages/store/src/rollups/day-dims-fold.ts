@@ -206,3 +206,17 @@ export function spanCostKeys(
   });
   return out;
 }
+
+/** Every table of migration 0026 (creation order), for tests that step a database back before it. */
+export const DAY_DIMS_TABLES: readonly string[] = [
+  ...CROSS_TIERS.map((t) => t.table),
+  ...Object.values(DAY_HIST_TABLES),
+  ...SPAN_TIERS.map((t) => t.table),
+  ...Object.values(HIST_SPAN_TABLES),
+];
+
+/** SQL stepping a database back before migration 0026 (tests): its tables, indexes, watermark and record. */
+export const UNDO_DAY_DIMS_SQL = `DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
+  ${DAY_DIMS_TABLES.map((t) => `DROP TABLE ${t};`).join(' ')}
+  DELETE FROM rollup_fold WHERE name = '${DAY_DIMS_GROUP}';
+  DELETE FROM kysely_migration WHERE name = '0026-day-dims';`;

@@ -4,8 +4,13 @@ import { planAggregateRanges } from './rollup-choice';
 const H = 3_600_000;
 const D = 24 * H;
 const T = Date.UTC(2026, 0, 1);
-const plan = (spec: Parameters<typeof planAggregateRanges>[0]) =>
-  planAggregateRanges(spec).ranges.map((r) => [
+/** Every deferred tier folded far ahead (a cut inside the range: the last case). */
+const FOLDED = new Map([
+  ['day_dims', T + 400 * D],
+  ['hour_dims', T + 400 * D],
+]);
+const plan = (spec: Parameters<typeof planAggregateRanges>[0], marks: ReadonlyMap<string, number> = FOLDED) =>
+  planAggregateRanges(spec, marks).ranges.map((r) => [
     r.kind,
     r.table?.name ?? '',
     (r.from - T) / H,
@@ -51,7 +56,7 @@ describe('rollup choice over long ranges', () => {
   });
 
   it('reads key / account × model from the cross-dimension day tiers, edge partial days from raw events', () => {
-    const keyModel = planAggregateRanges({ filter: { ...filter, modelIds: [1] }, dim: 'key' });
+    const keyModel = planAggregateRanges({ filter: { ...filter, modelIds: [1] }, dim: 'key' }, FOLDED);
     expect(keyModel.table?.name).toBe('rollup_day_key_model');
     expect(plan({ filter: { ...filter, modelIds: [1] }, dim: 'key' })).toEqual([
       ['events', '', 3.5, 24],
@@ -85,7 +90,7 @@ describe('span blocks of the per-key / per-account daily tiers', () => {
     const DAY = 24 * H;
     // Day 130 + 5 h to day 300 + 2 h: 64-day blocks 192–256, 8-day blocks 136–192 and 256–296, days around.
     const f = { from: E + 130 * DAY + 5 * H, to: E + 300 * DAY + 2 * H, keyIds: [3] };
-    const pieces = planAggregateRanges({ filter: f, dim: 'model' }).ranges.map((r) => [
+    const pieces = planAggregateRanges({ filter: f, dim: 'model' }, new Map([['day_dims', E + 400 * DAY]])).ranges.map((r) => [
       r.kind,
       r.table?.name ?? '',
       r.table && 'span' in r.table ? (r.table as { span: number }).span : 1,
@@ -100,6 +105,30 @@ describe('span blocks of the per-key / per-account daily tiers', () => {
       ['rollup', 'rollup_span_key_model', 8, 256, 296],
       ['rollup', '', 1, 296, 300],
       ['events', '', 1, 300, 300 + 2 / 24],
+    ]);
+  });
+});
+
+describe('day-dims tiers below their watermark', () => {
+  const filter = { from: T + 3 * H + H / 2, to: T + 5 * D + 2 * H + H / 4 };
+  // Folded to day 3 + 5 h: whole days below day 3 from the tiers, the rest hourly (histograms) or raw (cross).
+  const marks = new Map([['day_dims', T + 3 * D + 5 * H]]);
+
+  it('cuts the day histograms and the cross tiers at the watermark; nothing folded reads no day-dims tier', () => {
+    expect(plan({ filter, dim: 'model', histogram: true }, marks)).toEqual([
+      ['events', '', 3.5, 4],
+      ['rollup', '', 4, 24],
+      ['rollup', 'rollup_day', 24, 72],
+      ['rollup', '', 72, 122],
+      ['events', '', 122, 122.25],
+    ]);
+    expect(plan({ filter: { ...filter, modelIds: [1] }, dim: 'key' }, marks)).toEqual([
+      ['events', '', 3.5, 24],
+      ['rollup', '', 24, 72],
+      ['events', '', 72, 122.25],
+    ]);
+    expect(plan({ filter: { ...filter, modelIds: [1] }, dim: 'key' }, new Map())).toEqual([
+      ['events', '', 3.5, 122.25],
     ]);
   });
 });

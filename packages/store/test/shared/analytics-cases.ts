@@ -62,8 +62,7 @@ export function defineAnalyticsCases(fresh: () => Promise<PgStoreRepositories>):
       const gpt = await s.analytics.totals({ ...ALL, model: 'gpt-5' });
       expect([gpt.requests, gpt.costMicros, gpt.unpricedRequests]).toEqual([4, 20_600, 0]);
       const keyModel = await s.analytics.totals({ ...ALL, model: 'gpt-5', apiKeyHash: KEY_B });
-      // Key × model: the whole day from the daily key × model tier (migration 0026).
-      expect([keyModel.requests, keyModel.costMicros, keyModel.source]).toEqual([1, 6600, 'rollup']);
+      expect([keyModel.requests, keyModel.costMicros, keyModel.source]).toEqual([1, 6600, 'events']);
       const nothing = await s.analytics.totals({ ...ALL, model: 'no-such-model' });
       expect([nothing.requests, nothing.successRate, nothing.costMicros]).toEqual([0, null, 0]);
     });
