@@ -113,7 +113,13 @@ describe('migration 0026 (day × key / account × model tiers, day histograms, s
     ];
     const before = await views(w);
     await w.close();
-    const kept = ['rollup_day_latency', 'rollup_day_ttft', 'rollup_span_day', 'rollup_span_key', 'rollup_span_account'];
+    const kept = [
+      'rollup_day_latency',
+      'rollup_day_ttft',
+      'rollup_span_day',
+      'rollup_span_key',
+      'rollup_span_account',
+    ];
     const rawDb = new Database(path, { readonly: true });
     const written = dump(rawDb);
     rawDb.close();

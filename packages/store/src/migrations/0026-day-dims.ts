@@ -66,9 +66,10 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
     ),
     // Unfiltered reads of a span table (a year by account, filter options): one span's blocks in a day range.
     // Not for the cross tiers' blocks (read only under a filter, like their day rows).
-    ...[...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') <= 0).map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)].map(
-      (table) => `CREATE INDEX ${table}_span ON ${table} (span, day)`,
-    ),
+    ...[
+      ...SPAN_TIERS.filter((t) => t.keyCols.indexOf('model_id') <= 0).map((t) => t.table),
+      ...Object.values(HIST_SPAN_TABLES),
+    ].map((table) => `CREATE INDEX ${table}_span ON ${table} (span, day)`),
     // A key / account filter on the single-dimension day tiers (totals under an account filter over a year).
     'CREATE INDEX rollup_day_key_key ON rollup_day_key (key_id, day)',
     'CREATE INDEX rollup_day_account_account ON rollup_day_account (account_id, day)',
@@ -78,7 +79,9 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
       for (const s of [...create, ...indexes]) await sql.raw(s).execute(db);
       // The fold group starts at the first stored event's hour: the background fold takes the raw events from
       // there in day chunks (one short transaction each), so opening a big store does not wait for a backfill.
-      const { rows } = await sql<{ lo: number | string | null }>`SELECT min(ts) AS lo FROM events`.execute(db);
+      const { rows } = await sql<{ lo: number | string | null }>`SELECT min(ts) AS lo FROM events`.execute(
+        db,
+      );
       const lo = rows[0]?.lo;
       const upto = lo === null || lo === undefined ? 0 : Math.floor(Number(lo) / HOUR_MS) * HOUR_MS;
       await sql`INSERT INTO rollup_fold (name, upto) VALUES (${DAY_DIMS_GROUP}, ${upto})`.execute(db);
@@ -88,7 +91,9 @@ export function dayDimsMigration(types: { big: string; int: string; tail: string
       await sql.raw(dayHistFromHourSql('ttft', upto / HOUR_MS)).execute(db);
       const { rows: days } = await sql<{ lo: number | string | null }>`
         SELECT min(d) AS lo FROM (SELECT min(day) AS d FROM rollup_day UNION ALL
-          SELECT min(day) FROM rollup_day_account UNION ALL SELECT min(day) FROM rollup_day_key) x`.execute(db);
+          SELECT min(day) FROM rollup_day_account UNION ALL SELECT min(day) FROM rollup_day_key) x`.execute(
+        db,
+      );
       const dLo = days[0]?.lo;
       if (dLo !== null && dLo !== undefined)
         for (const q of spanDeriveBeforeSql(Number(dLo), closedDays(upto))) await sql.raw(q).execute(db);

@@ -20,7 +20,9 @@ export async function applyPgSpanLate(
     const r = sortByKey(t.rows, t.keyCols.length);
     const cols = [...t.keyCols, ...t.valueCols];
     const set = t.valueCols
-      .map((c) => (c === 'last_ts' ? 'last_ts = greatest(t.last_ts, excluded.last_ts)' : `${c} = t.${c} + excluded.${c}`))
+      .map((c) =>
+        c === 'last_ts' ? 'last_ts = greatest(t.last_ts, excluded.last_ts)' : `${c} = t.${c} + excluded.${c}`,
+      )
       .join(', ');
     await sql`INSERT INTO ${sql.table(t.table)} AS t (${sql.raw(cols.join(', '))})
       SELECT * FROM unnest(${sql.join(cols.map((_, i) => sql`${intArray(r.map((x) => x[i]!))}::bigint[]`))})

@@ -53,7 +53,8 @@ const crossFoldTier = (i: number): FoldTier => {
     valueSql: CROSS_EVENT_SUMS,
     maxCols: ['last_ts'],
     dict: t.lead === 'key_id' ? 'api_key' : 'account',
-    rows: (items) => [...aggregateCrossRollups(items).cross[i]!].map(([k, a]) => [...rollupKeyParts(k), ...a]),
+    rows: (items) =>
+      [...aggregateCrossRollups(items).cross[i]!].map(([k, a]) => [...rollupKeyParts(k), ...a]),
     costKey: (e) => [
       t.lead === 'key_id' ? e.key_id : e.account_id,
       Math.floor(e.ts / DAY_MS),
@@ -85,21 +86,27 @@ export const DAY_DIMS_FOLD_TIERS: readonly FoldTier[] = [
 ];
 
 /** The closed days: day rows of the group hold every event of days < this (−∞: nothing folded yet). */
-export const closedDays = (upto: number): number => (upto === -Infinity ? -Infinity : Math.floor(upto / DAY_MS));
+export const closedDays = (upto: number): number =>
+  upto === -Infinity ? -Infinity : Math.floor(upto / DAY_MS);
 
 /** The watermark of the group as closed days, from the marks a read or a batch took. */
 export const dayDimsClosedDays = (marks: FoldMarks | undefined): number =>
   closedDays(uptoOf(marks, DAY_DIMS_GROUP));
 
 /** Every span table with its dictionary (DELETE walks one key range per id) and how to fill days [d0, d1). */
-const SPAN_TABLES: { table: string; dict: string; fill: (span: number, d0: number, d1: number) => string }[] = [
-  ...SPAN_TIERS.map((t) => ({ table: t.table, dict: t.dict, fill: (s: number, a: number, b: number) => spanFillSql(t, s, a, b) })),
-  ...(['latency', 'ttft'] as const).map((m) => ({
-    table: HIST_SPAN_TABLES[m],
-    dict: 'model',
-    fill: (s: number, a: number, b: number) => histSpanFillSql(m, s, a, b),
-  })),
-];
+const SPAN_TABLES: { table: string; dict: string; fill: (span: number, d0: number, d1: number) => string }[] =
+  [
+    ...SPAN_TIERS.map((t) => ({
+      table: t.table,
+      dict: t.dict,
+      fill: (s: number, a: number, b: number) => spanFillSql(t, s, a, b),
+    })),
+    ...(['latency', 'ttft'] as const).map((m) => ({
+      table: HIST_SPAN_TABLES[m],
+      dict: 'model',
+      fill: (s: number, a: number, b: number) => histSpanFillSql(m, s, a, b),
+    })),
+  ];
 const LEAD: Record<string, string> = { model: 'model_id', api_key: 'key_id', account: 'account_id' };
 
 /** Statements (re)deriving every block of `span` starting in days [b0, b1) from the day tables. */
@@ -132,7 +139,9 @@ export function spanDeriveSql(fromUpto: number, toUpto: number): string[] {
  * rest). Starts at `fromDay` (the first day any day table holds).
  */
 export function spanDeriveBeforeSql(fromDay: number, beforeDays: number): string[] {
-  return SPANS.flatMap((span) => deriveBlocks(span, Math.floor(fromDay / span) * span, openFrom(span, beforeDays)));
+  return SPANS.flatMap((span) =>
+    deriveBlocks(span, Math.floor(fromDay / span) * span, openFrom(span, beforeDays)),
+  );
 }
 
 /** Re-pricing of days [d0, d1): the closed blocks touching them, re-derived from the (rebuilt) day tables. */
@@ -140,7 +149,11 @@ export function spanRederiveSql(d0: number, d1: number, upto: number): string[] 
   const days = closedDays(upto);
   if (days === -Infinity) return [];
   return SPANS.flatMap((span) =>
-    deriveBlocks(span, Math.floor(d0 / span) * span, Math.min(Math.ceil(d1 / span) * span, openFrom(span, days))),
+    deriveBlocks(
+      span,
+      Math.floor(d0 / span) * span,
+      Math.min(Math.ceil(d1 / span) * span, openFrom(span, days)),
+    ),
   );
 }
 
@@ -161,9 +174,7 @@ export function spanLateRows(
     const keyCols = spanKeyCols(SPAN_TIERS[i]!);
     const si = spanIdx({ keyCols });
     const di = keyCols.indexOf('day');
-    const rows = [...m]
-      .map(([k, a]) => [...rollupKeyParts(k), ...a])
-      .filter((r) => closed(r[si]!, r[di]!));
+    const rows = [...m].map(([k, a]) => [...rollupKeyParts(k), ...a]).filter((r) => closed(r[si]!, r[di]!));
     if (rows.length) out.push({ table: SPAN_TIERS[i]!.table, keyCols, valueCols: METRIC_COLS, rows });
   });
   const hs = aggregateHistSpans(late);
@@ -177,7 +188,14 @@ export function spanLateRows(
 
 /** The span rows one re-priced event's cost lands in (closed blocks only), per span tier (SPAN_TIERS order). */
 export function spanCostKeys(
-  e: { ts: number; key_id: number; account_id: number; model_id: number; provider_id: number; sclass: number },
+  e: {
+    ts: number;
+    key_id: number;
+    account_id: number;
+    model_id: number;
+    provider_id: number;
+    sclass: number;
+  },
   upto: number,
 ): { tier: number; key: number[] }[] {
   const days = closedDays(upto);

@@ -90,7 +90,10 @@ describe('span blocks of the per-key / per-account daily tiers', () => {
     const DAY = 24 * H;
     // Day 130 + 5 h to day 300 + 2 h: 64-day blocks 192–256, 8-day blocks 136–192 and 256–296, days around.
     const f = { from: E + 130 * DAY + 5 * H, to: E + 300 * DAY + 2 * H, keyIds: [3] };
-    const pieces = planAggregateRanges({ filter: f, dim: 'model' }, new Map([['day_dims', E + 400 * DAY]])).ranges.map((r) => [
+    const pieces = planAggregateRanges(
+      { filter: f, dim: 'model' },
+      new Map([['day_dims', E + 400 * DAY]]),
+    ).ranges.map((r) => [
       r.kind,
       r.table?.name ?? '',
       r.table && 'span' in r.table ? (r.table as { span: number }).span : 1,

@@ -19,7 +19,9 @@ export class SpanLateWriter {
     let u = this.ups.get(table);
     if (!u) {
       const set = valueCols
-        .map((c) => (c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`))
+        .map((c) =>
+          c === 'last_ts' ? 'last_ts = max(last_ts, excluded.last_ts)' : `${c} = ${c} + excluded.${c}`,
+        )
         .join(', ');
       u = new MultiRowUpsert(
         this.db,
@@ -52,7 +54,6 @@ export function rederiveSpanRollups(db: Database.Database, fromMs: number, toMs:
 /** The day_dims watermark (−∞ before migration 0026 created its row: no block is closed then). */
 export function dayDimsUpto(db: Database.Database): number {
   const v = db.prepare(`SELECT upto FROM rollup_fold WHERE name = '${DAY_DIMS_GROUP}'`).pluck().get() as
-    | number
-    | undefined;
+    number | undefined;
   return v ?? -Infinity;
 }

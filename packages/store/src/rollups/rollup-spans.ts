@@ -176,7 +176,11 @@ const spanTables = new Map<string, { tier: SpanTier; bySpan: Map<number, SpanRol
  * (largest blocks in the middle). Only blocks ending at or before `closedMs` (the closed ones, day-dims-fold.ts)
  * have rows. Other pieces pass through.
  */
-export function splitSpans(range: AggregateRange, table: RollupTable | null, closedMs: number): AggregateRange[] {
+export function splitSpans(
+  range: AggregateRange,
+  table: RollupTable | null,
+  closedMs: number,
+): AggregateRange[] {
   const t = range.kind === 'rollup' ? (range.table ?? table) : null;
   const spans = t && t.unit === DAY_MS && !('span' in t) ? spanTables.get(t.name) : undefined;
   if (!spans) return [range];

@@ -51,7 +51,12 @@ suite('migration 0026 on Postgres', () => {
   });
 
   it('the fold after the migration fills the rows a store had from the start', async () => {
-    const w = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+    const w = await openPgStore({
+      connectionString: server!.url,
+      dataKey: DATA_KEY,
+      schema,
+      foldIntervalMs: 0,
+    });
     await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
     await w.insertBatch(events(1200));
     await w.maintenance.foldRollups();
@@ -75,7 +80,12 @@ suite('migration 0026 on Postgres', () => {
       await client.query(`DROP INDEX "${schema}".rollup_day_account_account`);
       await client.query(`DELETE FROM "${schema}".rollup_fold WHERE name = 'day_dims'`);
       await client.query(`DELETE FROM "${schema}".kysely_migration WHERE name = '0026-day-dims'`);
-      const s = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+      const s = await openPgStore({
+        connectionString: server!.url,
+        dataKey: DATA_KEY,
+        schema,
+        foldIntervalMs: 0,
+      });
       try {
         const upto = await client.query(`SELECT upto FROM "${schema}".rollup_fold WHERE name = 'day_dims'`);
         expect(Number(upto.rows[0].upto)).toBe(T0);

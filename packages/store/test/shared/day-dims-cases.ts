@@ -20,7 +20,13 @@ const MODELS = [
 ] as const;
 
 /** `days` days, a few hours a day: three keys, four accounts, three models; failures, unpriced models, TTFTs. */
-function manyDays(days = 10, hours = [0, 4, 9, 16, 23], minutes = [5, 35], tag = 'a7', firstDay = 0): UsageEventInput[] {
+function manyDays(
+  days = 10,
+  hours = [0, 4, 9, 16, 23],
+  minutes = [5, 35],
+  tag = 'a7',
+  firstDay = 0,
+): UsageEventInput[] {
   const out: UsageEventInput[] = [];
   let i = 0;
   for (let d = firstDay; d < days; d++)
@@ -65,8 +71,12 @@ async function expectExact(s: PgStoreRepositories, filters: AnalyticsFilter[], w
       expect(same(await s.analytics.breakdown(f, { by })), `${name} by ${by}`).toEqual(
         same(await s.analytics.breakdown(raw(f), { by })),
       );
-    expect(same(await s.analytics.totals(f)), `${name} totals`).toEqual(same(await s.analytics.totals(raw(f))));
-    expect(await s.analytics.filterOptions(f), `${name} options`).toEqual(await s.analytics.filterOptions(raw(f)));
+    expect(same(await s.analytics.totals(f)), `${name} totals`).toEqual(
+      same(await s.analytics.totals(raw(f))),
+    );
+    expect(await s.analytics.filterOptions(f), `${name} options`).toEqual(
+      await s.analytics.filterOptions(raw(f)),
+    );
     for (const metric of ['latency', 'ttft'] as const) {
       const opts = { metric, percentiles: [0.5, 0.95] };
       expect(same(await s.analytics.latencyPercentiles(f, opts)), `${name} ${metric}`).toEqual(
@@ -78,7 +88,7 @@ async function expectExact(s: PgStoreRepositories, filters: AnalyticsFilter[], w
 
 /** Drains chunked re-pricing from `fromMs` on. */
 async function repriceFrom(s: PgStoreRepositories, fromMs: number, span: number): Promise<void> {
-  for (let afterId = 0, done = false; !done; ) {
+  for (let afterId = 0, done = false; !done;) {
     const r = await s.events.repriceChunk({ models: null, fromMs, afterId, span });
     afterId = r.lastId;
     done = r.done;
