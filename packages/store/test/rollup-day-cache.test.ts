@@ -76,6 +76,46 @@ describe('rollup_day on SQLite', () => {
     }
   });
 
+  it('day-dims tiers and span blocks with raw edges from the cache give the cache figures', async () => {
+    const path = await filled();
+    // The fold fills the day-dims tiers (the clock is past the data): 8-day blocks close.
+    const folder = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
+    await folder.maintenance.foldRollups();
+    await folder.close();
+    const cached = await openStore({ path, dataKey: KEY, cacheSnapshot: false, foldIntervalMs: 0 });
+    const viaRollups = await openStore({
+      path,
+      dataKey: KEY,
+      cacheSnapshot: false,
+      cacheScanLimit: 0,
+      foldIntervalMs: 0,
+    });
+    stores.push(cached, viaRollups);
+    await cached.warmCache();
+    await viaRollups.warmCache();
+    const long = { from: T0 + 5 * 3_600_000 + 600_000, to: T0 + 10 * 86_400_000 + 600_000 };
+    const strip = <T extends object>(x: T) => ({ ...x, source: '' });
+    for (const f of [
+      long,
+      { ...long, model: 'gpt-5' },
+      { ...long, authIndex: 'acc1' },
+      { ...long, authIndex: ['acc2', 'acc3'], model: 'claude-x' },
+    ]) {
+      expect(await viaRollups.analytics.filterOptions(f)).toEqual(await cached.analytics.filterOptions(f));
+      for (const by of ['model', 'provider', 'account', 'key'] as const) {
+        const r = await viaRollups.analytics.breakdown(f, { by });
+        expect(strip(r)).toEqual(strip(await cached.analytics.breakdown(f, { by })));
+      }
+      for (const metric of ['latency', 'ttft'] as const)
+        expect(strip(await viaRollups.analytics.latencyPercentiles(f, { metric }))).toEqual(
+          strip(await cached.analytics.latencyPercentiles(f, { metric })),
+        );
+    }
+    expect(
+      (await viaRollups.analytics.breakdown({ ...long, model: 'gpt-5' }, { by: 'account' })).source,
+    ).toBe('rollup+events');
+  });
+
   it('migration 0020 backfills rollup_day from rollup_hour', async () => {
     const path = await filled();
     const raw = new Database(path);

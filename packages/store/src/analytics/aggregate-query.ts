@@ -49,6 +49,8 @@ export type ValueRow = readonly number[];
 export interface AggregateStep {
   metrics: RawBuilder<Record<string, number>>;
   histogram: RawBuilder<Record<string, number>> | null;
+  /** The piece of the range it reads (a raw-events piece may be answered by the column cache instead). */
+  range?: AggregateRange;
 }
 
 const TOKEN_SUMS = TOKEN_COLUMNS.map((c) => `sum(${c})`);
@@ -133,7 +135,7 @@ function stepOf(
       : sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, ${bucket} AS bucket, count(*) AS n
           FROM events WHERE ${cond}${known} GROUP BY 1, 2, 3`;
   }
-  return { metrics, histogram };
+  return { metrics, histogram, range };
 }
 
 /**
@@ -204,6 +206,27 @@ export class AggregateCollector {
     for (const r of rows) {
       const x = this.group(r[0]!, r[1]!);
       if (x?.hist) x.hist[r[2]!]! += r[3]!;
+    }
+  }
+
+  /** Adds groups answered elsewhere (the column cache) for a grouping by an id (not time), in the same shape. */
+  addGroups(groups: readonly AggGroup[]): void {
+    for (const y of groups) {
+      if (y.n === 0) continue;
+      const x = this.group(y.g, y.g2);
+      if (!x) continue;
+      x.n += y.n;
+      x.failures += y.failures;
+      x.input += y.input;
+      x.cacheRead += y.cacheRead;
+      x.cacheCreation += y.cacheCreation;
+      x.output += y.output;
+      x.reasoning += y.reasoning;
+      x.unclassified += y.unclassified;
+      x.cost += y.cost;
+      x.unpriced += y.unpriced;
+      if (y.lastTs > x.lastTs) x.lastTs = y.lastTs;
+      if (x.hist && y.hist) for (let i = 0; i < x.hist.length; i++) x.hist[i]! += y.hist[i]!;
     }
   }
 

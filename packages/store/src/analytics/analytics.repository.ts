@@ -25,6 +25,7 @@ import {
 import type { ColumnCache } from './column-cache';
 import { DAY_MS } from '../rollups/rollup-batch';
 import { pickZoneRollup, planAggregateRanges } from '../rollups/rollup-choice';
+import { readFoldMarks } from '../rollups/fold-sqlite';
 import { aggregateSql } from './sqlite-aggregate';
 import type { BucketMap, TimeZones } from './time-zone';
 import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
@@ -168,9 +169,19 @@ export function createAnalyticsRepository(deps: {
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
-  /** The column cache when it is warm and covers the range, else rollups + SQL. */
+  /** A rollup plan's raw-event pieces from the column cache where it holds them (aggregateSql's `edges`). */
+  const cacheEdges =
+    (spec: AggSpec) =>
+    (from: number, to: number): AggGroups | null => {
+      const filter = { ...spec.filter, from, to };
+      if (!viaCache(filter)) return null;
+      return aggregateCache(deps.cache, { ...spec, filter }, sizeOf(spec.dim), spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
+    };
+
+  /** The column cache when it is warm and covers the range, else rollups + SQL (raw edges still from the cache). */
   const run = (spec: AggSpec): AggGroups => {
-    if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec)) return aggregateSql(deps.reader(), spec);
+    if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec))
+      return aggregateSql(deps.reader(), spec, cacheEdges(spec));
     const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
   };
@@ -186,7 +197,8 @@ export function createAnalyticsRepository(deps: {
   const rollupsCheaper = (spec: AggSpec): boolean => {
     const f = spec.filter;
     if (f.to - f.from < 2 * DAY_MS || deps.cache.rowsIn(f.from, f.to) <= scanLimit) return false;
-    const { table, ranges } = planAggregateRanges(spec);
+    // With the fold watermarks: a deferred tier's days count only below its cut (day-dims, zone tiers).
+    const { table, ranges } = planAggregateRanges(spec, readFoldMarks(deps.reader()));
     if (!table) return false;
     // Only when whole days carry the bulk of the range (raw-event edges stay under a day at each end).
     const daily = ranges.filter((r) => r.kind === 'rollup' && (r.table ?? table).unit === DAY_MS);
@@ -262,7 +274,7 @@ export function createAnalyticsRepository(deps: {
           })
         : null;
       const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
-        counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }).groups;
+        counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }, cacheEdges({ filter: f, dim })).groups;
       return filterOptionsOf(
         {
           key: groups('key'),

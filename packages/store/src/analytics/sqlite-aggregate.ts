@@ -15,13 +15,26 @@ export function sqliteValueRows(db: Database.Database, query: RawBuilder<unknown
     .all(...c.parameters) as ValueRow[];
 }
 
-/** An aggregate over rollups and raw events in SQLite (see aggregateQueries). */
-export function aggregateSql(db: Database.Database, spec: AggSpec): AggGroups {
+/**
+ * An aggregate over rollups and raw events in SQLite (see aggregateQueries). `edges`: answers a raw-events piece
+ * from the column cache when it holds it (null: SQL), for groupings by an id — a year's rollup plan has up to a day
+ * of raw events at each end, ~25 ms of SQL each at 10M events and well under 1 ms in the cache.
+ */
+export function aggregateSql(
+  db: Database.Database,
+  spec: AggSpec,
+  edges?: (from: number, to: number) => AggGroups | null,
+): AggGroups {
   // A deferred tier answers below its watermark only; upto only grows, so reading it first keeps the answer exact.
   const marks = planNeedsMarks(spec) ? readFoldMarks(db) : undefined;
   const { steps, source } = aggregateQueries(spec, sqliteTimeFold(spec), marks);
   const out = new AggregateCollector(spec);
   for (const s of steps) {
+    const cached = edges && spec.dim !== 'time' && s.range?.kind === 'events' ? edges(s.range.from, s.range.to) : null;
+    if (cached) {
+      out.addGroups(cached.groups);
+      continue;
+    }
     out.addMetrics(sqliteValueRows(db, s.metrics));
     if (s.histogram) out.addHistogram(sqliteValueRows(db, s.histogram));
   }
