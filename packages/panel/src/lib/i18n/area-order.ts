@@ -1,0 +1,47 @@
+// Bundle order only: rolldown emits modules in import order, and gzip finds repeats only within 32 kB. Importing
+// each area's four languages side by side puts their identical keys next to each other (about 5 kB gzip less than
+// each language's areas in a row). Nothing here is used; en.ts / ru.ts / zh-cn.ts / zh-tw.ts stay the real tables.
+import './areas/monitoring/en';
+import './areas/monitoring/ru';
+import './areas/monitoring/zh-cn';
+import './areas/monitoring/zh-tw';
+import './areas/admin/en';
+import './areas/admin/ru';
+import './areas/admin/zh-cn';
+import './areas/admin/zh-tw';
+import './areas/pool/en';
+import './areas/pool/ru';
+import './areas/pool/zh-cn';
+import './areas/pool/zh-tw';
+import './areas/budgets/en';
+import './areas/budgets/ru';
+import './areas/budgets/zh-cn';
+import './areas/budgets/zh-tw';
+import './areas/ux/en';
+import './areas/ux/ru';
+import './areas/ux/zh-cn';
+import './areas/ux/zh-tw';
+import './areas/cpa-forms/en';
+import './areas/cpa-forms/ru';
+import './areas/cpa-forms/zh-cn';
+import './areas/cpa-forms/zh-tw';
+import './areas/pool-intel/en';
+import './areas/pool-intel/ru';
+import './areas/pool-intel/zh-cn';
+import './areas/pool-intel/zh-tw';
+import './areas/cost/en';
+import './areas/cost/ru';
+import './areas/cost/zh-cn';
+import './areas/cost/zh-tw';
+import './areas/accounts/en';
+import './areas/accounts/ru';
+import './areas/accounts/zh-cn';
+import './areas/accounts/zh-tw';
+import './areas/panel19/en';
+import './areas/panel19/ru';
+import './areas/panel19/zh-cn';
+import './areas/panel19/zh-tw';
+import './areas/upstreams/en';
+import './areas/upstreams/ru';
+import './areas/upstreams/zh-cn';
+import './areas/upstreams/zh-tw';
