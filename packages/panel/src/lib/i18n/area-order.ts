@@ -45,3 +45,7 @@ import './areas/upstreams/en';
 import './areas/upstreams/ru';
 import './areas/upstreams/zh-cn';
 import './areas/upstreams/zh-tw';
+import './areas/panel-wiring/en';
+import './areas/panel-wiring/ru';
+import './areas/panel-wiring/zh-cn';
+import './areas/panel-wiring/zh-tw';
