@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
-import { adminLogin, closeInOrder, collectErrors, launchChromium, navTo, openPage, openSeededStore, startPanelServer, type SeededStore } from './walk-harness';
+import { adminLogin, closeInOrder, collectErrors, ensureArtifacts, launchChromium, navTo, openPage, openSeededStore, startPanelServer, themeShots, type SeededStore } from './walk-harness';
 
 // Server features the panel shows since lane panel-wiring: the instance and its leases (Collector), a model's
 // price history and the models with unpriced calls (Prices), and the background jobs (Prices, Storage). A real
@@ -37,6 +37,7 @@ describe('panel wiring in Chromium (manager mode)', () => {
   };
 
   beforeAll(async () => {
+    await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
     seeded = await openSeededStore('wiring', { seed: 28, events: 200, days: 5, end: Date.now() - HOUR, keys: 2, accounts: 3, models: 3 });
@@ -73,6 +74,8 @@ describe('panel wiring in Chromium (manager mode)', () => {
       await row.getByText(lease.held ? 'this instance' : 'free').waitFor();
     }
     if (status.instance.leases.some((l) => l.name === 'scheduler')) await card.getByText('Schedulers (pool, alerts, budgets, jobs)').waitFor();
+    // The only process on its database holds its leases for good: no expiry shown.
+    await expect.poll(() => card.locator('tbody td:nth-child(3)').allTextContents()).toEqual(status.instance.leases.map(() => '–'));
   });
 
   it('Prices: a model priced later than its calls is listed from /unpriced; one click prices its history; the re-pricing job and the price history show', async () => {
@@ -115,6 +118,7 @@ describe('panel wiring in Chromium (manager mode)', () => {
     await expect.poll(() => hist.locator('tbody tr').count()).toBe(shown.length);
     await hist.locator('tbody tr').first().getByText('6').first().waitFor();
     await hist.locator('tbody tr').first().getByText('now').waitFor();
+    await themeShots(page, 'wiring-prices-history', { inBanner: true });
     await row.getByRole('button', { name: `Price history of ${model}` }).click();
     await expect.poll(() => hist.count()).toBe(0);
   });
@@ -137,5 +141,11 @@ describe('panel wiring in Chromium (manager mode)', () => {
     await waiting.getByRole('button', { name: 'Cancel' }).click();
     await waiting.getByText('cancelled').waitFor();
     expect((await seeded.store.jobs.get(queued.id))?.state).toBe('cancelled');
+    // A retention run started on this page shows in the list and is followed to its end.
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await expect.poll(async () => (await api<{ jobs: { id: number }[] }>('/v0/management/jobs?kind=retention')).jobs.length).toBe(2);
+    const run = (await api<{ jobs: { id: number }[] }>('/v0/management/jobs?kind=retention')).jobs[0]!;
+    await jobs.locator(`tr[data-job="${run.id}"][data-state="succeeded"]`).getByText('Retention').waitFor();
+    await themeShots(page, 'wiring-storage-jobs', { inBanner: true });
   });
 });
