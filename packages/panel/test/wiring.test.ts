@@ -88,6 +88,7 @@ describe('panel wiring in Chromium (manager mode)', () => {
     await navTo(page, 'Model prices');
     const chip = page.getByTestId('unpriced').getByRole('button', { name: model, exact: true });
     await expect.poll(() => chip.getAttribute('title')).toMatch(/calls before its price: set it for all history/);
+    await page.getByTestId('unpriced').getByText(`${unpriced.models.length} model(s) have calls without a price`).waitFor();
     await chip.click();
     // The editor opens on the existing price: apply it to all history.
     await expect.poll(() => page.locator('input[name="price-output"]').inputValue()).toBe('4');

@@ -22,6 +22,7 @@ export const wiringEn = {
   removed: 'removed',
   reasons: { initial: 'initial', manual: 'edited', sync: 'synced', delete: 'deleted' },
   noVersions: 'No price versions recorded.',
+  partlyUnpriced: ({ n }: { n: number }) => `${n} model(s) have calls without a price`,
   pricedLater: ({ n }: { n: number }) => `${n} calls before its price: set it for all history`,
   jobs: 'Background jobs',
   jobsHint: 'Re-pricing after a price change, retention runs, …: what runs, how far it is, and how it ended.',

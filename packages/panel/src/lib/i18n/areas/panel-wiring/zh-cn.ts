@@ -22,6 +22,7 @@ export const wiringZhCn: typeof wiringEn = {
   removed: '已删除',
   reasons: { initial: '初始', manual: '手动修改', sync: '同步', delete: '删除' },
   noVersions: '没有价格版本记录。',
+  partlyUnpriced: ({ n }) => `${n} 个模型有未计价的调用`,
   pricedLater: ({ n }) => `有价格之前的 ${n} 次调用：设置价格并应用到全部历史`,
   jobs: '后台任务',
   jobsHint: '改价后的重新计价、保留期清理等：正在运行什么、进度如何、结果怎样。',

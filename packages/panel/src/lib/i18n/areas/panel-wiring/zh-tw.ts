@@ -22,6 +22,7 @@ export const wiringZhTw: typeof wiringEn = {
   removed: '已刪除',
   reasons: { initial: '初始', manual: '手動修改', sync: '同步', delete: '刪除' },
   noVersions: '沒有價格版本紀錄。',
+  partlyUnpriced: ({ n }) => `${n} 個模型有未計價的呼叫`,
   pricedLater: ({ n }) => `有價格之前的 ${n} 次呼叫：設定價格並套用到全部歷史`,
   jobs: '背景任務',
   jobsHint: '改價後的重新計價、保留期清理等：正在執行什麼、進度如何、結果怎樣。',
