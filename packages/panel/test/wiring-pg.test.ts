@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, defineConfig } from '@cpamp/server';
 import { openPgStore, type PgStore } from '@cpamp/store';
-import { pgTestsDisabled, startFakeCpa, startTestPostgres, type FakeCpa, type TestPostgres } from '@cpamp/testkit';
+import {
+  pgTestsDisabled,
+  startFakeCpa,
+  startTestPostgres,
+  type FakeCpa,
+  type TestPostgres,
+} from '@cpamp/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,12 +37,20 @@ suite('Instances card with two instances on one Postgres (Chromium)', () => {
 
   const leaseHolders = async (url: string) => {
     const res = await fetch(`${url}/status`, { headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
-    return ((await res.json()) as { instance: { leases: { name: string; held: boolean; holder: string | null }[] } }).instance.leases;
+    return (
+      (await res.json()) as { instance: { leases: { name: string; held: boolean; holder: string | null }[] } }
+    ).instance.leases;
   };
 
   async function start(instanceId: string): Promise<Instance> {
     const dir = await mkdtemp(join(tmpdir(), `cpamp-panel-wiring-${instanceId}-`));
-    const store = await openPgStore({ connectionString: pg.url, schema: `wiring_${process.pid}`, dataKey: DATA_KEY, poolSize: 3, instanceId });
+    const store = await openPgStore({
+      connectionString: pg.url,
+      schema: `wiring_${process.pid}`,
+      dataKey: DATA_KEY,
+      poolSize: 3,
+      instanceId,
+    });
     const config = defineConfig({
       dataDir: dir,
       adminKey: ADMIN_KEY,
@@ -45,7 +59,12 @@ suite('Instances card with two instances on one Postgres (Chromium)', () => {
       panelPath: join(built.dir, 'management.html'),
       logLevel: 'error',
     });
-    const app = await buildApp(config, { store, logStream: { write: () => undefined }, retentionSchedule: false, ha: { ttlMs: 4000, heartbeatMs: 500 } });
+    const app = await buildApp(config, {
+      store,
+      logStream: { write: () => undefined },
+      retentionSchedule: false,
+      ha: { ttlMs: 4000, heartbeatMs: 500 },
+    });
     const inst = { store, app, url: await listenLocal(app), dir };
     instances.push(inst);
     return inst;
@@ -55,7 +74,7 @@ suite('Instances card with two instances on one Postgres (Chromium)', () => {
     [built, pg, fake] = await Promise.all([buildPanel(), startTestPostgres(), startFakeCpa({})]);
     const east = await start('east-1');
     // The first instance takes every lease before the second starts.
-    for (const until = Date.now() + 15_000; !(await leaseHolders(east.url)).every((l) => l.held); ) {
+    for (const until = Date.now() + 15_000; !(await leaseHolders(east.url)).every((l) => l.held);) {
       if (Date.now() > until) throw new Error('the first instance did not take its leases in 15 s');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -77,7 +96,9 @@ suite('Instances card with two instances on one Postgres (Chromium)', () => {
 
   it("the second instance's Collector page names the first as holder of each lease", async () => {
     const west = instances[1]!;
-    await expect.poll(async () => (await leaseHolders(west.url)).map((l) => l.holder), { timeout: 15_000 }).toSatisfy((h: (string | null)[]) => h.length > 0 && h.every((x) => x === 'east-1'));
+    await expect
+      .poll(async () => (await leaseHolders(west.url)).map((l) => l.holder), { timeout: 15_000 })
+      .toSatisfy((h: (string | null)[]) => h.length > 0 && h.every((x) => x === 'east-1'));
     const leases = await leaseHolders(west.url);
     const page = await openPage(browser);
     const problems: string[] = [];

@@ -4,7 +4,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPanel, type BuiltPanel } from './build-panel';
-import { adminLogin, closeInOrder, collectErrors, ensureArtifacts, launchChromium, navTo, openPage, openSeededStore, startPanelServer, themeShots, type SeededStore } from './walk-harness';
+import {
+  adminLogin,
+  closeInOrder,
+  collectErrors,
+  ensureArtifacts,
+  launchChromium,
+  navTo,
+  openPage,
+  openSeededStore,
+  startPanelServer,
+  themeShots,
+  type SeededStore,
+} from './walk-harness';
 
 // Server features the panel shows since lane panel-wiring: the instance and its leases (Collector), a model's
 // price history and the models with unpriced calls (Prices), and the background jobs (Prices, Storage). A real
@@ -30,8 +42,14 @@ describe('panel wiring in Chromium (manager mode)', () => {
   let page: Page;
   const problems: string[] = [];
 
-  const api = async <T,>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${url}${path}`, { ...init, headers: { Authorization: `Bearer ${ADMIN_KEY}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) } });
+  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
+    const res = await fetch(`${url}${path}`, {
+      ...init,
+      headers: {
+        Authorization: `Bearer ${ADMIN_KEY}`,
+        ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+      },
+    });
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
   };
@@ -40,9 +58,23 @@ describe('panel wiring in Chromium (manager mode)', () => {
     await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
-    seeded = await openSeededStore('wiring', { seed: 28, events: 200, days: 5, end: Date.now() - HOUR, keys: 2, accounts: 3, models: 3 });
+    seeded = await openSeededStore('wiring', {
+      seed: 28,
+      events: 200,
+      days: 5,
+      end: Date.now() - HOUR,
+      keys: 2,
+      accounts: 3,
+      models: 3,
+    });
     events = seeded.events;
-    ({ app, url } = await startPanelServer({ seeded, panelDir: built.dir, adminKey: ADMIN_KEY, fake, deps: { retentionSchedule: false } }));
+    ({ app, url } = await startPanelServer({
+      seeded,
+      panelDir: built.dir,
+      adminKey: ADMIN_KEY,
+      fake,
+      deps: { retentionSchedule: false },
+    }));
     browser = await launchChromium();
   }, 120_000);
 
@@ -62,7 +94,9 @@ describe('panel wiring in Chromium (manager mode)', () => {
   });
 
   it('Collector: the instance card names this process and who holds each lease', async () => {
-    const status = await api<{ instance: { instanceId: string; mode: string; leases: { name: string; held: boolean }[] } }>('/status');
+    const status = await api<{
+      instance: { instanceId: string; mode: string; leases: { name: string; held: boolean }[] };
+    }>('/status');
     expect(status.instance.leases.length).toBeGreaterThan(0);
     await navTo(page, 'Collector');
     const card = page.getByTestId('instances');
@@ -73,22 +107,33 @@ describe('panel wiring in Chromium (manager mode)', () => {
       const row = card.locator(`tr[data-lease="${lease.name}"]`);
       await row.getByText(lease.held ? 'this instance' : 'free').waitFor();
     }
-    if (status.instance.leases.some((l) => l.name === 'scheduler')) await card.getByText('Schedulers (pool, alerts, budgets, jobs)').waitFor();
+    if (status.instance.leases.some((l) => l.name === 'scheduler'))
+      await card.getByText('Schedulers (pool, alerts, budgets, jobs)').waitFor();
     // The only process on its database holds its leases for good: no expiry shown.
-    await expect.poll(() => card.locator('tbody td:nth-child(3)').allTextContents()).toEqual(status.instance.leases.map(() => '–'));
+    await expect
+      .poll(() => card.locator('tbody td:nth-child(3)').allTextContents())
+      .toEqual(status.instance.leases.map(() => '–'));
   });
 
   it('Prices: a model priced later than its calls is listed from /unpriced; one click prices its history; the re-pricing job and the price history show', async () => {
     const model = [...new Set(events.map((e) => e.model))].sort()[0]!;
     // Priced from now on: its past calls stay unpriced, so /unpriced lists it although it has a price.
-    await api(`/v0/management/model-prices?applyFrom=now&wait=true`, { method: 'PUT', body: JSON.stringify({ model, price: { input: 1, output: 4 } }) });
+    await api(`/v0/management/model-prices?applyFrom=now&wait=true`, {
+      method: 'PUT',
+      body: JSON.stringify({ model, price: { input: 1, output: 4 } }),
+    });
     const unpriced = await api<{ models: { model: string }[] }>('/v0/management/model-prices/unpriced');
     expect(unpriced.models.map((m) => m.model)).toContain(model);
 
     await navTo(page, 'Model prices');
     const chip = page.getByTestId('unpriced').getByRole('button', { name: model, exact: true });
-    await expect.poll(() => chip.getAttribute('title')).toMatch(/calls before its price: set it for all history/);
-    await page.getByTestId('unpriced').getByText(`${unpriced.models.length} model(s) have calls without a price`).waitFor();
+    await expect
+      .poll(() => chip.getAttribute('title'))
+      .toMatch(/calls before its price: set it for all history/);
+    await page
+      .getByTestId('unpriced')
+      .getByText(`${unpriced.models.length} model(s) have calls without a price`)
+      .waitFor();
     await chip.click();
     // The editor opens on the existing price: apply it to all history.
     await expect.poll(() => page.locator('input[name="price-output"]').inputValue()).toBe('4');
@@ -96,21 +141,35 @@ describe('panel wiring in Chromium (manager mode)', () => {
     await page.locator('input[name="price-apply"][value="all"]').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect
-      .poll(async () => (await api<{ models: { model: string }[] }>('/v0/management/model-prices/unpriced')).models.map((m) => m.model), { timeout: 15_000 })
+      .poll(
+        async () =>
+          (await api<{ models: { model: string }[] }>('/v0/management/model-prices/unpriced')).models.map(
+            (m) => m.model,
+          ),
+        { timeout: 15_000 },
+      )
       .not.toContain(model);
     await page.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => page.getByTestId('unpriced').getByRole('button', { name: model, exact: true }).count()).toBe(0);
+    await expect
+      .poll(() => page.getByTestId('unpriced').getByRole('button', { name: model, exact: true }).count())
+      .toBe(0);
 
     // The re-pricing jobs (the PUT above and the one from the editor) are listed with their outcome.
     const jobs = page.getByTestId('jobs');
     await jobs.getByRole('heading', { name: 'Background jobs' }).waitFor();
-    const done = (await api<{ jobs: { state: string }[] }>('/v0/management/jobs?kind=reprice')).jobs.filter((j) => j.state === 'succeeded');
+    const done = (await api<{ jobs: { state: string }[] }>('/v0/management/jobs?kind=reprice')).jobs.filter(
+      (j) => j.state === 'succeeded',
+    );
     expect(done.length).toBeGreaterThan(0);
-    await expect.poll(() => jobs.locator('tr[data-state="succeeded"]').count(), { timeout: 15_000 }).toBe(Math.min(5, done.length));
+    await expect
+      .poll(() => jobs.locator('tr[data-state="succeeded"]').count(), { timeout: 15_000 })
+      .toBe(Math.min(5, done.length));
     await jobs.getByText('Re-pricing').first().waitFor();
 
     // The expanded row shows every version the server keeps, newest first.
-    const { versions } = await api<{ versions: Version[] }>(`/v0/management/model-prices/${encodeURIComponent(model)}/versions`);
+    const { versions } = await api<{ versions: Version[] }>(
+      `/v0/management/model-prices/${encodeURIComponent(model)}/versions`,
+    );
     const shown = versions.filter((v) => v.fromMs === null || v.toMs === null || v.toMs > v.fromMs);
     expect(shown.length).toBeGreaterThan(0);
     const row = page.locator(`tr[data-model="${model}"]`);
@@ -127,7 +186,10 @@ describe('panel wiring in Chromium (manager mode)', () => {
   it('Storage: the job list shows a failed job with its error and cancels a queued one', async () => {
     const failed = await seeded.store.jobs.create({ kind: 'retention', params: null });
     await seeded.store.jobs.update(failed.id, { state: 'running' });
-    await seeded.store.jobs.update(failed.id, { state: 'failed', error: { code: 'store_error', message: 'disk is full' } });
+    await seeded.store.jobs.update(failed.id, {
+      state: 'failed',
+      error: { code: 'store_error', message: 'disk is full' },
+    });
     // A kind nobody runs in this process stays queued until cancelled.
     const queued = await seeded.store.jobs.create({ kind: 'export', params: null });
 
@@ -144,7 +206,11 @@ describe('panel wiring in Chromium (manager mode)', () => {
     expect((await seeded.store.jobs.get(queued.id))?.state).toBe('cancelled');
     // A retention run started on this page shows in the list and is followed to its end.
     await page.getByRole('button', { name: 'Run now' }).click();
-    await expect.poll(async () => (await api<{ jobs: { id: number }[] }>('/v0/management/jobs?kind=retention')).jobs.length).toBe(2);
+    await expect
+      .poll(
+        async () => (await api<{ jobs: { id: number }[] }>('/v0/management/jobs?kind=retention')).jobs.length,
+      )
+      .toBe(2);
     const run = (await api<{ jobs: { id: number }[] }>('/v0/management/jobs?kind=retention')).jobs[0]!;
     await jobs.locator(`tr[data-job="${run.id}"][data-state="succeeded"]`).getByText('Retention').waitFor();
     await themeShots(page, 'wiring-storage-jobs', { inBanner: true });

@@ -43,7 +43,10 @@ describe('zod-lite (the built panel’s zod)', () => {
         const y = b[name].safeParse(input);
         expect(y.success, JSON.stringify(input)).toBe(x.success);
         if (x.success && y.success) expect(y.data).toEqual(x.data);
-        else expect(y.error?.issues.map((i) => [i.path, i.message])).toEqual(x.error?.issues.map((i) => [i.path, i.message]));
+        else
+          expect(y.error?.issues.map((i) => [i.path, i.message])).toEqual(
+            x.error?.issues.map((i) => [i.path, i.message]),
+          );
       }
     });
   }

@@ -2,7 +2,8 @@
 // background job list (Storage, Prices).
 export const wiringEn = {
   instances: 'Instances',
-  instancesHint: 'cpamp processes on this database: collecting and the schedulers run on the one holding the lease.',
+  instancesHint:
+    'cpamp processes on this database: collecting and the schedulers run on the one holding the lease.',
   thisInstance: 'This instance',
   single: 'Alone on its database: it holds every lease.',
   shared: 'Shares its database with other cpamp instances: leases are taken in the database.',
@@ -33,6 +34,12 @@ export const wiringEn = {
   finished: 'Finished',
   noJobs: 'No background jobs yet.',
   cancel: 'Cancel',
-  states: { queued: 'queued', running: 'running', succeeded: 'done', failed: 'failed', cancelled: 'cancelled' },
+  states: {
+    queued: 'queued',
+    running: 'running',
+    succeeded: 'done',
+    failed: 'failed',
+    cancelled: 'cancelled',
+  },
   kinds: { reprice: 'Re-pricing', retention: 'Retention' } as Record<string, string>,
 };

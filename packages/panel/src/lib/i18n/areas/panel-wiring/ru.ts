@@ -25,7 +25,8 @@ export const wiringRu: typeof wiringEn = {
   partlyUnpriced: ({ n }) => `У ${n} моделей есть вызовы без цены`,
   pricedLater: ({ n }) => `${n} вызовов до появления цены: задайте её на всю историю`,
   jobs: 'Фоновые задачи',
-  jobsHint: 'Пересчёт цен после изменения, очистка по сроку хранения, …: что идёт, насколько продвинулось и чем закончилось.',
+  jobsHint:
+    'Пересчёт цен после изменения, очистка по сроку хранения, …: что идёт, насколько продвинулось и чем закончилось.',
   job: 'Задача',
   state: 'Состояние',
   progress: 'Ход',
@@ -33,6 +34,12 @@ export const wiringRu: typeof wiringEn = {
   finished: 'Завершена',
   noJobs: 'Фоновых задач пока нет.',
   cancel: 'Отменить',
-  states: { queued: 'в очереди', running: 'идёт', succeeded: 'готово', failed: 'ошибка', cancelled: 'отменена' },
+  states: {
+    queued: 'в очереди',
+    running: 'идёт',
+    succeeded: 'готово',
+    failed: 'ошибка',
+    cancelled: 'отменена',
+  },
   kinds: { reprice: 'Пересчёт цен', retention: 'Срок хранения' },
 };
