@@ -31,7 +31,7 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   const { store } = app;
   const { now } = opts;
   await app.register(analyticsRoutes, { store, now });
-  await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit });
+  await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit, upstreamNames: () => app.cpa.upstreams.list().map((u) => u.name) });
   await app.register(priceRoutes, { store, allowLocalTargets: opts.config.allowLocalTargets });
   await app.register(aliasRoutes, { store });
   await app.register(importRoutes, { store, dataDir: opts.config.dataDir, limits: opts.config.import, now });
