@@ -35,8 +35,15 @@ export function createPoolInspections(db: PoolDb): PoolInspectionsTable {
       const id = Number(
         w(
           'INSERT INTO pool_inspection_run (trigger, state, started_ms, total, done, dry_run, counts, upstream) VALUES (?, ?, ?, ?, 0, ?, ?, ?)',
-        ).run(run.trigger, 'running', now(), run.total, run.dryRun ? 1 : 0, JSON.stringify(EMPTY_COUNTS()), run.upstream ?? null)
-          .lastInsertRowid,
+        ).run(
+          run.trigger,
+          'running',
+          now(),
+          run.total,
+          run.dryRun ? 1 : 0,
+          JSON.stringify(EMPTY_COUNTS()),
+          run.upstream ?? null,
+        ).lastInsertRowid,
       );
       return repo.getRun(id)!;
     },
