@@ -113,6 +113,29 @@ describe('several CPAs in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("sets an alert rule's CPA in the rule form (shown with two or more CPAs)", async () => {
+    await page.evaluate(() => (window.location.hash = '#/alerts?tab=rules'));
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.locator('select[name="rule-kind"]').selectOption('collector-stalled');
+    await page.locator('input[name="rule-name"]').fill('East collector');
+    const cpa = page.locator('select[name="param-upstream"]');
+    expect(await cpa.locator('option').allTextContents()).toEqual(['All CPAs', 'default', 'east']);
+    await cpa.selectOption('east');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('rules').getByText('East collector').waitFor();
+    const rules = (await app.inject({ url: '/v0/management/alerts/rules', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { items: { id: number; name: string; params: Record<string, unknown> }[] };
+    const rule = rules.items.find((r) => r.name === 'East collector')!;
+    expect(rule.params).toMatchObject({ upstream: 'east' });
+    // Back to every CPA: the edit drops the param.
+    await page.getByRole('button', { name: 'Edit East collector' }).click();
+    await page.locator('select[name="param-upstream"]').selectOption('');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => ((await app.inject({ url: '/v0/management/alerts/rules', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json().items as { id: number; params: Record<string, unknown> }[]).find((r) => r.id === rule.id)?.params.upstream ?? null)
+      .toBeNull();
+    expect(problems).toEqual([]);
+  });
+
   it('shows the chosen CPA on the config and auth-files (accounts) pages; a write goes to that CPA only', async () => {
     const switcher = page.getByTestId('upstream-switcher');
     const sent: { method: string; path: string; upstream: string | undefined }[] = [];
