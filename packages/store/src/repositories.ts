@@ -173,6 +173,13 @@ export interface SettingsRepository {
   getManagementKey(): Promise<string | undefined>;
   setManagementKey(key: string): Promise<void>;
   clearManagementKey(): Promise<void>;
+  /**
+   * A secret sealed with the data key under `name` (e.g. a CPA's management key added in the panel),
+   * decrypted; undefined when none is stored. Stored as the settings row `secret:<name>`.
+   */
+  getSecret(name: string): Promise<string | undefined>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
 }
 
 export interface MaintenanceRepository {
