@@ -136,6 +136,41 @@ describe('several CPAs in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('adds, changes and removes a CPA on the Collector page; the switcher follows; configured CPAs are read-only', async () => {
+    const north = await startFakeCpa({ managementKey: 'north-key', config: { 'proxy-url': 'socks5://north' } });
+    try {
+      await page.evaluate(() => (window.location.hash = '#/collector'));
+      const card = page.getByTestId('upstreams-card');
+      await card.waitFor();
+      expect(await card.locator('tr[data-upstream]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-upstream')))).toEqual(['default', 'east']);
+      expect(await card.locator('tr[data-upstream="east"] button').count()).toBe(0);
+      await card.locator('input[name="cpa-name"]').fill('north');
+      await card.locator('input[name="cpa-url"]').fill(north.url);
+      await card.locator('input[name="cpa-key"]').fill('north-key');
+      await card.getByRole('button', { name: 'Add CPA' }).click();
+      await card.locator('tr[data-upstream="north"]').waitFor();
+      const switcher = page.getByTestId('upstream-switcher');
+      await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(['CPA: default', 'CPA: east', 'CPA: north']);
+      // The proxy reaches the new CPA with its key; the list never shows the key.
+      const viaProxy = await app.inject({ url: '/v0/management/config', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-cpamp-upstream': 'north' } });
+      expect(viaProxy.json()['proxy-url']).toBe('socks5://north');
+      expect(await card.textContent()).not.toContain('north-key');
+      // Change its key (the CPA rotated it), then remove it.
+      north.setManagementKey('north-key-2');
+      await card.locator('tr[data-upstream="north"]').getByRole('button', { name: 'Edit' }).click();
+      await card.locator('input[name="cpa-key"]').fill('north-key-2');
+      await card.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(async () => (await app.inject({ url: '/v0/management/config', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-cpamp-upstream': 'north' } })).statusCode).toBe(200);
+      page.once('dialog', (d) => void d.accept());
+      await card.locator('tr[data-upstream="north"]').getByRole('button', { name: 'Delete' }).click();
+      await expect.poll(() => card.locator('tr[data-upstream="north"]').count()).toBe(0);
+      await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(['CPA: default', 'CPA: east']);
+      expect(problems).toEqual([]);
+    } finally {
+      await north.close();
+    }
+  });
+
   it('shows the chosen CPA on the config and auth-files (accounts) pages; a write goes to that CPA only', async () => {
     const switcher = page.getByTestId('upstream-switcher');
     const sent: { method: string; path: string; upstream: string | undefined }[] = [];
