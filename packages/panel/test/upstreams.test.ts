@@ -136,6 +136,23 @@ describe('several CPAs in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("the pool policy form edits the switcher's CPA: its own value, the global policy unchanged", async () => {
+    const switcher = page.getByTestId('upstream-switcher');
+    await switcher.selectOption('east');
+    await page.evaluate(() => (window.location.hash = '#/inspection'));
+    const form = page.getByTestId('policy-form');
+    await expect.poll(() => form.getByTestId('policy-scope').textContent()).toMatch(/CPA east/);
+    await form.locator('input[name="inspectionConcurrency"]').fill('7');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Policy saved.').first().waitFor();
+    const policy = async (upstream?: string) =>
+      (await app.inject({ url: `/v0/management/pool/policy${upstream ? `?upstream=${upstream}` : ''}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { policy: { inspectionConcurrency: number }; own: string[] };
+    expect(await policy('east')).toMatchObject({ own: ['inspectionConcurrency'], policy: { inspectionConcurrency: 7 } });
+    expect((await policy()).policy.inspectionConcurrency).not.toBe(7);
+    await switcher.selectOption('default');
+    expect(problems).toEqual([]);
+  });
+
   it('adds, changes and removes a CPA on the Collector page; the switcher follows; configured CPAs are read-only', async () => {
     const north = await startFakeCpa({ managementKey: 'north-key', config: { 'proxy-url': 'socks5://north' } });
     try {
