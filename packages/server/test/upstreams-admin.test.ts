@@ -104,6 +104,19 @@ describe('CPAs added in the panel', () => {
     expect(await t.app.store.settings.getSecret('upstream_key.east')).toBe('east-rotated-key');
   });
 
+  it('the collector alerts watch a CPA added at runtime', async () => {
+    const rule = await call('POST', '/v0/management/alerts/rules', { name: 'Collector down', kind: 'collector-stalled', params: { afterMinutes: 0 } });
+    expect(rule.statusCode, rule.body).toBeLessThan(300);
+    east.setManagementKey('east-rotated-again');
+    await waitFor(async () => (await status()).upstreams.find((u) => u.name === 'east')?.collector.state === 'auth-stopped', { timeoutMs: 10_000, what: "east's collector to stop on the rotated key" });
+    await t.app.alerts.tick({ forceWatchers: true });
+    await t.app.alerts.engine.idle();
+    const incidents = (await call('GET', '/v0/management/alerts/incidents')).json().items as { subject: string; state: string }[];
+    expect(incidents.map((i) => [i.subject, i.state])).toEqual([['collector:east', 'open']]);
+    // Back on the CPA's key for the next case.
+    east.setManagementKey('east-rotated-key');
+  });
+
   it('a stored CPA survives a restart; removing it stops its collector and keeps its events', async () => {
     // A second app on the same data dir (the first one closed) loads the stored CPA with its sealed key.
     await t.app.close();
