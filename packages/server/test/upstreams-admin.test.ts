@@ -117,6 +117,31 @@ describe('CPAs added in the panel', () => {
     east.setManagementKey('east-rotated-key');
   });
 
+  it('picks up what another instance changed in the stored list (refresh)', async () => {
+    const settings = t.app.store.settings;
+    const stored = t.app.cpa.stored!;
+    // Another instance on the same database added "south" and changed east's URL… simulated on the rows.
+    const south = await startFakeCpa({ managementKey: 'south-key', config: { 'proxy-url': 'socks5://south' } });
+    try {
+      const list = (await settings.get('upstreams.stored')) as { name: string; url: string; updatedMs: number }[];
+      await settings.setSecret('upstream_key.south', 'south-key');
+      await settings.set('upstreams.stored', [...list, { name: 'south', url: south.url, collectorMode: null, createdMs: 1, updatedMs: 1 }]);
+      expect(await stored.refresh()).toEqual({ added: 1, removed: 0, changed: 0 });
+      expect(await names()).toEqual(['default', 'west', 'east', 'south']);
+      const proxied = await call('GET', '/v0/management/config', undefined, { 'x-cpamp-upstream': 'south' });
+      expect(proxied.json()['proxy-url']).toBe('socks5://south');
+      expect(t.app.collectors.has('south')).toBe(true);
+      // …then removed it again: this instance stops its collector.
+      await settings.set('upstreams.stored', list);
+      expect(await stored.refresh()).toEqual({ added: 0, removed: 1, changed: 0 });
+      expect(await names()).toEqual(['default', 'west', 'east']);
+      expect(t.app.collectors.has('south')).toBe(false);
+      expect(await stored.refresh()).toEqual({ added: 0, removed: 0, changed: 0 });
+    } finally {
+      await south.close();
+    }
+  });
+
   it('a stored CPA survives a restart; removing it stops its collector and keeps its events', async () => {
     // A second app on the same data dir (the first one closed) loads the stored CPA with its sealed key.
     await t.app.close();

@@ -28,6 +28,8 @@ export interface CpaPluginOptions {
   /** The store's settings: CPAs added in the panel are kept there (none without a store). */
   storedUpstreams?: StoredUpstreamsPort;
   now?: () => number;
+  /** How often the stored CPAs are re-read (another instance may change them); default 60 s. */
+  storedRefreshMs?: number;
 }
 
 async function cpaPlugin(app: FastifyInstance, opts: CpaPluginOptions): Promise<void> {
@@ -46,6 +48,14 @@ async function cpaPlugin(app: FastifyInstance, opts: CpaPluginOptions): Promise<
     ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
   };
   app.decorate('cpa', services);
+  // Several instances on one database: a CPA another instance added or removed reaches this one within a minute.
+  const refresh = stored
+    ? setInterval(() => void stored.refresh().catch((err: unknown) => app.log.warn({ err }, 'reading the stored CPAs failed')), opts.storedRefreshMs ?? 60_000)
+    : null;
+  refresh?.unref();
+  app.addHook('onClose', async () => {
+    if (refresh) clearInterval(refresh);
+  });
   app.addHook('onClose', async () => {
     await Promise.all([services.proxy.close(), services.publicProxy.close()]);
   });

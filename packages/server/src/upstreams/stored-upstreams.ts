@@ -38,6 +38,11 @@ export interface StoredUpstreams {
   add(input: { name: string; url: string; managementKey: string; collectorMode: CollectorMode | null }): Promise<UpstreamView>;
   update(name: string, patch: { url?: string; managementKey?: string; collectorMode?: CollectorMode | null }): Promise<UpstreamView>;
   remove(name: string): Promise<void>;
+  /**
+   * Re-reads the stored list (another instance on the same database changed it) and applies the difference:
+   * new CPAs added, removed ones removed, changed ones (a newer `updatedMs`) restarted.
+   */
+  refresh(): Promise<{ added: number; removed: number; changed: number }>;
 }
 
 /** A stored CPA as a configured one (its connection is fixed until it is changed here). */
@@ -60,18 +65,21 @@ export async function createStoredUpstreams(opts: {
 }): Promise<StoredUpstreams> {
   const { settings, set, config } = opts;
   let entries = (await settings.get<StoredUpstreamEntry[]>(LIST_KEY)) ?? [];
-  for (const e of entries) {
+  /** Adds a stored entry to the set; false when skipped (a configured name, or no key). */
+  const load = async (e: StoredUpstreamEntry): Promise<boolean> => {
     if (set.get(e.name)) {
       opts.warn({ upstream: e.name }, 'a CPA added in the panel has the name of a configured one: the configured one is used');
-      continue;
+      return false;
     }
     const key = await settings.getSecret(secretName(e.name));
     if (key === undefined) {
       opts.warn({ upstream: e.name }, 'a CPA added in the panel has no stored management key: skipped');
-      continue;
+      return false;
     }
     await set.add(asUpstream(e, key, config));
-  }
+    return true;
+  };
+  for (const e of entries) await load(e);
 
   const view = (u: Upstream): UpstreamView => {
     const stored = u.source === 'stored' ? entries.find((e) => e.name === u.name) : undefined;
@@ -138,6 +146,27 @@ export async function createStoredUpstreams(opts: {
       await save(entries.filter((x) => x.name !== name));
       await settings.deleteSecret(secretName(name));
       await set.remove(name);
+    },
+    async refresh() {
+      const next = (await settings.get<StoredUpstreamEntry[]>(LIST_KEY)) ?? [];
+      const out = { added: 0, removed: 0, changed: 0 };
+      const running = (name: string) => set.get(name)?.source === 'stored';
+      const same = (a: StoredUpstreamEntry | undefined, b: StoredUpstreamEntry) => a !== undefined && a.updatedMs === b.updatedMs;
+      // Changed or removed elsewhere: stop what runs here first.
+      for (const old of entries) {
+        const now = next.find((e) => e.name === old.name);
+        if ((now && same(now, old)) || !running(old.name)) continue;
+        await set.remove(old.name);
+        if (now) out.changed++;
+        else out.removed++;
+      }
+      // New or changed: start it (what runs here already, or a configured CPA of that name, is left alone).
+      for (const e of next) {
+        if (set.get(e.name)) continue;
+        if ((await load(e)) && !entries.some((x) => x.name === e.name)) out.added++;
+      }
+      entries = next;
+      return out;
     },
   };
 }
