@@ -19,7 +19,7 @@ beforeAll(async () => {
   east = await startFakeCpa({ managementKey: 'east-secret-key', config: { 'proxy-url': 'socks5://east' } });
   const base = defineConfig({ dataDir: '/unused' });
   config = {
-    logLevel: 'silent',
+    logLevel: 'debug',
     adminKey: ADMIN,
     cpaUpstreamUrl: main.url,
     cpaManagementKey: 'main-key',
@@ -75,6 +75,9 @@ describe('CPAs added in the panel', () => {
     expect(String(await settings.get('secret:upstream_key.east'))).toMatch(/^v1:/);
     expect(await settings.getSecret('upstream_key.east')).toBe('east-secret-key');
     expect((await call('GET', '/v0/management/upstreams')).body).not.toContain('east-secret-key');
+    // Nor in the log (debug level: requests, collector start).
+    expect(t.logs.length).toBeGreaterThan(0);
+    expect(t.logs.join('')).not.toContain('east-secret-key');
   });
 
   it('refuses a name or URL in use and bad input', async () => {
