@@ -16,7 +16,7 @@ let config: Partial<Config>;
 beforeAll(async () => {
   main = await startFakeCpa({ managementKey: 'main-key', config: { 'proxy-url': 'socks5://main' } });
   west = await startFakeCpa({ managementKey: 'west-key' });
-  east = await startFakeCpa({ managementKey: 'east-secret-key', config: { 'proxy-url': 'socks5://east' } });
+  east = await startFakeCpa({ managementKey: 'east-secret-key', config: { 'proxy-url': 'socks5://east' }, authFiles: [{ name: 'codex-e1.json', authIndex: 'e1', content: { type: 'codex', email: 'e1@east.test', access_token: 'tok-e1' } }] });
   const base = defineConfig({ dataDir: '/unused' });
   config = {
     logLevel: 'debug',
@@ -68,6 +68,10 @@ describe('CPAs added in the panel', () => {
     const proxied = await call('GET', '/v0/management/config', undefined, { 'x-cpamp-upstream': 'east' });
     expect(proxied.json()['proxy-url']).toBe('socks5://east');
     expect(east.stats().authFailures).toBe(0);
+    // The pool lists the new CPA's accounts without waiting for its next periodic sync.
+    await expect
+      .poll(async () => ((await call('GET', '/v0/management/pool/accounts?upstream=east')).json().items as { authIndex: string }[]).map((a) => a.authIndex))
+      .toEqual(['east~e1']);
 
     // At rest: the list holds no key; the key is a sealed secret.
     const settings = t.app.store.settings;
