@@ -49,3 +49,7 @@ import './areas/panel-wiring/en';
 import './areas/panel-wiring/ru';
 import './areas/panel-wiring/zh-cn';
 import './areas/panel-wiring/zh-tw';
+import './areas/per-cpa-2/en';
+import './areas/per-cpa-2/ru';
+import './areas/per-cpa-2/zh-cn';
+import './areas/per-cpa-2/zh-tw';

@@ -10,6 +10,7 @@ import { accountsEn } from './areas/accounts/en';
 import { panel19En } from './areas/panel19/en';
 import { upstreamsEn } from './areas/upstreams/en';
 import { wiringEn } from './areas/panel-wiring/en';
+import { perCpa2En } from './areas/per-cpa-2/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -305,6 +306,7 @@ export const en = {
   panel19: panel19En,
   upstreams: upstreamsEn,
   wiring: wiringEn,
+  perCpa2: perCpa2En,
 };
 
 export type Messages = typeof en;
