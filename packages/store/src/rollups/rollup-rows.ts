@@ -4,8 +4,7 @@ import { DAY_MS, HOUR_MS, type RollupContribution } from './rollup-batch';
  * SQLite's batch sums as ready-to-bind rows `[...keyColumns, ...values]`: the same sums as aggregateRollups
  * (same events, same order of addition, so the same stored values), but each row carries
  * its key columns from its first event, so the writer neither splits nor parses the map keys back (that and
- * the string joins were ~30 % of the rollup time of a P3 batch). Postgres keeps rollup-batch's maps for the
- * UTC tiers and uses zoneRows for the zone tiers.
+ * the string joins were ~30 % of the rollup time of a P3 batch). Postgres upserts the same rows (pg-rollups.ts).
  */
 export type RowMap = Map<string, number[]>;
 
