@@ -117,3 +117,17 @@ export function zoneRows(items: readonly RollupContribution[]): ZoneRows {
   }
   return out;
 }
+
+/**
+ * The zone tiers still written per batch (zone-rollups.ts BATCH_ZONE_TIERS: rollup_hour_total); the id-first ones
+ * are folded later (fold-tier.ts), so a batch need not sum them.
+ */
+export function batchZoneRows(items: readonly RollupContribution[]): Partial<ZoneRows> {
+  const total: RowMap = new Map();
+  for (const c of items) {
+    const h = Math.floor(c.ts / HOUR_MS);
+    const tk = `${h}|${c.sclass}`;
+    addMetrics(total.get(tk) ?? metricRow(total, tk, [h, c.sclass]), 2, c);
+  }
+  return { rollup_hour_total: total };
+}
