@@ -203,6 +203,11 @@ try {
     };
   }
 
+  // --- the deferred rollup tiers: what the store's background fold does after a bulk load (rollups/fold-tier.ts) ---
+  const tf = performance.now();
+  const foldSteps = (await store.maintenance.foldRollups()).steps;
+  log('fold', { steps: foldSteps, sec: +((performance.now() - tf) / 1000).toFixed(1) });
+
   // --- disk ---
   let disk: Record<string, unknown>;
   if (dialect === 'sqlite' && 'maintenance' in store) {

@@ -18,11 +18,14 @@ import { createEventEvidenceReader } from './events/event-evidence';
 import { createEventsRepository } from './events/events.repository';
 import { createImportExport } from './io/import-export';
 import { createMaintenance, type StorageReport } from './maintenance/maintenance';
+import { SqliteFold } from './rollups/fold-sqlite';
+import { createFoldJob } from './rollups/fold-job';
 import { createJobsRepository } from './jobs/jobs.repository';
 import { createBudgetsRepository } from './budgets/budgets.repository';
 import { createSavedViewsRepository } from './views/saved-views.repository';
 import { createLeasesRepository } from './leases/leases.repository';
 import { migrations } from './migrations/index';
+import { withMigrationLogger } from './migrations/migration-log';
 import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
 import { createPricesRepository } from './prices/prices.repository';
@@ -74,6 +77,11 @@ export interface OpenStoreOptions {
    * (default true for files). `removeMigrationBackups()` deletes old copies after a successful start.
    */
   migrationBackup?: boolean;
+  /**
+   * How often raw events are folded into the deferred rollup tiers (rollups/fold-tier.ts) in the background
+   * (default 60 s; 0 = never: call maintenance.foldRollups()). Reads stay exact either way.
+   */
+  foldIntervalMs?: number;
 }
 
 /**
@@ -170,7 +178,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<StoreTables>({ dialect: new SqliteDialect({ database: writer }) });
   let reader: Database.Database | null = null;
   try {
-    const provider: MigrationProvider = { getMigrations: async () => migrations };
+    const provider: MigrationProvider = { getMigrations: async () => withMigrationLogger(migrations, logger) };
     if (!memory && (opts.migrationBackup ?? true)) backupBeforeMigration(writer, path, now(), logger);
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
     if (error) {
@@ -272,11 +280,21 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       // Compacted in place: the views stay on the cache (no reload, no SQL fallback window).
       cache.removeIds(deletedIds);
     };
+    const fold = new SqliteFold(writer);
     const maintenance = createMaintenance({
       writer,
       path: memory ? null : path,
       logger,
       onEventsDeleted: rewarm,
+      fold,
+      now,
+    });
+    const foldJob = createFoldJob({
+      step: () => {
+        assertOpen();
+        return fold.step(now());
+      },
+      logger,
     });
     const io = createImportExport({
       writer,
@@ -297,6 +315,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const leases = createLeasesRepository({ writer, now, assertOpen });
     const evidence = createEventEvidenceReader(read);
     const schedules: { stop(): void }[] = [];
+    const foldEvery = opts.foldIntervalMs ?? 60_000;
+    if (foldEvery > 0) schedules.push(foldJob.schedule(foldEvery));
     const schedule: typeof maintenance.schedule = (o) => {
       const s = maintenance.schedule(o);
       schedules.push(s);
@@ -349,6 +369,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         if (closed) return;
         closed = true;
         for (const s of schedules) s.stop();
+        await foldJob.idle();
         if (snapshotTimer) clearInterval(snapshotTimer);
         await snapshotting;
         if (

@@ -199,6 +199,11 @@ export interface MaintenanceRepository {
    */
   schedule(opts?: { intervalMs?: number; walLimitBytes?: number }): { stop(): void };
   storageReport(): Promise<StorageReport>;
+  /**
+   * Folds raw events into the deferred rollup tiers up to the current hour (rollups/fold-tier.ts), in chunks of
+   * one transaction each; the store also does it in the background (foldIntervalMs). Returns the chunks run.
+   */
+  foldRollups(): Promise<{ steps: number }>;
 }
 
 export interface ImportExportRepository {

@@ -4,6 +4,7 @@ import { TOKEN_COLUMNS, ZERO_TOKENS, type TokenCounts } from '../events/event-to
 import { LATENCY_BUCKETS } from '../events/latency-buckets';
 import { bucketSql } from '../events/ttft-buckets';
 import { planAggregateRanges, type AggregateRange, type RollupTable } from '../rollups/rollup-choice';
+import type { FoldMarks } from '../rollups/fold-tier';
 import type { AggSource, AggSpec } from './aggregate';
 import { DIM_COLUMN } from './analytics-filter';
 import { QUARTER_MS } from './time-zone';
@@ -133,12 +134,16 @@ function stepOf(
   return { metrics, histogram };
 }
 
-/** Rollups for the whole hours/days of the range, raw events for the edges (or for everything). */
+/**
+ * Rollups for the whole hours/days of the range, raw events for the edges (or for everything). `marks`: the fold
+ * watermarks, read by the executor when planNeedsMarks(spec) (a deferred tier answers only below them).
+ */
 export function aggregateQueries(
   spec: AggSpec,
   fold?: TimeFold,
+  marks?: FoldMarks,
 ): { steps: AggregateStep[]; source: AggSource } {
-  const { table, ranges, source } = planAggregateRanges(spec);
+  const { table, ranges, source } = planAggregateRanges(spec, marks);
   return { steps: ranges.map((r) => stepOf(spec, r, table, fold)), source };
 }
 

@@ -10,6 +10,7 @@ import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
 import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
 import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollups';
+import { foldRepriceDeltas } from '../rollups/fold-sqlite';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
@@ -126,6 +127,8 @@ export function createRepriceChunker(deps: {
     // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.
     const deltas = new Map<string, [number, number]>();
     const zoneDeltas = zoneRepriceDeltas(zoneStmts);
+    // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
+    const foldDeltas = foldRepriceDeltas(writer);
     const addDelta = (k: string, dCost: number, dUnpriced: number) => {
       const d = deltas.get(k);
       if (d) {
@@ -160,6 +163,7 @@ export function createRepriceChunker(deps: {
         addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
         addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
         zoneDeltas.add(r, sclass, dCost, dUnpriced);
+        foldDeltas.add({ ...r, sclass }, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
@@ -170,6 +174,7 @@ export function createRepriceChunker(deps: {
         stmt.run(dCost, dUnpriced, ...keys);
       }
       zoneDeltas.flush();
+      foldDeltas.flush();
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.
       if (updated) bumpCacheEpoch(writer, Date.now());
     })();

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { StoreLogger } from '../types';
+import { foldFloor, type FoldMarks } from '../rollups/fold-tier';
 
 export interface StorageReport {
   /** Main file + WAL, bytes. */
@@ -32,6 +33,8 @@ export interface Maintenance {
   /** Periodic PASSIVE checkpoint, TRUNCATE when the WAL outgrows `walLimitBytes` and is caught up. */
   schedule(opts?: { intervalMs?: number; walLimitBytes?: number }): { stop(): void };
   storageReport(): StorageReport;
+  /** Folds raw events into the deferred rollup tiers up to the current hour (rollups/fold-tier.ts); steps run. */
+  foldRollups(): { steps: number };
 }
 
 export function createMaintenance(deps: {
@@ -40,6 +43,9 @@ export function createMaintenance(deps: {
   logger: StoreLogger;
   /** After a prune, with the ids of the deleted events. */
   onEventsDeleted: (ids: number[]) => void;
+  /** The deferred tiers: fold all now, and the watermarks retention must not cross. */
+  fold: { foldAll(nowMs: number): number; marks(): FoldMarks };
+  now: () => number;
 }): Maintenance {
   const { writer, path, logger } = deps;
   const pragma = (p: string) => writer.pragma(p, { simple: true }) as number;
@@ -75,12 +81,22 @@ export function createMaintenance(deps: {
     return ids.length;
   };
 
+  /**
+   * Raw events at or above this instant are not in the deferred tiers yet: the fold runs first, and retention never
+   * deletes past the watermark it reached.
+   */
+  const keepFrom = (): number => {
+    deps.fold.foldAll(deps.now());
+    return Math.min(foldFloor(deps.fold.marks()), Number.MAX_SAFE_INTEGER);
+  };
+
   const m: Maintenance = {
     pruneByAge(olderThanMs) {
       const before = size();
       let deleted = 0;
+      const cutoff = Math.min(olderThanMs, keepFrom());
       for (;;) {
-        const n = deleteBatch('ts < ?', [olderThanMs], 10_000);
+        const n = deleteBatch('ts < ?', [cutoff], 10_000);
         deleted += n;
         if (n === 0) break;
       }
@@ -93,12 +109,13 @@ export function createMaintenance(deps: {
     pruneToSize(maxBytes) {
       const before = size();
       let deleted = 0;
+      const cutoff = keepFrom();
       while (usedBytes() > maxBytes) {
         const events = (writer.prepare('SELECT count(*) FROM events').pluck().get() as number) || 0;
         if (events === 0) break;
         // Estimate how many of the oldest events free the excess, at least 1,000 per round.
         const perEvent = usedBytes() / events;
-        const n = deleteBatch('1', [], Math.max(1000, Math.ceil((usedBytes() - maxBytes) / perEvent)));
+        const n = deleteBatch('ts < ?', [cutoff], Math.max(1000, Math.ceil((usedBytes() - maxBytes) / perEvent)));
         deleted += n;
         if (n === 0) break;
       }
@@ -133,6 +150,9 @@ export function createMaintenance(deps: {
       }, opts.intervalMs ?? 30_000);
       timer.unref();
       return { stop: () => clearInterval(timer) };
+    },
+    foldRollups() {
+      return { steps: deps.fold.foldAll(deps.now()) };
     },
     storageReport() {
       const objects = (

@@ -16,6 +16,7 @@ import * as m0017 from './0017-leases';
 import * as m0020 from './0020-rollup-day';
 import * as m0022 from './0022-rollup-hour-zone';
 import * as m0024 from './0024-upstream-ts';
+import * as m0025 from './0025-rollup-fold';
 import * as m0027 from './0027-pool-run-upstream';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
@@ -37,5 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0020-rollup-day': m0020,
   '0022-rollup-hour-zone': m0022,
   '0024-upstream-ts': m0024,
+  '0025-rollup-fold': m0025,
   '0027-pool-run-upstream': m0027,
 };

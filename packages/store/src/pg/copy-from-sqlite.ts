@@ -76,8 +76,11 @@ export interface CopyFromSqliteReport {
 const KEY_CHECK = 'data_key_check';
 const CHECK_PLAINTEXT = 'cpamp-data-key-check';
 const MANAGEMENT_KEY = 'cpa_management_key';
-/** What a freshly opened Postgres store already holds, not "other data": the key check, the first price version, the default upstream. */
-const FRESH_ROWS: Record<string, number> = { settings: 1, price_version: 1, upstream: 1 };
+/**
+ * What a freshly opened Postgres store already holds, not "other data": the key check, the first price version, the
+ * default upstream, the fold watermark (replaced by the source's: it goes with the copied tiers).
+ */
+const FRESH_ROWS: Record<string, number> = { settings: 1, price_version: 1, upstream: 1, rollup_fold: 1 };
 
 function readSourceKey(opts: CopyFromSqliteOptions): Buffer {
   if (opts.dataKey !== undefined) return parseDataKey(opts.dataKey, 'the dataKey option');

@@ -22,7 +22,8 @@ export async function open(
 ): Promise<CopyTarget> {
   const schema = opts.schema === undefined ? 'public' : checkSchemaName(opts.schema);
   const where = describeConnection(opts.connectionString);
-  const storeOpts = { connectionString: opts.connectionString, dataKey, now, poolSize: 1, schema };
+  // No background fold: the copied tiers and watermark arrive as the source has them.
+  const storeOpts = { connectionString: opts.connectionString, dataKey, now, poolSize: 1, schema, foldIntervalMs: 0 };
   const withStore = async <T>(fn: (s: Awaited<ReturnType<typeof openPgStore>>) => Promise<T>): Promise<T> => {
     let store;
     try {

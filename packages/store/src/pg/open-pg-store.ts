@@ -7,6 +7,7 @@ import { silentLogger, type StoreLogger } from '../types';
 import type { StoreRepositories } from '../repositories';
 import type { StoreNotifications } from '../notifications/store-notifications';
 import { pgMigrations } from './migrations/index';
+import { withMigrationLogger } from '../migrations/migration-log';
 import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
 import { createPgAnalyticsRepository } from './pg-analytics.repository';
 import {
@@ -32,6 +33,8 @@ import { createPgAlertsRepository } from './pg-alerts.repository';
 import { createPgAlertSilencesRepository } from './pg-alert-silences.repository';
 import { createPgLeasesRepository } from './pg-leases.repository';
 import { createPgNotifications } from './pg-notifications';
+import { pgFoldStep } from './pg-fold';
+import { createFoldJob } from '../rollups/fold-job';
 
 export interface OpenPgStoreOptions {
   /** e.g. `postgresql://user:pass@127.0.0.1:5432/cpamp`, or a unix socket: `postgresql://user@%2Fvar%2Frun%2Fpostgresql/cpamp`. */
@@ -50,6 +53,11 @@ export interface OpenPgStoreOptions {
   leaseNow?: () => number;
   /** This process's id among instances sharing the database (its notifications carry it); default a random UUID. */
   instanceId?: string;
+  /**
+   * How often raw events are folded into the deferred rollup tiers (rollups/fold-tier.ts) in the background
+   * (default 60 s; 0 = never: call maintenance.foldRollups()). Several instances may all fold: it is safe.
+   */
+  foldIntervalMs?: number;
 }
 
 /** The repositories of the Postgres store: every one of `StoreRepositories`. */
@@ -118,7 +126,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
         { cause },
       );
     }
-    const provider: MigrationProvider = { getMigrations: async () => pgMigrations };
+    const provider: MigrationProvider = { getMigrations: async () => withMigrationLogger(pgMigrations, logger) };
     const { error, results } = await new Migrator({
       db,
       provider,
@@ -168,6 +176,15 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
     });
     // After each committed batch (onInserted runs after COMMIT): the other instances' live feeds.
     events.onInserted((summaries) => notifications.notify(summaries));
+    const foldJob = createFoldJob({
+      step: () => {
+        assertOpen();
+        return lock(() => pgFoldStep(db, now()));
+      },
+      logger,
+    });
+    const foldEvery = opts.foldIntervalMs ?? 60_000;
+    const foldTimer = foldEvery > 0 ? foldJob.schedule(foldEvery) : null;
     const store: PgStore = {
       kind: 'postgres',
       schema: schema ?? 'public',
@@ -183,7 +200,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       pool: createPgPoolRepository({ db, now, assertOpen }),
       alerts: createPgAlertsRepository({ db, now, dataKey, assertOpen }),
       alertSilences: createPgAlertSilencesRepository({ db, now, assertOpen }),
-      maintenance: createPgMaintenance({ db, lock, logger, assertOpen }),
+      maintenance: createPgMaintenance({ db, lock, logger, assertOpen, fold: foldJob.run }),
       io: createPgImportExport({ db, events, logger, now, assertOpen }),
       leases: createPgLeasesRepository({ db, now: opts.leaseNow, assertOpen }),
       notifications,
@@ -191,6 +208,8 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
       async close() {
         if (closed) return;
         closed = true;
+        foldTimer?.stop();
+        await foldJob.idle();
         // Let a running write finish before the pool goes away.
         await lock(async () => {});
         await notifications.close();

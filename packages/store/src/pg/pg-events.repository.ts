@@ -23,6 +23,7 @@ import { EVENT_SELECT, PgNames, type PgEventRow } from './pg-event-row';
 import type { PgPricesRepository } from './pg-prices.repository';
 import { hexArray, intArray, textArray } from './pg-array';
 import { applyRollups, rebuildPgRollups } from './pg-rollups';
+import { readPgFoldMarks } from './pg-fold';
 
 /** The simple dictionaries, in the order a batch loads them. */
 const TABLES = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))];
@@ -135,6 +136,8 @@ export function createPgEventsRepository(deps: {
 
   const insertTx = (events: readonly UsageEventInput[]) =>
     db.transaction().execute(async (trx) => {
+      // First, before this transaction holds any other lock: the fold watermarks FOR SHARE (see pg-fold.ts).
+      const marks = await readPgFoldMarks(trx, 'share');
       await prices.refresh(trx);
       const version = prices.versionNow();
       // The same record twice in one batch is one attempt: keep the first.
@@ -196,7 +199,7 @@ export function createPgEventsRepository(deps: {
           SELECT * FROM unnest(${intArray(extras.map((x) => x[0]))}::bigint[], ${textArray(extras.map((x) => x[1]))}::text[],
             ${textArray(extras.map((x) => x[2]))}::text[])`.execute(trx);
       }
-      await applyRollups(trx, contributions);
+      await applyRollups(trx, contributions, marks);
       return { dtx, summaries };
     });
 

@@ -3,6 +3,8 @@ import type { RetentionResult, StorageReport } from '../maintenance/maintenance'
 import type { MaintenanceRepository } from '../repositories';
 import type { StoreLogger } from '../types';
 import { rows, type PgDb } from './pg-connection';
+import { readPgFoldMarks } from './pg-fold';
+import { foldFloor } from '../rollups/fold-tier';
 
 /** Above this many rows (planner estimate) counts come from pg_class.reltuples: count(*) would scan the table. */
 const EXACT_COUNT_BELOW = 1_000_000;
@@ -29,6 +31,8 @@ export function createPgMaintenance(deps: {
   assertOpen: () => void;
   /** Events per delete transaction (default 10,000). */
   chunkSize?: number;
+  /** Folds the deferred rollup tiers up to the current hour (rollups/fold-tier.ts); chunks run. */
+  fold: () => Promise<number>;
 }): MaintenanceRepository {
   const { db, logger } = deps;
   const chunk = deps.chunkSize ?? 10_000;
@@ -143,22 +147,33 @@ export function createPgMaintenance(deps: {
     return Math.max(0, before - (await pages()));
   };
 
+  /**
+   * Raw events at or above this instant are not in the deferred tiers yet: the fold runs first, and retention never
+   * deletes past the watermark it reached (a watermark only grows: one read before the deletes is enough).
+   */
+  const keepFrom = async (): Promise<number> => {
+    await deps.fold();
+    return Math.min(foldFloor(await readPgFoldMarks(db)), Number.MAX_SAFE_INTEGER);
+  };
+
   const m: MaintenanceRepository = {
     async pruneByAge(olderThanMs) {
       deps.assertOpen();
       const before = await totalBytes();
-      const deleted = await deleteOldest(Number.MAX_SAFE_INTEGER, olderThanMs);
+      const deleted = await deleteOldest(Number.MAX_SAFE_INTEGER, Math.min(olderThanMs, await keepFrom()));
       if (deleted) await vacuum();
       logger.info({ deleted, olderThanMs }, 'store retention by age');
       return { deleted, reclaimedBytes: Math.max(0, before - (await totalBytes())) };
     },
     async pruneToSize(maxBytes): Promise<RetentionResult> {
       deps.assertOpen();
+      // Folding adds tier rows: measure after it.
+      const keep = await keepFrom();
       const u = await usage();
       if (u.used <= maxBytes || u.events === 0 || u.perEvent === 0) return { deleted: 0, reclaimedBytes: 0 };
       // The oldest events that free the excess, at least 1,000 (as on SQLite).
       const want = Math.min(u.events, Math.max(1000, Math.ceil((u.used - maxBytes) / u.perEvent)));
-      const deleted = await deleteOldest(want);
+      const deleted = await deleteOldest(want, keep);
       if (deleted) await vacuum();
       logger.info({ deleted, maxBytes }, 'store retention by size');
       return { deleted, reclaimedBytes: Math.max(0, u.total - (await totalBytes())) };
@@ -175,6 +190,10 @@ export function createPgMaintenance(deps: {
     schedule() {
       // No periodic work: the checkpointer and autovacuum do on Postgres what the SQLite timer does.
       return { stop: () => {} };
+    },
+    async foldRollups() {
+      deps.assertOpen();
+      return { steps: await deps.fold() };
     },
     async storageReport(): Promise<StorageReport> {
       deps.assertOpen();

@@ -1,25 +1,29 @@
 import { sql } from 'kysely';
 import { sortByKey } from '../rollups/multi-row-upsert';
 import { METRIC_COLS, type RollupContribution } from '../rollups/rollup-batch';
-import { zoneRows } from '../rollups/rollup-rows';
+import { batchZoneRows } from '../rollups/rollup-rows';
 import {
-  ZONE_TIERS,
+  BATCH_ZONE_TIERS,
   zoneRebuildHours,
   zoneTierDelete,
   zoneTierFromEvents,
 } from '../rollups/zone-rollups';
 import type { PgExec } from './pg-connection';
+import { rebuildPgFoldTiers } from './pg-fold';
 
-/** Postgres: adds a batch to the zone hour tiers (see rollups/zone-rollups.ts), inside the caller's transaction. */
+/**
+ * Postgres: adds a batch to the per-batch zone hour tiers (see rollups/zone-rollups.ts), inside the caller's
+ * transaction; the deferred ones take late events through applyPgLateRollups.
+ */
 export async function applyPgZoneRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const batch = zoneRows(items);
+  const batch = batchZoneRows(items);
   const set = METRIC_COLS.map((c) =>
     c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
   ).join(', ');
-  for (const tier of ZONE_TIERS) {
+  for (const tier of BATCH_ZONE_TIERS) {
     const nk = tier.keyCols.length;
     // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
-    const rows = sortByKey([...batch[tier.name].values()], nk);
+    const rows = sortByKey([...batch[tier.name]!.values()], nk);
     if (rows.length === 0) continue;
     const cols = [...tier.keyCols, ...METRIC_COLS];
     const arrays = cols.map((_, i) => rows.map((r) => r[i]!));
@@ -29,11 +33,15 @@ export async function applyPgZoneRollups(exec: PgExec, items: readonly RollupCon
   }
 }
 
-/** Postgres: recomputes the zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events. */
+/**
+ * Postgres: recomputes the zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events (the deferred
+ * ones below their watermark only).
+ */
 export async function rebuildPgZoneRollups(exec: PgExec, fromMs: number, toMs: number): Promise<void> {
   const { h0, h1, t0, t1 } = zoneRebuildHours(fromMs, toMs);
-  for (const tier of ZONE_TIERS) {
+  for (const tier of BATCH_ZONE_TIERS) {
     await sql.raw(zoneTierDelete(tier, [String(h0), String(h1)])).execute(exec);
     await sql.raw(zoneTierFromEvents(tier, [String(t0), String(t1)])).execute(exec);
   }
+  await rebuildPgFoldTiers(exec, t0, t1);
 }

@@ -1,6 +1,7 @@
 import type { Dim, ResolvedFilter } from '../analytics/aggregate';
 import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
+import { HOUR_DIMS_GROUP, foldCut, type FoldMarks } from './fold-tier';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -13,6 +14,8 @@ export interface RollupTable {
   hist: string | null;
   /** Its time-to-first-token histogram table, if any. */
   ttftHist?: string | null;
+  /** A deferred tier's fold group: it answers only below its watermark (fold-tier.ts, foldCut). */
+  fold?: string;
 }
 
 // The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
@@ -90,10 +93,20 @@ export interface AggregateRange {
 const dayRollupFits = (spec: RollupQuery): boolean =>
   !spec.histogram && (spec.dim !== 'time' || spec.buckets?.wholeDays === true);
 
-/** [from, to) in the table's whole units and the raw-event edges, appended to ranges. */
-function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, to: number, day: boolean): void {
+/**
+ * [from, to) in the table's whole units and the raw-event edges, appended to ranges. A deferred tier's units end at
+ * its cut: from there on the range is raw events.
+ */
+function splitUnits(
+  ranges: AggregateRange[],
+  table: RollupTable,
+  from: number,
+  to: number,
+  day: boolean,
+  marks: FoldMarks | undefined,
+): void {
   const h0 = Math.ceil(from / table.unit) * table.unit;
-  const h1 = Math.floor(to / table.unit) * table.unit;
+  const h1 = foldCut(table, marks, h0, Math.floor(to / table.unit) * table.unit);
   if (h1 <= h0) {
     ranges.push({ kind: 'events', from, to });
     return;
@@ -112,9 +125,13 @@ function splitUnits(ranges: AggregateRange[], table: RollupTable, from: number, 
 /**
  * Splits [filter.from, filter.to) into the whole units the chosen rollup answers and the raw-event
  * edges around them (or raw events for everything when no rollup fits). Inside an hourly plan, whole UTC
- * days come from rollup_day when the grouping allows it.
+ * days come from rollup_day when the grouping allows it. `marks`: the fold watermarks (readFoldMarks), needed
+ * when the chosen rollup is a deferred tier (without them it answers nothing: every unit is raw).
  */
-export function planAggregateRanges(spec: RollupQuery): {
+export function planAggregateRanges(
+  spec: RollupQuery,
+  marks?: FoldMarks,
+): {
   table: RollupTable | null;
   ranges: AggregateRange[];
   source: 'rollup' | 'events' | 'rollup+events';
@@ -122,7 +139,7 @@ export function planAggregateRanges(spec: RollupQuery): {
   const f = spec.filter;
   const ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
-  if (table) splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec));
+  if (table) splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), marks);
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
@@ -135,9 +152,9 @@ export function planAggregateRanges(spec: RollupQuery): {
  */
 export const ZONE_ROLLUPS: readonly RollupTable[] = [
   { name: 'rollup_hour_total', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(), hist: null },
-  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null },
-  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null },
-  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null },
+  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null, fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null, fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null, fold: HOUR_DIMS_GROUP },
 ];
 
 /**
@@ -156,3 +173,6 @@ export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   if (f.accountIds) return ZONE_ROLLUPS[2]!;
   return spec.buckets.wholeDays ? null : ZONE_ROLLUPS[0]!;
 }
+
+/** Whether an aggregate's plan reads a deferred tier (its executor then reads the fold watermarks first). */
+export const planNeedsMarks = (spec: RollupQuery): boolean => pickRollup(spec)?.fold !== undefined;

@@ -5,6 +5,7 @@ import { DAY_MS, HOUR_MS, METRIC_COLS, rollupRebuildRange, type RollupContributi
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
 import { rollupRows } from './rollup-rows';
 import { ZoneRollupWriter, rebuildZoneRollups } from './zone-rollups';
+import { SqliteFold, rebuildFoldTiers } from './fold-sqlite';
 
 const METRICS = METRIC_COLS.join(', ');
 const UPDATE_SET = `n = n + excluded.n, failures = failures + excluded.failures, input = input + excluded.input,
@@ -39,6 +40,8 @@ export class RollupWriter {
   private readonly dayKeyUp: MultiRowUpsert;
   private readonly dayAccountUp: MultiRowUpsert;
   private readonly zone: ZoneRollupWriter;
+  /** The deferred tiers: late events now, the rest by the fold (fold-tier.ts). */
+  readonly fold: SqliteFold;
 
   constructor(db: Database.Database) {
     this.hourUp = upsert(
@@ -60,6 +63,7 @@ export class RollupWriter {
       UPDATE_SET,
     );
     this.zone = new ZoneRollupWriter(db);
+    this.fold = new SqliteFold(db);
   }
 
   apply(items: readonly RollupContribution[]): void {
@@ -71,6 +75,7 @@ export class RollupWriter {
     this.latUp.run(sortByKey([...latency.values()], 3));
     this.ttftUp.run(sortByKey([...ttft.values()], 3));
     this.zone.apply(items);
+    this.fold.applyLate(items);
   }
 }
 
@@ -116,4 +121,5 @@ export function rebuildRollups(db: Database.Database, fromMs: number, toMs: numb
      SELECT ts / ${DAY_MS}, account_id, ${STATUS_CLASS_SQL}, ${SUMS} FROM events WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3`,
   ).run(t0, t1);
   rebuildZoneRollups(db, fromMs, toMs);
+  rebuildFoldTiers(db, t0, t1);
 }

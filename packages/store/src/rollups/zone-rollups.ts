@@ -7,7 +7,11 @@ import {
   type RollupContribution,
 } from './rollup-batch';
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
-import { zoneRows } from './rollup-rows';
+import { batchZoneRows, zoneRows } from './rollup-rows';
+import { HOUR_DIMS_GROUP, type FoldTier } from './fold-tier';
+
+const ZONE_EVENT_SUMS_TEXT = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
+  sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), count(*) - count(cost), sum(latency), max(ts)`;
 
 /**
  * Hour tiers for time views in any whole-hour zone (migration 0022, issue #21). A local day or a weekday × hour
@@ -23,19 +27,43 @@ import { zoneRows } from './rollup-rows';
  * The model split under a key / account filter is not here: hour × key × model measured 5.4M rows at 10M events.
  */
 export const ZONE_TIERS = [
-  { name: 'rollup_hour_total', keyCols: ['hour', 'sclass'], dict: null },
-  { name: 'rollup_hour_key', keyCols: ['key_id', 'hour', 'sclass'], dict: 'api_key' },
-  { name: 'rollup_hour_account', keyCols: ['account_id', 'hour', 'sclass'], dict: 'account' },
-  { name: 'rollup_hour_model', keyCols: ['model_id', 'hour'], dict: 'model' },
+  { name: 'rollup_hour_total', keyCols: ['hour', 'sclass'], dict: null, fold: null },
+  { name: 'rollup_hour_key', keyCols: ['key_id', 'hour', 'sclass'], dict: 'api_key', fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_account', keyCols: ['account_id', 'hour', 'sclass'], dict: 'account', fold: HOUR_DIMS_GROUP },
+  { name: 'rollup_hour_model', keyCols: ['model_id', 'hour'], dict: 'model', fold: HOUR_DIMS_GROUP },
 ] as const;
+
+/**
+ * The zone tiers written per batch: rollup_hour_total only (hour first, a batch touches a few pages). The id-first
+ * tiers are deferred (migration 0025): folded from raw events behind a watermark, see fold-tier.ts.
+ */
+export const BATCH_ZONE_TIERS = ZONE_TIERS.filter((t) => t.fold === null);
+
+/** The deferred zone tiers as fold tiers (registered in fold-registry.ts). */
+export const ZONE_FOLD_TIERS: readonly FoldTier[] = ZONE_TIERS.filter((t) => t.fold !== null).map((t) => ({
+  name: t.name,
+  group: t.fold!,
+  unit: HOUR_MS,
+  timeCol: 'hour',
+  keyCols: t.keyCols,
+  keyExprs: t.keyCols.map((c) => (c === 'hour' ? `ts / ${HOUR_MS}` : c === 'sclass' ? STATUS_CLASS_SQL : c)),
+  valueCols: METRIC_COLS,
+  valueSql: ZONE_EVENT_SUMS_TEXT,
+  maxCols: ['last_ts'],
+  dict: t.dict!,
+  rows: (items) => [...zoneRows(items)[t.name].values()],
+  costKey: (e) =>
+    t.keyCols.map((c) =>
+      c === 'hour' ? Math.floor(e.ts / HOUR_MS) : c === 'sclass' ? e.sclass : e[c as 'key_id' | 'account_id' | 'model_id'],
+    ),
+}));
 
 export type ZoneTierName = (typeof ZONE_TIERS)[number]['name'];
 
 const METRICS = METRIC_COLS.join(', ');
 
 /** The metric sums of raw events in METRIC_COLS order (the same text in both dialects). */
-export const ZONE_EVENT_SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
-  sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), count(*) - count(cost), sum(latency), max(ts)`;
+export const ZONE_EVENT_SUMS = ZONE_EVENT_SUMS_TEXT;
 
 /**
  * INSERT … SELECT of one zone tier from raw events in [$1, $2) (placeholders: '?' for SQLite, '$n' for pg).
@@ -60,7 +88,7 @@ export class ZoneRollupWriter {
 
   constructor(db: Database.Database) {
     this.ups = new Map(
-      ZONE_TIERS.map((t) => [
+      BATCH_ZONE_TIERS.map((t) => [
         t.name,
         new MultiRowUpsert(
           db,
@@ -73,10 +101,10 @@ export class ZoneRollupWriter {
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const batch = zoneRows(items);
+    const batch = batchZoneRows(items);
     // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
-    for (const t of ZONE_TIERS)
-      this.ups.get(t.name)!.run(sortByKey([...batch[t.name].values()], t.keyCols.length));
+    for (const t of BATCH_ZONE_TIERS)
+      this.ups.get(t.name)!.run(sortByKey([...batch[t.name]!.values()], t.keyCols.length));
   }
 }
 
@@ -98,10 +126,13 @@ export function zoneTierDelete(tier: (typeof ZONE_TIERS)[number], ph: [string, s
   return `DELETE FROM ${tier.name} WHERE ${ids}hour >= ${ph[0]} AND hour < ${ph[1]}`;
 }
 
-/** SQLite: recomputes the zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events. */
+/**
+ * SQLite: recomputes the per-batch zone tiers of [fromMs, toMs), widened to whole UTC days, from raw events (the
+ * deferred ones: rebuildFoldTiers, below their watermark only).
+ */
 export function rebuildZoneRollups(db: Database.Database, fromMs: number, toMs: number): void {
   const { h0, h1, t0, t1 } = zoneRebuildHours(fromMs, toMs);
-  for (const t of ZONE_TIERS) {
+  for (const t of BATCH_ZONE_TIERS) {
     db.prepare(zoneTierDelete(t, ['?', '?'])).run(h0, h1);
     db.prepare(zoneTierFromEvents(t, ['?', '?'])).run(t0, t1);
   }
@@ -110,7 +141,7 @@ export function rebuildZoneRollups(db: Database.Database, fromMs: number, toMs: 
 /** The UPDATE statements of zoneRepriceDeltas (prepared once per store). */
 export function zoneRepriceStatements(db: Database.Database): Map<ZoneTierName, Database.Statement> {
   return new Map(
-    ZONE_TIERS.map((t) => [
+    BATCH_ZONE_TIERS.map((t) => [
       t.name,
       db.prepare(
         `UPDATE ${t.name} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${t.keyCols.map((c) => `${c} = ?`).join(' AND ')}`,
@@ -121,7 +152,7 @@ export function zoneRepriceStatements(db: Database.Database): Map<ZoneTierName, 
 
 /**
  * SQLite re-pricing: cost / unpriced deltas summed per zone-tier row, applied once per row
- * (the same as event-reprice-chunk does for the older tiers).
+ * (the same as event-reprice-chunk does for the older tiers). The deferred zone tiers: foldRepriceDeltas.
  */
 export function zoneRepriceDeltas(stmts: Map<ZoneTierName, Database.Statement>): {
   add: (
@@ -144,9 +175,6 @@ export function zoneRepriceDeltas(stmts: Map<ZoneTierName, Database.Statement>):
     add(r, sclass, dCost, dUnpriced) {
       const h = Math.floor(r.ts / HOUR_MS);
       add(`rollup_hour_total|${h}|${sclass}`, dCost, dUnpriced);
-      add(`rollup_hour_key|${r.key_id}|${h}|${sclass}`, dCost, dUnpriced);
-      add(`rollup_hour_account|${r.account_id}|${h}|${sclass}`, dCost, dUnpriced);
-      add(`rollup_hour_model|${r.model_id}|${h}`, dCost, dUnpriced);
     },
     flush() {
       for (const [k, [dCost, dUnpriced]] of deltas) {

@@ -7,6 +7,7 @@ import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/te
 import { openPgStore, type PgStore } from '../../src/index';
 import { createPgDb, createWriteLock } from '../../src/pg/pg-connection';
 import { createPgMaintenance } from '../../src/pg/pg-maintenance.repository';
+import { pgFoldStep } from '../../src/pg/pg-fold';
 import { silentLogger } from '../../src/types';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
@@ -57,6 +58,11 @@ suite('postgres retention in chunks', () => {
         logger: silentLogger,
         assertOpen: () => {},
         chunkSize: 120,
+        fold: async () => {
+          let n = 0;
+          while (await pgFoldStep(db, Date.now())) n++;
+          return n;
+        },
         lock: async (fn) => {
           chunks++;
           const r = await lock(fn);

@@ -17,6 +17,7 @@ import { defineRollupDayCases } from './rollup-day-cases';
 import { defineUpstreamViewCases } from './upstream-view-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
 import { defineZoneHourCases } from './zone-hour-cases';
+import { defineFoldTierCases } from './fold-tier-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -316,6 +317,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineUpstreamViewCases((o) => fresh(o ?? {}));
     defineRepriceVersionCases(fresh);
     defineZoneHourCases(fresh);
+    defineFoldTierCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

@@ -91,6 +91,9 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
       // Two batches: the second upserts into hours the first created.
       await s.insertBatch(all.filter((_, i) => i % 2 === 0));
       await s.insertBatch(all.filter((_, i) => i % 2 === 1));
+      // Not folded yet: the deferred tiers (key / account / model) answer nothing, raw events everything.
+      for (const f of FILTERS.slice(1, 4)) await expectSameAsRaw(s, f);
+      await s.maintenance.foldRollups();
 
       const heat = await s.analytics.heatmap(
         { ...RANGE, apiKeyHash: KEY_A },
@@ -125,6 +128,7 @@ export function defineZoneHourCases(fresh: () => Promise<PgStoreRepositories>): 
     it('keep the history after retention prunes raw events, and show in the storage report', async () => {
       const s = await fresh();
       await s.insertBatch(events());
+      await s.maintenance.foldRollups();
       // Whole hours: no raw-event edges, so the answer is the tiers' alone.
       const hours = { from: Date.UTC(2026, 9, 22, 6), to: Date.UTC(2026, 10, 3, 18) };
       const views = async () =>

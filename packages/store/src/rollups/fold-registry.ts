@@ -1,0 +1,17 @@
+import { HOUR_DIMS_GROUP, HOUR_MS, type FoldGroup, type FoldTier } from './fold-tier';
+import { ZONE_FOLD_TIERS } from './zone-rollups';
+
+/**
+ * Every fold group (a row of rollup_fold, created by the migration that introduces the group) and every deferred
+ * tier, in both dialects. A new tier: append it to FOLD_TIERS (a new block, one line), create its table and fill
+ * it for existing data up to its group's watermark in its migration (see FRAMEWORK.md).
+ */
+export const FOLD_GROUPS: readonly FoldGroup[] = [{ name: HOUR_DIMS_GROUP, unit: HOUR_MS }];
+
+export const FOLD_TIERS: readonly FoldTier[] = [
+  // Migration 0022's hour × key / account / model tiers, deferred by 0025.
+  ...ZONE_FOLD_TIERS,
+];
+
+/** The tiers of one group. */
+export const foldTiersOf = (group: string): FoldTier[] => FOLD_TIERS.filter((t) => t.group === group);

@@ -1,0 +1,164 @@
+import type Database from 'better-sqlite3';
+import { FOLD_GROUPS, FOLD_TIERS, foldTiersOf } from './fold-registry';
+import {
+  FOLD_CHUNK_MS,
+  foldConflict,
+  foldDeleteSql,
+  foldInsertSql,
+  foldRebuildRange,
+  foldTarget,
+  lateItems,
+  uptoOf,
+  type FoldEventKey,
+  type FoldMarks,
+  type FoldTier,
+} from './fold-tier';
+import type { RollupContribution } from './rollup-batch';
+import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
+
+const SQLITE = { max: 'max' } as const;
+
+/** The watermarks of every fold group (one tiny table: read whole). */
+export function readFoldMarks(db: Database.Database): FoldMarks {
+  const rows = db.prepare('SELECT name, upto FROM rollup_fold').raw().all() as [string, number][];
+  return new Map(rows);
+}
+
+/** One fold chunk's outcome. */
+export interface FoldStep {
+  group: string;
+  /** The group's watermark after the step. */
+  upto: number;
+  /** Whether the group is still behind its target. */
+  more: boolean;
+}
+
+/**
+ * SQLite side of the deferred tiers (fold-tier.ts), on the writer connection. Everything runs synchronously on
+ * the single writer, so a batch and a fold never interleave: the watermark read inside a batch's transaction is
+ * the one the fold will start from.
+ */
+export class SqliteFold {
+  private readonly late: Map<string, MultiRowUpsert>;
+  private readonly marksStmt: Database.Statement;
+  private readonly firstStmt: Database.Statement;
+  private readonly setStmt: Database.Statement;
+  private readonly foldStmts: Map<string, Database.Statement>;
+
+  constructor(private readonly db: Database.Database) {
+    this.late = new Map(
+      FOLD_TIERS.map((t) => [
+        t.name,
+        new MultiRowUpsert(
+          db,
+          `INSERT INTO ${t.name} AS t (${[...t.keyCols, ...t.valueCols].join(', ')})`,
+          t.keyCols.length + t.valueCols.length,
+          foldConflict(t, SQLITE),
+        ),
+      ]),
+    );
+    this.marksStmt = db.prepare('SELECT name, upto FROM rollup_fold').raw();
+    this.firstStmt = db.prepare('SELECT min(ts) FROM events WHERE ts >= ? AND ts < ?').pluck();
+    this.setStmt = db.prepare('UPDATE rollup_fold SET upto = ? WHERE name = ?');
+    this.foldStmts = new Map(
+      FOLD_TIERS.map((t) => [t.name, db.prepare(foldInsertSql(t, SQLITE, ['?', '?']))]),
+    );
+  }
+
+  marks(): FoldMarks {
+    return new Map(this.marksStmt.all() as [string, number][]);
+  }
+
+  /** Inside a batch's transaction: the events below each group's watermark go into its tiers now. */
+  applyLate(items: readonly RollupContribution[]): void {
+    if (items.length === 0) return;
+    const marks = this.marks();
+    for (const t of FOLD_TIERS) {
+      const late = lateItems(items, uptoOf(marks, t.group));
+      if (late.length) this.late.get(t.name)!.run(sortByKey(t.rows(late), t.keyCols.length));
+    }
+  }
+
+  /**
+   * Folds one chunk (≤ FOLD_CHUNK_MS of raw events) of the first group behind its target, in one transaction;
+   * null when every group is caught up. Empty stretches are skipped: the watermark jumps to the next event's unit.
+   */
+  step(nowMs: number): FoldStep | null {
+    return this.db.transaction((): FoldStep | null => {
+      const marks = this.marks();
+      for (const g of FOLD_GROUPS) {
+        const upto = marks.get(g.name);
+        const target = foldTarget(g, nowMs);
+        if (upto === undefined || upto >= target) continue;
+        const first = this.firstStmt.get(upto, target) as number | null;
+        const hi =
+          first === null ? target : Math.min(target, Math.floor(first / g.unit) * g.unit + FOLD_CHUNK_MS);
+        if (first !== null) for (const t of foldTiersOf(g.name)) this.foldStmts.get(t.name)!.run(upto, hi);
+        this.setStmt.run(hi, g.name);
+        return { group: g.name, upto: hi, more: hi < target };
+      }
+      return null;
+    })();
+  }
+
+  /** Folds until every group is caught up (synchronously; the background job yields between steps instead). */
+  foldAll(nowMs: number): number {
+    let steps = 0;
+    while (this.step(nowMs)) steps++;
+    return steps;
+  }
+
+  /**
+   * Inside a re-pricing transaction: rebuilds the deferred tiers over raw events [t0, t1) (whole UTC days) below
+   * their watermark; what lies above is not in the tiers yet, and the fold will read the new costs.
+   */
+  rebuild(t0: number, t1: number): void {
+    rebuildFoldTiers(this.db, t0, t1);
+  }
+}
+
+/** See SqliteFold.rebuild (free: rebuildRollups has no fold object). */
+export function rebuildFoldTiers(db: Database.Database, t0: number, t1: number): void {
+  const marks = readFoldMarks(db);
+  for (const t of FOLD_TIERS) {
+    const r = foldRebuildRange(t, uptoOf(marks, t.group), t0, t1);
+    if (!r) continue;
+    db.prepare(foldDeleteSql(t, ['?', '?'])).run(r.u0, r.u1);
+    db.prepare(foldInsertSql(t, SQLITE, ['?', '?'])).run(r.e0, r.e1);
+  }
+}
+
+/** Cost deltas of chunked re-pricing for the deferred tiers, summed per row (events below upto only). */
+export function foldRepriceDeltas(db: Database.Database): {
+  add(e: FoldEventKey, dCost: number, dUnpriced: number): void;
+  flush(): void;
+} {
+  const marks = readFoldMarks(db);
+  const tiers = FOLD_TIERS.filter((t) => t.costKey);
+  const deltas = new Map<FoldTier, Map<string, [number[], number, number]>>(tiers.map((t) => [t, new Map()]));
+  return {
+    add(e, dCost, dUnpriced) {
+      for (const t of tiers) {
+        if (e.ts >= uptoOf(marks, t.group)) continue;
+        const key = t.costKey!(e);
+        const k = key.join('|');
+        const m = deltas.get(t)!;
+        const d = m.get(k);
+        if (d) {
+          d[1] += dCost;
+          d[2] += dUnpriced;
+        } else m.set(k, [key, dCost, dUnpriced]);
+      }
+    },
+    flush: () => {
+      for (const [t, m] of deltas) {
+        if (m.size === 0) continue;
+        const stmt = db.prepare(
+          `UPDATE ${t.name} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${t.keyCols.map((c) => `${c} = ?`).join(' AND ')}`,
+        );
+        for (const [key, dCost, dUnpriced] of m.values()) stmt.run(dCost, dUnpriced, ...key);
+        m.clear();
+      }
+    },
+  };
+}
