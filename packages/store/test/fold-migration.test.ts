@@ -60,7 +60,7 @@ describe('migration 0025 (fold watermark)', () => {
     await s1.maintenance.foldRollups();
     await s1.close();
     const raw = new Database(path);
-    raw.exec(`DROP TABLE rollup_fold; DELETE FROM kysely_migration WHERE name = '0025-rollup-fold'`);
+    raw.exec(`DROP TABLE rollup_fold; DELETE FROM kysely_migration WHERE name >= '0025-rollup-fold'`);
     raw.close();
 
     const before = Date.now();

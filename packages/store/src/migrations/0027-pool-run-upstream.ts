@@ -8,6 +8,9 @@ import { sql, type Kysely } from 'kysely';
 export const POOL_RUN_UPSTREAM = 'ALTER TABLE pool_inspection_run ADD COLUMN upstream TEXT';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Idempotent like the IF NOT EXISTS migrations: tests step back over later migrations and re-run them.
+  const cols = await sql<{ name: string }>`SELECT name FROM pragma_table_info('pool_inspection_run')`.execute(db);
+  if (cols.rows.some((c) => c.name === 'upstream')) return;
   await sql.raw(POOL_RUN_UPSTREAM).execute(db);
 }
 
