@@ -113,6 +113,81 @@ describe('several CPAs in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("sets an alert rule's CPA in the rule form (shown with two or more CPAs)", async () => {
+    await page.evaluate(() => (window.location.hash = '#/alerts?tab=rules'));
+    await page.getByRole('button', { name: 'New rule' }).click();
+    await page.locator('select[name="rule-kind"]').selectOption('collector-stalled');
+    await page.locator('input[name="rule-name"]').fill('East collector');
+    const cpa = page.locator('select[name="param-upstream"]');
+    expect(await cpa.locator('option').allTextContents()).toEqual(['All CPAs', 'default', 'east']);
+    await cpa.selectOption('east');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('rules').getByText('East collector').waitFor();
+    const rules = (await app.inject({ url: '/v0/management/alerts/rules', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { items: { id: number; name: string; params: Record<string, unknown> }[] };
+    const rule = rules.items.find((r) => r.name === 'East collector')!;
+    expect(rule.params).toMatchObject({ upstream: 'east' });
+    // Back to every CPA: the edit drops the param.
+    await page.getByRole('button', { name: 'Edit East collector' }).click();
+    await page.locator('select[name="param-upstream"]').selectOption('');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => ((await app.inject({ url: '/v0/management/alerts/rules', headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json().items as { id: number; params: Record<string, unknown> }[]).find((r) => r.id === rule.id)?.params.upstream ?? null)
+      .toBeNull();
+    expect(problems).toEqual([]);
+  });
+
+  it("the pool policy form edits the switcher's CPA: its own value, the global policy unchanged", async () => {
+    const switcher = page.getByTestId('upstream-switcher');
+    await switcher.selectOption('east');
+    await page.evaluate(() => (window.location.hash = '#/inspection'));
+    const form = page.getByTestId('policy-form');
+    await expect.poll(() => form.getByTestId('policy-scope').textContent()).toMatch(/CPA east/);
+    await form.locator('input[name="inspectionConcurrency"]').fill('7');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Policy saved.').first().waitFor();
+    const policy = async (upstream?: string) =>
+      (await app.inject({ url: `/v0/management/pool/policy${upstream ? `?upstream=${upstream}` : ''}`, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json() as { policy: { inspectionConcurrency: number }; own: string[] };
+    expect(await policy('east')).toMatchObject({ own: ['inspectionConcurrency'], policy: { inspectionConcurrency: 7 } });
+    expect((await policy()).policy.inspectionConcurrency).not.toBe(7);
+    await switcher.selectOption('default');
+    expect(problems).toEqual([]);
+  });
+
+  it('adds, changes and removes a CPA on the Collector page; the switcher follows; configured CPAs are read-only', async () => {
+    const north = await startFakeCpa({ managementKey: 'north-key', config: { 'proxy-url': 'socks5://north' } });
+    try {
+      await page.evaluate(() => (window.location.hash = '#/collector'));
+      const card = page.getByTestId('upstreams-card');
+      await card.waitFor();
+      expect(await card.locator('tr[data-upstream]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-upstream')))).toEqual(['default', 'east']);
+      expect(await card.locator('tr[data-upstream="east"] button').count()).toBe(0);
+      await card.locator('input[name="cpa-name"]').fill('north');
+      await card.locator('input[name="cpa-url"]').fill(north.url);
+      await card.locator('input[name="cpa-key"]').fill('north-key');
+      await card.getByRole('button', { name: 'Add CPA' }).click();
+      await card.locator('tr[data-upstream="north"]').waitFor();
+      const switcher = page.getByTestId('upstream-switcher');
+      await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(['CPA: default', 'CPA: east', 'CPA: north']);
+      // The proxy reaches the new CPA with its key; the list never shows the key.
+      const viaProxy = await app.inject({ url: '/v0/management/config', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-cpamp-upstream': 'north' } });
+      expect(viaProxy.json()['proxy-url']).toBe('socks5://north');
+      expect(await card.textContent()).not.toContain('north-key');
+      // Change its key (the CPA rotated it), then remove it.
+      north.setManagementKey('north-key-2');
+      await card.locator('tr[data-upstream="north"]').getByRole('button', { name: 'Edit' }).click();
+      await card.locator('input[name="cpa-key"]').fill('north-key-2');
+      await card.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(async () => (await app.inject({ url: '/v0/management/config', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-cpamp-upstream': 'north' } })).statusCode).toBe(200);
+      page.once('dialog', (d) => void d.accept());
+      await card.locator('tr[data-upstream="north"]').getByRole('button', { name: 'Delete' }).click();
+      await expect.poll(() => card.locator('tr[data-upstream="north"]').count()).toBe(0);
+      await expect.poll(() => switcher.locator('option').allTextContents()).toEqual(['CPA: default', 'CPA: east']);
+      expect(problems).toEqual([]);
+    } finally {
+      await north.close();
+    }
+  });
+
   it('shows the chosen CPA on the config and auth-files (accounts) pages; a write goes to that CPA only', async () => {
     const switcher = page.getByTestId('upstream-switcher');
     const sent: { method: string; path: string; upstream: string | undefined }[] = [];

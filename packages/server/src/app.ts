@@ -154,7 +154,7 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     });
     if (store) await app.register(storePlugin, { store });
     await app.register(haPlugin, { store, now, ...deps.ha });
-    await app.register(cpaPlugin, { config, settings, dispatcher: deps.cpaDispatcher });
+    await app.register(cpaPlugin, { config, settings, dispatcher: deps.cpaDispatcher, now, ...(store ? { storedUpstreams: store.settings } : {}) });
     await app.register(collectorPlugin, {
       enabled: deps.collector !== false,
       dataDir: config.dataDir,

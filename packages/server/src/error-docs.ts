@@ -11,6 +11,8 @@ export const SERVER_ERROR_DOCS: Record<ServerErrorCode, string> = {
   too_many_attempts: '10 wrong admin keys from one address within 15 min; `Retry-After` grows 10 s, 20 s, 40 s … 15 min; a success resets',
   usage_service_not_configured: 'a proxied call before setup',
   upstream_unknown: '`X-Cpamp-Upstream` or `?upstream=` names no configured CPA',
+  upstream_exists: 'adding a CPA whose name or URL another CPA already has',
+  upstream_read_only: 'changing or removing a CPA that the configuration lists (`upstreams`, `CPA_UPSTREAMS_FILE`, `CPA_UPSTREAM_URL`)',
   cpa_connection_required: 'setup without URL or key, or an unusable URL',
   cpa_connection_required_for_monitoring: 'enabling the collector without a connection',
   setup_env_managed: 'setup while the connection comes from `CPA_UPSTREAM_URL` + `CPA_MANAGEMENT_KEY`',

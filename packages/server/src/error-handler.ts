@@ -54,6 +54,8 @@ export const STATUS_BY_CODE: Record<ServerErrorCode, number> = {
   account_processing_policy_env_locked: 409,
   request_failed: 500,
   upstream_unknown: 404,
+  upstream_exists: 409,
+  upstream_read_only: 409,
 };
 
 export interface ErrorBody {

@@ -47,7 +47,9 @@ export type ServerErrorCode =
   | 'setting_locked'
   | 'account_processing_policy_env_locked'
   | 'request_failed'
-  | 'upstream_unknown';
+  | 'upstream_unknown'
+  | 'upstream_exists'
+  | 'upstream_read_only';
 
 export class ServerError extends Error {
   override readonly name: string = 'ServerError';

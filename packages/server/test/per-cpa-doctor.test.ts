@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startFakeCpa, type FakeCpa } from '@cpamp/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/testing';
-import { memoryCliIo, tempDir } from './helpers';
+import { bearer, memoryCliIo, startTestApp, tempDir } from './helpers';
 
 const fakes: FakeCpa[] = [];
 const dirs: { cleanup(): void }[] = [];
@@ -45,5 +45,22 @@ describe('cpamp doctor with several CPAs', () => {
     const healthy = memoryCliIo(env, work);
     expect((await runCli(['doctor', '--probe-window-ms', '200'], healthy)).code).toBe(0);
     expect(healthy.text()).toMatch(/Healthy\.\n$/);
+  });
+
+  it('checks a CPA added in the panel (stored, with its sealed key) too', async () => {
+    const main = await startFakeCpa({});
+    const north = await startFakeCpa({ managementKey: 'north-key', usageStatisticsEnabled: false });
+    fakes.push(main, north);
+    const t = await startTestApp({ logLevel: 'silent', cpaUpstreamUrl: main.url, cpaManagementKey: main.managementKey }, { collector: false });
+    dirs.push({ cleanup: () => void t.close() });
+    const added = await t.app.inject({ method: 'POST', url: '/v0/management/upstreams', headers: bearer(t.adminKey), payload: { name: 'north', url: north.url, managementKey: 'north-key' } });
+    expect(added.statusCode, added.body).toBe(201);
+    await t.app.close();
+    const env = { USAGE_DATA_DIR: t.dataDir, CPA_UPSTREAM_URL: main.url, CPA_MANAGEMENT_KEY: main.managementKey };
+    const io = memoryCliIo(env, t.dataDir);
+    expect((await runCli(['doctor', '--probe-window-ms', '200'], io)).code).toBe(1);
+    expect(io.text()).toContain(`cpamp doctor — CPA north: CPA at ${north.url}`);
+    expect(io.text()).toMatch(/\[ERROR\] north: usage-publishing-disabled/);
+    expect(north.stats().authFailures).toBe(0);
   });
 });

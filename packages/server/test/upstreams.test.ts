@@ -110,6 +110,26 @@ describe('two CPAs into one store', () => {
     expect(unknown.json().code).toBe('upstream_unknown');
   });
 
+  it("filters Plus's /usage snapshot by X-Cpamp-Upstream or ?upstream=; every CPA without either", async () => {
+    const snapshot = async (query: string, headers: Record<string, string> = {}) => {
+      const res = await get(`/v0/management/usage?from=${FROM}&to=${TO}${query}`, headers);
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().total_requests as number;
+    };
+    expect(await snapshot('')).toBe(SHARED * 2 + EAST_ONLY);
+    expect(await snapshot('', { 'x-cpamp-upstream': 'east' })).toBe(SHARED + EAST_ONLY);
+    expect(await snapshot('&upstream=default')).toBe(SHARED);
+    expect(await snapshot('&upstream=default,east')).toBe(SHARED * 2 + EAST_ONLY);
+    expect(await snapshot('&upstream=east&limit=5')).toBe(5);
+    // The header wins over the query, as on the proxy.
+    expect(await snapshot('&upstream=east', { 'x-cpamp-upstream': 'default' })).toBe(SHARED);
+    for (const [query, headers] of [['&upstream=nowhere', {}], ['', { 'x-cpamp-upstream': 'nowhere' }], ['&upstream=east,nowhere', {}]] as const) {
+      const res = await get(`/v0/management/usage?from=${FROM}&to=${TO}${query}`, headers);
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('upstream_unknown');
+    }
+  });
+
   // Last: it breaks east's collector on purpose.
   it('opens a collector alert for the CPA whose collector stalls, named by its upstream', async () => {
     const rule = await t.app.inject({ method: 'POST', url: '/v0/management/alerts/rules', headers: bearer(t.adminKey), payload: { name: 'Collector down', kind: 'collector-stalled', params: { afterMinutes: 0 } } });

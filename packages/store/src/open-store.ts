@@ -25,6 +25,7 @@ import { createBudgetsRepository } from './budgets/budgets.repository';
 import { createSavedViewsRepository } from './views/saved-views.repository';
 import { createLeasesRepository } from './leases/leases.repository';
 import { migrations } from './migrations/index';
+import { withMigrationLogger } from './migrations/migration-log';
 import { migrationBackupPath, vacuumInto } from './backup/sqlite-backup';
 import { createPoolRepository } from './pool/pool.repository';
 import { createPricesRepository } from './prices/prices.repository';
@@ -177,7 +178,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const db = new Kysely<StoreTables>({ dialect: new SqliteDialect({ database: writer }) });
   let reader: Database.Database | null = null;
   try {
-    const provider: MigrationProvider = { getMigrations: async () => migrations };
+    const provider: MigrationProvider = { getMigrations: async () => withMigrationLogger(migrations, logger) };
     if (!memory && (opts.migrationBackup ?? true)) backupBeforeMigration(writer, path, now(), logger);
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
     if (error) {

@@ -173,6 +173,13 @@ export interface SettingsRepository {
   getManagementKey(): Promise<string | undefined>;
   setManagementKey(key: string): Promise<void>;
   clearManagementKey(): Promise<void>;
+  /**
+   * A secret sealed with the data key under `name` (e.g. a CPA's management key added in the panel),
+   * decrypted; undefined when none is stored. Stored as the settings row `secret:<name>`.
+   */
+  getSecret(name: string): Promise<string | undefined>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
 }
 
 export interface MaintenanceRepository {
@@ -256,7 +263,13 @@ export interface PoolRepository {
     sinceMs: number,
   ): Promise<Map<string, { tMs: number; usedPercent: number; resetAtMs: number | null }>>;
 
-  createRun(run: { trigger: 'manual' | 'schedule'; total: number; dryRun: boolean }): Promise<PoolRunRow>;
+  /** `upstream`: the one CPA the run probes (several CPAs); absent or null for several or every CPA. */
+  createRun(run: {
+    trigger: 'manual' | 'schedule';
+    total: number;
+    dryRun: boolean;
+    upstream?: string | null;
+  }): Promise<PoolRunRow>;
   updateRun(
     id: number,
     patch: {
@@ -268,7 +281,8 @@ export interface PoolRepository {
     },
   ): Promise<PoolRunRow>;
   getRun(id: number): Promise<PoolRunRow | undefined>;
-  listRuns(limit: number): Promise<PoolRunRow[]>;
+  /** Newest first; with `upstream`, the runs that probed that CPA: its own and those over every CPA (null). */
+  listRuns(limit: number, opts?: { upstream?: string }): Promise<PoolRunRow[]>;
   /** Marks runs left 'running' by a previous process as failed (interrupted). */
   interruptRunningRuns(): Promise<number>;
   addResults(results: readonly PoolResultRow[]): Promise<void>;

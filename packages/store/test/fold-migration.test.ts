@@ -6,6 +6,10 @@ import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type AnalyticsFilter, type Store } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { Kysely, SqliteDialect } from 'kysely';
+import { backfillFoldTier } from '../src/migrations/fold-backfill';
+import { ZONE_FOLD_TIERS } from '../src/rollups/zone-rollups';
+import { silentLogger } from '../src/types';
 
 // Migration 0025 on a store filled by the old path (every event already in the hour × key / account / model
 // tiers): no backfill, the first watermark is the hour after max(now, newest event), and views stay exact before
@@ -57,9 +61,9 @@ describe('migration 0025 (fold watermark)', () => {
     await s1.maintenance.foldRollups();
     await s1.close();
     const raw = new Database(path);
-    // 0026 (day-dims) goes first: kysely refuses a gap.
+    // 0026 (day-dims) goes too: kysely refuses a gap.
     raw.exec(UNDO_DAY_DIMS_SQL);
-    raw.exec(`DROP TABLE rollup_fold; DELETE FROM kysely_migration WHERE name = '0025-rollup-fold'`);
+    raw.exec(`DROP TABLE rollup_fold; DELETE FROM kysely_migration WHERE name >= '0025-rollup-fold'`);
     raw.close();
 
     const before = Date.now();
@@ -83,5 +87,30 @@ describe('migration 0025 (fold watermark)', () => {
     expect(await expectExact(s2, { apiKeyHash: '2'.repeat(64) }, range.from, range.to)).toBe('rollup+events');
     check.close();
     await s2.close();
+  });
+
+  it('backfillFoldTier fills a new tier with exactly the events below its group watermark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cpamp-fold-'));
+    dirs.push(dir);
+    const path = join(dir, 'usage.db');
+    let clock = at + 30 * 24 * H;
+    const s = await openStore({ path, now: () => clock, foldIntervalMs: 0 });
+    await s.insertBatch(batch(300, at, 97 * 60_000, '7e'));
+    // Folded to 20 days: what a tier added now must hold (the rest stays raw until the fold).
+    clock = at + 20 * 24 * H;
+    await s.maintenance.foldRollups();
+    await s.close();
+    const raw = new Database(path);
+    const tier = ZONE_FOLD_TIERS[1]!;
+    const dump = () => raw.prepare(`SELECT * FROM ${tier.name} ORDER BY ${tier.keyCols.join(', ')}`).all();
+    const folded = dump();
+    expect(folded.length).toBeGreaterThan(0);
+    raw.exec(`DELETE FROM ${tier.name}`);
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
+    const lines: unknown[] = [];
+    await backfillFoldTier(db, tier, { max: 'max' }, { ...silentLogger, info: (o: unknown) => lines.push(o) });
+    expect(dump()).toEqual(folded);
+    expect(lines.length).toBeGreaterThan(0);
+    await db.destroy();
   });
 });

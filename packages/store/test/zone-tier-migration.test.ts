@@ -8,6 +8,8 @@ import * as zoneMigration from '../src/migrations/0022-rollup-hour-zone';
 import { openStore } from '../src/index';
 import { ZONE_TIERS } from '../src/rollups/zone-rollups';
 import { makeEvent } from './helpers/events';
+import { silentLogger } from '../src/types';
+import { withMigrationLogger } from '../src/migrations/migration-log';
 
 // Migration 0022 on an install that predates it: its backfill (chunked by week) fills the zone hour tiers with
 // exactly the rows the writer keeps for new events.
@@ -49,8 +51,13 @@ describe('migration 0022 (zone hour tiers)', () => {
     expect(written.every((rows) => rows.length > 0)).toBe(true);
     for (const t of ZONE_TIERS) raw.exec(`DROP TABLE ${t.name}`);
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: raw }) });
-    await zoneMigration.up(db);
+    // Run as openStore runs it (withMigrationLogger): a progress line per ~10 % of the backfill.
+    const lines: { pct: number }[] = [];
+    const logger = { ...silentLogger, info: (o: unknown) => lines.push(o as { pct: number }) };
+    await withMigrationLogger({ m: zoneMigration }, logger).m!.up(db);
     expect(dump()).toEqual(written);
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)!.pct).toBe(100);
     await db.destroy();
   });
 });

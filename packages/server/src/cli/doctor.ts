@@ -5,6 +5,7 @@ import { collectorOptions } from '../collector-host';
 import { join } from 'node:path';
 import { createConnectionService, type CollectorSettings, type CpaConnection } from '../connection';
 import { createUpstreamSet } from '../upstreams/upstream-set';
+import { createStoredUpstreams } from '../upstreams/stored-upstreams';
 import { plusSideBySideFinding } from '../plus-switch/migrate-plus';
 import type { Config } from '../config';
 import { redactDbUrl } from '../config/db-url';
@@ -77,7 +78,10 @@ async function checkCpa(
     return { code: 2 };
   }
   // Several CPAs: one block of findings per CPA, each through its own connection (the default CPA first).
-  const upstreams = createUpstreamSet(config, connection).list();
+  const set = createUpstreamSet(config, connection);
+  // CPAs added in the panel are checked too (stored-upstreams.ts loads them with their sealed keys).
+  await createStoredUpstreams({ settings: store.settings, set, config, now: Date.now, warn: (_obj, msg) => io.err.write(`${msg}\n`) });
+  const upstreams = set.list();
   let errors = 0;
   let notConfigured = false;
   for (const u of upstreams) {

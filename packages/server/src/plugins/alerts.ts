@@ -49,10 +49,23 @@ async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Pr
   const watchIntervalMs = opts.watchIntervalMs ?? 60_000;
   const analytics: AnalyticsWatcher = createAnalyticsWatcher({ alerts: store.alerts, store, signals, now, logger, intervalMs: watchIntervalMs });
   // One watcher per CPA's collector: the default one's subject stays 'collector'.
-  const watchers: CollectorWatcher[] = [];
-  if (opts.collector) watchers.push(createCollectorWatcher({ collector: opts.collector, signals, now }));
-  for (const [name, c] of opts.upstreamCollectors ?? []) watchers.push(createCollectorWatcher({ collector: c, signals, now, subject: `collector:${name}` }));
-  const collector: CollectorWatcher | null = watchers.length ? { check: () => watchers.forEach((w) => w.check()), stop: () => watchers.forEach((w) => w.stop()) } : null;
+  const watchers = new Map<string, CollectorWatcher>();
+  if (opts.collector) watchers.set('', createCollectorWatcher({ collector: opts.collector, signals, now }));
+  for (const [name, c] of opts.upstreamCollectors ?? []) watchers.set(name, createCollectorWatcher({ collector: c, signals, now, subject: `collector:${name}` }));
+  const collector: CollectorWatcher | null = watchers.size ? { check: () => watchers.forEach((w) => w.check()), stop: () => watchers.forEach((w) => w.stop()) } : null;
+  // A CPA added or removed at runtime (stored-upstreams.ts): its collector's watcher follows (the collector
+  // plugin's listener ran first, so `app.collectors` already holds the new host).
+  const offUpstreams =
+    opts.upstreamCollectors && app.hasDecorator('collectors')
+      ? app.cpa.upstreams.onChange(({ added, removed }) => {
+          if (removed) {
+            watchers.get(removed.name)?.stop();
+            watchers.delete(removed.name);
+          }
+          const host = added ? app.collectors.get(added.name) : undefined;
+          if (added && host) watchers.set(added.name, createCollectorWatcher({ collector: host, signals, now, subject: `collector:${added.name}` }));
+        })
+      : () => undefined;
   const offSignals = signals.on((signal, atMs) => void engine.handle(signal, atMs));
   let lastCollectorCheck = Number.NEGATIVE_INFINITY;
 
@@ -82,6 +95,7 @@ async function alertsPlugin(app: FastifyInstance, opts: AlertsPluginOptions): Pr
   app.addHook('onClose', async () => {
     if (timer) clearInterval(timer);
     offSignals();
+    offUpstreams();
     analytics.stop();
     collector?.stop();
     await engine.stop();

@@ -151,6 +151,11 @@ async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promis
     })().finally(() => (syncing = false));
   }
 
+  // A CPA added or removed at runtime (stored-upstreams.ts): the pool lists its accounts, or drops them, now.
+  const offUpstreams = opts.upstreams?.onChange(() => {
+    if (!closed) syncSoon();
+  });
+
   let busy = false;
   const tick = async () => {
     if (busy || closed || !runsSchedulers(app)) return;
@@ -171,6 +176,7 @@ async function poolPlugin(app: FastifyInstance, opts: PoolPluginOptions): Promis
     closed = true;
     if (timer) clearInterval(timer);
     offInserted();
+    offUpstreams?.();
     await running.stop();
     await cpa.close();
   });

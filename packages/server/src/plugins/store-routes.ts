@@ -20,6 +20,7 @@ import usageRoutes from '../routes/usage.routes';
 import dashboardRoutes from '../routes/dashboard.routes';
 import savedViewsRoutes from '../routes/saved-views.routes';
 import plusCompatRoutes from '../plus-compat/plus-compat.routes';
+import upstreamsRoutes from '../routes/upstreams.routes';
 
 export interface StoreRoutesOptions {
   config: Pick<Config, 'dataDir' | 'import' | 'queryLimit' | 'allowLocalTargets'>;
@@ -31,7 +32,8 @@ async function storeRoutes(app: FastifyInstance, opts: StoreRoutesOptions): Prom
   const { store } = app;
   const { now } = opts;
   await app.register(analyticsRoutes, { store, now });
-  await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit });
+  await app.register(usageRoutes, { store, queryLimit: opts.config.queryLimit, upstreamNames: () => app.cpa.upstreams.list().map((u) => u.name) });
+  await app.register(upstreamsRoutes, { ...(app.cpa.stored ? { stored: app.cpa.stored } : {}), list: () => app.cpa.stored?.views() ?? [] });
   await app.register(priceRoutes, { store, allowLocalTargets: opts.config.allowLocalTargets });
   await app.register(aliasRoutes, { store });
   await app.register(importRoutes, { store, dataDir: opts.config.dataDir, limits: opts.config.import, now });

@@ -2,6 +2,7 @@
 // cpamp's analytics and pool models. Registered in the store-routes scope, so these static paths win over
 // the proxy's /v0/management/* wildcard and never reach CPA. An answer that lacks data cpamp does not keep
 // says so in the X-Cpamp-Partial header (see partial.ts) instead of looking like "nothing to do".
+import { upstreamOfKey } from '../pool/pool-key';
 import type { PoolIssueRow } from '@cpamp/store';
 import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
@@ -266,7 +267,8 @@ export default async function plusCompatRoutes(
         )
       ).events[0] ?? null;
     if (!event) markPartial(reply, ['evidence (no failed request recorded for the account)']);
-    return plusCandidate(i, pool.policy().autoDisableAuthIssues, email, event);
+    // The account's own CPA's policy (several CPAs: a CPA may override the global one).
+    return plusCandidate(i, pool.policy(upstreamOfKey(i.authIndex)).autoDisableAuthIssues, email, event);
   };
 
   app.get(AC, { schema: { querystring: CandidatesQuery } }, async (request, reply) => {

@@ -103,7 +103,7 @@ export function createAutomation(d: PoolDeps): Automation {
 
   /** Queues (or refreshes) the `exhausted` issue of an account that keeps serving; remembers its reset. */
   const queueExhausted = async (acc: PoolAccountRow, recoverAtMs: number, reason: string): Promise<void> => {
-    if (!d.policy().authIssueQueue) return;
+    if (!d.policy(upstreamOfKey(acc.authIndex)).authIssueQueue) return;
     const until = new Date(recoverAtMs).toISOString();
     const row = await repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue: 'exhausted', detail: `${reason.slice(0, 300)}; quota resets at ${until}` });
     const key = exhaustedUntilKey(acc.authIndex);
@@ -115,7 +115,7 @@ export function createAutomation(d: PoolDeps): Automation {
 
   const automation: Automation = {
     async onExhausted(acc, resetAtMs, reason, opts = {}) {
-      const policy = d.policy();
+      const policy = d.policy(upstreamOfKey(acc.authIndex));
       const recoverAtMs = resetAtMs !== null && resetAtMs > d.now() ? resetAtMs : d.now() + DEFAULT_COOLDOWN_MS;
       const owned = await repo.getOwnership(acc.authIndex);
       if (owned) {
@@ -139,7 +139,7 @@ export function createAutomation(d: PoolDeps): Automation {
     },
 
     async onAuthIssue(acc, issue, detail, opts = {}) {
-      const policy = d.policy();
+      const policy = d.policy(upstreamOfKey(acc.authIndex));
       if (!policy.authIssueQueue) return;
       const row = await repo.upsertIssue({ authIndex: acc.authIndex, fileName: acc.fileName, provider: acc.provider, issue, detail });
       d.invalidate('state');
@@ -176,11 +176,12 @@ export function createAutomation(d: PoolDeps): Automation {
     },
 
     async recoverDue() {
-      const policy = d.policy();
-      if (!policy.autoRestoreAtReset) return 0;
       let n = 0;
       for (const o of await repo.listOwnership()) {
         if (o.kind !== 'quota' || o.recoverAtMs === null || o.recoverAtMs > d.now()) continue;
+        // Each account follows its own CPA's policy (several CPAs; pool-service.ts).
+        const policy = d.policy(upstreamOfKey(o.authIndex));
+        if (!policy.autoRestoreAtReset) continue;
         const acc = await repo.getAccount(o.authIndex);
         if (!acc || acc.deletedMs !== null) {
           await repo.dropOwnership(o.authIndex);
@@ -285,7 +286,7 @@ export function createAutomation(d: PoolDeps): Automation {
 
     async act(acc, action, reason, opts = {}) {
       const actor = opts.actor ?? 'cpamp';
-      const dryRun = opts.dryRun === true || d.policy().dryRun;
+      const dryRun = opts.dryRun === true || d.policy(upstreamOfKey(acc.authIndex)).dryRun;
       if (actor === 'user' && !dryRun) await automation.revokeOwnership(acc.authIndex, `${action}: ${reason}`);
       const error = dryRun ? null : await apply(acc, action);
       return log(acc, action, actor, reason, dryRun, error);

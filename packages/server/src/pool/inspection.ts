@@ -3,6 +3,7 @@
 // One run at a time; cancel aborts in-flight probes (their accounts get no result).
 import { setMaxListeners } from 'node:events';
 import type { Automation } from './automation';
+import { upstreamOfKey } from './pool-key';
 import { runProbe } from './probe-runner';
 import { probeRequest, type ParsedWindow, type ProbeOutcome } from './quota-parse';
 import { toRun, type InspectionResultKind, type InspectionRun, type PoolAccountRow, type PoolDeps, type PoolResultRow, type PoolRunRow, type PoolWindowRow } from './types';
@@ -12,8 +13,10 @@ export interface StartInspection {
   provider?: string;
   authIndexes?: string[];
   dryRun?: boolean;
-  /** Only this CPA's accounts (several CPAs); none: every CPA's. */
+  /** Only this CPA's accounts (several CPAs); none: every CPA's. The run records it. */
   upstream?: string;
+  /** Only these CPAs' accounts (the schedule of the CPAs that follow the global one); ignored with `upstream`. */
+  upstreams?: readonly string[];
 }
 
 export interface InspectionService {
@@ -63,7 +66,7 @@ export function inspectionTargets(
 export function createInspectionService(d: PoolDeps, automation: Automation, onFinished: () => Promise<void> | void = () => {}): InspectionService {
   let current: { id: number; abort: AbortController; done: Promise<void> } | null = null;
 
-  const execute = async (run: PoolRunRow, targets: readonly PoolAccountRow[], dryRun: boolean, abort: AbortController): Promise<void> => {
+  const execute = async (run: PoolRunRow, targets: readonly PoolAccountRow[], dryRun: boolean, abort: AbortController, upstream?: string): Promise<void> => {
     const counts: Record<InspectionResultKind, number> = { ok: 0, unauthorized: 0, exhausted: 0, banned: 0, error: 0 };
     let done = 0;
     let next = 0;
@@ -90,7 +93,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
       else {
         try {
           // Retries, timeout, User-Agent, used-% threshold and xAI's inference probe come from the policy.
-          const got = await runProbe(cpa, acc, d.policy(), abort.signal, d.now);
+          const got = await runProbe(cpa, acc, d.policy(upstreamOfKey(acc.authIndex)), abort.signal, d.now);
           if (!got) return;
           outcome = got;
         } catch (err) {
@@ -121,7 +124,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
         else if (outcome.result === 'banned') {
           await automation.onAuthIssue(acc, 'banned', outcome.detail, { dryRun });
           // The policy's auto-action for a banned account (Plus: disable or delete; none = suggest only).
-          const act = d.policy().inspectionAutoAction;
+          const act = d.policy(upstreamOfKey(acc.authIndex)).inspectionAutoAction;
           if (act !== 'none' && !(act === 'disable' && acc.disabled)) await automation.act(acc, act, `inspection run #${run.id}: ${outcome.detail.slice(0, 160)}`, { dryRun });
         }
         else if (outcome.result === 'ok') await automation.onHealthy(acc);
@@ -138,7 +141,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
         if (done % every === 0 || buffer.length >= 200) await progress();
       }
     };
-    const n = Math.max(1, Math.min(d.policy().inspectionConcurrency, targets.length || 1));
+    const n = Math.max(1, Math.min(d.policy(upstream).inspectionConcurrency, targets.length || 1));
     try {
       await Promise.all(Array.from({ length: n }, worker));
       await progress(true);
@@ -162,7 +165,7 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
   return {
     async start(targets, opts) {
       if (current) return null;
-      const dryRun = opts.dryRun === true || d.policy().dryRun;
+      const dryRun = opts.dryRun === true || d.policy(opts.upstream).dryRun;
       const abort = new AbortController();
       // Every in-flight probe listens on the one signal.
       setMaxListeners(0, abort.signal);
@@ -171,13 +174,14 @@ export function createInspectionService(d: PoolDeps, automation: Automation, onF
       current = entry;
       let run: PoolRunRow;
       try {
-        run = await d.repo.createRun({ trigger: opts.trigger, total: targets.length, dryRun });
+        const upstream = opts.upstream ?? (opts.upstreams?.length === 1 ? opts.upstreams[0] : null);
+        run = await d.repo.createRun({ trigger: opts.trigger, total: targets.length, dryRun, upstream });
       } catch (err) {
         current = null;
         throw err;
       }
       entry.id = run.id;
-      entry.done = execute(run, targets, dryRun, abort).finally(() => {
+      entry.done = execute(run, targets, dryRun, abort, opts.upstream).finally(() => {
         if (current === entry) current = null;
       });
       d.publish({ type: 'inspection-progress', run: toRun(run) });

@@ -137,3 +137,31 @@ export function lockedChange(automation: Config['automation'], current: PoolPoli
   }
   return null;
 }
+
+/**
+ * A policy change as the API takes it: a field set to null drops the saved value of its scope, so it follows
+ * what is under it again (a CPA's field: the global policy; a global field: the startup default).
+ */
+export const PoolPolicyEditSchema = z
+  .object(
+    Object.fromEntries(Object.entries(PoolPolicyPatchSchema.shape).map(([k, v]) => [k, v.unwrap().nullable().optional()])) as {
+      [K in keyof typeof PoolPolicyPatchSchema.shape]: z.ZodOptional<z.ZodNullable<ReturnType<(typeof PoolPolicyPatchSchema.shape)[K]['unwrap']>>>;
+    },
+  )
+  .strict();
+export type PoolPolicyEdit = z.infer<typeof PoolPolicyEditSchema>;
+
+/** The saved fields after an edit: set fields replace, null fields are dropped. */
+export function applyEdit(saved: PoolPolicyPatch, edit: PoolPolicyEdit): PoolPolicyPatch {
+  const out: Record<string, unknown> = { ...saved };
+  for (const [k, v] of Object.entries(edit)) {
+    if (v === null) delete out[k];
+    else if (v !== undefined) out[k] = v;
+  }
+  return PoolPolicyPatchSchema.parse(out);
+}
+
+/** The edit without its resets (what lockedChange checks: dropping a saved value never unlocks a field). */
+export function editValues(edit: PoolPolicyEdit): PoolPolicyPatch {
+  return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== null && v !== undefined)) as PoolPolicyPatch;
+}

@@ -12,13 +12,20 @@ import type { PoolCpaProvider } from './cpa-port';
 import { poolKey, upstreamOfKey } from './pool-key';
 import { createEvidenceScanner, type EvidenceScanner } from './evidence';
 import { createInspectionService, inspectionTargets, type InspectionService, type StartInspection } from './inspection';
-import { effectivePolicy, lockedChange, lockedFields, PoolPolicyPatchSchema, type PoolPolicy, type PoolPolicyPatch } from './policy';
+import { applyEdit, editValues, effectivePolicy, lockedChange, lockedFields, type PoolPolicy, type PoolPolicyEdit, type PoolPolicyPatch } from './policy';
+import { DEFAULT_UPSTREAM_NAME } from '../config/upstreams-type';
 import { scheduleDue, scheduled } from './schedule';
 import type { PoolDeps, PoolLogger, PoolRunRow } from './types';
 import { buildSnapshot, readInputs, readUsage, type PoolSnapshot, type PoolUsage, type SnapshotInputs } from './views';
 
 const POLICY_KEY = 'pool.policy_overrides';
 const LAST_SCHEDULED_KEY = 'pool.last_scheduled_ms';
+/** A CPA's own policy fields (several CPAs) live under `pool.policy_overrides.<name>`; the default CPA's are the global ones. */
+const cpaPolicyKey = (upstream: string) => `${POLICY_KEY}.${upstream}`;
+/** The fields that make a CPA's inspection schedule its own (then it gets runs of its own). */
+const SCHEDULE_FIELDS = ['inspectionIntervalMinutes', 'inspectionSchedule', 'inspectionTimePoints', 'inspectionTimeZone'] as const;
+/** The fields that pick a run's targets per CPA. */
+const TARGET_FIELDS = ['inspectionProviders', 'inspectionSampleSize'] as const;
 /**
  * Readings of windows with less than this left are sent as quota-low signals (again whenever they move by a
  * point), so alert rules with any threshold below it fire as an account declines; the rule decides.
@@ -47,12 +54,19 @@ export interface PoolService {
   readonly automation: Automation;
   readonly inspections: InspectionService;
   readonly evidence: EvidenceScanner;
-  policy(): PoolPolicy;
+  /** The global policy, or CPA `upstream`'s: its own fields over the global ones ('default' is the global one). */
+  policy(upstream?: string): PoolPolicy;
   locked(): Record<string, string>;
-  /** The fields the admin saved (what overrides the startup defaults; locked fields are never saved). */
-  savedPolicy(): PoolPolicyPatch;
-  /** Saves a partial policy; `{ locked }` names the env variable when a locked field would change. */
-  updatePolicy(patch: PoolPolicyPatch): Promise<{ ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string }>;
+  /**
+   * The fields the admin saved (what overrides the startup defaults; locked fields are never saved); with a
+   * named CPA, the fields saved for that CPA only (what overrides the global policy there).
+   */
+  savedPolicy(upstream?: string): PoolPolicyPatch;
+  /**
+   * Saves a partial policy (null drops a saved field), globally or for CPA `upstream`; `{ locked }` names the
+   * env variable when a locked field would change.
+   */
+  updatePolicy(patch: PoolPolicyEdit, upstream?: string): Promise<{ ok: true; policy: PoolPolicy } | { ok: false; field: string; env: string }>;
   /** Re-reads every CPA's auth files into the pool (and drops ownership of what changed outside cpamp). */
   sync(): Promise<{ accounts: number }>;
   /** Syncs, then starts an inspection; `{ running }` when one already runs. */
@@ -94,7 +108,19 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
   const forecastOpen = new Set<string>();
   // The saved policy is read once and kept: only updatePolicy() writes it.
   let saved = (await settings.get<PoolPolicyPatch>(POLICY_KEY)) ?? {};
-  const policy = () => effectivePolicy(o.automationConfig, saved);
+  // Each named CPA's own fields, read once per name (a CPA added at runtime is read when first asked for).
+  const savedByCpa = new Map<string, PoolPolicyPatch>();
+  const own = (upstream: string | undefined): PoolPolicyPatch =>
+    upstream === undefined || upstream === DEFAULT_UPSTREAM_NAME ? {} : (savedByCpa.get(upstream) ?? {});
+  const loadCpaPolicies = async () => {
+    for (const n of o.cpa.names()) {
+      if (n === DEFAULT_UPSTREAM_NAME || savedByCpa.has(n)) continue;
+      savedByCpa.set(n, (await settings.get<PoolPolicyPatch>(cpaPolicyKey(n))) ?? {});
+    }
+  };
+  await loadCpaPolicies();
+  const policy = (upstream?: string) => effectivePolicy(o.automationConfig, { ...saved, ...own(upstream) });
+  const hasOwn = (upstream: string, fields: readonly string[]) => fields.some((f) => (own(upstream) as Record<string, unknown>)[f] !== undefined);
   const building = new Map<string, Promise<PoolSnapshot>>();
   const names = () => o.cpa.names();
   const several = () => names().length > 1;
@@ -244,36 +270,79 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
     }
   };
 
+  /**
+   * The inspection schedules: one for the CPAs that follow the global schedule (one run over them all, as with a
+   * single CPA), and one per CPA with a schedule of its own (its runs probe only it). One run at a time: a
+   * schedule that comes due while another run is going starts on a later tick.
+   */
+  const scheduledRuns = async (t: number) => {
+    await loadCpaPolicies();
+    const all = names();
+    const separate = all.filter((n) => n !== DEFAULT_UPSTREAM_NAME && hasOwn(n, SCHEDULE_FIELDS));
+    const shared = all.filter((n) => !separate.includes(n));
+    const groups: { key: string; p: PoolPolicy; start: StartInspection }[] = [];
+    if (shared.length > 0)
+      groups.push({ key: LAST_SCHEDULED_KEY, p: policy(), start: { trigger: 'schedule', ...(separate.length > 0 ? { upstreams: shared } : {}) } });
+    for (const n of separate) groups.push({ key: `${LAST_SCHEDULED_KEY}.${n}`, p: policy(n), start: { trigger: 'schedule', upstream: n } });
+    for (const g of groups) {
+      const members = g.start.upstream !== undefined ? [g.start.upstream] : (g.start.upstreams ?? all);
+      if (!scheduled(g.p) || inspections.active() || !members.some((n) => o.cpa.of(n) !== null)) continue;
+      const last = await settings.get<number>(g.key);
+      if (last === undefined) await settings.set(g.key, t);
+      else if (scheduleDue(g.p, last, t)) {
+        await settings.set(g.key, t);
+        await service.startInspection(g.start).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
+      }
+    }
+  };
+
   const service: PoolService = {
     automation,
     inspections,
     evidence,
     policy,
     locked: () => lockedFields(o.automationConfig),
-    savedPolicy: () => ({ ...saved }),
-    async updatePolicy(patch) {
-      const current = policy();
-      const lock = lockedChange(o.automationConfig, current, patch);
+    savedPolicy: (upstream) => (upstream === undefined || upstream === DEFAULT_UPSTREAM_NAME ? { ...saved } : { ...own(upstream) }),
+    async updatePolicy(patch, upstream) {
+      const scoped = upstream !== undefined && upstream !== DEFAULT_UPSTREAM_NAME;
+      if (scoped) await loadCpaPolicies();
+      const current = policy(upstream);
+      const lock = lockedChange(o.automationConfig, current, editValues(patch));
       if (lock) return { ok: false, ...lock };
-      const stored = PoolPolicyPatchSchema.parse({ ...saved, ...patch });
+      const stored = applyEdit(scoped ? own(upstream) : saved, patch);
       for (const f of Object.keys(lockedFields(o.automationConfig))) delete (stored as Record<string, unknown>)[f];
-      await settings.set(POLICY_KEY, stored);
-      saved = stored;
-      return { ok: true, policy: policy() };
+      if (scoped) {
+        await settings.set(cpaPolicyKey(upstream), stored);
+        savedByCpa.set(upstream, stored);
+      } else {
+        await settings.set(POLICY_KEY, stored);
+        saved = stored;
+      }
+      gen++;
+      return { ok: true, policy: policy(upstream) };
     },
     sync,
     async startInspection(opts) {
       const active = inspections.active();
       if (active) return { running: active.id };
       await sync();
-      const p = policy();
-      const accounts = (await repo.listAccounts()).filter((a) => opts.upstream === undefined || upstreamOfKey(a.authIndex) === opts.upstream);
-      const targets = inspectionTargets(accounts, {
-        providers: p.inspectionProviders,
-        ...(opts.provider ? { provider: opts.provider } : {}),
-        ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
-        sampleSize: p.inspectionSampleSize,
-      });
+      await loadCpaPolicies();
+      const inRun = opts.upstream !== undefined ? [opts.upstream] : opts.upstreams ? [...opts.upstreams] : names();
+      const accounts = (await repo.listAccounts()).filter((a) => inRun.includes(upstreamOfKey(a.authIndex)));
+      // Providers and sample size per CPA: a CPA with its own picks its targets alone; the others share the
+      // global ones (one sample over all of them, as with a single policy).
+      const ownTargets = new Set(inRun.filter((n) => hasOwn(n, TARGET_FIELDS)));
+      const pick = (accs: PoolAccountRow[], p: PoolPolicy) =>
+        inspectionTargets(accs, {
+          providers: p.inspectionProviders,
+          ...(opts.provider ? { provider: opts.provider } : {}),
+          ...(opts.authIndexes ? { authIndexes: opts.authIndexes } : {}),
+          sampleSize: p.inspectionSampleSize,
+        });
+      const targets = [
+        ...pick(accounts.filter((a) => !ownTargets.has(upstreamOfKey(a.authIndex))), policy(opts.upstream)),
+        ...[...ownTargets].flatMap((n) => pick(accounts.filter((a) => upstreamOfKey(a.authIndex) === n), policy(n))),
+      ];
       const run = await inspections.start(targets, opts);
       if (!run) return { running: inspections.active()?.id ?? 0 };
       return { run };
@@ -292,15 +361,7 @@ export async function createPoolService(o: PoolServiceOptions): Promise<PoolServ
       await evidence.scan();
       await automation.recoverDue();
       await automation.resolveExhaustedDue();
-      const p = policy();
-      if (scheduled(p) && !inspections.active() && connected()) {
-        const last = await settings.get<number>(LAST_SCHEDULED_KEY);
-        if (last === undefined) await settings.set(LAST_SCHEDULED_KEY, t);
-        else if (scheduleDue(p, last, t)) {
-          await settings.set(LAST_SCHEDULED_KEY, t);
-          await service.startInspection({ trigger: 'schedule' }).catch((err: unknown) => o.logger.warn({ err }, 'pool: scheduled inspection failed to start'));
-        }
-      }
+      await scheduledRuns(t);
       await signals();
       if (t - lastPrune >= PRUNE_EVERY_MS) {
         lastPrune = t;

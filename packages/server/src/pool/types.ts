@@ -71,6 +71,8 @@ export type InspectionRun = {
   done: number;
   dryRun: boolean;
   counts: Record<InspectionResultKind, number>;
+  /** The CPA the run probed; null when it covered several or every CPA. */
+  upstream: string | null;
 };
 export type InspectionResult = {
   runId: number;
@@ -126,6 +128,7 @@ export const toRun = (r: PoolRunRow): InspectionRun => ({
   done: r.done,
   dryRun: r.dryRun,
   counts: r.counts,
+  upstream: r.upstream ?? null,
 });
 export const toResult = (r: PoolResultRow): InspectionResult => ({ ...r, windows: r.windows.map(toQuotaWindow) });
 
@@ -146,7 +149,8 @@ export interface PoolDeps {
   /** The port of the CPA a pool key belongs to (pool-key.ts; none: the default CPA), or null when not connected. */
   cpa(key?: string): PoolCpa | null;
   now(): number;
-  policy(): PoolPolicy;
+  /** The policy of CPA `upstream` (its own fields over the global policy); none or 'default': the global one. */
+  policy(upstream?: string): PoolPolicy;
   emit(signal: AlertSignal): void;
   publish(payload: unknown): void;
   logger: PoolLogger;

@@ -7,7 +7,7 @@ import type { ServerStore } from '../server-store';
 import type { ConnectionService } from '../connection';
 import { ServerError } from '../errors';
 import { applySuggestions, BULK_ACTIONS } from '../pool/apply-suggestions';
-import { PoolPolicyPatchSchema } from '../pool/policy';
+import { PoolPolicyEditSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
 import { toResult, toRun } from '../pool/types';
 import { ACCOUNT_STATES } from '../pool/account-status';
@@ -49,7 +49,8 @@ const ApplyBody = z
   })
   .strict()
   .default({});
-const RunsQuery = z.object({ limit: intQ(1, 200, 20) });
+const RunsQuery = z.object({ limit: intQ(1, 200, 20), upstream: upstreamQ });
+const PolicyQuery = z.object({ upstream: upstreamQ });
 const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0) });
 const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional(), upstream: upstreamQ });
 const IssueActionParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable', 'disable', 'delete']) });
@@ -153,7 +154,9 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
   });
 
   app.get(`${base}/inspections`, { schema: { querystring: RunsQuery } }, async (request) => {
-    return { items: (await opts.store.pool.listRuns(request.query.limit)).map(toRun) };
+    // One CPA: its own runs and the runs over every CPA (which probed it too).
+    const scope = scopeOf(request);
+    return { items: (await opts.store.pool.listRuns(request.query.limit, scope ? { upstream: scope } : {})).map(toRun) };
   });
 
   app.get(`${base}/inspections/:id`, { schema: { params: IdParams, querystring: ResultsQuery } }, async (request) => {
@@ -207,16 +210,22 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     return { items: page.filter((a) => inScope(scope, a.authIndex)), nextCursor: items.length > limit ? String(page[page.length - 1]!.id) : null };
   });
 
-  app.get(`${base}/policy`, async () => {
-    const s = opts.pool;
-    return { policy: s.policy(), locked: s.locked() };
+  // Several CPAs: a named CPA's policy is its own fields over the global policy (`own` lists them); the default
+  // CPA's, or no CPA named, is the global policy every CPA follows where it has no field of its own.
+  const policyView = (s: PoolService, scope: string | undefined) => ({
+    policy: s.policy(scope),
+    locked: s.locked(),
+    upstream: scope ?? null,
+    own: scope && scope !== 'default' ? Object.keys(s.savedPolicy(scope)) : [],
   });
+  app.get(`${base}/policy`, { schema: { querystring: PolicyQuery } }, async (request) => policyView(opts.pool, scopeOf(request)));
 
-  app.put(`${base}/policy`, { schema: { body: PoolPolicyPatchSchema } }, async (request) => {
+  app.put(`${base}/policy`, { schema: { querystring: PolicyQuery, body: PoolPolicyEditSchema } }, async (request) => {
     const s = opts.pool;
-    const res = await s.updatePolicy(request.body);
+    const scope = scopeOf(request);
+    const res = await s.updatePolicy(request.body, scope);
     if (!res.ok) throw locked(res.field, res.env);
-    return { policy: res.policy, locked: s.locked() };
+    return policyView(s, scope);
   });
 
   // Plus's shapes, so Plus-era panels and scripts keep working. Only Plus's three toggles are described here:

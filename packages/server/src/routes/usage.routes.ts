@@ -9,14 +9,19 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ServerError } from '../errors';
 import { jsonlToCsv } from '../io/csv-export';
+import { UPSTREAM_HEADER } from '../upstreams/upstream-set';
 
 const epochMs = z.coerce.number().int().min(0).max(8_640_000_000_000_000);
 const RangeQuery = z.object({ from: epochMs.optional(), to: epochMs.optional() });
-const UsageQuery = RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(10_000_000).optional() });
 const names = z
   .union([z.string().max(4096), z.array(z.string().max(4096)).max(1000)])
   .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
   .optional();
+const UsageQuery = RangeQuery.extend({
+  limit: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  /** Several CPAs: only these CPAs' events (as X-Cpamp-Upstream); every CPA without either. */
+  upstream: names,
+});
 /** The analytics routes' filter names: key (hash), account (auth_index), model, provider, status. */
 const ExportQuery = RangeQuery.extend({
   format: z.enum(['jsonl', 'csv']).optional(),
@@ -55,6 +60,24 @@ export interface UsageRoutesOptions {
   store: Pick<ServerStore, 'io'>;
   /** Most events in the legacy snapshot (USAGE_QUERY_LIMIT). */
   queryLimit: number;
+  /** The configured CPAs' names: what the snapshot's CPA filter accepts (absent: any name). */
+  upstreamNames?: () => readonly string[];
+}
+
+/**
+ * The CPAs a snapshot request names: X-Cpamp-Upstream (one name) wins over `?upstream=` (repeatable or
+ * comma-separated); undefined for every CPA. A name that is not configured is a 404 upstream_unknown, as the
+ * proxy and the pool answer it.
+ */
+function snapshotUpstreams(header: string | string[] | undefined, query: string[] | undefined, known: readonly string[] | undefined): string[] | undefined {
+  const h = (Array.isArray(header) ? header[0] : header)?.trim();
+  const asked = h ? [h] : query?.length ? query : undefined;
+  if (!asked || !known) return asked;
+  const unknown = asked.find((n) => !known.includes(n));
+  if (unknown !== undefined) {
+    throw new ServerError('upstream_unknown', `No upstream is named "${unknown.slice(0, 64)}": use one of ${known.join(', ')} (X-Cpamp-Upstream header or ?upstream=).`);
+  }
+  return asked;
 }
 
 export default async function usageRoutes(appBase: FastifyInstance, opts: UsageRoutesOptions): Promise<void> {
@@ -63,7 +86,8 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: UsageR
 
   app.get('/v0/management/usage', { schema: { querystring: UsageQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const limit = request.query.limit ?? Math.min(opts.queryLimit, SNAPSHOT_CAP);
-    const q = { ...range(request.query), limit };
+    const upstream = snapshotUpstreams(request.headers[UPSTREAM_HEADER], request.query.upstream, opts.upstreamNames?.());
+    const q = { ...range(request.query), limit, ...(upstream ? { upstream } : {}) };
     // Bytes straight from the column cache when it is warm (no string per chunk); strings otherwise.
     const chunks = store.io.usagePayloadBytes?.(q) ?? store.io.usagePayload(q);
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(chunks));

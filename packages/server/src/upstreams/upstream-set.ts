@@ -13,6 +13,14 @@ export interface Upstream {
   name: string;
   isDefault: boolean;
   connection: ConnectionService;
+  /** Where it comes from: the default connection, the configuration's `upstreams`, or added in the panel (stored). */
+  source?: 'default' | 'config' | 'stored';
+}
+
+/** A CPA added to or removed from the set while the server runs (stored-upstreams.ts). */
+export interface UpstreamChange {
+  added?: Upstream;
+  removed?: Upstream;
 }
 
 export interface UpstreamSet {
@@ -22,6 +30,11 @@ export interface UpstreamSet {
   readonly default: Upstream;
   /** The upstream a request names (header, then query), else the default one; an unknown name throws. */
   of(request: FastifyRequest): Upstream;
+  /** Adds a CPA at runtime (a stored one); listeners start its collector. The name must be new. */
+  add(upstream: Upstream): Promise<void>;
+  /** Removes a CPA at runtime; listeners stop its collector (awaited). The default CPA is never removed. */
+  remove(name: string): Promise<Upstream | undefined>;
+  onChange(listener: (change: UpstreamChange) => void | Promise<void>): () => void;
 }
 
 /** A configured upstream's connection: fixed by the configuration, like the env-managed default one. */
@@ -61,9 +74,10 @@ export function requestedUpstream(request: FastifyRequest): string | null {
 }
 
 export function createUpstreamSet(config: Config, defaultConnection: ConnectionService): UpstreamSet {
-  const defaultUpstream: Upstream = { name: DEFAULT_UPSTREAM_NAME, isDefault: true, connection: defaultConnection };
-  const all: Upstream[] = [defaultUpstream, ...config.upstreams.map((u) => ({ name: u.name, isDefault: false, connection: staticConnection(u, config) }))];
+  const defaultUpstream: Upstream = { name: DEFAULT_UPSTREAM_NAME, isDefault: true, connection: defaultConnection, source: 'default' };
+  const all: Upstream[] = [defaultUpstream, ...config.upstreams.map((u) => ({ name: u.name, isDefault: false, connection: staticConnection(u, config), source: 'config' as const }))];
   const byName = new Map(all.map((u) => [u.name, u]));
+  const listeners = new Set<(change: UpstreamChange) => void | Promise<void>>();
   return {
     list: () => all,
     get: (name) => byName.get(name),
@@ -76,6 +90,24 @@ export function createUpstreamSet(config: Config, defaultConnection: ConnectionS
         throw new ServerError('upstream_unknown', `No upstream is named "${name.slice(0, 64)}": use one of ${all.map((u) => u.name).join(', ')} (X-Cpamp-Upstream header or ?upstream=).`);
       }
       return found;
+    },
+    async add(upstream) {
+      if (byName.has(upstream.name)) throw new ServerError('upstream_exists', `A CPA named "${upstream.name}" exists already.`);
+      all.push(upstream);
+      byName.set(upstream.name, upstream);
+      await Promise.all([...listeners].map((l) => l({ added: upstream })));
+    },
+    async remove(name) {
+      const found = byName.get(name);
+      if (!found || found.isDefault) return undefined;
+      all.splice(all.indexOf(found), 1);
+      byName.delete(name);
+      await Promise.all([...listeners].map((l) => l({ removed: found })));
+      return found;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

@@ -25,6 +25,7 @@ import {
 import type { ColumnCache } from './column-cache';
 import { DAY_MS } from '../rollups/rollup-batch';
 import { pickZoneRollup, planAggregateRanges } from '../rollups/rollup-choice';
+import { foldCut } from '../rollups/fold-tier';
 import { readFoldMarks } from '../rollups/fold-sqlite';
 import { aggregateSql } from './sqlite-aggregate';
 import type { BucketMap, TimeZones } from './time-zone';
@@ -209,8 +210,13 @@ export function createAnalyticsRepository(deps: {
    * A time view a zone hour tier answers (rollups/zone-rollups.ts) reads a few rows per hour there, against every
    * cached event of the range: from a day up, the tier wins (30 days: ~2k rows vs ~800k cached events at 10M).
    */
-  const zoneTierCheaper = (spec: AggSpec): boolean =>
-    spec.filter.to - spec.filter.from >= DAY_MS && pickZoneRollup(spec) !== null;
+  const zoneTierCheaper = (spec: AggSpec): boolean => {
+    const f = spec.filter;
+    const tier = f.to - f.from >= DAY_MS ? pickZoneRollup(spec) : null;
+    if (!tier) return false;
+    // A deferred tier the fold has not reached over most of the range (right after a bulk load): the cache.
+    return !tier.fold || foldCut(tier, readFoldMarks(deps.reader()), f.from, f.to) - f.from >= (f.to - f.from) / 2;
+  };
 
   /** A split series in a non-UTC zone from the zone tiers (see zone-split.ts); always SQL: a few small reads. */
   const zoneSplit = (plan: ZoneSplitPlan, buckets: BucketMap, top: number) => {

@@ -11,6 +11,18 @@ export interface UsagePayloadOptions {
   to: number;
   /** Most recent N events only (USAGE_QUERY_LIMIT); unlimited when unset. */
   limit?: number;
+  /** Only events of these CPAs (upstream names); every CPA when unset or empty. */
+  upstream?: string | readonly string[];
+}
+
+/**
+ * The upstream ids a payload keeps: null for every CPA, else the ids of the named CPAs that exist (an empty
+ * list when none does: the payload is then empty).
+ */
+export function upstreamIdsOf(o: UsagePayloadOptions, find: (name: string) => number | undefined): number[] | null {
+  const names = typeof o.upstream === 'string' ? [o.upstream] : (o.upstream ?? []);
+  if (names.length === 0) return null;
+  return names.map(find).filter((id): id is number => id !== undefined);
 }
 
 /**
@@ -73,16 +85,18 @@ function allocSelection(n: number, comboIds: ArrayLike<number>): Selection {
 }
 
 /** Newest-first (ts, id) selection straight from the column cache: no SQL, no per-event objects. */
-function selectFromCache(c: ColumnCache, db: Database.Database, o: UsagePayloadOptions): Selection {
+function selectFromCache(c: ColumnCache, db: Database.Database, o: UsagePayloadOptions, ups: number[] | null): Selection {
   const { ts, id } = c;
   const hits: number[] = [];
+  const keep = ups === null ? null : new Set(ups);
+  const up = c.upstream;
   const nBlocks = (c.n + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
     if (c.blockMax[b]! < o.from || c.blockMin[b]! >= o.to) continue;
     const end = Math.min(c.n, (b + 1) << BLOCK_SHIFT);
     for (let i = b << BLOCK_SHIFT; i < end; i++) {
       const t = ts[i]!;
-      if (t >= o.from && t < o.to) hits.push(i);
+      if (t >= o.from && t < o.to && (keep === null || keep.has(up[i]!))) hits.push(i);
     }
   }
   // Rows are in id order and nearly in time order: the (TimSort) sort is close to linear.
@@ -138,12 +152,15 @@ export const USAGE_ROW_COLUMNS = `ts, id, req, req_text, latency, ttft, key_id, 
          alias_id, endpoint_id, source_id, executor_id, effort_id, tier_id, resp_tier_id`;
 
 /** The same selection with one SQL read (cache cold or disabled). */
-function selectFromSql(db: Database.Database, o: UsagePayloadOptions): Selection {
+function selectFromSql(db: Database.Database, o: UsagePayloadOptions, ups: number[] | null): Selection {
   const limit = o.limit !== undefined && o.limit > 0 ? `LIMIT ${Math.floor(o.limit)}` : '';
+  const byUpstream = ups === null ? '' : ` AND upstream_id IN (${ups.map(() => '?').join(',')})`;
   const rows = db
-    .prepare(`SELECT ${USAGE_ROW_COLUMNS} FROM events WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC ${limit}`)
+    .prepare(
+      `SELECT ${USAGE_ROW_COLUMNS} FROM events WHERE ts >= ? AND ts < ?${byUpstream} ORDER BY ts DESC, id DESC ${limit}`,
+    )
     .raw()
-    .all(o.from, o.to) as (number | string | null)[][];
+    .all(o.from, o.to, ...(ups ?? [])) as (number | string | null)[][];
   return selectionFromRows(rows);
 }
 
@@ -205,7 +222,12 @@ export async function* buildUsagePayloadBytes(
 ): AsyncGenerator<Buffer> {
   const warm = cache?.() ?? null;
   const c = warm?.covers(opts.from) ? warm : null;
-  yield* writeUsagePayload(c ? selectFromCache(c, reader(), opts) : selectFromSql(reader(), opts), dict);
+  const ups = upstreamIdsOf(opts, (name) => dict.find('upstream', name));
+  if (ups !== null && ups.length === 0) {
+    yield* writeUsagePayload(allocSelection(0, []), dict);
+    return;
+  }
+  yield* writeUsagePayload(c ? selectFromCache(c, reader(), opts, ups) : selectFromSql(reader(), opts, ups), dict);
 }
 
 /**

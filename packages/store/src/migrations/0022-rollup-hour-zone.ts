@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { ZONE_TIERS, zoneTierFromEvents } from '../rollups/zone-rollups';
+import type { StoreLogger } from '../types';
 
 // Hour tiers for time views in non-UTC zones (issue #21; why these three: rollups/zone-rollups.ts).
 // rollup_hour_total and rollup_hour_model are backfilled from rollup_hour (which outlives raw events after retention); the key and
@@ -47,8 +48,8 @@ const MODEL_BACKFILL = `INSERT INTO rollup_hour_model (model_id, hour, ${METRIC_
     sum(reasoning), sum(unclassified), sum(cost), sum(unpriced), sum(latency_sum), max(last_ts)
   FROM rollup_hour GROUP BY model_id, hour`;
 
-/** Fills the new tiers for existing data, the same in both dialects. */
-export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
+/** Fills the new tiers for existing data, the same in both dialects; `logger`: a progress line per ~10 %. */
+export async function backfillZoneTiers(db: Kysely<unknown>, logger?: StoreLogger): Promise<void> {
   await sql.raw(TOTAL_BACKFILL).execute(db);
   await sql.raw(MODEL_BACKFILL).execute(db);
   const span = (
@@ -61,18 +62,29 @@ export async function backfillZoneTiers(db: Kysely<unknown>): Promise<void> {
   const lo = Number(span.lo);
   const hi = Number(span.hi) + 1;
   // Whole UTC hours per chunk: an hour's row is written by exactly one statement.
-  for (let t = Math.floor(lo / 3_600_000) * 3_600_000; t < hi; t += CHUNK_MS)
+  const start = Math.floor(lo / 3_600_000) * 3_600_000;
+  const t0 = performance.now();
+  let logged = 0;
+  for (let t = start; t < hi; t += CHUNK_MS) {
     for (const tier of ZONE_TIERS.filter((x) => x.dict === 'api_key' || x.dict === 'account'))
       await sql.raw(zoneTierFromEvents(tier, [String(t), String(t + CHUNK_MS)])).execute(db);
+    const pct = Math.min(100, Math.floor(((t + CHUNK_MS - start) / (hi - start)) * 100));
+    if (logger && pct >= logged + 10) {
+      logged = pct;
+      logger.info({ migration: '0022-rollup-hour-zone', pct, ms: Math.round(performance.now() - t0) }, 'store migration backfill');
+    }
+  }
 }
 
 const TABLES = ZONE_TIERS.map((t) => t.name);
 
-export const up: Migration['up'] = async (db) => {
+export const upWithLog = async (db: Kysely<unknown>, logger?: StoreLogger): Promise<void> => {
   for (const s of zoneTierDdl({ int: 'INTEGER', big: 'INTEGER', suffix: ' WITHOUT ROWID' }))
     await sql.raw(s).execute(db);
-  await backfillZoneTiers(db);
+  await backfillZoneTiers(db, logger);
 };
+
+export const up: Migration['up'] = (db) => upWithLog(db);
 
 export const down: Required<Migration>['down'] = async (db) => {
   for (const t of [...TABLES].reverse()) await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import { FOLD_GROUPS } from '../rollups/fold-registry';
 import { decryptSecret, loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError } from '../errors';
 import {
@@ -80,7 +81,13 @@ const MANAGEMENT_KEY = 'cpa_management_key';
  * What a freshly opened Postgres store already holds, not "other data": the key check, the first price version, the
  * default upstream, the fold watermark (replaced by the source's: it goes with the copied tiers).
  */
-const FRESH_ROWS: Record<string, number> = { settings: 1, price_version: 1, upstream: 1, rollup_fold: 1 };
+const FRESH_ROWS: Record<string, number> = {
+  settings: 1,
+  price_version: 1,
+  upstream: 1,
+  // One watermark row per fold group (hour_dims, day_dims).
+  rollup_fold: FOLD_GROUPS.length,
+};
 
 function readSourceKey(opts: CopyFromSqliteOptions): Buffer {
   if (opts.dataKey !== undefined) return parseDataKey(opts.dataKey, 'the dataKey option');

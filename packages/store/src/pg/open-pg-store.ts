@@ -7,6 +7,7 @@ import { silentLogger, type StoreLogger } from '../types';
 import type { StoreRepositories } from '../repositories';
 import type { StoreNotifications } from '../notifications/store-notifications';
 import { pgMigrations } from './migrations/index';
+import { withMigrationLogger } from '../migrations/migration-log';
 import { createPgAccountsRepository, createPgApiKeysRepository } from './pg-accounts.repository';
 import { createPgAnalyticsRepository } from './pg-analytics.repository';
 import {
@@ -125,7 +126,7 @@ export async function openPgStore(opts: OpenPgStoreOptions): Promise<PgStore> {
         { cause },
       );
     }
-    const provider: MigrationProvider = { getMigrations: async () => pgMigrations };
+    const provider: MigrationProvider = { getMigrations: async () => withMigrationLogger(pgMigrations, logger) };
     const { error, results } = await new Migrator({
       db,
       provider,

@@ -11,6 +11,7 @@ import {
   writeUsagePayload,
   type Selection,
   type UsagePayloadOptions,
+  upstreamIdsOf,
 } from '../io/usage-payload';
 import { COMBO_WIDTH } from '../analytics/column-cache';
 import type { EventsRepository, ImportExportRepository } from '../repositories';
@@ -104,11 +105,31 @@ export function createPgImportExport(deps: {
   async function* usagePayloadBytes(o: UsagePayloadOptions): AsyncGenerator<Buffer> {
     deps.assertOpen();
     const limit = o.limit !== undefined && o.limit > 0 ? sql`LIMIT ${Math.floor(o.limit)}` : sql``;
-    const found = await rows(
-      db,
-      sql<Record<string, number | string | null>>`SELECT ${sql.raw(USAGE_ROW_COLUMNS)} FROM events
-        WHERE ts >= ${o.from} AND ts < ${o.to} ORDER BY ts DESC, id DESC ${limit}`,
-    );
+    const asked = typeof o.upstream === 'string' ? [o.upstream] : [...(o.upstream ?? [])];
+    const known =
+      asked.length > 0
+        ? new Map(
+            (
+              await rows(
+                db,
+                sql<{
+                  id: number;
+                  name: string;
+                }>`SELECT id, name FROM upstream WHERE name = ANY(${asked}::text[])`,
+              )
+            ).map((r) => [r.name, r.id]),
+          )
+        : null;
+    const ups = upstreamIdsOf(o, (name) => known?.get(name));
+    const byUpstream = ups === null ? sql`` : sql`AND upstream_id = ANY(${ups}::int[])`;
+    const found =
+      ups !== null && ups.length === 0
+        ? []
+        : await rows(
+            db,
+            sql<Record<string, number | string | null>>`SELECT ${sql.raw(USAGE_ROW_COLUMNS)} FROM events
+        WHERE ts >= ${o.from} AND ts < ${o.to} ${byUpstream} ORDER BY ts DESC, id DESC ${limit}`,
+          );
     // Column order is the SELECT's: each row object's values are the array selectionFromRows reads.
     const s = selectionFromRows(found.map((r) => Object.values(r)));
     const names = new PgNameCache();

@@ -26,8 +26,8 @@ export function createPgPoolInspections(pdb: PgPoolDb): PgPoolInspectionsTable {
   const repo: PgPoolInspectionsTable = {
     async createRun(run) {
       const [r] = await q(
-        sql<Row>`INSERT INTO pool_inspection_run (trigger, state, started_ms, total, done, dry_run, counts)
-          VALUES (${run.trigger}, 'running', ${now()}, ${whole(run.total)}, 0, ${run.dryRun}, ${JSON.stringify(EMPTY_COUNTS())})
+        sql<Row>`INSERT INTO pool_inspection_run (trigger, state, started_ms, total, done, dry_run, counts, upstream)
+          VALUES (${run.trigger}, 'running', ${now()}, ${whole(run.total)}, 0, ${run.dryRun}, ${JSON.stringify(EMPTY_COUNTS())}, ${run.upstream ?? null})
           RETURNING *`,
       );
       return toRun(r as Row);
@@ -51,8 +51,10 @@ export function createPgPoolInspections(pdb: PgPoolDb): PgPoolInspectionsTable {
       const [r] = await q(sql<Row>`SELECT * FROM pool_inspection_run WHERE id = ${id}`);
       return r ? toRun(r) : undefined;
     },
-    async listRuns(limit) {
-      return (await q(sql<Row>`SELECT * FROM pool_inspection_run ORDER BY id DESC LIMIT ${limit}`)).map(toRun);
+    async listRuns(limit, opts = {}) {
+      const only =
+        opts.upstream !== undefined ? sql`WHERE upstream = ${opts.upstream} OR upstream IS NULL` : sql``;
+      return (await q(sql<Row>`SELECT * FROM pool_inspection_run ${only} ORDER BY id DESC LIMIT ${limit}`)).map(toRun);
     },
     async interruptRunningRuns() {
       return changes(

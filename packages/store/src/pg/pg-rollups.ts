@@ -5,12 +5,11 @@ import {
   DAY_MS,
   HOUR_MS,
   METRIC_COLS,
-  aggregateRollups,
-  rollupKeyParts,
   rollupRebuildRange,
-  type RollupAgg,
   type RollupContribution,
 } from '../rollups/rollup-batch';
+import { rollupRows } from '../rollups/rollup-rows';
+import { sortByKey } from '../rollups/multi-row-upsert';
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
 import { applyPgZoneRollups, rebuildPgZoneRollups } from './pg-zone-rollups';
@@ -20,62 +19,52 @@ import { applyPgSpanLate, rederivePgSpanRollups } from './pg-rollups-cross';
 import { DAY_DIMS_GROUP } from '../rollups/day-dims-fold';
 import { uptoOf } from '../rollups/fold-tier';
 
-/** Sorted key order: concurrent writers then lock rollup rows in the same order (no deadlocks). */
-const sortedEntries = <V>(m: Map<string, V>): [number[], V][] =>
-  [...m]
-    .map(([k, v]): [number[], V] => [rollupKeyParts(k), v])
-    .sort((a, b) => {
-      for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i]! - b[0][i]!;
-      return 0;
-    });
+const SET = METRIC_COLS.map((c) =>
+  c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
+).join(', ');
 
-async function upsert(
+/**
+ * One unnest() upsert of a batch's rows `[...keyCols, ...values]` (rollup-rows.ts, as SQLite binds them), sorted by
+ * key: concurrent writers then lock rollup rows in the same order (no deadlocks).
+ */
+async function upsertRows(
   exec: PgExec,
   table: string,
-  keyCols: string[],
-  entries: [number[], RollupAgg][],
+  keyCols: readonly string[],
+  valueCols: readonly string[],
+  set: string,
+  rows: number[][],
 ): Promise<void> {
-  if (entries.length === 0) return;
-  const cols = [...keyCols, ...METRIC_COLS];
-  const arrays = cols.map((_, i) =>
-    i < keyCols.length ? entries.map((e) => e[0][i]!) : entries.map((e) => e[1][i - keyCols.length]!),
-  );
-  const set = METRIC_COLS.map((c) =>
-    c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
-  ).join(', ');
+  if (rows.length === 0) return;
+  sortByKey(rows, keyCols.length);
+  const cols = [...keyCols, ...valueCols];
+  const arrays = cols.map((_, i) => intArray(rows.map((r) => r[i]!)));
   await sql`INSERT INTO ${sql.table(table)} AS t (${sql.raw(cols.join(', '))})
-    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${intArray(a)}::bigint[]`))})
+    SELECT * FROM unnest(${sql.join(arrays.map((a) => sql`${a}::bigint[]`))})
     ON CONFLICT (${sql.raw(keyCols.join(', '))}) DO UPDATE SET ${sql.raw(set)}`.execute(exec);
 }
 
 /**
- * Adds a batch's contributions to every rollup (inside the caller's transaction); `marks` (read FOR SHARE at the
- * start of that transaction): the deferred tiers take only the events below their watermark.
+ * Adds a batch's contributions to every rollup (inside the caller's transaction), summed by rollupRows as on
+ * SQLite; `marks` (read FOR SHARE at the start of that transaction): the deferred tiers take only the events below
+ * their watermark.
  */
 export async function applyRollups(
   exec: PgExec,
   items: readonly RollupContribution[],
   marks: FoldMarks,
 ): Promise<void> {
-  const { hour, day, dayKey, dayAccount, latency, ttft } = aggregateRollups(items);
-  await upsert(exec, 'rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], sortedEntries(hour));
-  await upsert(exec, 'rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], sortedEntries(day));
-  await upsert(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], sortedEntries(dayKey));
-  await upsert(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], sortedEntries(dayAccount));
-  const l = sortedEntries(latency);
-  if (l.length) {
-    await sql`INSERT INTO rollup_hour_latency AS t (hour, model_id, bucket, n)
-      SELECT * FROM unnest(${intArray(l.map((x) => x[0][0]!))}::bigint[], ${intArray(l.map((x) => x[0][1]!))}::int[],
-        ${intArray(l.map((x) => x[0][2]!))}::int[], ${intArray(l.map((x) => x[1]))}::bigint[])
-      ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
-  }
-  const tt = sortedEntries(ttft);
-  if (tt.length) {
-    await sql`INSERT INTO rollup_hour_ttft AS t (hour, model_id, bucket, n)
-      SELECT * FROM unnest(${intArray(tt.map((x) => x[0][0]!))}::bigint[], ${intArray(tt.map((x) => x[0][1]!))}::int[],
-        ${intArray(tt.map((x) => x[0][2]!))}::int[], ${intArray(tt.map((x) => x[1]))}::bigint[])
-      ON CONFLICT (hour, model_id, bucket) DO UPDATE SET n = t.n + excluded.n`.execute(exec);
-  }
+  const { hour, day, dayKey, dayAccount, latency, ttft } = rollupRows(items);
+  const dims = ['model_id', 'provider_id', 'sclass'];
+  await upsertRows(exec, 'rollup_hour', ['hour', ...dims], METRIC_COLS, SET, [...hour.values()]);
+  await upsertRows(exec, 'rollup_day', ['day', ...dims], METRIC_COLS, SET, [...day.values()]);
+  await upsertRows(exec, 'rollup_day_key', ['day', 'key_id', 'sclass'], METRIC_COLS, SET, [...dayKey.values()]);
+  await upsertRows(exec, 'rollup_day_account', ['day', 'account_id', 'sclass'], METRIC_COLS, SET, [
+    ...dayAccount.values(),
+  ]);
+  const hist = ['hour', 'model_id', 'bucket'];
+  await upsertRows(exec, 'rollup_hour_latency', hist, ['n'], 'n = t.n + excluded.n', [...latency.values()]);
+  await upsertRows(exec, 'rollup_hour_ttft', hist, ['n'], 'n = t.n + excluded.n', [...ttft.values()]);
   await applyPgZoneRollups(exec, items);
   await applyPgLateRollups(exec, items, marks);
   await applyPgSpanLate(exec, items, uptoOf(marks, DAY_DIMS_GROUP));

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { decryptSecret, encryptSecret } from '../crypto/data-key';
 import { StoreError } from '../errors';
 import type { SettingsRepository } from '../repositories';
+import { secretKey } from '../settings/settings.repository';
 import { rows, type PgDb } from './pg-connection';
 
 // The same keys and check value as the SQLite store, so secrets move between the two unchanged.
@@ -50,6 +51,16 @@ export function createPgSettingsRepository(deps: {
     },
     setManagementKey: (key) => put(MANAGEMENT_KEY, JSON.stringify(encryptSecret(dataKey, key))),
     clearManagementKey: () => del(MANAGEMENT_KEY),
+    async getSecret(name) {
+      const v = await raw(secretKey(name));
+      if (v === undefined) return undefined;
+      const plain = decryptSecret(dataKey, JSON.parse(v) as string);
+      if (plain === null)
+        throw new StoreError('data_key_mismatch', `The stored secret "${name}" does not decrypt with the current data key.`);
+      return plain;
+    },
+    setSecret: (name, value) => put(secretKey(name), JSON.stringify(encryptSecret(dataKey, value))),
+    deleteSecret: (name) => del(secretKey(name)),
   };
 }
 

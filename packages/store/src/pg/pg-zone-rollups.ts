@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { sortByKey } from '../rollups/multi-row-upsert';
 import { METRIC_COLS, type RollupContribution } from '../rollups/rollup-batch';
-import { zoneRows } from '../rollups/rollup-rows';
+import { batchZoneRows } from '../rollups/rollup-rows';
 import {
   BATCH_ZONE_TIERS,
   zoneRebuildHours,
@@ -16,14 +16,14 @@ import { rebuildPgFoldTiers } from './pg-fold';
  * transaction; the deferred ones take late events through applyPgLateRollups.
  */
 export async function applyPgZoneRollups(exec: PgExec, items: readonly RollupContribution[]): Promise<void> {
-  const batch = zoneRows(items);
+  const batch = batchZoneRows(items);
   const set = METRIC_COLS.map((c) =>
     c === 'last_ts' ? `last_ts = greatest(t.last_ts, excluded.last_ts)` : `${c} = t.${c} + excluded.${c}`,
   ).join(', ');
   for (const tier of BATCH_ZONE_TIERS) {
     const nk = tier.keyCols.length;
     // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
-    const rows = sortByKey([...batch[tier.name].values()], nk);
+    const rows = sortByKey([...batch[tier.name]!.values()], nk);
     if (rows.length === 0) continue;
     const cols = [...tier.keyCols, ...METRIC_COLS];
     const arrays = cols.map((_, i) => rows.map((r) => r[i]!));

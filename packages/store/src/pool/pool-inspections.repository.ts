@@ -34,9 +34,16 @@ export function createPoolInspections(db: PoolDb): PoolInspectionsTable {
     createRun(run) {
       const id = Number(
         w(
-          'INSERT INTO pool_inspection_run (trigger, state, started_ms, total, done, dry_run, counts) VALUES (?, ?, ?, ?, 0, ?, ?)',
-        ).run(run.trigger, 'running', now(), run.total, run.dryRun ? 1 : 0, JSON.stringify(EMPTY_COUNTS()))
-          .lastInsertRowid,
+          'INSERT INTO pool_inspection_run (trigger, state, started_ms, total, done, dry_run, counts, upstream) VALUES (?, ?, ?, ?, 0, ?, ?, ?)',
+        ).run(
+          run.trigger,
+          'running',
+          now(),
+          run.total,
+          run.dryRun ? 1 : 0,
+          JSON.stringify(EMPTY_COUNTS()),
+          run.upstream ?? null,
+        ).lastInsertRowid,
       );
       return repo.getRun(id)!;
     },
@@ -75,7 +82,13 @@ export function createPoolInspections(db: PoolDb): PoolInspectionsTable {
       const r = w('SELECT * FROM pool_inspection_run WHERE id = ?').get(id) as Row | undefined;
       return r ? toRun(r) : undefined;
     },
-    listRuns(limit) {
+    listRuns(limit, opts = {}) {
+      if (opts.upstream !== undefined)
+        return (
+          w(
+            'SELECT * FROM pool_inspection_run WHERE upstream = ? OR upstream IS NULL ORDER BY id DESC LIMIT ?',
+          ).all(opts.upstream, limit) as Row[]
+        ).map(toRun);
       return (w('SELECT * FROM pool_inspection_run ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toRun);
     },
     interruptRunningRuns() {

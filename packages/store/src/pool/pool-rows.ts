@@ -72,6 +72,7 @@ export const toRun = (r: Row): PoolRunRow => ({
   dryRun: flag(r.dry_run),
   counts: { ...EMPTY_COUNTS(), ...(JSON.parse(r.counts as string) as object) },
   error: str(r.error),
+  upstream: str(r.upstream),
 });
 export const toResult = (r: Row): PoolResultRow => ({
   runId: r.run_id as number,

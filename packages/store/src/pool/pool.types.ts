@@ -57,6 +57,8 @@ export interface PoolRunRow {
   dryRun: boolean;
   counts: Record<PoolInspectionResultKind, number>;
   error: string | null;
+  /** The CPA the run probed; null for a run over several or every CPA (and every run before migration 0027). */
+  upstream: string | null;
 }
 
 export interface PoolResultRow {

@@ -4,8 +4,7 @@ import { DAY_MS, HOUR_MS, type RollupContribution } from './rollup-batch';
  * SQLite's batch sums as ready-to-bind rows `[...keyColumns, ...values]`: the same sums as aggregateRollups
  * (same events, same order of addition, so the same stored values), but each row carries
  * its key columns from its first event, so the writer neither splits nor parses the map keys back (that and
- * the string joins were ~30 % of the rollup time of a P3 batch). Postgres keeps rollup-batch's maps for the
- * UTC tiers and uses zoneRows for the zone tiers.
+ * the string joins were ~30 % of the rollup time of a P3 batch). Postgres upserts the same rows (pg-rollups.ts).
  */
 export type RowMap = Map<string, number[]>;
 
@@ -117,4 +116,18 @@ export function zoneRows(items: readonly RollupContribution[]): ZoneRows {
     addMetrics(out.rollup_hour_model.get(mk) ?? metricRow(out.rollup_hour_model, mk, [c.modelId, h]), 2, c);
   }
   return out;
+}
+
+/**
+ * The zone tiers still written per batch (zone-rollups.ts BATCH_ZONE_TIERS: rollup_hour_total); the id-first ones
+ * are folded later (fold-tier.ts), so a batch need not sum them.
+ */
+export function batchZoneRows(items: readonly RollupContribution[]): Partial<ZoneRows> {
+  const total: RowMap = new Map();
+  for (const c of items) {
+    const h = Math.floor(c.ts / HOUR_MS);
+    const tk = `${h}|${c.sclass}`;
+    addMetrics(total.get(tk) ?? metricRow(total, tk, [h, c.sclass]), 2, c);
+  }
+  return { rollup_hour_total: total };
 }

@@ -7,7 +7,7 @@ import {
   type RollupContribution,
 } from './rollup-batch';
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
-import { zoneRows } from './rollup-rows';
+import { batchZoneRows, zoneRows } from './rollup-rows';
 import { HOUR_DIMS_GROUP, type FoldTier } from './fold-tier';
 
 const ZONE_EVENT_SUMS_TEXT = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
@@ -101,10 +101,10 @@ export class ZoneRollupWriter {
   }
 
   apply(items: readonly RollupContribution[]): void {
-    const batch = zoneRows(items);
+    const batch = batchZoneRows(items);
     // In key order: consecutive upserts land on the same B-tree pages (key / account / model come first).
     for (const t of BATCH_ZONE_TIERS)
-      this.ups.get(t.name)!.run(sortByKey([...batch[t.name].values()], t.keyCols.length));
+      this.ups.get(t.name)!.run(sortByKey([...batch[t.name]!.values()], t.keyCols.length));
   }
 }
 

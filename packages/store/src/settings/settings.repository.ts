@@ -14,7 +14,13 @@ export interface SettingsRepository {
   getManagementKey(): string | undefined;
   setManagementKey(key: string): void;
   clearManagementKey(): void;
+  getSecret(name: string): string | undefined;
+  setSecret(name: string, value: string): void;
+  deleteSecret(name: string): void;
 }
+
+/** The settings row of a named secret (repositories.ts SettingsRepository.getSecret). */
+export const secretKey = (name: string): string => `secret:${name}`;
 
 export function createSettingsRepository(
   db: Database.Database,
@@ -56,6 +62,20 @@ export function createSettingsRepository(
     },
     clearManagementKey() {
       delStmt.run(MANAGEMENT_KEY);
+    },
+    getSecret(name) {
+      const v = raw(secretKey(name));
+      if (v === undefined) return undefined;
+      const plain = decryptSecret(dataKey, JSON.parse(v) as string);
+      if (plain === null)
+        throw new StoreError('data_key_mismatch', `The stored secret "${name}" does not decrypt with the current data key.`);
+      return plain;
+    },
+    setSecret(name, value) {
+      setStmt.run(secretKey(name), JSON.stringify(encryptSecret(dataKey, value)), now());
+    },
+    deleteSecret(name) {
+      delStmt.run(secretKey(name));
     },
   };
 }

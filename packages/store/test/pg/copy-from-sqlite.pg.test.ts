@@ -121,6 +121,8 @@ async function snapshot(s: PgStoreRepositories) {
       ),
     ),
     series: await s.analytics.timeSeries(f, { granularity: 'day', timeZone: 'UTC', splitTopModels: 9 }),
+    // From the deferred hour × key tier below the watermark, raw events above it.
+    heat: await s.analytics.heatmap({ ...f, apiKeyHash: KEYS[0]! }, { timeZone: 'Asia/Shanghai' }),
     list,
     count: await s.events.count(),
     prices: await s.prices.list(),
@@ -153,7 +155,9 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
     dir = mkdtempSync(join(tmpdir(), 'cpamp-copy-'));
     source = join(dir, 'cpamp.sqlite');
     await fillSource(source);
-    const s = await openStore({ path: source, dataKey: DATA_KEY });
+    // The deferred tiers folded half-way: the watermark must travel with them.
+    const s = await openStore({ path: source, dataKey: DATA_KEY, now: () => START + 3 * 24 * H });
+    await s.maintenance.foldRollups();
     expected = await snapshot(s);
     await s.close();
   }, 60_000);
@@ -186,6 +190,14 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
     const s = await openPgStore({ connectionString: pg!.url, dataKey: DATA_KEY, schema: 'full' });
     try {
       expect(await snapshot(s)).toEqual(expected);
+      expect(expected.heat.source).toBe('rollup+events');
+      const src = new Database(source, { readonly: true });
+      const upto = src.prepare('SELECT upto FROM rollup_fold').pluck().get();
+      src.close();
+      const c = new pgDriver.Client({ connectionString: pg!.url });
+      await c.connect();
+      expect(Number((await c.query('SELECT upto FROM "full".rollup_fold')).rows[0].upto)).toBe(upto);
+      await c.end();
       // Identity sequences moved past the copied ids: new rows get fresh ids.
       const r = await s.insertBatch([makeEvent({ timestampMs: START + 5 * 24 * H })]);
       expect(r.inserted).toBe(1);

@@ -139,7 +139,7 @@ export function definePoolCases(fresh: (opts?: SuiteOpenOptions) => Promise<PgSt
       const run = await pool.createRun({ trigger: 'manual', total: 1, dryRun: false });
       expect(run).toEqual({
         id: run.id, trigger: 'manual', state: 'running', startedAtMs: t, finishedAtMs: null, total: 1, done: 0, dryRun: false,
-        counts: { ok: 0, unauthorized: 0, exhausted: 0, banned: 0, error: 0 }, error: null,
+        counts: { ok: 0, unauthorized: 0, exhausted: 0, banned: 0, error: 0 }, error: null, upstream: null,
       });
       await pool.addResults([{ runId: run.id, authIndex: 'idx1', fileName: 'codex-1.json', provider: 'codex', result: 'exhausted', httpStatus: 429, detail: 'x', windows: [], suggestedAction: 'disable', atMs: t }]);
       const done = await pool.updateRun(run.id, { done: 1, counts: { ok: 0, unauthorized: 0, exhausted: 1, banned: 0, error: 0 }, state: 'done' });

@@ -71,5 +71,21 @@ export function definePoolUpstreamCases(
       // A sync that lists only one CPA's account marks the other deleted (the server re-submits a CPA it cannot read).
       expect(await pool.syncAccounts([acc('idx1', 'main@x.test')])).toEqual({ upserted: 1, missing: 1 });
     });
+
+    it('inspection runs record their CPA; the list per CPA holds its runs and the runs over every CPA', async () => {
+      const { pool } = await fresh({ now: () => T0 });
+      const all = await pool.createRun({ trigger: 'schedule', total: 3, dryRun: false });
+      const east = await pool.createRun({ trigger: 'manual', total: 1, dryRun: false, upstream: 'east' });
+      const main = await pool.createRun({ trigger: 'manual', total: 2, dryRun: true, upstream: 'default' });
+      expect([all.upstream, east.upstream, main.upstream]).toEqual([null, 'east', 'default']);
+      const ids = (runs: { id: number }[]) => runs.map((r) => r.id);
+      expect(ids(await pool.listRuns(10))).toEqual([main.id, east.id, all.id]);
+      expect(ids(await pool.listRuns(10, { upstream: 'east' }))).toEqual([east.id, all.id]);
+      expect(ids(await pool.listRuns(1, { upstream: 'default' }))).toEqual([main.id]);
+      expect(ids(await pool.listRuns(10, { upstream: 'west' }))).toEqual([all.id]);
+      // Updates keep it.
+      expect((await pool.updateRun(east.id, { state: 'done', done: 1 })).upstream).toBe('east');
+      expect((await pool.getRun(east.id))?.upstream).toBe('east');
+    });
   });
 }

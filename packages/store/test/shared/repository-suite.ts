@@ -422,6 +422,21 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         await s2.settings.clearManagementKey();
         expect(await s2.settings.getManagementKey()).toBeUndefined();
       });
+
+      it('seals named secrets (a CPA added in the panel) with the data key; survives a reopen', async () => {
+        const { store: s, location } = await openStore();
+        expect(await s.settings.getSecret('upstream_key.east')).toBeUndefined();
+        await s.settings.setSecret('upstream_key.east', 'east-management-key');
+        expect(await s.settings.getSecret('upstream_key.east')).toBe('east-management-key');
+        const stored = (await s.settings.get('secret:upstream_key.east')) as string;
+        expect(stored).toMatch(/^v1:/);
+        expect(stored).not.toContain('east-management');
+        await s.close();
+        const s2 = await fresh({ location });
+        expect(await s2.settings.getSecret('upstream_key.east')).toBe('east-management-key');
+        await s2.settings.deleteSecret('upstream_key.east');
+        expect(await s2.settings.getSecret('upstream_key.east')).toBeUndefined();
+      });
     });
 
     describe('jobs', () => {

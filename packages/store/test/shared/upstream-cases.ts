@@ -43,6 +43,18 @@ export function defineUpstreamCases(fresh: () => Promise<PgStoreRepositories>): 
 
       const options = await s.analytics.filterOptions(RANGE);
       expect(options.upstreams.map((u) => u.name)).toEqual(['default', 'east', 'west']);
+
+      // Plus's /usage snapshot: every CPA without a filter, the named ones with it, none for an unknown name.
+      const snapshot = async (upstream?: string[]) => {
+        let text = '';
+        for await (const c of s.io.usagePayload({ ...RANGE, ...(upstream ? { upstream } : {}) })) text += c;
+        return JSON.parse(text) as { total_requests: number; apis: Record<string, unknown> };
+      };
+      expect((await snapshot()).total_requests).toBe(4);
+      expect((await snapshot([])).total_requests).toBe(4);
+      expect((await snapshot(['east'])).total_requests).toBe(1);
+      expect((await snapshot(['default', 'west'])).total_requests).toBe(3);
+      expect(await snapshot(['nowhere'])).toEqual({ total_requests: 0, success_count: 0, failure_count: 0, total_tokens: 0, apis: {} });
     });
   });
 }

@@ -82,7 +82,22 @@ const VIEWS: Views = {
   failedByModel: (s, f) =>
     Promise.resolve(s.analytics.breakdown({ ...f, status: 'failure' }, { by: 'model', sort: 'name' })),
   eventPage: async (s, f) => (await s.events.list(f, { limit: 25 })).events,
+  usagePayload: (s, f) => payload(s, f),
+  usagePayload20: (s, f) => payload(s, f, 20),
 };
+
+/** Plus's `/usage` snapshot of the filter's range and CPAs, parsed. */
+async function payload(s: PgStoreRepositories, f: AnalyticsFilter, limit?: number): Promise<unknown> {
+  let text = '';
+  for await (const c of s.io.usagePayload({
+    from: f.from,
+    to: f.to,
+    ...(limit ? { limit } : {}),
+    ...(f.upstream ? { upstream: f.upstream } : {}),
+  }))
+    text += c;
+  return JSON.parse(text);
+}
 
 /** What a store may warm (SQLite): the column cache, loaded after the inserts so a window applies. */
 const warm = async (s: PgStoreRepositories) => {

@@ -9,6 +9,8 @@ import { costEn } from './areas/cost/en';
 import { accountsEn } from './areas/accounts/en';
 import { panel19En } from './areas/panel19/en';
 import { upstreamsEn } from './areas/upstreams/en';
+import { wiringEn } from './areas/panel-wiring/en';
+import { perCpa2En } from './areas/per-cpa-2/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -303,6 +305,8 @@ export const en = {
   accounts: accountsEn,
   panel19: panel19En,
   upstreams: upstreamsEn,
+  wiring: wiringEn,
+  perCpa2: perCpa2En,
 };
 
 export type Messages = typeof en;

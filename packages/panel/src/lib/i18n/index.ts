@@ -1,3 +1,4 @@
+import './area-order';
 import { en, type Messages } from './en';
 import { ru } from './ru';
 import { zhCn } from './zh-cn';

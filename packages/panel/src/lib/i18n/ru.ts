@@ -9,6 +9,8 @@ import { costRu } from './areas/cost/ru';
 import { accountsRu } from './areas/accounts/ru';
 import { panel19Ru } from './areas/panel19/ru';
 import { upstreamsRu } from './areas/upstreams/ru';
+import { wiringRu } from './areas/panel-wiring/ru';
+import { perCpa2Ru } from './areas/per-cpa-2/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -312,4 +314,6 @@ export const ru: Messages = {
   accounts: accountsRu,
   panel19: panel19Ru,
   upstreams: upstreamsRu,
+  wiring: wiringRu,
+  perCpa2: perCpa2Ru,
 };

@@ -9,6 +9,8 @@ import { costZhCn } from './areas/cost/zh-cn';
 import { accountsZhCn } from './areas/accounts/zh-cn';
 import { panel19ZhCn } from './areas/panel19/zh-cn';
 import { upstreamsZhCn } from './areas/upstreams/zh-cn';
+import { wiringZhCn } from './areas/panel-wiring/zh-cn';
+import { perCpa2ZhCn } from './areas/per-cpa-2/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -304,4 +306,6 @@ export const zhCn: Messages = {
   accounts: accountsZhCn,
   panel19: panel19ZhCn,
   upstreams: upstreamsZhCn,
+  wiring: wiringZhCn,
+  perCpa2: perCpa2ZhCn,
 };

@@ -9,6 +9,8 @@ import { costZhTw } from './areas/cost/zh-tw';
 import { accountsZhTw } from './areas/accounts/zh-tw';
 import { panel19ZhTw } from './areas/panel19/zh-tw';
 import { upstreamsZhTw } from './areas/upstreams/zh-tw';
+import { wiringZhTw } from './areas/panel-wiring/zh-tw';
+import { perCpa2ZhTw } from './areas/per-cpa-2/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -304,4 +306,6 @@ export const zhTw: Messages = {
   accounts: accountsZhTw,
   panel19: panel19ZhTw,
   upstreams: upstreamsZhTw,
+  wiring: wiringZhTw,
+  perCpa2: perCpa2ZhTw,
 };

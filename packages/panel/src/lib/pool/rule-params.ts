@@ -3,7 +3,8 @@
 
 /** 'usd' is stored as micro-dollars and 'percent' as a fraction (0.2); both are edited in human units. */
 /** 'key' and 'account' are picked from a searchable list (a key's SHA-256, an account's auth_index). */
-export type ParamType = 'number' | 'string' | 'boolean' | 'usd' | 'percent' | 'select' | 'key' | 'account';
+/** 'upstream' is a CPA's name, picked from the configured CPAs (shown only with two or more). */
+export type ParamType = 'number' | 'string' | 'boolean' | 'usd' | 'percent' | 'select' | 'key' | 'account' | 'upstream';
 
 export interface ParamSpec {
   key: string;
@@ -16,14 +17,15 @@ export interface ParamSpec {
 const provider: ParamSpec = { key: 'provider', type: 'string' };
 const keyHash: ParamSpec = { key: 'apiKeyHash', type: 'key' };
 const account: ParamSpec = { key: 'authIndex', type: 'account' };
+const cpa: ParamSpec = { key: 'upstream', type: 'upstream' };
 
 // Mirrors packages/server/src/alerts/rule-kinds.ts (RULE_PARAMS).
 export const PARAM_SPECS: Record<string, readonly ParamSpec[]> = {
-  'quota-low': [{ key: 'remainingPercentBelow', type: 'number', initial: 10 }, provider, { key: 'window', type: 'string' }, account],
-  'pool-exhaustion-forecast': [{ key: 'withinHours', type: 'number', initial: 24 }, provider],
-  'account-auth-issue': [{ key: 'issue', type: 'select', initial: 'any', options: ['any', 'unauthorized', 'expired', 'banned'] }, provider, account],
-  'cooldown-entered': [provider, account],
-  'cooldown-recovered': [provider, account],
+  'quota-low': [{ key: 'remainingPercentBelow', type: 'number', initial: 10 }, provider, { key: 'window', type: 'string' }, account, cpa],
+  'pool-exhaustion-forecast': [{ key: 'withinHours', type: 'number', initial: 24 }, provider, cpa],
+  'account-auth-issue': [{ key: 'issue', type: 'select', initial: 'any', options: ['any', 'unauthorized', 'expired', 'banned'] }, provider, account, cpa],
+  'cooldown-entered': [provider, account, cpa],
+  'cooldown-recovered': [provider, account, cpa],
   'error-rate-spike': [
     { key: 'errorRateAbove', type: 'percent', initial: 0.2 },
     { key: 'minRequests', type: 'number', initial: 20 },
@@ -32,8 +34,8 @@ export const PARAM_SPECS: Record<string, readonly ParamSpec[]> = {
     provider,
   ],
   'spend-threshold': [{ key: 'thresholdMicros', type: 'usd', initial: 50_000_000 }, { key: 'periodHours', type: 'number', initial: 24 }, keyHash],
-  'collector-stalled': [{ key: 'afterMinutes', type: 'number', initial: 5 }],
-  'collector-gap': [{ key: 'minMinutes', type: 'number', initial: 0 }, { key: 'lossLikelyOnly', type: 'boolean', initial: false }],
+  'collector-stalled': [{ key: 'afterMinutes', type: 'number', initial: 5 }, cpa],
+  'collector-gap': [{ key: 'minMinutes', type: 'number', initial: 0 }, { key: 'lossLikelyOnly', type: 'boolean', initial: false }, cpa],
   'budget-forecast': [keyHash],
   'budget-exceeded': [keyHash],
 };
@@ -77,7 +79,7 @@ export function draftToParams(kind: string, draft: ParamDraft, previous: Record<
     }
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (text === '') continue;
-    if (s.type === 'string' || s.type === 'select' || s.type === 'key' || s.type === 'account') {
+    if (s.type === 'string' || s.type === 'select' || s.type === 'key' || s.type === 'account' || s.type === 'upstream') {
       params[s.key] = text;
       continue;
     }

@@ -272,6 +272,12 @@ export class SessionState {
     this.client = this.#manager.cpaViaProxy();
   }
 
+  /** Manager mode: the CPAs changed (added or removed on the Collector page): the switcher lists them again. */
+  setUpstreams(names: string[]): void {
+    this.upstreams = names;
+    this.selectUpstream(names.includes(this.upstream) ? this.upstream : 'default');
+  }
+
   logout(): void {
     this.upstreams = [];
     this.upstream = 'default';

@@ -1,0 +1,1 @@
+import{z as e}from"zod";const t=e.looseObject({a:e.string().optional().catch(void 0),b:e.number().nullable().default(0),c:e.array(e.boolean()).catch([]),d:e.record(e.string(),e.unknown()),e:e.union([e.literal(`x`),e.enum([`a`,`b`])]),f:e.object({}).transform(e=>e),g:e.string().min(1)}).safeParse(globalThis.x);export{t as out};

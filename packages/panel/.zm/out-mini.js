@@ -1,0 +1,1 @@
+import{z as e}from"zod/mini";const t=e.looseObject({a:e.catch(e.optional(e.string()),void 0),b:e._default(e.nullable(e.number()),0),c:e.catch(e.array(e.boolean()),[]),d:e.record(e.string(),e.unknown()),e:e.union([e.literal(`x`),e.enum([`a`,`b`])]),f:e.pipe(e.object({}),e.transform(e=>e)),g:e.string().check(e.minLength(1))}).safeParse(globalThis.x);export{t as out};
