@@ -69,10 +69,13 @@ describe('F2: the store cannot write (locked by another connection)', () => {
     expect(fake.queueLength()).toBe(0);
 
     locker.exec('COMMIT');
-    await waitFor(() => !c.status().sinkFailing && c.status().counters.spooled === 0 && c.status().counters.held === 0, {
-      timeoutMs: 15_000,
-      what: 'replay after the lock is released',
-    });
+    await waitFor(
+      () => !c.status().sinkFailing && c.status().counters.spooled === 0 && c.status().counters.held === 0,
+      {
+        timeoutMs: 15_000,
+        what: 'replay after the lock is released',
+      },
+    );
     const { n } = locker.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
     expect(n).toBe(records.length);
   });
