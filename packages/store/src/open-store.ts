@@ -180,7 +180,10 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   try {
     const provider: MigrationProvider = { getMigrations: async () => withMigrationLogger(migrations, logger) };
     if (!memory && (opts.migrationBackup ?? true)) backupBeforeMigration(writer, path, now(), logger);
-    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    // Code-unit order of the zero-padded names: kysely's default (localeCompare) loads ICU's collator,
+    // 20-50 ms at every start before the server listens (P7).
+    const nameComparator = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const { error, results } = await new Migrator({ db, provider, nameComparator }).migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new StoreError(
