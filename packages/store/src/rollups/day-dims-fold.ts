@@ -233,8 +233,11 @@ export const DAY_DIMS_TABLES: readonly string[] = [
   ...Object.values(HIST_SPAN_TABLES),
 ];
 
-/** SQL stepping a database back before migration 0026 (tests): its tables, indexes, watermark and record. */
+/**
+ * SQL stepping a database back before migration 0026 (tests): its tables, indexes, watermark and record, and the
+ * records of later migrations (kysely refuses a gap; they re-run idempotently).
+ */
 export const UNDO_DAY_DIMS_SQL = `DROP INDEX rollup_day_key_key; DROP INDEX rollup_day_account_account;
   ${DAY_DIMS_TABLES.map((t) => `DROP TABLE ${t};`).join(' ')}
   DELETE FROM rollup_fold WHERE name = '${DAY_DIMS_GROUP}';
-  DELETE FROM kysely_migration WHERE name = '0026-day-dims';`;
+  DELETE FROM kysely_migration WHERE name >= '0026-day-dims';`;
