@@ -49,7 +49,8 @@ export interface RollupBatch {
   ttft: Map<string, number>;
 }
 
-function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
+/** Adds one event's metrics to the row at `k` (a new row of zeros first). */
+export function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
   let a = map.get(k);
   if (!a) {
     a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

@@ -1,7 +1,7 @@
 import type { Dim } from '../analytics/aggregate';
 import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
 import { bucketSql } from '../events/ttft-buckets';
-import { DAY_MS, METRIC_COLS, type RollupAgg, type RollupContribution } from './rollup-batch';
+import { DAY_MS, METRIC_COLS, addTo, type RollupAgg, type RollupContribution } from './rollup-batch';
 import type { RollupTable } from './rollup-choice';
 
 /**
@@ -64,25 +64,6 @@ export interface CrossBatch {
   ttft: Map<string, number>;
 }
 
-function addTo(map: Map<string, RollupAgg>, k: string, c: RollupContribution): void {
-  let a = map.get(k);
-  if (!a) {
-    a = new Array<number>(METRIC_COLS.length).fill(0);
-    map.set(k, a);
-  }
-  a[0]! += 1;
-  a[1]! += c.failed ? 1 : 0;
-  a[2]! += c.input;
-  a[3]! += c.cacheRead;
-  a[4]! += c.cacheCreation;
-  a[5]! += c.output;
-  a[6]! += c.reasoning;
-  a[7]! += c.unclassified;
-  a[8]! += c.cost ?? 0;
-  a[9]! += c.cost === null ? 1 : 0;
-  a[10]! += c.latency;
-  if (c.ts > a[11]!) a[11] = c.ts;
-}
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
