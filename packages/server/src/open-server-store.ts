@@ -29,6 +29,8 @@ export async function openServerStore(
       warmCache: true,
       columnCacheMaxEvents: config.columnCacheMaxEvents,
       sqliteCacheMb: config.sqliteCacheMb,
+      // The day-dims tiers only for what the column cache does not hold (store option; ~75 B/event at 1M).
+      foldBelowCacheFloor: true,
     });
   } catch (error) {
     if (isStoreError(error)) throw new ServerError('store_unavailable', error.message, { cause: error });

@@ -82,6 +82,12 @@ export interface OpenStoreOptions {
    * (default 60 s; 0 = never: call maintenance.foldRollups()). Reads stay exact either way.
    */
   foldIntervalMs?: number;
+  /**
+   * Fold the day-dims tiers (day × key / account × model, day histograms, span blocks) only below the column
+   * cache's floor: the cache answers newer events, so a log that fits in the cache keeps them empty (~75 B/event
+   * less). Off by default (the tiers follow the clock); `cpamp serve` turns it on. Reads stay exact either way.
+   */
+  foldBelowCacheFloor?: boolean;
 }
 
 /**
@@ -283,7 +289,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       // Compacted in place: the views stay on the cache (no reload, no SQL fallback window).
       cache.removeIds(deletedIds);
     };
-    const fold = new SqliteFold(writer);
+    const fold = new SqliteFold(writer, useCache && opts.foldBelowCacheFloor ? () => cache.floorMs : undefined);
     const maintenance = createMaintenance({
       writer,
       path: memory ? null : path,

@@ -44,7 +44,7 @@ export function createMaintenance(deps: {
   /** After a prune, with the ids of the deleted events. */
   onEventsDeleted: (ids: number[]) => void;
   /** The deferred tiers: fold all now, and the watermarks retention must not cross. */
-  fold: { foldAll(nowMs: number): number; marks(): FoldMarks };
+  fold: { foldAll(nowMs: number, atLeastMs?: number): number; marks(): FoldMarks };
   now: () => number;
 }): Maintenance {
   const { writer, path, logger } = deps;
@@ -83,10 +83,10 @@ export function createMaintenance(deps: {
 
   /**
    * Raw events at or above this instant are not in the deferred tiers yet: the fold runs first, and retention never
-   * deletes past the watermark it reached.
+   * deletes past the watermark it reached (a group held at the cache floor is folded up to `deleteBelow` first).
    */
-  const keepFrom = (): number => {
-    deps.fold.foldAll(deps.now());
+  const keepFrom = (deleteBelow: number): number => {
+    deps.fold.foldAll(deps.now(), deleteBelow);
     return Math.min(foldFloor(deps.fold.marks()), Number.MAX_SAFE_INTEGER);
   };
 
@@ -94,7 +94,7 @@ export function createMaintenance(deps: {
     pruneByAge(olderThanMs) {
       const before = size();
       let deleted = 0;
-      const cutoff = Math.min(olderThanMs, keepFrom());
+      const cutoff = Math.min(olderThanMs, keepFrom(olderThanMs));
       for (;;) {
         const n = deleteBatch('ts < ?', [cutoff], 10_000);
         deleted += n;
@@ -109,7 +109,8 @@ export function createMaintenance(deps: {
     pruneToSize(maxBytes) {
       const before = size();
       let deleted = 0;
-      const cutoff = keepFrom();
+      // Which events go is known only as they go: every held group folds all the way first.
+      const cutoff = keepFrom(Number.MAX_SAFE_INTEGER);
       while (usedBytes() > maxBytes) {
         const events = (writer.prepare('SELECT count(*) FROM events').pluck().get() as number) || 0;
         if (events === 0) break;

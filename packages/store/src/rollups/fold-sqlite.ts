@@ -10,6 +10,7 @@ import {
   lateItems,
   uptoOf,
   type FoldEventKey,
+  type FoldGroup,
   type FoldMarks,
   type FoldTier,
 } from './fold-tier';
@@ -45,7 +46,14 @@ export class SqliteFold {
   private readonly setStmt: Database.Statement;
   private readonly foldStmts: Map<string, Database.Statement>;
 
-  constructor(private readonly db: Database.Database) {
+  /**
+   * `cacheFloor`: the column cache's floor (−∞ while it holds every event); given, groups marked heldByCache fold
+   * only below it. Retention passes its cutoff to foldAll, which folds at least that far.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly cacheFloor?: () => number,
+  ) {
     this.late = new Map(
       FOLD_TIERS.map((t) => [
         t.name,
@@ -83,12 +91,12 @@ export class SqliteFold {
    * Folds one chunk (≤ FOLD_CHUNK_MS of raw events) of the first group behind its target, in one transaction;
    * null when every group is caught up. Empty stretches are skipped: the watermark jumps to the next event's unit.
    */
-  step(nowMs: number): FoldStep | null {
+  step(nowMs: number, atLeastMs = -Infinity): FoldStep | null {
     return this.db.transaction((): FoldStep | null => {
       const marks = this.marks();
       for (const g of FOLD_GROUPS) {
         const upto = marks.get(g.name);
-        const target = foldTarget(g, nowMs);
+        const target = this.targetOf(g, nowMs, atLeastMs);
         if (upto === undefined || upto >= target) continue;
         const first = this.firstStmt.get(upto, target) as number | null;
         const hi =
@@ -103,10 +111,18 @@ export class SqliteFold {
   }
 
   /** Folds until every group is caught up (synchronously; the background job yields between steps instead). */
-  foldAll(nowMs: number): number {
+  foldAll(nowMs: number, atLeastMs = -Infinity): number {
     let steps = 0;
-    while (this.step(nowMs)) steps++;
+    while (this.step(nowMs, atLeastMs)) steps++;
     return steps;
+  }
+
+  /** The group's target; a held group stops at the cache floor's unit, unless retention needs it further. */
+  private targetOf(g: FoldGroup, nowMs: number, atLeastMs: number): number {
+    const target = foldTarget(g, nowMs);
+    if (!g.heldByCache || !this.cacheFloor) return target;
+    const held = Math.max(Math.floor(this.cacheFloor() / g.unit) * g.unit, Math.ceil(atLeastMs / g.unit) * g.unit);
+    return Math.min(target, held);
   }
 
   /**

@@ -70,6 +70,11 @@ export interface FoldGroup {
    * moves (both dialects): tables derived from the tiers, e.g. day-dims' span blocks of the days that closed.
    */
   derive?: (fromUpto: number, toUpto: number) => string[];
+  /**
+   * SQLite with `foldBelowCacheFloor`: folded only below the column cache's floor (fold-sqlite.ts). The cache answers
+   * the newer events faster than these tiers, so a store whose whole log fits in the cache keeps them empty.
+   */
+  heldByCache?: boolean;
 }
 
 /** The hour × key / account / model zone tiers (migration 0025). */
