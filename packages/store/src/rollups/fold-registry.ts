@@ -5,7 +5,7 @@ import { DAY_DIMS_FOLD_GROUP, DAY_DIMS_FOLD_TIERS } from './day-dims-fold';
 /**
  * Every fold group (a row of rollup_fold, created by the migration that introduces the group) and every deferred
  * tier, in both dialects. A new tier: append it to FOLD_TIERS (a new block, one line), create its table and fill
- * it for existing data up to its group's watermark in its migration (see FRAMEWORK.md).
+ * it for existing data up to its group's watermark in its migration (see docs/guides/deferred-rollup-tiers.md).
  */
 export const FOLD_GROUPS: readonly FoldGroup[] = [
   { name: HOUR_DIMS_GROUP, unit: HOUR_MS },

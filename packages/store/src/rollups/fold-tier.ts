@@ -15,7 +15,7 @@ import { DAY_MS, HOUR_MS, type RollupContribution } from './rollup-batch';
  * - re-pricing rebuilds a tier only below upto; retention never deletes raw events at or above upto.
  * upto only grows, so a reader may use a value it read a moment ago: the tier rows below it do not change with
  * a fold (a fold writes only hours at or above the old upto).
- * How to add a tier: FRAMEWORK.md at the repository root of the deferred-tiers lane, and fold-registry.ts.
+ * How to add a tier: docs/guides/deferred-rollup-tiers.md and fold-registry.ts.
  */
 export interface FoldTier {
   /** The rollup table. */
