@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     // Keep the data of an earlier run with the same --events and measure the views again (SQLite: the file;
     // Postgres: the cluster kept in <dir>/pg-<events>).
     reuse: { type: 'boolean', default: false },
+    // As `cpamp serve` opens SQLite: the day-dims tiers only below the column cache's floor (warmed before the fold).
+    hold: { type: 'boolean', default: false },
     // Postgres: stores (connections) inserting in parallel while loading.
     writers: { type: 'string', default: '2' },
     // SQLite: the column cache's bound (openStore columnCacheMaxEvents; default: the store's default).
@@ -121,6 +123,7 @@ const store =
         path: dbPath,
         dataKey,
         cacheSnapshot: false,
+        foldBelowCacheFloor: args.hold,
         ...(args['cache-max'] !== undefined ? { columnCacheMaxEvents: Number(args['cache-max']) } : {}),
       })
     : await openPgStore({
@@ -204,6 +207,7 @@ try {
   }
 
   // --- the deferred rollup tiers: what the store's background fold does after a bulk load (rollups/fold-tier.ts) ---
+  if (args.hold && 'warmCache' in store) await store.warmCache();
   const tf = performance.now();
   const foldSteps = (await store.maintenance.foldRollups()).steps;
   const foldInfo = { steps: foldSteps, sec: +((performance.now() - tf) / 1000).toFixed(1) };

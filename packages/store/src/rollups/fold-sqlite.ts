@@ -117,12 +117,17 @@ export class SqliteFold {
     return steps;
   }
 
-  /** The group's target; a held group stops at the cache floor's unit, unless retention needs it further. */
+  /**
+   * The group's target; a held group stops at the cache floor, unless retention needs it further. Rounded up to
+   * its widest tier's unit: a read takes a tier below upto floored to that unit, and the rest from the cache only
+   * when the rest starts at or after the floor.
+   */
   private targetOf(g: FoldGroup, nowMs: number, atLeastMs: number): number {
     const target = foldTarget(g, nowMs);
     if (!g.heldByCache || !this.cacheFloor) return target;
-    const held = Math.max(Math.floor(this.cacheFloor() / g.unit) * g.unit, Math.ceil(atLeastMs / g.unit) * g.unit);
-    return Math.min(target, held);
+    const unit = Math.max(g.unit, ...foldTiersOf(g.name).map((t) => t.unit));
+    const up = (ms: number) => Math.ceil(ms / unit) * unit;
+    return Math.min(target, Math.max(up(this.cacheFloor()), up(atLeastMs)));
   }
 
   /**
