@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     // Keep the data of an earlier run with the same --events and measure the views again (SQLite: the file;
     // Postgres: the cluster kept in <dir>/pg-<events>).
     reuse: { type: 'boolean', default: false },
-    // As `cpamp serve` opens SQLite: the day-dims tiers only below the column cache's floor (warmed before the fold).
+    // As `cpamp serve` opens SQLite (foldBelowCacheFloor; the cache warmed before the fold, which reads its floor).
     hold: { type: 'boolean', default: false },
     // Postgres: stores (connections) inserting in parallel while loading.
     writers: { type: 'string', default: '2' },

@@ -48,7 +48,7 @@ const log = (...a: unknown[]) => console.log(...a);
 const { fn: normalize, name: normalizerName } = await loadNormalize();
 log(`store bench: ${EVENTS.toLocaleString()} events, normaliser: ${normalizerName}, dir ${DIR}`);
 
-// As `cpamp serve` opens it (open-server-store.ts): the day-dims tiers only below the column cache's floor.
+// As `cpamp serve` opens it (open-server-store.ts): no day-dims tiers while the cache holds the whole log.
 const store: Store = await openStore({ path: dbPath, dataKey: 'ab'.repeat(32), foldBelowCacheFloor: true });
 // Realistic prices for the catalog so cost is computed at insert.
 try {

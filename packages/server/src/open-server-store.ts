@@ -29,7 +29,7 @@ export async function openServerStore(
       warmCache: true,
       columnCacheMaxEvents: config.columnCacheMaxEvents,
       sqliteCacheMb: config.sqliteCacheMb,
-      // The day-dims tiers only for what the column cache does not hold (store option; ~75 B/event at 1M).
+      // No day-dims tiers while the column cache holds the whole log (store option; ~75 B/event at 1M).
       foldBelowCacheFloor: true,
     });
   } catch (error) {

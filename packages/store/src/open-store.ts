@@ -83,9 +83,9 @@ export interface OpenStoreOptions {
    */
   foldIntervalMs?: number;
   /**
-   * Fold the day-dims tiers (day × key / account × model, day histograms, span blocks) only below the column
-   * cache's floor: the cache answers newer events, so a log that fits in the cache keeps them empty (~75 B/event
-   * less). Off by default (the tiers follow the clock); `cpamp serve` turns it on. Reads stay exact either way.
+   * Leave the day-dims tiers (day × key / account × model, day histograms, span blocks) empty while the column
+   * cache holds the whole log: the cache answers every range faster (~75 B/event less at 1M). Once the log
+   * outgrows the cache's window (set at open), they are folded as usual. Off by default; `cpamp serve` turns it on.
    */
   foldBelowCacheFloor?: boolean;
 }

@@ -47,8 +47,8 @@ export class SqliteFold {
   private readonly foldStmts: Map<string, Database.Statement>;
 
   /**
-   * `cacheFloor`: the column cache's floor (−∞ while it holds every event); given, groups marked heldByCache fold
-   * only below it. Retention passes its cutoff to foldAll, which folds at least that far.
+   * `cacheFloor`: the column cache's floor (−∞ while it holds every event); given, groups marked heldByCache wait
+   * while it is −∞ (targetOf). Retention passes its cutoff to foldAll, which folds at least that far.
    */
   constructor(
     private readonly db: Database.Database,
@@ -118,16 +118,16 @@ export class SqliteFold {
   }
 
   /**
-   * The group's target; a held group stops at the cache floor, unless retention needs it further. Rounded up to
-   * its widest tier's unit: a read takes a tier below upto floored to that unit, and the rest from the cache only
-   * when the rest starts at or after the floor.
+   * The group's target. A held group waits while the column cache holds the whole log (floor −∞: the cache answers
+   * every range faster, and the tiers would only cost disk), except as far as retention needs it; once the log
+   * outgrows the cache's window (the floor is set at open), it folds like any group and answers the older ranges.
    */
   private targetOf(g: FoldGroup, nowMs: number, atLeastMs: number): number {
     const target = foldTarget(g, nowMs);
-    if (!g.heldByCache || !this.cacheFloor) return target;
+    if (!g.heldByCache || !this.cacheFloor || this.cacheFloor() !== -Infinity) return target;
+    // Whole units of its widest tier: a day tier answers only whole days below upto.
     const unit = Math.max(g.unit, ...foldTiersOf(g.name).map((t) => t.unit));
-    const up = (ms: number) => Math.ceil(ms / unit) * unit;
-    return Math.min(target, Math.max(up(this.cacheFloor()), up(atLeastMs)));
+    return Math.min(target, Math.ceil(atLeastMs / unit) * unit);
   }
 
   /**

@@ -71,8 +71,8 @@ export interface FoldGroup {
    */
   derive?: (fromUpto: number, toUpto: number) => string[];
   /**
-   * SQLite with `foldBelowCacheFloor`: folded only below the column cache's floor (fold-sqlite.ts). The cache answers
-   * the newer events faster than these tiers, so a store whose whole log fits in the cache keeps them empty.
+   * SQLite with `foldBelowCacheFloor`: not folded while the column cache holds the whole log (fold-sqlite.ts): the
+   * cache answers every range faster, so a store that small keeps these tiers empty.
    */
   heldByCache?: boolean;
 }
