@@ -10,10 +10,10 @@ import {
   lateItems,
   uptoOf,
   type FoldMarks,
+  type FoldStep,
 } from '../rollups/fold-tier';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import { sortByKey } from '../rollups/multi-row-upsert';
-import type { FoldStep } from '../rollups/fold-sqlite';
 import { intArray } from './pg-array';
 import { rows, type PgDb, type PgExec } from './pg-connection';
 

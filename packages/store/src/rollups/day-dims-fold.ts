@@ -8,7 +8,7 @@ import {
   aggregateCrossRollups,
   crossKeyCols,
 } from './rollup-cross';
-import { type FoldGroup, type FoldMarks, type FoldTier, uptoOf } from './fold-tier';
+import { type FoldEventKey, type FoldGroup, type FoldMarks, type FoldTier, uptoOf } from './fold-tier';
 import { HIST_SPAN_TABLES, aggregateHistSpans, histSpanFillSql } from './rollup-span-hist';
 import { SPANS, SPAN_TIERS, aggregateSpanRollups, spanFillSql, spanKeyCols } from './rollup-spans';
 
@@ -190,14 +190,7 @@ export function spanLateRows(
 
 /** The span rows one re-priced event's cost lands in (closed blocks only), per span tier (SPAN_TIERS order). */
 export function spanCostKeys(
-  e: {
-    ts: number;
-    key_id: number;
-    account_id: number;
-    model_id: number;
-    provider_id: number;
-    sclass: number;
-  },
+  e: FoldEventKey,
   upto: number,
 ): { tier: number; key: number[] }[] {
   const days = closedDays(upto);

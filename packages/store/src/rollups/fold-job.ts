@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { StoreLogger } from '../types';
-import type { FoldStep } from './fold-sqlite';
+import type { FoldStep } from './fold-tier';
 
 /**
  * The background fold of the deferred tiers (fold-tier.ts), for either dialect: every `intervalMs` it runs fold

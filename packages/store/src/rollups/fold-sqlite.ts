@@ -12,6 +12,7 @@ import {
   type FoldEventKey,
   type FoldGroup,
   type FoldMarks,
+  type FoldStep,
   type FoldTier,
 } from './fold-tier';
 import type { RollupContribution } from './rollup-batch';
@@ -23,15 +24,6 @@ const SQLITE = { max: 'max' } as const;
 export function readFoldMarks(db: Database.Database): FoldMarks {
   const rows = db.prepare('SELECT name, upto FROM rollup_fold').raw().all() as [string, number][];
   return new Map(rows);
-}
-
-/** One fold chunk's outcome. */
-export interface FoldStep {
-  group: string;
-  /** The group's watermark after the step. */
-  upto: number;
-  /** Whether the group is still behind its target. */
-  more: boolean;
 }
 
 /**

@@ -61,6 +61,15 @@ export interface FoldEventKey {
   sclass: number;
 }
 
+/** One fold chunk's outcome (either dialect). */
+export interface FoldStep {
+  group: string;
+  /** The group's watermark after the step. */
+  upto: number;
+  /** Whether the group is still behind its target. */
+  more: boolean;
+}
+
 /** A fold group: its tiers share one watermark, advanced in whole `unit`s. */
 export interface FoldGroup {
   name: string;

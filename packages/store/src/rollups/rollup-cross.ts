@@ -1,7 +1,6 @@
 import type { Dim } from '../analytics/aggregate';
-import { STATUS_CLASS_SQL, failedSql } from '../events/event-flags';
-import { bucketSql } from '../events/ttft-buckets';
-import { DAY_MS, METRIC_COLS, addTo, type RollupAgg, type RollupContribution } from './rollup-batch';
+import { failedSql } from '../events/event-flags';
+import { DAY_MS, addTo, type RollupAgg, type RollupContribution } from './rollup-batch';
 import type { RollupTable } from './rollup-choice';
 
 /**
@@ -85,24 +84,6 @@ export function aggregateCrossRollups(items: readonly RollupContribution[]): Cro
 // The same SQL text in both dialects: integer division, CASE, count(*) - count(cost) for the unpriced.
 export const CROSS_EVENT_SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output),
   sum(reasoning), sum(unclassified), coalesce(sum(cost), 0), count(*) - count(cost), sum(latency), max(ts)`;
-
-/** `ts >= t0 AND ts < t1` with integer literals (our own numbers: the same text for both dialects' drivers). */
-const tsIn = (t0: number, t1: number) => `ts >= ${Math.trunc(t0)} AND ts < ${Math.trunc(t1)}`;
-
-/** INSERT … SELECT filling a cross tier from the raw events of [t0, t1): the migration's backfill and the rebuild. */
-export const crossFillSql = (t: CrossTier, t0: number, t1: number): string =>
-  `INSERT INTO ${t.table} (${crossKeyCols(t).join(', ')}, ${METRIC_COLS.join(', ')})
-   SELECT ${t.lead}, ts / ${DAY_MS}, model_id, provider_id, ${STATUS_CLASS_SQL}, ${CROSS_EVENT_SUMS}
-   FROM events WHERE ${tsIn(t0, t1)} GROUP BY 1, 2, 3, 4, 5`;
-
-/** Day histograms from raw events of [t0, t1) (the rebuild). */
-export const dayHistFillSql = (metric: 'latency' | 'ttft', t0: number, t1: number): string =>
-  metric === 'latency'
-    ? `INSERT INTO ${DAY_HIST_TABLES.latency} (day, model_id, bucket, n)
-       SELECT ts / ${DAY_MS}, model_id, lat_bucket, count(*) FROM events WHERE ${tsIn(t0, t1)} GROUP BY 1, 2, 3`
-    : `INSERT INTO ${DAY_HIST_TABLES.ttft} (day, model_id, bucket, n)
-       SELECT ts / ${DAY_MS}, model_id, ${bucketSql('ttft')}, count(*) FROM events
-       WHERE ${tsIn(t0, t1)} AND ttft > 0 GROUP BY 1, 2, 3`;
 
 /**
  * Day histograms from the hourly ones (the migration's backfill): hourly histograms outlive raw events after

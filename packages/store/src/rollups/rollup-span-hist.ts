@@ -37,16 +37,3 @@ export const histSpanFillSql = (metric: 'latency' | 'ttft', span: number, d0: nu
    WHERE day >= ${Math.trunc(d0)} AND day < ${Math.trunc(d1)}
    GROUP BY model_id, (day / ${span}) * ${span}, bucket`;
 
-/** The statements that refill the histogram blocks touching days [b0, b1) (block-aligned) from the day tables. */
-export function histSpanRebuildSql(b0: number, b1: number): string[] {
-  const out: string[] = [];
-  for (const metric of ['latency', 'ttft'] as const) {
-    out.push(
-      `DELETE FROM ${HIST_SPAN_TABLES[metric]} WHERE day >= ${Math.trunc(b0)} AND day < ${Math.trunc(b1)}`,
-    );
-    for (const span of HIST_SPANS) out.push(histSpanFillSql(metric, span, b0, b1));
-  }
-  return out;
-}
-
-export const HIST_SPAN_KEY = ['model_id', 'span', 'day', 'bucket'] as const;

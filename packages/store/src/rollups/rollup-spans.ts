@@ -96,16 +96,6 @@ export function aggregateSpanRollups(items: readonly RollupContribution[]): Map<
   return out;
 }
 
-/** The span-tier row keys (spanKeyCols order) one event touches: for re-pricing deltas. */
-export function spanRowKeys(
-  t: SpanTier,
-  r: { day: number; keyId: number; accountId: number; modelId: number; providerId: number; sclass: number },
-): number[][] {
-  const c = { ...r, ts: 0 } as unknown as RollupContribution;
-  const [lead, ...rest] = keyValues(t, c);
-  return SPANS.map((span) => [lead!, span, r.day - (r.day % span), ...rest]);
-}
-
 /**
  * Deletes nothing; INSERT … SELECT summing the daily tier's days [d0, d1) (both multiples of span) into
  * span blocks: the migration's backfill and the rebuild (the same text in both dialects).
@@ -117,12 +107,6 @@ export function spanFillSql(t: SpanTier, span: number, d0: number, d1: number): 
     SELECT ${t.keyCols[0]}, ${span}, (day / ${span}) * ${span}, ${rest.join(', ')}, ${sums}
     FROM ${t.dayTable} WHERE day >= ${Math.trunc(d0)} AND day < ${Math.trunc(d1)}
     GROUP BY ${t.keyCols[0]}, (day / ${span}) * ${span}, ${rest.join(', ')}`;
-}
-
-/** The days [d0, d1) widened to whole blocks of the largest span (what a rebuild of those days touches). */
-export function spanRebuildDays(d0: number, d1: number): { b0: number; b1: number } {
-  const big = SPANS[0];
-  return { b0: Math.floor(d0 / big) * big, b1: Math.ceil(d1 / big) * big };
 }
 
 /** A span piece of a plan: the span table read as a RollupTable restricted to one span. */

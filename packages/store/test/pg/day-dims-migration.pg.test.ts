@@ -79,8 +79,7 @@ suite('migration 0026 on Postgres', () => {
       await client.query(`DROP INDEX "${schema}".rollup_day_key_key`);
       await client.query(`DROP INDEX "${schema}".rollup_day_account_account`);
       await client.query(`DELETE FROM "${schema}".rollup_fold WHERE name = 'day_dims'`);
-      // Later migrations too (kysely refuses a gap): 0027's column goes, it re-runs.
-      await client.query(`ALTER TABLE "${schema}".pool_inspection_run DROP COLUMN upstream`);
+      // Later migrations are un-recorded too (kysely refuses a gap); 0027 re-runs idempotently.
       await client.query(`DELETE FROM "${schema}".kysely_migration WHERE name >= '0026-day-dims'`);
       const s = await openPgStore({
         connectionString: server!.url,
