@@ -14,6 +14,7 @@ import {
   type UsageEventInput,
   type AnalyticsFilter,
 } from '@cpamp/store';
+import { p1Views } from '../lib/store-views';
 import { MODEL_CATALOG, generateUsage } from '@cpamp/testkit';
 import { normalizeRecord } from '@cpamp/collector';
 
@@ -136,25 +137,7 @@ const filters: Record<string, Partial<AnalyticsFilter>> = {
   keyModel: { apiKeyHash: topKey, model: topModel },
 };
 const a = store.analytics;
-const views: Record<string, (f: Partial<AnalyticsFilter>) => unknown> = {
-  totals24h: (f) => a.totals({ ...range(24), ...f }),
-  totals7d: (f) => a.totals({ ...range(168), ...f }),
-  totals30d: (f) => a.totals({ ...range(720), ...f }),
-  seriesHourly7d: (f) =>
-    a.timeSeries({ ...range(168), ...f }, { granularity: 'hour', timeZone: 'Europe/Berlin' }),
-  seriesDaily30dTop10: (f) =>
-    a.timeSeries(
-      { ...range(720), ...f },
-      { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 10 },
-    ),
-  byModel30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'model', sort: 'cost' }),
-  byKey30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'key', sort: 'requests' }),
-  byAccount30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'account', sort: 'tokens' }),
-  byProvider30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'provider' }),
-  filterOptions30d: (f) => a.filterOptions({ ...range(720), ...f }),
-  latencyByModel7d: (f) => a.latencyPercentiles({ ...range(168), ...f }),
-  heatmap30d: (f) => a.heatmap({ ...range(720), ...f }, { timeZone: 'America/New_York' }),
-};
+const views = p1Views(a, range);
 const REPS = 5;
 async function runP1(label: string) {
   const perView: Record<string, number> = {};

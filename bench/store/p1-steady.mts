@@ -7,6 +7,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type AnalyticsFilter } from '@cpamp/store';
+import { p1Views } from '../lib/store-views.js';
 
 const dbPath = process.argv[2] ?? join(tmpdir(), 'cpamp-store-bench', 'bench.sqlite');
 const REPS = Number(process.argv[3] ?? 20);
@@ -28,25 +29,7 @@ const filters: Record<string, Partial<AnalyticsFilter>> = {
   keyModel: { apiKeyHash: opts.keys[0]!.hash, model: opts.models[0]!.name },
 };
 const a = store.analytics;
-const views: Record<string, (f: Partial<AnalyticsFilter>) => unknown> = {
-  totals24h: (f) => a.totals({ ...range(24), ...f }),
-  totals7d: (f) => a.totals({ ...range(168), ...f }),
-  totals30d: (f) => a.totals({ ...range(720), ...f }),
-  seriesHourly7d: (f) =>
-    a.timeSeries({ ...range(168), ...f }, { granularity: 'hour', timeZone: 'Europe/Berlin' }),
-  seriesDaily30dTop10: (f) =>
-    a.timeSeries(
-      { ...range(720), ...f },
-      { granularity: 'day', timeZone: 'Asia/Shanghai', splitTopModels: 10 },
-    ),
-  byModel30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'model', sort: 'cost' }),
-  byKey30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'key', sort: 'requests' }),
-  byAccount30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'account', sort: 'tokens' }),
-  byProvider30d: (f) => a.breakdown({ ...range(720), ...f }, { by: 'provider' }),
-  filterOptions30d: (f) => a.filterOptions({ ...range(720), ...f }),
-  latencyByModel7d: (f) => a.latencyPercentiles({ ...range(168), ...f }),
-  heatmap30d: (f) => a.heatmap({ ...range(720), ...f }, { timeZone: 'America/New_York' }),
-};
+const views = p1Views(a, range);
 const q = (xs: number[], p: number) =>
   [...xs].sort((x, y) => x - y)[Math.max(0, Math.ceil(p * xs.length) - 1)]!;
 const out: Record<string, { p50: number; p95: number; worstFilter: string }> = {};
