@@ -227,7 +227,8 @@ describe('whole-app walk in Chromium (demo: manager mode and CPA panel mode)', (
       await page.locator('input[name="cpamp-url"]').fill(server.url);
       await page.locator('input[name="cpamp-admin-key"]').fill(server.adminKey);
       await page.getByRole('dialog').getByRole('button', { name: 'Connect' }).click();
-      await (await navLink(page, 'Monitoring')).waitFor();
+      // The connect round-trips to the linked server and reloads the menu; 10 s ran out once in a full run under load.
+      await (await navLink(page, 'Monitoring')).waitFor({ timeout: 30_000 });
       for (const route of menuRoutes(true, MANAGER_ROUTES).filter((r) => !cpaRoutes.includes(r))) {
         const v = await visit(page, watch, 'cpa+cpamp', 'en', route);
         if (route === 'monitoring' && v.failures.length === 0) await shot(page, 'walk-cpa-linked-monitoring-light');
