@@ -9,7 +9,7 @@ import {
   type Dim,
   type ResolvedFilter,
 } from './aggregate';
-import type { AggGroup, AggGroups } from './aggregate-query';
+import { AggregateCollector, type AggGroup, type AggGroups } from './aggregate-query';
 import { checkTimeRange, filterNames, findIds, resolvedFilter, type FilterDim } from './analytics-filter';
 import {
   breakdownOf,
@@ -181,10 +181,37 @@ export function createAnalyticsRepository(deps: {
 
   /** The column cache when it is warm and covers the range, else rollups + SQL (raw edges still from the cache). */
   const run = (spec: AggSpec): AggGroups => {
-    if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec))
-      return aggregateSql(deps.reader(), spec, cacheEdges(spec));
+    if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec)) return sqlRun(spec);
     const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
+  };
+
+  /**
+   * SQL for a spec the column cache does not answer whole. When no rollup fits (a key × account view, percentiles
+   * under a key / account filter: raw events over the whole range), the part from the cache's floor on comes from
+   * the cache: SQL then scans only the events older than its window (a year at 10M: ~7M rows instead of 10M).
+   */
+  const sqlRun = (spec: AggSpec): AggGroups => {
+    const f = spec.filter;
+    const floor = deps.cache.floorMs;
+    const tail =
+      spec.dim !== 'time' &&
+      deps.useCache() &&
+      deps.cache.warm &&
+      floor > f.from &&
+      floor < f.to &&
+      floor >= deps.rawFloorMs() &&
+      planAggregateRanges(spec).table === null;
+    if (!tail) return aggregateSql(deps.reader(), spec, cacheEdges(spec));
+    const head = { ...spec, filter: { ...f, to: floor } };
+    const out = new AggregateCollector(spec);
+    const old = aggregateSql(deps.reader(), head, cacheEdges(head));
+    out.addGroups(old.groups);
+    const recent = { ...spec, filter: { ...f, from: floor } };
+    out.addGroups(
+      aggregateCache(deps.cache, recent, sizeOf(spec.dim), spec.dim2 ? Math.max(1, sizeOf('model')) : 1).groups,
+    );
+    return out.result(old.source);
   };
 
   // Split: one pass grouped by time × model gives the totals, the top models and their series.
@@ -280,7 +307,7 @@ export function createAnalyticsRepository(deps: {
           })
         : null;
       const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
-        counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }, cacheEdges({ filter: f, dim })).groups;
+        counts ? counts[dim] : sqlRun({ filter: f, dim }).groups;
       return filterOptionsOf(
         {
           key: groups('key'),
