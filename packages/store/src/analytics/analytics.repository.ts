@@ -9,7 +9,8 @@ import {
   type Dim,
   type ResolvedFilter,
 } from './aggregate';
-import { AggregateCollector, type AggGroup, type AggGroups } from './aggregate-query';
+import type { AggGroup, AggGroups } from './aggregate-query';
+import { addAggGroups, splitAtCacheFloor } from './cache-tail';
 import { checkTimeRange, filterNames, findIds, resolvedFilter, type FilterDim } from './analytics-filter';
 import {
   breakdownOf,
@@ -192,26 +193,15 @@ export function createAnalyticsRepository(deps: {
    * the cache: SQL then scans only the events older than its window (a year at 10M: ~7M rows instead of 10M).
    */
   const sqlRun = (spec: AggSpec): AggGroups => {
-    const f = spec.filter;
-    const floor = deps.cache.floorMs;
-    const tail =
-      spec.dim !== 'time' &&
-      deps.useCache() &&
-      deps.cache.warm &&
-      floor > f.from &&
-      floor < f.to &&
-      floor >= deps.rawFloorMs() &&
-      planAggregateRanges(spec).table === null;
-    if (!tail) return aggregateSql(deps.reader(), spec, cacheEdges(spec));
-    const head = { ...spec, filter: { ...f, to: floor } };
-    const out = new AggregateCollector(spec);
-    const old = aggregateSql(deps.reader(), head, cacheEdges(head));
-    out.addGroups(old.groups);
-    const recent = { ...spec, filter: { ...f, from: floor } };
-    out.addGroups(
-      aggregateCache(deps.cache, recent, sizeOf(spec.dim), spec.dim2 ? Math.max(1, sizeOf('model')) : 1).groups,
+    const whole = () => aggregateSql(deps.reader(), spec, cacheEdges(spec));
+    if (!deps.useCache() || !deps.cache.warm || deps.cache.floorMs < deps.rawFloorMs()) return whole();
+    const parts = splitAtCacheFloor(spec, deps.cache.floorMs);
+    if (!parts || planAggregateRanges(spec).table !== null) return whole();
+    const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
+    return addAggGroups(
+      aggregateSql(deps.reader(), parts.head, cacheEdges(parts.head)),
+      aggregateCache(deps.cache, parts.tail, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1),
     );
-    return out.result(old.source);
   };
 
   // Split: one pass grouped by time × model gives the totals, the top models and their series.
