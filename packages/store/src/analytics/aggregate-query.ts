@@ -80,6 +80,10 @@ const EVENT_METRICS = [
 const metricList = (ms: string[]) => sql.raw(ms.map((m, i) => `${m} AS m${i}`).join(', '));
 const ROLLUP_METRIC_SQL = metricList(ROLLUP_METRICS);
 const EVENT_METRIC_SQL = metricList(EVENT_METRICS);
+// AggSpec.countOnly: n, and 0 for the other metrics (same columns).
+const countList = (n: string) => metricList([n, ...EVENT_METRICS.slice(1).map(() => '0')]);
+const ROLLUP_COUNT_SQL = countList('sum(n)');
+const EVENT_COUNT_SQL = countList('count(*)');
 
 /** `col IN (…)` with bound ids, or false for an empty list (a filter that matches nothing). */
 export function idIn(col: string, ids: readonly number[]): RawBuilder<unknown> {
@@ -127,7 +131,15 @@ function stepOf(
   const from = sql.table(rollup ? rollup.name : 'events');
   const metrics = sql<
     Record<string, number>
-  >`SELECT ${g1} AS a, ${g2} AS b, ${rollup ? ROLLUP_METRIC_SQL : EVENT_METRIC_SQL}
+  >`SELECT ${g1} AS a, ${g2} AS b, ${
+    spec.countOnly
+      ? rollup
+        ? ROLLUP_COUNT_SQL
+        : EVENT_COUNT_SQL
+      : rollup
+        ? ROLLUP_METRIC_SQL
+        : EVENT_METRIC_SQL
+  }
     FROM ${from} WHERE ${cond} GROUP BY 1, 2`;
   let histogram: RawBuilder<Record<string, number>> | null = null;
   if (spec.histogram) {

@@ -297,7 +297,7 @@ export function createAnalyticsRepository(deps: {
           })
         : null;
       const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
-        counts ? counts[dim] : sqlRun({ filter: f, dim }).groups;
+        counts ? counts[dim] : sqlRun({ filter: f, dim, countOnly: true }).groups;
       return filterOptionsOf(
         {
           key: groups('key'),
