@@ -129,17 +129,11 @@ function stepOf(
   const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
   const cond = sql.join(where, sql` AND `);
   const from = sql.table(rollup ? rollup.name : 'events');
+  // AggSpec.countOnly: n only (the other metrics 0), so a raw scan decodes fewer columns.
+  const metricSql = spec.countOnly ? (rollup ? ROLLUP_COUNT_SQL : EVENT_COUNT_SQL) : undefined;
   const metrics = sql<
     Record<string, number>
-  >`SELECT ${g1} AS a, ${g2} AS b, ${
-    spec.countOnly
-      ? rollup
-        ? ROLLUP_COUNT_SQL
-        : EVENT_COUNT_SQL
-      : rollup
-        ? ROLLUP_METRIC_SQL
-        : EVENT_METRIC_SQL
-  }
+  >`SELECT ${g1} AS a, ${g2} AS b, ${metricSql ?? (rollup ? ROLLUP_METRIC_SQL : EVENT_METRIC_SQL)}
     FROM ${from} WHERE ${cond} GROUP BY 1, 2`;
   let histogram: RawBuilder<Record<string, number>> | null = null;
   if (spec.histogram) {
@@ -156,7 +150,9 @@ function stepOf(
   const combined =
     spec.histogram && !rollup && spec.dim !== 'time'
       ? sql<Record<string, number>>`SELECT ${g1} AS a, ${g2} AS b, ${sql.raw(
-          spec.histMetric === 'ttft' ? `(CASE WHEN ttft > 0 THEN ${bucketSql('ttft')} ELSE -1 END)` : 'lat_bucket',
+          spec.histMetric === 'ttft'
+            ? `(CASE WHEN ttft > 0 THEN ${bucketSql('ttft')} ELSE -1 END)`
+            : 'lat_bucket',
         )} AS c, ${EVENT_METRIC_SQL} FROM events WHERE ${cond} GROUP BY 1, 2, 3`
       : undefined;
   return { metrics, histogram, range, ...(combined ? { combined } : {}) };
