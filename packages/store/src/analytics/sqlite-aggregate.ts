@@ -35,6 +35,10 @@ export function aggregateSql(
       out.addGroups(cached.groups);
       continue;
     }
+    if (s.combined) {
+      out.addCombined(sqliteValueRows(db, s.combined));
+      continue;
+    }
     out.addMetrics(sqliteValueRows(db, s.metrics));
     if (s.histogram) out.addHistogram(sqliteValueRows(db, s.histogram));
   }

@@ -29,9 +29,13 @@ export async function aggregatePg(db: PgExec, spec: AggSpec): Promise<AggGroups>
   const out = new AggregateCollector(spec);
   // All pieces in one statement (UNION ALL): a year's plan has up to ~8 (edges, days, 8- and 64-day blocks), and
   // each round trip costs more than a small piece's read on a busy server.
-  const metrics = steps.map((s) => (inline ? s.metrics : foldMetrics(spec, s.metrics)));
+  // Raw-event pieces of a percentile view: metrics and histogram in one scan (AggregateStep.combined).
+  const combined = steps.flatMap((s) => (s.combined ? [s.combined] : []));
+  if (combined.length) out.addCombined(await valueRows(db, unionAll(combined)));
+  const rest = steps.filter((s) => !s.combined);
+  const metrics = rest.map((s) => (inline ? s.metrics : foldMetrics(spec, s.metrics)));
   if (metrics.length) out.addMetrics(await valueRows(db, unionAll(metrics)));
-  const hists = steps.flatMap((s) => (s.histogram ? [inline ? s.histogram : foldHistogram(spec, s.histogram)] : []));
+  const hists = rest.flatMap((s) => (s.histogram ? [inline ? s.histogram : foldHistogram(spec, s.histogram)] : []));
   if (hists.length) out.addHistogram(await valueRows(db, unionAll(hists)));
   return out.result(source);
 }

@@ -139,7 +139,7 @@ export function createPgAnalyticsRepository(deps: {
       const counts = {} as Record<Exclude<FilterDim, 'upstream'>, { g: number; n: number }[]>;
       const names = {} as Record<FilterDim, NameOf>;
       for (const dim of ['key', 'account', 'model', 'provider'] as const) {
-        counts[dim] = (await run({ filter: f, dim })).groups;
+        counts[dim] = (await run({ filter: f, dim, countOnly: true })).groups;
         names[dim] = await namesOf(dim, live(counts[dim]));
       }
       const upstreams = await rows(db, sql<{ name: string }>`SELECT name FROM upstream ORDER BY id`);
