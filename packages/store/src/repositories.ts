@@ -103,7 +103,7 @@ export interface AnalyticsRepository {
   ): Promise<{ rows: BreakdownRow[]; total: number; source: AnalyticsSource }>;
   filterOptions(filter: AnalyticsFilter): Promise<{
     keys: { hash: string; label: string; alias: string | null; count: number }[];
-    accounts: { authIndex: string; label: string; count: number }[];
+    accounts: { authIndex: string; label: string; count: number; upstream?: string }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
     /** Upstream (CPA) names, in the order they were first stored. */

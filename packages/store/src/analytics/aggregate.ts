@@ -34,6 +34,11 @@ export interface AggSpec {
   histogram?: boolean;
   /** What the histogram counts: latency (default) or time to first token (bucket 0 = not reported). */
   histMetric?: 'latency' | 'ttft';
+  /**
+   * For dim 'account' with several CPAs: group by (account, CPA), group = account id * byUpstream + upstream id
+   * (byUpstream: above every upstream id). Rollups carry no CPA: callers also filter by every upstream id.
+   */
+  byUpstream?: number;
 }
 
 /** Dense per-group sums of a cache scan (group g at index g). */
@@ -122,6 +127,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
   const q0 = bm?.q0 ?? 0;
   const map = bm?.map;
   const dim = spec.dim;
+  const uw = spec.byUpstream ?? 0;
   const {
     ts,
     key,
@@ -191,7 +197,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
           g = key[i]!;
           break;
         case 'account':
-          g = account[i]!;
+          g = uw === 0 ? account[i]! : account[i]! * uw + upstream[i]!;
           break;
         case 'provider':
           g = provider[i]!;

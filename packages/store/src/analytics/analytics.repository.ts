@@ -33,6 +33,7 @@ import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
 import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
 import { seriesOfZoneSplit, topModelIds, zoneSplitPlan, type ZoneSplitPlan } from './zone-split';
 import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
+import { accountSplitSpec, splitNames } from './account-split';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -87,6 +88,8 @@ export interface BreakdownRow {
   costMicros: number;
   unpricedRequests: number;
   lastSeenMs: number;
+  /** By account, when the store holds several CPAs: the account's CPA (`id` then stands for the pair). */
+  upstream?: string;
 }
 
 export type BreakdownBy = 'model' | 'key' | 'account' | 'provider';
@@ -108,7 +111,8 @@ export interface AnalyticsRepository {
   ): { rows: BreakdownRow[]; total: number; source: AggSource };
   filterOptions(filter: AnalyticsFilter): {
     keys: { hash: string; label: string; alias: string | null; count: number }[];
-    accounts: { authIndex: string; label: string; count: number }[];
+    /** `upstream`: the account's CPA, when the store holds several CPAs (filter by `<upstream>~<authIndex>`). */
+    accounts: { authIndex: string; label: string; count: number; upstream?: string }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
     /** Upstream (CPA) names, in the order they were first stored. */
@@ -167,6 +171,14 @@ export function createAnalyticsRepository(deps: {
             ? dict.size('provider')
             : 1;
 
+  /** Groups of a spec's dim (× CPAs for a by-account split; see account-split.ts). */
+  const groupsOf = (spec: AggSpec): number => sizeOf(spec.dim) * (spec.byUpstream ?? 1);
+  const upstreamIds = () => dict.entries('upstream').map((x) => x.id);
+  /** By account: keeps two CPAs' accounts with one auth_index apart when the store holds several CPAs. */
+  const split = (spec: AggSpec): AggSpec => accountSplitSpec(spec, upstreamIds());
+  const splitNamesOf = (spec: AggSpec, dim: FilterDim): NameOf =>
+    dim === 'account' ? splitNames(spec, namesOf('account'), (id) => dict.name('upstream', id)) : namesOf(dim);
+
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
@@ -176,14 +188,14 @@ export function createAnalyticsRepository(deps: {
     (from: number, to: number): AggGroups | null => {
       const filter = { ...spec.filter, from, to };
       if (!viaCache(filter)) return null;
-      return aggregateCache(deps.cache, { ...spec, filter }, sizeOf(spec.dim), spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
+      return aggregateCache(deps.cache, { ...spec, filter }, groupsOf(spec), spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
     };
 
   /** The column cache when it is warm and covers the range, else rollups + SQL (raw edges still from the cache). */
   const run = (spec: AggSpec): AggGroups => {
     if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec))
       return aggregateSql(deps.reader(), spec, cacheEdges(spec));
-    const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
+    const size = spec.dim === 'time' ? spec.buckets!.labels.length : groupsOf(spec);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
   };
 
@@ -262,8 +274,9 @@ export function createAnalyticsRepository(deps: {
     },
 
     breakdown(filter, opts) {
-      const r = run({ filter: resolve(filter), dim: opts.by });
-      return { ...breakdownOf(r.groups, namesOf(opts.by), opts), source: r.source };
+      const spec = split({ filter: resolve(filter), dim: opts.by });
+      const r = run(spec);
+      return { ...breakdownOf(r.groups, splitNamesOf(spec, opts.by), opts), source: r.source };
     },
 
     filterOptions(filter) {
@@ -281,14 +294,15 @@ export function createAnalyticsRepository(deps: {
         : null;
       const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
         counts ? counts[dim] : aggregateSql(deps.reader(), { filter: f, dim }, cacheEdges({ filter: f, dim })).groups;
+      const accounts = split({ filter: f, dim: 'account' });
       return filterOptionsOf(
         {
           key: groups('key'),
-          account: groups('account'),
+          account: accounts.byUpstream ? run(accounts).groups : groups('account'),
           model: groups('model'),
           provider: groups('provider'),
         },
-        namesOf,
+        (dim) => splitNamesOf(accounts, dim),
         dict
           .entries('upstream')
           .sort((a, b) => a.id - b.id)
