@@ -288,8 +288,10 @@ export interface PoolRepository {
   addResults(results: readonly PoolResultRow[]): Promise<void>;
   listResults(
     runId: number,
-    opts: { result?: PoolInspectionResultKind; limit: number; offset: number },
+    opts: { result?: PoolInspectionResultKind; limit: number; offset: number; upstream?: string },
   ): Promise<{ items: PoolResultRow[]; total: number }>;
+  /** A run's result counts per CPA (read off each result's pool key) and kind. */
+  resultCountsByUpstream(runId: number): Promise<{ upstream: string; result: PoolInspectionResultKind; n: number }[]>;
   resultsFor(authIndex: string, limit: number): Promise<PoolResultRow[]>;
 
   /** Upserts the unresolved issue of this account and kind (count +1); an ignored one stays ignored. */
