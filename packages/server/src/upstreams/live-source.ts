@@ -1,5 +1,5 @@
 // What the live hub listens to with several CPAs: every collector's events — commits and gaps (so events from
-// each CPA reach the live stream; a gap says its CPA) and state changes (the stream's `collector` event lists
+// each CPA reach the live stream, each row and gap saying its CPA) and state changes (the stream's `collector` event lists
 // each CPA's collector) — and every collector's status. The hosts map is the collector plugin's own (CPAs are
 // added and removed at runtime): `refresh()` subscribes to a new host and drops a removed one.
 import type { CollectorEvents } from '@cpamp/collector';
@@ -17,9 +17,14 @@ export function liveCollectorSource(main: CollectorHost, all: ReadonlyMap<string
   const subs: { event: keyof CollectorEvents; listener: Listener; offs: Map<string, () => void> }[] = [];
   const subscribe = (sub: (typeof subs)[number], name: string, host: CollectorHost) => {
     const l = sub.listener as (...args: unknown[]) => void;
-    // With several CPAs, a gap names the CPA whose records it misses.
+    // With several CPAs, a gap names the CPA whose records it misses; another CPA's rows name it as stored (the
+    // collector emits its records as popped: upstreamSink tags only what goes to the store).
     const wrapped =
-      sub.event === 'gap' ? (gap: unknown) => l(all.size > 1 ? { ...(gap as object), upstream: name } : gap) : l;
+      sub.event === 'gap'
+        ? (gap: unknown) => l(all.size > 1 ? { ...(gap as object), upstream: name } : gap)
+        : sub.event === 'committed' && host !== main
+          ? (events: readonly object[], result: unknown) => l(events.map((e) => ({ ...e, upstream: name })), result)
+          : l;
     sub.offs.set(name, host.on(sub.event, wrapped as never));
   };
   return {
