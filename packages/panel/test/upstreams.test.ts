@@ -264,6 +264,16 @@ describe('several CPAs in Chromium', () => {
     await expect.poll(() => page.getByTestId('run-cpas').textContent()).toMatch(/default · .*east · /);
     // The results list is the switcher's CPA's (default): its two accounts.
     await expect.poll(() => page.getByTestId('run-results').locator('tbody tr').count()).toBe(2);
+    // The account drawer links to that account's usage on its own CPA.
+    for (const [key, token] of [['east~a1', 'east~a1'], ['a1', 'default~a1']]) {
+      // From another page: the accounts page reads `account=` when it opens.
+      await page.evaluate(() => (window.location.hash = '#/inspection'));
+      await page.getByTestId('run-results').waitFor();
+      await page.evaluate((k) => (window.location.hash = `#/accounts?account=${k}`), key);
+      const link = page.getByTestId('account-monitoring');
+      await expect.poll(() => link.getAttribute('href')).toBe(`#/monitoring?account=${encodeURIComponent(token).replace('~', '%7E')}`);
+      await page.getByTestId('account-drawer').getByRole('button', { name: 'Close' }).click();
+    }
     expect(problems).toEqual([]);
   });
 });
