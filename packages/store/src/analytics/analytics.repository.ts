@@ -324,14 +324,15 @@ export function createAnalyticsRepository(deps: {
     },
 
     matrix(filter, opts) {
-      const f = resolve(filter);
-      const sizes = { entities: sizeOf(opts.by), models: sizeOf('model') };
+      const spec = split({ filter: resolve(filter), dim: opts.by, dim2: 'model' });
+      const f = spec.filter;
+      const sizes = { entities: groupsOf(spec), models: sizeOf('model') };
       // Past the flat arrays' bound (tens of thousands of keys × models), SQL's sparse GROUP BY answers.
       const r: MatrixGroups =
         viaCache(f) && sizes.entities * sizes.models <= MATRIX_CACHE_MAX_PAIRS
-          ? matrixCache(deps.cache, f, opts, sizes)
-          : aggregateSql(deps.reader(), { filter: f, dim: opts.by, dim2: 'model' });
-      return matrixOf(r, opts, namesOf(opts.by), namesOf('model'));
+          ? matrixCache(deps.cache, f, opts, sizes, spec.byUpstream)
+          : aggregateSql(deps.reader(), spec);
+      return matrixOf(r, opts, splitNamesOf(spec, opts.by), namesOf('model'));
     },
   };
   return repo;

@@ -187,9 +187,11 @@ export function createPgAnalyticsRepository(deps: {
 
     async matrix(filter, opts) {
       // One GROUP BY entity, model over the rollup that has both (provider × model: hourly) or raw events.
-      const r = await run({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
+      const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
+      const r = await run(spec);
       const { rowIds, columnIds } = matrixIds(r, opts);
-      return matrixOf(r, opts, await namesOf(opts.by, rowIds), await namesOf('model', columnIds));
+      const rows = splitNames(spec, await namesOf(opts.by, rowIds.map((g) => splitAccountId(spec, g))), (id) => ups.get(id) ?? '');
+      return matrixOf(r, opts, rows, await namesOf('model', columnIds));
     },
   };
   return repo;

@@ -78,6 +78,12 @@ export function defineAccountCpaCases(
       const page = await s.events.list({ authIndex: 'east~acc1' }, { limit: 50 });
       expect(page.events.map((e) => [e.upstream, e.authIndex])).toEqual(new Array(5).fill(['east', 'acc1']));
       expect((await s.events.list({ authIndex: 'acc1' }, { limit: 50 })).events).toHaveLength(8);
+      const matrix = await s.analytics.matrix(RANGE, { by: 'account', rows: 10, columns: 5 });
+      expect(matrix.rows.map((r) => [r.name, r.upstream, r.total.requests])).toEqual([
+        ['acc1', 'east', 5],
+        ['acc1', 'default', 3],
+        ['acc2', 'east', 2],
+      ]);
       const byModel = await s.analytics.breakdown({ ...RANGE, authIndex: 'default~acc1' }, { by: 'model' });
       expect(byModel.rows.map((r) => r.requests)).toEqual([3]);
       return s;

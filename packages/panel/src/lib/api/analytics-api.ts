@@ -113,7 +113,7 @@ export type HeatmapData = z.output<typeof HeatmapSchema>;
 const Cell = z.looseObject({ requests: z.number(), failures: z.number(), tokens: z.number(), costMicros: z.number() });
 const MatrixSchema = z.looseObject({
   columns: z.array(z.looseObject({ name: z.string(), total: Cell })),
-  rows: z.array(z.looseObject({ name: z.string(), label: z.string(), total: Cell, cells: z.array(Cell) })),
+  rows: z.array(z.looseObject({ name: z.string(), label: z.string(), total: Cell, cells: z.array(Cell), upstream: z.string().optional() })),
   total: Cell,
 });
 export type MatrixData = z.output<typeof MatrixSchema>;
