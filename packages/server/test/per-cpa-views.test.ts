@@ -142,6 +142,25 @@ describe('per CPA: accounts in analytics, inspection results, live collector sta
     east.setManagementKey('east-key');
   });
 
+  it('a CPA added at runtime joins the stream: its collector in the status, its rows with its name', async () => {
+    const north = await startFakeCpa({ managementKey: 'north-key' });
+    try {
+      const added = await t.app.inject({ method: 'POST', url: '/v0/management/upstreams', headers: bearer(t.adminKey), payload: { name: 'north', url: north.url, managementKey: 'north-key' } });
+      expect(added.statusCode, added.body).toBe(201);
+      const frames = sse('?types=usage,collector&upstream=north', (ev) => ev.some((e) => e.event === 'usage'));
+      for (const r of generateUsage({ seed: 13, events: 1, days: 1 })) north.enqueueUsage(r);
+      const got = await frames;
+      expect((got[0]!.data as { upstreams: { name: string }[] }).upstreams.map((u) => u.name)).toEqual(['default', 'east', 'north']);
+      expect(got.filter((e) => e.event === 'usage').map((e) => (e.data as { upstream: string }).upstream)).toEqual(['north']);
+      const removed = await t.app.inject({ method: 'DELETE', url: '/v0/management/upstreams/north', headers: bearer(t.adminKey) });
+      expect(removed.statusCode, removed.body).toBeLessThan(300);
+      const after = await sse('?types=collector', (ev) => ev.length > 0);
+      expect((after[0]!.data as { upstreams: { name: string }[] }).upstreams.map((u) => u.name)).toEqual(['default', 'east']);
+    } finally {
+      await north.close();
+    }
+  });
+
   it('the results of a run over every CPA say their CPA; the run splits by CPA and filters by it', async () => {
     main.accounts.exhaust('a2', { resetInSeconds: 3600 });
     east.accounts.exhaust('a1', { resetInSeconds: 3600 });
