@@ -3,7 +3,10 @@
 // row per auth_index, as they read before accounts were split by CPA.
 import type { BreakdownRow } from '@cpamp/store';
 
-export function perAuthIndex(rows: readonly BreakdownRow[], sort: 'requests' | 'failures' = 'requests'): BreakdownRow[] {
+export function perAuthIndex(
+  rows: readonly BreakdownRow[],
+  sort: 'requests' | 'failures' = 'requests',
+): BreakdownRow[] {
   if (!rows.some((r) => r.upstream !== undefined)) return [...rows];
   const out = new Map<string, BreakdownRow>();
   for (const r of rows) {

@@ -35,7 +35,9 @@ async function resolveAuthIndex(store: MonitoringStore, t: Target): Promise<stri
 async function usageFor(store: MonitoringStore, authIndex: string | null, from: number, to: number) {
   if (!authIndex) return null;
   // Several CPAs: one row per CPA with this auth_index, folded into one.
-  const rows = perAuthIndex((await store.analytics.breakdown({ from, to, authIndex }, { by: 'account', limit: 100 })).rows);
+  const rows = perAuthIndex(
+    (await store.analytics.breakdown({ from, to, authIndex }, { by: 'account', limit: 100 })).rows,
+  );
   return rows[0] ?? null;
 }
 

@@ -66,7 +66,10 @@ function matcher(q: StreamQueryT): (kind: LiveKind, m: LiveMatch | null) => bool
     if (types && !types.has(kind)) return false;
     if (kind !== 'usage' || !m) return true;
     if (keys && !keys.has(m.apiKeyHash)) return false;
-    if (accounts && !accounts.some((a) => a.authIndex === m.authIndex && (a.upstream ?? m.upstream) === m.upstream))
+    if (
+      accounts &&
+      !accounts.some((a) => a.authIndex === m.authIndex && (a.upstream ?? m.upstream) === m.upstream)
+    )
       return false;
     if (upstreams && !upstreams.has(m.upstream)) return false;
     if (models && !models.has(m.model)) return false;

@@ -13,7 +13,10 @@ export interface LiveCollectors extends LiveCollectorSource {
   refresh(): void;
 }
 
-export function liveCollectorSource(main: CollectorHost, all: ReadonlyMap<string, CollectorHost>): LiveCollectors {
+export function liveCollectorSource(
+  main: CollectorHost,
+  all: ReadonlyMap<string, CollectorHost>,
+): LiveCollectors {
   const subs: { event: keyof CollectorEvents; listener: Listener; offs: Map<string, () => void> }[] = [];
   const subscribe = (sub: (typeof subs)[number], name: string, host: CollectorHost) => {
     const l = sub.listener as (...args: unknown[]) => void;
@@ -23,7 +26,11 @@ export function liveCollectorSource(main: CollectorHost, all: ReadonlyMap<string
       sub.event === 'gap'
         ? (gap: unknown) => l(all.size > 1 ? { ...(gap as object), upstream: name } : gap)
         : sub.event === 'committed' && host !== main
-          ? (events: readonly object[], result: unknown) => l(events.map((e) => ({ ...e, upstream: name })), result)
+          ? (events: readonly object[], result: unknown) =>
+              l(
+                events.map((e) => ({ ...e, upstream: name })),
+                result,
+              )
           : l;
     sub.offs.set(name, host.on(sub.event, wrapped as never));
   };

@@ -94,7 +94,12 @@ export function createPgAnalyticsRepository(deps: {
   };
   const live = (groups: { g: number; n: number }[]) => groups.filter((x) => x.n > 0).map((x) => x.g);
   const upstreams = async () =>
-    new Map((await rows(db, sql<{ id: number; name: string }>`SELECT id, name FROM upstream`)).map((r) => [r.id, r.name]));
+    new Map(
+      (await rows(db, sql<{ id: number; name: string }>`SELECT id, name FROM upstream`)).map((r) => [
+        r.id,
+        r.name,
+      ]),
+    );
   /** By account: keeps two CPAs' accounts with one auth_index apart when the store holds several CPAs. */
   const split = async (spec: AggSpec, known?: Map<number, string>) => {
     const ups = known ?? (await upstreams());
@@ -104,7 +109,10 @@ export function createPgAnalyticsRepository(deps: {
   const splitNamesOf = async (spec: AggSpec, ups: Map<number, string>, groups: { g: number; n: number }[]) =>
     splitNames(
       spec,
-      await namesOf(spec.dim as FilterDim, live(groups).map((g) => splitAccountId(spec, g))),
+      await namesOf(
+        spec.dim as FilterDim,
+        live(groups).map((g) => splitAccountId(spec, g)),
+      ),
       (id) => ups.get(id) ?? '',
     );
 
@@ -190,7 +198,14 @@ export function createPgAnalyticsRepository(deps: {
       const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
       const r = await run(spec);
       const { rowIds, columnIds } = matrixIds(r, opts);
-      const rows = splitNames(spec, await namesOf(opts.by, rowIds.map((g) => splitAccountId(spec, g))), (id) => ups.get(id) ?? '');
+      const rows = splitNames(
+        spec,
+        await namesOf(
+          opts.by,
+          rowIds.map((g) => splitAccountId(spec, g)),
+        ),
+        (id) => ups.get(id) ?? '',
+      );
       return matrixOf(r, opts, rows, await namesOf('model', columnIds));
     },
   };

@@ -18,12 +18,14 @@ function traffic(): UsageEventInput[] {
       const e = makeEvent({
         dedupKey: `${upstream}-${authIndex}-${i}`.padEnd(32, '0'),
         requestId: `${upstream}${authIndex}${i}`,
-        timestampMs: T0 + (out.length * 9 * H) + 7 * 60_000,
+        timestampMs: T0 + out.length * 9 * H + 7 * 60_000,
         authIndex,
         inputTokens: 100 * (i + 1),
         outputTokens: 10,
       });
-      out.push(upstream === 'default' ? e : { ...e, upstream, dedupKey: upstreamDedupKey(upstream, e.dedupKey) });
+      out.push(
+        upstream === 'default' ? e : { ...e, upstream, dedupKey: upstreamDedupKey(upstream, e.dedupKey) },
+      );
     }
   };
   put('default', 'acc1', 3);
@@ -56,9 +58,9 @@ export function defineAccountCpaCases(
       expect(await requests('east~acc1', 'default')).toBe(0);
       expect(await requests('west~acc1')).toBe(0);
       // Accounts of two CPAs in one filter: refused (one CPA per filter).
-      await expect(Promise.resolve().then(() => s.analytics.totals({ ...RANGE, authIndex: ['east~acc1', 'acc2'] }))).rejects.toMatchObject(
-        { code: 'invalid_query' },
-      );
+      await expect(
+        Promise.resolve().then(() => s.analytics.totals({ ...RANGE, authIndex: ['east~acc1', 'acc2'] })),
+      ).rejects.toMatchObject({ code: 'invalid_query' });
 
       const rows = (await s.analytics.breakdown(RANGE, { by: 'account', sort: 'requests' })).rows;
       expect(rows.map((r) => [r.name, r.upstream, r.requests, r.tokens.input])).toEqual([

@@ -92,8 +92,16 @@ export function definePoolUpstreamCases(
       const s = await fresh({ now: () => T0 });
       const run = await s.pool.createRun({ trigger: 'manual', total: 4, dryRun: false });
       const result = (authIndex: string, kind: 'ok' | 'exhausted') => ({
-        runId: run.id, authIndex, fileName: null, provider: 'codex', result: kind, httpStatus: 200,
-        detail: kind, windows: [], suggestedAction: 'none' as const, atMs: T0,
+        runId: run.id,
+        authIndex,
+        fileName: null,
+        provider: 'codex',
+        result: kind,
+        httpStatus: 200,
+        detail: kind,
+        windows: [],
+        suggestedAction: 'none' as const,
+        atMs: T0,
       });
       await s.pool.addResults([
         result('idx1', 'ok'),
