@@ -143,6 +143,12 @@ describe('per CPA: accounts in analytics, inspection results, live collector sta
     expect(list).toHaveLength(on('east'));
     expect(new Set(list.map((e) => `${e.upstream}/${e.authIndex}`))).toEqual(new Set([`east/${shared}`]));
 
+    const jsonl = (await get(`/v0/management/usage/export?account=east~${shared}`)).body.trim().split('\n');
+    expect(jsonl).toHaveLength(on('east'));
+    const since = Math.min(...(list as unknown as { timestampMs: number }[]).map((e) => e.timestampMs));
+    const history = await json(`/v0/management/analytics/accounts/east~${shared}?from=${since}&to=${TO}`);
+    expect([history.account.authIndex, history.totals.requests]).toEqual([shared, on('east')]);
+
     // The live stream's account filter reads the same tokens (replayed from the ring).
     const frames = await sse(`?types=usage,collector&account=east~${shared}&lastEventId=0`, (ev) =>
       ev.some((e) => e.event === 'collector'),
