@@ -175,7 +175,10 @@ export function createAnalyticsRepository(deps: {
   const groupsOf = (spec: AggSpec): number => sizeOf(spec.dim) * (spec.byUpstream ?? 1);
   const upstreamIds = () => dict.entries('upstream').map((x) => x.id);
   /** By account: keeps two CPAs' accounts with one auth_index apart when the store holds several CPAs. */
-  const split = (spec: AggSpec): AggSpec => accountSplitSpec(spec, upstreamIds());
+  // A range reaching below retention's raw floor keeps one row per auth_index from the rollups (complete history
+  // over the CPA split, which raw events alone would cut at the floor).
+  const split = (spec: AggSpec): AggSpec =>
+    spec.filter.from < deps.rawFloorMs() ? spec : accountSplitSpec(spec, upstreamIds());
   const splitNamesOf = (spec: AggSpec, dim: FilterDim): NameOf =>
     dim === 'account' ? splitNames(spec, namesOf('account'), (id) => dict.name('upstream', id)) : namesOf(dim);
 
