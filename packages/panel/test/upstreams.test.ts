@@ -265,7 +265,7 @@ describe('several CPAs in Chromium', () => {
     // The results list is the switcher's CPA's (default): its two accounts.
     await expect.poll(() => page.getByTestId('run-results').locator('tbody tr').count()).toBe(2);
     // The account drawer links to that account's usage on its own CPA.
-    for (const [key, token] of [['east~a1', 'east~a1'], ['a1', 'default~a1']]) {
+    for (const [key, token] of [['east~a1', 'east~a1'], ['a1', 'default~a1']] as const) {
       // From another page: the accounts page reads `account=` when it opens.
       await page.evaluate(() => (window.location.hash = '#/inspection'));
       await page.getByTestId('run-results').waitFor();
