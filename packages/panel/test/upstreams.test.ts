@@ -239,4 +239,41 @@ describe('several CPAs in Chromium', () => {
     await switcher.selectOption('default');
     expect(problems).toEqual([]);
   });
+  it("keeps two CPAs' accounts with one auth_index apart in Monitoring; a run over every CPA shows each CPA", async () => {
+    const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+    await page.evaluate(() => (window.location.hash = '#/monitoring?range=24h&tab=account'));
+    const table = page.getByTestId('breakdown');
+    // acc-1 on the default CPA (3 requests) and on east (2): two rows, each with its CPA.
+    await expect.poll(() => table.getByTestId('row-cpa').allTextContents()).toEqual(['default', 'east']);
+    const accounts: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === '/v0/management/analytics/summary') accounts.push(u.searchParams.get('account') ?? '');
+    });
+    await table.locator('tr', { has: page.getByTestId('row-cpa').filter({ hasText: 'east' }) }).getByRole('button').first().click();
+    await expect.poll(() => accounts.includes('east~acc-1')).toBe(true);
+    const requests = async (account: string) =>
+      (await app.inject({ url: `/v0/management/analytics/summary?range=24h&account=${account}`, headers: auth })).json().requests as number;
+    expect([await requests('east~acc-1'), await requests('default~acc-1'), await requests('acc-1')]).toEqual([2, 3, 5]);
+
+    const started = await app.inject({ method: 'POST', url: '/v0/management/pool/inspections', headers: auth, payload: { dryRun: true } });
+    expect(started.statusCode, started.body).toBeLessThan(300);
+    const id = started.json().run.id as number;
+    await expect.poll(async () => (await app.inject({ url: `/v0/management/pool/inspections/${id}`, headers: auth })).json().run.state).toBe('done');
+    await page.evaluate(() => (window.location.hash = '#/inspection'));
+    await expect.poll(() => page.getByTestId('run-cpas').textContent()).toMatch(/default · .*east · /);
+    // The results list is the switcher's CPA's (default): its two accounts.
+    await expect.poll(() => page.getByTestId('run-results').locator('tbody tr').count()).toBe(2);
+    // The account drawer links to that account's usage on its own CPA.
+    for (const [key, token] of [['east~a1', 'east~a1'], ['a1', 'default~a1']] as const) {
+      // From another page: the accounts page reads `account=` when it opens.
+      await page.evaluate(() => (window.location.hash = '#/inspection'));
+      await page.getByTestId('run-results').waitFor();
+      await page.evaluate((k) => (window.location.hash = `#/accounts?account=${k}`), key);
+      const link = page.getByTestId('account-monitoring');
+      await expect.poll(() => link.getAttribute('href')).toBe(`#/monitoring?account=${encodeURIComponent(token).replace('~', '%7E')}`);
+      await page.getByTestId('account-drawer').getByRole('button', { name: 'Close' }).click();
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -163,7 +163,13 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
     });
     const { connection, proxy } = app.cpa;
     const live = createLiveHub({ now });
-    live.attach({ store, collector: app.collector.active ? liveCollectorSource(app.collector, app.collectors) : null });
+    const liveCollectors = app.collector.active ? liveCollectorSource(app.collector, app.collectors) : null;
+    live.attach({ store, collector: liveCollectors });
+    // A CPA added or removed at runtime: after the collector plugin's listener changed the hosts map.
+    if (liveCollectors) {
+      const off = app.cpa.upstreams.onChange(() => liveCollectors.refresh());
+      app.addHook('onClose', async () => off());
+    }
     // Several instances on one database: the others' batches reach this one's stream clients too.
     const relay = store?.notifications ? attachLiveRelay({ notifications: store.notifications, live, logger: app.log.child({ module: 'live' }) }) : null;
     if (relay) app.addHook('onClose', () => relay.close());

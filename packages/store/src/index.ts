@@ -144,3 +144,4 @@ export type {
 export { DEFAULT_UPSTREAM_ID, upstreamDedupKey, upstreamOf } from './events/event-upstream';
 export type { MatrixView, MatrixOptions, MatrixBy, MatrixSort, MatrixCell } from './analytics/matrix-view';
 export { MATRIX_MAX_ROWS, MATRIX_MAX_COLUMNS } from './analytics/matrix-view';
+export { accountOnCpa, parseAccountToken } from './analytics/account-on-cpa';

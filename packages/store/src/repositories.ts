@@ -103,7 +103,7 @@ export interface AnalyticsRepository {
   ): Promise<{ rows: BreakdownRow[]; total: number; source: AnalyticsSource }>;
   filterOptions(filter: AnalyticsFilter): Promise<{
     keys: { hash: string; label: string; alias: string | null; count: number }[];
-    accounts: { authIndex: string; label: string; count: number }[];
+    accounts: { authIndex: string; label: string; count: number; upstream?: string }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
     /** Upstream (CPA) names, in the order they were first stored. */
@@ -288,8 +288,10 @@ export interface PoolRepository {
   addResults(results: readonly PoolResultRow[]): Promise<void>;
   listResults(
     runId: number,
-    opts: { result?: PoolInspectionResultKind; limit: number; offset: number },
+    opts: { result?: PoolInspectionResultKind; limit: number; offset: number; upstream?: string },
   ): Promise<{ items: PoolResultRow[]; total: number }>;
+  /** A run's result counts per CPA (read off each result's pool key) and kind. */
+  resultCountsByUpstream(runId: number): Promise<{ upstream: string; result: PoolInspectionResultKind; n: number }[]>;
   resultsFor(authIndex: string, limit: number): Promise<PoolResultRow[]>;
 
   /** Upserts the unresolved issue of this account and kind (count +1); an ignored one stays ignored. */

@@ -15,6 +15,8 @@ export interface LiveMatch {
   provider: string;
   statusCode: number;
   failed: boolean;
+  /** The CPA the row came from ("default" for the default CPA). */
+  upstream: string;
 }
 
 export interface LiveEntry {
@@ -46,7 +48,10 @@ export interface LiveHub {
 }
 
 /** What the hub needs of the collector host (CollectorHost satisfies it). */
-export type LiveCollectorSource = Pick<CollectorHost, 'status' | 'on'>;
+export type LiveCollectorSource = Pick<CollectorHost, 'status' | 'on'> & {
+  /** Several CPAs: every CPA's collector status (upstreams/live-source.ts). */
+  statuses?: () => { name: string; status: ReturnType<CollectorHost['status']> }[];
+};
 
 export interface LiveHubOptions {
   capacity?: number;
@@ -79,8 +84,14 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
     for (const l of listeners) l(entry);
   };
 
+  /** The default CPA's collector block, and with several CPAs every CPA's (`upstreams`, each with its name). */
   const snapshot = () => {
-    const s = host?.status() ?? null;
+    const all = host?.statuses?.() ?? [];
+    const main = statusBlock(host?.status() ?? null);
+    return all.length > 1 ? { ...main, upstreams: all.map((u) => ({ name: u.name, ...statusBlock(u.status) })) } : main;
+  };
+
+  const statusBlock = (s: ReturnType<CollectorHost['status']>) => {
     if (!s)
       return {
         state: 'stopped',
@@ -108,9 +119,12 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
     };
   };
 
+  const stateKey = (s: ReturnType<CollectorHost['status']>) =>
+    s ? `${s.state}|${s.transport ?? ''}|${s.lastError?.atMs ?? 0}|${s.sinkFailing}` : 'none';
   const onState = (): void => {
-    const s = host?.status() ?? null;
-    const key = s ? `${s.state}|${s.transport ?? ''}|${s.lastError?.atMs ?? 0}|${s.sinkFailing}` : 'none';
+    const all = host?.statuses?.();
+    // Any CPA's collector changing publishes the whole status (one key over every CPA).
+    const key = all && all.length > 1 ? all.map((u) => `${u.name}:${stateKey(u.status)}`).join(',') : stateKey(host?.status() ?? null);
     if (key === lastStateKey) return;
     lastStateKey = key;
     publish('collector', snapshot(), null);
@@ -138,6 +152,7 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
               provider: e.provider,
               statusCode: e.statusCode,
               failed: e.failed,
+              upstream: e.upstream ?? 'default',
             },
           );
           break;
@@ -200,6 +215,7 @@ export function createLiveHub(opts: LiveHubOptions = {}): LiveHub {
           provider: e.provider,
           statusCode: e.statusCode,
           failed: e.failed,
+          upstream: e.upstream ?? 'default',
         });
       }
     },

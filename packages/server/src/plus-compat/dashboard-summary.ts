@@ -6,6 +6,7 @@ import type { AnalyticsFilter } from '@cpamp/store';
 import type { ServerStore } from '../server-store';
 import { failureRow, type PlusAnswer } from './monitoring-analytics';
 import { plusTokens, rate, usd } from './plus-numbers';
+import { perAuthIndex } from './account-rows';
 
 type DashboardStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 
@@ -45,7 +46,9 @@ export async function plusDashboardSummary(
     store.analytics.totals(today),
     store.analytics.totals({ from: rollingStart, to: Math.max(p.nowMs, rollingStart + 1) }),
     store.analytics.breakdown(today, { by: 'model', sort: 'requests', order: 'desc', limit: 200 }),
-    store.analytics.breakdown(today, { by: 'account', sort: 'failures', order: 'desc', limit: 200 }),
+    store.analytics
+      .breakdown(today, { by: 'account', sort: 'failures', order: 'desc', limit: 200 })
+      .then((b) => ({ ...b, rows: perAuthIndex(b.rows, 'failures') })),
   ]);
   const tokens = plusTokens(t.tokens);
   const modelRow = (r: (typeof models.rows)[number]) => ({

@@ -6,6 +6,7 @@ import type { ServerStore } from '../server-store';
 import type { z } from 'zod';
 import type { AccountHistoryBody, AccountWindowUsageBody } from './plus-compat.schema';
 import { rate, usd } from './plus-numbers';
+import { perAuthIndex } from './account-rows';
 
 type MonitoringStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 type Target = {
@@ -33,7 +34,10 @@ async function resolveAuthIndex(store: MonitoringStore, t: Target): Promise<stri
 
 async function usageFor(store: MonitoringStore, authIndex: string | null, from: number, to: number) {
   if (!authIndex) return null;
-  const rows = (await store.analytics.breakdown({ from, to, authIndex }, { by: 'account', limit: 1 })).rows;
+  // Several CPAs: one row per CPA with this auth_index, folded into one.
+  const rows = perAuthIndex(
+    (await store.analytics.breakdown({ from, to, authIndex }, { by: 'account', limit: 100 })).rows,
+  );
   return rows[0] ?? null;
 }
 

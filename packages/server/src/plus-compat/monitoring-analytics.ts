@@ -7,6 +7,7 @@ import type { ServerStore } from '../server-store';
 import { timelineGranularity } from '../analytics/timeline-granularity';
 import type { PlusAnalyticsBody } from './plus-compat.schema';
 import { plusCacheHit, plusTokens, rate, usd } from './plus-numbers';
+import { perAuthIndex } from './account-rows';
 
 type AnalyticsStore = Pick<ServerStore, 'analytics' | 'events' | 'accounts'>;
 
@@ -67,14 +68,16 @@ export async function plusAnalytics(
     return providers.get(authIndex)!;
   };
   const accounts = async () =>
-    (
-      await store.analytics.breakdown(filter, {
-        by: 'account',
-        sort: 'requests',
-        order: 'desc',
-        limit: MAX_ROWS,
-      })
-    ).rows;
+    perAuthIndex(
+      (
+        await store.analytics.breakdown(filter, {
+          by: 'account',
+          sort: 'requests',
+          order: 'desc',
+          limit: MAX_ROWS,
+        })
+      ).rows,
+    );
 
   if (inc.summary) {
     out.summary = await summary(store, filter, body.now_ms ?? now);
@@ -244,7 +247,9 @@ export async function plusAnalytics(
         const scoped = { ...filter, apiKeyHash: r.name };
         const [models, accs] = await Promise.all([
           store.analytics.breakdown(scoped, { by: 'model', sort: 'requests', order: 'desc', limit: 50 }),
-          store.analytics.breakdown(scoped, { by: 'account', sort: 'requests', order: 'desc', limit: 50 }),
+          store.analytics
+            .breakdown(scoped, { by: 'account', sort: 'requests', order: 'desc', limit: 50 })
+            .then((b) => ({ ...b, rows: perAuthIndex(b.rows) })),
         ]);
         return {
           id: r.name,

@@ -17,13 +17,23 @@ export async function applySuggestions(
   repo: Pick<PoolRepository, 'listResults' | 'getAccount'>,
   automation: Pick<Automation, 'act'>,
   runId: number,
-  opts: { actions?: readonly BulkAction[]; authIndexes?: readonly string[]; dryRun?: boolean },
+  opts: {
+    actions?: readonly BulkAction[];
+    authIndexes?: readonly string[];
+    dryRun?: boolean;
+    upstream?: string;
+  },
 ): Promise<ApplyOutcome> {
   const wanted = new Set(opts.actions ?? BULK_ACTIONS);
   const only = opts.authIndexes ? new Set(opts.authIndexes) : null;
   const out: ApplyOutcome = { applied: 0, failed: 0, skipped: 0, actions: [] };
   for (let offset = 0; ; offset += 1000) {
-    const { items } = await repo.listResults(runId, { limit: 1000, offset });
+    // A CPA named: only its accounts' suggestions (a run over every CPA, applied from one CPA's view).
+    const { items } = await repo.listResults(runId, {
+      limit: 1000,
+      offset,
+      ...(opts.upstream ? { upstream: opts.upstream } : {}),
+    });
     for (const r of items) {
       const action = r.suggestedAction;
       if (action !== 'disable' && action !== 'enable' && action !== 'delete') continue;

@@ -1,4 +1,5 @@
 // The HTTP shapes of the account-pool API (docs/reference/http-api.md) and what the pool services share.
+import { upstreamOfKey } from './pool-key';
 import type { EventsRepository, PoolRepository, SettingsRepository } from '@cpamp/store';
 import type { AlertSignal } from '../alerts/signal-bus';
 import type { PoolPolicy } from './policy';
@@ -85,6 +86,8 @@ export type InspectionResult = {
   windows: QuotaWindow[];
   suggestedAction: 'none' | 'disable' | 'enable' | 'delete' | 'reauth';
   atMs: number;
+  /** The account's CPA (read off its pool key). */
+  upstream: string;
 };
 export type AuthIssue = PoolIssueRow;
 export type ActionLogEntry = PoolActionRow;
@@ -130,7 +133,7 @@ export const toRun = (r: PoolRunRow): InspectionRun => ({
   counts: r.counts,
   upstream: r.upstream ?? null,
 });
-export const toResult = (r: PoolResultRow): InspectionResult => ({ ...r, windows: r.windows.map(toQuotaWindow) });
+export const toResult = (r: PoolResultRow): InspectionResult => ({ ...r, windows: r.windows.map(toQuotaWindow), upstream: upstreamOfKey(r.authIndex) });
 
 export interface PoolLogger {
   debug(obj: object, msg?: string): void;
@@ -159,4 +162,18 @@ export interface PoolDeps {
    * accounts), 'soft' (traffic evidence: rebuilt lazily).
    */
   invalidate(kind: 'state' | 'data' | 'soft'): void;
+}
+
+/** How each CPA's accounts fared in a run over every CPA: per CPA, its result count and the count of each kind. */
+export type RunUpstreamCounts = { name: string; total: number; counts: Record<InspectionResultKind, number> };
+
+export function resultsPerUpstream(rows: readonly { upstream: string; result: InspectionResultKind; n: number }[]): RunUpstreamCounts[] {
+  const out = new Map<string, RunUpstreamCounts>();
+  for (const r of rows) {
+    let u = out.get(r.upstream);
+    if (!u) out.set(r.upstream, (u = { name: r.upstream, total: 0, counts: { ok: 0, unauthorized: 0, exhausted: 0, banned: 0, error: 0 } }));
+    u.total += r.n;
+    u.counts[r.result] += r.n;
+  }
+  return [...out.values()];
 }

@@ -1,7 +1,7 @@
 // The panel's analytics API: one GET per view under /v0/management/analytics/, answered locally from the
 // store (these static routes win over the proxy's /v0/management/* wildcard). Query params are checked
 // with zod, so a bad value is a 400 that names the param (e.g. an unknown time zone), never a 500.
-import type { AnalyticsFilter, EventListFilter } from '@cpamp/store';
+import { parseAccountToken, type AnalyticsFilter, type EventListFilter } from '@cpamp/store';
 import type { ServerStore } from '../server-store';
 import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
@@ -192,8 +192,9 @@ export default async function analyticsRoutes(appBase: FastifyInstance, opts: An
   // One account over time, kept after its auth file is deleted: snapshot, totals, series, recent requests.
   app.get(`${base}/accounts/:authIndex`, { schema: { params: AccountParams, querystring: AccountHistoryQuery } }, async (request) => {
     const q = request.query;
+    // `<cpa>~<auth_index>`: that CPA's account (its figures only); a bare auth_index: that index on every CPA.
     const { authIndex } = request.params;
-    const account = await store.accounts.get(authIndex);
+    const account = await store.accounts.get(parseAccountToken(authIndex).authIndex);
     if (!account) throw new ServerError('not_found', `No account with auth index "${authIndex}" has been seen; pick one from filter-options.`);
     const range = resolveRange(q, now());
     const filter = { ...toFilter(q, range), authIndex };

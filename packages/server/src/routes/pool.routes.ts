@@ -9,7 +9,7 @@ import { ServerError } from '../errors';
 import { applySuggestions, BULK_ACTIONS } from '../pool/apply-suggestions';
 import { PoolPolicyEditSchema } from '../pool/policy';
 import type { PoolService } from '../pool/pool-service';
-import { toResult, toRun } from '../pool/types';
+import { resultsPerUpstream, toResult, toRun } from '../pool/types';
 import { ACCOUNT_STATES } from '../pool/account-status';
 import { pageAccounts } from '../pool/views';
 import { cooldownEvidence } from '../plus-compat/pool-compat';
@@ -51,7 +51,7 @@ const ApplyBody = z
   .default({});
 const RunsQuery = z.object({ limit: intQ(1, 200, 20), upstream: upstreamQ });
 const PolicyQuery = z.object({ upstream: upstreamQ });
-const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0) });
+const ResultsQuery = z.object({ result: z.enum(RESULT_KINDS).optional(), limit: intQ(1, 1000, 100), offset: intQ(0, 10_000_000, 0), upstream: upstreamQ });
 const IssuesQuery = z.object({ state: z.enum(['open', 'ignored', 'resolved']).optional(), upstream: upstreamQ });
 const IssueActionParams = z.object({ id: z.coerce.number().int().min(1), action: z.enum(['ignore', 'resolve', 'enable', 'disable', 'delete']) });
 const ActionsQuery = z.object({
@@ -163,8 +163,11 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     const repo = opts.store.pool;
     const run = await repo.getRun(request.params.id);
     if (!run) throw new ServerError('not_found', `No inspection run ${request.params.id}; list runs with GET ${base}/inspections.`);
-    const { items, total } = await repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset });
-    return { run: toRun(run), results: items.map(toResult), total };
+    // One CPA named: its accounts' results; a run over every CPA also says how each CPA's accounts fared.
+    const scope = scopeOf(request);
+    const { items, total } = await repo.listResults(run.id, { ...(request.query.result ? { result: request.query.result } : {}), limit: request.query.limit, offset: request.query.offset, ...(scope ? { upstream: scope } : {}) });
+    const upstreams = run.upstream === null && opts.pool.upstreams().length > 1 ? resultsPerUpstream(await repo.resultCountsByUpstream(run.id)) : undefined;
+    return { run: toRun(run), results: items.map(toResult), total, ...(upstreams ? { upstreams } : {}) };
   });
 
   app.post(`${base}/inspections/:id/cancel`, { schema: { params: IdParams } }, async (request) => {
@@ -182,7 +185,8 @@ export default async function poolRoutes(appBase: FastifyInstance, opts: PoolRou
     if (!request.body.dryRun && !opts.connection.current()) {
       throw new ServerError('usage_service_not_configured', 'cpamp is not connected to CPA yet: finish setup before changing accounts.');
     }
-    return applySuggestions(opts.store.pool, opts.pool.automation, run.id, request.body);
+    const scope = scopeOf(request);
+    return applySuggestions(opts.store.pool, opts.pool.automation, run.id, { ...request.body, ...(scope ? { upstream: scope } : {}) });
   });
 
   app.get(`${base}/issues`, { schema: { querystring: IssuesQuery } }, async (request) => {

@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { LiveEntry, LiveHub, LiveKind, LiveMatch } from '../live/live-hub';
+import { parseAccountToken } from '@cpamp/store';
 
 export const STREAM_PATH = '/v0/management/events/stream';
 
@@ -24,6 +25,8 @@ const StreamQuery = z.object({
   account: multi,
   model: multi,
   provider: multi,
+  /** The CPA (upstream name) rows came from. */
+  upstream: multi,
   status: z
     .string()
     .regex(/^(success|failure|[1-5]\d\d)$/, { message: 'use success, failure or an HTTP status code' })
@@ -53,7 +56,9 @@ export interface StreamRouteOptions {
 function matcher(q: StreamQueryT): (kind: LiveKind, m: LiveMatch | null) => boolean {
   const types = q.types?.length ? new Set(q.types) : null;
   const keys = q.key?.length ? new Set(q.key) : null;
-  const accounts = q.account?.length ? new Set(q.account) : null;
+  // `<cpa>~<auth_index>` names one CPA's account; a bare auth_index matches it on every CPA.
+  const accounts = q.account?.length ? q.account.map(parseAccountToken) : null;
+  const upstreams = q.upstream?.length ? new Set(q.upstream) : null;
   const models = q.model?.length ? new Set(q.model) : null;
   const providers = q.provider?.length ? new Set(q.provider) : null;
   const status = q.status;
@@ -61,7 +66,12 @@ function matcher(q: StreamQueryT): (kind: LiveKind, m: LiveMatch | null) => bool
     if (types && !types.has(kind)) return false;
     if (kind !== 'usage' || !m) return true;
     if (keys && !keys.has(m.apiKeyHash)) return false;
-    if (accounts && !accounts.has(m.authIndex)) return false;
+    if (
+      accounts &&
+      !accounts.some((a) => a.authIndex === m.authIndex && (a.upstream ?? m.upstream) === m.upstream)
+    )
+      return false;
+    if (upstreams && !upstreams.has(m.upstream)) return false;
     if (models && !models.has(m.model)) return false;
     if (providers && !providers.has(m.provider)) return false;
     if (status === 'success' && m.failed) return false;

@@ -124,7 +124,9 @@ function stepOf(
       ? '0'
       : spec.dim === 'time'
         ? fold(rollup ? `${rollup.timeCol} * ${rollup.unit / QUARTER_MS}` : `ts / ${QUARTER_MS}`)
-        : DIM_COLUMN[spec.dim],
+        : spec.dim === 'account' && spec.byUpstream
+          ? `${DIM_COLUMN.account} * ${spec.byUpstream} + ${DIM_COLUMN.upstream}`
+          : DIM_COLUMN[spec.dim],
   );
   const g2 = sql.raw(spec.dim2 ? 'model_id' : '0');
   const cond = sql.join(where, sql` AND `);

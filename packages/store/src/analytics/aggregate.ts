@@ -39,6 +39,11 @@ export interface AggSpec {
    * SQL pieces (a raw scan then decodes only the columns it filters and groups on: ~45% less CPU at 10M).
    */
   countOnly?: boolean;
+  /**
+   * For dim 'account' with several CPAs: group by (account, CPA), group = account id * byUpstream + upstream id
+   * (byUpstream: above every upstream id). Rollups carry no CPA: callers also filter by every upstream id.
+   */
+  byUpstream?: number;
 }
 
 /** Dense per-group sums of a cache scan (group g at index g). */
@@ -127,6 +132,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
   const q0 = bm?.q0 ?? 0;
   const map = bm?.map;
   const dim = spec.dim;
+  const uw = spec.byUpstream ?? 0;
   const {
     ts,
     key,
@@ -196,7 +202,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
           g = key[i]!;
           break;
         case 'account':
-          g = account[i]!;
+          g = uw === 0 ? account[i]! : account[i]! * uw + upstream[i]!;
           break;
         case 'provider':
           g = provider[i]!;

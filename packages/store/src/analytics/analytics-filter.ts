@@ -1,6 +1,7 @@
 import { StoreError } from '../errors';
 import { filterValues } from '../events/event-list-query';
 import type { ResolvedFilter } from './aggregate';
+import { withAccountCpas } from './account-on-cpa';
 
 /** The dictionary dimensions a filter can name. */
 export type FilterDim = 'key' | 'account' | 'model' | 'provider' | 'upstream';
@@ -36,7 +37,8 @@ export const NAME_COLUMN: Record<FilterDim, [table: string, column: string]> = {
 export type PerDim<T> = Partial<Record<FilterDim, T>>;
 
 /** The names a filter selects per dimension (absent: that dimension is not filtered). */
-export function filterNames(f: NameFilter): PerDim<string[]> {
+export function filterNames(nf: NameFilter): PerDim<string[]> {
+  const f = withAccountCpas(nf);
   const out: PerDim<string[]> = {};
   const put = (dim: FilterDim, v: string | string[] | undefined) => {
     const list = filterValues(v);

@@ -27,6 +27,8 @@ export interface DimNames {
   alias: string | null;
   /** Key label as CPA reported it (keys only). */
   keyLabel: string;
+  /** The account's CPA (accounts, when the store holds several CPAs). */
+  upstream?: string;
 }
 export const NO_NAMES: DimNames = { name: '', label: '', alias: null, keyLabel: '' };
 export type NameOf = (id: number) => DimNames;
@@ -147,6 +149,7 @@ export function breakdownOf(
       costMicros: Math.round(x.cost),
       unpricedRequests: x.unpriced,
       lastSeenMs: x.lastTs,
+      ...(nm.upstream !== undefined && { upstream: nm.upstream }),
     });
   }
   const sort = opts.sort ?? 'requests';
@@ -188,7 +191,12 @@ export function filterOptionsOf(
   };
   return {
     keys: pick('key', (nm, count) => ({ hash: nm.name, label: nm.keyLabel, alias: nm.alias, count })),
-    accounts: pick('account', (nm, count) => ({ authIndex: nm.name, label: nm.label, count })),
+    accounts: pick('account', (nm, count) => ({
+      authIndex: nm.name,
+      label: nm.label,
+      count,
+      ...(nm.upstream !== undefined && { upstream: nm.upstream }),
+    })),
     models: pick('model', (nm, count) => ({ name: nm.name, count })),
     providers: pick('provider', (nm, count) => ({ name: nm.name, count })),
     // Every upstream ever stored (dictionary order), without counts: rollups do not carry the dimension.

@@ -34,6 +34,7 @@ import { SPLIT_CACHE_MAX_PAIRS, seriesSplitCache } from './series-split-cache';
 import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
 import { seriesOfZoneSplit, topModelIds, zoneSplitPlan, type ZoneSplitPlan } from './zone-split';
 import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
+import { accountSplitSpec, splitNames } from './account-split';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -88,6 +89,8 @@ export interface BreakdownRow {
   costMicros: number;
   unpricedRequests: number;
   lastSeenMs: number;
+  /** By account, when the store holds several CPAs: the account's CPA (`id` then stands for the pair). */
+  upstream?: string;
 }
 
 export type BreakdownBy = 'model' | 'key' | 'account' | 'provider';
@@ -109,7 +112,8 @@ export interface AnalyticsRepository {
   ): { rows: BreakdownRow[]; total: number; source: AggSource };
   filterOptions(filter: AnalyticsFilter): {
     keys: { hash: string; label: string; alias: string | null; count: number }[];
-    accounts: { authIndex: string; label: string; count: number }[];
+    /** `upstream`: the account's CPA, when the store holds several CPAs (filter by `<upstream>~<authIndex>`). */
+    accounts: { authIndex: string; label: string; count: number; upstream?: string }[];
     models: { name: string; count: number }[];
     providers: { name: string; count: number }[];
     /** Upstream (CPA) names, in the order they were first stored. */
@@ -168,6 +172,17 @@ export function createAnalyticsRepository(deps: {
             ? dict.size('provider')
             : 1;
 
+  /** Groups of a spec's dim (× CPAs for a by-account split; see account-split.ts). */
+  const groupsOf = (spec: AggSpec): number => sizeOf(spec.dim) * (spec.byUpstream ?? 1);
+  const upstreamIds = () => dict.entries('upstream').map((x) => x.id);
+  /** By account: keeps two CPAs' accounts with one auth_index apart when the store holds several CPAs. */
+  // A range reaching below retention's raw floor keeps one row per auth_index from the rollups (complete history
+  // over the CPA split, which raw events alone would cut at the floor).
+  const split = (spec: AggSpec): AggSpec =>
+    spec.filter.from < deps.rawFloorMs() ? spec : accountSplitSpec(spec, upstreamIds());
+  const splitNamesOf = (spec: AggSpec, dim: FilterDim): NameOf =>
+    dim === 'account' ? splitNames(spec, namesOf('account'), (id) => dict.name('upstream', id)) : namesOf(dim);
+
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
@@ -177,13 +192,13 @@ export function createAnalyticsRepository(deps: {
     (from: number, to: number): AggGroups | null => {
       const filter = { ...spec.filter, from, to };
       if (!viaCache(filter)) return null;
-      return aggregateCache(deps.cache, { ...spec, filter }, sizeOf(spec.dim), spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
+      return aggregateCache(deps.cache, { ...spec, filter }, groupsOf(spec), spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
     };
 
   /** The column cache when it is warm and covers the range, else rollups + SQL (raw edges still from the cache). */
   const run = (spec: AggSpec): AggGroups => {
     if (!viaCache(spec.filter) || rollupsCheaper(spec) || zoneTierCheaper(spec)) return sqlRun(spec);
-    const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
+    const size = spec.dim === 'time' ? spec.buckets!.labels.length : groupsOf(spec);
     return aggregateCache(deps.cache, spec, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1);
   };
 
@@ -197,7 +212,7 @@ export function createAnalyticsRepository(deps: {
     if (!deps.useCache() || !deps.cache.warm || deps.cache.floorMs < deps.rawFloorMs()) return whole();
     const parts = splitAtCacheFloor(spec, deps.cache.floorMs);
     if (!parts || planAggregateRanges(spec).table !== null) return whole();
-    const size = spec.dim === 'time' ? spec.buckets!.labels.length : sizeOf(spec.dim);
+    const size = spec.dim === 'time' ? spec.buckets!.labels.length : groupsOf(spec);
     return addAggGroups(
       aggregateSql(deps.reader(), parts.head, cacheEdges(parts.head)),
       aggregateCache(deps.cache, parts.tail, size, spec.dim2 ? Math.max(1, sizeOf('model')) : 1),
@@ -279,8 +294,9 @@ export function createAnalyticsRepository(deps: {
     },
 
     breakdown(filter, opts) {
-      const r = run({ filter: resolve(filter), dim: opts.by });
-      return { ...breakdownOf(r.groups, namesOf(opts.by), opts), source: r.source };
+      const spec = split({ filter: resolve(filter), dim: opts.by });
+      const r = run(spec);
+      return { ...breakdownOf(r.groups, splitNamesOf(spec, opts.by), opts), source: r.source };
     },
 
     filterOptions(filter) {
@@ -298,14 +314,15 @@ export function createAnalyticsRepository(deps: {
         : null;
       const groups = (dim: Exclude<FilterDim, 'upstream'>): Pick<AggGroup, 'g' | 'n'>[] =>
         counts ? counts[dim] : sqlRun({ filter: f, dim, countOnly: true }).groups;
+      const accounts = split({ filter: f, dim: 'account', countOnly: true });
       return filterOptionsOf(
         {
           key: groups('key'),
-          account: groups('account'),
+          account: accounts.byUpstream ? run(accounts).groups : groups('account'),
           model: groups('model'),
           provider: groups('provider'),
         },
-        namesOf,
+        (dim) => splitNamesOf(accounts, dim),
         dict
           .entries('upstream')
           .sort((a, b) => a.id - b.id)
@@ -327,14 +344,15 @@ export function createAnalyticsRepository(deps: {
     },
 
     matrix(filter, opts) {
-      const f = resolve(filter);
-      const sizes = { entities: sizeOf(opts.by), models: sizeOf('model') };
+      const spec = split({ filter: resolve(filter), dim: opts.by, dim2: 'model' });
+      const f = spec.filter;
+      const sizes = { entities: groupsOf(spec), models: sizeOf('model') };
       // Past the flat arrays' bound (tens of thousands of keys × models), SQL's sparse GROUP BY answers.
       const r: MatrixGroups =
         viaCache(f) && sizes.entities * sizes.models <= MATRIX_CACHE_MAX_PAIRS
-          ? matrixCache(deps.cache, f, opts, sizes)
-          : aggregateSql(deps.reader(), { filter: f, dim: opts.by, dim2: 'model' });
-      return matrixOf(r, opts, namesOf(opts.by), namesOf('model'));
+          ? matrixCache(deps.cache, f, opts, sizes, spec.byUpstream)
+          : aggregateSql(deps.reader(), spec);
+      return matrixOf(r, opts, splitNamesOf(spec, opts.by), namesOf('model'));
     },
   };
   return repo;

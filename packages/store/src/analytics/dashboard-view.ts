@@ -27,6 +27,8 @@ export interface DashboardTop {
   failures: number;
   tokens: number;
   costMicros: number;
+  /** Accounts, when the store holds several CPAs: the account's CPA. */
+  upstream?: string;
 }
 
 export interface DashboardFailure {
@@ -67,6 +69,7 @@ const topOf = (rows: readonly BreakdownRow[]): DashboardTop[] =>
     failures: r.failures,
     tokens: r.tokens.total,
     costMicros: r.costMicros,
+    ...(r.upstream !== undefined && { upstream: r.upstream }),
   }));
 
 export async function dashboardView(

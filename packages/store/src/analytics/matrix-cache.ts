@@ -19,6 +19,8 @@ export function matrixCache(
   f: ResolvedFilter,
   opts: MatrixOptions,
   sizes: { entities: number; models: number },
+  /** By account with several CPAs: entity = account id * byUpstream + upstream id (see account-split.ts). */
+  byUpstream = 0,
 ): MatrixGroups {
   const by: MatrixBy = opts.by;
   const nE = Math.max(1, sizes.entities);
@@ -69,7 +71,7 @@ export function matrixCache(
       const failed = (flags[i]! & failedBit) !== 0;
       if (st !== undefined && (st === 'success' ? failed : st === 'failure' ? !failed : status[i] !== st))
         continue;
-      const g = ent[i]! * nM + model[i]!;
+      const g = (byUpstream === 0 ? ent[i]! : ent[i]! * byUpstream + upstream[i]!) * nM + model[i]!;
       n[g]! += 1;
       if (failed) fails[g]! += 1;
       tok[g]! +=

@@ -34,7 +34,8 @@ export interface MatrixView {
   /** The top models, most first; `total` is the model's total over every entity (not only the rows). */
   columns: { name: string; total: MatrixCell }[];
   /** The top entities, most first; `cells` align with `columns`; `total` is over every model. */
-  rows: { name: string; label: string; total: MatrixCell; cells: MatrixCell[] }[];
+  /** `upstream`: by account, when the store holds several CPAs, the account's CPA. */
+  rows: { name: string; label: string; total: MatrixCell; cells: MatrixCell[]; upstream?: string }[];
   /** Everything the filter matched. */
   total: MatrixCell;
   /** How many entities and models had requests (rows / columns beyond the top are left out). */
@@ -150,7 +151,13 @@ export function matrixOf(
     columns: columnIds.map((id) => ({ name: modelNames(id).name, total: cellOf(colTot.get(id)) })),
     rows: rowIds.map((id, i) => {
       const nm = rowNames(id);
-      return { name: nm.name, label: nm.label, total: cellOf(rowTot.get(id)), cells: cells[i]!.map(cellOf) };
+      return {
+        name: nm.name,
+        label: nm.label,
+        total: cellOf(rowTot.get(id)),
+        cells: cells[i]!.map(cellOf),
+        ...(nm.upstream !== undefined && { upstream: nm.upstream }),
+      };
     }),
     total: cellOf(total),
     entityCount,

@@ -6,6 +6,7 @@ import { placeholders } from '../events/events.repository';
 import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
 import { usdDecimal, zonedIso } from './export-units';
 import { DEFAULT_UPSTREAM_ID } from '../events/event-upstream';
+import { withAccountCpas } from '../analytics/account-on-cpa';
 
 export interface ExportOptions {
   from?: number;
@@ -141,7 +142,8 @@ export async function* exportLines(
 }
 
 /** Filter clauses over dictionary ids (resolved once) and their parameters; null when a filter names nothing that exists. */
-function filterSql(dict: DictionaryCache, opts: ExportOptions): { sql: string; params: number[] } | null {
+function filterSql(dict: DictionaryCache, all: ExportOptions): { sql: string; params: number[] } | null {
+  const opts = withAccountCpas(all);
   let sql = '';
   const params: number[] = [];
   const clause = (column: string, v: string | string[] | undefined, find: (name: string) => number | undefined): boolean => {

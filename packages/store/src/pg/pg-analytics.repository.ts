@@ -26,6 +26,7 @@ import type { AnalyticsRepository } from '../repositories';
 import { seriesOfZoneSplit, topModelIds, zoneSplitPlan } from '../analytics/zone-split';
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
+import { accountSplitSpec, splitAccountId, splitNames } from '../analytics/account-split';
 
 /** Analytics in SQL over rollups + raw events (no column cache), same results as the SQLite store. */
 export function createPgAnalyticsRepository(deps: {
@@ -92,6 +93,28 @@ export function createPgAnalyticsRepository(deps: {
     return (id) => out.get(id) ?? NO_NAMES;
   };
   const live = (groups: { g: number; n: number }[]) => groups.filter((x) => x.n > 0).map((x) => x.g);
+  const upstreams = async () =>
+    new Map(
+      (await rows(db, sql<{ id: number; name: string }>`SELECT id, name FROM upstream`)).map((r) => [
+        r.id,
+        r.name,
+      ]),
+    );
+  /** By account: keeps two CPAs' accounts with one auth_index apart when the store holds several CPAs. */
+  const split = async (spec: AggSpec, known?: Map<number, string>) => {
+    const ups = known ?? (await upstreams());
+    return { spec: accountSplitSpec(spec, [...ups.keys()]), ups };
+  };
+  /** Display names of a (possibly split) spec's live groups. */
+  const splitNamesOf = async (spec: AggSpec, ups: Map<number, string>, groups: { g: number; n: number }[]) =>
+    splitNames(
+      spec,
+      await namesOf(
+        spec.dim as FilterDim,
+        live(groups).map((g) => splitAccountId(spec, g)),
+      ),
+      (id) => ups.get(id) ?? '',
+    );
 
   const repo: AnalyticsRepository = {
     engine: async () => 'sql',
@@ -130,23 +153,25 @@ export function createPgAnalyticsRepository(deps: {
     },
 
     async breakdown(filter, opts) {
-      const r = await run({ filter: await resolve(filter), dim: opts.by });
-      return { ...breakdownOf(r.groups, await namesOf(opts.by, live(r.groups)), opts), source: r.source };
+      const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by });
+      const r = await run(spec);
+      return { ...breakdownOf(r.groups, await splitNamesOf(spec, ups, r.groups), opts), source: r.source };
     },
 
     async filterOptions(filter) {
       const f = await resolve(filter);
       const counts = {} as Record<Exclude<FilterDim, 'upstream'>, { g: number; n: number }[]>;
       const names = {} as Record<FilterDim, NameOf>;
+      const known = await upstreams();
       for (const dim of ['key', 'account', 'model', 'provider'] as const) {
-        counts[dim] = (await run({ filter: f, dim, countOnly: true })).groups;
-        names[dim] = await namesOf(dim, live(counts[dim]));
+        const { spec, ups } = await split({ filter: f, dim, countOnly: true }, known);
+        counts[dim] = (await run(spec)).groups;
+        names[dim] = await splitNamesOf(spec, ups, counts[dim]);
       }
-      const upstreams = await rows(db, sql<{ name: string }>`SELECT name FROM upstream ORDER BY id`);
       return filterOptionsOf(
         counts,
         (dim) => names[dim],
-        upstreams.map((r) => r.name),
+        [...known].sort((a, b) => a[0] - b[0]).map((x) => x[1]),
       );
     },
 
@@ -170,9 +195,18 @@ export function createPgAnalyticsRepository(deps: {
 
     async matrix(filter, opts) {
       // One GROUP BY entity, model over the rollup that has both (provider × model: hourly) or raw events.
-      const r = await run({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
+      const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
+      const r = await run(spec);
       const { rowIds, columnIds } = matrixIds(r, opts);
-      return matrixOf(r, opts, await namesOf(opts.by, rowIds), await namesOf('model', columnIds));
+      const rows = splitNames(
+        spec,
+        await namesOf(
+          opts.by,
+          rowIds.map((g) => splitAccountId(spec, g)),
+        ),
+        (id) => ups.get(id) ?? '',
+      );
+      return matrixOf(r, opts, rows, await namesOf('model', columnIds));
     },
   };
   return repo;

@@ -1,8 +1,9 @@
 // pool_inspection_run and pool_inspection_result on Postgres: inspection runs and what each probe found
 // (the same behaviour as SQLite's pool-inspections repository).
+import { pgResultUpstream } from '../pool/pool-result-upstream';
 import { sql, type RawBuilder } from 'kysely';
 import { EMPTY_COUNTS, toResult, toRun, type Row } from '../pool/pool-rows';
-import type { PoolRetention } from '../pool/pool.types';
+import type { PoolInspectionResultKind, PoolRetention } from '../pool/pool.types';
 import type { PoolRepository } from '../repositories';
 import { whole, type PgPoolDb } from './pg-pool-db';
 
@@ -15,6 +16,7 @@ export type PgPoolInspectionsTable = Pick<
   | 'interruptRunningRuns'
   | 'addResults'
   | 'listResults'
+  | 'resultCountsByUpstream'
   | 'resultsFor'
 > & {
   /** Keeps the newest `keepRuns` runs (a running one always) with their results; returns runs deleted. */
@@ -90,9 +92,13 @@ export function createPgPoolInspections(pdb: PgPoolDb): PgPoolInspectionsTable {
       });
     },
     async listResults(runId, opts) {
-      const where = opts.result
+      const byKind = opts.result
         ? sql`run_id = ${runId} AND result = ${opts.result}`
         : sql`run_id = ${runId}`;
+      const where =
+        opts.upstream !== undefined
+          ? sql`${byKind} AND ${sql.raw(pgResultUpstream('auth_index'))} = ${opts.upstream}`
+          : byKind;
       const [c] = await q(sql<{ n: number }>`SELECT count(*) AS n FROM pool_inspection_result WHERE ${where}`);
       const items = (
         await q(
@@ -101,6 +107,15 @@ export function createPgPoolInspections(pdb: PgPoolDb): PgPoolInspectionsTable {
         )
       ).map(toResult);
       return { items, total: c?.n ?? 0 };
+    },
+    async resultCountsByUpstream(runId) {
+      const up = sql.raw(pgResultUpstream('auth_index'));
+      return (
+        await q(
+          sql<{ upstream: string; result: PoolInspectionResultKind; n: number }>`SELECT ${up} AS upstream, result,
+            count(*)::int AS n FROM pool_inspection_result WHERE run_id = ${runId} GROUP BY 1, 2 ORDER BY 1, 2`,
+        )
+      ).map((r) => ({ upstream: r.upstream, result: r.result, n: Number(r.n) }));
     },
     async resultsFor(authIndex, limit) {
       return (

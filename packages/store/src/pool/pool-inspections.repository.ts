@@ -1,6 +1,7 @@
+import { sqliteResultUpstream } from './pool-result-upstream';
 import type { PoolDb } from './pool-db';
 import { EMPTY_COUNTS, toRun, toResult, type Row } from './pool-rows';
-import type { PoolRetention } from './pool.types';
+import type { PoolInspectionResultKind, PoolRetention } from './pool.types';
 import type { SyncPoolRepository } from './pool.repository';
 
 /** pool_inspection_run and pool_inspection_result: inspection runs and what each probe found. */
@@ -13,6 +14,7 @@ export type PoolInspectionsTable = Pick<
   | 'interruptRunningRuns'
   | 'addResults'
   | 'listResults'
+  | 'resultCountsByUpstream'
   | 'resultsFor'
 > & {
   /** Keeps the newest `keepRuns` runs (a running one always) with their results; returns runs deleted. */
@@ -116,8 +118,12 @@ export function createPoolInspections(db: PoolDb): PoolInspectionsTable {
       })();
     },
     listResults(runId, opts) {
-      const where = opts.result ? 'run_id = ? AND result = ?' : 'run_id = ?';
+      let where = opts.result ? 'run_id = ? AND result = ?' : 'run_id = ?';
       const args: unknown[] = opts.result ? [runId, opts.result] : [runId];
+      if (opts.upstream !== undefined) {
+        where += ` AND ${sqliteResultUpstream('auth_index')} = ?`;
+        args.push(opts.upstream);
+      }
       const total = w(`SELECT count(*) FROM pool_inspection_result WHERE ${where}`)
         .pluck()
         .get(...args) as number;
@@ -129,6 +135,12 @@ export function createPoolInspections(db: PoolDb): PoolInspectionsTable {
         ) as Row[]
       ).map(toResult);
       return { items, total };
+    },
+    resultCountsByUpstream(runId) {
+      return w(
+        `SELECT ${sqliteResultUpstream('auth_index')} AS upstream, result, count(*) AS n FROM pool_inspection_result
+          WHERE run_id = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+      ).all(runId) as { upstream: string; result: PoolInspectionResultKind; n: number }[];
     },
     resultsFor(authIndex, limit) {
       return (

@@ -87,5 +87,41 @@ export function definePoolUpstreamCases(
       expect((await pool.updateRun(east.id, { state: 'done', done: 1 })).upstream).toBe('east');
       expect((await pool.getRun(east.id))?.upstream).toBe('east');
     });
+
+    it('splits the results of a run over every CPA by CPA (read off each pool key)', async () => {
+      const s = await fresh({ now: () => T0 });
+      const run = await s.pool.createRun({ trigger: 'manual', total: 4, dryRun: false });
+      const result = (authIndex: string, kind: 'ok' | 'exhausted') => ({
+        runId: run.id,
+        authIndex,
+        fileName: null,
+        provider: 'codex',
+        result: kind,
+        httpStatus: 200,
+        detail: kind,
+        windows: [],
+        suggestedAction: 'none' as const,
+        atMs: T0,
+      });
+      await s.pool.addResults([
+        result('idx1', 'ok'),
+        result('east~idx1', 'exhausted'),
+        result('east~idx2', 'ok'),
+        result('west_2~idx1', 'ok'),
+      ]);
+      expect(await s.pool.resultCountsByUpstream(run.id)).toEqual([
+        { upstream: 'default', result: 'ok', n: 1 },
+        { upstream: 'east', result: 'exhausted', n: 1 },
+        { upstream: 'east', result: 'ok', n: 1 },
+        { upstream: 'west_2', result: 'ok', n: 1 },
+      ]);
+      const keys = async (opts: { upstream?: string; result?: 'ok' }) =>
+        (await s.pool.listResults(run.id, { limit: 10, offset: 0, ...opts })).items.map((r) => r.authIndex);
+      expect(await keys({ upstream: 'east' })).toEqual(['east~idx2', 'east~idx1']);
+      expect(await keys({ upstream: 'default' })).toEqual(['idx1']);
+      expect(await keys({ upstream: 'east', result: 'ok' })).toEqual(['east~idx2']);
+      expect(await keys({ upstream: 'nowhere' })).toEqual([]);
+      expect((await s.pool.listResults(run.id, { limit: 1, offset: 0, upstream: 'east' })).total).toBe(2);
+    });
   });
 }

@@ -15,6 +15,7 @@ import { definePoolUpstreamCases } from './pool-upstream-cases';
 import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
 import { defineUpstreamViewCases } from './upstream-view-cases';
+import { defineAccountCpaCases } from './account-cpa-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
 import { defineZoneHourCases } from './zone-hour-cases';
 import { defineDayDimsCases } from './day-dims-cases';
@@ -320,6 +321,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineZoneHourCases(fresh);
     defineDayDimsCases(fresh);
     defineFoldTierCases(fresh);
+    defineAccountCpaCases((o) => fresh(o ?? {}));
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {

@@ -79,15 +79,19 @@ const Row = z.looseObject({
   tokens: Tokens,
   costMicros: z.number(),
   lastSeenMs: z.number(),
+  /** By account with several CPAs: the account's CPA. */
+  upstream: z.string().optional(),
 });
 export type BreakdownRow = z.output<typeof Row>;
+/** A row's filter value: a CPA's account is `<cpa>~<auth_index>` (the same auth_index on another CPA is another account). */
+export const rowToken = (r: { name: string; upstream?: string | undefined }): string => (r.upstream ? `${r.upstream}~${r.name}` : r.name);
 const BreakdownSchema = z.looseObject({ rows: z.array(Row), total: z.number() });
 export type Breakdown = z.output<typeof BreakdownSchema>;
 
 const Counted = z.looseObject({ name: z.string(), count: z.number().optional() });
 const OptionsSchema = z.looseObject({
   keys: z.array(z.looseObject({ hash: z.string(), label: z.string(), alias: z.string().nullable().optional() })),
-  accounts: z.array(z.looseObject({ authIndex: z.string(), label: z.string() })).optional().default([]),
+  accounts: z.array(z.looseObject({ authIndex: z.string(), label: z.string(), upstream: z.string().optional() })).optional().default([]),
   models: z.array(Counted),
   providers: z.array(Counted),
   /** Several CPAs: every upstream name stored (an older server sends none). */
@@ -109,7 +113,7 @@ export type HeatmapData = z.output<typeof HeatmapSchema>;
 const Cell = z.looseObject({ requests: z.number(), failures: z.number(), tokens: z.number(), costMicros: z.number() });
 const MatrixSchema = z.looseObject({
   columns: z.array(z.looseObject({ name: z.string(), total: Cell })),
-  rows: z.array(z.looseObject({ name: z.string(), label: z.string(), total: Cell, cells: z.array(Cell) })),
+  rows: z.array(z.looseObject({ name: z.string(), label: z.string(), total: Cell, cells: z.array(Cell), upstream: z.string().optional() })),
   total: Cell,
 });
 export type MatrixData = z.output<typeof MatrixSchema>;

@@ -30,6 +30,7 @@ const Top = z.looseObject({
   failures: z.number(),
   tokens: z.number(),
   costMicros: z.number(),
+  upstream: z.string().optional(),
 });
 export type DashboardTop = z.output<typeof Top>;
 const Failure = z.looseObject({

@@ -84,6 +84,8 @@ export const InspectionResultSchema = z.looseObject({
   windows: z.array(QuotaWindowSchema),
   suggestedAction: str,
   atMs: num,
+  /** The account's CPA (a newer server). */
+  upstream: str.optional(),
 });
 export type InspectionResult = z.output<typeof InspectionResultSchema>;
 
@@ -170,7 +172,9 @@ export type AccountDetail = z.output<typeof AccountDetailSchema>;
 
 const RunEnvelope = z.looseObject({ run: InspectionRunSchema });
 const RunsSchema = z.looseObject({ items: z.array(InspectionRunSchema) });
-const RunDetailSchema = z.looseObject({ run: InspectionRunSchema, results: z.array(InspectionResultSchema), total: num });
+// A run over every CPA (several CPAs): each CPA's result count and counts by kind.
+const RunCpaSchema = z.looseObject({ name: str, total: num, counts: z.record(z.string(), num) });
+const RunDetailSchema = z.looseObject({ run: InspectionRunSchema, results: z.array(InspectionResultSchema), total: num, upstreams: z.array(RunCpaSchema).optional() });
 export type RunDetail = z.output<typeof RunDetailSchema>;
 const IssuesSchema = z.looseObject({ items: z.array(AuthIssueSchema) });
 const IssueActionSchema = z.looseObject({ issue: AuthIssueSchema, action: ActionLogEntrySchema.nullable() });

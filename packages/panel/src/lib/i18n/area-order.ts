@@ -53,3 +53,7 @@ import './areas/per-cpa-2/en';
 import './areas/per-cpa-2/ru';
 import './areas/per-cpa-2/zh-cn';
 import './areas/per-cpa-2/zh-tw';
+import './areas/per-cpa-3/en';
+import './areas/per-cpa-3/ru';
+import './areas/per-cpa-3/zh-cn';
+import './areas/per-cpa-3/zh-tw';

@@ -11,6 +11,7 @@ import { panel19En } from './areas/panel19/en';
 import { upstreamsEn } from './areas/upstreams/en';
 import { wiringEn } from './areas/panel-wiring/en';
 import { perCpa2En } from './areas/per-cpa-2/en';
+import { perCpa3En } from './areas/per-cpa-3/en';
 // English is the reference locale: its shape is the `Messages` type every other locale must satisfy.
 export const en = {
   meta: { name: 'English' },
@@ -307,6 +308,7 @@ export const en = {
   upstreams: upstreamsEn,
   wiring: wiringEn,
   perCpa2: perCpa2En,
+  perCpa3: perCpa3En,
 };
 
 export type Messages = typeof en;

@@ -11,6 +11,7 @@ import { panel19Ru } from './areas/panel19/ru';
 import { upstreamsRu } from './areas/upstreams/ru';
 import { wiringRu } from './areas/panel-wiring/ru';
 import { perCpa2Ru } from './areas/per-cpa-2/ru';
+import { perCpa3Ru } from './areas/per-cpa-3/ru';
 import type { Messages } from './en';
 
 const plural = (n: number, one: string, few: string, many: string) => {
@@ -316,4 +317,5 @@ export const ru: Messages = {
   upstreams: upstreamsRu,
   wiring: wiringRu,
   perCpa2: perCpa2Ru,
+  perCpa3: perCpa3Ru,
 };

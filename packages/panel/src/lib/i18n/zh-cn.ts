@@ -11,6 +11,7 @@ import { panel19ZhCn } from './areas/panel19/zh-cn';
 import { upstreamsZhCn } from './areas/upstreams/zh-cn';
 import { wiringZhCn } from './areas/panel-wiring/zh-cn';
 import { perCpa2ZhCn } from './areas/per-cpa-2/zh-cn';
+import { perCpa3ZhCn } from './areas/per-cpa-3/zh-cn';
 import type { Messages } from './en';
 
 export const zhCn: Messages = {
@@ -308,4 +309,5 @@ export const zhCn: Messages = {
   upstreams: upstreamsZhCn,
   wiring: wiringZhCn,
   perCpa2: perCpa2ZhCn,
+  perCpa3: perCpa3ZhCn,
 };

@@ -11,6 +11,7 @@ import { panel19ZhTw } from './areas/panel19/zh-tw';
 import { upstreamsZhTw } from './areas/upstreams/zh-tw';
 import { wiringZhTw } from './areas/panel-wiring/zh-tw';
 import { perCpa2ZhTw } from './areas/per-cpa-2/zh-tw';
+import { perCpa3ZhTw } from './areas/per-cpa-3/zh-tw';
 import type { Messages } from './en';
 
 export const zhTw: Messages = {
@@ -308,4 +309,5 @@ export const zhTw: Messages = {
   upstreams: upstreamsZhTw,
   wiring: wiringZhTw,
   perCpa2: perCpa2ZhTw,
+  perCpa3: perCpa3ZhTw,
 };
