@@ -56,7 +56,7 @@ const extra = db
             sum(length(CAST(fail_body AS BLOB))) AS failBodyBytes FROM event_extra`,
   )
   .get() as Record<string, number>;
-const hasDict = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'header_names'`).get() !== undefined;
+const hasDict = db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'header_set'`).get() !== undefined;
 db.close();
 const result = {
   events: inserted,
@@ -65,11 +65,17 @@ const result = {
   bytesPerEventExact: +(report.bytesPerEvent ?? 0).toFixed(1),
   fileBytes: report.fileBytes,
   eventExtraBytes: report.objects.find((o) => o.name === 'event_extra')?.bytes ?? 0,
-  eventExtraBytesPerEvent: +((report.objects.find((o) => o.name === 'event_extra')?.bytes ?? 0) / inserted).toFixed(1),
-  extra: { ...extra, headerNamesTable: hasDict },
+  eventExtraBytesPerEvent: +(
+    (report.objects.find((o) => o.name === 'event_extra')?.bytes ?? 0) / inserted
+  ).toFixed(1),
+  extra: { ...extra, headerSetTable: hasDict },
   objects: report.objects.slice(0, 14).map((o) => `${o.name}:${(o.bytes / 1048576).toFixed(1)}MB`),
   measuredAt: new Date().toISOString(),
 };
 log('disk', result);
-writeFileSync(join(root, 'bench/results', `disk${TAG ? `-${TAG}` : ''}.json`), JSON.stringify(result, null, 2) + '\n');
-if (process.env.DISK_BENCH_KEEP !== '1') for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+writeFileSync(
+  join(root, 'bench/results', `disk${TAG ? `-${TAG}` : ''}.json`),
+  JSON.stringify(result, null, 2) + '\n',
+);
+if (process.env.DISK_BENCH_KEEP !== '1')
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });

@@ -2,27 +2,30 @@
 // repeat from event to event (one provider sends the same few every time), so the ordered list of names is
 // kept once in the `header_set` dictionary (`names`, a JSON array) and the row keeps the set's id (`hset`)
 // and only the values, joined by US (U+001F). A row with `hset` NULL holds the whole object as JSON text: rows
-// written before 0028, rows Postgres writes, and header sets the compact form cannot carry exactly (a value
-// that is not a string, holds a control character or a lone surrogate, which the UTF-8 text would change).
+// written before 0028, rows Postgres writes, and header sets the compact form cannot carry exactly (see
+// packHeaders).
 
 /** Separates the values of one row (a control character: the collector strips those from values). */
 export const HEADER_VALUE_SEP = '\u001f';
 
-/** Any character the compact form cannot hold as it is (the separator, other controls, NUL). */
+/** A control character (the separator among them): such a value stays JSON. */
 const CONTROL = /[\u0000-\u001f]/;
-/** A UTF-16 surrogate without its pair: UTF-8 text cannot hold it (JSON keeps it as a `\u` escape). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The compact parts of a header object, or null when it must stay JSON. */
+/**
+ * The compact parts of a header object, or null when it must stay JSON: a value that is not a string or holds
+ * a control character, or an object whose JSON text has a `\u` escape (a lone surrogate, which UTF-8 text
+ * cannot hold; also a literal backslash-u, kept JSON to match migration 0028's SQL test exactly).
+ */
 export function packHeaders(h: Record<string, unknown>): { names: string; values: string } | null {
   const names = Object.keys(h);
   if (names.length === 0) return null;
   const values: string[] = [];
   for (const n of names) {
     const v = h[n];
-    if (typeof v !== 'string' || CONTROL.test(v) || LONE_SURROGATE.test(v)) return null;
+    if (typeof v !== 'string' || CONTROL.test(v)) return null;
     values.push(v);
   }
+  if (JSON.stringify(h).includes('\\u')) return null;
   return { names: JSON.stringify(names), values: values.join(HEADER_VALUE_SEP) };
 }
 
@@ -30,7 +33,10 @@ export function packHeaders(h: Record<string, unknown>): { names: string; values
  * The header object of a stored row: `names` is the row's `header_set.names` (NULL when the row holds JSON).
  * Built with Object.fromEntries so a name such as `__proto__` stays an own key, as JSON.parse keeps it.
  */
-export function unpackHeaders(text: string | null | undefined, names: string | null | undefined): Record<string, string> | null {
+export function unpackHeaders(
+  text: string | null | undefined,
+  names: string | null | undefined,
+): Record<string, string> | null {
   if (text === null || text === undefined) return null;
   if (names === null || names === undefined) {
     if (text === '') return null;
@@ -42,7 +48,10 @@ export function unpackHeaders(text: string | null | undefined, names: string | n
 }
 
 /** The row's headers as the JSON text the export writes (the stored text itself for a JSON row). */
-export function headersJsonText(text: string | null | undefined, names: string | null | undefined): string | null {
+export function headersJsonText(
+  text: string | null | undefined,
+  names: string | null | undefined,
+): string | null {
   if (text === null || text === undefined) return null;
   if (names === null || names === undefined) return text === '' ? null : text;
   return JSON.stringify(unpackHeaders(text, names));
@@ -51,4 +60,5 @@ export function headersJsonText(text: string | null | undefined, names: string |
 /** The extra columns an events read selects (SQL; `e` = events): the row's fail body, headers and set names. */
 export const EXTRA_COLUMNS = 'x.fail_body, x.headers, hs.names AS header_names';
 /** Joins an events row (`e`) to its extra payload and that payload's header set. */
-export const EXTRA_JOIN = 'LEFT JOIN event_extra x ON x.event_id = e.id LEFT JOIN header_set hs ON hs.id = x.hset';
+export const EXTRA_JOIN =
+  'LEFT JOIN event_extra x ON x.event_id = e.id LEFT JOIN header_set hs ON hs.id = x.hset';
