@@ -322,9 +322,7 @@ export function createEventsRepository(deps: {
     get(id) {
       const r = deps
         .reader()
-        .prepare(
-          `SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN} WHERE e.id = ?`,
-        )
+        .prepare(`SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN} WHERE e.id = ?`)
         .get(id) as EventRow | undefined;
       return r ? decodeEvent(r, dict) : undefined;
     },

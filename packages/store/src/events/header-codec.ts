@@ -8,8 +8,11 @@
 /** Separates the values of one row (a control character: the collector strips those from values). */
 export const HEADER_VALUE_SEP = '\u001f';
 
-/** A control character (the separator among them): such a value stays JSON. */
-const CONTROL = /[\u0000-\u001f]/;
+/** Whether `v` holds a control character (the separator among them): such a value stays JSON. */
+function hasControl(v: string): boolean {
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) < 0x20) return true;
+  return false;
+}
 
 /**
  * The compact parts of a header object, or null when it must stay JSON: a value that is not a string or holds
@@ -22,7 +25,7 @@ export function packHeaders(h: Record<string, unknown>): { names: string; values
   const values: string[] = [];
   for (const n of names) {
     const v = h[n];
-    if (typeof v !== 'string' || CONTROL.test(v)) return null;
+    if (typeof v !== 'string' || hasControl(v)) return null;
     values.push(v);
   }
   if (JSON.stringify(h).includes('\\u')) return null;

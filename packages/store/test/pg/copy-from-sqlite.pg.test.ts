@@ -47,7 +47,12 @@ async function fillSource(path: string): Promise<void> {
         cacheReadTokens: i % 5 === 0 ? 300 : 0,
         // Compact rate-limit headers (header_set + values) travel as they are and read the same.
         ...(i % 4 === 0
-          ? { rateLimitHeaders: { 'x-codex-primary-used-percent': String(i % 100), 'x-codex-plan-type': 'plus' } }
+          ? {
+              rateLimitHeaders: {
+                'x-codex-primary-used-percent': String(i % 100),
+                'x-codex-plan-type': 'plus',
+              },
+            }
           : {}),
       }),
     );
