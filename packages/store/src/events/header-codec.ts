@@ -1,9 +1,9 @@
 // Compact storage of an event's rate-limit response headers (event_extra, migration 0028). The header names
 // repeat from event to event (one provider sends the same few every time), so the ordered list of names is
 // kept once in the `header_set` dictionary (`names`, a JSON array) and the row keeps the set's id (`hset`)
-// and only the values, joined by US (U+001F). A row with `hset` NULL holds the whole object as JSON text: rows
-// written before 0028, rows Postgres writes, and header sets the compact form cannot carry exactly (see
-// packHeaders).
+// and only the values, joined by US (U+001F); both dialects write it. A row with `hset` NULL holds the whole
+// object as JSON text: Postgres rows written before its 0028, and header sets the compact form cannot carry
+// exactly (see packHeaders).
 
 /** Separates the values of one row (a control character: the collector strips those from values). */
 export const HEADER_VALUE_SEP = '\u001f';
