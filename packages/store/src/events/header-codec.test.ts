@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { HEADER_VALUE_SEP, headersJsonText, packHeaders, unpackHeaders } from './header-codec';
+import {
+  HEADER_VALUE_SEP,
+  headersJsonText,
+  headersJsonWriter,
+  packHeaders,
+  unpackHeaders,
+} from './header-codec';
 
 describe('header codec', () => {
   it('keeps names once and values joined; unpacks to the same object and JSON text', () => {
@@ -29,5 +35,25 @@ describe('header codec', () => {
     expect(headersJsonText('{"a":"b"}', null)).toBe('{"a":"b"}');
     expect(unpackHeaders(null, null)).toBeNull();
     expect(unpackHeaders('', null)).toBeNull();
+  });
+});
+
+describe('headersJsonWriter', () => {
+  it('writes the same text as JSON.stringify of the unpacked object, for every kind of set', () => {
+    const write = headersJsonWriter();
+    const sets: Record<string, string>[] = [
+      { 'x-codex-primary-used-percent': '87', 'x-codex-plan-type': 'plus' },
+      { '10': 'ten', 'x-b': 'b"q', '2': 'two' },
+      { 'x-ratelimit-名前': 'значение 😀', 'retry-after': '' },
+      { only: '' },
+      JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>,
+    ];
+    for (const h of sets) {
+      const p = packHeaders(h)!;
+      expect(write(p.values, p.names)).toBe(JSON.stringify(h));
+      expect(write(p.values, p.names)).toBe(headersJsonText(p.values, p.names));
+    }
+    expect(write('{"a":"b"}', null)).toBe('{"a":"b"}');
+    expect(write(null, null)).toBeNull();
   });
 });

@@ -60,6 +60,34 @@ export function headersJsonText(
   return JSON.stringify(unpackHeaders(text, names));
 }
 
+/**
+ * headersJsonText for a long run of rows (the export): each set's names are parsed and JSON-quoted once. The
+ * text is the same as JSON.stringify of the object: its key order is the stored names order, which is
+ * Object.keys order of the object written (integer-like names first), and a name is never repeated.
+ */
+export function headersJsonWriter(): (
+  text: string | null | undefined,
+  names: string | null | undefined,
+) => string | null {
+  const sets = new Map<string, string[]>();
+  return (text, names) => {
+    if (text === null || text === undefined || names === null || names === undefined)
+      return headersJsonText(text, names);
+    let keys = sets.get(names);
+    if (!keys) {
+      // A store has a handful of sets; a file with very many only pays the parse again.
+      if (sets.size >= 1000) sets.clear();
+      keys = (JSON.parse(names) as string[]).map((k) => `${JSON.stringify(k)}:`);
+      sets.set(names, keys);
+    }
+    const values = keys.length === 1 ? [text] : text.split(HEADER_VALUE_SEP);
+    let out = '{';
+    for (let i = 0; i < keys.length; i++)
+      out += `${i ? ',' : ''}${keys[i]}${JSON.stringify(values[i] ?? '')}`;
+    return `${out}}`;
+  };
+}
+
 /** The extra columns an events read selects (SQL; `e` = events): the row's fail body, headers and set names. */
 export const EXTRA_COLUMNS = 'x.fail_body, x.headers, hs.names AS header_names';
 /** Joins an events row (`e`) to its extra payload and that payload's header set. */

@@ -6,7 +6,7 @@ import { placeholders } from '../events/events.repository';
 import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../events/event-flags';
 import { usdDecimal, zonedIso } from './export-units';
 import { DEFAULT_UPSTREAM_ID } from '../events/event-upstream';
-import { EXTRA_COLUMNS, EXTRA_JOIN, headersJsonText } from '../events/header-codec';
+import { EXTRA_COLUMNS, EXTRA_JOIN, headersJsonWriter } from '../events/header-codec';
 
 export interface ExportOptions {
   from?: number;
@@ -42,6 +42,7 @@ export type EventChunkRead = (lastTs: number, lastId: number, limit: number) => 
  */
 export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: EventRow) => string {
   const local = zonedIso();
+  const headersJson = headersJsonWriter();
   const memo = new Map<string, string>();
   const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label' | 'upstream', id: number) => {
     const k = `${table}:${id}`;
@@ -72,7 +73,7 @@ export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: Eve
   return (r) => {
     const total = r.input + r.cache_read + r.cache_creation + r.output + r.reasoning + r.unclassified;
     const f = r.flags;
-    const hdr = headersJsonText(r.headers, r.header_names);
+    const hdr = headersJson(r.headers, r.header_names);
     return (
       `{"dedupKey":"${dedupKeyOf(r.dedup)}","requestId":${JSON.stringify(decodeRequestId(r.req, r.req_text))},` +
       `"timestampMs":${r.ts},${timeZone ? `"time":"${local(r.ts, timeZone)}",` : ''}"provider":${q('provider', r.provider_id)},"executorType":${q('label', r.executor_id)},` +
