@@ -12,6 +12,7 @@ import {
 } from './event-flags';
 import { rowTokens } from './event-tokens';
 import { DEFAULT_UPSTREAM } from './event-upstream';
+import { unpackHeaders } from './header-codec';
 
 const QUALITIES = ['complete', 'inconsistent', 'unclassified', 'legacy'] as const;
 
@@ -118,6 +119,8 @@ export interface EventRow {
   upstream_id?: number;
   fail_body?: string | null;
   headers?: string | null;
+  /** The row's `header_set.names` (header-codec.ts): NULL when `headers` is JSON text. */
+  header_names?: string | null;
 }
 
 /** The id → name lookups decodeEvent needs (the SQLite DictionaryCache, or names loaded for a Postgres page). */
@@ -165,6 +168,7 @@ export function decodeEvent(r: EventRow, d: EventNames): StoredEvent {
     costEstimated: (r.flags & FLAG_COST_ESTIMATED) !== 0,
     upstream: r.upstream_id ? d.name('upstream', r.upstream_id) || DEFAULT_UPSTREAM : DEFAULT_UPSTREAM,
   };
-  if (r.headers) e.rateLimitHeaders = JSON.parse(r.headers) as Record<string, string>;
+  const headers = unpackHeaders(r.headers, r.header_names);
+  if (headers) e.rateLimitHeaders = headers;
   return e;
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PoolEvidenceRow } from '../pool/pool.types';
 import { FLAG_FAILED } from './event-flags';
+import { unpackHeaders } from './header-codec';
 
 /** Reads of the event log for consumers that follow it by id (the pool's quota and auth evidence). */
 export interface EventEvidenceReader {
@@ -12,6 +13,7 @@ interface EvidenceRow {
   event_id: number;
   fail_body: string | null;
   headers: string | null;
+  header_names: string | null;
   ts: number;
   status: number;
   flags: number;
@@ -20,10 +22,11 @@ interface EvidenceRow {
   upstream: string | null;
 }
 
-export function parseEvidenceHeaders(text: unknown): Record<string, string> | null {
-  if (typeof text !== 'string' || text === '') return null;
+/** A row's headers (`names`: its header set's names, NULL for a JSON row); null when absent or unreadable. */
+export function parseEvidenceHeaders(text: unknown, names?: string | null): Record<string, string> | null {
+  if (typeof text !== 'string') return null;
   try {
-    const v = JSON.parse(text) as unknown;
+    const v = unpackHeaders(text, names) as unknown;
     return v && typeof v === 'object' ? (v as Record<string, string>) : null;
   } catch {
     return null;
@@ -40,10 +43,10 @@ export function createEventEvidenceReader(reader: () => Database.Database): Even
       s = {
         max: db.prepare('SELECT max(id) FROM events').pluck(),
         after: db.prepare(
-          `SELECT x.event_id, x.fail_body, x.headers, e.ts, e.status, e.flags, a.auth_index, p.name AS provider, u.name AS upstream
+          `SELECT x.event_id, x.fail_body, x.headers, hs.names AS header_names, e.ts, e.status, e.flags, a.auth_index, p.name AS provider, u.name AS upstream
            FROM event_extra x JOIN events e ON e.id = x.event_id
            JOIN account a ON a.id = e.account_id JOIN provider p ON p.id = e.provider_id
-           LEFT JOIN upstream u ON u.id = e.upstream_id
+           LEFT JOIN upstream u ON u.id = e.upstream_id LEFT JOIN header_set hs ON hs.id = x.hset
            WHERE x.event_id > ? ORDER BY x.event_id LIMIT ?`,
         ),
       };
@@ -62,7 +65,7 @@ export function createEventEvidenceReader(reader: () => Database.Database): Even
         provider: r.provider,
         statusCode: r.status,
         failed: (r.flags & FLAG_FAILED) !== 0,
-        headers: parseEvidenceHeaders(r.headers),
+        headers: parseEvidenceHeaders(r.headers, r.header_names),
         failBody: r.fail_body,
       }));
     },

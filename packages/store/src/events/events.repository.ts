@@ -23,6 +23,8 @@ import { eventDictIds } from './event-dictionary-fields';
 import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
 import { outcomeSql } from './event-flags';
 import { encodeEvent, eventSummary, repricedFlags, rollupContribution } from './event-insert-plan';
+import { EXTRA_COLUMNS, EXTRA_JOIN } from './header-codec';
+import { createHeaderSets } from './header-sets';
 import { decodeCursor, encodeCursor, pageLimit, searchTerms } from './event-list-query';
 import { repriceCost, type RepriceTokens } from './event-reprice';
 import { createRepriceChunker, type RepriceChunkRequest, type RepriceChunkResult } from './event-reprice-chunk';
@@ -103,8 +105,9 @@ export function createEventsRepository(deps: {
     `INSERT OR IGNORE INTO events (${COLS}) VALUES (${placeholders(EVENT_COLUMNS)})`,
   );
   const insertExtra = writer.prepare(
-    'INSERT INTO event_extra (event_id, fail_body, headers) VALUES (?, ?, ?)',
+    'INSERT INTO event_extra (event_id, fail_body, headers, hset) VALUES (?, ?, ?, ?)',
   );
+  const storedHeaders = createHeaderSets(writer);
   const rollups = new RollupWriter(writer);
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
@@ -132,7 +135,10 @@ export function createEventsRepository(deps: {
       );
       if (res.changes === 0) continue;
       const id = Number(res.lastInsertRowid);
-      if (enc.extra) insertExtra.run(id, enc.extra.failBody, enc.extra.headers);
+      if (enc.extra) {
+        const h = e.rateLimitHeaders && enc.extra.headers !== null ? storedHeaders(e.rateLimitHeaders) : null;
+        insertExtra.run(id, enc.extra.failBody, h?.text ?? null, h?.hset ?? null);
+      }
       contributions.push(rollupContribution(e, ids, enc.costMicros, enc.latBucket));
       cacheRows.push({
         id,
@@ -174,7 +180,7 @@ export function createEventsRepository(deps: {
     const rows = deps
       .reader()
       .prepare(
-        `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id WHERE e.id IN (${placeholders(ids)})`,
+        `SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN} WHERE e.id IN (${placeholders(ids)})`,
       )
       .all(...ids) as EventRow[];
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -300,7 +306,7 @@ export function createEventsRepository(deps: {
       }
       if (deps.useCache() && cache.warm && cache.covers(filter.from))
         return listViaCache(filter, limit, cursor);
-      const sql = `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
+      const sql = `SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.ts DESC, e.id DESC LIMIT ${limit}`;
       const rows = deps
         .reader()
@@ -316,9 +322,7 @@ export function createEventsRepository(deps: {
     get(id) {
       const r = deps
         .reader()
-        .prepare(
-          'SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id WHERE e.id = ?',
-        )
+        .prepare(`SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN} WHERE e.id = ?`)
         .get(id) as EventRow | undefined;
       return r ? decodeEvent(r, dict) : undefined;
     },

@@ -7,6 +7,7 @@ import { FLAG_FAILED, FLAG_GENERATE, FLAG_PRICE_MISSING, outcomeSql } from '../e
 import { usdDecimal, zonedIso } from './export-units';
 import { DEFAULT_UPSTREAM_ID } from '../events/event-upstream';
 import { withAccountCpas } from '../analytics/account-on-cpa';
+import { EXTRA_COLUMNS, EXTRA_JOIN, headersJsonWriter } from '../events/header-codec';
 
 export interface ExportOptions {
   from?: number;
@@ -42,6 +43,7 @@ export type EventChunkRead = (lastTs: number, lastId: number, limit: number) => 
  */
 export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: EventRow) => string {
   const local = zonedIso();
+  const headersJson = headersJsonWriter();
   const memo = new Map<string, string>();
   const q = (table: 'model' | 'provider' | 'endpoint' | 'client_ip' | 'user_agent' | 'label' | 'upstream', id: number) => {
     const k = `${table}:${id}`;
@@ -72,6 +74,7 @@ export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: Eve
   return (r) => {
     const total = r.input + r.cache_read + r.cache_creation + r.output + r.reasoning + r.unclassified;
     const f = r.flags;
+    const hdr = headersJson(r.headers, r.header_names);
     return (
       `{"dedupKey":"${dedupKeyOf(r.dedup)}","requestId":${JSON.stringify(decodeRequestId(r.req, r.req_text))},` +
       `"timestampMs":${r.ts},${timeZone ? `"time":"${local(r.ts, timeZone)}",` : ''}"provider":${q('provider', r.provider_id)},"executorType":${q('label', r.executor_id)},` +
@@ -84,7 +87,7 @@ export function exportLineBuilder(dict: ExportNames, timeZone?: string): (r: Eve
       `"generate":${(f & FLAG_GENERATE) !== 0},"inputTokens":${r.input},"cacheReadTokens":${r.cache_read},` +
       `"cacheCreationTokens":${r.cache_creation},"outputTokens":${r.output},"reasoningTokens":${r.reasoning},` +
       `"unclassifiedTokens":${r.unclassified},"totalTokens":${total},"tokenQuality":"${qualityOf(f)}",` +
-      (r.headers ? `"rateLimitHeaders":${r.headers},` : '') +
+      (hdr ? `"rateLimitHeaders":${hdr},` : '') +
       `"costMicros":${r.cost === null ? 'null' : r.cost},"cost_usd":${usdDecimal(r.cost) ?? 'null'},` +
       `"priceMissing":${(f & FLAG_PRICE_MISSING) !== 0},"upstream":${q('upstream', r.upstream_id ?? DEFAULT_UPSTREAM_ID)}}`
     );
@@ -104,7 +107,7 @@ export async function* exportJsonl(
     (lastTs, lastId, limit) =>
       reader()
         .prepare(
-          `SELECT e.*, x.fail_body, x.headers FROM events e LEFT JOIN event_extra x ON x.event_id = e.id
+          `SELECT e.*, ${EXTRA_COLUMNS} FROM events e ${EXTRA_JOIN}
            WHERE e.ts >= ? AND e.ts < ? AND (e.ts > ? OR e.id > ?)${where.sql} ORDER BY e.ts, e.id LIMIT ${limit}`,
         )
         .all(lastTs, to, lastTs, lastId, ...where.params) as EventRow[],

@@ -12,8 +12,8 @@ export type PgEventRow = Required<EventRow>;
  * SELECT … FROM events e (+ its extra payload); append WHERE / ORDER BY / LIMIT. Names are resolved
  * afterwards by PgNames: joining all 15 dictionary tables here cost ~100 ms of planning per query.
  */
-export const EVENT_SELECT = sql`SELECT e.*, x.fail_body, x.headers
-  FROM events e LEFT JOIN event_extra x ON x.event_id = e.id`;
+export const EVENT_SELECT = sql`SELECT e.*, x.fail_body, x.headers, hs.names AS header_names
+  FROM events e LEFT JOIN event_extra x ON x.event_id = e.id LEFT JOIN header_set hs ON hs.id = x.hset`;
 
 /** Each simple dictionary with the events columns that hold its ids. */
 const SIMPLE_COLS = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))].map(

@@ -24,6 +24,7 @@ import type { PgPricesRepository } from './pg-prices.repository';
 import { hexArray, intArray, textArray } from './pg-array';
 import { applyRollups, rebuildPgRollups } from './pg-rollups';
 import { readPgFoldMarks } from './pg-fold';
+import { insertPgExtras, type PgExtraInput } from './pg-event-extra';
 
 /** The simple dictionaries, in the order a batch loads them. */
 const TABLES = [...new Set(DICTIONARY_FIELDS.map((f) => f.table))];
@@ -186,19 +187,20 @@ export function createPgEventsRepository(deps: {
       const idOf = new Map(inserted.map((r) => [r.dedup, r.id]));
       const contributions: RollupContribution[] = [];
       const summaries: StoredEventSummary[] = [];
-      const extras: [number, string | null, string | null][] = [];
+      const extras: PgExtraInput[] = [];
       for (const p of prepared) {
         const id = idOf.get(p.hex);
         if (id === undefined) continue;
-        if (p.enc.extra) extras.push([id, p.enc.extra.failBody, p.enc.extra.headers]);
+        if (p.enc.extra)
+          extras.push({
+            id,
+            failBody: p.enc.extra.failBody,
+            headers: p.enc.extra.headers !== null && p.e.rateLimitHeaders ? p.e.rateLimitHeaders : null,
+          });
         contributions.push(rollupContribution(p.e, p.ids, p.enc.costMicros, p.enc.latBucket));
         summaries.push(eventSummary(id, p.e, p.enc.costMicros));
       }
-      if (extras.length) {
-        await sql`INSERT INTO event_extra (event_id, fail_body, headers)
-          SELECT * FROM unnest(${intArray(extras.map((x) => x[0]))}::bigint[], ${textArray(extras.map((x) => x[1]))}::text[],
-            ${textArray(extras.map((x) => x[2]))}::text[])`.execute(trx);
-      }
+      await insertPgExtras(trx, extras);
       await applyRollups(trx, contributions, marks);
       return { dtx, summaries };
     });

@@ -45,6 +45,15 @@ async function fillSource(path: string): Promise<void> {
         inputTokens: 1000 + i,
         outputTokens: 50 + (i % 90),
         cacheReadTokens: i % 5 === 0 ? 300 : 0,
+        // Compact rate-limit headers (header_set + values) travel as they are and read the same.
+        ...(i % 4 === 0
+          ? {
+              rateLimitHeaders: {
+                'x-codex-primary-used-percent': String(i % 100),
+                'x-codex-plan-type': 'plus',
+              },
+            }
+          : {}),
       }),
     );
   for (const batch of [events(START, 150), events(START + 2 * 24 * H, 150)]) await s.insertBatch(batch);
@@ -197,6 +206,7 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
       const c = new pgDriver.Client({ connectionString: pg!.url });
       await c.connect();
       expect(Number((await c.query('SELECT upto FROM "full".rollup_fold')).rows[0].upto)).toBe(upto);
+      expect(Number((await c.query('SELECT count(hset) AS n FROM "full".event_extra')).rows[0].n)).toBe(106);
       await c.end();
       // Identity sequences moved past the copied ids: new rows get fresh ids.
       const r = await s.insertBatch([makeEvent({ timestampMs: START + 5 * 24 * H })]);

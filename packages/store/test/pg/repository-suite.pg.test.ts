@@ -61,6 +61,11 @@ suite('postgres store', () => {
             authIndex: `acc-${i % 11}`,
             failed: i % 13 === 0,
             statusCode: i % 13 === 0 ? 500 : 200,
+            // Both writers meet the same two header sets (header_set's unique names, ON CONFLICT).
+            rateLimitHeaders:
+              i % 2 === 0
+                ? { 'x-codex-primary-used-percent': String(i % 100), 'x-codex-plan-type': 'plus' }
+                : { 'retry-after': String(i), 'anthropic-ratelimit-unified-status': 'allowed' },
           }),
         );
         const batches = (from: number, to: number) =>
@@ -81,6 +86,16 @@ suite('postgres store', () => {
         const byModel = await a.analytics.breakdown({ from: day, to: day + 86_400_000 }, { by: 'model' });
         expect(byModel.rows.map((r) => r.requests).reduce((x, y) => x + y, 0)).toBe(300);
         expect(byModel.total).toBe(7);
+        const listed = (await a.events.list({}, { limit: 500 })).events;
+        expect(listed.map((e) => e.rateLimitHeaders)).toEqual(
+          listed.map((e) => events.find((x) => x.requestId === e.requestId)!.rateLimitHeaders),
+        );
+        const c = new pg.Client({ connectionString: server!.url });
+        await c.connect();
+        const q = (text: string) => c.query(text).then((r) => Number(r.rows[0].n));
+        expect(await q(`SELECT count(*) AS n FROM "${schema}".header_set`)).toBe(2);
+        expect(await q(`SELECT count(hset) AS n FROM "${schema}".event_extra`)).toBe(300);
+        await c.end();
       } finally {
         await a.close();
         await b.close();
