@@ -137,8 +137,23 @@ export async function buildApp(configInput: Config, deps: AppDeps = {}): Promise
 
     let store: ServerStore | null = null;
     if (deps.store === undefined && !deps.settings) {
-      ownedStore = await openServerStore(config, app.log.child({ module: 'store' }), now);
-      store = ownedStore;
+      // The column cache fills once the server listens (P7: /health first). Its snapshot read allocates the
+      // whole cache at once, and V8 answers that external memory with a full GC (~0.1 s of CPU) that would
+      // otherwise land before the first request. Until warm, views answer from rollups and SQL.
+      const opened = await openServerStore(config, app.log.child({ module: 'store' }), now, { warmCache: false });
+      ownedStore = opened;
+      store = opened;
+      let closing = false;
+      app.addHook('onClose', (_instance, done) => {
+        closing = true;
+        done();
+      });
+      app.addHook('onListen', (done) => {
+        setImmediate(() => {
+          if (!closing) void opened.warmCache?.().catch((err: unknown) => app.log.error({ err }, 'store column cache warm-up failed'));
+        });
+        done();
+      });
     } else if (deps.store) {
       store = deps.store;
     }
