@@ -11,6 +11,18 @@ const kb = (text, name) => {
 // CPAMP_MEM_PROBE_V8FLAGS: V8 flags set at run time before the server loads (what-if measurements).
 if (process.env.CPAMP_MEM_PROBE_V8FLAGS) v8.setFlagsFromString(process.env.CPAMP_MEM_PROBE_V8FLAGS);
 let snaps = 0;
+const figures = () => {
+  const mb = (n) => Math.round(n / 1048576);
+  const m = process.memoryUsage();
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return { t: Math.round(process.uptime() * 1000), rssMb: mb(m.rss), rssAnonMb: kb(status, 'RssAnon'), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), arrayBuffersMb: mb(m.arrayBuffers), mallocedMb: mb(v8.getHeapStatistics().malloced_memory) };
+};
+// CPAMP_MEM_PROBE_EVERY_MS + CPAMP_MEM_PROBE_TRACE=<dir>: one JSON line of figures per period to <dir>/trace-<pid>.jsonl.
+if (process.env.CPAMP_MEM_PROBE_EVERY_MS && process.env.CPAMP_MEM_PROBE_TRACE) {
+  const file = `${process.env.CPAMP_MEM_PROBE_TRACE}/trace-${process.pid}.jsonl`;
+  const { appendFileSync } = require('node:fs');
+  setInterval(() => appendFileSync(file, `${JSON.stringify(figures())}\n`), Number(process.env.CPAMP_MEM_PROBE_EVERY_MS)).unref();
+}
 if (out)
   process.on('SIGUSR2', () => {
     // CPAMP_MEM_PROBE_HEAP=<dir>: also a V8 heap snapshot per signal (slow; for finding what the heap holds).

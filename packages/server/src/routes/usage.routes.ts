@@ -90,8 +90,8 @@ export default async function usageRoutes(appBase: FastifyInstance, opts: UsageR
     const q = { ...range(request.query), limit, ...(upstream ? { upstream } : {}) };
     // Bytes straight from the column cache when it is warm (no string per chunk); strings otherwise.
     const chunks = store.io.usagePayloadBytes?.(q) ?? store.io.usagePayload(q);
-    // One chunk read ahead (Readable.from's default is 16, ~4 MB of a ~15 MB payload): the chunks die young,
-    // while the socket's own buffer keeps the connection busy (P6, server RSS).
+    // One chunk read ahead (Readable.from's default is 16, ~4 MB of a ~15 MB payload): fewer chunks alive at
+    // once, while the socket's own buffer keeps the connection busy (P6, server RSS).
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(chunks, { highWaterMark: 1 }));
   });
 
