@@ -1,4 +1,4 @@
-// P6 breakdown: spawns the built `cpamp serve` on an existing server-bench data dir with bench/server/mem-probe.cjs
+// P6 breakdown: spawns the built `cpamp serve` on an existing server-bench data dir with bench/server/mem-probe.mjs
 // preloaded, and prints the memory figures after start, once the column cache is warm, after one request of
 // every P1 view × filter, after 6× the 24 h `/v0/management/usage`, and after P2-style event paging.
 // Usage: node --import tsx bench/server/rss-breakdown.mts <dataDir> [KEY=VALUE env for the server …]
@@ -11,7 +11,7 @@ const [dir, ...envArgs] = process.argv.slice(2);
 if (!dir) throw new Error('usage: rss-breakdown.mts <dataDir> [KEY=VALUE …]');
 const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
-const probe = new URL('./mem-probe.cjs', import.meta.url).pathname;
+const probe = new URL('./mem-probe.mjs', import.meta.url).pathname;
 const outFile = join(dir, `mem-probe-${process.pid}.json`);
 const extra = Object.fromEntries(envArgs.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 const fake = await startFakeCpa({});
@@ -19,7 +19,7 @@ const t0 = performance.now();
 const s = spawnBenchServer(dir, ADMIN_KEY, {
   CPA_UPSTREAM_URL: fake.url,
   CPA_MANAGEMENT_KEY: fake.managementKey,
-  NODE_OPTIONS: `${extra.NODE_OPTIONS ?? ''} --require ${probe}`.trim(),
+  NODE_OPTIONS: `${extra.NODE_OPTIONS ?? ''} --import ${probe}`.trim(),
   CPAMP_MEM_PROBE_OUT: outFile,
   ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'NODE_OPTIONS')),
 });

@@ -1,8 +1,8 @@
-// Preloaded into the bench server (NODE_OPTIONS=--require …) by rss-breakdown.mts: on SIGUSR2 it writes the
+// Preloaded into the bench server (NODE_OPTIONS=--import …) by rss-breakdown.mts: on SIGUSR2 it writes the
 // process's memory figures (V8 heap, external / array buffers, /proc smaps_rollup) to $CPAMP_MEM_PROBE_OUT.
-'use strict';
-const { writeFileSync, readFileSync } = require('node:fs');
-const v8 = require('node:v8');
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { setInterval } from 'node:timers';
+import v8 from 'node:v8';
 const out = process.env.CPAMP_MEM_PROBE_OUT;
 const kb = (text, name) => {
   const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
@@ -20,7 +20,6 @@ const figures = () => {
 // CPAMP_MEM_PROBE_EVERY_MS + CPAMP_MEM_PROBE_TRACE=<dir>: one JSON line of figures per period to <dir>/trace-<pid>.jsonl.
 if (process.env.CPAMP_MEM_PROBE_EVERY_MS && process.env.CPAMP_MEM_PROBE_TRACE) {
   const file = `${process.env.CPAMP_MEM_PROBE_TRACE}/trace-${process.pid}.jsonl`;
-  const { appendFileSync } = require('node:fs');
   setInterval(() => appendFileSync(file, `${JSON.stringify(figures())}\n`), Number(process.env.CPAMP_MEM_PROBE_EVERY_MS)).unref();
 }
 if (out)
