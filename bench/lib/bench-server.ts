@@ -26,7 +26,8 @@ export function spawnBenchServer(
     'CPA_MANAGER_DATA_KEY',
   ])
     delete base[k];
-  const proc = spawn(process.execPath, [BENCH_CLI, 'serve'], {
+  // BENCH_SERVER_CLI: another build of the server (an A/B against another tree's dist).
+  const proc = spawn(process.execPath, [process.env.BENCH_SERVER_CLI ?? BENCH_CLI, 'serve'], {
     cwd: dataDir,
     env: {
       ...base,

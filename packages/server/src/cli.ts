@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Entry of the `cpamp` bin: the only module with top-level effects (it is the program).
-import { runCli } from './cli/run-cli';
-import { loadConfigFromProcess } from './config';
+import { capYoungGeneration } from './cli/young-generation';
+
+// Before the server's modules load (dynamic imports below): see young-generation.ts.
+capYoungGeneration(process.argv.slice(2), process.execArgv, process.env.NODE_OPTIONS);
+const { runCli } = await import('./cli/run-cli');
+const { loadConfigFromProcess } = await import('./config');
 
 // Everything cpamp writes (database, keys, spool, dead letters, exports) is for its owner only.
 process.umask(0o077);

@@ -13,6 +13,8 @@ export async function openServerStore(
     Partial<Pick<Config, 'columnCacheMaxEvents' | 'sqliteCacheMb'>>,
   logger: StoreLogger,
   now: () => number,
+  /** Start filling the SQLite column cache at once (default); false: the caller calls warmCache() later. */
+  opts: { warmCache?: boolean } = {},
 ): Promise<ServerStore> {
   const key = config.dataKey !== null ? { dataKey: config.dataKey } : { dataKeyPath: config.dataKeyPath };
   try {
@@ -26,7 +28,7 @@ export async function openServerStore(
       ...key,
       logger,
       now,
-      warmCache: true,
+      warmCache: opts.warmCache ?? true,
       columnCacheMaxEvents: config.columnCacheMaxEvents,
       sqliteCacheMb: config.sqliteCacheMb,
       // No day-dims tiers while the column cache holds the whole log (store option; ~75 B/event at 1M).

@@ -1,7 +1,7 @@
 // One ioredis connection configured for CPA's tiny RESP subset: AUTH is the very first command on the
 // wire and nothing else is sent on connect (no HELLO, INFO ready check, SELECT, CLIENT SETNAME/SETINFO),
 // because CPA counts any command before AUTH as a failed login toward its 5-strike IP ban.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { abortable } from '../abortable';
 import type { RespTarget } from './transport';
 
@@ -24,7 +24,12 @@ export function respEndpoint(baseUrl: string): RespEndpoint {
  */
 export async function connectResp(target: RespTarget, signal?: AbortSignal): Promise<Redis> {
   const ep = respEndpoint(target.baseUrl);
-  const redis = new Redis({
+  // Loaded on the first RESP connection, not with the package: HTTP-only collectors and a server's start
+  // (P7, cold start) skip ioredis' ~1 MB of modules.
+  const mod = await import('ioredis');
+  // Node gives the CommonJS package's named exports; a bundle's dynamic import gives them under `default` only.
+  const RedisClient = mod.Redis ?? (mod as unknown as { default: typeof mod }).default.Redis;
+  const redis = new RedisClient({
     host: ep.host,
     port: ep.port,
     lazyConnect: true,

@@ -1,0 +1,126 @@
+// P6 breakdown: spawns the built `cpamp serve` on an existing server-bench data dir with bench/server/mem-probe.mjs
+// preloaded, and prints the memory figures after start, once the column cache is warm, after one request of
+// every P1 view × filter, after 6× the 24 h `/v0/management/usage`, and after P2-style event paging.
+// Usage: node --import tsx bench/server/rss-breakdown.mts <dataDir> [KEY=VALUE env for the server …]
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFakeCpa } from '@cpamp/testkit';
+import { spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
+
+const [dir, ...envArgs] = process.argv.slice(2);
+if (!dir) throw new Error('usage: rss-breakdown.mts <dataDir> [KEY=VALUE …]');
+const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+const probe = new URL('./mem-probe.mjs', import.meta.url).pathname;
+const outFile = join(dir, `mem-probe-${process.pid}.json`);
+const extra = Object.fromEntries(envArgs.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+const fake = await startFakeCpa({});
+const t0 = performance.now();
+const s = spawnBenchServer(dir, ADMIN_KEY, {
+  CPA_UPSTREAM_URL: fake.url,
+  CPA_MANAGEMENT_KEY: fake.managementKey,
+  NODE_OPTIONS: `${extra.NODE_OPTIONS ?? ''} --import ${probe}`.trim(),
+  CPAMP_MEM_PROBE_OUT: outFile,
+  ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'NODE_OPTIONS')),
+});
+const base = await s.url;
+for (;;) {
+  try {
+    if ((await fetch(`${base}/health`)).status === 200) break;
+  } catch {
+    // not yet
+  }
+  await new Promise((r) => setTimeout(r, 5));
+}
+const healthMs = Math.round(performance.now() - t0);
+const rows: Record<string, unknown> = {};
+let peak = 0;
+const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))?.[1] ?? 0) >> 10;
+async function snap(name: string): Promise<void> {
+  rmSync(outFile, { force: true });
+  s.proc.kill('SIGUSR2');
+  for (let i = 0; i < 200; i++) {
+    try {
+      const m = JSON.parse(readFileSync(outFile, 'utf8')) as Record<string, unknown>;
+      peak = vmHwm();
+      rows[name] = { ...m, peakRssMb: peak };
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+const get = async (path: string) => {
+  const r = await fetch(base + path, { headers: auth });
+  const t = await r.text();
+  if (r.status !== 200) throw new Error(`${path} -> ${r.status} ${t.slice(0, 200)}`);
+  return t;
+};
+await snap('health');
+const marker = JSON.parse(readFileSync(join(dir, 'bench-ready.json'), 'utf8')) as { maxTs: number };
+const maxTs = marker.maxTs + 1;
+const H = 3_600_000;
+const rng = (h: number) => `from=${maxTs - h * H}&to=${maxTs}`;
+const A = '/v0/management/analytics';
+const opts = JSON.parse(await get(`${A}/filter-options?${rng(720)}`)) as {
+  keys: { hash: string }[];
+  accounts: { authIndex: string }[];
+  models: { name: string }[];
+  providers: { name: string }[];
+};
+const enc = encodeURIComponent;
+const filters = [
+  '',
+  `&key=${enc(opts.keys[0]!.hash)}`,
+  `&account=${enc(opts.accounts[10]!.authIndex)}`,
+  `&model=${enc(opts.models[0]!.name)}`,
+  `&provider=${enc(opts.providers[0]!.name)}`,
+  '&status=failure',
+  `&key=${enc(opts.keys[0]!.hash)}&model=${enc(opts.models[0]!.name)}`,
+];
+const views = [
+  `${A}/summary?${rng(24)}`,
+  `${A}/summary?${rng(168)}`,
+  `${A}/summary?${rng(720)}`,
+  `${A}/timeline?${rng(168)}&granularity=hour&tz=Europe/Berlin`,
+  `${A}/timeline?${rng(720)}&granularity=day&tz=Asia/Shanghai&splitTopModels=10`,
+  `${A}/breakdown/model?${rng(720)}&sort=cost`,
+  `${A}/breakdown/key?${rng(720)}&sort=requests`,
+  `${A}/breakdown/account?${rng(720)}&sort=tokens`,
+  `${A}/breakdown/provider?${rng(720)}`,
+  `${A}/filter-options?${rng(720)}`,
+  `${A}/latency-percentiles?${rng(168)}`,
+  `${A}/heatmap?${rng(720)}&tz=America/New_York`,
+];
+// As the server bench's cold phase: one request of each view (and one /usage) before the cache is warm.
+if (process.env.RSS_BREAKDOWN_COLD) {
+  for (const v of views) for (const f of filters) await get(v + f);
+  await get(`/v0/management/usage?${rng(24)}`);
+  await snap('cold views ×1');
+}
+const cache = await waitForWarmCache(base, ADMIN_KEY);
+await snap(`cache ${cache}`);
+for (let rep = 0; rep < 2; rep++) for (const v of views) for (const f of filters) await get(v + f);
+await snap('views ×2');
+for (let i = 0; i < 6; i++) await get(`/v0/management/usage?${rng(24)}`);
+await snap('usage 24h ×6');
+for (const f of filters) {
+  let cursor: string | null = null;
+  for (let pg = 0; pg < 50; pg++) {
+    const body = JSON.parse(await get(`${A}/events?limit=50${f}${cursor ? `&cursor=${enc(cursor)}` : ''}`)) as {
+      nextCursor: string | null;
+    };
+    cursor = body.nextCursor;
+    if (!cursor) break;
+  }
+}
+await snap('events 50 pages ×7');
+console.log(`health ${healthMs} ms; env ${JSON.stringify(extra)}`);
+console.table(rows);
+await new Promise((r) => {
+  s.proc.once('exit', r);
+  s.proc.kill('SIGTERM');
+});
+rmSync(outFile, { force: true });
+await fake.close();
+process.exit(0);
