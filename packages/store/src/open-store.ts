@@ -379,6 +379,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         closed = true;
         for (const s of schedules) s.stop();
         await foldJob.idle();
+        // A re-price stopped between chunks (shutdown, cancel) leaves rollup deltas to write.
+        events.flushRepricing();
         if (snapshotTimer) clearInterval(snapshotTimer);
         await snapshotting;
         if (

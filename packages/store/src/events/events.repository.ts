@@ -63,6 +63,8 @@ export interface EventsRepository {
   onInserted(listener: (events: readonly StoredEventSummary[]) => void): () => void;
   /** One step of a per-model re-price (a short transaction); call again with `afterId = lastId` until done. */
   repriceChunk(req: RepriceChunkRequest): RepriceChunkResult;
+  /** Writes the rollup deltas re-pricing still holds (reprice-pending.ts); the store calls it at close. */
+  flushRepricing(): void;
 }
 
 export interface StoredEventSummary {
@@ -106,6 +108,7 @@ export function createEventsRepository(deps: {
     'INSERT INTO event_extra (event_id, fail_body, headers) VALUES (?, ?, ?)',
   );
   const rollups = new RollupWriter(writer);
+  const repriceChunk = createRepriceChunker({ writer, dict, prices, cache, assertOpen: deps.assertOpen });
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
   const dictId = dict.id.bind(dict);
@@ -329,6 +332,8 @@ export function createEventsRepository(deps: {
 
     repriceRange(range) {
       deps.assertOpen();
+      // The rebuild below recomputes rollups from raw events: a chunked re-price's pending deltas go in first.
+      repriceChunk.flushAll();
       const version = prices.currentVersion();
       const select = writer.prepare(
         `SELECT id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, flags, input, cache_read, cache_creation,
@@ -385,7 +390,9 @@ export function createEventsRepository(deps: {
       return () => listeners.delete(listener);
     },
 
-    repriceChunk: createRepriceChunker({ writer, dict, prices, cache, assertOpen: deps.assertOpen }),
+    repriceChunk,
+
+    flushRepricing: () => repriceChunk.flushAll(),
   };
   return repo;
 }
