@@ -79,11 +79,6 @@ function updateSql(table: string, keyCols: readonly string[]): string {
 
 const spanOf = (table: string) => SPAN_TIERS.findIndex((t) => t.dayTable === table);
 
-/** Orders parsed keys by their numbers (B-tree order). */
-function byKey(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
 
 export class RepricePending {
   private readonly targets: Target[];
@@ -94,13 +89,13 @@ export class RepricePending {
   private readonly markerSet: Database.Statement;
   private readonly markerDel: Database.Statement;
   private range: { from: number; to: number } | null = null;
-  /** Rows in the maps (pending, spanPending) and rows queued for writing. */
+  /** Rows in the maps (pending, spanPending), queued or not. */
   private rows = 0;
-  private queued = 0;
   /** The watermarks of the chunk being added, per target (∞: a tier that takes every event). */
   private marks: FoldMarks | null = null;
   private uptos: number[] = [];
-  private readonly queue: { target: number; span: number; rows: [number[], number, number][]; at: number }[] = [];
+  /** Keys queued for writing, one table at a time (a target's index, or a span tier's). */
+  private readonly queue: { target: number; span: number; keys: string[]; at: number }[] = [];
 
   constructor(private readonly db: Database.Database) {
     const tier = (table: string, keyCols: string[], key: Target['key'], group?: string): Target => ({
@@ -138,7 +133,7 @@ export class RepricePending {
 
   /** Whether nothing waits (every delta written). */
   get empty(): boolean {
-    return this.rows === 0 && this.queued === 0;
+    return this.rows === 0;
   }
 
   /**
@@ -207,62 +202,70 @@ export class RepricePending {
   }
 
   /**
-   * Moves every pending row into the write queue, each table's rows sorted by key: consecutive slices then walk
-   * each B-tree in order, so a transaction dirties a few pages per hundred rows instead of a page per row (the
-   * WAL writes whole pages: per-row pages made the old per-chunk deltas cost ~100 ms per commit). Span blocks go
-   * last: writing day rows adds to them.
+   * Queues the keys of one table's pending rows, grouped by their leading key column in order: consecutive slices then walk the B-tree range by range,
+   * so a transaction dirties a few pages per hundred rows instead of a page per row (the WAL takes whole pages:
+   * per-row pages made the old per-chunk deltas cost ~100 ms per commit). Grouping is one pass (no full sort: a
+   * lead's rows lie on a few neighbouring pages). Rows stay in their map until written, so deltas added to a
+   * queued row meanwhile are written with it.
    */
   private drain(): void {
-    const sorted = (m: Pending): [number[], number, number][] => {
-      const out: [number[], number, number][] = [];
-      for (const [k, d] of m) if (d[0] !== 0 || d[1] !== 0) out.push([k.split('|').map(Number), d[0], d[1]]);
-      this.rows -= m.size;
-      this.queued += out.length;
-      m.clear();
-      return out.sort((a, b) => byKey(a[0], b[0]));
-    };
-    this.pending.forEach((m, i) => {
-      if (m.size) this.queue.push({ target: i, span: -1, rows: sorted(m), at: 0 });
-    });
-    if (this.queue.length === 0)
-      this.spanPending.forEach((m, s) => {
-        if (m.size) this.queue.push({ target: -1, span: s, rows: sorted(m), at: 0 });
-      });
+    // The largest table first (it frees the most memory); the span blocks once no day row is left to write, or
+    // when they are the largest (they grow only as day rows are written).
+    const largest = (ms: Pending[]) => ms.reduce((best, m, i) => (m.size > (ms[best]?.size ?? 0) ? i : best), -1);
+    let target = largest(this.pending);
+    let span = largest(this.spanPending);
+    if (span >= 0 && target >= 0 && this.spanPending[span]!.size <= this.pending[target]!.size) span = -1;
+    if (target < 0 && span < 0) return;
+    const m = span >= 0 ? this.spanPending[span]! : this.pending[target]!;
+    const groups = new Map<number, string[]>();
+    for (const k of m.keys()) {
+      const lead = Number(k.slice(0, k.indexOf('|')));
+      const g = groups.get(lead);
+      if (g) g.push(k);
+      else groups.set(lead, [k]);
+    }
+    const keys: string[] = [];
+    for (const lead of [...groups.keys()].sort((x, y) => x - y)) for (const k of groups.get(lead)!) keys.push(k);
+    if (span >= 0) target = -1;
+    this.queue.push({ target, span, keys, at: 0 });
   }
 
   /** One transaction: the next SLICE_ROWS queued rows of one table. */
   private slice(): void {
     const q = this.queue[0];
     if (q) {
-      const end = Math.min(q.at + SLICE_ROWS, q.rows.length);
-      if (q.span >= 0) {
-        const stmt = this.spanStmts[q.span]!;
-        for (let j = q.at; j < end; j++) stmt.run(q.rows[j]![1], q.rows[j]![2], ...q.rows[j]![0]);
-      } else {
-        const t = this.targets[q.target]!;
-        // Closed blocks only, decided now (the block of a day that closes later is derived from its day rows).
-        const days = t.span >= 0 ? closedDays(dayDimsUpto(this.db)) : -Infinity;
-        const dayAt = t.keyCols.indexOf('day');
-        const spanCols = t.span >= 0 ? spanKeyCols(SPAN_TIERS[t.span]!) : [];
-        const colAt = spanCols.map((c) => t.keyCols.indexOf(c));
-        for (let j = q.at; j < end; j++) {
-          const [key, dCost, dUnpriced] = q.rows[j]!;
-          t.stmt.run(dCost, dUnpriced, ...key);
-          if (days === -Infinity) continue;
-          const day = key[dayAt]!;
-          for (const span of SPANS) {
-            const b = day - (day % span);
-            if (b + span > days) continue;
-            const sk = spanCols.map((c, n) => (c === 'span' ? span : c === 'day' ? b : key[colAt[n]!]!));
-            this.addSpan(t.span, sk.join('|'), dCost, dUnpriced);
-          }
+      const end = Math.min(q.at + SLICE_ROWS, q.keys.length);
+      const m = q.span >= 0 ? this.spanPending[q.span]! : this.pending[q.target]!;
+      const t = q.span >= 0 ? null : this.targets[q.target]!;
+      const stmt = t ? t.stmt : this.spanStmts[q.span]!;
+      // Closed blocks only, decided now (the block of a day that closes later is derived from its day rows).
+      const days = t && t.span >= 0 ? closedDays(dayDimsUpto(this.db)) : -Infinity;
+      const dayAt = t ? t.keyCols.indexOf('day') : -1;
+      const spanCols = t && t.span >= 0 ? spanKeyCols(SPAN_TIERS[t.span]!) : [];
+      const colAt = spanCols.map((c) => t!.keyCols.indexOf(c));
+      for (let j = q.at; j < end; j++) {
+        const k = q.keys[j]!;
+        const d = m.get(k);
+        if (!d) continue;
+        m.delete(k);
+        this.rows--;
+        const [dCost, dUnpriced] = d;
+        if (dCost === 0 && dUnpriced === 0) continue;
+        const key = k.split('|').map(Number);
+        stmt.run(dCost, dUnpriced, ...key);
+        if (days === -Infinity) continue;
+        const day = key[dayAt]!;
+        for (const span of SPANS) {
+          const b = day - (day % span);
+          if (b + span > days) continue;
+          const sk = spanCols.map((c, n) => (c === 'span' ? span : c === 'day' ? b : key[colAt[n]!]!));
+          this.addSpan(t!.span, sk.join('|'), dCost, dUnpriced);
         }
       }
-      this.queued -= end - q.at;
       q.at = end;
-      if (q.at >= q.rows.length) this.queue.shift();
+      if (q.at >= q.keys.length) this.queue.shift();
     }
-    if (this.rows === 0 && this.queued === 0) {
+    if (this.rows === 0) {
       this.range = null;
       this.markerDel.run(REPRICE_PENDING_KEY);
     }
