@@ -76,7 +76,12 @@ async function halfRepriced(): Promise<{ path: string; s: Store }> {
   await s.prices.apply('claude-x', { input: 2, output: 5, cacheRead: 0.2 }, { effectiveFrom: null });
   let afterId = 0;
   for (let i = 0; i < 4; i++) {
-    const r = await s.events.repriceChunk({ models: ['gpt-5', 'claude-x'], fromMs: null, afterId, span: 150 });
+    const r = await s.events.repriceChunk({
+      models: ['gpt-5', 'claude-x'],
+      fromMs: null,
+      afterId,
+      span: 150,
+    });
     expect(r.done).toBe(false);
     afterId = r.lastId;
   }

@@ -79,7 +79,6 @@ function updateSql(table: string, keyCols: readonly string[]): string {
 
 const spanOf = (table: string) => SPAN_TIERS.findIndex((t) => t.dayTable === table);
 
-
 export class RepricePending {
   private readonly targets: Target[];
   private readonly spanStmts: Database.Statement[];
@@ -107,8 +106,16 @@ export class RepricePending {
       stmt: db.prepare(updateSql(table, keyCols)),
     });
     this.targets = [
-      tier('rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass'], keyOf(['hour', 'model_id', 'provider_id', 'sclass'])),
-      tier('rollup_day', ['day', 'model_id', 'provider_id', 'sclass'], keyOf(['day', 'model_id', 'provider_id', 'sclass'])),
+      tier(
+        'rollup_hour',
+        ['hour', 'model_id', 'provider_id', 'sclass'],
+        keyOf(['hour', 'model_id', 'provider_id', 'sclass']),
+      ),
+      tier(
+        'rollup_day',
+        ['day', 'model_id', 'provider_id', 'sclass'],
+        keyOf(['day', 'model_id', 'provider_id', 'sclass']),
+      ),
       tier('rollup_day_key', ['day', 'key_id', 'sclass'], keyOf(['day', 'key_id', 'sclass'])),
       tier('rollup_day_account', ['day', 'account_id', 'sclass'], keyOf(['day', 'account_id', 'sclass'])),
       tier('rollup_hour_total', ['hour', 'sclass'], keyOf(['hour', 'sclass'])),
@@ -211,7 +218,8 @@ export class RepricePending {
   private drain(): void {
     // The largest table first (it frees the most memory); the span blocks once no day row is left to write, or
     // when they are the largest (they grow only as day rows are written).
-    const largest = (ms: Pending[]) => ms.reduce((best, m, i) => (m.size > (ms[best]?.size ?? 0) ? i : best), -1);
+    const largest = (ms: Pending[]) =>
+      ms.reduce((best, m, i) => (m.size > (ms[best]?.size ?? 0) ? i : best), -1);
     let target = largest(this.pending);
     let span = largest(this.spanPending);
     if (span >= 0 && target >= 0 && this.spanPending[span]!.size <= this.pending[target]!.size) span = -1;
@@ -225,7 +233,8 @@ export class RepricePending {
       else groups.set(lead, [k]);
     }
     const keys: string[] = [];
-    for (const lead of [...groups.keys()].sort((x, y) => x - y)) for (const k of groups.get(lead)!) keys.push(k);
+    for (const lead of [...groups.keys()].sort((x, y) => x - y))
+      for (const k of groups.get(lead)!) keys.push(k);
     if (span >= 0) target = -1;
     this.queue.push({ target, span, keys, at: 0 });
   }

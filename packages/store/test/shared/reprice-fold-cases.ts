@@ -78,13 +78,17 @@ async function expectSameViews(a: PgStoreRepositories, b: PgStoreRepositories, w
         expect(same(await a.analytics.breakdown(f, { by })), `${name} by ${by}`).toEqual(
           same(await b.analytics.breakdown(f, { by })),
         );
-      expect(await a.analytics.filterOptions(f), `${name} options`).toEqual(await b.analytics.filterOptions(f));
+      expect(await a.analytics.filterOptions(f), `${name} options`).toEqual(
+        await b.analytics.filterOptions(f),
+      );
       const daily = { granularity: 'day' as const, timeZone: 'UTC', splitTopModels: 2 };
       expect(same(await a.analytics.timeSeries(f, daily)), `${name} daily`).toEqual(
         same(await b.analytics.timeSeries(f, daily)),
       );
       const zone = { timeZone: 'Asia/Shanghai' };
-      expect(same(await a.analytics.heatmap(f, zone)), `${name} heatmap`).toEqual(same(await b.analytics.heatmap(f, zone)));
+      expect(same(await a.analytics.heatmap(f, zone)), `${name} heatmap`).toEqual(
+        same(await b.analytics.heatmap(f, zone)),
+      );
       const hourly = { granularity: 'hour' as const, timeZone: 'America/New_York' };
       expect(same(await a.analytics.timeSeries(f, hourly)), `${name} hourly`).toEqual(
         same(await b.analytics.timeSeries(f, hourly)),
@@ -92,7 +96,9 @@ async function expectSameViews(a: PgStoreRepositories, b: PgStoreRepositories, w
     }
 }
 
-export function defineRepriceFoldCases(fresh: (opts?: SuiteOpenOptions) => Promise<PgStoreRepositories>): void {
+export function defineRepriceFoldCases(
+  fresh: (opts?: SuiteOpenOptions) => Promise<PgStoreRepositories>,
+): void {
   describe('chunked re-pricing with the fold partly caught up', () => {
     it('leaves every view as a freshly built store has it: late events, a fold and a second price change between chunks', async () => {
       const CHANGE = D0 + 20 * DAY + 7 * H;
@@ -138,7 +144,12 @@ export function defineRepriceFoldCases(fresh: (opts?: SuiteOpenOptions) => Promi
       await a.prices.apply('claude-x', P2, { effectiveFrom: CHANGE2 });
       await a.insertBatch(later);
       for (let done = false, id = 0; !done;) {
-        const r = await a.events.repriceChunk({ models: ['claude-x'], fromMs: CHANGE2, afterId: id, span: 97 });
+        const r = await a.events.repriceChunk({
+          models: ['claude-x'],
+          fromMs: CHANGE2,
+          afterId: id,
+          span: 97,
+        });
         id = r.lastId;
         done = r.done;
       }
@@ -154,7 +165,10 @@ export function defineRepriceFoldCases(fresh: (opts?: SuiteOpenOptions) => Promi
       await b.maintenance.foldRollups();
       expect(await a.events.count()).toBe(await b.events.count());
       // The views read the tiers (not only raw events), so the comparison covers them.
-      const long = await a.analytics.breakdown({ from: D0, to: DENSE + 12 * DAY, apiKeyHash: KEY_A }, { by: 'model' });
+      const long = await a.analytics.breakdown(
+        { from: D0, to: DENSE + 12 * DAY, apiKeyHash: KEY_A },
+        { by: 'model' },
+      );
       expect(long.source).toContain('rollup');
       await expectSameViews(a, b, 'after re-pricing');
 
