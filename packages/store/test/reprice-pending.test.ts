@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStore, type AnalyticsFilter, type Store, type UsageEventInput } from '../src/index';
 import { REPRICE_PENDING_KEY } from '../src/events/reprice-pending';
+import { REPRICE_IDLE_MS } from '../src/events/event-reprice-chunk';
 import { makeEvent } from './helpers/events';
 
 const DAY = 86_400_000;
@@ -104,6 +105,30 @@ describe('chunked re-pricing: pending rollup deltas', () => {
     await s.close();
     expect(marker(path)).toBeUndefined();
     await expectExact(await open(path), 'after close');
+  });
+
+  it('left by a cancelled job are written by the fold tick once no chunk came for a while', async () => {
+    const { path, s } = await halfRepriced();
+    await s.close();
+    // The same state, opened with the background fold on and a clock the test moves.
+    let clock = NOW;
+    const again = await openStore({ path, now: () => clock, foldIntervalMs: 20, cacheSnapshot: false });
+    stores.push(again);
+    await again.prices.apply('gpt-5', { input: 5, output: 9, cacheRead: 0.3 }, { effectiveFrom: null });
+    let afterId = 0;
+    for (let i = 0; i < 3; i++)
+      afterId = (await again.events.repriceChunk({ models: ['gpt-5'], fromMs: null, afterId, span: 150 }))
+        .lastId;
+    expect(marker(path)).toBeDefined();
+    // While the job might still come back the deltas stay (the tick's own check); past the idle time the
+    // background fold tick writes them.
+    clock += REPRICE_IDLE_MS - 1000;
+    const idle = again.events as unknown as { flushRepricingIfIdle(nowMs: number): Promise<boolean> };
+    expect(await idle.flushRepricingIfIdle(clock)).toBe(false);
+    expect(marker(path)).toBeDefined();
+    clock += 2000;
+    await vi.waitFor(() => expect(marker(path)).toBeUndefined(), { timeout: 10_000, interval: 20 });
+    await expectExact(again, 'after the idle flush');
   });
 
   it('lost by a stopped process: the next open rebuilds their range from raw events', async () => {

@@ -65,7 +65,15 @@ export interface RepriceChunker {
   (req: RepriceChunkRequest): RepriceChunkResult;
   /** Writes every pending rollup delta now (before a full rebuild, at close). */
   flushAll(): void;
+  /**
+   * Writes every pending delta when no chunk ran for REPRICE_IDLE_MS (a cancelled job leaves them; the store's
+   * background fold tick calls this). Returns whether anything was written.
+   */
+  flushIfIdle(nowMs: number): boolean;
 }
+
+/** No chunk for this long: the job is gone (cancelled or failed), its pending deltas are written at once. */
+export const REPRICE_IDLE_MS = 30_000;
 
 export function createRepriceChunker(deps: {
   writer: Database.Database;
@@ -73,6 +81,8 @@ export function createRepriceChunker(deps: {
   prices: PricesRepository;
   cache: ColumnCache;
   assertOpen: () => void;
+  /** The store's clock (idle detection). */
+  now?: () => number;
 }): RepriceChunker {
   const { writer, dict, prices, cache } = deps;
   const maxIdStmt = writer.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
@@ -107,8 +117,11 @@ export function createRepriceChunker(deps: {
     return ids;
   };
 
+  const clock = deps.now ?? Date.now;
+  let lastCall = -Infinity;
   const chunk = (req: RepriceChunkRequest): RepriceChunkResult => {
     deps.assertOpen();
+    lastCall = clock();
     const t0 = performance.now();
     const span = req.span ?? 20_000;
     const maxId = maxIdStmt.get() as number;
@@ -194,5 +207,12 @@ export function createRepriceChunker(deps: {
     }
     return { lastId, maxId, matched: rows.length, updated, missingPrice, done: read && pending.empty };
   };
-  return Object.assign(chunk, { flushAll: () => void pending.flush() });
+  return Object.assign(chunk, {
+    flushAll: () => void pending.flush(),
+    flushIfIdle: (nowMs: number) => {
+      if (pending.empty || nowMs - lastCall < REPRICE_IDLE_MS) return false;
+      pending.flush();
+      return true;
+    },
+  });
 }

@@ -65,6 +65,8 @@ export interface EventsRepository {
   repriceChunk(req: RepriceChunkRequest): RepriceChunkResult;
   /** Writes the rollup deltas re-pricing still holds (reprice-pending.ts); the store calls it at close. */
   flushRepricing(): void;
+  /** The same once no re-pricing chunk ran for a while (a cancelled job); the store's fold tick calls it. */
+  flushRepricingIfIdle(nowMs: number): boolean;
 }
 
 export interface StoredEventSummary {
@@ -99,6 +101,8 @@ export function createEventsRepository(deps: {
   cache: ColumnCache;
   assertOpen: () => void;
   useCache: () => boolean;
+  /** The store's clock (re-pricing's idle flush). */
+  now?: () => number;
 }): EventsRepository {
   const { writer, dict, prices, cache } = deps;
   const insert = writer.prepare(
@@ -108,7 +112,14 @@ export function createEventsRepository(deps: {
     'INSERT INTO event_extra (event_id, fail_body, headers) VALUES (?, ?, ?)',
   );
   const rollups = new RollupWriter(writer);
-  const repriceChunk = createRepriceChunker({ writer, dict, prices, cache, assertOpen: deps.assertOpen });
+  const repriceChunk = createRepriceChunker({
+    writer,
+    dict,
+    prices,
+    cache,
+    assertOpen: deps.assertOpen,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
   const dictId = dict.id.bind(dict);
@@ -393,6 +404,8 @@ export function createEventsRepository(deps: {
     repriceChunk,
 
     flushRepricing: () => repriceChunk.flushAll(),
+
+    flushRepricingIfIdle: (nowMs) => repriceChunk.flushIfIdle(nowMs),
   };
   return repo;
 }
