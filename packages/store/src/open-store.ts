@@ -266,6 +266,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       cache,
       assertOpen,
       useCache: () => useCache,
+      now,
     });
     const accounts = createAccountsRepository(writer, read, dict, now);
     const apiKeys = createApiKeysRepository(writer, dict, now);
@@ -301,6 +302,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const foldJob = createFoldJob({
       step: () => {
         assertOpen();
+        // A cancelled re-price leaves rollup deltas: written once no chunk came for a while.
+        events.flushRepricingIfIdle(now());
         return fold.step(now());
       },
       logger,
@@ -379,6 +382,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
         closed = true;
         for (const s of schedules) s.stop();
         await foldJob.idle();
+        // A re-price stopped between chunks (shutdown, cancel) leaves rollup deltas to write.
+        events.flushRepricing();
         if (snapshotTimer) clearInterval(snapshotTimer);
         await snapshotting;
         if (

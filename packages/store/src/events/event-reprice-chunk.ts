@@ -1,22 +1,19 @@
 // Re-pricing in small steps: one short transaction over an id range of events, only the models a price
 // change touches, with rollups adjusted by the cost difference (never rebuilt: rollups outlive raw events
 // after retention) and the column cache updated in place. The server's job runner calls it in a loop,
-// so views keep answering between chunks.
+// so views keep answering between chunks. The rollup differences are summed over the whole job and written in
+// slices (reprice-pending.ts); the job is done when the last of them is written.
 import type Database from 'better-sqlite3';
 import { bumpCacheEpoch } from '../analytics/cache-snapshot';
 import type { ColumnCache } from '../analytics/column-cache';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
-import { DAY_MS, HOUR_MS } from '../rollups/rollup-batch';
-import { zoneRepriceDeltas, zoneRepriceStatements } from '../rollups/zone-rollups';
-import { spanCostKeys } from '../rollups/day-dims-fold';
-import { dayDimsUpto } from '../rollups/rollup-cross-writer';
-import { SPAN_TIERS, spanKeyCols } from '../rollups/rollup-spans';
-import { foldRepriceDeltas } from '../rollups/fold-sqlite';
+import { readFoldMarks } from '../rollups/fold-sqlite';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
 import { repriceCost, type RepriceTokens } from './event-reprice';
+import { PENDING_CAP, RepricePending } from './reprice-pending';
 
 export interface RepriceChunkRequest {
   /** Price entries (model names) whose events to re-price; null: every model. */
@@ -60,28 +57,52 @@ interface Row extends RepriceTokens {
   cost: number | null;
 }
 
+/** A chunk's share of the pending rollup rows: written for about as long as its events took (≥ this, ms). */
+const FLUSH_MIN_MS = 8;
+
+/** The chunker and what the store needs besides it (see reprice-pending.ts). */
+export interface RepriceChunker {
+  (req: RepriceChunkRequest): RepriceChunkResult;
+  /** Writes every pending rollup delta now (before a full rebuild, at close). */
+  flushAll(): void;
+  /**
+   * Writes every pending delta when no chunk ran for REPRICE_IDLE_MS (a cancelled job leaves them; the store's
+   * background fold tick calls this). Returns whether anything was written.
+   */
+  flushIfIdle(nowMs: number): boolean;
+}
+
+/** No chunk for this long: the job is gone (cancelled or failed), its pending deltas are written at once. */
+export const REPRICE_IDLE_MS = 30_000;
+
 export function createRepriceChunker(deps: {
   writer: Database.Database;
   dict: DictionaryCache;
   prices: PricesRepository;
   cache: ColumnCache;
   assertOpen: () => void;
-}): (req: RepriceChunkRequest) => RepriceChunkResult {
+  /** The store's clock (idle detection). */
+  now?: () => number;
+}): RepriceChunker {
   const { writer, dict, prices, cache } = deps;
   const maxIdStmt = writer.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
   const update = writer.prepare('UPDATE events SET cost = ?, price_ver = ?, flags = ? WHERE id = ?');
-  const delta = (table: string, keys: string) =>
-    writer.prepare(`UPDATE ${table} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${keys}`);
-  const hourDelta = delta('rollup_hour', 'hour = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
-  const dayDelta = delta('rollup_day', 'day = ? AND model_id = ? AND provider_id = ? AND sclass = ?');
-  const dayKeyDelta = delta('rollup_day_key', 'day = ? AND key_id = ? AND sclass = ?');
-  const dayAccountDelta = delta('rollup_day_account', 'day = ? AND account_id = ? AND sclass = ?');
-  const zoneStmts = zoneRepriceStatements(writer);
-  // The 8- and 64-day span blocks of the day tiers (rollup-spans.ts), keyed in spanKeyCols order; the day-dims
-  // day tiers themselves are deferred tiers (their deltas: foldRepriceDeltas).
-  const spanDeltas = SPAN_TIERS.map((t) => delta(t.table, spanKeyCols(t).map((c) => `${c} = ?`).join(' AND ')));
+  // The rollup deltas, summed over the job and written in slices (reprice-pending.ts).
+  const pending = new RepricePending(writer);
+  pending.repairAfterCrash();
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
+  // The chunk SELECT, prepared once per distinct text (one job asks the same text chunk after chunk).
+  const selects = new Map<string, Database.Statement>();
+  const select = (text: string): Database.Statement => {
+    let st = selects.get(text);
+    if (!st) {
+      if (selects.size > 16) selects.clear();
+      st = writer.prepare(text);
+      selects.set(text, st);
+    }
+    return st;
+  };
 
   /** Dictionary ids of the model names that resolve to one of `models` (a price key matches its name variants). */
   let memo: { key: string; size: number; ids: number[] } | null = null;
@@ -96,17 +117,22 @@ export function createRepriceChunker(deps: {
     return ids;
   };
 
-  return (req) => {
+  const clock = deps.now ?? Date.now;
+  let lastCall = -Infinity;
+  const chunk = (req: RepriceChunkRequest): RepriceChunkResult => {
     deps.assertOpen();
+    lastCall = clock();
+    const t0 = performance.now();
     const span = req.span ?? 20_000;
     const maxId = maxIdStmt.get() as number;
+    // Past the last event: the job's remaining rollup rows, a slice per call; done when none is left.
     const empty = (lastId: number): RepriceChunkResult => ({
       lastId,
       maxId,
       matched: 0,
       updated: 0,
       missingPrice: 0,
-      done: true,
+      done: pending.flush(t0 + FLUSH_MIN_MS * 2),
     });
     if (req.afterId >= maxId) return empty(req.afterId);
     const where = ['id > ?', 'id <= ?'];
@@ -125,27 +151,14 @@ export function createRepriceChunker(deps: {
       const list = ids.join(', '); // dictionary ids: integers from our own table
       where.push(`(model_id IN (${list}) OR alias_id IN (${list}))`);
     }
-    const rows = writer
-      .prepare(`SELECT ${COLS} FROM events WHERE ${where.join(' AND ')}`)
-      .all(...params) as Row[];
+    const rows = select(`SELECT ${COLS} FROM events WHERE ${where.join(' AND ')}`).all(...params) as Row[];
     const version = prices.currentVersion();
     const changed: number[] = [];
-    // Rollup deltas summed per rollup row first: one UPDATE per touched row, not three per event.
-    const deltas = new Map<string, [number, number]>();
-    const zoneDeltas = zoneRepriceDeltas(zoneStmts);
-    const spansUpto = dayDimsUpto(writer);
-    // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
-    const foldDeltas = foldRepriceDeltas(writer);
-    const addDelta = (k: string, dCost: number, dUnpriced: number) => {
-      const d = deltas.get(k);
-      if (d) {
-        d[0] += dCost;
-        d[1] += dUnpriced;
-      } else deltas.set(k, [dCost, dUnpriced]);
-    };
     let updated = 0;
     let missingPrice = 0;
     writer.transaction(() => {
+      // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
+      const marks = readFoldMarks(writer);
       for (const r of rows) {
         const cost = repriceCost(
           {
@@ -163,31 +176,15 @@ export function createRepriceChunker(deps: {
         const dCost = (cost.costMicros ?? 0) - (r.cost ?? 0);
         const dUnpriced = (cost.costMicros === null ? 1 : 0) - (r.cost === null ? 1 : 0);
         const sclass = statusClass((r.flags & FLAG_FAILED) !== 0, r.status);
-        const hour = Math.floor(r.ts / HOUR_MS);
-        const day = Math.floor(r.ts / DAY_MS);
-        addDelta(`h|${hour}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
-        addDelta(`d|${day}|${r.model_id}|${r.provider_id}|${sclass}`, dCost, dUnpriced);
-        addDelta(`k|${day}|${r.key_id}|${sclass}`, dCost, dUnpriced);
-        addDelta(`a|${day}|${r.account_id}|${sclass}`, dCost, dUnpriced);
-        zoneDeltas.add(r, sclass, dCost, dUnpriced);
-        // Closed blocks only: an open one is derived from its (re-priced) day rows when it closes.
-        for (const x of spanCostKeys({ ...r, sclass }, spansUpto)) addDelta(`s${x.tier}|${x.key.join('|')}`, dCost, dUnpriced);
-        foldDeltas.add({ ...r, sclass }, dCost, dUnpriced);
+        if (dCost !== 0 || dUnpriced !== 0) pending.add({ ...r, sclass }, marks, dCost, dUnpriced);
         changed.push(r.id, cost.costMicros ?? NaN, flags);
         updated++;
       }
-      for (const [k, [dCost, dUnpriced]] of deltas) {
-        const [kind, ...parts] = k.split('|');
-        const keys = parts.map(Number);
-        const stmt = kind!.startsWith('s')
-          ? spanDeltas[Number(kind!.slice(1))]!
-          : kind === 'h' ? hourDelta : kind === 'd' ? dayDelta : kind === 'k' ? dayKeyDelta : dayAccountDelta;
-        stmt.run(dCost, dUnpriced, ...keys);
-      }
-      zoneDeltas.flush();
-      foldDeltas.flush();
       // Cached costs changed: a column-cache snapshot taken before this no longer matches.
-      if (updated) bumpCacheEpoch(writer, Date.now());
+      if (updated) {
+        pending.mark(Date.now());
+        bumpCacheEpoch(writer, Date.now());
+      }
     })();
     if (updated) {
       if (cache.loadState === 'warming') {
@@ -201,6 +198,21 @@ export function createRepriceChunker(deps: {
       }
     }
     const lastId = Math.min(req.afterId + span, maxId);
-    return { lastId, maxId, matched: rows.length, updated, missingPrice, done: lastId >= maxId };
+    const read = lastId >= maxId;
+    // Past the cap (then until the queue is written) or at the end, rows are written for about as long as the
+    // events took.
+    if (read || pending.draining || pending.size > PENDING_CAP) {
+      const now = performance.now();
+      pending.flush(now + Math.max(FLUSH_MIN_MS, now - t0));
+    }
+    return { lastId, maxId, matched: rows.length, updated, missingPrice, done: read && pending.empty };
   };
+  return Object.assign(chunk, {
+    flushAll: () => void pending.flush(),
+    flushIfIdle: (nowMs: number) => {
+      if (pending.empty || nowMs - lastCall < REPRICE_IDLE_MS) return false;
+      pending.flush();
+      return true;
+    },
+  });
 }

@@ -65,6 +65,10 @@ export interface EventsRepository {
   onInserted(listener: (events: readonly StoredEventSummary[]) => void): () => void;
   /** One step of a per-model re-price (a short transaction); call again with `afterId = lastId` until done. */
   repriceChunk(req: RepriceChunkRequest): RepriceChunkResult;
+  /** Writes the rollup deltas re-pricing still holds (reprice-pending.ts); the store calls it at close. */
+  flushRepricing(): void;
+  /** The same once no re-pricing chunk ran for a while (a cancelled job); the store's fold tick calls it. */
+  flushRepricingIfIdle(nowMs: number): boolean;
 }
 
 export interface StoredEventSummary {
@@ -99,6 +103,8 @@ export function createEventsRepository(deps: {
   cache: ColumnCache;
   assertOpen: () => void;
   useCache: () => boolean;
+  /** The store's clock (re-pricing's idle flush). */
+  now?: () => number;
 }): EventsRepository {
   const { writer, dict, prices, cache } = deps;
   const insert = writer.prepare(
@@ -109,6 +115,14 @@ export function createEventsRepository(deps: {
   );
   const storedHeaders = createHeaderSets(writer);
   const rollups = new RollupWriter(writer);
+  const repriceChunk = createRepriceChunker({
+    writer,
+    dict,
+    prices,
+    cache,
+    assertOpen: deps.assertOpen,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
   const dictId = dict.id.bind(dict);
@@ -333,6 +347,8 @@ export function createEventsRepository(deps: {
 
     repriceRange(range) {
       deps.assertOpen();
+      // The rebuild below recomputes rollups from raw events: a chunked re-price's pending deltas go in first.
+      repriceChunk.flushAll();
       const version = prices.currentVersion();
       const select = writer.prepare(
         `SELECT id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, flags, input, cache_read, cache_creation,
@@ -389,7 +405,11 @@ export function createEventsRepository(deps: {
       return () => listeners.delete(listener);
     },
 
-    repriceChunk: createRepriceChunker({ writer, dict, prices, cache, assertOpen: deps.assertOpen }),
+    repriceChunk,
+
+    flushRepricing: () => repriceChunk.flushAll(),
+
+    flushRepricingIfIdle: (nowMs) => repriceChunk.flushIfIdle(nowMs),
   };
   return repo;
 }

@@ -21,6 +21,7 @@ import { defineZoneHourCases } from './zone-hour-cases';
 import { defineDayDimsCases } from './day-dims-cases';
 import { defineFoldTierCases } from './fold-tier-cases';
 import { defineHeaderCases } from './header-cases';
+import { defineRepriceFoldCases } from './reprice-fold-cases';
 import { dataset, GPT5_PRICE, KEY_A, KEY_B, T0 } from './dataset';
 
 const PRICE_FIXTURE = fileURLToPath(new URL('../fixtures/litellm-prices.json', import.meta.url));
@@ -324,6 +325,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineFoldTierCases(fresh);
     defineAccountCpaCases((o) => fresh(o ?? {}));
     defineHeaderCases(fresh);
+    defineRepriceFoldCases(fresh);
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
