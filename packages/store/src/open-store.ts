@@ -267,6 +267,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       assertOpen,
       useCache: () => useCache,
       now,
+      logger,
     });
     const accounts = createAccountsRepository(writer, read, dict, now);
     const apiKeys = createApiKeysRepository(writer, dict, now);

@@ -9,6 +9,7 @@ import type { ColumnCache } from '../analytics/column-cache';
 import type { DictionaryCache } from '../dictionary/dictionary-cache';
 import { modelNameCandidates } from '../prices/model-match';
 import type { PricesRepository } from '../prices/prices.repository';
+import type { StoreLogger } from '../types';
 import { readFoldMarks } from '../rollups/fold-sqlite';
 import { FLAG_FAILED, statusClass } from './event-flags';
 import { repricedFlags } from './event-insert-plan';
@@ -83,13 +84,19 @@ export function createRepriceChunker(deps: {
   assertOpen: () => void;
   /** The store's clock (idle detection). */
   now?: () => number;
+  logger?: StoreLogger;
 }): RepriceChunker {
   const { writer, dict, prices, cache } = deps;
   const maxIdStmt = writer.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
   const update = writer.prepare('UPDATE events SET cost = ?, price_ver = ?, flags = ? WHERE id = ?');
   // The rollup deltas, summed over the job and written in slices (reprice-pending.ts).
   const pending = new RepricePending(writer);
-  pending.repairAfterCrash();
+  const repaired = pending.repairAfterCrash();
+  if (repaired)
+    deps.logger?.warn(
+      { from: new Date(repaired.from).toISOString(), to: new Date(repaired.to).toISOString() },
+      'store: rollups rebuilt from raw events over the range of a re-pricing that stopped before writing its totals',
+    );
   const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
     input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
   // The chunk SELECT, prepared once per distinct text (one job asks the same text chunk after chunk).

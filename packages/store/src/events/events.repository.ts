@@ -17,7 +17,7 @@ import { computeCost } from '../prices/cost';
 import type { PricesRepository } from '../prices/prices.repository';
 import type { RollupContribution } from '../rollups/rollup-batch';
 import { RollupWriter, rebuildRollups } from '../rollups/rollup-writer';
-import type { InsertResult, StoredEvent, UsageEventInput } from '../types';
+import type { InsertResult, StoreLogger, StoredEvent, UsageEventInput } from '../types';
 import { EVENT_COLUMNS, eventColumnValues } from './event-columns';
 import { eventDictIds } from './event-dictionary-fields';
 import { assertEvent, decodeEvent, dedupBytes, type EventRow } from './event-codec';
@@ -105,6 +105,7 @@ export function createEventsRepository(deps: {
   useCache: () => boolean;
   /** The store's clock (re-pricing's idle flush). */
   now?: () => number;
+  logger?: StoreLogger;
 }): EventsRepository {
   const { writer, dict, prices, cache } = deps;
   const insert = writer.prepare(
@@ -122,6 +123,7 @@ export function createEventsRepository(deps: {
     cache,
     assertOpen: deps.assertOpen,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
   });
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 

@@ -147,15 +147,15 @@ export class RepricePending {
    * At open: deltas of a process that stopped before writing them are lost; the rollups of their range are
    * rebuilt from raw events (those events already carry their new cost).
    */
-  repairAfterCrash(): boolean {
+  repairAfterCrash(): { from: number; to: number } | null {
     const v = this.markerGet.get(REPRICE_PENDING_KEY) as string | undefined;
-    if (v === undefined) return false;
+    if (v === undefined) return null;
     const r = JSON.parse(v) as { from: number; to: number };
     this.db.transaction(() => {
       rebuildRollups(this.db, r.from, r.to);
       this.markerDel.run(REPRICE_PENDING_KEY);
     })();
-    return true;
+    return r;
   }
 
   /** Inside a chunk's transaction: an event's cost changed by dCost (and its unpriced count by dUnpriced). */

@@ -9,11 +9,9 @@ import {
   foldTarget,
   lateItems,
   uptoOf,
-  type FoldEventKey,
   type FoldGroup,
   type FoldMarks,
   type FoldStep,
-  type FoldTier,
 } from './fold-tier';
 import type { RollupContribution } from './rollup-batch';
 import { MultiRowUpsert, sortByKey } from './multi-row-upsert';
@@ -140,39 +138,4 @@ export function rebuildFoldTiers(db: Database.Database, t0: number, t1: number):
     db.prepare(foldDeleteSql(t, ['?', '?'])).run(r.u0, r.u1);
     db.prepare(foldInsertSql(t, SQLITE, ['?', '?'])).run(r.e0, r.e1);
   }
-}
-
-/** Cost deltas of chunked re-pricing for the deferred tiers, summed per row (events below upto only). */
-export function foldRepriceDeltas(db: Database.Database): {
-  add(e: FoldEventKey, dCost: number, dUnpriced: number): void;
-  flush(): void;
-} {
-  const marks = readFoldMarks(db);
-  const tiers = FOLD_TIERS.filter((t) => t.costKey);
-  const deltas = new Map<FoldTier, Map<string, [number[], number, number]>>(tiers.map((t) => [t, new Map()]));
-  return {
-    add(e, dCost, dUnpriced) {
-      for (const t of tiers) {
-        if (e.ts >= uptoOf(marks, t.group)) continue;
-        const key = t.costKey!(e);
-        const k = key.join('|');
-        const m = deltas.get(t)!;
-        const d = m.get(k);
-        if (d) {
-          d[1] += dCost;
-          d[2] += dUnpriced;
-        } else m.set(k, [key, dCost, dUnpriced]);
-      }
-    },
-    flush: () => {
-      for (const [t, m] of deltas) {
-        if (m.size === 0) continue;
-        const stmt = db.prepare(
-          `UPDATE ${t.name} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${t.keyCols.map((c) => `${c} = ?`).join(' AND ')}`,
-        );
-        for (const [key, dCost, dUnpriced] of m.values()) stmt.run(dCost, dUnpriced, ...key);
-        m.clear();
-      }
-    },
-  };
 }
