@@ -242,23 +242,27 @@ export class AggregateCollector {
     for (const y of groups) {
       if (y.n === 0) continue;
       const x = this.group(y.g, y.g2);
-      if (!x) continue;
-      x.n += y.n;
-      x.failures += y.failures;
-      x.input += y.input;
-      x.cacheRead += y.cacheRead;
-      x.cacheCreation += y.cacheCreation;
-      x.output += y.output;
-      x.reasoning += y.reasoning;
-      x.unclassified += y.unclassified;
-      x.cost += y.cost;
-      x.unpriced += y.unpriced;
-      if (y.lastTs > x.lastTs) x.lastTs = y.lastTs;
-      if (x.hist && y.hist) for (let i = 0; i < x.hist.length; i++) x.hist[i]! += y.hist[i]!;
+      if (x) addGroupInto(x, y);
     }
   }
 
   result(source: AggSource): AggGroups {
     return { groups: [...this.groups.values()], source };
   }
+}
+
+/** Adds group y's sums into x (the same group answered by two disjoint pieces). */
+export function addGroupInto(x: AggGroup, y: AggGroup): void {
+  x.n += y.n;
+  x.failures += y.failures;
+  x.input += y.input;
+  x.cacheRead += y.cacheRead;
+  x.cacheCreation += y.cacheCreation;
+  x.output += y.output;
+  x.reasoning += y.reasoning;
+  x.unclassified += y.unclassified;
+  x.cost += y.cost;
+  x.unpriced += y.unpriced;
+  if (y.lastTs > x.lastTs) x.lastTs = y.lastTs;
+  if (x.hist && y.hist) for (let i = 0; i < x.hist.length; i++) x.hist[i]! += y.hist[i]!;
 }

@@ -1,5 +1,5 @@
 import type { AggSpec } from './aggregate';
-import type { AggGroup, AggGroups } from './aggregate-query';
+import { addGroupInto, type AggGroup, type AggGroups } from './aggregate-query';
 
 /**
  * Views no rollup answers (a key × account breakdown, percentiles or a model split under a key / account filter,
@@ -34,18 +34,7 @@ export function addAggGroups(head: AggGroups, tail: AggGroups): AggGroups {
       out.set(groupKey(y), { ...y, hist: y.hist ? [...y.hist] : null });
       continue;
     }
-    x.n += y.n;
-    x.failures += y.failures;
-    x.input += y.input;
-    x.cacheRead += y.cacheRead;
-    x.cacheCreation += y.cacheCreation;
-    x.output += y.output;
-    x.reasoning += y.reasoning;
-    x.unclassified += y.unclassified;
-    x.cost += y.cost;
-    x.unpriced += y.unpriced;
-    if (y.lastTs > x.lastTs) x.lastTs = y.lastTs;
-    if (x.hist && y.hist) for (let i = 0; i < x.hist.length; i++) x.hist[i]! += y.hist[i]!;
+    addGroupInto(x, y);
   }
   return { groups: [...out.values()], source: head.source };
 }

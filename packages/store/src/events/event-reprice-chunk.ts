@@ -119,7 +119,9 @@ export function createRepriceChunker(deps: {
     // Every chunk of one job asks the same: resolve again only when the dictionary grew.
     if (memo && memo.key === key && memo.size === entries.length) return memo.ids;
     const keys = new Set(models.map((m) => m.toLowerCase()));
-    const ids = entries.filter((m) => m.name !== '' && modelNameCandidates(m.name).some((c) => keys.has(c))).map((m) => m.id);
+    const ids = entries
+      .filter((m) => m.name !== '' && modelNameCandidates(m.name).some((c) => keys.has(c)))
+      .map((m) => m.id);
     memo = { key, size: entries.length, ids };
     return ids;
   };

@@ -27,7 +27,11 @@ import { EXTRA_COLUMNS, EXTRA_JOIN } from './header-codec';
 import { createHeaderSets } from './header-sets';
 import { decodeCursor, encodeCursor, pageLimit, searchTerms } from './event-list-query';
 import { repriceCost, type RepriceTokens } from './event-reprice';
-import { createRepriceChunker, type RepriceChunkRequest, type RepriceChunkResult } from './event-reprice-chunk';
+import {
+  createRepriceChunker,
+  type RepriceChunkRequest,
+  type RepriceChunkResult,
+} from './event-reprice-chunk';
 import { eventTokens } from './event-tokens';
 
 export interface EventListFilter {

@@ -166,16 +166,7 @@ export class RepricePending {
     }
     for (let i = 0; i < this.targets.length; i++) {
       if (e.ts >= this.uptos[i]!) continue;
-      const k = this.targets[i]!.key(e);
-      const m = this.pending[i]!;
-      const d = m.get(k);
-      if (d) {
-        d[0] += dCost;
-        d[1] += dUnpriced;
-      } else {
-        m.set(k, [dCost, dUnpriced]);
-        this.rows++;
-      }
+      if (addDelta(this.pending[i]!, this.targets[i]!.key(e), dCost, dUnpriced)) this.rows++;
     }
     const r = this.range;
     if (!r) this.range = { from: e.ts, to: e.ts + 1 };
@@ -281,14 +272,18 @@ export class RepricePending {
   }
 
   private addSpan(s: number, k: string, dCost: number, dUnpriced: number): void {
-    const m = this.spanPending[s]!;
-    const d = m.get(k);
-    if (d) {
-      d[0] += dCost;
-      d[1] += dUnpriced;
-    } else {
-      m.set(k, [dCost, dUnpriced]);
-      this.rows++;
-    }
+    if (addDelta(this.spanPending[s]!, k, dCost, dUnpriced)) this.rows++;
   }
+}
+
+/** Sums a delta into its row's pending total; true when the row is new. */
+function addDelta(m: Map<string, [number, number]>, k: string, dCost: number, dUnpriced: number): boolean {
+  const d = m.get(k);
+  if (d) {
+    d[0] += dCost;
+    d[1] += dUnpriced;
+    return false;
+  }
+  m.set(k, [dCost, dUnpriced]);
+  return true;
 }
