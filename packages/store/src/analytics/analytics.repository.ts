@@ -35,6 +35,14 @@ import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
 import { seriesOfZoneSplit, topModelIds, zoneSplitPlan, type ZoneSplitPlan } from './zone-split';
 import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
 import { accountSplitSpec, splitNames } from './account-split';
+import {
+  accountCpasOf,
+  mergeTwoStep,
+  severalCpaAccounts,
+  splitOfAccounts,
+  twoStepSplit,
+  type AccountCpas,
+} from './account-cpas';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -183,6 +191,30 @@ export function createAnalyticsRepository(deps: {
   const splitNamesOf = (spec: AggSpec, dim: FilterDim): NameOf =>
     dim === 'account' ? splitNames(spec, namesOf('account'), (id) => dict.name('upstream', id)) : namesOf(dim);
 
+  const accountCpas = (): AccountCpas =>
+    accountCpasOf(
+      deps.reader().prepare('SELECT account_id, upstream_id FROM account_upstream').all() as {
+        account_id: number;
+        upstream_id: number;
+      }[],
+    );
+  /**
+   * A split by-account spec (`spec`, of the unsplit `whole`): `whole` as before (rollups) for the accounts on one
+   * CPA, raw events only for those on two or more (see account-cpas.ts).
+   */
+  const runSplit = <G extends Pick<AggGroup, 'g' | 'n'>>(
+    spec: AggSpec,
+    whole: AggSpec,
+    runWhole: () => { groups: G[]; source: AggSource },
+    runRaw: (s: AggSpec) => { groups: G[]; source: AggSource },
+  ): { groups: G[]; source: AggSource } => {
+    if (!twoStepSplit(spec, whole)) return runRaw(spec);
+    const cpas = accountCpas();
+    const w = runWhole();
+    const ids = severalCpaAccounts(w, cpas);
+    return mergeTwoStep(spec, w, cpas, ids ? runRaw(splitOfAccounts(spec, ids)) : null);
+  };
+
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
@@ -294,8 +326,9 @@ export function createAnalyticsRepository(deps: {
     },
 
     breakdown(filter, opts) {
-      const spec = split({ filter: resolve(filter), dim: opts.by });
-      const r = run(spec);
+      const whole: AggSpec = { filter: resolve(filter), dim: opts.by };
+      const spec = split(whole);
+      const r = runSplit(spec, whole, () => run(whole), run);
       return { ...breakdownOf(r.groups, splitNamesOf(spec, opts.by), opts), source: r.source };
     },
 
@@ -318,7 +351,14 @@ export function createAnalyticsRepository(deps: {
       return filterOptionsOf(
         {
           key: groups('key'),
-          account: accounts.byUpstream ? run(accounts).groups : groups('account'),
+          account: accounts.byUpstream
+            ? runSplit<Pick<AggGroup, 'g' | 'n'>>(
+                accounts,
+                { filter: f, dim: 'account', countOnly: true },
+                () => ({ groups: groups('account'), source: 'cache' }),
+                run,
+              ).groups
+            : groups('account'),
           model: groups('model'),
           provider: groups('provider'),
         },
