@@ -200,20 +200,25 @@ export function createAnalyticsRepository(deps: {
     );
   /**
    * A split by-account spec (`spec`, of the unsplit `whole`): `whole` as before (rollups) for the accounts on one
-   * CPA, raw events only for those on two or more (see account-cpas.ts).
+   * CPA, raw events only for those on two or more (see account-cpas.ts). When the cache answers `whole` in one scan,
+   * the split spec in that one scan instead (two scans cost more), unless `whole` is already at hand (`wholeIsFree`).
    */
   const runSplit = <G extends Pick<AggGroup, 'g' | 'n'>>(
     spec: AggSpec,
     whole: AggSpec,
     runWhole: () => { groups: G[]; source: AggSource },
     runRaw: (s: AggSpec) => { groups: G[]; source: AggSource },
+    wholeIsFree = false,
   ): { groups: G[]; source: AggSource } => {
-    if (!twoStepSplit(spec, whole)) return runRaw(spec);
+    if (!twoStepSplit(spec, whole) || (!wholeIsFree && cacheWhole(whole))) return runRaw(spec);
     const cpas = accountCpas();
     const w = runWhole();
     const ids = severalCpaAccounts(w, cpas);
     return mergeTwoStep(spec, w, cpas, ids ? runRaw(splitOfAccounts(spec, ids)) : null);
   };
+
+  /** The column cache answers the unsplit spec in one scan: the split one costs the same scan (no second step). */
+  const cacheWhole = (whole: AggSpec) => viaCache(whole.filter) && !rollupsCheaper(whole) && !zoneTierCheaper(whole);
 
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
@@ -357,6 +362,7 @@ export function createAnalyticsRepository(deps: {
                 { filter: f, dim: 'account', countOnly: true },
                 () => ({ groups: groups('account'), source: 'cache' }),
                 run,
+                true,
               ).groups
             : groups('account'),
           model: groups('model'),
