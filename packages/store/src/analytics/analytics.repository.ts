@@ -38,6 +38,7 @@ import { accountSplitSpec, splitNames } from './account-split';
 import {
   accountCpasOf,
   mergeTwoStep,
+  selectsSeveral,
   severalCpaAccounts,
   splitOfAccounts,
   twoStepSplit,
@@ -212,6 +213,7 @@ export function createAnalyticsRepository(deps: {
   ): { groups: G[]; source: AggSource } => {
     if (!twoStepSplit(spec, whole) || (!wholeIsFree && cacheWhole(whole))) return runRaw(spec);
     const cpas = accountCpas();
+    if (selectsSeveral(whole, cpas)) return runRaw(spec);
     const w = runWhole();
     const ids = severalCpaAccounts(w, cpas);
     return mergeTwoStep(spec, w, cpas, ids ? runRaw(splitOfAccounts(spec, ids)) : null);

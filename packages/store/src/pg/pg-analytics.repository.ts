@@ -27,7 +27,14 @@ import { seriesOfZoneSplit, topModelIds, zoneSplitPlan } from '../analytics/zone
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
 import { accountSplitSpec, splitAccountId, splitNames } from '../analytics/account-split';
-import { accountCpasOf, mergeTwoStep, severalCpaAccounts, splitOfAccounts, twoStepSplit } from '../analytics/account-cpas';
+import {
+  accountCpasOf,
+  mergeTwoStep,
+  selectsSeveral,
+  severalCpaAccounts,
+  splitOfAccounts,
+  twoStepSplit,
+} from '../analytics/account-cpas';
 
 /** Analytics in SQL over rollups + raw events (no column cache), same results as the SQLite store. */
 export function createPgAnalyticsRepository(deps: {
@@ -114,6 +121,7 @@ export function createPgAnalyticsRepository(deps: {
     if (!twoStepSplit(spec, whole)) return run(spec);
     const pairs = sql<{ account_id: number; upstream_id: number }>`SELECT account_id, upstream_id FROM account_upstream`;
     const cpas = accountCpasOf(await rows(db, pairs));
+    if (selectsSeveral(whole, cpas)) return run(spec);
     const w = await run(whole);
     const ids = severalCpaAccounts(w, cpas);
     return mergeTwoStep(spec, w, cpas, ids ? await run(splitOfAccounts(spec, ids)) : null);

@@ -106,6 +106,20 @@ export function defineAccountUpstreamCases(
     };
 
     const run = async (opts: { columnCacheMaxEvents?: number }) => {
+      // No account on two CPAs: every by-account view comes from the unsplit one.
+      const apart = await fresh(opts);
+      await apart.insertBatch(traffic().filter((e) => !(e.authIndex === 'acc1' && !e.upstream)));
+      await warm(apart);
+      const rows = await check(apart, { from: T0, to: T0 + 13 * DAY });
+      expect(rows.map((r) => `${r[0]}~${r[1]}`)).toEqual([
+        'acc1~east',
+        'acc2~east',
+        'acc3~default',
+        'acc4~west',
+        'acc5~east',
+      ]);
+      await check(apart, { from: T0 + 3 * H + 1, to: T0 + 11 * DAY - 5 * H });
+
       const s = await fresh(opts);
       await s.insertBatch(traffic());
       await warm(s);
