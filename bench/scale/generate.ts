@@ -20,9 +20,10 @@ export interface ScaleDataOptions {
   upstreams?: number;
   /**
    * With several CPAs: 'spread' (default) draws each event's CPA on its own, so every account is on every CPA;
-   * 'own' puts each account on one CPA (as real pools are) except every 100th (the 51st, 151st, …: 1%), which stays on all of them.
+   * 'own' puts each account on one CPA (as real pools are) except every 100th (the 51st, 151st, …: 1%), which stays on all of them;
+   * 'apart': every account on one CPA.
    */
-  accountCpas?: 'spread' | 'own';
+  accountCpas?: 'spread' | 'own' | 'apart';
 }
 
 /** Upstream names and cumulative tenths of traffic per upstream count. */
@@ -147,8 +148,9 @@ export function* scaleBatches(o: ScaleDataOptions, batchSize: number): Generator
     const latency = Math.round(Math.exp(8 + 0.8 * gauss()) + (rnd() < 0.01 ? 60_000 : 0));
     const req = hex8(Math.floor(rnd() * 4294967296));
     // From a hash of i, not rnd(): one upstream keeps the exact event stream of earlier runs.
-    const ai = o.accountCpas === 'own' ? aIdx : 0;
-    const tenth = (Math.imul(ai % 100 === 50 ? i + 1 : ai + 1, 2654435761) >>> 0) % 10;
+    const ai = o.accountCpas === 'own' || o.accountCpas === 'apart' ? aIdx : 0;
+    const shared = o.accountCpas === 'own' ? ai % 100 === 50 : o.accountCpas !== 'apart';
+    const tenth = (Math.imul(shared ? i + 1 : ai + 1, 2654435761) >>> 0) % 10;
     const up = upTenths.findIndex((c) => tenth < c);
     batch.push({
       ...(up > 0 ? { upstream: UPSTREAMS[up]! } : {}),

@@ -42,7 +42,7 @@ const { values: args } = parseArgs({
     ranges: { type: 'string' },
     // Spread events over 1–3 CPAs (upstreams); with 2+ the 'upstream' / 'upstream2' filters are measured.
     upstreams: { type: 'string', default: '1' },
-    // With 2+ CPAs: 'own' puts each account on one CPA but 1% (see generate.ts accountCpas).
+    // With 2+ CPAs: 'own' puts each account on one CPA but 1%, 'apart' all (see generate.ts accountCpas).
     'account-cpas': { type: 'string', default: 'spread' },
   },
 });
@@ -174,7 +174,10 @@ try {
         days: 365,
         endMs: END_MS,
         upstreams: Number(args.upstreams),
-        accountCpas: args['account-cpas'] === 'own' ? 'own' : 'spread',
+        accountCpas:
+          args['account-cpas'] === 'own' || args['account-cpas'] === 'apart'
+            ? args['account-cpas']
+            : 'spread',
       },
       BATCH,
     );
