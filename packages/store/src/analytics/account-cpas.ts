@@ -50,8 +50,8 @@ export const twoStepSplit = (split: AggSpec, whole: AggSpec): boolean =>
 
 /**
  * Whether the filter selects an account on two or more CPAs (every account when it names none). Then the raw
- * split is read whole: those accounts' raw events cost a scan of the range anyway (SQLite has no account index),
- * and a rollup read on top of it measured slower (1M events, a year, SQL path: 248 → 348 ms p50).
+ * split is read whole, as before: those accounts' raw events cost a scan of the range anyway (SQLite has no account
+ * index), so a rollup read on top of it would only add to it.
  */
 export function selectsSeveral(whole: AggSpec, cpas: AccountCpas): boolean {
   const ids = whole.filter.accountIds;
