@@ -18,6 +18,12 @@ export interface ScaleDataOptions {
   models?: number;
   /** Spread events over this many CPAs (1–3; default 1): 'default' 60 % / 'cpa-2' 40 %, or 50 / 30 / 20 %. */
   upstreams?: number;
+  /**
+   * With several CPAs: 'spread' (default) draws each event's CPA on its own, so every account is on every CPA;
+   * 'own' puts each account on one CPA (as real pools are) except every 100th (the 51st, 151st, …: 1%), which stays on all of them;
+   * 'apart': every account on one CPA.
+   */
+  accountCpas?: 'spread' | 'own' | 'apart';
 }
 
 /** Upstream names and cumulative tenths of traffic per upstream count. */
@@ -127,7 +133,8 @@ export function* scaleBatches(o: ScaleDataOptions, batchSize: number): Generator
   for (let i = 0; i < o.events; i++) {
     const ts = Math.min(o.endMs - 1, Math.floor(warp(startMs + (i + rnd()) * slot)));
     const k = keys[pick(keyCdf, rnd())]!;
-    const a = accounts[pick(accountCdf, rnd())]!;
+    const aIdx = pick(accountCdf, rnd());
+    const a = accounts[aIdx]!;
     const m = models[pick(modelCdf, rnd())]!;
     const failed = rnd() < 0.03;
     const fail = failed ? FAILURES[Math.floor(rnd() * FAILURES.length)]! : null;
@@ -141,7 +148,9 @@ export function* scaleBatches(o: ScaleDataOptions, batchSize: number): Generator
     const latency = Math.round(Math.exp(8 + 0.8 * gauss()) + (rnd() < 0.01 ? 60_000 : 0));
     const req = hex8(Math.floor(rnd() * 4294967296));
     // From a hash of i, not rnd(): one upstream keeps the exact event stream of earlier runs.
-    const tenth = (Math.imul(i + 1, 2654435761) >>> 0) % 10;
+    const ai = o.accountCpas === 'own' || o.accountCpas === 'apart' ? aIdx : 0;
+    const shared = o.accountCpas === 'own' ? ai % 100 === 50 : o.accountCpas !== 'apart';
+    const tenth = (Math.imul(shared ? i + 1 : ai + 1, 2654435761) >>> 0) % 10;
     const up = upTenths.findIndex((c) => tenth < c);
     batch.push({
       ...(up > 0 ? { upstream: UPSTREAMS[up]! } : {}),

@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     ranges: { type: 'string' },
     // Spread events over 1–3 CPAs (upstreams); with 2+ the 'upstream' / 'upstream2' filters are measured.
     upstreams: { type: 'string', default: '1' },
+    // With 2+ CPAs: 'own' puts each account on one CPA but 1%, 'apart' all (see generate.ts accountCpas).
+    'account-cpas': { type: 'string', default: 'spread' },
   },
 });
 const EVENTS = Number(args.events ?? process.env.SCALE_EVENTS ?? 10_000_000);
@@ -167,7 +169,16 @@ try {
     let nextLog = 500_000;
     const t0 = performance.now();
     const batches = scaleBatches(
-      { events: EVENTS, days: 365, endMs: END_MS, upstreams: Number(args.upstreams) },
+      {
+        events: EVENTS,
+        days: 365,
+        endMs: END_MS,
+        upstreams: Number(args.upstreams),
+        accountCpas:
+          args['account-cpas'] === 'own' || args['account-cpas'] === 'apart'
+            ? args['account-cpas']
+            : 'spread',
+      },
       BATCH,
     );
     const idle = [...writers];

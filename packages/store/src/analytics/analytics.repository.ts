@@ -35,6 +35,15 @@ import { MATRIX_CACHE_MAX_PAIRS, matrixCache } from './matrix-cache';
 import { seriesOfZoneSplit, topModelIds, zoneSplitPlan, type ZoneSplitPlan } from './zone-split';
 import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from './matrix-view';
 import { accountSplitSpec, splitNames } from './account-split';
+import {
+  accountCpasOf,
+  mergeTwoStep,
+  selectsSeveral,
+  severalCpaAccounts,
+  splitOfAccounts,
+  twoStepSplit,
+  type AccountCpas,
+} from './account-cpas';
 
 export interface AnalyticsFilter {
   /** Inclusive start, UTC epoch ms. */
@@ -183,6 +192,36 @@ export function createAnalyticsRepository(deps: {
   const splitNamesOf = (spec: AggSpec, dim: FilterDim): NameOf =>
     dim === 'account' ? splitNames(spec, namesOf('account'), (id) => dict.name('upstream', id)) : namesOf(dim);
 
+  const accountCpas = (): AccountCpas =>
+    accountCpasOf(
+      deps.reader().prepare('SELECT account_id, upstream_id FROM account_upstream').all() as {
+        account_id: number;
+        upstream_id: number;
+      }[],
+    );
+  /**
+   * A split by-account spec (`spec`, of the unsplit `whole`): `whole` as before (rollups) for the accounts on one
+   * CPA, raw events only for those on two or more (see account-cpas.ts). When the cache answers `whole` in one scan,
+   * the split spec in that one scan instead (two scans cost more), unless `whole` is already at hand (`wholeIsFree`).
+   */
+  const runSplit = <G extends Pick<AggGroup, 'g' | 'n'>>(
+    spec: AggSpec,
+    whole: AggSpec,
+    runWhole: () => { groups: G[]; source: AggSource },
+    runRaw: (s: AggSpec) => { groups: G[]; source: AggSource },
+    wholeIsFree = false,
+  ): { groups: G[]; source: AggSource } => {
+    if (!twoStepSplit(spec, whole) || (!wholeIsFree && cacheWhole(whole))) return runRaw(spec);
+    const cpas = accountCpas();
+    if (selectsSeveral(whole, cpas)) return runRaw(spec);
+    const w = runWhole();
+    const ids = severalCpaAccounts(w, cpas);
+    return mergeTwoStep(spec, w, cpas, ids ? runRaw(splitOfAccounts(spec, ids)) : null);
+  };
+
+  /** The column cache answers the unsplit spec in one scan: the split one costs the same scan (no second step). */
+  const cacheWhole = (whole: AggSpec) => viaCache(whole.filter) && !rollupsCheaper(whole) && !zoneTierCheaper(whole);
+
   const viaCache = (f: ResolvedFilter) =>
     deps.useCache() && deps.cache.warm && f.from >= deps.rawFloorMs() && deps.cache.covers(f.from);
 
@@ -294,8 +333,9 @@ export function createAnalyticsRepository(deps: {
     },
 
     breakdown(filter, opts) {
-      const spec = split({ filter: resolve(filter), dim: opts.by });
-      const r = run(spec);
+      const whole: AggSpec = { filter: resolve(filter), dim: opts.by };
+      const spec = split(whole);
+      const r = runSplit(spec, whole, () => run(whole), run);
       return { ...breakdownOf(r.groups, splitNamesOf(spec, opts.by), opts), source: r.source };
     },
 
@@ -318,7 +358,15 @@ export function createAnalyticsRepository(deps: {
       return filterOptionsOf(
         {
           key: groups('key'),
-          account: accounts.byUpstream ? run(accounts).groups : groups('account'),
+          account: accounts.byUpstream
+            ? runSplit<Pick<AggGroup, 'g' | 'n'>>(
+                accounts,
+                { filter: f, dim: 'account', countOnly: true },
+                () => ({ groups: groups('account'), source: 'cache' }),
+                run,
+                true,
+              ).groups
+            : groups('account'),
           model: groups('model'),
           provider: groups('provider'),
         },

@@ -1,3 +1,4 @@
+import { batchPairs } from '../analytics/account-cpas';
 import type Database from 'better-sqlite3';
 import type { ColumnCache, CacheRow } from '../analytics/column-cache';
 import {
@@ -129,6 +130,10 @@ export function createEventsRepository(deps: {
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
+  // Which CPAs each account has events on (analytics/account-cpas.ts): the batch's distinct pairs.
+  const insertPair = writer.prepare(
+    'INSERT OR IGNORE INTO account_upstream (account_id, upstream_id) VALUES (?, ?)',
+  );
   const listeners = new Set<(events: readonly StoredEventSummary[]) => void>();
 
   const dictId = dict.id.bind(dict);
@@ -187,6 +192,7 @@ export function createEventsRepository(deps: {
       if (listeners.size) summaries.push(eventSummary(id, e, cost.costMicros));
     }
     rollups.apply(contributions);
+    for (const [a, u] of batchPairs(cacheRows)) insertPair.run(a, u);
     return { contributions, cacheRows, summaries };
   });
 

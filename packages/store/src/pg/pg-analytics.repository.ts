@@ -27,6 +27,14 @@ import { seriesOfZoneSplit, topModelIds, zoneSplitPlan } from '../analytics/zone
 import { aggregatePg } from './pg-aggregate';
 import { rows, type PgDb } from './pg-connection';
 import { accountSplitSpec, splitAccountId, splitNames } from '../analytics/account-split';
+import {
+  accountCpasOf,
+  mergeTwoStep,
+  selectsSeveral,
+  severalCpaAccounts,
+  splitOfAccounts,
+  twoStepSplit,
+} from '../analytics/account-cpas';
 
 /** Analytics in SQL over rollups + raw events (no column cache), same results as the SQLite store. */
 export function createPgAnalyticsRepository(deps: {
@@ -105,6 +113,19 @@ export function createPgAnalyticsRepository(deps: {
     const ups = known ?? (await upstreams());
     return { spec: accountSplitSpec(spec, [...ups.keys()]), ups };
   };
+  /**
+   * A split by-account spec (`spec`, of the unsplit `whole`): `whole` as before (rollups) for the accounts on one
+   * CPA, raw events only for those on two or more (see analytics/account-cpas.ts).
+   */
+  const runSplit = async (spec: AggSpec, whole: AggSpec) => {
+    if (!twoStepSplit(spec, whole)) return run(spec);
+    const pairs = sql<{ account_id: number; upstream_id: number }>`SELECT account_id, upstream_id FROM account_upstream`;
+    const cpas = accountCpasOf(await rows(db, pairs));
+    if (selectsSeveral(whole, cpas)) return run(spec);
+    const w = await run(whole);
+    const ids = severalCpaAccounts(w, cpas);
+    return mergeTwoStep(spec, w, cpas, ids ? await run(splitOfAccounts(spec, ids)) : null);
+  };
   /** Display names of a (possibly split) spec's live groups. */
   const splitNamesOf = async (spec: AggSpec, ups: Map<number, string>, groups: { g: number; n: number }[]) =>
     splitNames(
@@ -153,8 +174,9 @@ export function createPgAnalyticsRepository(deps: {
     },
 
     async breakdown(filter, opts) {
-      const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by });
-      const r = await run(spec);
+      const whole: AggSpec = { filter: await resolve(filter), dim: opts.by };
+      const { spec, ups } = await split(whole);
+      const r = await runSplit(spec, whole);
       return { ...breakdownOf(r.groups, await splitNamesOf(spec, ups, r.groups), opts), source: r.source };
     },
 
@@ -164,8 +186,9 @@ export function createPgAnalyticsRepository(deps: {
       const names = {} as Record<FilterDim, NameOf>;
       const known = await upstreams();
       for (const dim of ['key', 'account', 'model', 'provider'] as const) {
-        const { spec, ups } = await split({ filter: f, dim, countOnly: true }, known);
-        counts[dim] = (await run(spec)).groups;
+        const whole: AggSpec = { filter: f, dim, countOnly: true };
+        const { spec, ups } = await split(whole, known);
+        counts[dim] = (await runSplit(spec, whole)).groups;
         names[dim] = await splitNamesOf(spec, ups, counts[dim]);
       }
       return filterOptionsOf(
@@ -195,8 +218,9 @@ export function createPgAnalyticsRepository(deps: {
 
     async matrix(filter, opts) {
       // One GROUP BY entity, model over the rollup that has both (provider × model: hourly) or raw events.
-      const { spec, ups } = await split({ filter: await resolve(filter), dim: opts.by, dim2: 'model' });
-      const r = await run(spec);
+      const whole: AggSpec = { filter: await resolve(filter), dim: opts.by, dim2: 'model' };
+      const { spec, ups } = await split(whole);
+      const r = await runSplit(spec, whole);
       const { rowIds, columnIds } = matrixIds(r, opts);
       const rows = splitNames(
         spec,

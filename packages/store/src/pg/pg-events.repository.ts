@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { batchPairs } from '../analytics/account-cpas';
 import { DIM_COLUMN, NAME_COLUMN, filterNames, type FilterDim } from '../analytics/analytics-filter';
 import { upstreamIndexTermOfNames } from '../analytics/upstream-index';
 import { StoreError, isStoreError } from '../errors';
@@ -202,6 +203,12 @@ export function createPgEventsRepository(deps: {
       }
       await insertPgExtras(trx, extras);
       await applyRollups(trx, contributions, marks);
+      // Which CPAs each account has events on (analytics/account-cpas.ts): the batch's distinct pairs, sorted.
+      const pairs = batchPairs(prepared.filter((p) => idOf.has(p.hex)).map((p) => p.ids));
+      if (pairs.length)
+        await sql`INSERT INTO account_upstream (account_id, upstream_id)
+          SELECT * FROM unnest(${intArray(pairs.map((x) => x[0]))}::int[], ${intArray(pairs.map((x) => x[1]))}::int[])
+          ON CONFLICT DO NOTHING`.execute(trx);
       return { dtx, summaries };
     });
 

@@ -195,6 +195,8 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
     db.close();
     // Postgres has every table SQLite has (import checkpoints since 0018).
     expect(report.notCopied).toEqual([]);
+    // Which CPAs each account has events on (migration 0030) travels with the events.
+    expect(report.tables.find((t) => t.table === 'account_upstream')?.rows).toBeGreaterThan(0);
 
     const s = await openPgStore({ connectionString: pg!.url, dataKey: DATA_KEY, schema: 'full' });
     try {

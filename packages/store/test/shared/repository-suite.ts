@@ -16,6 +16,7 @@ import { defineMatrixCases } from './matrix-cases';
 import { defineRollupDayCases } from './rollup-day-cases';
 import { defineUpstreamViewCases } from './upstream-view-cases';
 import { defineAccountCpaCases } from './account-cpa-cases';
+import { defineAccountUpstreamCases } from './account-upstream-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
 import { defineZoneHourCases } from './zone-hour-cases';
 import { defineDayDimsCases } from './day-dims-cases';
@@ -326,6 +327,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineAccountCpaCases((o) => fresh(o ?? {}));
     defineHeaderCases(fresh);
     defineRepriceFoldCases(fresh);
+    defineAccountUpstreamCases((o) => fresh(o ?? {}));
 
     describe('api keys and accounts', () => {
       it('keeps key aliases by hash; breakdowns and filter options show them', async () => {
