@@ -107,7 +107,7 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
     expect(await s.insertBatch(input)).toMatchObject({ inserted: 0, duplicates: 30 });
     expect(await s.io.importJsonl([oldExport])).toMatchObject({ inserted: 0, duplicates: 30 });
     // The events read back whole, with the 16 hex of their stored hash.
-    const page = await s.events.list({ limit: 100 });
+    const page = await s.events.list({}, { limit: 100 });
     expect(page.events).toHaveLength(30);
     for (const e of page.events) expect(e.dedupKey).toMatch(/^[0-9a-f]{16}$/);
     // A new export re-imports as duplicates too, and a retry of a stored request is a new event.
@@ -165,6 +165,6 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
       { n: 11, c: 1 },
       { n: 16, c: 1 },
     ]);
-    expect((await s.events.list({ limit: 10 })).events).toHaveLength(2);
+    expect((await s.events.list({}, { limit: 10 })).events).toHaveLength(2);
   });
 });

@@ -31,8 +31,8 @@ const HEX_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{24,})$/i;
  * collector's dedup hash. The time prefix keeps index inserts near the right edge of the B-tree (a random key
  * dirtied one page per event and halved ingest); exact redeliveries share the timestamp, so they still collide.
  * Two different events are only taken for one if they fall in the same minute and share 64 hash bits: with k
- * events in a minute that is ~k²/2^65, so even 100,000 events every minute for 30 years (1.6e6 minutes,
- * 1.6e12 events) expect ~4e-4 false duplicates (docs/design.md, "Dedup key"). Clamping only widens the first
+ * events in a minute that is ~k²/2^65, so even 100,000 events every minute for 30 years (1.6e7 minutes,
+ * 1.6e12 events) expect ~4e-3 false duplicates (docs/design.md, "Decision 3: the dedup key"). Clamping only widens the first
  * and last bucket. A key of 17-23 hex characters (no cpamp source writes one) is hashed, as before 0032.
  */
 export function dedupBytes(key: string, ts: number): Buffer {
