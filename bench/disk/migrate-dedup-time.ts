@@ -65,5 +65,8 @@ const result = {
   measuredAt: new Date().toISOString(),
 };
 console.log(JSON.stringify(result, null, 2));
-writeFileSync(join(root, 'bench/results', `disk-migrate-0032-${tag}.json`), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(
+  join(root, 'bench/results', `disk-migrate-0032-${tag}.json`),
+  JSON.stringify(result, null, 2) + '\n',
+);
 for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });

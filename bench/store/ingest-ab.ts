@@ -60,14 +60,18 @@ async function run(mod: StoreModule): Promise<{ wall: number; cpu: number }> {
   return { wall: Math.round(inserted / (ms / 1000)), cpu: Math.round(inserted / (cpuUs / 1e6)) };
 }
 
-const rates: Record<string, { wall: number; cpu: number }[]> = Object.fromEntries(builds.map((b) => [b.name, []]));
+const rates: Record<string, { wall: number; cpu: number }[]> = Object.fromEntries(
+  builds.map((b) => [b.name, []]),
+);
 const loads: number[] = [];
 for (let r = 0; r < ROUNDS; r++)
   for (const b of r % 2 ? [...builds].reverse() : builds) {
     loads.push(+loadavg()[0]!.toFixed(1));
     const rate = await run(mods.get(b.name)!);
     rates[b.name]!.push(rate);
-    console.log(`round ${r + 1} ${b.name}: ${rate.wall.toLocaleString()} ev/s wall, ${rate.cpu.toLocaleString()} per CPU s (load ${loads.at(-1)})`);
+    console.log(
+      `round ${r + 1} ${b.name}: ${rate.wall.toLocaleString()} ev/s wall, ${rate.cpu.toLocaleString()} per CPU s (load ${loads.at(-1)})`,
+    );
   }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const result = {
@@ -87,4 +91,7 @@ const result = {
   measuredAt: new Date().toISOString(),
 };
 console.log(JSON.stringify(result, null, 2));
-writeFileSync(join(root, 'bench/results', `ingest-ab${TAG ? `-${TAG}` : ''}.json`), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(
+  join(root, 'bench/results', `ingest-ab${TAG ? `-${TAG}` : ''}.json`),
+  JSON.stringify(result, null, 2) + '\n',
+);

@@ -53,7 +53,11 @@ const store = async (path: string, logger?: StoreLogger) => {
 };
 
 /** A store whose rows hold the 16-byte values, as before 0032 (ids spread out: one row per chunk). */
-async function beforeUpgrade(input: UsageEventInput[], spread = 1, keyOf = (e: UsageEventInput) => e.dedupKey) {
+async function beforeUpgrade(
+  input: UsageEventInput[],
+  spread = 1,
+  keyOf = (e: UsageEventInput) => e.dedupKey,
+) {
   const d = mkdtempSync(join(tmpdir(), 'cpamp-dedup-'));
   dirs.push(d);
   const path = join(d, 'usage.sqlite');
@@ -73,7 +77,9 @@ async function beforeUpgrade(input: UsageEventInput[], spread = 1, keyOf = (e: U
   raw.exec(`DELETE FROM kysely_migration WHERE name >= '0032-dedup-key'`);
   raw.close();
   // An export made before 0032: its dedupKey was the 12 stored hash bytes.
-  const byReq = new Map(input.map((e) => [e.requestId, oldDedup(keyOf(e), e.timestampMs).toString('hex', 4)]));
+  const byReq = new Map(
+    input.map((e) => [e.requestId, oldDedup(keyOf(e), e.timestampMs).toString('hex', 4)]),
+  );
   const oldExport = exported
     .join('')
     .split('\n')
@@ -89,7 +95,10 @@ async function beforeUpgrade(input: UsageEventInput[], spread = 1, keyOf = (e: U
 const lengths = (path: string) => {
   const db = new Database(path, { readonly: true });
   const out = db.prepare('SELECT length(dedup) AS n, count(*) AS c FROM events GROUP BY 1').all();
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE tbl_name LIKE 'events%' ORDER BY 1`).pluck().all();
+  const tables = db
+    .prepare(`SELECT name FROM sqlite_master WHERE tbl_name LIKE 'events%' ORDER BY 1`)
+    .pluck()
+    .all();
   db.close();
   return { out, tables };
 };
@@ -114,7 +123,11 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
     const dump: string[] = [];
     for await (const chunk of s.io.exportJsonl()) dump.push(String(chunk));
     expect(await s.io.importJsonl([dump.join('')])).toMatchObject({ inserted: 0, duplicates: 30 });
-    const retry = { ...input[1]!, dedupKey: createHash('sha256').update('retry').digest('hex'), latencyMs: 7 };
+    const retry = {
+      ...input[1]!,
+      dedupKey: createHash('sha256').update('retry').digest('hex'),
+      latencyMs: 7,
+    };
     expect(await s.insertBatch([retry])).toMatchObject({ inserted: 1 });
   });
 
@@ -134,12 +147,20 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
     const mid = lengths(path);
     expect(mid.tables).toContain('events_0032_old');
     const moves: unknown[] = [];
-    const logger: StoreLogger = { info: (o, m) => moves.push([m, o]), warn: () => {}, error: () => {}, debug: () => {} };
+    const logger: StoreLogger = {
+      info: (o, m) => moves.push([m, o]),
+      warn: () => {},
+      error: () => {},
+      debug: () => {},
+    };
     const s = await store(path, logger);
     expect(lengths(path).out).toEqual([{ n: 11, c: 30 }]);
     expect(lengths(path).tables).not.toContain('events_0032_old');
     // The resumed run moved only what the first one had left.
-    const last = moves.filter((m) => String((m as unknown[])[0]).includes('moved')).at(-1) as [string, { moved: number; of: number }];
+    const last = moves.filter((m) => String((m as unknown[])[0]).includes('moved')).at(-1) as [
+      string,
+      { moved: number; of: number },
+    ];
     expect(last[1].moved).toBe(last[1].of);
     expect(last[1].of).toBeGreaterThan(0);
     expect(last[1].of).toBeLessThan(30);
@@ -155,7 +176,11 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
   });
 
   it('keeps both of two events that share a minute and 8 hash bytes', async () => {
-    const a = makeEvent({ dedupKey: 'ab'.repeat(8) + '11'.repeat(24), timestampMs: T0, requestId: '30000001' });
+    const a = makeEvent({
+      dedupKey: 'ab'.repeat(8) + '11'.repeat(24),
+      timestampMs: T0,
+      requestId: '30000001',
+    });
     // Stored under another key first (the new code would take b for a duplicate), given b's old value after.
     const b = makeEvent({ dedupKey: 'cd'.repeat(32), timestampMs: T0 + 5, requestId: '30000002' });
     const bKey = 'ab'.repeat(8) + '22'.repeat(24);

@@ -20,7 +20,9 @@ describe('dedup key (11 bytes)', () => {
     expect(dedupBytes(H64.slice(0, 24).toUpperCase(), T)).toEqual(b);
     // 17-23 hex characters were hashed before 0032 and still are.
     const k20 = H64.slice(0, 20);
-    expect(dedupBytes(k20, T).toString('hex', 3)).toBe(createHash('sha256').update(k20).digest('hex').slice(0, 16));
+    expect(dedupBytes(k20, T).toString('hex', 3)).toBe(
+      createHash('sha256').update(k20).digest('hex').slice(0, 16),
+    );
     expect(dedupBytes('mig-1', T).toString('hex', 3)).toBe(
       createHash('sha256').update('mig-1').digest('hex').slice(0, 16),
     );

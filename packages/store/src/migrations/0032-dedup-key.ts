@@ -39,7 +39,10 @@ async function needsRebuild(db: Kysely<unknown>): Promise<boolean> {
 /** Renames events aside (indexes dropped, their DDL kept) and creates the new one with its unique index. */
 async function startRebuild(db: Kysely<unknown>): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const table = await one<{ sql: string }>(trx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`);
+    const table = await one<{ sql: string }>(
+      trx,
+      `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'`,
+    );
     const indexes = (
       await sql<{ name: string; sql: string }>`SELECT name, sql FROM sqlite_master
         WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL`.execute(trx)
@@ -60,17 +63,23 @@ async function moveChunk(db: Kysely<unknown>, cols: string[], lo: number, hi: nu
   const range = `id >= ${lo} AND id < ${hi}`;
   const select = cols.map((c) => (c === 'dedup' ? NEW_DEDUP_SQL : c)).join(', ');
   return db.transaction().execute(async (trx) => {
-    const count = Number((await one<{ n: number }>(trx, `SELECT count(*) AS n FROM ${OLD} WHERE ${range}`))?.n ?? 0);
+    const count = Number(
+      (await one<{ n: number }>(trx, `SELECT count(*) AS n FROM ${OLD} WHERE ${range}`))?.n ?? 0,
+    );
     const r = await sql
-      .raw(`INSERT OR IGNORE INTO events (${cols.join(', ')}) SELECT ${select} FROM ${OLD} WHERE ${range} ORDER BY id`)
+      .raw(
+        `INSERT OR IGNORE INTO events (${cols.join(', ')}) SELECT ${select} FROM ${OLD} WHERE ${range} ORDER BY id`,
+      )
       .execute(trx);
     let kept = 0;
     // Two different events sharing a minute and 8 hash bytes (~k²/2^65 per minute): never drop one, keep the
     // later one's 16-byte value (it cannot equal an 11-byte one; dedupKeyOf reads both).
     if (Number(r.numAffectedRows ?? 0) < count) {
       const k = await sql
-        .raw(`INSERT INTO events (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${OLD} o
-          WHERE ${range} AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = o.id)`)
+        .raw(
+          `INSERT INTO events (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM ${OLD} o
+          WHERE ${range} AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = o.id)`,
+        )
         .execute(trx);
       kept = Number(k.numAffectedRows ?? 0);
     }
@@ -108,10 +117,15 @@ export async function upWithLog(db: Kysely<unknown>, logger?: StoreLogger): Prom
     );
   }
   if (kept > 0)
-    logger?.warn({ kept }, 'store migration: events sharing a minute and 8 hash bytes kept their 16-byte dedup key');
+    logger?.warn(
+      { kept },
+      'store migration: events sharing a minute and 8 hash bytes kept their 16-byte dedup key',
+    );
   await db.transaction().execute(async (trx) => {
     await sql.raw(`DROP TABLE ${OLD}`).execute(trx);
-    const ddl = (await sql<{ name: string; sql: string }>`SELECT name, sql FROM ${sql.table(DDL)}`.execute(trx)).rows;
+    const ddl = (
+      await sql<{ name: string; sql: string }>`SELECT name, sql FROM ${sql.table(DDL)}`.execute(trx)
+    ).rows;
     for (const i of ddl) if (i.name !== 'events_dedup') await sql.raw(i.sql).execute(trx);
     await sql.raw(`DROP TABLE ${DDL}`).execute(trx);
   });

@@ -53,7 +53,8 @@ suite('11-byte dedup key on Postgres', () => {
     if (process.env.CPAMP_TEST_PG_URL) {
       const client = new pg.Client({ connectionString: server.url });
       await client.connect();
-      for (const s of ['mig', 'copy']) await client.query(`DROP SCHEMA IF EXISTS "dedup_${s}_${tag}" CASCADE`);
+      for (const s of ['mig', 'copy'])
+        await client.query(`DROP SCHEMA IF EXISTS "dedup_${s}_${tag}" CASCADE`);
       await client.end();
     }
     await server.stop();
@@ -61,7 +62,8 @@ suite('11-byte dedup key on Postgres', () => {
 
   it('migration 0032 converts the stored values: redeliveries and old exports stay duplicates', async () => {
     const schema = `dedup_mig_${tag}`;
-    const open = () => openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+    const open = () =>
+      openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
     const input = events();
     const w = await open();
     await w.insertBatch(input);
@@ -78,11 +80,15 @@ suite('11-byte dedup key on Postgres', () => {
       await client.query(`DELETE FROM "${schema}".kysely_migration WHERE name >= '0032-dedup-key'`);
       const s = await open();
       try {
-        const lengths = await client.query(`SELECT length(dedup) AS n, count(*)::int AS c FROM "${schema}".events GROUP BY 1`);
+        const lengths = await client.query(
+          `SELECT length(dedup) AS n, count(*)::int AS c FROM "${schema}".events GROUP BY 1`,
+        );
         expect(lengths.rows).toEqual([{ n: 11, c: 40 }]);
         expect(await s.insertBatch(input)).toMatchObject({ inserted: 0, duplicates: 40 });
         // An export made before 0032 carried the 12 stored hash bytes.
-        const byReq = new Map(input.map((e) => [e.requestId, oldDedup(e.dedupKey, e.timestampMs).toString('hex', 4)]));
+        const byReq = new Map(
+          input.map((e) => [e.requestId, oldDedup(e.dedupKey, e.timestampMs).toString('hex', 4)]),
+        );
         const oldExport = newExport
           .split('\n')
           .filter(Boolean)
@@ -109,17 +115,37 @@ suite('11-byte dedup key on Postgres', () => {
     const liteExport = await collect(lite.io.exportJsonl());
     await lite.close();
     const schema = `dedup_copy_${tag}`;
-    const report = await copyFromSqlite({ sqlitePath: path, connectionString: server!.url, schema, dataKey: DATA_KEY });
+    const report = await copyFromSqlite({
+      sqlitePath: path,
+      connectionString: server!.url,
+      schema,
+      dataKey: DATA_KEY,
+    });
     expect(report.ok).toBe(true);
-    const p = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+    const p = await openPgStore({
+      connectionString: server!.url,
+      dataKey: DATA_KEY,
+      schema,
+      foldIntervalMs: 0,
+    });
     try {
       expect(await p.insertBatch(input)).toMatchObject({ inserted: 0, duplicates: 40 });
       expect(await p.io.importJsonl([liteExport])).toMatchObject({ inserted: 0, duplicates: 40 });
       const pgExport = await collect(p.io.exportJsonl());
-      const keys = (s: string) => s.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { dedupKey: string }).dedupKey).sort();
+      const keys = (s: string) =>
+        s
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { dedupKey: string }).dedupKey)
+          .sort();
       expect(keys(pgExport)).toEqual(keys(liteExport));
       // A Postgres export into a SQLite store that got the same events from the collector.
-      const other = await openStore({ path: join(dir, 'other.sqlite'), dataKey: DATA_KEY, columnCache: false, foldIntervalMs: 0 });
+      const other = await openStore({
+        path: join(dir, 'other.sqlite'),
+        dataKey: DATA_KEY,
+        columnCache: false,
+        foldIntervalMs: 0,
+      });
       try {
         await other.insertBatch(input);
         expect(await other.io.importJsonl([pgExport])).toMatchObject({ inserted: 0, duplicates: 40 });
