@@ -175,7 +175,7 @@ describe('JSONL export / import', () => {
       model: 'gpt-5.4',
       alias: 'client-alias',
       apiKeyHash: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-      dedupKey: '5f0c' + '1'.repeat(20),
+      dedupKey: '5f0c' + '1'.repeat(12),
     });
     expect(newest).toMatchObject({ failed: true, statusCode: 529, failBody: 'overloaded_error' });
     expect(await s.io.importJsonl(fx('plus-export.jsonl'), { normalize: testNormalize })).toMatchObject({
@@ -281,7 +281,7 @@ describe('JSONL export / import', () => {
     expect((await s.events.list({ model: 'gpt-5-codex' })).events[0]).toMatchObject({
       cacheReadTokens: 8000,
       inputTokens: 4000,
-      dedupKey: 'ab'.repeat(12),
+      dedupKey: 'ab'.repeat(8),
     });
     await expect(
       s.io.importSqlite(join(dir, 'missing.sqlite'), { normalize: testNormalize }),

@@ -73,7 +73,7 @@ describe('insertBatch', () => {
     await s.insertBatch([e]);
     const got = (await s.events.list({})).events[0]!;
     const { id: _id, costMicros: _c, priceVersion: _v, priceMissing, costEstimated: _ce, ...fields } = got;
-    expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24), upstream: 'default' });
+    expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 16), upstream: 'default' });
     expect(priceMissing).toBe(true);
   });
 

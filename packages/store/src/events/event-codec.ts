@@ -16,23 +16,41 @@ import { unpackHeaders } from './header-codec';
 
 const QUALITIES = ['complete', 'inconsistent', 'unclassified', 'legacy'] as const;
 
+/** Minute 0 of the stored dedup value's time prefix: 2020-01-01T00:00Z (earlier events share minute 0). */
+export const DEDUP_EPOCH_MINUTE = 26_297_280;
+/** The last minute three bytes hold (2051-11-25): later events share it. */
+const DEDUP_MAX_MINUTE = 0xffffff;
+/** Stored dedup value length: 3 bytes of minute + 8 bytes of hash (migration 0032; 16 before). */
+export const DEDUP_BYTES = 11;
+
+/** A key that already is a stored hash: an export's (16 hex since 0032, 24 before) or the collector's (64). */
+const HEX_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{24,})$/i;
+
 /**
- * Stored dedup value: 4 bytes of the event minute (big-endian) + the first 12 bytes of the
- * collector's dedup hash. The time prefix keeps index inserts near the right edge of the B-tree
- * (a random 16-byte key dirtied one page per event and halved ingest); exact redeliveries share
- * the timestamp, so they still collide, and 96 bits per minute make accidental collisions moot.
+ * Stored dedup value: 3 bytes of the event minute since 2020 (big-endian, clamped) + the first 8 bytes of the
+ * collector's dedup hash. The time prefix keeps index inserts near the right edge of the B-tree (a random key
+ * dirtied one page per event and halved ingest); exact redeliveries share the timestamp, so they still collide.
+ * Two different events are only taken for one if they fall in the same minute and share 64 hash bits: with k
+ * events in a minute that is ~k²/2^65, so even 100,000 events every minute for 30 years (1.6e7 minutes,
+ * 1.6e12 events) expect ~4e-3 false duplicates (docs/design.md, "Decision 3: the dedup key"). Clamping only widens the first
+ * and last bucket. A key of 17-23 hex characters (no cpamp source writes one) is hashed, as before 0032.
  */
 export function dedupBytes(key: string, ts: number): Buffer {
-  const out = Buffer.allocUnsafe(16);
-  out.writeUInt32BE(Math.min(Math.max(Math.floor(ts / 60_000), 0), 0xffffffff), 0);
-  if (/^[0-9a-f]{24,}$/i.test(key)) out.write(key.slice(0, 24), 4, 'hex');
-  else createHash('sha256').update(key).digest().copy(out, 4, 0, 12);
+  const out = Buffer.allocUnsafe(DEDUP_BYTES);
+  const minute = Math.floor(ts / 60_000) - DEDUP_EPOCH_MINUTE;
+  out.writeUIntBE(Math.min(Math.max(minute, 0), DEDUP_MAX_MINUTE), 0, 3);
+  if (HEX_KEY.test(key)) out.write(key.slice(0, 16), 3, 'hex');
+  else createHash('sha256').update(key).digest().copy(out, 3, 0, 8);
   return out;
 }
 
-/** The hash part of a stored dedup value (what exports carry as dedupKey: 24 hex characters). */
+/**
+ * The hash part of a stored dedup value, what exports carry as dedupKey: 16 hex characters (a value still in
+ * the 16-byte form of before 0032 gives the same 16).
+ */
 export function dedupKeyOf(stored: Buffer): string {
-  return stored.toString('hex', 4, 16);
+  const at = stored.length === 16 ? 4 : 3;
+  return stored.toString('hex', at, at + 8);
 }
 
 const REQ_HEX = /^[0-9a-f]{8}$/;

@@ -64,7 +64,7 @@ async function span(db: Kysely<unknown>, where: string): Promise<{ lo: number; h
  * PRAGMA incremental_vacuum frees one page per step, and a statement without result columns is stepped once
  * here: repeat it until the free list is empty (the store's own maintenance steps it through; this runs first).
  */
-async function giveBackFreePages(db: Kysely<unknown>): Promise<void> {
+export async function giveBackFreePages(db: Kysely<unknown>): Promise<void> {
   const free = async () =>
     Number(
       (await sql<{ n: number }>`SELECT freelist_count AS n FROM pragma_freelist_count`.execute(db)).rows[0]

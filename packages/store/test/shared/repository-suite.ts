@@ -97,7 +97,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         await s.insertBatch([e]);
         const got = (await s.events.list({})).events[0]!;
         const { id, costMicros, priceVersion, priceMissing, costEstimated: _ce, ...fields } = got;
-        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 24), upstream: 'default' });
+        expect(fields).toEqual({ ...e, dedupKey: e.dedupKey.slice(0, 16), upstream: 'default' });
         expect(priceMissing).toBe(true);
         expect(costMicros).toBeNull();
         expect(priceVersion).toBe(1);
@@ -236,7 +236,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
         const input = cases();
         await s.insertBatch(input);
         const byDedup = new Map((await s.events.list({})).events.map((e) => [e.dedupKey, e]));
-        const got = input.map((e) => byDedup.get(e.dedupKey.slice(0, 24))!);
+        const got = input.map((e) => byDedup.get(e.dedupKey.slice(0, 16))!);
         expect(got.map((e) => e.costMicros)).toEqual([4800, 7000, 672_000, 5600, null]);
         expect(got.map((e) => e.priceMissing)).toEqual([false, false, false, false, true]);
         expect(got.map((e) => e.costEstimated)).toEqual([false, false, false, false, false]);
