@@ -22,6 +22,31 @@ if (process.env.CPAMP_MEM_PROBE_EVERY_MS && process.env.CPAMP_MEM_PROBE_TRACE) {
   const file = `${process.env.CPAMP_MEM_PROBE_TRACE}/trace-${process.pid}.jsonl`;
   setInterval(() => appendFileSync(file, `${JSON.stringify(figures())}\n`), Number(process.env.CPAMP_MEM_PROBE_EVERY_MS)).unref();
 }
+// CPAMP_MEM_PROBE_SMAPS=1: the resident anonymous memory by kind of mapping (what holds the native memory):
+// [heap] = glibc's main arena, 64 MB-aligned regions = its thread arenas, V8's heap and array buffers the rest.
+const anonMappings = () => {
+  const out = {};
+  const big = [];
+  let cur = null;
+  let size = 0;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (m) {
+      size = (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1048576;
+      const name = m[4] || (m[3] === '0' ? 'anon' : 'file');
+      cur = name.startsWith('/') ? null : `${name} ${size >= 64 ? '>=64M' : size >= 1 ? '1-64M' : '<1M'}`;
+      continue;
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r && cur) {
+      out[cur] = (out[cur] ?? 0) + Number(r[1]) / 1024;
+      if (Number(r[1]) >= 2048) big.push(`${Math.round(size)}M:${Math.round(Number(r[1]) / 1024)}`);
+    }
+  }
+  out.largest = big.join(' ');
+  for (const k of Object.keys(out)) if (typeof out[k] === 'number') out[k] = Math.round(out[k]);
+  return out;
+};
 if (out)
   process.on('SIGUSR2', () => {
     // CPAMP_MEM_PROBE_HEAP=<dir>: also a V8 heap snapshot per signal (slow; for finding what the heap holds).
@@ -47,6 +72,7 @@ if (out)
         peakMallocedMb: mb(h.peak_malloced_memory),
         spaces,
         anonymousMb: kb(rollup, 'Anonymous'),
+        ...(process.env.CPAMP_MEM_PROBE_SMAPS && { mappings: anonMappings() }),
       }),
     );
   });

@@ -100,10 +100,21 @@ if (process.env.RSS_BREAKDOWN_COLD) {
 }
 const cache = await waitForWarmCache(base, ADMIN_KEY);
 await snap(`cache ${cache}`);
-for (let rep = 0; rep < 2; rep++) for (const v of views) for (const f of filters) await get(v + f);
-await snap('views ×2');
-for (let i = 0; i < 6; i++) await get(`/v0/management/usage?${rng(24)}`);
-await snap('usage 24h ×6');
+// RSS_BREAKDOWN_REPS=10 asks each view × filter as often as the server bench's warm P1 phase (and /usage 13×);
+// RSS_BREAKDOWN_PER_VIEW=1 takes a snapshot after each view (which view moves the memory).
+const reps = Number(process.env.RSS_BREAKDOWN_REPS ?? 2);
+if (process.env.RSS_BREAKDOWN_PER_VIEW) {
+  for (const [k, v] of views.entries()) {
+    for (const f of filters) for (let rep = 0; rep < reps; rep++) await get(v + f);
+    await snap(`${k} ${v.slice(A.length + 1, v.indexOf('?'))} ×${reps}`);
+  }
+} else {
+  for (let rep = 0; rep < reps; rep++) for (const v of views) for (const f of filters) await get(v + f);
+  await snap(`views ×${reps}`);
+}
+const usages = reps > 2 ? 13 : 6;
+for (let i = 0; i < usages; i++) await get(`/v0/management/usage?${rng(24)}`);
+await snap(`usage 24h ×${usages}`);
 for (const f of filters) {
   let cursor: string | null = null;
   for (let pg = 0; pg < 50; pg++) {
@@ -117,6 +128,11 @@ for (const f of filters) {
 await snap('events 50 pages ×7');
 console.log(`health ${healthMs} ms; env ${JSON.stringify(extra)}`);
 console.table(rows);
+// With CPAMP_MEM_PROBE_SMAPS=1 (passed to the server): resident MB per kind of anonymous mapping.
+for (const [k, v] of Object.entries(rows)) {
+  const m = (v as { mappings?: unknown }).mappings;
+  if (m) console.log(`mappings ${k}: ${JSON.stringify(m)}`);
+}
 await new Promise((r) => {
   s.proc.once('exit', r);
   s.proc.kill('SIGTERM');

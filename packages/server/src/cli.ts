@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Entry of the `cpamp` bin: the only module with top-level effects (it is the program).
-import { capYoungGeneration } from './cli/young-generation';
+import { tightenHeapGrowth } from './cli/heap-growth';
 
-// Before the server's modules load (dynamic imports below): see young-generation.ts.
-capYoungGeneration(process.argv.slice(2), process.execArgv, process.env.NODE_OPTIONS);
+// Before the server's modules load (dynamic imports below): see heap-growth.ts.
+tightenHeapGrowth(process.argv.slice(2), process.execArgv, process.env.NODE_OPTIONS);
 const { runCli } = await import('./cli/run-cli');
 const { loadConfigFromProcess } = await import('./config');
 

@@ -172,6 +172,7 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
   const dim2 = spec.dim2 !== undefined;
   // Locals, not module bindings, in the per-row loop.
   const failedBit = FLAG_FAILED;
+  const unpricedMark = c.costUnpriced;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -219,9 +220,9 @@ export function aggregateCache(c: ColumnCache, spec: AggSpec, size: number, size
       ro[g]! += output[i]!;
       rr[g]! += reasoning[i]!;
       ru[g]! += unclassified[i]!;
-      // The cache keeps an unpriced event's cost as NaN.
+      // An unpriced event's cost is the column's mark (u32) or NaN (Float64): see CostCol.
       const cst = cost[i]!;
-      if (Number.isNaN(cst)) rup[g]! += 1;
+      if (cst === unpricedMark || cst !== cst) rup[g]! += 1;
       else rc[g]! += cst;
       if (t > rl[g]!) rl[g] = t;
       if (hist !== null) {

@@ -14,7 +14,8 @@ import { COLUMNS, COMBO_WIDTH, allocColumns, ctorOfWidth, type ColumnCache } fro
  */
 const MAGIC = 0x43435043; // 'CPCC'
 // 5: the upstream column (a version-4 file has one column fewer: it is rebuilt from SQL, never misread).
-const VERSION = 5;
+// 6: cost as u32 micros with an unpriced mark (was Float64 with NaN): older files are rebuilt from SQL.
+const VERSION = 6;
 const HEADER = 64;
 export const CACHE_EPOCH_KEY = 'column_cache_epoch';
 
@@ -155,6 +156,9 @@ export async function readSnapshot(cache: ColumnCache, path: string, db: Databas
     const widths = Array.from(widthBuf);
     if (widths.some((w, k) => ctorOfWidth(w) === undefined || (!COLUMNS[k]![2] && w !== (COLUMNS[k]![1] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT)))
       return 0;
+    // The cost column is u32 (with its unpriced mark) or Float64, nothing narrower.
+    const costWidth = widths[COLUMNS.findIndex(([name]) => name === 'cost')]!;
+    if (costWidth !== 4 && costWidth !== 8) return 0;
     let size = align8(HEADER) + align8(COLUMNS.length) + align8(combos * COMBO_WIDTH * 4);
     for (const w of widths) size += align8(n * w);
     if (align8((await fh.stat()).size) !== size) return 0;

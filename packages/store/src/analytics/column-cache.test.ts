@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../types';
 import { readSnapshot, writeSnapshotSync } from './cache-snapshot';
-import { ColumnCache, type CacheRow } from './column-cache';
+import { aggregateCache } from './aggregate';
+import { COST_UNPRICED, ColumnCache, type CacheRow } from './column-cache';
 
 const COLS = [
   'id', 'ts', 'key_id', 'account_id', 'model_id', 'provider_id', 'status', 'flags', 'lat_bucket', 'input',
@@ -114,6 +115,78 @@ describe('column cache upstream column', () => {
     expect(rebuilt.snapshotRows).toBe(0);
     expect(rebuilt.n).toBe(4);
     expect([...rebuilt.upstream.subarray(0, 4)]).toEqual([1, 2, 3, 2]);
+    db.close();
+  });
+});
+
+describe('column cache cost column (u32 micros, Float64 past that)', () => {
+  const totals = (c: ColumnCache) => {
+    const g = aggregateCache(c, { filter: { from: 0, to: Infinity }, dim: 'none' }, 1, 1).groups[0]!;
+    return { n: g.n, cost: g.cost, unpriced: g.unpriced };
+  };
+
+  it('keeps integer micros and unpriced events in u32, through appends, re-pricing and a snapshot', async () => {
+    const db = openDb();
+    const rows = [row(1, { cost: 0 }), row(2, { cost: null }), row(3, { cost: 4_294_967_294 }), row(4, { cost: 1234 })];
+    for (const r of rows) insert(db, r);
+    const cache = new ColumnCache(db, silentLogger);
+    await cache.warmUp();
+    expect(cache.cost).toBeInstanceOf(Uint32Array);
+    expect([...cache.cost.subarray(0, 4)]).toEqual([0, COST_UNPRICED, 4_294_967_294, 1234]);
+    expect(totals(cache)).toEqual({ n: 4, cost: 4_294_967_294 + 1234, unpriced: 1 });
+
+    const extra = [row(5, { cost: null }), row(6, { cost: 7 })];
+    for (const r of extra) insert(db, r);
+    cache.append(extra);
+    cache.updateCost(4, null, 0);
+    cache.updateCost(2, 99, 0);
+    expect(cache.cost).toBeInstanceOf(Uint32Array);
+    expect(totals(cache)).toEqual({ n: 6, cost: 4_294_967_294 + 99 + 7, unpriced: 2 });
+
+    const path = join(dir, 'db.sqlite.colcache');
+    writeSnapshotSync(cache, path, 0);
+    const restored = new ColumnCache(db, silentLogger, (c) => readSnapshot(c, path, db));
+    await restored.warmUp();
+    expect(restored.snapshotRows).toBe(6);
+    expect(restored.cost).toBeInstanceOf(Uint32Array);
+    expect(totals(restored)).toEqual(totals(cache));
+    db.close();
+  });
+
+  it.each([
+    ['a fraction', 0.5],
+    ['a negative cost', -3],
+    ['the unpriced mark itself', COST_UNPRICED],
+    ['a cost past u32', 2 ** 40],
+  ])('widens to Float64 on %s and keeps the earlier rows (unpriced as NaN)', async (_, odd) => {
+    const db = openDb();
+    const rows = [row(1, { cost: 10 }), row(2, { cost: null }), row(3, { cost: odd })];
+    for (const r of rows) insert(db, r);
+    const cache = new ColumnCache(db, silentLogger);
+    await cache.warmUp();
+    expect(cache.cost).toBeInstanceOf(Float64Array);
+    expect([...cache.cost.subarray(0, 3)]).toEqual([10, NaN, odd]);
+    expect(totals(cache)).toEqual({ n: 3, cost: 10 + odd, unpriced: 1 });
+
+    // Widening on append (warm cache) and on re-pricing too; a snapshot keeps the Float64 column.
+    const late = new ColumnCache(db, silentLogger);
+    db.prepare('DELETE FROM events WHERE id = 3').run();
+    await late.warmUp();
+    expect(late.cost).toBeInstanceOf(Uint32Array);
+    late.updateCost(1, odd, 0);
+    expect(late.cost).toBeInstanceOf(Float64Array);
+    expect(totals(late)).toEqual({ n: 2, cost: odd, unpriced: 1 });
+    const more = row(4, { cost: 5 });
+    insert(db, more);
+    late.append([more]);
+    expect(totals(late)).toEqual({ n: 3, cost: odd + 5, unpriced: 1 });
+    const path = join(dir, 'db.sqlite.colcache');
+    writeSnapshotSync(late, path, 0);
+    const restored = new ColumnCache(db, silentLogger, (c) => readSnapshot(c, path, db));
+    await restored.warmUp();
+    expect(restored.snapshotRows).toBe(3);
+    expect(restored.cost).toBeInstanceOf(Float64Array);
+    expect(totals(restored)).toEqual(totals(late));
     db.close();
   });
 });

@@ -46,15 +46,22 @@ export const COMBO_WIDTH = 6;
 export type Col = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 /** An integer column that starts at one byte per value and widens (u8 → u16 → u32) on the first value that needs it. */
 export type IntCol = Uint8Array | Uint16Array | Uint32Array;
+/**
+ * Cost in integer micros (what the store computes and keeps) as u32, COST_UNPRICED for an unpriced event; the
+ * column becomes Float64 (unpriced = NaN) on the first value that is not such an integer below COST_UNPRICED.
+ */
+export type CostCol = Uint32Array | Float64Array;
+export const COST_UNPRICED = 0xffffffff;
 type ColCtor = new (n: number) => Col;
 /**
  * Column name → element type (the snapshot file keeps this order, each column 8-byte aligned). Adaptive
  * columns (`true`) hold ids and counts that are small in practice (a few hundred keys, sub-65k token
  * buckets): stored at the narrowest width their values need so far, which roughly halves the cache.
+ * `cost` is adaptive too, with two widths only (see CostCol).
  */
 export const COLUMNS: readonly (readonly [ColumnName, ColCtor, boolean])[] = [
   ['ts', Float64Array, false],
-  ['cost', Float64Array, false],
+  ['cost', Uint32Array, true],
   ['id', Uint32Array, false],
   ['req', Uint32Array, false],
   ['latency', Uint8Array, true],
@@ -187,7 +194,7 @@ export class ColumnCache {
   output: IntCol = new Uint8Array(0);
   reasoning: IntCol = new Uint8Array(0);
   unclassified: IntCol = new Uint8Array(0);
-  cost = new Float64Array(0);
+  cost: CostCol = new Uint32Array(0);
   /** Upstream (CPA) dictionary id. */
   upstream: IntCol = new Uint8Array(0);
   /** Min / max timestamp per block of BLOCK rows: scans skip blocks outside the range. */
@@ -274,6 +281,33 @@ export class ColumnCache {
     a[i] = v;
   }
 
+  /** Stores an event's cost (micros, null = unpriced) at row i, widening the column to Float64 when it must. */
+  private putCost(i: number, v: number | null): void {
+    let a = this.cost;
+    if (a instanceof Uint32Array) {
+      if (v === null) {
+        a[i] = COST_UNPRICED;
+        return;
+      }
+      if (Number.isInteger(v) && v >= 0 && v < COST_UNPRICED) {
+        a[i] = v;
+        return;
+      }
+      const b = new Float64Array(a.length);
+      for (let k = 0; k < a.length; k++) b[k] = a[k] === COST_UNPRICED ? NaN : a[k]!;
+      this.cost = a = b;
+    }
+    a[i] = v ?? NaN;
+  }
+
+  /**
+   * What an unpriced event's cost reads as: scans count a row as unpriced when `x === mark || x !== x` (NaN once
+   * the column is Float64; the mark then matches nothing).
+   */
+  get costUnpriced(): number {
+    return this.cost instanceof Uint32Array ? COST_UNPRICED : NaN;
+  }
+
   private noteTs(i: number, t: number): void {
     const b = i >> BLOCK_SHIFT;
     if ((i & (BLOCK - 1)) === 0) {
@@ -354,7 +388,7 @@ export class ColumnCache {
     this.put('output', i, r.output);
     this.put('reasoning', i, r.reasoning);
     this.put('unclassified', i, r.unclassified);
-    this.cost[i] = r.cost ?? NaN;
+    this.putCost(i, r.cost);
     this.put('upstream', i, r.upstreamId);
   }
 
@@ -448,7 +482,7 @@ export class ColumnCache {
         this.put('output', i, r[12]!);
         this.put('reasoning', i, r[13]!);
         this.put('unclassified', i, r[14]!);
-        this.cost[i] = r[15] ?? NaN;
+        this.putCost(i, r[15] ?? null);
         this.put('upstream', i, r[26]!);
       }
       if (presize > 0) {
@@ -529,7 +563,7 @@ export class ColumnCache {
     if (this.state !== 'warm') return;
     const i = this.indexOf(id);
     if (i < 0) return;
-    this.cost[i] = cost ?? NaN;
+    this.putCost(i, cost);
     this.flags[i] = flags | (this.flags[i]! & FLAG_CACHE_HAS_REQ);
     this.snapshotRows = 0;
     this.generation++; // an async snapshot write in progress is discarded

@@ -55,6 +55,7 @@ export function matrixCache(
   } = c;
   const ent = by === 'key' ? key : by === 'account' ? account : provider;
   const failedBit = FLAG_FAILED;
+  const unpricedMark = c.costUnpriced;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -76,9 +77,9 @@ export function matrixCache(
       if (failed) fails[g]! += 1;
       tok[g]! +=
         input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
-      // The cache keeps an unpriced event's cost as NaN: it adds nothing (as in the SQL sums).
+      // An unpriced event's cost (the column's mark or NaN, see CostCol) adds nothing (as in the SQL sums).
       const x = cost[i]!;
-      if (x === x) cst[g]! += x;
+      if (x !== unpricedMark && x === x) cst[g]! += x;
     }
   }
   // A group carries the token total in `input` (the matrix only shows the total).

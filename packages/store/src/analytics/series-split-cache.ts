@@ -53,6 +53,7 @@ export function seriesSplitCache(
     upstream,
   } = c;
   const failedBit = FLAG_FAILED;
+  const unpricedMark = c.costUnpriced;
   const { blockMin, blockMax } = c;
   const nBlocks = (c.n + BLOCK - 1) >> BLOCK_SHIFT;
   for (let b = 0; b < nBlocks; b++) {
@@ -76,9 +77,9 @@ export function seriesSplitCache(
       if (failed) fails[g]! += 1;
       tok[g]! +=
         input[i]! + cacheRead[i]! + cacheCreation[i]! + output[i]! + reasoning[i]! + unclassified[i]!;
-      // The cache keeps an unpriced event's cost as NaN: it adds nothing.
+      // An unpriced event's cost (the column's mark or NaN, see CostCol) adds nothing.
       const x = cost[i]!;
-      if (x === x) cst[g]! += x;
+      if (x !== unpricedMark && x === x) cst[g]! += x;
     }
   }
   const perModel = new Float64Array(nM);
