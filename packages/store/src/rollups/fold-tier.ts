@@ -111,13 +111,14 @@ export const uptoOf = (marks: FoldMarks | undefined, group: string): number => m
  * unit (a day tier in an hourly group answers only whole days below upto), clamped to [a, b].
  */
 export function foldCut(
-  tier: { unit: number; fold?: string },
+  tier: { unit: number; fold?: string; fold2?: string },
   marks: FoldMarks | undefined,
   a: number,
   b: number,
 ): number {
   if (!tier.fold) return b;
-  const upto = uptoOf(marks, tier.fold);
+  // A read table made of two groups' tiers (metrics of one, histograms of the other) answers below both.
+  const upto = Math.min(uptoOf(marks, tier.fold), tier.fold2 ? uptoOf(marks, tier.fold2) : Infinity);
   const c = upto === -Infinity ? a : Math.floor(upto / tier.unit) * tier.unit;
   return Math.min(Math.max(c, a), b);
 }
