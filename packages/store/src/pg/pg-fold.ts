@@ -17,7 +17,7 @@ import { sortByKey } from '../rollups/multi-row-upsert';
 import { intArray } from './pg-array';
 import { rows, type PgDb, type PgExec } from './pg-connection';
 
-const PG = { max: 'greatest' } as const;
+const PG = { max: 'greatest', ordered: true } as const;
 
 /**
  * The fold watermarks. `share` inside an ingest or re-pricing transaction: the rows stay locked FOR SHARE until it

@@ -179,7 +179,7 @@ function deriveBlocks(span: number, b0: number, b1: number): string[] {
       `INSERT INTO ${t.span} (${cols.join(', ')}, ${vals.join(', ')})
          SELECT ${t.keyCols[0]}, ${span}, ${block}, ${rest.join(', ')}, ${sums} FROM ${t.table}
          WHERE day >= ${Math.trunc(b0)} AND day < ${Math.trunc(b1)}
-         GROUP BY ${t.keyCols[0]}, ${block}, ${rest.join(', ')}`,
+         GROUP BY ${t.keyCols[0]}, ${block}, ${rest.join(', ')} ORDER BY ${cols.map((_, i) => i + 1).join(', ')}`,
     ];
   });
 }
