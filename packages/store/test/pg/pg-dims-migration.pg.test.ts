@@ -106,5 +106,5 @@ suite('migration 0031 on Postgres', () => {
     } finally {
       await client.end();
     }
-  });
+  }, 120_000);
 });

@@ -25,12 +25,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql
     .raw(`CREATE INDEX IF NOT EXISTS ${KEY_ACCOUNT_SPAN}_account ON ${KEY_ACCOUNT_SPAN} (account_id, span, day)`)
     .execute(db);
+  // Re-run with its row in place (a test un-recording later migrations): the tiers and watermark stay as they are.
+  const had = await sql`SELECT 1 FROM rollup_fold WHERE name = ${PG_DIMS_GROUP}`.execute(db);
+  if (had.rows.length > 0) return;
+  // Without it the tiers must hold nothing (fresh tables, or a re-run after the row was dropped).
+  for (const t of PG_DIMS_TABLE_DEFS) await sql.raw(`DELETE FROM ${t.table}`).execute(db);
   const { rows } = await sql<{ lo: string | null }>`SELECT min(ts) AS lo FROM events`.execute(db);
   const lo = rows[0]?.lo;
   const upto = lo === null || lo === undefined ? 0 : Math.floor(Number(lo) / HOUR_MS) * HOUR_MS;
-  await sql`INSERT INTO rollup_fold (name, upto) VALUES (${PG_DIMS_GROUP}, ${upto}) ON CONFLICT (name) DO NOTHING`.execute(
-    db,
-  );
+  await sql`INSERT INTO rollup_fold (name, upto) VALUES (${PG_DIMS_GROUP}, ${upto})`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
