@@ -9,7 +9,9 @@ import { KEY_ACCOUNT_DAY, KEY_ACCOUNT_SPAN, PG_DIMS_GROUP } from '../../rollups/
 // event's hour, so opening a big store does not wait; the background fold fills them a day per transaction, and
 // reads stay exact meanwhile (tier below the watermark, raw events above). SQLite's 0031 is a no-op.
 
-const INT = new Set(['key_id', 'account_id', 'model_id', 'sclass', 'bucket', 'span']);
+// 4-byte where values stay far below 2^31 (ids, day / hour numbers, counts per row): narrower rows, and sum() of an
+// integer is a bigint, of a bigint a numeric. Tokens, cost, latency sums and timestamps stay bigint.
+const INT = new Set(['key_id', 'account_id', 'model_id', 'sclass', 'bucket', 'span', 'day', 'hour', 'n', 'failures', 'unpriced']);
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const t of PG_DIMS_TABLE_DEFS) {
