@@ -44,6 +44,8 @@ export interface AggSpec {
    * (byUpstream: above every upstream id). Rollups carry no CPA: callers also filter by every upstream id.
    */
   byUpstream?: number;
+  /** Postgres: its own tiers (migration 0031, rollups/pg-dims-tables.ts) may answer too (set by aggregatePg). */
+  pgTiers?: boolean;
 }
 
 /** Dense per-group sums of a cache scan (group g at index g). */

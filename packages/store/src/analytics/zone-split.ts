@@ -21,10 +21,16 @@ export interface ZoneSplitPlan {
  * The plan when the zone tiers answer both the totals and the split (see pickZoneRollup), else null. UTC keeps
  * its paths (daily: rollup_day; hourly: the column cache or rollup_hour), which are fast there.
  */
-export function zoneSplitPlan(f: ResolvedFilter, buckets: BucketMap, timeZone = 'UTC'): ZoneSplitPlan | null {
+export function zoneSplitPlan(
+  f: ResolvedFilter,
+  buckets: BucketMap,
+  timeZone = 'UTC',
+  pgTiers = false,
+): ZoneSplitPlan | null {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return null;
   const totals: AggSpec = { filter: f, dim: 'time', buckets };
-  if (!pickZoneRollup(totals) || !pickZoneRollup({ ...totals, dim2: 'model' })) return null;
+  // Postgres (pgTiers): hour × key × model answers a split under a key filter (rollups/pg-dims-tables.ts).
+  if (!pickZoneRollup(totals) || !pickZoneRollup({ ...totals, dim2: 'model', pgTiers })) return null;
   return {
     totals,
     ranking: { filter: f, dim: 'model' },

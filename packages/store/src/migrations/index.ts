@@ -21,6 +21,7 @@ import * as m0026 from './0026-day-dims';
 import * as m0027 from './0027-pool-run-upstream';
 import * as m0028 from './0028-header-sets';
 import * as m0030 from './0030-account-upstream';
+import * as m0031 from './0031-pg-dims';
 import * as m0032 from './0032-dedup-key';
 
 /** Every migration, listed in code: a bundle has no folder to scan. Names sort in apply order. */
@@ -47,5 +48,6 @@ export const migrations: Record<string, Migration> = {
   '0027-pool-run-upstream': m0027,
   '0028-header-sets': m0028,
   '0030-account-upstream': m0030,
+  '0031-pg-dims': m0031,
   '0032-dedup-key': m0032,
 };

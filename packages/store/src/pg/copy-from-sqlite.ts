@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { FOLD_GROUPS } from '../rollups/fold-registry';
+import { PG_FOLD_GROUPS } from '../rollups/fold-registry';
+import { PG_DIMS_TABLE_DEFS } from '../rollups/pg-dims-fold';
+import { PG_DIMS_GROUP } from '../rollups/pg-dims-tables';
 import { decryptSecret, loadOrCreateDataKeyFile, parseDataKey } from '../crypto/data-key';
 import { StoreError } from '../errors';
 import {
@@ -85,8 +87,8 @@ const FRESH_ROWS: Record<string, number> = {
   settings: 1,
   price_version: 1,
   upstream: 1,
-  // One watermark row per fold group (hour_dims, day_dims).
-  rollup_fold: FOLD_GROUPS.length,
+  // One watermark row per fold group (hour_dims, day_dims, and Postgres' own pg_dims).
+  rollup_fold: PG_FOLD_GROUPS.length,
 };
 
 function readSourceKey(opts: CopyFromSqliteOptions): Buffer {
@@ -163,6 +165,17 @@ async function checkTarget(db: PgDb, schema: string, sourceId: string, sourcePat
       `The Postgres target already holds data that did not come from ${sourcePath}: ${busy.slice(0, 6).join(', ')}${busy.length > 6 ? ', …' : ''}. ` +
         'Refusing to mix two installs: copy into an empty database or another schema (--schema).',
     );
+}
+
+/**
+ * The Postgres-only tiers (migration 0031) have no SQLite source and the copied events never went through their
+ * late path: empty them and fold them from the first event (their watermark row is not in the source).
+ */
+async function restartPgOnlyFold(db: PgDb): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const t of PG_DIMS_TABLE_DEFS) await sql.raw(`DELETE FROM ${t.table}`).execute(trx);
+    await sql`UPDATE rollup_fold SET upto = 0 WHERE name = ${PG_DIMS_GROUP}`.execute(trx);
+  });
 }
 
 /** The next chunk in key order, after the last copied key (row values compare column by column). */
@@ -335,6 +348,7 @@ export async function copyFromSqlite(opts: CopyFromSqliteOptions): Promise<CopyF
             });
           }
           await resetSequences(db, plan.tables);
+          if (!alreadyComplete) await restartPgOnlyFold(db);
           if (marker.finishedMs === null) marker.finishedMs = now();
           await writeCopyMarker(db, marker, now());
           const checks = await verifyCopy(source, db, plan.tables);

@@ -1,6 +1,7 @@
 // The copy's end check: rows per table, and the token / cost sums of events and rollups, on both sides.
 import type Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import { PG_DIMS_GROUP } from '../rollups/pg-dims-tables';
 import { COPY_MARKER_KEY } from './copy-checkpoint';
 import { quoteSqlite, type CopyTable } from './copy-plan';
 import { rows, type PgExec } from './pg-connection';
@@ -47,8 +48,13 @@ export async function verifyCopy(
       .prepare(`SELECT ${exprs.join(', ')} FROM ${quoteSqlite(t.name)}`)
       .raw()
       .get() as number[];
-    // The target's own bookkeeping row is not part of the copy.
-    const where = t.name === 'settings' ? sql` WHERE key <> ${COPY_MARKER_KEY}` : sql``;
+    // The target's own bookkeeping row is not part of the copy, nor the watermark of its own tiers (0031).
+    const where =
+      t.name === 'settings'
+        ? sql` WHERE key <> ${COPY_MARKER_KEY}`
+        : t.name === 'rollup_fold'
+          ? sql` WHERE name <> ${PG_DIMS_GROUP}`
+          : sql``;
     const p = (
       await rows(
         target,

@@ -20,7 +20,9 @@ const unionAll = (qs: RawBuilder<Record<string, number>>[]): RawBuilder<Record<s
   qs.length === 1 ? qs[0]! : sql<Record<string, number>>`${sql.join(qs.map((q) => sql`(${q})`), sql` UNION ALL `)}`;
 
 /** An aggregate over rollups and raw events in Postgres (see aggregateQueries). */
-export async function aggregatePg(db: PgExec, spec: AggSpec): Promise<AggGroups> {
+export async function aggregatePg(db: PgExec, whole: AggSpec): Promise<AggGroups> {
+  // Postgres plans may read its own tiers (migration 0031, rollups/pg-dims-tables.ts).
+  const spec: AggSpec = { ...whole, pgTiers: true };
   // Few bucket runs: folded inside each step's GROUP BY; else each step is folded by a wrapping query.
   const inline = pgTimeFold(spec);
   // A deferred tier answers below its watermark only; upto only grows, so reading it first keeps the answer exact.

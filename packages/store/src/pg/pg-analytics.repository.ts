@@ -147,7 +147,7 @@ export function createPgAnalyticsRepository(deps: {
       const buckets = zones.bucketMap(opts.timeZone ?? 'UTC', f.from, f.to, opts.granularity);
       const top = opts.splitTopModels ?? 0;
       // Split in a non-UTC zone: three small reads from the zone tiers (see analytics/zone-split.ts).
-      const zs = top > 0 && f.to - f.from >= 86_400_000 ? zoneSplitPlan(f, buckets, opts.timeZone) : null;
+      const zs = top > 0 && f.to - f.from >= 86_400_000 ? zoneSplitPlan(f, buckets, opts.timeZone, true) : null;
       const ids = zs ? topModelIds(await run(zs.ranking), top) : [];
       const s = zs
         ? seriesOfZoneSplit(

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { FOLD_GROUPS, FOLD_TIERS, foldTiersOf } from '../rollups/fold-registry';
+import { PG_FOLD_GROUPS, PG_FOLD_TIERS, foldTiersOf } from '../rollups/fold-registry';
 import {
   FOLD_CHUNK_MS,
   foldConflict,
@@ -17,7 +17,7 @@ import { sortByKey } from '../rollups/multi-row-upsert';
 import { intArray } from './pg-array';
 import { rows, type PgDb, type PgExec } from './pg-connection';
 
-const PG = { max: 'greatest' } as const;
+const PG = { max: 'greatest', ordered: true } as const;
 
 /**
  * The fold watermarks. `share` inside an ingest or re-pricing transaction: the rows stay locked FOR SHARE until it
@@ -38,7 +38,7 @@ export async function applyPgLateRollups(
   items: readonly RollupContribution[],
   marks: FoldMarks,
 ): Promise<void> {
-  for (const t of FOLD_TIERS) {
+  for (const t of PG_FOLD_TIERS) {
     const late = lateItems(items, uptoOf(marks, t.group));
     if (late.length === 0) continue;
     // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
@@ -58,7 +58,7 @@ export async function applyPgLateRollups(
  * second waits, then finds the watermark moved.
  */
 export async function pgFoldStep(db: PgDb, nowMs: number): Promise<FoldStep | null> {
-  for (const g of FOLD_GROUPS) {
+  for (const g of PG_FOLD_GROUPS) {
     const target = foldTarget(g, nowMs);
     const step = await db.transaction().execute(async (trx): Promise<FoldStep | null> => {
       const [row] = await rows(
@@ -92,7 +92,7 @@ export async function pgFoldStep(db: PgDb, nowMs: number): Promise<FoldStep | nu
 /** Inside a re-pricing transaction: the deferred tiers over raw events [t0, t1) below their watermark. */
 export async function rebuildPgFoldTiers(trx: PgExec, t0: number, t1: number): Promise<void> {
   const marks = await readPgFoldMarks(trx, 'share');
-  for (const t of FOLD_TIERS) {
+  for (const t of PG_FOLD_TIERS) {
     const r = foldRebuildRange(t, uptoOf(marks, t.group), t0, t1);
     if (!r) continue;
     await sql.raw(foldDeleteSql(t, [String(r.u0), String(r.u1)])).execute(trx);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { rollupRebuildRange, type RollupContribution } from '../rollups/rollup-batch';
 import { spanLateRows, spanRederiveSql } from '../rollups/day-dims-fold';
+import { pgDimsRederiveSql, pgDimsSpanLateRows } from '../rollups/pg-dims-fold';
 import { sortByKey } from '../rollups/multi-row-upsert';
 import { intArray } from './pg-array';
 import type { PgExec } from './pg-connection';
@@ -14,8 +15,14 @@ export async function applyPgSpanLate(
   exec: PgExec,
   items: readonly RollupContribution[],
   upto: number,
+  pgDimsUpto: number,
 ): Promise<void> {
-  for (const t of spanLateRows(items, upto)) {
+  const late = [
+    ...spanLateRows(items, upto),
+    // The pg_dims blocks (rollups/pg-dims-fold.ts), closed below their own group's watermark.
+    ...pgDimsSpanLateRows(items, pgDimsUpto),
+  ];
+  for (const t of late) {
     // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
     const r = sortByKey(t.rows, t.keyCols.length);
     const cols = [...t.keyCols, ...t.valueCols];
@@ -36,7 +43,9 @@ export async function rederivePgSpanRollups(
   fromMs: number,
   toMs: number,
   upto: number,
+  pgDimsUpto: number,
 ): Promise<void> {
   const { d0, d1 } = rollupRebuildRange(fromMs, toMs);
-  for (const q of spanRederiveSql(d0, d1, upto)) await sql.raw(q).execute(exec);
+  for (const q of [...spanRederiveSql(d0, d1, upto), ...pgDimsRederiveSql(d0, d1, pgDimsUpto)])
+    await sql.raw(q).execute(exec);
 }

@@ -17,6 +17,7 @@ import { applyPgLateRollups, readPgFoldMarks } from './pg-fold';
 import type { FoldMarks } from '../rollups/fold-tier';
 import { applyPgSpanLate, rederivePgSpanRollups } from './pg-rollups-cross';
 import { DAY_DIMS_GROUP } from '../rollups/day-dims-fold';
+import { PG_DIMS_GROUP } from '../rollups/pg-dims-tables';
 import { uptoOf } from '../rollups/fold-tier';
 
 const SET = METRIC_COLS.map((c) =>
@@ -67,7 +68,7 @@ export async function applyRollups(
   await upsertRows(exec, 'rollup_hour_ttft', hist, ['n'], 'n = t.n + excluded.n', [...ttft.values()]);
   await applyPgZoneRollups(exec, items);
   await applyPgLateRollups(exec, items, marks);
-  await applyPgSpanLate(exec, items, uptoOf(marks, DAY_DIMS_GROUP));
+  await applyPgSpanLate(exec, items, uptoOf(marks, DAY_DIMS_GROUP), uptoOf(marks, PG_DIMS_GROUP));
 }
 
 const SUMS = `count(*), sum(${failedSql()}), sum(input), sum(cache_read), sum(cache_creation), sum(output), sum(reasoning),
@@ -105,5 +106,6 @@ export async function rebuildPgRollups(exec: PgExec, fromMs: number, toMs: numbe
     WHERE ts >= ${t0} AND ts < ${t1} GROUP BY 1, 2, 3`.execute(exec);
   await rebuildPgZoneRollups(exec, fromMs, toMs);
   // After the day tiers (above, and the deferred ones in rebuildPgZoneRollups): their closed span blocks.
-  await rederivePgSpanRollups(exec, fromMs, toMs, uptoOf(await readPgFoldMarks(exec), DAY_DIMS_GROUP));
+  const marks = await readPgFoldMarks(exec);
+  await rederivePgSpanRollups(exec, fromMs, toMs, uptoOf(marks, DAY_DIMS_GROUP), uptoOf(marks, PG_DIMS_GROUP));
 }

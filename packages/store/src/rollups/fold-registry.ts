@@ -1,6 +1,7 @@
 import { HOUR_DIMS_GROUP, HOUR_MS, type FoldGroup, type FoldTier } from './fold-tier';
 import { ZONE_FOLD_TIERS } from './zone-rollups';
 import { DAY_DIMS_FOLD_GROUP, DAY_DIMS_FOLD_TIERS } from './day-dims-fold';
+import { PG_DIMS_FOLD_GROUP, PG_DIMS_FOLD_TIERS } from './pg-dims-fold';
 
 /**
  * Every fold group (a row of rollup_fold, created by the migration that introduces the group) and every deferred
@@ -20,5 +21,21 @@ export const FOLD_TIERS: readonly FoldTier[] = [
   ...DAY_DIMS_FOLD_TIERS,
 ];
 
-/** The tiers of one group. */
-export const foldTiersOf = (group: string): FoldTier[] => FOLD_TIERS.filter((t) => t.group === group);
+/**
+ * Postgres only (SQLite's budget has no room for them; its migration is a no-op and it has no row for their
+ * groups): the groups and tiers the Postgres fold, late path, re-pricing and retention run besides the shared ones.
+ */
+export const PG_FOLD_GROUPS: readonly FoldGroup[] = [
+  ...FOLD_GROUPS,
+  // Migration 0031's key × account, key / account × model latency and hour × key × model tiers (pg-dims-fold.ts).
+  PG_DIMS_FOLD_GROUP,
+];
+
+export const PG_FOLD_TIERS: readonly FoldTier[] = [
+  ...FOLD_TIERS,
+  // Migration 0031's tiers (pg-dims-fold.ts).
+  ...PG_DIMS_FOLD_TIERS,
+];
+
+/** The tiers of one group (either dialect's). */
+export const foldTiersOf = (group: string): FoldTier[] => PG_FOLD_TIERS.filter((t) => t.group === group);

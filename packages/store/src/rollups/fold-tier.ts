@@ -111,13 +111,14 @@ export const uptoOf = (marks: FoldMarks | undefined, group: string): number => m
  * unit (a day tier in an hourly group answers only whole days below upto), clamped to [a, b].
  */
 export function foldCut(
-  tier: { unit: number; fold?: string },
+  tier: { unit: number; fold?: string; fold2?: string },
   marks: FoldMarks | undefined,
   a: number,
   b: number,
 ): number {
   if (!tier.fold) return b;
-  const upto = uptoOf(marks, tier.fold);
+  // A read table made of two groups' tiers (metrics of one, histograms of the other) answers below both.
+  const upto = Math.min(uptoOf(marks, tier.fold), tier.fold2 ? uptoOf(marks, tier.fold2) : Infinity);
   const c = upto === -Infinity ? a : Math.floor(upto / tier.unit) * tier.unit;
   return Math.min(Math.max(c, a), b);
 }
@@ -135,6 +136,12 @@ export const lateItems = (
 /** Dialect-specific pieces of the shared SQL text. */
 export interface FoldDialect {
   max: 'max' | 'greatest';
+  /**
+   * Insert a chunk's rows in key order (Postgres: a heap table keeps insertion order, so one key's rows of a chunk
+   * share a few pages and a key-filtered read over a year touches few pages; SQLite's WITHOUT ROWID tables are
+   * key-ordered anyway).
+   */
+  ordered?: boolean;
 }
 
 /** `ON CONFLICT (keys) DO UPDATE SET …` adding a tier's values (`t` is the target's alias). */
@@ -150,9 +157,10 @@ export function foldConflict(tier: FoldTier, d: FoldDialect): string {
 /** INSERT … SELECT adding the raw events [ph0, ph1) to a tier (placeholders: '?' for SQLite, literals for pg). */
 export function foldInsertSql(tier: FoldTier, d: FoldDialect, ph: [string, string]): string {
   const where = tier.eventWhere ? ` AND ${tier.eventWhere}` : '';
+  const keys = tier.keyCols.map((_, i) => i + 1).join(', ');
   return `INSERT INTO ${tier.name} AS t (${[...tier.keyCols, ...tier.valueCols].join(', ')})
     SELECT ${tier.keyExprs.join(', ')}, ${tier.valueSql} FROM events WHERE ts >= ${ph[0]} AND ts < ${ph[1]}${where}
-    GROUP BY ${tier.keyCols.map((_, i) => i + 1).join(', ')} ${foldConflict(tier, d)}`;
+    GROUP BY ${keys}${d.ordered ? ` ORDER BY ${keys}` : ''} ${foldConflict(tier, d)}`;
 }
 
 /** DELETE of a tier's units [ph0, ph1) (a rebuild below upto). */

@@ -3,8 +3,9 @@ import type { BucketMap } from '../analytics/time-zone';
 import { DAY_MS, HOUR_MS } from './rollup-batch';
 import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 import { splitSpans } from './rollup-spans';
-import { HOUR_DIMS_GROUP, foldCut, type FoldMarks } from './fold-tier';
-import { DAY_DIMS_GROUP, dayDimsClosedDays } from './day-dims-fold';
+import { HOUR_DIMS_GROUP, foldCut, uptoOf, type FoldMarks } from './fold-tier';
+import { DAY_DIMS_GROUP, closedDays, dayDimsClosedDays } from './day-dims-fold';
+import { PG_DIMS_GROUP, PG_ROLLUPS, PG_ZONE_KEY_MODEL } from './pg-dims-tables';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -19,6 +20,8 @@ export interface RollupTable {
   ttftHist?: string | null;
   /** A deferred tier's fold group: it answers only below its watermark (fold-tier.ts, foldCut). */
   fold?: string;
+  /** A second group the table's histograms belong to: it answers below both watermarks. */
+  fold2?: string;
 }
 
 // The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
@@ -55,6 +58,8 @@ export interface RollupQuery {
   buckets?: Pick<BucketMap, 'wholeHours' | 'wholeDays'>;
   histogram?: boolean;
   histMetric?: 'latency' | 'ttft';
+  /** Postgres: its own tiers (migration 0031, pg-dims-tables.ts) may answer too. */
+  pgTiers?: boolean;
 }
 
 /** The first rollup whose dimensions cover the filter and grouping, if any. */
@@ -71,7 +76,7 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (f.modelIds) used.push('model');
   if (f.providerIds) used.push('provider');
   if (spec.dim2) used.push('model');
-  for (const t of [...ROLLUPS, ...CROSS_ROLLUPS]) {
+  for (const t of spec.pgTiers ? PG_READ_TABLES : SHARED_READ_TABLES) {
     if (!used.every((d) => t.dims.has(d))) continue;
     if (!crossReadable(t, f)) continue;
     if (spec.dim === 'time') {
@@ -83,6 +88,9 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   }
   return null;
 }
+
+const SHARED_READ_TABLES = [...ROLLUPS, ...CROSS_ROLLUPS];
+const PG_READ_TABLES = [...SHARED_READ_TABLES, ...PG_ROLLUPS];
 
 /** A piece of an aggregate's time range, read from the chosen rollup or from raw events. */
 export interface AggregateRange {
@@ -150,7 +158,10 @@ export function planAggregateRanges(
   // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0026).
   // Not for time views: a block row has no time inside its block.
   // Closed blocks only: those ending at or below the day_dims watermark (day-dims-fold.ts).
-  const closedMs = dayDimsClosedDays(marks) * DAY_MS;
+  // A plan over a pg_dims table (pg-dims-tables.ts) also needs its blocks closed in that group.
+  const pgDims = table?.fold === PG_DIMS_GROUP || table?.fold2 === PG_DIMS_GROUP;
+  const closedMs =
+    Math.min(dayDimsClosedDays(marks), pgDims ? closedDays(uptoOf(marks, PG_DIMS_GROUP)) : Infinity) * DAY_MS;
   if (spec.dim !== 'time') ranges = ranges.flatMap((r) => splitSpans(r, table, closedMs));
   const kinds = new Set(ranges.map((x) => x.kind));
   const source = kinds.size === 2 ? 'rollup+events' : kinds.has('rollup') ? 'rollup' : 'events';
@@ -178,6 +189,8 @@ export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   if (spec.dim !== 'time' || spec.histogram || !spec.buckets?.wholeHours) return null;
   if (typeof f.status === 'number' || f.upstreamIds || f.providerIds) return null;
   const byModel = spec.dim2 !== undefined || f.modelIds !== undefined;
+  // Postgres: hour × key × model (no status class: not under a status filter).
+  if (byModel && spec.pgTiers && f.keyIds && !f.accountIds && f.status === undefined) return PG_ZONE_KEY_MODEL;
   if (byModel) return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays ? null : ZONE_ROLLUPS[3]!;
   if (f.keyIds && f.accountIds) return null;
   if (f.keyIds) return ZONE_ROLLUPS[1]!;
@@ -204,7 +217,8 @@ const dayTableOf = (spec: RollupQuery): RollupTable => (spec.histogram ? DAY_HIS
  * column cache or raw events), which saves ~120 MB at 10M events.
  */
 function crossReadable(t: RollupTable, f: ResolvedFilter): boolean {
-  if (!CROSS_ROLLUPS.includes(t)) return true;
+  // The Postgres copies with histograms (PG_ROLLUPS) are the same tables.
+  if (!CROSS_ROLLUPS.some((c) => c.name === t.name)) return true;
   return f.modelIds !== undefined || (t.dims.has('key') ? f.keyIds : f.accountIds) !== undefined;
 }
 

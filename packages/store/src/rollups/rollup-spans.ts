@@ -2,6 +2,8 @@ import type { Dim } from '../analytics/aggregate';
 import { DAY_MS, METRIC_COLS, addTo, type RollupAgg, type RollupContribution } from './rollup-batch';
 import type { AggregateRange, RollupTable } from './rollup-choice';
 import { HIST_SPAN_TABLES } from './rollup-span-hist';
+import { DAY_HIST_TABLES } from './rollup-cross';
+import { PG_HIST_SPANS, PG_SPAN_TIERS } from './pg-dims-tables';
 
 /**
  * Multi-day spans of the per-key / per-account daily tiers (issue #21, 365-day views at 10M events). Over a
@@ -109,13 +111,21 @@ export function spanFillSql(t: SpanTier, span: number, d0: number, d1: number): 
     GROUP BY ${t.keyCols[0]}, (day / ${span}) * ${span}, ${rest.join(', ')}`;
 }
 
+/** A day histogram table → its blocks. */
+const HIST_SPAN_OF: Readonly<Record<string, string>> = {
+  [DAY_HIST_TABLES.latency]: HIST_SPAN_TABLES.latency,
+  [DAY_HIST_TABLES.ttft]: HIST_SPAN_TABLES.ttft,
+  ...PG_HIST_SPANS,
+};
+
 /** A span piece of a plan: the span table read as a RollupTable restricted to one span. */
 export interface SpanRollup extends RollupTable {
   span: number;
 }
 
+// With the Postgres-only blocks (pg-dims-tables.ts): only Postgres plans pick their day tables.
 const spanTables = new Map<string, { tier: SpanTier; bySpan: Map<number, SpanRollup> }>(
-  SPAN_TIERS.map((tier) => [
+  [...SPAN_TIERS, ...PG_SPAN_TIERS].map((tier) => [
     tier.dayTable,
     {
       tier,
@@ -148,11 +158,14 @@ export function splitSpans(
 ): AggregateRange[] {
   const t = range.kind === 'rollup' ? (range.table ?? table) : null;
   const spans = t && t.unit === DAY_MS && !('span' in t) ? spanTables.get(t.name) : undefined;
-  if (!spans) return [range];
-  // rollup_day with its day histograms (a percentile plan): the blocks carry the histogram blocks too.
+  // A histogram without blocks: whole days only.
+  if (!spans || (t!.hist && !HIST_SPAN_OF[t!.hist])) return [range];
+  // A day table with its day histograms (a percentile plan): the blocks carry the histogram blocks too.
   const block = (span: number): RollupTable => {
     const r = spans.bySpan.get(span)!;
-    return t!.hist ? { ...r, hist: HIST_SPAN_TABLES.latency, ttftHist: HIST_SPAN_TABLES.ttft } : r;
+    return t!.hist
+      ? { ...r, hist: HIST_SPAN_OF[t!.hist]!, ttftHist: t!.ttftHist ? (HIST_SPAN_OF[t!.ttftHist] ?? null) : null }
+      : r;
   };
   const out: AggregateRange[] = [];
   const day = (from: number, to: number) => {

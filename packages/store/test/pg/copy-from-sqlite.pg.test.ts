@@ -209,6 +209,14 @@ suite('copyFromSqlite: SQLite → Postgres', () => {
       await c.connect();
       expect(Number((await c.query('SELECT upto FROM "full".rollup_fold')).rows[0].upto)).toBe(upto);
       expect(Number((await c.query('SELECT count(hset) AS n FROM "full".event_extra')).rows[0].n)).toBe(106);
+      // Postgres' own tiers (migration 0031) have no source: they fold from the first copied event.
+      const own = await c.query(`SELECT upto FROM "full".rollup_fold WHERE name = 'pg_dims'`);
+      expect(Number(own.rows[0].upto)).toBe(0);
+      expect((await s.maintenance.foldRollups()).steps).toBeGreaterThan(0);
+      expect(Number((await c.query('SELECT count(*) AS n FROM "full".rollup_day_key_account')).rows[0].n)).toBeGreaterThan(0);
+      // The same answers (the heatmap now all from the hour × key tier, folded further).
+      const folded = await snapshot(s);
+      expect({ ...folded, heat: { ...folded.heat, source: expected.heat.source } }).toEqual(expected);
       await c.end();
       // Identity sequences moved past the copied ids: new rows get fresh ids.
       const r = await s.insertBatch([makeEvent({ timestampMs: START + 5 * 24 * H })]);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgStore, type PgStore } from '../../src/index';
 import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
-import { FOLD_TIERS } from '../../src/rollups/fold-registry';
+import { PG_FOLD_TIERS as FOLD_TIERS } from '../../src/rollups/fold-registry';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
 
@@ -22,12 +22,14 @@ async function tierMismatches(
   await c.connect();
   try {
     await c.query(`SET search_path TO "${schema}"`);
-    const upto = Number(
-      (await c.query(`SELECT upto FROM rollup_fold WHERE name = 'hour_dims'`)).rows[0].upto,
+    const marks = new Map<string, number>(
+      (await c.query(`SELECT name, upto FROM rollup_fold`)).rows.map((r) => [r.name, Number(r.upto)]),
     );
+    const upto = marks.get('hour_dims')!;
     const bad: number[] = [];
     let n = 0;
     for (const t of FOLD_TIERS) {
+      const upto = marks.get(t.group)!;
       const keys = t.keyCols.join(', ');
       const cols = `${keys}, ${t.valueCols.join(', ')}`;
       const want = `SELECT ${t.keyExprs.join(', ')}, ${t.valueSql} FROM events WHERE ts < ${upto} GROUP BY ${t.keyCols.map((_, i) => i + 1).join(', ')}`;

@@ -20,6 +20,7 @@ import { defineAccountUpstreamCases } from './account-upstream-cases';
 import { defineRepriceVersionCases } from './reprice-version-cases';
 import { defineZoneHourCases } from './zone-hour-cases';
 import { defineDayDimsCases } from './day-dims-cases';
+import { definePgDimsCases } from './pg-dims-cases';
 import { defineFoldTierCases } from './fold-tier-cases';
 import { defineHeaderCases } from './header-cases';
 import { defineRepriceFoldCases } from './reprice-fold-cases';
@@ -323,6 +324,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
     defineRepriceVersionCases(fresh);
     defineZoneHourCases(fresh);
     defineDayDimsCases(fresh);
+    definePgDimsCases(name, fresh);
     defineFoldTierCases(fresh);
     defineAccountCpaCases((o) => fresh(o ?? {}));
     defineHeaderCases(fresh);
