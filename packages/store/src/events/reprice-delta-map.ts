@@ -35,6 +35,10 @@ export class DeltaMap {
   private readonly mult: number[];
   private readonly limits: number[];
   private readonly packs: boolean;
+  private readonly identity: number[];
+  /** The lead of the last add and its Map. */
+  private lastLead = NaN;
+  private lastMap: Map<number, number> | undefined;
 
   constructor(readonly cols: readonly string[]) {
     const bits = cols.slice(1).map((c) => BITS[c] ?? MAX_BITS + 1);
@@ -42,14 +46,15 @@ export class DeltaMap {
     // mult[i]: the weight of rest column i (the last column weighs 1).
     this.mult = bits.map((_, i) => 2 ** bits.slice(i + 1).reduce((a, b) => a + b, 0));
     this.limits = bits.map((b) => 2 ** b);
+    this.identity = cols.map((_, i) => i);
   }
 
-  /** The packed rest of `v` (cols order, v[0] the lead), or -1 when a value does not fit. */
-  private pack(v: readonly number[]): number {
+  /** The packed rest of the key (column i is b[at[i]], column 0 the lead), or -1 when a value does not fit. */
+  private pack(b: readonly number[], at: readonly number[]): number {
     if (!this.packs) return -1;
     let p = 0;
-    for (let i = 1; i < this.cols.length; i++) {
-      const x = v[i]!;
+    for (let i = 1; i < at.length; i++) {
+      const x = b[at[i]!]!;
       if (!(x >= 0 && x < this.limits[i - 1]!) || !Number.isInteger(x)) return -1;
       p += x * this.mult[i - 1]!;
     }
@@ -72,16 +77,28 @@ export class DeltaMap {
 
   /** Sums a delta into the row of key values `v` (cols order; longer arrays: the rest is ignored); true when the row is new. */
   add(v: readonly number[], dCost: number, dUnpriced: number): boolean {
-    const rest = this.pack(v);
+    return this.addAt(v, this.identity, dCost, dUnpriced);
+  }
+
+  /**
+   * add() of the key whose column i is b[at[i]]: an event's values computed once serve every table
+   * (re-pricing sums ~10 rows per event).
+   */
+  addAt(b: readonly number[], at: readonly number[], dCost: number, dUnpriced: number): boolean {
+    const rest = this.pack(b, at);
     let s: number | undefined;
     if (rest >= 0) {
-      let m = this.leads.get(v[0]!);
-      if (!m) this.leads.set(v[0]!, (m = new Map()));
+      const lead = b[at[0]!]!;
+      // Consecutive events mostly share the lead (an hour, a day): one Map level less.
+      let m = lead === this.lastLead ? this.lastMap : this.leads.get(lead);
+      if (!m) this.leads.set(lead, (m = new Map()));
+      this.lastLead = lead;
+      this.lastMap = m;
       s = m.get(rest);
       if (s === undefined) m.set(rest, (s = this.newSlot()));
       else return this.sum(s, dCost, dUnpriced);
     } else {
-      const k = v.slice(0, this.cols.length).join('|');
+      const k = at.map((i) => b[i]!).join('|');
       s = this.loose.get(k);
       if (s === undefined) this.loose.set(k, (s = this.newSlot()));
       else return this.sum(s, dCost, dUnpriced);
@@ -129,7 +146,11 @@ export class DeltaMap {
       s = m?.get(r);
       if (s === undefined) return false;
       m!.delete(r);
-      if (m!.size === 0) this.leads.delete(l);
+      if (m!.size === 0) {
+        this.leads.delete(l);
+        if (this.lastMap === m) this.lastMap = undefined;
+        if (this.lastLead === l) this.lastLead = NaN;
+      }
       v[0] = l;
       let x = r;
       for (let i = 1; i < this.cols.length; i++) {

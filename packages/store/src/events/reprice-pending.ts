@@ -38,6 +38,8 @@ interface Target {
   keyCols: readonly string[];
   /** Writes the key values (keyCols order) of an event's row into `v`. */
   fill: (e: FoldEventKey, v: number[]) => void;
+  /** When every key column is in COL: their positions in the event's values (BASE order); else fill is used. */
+  at: number[] | null;
   /** The fold group of a deferred tier: it takes only events below the group's watermark. */
   group: string | null;
   /** The span tier summing this day table (SPAN_TIERS index), if any. */
@@ -55,6 +57,8 @@ const COL: Record<string, Col> = {
   provider_id: (e) => e.provider_id,
   sclass: (e) => e.sclass,
 };
+/** COL's columns in the order of an event's values (RepricePending.add computes them once per event). */
+const BASE = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass'];
 
 /** Fills an event's row key by column name (no array per event: ~10 rows per re-priced event). */
 function fillOf(cols: readonly string[]): Target['fill'] {
@@ -86,6 +90,8 @@ export class RepricePending {
   private readonly spanPending: DeltaMap[];
   /** A row's key values and the statement's parameters ([dCost, dUnpriced, ...key]), reused row after row. */
   private readonly vals: number[] = [];
+  /** An event's values of COL's columns (BASE order). */
+  private readonly base: number[] = BASE.map(() => 0);
   private readonly params: number[][] = [];
   private readonly markerGet: Database.Statement;
   private readonly markerSet: Database.Statement;
@@ -104,6 +110,7 @@ export class RepricePending {
       table,
       keyCols,
       fill,
+      at: keyCols.every((c) => c in COL) ? keyCols.map((c) => BASE.indexOf(c)) : null,
       group: group ?? null,
       span: spanOf(table),
       stmt: db.prepare(updateSql(table, keyCols)),
@@ -168,9 +175,22 @@ export class RepricePending {
       this.uptos = this.targets.map((t) => (t.group === null ? Infinity : uptoOf(marks, t.group)));
     }
     const v = this.vals;
+    const b = this.base;
+    b[0] = Math.floor(e.ts / HOUR_MS);
+    b[1] = Math.floor(e.ts / DAY_MS);
+    b[2] = e.key_id;
+    b[3] = e.account_id;
+    b[4] = e.model_id;
+    b[5] = e.provider_id;
+    b[6] = e.sclass;
     for (let i = 0; i < this.targets.length; i++) {
       if (e.ts >= this.uptos[i]!) continue;
-      this.targets[i]!.fill(e, v);
+      const t = this.targets[i]!;
+      if (t.at) {
+        if (this.pending[i]!.addAt(b, t.at, dCost, dUnpriced)) this.rows++;
+        continue;
+      }
+      t.fill(e, v);
       if (this.pending[i]!.add(v, dCost, dUnpriced)) this.rows++;
     }
     const r = this.range;
