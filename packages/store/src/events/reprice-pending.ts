@@ -22,6 +22,7 @@ import { closedDays } from '../rollups/day-dims-fold';
 import { dayDimsUpto } from '../rollups/rollup-cross-writer';
 import { SPANS, SPAN_TIERS, spanKeyCols } from '../rollups/rollup-spans';
 import { rebuildRollups } from '../rollups/rollup-writer';
+import { DeltaMap, deltaKeyCount, type DeltaKeys } from './reprice-delta-map';
 
 /** The settings row naming the time range whose rollups wait for deltas (JSON {from, to}, ms). */
 export const REPRICE_PENDING_KEY = 'reprice_pending_range';
@@ -35,16 +36,16 @@ const SLICE_ROWS = 2048;
 interface Target {
   table: string;
   keyCols: readonly string[];
-  /** A rollup row's key (keyCols order, joined by '|') of an event. */
-  key: (e: FoldEventKey) => string;
+  /** Writes the key values (keyCols order) of an event's row into `v`. */
+  fill: (e: FoldEventKey, v: number[]) => void;
+  /** When every key column is in COL: their positions in the event's values (BASE order); else fill is used. */
+  at: number[] | null;
   /** The fold group of a deferred tier: it takes only events below the group's watermark. */
   group: string | null;
   /** The span tier summing this day table (SPAN_TIERS index), if any. */
   span: number;
   stmt: Database.Statement;
 }
-
-type Pending = Map<string, [number, number]>;
 
 type Col = (e: FoldEventKey) => number;
 const COL: Record<string, Col> = {
@@ -56,21 +57,24 @@ const COL: Record<string, Col> = {
   provider_id: (e) => e.provider_id,
   sclass: (e) => e.sclass,
 };
+/** COL's columns in the order of an event's values (RepricePending.add computes them once per event). */
+const BASE = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass'];
 
-/** The '|'-joined key of an event's row, by column name (no array per event: ~10 rows per re-priced event). */
-function keyOf(cols: readonly string[]): (e: FoldEventKey) => string {
+/** Fills an event's row key by column name (no array per event: ~10 rows per re-priced event). */
+function fillOf(cols: readonly string[]): Target['fill'] {
   const fs = cols.map((c) => COL[c]!);
-  if (fs.length === 2) return (e) => `${fs[0]!(e)}|${fs[1]!(e)}`;
-  if (fs.length === 3) return (e) => `${fs[0]!(e)}|${fs[1]!(e)}|${fs[2]!(e)}`;
-  if (fs.length === 4) return (e) => `${fs[0]!(e)}|${fs[1]!(e)}|${fs[2]!(e)}|${fs[3]!(e)}`;
-  if (fs.length === 5) return (e) => `${fs[0]!(e)}|${fs[1]!(e)}|${fs[2]!(e)}|${fs[3]!(e)}|${fs[4]!(e)}`;
-  return (e) => fs.map((f) => f(e)).join('|');
+  return (e, v) => {
+    for (let i = 0; i < fs.length; i++) v[i] = fs[i]!(e);
+  };
 }
 
 /** A deferred tier's row key: by its key columns when each is a known event field, else its own costKey. */
-function costKeyOf(t: FoldTier): (e: FoldEventKey) => string {
-  if (t.keyCols.every((c) => c in COL)) return keyOf(t.keyCols);
-  return (e) => t.costKey!(e).join('|');
+function costFillOf(t: FoldTier): Target['fill'] {
+  if (t.keyCols.every((c) => c in COL)) return fillOf(t.keyCols);
+  return (e, v) => {
+    const k = t.costKey!(e);
+    for (let i = 0; i < k.length; i++) v[i] = k[i]!;
+  };
 }
 
 function updateSql(table: string, keyCols: readonly string[]): string {
@@ -82,8 +86,13 @@ const spanOf = (table: string) => SPAN_TIERS.findIndex((t) => t.dayTable === tab
 export class RepricePending {
   private readonly targets: Target[];
   private readonly spanStmts: Database.Statement[];
-  private readonly pending: Pending[];
-  private readonly spanPending: Pending[];
+  private readonly pending: DeltaMap[];
+  private readonly spanPending: DeltaMap[];
+  /** A row's key values and the statement's parameters ([dCost, dUnpriced, ...key]), reused row after row. */
+  private readonly vals: number[] = [];
+  /** An event's values of COL's columns (BASE order). */
+  private readonly base: number[] = BASE.map(() => 0);
+  private readonly params: number[][] = [];
   private readonly markerGet: Database.Statement;
   private readonly markerSet: Database.Statement;
   private readonly markerDel: Database.Statement;
@@ -94,13 +103,14 @@ export class RepricePending {
   private marks: FoldMarks | null = null;
   private uptos: number[] = [];
   /** Keys queued for writing, one table at a time (a target's index, or a span tier's). */
-  private readonly queue: { target: number; span: number; keys: string[]; at: number }[] = [];
+  private readonly queue: { target: number; span: number; keys: DeltaKeys; at: number }[] = [];
 
   constructor(private readonly db: Database.Database) {
-    const tier = (table: string, keyCols: string[], key: Target['key'], group?: string): Target => ({
+    const tier = (table: string, keyCols: string[], fill: Target['fill'], group?: string): Target => ({
       table,
       keyCols,
-      key,
+      fill,
+      at: keyCols.every((c) => c in COL) ? keyCols.map((c) => BASE.indexOf(c)) : null,
       group: group ?? null,
       span: spanOf(table),
       stmt: db.prepare(updateSql(table, keyCols)),
@@ -109,22 +119,22 @@ export class RepricePending {
       tier(
         'rollup_hour',
         ['hour', 'model_id', 'provider_id', 'sclass'],
-        keyOf(['hour', 'model_id', 'provider_id', 'sclass']),
+        fillOf(['hour', 'model_id', 'provider_id', 'sclass']),
       ),
       tier(
         'rollup_day',
         ['day', 'model_id', 'provider_id', 'sclass'],
-        keyOf(['day', 'model_id', 'provider_id', 'sclass']),
+        fillOf(['day', 'model_id', 'provider_id', 'sclass']),
       ),
-      tier('rollup_day_key', ['day', 'key_id', 'sclass'], keyOf(['day', 'key_id', 'sclass'])),
-      tier('rollup_day_account', ['day', 'account_id', 'sclass'], keyOf(['day', 'account_id', 'sclass'])),
-      tier('rollup_hour_total', ['hour', 'sclass'], keyOf(['hour', 'sclass'])),
+      tier('rollup_day_key', ['day', 'key_id', 'sclass'], fillOf(['day', 'key_id', 'sclass'])),
+      tier('rollup_day_account', ['day', 'account_id', 'sclass'], fillOf(['day', 'account_id', 'sclass'])),
+      tier('rollup_hour_total', ['hour', 'sclass'], fillOf(['hour', 'sclass'])),
       // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
-      ...FOLD_TIERS.filter((t) => t.costKey).map((t) => tier(t.name, [...t.keyCols], costKeyOf(t), t.group)),
+      ...FOLD_TIERS.filter((t) => t.costKey).map((t) => tier(t.name, [...t.keyCols], costFillOf(t), t.group)),
     ];
     this.spanStmts = SPAN_TIERS.map((t) => db.prepare(updateSql(t.table, spanKeyCols(t))));
-    this.pending = this.targets.map(() => new Map());
-    this.spanPending = SPAN_TIERS.map(() => new Map());
+    this.pending = this.targets.map((t) => new DeltaMap(t.keyCols));
+    this.spanPending = SPAN_TIERS.map((t) => new DeltaMap(spanKeyCols(t)));
     this.markerGet = db.prepare('SELECT value FROM settings WHERE key = ?').pluck();
     this.markerSet = db.prepare(
       `INSERT INTO settings(key, value, updated_ms) VALUES (?, ?, ?)
@@ -164,9 +174,24 @@ export class RepricePending {
       this.marks = marks;
       this.uptos = this.targets.map((t) => (t.group === null ? Infinity : uptoOf(marks, t.group)));
     }
+    const v = this.vals;
+    const b = this.base;
+    b[0] = Math.floor(e.ts / HOUR_MS);
+    b[1] = Math.floor(e.ts / DAY_MS);
+    b[2] = e.key_id;
+    b[3] = e.account_id;
+    b[4] = e.model_id;
+    b[5] = e.provider_id;
+    b[6] = e.sclass;
     for (let i = 0; i < this.targets.length; i++) {
       if (e.ts >= this.uptos[i]!) continue;
-      if (addDelta(this.pending[i]!, this.targets[i]!.key(e), dCost, dUnpriced)) this.rows++;
+      const t = this.targets[i]!;
+      if (t.at) {
+        if (this.pending[i]!.addAt(b, t.at, dCost, dUnpriced)) this.rows++;
+        continue;
+      }
+      t.fill(e, v);
+      if (this.pending[i]!.add(v, dCost, dUnpriced)) this.rows++;
     }
     const r = this.range;
     if (!r) this.range = { from: e.ts, to: e.ts + 1 };
@@ -209,32 +234,22 @@ export class RepricePending {
   private drain(): void {
     // The largest table first (it frees the most memory); the span blocks once no day row is left to write, or
     // when they are the largest (they grow only as day rows are written).
-    const largest = (ms: Pending[]) =>
+    const largest = (ms: DeltaMap[]) =>
       ms.reduce((best, m, i) => (m.size > (ms[best]?.size ?? 0) ? i : best), -1);
     let target = largest(this.pending);
     let span = largest(this.spanPending);
     if (span >= 0 && target >= 0 && this.spanPending[span]!.size <= this.pending[target]!.size) span = -1;
     if (target < 0 && span < 0) return;
     const m = span >= 0 ? this.spanPending[span]! : this.pending[target]!;
-    const groups = new Map<number, string[]>();
-    for (const k of m.keys()) {
-      const lead = Number(k.slice(0, k.indexOf('|')));
-      const g = groups.get(lead);
-      if (g) g.push(k);
-      else groups.set(lead, [k]);
-    }
-    const keys: string[] = [];
-    for (const lead of [...groups.keys()].sort((x, y) => x - y))
-      for (const k of groups.get(lead)!) keys.push(k);
     if (span >= 0) target = -1;
-    this.queue.push({ target, span, keys, at: 0 });
+    this.queue.push({ target, span, keys: m.keys(), at: 0 });
   }
 
   /** One transaction: the next SLICE_ROWS queued rows of one table. */
   private slice(): void {
     const q = this.queue[0];
     if (q) {
-      const end = Math.min(q.at + SLICE_ROWS, q.keys.length);
+      const end = Math.min(q.at + SLICE_ROWS, deltaKeyCount(q.keys));
       const m = q.span >= 0 ? this.spanPending[q.span]! : this.pending[q.target]!;
       const t = q.span >= 0 ? null : this.targets[q.target]!;
       const stmt = t ? t.stmt : this.spanStmts[q.span]!;
@@ -243,47 +258,38 @@ export class RepricePending {
       const dayAt = t ? t.keyCols.indexOf('day') : -1;
       const spanCols = t && t.span >= 0 ? spanKeyCols(SPAN_TIERS[t.span]!) : [];
       const colAt = spanCols.map((c) => t!.keyCols.indexOf(c));
+      const n = m.cols.length;
+      const p = (this.params[n] ??= new Array<number>(n + 2).fill(0));
+      const key = this.vals;
+      const d = [0, 0];
+      const sk = new Array<number>(spanCols.length).fill(0);
       for (let j = q.at; j < end; j++) {
-        const k = q.keys[j]!;
-        const d = m.get(k);
-        if (!d) continue;
-        m.delete(k);
+        if (!m.take(q.keys, j, key, d)) continue;
         this.rows--;
-        const [dCost, dUnpriced] = d;
+        const [dCost, dUnpriced] = d as [number, number];
         if (dCost === 0 && dUnpriced === 0) continue;
-        const key = k.split('|').map(Number);
-        stmt.run(dCost, dUnpriced, ...key);
+        p[0] = dCost;
+        p[1] = dUnpriced;
+        for (let i = 0; i < n; i++) p[i + 2] = key[i]!;
+        stmt.run(p);
         if (days === -Infinity) continue;
         const day = key[dayAt]!;
         for (const span of SPANS) {
           const b = day - (day % span);
           if (b + span > days) continue;
-          const sk = spanCols.map((c, n) => (c === 'span' ? span : c === 'day' ? b : key[colAt[n]!]!));
-          this.addSpan(t!.span, sk.join('|'), dCost, dUnpriced);
+          for (let i = 0; i < spanCols.length; i++) {
+            const c = spanCols[i];
+            sk[i] = c === 'span' ? span : c === 'day' ? b : key[colAt[i]!]!;
+          }
+          if (this.spanPending[t!.span]!.add(sk, dCost, dUnpriced)) this.rows++;
         }
       }
       q.at = end;
-      if (q.at >= q.keys.length) this.queue.shift();
+      if (q.at >= deltaKeyCount(q.keys)) this.queue.shift();
     }
     if (this.rows === 0) {
       this.range = null;
       this.markerDel.run(REPRICE_PENDING_KEY);
     }
   }
-
-  private addSpan(s: number, k: string, dCost: number, dUnpriced: number): void {
-    if (addDelta(this.spanPending[s]!, k, dCost, dUnpriced)) this.rows++;
-  }
-}
-
-/** Sums a delta into its row's pending total; true when the row is new. */
-function addDelta(m: Map<string, [number, number]>, k: string, dCost: number, dUnpriced: number): boolean {
-  const d = m.get(k);
-  if (d) {
-    d[0] += dCost;
-    d[1] += dUnpriced;
-    return false;
-  }
-  m.set(k, [dCost, dUnpriced]);
-  return true;
 }
