@@ -29,7 +29,8 @@ export function zoneSplitPlan(
 ): ZoneSplitPlan | null {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return null;
   const totals: AggSpec = { filter: f, dim: 'time', buckets };
-  // Postgres (pgTiers): hour × key × model answers a split under a key filter (rollups/pg-dims-tables.ts).
+  // Postgres (pgTiers): hour × key / account × model answer a split under a key / account filter
+  // (rollups/pg-dims-tables.ts).
   if (!pickZoneRollup(totals) || !pickZoneRollup({ ...totals, dim2: 'model', pgTiers })) return null;
   return {
     totals,

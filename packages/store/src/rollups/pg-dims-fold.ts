@@ -5,6 +5,7 @@ import { closedDays } from './day-dims-fold';
 import { type FoldGroup, type FoldTier } from './fold-tier';
 import {
   ACCOUNT_MODEL_LATENCY,
+  HOUR_ACCOUNT_MODEL,
   HOUR_KEY_MODEL,
   KEY_ACCOUNT_DAY,
   KEY_ACCOUNT_SPAN,
@@ -73,6 +74,14 @@ const TIERS: readonly PgDimsTier[] = [
     keyCols: ['key_id', 'model_id', 'hour'],
     hist: false,
     dict: 'api_key',
+  },
+  {
+    table: HOUR_ACCOUNT_MODEL,
+    unit: HOUR_MS,
+    timeCol: 'hour',
+    keyCols: ['account_id', 'model_id', 'hour'],
+    hist: false,
+    dict: 'account',
   },
 ];
 

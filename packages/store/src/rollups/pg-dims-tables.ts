@@ -7,8 +7,8 @@ import type { SpanTier } from './rollup-spans';
 /**
  * Postgres-only tiers (migration 0031, issue #21 item 4 on Postgres): the 365-day cells no shared tier answers —
  * a key × account breakdown (by account under a key filter, by key under an account filter, filter options),
- * percentiles by model under a key / account filter, and a daily split by model under a key filter in a non-UTC
- * zone. SQLite cannot afford them in its 250 B/event budget; Postgres has no such budget. They are deferred tiers
+ * percentiles by model under a key / account filter, and a daily split by model under a key / account filter in a
+ * non-UTC zone. SQLite cannot afford them in its 250 B/event budget; Postgres has no such budget. They are deferred tiers
  * of the fold group `pg_dims` (pg-dims-fold.ts), which exists only in Postgres (SQLite's 0031 is a no-op), and
  * only Postgres plans read them (`RollupQuery.pgTiers`). This file holds their names and how reads see them.
  */
@@ -23,6 +23,7 @@ export const ACCOUNT_MODEL_LATENCY = {
   span: 'rollup_span_account_model_latency',
 };
 export const HOUR_KEY_MODEL = 'rollup_hour_key_model';
+export const HOUR_ACCOUNT_MODEL = 'rollup_hour_account_model';
 
 /** The span blocks of the key × account day tier (read like the shared ones, rollup-spans.ts). */
 export const PG_SPAN_TIERS: readonly SpanTier[] = [
@@ -60,14 +61,22 @@ export const PG_ROLLUPS: readonly RollupTable[] = [
 ];
 
 /**
- * Hour × key × model (no provider / status class: pickZoneRollup takes it only without those filters): the daily
- * split by model of a key in any whole-hour zone.
+ * Hour × key × model and hour × account × model (no provider / status class: pickZoneRollup takes them only without
+ * those filters): the daily split by model of a key / an account in any whole-hour zone.
  */
 export const PG_ZONE_KEY_MODEL: RollupTable = {
   name: HOUR_KEY_MODEL,
   unit: HOUR_MS,
   timeCol: 'hour',
   dims: new Set<Dim>(['key', 'model']),
+  hist: null,
+  fold: PG_DIMS_GROUP,
+};
+export const PG_ZONE_ACCOUNT_MODEL: RollupTable = {
+  name: HOUR_ACCOUNT_MODEL,
+  unit: HOUR_MS,
+  timeCol: 'hour',
+  dims: new Set<Dim>(['account', 'model']),
   hist: null,
   fold: PG_DIMS_GROUP,
 };

@@ -5,7 +5,7 @@ import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 import { splitSpans } from './rollup-spans';
 import { HOUR_DIMS_GROUP, foldCut, uptoOf, type FoldMarks } from './fold-tier';
 import { DAY_DIMS_GROUP, closedDays, dayDimsClosedDays } from './day-dims-fold';
-import { PG_DIMS_GROUP, PG_ROLLUPS, PG_ZONE_KEY_MODEL } from './pg-dims-tables';
+import { PG_DIMS_GROUP, PG_ROLLUPS, PG_ZONE_ACCOUNT_MODEL, PG_ZONE_KEY_MODEL } from './pg-dims-tables';
 
 /** A rollup table and what it can answer. */
 export interface RollupTable {
@@ -189,8 +189,11 @@ export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   if (spec.dim !== 'time' || spec.histogram || !spec.buckets?.wholeHours) return null;
   if (typeof f.status === 'number' || f.upstreamIds || f.providerIds) return null;
   const byModel = spec.dim2 !== undefined || f.modelIds !== undefined;
-  // Postgres: hour × key × model (no status class: not under a status filter).
-  if (byModel && spec.pgTiers && f.keyIds && !f.accountIds && f.status === undefined) return PG_ZONE_KEY_MODEL;
+  // Postgres: hour × key / account × model (no status class: not under a status filter).
+  if (byModel && spec.pgTiers && f.status === undefined && !(f.keyIds && f.accountIds)) {
+    if (f.keyIds) return PG_ZONE_KEY_MODEL;
+    if (f.accountIds) return PG_ZONE_ACCOUNT_MODEL;
+  }
   if (byModel) return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays ? null : ZONE_ROLLUPS[3]!;
   if (f.keyIds && f.accountIds) return null;
   if (f.keyIds) return ZONE_ROLLUPS[1]!;

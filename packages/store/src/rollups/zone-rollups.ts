@@ -24,7 +24,8 @@ const ZONE_EVENT_SUMS_TEXT = `count(*), sum(${failedSql()}), sum(input), sum(cac
  * Key / account come first in their primary keys: a filtered view reads one contiguous range per id.
  * - rollup_hour_model: model × hour (no provider, no status class), ~350k rows: a daily series split by its top
  *   models reads only those models' hours (top 10 of 40: ~88k rows a year vs ~510k rollup_hour rows).
- * The model split under a key / account filter is not here: hour × key × model measured 5.4M rows at 10M events.
+ * The model split under a key / account filter is not here: hour × key × model measured 5.4M rows at 10M events
+ * (Postgres keeps it and hour × account × model: rollups/pg-dims-tables.ts).
  */
 export const ZONE_TIERS = [
   { name: 'rollup_hour_total', keyCols: ['hour', 'sclass'], dict: null, fold: null },

@@ -4,7 +4,8 @@ import { PG_DIMS_TABLE_DEFS } from '../../rollups/pg-dims-fold';
 import { KEY_ACCOUNT_DAY, KEY_ACCOUNT_SPAN, PG_DIMS_GROUP } from '../../rollups/pg-dims-tables';
 
 // Postgres-only tiers for the 365-day cells no shared tier answers (rollups/pg-dims-tables.ts): day × key ×
-// account, day latency histograms per key / account × model (+ their 8- / 64-day blocks), hour × key × model.
+// account, day latency histograms per key / account × model (+ their 8- / 64-day blocks), hour × key / account ×
+// model.
 // Deferred tiers of the new fold group `pg_dims`: created empty with the group's watermark at the first stored
 // event's hour, so opening a big store does not wait; the background fold fills them a day per transaction, and
 // reads stay exact meanwhile (tier below the watermark, raw events above). SQLite's 0031 is a no-op.
