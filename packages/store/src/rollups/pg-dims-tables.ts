@@ -64,19 +64,13 @@ export const PG_ROLLUPS: readonly RollupTable[] = [
  * Hour × key × model and hour × account × model (no provider / status class: pickZoneRollup takes them only without
  * those filters): the daily split by model of a key / an account in any whole-hour zone.
  */
-export const PG_ZONE_KEY_MODEL: RollupTable = {
-  name: HOUR_KEY_MODEL,
+const zoneModelTier = (name: string, dim: Dim): RollupTable => ({
+  name,
   unit: HOUR_MS,
   timeCol: 'hour',
-  dims: new Set<Dim>(['key', 'model']),
+  dims: new Set<Dim>([dim, 'model']),
   hist: null,
   fold: PG_DIMS_GROUP,
-};
-export const PG_ZONE_ACCOUNT_MODEL: RollupTable = {
-  name: HOUR_ACCOUNT_MODEL,
-  unit: HOUR_MS,
-  timeCol: 'hour',
-  dims: new Set<Dim>(['account', 'model']),
-  hist: null,
-  fold: PG_DIMS_GROUP,
-};
+});
+export const PG_ZONE_KEY_MODEL = zoneModelTier(HOUR_KEY_MODEL, 'key');
+export const PG_ZONE_ACCOUNT_MODEL = zoneModelTier(HOUR_ACCOUNT_MODEL, 'account');
