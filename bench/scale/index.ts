@@ -270,9 +270,9 @@ try {
     sampleRss();
     const st = store.cacheStatus();
     cacheInfo = {
-      maxEvents: args['cache-max'] ?? 'store default',
-      warmMs: Math.round(performance.now() - tw),
       ...st,
+      maxEvents: args['cache-max'] ?? `store default (${st.maxEvents})`,
+      warmMs: Math.round(performance.now() - tw),
       mb: mb(st.bytes),
     };
     log('column cache', cacheInfo);

@@ -1,5 +1,5 @@
 export { openStore } from './open-store';
-export type { OpenStoreOptions, Store } from './open-store';
+export type { ColumnCacheStatus, OpenStoreOptions, Store } from './open-store';
 export type {
   StoreRepositories,
   EventsRepository,

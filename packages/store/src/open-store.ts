@@ -109,6 +109,23 @@ export interface StoreTables {
   provider: { id: number; name: string };
 }
 
+/**
+ * The in-process column cache: views whose range starts at or after `fromMs` are answered from memory, older ranges
+ * from rollups and SQL (at 10M events a few views then take seconds: docs/guides/memory-at-scale.md).
+ */
+export interface ColumnCacheStatus {
+  state: 'cold' | 'warming' | 'warm';
+  /** Every stored event once warm (the cache's rows plus those older than its window); 0 while cold. */
+  events: number;
+  /** Events held in memory. */
+  held: number;
+  bytes: number;
+  /** The window's floor: every event from this instant on is held; null when every stored event is. */
+  fromMs: number | null;
+  /** The bound (`columnCacheMaxEvents`); 0 = none. */
+  maxEvents: number;
+}
+
 /** The SQLite store: every repository, plus what only a local file has (its path, the column cache). */
 export interface Store extends StoreRepositories {
   /** Which engine: lets code that takes either store tell them apart (Postgres: 'postgres'). */
@@ -118,8 +135,8 @@ export interface Store extends StoreRepositories {
   storageReport(): Promise<StorageReport>;
   /** Fills the in-process column cache now (analytics are served from it once warm). */
   warmCache(): Promise<void>;
-  /** `events`: every stored event once warm (the cache's rows plus those older than its window); 0 while cold. */
-  cacheStatus(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
+  /** The column cache (see ColumnCacheStatus). */
+  cacheStatus(): ColumnCacheStatus;
 }
 
 /**
@@ -377,7 +394,14 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       insertBatch: asyncEvents.insertBatch,
       storageReport: () => asyncMaintenance.storageReport(),
       warmCache: () => (useCache ? cache.warmUp() : Promise.resolve()),
-      cacheStatus: () => ({ state: cache.loadState, events: cache.n + cache.leftOut, bytes: cache.bytes() }),
+      cacheStatus: () => ({
+        state: cache.loadState,
+        events: cache.n + cache.leftOut,
+        held: cache.n,
+        bytes: cache.bytes(),
+        fromMs: cache.floorMs === -Infinity ? null : cache.floorMs,
+        maxEvents: cache.maxEvents,
+      }),
       async close() {
         if (closed) return;
         closed = true;

@@ -49,6 +49,10 @@ describe('column cache window (columnCacheMaxEvents)', () => {
     await windowed.warmCache();
     // The cache holds 300 rows; the count it reports (/status, /metrics) is every stored event.
     expect(windowed.cacheStatus().events).toBe(1000);
+    // What the storage page shows: 300 held, from the window's floor (every later event is held).
+    const status = windowed.cacheStatus();
+    expect(status).toMatchObject({ held: 300, maxEvents: 300 });
+    expect(status.fromMs).toBe(T0 + 698 * 60_000 + 1); // the newest left-out event is i = 698
 
     const end = T0 + 1000 * 60_000;
     const recent = { from: end - 200 * 60_000, to: end };
