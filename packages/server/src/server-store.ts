@@ -1,7 +1,7 @@
 // The one store type the server talks to: the repository interface both dialects implement, the engine's
 // name, and the SQLite-only extras (file path, in-process column cache) as optional capabilities. Routes
 // use the repositories; only /status, /metrics and the storage page look at `kind` and the extras.
-import type { StorageReport, StoreRepositories } from '@cpamp/store';
+import type { ColumnCacheStatus, StorageReport, StoreRepositories } from '@cpamp/store';
 import { redactDbUrl } from './config/db-url';
 
 export interface ServerStore extends StoreRepositories {
@@ -14,8 +14,8 @@ export interface ServerStore extends StoreRepositories {
   storageReport?(): Promise<StorageReport>;
   /** SQLite: fills the in-process column cache now. */
   warmCache?(): Promise<void>;
-  /** SQLite: the in-process column cache's state. */
-  cacheStatus?(): { state: 'cold' | 'warming' | 'warm'; events: number; bytes: number };
+  /** SQLite: the in-process column cache (what it holds, from when). */
+  cacheStatus?(): ColumnCacheStatus;
 }
 
 /** The store's storage report, whichever engine. */

@@ -39,6 +39,9 @@ describe('storage and retention (seeded store)', () => {
     expect(body.fileBytes).toBeGreaterThan(0);
     expect(Array.isArray(body.objects)).toBe(true);
     expect(body.retention).toEqual({ rawDays: null, maxDbMegabytes: null, lastRun: null });
+    // A store under the column cache's bound holds every event in memory: no floor.
+    await store.warmCache();
+    expect((await get('/v0/management/storage')).json().memory).toMatchObject({ state: 'warm', events: body.events, held: body.events, fromMs: null, maxEvents: 3_000_000 });
   });
 
   it('retention: PUT validates and persists, POST /run deletes old raw events by age, lastRun recorded', async () => {

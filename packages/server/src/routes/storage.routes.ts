@@ -47,7 +47,12 @@ export default async function storageRoutes(fastify: FastifyInstance, opts: Stor
     });
   }
 
-  app.get('/v0/management/storage', { exposeHeadRoute: false }, async () => ({ ...(await storageReportOf(store)), retention: await retention.get() }));
+  // `memory` (SQLite): which events the in-process column cache holds; ranges before its floor read the database.
+  app.get('/v0/management/storage', { exposeHeadRoute: false }, async () => ({
+    ...(await storageReportOf(store)),
+    memory: store.cacheStatus ? store.cacheStatus() : null,
+    retention: await retention.get(),
+  }));
 
   app.get('/v0/management/retention', { exposeHeadRoute: false }, async () => retention.get());
 
