@@ -66,7 +66,8 @@ describe('admin pages in Chromium (manager mode)', () => {
     await ensureArtifacts();
     built = await buildPanel();
     fake = await startFakeCpa({});
-    seeded = await openSeededStore('admin', { seed: 21, events: 300, days: 10, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 4, failureRate: 0.1 });
+    // A column cache window smaller than the store: the Storage page says which events are in memory.
+    seeded = await openSeededStore('admin', { seed: 21, events: 300, days: 10, end: Date.now() - HOUR, keys: 4, accounts: 6, models: 4, failureRate: 0.1 }, { columnCacheMaxEvents: 200, warmCache: true });
     ({ dir, events } = seeded);
     // A coverage gap the collector recorded earlier (kept by the server in its settings table).
     await seeded.store.settings.set('coverage_gaps', [{ fromMs: Date.now() - 2 * 86_400_000, toMs: Date.now() - 2 * 86_400_000 + 3 * HOUR, reason: 'downtime', detail: 'cpamp was stopped longer than CPA keeps records', lossLikely: true }]);
@@ -273,6 +274,7 @@ describe('admin pages in Chromium (manager mode)', () => {
     const report = await api<{ events: number }>('/storage');
     await expect.poll(() => page.getByTestId('storage-events').textContent()).toBe(new Intl.NumberFormat('en').format(report.events));
     await expect.poll(() => page.locator('[data-testid="storage-objects"] tbody tr').count()).toBeGreaterThan(3);
+    await expect.poll(() => page.getByTestId('storage-memory').textContent()).toMatch(/\d+ of \d+ events are in memory .*USAGE_COLUMN_CACHE_MAX_EVENTS=0/s);
 
     await page.locator('input[name="retention-days"]').fill('400');
     await page.locator('input[name="retention-mb"]').fill('2048');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeRecord, type UsageEvent } from '@cpamp/collector';
 import { buildApp, defineConfig } from '@cpamp/server';
-import { openStore, type Store } from '@cpamp/store';
+import { openStore, type OpenStoreOptions, type Store } from '@cpamp/store';
 import {
   emitUsage,
   generateAccountPool,
@@ -53,9 +53,13 @@ export interface SeededStore {
   close(): Promise<void>;
 }
 
-export async function openSeededStore(prefix: string, usage: GenerateUsageOptions): Promise<SeededStore> {
+export async function openSeededStore(
+  prefix: string,
+  usage: GenerateUsageOptions,
+  options: Omit<OpenStoreOptions, 'path'> = {},
+): Promise<SeededStore> {
   const dir = await mkdtemp(join(tmpdir(), `cpamp-panel-${prefix}-`));
-  const store = await openStore({ path: join(dir, 'usage.sqlite') });
+  const store = await openStore({ ...options, path: join(dir, 'usage.sqlite') });
   const events: UsageEvent[] = [];
   for (const raw of generateUsage(usage)) {
     const r = normalizeRecord(raw);

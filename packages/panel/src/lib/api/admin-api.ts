@@ -226,6 +226,17 @@ const StorageSchema = z.looseObject({
   events: z.number(),
   objects: z.array(z.looseObject({ name: z.string(), bytes: z.number() })).catch([]),
   bytesPerEvent: z.number().nullable().catch(null),
+  /** SQLite: the events the server keeps in memory for fast views (null on PostgreSQL). */
+  memory: z
+    .looseObject({
+      state: z.string(),
+      events: z.number(),
+      held: z.number(),
+      bytes: z.number(),
+      fromMs: z.number().nullable(),
+    })
+    .nullable()
+    .catch(null),
   retention: RetentionSchema.optional().catch(undefined),
 });
 export type StorageReport = z.output<typeof StorageSchema>;

@@ -239,6 +239,13 @@ export const adminEn = {
     ran: (p: { n: number; name: string }) => `Retention deleted ${p.n} events in ${p.name}.`,
     badDays: 'Days must be a whole number of 1 or more, or empty.',
     badMb: 'The size budget must be a whole number of MB of 1 or more, or empty.',
+    memoryTitle: 'Views in memory',
+    memoryLoading: 'Loading the events into memory; views read the database until it is done.',
+    memoryAll: (p: { n: string; size: string }) => `All ${p.n} events are in memory (${p.size}): every view is answered from memory.`,
+    memoryPart: (p: { held: string; total: string; size: string; from: string }) =>
+      `${p.held} of ${p.total} events are in memory (${p.size}), those from ${p.from} on. Views of ranges that start earlier read the database and can take seconds at this size.`,
+    memoryHow: (p: { size: string }) =>
+      `To keep every event in memory, start cpamp with USAGE_COLUMN_CACHE_MAX_EVENTS=0 (about ${p.size} more memory), or move to PostgreSQL.`,
   },
 };
 

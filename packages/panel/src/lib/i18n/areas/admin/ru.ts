@@ -240,5 +240,12 @@ export const adminRu: AdminMessages = {
     ran: (p: { n: number; name: string }) => `Очистка удалила событий: ${p.n} за ${p.name}.`,
     badDays: 'Число дней должно быть целым, от 1, или пустым.',
     badMb: 'Лимит размера должен быть целым числом МБ, от 1, или пустым.',
+    memoryTitle: 'Отчёты в памяти',
+    memoryLoading: 'События загружаются в память; пока загрузка не закончится, отчёты читают базу данных.',
+    memoryAll: (p: { n: string; size: string }) => `Все ${p.n} событий в памяти (${p.size}): каждый отчёт строится из памяти.`,
+    memoryPart: (p: { held: string; total: string; size: string; from: string }) =>
+      `В памяти ${p.held} из ${p.total} событий (${p.size}), начиная с ${p.from}. Отчёты за периоды, начинающиеся раньше, читают базу данных и при таком объёме могут занимать секунды.`,
+    memoryHow: (p: { size: string }) =>
+      `Чтобы держать в памяти все события, запустите cpamp с USAGE_COLUMN_CACHE_MAX_EVENTS=0 (примерно на ${p.size} больше памяти) или перейдите на PostgreSQL.`,
   },
 };

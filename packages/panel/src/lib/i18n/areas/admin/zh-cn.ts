@@ -240,5 +240,12 @@ export const adminZhCn: AdminMessages = {
     ran: (p: { n: number; name: string }) => `保留清理在 ${p.name} 内删除了 ${p.n} 个事件。`,
     badDays: '天数必须是不小于 1 的整数，或留空。',
     badMb: '大小上限必须是不小于 1 的整数 MB，或留空。',
+    memoryTitle: '内存中的视图',
+    memoryLoading: '正在把事件载入内存；载入完成前，视图从数据库读取。',
+    memoryAll: (p: { n: string; size: string }) => `全部 ${p.n} 个事件都在内存中（${p.size}）：每个视图都由内存回答。`,
+    memoryPart: (p: { held: string; total: string; size: string; from: string }) =>
+      `内存中有 ${p.total} 个事件中的 ${p.held} 个（${p.size}），即 ${p.from} 起的事件。起点更早的时间范围从数据库读取，在这个数据量下可能需要数秒。`,
+    memoryHow: (p: { size: string }) =>
+      `如需把所有事件都放进内存，请以 USAGE_COLUMN_CACHE_MAX_EVENTS=0 启动 cpamp（约多占 ${p.size} 内存），或迁移到 PostgreSQL。`,
   },
 };

@@ -240,5 +240,12 @@ export const adminZhTw: AdminMessages = {
     ran: (p: { n: number; name: string }) => `保留清理在 ${p.name} 內刪除了 ${p.n} 個事件。`,
     badDays: '天數必須是不小於 1 的整數，或留空。',
     badMb: '大小上限必須是不小於 1 的整數 MB，或留空。',
+    memoryTitle: '記憶體中的檢視',
+    memoryLoading: '正在把事件載入記憶體；載入完成前，檢視從資料庫讀取。',
+    memoryAll: (p: { n: string; size: string }) => `全部 ${p.n} 筆事件都在記憶體中（${p.size}）：每個檢視都由記憶體回答。`,
+    memoryPart: (p: { held: string; total: string; size: string; from: string }) =>
+      `記憶體中有 ${p.total} 筆事件中的 ${p.held} 筆（${p.size}），即 ${p.from} 起的事件。起點更早的時間範圍從資料庫讀取，在這個資料量下可能需要數秒。`,
+    memoryHow: (p: { size: string }) =>
+      `如需把所有事件都放進記憶體，請以 USAGE_COLUMN_CACHE_MAX_EVENTS=0 啟動 cpamp（約多佔 ${p.size} 記憶體），或遷移到 PostgreSQL。`,
   },
 };
