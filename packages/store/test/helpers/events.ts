@@ -53,3 +53,18 @@ export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput 
     e.unclassifiedTokens;
   return e;
 }
+
+/** A failed event that sets the fields makeEvent leaves at their defaults: a read must give back each one. */
+export const everyFieldEvent = (): UsageEventInput =>
+  makeEvent({
+    requestId: 'not-hex-id',
+    failed: true,
+    statusCode: 503,
+    failBody: '{"error":"overloaded"}',
+    rateLimitHeaders: { 'x-codex-primary-used-percent': '87' },
+    tokenQuality: 'inconsistent',
+    inputTokens: 0,
+    outputTokens: 0,
+    unclassifiedTokens: 777,
+    generate: false,
+  });
