@@ -1,23 +1,16 @@
 // Several CPAs on SQLite: the by-account views split by CPA from raw events; a range reaching below what
 // retention kept of them answers from the rollups instead (complete history, one row per auth_index).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openStore, upstreamDedupKey, type UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 2, 1);
 const DAY = 86_400_000;
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 it("keeps one row per auth_index below retention's raw floor, one per CPA above it", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cpamp-accfloor-'));
-  dirs.push(dir);
-  const path = join(dir, 'usage.sqlite');
+  const path = temp.path('cpamp-accfloor-');
   const ev = (i: number, upstream: string): UsageEventInput => {
     const e = makeEvent({
       dedupKey: `floor-${upstream}-${i}`.padEnd(32, '0'),

@@ -1,25 +1,16 @@
 // Migration 0010 links the accounts a store already knew to canonical account keys (issue #17).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
-import { accountKey, openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { accountKey, openStore } from '../src/index';
 import * as identityMigration from '../src/migrations/0010-account-identity';
+import { tempStores } from './helpers/temp-stores';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 describe('account identity (migration 0010)', () => {
   it('links pool accounts and usage accounts stored before it to the same keys accountKey() gives', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cpamp-identity-'));
-    dirs.push(dir);
-    const path = join(dir, 'cpamp.sqlite');
+    const path = temp.path('cpamp-identity-', 'cpamp.sqlite');
     const first = await openStore({ path, cacheSnapshot: false });
     await first.pool.syncAccounts([
       { authIndex: 'a1', fileName: 'codex-old.json', provider: 'codex', email: 'U1@x.test', plan: 'plus', chatgptAccountId: 'ACC-1', disabled: false, cpaStatus: 'active', statusMessage: null },
@@ -35,8 +26,7 @@ describe('account identity (migration 0010)', () => {
     await identityMigration.up(k);
     await k.destroy();
 
-    const again = await openStore({ path, cacheSnapshot: false });
-    stores.push(again);
+    const again = await temp.open({ path, cacheSnapshot: false });
     const ids = await again.pool.identities();
     expect(ids.get('a1')).toBe(accountKey({ provider: 'codex', accountId: 'ACC-1', email: 'U1@x.test', authIndex: 'a1' }));
     expect(ids.get('g1')).toBe(accountKey({ provider: 'gemini', authIndex: 'g1' }));

@@ -1,21 +1,14 @@
 // Migration 0030 on an existing SQLite database: it records the (account, CPA) pairs of the stored events, the
 // pairs the inserts since keep adding; retention leaves them (a stale pair only sends an account to raw events).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, upstreamDedupKey, type Store, type UsageEventInput } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { openStore, upstreamDedupKey, type UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 /** acc0 on default and east, acc1 on east, acc2 and acc3 on default. */
 function events(upstreams: boolean): UsageEventInput[] {
@@ -44,9 +37,7 @@ const pairs = (path: string) => {
 };
 
 async function refilled(upstreams: boolean) {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-acc-up-'));
-  dirs.push(d);
-  const path = join(d, 'usage.sqlite');
+  const path = temp.path('cpamp-acc-up-');
   const w = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
   await w.insertBatch(events(upstreams));
   await w.close();
@@ -57,8 +48,7 @@ async function refilled(upstreams: boolean) {
     `DROP TABLE account_upstream; DELETE FROM kysely_migration WHERE name >= '0030-account-upstream';`,
   );
   raw.close();
-  const s = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
-  stores.push(s);
+  const s = await temp.open({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
   return { path, s, written };
 }
 

@@ -1,53 +1,38 @@
 // Views no rollup answers (key × account breakdowns, percentiles under a key / account filter, filter options
 // under a key / account filter) over a range that starts before the column cache's window: SQL reads only the
 // events older than the window and the cache the rest; the figures equal those of a store without a cache.
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
-import { makeEvent } from './helpers/events';
+import { describe, expect, it } from 'vitest';
+import { openStore, type UsageEventInput } from '../src/index';
+import { hash } from './helpers/events';
+import { scaleEvents, skKeys, twoModels } from './helpers/scale-events';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const hash = (k: string) => createHash('sha256').update(k).digest('hex');
+const temp = tempStores();
 
 /** 1,200 events, one every 7 minutes: three keys, five accounts, two models, some late ids and failures. */
 const events = (): UsageEventInput[] =>
-  Array.from({ length: 1200 }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + (i % 50 === 49 ? i - 40 : i) * 7 * 60_000,
-      model: i % 3 ? 'gpt-5' : 'claude-x',
-      authIndex: `acc${i % 5}`,
-      apiKeyHash: hash(`sk-key-${i % 3}`),
-      failed: i % 11 === 0,
-      statusCode: i % 11 === 0 ? 429 : 200,
-      inputTokens: 100 + i,
-      outputTokens: 10 + (i % 17),
-      latencyMs: 200 + ((i * 37) % 5000),
-      ttftMs: i % 4 ? 50 + ((i * 13) % 900) : 0,
-    }),
-  );
+  scaleEvents(1200, {
+    start: T0,
+    stepMs: 7 * 60_000,
+    lateIds: true,
+    models: twoModels('claude-x'),
+    keys: skKeys(3),
+    accounts: 5,
+    fail: { every: 11, status: 429 },
+    tokens: 'cycling',
+    more: (i) => ({ latencyMs: 200 + ((i * 37) % 5000), ttftMs: i % 4 ? 50 + ((i * 13) % 900) : 0 }),
+  });
 
 describe('views past the cache window (SQL before its floor, the cache after)', () => {
   it('key × account breakdowns, percentiles and filter options equal a store without a cache', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-cachetail-'));
-    dirs.push(d);
-    const path = join(d, 'usage.sqlite');
+    const path = temp.path('cpamp-cachetail-');
     const writer = await openStore({ path, dataKey: KEY, columnCache: false });
     await writer.insertBatch(events());
     await writer.close();
-    const windowed = await openStore({ path, dataKey: KEY, columnCacheMaxEvents: 400, cacheSnapshot: false });
-    const plain = await openStore({ path, dataKey: KEY, columnCache: false, cacheSnapshot: false });
-    stores.push(windowed, plain);
+    const windowed = await temp.open({ path, dataKey: KEY, columnCacheMaxEvents: 400, cacheSnapshot: false });
+    const plain = await temp.open({ path, dataKey: KEY, columnCache: false, cacheSnapshot: false });
     await windowed.warmCache();
 
     const end = T0 + 1200 * 7 * 60_000;

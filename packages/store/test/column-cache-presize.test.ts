@@ -1,26 +1,19 @@
 // The warm-up allocates the cache's full capacity once the first chunk has set each column's width: every
 // column is then a view into that one buffer, with no one-byte slices left dead by a later widening (and no
 // intermediate u16 copies) — at 10M events / a 3M window that was ~40 MB of buffers beyond the ~175 MB needed.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COLUMNS, ColumnCache } from '../src/analytics/column-cache';
 import { openStore } from '../src/index';
 import { silentLogger } from '../src/types';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 describe('column cache warm-up allocation', () => {
   it('puts every column, at its final width, into one full-size buffer', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-colpresize-'));
-    dirs.push(d);
-    const path = join(d, 'usage.sqlite');
+    const path = temp.path('cpamp-colpresize-');
     const store = await openStore({
       path,
       dataKey: 'cd'.repeat(32),

@@ -1,35 +1,18 @@
 // The column cache snapshot (<db>.colcache): warm at open from the file plus the newer rows, never stale
 // after deletes / re-pricing, ignored when damaged; and the legacy /usage payload from the cache equals
 // the one from SQL.
-import { existsSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
+import { existsSync, statSync, truncateSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { OpenStoreOptions, Store, UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'ab'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const dbPath = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-colcache-'));
-  dirs.push(d);
-  return join(d, 'usage.sqlite');
-};
-const open = async (path: string, over: Partial<Parameters<typeof openStore>[0]> = {}) => {
-  const s = await openStore({ path, dataKey: KEY, ...over });
-  stores.push(s);
-  return s;
-};
-const close = async (s: Store) => {
-  stores.splice(stores.indexOf(s), 1);
-  await s.close();
-};
+const temp = tempStores();
+const dbPath = () => temp.path('cpamp-colcache-');
+const open = (path: string, over: Partial<OpenStoreOptions> = {}) => temp.open({ path, dataKey: KEY, ...over });
+const close = (s: Store) => temp.close(s);
 const collect = async (it: AsyncIterable<string>) => {
   let s = '';
   for await (const c of it) s += c;

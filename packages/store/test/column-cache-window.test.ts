@@ -1,51 +1,38 @@
 // The column cache's memory bound (columnCacheMaxEvents): beyond it the cache holds the newest events only;
 // views, the event list and the /usage payload answer from memory where the window covers the range and
 // from rollups + SQL before it, with the same figures as a store without a cache.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
-import { makeEvent } from './helpers/events';
+import { describe, expect, it } from 'vitest';
+import { openStore, type UsageEventInput } from '../src/index';
+import { scaleEvents, twoModels, TWO_PROVIDERS } from './helpers/scale-events';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'ab'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 function events(n: number): UsageEventInput[] {
-  return Array.from({ length: n }, (_, i) =>
-    makeEvent({
-      // Ids follow arrival, not time: a few late records land among the newest ids.
-      timestampMs: T0 + (i % 50 === 49 ? i - 40 : i) * 60_000,
-      model: i % 3 ? 'gpt-5' : 'claude-sonnet-4-5-20250929',
-      provider: i % 3 ? 'codex' : 'claude',
-      authIndex: `acc${i % 5}`,
-      failed: i % 9 === 0,
-      statusCode: i % 9 === 0 ? 429 : 200,
-      inputTokens: 1000 + i,
-      outputTokens: 50 + i,
-    }),
-  );
+  return scaleEvents(n, {
+    start: T0,
+    stepMs: 60_000,
+    // Ids follow arrival, not time: a few late records land among the newest ids.
+    lateIds: true,
+    models: twoModels('claude-sonnet-4-5-20250929'),
+    providers: TWO_PROVIDERS,
+    accounts: 5,
+    fail: { every: 9, status: 429 },
+    tokens: 'growing',
+  });
 }
 
 describe('column cache window (columnCacheMaxEvents)', () => {
   it('keeps the newest events, answers older ranges from SQL, and agrees with a store without a cache', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-colwin-'));
-    dirs.push(d);
-    const path = join(d, 'usage.sqlite');
+    const path = temp.path('cpamp-colwin-');
     const writer = await openStore({ path, dataKey: KEY, columnCache: false });
     await writer.insertBatch(events(1000));
     await writer.close();
 
-    const windowed = await openStore({ path, dataKey: KEY, columnCacheMaxEvents: 300 });
-    stores.push(windowed);
-    const plain = await openStore({ path, dataKey: KEY, columnCache: false, cacheSnapshot: false });
-    stores.push(plain);
+    const windowed = await temp.open({ path, dataKey: KEY, columnCacheMaxEvents: 300 });
+    const plain = await temp.open({ path, dataKey: KEY, columnCache: false, cacheSnapshot: false });
     await windowed.warmCache();
     // The cache holds 300 rows; the count it reports (/status, /metrics) is every stored event.
     expect(windowed.cacheStatus().events).toBe(1000);

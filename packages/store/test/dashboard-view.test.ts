@@ -1,18 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { dashboardView, openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { dashboardView } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const H = 3_600_000;
 const NOW = Date.UTC(2026, 7, 22, 10, 30, 0);
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
+const temp = tempStores();
 
 describe('dashboardView', () => {
   it('answers today, yesterday so far, the last minute, 24 hourly points, top lists and failures', async () => {
-    const s = await openStore({ path: ':memory:' });
-    stores.push(s);
+    const s = await temp.memory();
     await s.insertBatch([
       makeEvent({ timestampMs: NOW - 20_000, model: 'gpt-5', inputTokens: 100, outputTokens: 0 }),
       makeEvent({ timestampMs: NOW - 2 * H, model: 'gpt-5', authIndex: 'acc-b' }),
@@ -51,8 +48,7 @@ describe('dashboardView', () => {
   });
 
   it('starts today at midnight of the asked time zone', async () => {
-    const s = await openStore({ path: ':memory:' });
-    stores.push(s);
+    const s = await temp.memory();
     const d = await dashboardView(s, { now: NOW, timeZone: 'Asia/Shanghai' });
     // 10:30 UTC is 18:30 in Shanghai: its midnight was 16:00 UTC the day before.
     expect(d.todayStartMs).toBe(Date.UTC(2026, 7, 21, 16));

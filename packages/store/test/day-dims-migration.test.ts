@@ -2,44 +2,28 @@
 // at the first raw event, and the fold then fills exactly the rows a store that had them from the start keeps.
 // History that outlived its raw events (retention) is derived by the migration itself: day histograms from the
 // hourly ones, span blocks from the day tiers. The storage report counts the new tables.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore, type Store, type UsageEventInput } from '../src/index';
 import { DAY_DIM_TABLES as DAY_TABLES } from '../src/rollups/rollup-cross';
 import { HIST_SPAN_TABLES } from '../src/rollups/rollup-span-hist';
 import { SPAN_TIERS } from '../src/rollups/rollup-spans';
-import { makeEvent } from './helpers/events';
+import { DIMS_SHAPE, dimsLatency, dimsTtft, scaleEvents } from './helpers/scale-events';
 import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 /** One event every 53 minutes (600: ~22 days, several fold chunks): keys, accounts, models, failures, TTFTs. */
 function events(n: number): UsageEventInput[] {
-  return Array.from({ length: n }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + i * 53 * 60_000,
-      model: ['gpt-5', 'claude-x', 'gemini-y'][i % 3]!,
-      provider: ['codex', 'claude', 'gemini'][i % 3]!,
-      apiKeyHash: `${(i % 5).toString(16)}`.repeat(64),
-      authIndex: `acc${i % 7}`,
-      failed: i % 11 === 0,
-      statusCode: i % 11 === 0 ? 502 : 200,
-      latencyMs: 40 + ((i * 97) % 9000),
-      ttftMs: i % 4 === 0 ? 0 : 10 + ((i * 31) % 2000),
-      inputTokens: 1000 + i,
-      outputTokens: 50 + i,
-    }),
-  );
+  return scaleEvents(n, {
+    ...DIMS_SHAPE,
+    start: T0,
+    stepMs: 53 * 60_000,
+    more: (i) => ({ latencyMs: dimsLatency(i), ttftMs: dimsTtft(i) }),
+  });
 }
 
 const DAY_DIM_TABLES = [...DAY_TABLES, ...SPAN_TIERS.map((t) => t.table), ...Object.values(HIST_SPAN_TABLES)];
@@ -57,9 +41,7 @@ function undo0026(path: string): void {
 }
 
 async function filled(n: number): Promise<{ path: string; w: Store }> {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-daydims-'));
-  dirs.push(d);
-  const path = join(d, 'usage.sqlite');
+  const path = temp.path('cpamp-daydims-');
   const w = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
   await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
   await w.insertBatch(events(n));
@@ -79,8 +61,7 @@ describe('migration 0026 (day × key / account × model tiers, day histograms, s
     expect(written.rollup_day_key_model!.length).toBeGreaterThan(100);
     undo0026(path);
 
-    const s = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
-    stores.push(s);
+    const s = await temp.open({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
     const check = new Database(path, { readonly: true });
     // Opening did no backfill: the watermark sits at the first event's hour.
     expect(check.prepare("SELECT upto FROM rollup_fold WHERE name = 'day_dims'").pluck().get()).toBe(T0);
@@ -125,8 +106,7 @@ describe('migration 0026 (day × key / account × model tiers, day histograms, s
     rawDb.close();
     undo0026(path);
 
-    const s = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
-    stores.push(s);
+    const s = await temp.open({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
     await s.maintenance.foldRollups();
     const check = new Database(path, { readonly: true });
     const after = dump(check);

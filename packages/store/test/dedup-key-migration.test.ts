@@ -2,22 +2,15 @@
 // 11 bytes (3-byte minute since 2020 + 8 hash bytes), so records stored before the upgrade are still duplicates
 // when delivered or re-imported (an export made before carries 24 hex) after it; an interrupted run resumes.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type StoreLogger, type UsageEventInput } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import type { StoreLogger, UsageEventInput } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const KEY = 'cd'.repeat(32);
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 /** The value a store before 0032 kept for an event. */
 function oldDedup(key: string, ts: number): Buffer {
@@ -39,8 +32,8 @@ function events(): UsageEventInput[] {
   );
 }
 
-const store = async (path: string, logger?: StoreLogger) => {
-  const s = await openStore({
+const store = (path: string, logger?: StoreLogger) =>
+  temp.open({
     path,
     dataKey: KEY,
     columnCache: false,
@@ -48,9 +41,6 @@ const store = async (path: string, logger?: StoreLogger) => {
     migrationBackup: false,
     ...(logger ? { logger } : {}),
   });
-  stores.push(s);
-  return s;
-};
 
 /** A store whose rows hold the 16-byte values, as before 0032 (ids spread out: one row per chunk). */
 async function beforeUpgrade(
@@ -58,15 +48,12 @@ async function beforeUpgrade(
   spread = 1,
   keyOf = (e: UsageEventInput) => e.dedupKey,
 ) {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-dedup-'));
-  dirs.push(d);
-  const path = join(d, 'usage.sqlite');
+  const path = temp.path('cpamp-dedup-');
   const w = await store(path);
   await w.insertBatch(input);
   const exported: string[] = [];
   for await (const chunk of w.io.exportJsonl()) exported.push(String(chunk));
-  await w.close();
-  stores.splice(stores.indexOf(w), 1);
+  await temp.close(w);
   const raw = new Database(path);
   const set = raw.prepare('UPDATE events SET dedup = ? WHERE req = ?');
   for (const e of input) set.run(oldDedup(keyOf(e), e.timestampMs), parseInt(e.requestId, 16));
@@ -165,8 +152,7 @@ describe('migration 0032 (11-byte dedup key) on SQLite', () => {
     expect(last[1].of).toBeGreaterThan(0);
     expect(last[1].of).toBeLessThan(30);
     expect(await s.insertBatch(input)).toMatchObject({ inserted: 0, duplicates: 30 });
-    await s.close();
-    stores.splice(stores.indexOf(s), 1);
+    await temp.close(s);
     const raw = new Database(path);
     raw.exec(`DELETE FROM kysely_migration WHERE name >= '0032-dedup-key'`);
     raw.close();

@@ -1,51 +1,39 @@
 // foldBelowCacheFloor (what `cpamp serve` opens with): the day-dims tiers wait while the column cache holds the
 // whole log, and fold as usual once it has a window; views stay those of a store that folds everything, and
 // retention still folds what it deletes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import type { Store, UsageEventInput } from '../src/index';
 import { DAY_DIMS_GROUP } from '../src/rollups/day-dims-fold';
 import { HOUR_DIMS_GROUP } from '../src/rollups/fold-tier';
-import { makeEvent } from './helpers/events';
+import { hash } from './helpers/events';
+import { scaleEvents, skKeys, twoModels } from './helpers/scale-events';
+import { tempStores } from './helpers/temp-stores';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 7, 1);
 const NOW = T0 + 40 * DAY;
 const KEY = 'ef'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const hash = (k: string) => createHash('sha256').update(k).digest('hex');
+const temp = tempStores();
 
 /** One event every 53 minutes over 30 days: three keys, four accounts, two models. */
 const events = (): UsageEventInput[] =>
-  Array.from({ length: 815 }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + i * 53 * 60_000,
-      model: i % 3 ? 'gpt-5' : 'claude-x',
-      authIndex: `acc${i % 4}`,
-      apiKeyHash: hash(`sk-key-${i % 3}`),
-      inputTokens: 100 + i,
-      outputTokens: 10 + (i % 17),
-    }),
-  );
+  scaleEvents(815, {
+    start: T0,
+    stepMs: 53 * 60_000,
+    models: twoModels('claude-x'),
+    keys: skKeys(3),
+    accounts: 4,
+    tokens: 'cycling',
+  });
 
 async function pair(maxEvents?: number): Promise<{ path: string; held: Store; full: Store }> {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-foldfloor-'));
-  dirs.push(d);
+  const d = temp.dir('cpamp-foldfloor-');
   const path = join(d, 'usage.sqlite');
   const opts = { dataKey: KEY, cacheSnapshot: false, foldIntervalMs: 0, now: () => NOW };
-  const full = await openStore({ ...opts, path: join(d, 'full.sqlite'), columnCache: false });
-  const held = await openStore({ ...opts, path, foldBelowCacheFloor: true, columnCacheMaxEvents: maxEvents });
-  stores.push(full, held);
+  const full = await temp.open({ ...opts, path: join(d, 'full.sqlite'), columnCache: false });
+  const held = await temp.open({ ...opts, path, foldBelowCacheFloor: true, columnCacheMaxEvents: maxEvents });
   for (const s of [full, held]) {
     await s.insertBatch(events());
     await s.maintenance.foldRollups();

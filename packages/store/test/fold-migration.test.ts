@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore, type AnalyticsFilter, type Store } from '../src/index';
 import { makeEvent } from './helpers/events';
 import { Kysely, SqliteDialect } from 'kysely';
 import { backfillFoldTier } from '../src/migrations/fold-backfill';
 import { ZONE_FOLD_TIERS } from '../src/rollups/zone-rollups';
 import { silentLogger } from '../src/types';
+import { tempStores } from './helpers/temp-stores';
 
 // Migration 0025 on a store filled by the old path (every event already in the hour × key / account / model
 // tiers): no backfill, the first watermark is the hour after max(now, newest event), and views stay exact before
@@ -44,15 +42,10 @@ async function expectExact(s: Store, f: Omit<AnalyticsFilter, 'from' | 'to'>, fr
 }
 
 describe('migration 0025 (fold watermark)', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const temp = tempStores();
 
   it('starts the watermark after the newest event and now; existing tiers answer at once, new traffic folds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cpamp-fold-'));
-    dirs.push(dir);
-    const path = join(dir, 'usage.db');
+    const path = temp.path('cpamp-fold-', 'usage.db');
     let clock = at + 30 * 24 * H;
     const s1 = await openStore({ path, now: () => clock, foldIntervalMs: 0 });
     await s1.insertBatch(batch(300, at, 97 * 60_000, '5c'));
@@ -90,9 +83,7 @@ describe('migration 0025 (fold watermark)', () => {
   });
 
   it('backfillFoldTier fills a new tier with exactly the events below its group watermark', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cpamp-fold-'));
-    dirs.push(dir);
-    const path = join(dir, 'usage.db');
+    const path = temp.path('cpamp-fold-', 'usage.db');
     let clock = at + 30 * 24 * H;
     const s = await openStore({ path, now: () => clock, foldIntervalMs: 0 });
     await s.insertBatch(batch(300, at, 97 * 60_000, '7e'));

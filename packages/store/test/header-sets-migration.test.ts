@@ -2,23 +2,16 @@
 // migration moves every header object the compact form can carry to a header set + its values — the same
 // names and values text the writer stores for new events — leaves the rest JSON, and every reader returns
 // exactly what it returned before.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../src/index';
 import { packHeaders, unpackHeaders } from '../src/events/header-codec';
 import { HEADER_SET_TABLE, copyChunkSql, headerSetsSql } from '../src/migrations/0028-header-sets';
 import { expectHeadersRead, headerEvents } from './shared/header-cases';
+import { tempStores } from './helpers/temp-stores';
 
 const KEY = 'cd'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 interface ExtraRow {
   event_id: number;
@@ -55,9 +48,7 @@ describe('migration 0028 (compact rate-limit headers) on SQLite', () => {
   ])(
     'converts JSON rows to header sets + values as the writer stores them (%s); every reader answers the same',
     async (_, interrupted) => {
-      const d = mkdtempSync(join(tmpdir(), 'cpamp-hsets-'));
-      dirs.push(d);
-      const path = join(d, 'usage.sqlite');
+      const path = temp.path('cpamp-hsets-');
       const inputs = headerEvents();
       const w = await openStore({ path, dataKey: KEY, foldIntervalMs: 0 });
       await w.insertBatch(inputs);
@@ -93,8 +84,7 @@ describe('migration 0028 (compact rate-limit headers) on SQLite', () => {
         raw.close();
       }
 
-      const s = await openStore({ path, dataKey: KEY, foldIntervalMs: 0, migrationBackup: false });
-      stores.push(s);
+      const s = await temp.open({ path, dataKey: KEY, foldIntervalMs: 0, migrationBackup: false });
       await expectHeadersRead(s, inputs);
       const after = new Database(path, { readonly: true });
       const migrated = extraRows(after);
@@ -108,9 +98,7 @@ describe('migration 0028 (compact rate-limit headers) on SQLite', () => {
   );
 
   it('is idempotent and leaves a store without headers as it was', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-hsets-'));
-    dirs.push(d);
-    const path = join(d, 'usage.sqlite');
+    const path = temp.path('cpamp-hsets-');
     const w = await openStore({ path, dataKey: KEY, foldIntervalMs: 0 });
     await w.insertBatch(headerEvents().filter((e) => !e.rateLimitHeaders || e.requestId === 'hdr-codex'));
     await w.close();
@@ -119,8 +107,7 @@ describe('migration 0028 (compact rate-limit headers) on SQLite', () => {
     raw.exec(`DELETE FROM kysely_migration WHERE name >= '0028-header-sets'`);
     const rows = extraRows(raw);
     raw.close();
-    const s = await openStore({ path, dataKey: KEY, foldIntervalMs: 0, migrationBackup: false });
-    stores.push(s);
+    const s = await temp.open({ path, dataKey: KEY, foldIntervalMs: 0, migrationBackup: false });
     const again = new Database(path, { readonly: true });
     expect(extraRows(again)).toEqual(rows);
     again.close();

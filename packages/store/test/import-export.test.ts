@@ -1,31 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, StoreImportError } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { StoreImportError } from '../src/index';
 import { makeEvent } from './helpers/events';
 import { testNormalize } from './helpers/test-normalizer';
+import { tempStores } from './helpers/temp-stores';
 
 const fx = (n: string) => fileURLToPath(new URL(`./fixtures/${n}`, import.meta.url));
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const open = async () => {
-  const s = await openStore({ path: ':memory:' });
-  stores.push(s);
-  return s;
-};
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-io-'));
-  dirs.push(d);
-  return d;
-};
+const temp = tempStores();
+const open = () => temp.memory();
+const tmp = () => temp.dir('cpamp-io-');
 const collect = async (it: AsyncIterable<string>) => {
   let s = '';
   for await (const c of it) s += c;

@@ -1,33 +1,19 @@
 // Every import format users hold is recognised by its content, never by its line count: CPA's legacy export
 // written as one line of compact JSON (as CPA's gin c.JSON writes it) or pretty-printed, the /usage payload,
 // a bare snapshot, Plus / CPA-Manager JSONL, a JSON array of events, and a large export streamed with bounded memory.
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
 import { streamJsonValues, topLevelShape } from '../src/io/json-stream';
 import { testNormalize } from './helpers/test-normalizer';
+import { tempStores } from './helpers/temp-stores';
 
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const open = async () => {
-  const s = await openStore({ path: ':memory:' });
-  stores.push(s);
-  return s;
-};
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-formats-'));
-  dirs.push(d);
-  return d;
-};
+const temp = tempStores();
+const open = () => temp.memory();
+const tmp = () => temp.dir('cpamp-formats-');
 const recorded = (p: string) => fileURLToPath(new URL(`../../../test/fixtures/${p}`, import.meta.url));
 
 function detail(i: number): Record<string, unknown> {

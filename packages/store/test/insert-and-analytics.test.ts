@@ -1,19 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- assertions on loosely typed view results */
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
-import { makeEvent } from './helpers/events';
+import { describe, expect, it } from 'vitest';
+import type { Store, UsageEventInput } from '../src/index';
+import { everyFieldEvent, makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0); // Thursday
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-const open = async () => {
-  const s = await openStore({ path: ':memory:' });
-  stores.push(s);
-  return s;
-};
+const temp = tempStores();
+const open = () => temp.memory();
 
 /** 3 days of events across 2 keys, 3 accounts, 2 models, 2 providers; some failures. */
 function dataset(): UsageEventInput[] {
@@ -58,18 +52,7 @@ describe('insertBatch', () => {
 
   it('stores every field and reads it back', async () => {
     const s = await open();
-    const e = makeEvent({
-      requestId: 'not-hex-id',
-      failed: true,
-      statusCode: 503,
-      failBody: '{"error":"overloaded"}',
-      rateLimitHeaders: { 'x-codex-primary-used-percent': '87' },
-      tokenQuality: 'inconsistent',
-      inputTokens: 0,
-      outputTokens: 0,
-      unclassifiedTokens: 777,
-      generate: false,
-    });
+    const e = everyFieldEvent();
     await s.insertBatch([e]);
     const got = (await s.events.list({})).events[0]!;
     const { id: _id, costMicros: _c, priceVersion: _v, priceMissing, costEstimated: _ce, ...fields } = got;

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { openPgStore, openStore, type LeasesRepository, type StoreRepositories } from '../src/index';
 import { noticePayload, parseNotice } from '../src/pg/pg-notifications';
 import { makeEvent } from './helpers/events';
+import { useTestPostgres } from './helpers/test-postgres';
 
 const DATA_KEY = 'a'.repeat(64);
 
@@ -72,30 +73,17 @@ describe('leases on SQLite', () => {
 
 const pgSuite = pgTestsDisabled() ? describe.skip : describe;
 pgSuite('leases and notifications on Postgres', () => {
-  let server: TestPostgres | undefined;
   let n = 0;
   const prefix = `l${process.pid}_${Date.now().toString(36)}`;
   const schemas: string[] = [];
+  const server = useTestPostgres(schemas);
   const openPg = (schema: string, extra: { leaseNow?: () => number; instanceId?: string } = {}) =>
-    openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, poolSize: 3, ...extra });
+    openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema, poolSize: 3, ...extra });
   const newSchema = () => {
     const s = `${prefix}_${++n}`;
     schemas.push(s);
     return s;
   };
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL) {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
-  });
 
   describe('lease rules', () => {
     leaseCases((clock) => openPg(newSchema(), { leaseNow: () => clock.t }));
@@ -151,7 +139,7 @@ pgSuite('leases and notifications on Postgres', () => {
       expect(events.map((e) => e.requestId)).toEqual(batch.map((e) => e.requestId));
 
       // Kill b's listening connection: it reconnects and hears the next batch.
-      const admin = new pg.Client({ connectionString: server!.url });
+      const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();
       try {
         const killed = await admin.query(

@@ -1,39 +1,16 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../src/index';
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
+import { fillDays } from './helpers/scale-events';
 
 const D = 86_400_000;
 const T0 = Date.UTC(2026, 7, 1);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const openFile = async () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-maint-'));
-  dirs.push(d);
-  const s = await openStore({ path: join(d, 'usage.sqlite') });
-  stores.push(s);
-  return s;
-};
-const fill = async (s: Store, days: number, perDay: number) => {
-  for (let d = 0; d < days; d++) {
-    await s.insertBatch(
-      Array.from({ length: perDay }, (_, i) =>
-        makeEvent({
-          timestampMs: T0 + d * D + i * 1000,
-          authIndex: `acc${i % 5}`,
-          apiKeyHash: `k${i % 3}`.padEnd(64, '0'),
-          failBody: i % 7 === 0 ? 'x'.repeat(500) : '',
-        }),
-      ),
-    );
-  }
-};
+const temp = tempStores();
+const openFile = () => temp.open({ path: temp.path('cpamp-maint-') });
+const fill = (s: Store, days: number, perDay: number) =>
+  fillDays(s, T0, { days, perDay, failures: false });
 
 describe('retention and maintenance', () => {
   it('prunes raw events by age and keeps rollups (history totals stay)', async () => {
@@ -57,10 +34,7 @@ describe('retention and maintenance', () => {
   });
 
   it('rollups answer after retention when the cache is not used', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-maint-'));
-    dirs.push(d);
-    const s = await openStore({ path: join(d, 'u.sqlite'), columnCache: false });
-    stores.push(s);
+    const s = await temp.open({ path: temp.path('cpamp-maint-', 'u.sqlite'), columnCache: false });
     await fill(s, 6, 100);
     await s.maintenance.pruneByAge(T0 + 3 * D);
     const t = await s.analytics.totals({ from: T0, to: T0 + 6 * D });

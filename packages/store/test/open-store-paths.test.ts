@@ -1,19 +1,12 @@
 // openStore in a fresh directory: the README snippet's path has no parent folder yet.
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isStoreError, openStore } from '../src/index';
+import { tempStores } from './helpers/temp-stores';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-store-paths-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
+const tmp = () => temp.dir('cpamp-store-paths-');
 
 describe('openStore paths', () => {
   it('creates the parent folders of the database and of dataKeyPath', async () => {

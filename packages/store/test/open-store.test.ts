@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { isStoreError, openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { isStoreError, openStore } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
-const dirs: string[] = [];
-const stores: Store[] = [];
+const temp = tempStores();
 /** A second, read-only look at the file: what is on disk, not what the store says. */
 const settingValue = (path: string, key: string): string | undefined => {
   const db = new Database(path, { readonly: true });
@@ -17,15 +16,7 @@ const settingValue = (path: string, key: string): string | undefined => {
     db.close();
   }
 };
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-store-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tmp = () => temp.dir('cpamp-store-');
 
 describe('openStore', () => {
   it('opens a file database in WAL mode, creates data.key 0600 and re-opens idempotently', async () => {
@@ -37,8 +28,7 @@ describe('openStore', () => {
     await s1.close();
     expect(statSync(join(dir, 'data.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'data.key')).size).toBe(32);
-    const s2 = await openStore({ path });
-    stores.push(s2);
+    const s2 = await temp.open({ path });
     expect(await s2.events.count()).toBe(1);
     const file = new Database(path, { readonly: true });
     expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -61,21 +51,18 @@ describe('openStore', () => {
     expect(isStoreError(err) && err.code).toBe('data_key_mismatch');
     expect((err as Error).message).toMatch(/does not match/);
 
-    const s3 = await openStore({ path, dataKeyPath: join(dir, 'k1') });
-    stores.push(s3);
+    const s3 = await temp.open({ path, dataKeyPath: join(dir, 'k1') });
     expect(await s3.settings.getManagementKey()).toBe('secret-management-key');
   });
 
   it('accepts an env-provided key (hex, or any text as Plus derives it) and rejects an empty one', async () => {
     const dir = tmp();
-    const s = await openStore({ path: join(dir, 'a.sqlite'), dataKey: 'ab'.repeat(32) });
-    stores.push(s);
+    const s = await temp.open({ path: join(dir, 'a.sqlite'), dataKey: 'ab'.repeat(32) });
     await s.settings.setManagementKey('k');
     expect(await s.settings.getManagementKey()).toBe('k');
     const err = await openStore({ path: join(dir, 'b.sqlite'), dataKey: '  ' }).catch((e: unknown) => e);
     expect(isStoreError(err) && err.code).toBe('data_key_invalid');
-    const derived = await openStore({ path: join(dir, 'c.sqlite'), dataKey: 'a plus passphrase' });
-    stores.push(derived);
+    const derived = await temp.open({ path: join(dir, 'c.sqlite'), dataKey: 'a plus passphrase' });
     await derived.settings.setManagementKey('k2');
     expect(await derived.settings.getManagementKey()).toBe('k2');
   });

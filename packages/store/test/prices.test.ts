@@ -1,18 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { modelNameCandidates, openStore, type Store } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { modelNameCandidates } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 const fixture = fileURLToPath(new URL('./fixtures/litellm-prices.json', import.meta.url));
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-});
-const open = async () => {
-  const s = await openStore({ path: ':memory:' });
-  stores.push(s);
-  return s;
-};
+const temp = tempStores();
+const open = () => temp.memory();
 
 describe('prices', () => {
   it('syncs LiteLLM prices from a local file with CPA model-id matching and an unmatched report', async () => {

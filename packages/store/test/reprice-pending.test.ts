@@ -2,47 +2,34 @@
 // A store closed mid-job writes them at close; a process that stopped before writing them left the range in
 // settings, and the next open rebuilds that range's rollups from raw events. Either way every view afterwards
 // equals the raw-event answer (an upstream filter forces the raw path).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openStore, type AnalyticsFilter, type Store, type UsageEventInput } from '../src/index';
+import { describe, expect, it, vi } from 'vitest';
+import type { AnalyticsFilter, Store, UsageEventInput } from '../src/index';
 import { REPRICE_PENDING_KEY } from '../src/events/reprice-pending';
 import { REPRICE_IDLE_MS } from '../src/events/event-reprice-chunk';
-import { makeEvent } from './helpers/events';
+import { hash } from './helpers/events';
+import { scaleEvents, skKeys, twoModels, TWO_PROVIDERS } from './helpers/scale-events';
+import { tempStores } from './helpers/temp-stores';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 7, 1);
 const NOW = T0 + 40 * DAY;
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-const hash = (k: string) => createHash('sha256').update(k).digest('hex');
+const temp = tempStores();
 
 /** One event every 53 minutes over 30 days: three keys, four accounts, two models. */
 const events = (): UsageEventInput[] =>
-  Array.from({ length: 815 }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + i * 53 * 60_000,
-      model: i % 3 ? 'gpt-5' : 'claude-x',
-      provider: i % 3 ? 'codex' : 'claude',
-      authIndex: `acc${i % 4}`,
-      apiKeyHash: hash(`sk-key-${i % 3}`),
-      inputTokens: 100 + i,
-      outputTokens: 10 + (i % 17),
-    }),
-  );
+  scaleEvents(815, {
+    start: T0,
+    stepMs: 53 * 60_000,
+    models: twoModels('claude-x'),
+    providers: TWO_PROVIDERS,
+    keys: skKeys(3),
+    accounts: 4,
+    tokens: 'cycling',
+  });
 
-async function open(path: string): Promise<Store> {
-  const s = await openStore({ path, now: () => NOW, foldIntervalMs: 0, cacheSnapshot: false });
-  stores.push(s);
-  return s;
+function open(path: string): Promise<Store> {
+  return temp.open({ path, now: () => NOW, foldIntervalMs: 0, cacheSnapshot: false });
 }
 
 /** Views the tiers answer (keys, accounts, models over days, span blocks) equal the raw answer. */
@@ -66,9 +53,7 @@ async function expectExact(s: Store, what: string): Promise<void> {
 
 /** A folded store and a price change whose re-pricing is stopped after a few chunks (deltas still pending). */
 async function halfRepriced(): Promise<{ path: string; s: Store }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cpamp-reprice-pending-'));
-  dirs.push(dir);
-  const path = join(dir, 'store.sqlite');
+  const path = temp.path('cpamp-reprice-pending-', 'store.sqlite');
   const s = await open(path);
   await s.prices.apply('gpt-5', { input: 1, output: 10, cacheRead: 0.1 }, { effectiveFrom: null });
   await s.insertBatch(events());
@@ -112,8 +97,7 @@ describe('chunked re-pricing: pending rollup deltas', () => {
     await s.close();
     // The same state, opened with the background fold on and a clock the test moves.
     let clock = NOW;
-    const again = await openStore({ path, now: () => clock, foldIntervalMs: 20, cacheSnapshot: false });
-    stores.push(again);
+    const again = await temp.open({ path, now: () => clock, foldIntervalMs: 20, cacheSnapshot: false });
     await again.prices.apply('gpt-5', { input: 5, output: 9, cacheRead: 0.3 }, { effectiveFrom: null });
     let afterId = 0;
     for (let i = 0; i < 3; i++)

@@ -1,45 +1,33 @@
 // A long range that daily rollups answer exactly reads them instead of scanning the column cache once the
 // scan would pass cacheScanLimit rows; the figures stay those of the cache. Also: migration 0020 backfills
 // rollup_day from rollup_hour in an existing database.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store, type UsageEventInput } from '../src/index';
-import { makeEvent } from './helpers/events';
+import { describe, expect, it } from 'vitest';
+import { openStore, type UsageEventInput } from '../src/index';
+import { scaleEvents, twoModels, TWO_PROVIDERS } from './helpers/scale-events';
 import { ZONE_TIERS } from '../src/rollups/zone-rollups';
 import { UNDO_DAY_DIMS_SQL } from '../src/rollups/day-dims-fold';
+import { tempStores } from './helpers/temp-stores';
 
 const T0 = Date.UTC(2026, 7, 20, 0, 0, 0);
 const KEY = 'cd'.repeat(32);
-const stores: Store[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
 
 /** One event every 37 minutes over ~10 days, two models, some failures, one model unpriced. */
 function events(n: number): UsageEventInput[] {
-  return Array.from({ length: n }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + i * 37 * 60_000,
-      model: i % 3 ? 'gpt-5' : 'claude-x',
-      provider: i % 3 ? 'codex' : 'claude',
-      authIndex: `acc${i % 4}`,
-      failed: i % 7 === 0,
-      statusCode: i % 7 === 0 ? 500 : 200,
-      inputTokens: 1000 + i,
-      outputTokens: 50 + i,
-    }),
-  );
+  return scaleEvents(n, {
+    start: T0,
+    stepMs: 37 * 60_000,
+    models: twoModels('claude-x'),
+    providers: TWO_PROVIDERS,
+    accounts: 4,
+    fail: { every: 7, status: 500 },
+    tokens: 'growing',
+  });
 }
 
 async function filled(): Promise<string> {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-rollday-'));
-  dirs.push(d);
-  const path = join(d, 'usage.sqlite');
+  const path = temp.path('cpamp-rollday-');
   const w = await openStore({ path, dataKey: KEY, columnCache: false });
   await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
   await w.insertBatch(events(400));
@@ -50,9 +38,8 @@ async function filled(): Promise<string> {
 describe('rollup_day on SQLite', () => {
   it('prefers daily rollups over a long cache scan, with the same figures as the cache', async () => {
     const path = await filled();
-    const cached = await openStore({ path, dataKey: KEY, cacheSnapshot: false });
-    const viaRollups = await openStore({ path, dataKey: KEY, cacheSnapshot: false, cacheScanLimit: 0 });
-    stores.push(cached, viaRollups);
+    const cached = await temp.open({ path, dataKey: KEY, cacheSnapshot: false });
+    const viaRollups = await temp.open({ path, dataKey: KEY, cacheSnapshot: false, cacheScanLimit: 0 });
     await cached.warmCache();
     await viaRollups.warmCache();
     const long = { from: T0 + 5 * 3_600_000 + 600_000, to: T0 + 9 * 86_400_000 + 600_000 };
@@ -82,15 +69,14 @@ describe('rollup_day on SQLite', () => {
     const folder = await openStore({ path, dataKey: KEY, columnCache: false, foldIntervalMs: 0 });
     await folder.maintenance.foldRollups();
     await folder.close();
-    const cached = await openStore({ path, dataKey: KEY, cacheSnapshot: false, foldIntervalMs: 0 });
-    const viaRollups = await openStore({
+    const cached = await temp.open({ path, dataKey: KEY, cacheSnapshot: false, foldIntervalMs: 0 });
+    const viaRollups = await temp.open({
       path,
       dataKey: KEY,
       cacheSnapshot: false,
       cacheScanLimit: 0,
       foldIntervalMs: 0,
     });
-    stores.push(cached, viaRollups);
     await cached.warmCache();
     await viaRollups.warmCache();
     const long = { from: T0 + 5 * 3_600_000 + 600_000, to: T0 + 10 * 86_400_000 + 600_000 };
@@ -128,8 +114,7 @@ describe('rollup_day on SQLite', () => {
     raw.exec('DROP TABLE rollup_fold');
     raw.prepare("DELETE FROM kysely_migration WHERE name >= '0020-rollup-day'").run();
     raw.close();
-    const s = await openStore({ path, dataKey: KEY, columnCache: false });
-    stores.push(s);
+    await temp.open({ path, dataKey: KEY, columnCache: false });
     const check = new Database(path, { readonly: true });
     const after = check
       .prepare('SELECT sum(n) AS n, sum(cost) AS c, max(last_ts) AS l FROM rollup_day')

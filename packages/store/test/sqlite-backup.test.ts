@@ -1,10 +1,9 @@
 // Backups of a SQLite store: VACUUM INTO copies, the copy taken before a schema migration, and its removal.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   backupSqliteFile,
   checkSqliteFile,
@@ -15,16 +14,10 @@ import {
 } from '../src/index';
 import { migrations } from '../src/migrations/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'cpamp-store-backup-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempStores();
+const tmp = () => temp.dir('cpamp-store-backup-');
 
 const appliedMigrations = (path: string): string[] => {
   const db = new Database(path, { readonly: true });

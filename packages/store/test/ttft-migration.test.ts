@@ -1,24 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ttftMigration from '../src/migrations/0015-ttft-rollup';
 import { openStore } from '../src/index';
 import { makeEvent } from './helpers/events';
+import { tempStores } from './helpers/temp-stores';
 
 // Migration 0015 on an install that predates it: the TTFT rollup is filled from the events still kept.
 describe('migration 0015 (TTFT rollup)', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const temp = tempStores();
 
   it('backfills rollup_hour_ttft from stored events, leaving out unreported ttft', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cpamp-ttft-'));
-    dirs.push(dir);
-    const path = join(dir, 'usage.db');
+    const path = temp.path('cpamp-ttft-', 'usage.db');
     const at = Date.UTC(2026, 7, 22, 14, 0, 0);
     const s1 = await openStore({ path });
     await s1.insertBatch([100, 0, 400, 1320].map((ttftMs, i) => makeEvent({ timestampMs: at + i * 1000, ttftMs, requestId: `ab${i}` })));

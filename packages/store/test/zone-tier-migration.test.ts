@@ -1,28 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as zoneMigration from '../src/migrations/0022-rollup-hour-zone';
 import { openStore } from '../src/index';
 import { ZONE_TIERS } from '../src/rollups/zone-rollups';
 import { makeEvent } from './helpers/events';
 import { silentLogger } from '../src/types';
 import { withMigrationLogger } from '../src/migrations/migration-log';
+import { tempStores } from './helpers/temp-stores';
 
 // Migration 0022 on an install that predates it: its backfill (chunked by week) fills the zone hour tiers with
 // exactly the rows the writer keeps for new events.
 describe('migration 0022 (zone hour tiers)', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const temp = tempStores();
 
   it('backfills rollup_hour_total / _key / _account / _model equal to the incrementally written rows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cpamp-zone-'));
-    dirs.push(dir);
-    const path = join(dir, 'usage.db');
+    const path = temp.path('cpamp-zone-', 'usage.db');
     const at = Date.UTC(2026, 7, 1, 10, 17);
     const s1 = await openStore({ path });
     // 20 days (three weekly chunks), several keys / accounts / models, failures of two status classes.

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { UsageEventInput } from '../../src/index';
 
+/** SHA-256 hex, the form the store keeps a client key in (apiKeyHash). */
+export const hash = (s: string): string => createHash('sha256').update(s).digest('hex');
+
 let counter = 0;
 
 /** A complete UsageEventInput with overridable fields; deterministic dedup keys per call order. */
 export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput {
   counter++;
   const base: UsageEventInput = {
-    dedupKey: createHash('sha256')
-      .update(`event-${counter}-${JSON.stringify(over)}`)
-      .digest('hex'),
+    dedupKey: hash(`event-${counter}-${JSON.stringify(over)}`),
     requestId: (0x10000000 + counter).toString(16),
     timestampMs: Date.UTC(2026, 7, 22, 14, 0, 0),
     provider: 'codex',
@@ -20,7 +21,7 @@ export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput 
     authType: 'oauth',
     authIndex: '3f9a1c0e7b2d4a51',
     source: 'alice@example.com',
-    apiKeyHash: createHash('sha256').update('sk-team-a').digest('hex'),
+    apiKeyHash: hash('sk-team-a'),
     apiKeyLabel: '…m-a',
     clientIp: '10.0.0.7',
     userAgent: 'codex_cli_rs/0.50.0',
@@ -52,3 +53,18 @@ export function makeEvent(over: Partial<UsageEventInput> = {}): UsageEventInput 
     e.unclassifiedTokens;
   return e;
 }
+
+/** A failed event that sets the fields makeEvent leaves at their defaults: a read must give back each one. */
+export const everyFieldEvent = (): UsageEventInput =>
+  makeEvent({
+    requestId: 'not-hex-id',
+    failed: true,
+    statusCode: 503,
+    failBody: '{"error":"overloaded"}',
+    rateLimitHeaders: { 'x-codex-primary-used-percent': '87' },
+    tokenQuality: 'inconsistent',
+    inputTokens: 0,
+    outputTokens: 0,
+    unclassifiedTokens: 777,
+    generate: false,
+  });

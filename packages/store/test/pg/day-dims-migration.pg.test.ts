@@ -2,14 +2,16 @@
 // and the fold (raw events in day chunks, span blocks derived as their days close) gives the rows of a store that
 // had the tiers from the start.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { describe, expect, it } from 'vitest';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { openPgStore, type UsageEventInput } from '../../src/index';
 import { DAY_DIM_TABLES } from '../../src/rollups/rollup-cross';
 import { HIST_SPAN_TABLES } from '../../src/rollups/rollup-span-hist';
 import { SPAN_TIERS } from '../../src/rollups/rollup-spans';
-import { makeEvent } from '../helpers/events';
+import { DIMS_SHAPE, dimsLatency, dimsTtft, scaleEvents } from '../helpers/scale-events';
 import { DATA_KEY } from '../shared/repository-suite';
+import { dumpTables } from '../helpers/pg-table-dump';
+import { useTestPostgres } from '../helpers/test-postgres';
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 const T0 = Date.UTC(2026, 7, 20);
@@ -18,41 +20,19 @@ const TABLES = [...DAY_DIM_TABLES, ...SPAN_TIERS.map((t) => t.table), ...Object.
 
 /** One event every 97 minutes over ~80 days (several chunks and span blocks). */
 const events = (n: number): UsageEventInput[] =>
-  Array.from({ length: n }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + i * 97 * 60_000,
-      model: ['gpt-5', 'claude-x', 'gemini-y'][i % 3]!,
-      provider: ['codex', 'claude', 'gemini'][i % 3]!,
-      apiKeyHash: `${(i % 5).toString(16)}`.repeat(64),
-      authIndex: `acc${i % 7}`,
-      failed: i % 11 === 0,
-      statusCode: i % 11 === 0 ? 502 : 200,
-      latencyMs: 40 + ((i * 97) % 9000),
-      ttftMs: i % 4 === 0 ? 0 : 10 + ((i * 31) % 2000),
-      inputTokens: 1000 + i,
-      outputTokens: 50 + i,
-    }),
-  );
+  scaleEvents(n, {
+    ...DIMS_SHAPE,
+    start: T0,
+    stepMs: 97 * 60_000,
+    more: (i) => ({ latencyMs: dimsLatency(i), ttftMs: dimsTtft(i) }),
+  });
 
 suite('migration 0026 on Postgres', () => {
-  let server: TestPostgres | undefined;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL) {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
-  });
+  const server = useTestPostgres([schema]);
 
   it('the fold after the migration fills the rows a store had from the start', async () => {
     const w = await openPgStore({
-      connectionString: server!.url,
+      connectionString: server.url,
       dataKey: DATA_KEY,
       schema,
       foldIntervalMs: 0,
@@ -61,17 +41,9 @@ suite('migration 0026 on Postgres', () => {
     await w.insertBatch(events(1200));
     await w.maintenance.foldRollups();
     await w.close();
-    const client = new pg.Client({ connectionString: server!.url });
+    const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    const dump = async () => {
-      const out: Record<string, unknown[]> = {};
-      for (const t of TABLES)
-        // Sorted here: ORDER BY 1–4 is not a total order for the wider keys.
-        out[t] = (await client.query({ text: `SELECT * FROM "${schema}".${t}`, rowMode: 'array' })).rows
-          .map((r) => JSON.stringify(r))
-          .sort();
-      return out;
-    };
+    const dump = () => dumpTables(client, schema, TABLES);
     try {
       const written = await dump();
       expect(written.rollup_span_account_model!.length).toBeGreaterThan(100);
@@ -82,7 +54,7 @@ suite('migration 0026 on Postgres', () => {
       // Later migrations are un-recorded too (kysely refuses a gap); 0027 re-runs idempotently.
       await client.query(`DELETE FROM "${schema}".kysely_migration WHERE name >= '0026-day-dims'`);
       const s = await openPgStore({
-        connectionString: server!.url,
+        connectionString: server.url,
         dataKey: DATA_KEY,
         schema,
         foldIntervalMs: 0,

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { copyFromSqlite, openPgStore, openStore, type UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
+import { useTestPostgres } from '../helpers/test-postgres';
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 const T0 = Date.UTC(2026, 7, 20);
@@ -41,35 +42,25 @@ async function collect(it: AsyncIterable<unknown>): Promise<string> {
 }
 
 suite('11-byte dedup key on Postgres', () => {
-  let server: TestPostgres | undefined;
+  const server = useTestPostgres(['mig', 'copy'].map((s) => `dedup_${s}_${tag}`));
   let dir: string;
-  beforeAll(async () => {
-    server = await startTestPostgres();
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cpamp-dedup-pg-'));
-  }, 60_000);
-  afterAll(async () => {
+  });
+  afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL) {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      for (const s of ['mig', 'copy'])
-        await client.query(`DROP SCHEMA IF EXISTS "dedup_${s}_${tag}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
   });
 
   it('migration 0032 converts the stored values: redeliveries and old exports stay duplicates', async () => {
     const schema = `dedup_mig_${tag}`;
     const open = () =>
-      openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+      openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
     const input = events();
     const w = await open();
     await w.insertBatch(input);
     const newExport = await collect(w.io.exportJsonl());
     await w.close();
-    const client = new pg.Client({ connectionString: server!.url });
+    const client = new pg.Client({ connectionString: server.url });
     await client.connect();
     try {
       for (const e of input)
@@ -117,13 +108,13 @@ suite('11-byte dedup key on Postgres', () => {
     const schema = `dedup_copy_${tag}`;
     const report = await copyFromSqlite({
       sqlitePath: path,
-      connectionString: server!.url,
+      connectionString: server.url,
       schema,
       dataKey: DATA_KEY,
     });
     expect(report.ok).toBe(true);
     const p = await openPgStore({
-      connectionString: server!.url,
+      connectionString: server.url,
       dataKey: DATA_KEY,
       schema,
       foldIntervalMs: 0,

@@ -2,12 +2,14 @@
 // hour (tiers empty, so opening does not wait), views stay exact while the fold has not caught up, and the fold
 // gives the rows of a store that had the tiers from the start.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { describe, expect, it } from 'vitest';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { openPgStore, type AnalyticsFilter, type UsageEventInput } from '../../src/index';
 import { PG_DIMS_TABLE_DEFS } from '../../src/rollups/pg-dims-fold';
-import { makeEvent } from '../helpers/events';
+import { DIMS_SHAPE, dimsLatency, scaleEvents } from '../helpers/scale-events';
 import { DATA_KEY } from '../shared/repository-suite';
+import { dumpTables } from '../helpers/pg-table-dump';
+import { useTestPostgres } from '../helpers/test-postgres';
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 const T0 = Date.UTC(2026, 7, 20);
@@ -17,40 +19,19 @@ const TABLES = PG_DIMS_TABLE_DEFS.map((t) => t.table);
 
 /** One event every 97 minutes over ~80 days (several chunks and span blocks), from 00:25 on. */
 const events = (n: number): UsageEventInput[] =>
-  Array.from({ length: n }, (_, i) =>
-    makeEvent({
-      timestampMs: T0 + 25 * 60_000 + i * 97 * 60_000,
-      model: ['gpt-5', 'claude-x', 'gemini-y'][i % 3]!,
-      provider: ['codex', 'claude', 'gemini'][i % 3]!,
-      apiKeyHash: `${(i % 5).toString(16)}`.repeat(64),
-      authIndex: `acc${i % 7}`,
-      failed: i % 11 === 0,
-      statusCode: i % 11 === 0 ? 502 : 200,
-      latencyMs: 40 + ((i * 97) % 9000),
-      inputTokens: 1000 + i,
-      outputTokens: 50 + i,
-    }),
-  );
+  scaleEvents(n, {
+    ...DIMS_SHAPE,
+    start: T0 + 25 * 60_000,
+    stepMs: 97 * 60_000,
+    more: (i) => ({ latencyMs: dimsLatency(i) }),
+  });
 
 suite('migration 0031 on Postgres', () => {
-  let server: TestPostgres | undefined;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL) {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
-  });
+  const server = useTestPostgres([schema]);
 
   it('starts at the first event, stays exact before the fold, and the fold fills the rows a store had from the start', async () => {
     const open = () =>
-      openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
+      openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema, foldIntervalMs: 0 });
     const w = await open();
     await w.prices.set('gpt-5', { input: 1, output: 10, cacheRead: 0.1 });
     await w.insertBatch(events(1200));
@@ -74,16 +55,9 @@ suite('migration 0031 on Postgres', () => {
     };
     const want = await views(w);
     await w.close();
-    const client = new pg.Client({ connectionString: server!.url });
+    const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    const dump = async () => {
-      const out: Record<string, unknown[]> = {};
-      for (const t of TABLES)
-        out[t] = (await client.query({ text: `SELECT * FROM "${schema}".${t}`, rowMode: 'array' })).rows
-          .map((r) => JSON.stringify(r))
-          .sort();
-      return out;
-    };
+    const dump = () => dumpTables(client, schema, TABLES);
     try {
       const written = await dump();
       for (const t of TABLES) expect(written[t]!.length, t).toBeGreaterThan(50);

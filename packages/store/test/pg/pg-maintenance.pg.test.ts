@@ -1,9 +1,8 @@
 // Postgres retention in bounded chunks: each chunk is its own short transaction taken under the write lock,
 // so inserts interleave with a long prune instead of waiting for all of it.
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { openPgStore, type PgStore } from '../../src/index';
 import { createPgDb, createWriteLock } from '../../src/pg/pg-connection';
 import { createPgMaintenance } from '../../src/pg/pg-maintenance.repository';
@@ -11,6 +10,7 @@ import { pgFoldStep } from '../../src/pg/pg-fold';
 import { silentLogger } from '../../src/types';
 import { makeEvent } from '../helpers/events';
 import { DATA_KEY } from '../shared/repository-suite';
+import { useTestPostgres } from '../helpers/test-postgres';
 
 const suite = pgTestsDisabled() ? describe.skip : describe;
 const D = 86_400_000;
@@ -18,22 +18,14 @@ const T0 = Date.UTC(2026, 7, 1);
 const schema = `maint_${process.pid}_${Date.now().toString(36)}`;
 
 suite('postgres retention in chunks', () => {
-  let server: TestPostgres | undefined;
+  const server = useTestPostgres([schema]);
   let store: PgStore | undefined;
+  // Hooks registered after the server's: opened once it runs, closed before it stops.
   beforeAll(async () => {
-    server = await startTestPostgres();
     store = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema });
-  }, 60_000);
+  });
   afterAll(async () => {
     await store?.close();
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL) {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
   });
 
   it('deletes the oldest events one bounded transaction at a time while inserts go on', async () => {
@@ -48,7 +40,7 @@ suite('postgres retention in chunks', () => {
           }),
         ),
       );
-    const { db } = await createPgDb({ connectionString: server!.url, schema, poolSize: 2 });
+    const { db } = await createPgDb({ connectionString: server.url, schema, poolSize: 2 });
     try {
       const lock = createWriteLock();
       let chunks = 0;

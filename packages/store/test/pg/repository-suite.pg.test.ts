@@ -1,40 +1,26 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isStoreError, openPgStore } from '../../src/index';
-import { pgTestsDisabled, startTestPostgres, type TestPostgres } from '@cpamp/testkit';
+import { pgTestsDisabled } from '@cpamp/testkit';
 import { makeEvent } from '../helpers/events';
+import { useTestPostgres } from '../helpers/test-postgres';
 import { defineRepositorySuite, DATA_KEY } from '../shared/repository-suite';
 
 // Real PostgreSQL: a throwaway cluster (or CPAMP_TEST_PG_URL); one schema per opened store.
 const suite = pgTestsDisabled() ? describe.skip : describe;
-let server: TestPostgres | undefined;
 let n = 0;
 const schemas: string[] = [];
 const prefix = `t${process.pid}_${Date.now().toString(36)}`;
 
 suite('postgres store', () => {
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    if (!server) return;
-    if (process.env.CPAMP_TEST_PG_URL && schemas.length) {
-      // An external server outlives the run: drop what this run created.
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      for (const name of schemas) await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
-      await client.end();
-    }
-    await server.stop();
-    // Stopping removes the cluster's files: one schema per opened store, slow on a loaded machine.
-  }, 60_000);
+  const server = useTestPostgres(schemas);
 
   defineRepositorySuite('postgres', {
     async open({ location, dataKey, now }) {
       const schema = location ?? `${prefix}_${++n}`;
       if (!location) schemas.push(schema);
       const store = await openPgStore({
-        connectionString: server!.url,
+        connectionString: server.url,
         schema,
         poolSize: 4,
         ...(dataKey ? { dataKey } : {}),
@@ -48,8 +34,8 @@ suite('postgres store', () => {
     it('two stores inserting overlapping batches concurrently store each event once, rollups exact', async () => {
       const schema = `${prefix}_concurrent`;
       schemas.push(schema);
-      const a = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
-      const b = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
+      const a = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema });
+      const b = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema });
       try {
         const day = Date.UTC(2026, 7, 20);
         const events = Array.from({ length: 300 }, (_, i) =>
@@ -90,7 +76,7 @@ suite('postgres store', () => {
         expect(listed.map((e) => e.rateLimitHeaders)).toEqual(
           listed.map((e) => events.find((x) => x.requestId === e.requestId)!.rateLimitHeaders),
         );
-        const c = new pg.Client({ connectionString: server!.url });
+        const c = new pg.Client({ connectionString: server.url });
         await c.connect();
         const q = (text: string) => c.query(text).then((r) => Number(r.rows[0].n));
         expect(await q(`SELECT count(*) AS n FROM "${schema}".header_set`)).toBe(2);
@@ -117,10 +103,10 @@ suite('postgres store', () => {
     });
 
     it('requires a data key and a valid schema name', async () => {
-      const noKey = await openPgStore({ connectionString: server!.url }).catch((e: unknown) => e);
+      const noKey = await openPgStore({ connectionString: server.url }).catch((e: unknown) => e);
       expect(isStoreError(noKey) && noKey.code).toBe('data_key_invalid');
       const badSchema = await openPgStore({
-        connectionString: server!.url,
+        connectionString: server.url,
         dataKey: DATA_KEY,
         schema: 'x; drop table',
       }).catch((e: unknown) => e);
@@ -130,8 +116,8 @@ suite('postgres store', () => {
     it('migrates once: a second store on the same schema sees the first one’s data', async () => {
       const schema = `${prefix}_shared`;
       schemas.push(schema);
-      const a = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
-      const b = await openPgStore({ connectionString: server!.url, dataKey: DATA_KEY, schema });
+      const a = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema });
+      const b = await openPgStore({ connectionString: server.url, dataKey: DATA_KEY, schema });
       try {
         await a.prices.set('gpt-5', { input: 1, output: 10 });
         // b's price cache follows the newer price version written by a.

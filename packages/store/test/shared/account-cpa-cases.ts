@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { upstreamDedupKey, type PgStoreRepositories, type UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { H, T0 } from './dataset';
+import { warmIfCached } from '../helpers/warm-cache';
 
 const DAY = 24 * H;
 const RANGE = { from: T0, to: T0 + 5 * DAY };
@@ -34,10 +35,6 @@ function traffic(): UsageEventInput[] {
   return out;
 }
 
-const warm = async (s: PgStoreRepositories) => {
-  const w = (s as { warmCache?: () => Promise<void> }).warmCache;
-  if (w) await w.call(s);
-};
 
 export function defineAccountCpaCases(
   fresh: (opts?: { columnCacheMaxEvents?: number }) => Promise<PgStoreRepositories>,
@@ -46,7 +43,7 @@ export function defineAccountCpaCases(
     const check = async (opts: { columnCacheMaxEvents?: number }) => {
       const s = await fresh(opts);
       await s.insertBatch(traffic());
-      await warm(s);
+      await warmIfCached(s);
       const requests = async (authIndex: string | string[], upstream?: string) =>
         (await s.analytics.totals({ ...RANGE, authIndex, ...(upstream ? { upstream } : {}) })).requests;
       // A bare auth_index: every CPA's account of that index, as before.

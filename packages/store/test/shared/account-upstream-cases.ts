@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { upstreamDedupKey, type PgStoreRepositories, type UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { H, T0 } from './dataset';
+import { warmIfCached } from '../helpers/warm-cache';
 
 const DAY = 24 * H;
 const CPAS = ['default', 'east', 'west'];
@@ -43,10 +44,6 @@ function traffic(): UsageEventInput[] {
   });
 }
 
-const warm = async (s: PgStoreRepositories) => {
-  const w = (s as { warmCache?: () => Promise<void> }).warmCache;
-  if (w) await w.call(s);
-};
 
 type Row = [string, string | undefined, number, number, number, number, number];
 const sorted = (rows: Row[]) => [...rows].sort((a, b) => `${a[0]}~${a[1]}`.localeCompare(`${b[0]}~${b[1]}`));
@@ -109,7 +106,7 @@ export function defineAccountUpstreamCases(
       // No account on two CPAs: every by-account view comes from the unsplit one.
       const apart = await fresh(opts);
       await apart.insertBatch(traffic().filter((e) => !(e.authIndex === 'acc1' && !e.upstream)));
-      await warm(apart);
+      await warmIfCached(apart);
       const rows = await check(apart, { from: T0, to: T0 + 13 * DAY });
       expect(rows.map((r) => `${r[0]}~${r[1]}`)).toEqual([
         'acc1~east',
@@ -122,7 +119,7 @@ export function defineAccountUpstreamCases(
 
       const s = await fresh(opts);
       await s.insertBatch(traffic());
-      await warm(s);
+      await warmIfCached(s);
       // Whole days (daily rollups), ragged edges (raw edges), one day, and an account filter.
       const all = await check(s, { from: T0, to: T0 + 13 * DAY });
       expect(
@@ -149,7 +146,7 @@ export function defineAccountUpstreamCases(
         authIndex: 'acc3',
       });
       await s.insertBatch([{ ...e, upstream: 'west', dedupKey: upstreamDedupKey('west', e.dedupKey) }]);
-      await warm(s);
+      await warmIfCached(s);
       const later = await check(s, { from: T0, to: T0 + 13 * DAY });
       expect(
         later

@@ -1,14 +1,14 @@
 // Imports of every format users hold, the JSONL export, the legacy /usage payload, retention and the storage
 // report: the same assertions on SQLite and Postgres. Where a result is long (an export, a payload), the case
 // builds the same data in an in-memory SQLite store and compares: on the Postgres run that is the parity check.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { StoreImportError, openStore, type PgStoreRepositories, type Store } from '../../src/index';
-import { makeEvent } from '../helpers/events';
+import { describe, expect, it } from 'vitest';
+import { StoreImportError, type PgStoreRepositories } from '../../src/index';
+import { tempStores } from '../helpers/temp-stores';
 import { testNormalize } from '../helpers/test-normalizer';
+import { fillDays } from '../helpers/scale-events';
 
 const recorded = (p: string) => fileURLToPath(new URL(`../../../../test/fixtures/${p}`, import.meta.url));
 const fx = (p: string) => fileURLToPath(new URL(`../fixtures/${p}`, import.meta.url));
@@ -33,40 +33,13 @@ async function importRecorded(s: PgStoreRepositories): Promise<void> {
   await s.io.importFile(RAW_QUEUE, { normalize: testNormalize });
 }
 
-const fill = async (s: PgStoreRepositories, days: number, perDay: number) => {
-  for (let d = 0; d < days; d++) {
-    await s.insertBatch(
-      Array.from({ length: perDay }, (_, i) =>
-        makeEvent({
-          timestampMs: T0 + d * D + i * 1000,
-          authIndex: `acc${i % 5}`,
-          apiKeyHash: `k${i % 3}`.padEnd(64, '0'),
-          failed: i % 7 === 0,
-          statusCode: i % 7 === 0 ? 500 : 200,
-          failBody: i % 7 === 0 ? 'x'.repeat(500) : '',
-        }),
-      ),
-    );
-  }
-};
+const fill = (s: PgStoreRepositories, days: number, perDay: number) =>
+  fillDays(s, T0, { days, perDay, failures: true });
 
 export function defineIoMaintenanceCases(fresh: () => Promise<PgStoreRepositories>): void {
-  const refs: Store[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const s of refs.splice(0)) await s.close();
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const reference = async () => {
-    const s = await openStore({ path: ':memory:' });
-    refs.push(s);
-    return s;
-  };
-  const tmp = () => {
-    const d = mkdtempSync(join(tmpdir(), 'cpamp-io-suite-'));
-    dirs.push(d);
-    return d;
-  };
+  const temp = tempStores();
+  const reference = () => temp.memory();
+  const tmp = () => temp.dir('cpamp-io-suite-');
 
   describe('import / export', () => {
     it('imports the recorded CPA legacy export, Plus JSONL and Plus usage.sqlite, a raw queue and a JSON array', async () => {

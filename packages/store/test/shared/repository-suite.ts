@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreError, type PgStoreRepositories, type StoredEventSummary } from '../../src/index';
-import { makeEvent } from '../helpers/events';
+import { everyFieldEvent, makeEvent } from '../helpers/events';
 import { defineAnalyticsCases } from './analytics-cases';
 import { defineBudgetsCases } from './budgets-cases';
 import { definePoolCases } from './pool-cases';
@@ -83,18 +83,7 @@ export function defineRepositorySuite(name: string, backend: RepositorySuiteBack
 
       it('stores every field and reads it back (list and get)', async () => {
         const s = await fresh();
-        const e = makeEvent({
-          requestId: 'not-hex-id',
-          failed: true,
-          statusCode: 503,
-          failBody: '{"error":"overloaded"}',
-          rateLimitHeaders: { 'x-codex-primary-used-percent': '87' },
-          tokenQuality: 'inconsistent',
-          inputTokens: 0,
-          outputTokens: 0,
-          unclassifiedTokens: 777,
-          generate: false,
-        });
+        const e = everyFieldEvent();
         await s.insertBatch([e]);
         const got = (await s.events.list({})).events[0]!;
         const { id, costMicros, priceVersion, priceMissing, costEstimated: _ce, ...fields } = got;

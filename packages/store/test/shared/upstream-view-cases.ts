@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
 import { GPT5_PRICE, H, KEY_A, KEY_B, M, T0 } from './dataset';
+import { warmIfCached } from '../helpers/warm-cache';
 
 const DAY = 24 * H;
 /** gemini-y stays unpriced. */
@@ -100,11 +101,6 @@ async function payload(s: PgStoreRepositories, f: AnalyticsFilter, limit?: numbe
   return JSON.parse(text);
 }
 
-/** What a store may warm (SQLite): the column cache, loaded after the inserts so a window applies. */
-const warm = async (s: PgStoreRepositories) => {
-  const w = (s as { warmCache?: () => Promise<void> }).warmCache;
-  if (w) await w.call(s);
-};
 
 export function defineUpstreamViewCases(
   fresh: (opts?: { columnCacheMaxEvents?: number }) => Promise<PgStoreRepositories>,
@@ -116,7 +112,7 @@ export function defineUpstreamViewCases(
       await s.prices.set('gpt-5', GPT5_PRICE);
       await s.prices.set('claude-x', CLAUDE_PRICE);
       await s.insertBatch(events);
-      await warm(s);
+      await warmIfCached(s);
       // The oracle: each CPA's events alone, read without a filter.
       for (const up of [...UPSTREAMS, ['east', 'west']] as const) {
         const names: readonly string[] = typeof up === 'string' ? [up] : up;
@@ -124,7 +120,7 @@ export function defineUpstreamViewCases(
         await only.prices.set('gpt-5', GPT5_PRICE);
         await only.prices.set('claude-x', CLAUDE_PRICE);
         await only.insertBatch(events.filter((e) => names.includes(e.upstream ?? 'default')));
-        await warm(only);
+        await warmIfCached(only);
         for (const range of [ALL, RECENT])
           for (const [name, view] of Object.entries(VIEWS)) {
             const got = plain(await view(s, { ...range, upstream: typeof up === 'string' ? up : [...up] }));
