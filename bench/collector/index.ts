@@ -2,15 +2,15 @@
 // Scenario A (http): N records queued in the fake CPA, collector drains them over HTTP.
 // Scenario B (subscribe): records published while the collector is subscribed over RESP.
 // The fake CPA runs in this same process, so it shares the 2 cores with the collector.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCollector, type CollectorMode } from '@cpamp/collector';
 import { openStore } from '@cpamp/store';
 import { emitUsage, generateUsage, startFakeCpa } from '@cpamp/testkit';
+import { benchMachine, writeBenchResult } from '../lib/bench-results';
 
 const N = Number(process.argv[2] ?? 50_000);
-const root = new URL('../..', import.meta.url).pathname;
 
 async function run(mode: CollectorMode, events: number): Promise<Record<string, number | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'cpamp-bench-collector-'));
@@ -75,20 +75,14 @@ async function run(mode: CollectorMode, events: number): Promise<Record<string, 
 const http = await run('http', N);
 const subscribe = await run('subscribe', Math.min(N, 40_000));
 const results = {
-  machine: {
-    cpus: cpus().length,
-    cpu: cpus()[0]?.model,
-    memGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: benchMachine(),
   target: { P4EventsPerSecond: 5000 },
   http,
   subscribe,
   note: 'subscribe is paced at 8,000 records/s by the emitter, so its figure is capped by the offered rate',
 };
 console.table([http, subscribe]);
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/collector.json'), JSON.stringify(results, null, 2));
+writeBenchResult('collector', results);
 console.log(
   `P4 (http) ${http.eventsPerSecond} events/s — target ≥ 5,000: ${Number(http.eventsPerSecond) >= 5000 ? 'PASS' : 'FAIL'}`,
 );

@@ -3,46 +3,26 @@
 // import/export and ingest-during-views parts, so a disk change can be measured before/after in minutes.
 // Env (bench only): DISK_BENCH_EVENTS (default 1,000,000), DISK_BENCH_DIR (default a tmp dir),
 // DISK_BENCH_TAG (result file bench/results/disk[-tag].json), DISK_BENCH_KEEP=1 keeps the database.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore, type UsageEventInput } from '@cpamp/store';
-import { MODEL_CATALOG, generateUsage } from '@cpamp/testkit';
-import { normalizeRecord } from '@cpamp/collector';
+import { openStore } from '@cpamp/store';
+import { insertGenerated, removeSqliteFiles, syncBenchPrices } from '../lib/bench-data';
+import { writeBenchResult } from '../lib/bench-results';
 
 const EVENTS = Number(process.env.DISK_BENCH_EVENTS ?? 1_000_000);
 const DIR = process.env.DISK_BENCH_DIR ?? join(tmpdir(), 'cpamp-disk-bench');
 const TAG = process.env.DISK_BENCH_TAG ?? '';
-const root = new URL('../..', import.meta.url).pathname;
 const log = (...a: unknown[]) => console.log(...a);
 
 mkdirSync(DIR, { recursive: true });
 const dbPath = join(DIR, 'disk.sqlite');
-for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+removeSqliteFiles(dbPath);
 const store = await openStore({ path: dbPath, dataKey: 'ab'.repeat(32), foldBelowCacheFloor: true });
-try {
-  await store.prices.sync(
-    { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-    { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-  );
-} catch {
-  // price fixture missing: costs stay unpriced
-}
+await syncBenchPrices(store);
 const t0 = performance.now();
-let batch: UsageEventInput[] = [];
-let inserted = 0;
-for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
-  const r = normalizeRecord(rec);
-  if (!r.ok) continue;
-  batch.push(r.event);
-  if (batch.length === 500) {
-    inserted += (await store.insertBatch(batch)).inserted;
-    batch = [];
-    if (inserted % 200_000 === 0) log(`  ${inserted.toLocaleString()} inserted`);
-  }
-}
-if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
+const inserted = await insertGenerated(store, { seed: 42, events: EVENTS, days: 30, batchSize: 500, log });
 await store.maintenance.foldRollups();
 await store.maintenance.checkpoint('TRUNCATE');
 const report = await store.maintenance.storageReport();
@@ -73,9 +53,5 @@ const result = {
   measuredAt: new Date().toISOString(),
 };
 log('disk', result);
-writeFileSync(
-  join(root, 'bench/results', `disk${TAG ? `-${TAG}` : ''}.json`),
-  JSON.stringify(result, null, 2) + '\n',
-);
-if (process.env.DISK_BENCH_KEEP !== '1')
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true });
+writeBenchResult(`disk${TAG ? `-${TAG}` : ''}`, result);
+if (process.env.DISK_BENCH_KEEP !== '1') removeSqliteFiles(dbPath);

@@ -2,18 +2,18 @@
 // throwaway Postgres cluster by copyFromSqlite, as `cpamp migrate --to` does. Reports rows/s for events and
 // for the whole copy, the verification result and peak RSS of this process.
 // Env (bench only): PG_MIGRATE_BENCH_EVENTS (default 1,000,000), PG_MIGRATE_BENCH_DIR, PG_MIGRATE_BENCH_CHUNK.
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { normalizeRecord } from '@cpamp/collector';
-import { copyFromSqlite, openStore, type UsageEventInput } from '@cpamp/store';
-import { MODEL_CATALOG, generateUsage, startTestPostgres } from '@cpamp/testkit';
+import { copyFromSqlite, openStore } from '@cpamp/store';
+import { startTestPostgres } from '@cpamp/testkit';
+import { insertGenerated, syncBenchPrices } from '../lib/bench-data';
+import { migrationBenchMachine, writeBenchResult } from '../lib/bench-results';
 
 const EVENTS = Number(process.env.PG_MIGRATE_BENCH_EVENTS ?? 1_000_000);
 const CHUNK = Number(process.env.PG_MIGRATE_BENCH_CHUNK ?? 5000);
 const DIR = process.env.PG_MIGRATE_BENCH_DIR ?? join(tmpdir(), 'cpamp-pg-migrate-bench');
-const root = new URL('../..', import.meta.url).pathname;
 const KEY = 'ab'.repeat(32);
 
 rmSync(DIR, { recursive: true, force: true });
@@ -22,26 +22,9 @@ const dbPath = join(DIR, 'cpamp.sqlite');
 console.log(`pg-migrate bench: building a SQLite store with ${EVENTS.toLocaleString()} events in ${DIR}`);
 const t0 = performance.now();
 const store = await openStore({ path: dbPath, dataKey: KEY });
-try {
-  await store.prices.sync(
-    { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-    { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-  );
-} catch {
-  // price fixture missing: costs stay unpriced
-}
+await syncBenchPrices(store);
 await store.settings.setManagementKey('bench-management-key');
-let batch: UsageEventInput[] = [];
-for (const rec of generateUsage({ seed: 42, events: EVENTS, days: 30 })) {
-  const r = normalizeRecord(rec);
-  if (!r.ok) continue;
-  batch.push(r.event);
-  if (batch.length === 2000) {
-    await store.insertBatch(batch);
-    batch = [];
-  }
-}
-if (batch.length) await store.insertBatch(batch);
+await insertGenerated(store, { seed: 42, events: EVENTS, days: 30, batchSize: 2000 });
 await store.close();
 const buildSec = (performance.now() - t0) / 1000;
 const sqliteMb = Math.round(statSync(dbPath).size / 1048576);
@@ -85,13 +68,10 @@ await server.stop();
 
 const results = {
   date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    memGb: Math.round(totalmem() / 1e9),
-    node: process.version,
-    loadAvg1mAtStart: load,
-    note: 'shared machine, loaded by other work while measuring; Postgres runs on the same 2 cores',
-  },
+  machine: migrationBenchMachine(
+    load,
+    'shared machine, loaded by other work while measuring; Postgres runs on the same 2 cores',
+  ),
   postgres: {
     version,
     settings: Object.fromEntries(settings.map((s) => [s.name, s.setting])),
@@ -114,8 +94,7 @@ const results = {
   tables,
   loadAvg1mAtEnd: loadavg()[0],
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/pg-migrate.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeBenchResult('pg-migrate', results);
 console.log(JSON.stringify(results, null, 2));
 rmSync(DIR, { recursive: true, force: true });
 if (!report.ok) process.exit(1);

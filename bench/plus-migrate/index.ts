@@ -2,11 +2,12 @@
 // builder) migrated by the first `cpamp serve` start (migratePlus), in a child process whose RSS is sampled.
 // Targets: ≤ 2 min, RSS ≤ 300 MB. Env (bench only): PLUS_BENCH_EVENTS (default 1,000,000), PLUS_BENCH_DIR.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildPlusDataDir, type SqliteCtor } from '@cpamp/testkit';
+import { migrationBenchMachine, writeBenchResult } from '../lib/bench-results';
 
 const EVENTS = Number(process.env.PLUS_BENCH_EVENTS ?? 1_000_000);
 const DIR = process.env.PLUS_BENCH_DIR ?? join(tmpdir(), 'cpamp-plus-migrate-bench');
@@ -42,13 +43,7 @@ const child = JSON.parse(res.stdout.trim().split('\n').pop()!) as {
 const cpampMb = Math.round(statSync(join(DIR, 'cpamp.sqlite')).size / 1048576);
 const results = {
   date: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    memGb: Math.round(totalmem() / 1e9),
-    node: process.version,
-    loadAvg1mAtStart: load,
-    note: 'shared machine, loaded by other work while measuring',
-  },
+  machine: migrationBenchMachine(load, 'shared machine, loaded by other work while measuring'),
   events: EVENTS,
   plusDbMb: plusMb,
   cpampDbMb: cpampMb,
@@ -64,7 +59,6 @@ const results = {
   progressLines: child.progressLines,
   targets: { migrateSec: '<= 120', peakRssMb: '<= 300' },
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/plus-migrate.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeBenchResult('plus-migrate', results);
 console.log(JSON.stringify(results, null, 2));
 rmSync(DIR, { recursive: true, force: true });

@@ -9,10 +9,9 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type AnalyticsFilter, type Store, type UsageEventInput } from '@cpamp/store';
-import { generateUsage } from '@cpamp/testkit';
-import { normalizeRecord } from '@cpamp/collector';
+import { openStore, type AnalyticsFilter, type Store } from '@cpamp/store';
 import { repriceEvents } from '../../packages/server/src/prices/reprice-job';
+import { insertGenerated, removeSqliteFiles } from '../lib/bench-data';
 
 const EVENTS = Number(process.env.REPRICE_BENCH_EVENTS ?? 1_000_000);
 const DIR = process.env.REPRICE_BENCH_DIR ?? join(tmpdir(), 'cpamp-reprice-bench');
@@ -28,25 +27,15 @@ const p95 = (xs: number[]) => {
 
 mkdirSync(DIR, { recursive: true });
 const dbPath = join(DIR, 'bench.sqlite');
-for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, `${dbPath}.colcache`, join(DIR, 'data.key')]) rmSync(f, { force: true });
+removeSqliteFiles(dbPath, `${dbPath}.colcache`, join(DIR, 'data.key'));
 if (BASE) copyFileSync(BASE, dbPath);
 const store: Store = await openStore({ path: dbPath, dataKey: 'cd'.repeat(32), cacheSnapshot: false });
 
 log(`reprice bench: ${EVENTS.toLocaleString()} events (no prices yet), dir ${DIR}${BASE ? `, copied from ${BASE}` : ''}`);
-let batch: UsageEventInput[] = [];
-let inserted = BASE ? (await store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER })).requests : 0;
 const t0 = performance.now();
-for (const rec of BASE ? [] : generateUsage({ seed: 7, events: EVENTS, days: 30 })) {
-  const r = normalizeRecord(rec);
-  if (!r.ok) continue;
-  batch.push(r.event);
-  if (batch.length === 5000) {
-    inserted += (await store.insertBatch(batch)).inserted;
-    batch = [];
-    if (inserted % 200_000 === 0) log(`  ${inserted.toLocaleString()} inserted`);
-  }
-}
-if (batch.length) inserted += (await store.insertBatch(batch)).inserted;
+const inserted = BASE
+  ? (await store.analytics.totals({ from: 0, to: Number.MAX_SAFE_INTEGER })).requests
+  : await insertGenerated(store, { seed: 7, events: EVENTS, days: 30, batchSize: 5000, log });
 log(`  ${inserted.toLocaleString()} inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 // Every deferred tier caught up, as a running server has it long before a price change (the hardest case for
 // re-pricing: every tier row below the watermark takes its cost delta). Before 2026-12-07 the fold was still

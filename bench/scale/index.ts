@@ -10,13 +10,14 @@
 // Each dialect runs in its own child process, so the RSS figure is that dialect's alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openPgStore, openStore, type AnalyticsFilter, type UsageEventInput } from '@cpamp/store';
 import { MODEL_CATALOG, startTestPostgres } from '@cpamp/testkit';
 import { scaleBatches } from './generate';
 import { runMatrix, type Cell } from './views';
+import { benchMachine, writeBenchResult } from '../lib/bench-results';
 
 const { values: args } = parseArgs({
   options: {
@@ -353,10 +354,7 @@ try {
     runsPerCell: RUNS,
     targets: { p95Ms: TARGET_MS, bytesPerEvent: dialect === 'sqlite' ? 250 : null, rssMb: 400 },
     machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      memGb: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+      ...benchMachine(),
       loadAverageStart: loadAtStart,
       note: 'shared by 9 workers while measuring: absolute times are noisy',
     },
@@ -371,8 +369,7 @@ try {
     cellsMs: cells,
   };
   const name = `scale-${dialect}${args.tag ? `-${args.tag}` : ''}`;
-  writeFileSync(join(root, `bench/results/${name}.json`), JSON.stringify(out, null, 2) + '\n');
-  log(`wrote bench/results/${name}.json`);
+  log(`wrote ${writeBenchResult(name, out)}`);
 } finally {
   await store.close();
   await pg?.stop();

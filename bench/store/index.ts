@@ -3,8 +3,8 @@
 // Env (bench only): STORE_BENCH_EVENTS (default 1,000,000), STORE_BENCH_DIR (default a tmp dir).
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   dashboardView,
@@ -15,7 +15,9 @@ import {
   type AnalyticsFilter,
 } from '@cpamp/store';
 import { p1Views } from '../lib/store-views';
-import { MODEL_CATALOG, generateUsage } from '@cpamp/testkit';
+import { removeSqliteFiles, syncBenchPrices } from '../lib/bench-data';
+import { benchMachine, writeBenchResult } from '../lib/bench-results';
+import { generateUsage } from '@cpamp/testkit';
 import { normalizeRecord } from '@cpamp/collector';
 
 const EVENTS = Number(process.env.STORE_BENCH_EVENTS ?? 1_000_000);
@@ -44,7 +46,7 @@ const mb = (b: number) => Math.round(b / 1048576);
 
 mkdirSync(DIR, { recursive: true });
 const dbPath = join(DIR, 'bench.sqlite');
-for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, join(DIR, 'data.key')]) rmSync(f, { force: true });
+removeSqliteFiles(dbPath, join(DIR, 'data.key'));
 const log = (...a: unknown[]) => console.log(...a);
 const { fn: normalize, name: normalizerName } = await loadNormalize();
 log(`store bench: ${EVENTS.toLocaleString()} events, normaliser: ${normalizerName}, dir ${DIR}`);
@@ -52,14 +54,7 @@ log(`store bench: ${EVENTS.toLocaleString()} events, normaliser: ${normalizerNam
 // As `cpamp serve` opens it (open-server-store.ts): no day-dims tiers while the cache holds the whole log.
 const store: Store = await openStore({ path: dbPath, dataKey: 'ab'.repeat(32), foldBelowCacheFloor: true });
 // Realistic prices for the catalog so cost is computed at insert.
-try {
-  await store.prices.sync(
-    { file: join(root, 'packages/store/test/fixtures/litellm-prices.json') },
-    { models: [...new Set(MODEL_CATALOG.flatMap((m) => [m.id, m.alias]))] },
-  );
-} catch {
-  // price fixture missing: costs stay unpriced
-}
+await syncBenchPrices(store);
 
 // --- P3: ingest (store level: insertBatch of 500 pre-normalised events, timed alone) ---
 let insertMs = 0;
@@ -189,11 +184,11 @@ log(
 const p1Cache = await runP1('column cache');
 // STORE_BENCH_VIEWS_ONLY=1: stop after P1 (the analytics views) and write bench/results/store-views.json.
 if (process.env.STORE_BENCH_VIEWS_ONLY === '1') {
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version };
-  writeFileSync(
-    join(root, 'bench/results/store-views.json'),
-    JSON.stringify({ machine, events: EVENTS, P1: { targetMs: 100, sqlEngine: p1Sql, cacheEngine: p1Cache, cacheWarmMs: warmMs } }, null, 2),
-  );
+  writeBenchResult('store-views', {
+    machine: benchMachine(),
+    events: EVENTS,
+    P1: { targetMs: 100, sqlEngine: p1Sql, cacheEngine: p1Cache, cacheWarmMs: warmMs },
+  });
   await store.close();
   process.exit(0);
 }
@@ -296,12 +291,7 @@ const imp = child(['--import', join(DIR, 'import.sqlite'), jsonl]);
 log('P8 import', { ms: imp.ms, rssMb: imp.rssMb });
 
 const results = {
-  machine: {
-    cpus: cpus().length,
-    cpu: cpus()[0]?.model,
-    memGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: benchMachine(),
   events: EVENTS,
   normaliser: normalizerName,
   P1: { targetMs: 100, sqlEngine: p1Sql, cacheEngine: p1Cache, cacheWarmMs: warmMs },
@@ -317,8 +307,7 @@ const results = {
   },
   F10: { target: 'no SQLITE_BUSY; p95 within 2x of P1; ingest >= 20,000/s', ...f10 },
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/store.json'), JSON.stringify(results, null, 2));
+writeBenchResult('store', results);
 console.table({
   P1_sql_worst_ms: { value: p1Sql.worst.ms, target: '<= 100' },
   P1_cache_worst_ms: { value: p1Cache.worst.ms, target: '<= 100' },
