@@ -1,10 +1,26 @@
 // The built `cpamp serve` as a bench child: a free port, the bench's admin key, none of the caller's CPA or
-// data-key variables, killed if the bench dies (an orphan would hold the data-dir lock).
+// data-key variables, killed if the bench dies (an orphan would hold the data-dir lock); waiting for it to
+// answer, and stopping it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const BENCH_CLI = join(root, 'packages/server/dist/cli.js');
+/** The server benches' admin key (server, ab-views, rss-breakdown, p7-probe): their data dirs are shared. */
+export const BENCH_ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Exits (2) when a built file the bench runs against is missing. */
+export function requireBuilt(files: string[]): void {
+  for (const f of files) {
+    if (!existsSync(f)) {
+      console.error(`missing ${f}: run \`npm run build\` first (npm run bench does it)`);
+      process.exit(2);
+    }
+  }
+}
 
 export interface BenchServer {
   proc: ChildProcess;
@@ -74,4 +90,25 @@ export async function waitForWarmCache(base: string, adminKey: string, tries = 1
     await new Promise((r) => setTimeout(r, 100));
   }
   return cache;
+}
+
+/** Polls `/health` every 5 ms until it answers 200 (the P7 figure's end point). */
+export async function waitForHealth(base: string): Promise<void> {
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the server has not exited within `graceMs`. */
+export async function stopBenchServer(proc: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(graceMs)]);
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
 }

@@ -6,16 +6,21 @@
 // BENCH_SERVER_CLI starts another build, AB_DATA_DIR a copy of the data dir (when snapshot formats differ).
 // Usage: node --import tsx bench/server/ab-views.mts <dataDir> <rounds> <out.json|-> 'A=K=V,K=V' 'B=K=V' …
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startFakeCpa } from '@cpamp/testkit';
-import { spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
+import { readDataDirMarker } from '../lib/bench-data';
+import {
+  BENCH_ADMIN_KEY as ADMIN_KEY,
+  spawnBenchServer,
+  stopBenchServer,
+  waitForWarmCache,
+} from '../lib/bench-server';
+import { ANALYTICS as A, p1HttpFilters, p1HttpViews, rangeQuery, type FilterOptionsBody } from '../lib/http-views';
 
 const [dir, roundsArg, outFile, ...variantArgs] = process.argv.slice(2);
 if (!dir || !roundsArg || !outFile || variantArgs.length === 0)
   throw new Error("usage: ab-views.mts <dataDir> <rounds> <out.json|-> 'name=K=V,K=V' …");
 const rounds = Number(roundsArg);
 const reps = Number(process.env.AB_REPS ?? 3);
-const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const probe = new URL('./mem-probe.mjs', import.meta.url).pathname;
 const variants = variantArgs.map((a) => {
@@ -25,26 +30,8 @@ const variants = variantArgs.map((a) => {
   for (const kv of rest ? rest.split(',') : []) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
   return { name, env };
 });
-const marker = JSON.parse(readFileSync(join(dir, 'bench-ready.json'), 'utf8')) as { maxTs: number };
-const maxTs = marker.maxTs + 1;
-const H = 3_600_000;
-const rng = (h: number) => `from=${maxTs - h * H}&to=${maxTs}`;
-const A = '/v0/management/analytics';
-const views: Record<string, string> = {
-  summary24h: `${A}/summary?${rng(24)}`,
-  summary7d: `${A}/summary?${rng(168)}`,
-  summary30d: `${A}/summary?${rng(720)}`,
-  timelineHourly7d: `${A}/timeline?${rng(168)}&granularity=hour&tz=Europe/Berlin`,
-  timelineDaily30dTop10: `${A}/timeline?${rng(720)}&granularity=day&tz=Asia/Shanghai&splitTopModels=10`,
-  byModel30d: `${A}/breakdown/model?${rng(720)}&sort=cost`,
-  byKey30d: `${A}/breakdown/key?${rng(720)}&sort=requests`,
-  byAccount30d: `${A}/breakdown/account?${rng(720)}&sort=tokens`,
-  byProvider30d: `${A}/breakdown/provider?${rng(720)}`,
-  filterOptions30d: `${A}/filter-options?${rng(720)}`,
-  latency7d: `${A}/latency-percentiles?${rng(168)}`,
-  heatmap30d: `${A}/heatmap?${rng(720)}&tz=America/New_York`,
-  usage24h: `/v0/management/usage?${rng(24)}`,
-};
+const rng = rangeQuery(readDataDirMarker<{ maxTs: number }>(dir).maxTs + 1);
+const views: Record<string, string> = { ...p1HttpViews(rng), usage24h: `/v0/management/usage?${rng(24)}` };
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? +s[Math.floor(s.length / 2)]!.toFixed(1) : NaN;
@@ -79,22 +66,8 @@ async function runOnce(v: (typeof variants)[number]): Promise<void> {
     return { ms: performance.now() - t, body };
   };
   await waitForWarmCache(base, ADMIN_KEY);
-  const opts = JSON.parse((await get(`${A}/filter-options?${rng(720)}`)).body) as {
-    keys: { hash: string }[];
-    accounts: { authIndex: string }[];
-    models: { name: string }[];
-    providers: { name: string }[];
-  };
-  const enc = encodeURIComponent;
-  const filters = [
-    '',
-    `&key=${enc(opts.keys[0]!.hash)}`,
-    `&account=${enc(opts.accounts[10]!.authIndex)}`,
-    `&model=${enc(opts.models[0]!.name)}`,
-    `&provider=${enc(opts.providers[0]!.name)}`,
-    '&status=failure',
-    `&key=${enc(opts.keys[0]!.hash)}&model=${enc(opts.models[0]!.name)}`,
-  ];
+  const opts = JSON.parse((await get(`${A}/filter-options?${rng(720)}`)).body) as FilterOptionsBody;
+  const filters = Object.values(p1HttpFilters(opts));
   const r = results[v.name]!;
   let total = 0;
   const cpu0 = cpuMsOf(s.proc.pid!);
@@ -108,10 +81,7 @@ async function runOnce(v: (typeof variants)[number]): Promise<void> {
   r.totalMs.push(Math.round(total));
   r.cpuMs.push(cpuMsOf(s.proc.pid!) - cpu0);
   r.peakRssMb.push(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))?.[1] ?? 0) >> 10);
-  await new Promise((res) => {
-    s.proc.once('exit', res);
-    s.proc.kill('SIGTERM');
-  });
+  await stopBenchServer(s.proc);
 }
 
 const load: number[] = [];

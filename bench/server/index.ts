@@ -5,18 +5,24 @@
 // keyed by event count, so a re-run skips the build.
 import type { ChildProcess } from 'node:child_process';
 import { get as httpGet } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@cpamp/store';
 import { generateUsage, startFakeCpa } from '@cpamp/testkit';
-import { buildBenchData } from '../lib/bench-data';
-import { spawnBenchServer } from '../lib/bench-server';
+import { buildBenchData, markDataDirReady, readDataDirMarker, reuseDataDir } from '../lib/bench-data';
+import { benchMachine, writeBenchResult } from '../lib/bench-results';
+import {
+  BENCH_ADMIN_KEY as ADMIN_KEY,
+  BENCH_CLI as CLI,
+  requireBuilt,
+  spawnBenchServer,
+  stopBenchServer,
+  waitForHealth,
+} from '../lib/bench-server';
+import { ANALYTICS as A, p1HttpFilters, p1HttpViews, rangeQuery, type FilterOptionsBody } from '../lib/http-views';
 
 const EVENTS = Number(process.env.SERVER_BENCH_EVENTS ?? 1_000_000);
-const root = new URL('../..', import.meta.url).pathname;
-const CLI = join(root, 'packages/server/dist/cli.js');
-const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
 const DATA_DIR = join(tmpdir(), `cpamp-server-bench-${EVENTS}`);
 const REPS = 10;
 const log = (...a: unknown[]) => console.log(...a);
@@ -27,24 +33,15 @@ const p95 = (xs: number[]): number => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-if (!existsSync(CLI)) {
-  console.error(`missing ${CLI}: run \`npm run build\` first (npm run bench does it)`);
-  process.exit(2);
-}
+requireBuilt([CLI]);
 
 // --- (1) data set: build once per event count ---
 async function buildDataDir(): Promise<void> {
-  const marker = join(DATA_DIR, 'bench-ready.json');
-  if (existsSync(marker)) {
-    log(`reusing data dir ${DATA_DIR}`);
-    return;
-  }
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
+  if (reuseDataDir(DATA_DIR, log)) return;
   // A warm cache is snapshotted on close (<db>.colcache): the server then starts as after a restart.
   // The data set's newest event: P11 later adds a few records at "now", which must not move the ranges.
   const { inserted, maxTs } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, snapshot: true, log });
-  writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted, maxTs }));
+  markDataDirReady(DATA_DIR, { events: EVENTS, inserted, maxTs });
 }
 
 // --- child server ---
@@ -56,13 +53,6 @@ interface Child {
 function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Child {
   const startedAt = performance.now();
   return { ...spawnBenchServer(dataDir, ADMIN_KEY, extraEnv), startedAt };
-}
-async function stopServer(c: Child): Promise<void> {
-  if (c.proc.exitCode !== null) return;
-  const exited = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGTERM');
-  await Promise.race([exited, sleep(15_000)]);
-  if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
 }
 function rssMb(pid: number): number {
   try {
@@ -132,18 +122,8 @@ let p7Ms = -1;
 let base = '';
 try {
   base = await server.url;
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/health`);
-      if (r.status === 200) {
-        p7Ms = Math.round(performance.now() - server.startedAt);
-        break;
-      }
-    } catch {
-      // not yet
-    }
-    await sleep(5);
-  }
+  await waitForHealth(base);
+  p7Ms = Math.round(performance.now() - server.startedAt);
 } catch (e) {
   console.error(e);
   process.exit(1);
@@ -157,47 +137,13 @@ log(`P7 spawn -> /health 200: ${p7Ms} ms (${base}, pid ${pid}; column-cache snap
 const newest = (await get(base, '/v0/management/analytics/events?limit=1')).body as {
   events: { timestampMs: number }[];
 };
-const markerMaxTs = (
-  JSON.parse(readFileSync(join(DATA_DIR, 'bench-ready.json'), 'utf8')) as { maxTs?: number }
-).maxTs;
+const markerMaxTs = readDataDirMarker(DATA_DIR).maxTs;
 const maxTs = (markerMaxTs ?? newest.events[0]?.timestampMs ?? Date.now()) + 1;
-const H = 3_600_000;
-const rng = (hours: number) => `from=${maxTs - hours * H}&to=${maxTs}`;
-const opts = (await get(base, `/v0/management/analytics/filter-options?${rng(720)}`)).body as {
-  keys: { hash: string }[];
-  accounts: { authIndex: string }[];
-  models: { name: string }[];
-  providers: { name: string }[];
-};
+const rng = rangeQuery(maxTs);
+const opts = (await get(base, `${A}/filter-options?${rng(720)}`)).body as FilterOptionsBody;
 const enc = encodeURIComponent;
-const key = enc(opts.keys[0]!.hash);
-const model = enc(opts.models[0]!.name);
-const account = enc(opts.accounts[Math.min(10, opts.accounts.length - 1)]!.authIndex);
-const provider = enc(opts.providers[0]!.name);
-const filters: Record<string, string> = {
-  unfiltered: '',
-  key: `&key=${key}`,
-  account: `&account=${account}`,
-  model: `&model=${model}`,
-  provider: `&provider=${provider}`,
-  failures: '&status=failure',
-  keyModel: `&key=${key}&model=${model}`,
-};
-const A = '/v0/management/analytics';
-const views: Record<string, string> = {
-  summary24h: `${A}/summary?${rng(24)}`,
-  summary7d: `${A}/summary?${rng(168)}`,
-  summary30d: `${A}/summary?${rng(720)}`,
-  timelineHourly7d: `${A}/timeline?${rng(168)}&granularity=hour&tz=Europe/Berlin`,
-  timelineDaily30dTop10: `${A}/timeline?${rng(720)}&granularity=day&tz=Asia/Shanghai&splitTopModels=10`,
-  byModel30d: `${A}/breakdown/model?${rng(720)}&sort=cost`,
-  byKey30d: `${A}/breakdown/key?${rng(720)}&sort=requests`,
-  byAccount30d: `${A}/breakdown/account?${rng(720)}&sort=tokens`,
-  byProvider30d: `${A}/breakdown/provider?${rng(720)}`,
-  filterOptions30d: `${A}/filter-options?${rng(720)}`,
-  latency7d: `${A}/latency-percentiles?${rng(168)}`,
-  heatmap30d: `${A}/heatmap?${rng(720)}&tz=America/New_York`,
-};
+const filters = p1HttpFilters(opts);
+const views = p1HttpViews(rng);
 
 /** What the bench asks at the moment (P6 names the phase its maximum was seen in). */
 let phase = 'start';
@@ -344,18 +290,13 @@ async function runP11(): Promise<{ samples: number[]; p95: number; max: number }
   }
 }
 const p11 = await runP11();
-await stopServer(server);
+await stopBenchServer(server.proc);
 await fake.close();
 log('P11 emit -> SSE arrival (ms):', p11);
 
 const p2Worst = Math.max(...Object.values(p2).flatMap((x) => [x.page1, x.page50]));
 const results = {
-  machine: {
-    cpus: cpus().length,
-    cpu: cpus()[0]?.model,
-    memGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-  },
+  machine: benchMachine(),
   events: EVENTS,
   dataDir: DATA_DIR,
   P1: { targetMs: 100, reps: REPS, warm, coldSingleRequest: cold, cacheState },
@@ -364,8 +305,7 @@ const results = {
   P7: { targetMs: 1000, spawnToHealthMs: p7Ms, columnCacheSnapshot: snapshot },
   P11: { targetMs: 2000, note: 'same server and data set, 5 records', ...p11 },
 };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/server.json'), JSON.stringify(results, null, 2));
+writeBenchResult('server', results);
 console.table({
   P1_warm_worst_p95_ms: { measured: warm.worst.ms, target: '<= 100', where: warm.worst.what },
   P1_cold_worst_ms: { measured: cold.worst.ms, target: '(info)', where: cold.worst.what },

@@ -5,11 +5,18 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFakeCpa } from '@cpamp/testkit';
-import { spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
+import { readDataDirMarker } from '../lib/bench-data';
+import {
+  BENCH_ADMIN_KEY as ADMIN_KEY,
+  spawnBenchServer,
+  stopBenchServer,
+  waitForHealth,
+  waitForWarmCache,
+} from '../lib/bench-server';
+import { ANALYTICS as A, p1HttpFilters, p1HttpViews, rangeQuery, type FilterOptionsBody } from '../lib/http-views';
 
 const [dir, ...envArgs] = process.argv.slice(2);
 if (!dir) throw new Error('usage: rss-breakdown.mts <dataDir> [KEY=VALUE …]');
-const ADMIN_KEY = 'cpamp_bench_admin_key_0123456789abcdef';
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const probe = new URL('./mem-probe.mjs', import.meta.url).pathname;
 const outFile = join(dir, `mem-probe-${process.pid}.json`);
@@ -24,14 +31,7 @@ const s = spawnBenchServer(dir, ADMIN_KEY, {
   ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'NODE_OPTIONS')),
 });
 const base = await s.url;
-for (;;) {
-  try {
-    if ((await fetch(`${base}/health`)).status === 200) break;
-  } catch {
-    // not yet
-  }
-  await new Promise((r) => setTimeout(r, 5));
-}
+await waitForHealth(base);
 const healthMs = Math.round(performance.now() - t0);
 const rows: Record<string, unknown> = {};
 let peak = 0;
@@ -57,41 +57,11 @@ const get = async (path: string) => {
   return t;
 };
 await snap('health');
-const marker = JSON.parse(readFileSync(join(dir, 'bench-ready.json'), 'utf8')) as { maxTs: number };
-const maxTs = marker.maxTs + 1;
-const H = 3_600_000;
-const rng = (h: number) => `from=${maxTs - h * H}&to=${maxTs}`;
-const A = '/v0/management/analytics';
-const opts = JSON.parse(await get(`${A}/filter-options?${rng(720)}`)) as {
-  keys: { hash: string }[];
-  accounts: { authIndex: string }[];
-  models: { name: string }[];
-  providers: { name: string }[];
-};
+const rng = rangeQuery(readDataDirMarker<{ maxTs: number }>(dir).maxTs + 1);
+const opts = JSON.parse(await get(`${A}/filter-options?${rng(720)}`)) as FilterOptionsBody;
 const enc = encodeURIComponent;
-const filters = [
-  '',
-  `&key=${enc(opts.keys[0]!.hash)}`,
-  `&account=${enc(opts.accounts[10]!.authIndex)}`,
-  `&model=${enc(opts.models[0]!.name)}`,
-  `&provider=${enc(opts.providers[0]!.name)}`,
-  '&status=failure',
-  `&key=${enc(opts.keys[0]!.hash)}&model=${enc(opts.models[0]!.name)}`,
-];
-const views = [
-  `${A}/summary?${rng(24)}`,
-  `${A}/summary?${rng(168)}`,
-  `${A}/summary?${rng(720)}`,
-  `${A}/timeline?${rng(168)}&granularity=hour&tz=Europe/Berlin`,
-  `${A}/timeline?${rng(720)}&granularity=day&tz=Asia/Shanghai&splitTopModels=10`,
-  `${A}/breakdown/model?${rng(720)}&sort=cost`,
-  `${A}/breakdown/key?${rng(720)}&sort=requests`,
-  `${A}/breakdown/account?${rng(720)}&sort=tokens`,
-  `${A}/breakdown/provider?${rng(720)}`,
-  `${A}/filter-options?${rng(720)}`,
-  `${A}/latency-percentiles?${rng(168)}`,
-  `${A}/heatmap?${rng(720)}&tz=America/New_York`,
-];
+const filters = Object.values(p1HttpFilters(opts));
+const views = Object.values(p1HttpViews(rng));
 // As the server bench's cold phase: one request of each view (and one /usage) before the cache is warm.
 if (process.env.RSS_BREAKDOWN_COLD) {
   for (const v of views) for (const f of filters) await get(v + f);
@@ -133,10 +103,7 @@ for (const [k, v] of Object.entries(rows)) {
   const m = (v as { mappings?: unknown }).mappings;
   if (m) console.log(`mappings ${k}: ${JSON.stringify(m)}`);
 }
-await new Promise((r) => {
-  s.proc.once('exit', r);
-  s.proc.kill('SIGTERM');
-});
+await stopBenchServer(s.proc);
 rmSync(outFile, { force: true });
 await fake.close();
 process.exit(0);

@@ -2,14 +2,14 @@
 // the server bench does) and prints spawn → listen line and spawn → first /health 200.
 // Usage: node --import tsx bench/store/p7-probe.mts <dataDir> [runs] [logLevel]
 import { startFakeCpa } from '@cpamp/testkit';
-import { spawnBenchServer } from '../lib/bench-server';
+import { BENCH_ADMIN_KEY, spawnBenchServer, stopBenchServer, waitForHealth } from '../lib/bench-server';
 
 const [dir, n = '3', level = 'warn'] = process.argv.slice(2);
 if (!dir) throw new Error('usage: p7-probe.mts <dataDir> [runs] [logLevel]');
 const fake = await startFakeCpa({});
 for (let i = 0; i < Number(n); i++) {
   const t0 = performance.now();
-  const s = spawnBenchServer(dir, 'cpamp_bench_admin_key_0123456789abcdef', {
+  const s = spawnBenchServer(dir, BENCH_ADMIN_KEY, {
     CPA_UPSTREAM_URL: fake.url,
     CPA_MANAGEMENT_KEY: fake.managementKey,
     LOG_LEVEL: level,
@@ -23,21 +23,11 @@ for (let i = 0; i < Number(n); i++) {
   s.proc.stderr!.on('data', tag);
   const url = await s.url;
   const tListen = performance.now() - t0;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) break;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitForHealth(url);
   console.log(
     `run ${i}: listen line ${Math.round(tListen)} ms, /health 200 ${Math.round(performance.now() - t0)} ms`,
   );
   if (level !== 'warn') console.log(lines.join('\n'));
-  await new Promise((r) => {
-    s.proc.once('exit', r);
-    s.proc.kill('SIGTERM');
-  });
+  await stopBenchServer(s.proc);
 }
 await fake.close();
