@@ -6,48 +6,31 @@
 //    (one /matrix request, and the 8 breakdowns the card made before) and TTFT p50 / p95 (overall and per model).
 // The data set ends now (the Dashboard shows today), 30 days, seed 42; it is rebuilt when older than 6 h.
 // Env (bench only): PANEL_VIEWS_EVENTS (default 1,000,000), PANEL_VIEWS_REPS (default 20), PANEL_VIEWS_RUNS (default 5).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startFakeCpa } from '@cpamp/testkit';
-import { chromium } from 'playwright-core';
-import { buildBenchData } from '../lib/bench-data';
-import { BENCH_CLI as CLI, spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
+import { buildBenchData, markDataDirReady, reuseDataDir } from '../lib/bench-data';
+import { writeBenchResult } from '../lib/bench-results';
+import { BENCH_CLI as CLI, requireBuilt, waitForWarmCache } from '../lib/bench-server';
+import { BENCH_PANEL as PANEL, launchBenchBrowser, openPanelPage, startPanelServer } from '../lib/panel-bench';
 
 const EVENTS = Number(process.env.PANEL_VIEWS_EVENTS ?? 1_000_000);
 const REPS = Number(process.env.PANEL_VIEWS_REPS ?? 20);
 const RUNS = Number(process.env.PANEL_VIEWS_RUNS ?? 5);
-const root = new URL('../..', import.meta.url).pathname;
-const PANEL = join(root, 'packages/panel/dist/management.html');
 const ADMIN_KEY = 'cpamp_panel_views_bench_admin_key_012345';
 const DATA_DIR = join(tmpdir(), `cpamp-panel-views-bench-${EVENTS}`);
 const RENDER_TARGET_MS = 1500;
 const VIEW_TARGET_MS = 100;
 const DAY = 86_400_000;
 const log = (...a: unknown[]) => console.log(...a);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-for (const f of [CLI, PANEL]) {
-  if (!existsSync(f)) {
-    console.error(`missing ${f}: run \`npm run build\` first`);
-    process.exit(2);
-  }
-}
+requireBuilt([CLI, PANEL]);
 
 async function buildDataDir(): Promise<number> {
-  const marker = join(DATA_DIR, 'bench-ready.json');
-  if (existsSync(marker)) {
-    const m = JSON.parse(readFileSync(marker, 'utf8')) as { end: number };
-    if (Date.now() - m.end < 6 * 3_600_000) {
-      log(`reusing data dir ${DATA_DIR}`);
-      return m.end;
-    }
-  }
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
+  const reused = reuseDataDir<{ end: number }>(DATA_DIR, log, (m) => Date.now() - m.end < 6 * 3_600_000);
+  if (reused) return reused.end;
   const end = Date.now();
   const { inserted } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, end, log });
-  writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted, end }));
+  markDataDirReady(DATA_DIR, { events: EVENTS, inserted, end });
   return end;
 }
 
@@ -65,13 +48,8 @@ const pct = (xs: number[], p: number): number => {
 };
 
 const end = await buildDataDir();
-const fake = await startFakeCpa({});
-const server = spawnBenchServer(DATA_DIR, ADMIN_KEY, {
-  CPA_UPSTREAM_URL: fake.url,
-  CPA_MANAGEMENT_KEY: fake.managementKey,
-  PANEL_PATH: PANEL,
-});
-const base = await server.url;
+const server = await startPanelServer(DATA_DIR, ADMIN_KEY);
+const base = server.base;
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 const warmT0 = performance.now();
 const cache = await waitForWarmCache(base, ADMIN_KEY);
@@ -136,28 +114,13 @@ for (const [view, fn] of Object.entries(VIEWS)) {
 }
 
 // The Dashboard's first meaningful render in Chromium: requests today drawn and the top models listed.
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-  ],
-});
+const browser = await launchBenchBrowser();
 const renders: { run: number; ms: number; requests: string }[] = [];
 const errors: string[] = [];
 try {
   // Run 0 warms the browser's own caches (V8 code cache of the panel's script); it is reported, not ranked.
   for (let run = 0; run <= RUNS; run++) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    await context.addInitScript(
-      `sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`,
-    );
-    const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page } = await openPanelPage(browser, ADMIN_KEY, errors);
     await page.goto(`${base}/management.html#/`);
     const first = await page.waitForFunction(
       () => {
@@ -175,13 +138,7 @@ try {
   }
 } finally {
   await browser.close();
-  if (server.proc.exitCode === null) {
-    const exited = new Promise((r) => server.proc.once('exit', r));
-    server.proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
-  }
-  await fake.close();
+  await server.close();
 }
 
 const ranked = renders.filter((r) => r.run > 0).map((r) => r.ms);
@@ -194,34 +151,26 @@ log(
   `\n#19 — Dashboard first meaningful render (requests today ${renders[0]?.requests ?? '?'} + top models): first run ${renders[0]?.ms} ms, p50 ${pct(ranked, 0.5)} ms, max ${renderMax} ms (target ≤ ${RENDER_TARGET_MS} ms) ${renderMax <= RENDER_TARGET_MS ? 'OK' : 'MISSED'}`,
 );
 if (errors.length) log(`console errors: ${errors.slice(0, 5).join(' | ')}`);
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench/results/panel-views.json'),
-  `${JSON.stringify(
-    {
-      at: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        memGb: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        loadAverage: loadavg(),
-      },
-      events: EVENTS,
-      reps: REPS,
-      views: { targetP95Ms: VIEW_TARGET_MS, rows: views },
-      dashboardRender: {
-        targetMs: RENDER_TARGET_MS,
-        firstRunMs: renders[0]?.ms,
-        p50Ms: pct(ranked, 0.5),
-        maxMs: renderMax,
-        ok: renderMax <= RENDER_TARGET_MS,
-        runs: renders,
-      },
-      consoleErrors: errors,
-    },
-    null,
-    2,
-  )}\n`,
-);
-log('wrote bench/results/panel-views.json');
+const file = writeBenchResult('panel-views', {
+  at: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverage: loadavg(),
+  },
+  events: EVENTS,
+  reps: REPS,
+  views: { targetP95Ms: VIEW_TARGET_MS, rows: views },
+  dashboardRender: {
+    targetMs: RENDER_TARGET_MS,
+    firstRunMs: renders[0]?.ms,
+    p50Ms: pct(ranked, 0.5),
+    maxMs: renderMax,
+    ok: renderMax <= RENDER_TARGET_MS,
+    runs: renders,
+  },
+  consoleErrors: errors,
+});
+log(`wrote ${file}`);
 process.exit(0);

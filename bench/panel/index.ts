@@ -5,40 +5,27 @@
 // loaded (breakdown, latency, heatmap, failure analysis).
 // Env (bench only): PANEL_BENCH_EVENTS (default 1,000,000), PANEL_BENCH_RUNS (default 5 per preset).
 // The data dir is built once per event count (or copied from the server bench's cached one).
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { USAGE_DEFAULT_END_MS, startFakeCpa } from '@cpamp/testkit';
-import { chromium } from 'playwright-core';
-import { buildBenchData } from '../lib/bench-data';
-import { BENCH_CLI as CLI, spawnBenchServer, waitForWarmCache } from '../lib/bench-server';
+import { USAGE_DEFAULT_END_MS } from '@cpamp/testkit';
+import { buildBenchData, markDataDirReady, reuseDataDir } from '../lib/bench-data';
+import { writeBenchResult } from '../lib/bench-results';
+import { BENCH_CLI as CLI, requireBuilt, waitForWarmCache } from '../lib/bench-server';
+import { BENCH_PANEL as PANEL, launchBenchBrowser, openPanelPage, startPanelServer } from '../lib/panel-bench';
 
 const EVENTS = Number(process.env.PANEL_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.PANEL_BENCH_RUNS ?? 5);
-const root = new URL('../..', import.meta.url).pathname;
-const PANEL = join(root, 'packages/panel/dist/management.html');
 const ADMIN_KEY = 'cpamp_panel_bench_admin_key_0123456789';
 const DATA_DIR = join(tmpdir(), `cpamp-panel-bench-${EVENTS}`);
 const SERVER_BENCH_DIR = join(tmpdir(), `cpamp-server-bench-${EVENTS}`);
 const TARGET_MS = 1500;
 const log = (...a: unknown[]) => console.log(...a);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-for (const f of [CLI, PANEL]) {
-  if (!existsSync(f)) {
-    console.error(`missing ${f}: run \`npm run build\` first (npm run bench does it)`);
-    process.exit(2);
-  }
-}
+requireBuilt([CLI, PANEL]);
 
 async function buildDataDir(): Promise<void> {
-  const marker = join(DATA_DIR, 'bench-ready.json');
-  if (existsSync(marker)) {
-    log(`reusing data dir ${DATA_DIR}`);
-    return;
-  }
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  mkdirSync(DATA_DIR, { recursive: true });
+  if (reuseDataDir(DATA_DIR, log)) return;
   // The server bench builds the same data set (seed 42): copy its checkpointed files instead of rebuilding.
   if (existsSync(join(SERVER_BENCH_DIR, 'bench-ready.json'))) {
     for (const f of ['cpamp.sqlite', 'data.key', 'bench-ready.json'])
@@ -47,7 +34,7 @@ async function buildDataDir(): Promise<void> {
     return;
   }
   const { inserted } = await buildBenchData({ dir: DATA_DIR, events: EVENTS, log });
-  writeFileSync(marker, JSON.stringify({ events: EVENTS, inserted }));
+  markDataDirReady(DATA_DIR, { events: EVENTS, inserted });
 }
 
 /** The few browser globals the page-side functions use (this file has no DOM library). */
@@ -66,13 +53,8 @@ const pct = (xs: number[], p: number): number => {
 };
 
 await buildDataDir();
-const fake = await startFakeCpa({});
-const server = spawnBenchServer(DATA_DIR, ADMIN_KEY, {
-  CPA_UPSTREAM_URL: fake.url,
-  CPA_MANAGEMENT_KEY: fake.managementKey,
-  PANEL_PATH: PANEL,
-});
-const base = await server.url;
+const server = await startPanelServer(DATA_DIR, ADMIN_KEY);
+const base = server.base;
 
 // Wait for the column cache: P10 is about a running server, not the first seconds after a cold start.
 const warmT0 = performance.now();
@@ -86,16 +68,7 @@ const DAY = 86_400_000;
 const PRESETS: Record<string, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY };
 const hashFor = (preset: string) => `#/monitoring?range=custom&from=${maxTs - PRESETS[preset]!}&to=${maxTs}`;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-  ],
-});
+const browser = await launchBenchBrowser();
 
 interface Sample {
   preset: string;
@@ -110,15 +83,7 @@ try {
   for (const preset of ['24h', '7d', '30d']) {
     // Run 0 warms the browser's own caches (V8 code cache of the 200 kB script); it is reported, not ranked.
     for (let run = 0; run <= RUNS; run++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-      // Logged in already (as after a reload): the admin key is in sessionStorage.
-      // An init script is injected by the browser itself, so it may be a string despite the page's CSP.
-      await context.addInitScript(
-        `sessionStorage.setItem('cpamp.admin-session', ${JSON.stringify(ADMIN_KEY)})`,
-      );
-      const page = await context.newPage();
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
+      const { context, page } = await openPanelPage(browser, ADMIN_KEY, errors);
       await page.goto(`${base}/management.html${hashFor(preset)}`);
       // Page-side functions (the server's CSP forbids string eval); the casts stand in for the DOM library.
       const first = await page.waitForFunction(
@@ -179,13 +144,7 @@ try {
   }
 } finally {
   await browser.close();
-  if (server.proc.exitCode === null) {
-    const exited = new Promise((r) => server.proc.once('exit', r));
-    server.proc.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
-  }
-  await fake.close();
+  await server.close();
 }
 
 const rows = ['24h', '7d', '30d'].map((preset) => {
@@ -222,24 +181,16 @@ log(
 );
 if (errors.length) log(`console errors: ${errors.slice(0, 5).join(' | ')}`);
 
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(
-  join(root, 'bench/results/panel.json'),
-  `${JSON.stringify(
-    {
-      at: new Date().toISOString(),
-      machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
-      events: EVENTS,
-      runsPerPreset: RUNS,
-      targetMs: TARGET_MS,
-      P10: { worstFirstRenderMs: worst, ok: worst <= TARGET_MS },
-      rows,
-      samples,
-      consoleErrors: errors,
-    },
-    null,
-    2,
-  )}\n`,
-);
-log('wrote bench/results/panel.json');
+const file = writeBenchResult('panel', {
+  at: new Date().toISOString(),
+  machine: { cpus: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  events: EVENTS,
+  runsPerPreset: RUNS,
+  targetMs: TARGET_MS,
+  P10: { worstFirstRenderMs: worst, ok: worst <= TARGET_MS },
+  rows,
+  samples,
+  consoleErrors: errors,
+});
+log(`wrote ${file}`);
 process.exit(0);
