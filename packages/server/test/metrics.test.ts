@@ -115,6 +115,9 @@ describe('GET /metrics', () => {
     expect(value(after, 'cpamp_collector_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(value(after, 'cpamp_collector_last_insert_timestamp_seconds')).toBeGreaterThan(1_600_000_000);
     expect(value(after, 'cpamp_db_bytes', '{file="main"}')).toBeGreaterThan(0);
+    // Under the memory bound every event is held once the cache is warm.
+    await waitFor(async () => value(await scrape(), 'cpamp_column_cache_events') === n, { timeoutMs: 10_000, what: 'the column cache holding every event' });
+    expect(value(await scrape(), 'cpamp_column_cache_bytes')).toBeGreaterThan(0);
     expect(after.type.get('cpamp_events_ingested_total')).toBe('counter');
   });
 

@@ -158,6 +158,15 @@ async function metricsPlugin(app: FastifyInstance, opts: MetricsOptions): Promis
           [['', events]],
         );
       }
+      // SQLite: the events kept in memory for fast views; below cpamp_db_events when the memory bound
+      // (USAGE_COLUMN_CACHE_MAX_EVENTS) leaves older ones to the database (docs/guides/memory-at-scale.md).
+      const cache = ctx.store.cacheStatus?.();
+      if (cache) {
+        metric('cpamp_column_cache_events', 'gauge', 'Events held in memory for fast views (SQLite; 0 while it warms).', [
+          ['', cache.held],
+        ]);
+        metric('cpamp_column_cache_bytes', 'gauge', 'Memory of the events held for fast views (SQLite).', [['', cache.bytes]]);
+      }
     }
     const states = await ctx.accountStates?.().catch(() => null);
     if (states) {
