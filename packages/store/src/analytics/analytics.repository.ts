@@ -213,10 +213,7 @@ export function createAnalyticsRepository(deps: {
   ): { groups: G[]; source: AggSource } => {
     if (!twoStepSplit(spec, whole) || (!wholeIsFree && cacheWhole(whole))) return runRaw(spec);
     const cpas = accountCpas();
-    // Unfiltered, two steps even when some account is on several CPAs: the raw split of every account groups every
-    // event of the range (SQLite's sorter: 6.6 s for a year's 7M older events at 10M), the shared accounts' raw
-    // events alone cost a filtered scan.
-    if (whole.filter.accountIds && selectsSeveral(whole, cpas)) return runRaw(spec);
+    if (selectsSeveral(whole, cpas)) return runRaw(spec);
     const w = runWhole();
     const ids = severalCpaAccounts(w, cpas);
     return mergeTwoStep(spec, w, cpas, ids ? runRaw(splitOfAccounts(spec, ids)) : null);
