@@ -36,10 +36,10 @@ const SLICE_ROWS = 2048;
 interface Target {
   table: string;
   keyCols: readonly string[];
-  /** Writes the key values (keyCols order) of an event's row into `v`. */
-  fill: (e: FoldEventKey, v: number[]) => void;
-  /** When every key column is in COL: their positions in the event's values (BASE order); else fill is used. */
+  /** When every key column is one an event gives (EVENT_COLS): their positions in the event's values. */
   at: number[] | null;
+  /** Otherwise a deferred tier's own key (FoldTier.costKey). */
+  costKey: ((e: FoldEventKey) => number[]) | null;
   /** The fold group of a deferred tier: it takes only events below the group's watermark. */
   group: string | null;
   /** The span tier summing this day table (SPAN_TIERS index), if any. */
@@ -47,35 +47,8 @@ interface Target {
   stmt: Database.Statement;
 }
 
-type Col = (e: FoldEventKey) => number;
-const COL: Record<string, Col> = {
-  hour: (e) => Math.floor(e.ts / HOUR_MS),
-  day: (e) => Math.floor(e.ts / DAY_MS),
-  key_id: (e) => e.key_id,
-  account_id: (e) => e.account_id,
-  model_id: (e) => e.model_id,
-  provider_id: (e) => e.provider_id,
-  sclass: (e) => e.sclass,
-};
-/** COL's columns in the order of an event's values (RepricePending.add computes them once per event). */
-const BASE = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass'];
-
-/** Fills an event's row key by column name (no array per event: ~10 rows per re-priced event). */
-function fillOf(cols: readonly string[]): Target['fill'] {
-  const fs = cols.map((c) => COL[c]!);
-  return (e, v) => {
-    for (let i = 0; i < fs.length; i++) v[i] = fs[i]!(e);
-  };
-}
-
-/** A deferred tier's row key: by its key columns when each is a known event field, else its own costKey. */
-function costFillOf(t: FoldTier): Target['fill'] {
-  if (t.keyCols.every((c) => c in COL)) return fillOf(t.keyCols);
-  return (e, v) => {
-    const k = t.costKey!(e);
-    for (let i = 0; i < k.length; i++) v[i] = k[i]!;
-  };
-}
+/** The key columns an event gives, in the order RepricePending.add writes their values (once per event). */
+const EVENT_COLS = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass'];
 
 function updateSql(table: string, keyCols: readonly string[]): string {
   return `UPDATE ${table} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}`;
@@ -88,10 +61,10 @@ export class RepricePending {
   private readonly spanStmts: Database.Statement[];
   private readonly pending: DeltaMap[];
   private readonly spanPending: DeltaMap[];
-  /** A row's key values and the statement's parameters ([dCost, dUnpriced, ...key]), reused row after row. */
+  /** A taken row's key values, reused row after row. */
   private readonly vals: number[] = [];
-  /** An event's values of COL's columns (BASE order). */
-  private readonly base: number[] = BASE.map(() => 0);
+  /** An event's values of EVENT_COLS. */
+  private readonly base: number[] = EVENT_COLS.map(() => 0);
   private readonly params: number[][] = [];
   private readonly markerGet: Database.Statement;
   private readonly markerSet: Database.Statement;
@@ -106,31 +79,26 @@ export class RepricePending {
   private readonly queue: { target: number; span: number; keys: DeltaKeys; at: number }[] = [];
 
   constructor(private readonly db: Database.Database) {
-    const tier = (table: string, keyCols: string[], fill: Target['fill'], group?: string): Target => ({
-      table,
-      keyCols,
-      fill,
-      at: keyCols.every((c) => c in COL) ? keyCols.map((c) => BASE.indexOf(c)) : null,
-      group: group ?? null,
-      span: spanOf(table),
-      stmt: db.prepare(updateSql(table, keyCols)),
-    });
+    const tier = (table: string, keyCols: string[], fold?: FoldTier): Target => {
+      const at = keyCols.every((c) => EVENT_COLS.includes(c)) ? keyCols.map((c) => EVENT_COLS.indexOf(c)) : null;
+      return {
+        table,
+        keyCols,
+        at,
+        costKey: at ? null : fold!.costKey!,
+        group: fold?.group ?? null,
+        span: spanOf(table),
+        stmt: db.prepare(updateSql(table, keyCols)),
+      };
+    };
     this.targets = [
-      tier(
-        'rollup_hour',
-        ['hour', 'model_id', 'provider_id', 'sclass'],
-        fillOf(['hour', 'model_id', 'provider_id', 'sclass']),
-      ),
-      tier(
-        'rollup_day',
-        ['day', 'model_id', 'provider_id', 'sclass'],
-        fillOf(['day', 'model_id', 'provider_id', 'sclass']),
-      ),
-      tier('rollup_day_key', ['day', 'key_id', 'sclass'], fillOf(['day', 'key_id', 'sclass'])),
-      tier('rollup_day_account', ['day', 'account_id', 'sclass'], fillOf(['day', 'account_id', 'sclass'])),
-      tier('rollup_hour_total', ['hour', 'sclass'], fillOf(['hour', 'sclass'])),
+      tier('rollup_hour', ['hour', 'model_id', 'provider_id', 'sclass']),
+      tier('rollup_day', ['day', 'model_id', 'provider_id', 'sclass']),
+      tier('rollup_day_key', ['day', 'key_id', 'sclass']),
+      tier('rollup_day_account', ['day', 'account_id', 'sclass']),
+      tier('rollup_hour_total', ['hour', 'sclass']),
       // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
-      ...FOLD_TIERS.filter((t) => t.costKey).map((t) => tier(t.name, [...t.keyCols], costFillOf(t), t.group)),
+      ...FOLD_TIERS.filter((t) => t.costKey).map((t) => tier(t.name, [...t.keyCols], t)),
     ];
     this.spanStmts = SPAN_TIERS.map((t) => db.prepare(updateSql(t.table, spanKeyCols(t))));
     this.pending = this.targets.map((t) => new DeltaMap(t.keyCols));
@@ -174,7 +142,7 @@ export class RepricePending {
       this.marks = marks;
       this.uptos = this.targets.map((t) => (t.group === null ? Infinity : uptoOf(marks, t.group)));
     }
-    const v = this.vals;
+    // EVENT_COLS order, written out: ~10 rows per re-priced event read these.
     const b = this.base;
     b[0] = Math.floor(e.ts / HOUR_MS);
     b[1] = Math.floor(e.ts / DAY_MS);
@@ -186,12 +154,10 @@ export class RepricePending {
     for (let i = 0; i < this.targets.length; i++) {
       if (e.ts >= this.uptos[i]!) continue;
       const t = this.targets[i]!;
-      if (t.at) {
-        if (this.pending[i]!.addAt(b, t.at, dCost, dUnpriced)) this.rows++;
-        continue;
-      }
-      t.fill(e, v);
-      if (this.pending[i]!.add(v, dCost, dUnpriced)) this.rows++;
+      const added = t.at
+        ? this.pending[i]!.addAt(b, t.at, dCost, dUnpriced)
+        : this.pending[i]!.add(t.costKey!(e), dCost, dUnpriced);
+      if (added) this.rows++;
     }
     const r = this.range;
     if (!r) this.range = { from: e.ts, to: e.ts + 1 };
