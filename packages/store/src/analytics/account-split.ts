@@ -8,7 +8,11 @@ import type { NameOf } from './analytics-views';
 /** A by-account spec that groups by (account, CPA) when the store holds several CPAs (`upstreamIds`). */
 export function accountSplitSpec(spec: AggSpec, upstreamIds: readonly number[]): AggSpec {
   if (spec.dim !== 'account' || upstreamIds.length < 2) return spec;
-  const filter = spec.filter.upstreamIds ? spec.filter : { ...spec.filter, upstreamIds: [...upstreamIds] };
+  const filter = {
+    ...spec.filter,
+    upstreamIds: spec.filter.upstreamIds ?? [...upstreamIds],
+    severalCpas: true,
+  };
   return { ...spec, filter, byUpstream: Math.max(...upstreamIds) + 1 };
 }
 

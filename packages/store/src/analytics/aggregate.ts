@@ -15,6 +15,11 @@ export interface ResolvedFilter {
   providerIds?: number[];
   /** The column cache answers it like a key filter; outside it, SQL uses events_upstream_ts (migration 0024). */
   upstreamIds?: number[];
+  /**
+   * The store holds two or more CPAs: the CPA tiers (rollups/upstream-tiers.ts) may answer an upstream filter. With
+   * one (the panel offers no CPA filter then) such a filter reads raw events, as it always did.
+   */
+  severalCpas?: boolean;
   status?: 'success' | 'failure' | number;
 }
 

@@ -90,8 +90,10 @@ export function checkTimeRange(f: { from: number; to: number }): void {
 export function resolvedFilter(
   f: { from: number; to: number; status?: ResolvedFilter['status'] },
   ids: PerDim<number[]>,
+  severalCpas = false,
 ): ResolvedFilter {
   const r: ResolvedFilter = { from: f.from, to: f.to, ...idFilter(ids) };
   if (f.status !== undefined) r.status = f.status;
+  if (severalCpas && r.upstreamIds) r.severalCpas = true;
   return r;
 }

@@ -167,6 +167,7 @@ export function createAnalyticsRepository(deps: {
     return resolvedFilter(
       f,
       findIds(filterNames(f), (dim, name) => dict.findId(dim, name)),
+      dict.entries('upstream').length >= 2,
     );
   };
 

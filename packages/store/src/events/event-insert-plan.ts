@@ -69,7 +69,7 @@ export function repricedFlags(flags: number, cost: CostResult): number {
 /** What an inserted event adds to the rollups. */
 export function rollupContribution(
   e: UsageEventInput,
-  ids: { modelId: number; providerId: number; keyId: number; accountId: number },
+  ids: { modelId: number; providerId: number; keyId: number; accountId: number; upstreamId: number },
   costMicros: number | null,
   latBucket: number,
 ): RollupContribution {
@@ -79,6 +79,7 @@ export function rollupContribution(
     providerId: ids.providerId,
     keyId: ids.keyId,
     accountId: ids.accountId,
+    upstreamId: ids.upstreamId,
     sclass: statusClass(e.failed, e.statusCode),
     failed: e.failed,
     ...eventTokens(e),

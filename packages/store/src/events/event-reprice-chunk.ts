@@ -46,7 +46,7 @@ export interface RepriceChunkResult {
 
 /** The chunk SELECT's columns (raw rows: an array per row costs half as much as an object at 1M rows). */
 const COLS = `id, ts, model_id, alias_id, provider_id, tier_id, resp_tier_id, key_id, account_id, status, flags,
-    input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
+    upstream_id, input, cache_read, cache_creation, output, reasoning, unclassified, cost`;
 const enum C {
   id,
   ts,
@@ -59,6 +59,7 @@ const enum C {
   account,
   status,
   flags,
+  upstream,
   input,
   cacheRead,
   cacheCreation,
@@ -186,7 +187,15 @@ export function createRepriceChunker(deps: {
       reasoningTokens: 0,
       unclassifiedTokens: 0,
     };
-    const ev: FoldEventKey = { ts: 0, key_id: 0, account_id: 0, model_id: 0, provider_id: 0, sclass: 0 };
+    const ev: FoldEventKey = {
+      ts: 0,
+      key_id: 0,
+      account_id: 0,
+      model_id: 0,
+      provider_id: 0,
+      upstream_id: 0,
+      sclass: 0,
+    };
     writer.transaction(() => {
       // The deferred tiers hold only events below their watermark (the fold reads the others' new cost).
       const marks = readFoldMarks(writer);
@@ -220,6 +229,7 @@ export function createRepriceChunker(deps: {
           ev.account_id = r[C.account] as number;
           ev.model_id = r[C.model] as number;
           ev.provider_id = r[C.provider] as number;
+          ev.upstream_id = r[C.upstream] as number;
           ev.sclass = statusClass((oldFlags & FLAG_FAILED) !== 0, r[C.status] as number);
           pending.add(ev, marks, dCost, dUnpriced);
         }

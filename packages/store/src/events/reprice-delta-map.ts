@@ -14,6 +14,7 @@ const BITS: Record<string, number> = {
   model_id: 16,
   key_id: 20,
   account_id: 20,
+  upstream_id: 8,
   // Span lengths (SPANS) themselves, not an index: the key stays its column value.
   span: Math.ceil(Math.log2(Math.max(...SPANS) + 1)),
 };

@@ -48,7 +48,7 @@ interface Target {
 }
 
 /** The key columns an event gives, in the order RepricePending.add writes their values (once per event). */
-const EVENT_COLS = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass'];
+const EVENT_COLS = ['hour', 'day', 'key_id', 'account_id', 'model_id', 'provider_id', 'sclass', 'upstream_id'];
 
 function updateSql(table: string, keyCols: readonly string[]): string {
   return `UPDATE ${table} SET cost = cost + ?, unpriced = unpriced + ? WHERE ${keyCols.map((c) => `${c} = ?`).join(' AND ')}`;
@@ -151,6 +151,7 @@ export class RepricePending {
     b[4] = e.model_id;
     b[5] = e.provider_id;
     b[6] = e.sclass;
+    b[7] = e.upstream_id;
     for (let i = 0; i < this.targets.length; i++) {
       if (e.ts >= this.uptos[i]!) continue;
       const t = this.targets[i]!;

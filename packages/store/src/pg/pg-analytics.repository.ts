@@ -59,7 +59,11 @@ export function createPgAnalyticsRepository(deps: {
         )
       ).map((r) => r.id);
     }
-    return resolvedFilter(f, ids);
+    // Only a CPA filter needs to know whether the store holds several CPAs (see ResolvedFilter.severalCpas).
+    const several =
+      ids.upstream !== undefined &&
+      Number((await rows(db, sql<{ n: number }>`SELECT count(*) AS n FROM upstream`))[0]?.n ?? 0) >= 2;
+    return resolvedFilter(f, ids, several);
   };
 
   const run = (spec: AggSpec) => aggregatePg(db, spec);

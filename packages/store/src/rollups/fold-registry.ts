@@ -1,6 +1,7 @@
 import { HOUR_DIMS_GROUP, HOUR_MS, type FoldGroup, type FoldTier } from './fold-tier';
 import { ZONE_FOLD_TIERS } from './zone-rollups';
 import { DAY_DIMS_FOLD_GROUP, DAY_DIMS_FOLD_TIERS } from './day-dims-fold';
+import { UPSTREAM_DIMS_FOLD_GROUP, UPSTREAM_FOLD_TIERS } from './upstream-tiers';
 import { PG_DIMS_FOLD_GROUP, PG_DIMS_FOLD_TIERS } from './pg-dims-fold';
 
 /**
@@ -12,6 +13,8 @@ export const FOLD_GROUPS: readonly FoldGroup[] = [
   { name: HOUR_DIMS_GROUP, unit: HOUR_MS },
   // Migration 0026's day × key / account × model tiers, day histograms and their span blocks.
   DAY_DIMS_FOLD_GROUP,
+  // Migration 0033's tiers with the CPA (upstream-tiers.ts).
+  UPSTREAM_DIMS_FOLD_GROUP,
 ];
 
 export const FOLD_TIERS: readonly FoldTier[] = [
@@ -19,6 +22,8 @@ export const FOLD_TIERS: readonly FoldTier[] = [
   ...ZONE_FOLD_TIERS,
   // Migration 0026's day-dims tiers (day-dims-fold.ts).
   ...DAY_DIMS_FOLD_TIERS,
+  // Migration 0033's tiers with the CPA (upstream-tiers.ts).
+  ...UPSTREAM_FOLD_TIERS,
 ];
 
 /**

@@ -35,6 +35,7 @@ export class SqliteFold {
   private readonly firstStmt: Database.Statement;
   private readonly setStmt: Database.Statement;
   private readonly foldStmts: Map<string, Database.Statement>;
+  private readonly cpasStmt: Database.Statement;
 
   /**
    * `cacheFloor`: the column cache's floor (−∞ while it holds every event); given, groups marked heldByCache wait
@@ -58,6 +59,7 @@ export class SqliteFold {
     this.marksStmt = db.prepare('SELECT name, upto FROM rollup_fold').raw();
     this.firstStmt = db.prepare('SELECT min(ts) FROM events WHERE ts >= ? AND ts < ?').pluck();
     this.setStmt = db.prepare('UPDATE rollup_fold SET upto = ? WHERE name = ?');
+    this.cpasStmt = db.prepare('SELECT count(*) FROM upstream').pluck();
     this.foldStmts = new Map(
       FOLD_TIERS.map((t) => [t.name, db.prepare(foldInsertSql(t, SQLITE, ['?', '?']))]),
     );
@@ -111,10 +113,14 @@ export class SqliteFold {
    * The group's target. A held group waits while the column cache holds the whole log (floor −∞: the cache answers
    * every range faster, and the tiers would only cost disk), except as far as retention needs it; once the log
    * outgrows the cache's window (the floor is set at open), it folds like any group and answers the older ranges.
+   * The same while a heldWithOneCpa group's store has one CPA.
    */
   private targetOf(g: FoldGroup, nowMs: number, atLeastMs: number): number {
     const target = foldTarget(g, nowMs);
-    if (!g.heldByCache || !this.cacheFloor || this.cacheFloor() !== -Infinity) return target;
+    const byCache =
+      g.heldByCache === true && this.cacheFloor !== undefined && this.cacheFloor() === -Infinity;
+    const oneCpa = g.heldWithOneCpa === true && (this.cpasStmt.get() as number) < 2;
+    if (!byCache && !oneCpa) return target;
     // Whole units of its widest tier: a day tier answers only whole days below upto.
     const unit = Math.max(g.unit, ...foldTiersOf(g.name).map((t) => t.unit));
     return Math.min(target, Math.ceil(atLeastMs / unit) * unit);

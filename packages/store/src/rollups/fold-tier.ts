@@ -58,6 +58,7 @@ export interface FoldEventKey {
   account_id: number;
   model_id: number;
   provider_id: number;
+  upstream_id: number;
   sclass: number;
 }
 
@@ -84,6 +85,11 @@ export interface FoldGroup {
    * cache answers every range faster, so a store that small keeps these tiers empty.
    */
   heldByCache?: boolean;
+  /**
+   * SQLite: not folded while the store has fewer than two CPAs (the CPA tiers, upstream-tiers.ts: no view reads
+   * them then). Retention folds it up to its cutoff like a heldByCache group.
+   */
+  heldWithOneCpa?: boolean;
 }
 
 /** The hour × key / account / model zone tiers (migration 0025). */

@@ -18,6 +18,7 @@ function contributions(n: number): RollupContribution[] {
     providerId: 1 + next(2),
     keyId: 1 + next(9),
     accountId: 1 + next(13),
+    upstreamId: 1 + next(2),
     sclass: next(4),
     failed: next(5) === 0,
     input: next(10_000),

@@ -10,6 +10,8 @@ export interface RollupContribution extends TokenCounts {
   providerId: number;
   keyId: number;
   accountId: number;
+  /** The CPA the event came from (upstream dictionary id). */
+  upstreamId: number;
   sclass: number;
   failed: boolean;
   cost: number | null;

@@ -8,6 +8,7 @@ const T = Date.UTC(2026, 0, 1);
 const FOLDED = new Map([
   ['day_dims', T + 400 * D],
   ['hour_dims', T + 400 * D],
+  ['upstream_dims', T + 400 * D],
 ]);
 const plan = (spec: Parameters<typeof planAggregateRanges>[0], marks: ReadonlyMap<string, number> = FOLDED) =>
   planAggregateRanges(spec, marks).ranges.map((r) => [
@@ -133,5 +134,34 @@ describe('day-dims tiers below their watermark', () => {
     expect(plan({ filter: { ...filter, modelIds: [1] }, dim: 'key' }, new Map())).toEqual([
       ['events', '', 3.5, 122.25],
     ]);
+  });
+
+  it('reads a CPA filter from the CPA tiers in a store of several CPAs, raw events in a store of one', () => {
+    const up = { ...filter, upstreamIds: [2] };
+    const several = { ...up, severalCpas: true };
+    const pick = (spec: Parameters<typeof planAggregateRanges>[0]) => planAggregateRanges(spec, FOLDED).table?.name;
+    expect(pick({ filter: up, dim: 'none' })).toBeUndefined();
+    expect(pick({ filter: several, dim: 'none' })).toBe('rollup_day_upstream');
+    expect(pick({ filter: several, dim: 'provider' })).toBe('rollup_day_upstream');
+    expect(pick({ filter: { ...several, keyIds: [1] }, dim: 'none' })).toBe('rollup_day_upstream_key');
+    expect(pick({ filter: several, dim: 'account' })).toBe('rollup_day_upstream_account');
+    // A UTC daily series (whole days, the edges raw) or an hourly one / one in a local zone (no model split).
+    const daily = { wholeHours: true, wholeDays: true };
+    expect(plan({ filter: several, dim: 'time', dim2: 'model', buckets: daily })).toEqual([
+      ['events', '', 3.5, 24],
+      ['rollup', '', 24, 120],
+      ['events', '', 120, 122.25],
+    ]);
+    expect(pick({ filter: several, dim: 'time', buckets: { wholeHours: true } })).toBe('rollup_hour_upstream');
+    expect(pick({ filter: several, dim: 'time', dim2: 'model', buckets: { wholeHours: true } })).toBe(
+      'rollup_hour_upstream_model',
+    );
+    // Latency percentiles from its day histograms (TTFT has none).
+    const pct = planAggregateRanges({ filter: several, dim: 'model', histogram: true }, FOLDED);
+    expect(pct.table?.hist).toBe('rollup_day_upstream_latency');
+    expect(pick({ filter: several, dim: 'model', histogram: true, histMetric: 'ttft' })).toBeUndefined();
+    // A key × account view has no CPA tier; without a CPA filter the CPA tiers are never read.
+    expect(pick({ filter: { ...several, keyIds: [1] }, dim: 'account' })).toBeUndefined();
+    expect(pick({ filter, dim: 'account' })).toBe('rollup_day_account');
   });
 });

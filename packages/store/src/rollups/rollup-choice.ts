@@ -5,6 +5,7 @@ import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 import { splitSpans } from './rollup-spans';
 import { HOUR_DIMS_GROUP, foldCut, uptoOf, type FoldMarks } from './fold-tier';
 import { DAY_DIMS_GROUP, closedDays, dayDimsClosedDays } from './day-dims-fold';
+import { UPSTREAM_ROLLUPS, UPSTREAM_ZONE_MODEL } from './upstream-tiers';
 import { PG_DIMS_GROUP, PG_ROLLUPS, PG_ZONE_ACCOUNT_MODEL, PG_ZONE_KEY_MODEL } from './pg-dims-tables';
 
 /** A rollup table and what it can answer. */
@@ -22,6 +23,8 @@ export interface RollupTable {
   fold?: string;
   /** A second group the table's histograms belong to: it answers below both watermarks. */
   fold2?: string;
+  /** Its rows carry upstream_id (upstream-tiers.ts): the only tables a CPA filter may read, and only under one. */
+  upstream?: boolean;
 }
 
 // The same rollups in both dialects: hourly over (model, provider, status class), daily per key / account.
@@ -68,8 +71,8 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (zone) return zone;
   const f = spec.filter;
   if (typeof f.status === 'number') return null;
-  // Rollups are not kept per upstream.
-  if (f.upstreamIds) return null;
+  // A CPA filter in a store of one CPA: raw events (see ResolvedFilter.severalCpas).
+  if (f.upstreamIds && !f.severalCpas) return null;
   const used: Dim[] = [];
   if (f.keyIds) used.push('key');
   if (f.accountIds) used.push('account');
@@ -77,19 +80,30 @@ export function pickRollup(spec: RollupQuery): RollupTable | null {
   if (f.providerIds) used.push('provider');
   if (spec.dim2) used.push('model');
   for (const t of spec.pgTiers ? PG_READ_TABLES : SHARED_READ_TABLES) {
+    // Only the CPA tiers keep rows per CPA: they answer a CPA filter, and nothing else (more rows than the others).
+    if ((t.upstream === true) !== (f.upstreamIds !== undefined)) continue;
     if (!used.every((d) => t.dims.has(d))) continue;
     if (!crossReadable(t, f)) continue;
     if (spec.dim === 'time') {
-      if (t.unit !== HOUR_MS || !spec.buckets!.wholeHours) continue;
+      // A CPA day tier answers UTC daily buckets itself (the raw edges around its whole days).
+      const fits =
+        t.unit === HOUR_MS ? spec.buckets!.wholeHours : t.upstream === true && spec.buckets!.wholeDays;
+      if (!fits) continue;
     } else if (spec.dim !== 'none' && !t.dims.has(spec.dim)) continue;
-    if (spec.histogram && (!(spec.histMetric === 'ttft' ? t.ttftHist : t.hist) || f.providerIds || f.status !== undefined || spec.dim === 'provider'))
+    if (
+      spec.histogram &&
+      (!(spec.histMetric === 'ttft' ? t.ttftHist : t.hist) ||
+        f.providerIds ||
+        f.status !== undefined ||
+        spec.dim === 'provider')
+    )
       continue;
     return t;
   }
   return null;
 }
 
-const SHARED_READ_TABLES = [...ROLLUPS, ...CROSS_ROLLUPS];
+const SHARED_READ_TABLES = [...ROLLUPS, ...CROSS_ROLLUPS, ...UPSTREAM_ROLLUPS];
 const PG_READ_TABLES = [...SHARED_READ_TABLES, ...PG_ROLLUPS];
 
 /** A piece of an aggregate's time range, read from the chosen rollup or from raw events. */
@@ -153,7 +167,15 @@ export function planAggregateRanges(
   let ranges: AggregateRange[] = [];
   const table = pickRollup(spec);
   if (table)
-    splitUnits(ranges, table, f.from, f.to, table.name === 'rollup_hour' && dayRollupFits(spec), dayTableOf(spec), marks);
+    splitUnits(
+      ranges,
+      table,
+      f.from,
+      f.to,
+      table.name === 'rollup_hour' && dayRollupFits(spec),
+      dayTableOf(spec),
+      marks,
+    );
   else ranges.push({ kind: 'events', from: f.from, to: f.to });
   // Whole 64- / 8-day blocks of the per-key / per-account daily tiers from their span tables (migration 0026).
   // Not for time views: a block row has no time inside its block.
@@ -174,9 +196,30 @@ export function planAggregateRanges(
  */
 export const ZONE_ROLLUPS: readonly RollupTable[] = [
   { name: 'rollup_hour_total', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(), hist: null },
-  { name: 'rollup_hour_key', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['key']), hist: null, fold: HOUR_DIMS_GROUP },
-  { name: 'rollup_hour_account', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['account']), hist: null, fold: HOUR_DIMS_GROUP },
-  { name: 'rollup_hour_model', unit: HOUR_MS, timeCol: 'hour', dims: new Set<Dim>(['model']), hist: null, fold: HOUR_DIMS_GROUP },
+  {
+    name: 'rollup_hour_key',
+    unit: HOUR_MS,
+    timeCol: 'hour',
+    dims: new Set<Dim>(['key']),
+    hist: null,
+    fold: HOUR_DIMS_GROUP,
+  },
+  {
+    name: 'rollup_hour_account',
+    unit: HOUR_MS,
+    timeCol: 'hour',
+    dims: new Set<Dim>(['account']),
+    hist: null,
+    fold: HOUR_DIMS_GROUP,
+  },
+  {
+    name: 'rollup_hour_model',
+    unit: HOUR_MS,
+    timeCol: 'hour',
+    dims: new Set<Dim>(['model']),
+    hist: null,
+    fold: HOUR_DIMS_GROUP,
+  },
 ];
 
 /**
@@ -187,19 +230,37 @@ export const ZONE_ROLLUPS: readonly RollupTable[] = [
 export function pickZoneRollup(spec: RollupQuery): RollupTable | null {
   const f = spec.filter;
   if (spec.dim !== 'time' || spec.histogram || !spec.buckets?.wholeHours) return null;
-  if (typeof f.status === 'number' || f.upstreamIds || f.providerIds) return null;
+  if (typeof f.status === 'number' || f.providerIds) return null;
   const byModel = spec.dim2 !== undefined || f.modelIds !== undefined;
+  if (f.upstreamIds) return upstreamZoneRollup(spec, byModel);
   // Postgres: hour × key / account × model (no status class: not under a status filter).
   if (byModel && spec.pgTiers && f.status === undefined && !(f.keyIds && f.accountIds)) {
     if (f.keyIds) return PG_ZONE_KEY_MODEL;
     if (f.accountIds) return PG_ZONE_ACCOUNT_MODEL;
   }
-  if (byModel) return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays ? null : ZONE_ROLLUPS[3]!;
+  if (byModel)
+    return f.keyIds || f.accountIds || f.status !== undefined || spec.buckets.wholeDays
+      ? null
+      : ZONE_ROLLUPS[3]!;
   if (f.keyIds && f.accountIds) return null;
   if (f.keyIds) return ZONE_ROLLUPS[1]!;
   if (f.accountIds) return ZONE_ROLLUPS[2]!;
   return spec.buckets.wholeDays ? null : ZONE_ROLLUPS[0]!;
 }
+/**
+ * A CPA filter's zone tier (upstream-tiers.ts), in a store of several CPAs: hour × model for the model split of a
+ * local-zone series (no status class: not under a status filter), else hour totals; none under a key / account
+ * filter (raw events, or pickRollup's tiers).
+ */
+function upstreamZoneRollup(spec: RollupQuery, byModel: boolean): RollupTable | null {
+  const f = spec.filter;
+  if (!f.severalCpas || f.keyIds || f.accountIds) return null;
+  // UTC days: rollup_day_upstream (pickRollup).
+  if (spec.buckets!.wholeDays) return null;
+  if (byModel) return f.status !== undefined ? null : UPSTREAM_ZONE_MODEL;
+  return UPSTREAM_ROLLUPS.find((t) => t.name === 'rollup_hour_upstream')!;
+}
+
 /**
  * rollup_day with its per-day latency / TTFT histograms (rollup_day_latency, rollup_day_ttft; migration 0026): the
  * histograms are deferred tiers, so whole days only below their watermark.

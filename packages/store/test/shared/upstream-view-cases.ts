@@ -1,7 +1,8 @@
 // Every analytics view and the event list under an upstream (CPA) filter must equal the raw answer: the same
 // view, unfiltered, over a store holding only that CPA's events. On SQLite the filtered views run once with the
 // whole log in the column cache, and once with a small cache window (older ranges: SQL over events_upstream_ts);
-// on Postgres they are SQL (the partial index of migration 0024).
+// on Postgres they are SQL (the partial index of migration 0024). After the fold, the CPA tiers (migration 0033)
+// answer the whole days and hours below the watermark, also after re-pricing.
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';
@@ -11,6 +12,9 @@ import { warmIfCached } from '../helpers/warm-cache';
 const DAY = 24 * H;
 /** gemini-y stays unpriced. */
 const CLAUDE_PRICE = { input: 3, output: 15 };
+/** The re-priced case: claude-x costs this from mid-range on. */
+const CLAUDE_LATER = { input: 4, output: 11, cacheRead: 0.4 };
+const CHANGE = T0 + 4 * DAY + 7 * H;
 const UPSTREAMS = ['default', 'east', 'west'] as const;
 const COUNT = 180;
 /** Starts and ends mid-hour: raw-event edges around whole hours and days. */
@@ -53,10 +57,16 @@ function traffic(): UsageEventInput[] {
 }
 
 /** An answer without sources and dictionary ids (the two stores number their dictionaries differently). */
-function plain(x: unknown): unknown {
+function plain(x: unknown, noVersion = false): unknown {
   // A by-account row's CPA (`upstream` beside a `label`) is there only in a store of several CPAs.
   return JSON.parse(JSON.stringify(x), function (this: object, k: string, v: unknown) {
-    return k === 'source' || k === 'id' || (k === 'upstream' && 'label' in this) ? undefined : v;
+    // noVersion: after re-pricing, an event's price version counts the price changes its own store saw.
+    return k === 'source' ||
+      k === 'id' ||
+      (k === 'upstream' && 'label' in this) ||
+      (noVersion && k === 'priceVersion')
+      ? undefined
+      : v;
   });
 }
 
@@ -101,17 +111,25 @@ async function payload(s: PgStoreRepositories, f: AnalyticsFilter, limit?: numbe
   return JSON.parse(text);
 }
 
-
 export function defineUpstreamViewCases(
   fresh: (opts?: { columnCacheMaxEvents?: number }) => Promise<PgStoreRepositories>,
 ): void {
   describe('views under an upstream filter', () => {
-    const check = async (opts: { columnCacheMaxEvents?: number }) => {
+    const check = async (opts: { columnCacheMaxEvents?: number }, then: 'fold' | 'reprice' | null = null) => {
       const events = traffic();
       const s = await fresh(opts);
       await s.prices.set('gpt-5', GPT5_PRICE);
       await s.prices.set('claude-x', CLAUDE_PRICE);
       await s.insertBatch(events);
+      if (then) await s.maintenance.foldRollups();
+      if (then === 'reprice') {
+        await s.prices.apply('claude-x', CLAUDE_LATER, { effectiveFrom: CHANGE });
+        for (let afterId = 0, done = false; !done;) {
+          const r = await s.events.repriceChunk({ models: null, fromMs: CHANGE, afterId, span: 40 });
+          afterId = r.lastId;
+          done = r.done;
+        }
+      }
       await warmIfCached(s);
       // The oracle: each CPA's events alone, read without a filter.
       for (const up of [...UPSTREAMS, ['east', 'west']] as const) {
@@ -119,12 +137,16 @@ export function defineUpstreamViewCases(
         const only = await fresh();
         await only.prices.set('gpt-5', GPT5_PRICE);
         await only.prices.set('claude-x', CLAUDE_PRICE);
+        if (then === 'reprice') await only.prices.apply('claude-x', CLAUDE_LATER, { effectiveFrom: CHANGE });
         await only.insertBatch(events.filter((e) => names.includes(e.upstream ?? 'default')));
         await warmIfCached(only);
         for (const range of [ALL, RECENT])
           for (const [name, view] of Object.entries(VIEWS)) {
-            const got = plain(await view(s, { ...range, upstream: typeof up === 'string' ? up : [...up] }));
-            const want = plain(await view(only, range));
+            const got = plain(
+              await view(s, { ...range, upstream: typeof up === 'string' ? up : [...up] }),
+              then === 'reprice',
+            );
+            const want = plain(await view(only, range), then === 'reprice');
             expect(got, `${name} upstream=${names.join(',')} ${range === ALL ? 'all' : 'recent'}`).toEqual(
               want,
             );
@@ -151,5 +173,34 @@ export function defineUpstreamViewCases(
         expect((await s.analytics.totals({ ...ALL, upstream: 'west' })).source).toBe('events');
       }
     });
+
+    for (const then of ['fold', 'reprice'] as const)
+      it(`older ranges from the CPA tiers after the fold${then === 'reprice' ? ', and after re-pricing' : ''}`, async () => {
+        const s = await check({ columnCacheMaxEvents: 50 }, then);
+        // Whole days from the tiers, the edges from raw events (or the cache).
+        for (const f of [{}, { apiKeyHash: KEY_A }, { authIndex: 'acc1' }, { model: 'claude-x' }])
+          expect(
+            (await s.analytics.totals({ ...ALL, ...f, upstream: 'west' })).source,
+            JSON.stringify(f),
+          ).toBe('rollup+events');
+        const heat = await s.analytics.heatmap(
+          { ...ALL, upstream: ['east', 'west'] },
+          { timeZone: 'Asia/Tokyo' },
+        );
+        expect(heat.source).toBe('rollup+events');
+        const west = { ...ALL, upstream: 'west' };
+        const split = await s.analytics.timeSeries(west, {
+          granularity: 'day',
+          timeZone: 'Asia/Shanghai',
+          splitTopModels: 2,
+        });
+        expect(split.source).toBe('rollup+events');
+        expect((await s.analytics.latencyPercentiles(west)).source).toBe('rollup+events');
+        // The CPAs' totals add up to the unfiltered ones (the rollups without a CPA).
+        const cost = async (f: AnalyticsFilter) => (await s.analytics.totals(f)).costMicros;
+        let sum = 0;
+        for (const up of UPSTREAMS) sum += await cost({ ...ALL, upstream: up });
+        expect(sum).toBe(await cost(ALL));
+      });
   });
 }

@@ -23,6 +23,7 @@ import * as m0028 from './0028-header-sets';
 import * as m0030 from './0030-account-upstream';
 import * as m0031 from './0031-pg-dims';
 import * as m0032 from './0032-dedup-key';
+import * as m0033 from './0033-upstream-tiers';
 
 /** Postgres migrations, listed in code (a bundle has no folder to scan). Names sort in apply order. */
 export const pgMigrations: Record<string, Migration> = {
@@ -50,4 +51,5 @@ export const pgMigrations: Record<string, Migration> = {
   '0030-account-upstream': m0030,
   '0031-pg-dims': m0031,
   '0032-dedup-key': m0032,
+  '0033-upstream-tiers': m0033,
 };
