@@ -13,7 +13,10 @@ export interface ResolvedFilter {
   accountIds?: number[];
   modelIds?: number[];
   providerIds?: number[];
-  /** The column cache answers it like a key filter; outside it, SQL uses events_upstream_ts (migration 0024). */
+  /**
+   * The column cache answers it like a key filter; outside it, the CPA tiers (migration 0033) and SQL over raw
+   * events (Postgres: through events_upstream_ts, migration 0024).
+   */
   upstreamIds?: number[];
   /**
    * The store holds two or more CPAs: the CPA tiers (rollups/upstream-tiers.ts) may answer an upstream filter. With

@@ -1,9 +1,9 @@
 import { DEFAULT_UPSTREAM, DEFAULT_UPSTREAM_ID } from '../events/event-upstream';
 
 /**
- * The literal term that lets SQLite and Postgres use the partial index events_upstream_ts (migration 0024:
- * `WHERE upstream_id <> 1`) for a filter naming only non-default CPAs, or null. Both planners use a partial
- * index only when the query's WHERE visibly implies the index's: SQLite needs the very term, as a literal.
+ * The literal term that lets the planner use the partial index events_upstream_ts (migration 0024:
+ * `WHERE upstream_id <> 1`; Postgres only since SQLite's 0033 dropped it) for a filter naming only non-default
+ * CPAs, or null. A planner uses a partial index only when the query's WHERE visibly implies the index's.
  * `col` is the upstream column as the query names it (e.g. `e.upstream_id`).
  */
 export function upstreamIndexTerm(col: string, ids: readonly number[] | undefined): string | null {

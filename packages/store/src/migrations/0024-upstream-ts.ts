@@ -15,6 +15,7 @@ import { sql, type Kysely } from 'kysely';
  * 10M file; a full (upstream_id, ts) index there is 162 MB = 16 B/event and 26 s). It does not bring 365-day views
  * under 300 ms: those read 400k+ raw rows either way. That needs per-CPA rollup tiers, which would re-key or double
  * every tier day-dims / zone-views also extend; left as the next step. SQLite answers from the column cache first.
+ * Since 0033 the CPA tiers answer those views, and SQLite drops this index there (Postgres keeps it).
  */
 export const UPSTREAM_TS_INDEX = `CREATE INDEX IF NOT EXISTS events_upstream_ts ON events (upstream_id, ts) WHERE upstream_id <> 1`;
 

@@ -70,6 +70,10 @@ export async function giveBackFreePages(db: Kysely<unknown>): Promise<void> {
       (await sql<{ n: number }>`SELECT freelist_count AS n FROM pragma_freelist_count`.execute(db)).rows[0]
         ?.n ?? 0,
     );
+  // Only a file in incremental auto-vacuum mode (every store cpamp created) gives pages back; in another mode
+  // incremental_vacuum does nothing, and the free pages stay for later inserts.
+  const mode = (await sql<{ m: number }>`SELECT auto_vacuum AS m FROM pragma_auto_vacuum`.execute(db)).rows[0]?.m;
+  if (Number(mode) !== 2) return;
   // One transaction per 10,000 pages: a commit per page would cost more than the page.
   for (let n = await free(); n > 0; n = await free())
     await db.transaction().execute(async (trx) => {

@@ -1,6 +1,6 @@
 // Every analytics view and the event list under an upstream (CPA) filter must equal the raw answer: the same
 // view, unfiltered, over a store holding only that CPA's events. On SQLite the filtered views run once with the
-// whole log in the column cache, and once with a small cache window (older ranges: SQL over events_upstream_ts);
+// whole log in the column cache, and once with a small cache window (older ranges: SQL over raw events);
 // on Postgres they are SQL (the partial index of migration 0024). After the fold, the CPA tiers (migration 0033)
 // answer the whole days and hours below the watermark, also after re-pricing.
 import { describe, expect, it } from 'vitest';
