@@ -1,8 +1,8 @@
 // Long ranges answered from the cross-dimension daily tiers (UTC day × key × model, day × account × model;
 // migration 0026) and the day latency / TTFT histograms must equal the same range read from raw events only.
 // The ranges start and end mid-day: partial days come from raw events (or, for percentiles, edge hours from
-// the hourly histograms). An upstream filter forces the raw path (no tier is kept per upstream) without
-// changing the answer: every event here comes from the default CPA.
+// the hourly histograms). An upstream filter forces the raw path (in a store of one CPA no tier answers it)
+// without changing the answer: every event here comes from the default CPA.
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';

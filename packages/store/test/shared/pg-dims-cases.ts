@@ -1,9 +1,10 @@
 // Postgres' own tiers (migration 0031, rollups/pg-dims-tables.ts): by account under a key filter, by key under an
 // account filter, filter options, percentiles by model under a key / account filter and the daily split by model
 // under a key filter in a non-UTC zone must equal the same views read from raw events only (an upstream filter
-// forces the raw path: no tier is kept per upstream, and every event here comes from the default CPA), at every
-// fold moment, with late events, after re-pricing, and keep their history through retention. SQLite has no such
-// tiers (its 0031 is a no-op): the same checks hold there, answered from the column cache and raw events.
+// forces the raw path: in a store of one CPA no tier answers it, and every event here comes from the default
+// CPA), at every fold moment, with late events, after re-pricing, and keep their history through retention.
+// SQLite has no such tiers (its 0031 is a no-op): the same checks hold there, answered from the column cache and
+// raw events.
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';

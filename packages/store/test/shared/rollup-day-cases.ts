@@ -1,6 +1,6 @@
 // Long ranges answered from the daily rollup (whole UTC days) + rollup_hour (edge hours) + raw events (edge
-// minutes) must equal the same range read from raw events only. An upstream filter forces the raw path (no
-// rollup is kept per upstream) without changing the answer: every event here comes from the default CPA.
+// minutes) must equal the same range read from raw events only. An upstream filter forces the raw path (in a
+// store of one CPA no rollup answers it) without changing the answer: every event here comes from the default CPA.
 import { describe, expect, it } from 'vitest';
 import type { PgStoreRepositories, UsageEventInput } from '../../src/index';
 import { makeEvent } from '../helpers/events';

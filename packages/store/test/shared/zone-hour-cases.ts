@@ -1,7 +1,7 @@
 // Time views in non-UTC zones over several days come from the zone hour tiers (migration 0022:
 // rollup_hour_total / _key / _account) for whole hours and from raw events for the edge minutes; they must
-// equal the same view read from raw events only. An upstream filter forces the raw path (no rollup is kept per
-// upstream) without changing the answer: every event here comes from the default CPA. The range crosses the
+// equal the same view read from raw events only. An upstream filter forces the raw path (in a store of one
+// CPA no rollup answers it) without changing the answer: every event here comes from the default CPA. The range crosses the
 // end of summer time in Berlin (2026-10-25) and New York (2026-11-01) and starts and ends mid-hour.
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsFilter, PgStoreRepositories, UsageEventInput } from '../../src/index';
