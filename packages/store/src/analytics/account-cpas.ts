@@ -1,4 +1,4 @@
-import type { AggSource, AggSpec } from './aggregate';
+import type { AggSource, AggSpec, ResolvedFilter } from './aggregate';
 import type { AggGroup } from './aggregate-query';
 
 // Several CPAs: a by-account view groups by (account, CPA) (account-split.ts), which rollups cannot answer (they
@@ -103,4 +103,25 @@ export function mergeTwoStep<G extends Pick<AggGroup, 'g' | 'n'> & { g2?: number
   groups.sort((a, b) => a.g - b.g || (a.g2 ?? 0) - (b.g2 ?? 0));
   const source: AggSource = !several || several.source === whole.source ? whole.source : 'rollup+events';
   return { groups, source };
+}
+
+/**
+ * Whether a CPA filter adds nothing to the account filter beside it: every filtered account is on one CPA only, one
+ * the filter names (the account drawer's `<cpa>~<auth_index>` of an account on one CPA). Then the account filter alone
+ * selects the same events, and every rollup may answer (the CPA tiers have no key × account, model × account, …).
+ * Only in a store of several CPAs (ResolvedFilter.severalCpas): with one, a CPA filter reads raw events as ever.
+ */
+export function cpaFilterRedundant(f: ResolvedFilter, cpas: AccountCpas): boolean {
+  if (!f.upstreamIds || !f.accountIds || f.accountIds.length === 0) return false;
+  const named = new Set(f.upstreamIds);
+  return f.accountIds.every((a) => {
+    const u = cpas.get(a);
+    return u !== undefined && u !== ON_SEVERAL && named.has(u);
+  });
+}
+
+/** The filter without its CPA filter (see cpaFilterRedundant). */
+export function withoutCpaFilter(f: ResolvedFilter): ResolvedFilter {
+  const { upstreamIds: _u, severalCpas: _s, ...rest } = f;
+  return rest;
 }

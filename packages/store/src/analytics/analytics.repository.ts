@@ -37,11 +37,13 @@ import { matrixOf, type MatrixGroups, type MatrixOptions, type MatrixView } from
 import { accountSplitSpec, splitNames } from './account-split';
 import {
   accountCpasOf,
+  cpaFilterRedundant,
   mergeTwoStep,
   selectsSeveral,
   severalCpaAccounts,
   splitOfAccounts,
   twoStepSplit,
+  withoutCpaFilter,
   type AccountCpas,
 } from './account-cpas';
 
@@ -164,11 +166,12 @@ export function createAnalyticsRepository(deps: {
 
   const resolve = (f: AnalyticsFilter): ResolvedFilter => {
     checkTimeRange(f);
-    return resolvedFilter(
+    const r = resolvedFilter(
       f,
       findIds(filterNames(f), (dim, name) => dict.findId(dim, name)),
       dict.entries('upstream').length >= 2,
     );
+    return r.severalCpas && r.accountIds && cpaFilterRedundant(r, accountCpas()) ? withoutCpaFilter(r) : r;
   };
 
   const sizeOf = (dim: Dim): number =>

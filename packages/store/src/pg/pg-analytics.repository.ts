@@ -29,11 +29,13 @@ import { rows, type PgDb } from './pg-connection';
 import { accountSplitSpec, splitAccountId, splitNames } from '../analytics/account-split';
 import {
   accountCpasOf,
+  cpaFilterRedundant,
   mergeTwoStep,
   selectsSeveral,
   severalCpaAccounts,
   splitOfAccounts,
   twoStepSplit,
+  withoutCpaFilter,
 } from '../analytics/account-cpas';
 
 /** Analytics in SQL over rollups + raw events (no column cache), same results as the SQLite store. */
@@ -43,6 +45,17 @@ export function createPgAnalyticsRepository(deps: {
   assertOpen: () => void;
 }): AnalyticsRepository {
   const { db, zones } = deps;
+
+  const accountCpas = async () =>
+    accountCpasOf(
+      await rows(
+        db,
+        sql<{
+          account_id: number;
+          upstream_id: number;
+        }>`SELECT account_id, upstream_id FROM account_upstream`,
+      ),
+    );
 
   const resolve = async (f: AnalyticsFilter): Promise<ResolvedFilter> => {
     deps.assertOpen();
@@ -63,7 +76,10 @@ export function createPgAnalyticsRepository(deps: {
     const several =
       ids.upstream !== undefined &&
       Number((await rows(db, sql<{ n: number }>`SELECT count(*) AS n FROM upstream`))[0]?.n ?? 0) >= 2;
-    return resolvedFilter(f, ids, several);
+    const r = resolvedFilter(f, ids, several);
+    return r.severalCpas && r.accountIds && cpaFilterRedundant(r, await accountCpas())
+      ? withoutCpaFilter(r)
+      : r;
   };
 
   const run = (spec: AggSpec) => aggregatePg(db, spec);
@@ -123,8 +139,7 @@ export function createPgAnalyticsRepository(deps: {
    */
   const runSplit = async (spec: AggSpec, whole: AggSpec) => {
     if (!twoStepSplit(spec, whole)) return run(spec);
-    const pairs = sql<{ account_id: number; upstream_id: number }>`SELECT account_id, upstream_id FROM account_upstream`;
-    const cpas = accountCpasOf(await rows(db, pairs));
+    const cpas = await accountCpas();
     if (selectsSeveral(whole, cpas)) return run(spec);
     const w = await run(whole);
     const ids = severalCpaAccounts(w, cpas);

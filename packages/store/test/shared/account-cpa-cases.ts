@@ -85,6 +85,15 @@ export function defineAccountCpaCases(
       ]);
       const byModel = await s.analytics.breakdown({ ...RANGE, authIndex: 'default~acc1' }, { by: 'model' });
       expect(byModel.rows.map((r) => r.requests)).toEqual([3]);
+      // acc2 is on east only: its CPA filter adds nothing, so the views are the account filter's, rollups and all
+      // (from SQL: not the raw events a CPA filter reads before the CPA tiers are folded).
+      const plainAcc2 = await s.analytics.totals({ ...RANGE, authIndex: 'acc2' });
+      for (const f of [{ authIndex: 'east~acc2' }, { authIndex: 'acc2', upstream: 'east' }]) {
+        const t = await s.analytics.totals({ ...RANGE, ...f });
+        expect(t).toEqual(plainAcc2);
+        if (t.source !== 'cache') expect(t.source).not.toBe('events');
+      }
+      expect((await s.analytics.totals({ ...RANGE, authIndex: 'acc2', upstream: 'default' })).requests).toBe(0);
       return s;
     };
 
