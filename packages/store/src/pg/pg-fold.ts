@@ -7,7 +7,7 @@ import {
   foldInsertSql,
   foldRebuildRange,
   foldTarget,
-  lateItems,
+  lateByGroup,
   uptoOf,
   type FoldMarks,
   type FoldStep,
@@ -38,8 +38,9 @@ export async function applyPgLateRollups(
   items: readonly RollupContribution[],
   marks: FoldMarks,
 ): Promise<void> {
+  const byGroup = lateByGroup(items, marks, PG_FOLD_GROUPS);
   for (const t of PG_FOLD_TIERS) {
-    const late = lateItems(items, uptoOf(marks, t.group));
+    const late = byGroup.get(t.group)!;
     if (late.length === 0) continue;
     // Sorted by key: concurrent writers lock rows in the same order (no deadlocks).
     const r = sortByKey(t.rows(late), t.keyCols.length);

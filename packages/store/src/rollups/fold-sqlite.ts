@@ -7,7 +7,7 @@ import {
   foldInsertSql,
   foldRebuildRange,
   foldTarget,
-  lateItems,
+  lateByGroup,
   uptoOf,
   type FoldGroup,
   type FoldMarks,
@@ -72,10 +72,10 @@ export class SqliteFold {
   /** Inside a batch's transaction: the events below each group's watermark go into its tiers now. */
   applyLate(items: readonly RollupContribution[]): void {
     if (items.length === 0) return;
-    const marks = this.marks();
+    const late = lateByGroup(items, this.marks(), FOLD_GROUPS);
     for (const t of FOLD_TIERS) {
-      const late = lateItems(items, uptoOf(marks, t.group));
-      if (late.length) this.late.get(t.name)!.run(sortByKey(t.rows(late), t.keyCols.length));
+      const l = late.get(t.group)!;
+      if (l.length) this.late.get(t.name)!.run(sortByKey(t.rows(l), t.keyCols.length));
     }
   }
 

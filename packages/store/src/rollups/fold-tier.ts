@@ -139,6 +139,14 @@ export const lateItems = (
 ): readonly RollupContribution[] =>
   upto === -Infinity ? [] : items.every((c) => c.ts < upto) ? items : items.filter((c) => c.ts < upto);
 
+/** Each group's late events of a batch (one pass per group, not per tier). */
+export const lateByGroup = (
+  items: readonly RollupContribution[],
+  marks: FoldMarks,
+  groups: readonly FoldGroup[],
+): Map<string, readonly RollupContribution[]> =>
+  new Map(groups.map((g) => [g.name, lateItems(items, uptoOf(marks, g.name))]));
+
 /** Dialect-specific pieces of the shared SQL text. */
 export interface FoldDialect {
   max: 'max' | 'greatest';

@@ -5,7 +5,7 @@ import { CROSS_ROLLUPS, DAY_HIST_TABLES } from './rollup-cross';
 import { splitSpans } from './rollup-spans';
 import { HOUR_DIMS_GROUP, foldCut, uptoOf, type FoldMarks } from './fold-tier';
 import { DAY_DIMS_GROUP, closedDays, dayDimsClosedDays } from './day-dims-fold';
-import { UPSTREAM_ROLLUPS, UPSTREAM_ZONE_MODEL } from './upstream-tiers';
+import { UPSTREAM_HOUR_TOTAL, UPSTREAM_ROLLUPS, UPSTREAM_ZONE_MODEL } from './upstream-tiers';
 import { PG_DIMS_GROUP, PG_ROLLUPS, PG_ZONE_ACCOUNT_MODEL, PG_ZONE_KEY_MODEL } from './pg-dims-tables';
 
 /** A rollup table and what it can answer. */
@@ -258,7 +258,7 @@ function upstreamZoneRollup(spec: RollupQuery, byModel: boolean): RollupTable | 
   // UTC days: rollup_day_upstream (pickRollup).
   if (spec.buckets!.wholeDays) return null;
   if (byModel) return f.status !== undefined ? null : UPSTREAM_ZONE_MODEL;
-  return UPSTREAM_ROLLUPS.find((t) => t.name === 'rollup_hour_upstream')!;
+  return UPSTREAM_HOUR_TOTAL;
 }
 
 /**

@@ -183,3 +183,6 @@ export const UPSTREAM_ROLLUPS: readonly RollupTable[] = UPSTREAM_TIER_DEFS.filte
 export const UPSTREAM_ZONE_MODEL: RollupTable = readTable(
   UPSTREAM_TIER_DEFS.find((d) => d.table === UPSTREAM_HOUR_MODEL)!,
 );
+
+/** Hour totals of a CPA: heatmaps and series without a model split in a local zone (pickZoneRollup). */
+export const UPSTREAM_HOUR_TOTAL: RollupTable = UPSTREAM_ROLLUPS.find((t) => t.name === 'rollup_hour_upstream')!;
